@@ -1,0 +1,89 @@
+"""Configuration: the only module that reads the process environment."""
+
+import os
+
+from dotenv import load_dotenv
+
+REQUIRED_OUTSIDE_MOCK = ("APP_SECRET", "VERIFY_TOKEN", "SECRET_KEY")
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    try:
+        return int(raw) if raw.strip() else default
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "")
+    try:
+        return float(raw) if raw.strip() else default
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
+class ConfigError(RuntimeError):
+    """A configuration key is missing or malformed."""
+
+
+def load_config() -> dict:
+    """Read the environment (and `.env`) into a plain dict of settings."""
+    load_dotenv(override=False)
+    env = os.environ.get
+    mock = _bool(env("MOCK_MODE"))
+    cfg = {
+        "DATABASE_URL": env("DATABASE_URL", ""),
+        "SECRET_KEY": env("SECRET_KEY", ""),
+        "APP_SECRET": env("APP_SECRET", ""),
+        "VERIFY_TOKEN": env("VERIFY_TOKEN", ""),
+        "ACCESS_TOKEN": env("ACCESS_TOKEN", ""),
+        "PHONE_NUMBER_ID": env("PHONE_NUMBER_ID", "123456123"),
+        "VERSION": env("VERSION", "v21.0"),
+        "WHATSAPP_API_BASE_URL": env("WHATSAPP_API_BASE_URL", "https://graph.facebook.com"),
+        "GRAPH_TIMEOUT": _float("GRAPH_TIMEOUT", 10.0),
+        "GRAPH_MAX_ATTEMPTS": _int("GRAPH_MAX_ATTEMPTS", 4),
+        "GRAPH_BACKOFF_BASE": _float("GRAPH_BACKOFF_BASE", 1.0),
+        "OPENAI_API_KEY": env("OPENAI_API_KEY", ""),
+        "OPENAI_BASE_URL": env("OPENAI_BASE_URL", ""),
+        "OPENAI_MODEL": env("OPENAI_MODEL", "gpt-4o-mini"),
+        "LLM_TIMEOUT": _float("LLM_TIMEOUT", 30.0),
+        "LLM_MAX_RETRIES": _int("LLM_MAX_RETRIES", 2),
+        "AGENT_MAX_ITERATIONS": _int("AGENT_MAX_ITERATIONS", 6),
+        "HISTORY_LIMIT": _int("HISTORY_LIMIT", 10),
+        "MOCK_MODE": mock,
+        "FLASK_DEBUG": _bool(env("FLASK_DEBUG")),
+        "TRACER_TYPE": env("TRACER_TYPE", "console"),
+        "TRACE_LOG_PII": _bool(env("TRACE_LOG_PII")),
+        "BUSINESS_CACHE_TTL": _float("BUSINESS_CACHE_TTL", 30.0),
+        "MAX_CONTENT_LENGTH": _int("MAX_BODY_BYTES", 3 * 1024 * 1024),
+        "WORKER_CONCURRENCY": _int("WORKER_CONCURRENCY", 4),
+        "WORKER_STALLED_TIMEOUT": _float("WORKER_STALLED_TIMEOUT", 30.0),
+        "WORKER_HEARTBEAT_INTERVAL": _float("WORKER_HEARTBEAT_INTERVAL", 5.0),
+        "DB_POOL_MIN": _int("DB_POOL_MIN", 1),
+        "DB_POOL_MAX": _int("DB_POOL_MAX", 10),
+        "ADMIN_EMAIL": env("ADMIN_EMAIL", ""),
+        "ADMIN_PASSWORD": env("ADMIN_PASSWORD", ""),
+        "ADMIN_TOKEN_TTL_HOURS": _int("ADMIN_TOKEN_TTL_HOURS", 12),
+        "GOOGLE_CLIENT_SECRETS_FILE": env("GOOGLE_CLIENT_SECRETS_FILE", ""),
+    }
+    return cfg
+
+
+def check_required(cfg: dict) -> None:
+    """Stop startup when a secret without a default is missing outside mock mode."""
+    if cfg.get("MOCK_MODE"):
+        return
+    missing = [key for key in REQUIRED_OUTSIDE_MOCK if not cfg.get(key)]
+    if missing:
+        raise ConfigError(
+            "missing required setting(s): "
+            + ", ".join(missing)
+            + " (set them in the environment or .env; or set MOCK_MODE=true for local development)"
+        )

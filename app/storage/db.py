@@ -1,0 +1,109 @@
+"""The psycopg connection pool, shared by the web app, the worker and the job queue."""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterator
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+_pool: ConnectionPool | None = None
+# The connection of the transaction in progress on this thread, so that job deferral
+# joins it (the inbound row and its job commit together or not at all).
+current_conn: contextvars.ContextVar[psycopg.Connection | None] = contextvars.ContextVar(
+    "current_conn", default=None
+)
+
+
+def init_app(app) -> None:
+    """Open the pool for `app`'s DATABASE_URL (once per process and URL)."""
+    open_pool(
+        app.config["DATABASE_URL"],
+        min_size=app.config.get("DB_POOL_MIN", 1),
+        max_size=app.config.get("DB_POOL_MAX", 10),
+    )
+
+
+def open_pool(url: str, min_size: int = 1, max_size: int = 10) -> ConnectionPool:
+    """Open (or reuse) the process-wide pool for `url`."""
+    global _pool
+    if _pool is not None and _pool.conninfo == url and not _pool.closed:
+        return _pool
+    if _pool is not None:
+        _pool.close()
+    _pool = ConnectionPool(
+        url,
+        min_size=min_size,
+        max_size=max_size,
+        kwargs={"row_factory": dict_row, "autocommit": True},
+        check=ConnectionPool.check_connection,
+        open=False,
+        name="app",
+    )
+    # Fail fast when the database is unreachable at startup.
+    _pool.open(wait=True, timeout=15)
+    return _pool
+
+
+def close_pool() -> None:
+    """Close the process-wide pool."""
+    global _pool
+    if _pool is not None:
+        _pool.close()
+        _pool = None
+
+
+def pool() -> ConnectionPool:
+    """The open pool; raises if `init_app` has not run."""
+    if _pool is None:
+        raise RuntimeError("database pool is not open; call storage.init_app(app) first")
+    return _pool
+
+
+@contextlib.contextmanager
+def connection() -> Iterator[psycopg.Connection]:
+    """Borrow an autocommit connection (or the one of the enclosing transaction)."""
+    conn = current_conn.get()
+    if conn is not None:
+        yield conn
+        return
+    with pool().connection() as conn:
+        yield conn
+
+
+@contextlib.contextmanager
+def transaction() -> Iterator[psycopg.Connection]:
+    """Run the block in one transaction; nested calls join the outer one."""
+    outer = current_conn.get()
+    if outer is not None:
+        with outer.transaction():
+            yield outer
+        return
+    with pool().connection() as conn:
+        token = current_conn.set(conn)
+        try:
+            with conn.transaction():
+                yield conn
+        finally:
+            current_conn.reset(token)
+
+
+def fetch_one(sql: str, params: dict | tuple | None = None) -> dict | None:
+    """Run a query and return its first row."""
+    with connection() as conn:
+        return conn.execute(sql, params).fetchone()
+
+
+def fetch_all(sql: str, params: dict | tuple | None = None) -> list[dict]:
+    """Run a query and return every row."""
+    with connection() as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def execute(sql: str, params: dict | tuple | None = None) -> int:
+    """Run a statement and return the affected row count."""
+    with connection() as conn:
+        return conn.execute(sql, params).rowcount
