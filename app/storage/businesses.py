@@ -1,0 +1,134 @@
+"""Businesses and their services."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from psycopg.types.json import Jsonb
+
+from app.storage.db import connection, fetch_all, fetch_one, transaction
+
+DEMO_PHONE_NUMBER_ID = "123456123"
+
+DEMO_HOURS = {
+    "mon": {"open": "09:00", "close": "18:00", "breaks": [["13:00", "14:00"]]},
+    "tue": {"open": "09:00", "close": "18:00", "breaks": [["13:00", "14:00"]]},
+    "wed": {"open": "09:00", "close": "18:00", "breaks": [["13:00", "14:00"]]},
+    "thu": {"open": "09:00", "close": "18:00", "breaks": [["13:00", "14:00"]]},
+    "fri": {"open": "09:00", "close": "18:00", "breaks": [["13:00", "14:00"]]},
+    "sat": {"open": "10:00", "close": "14:00", "breaks": []},
+    "sun": None,
+}
+DEMO_SERVICES = [
+    ("Haircut", 30, Decimal("25.00")),
+    ("Beard trim", 15, Decimal("12.00")),
+    ("Hair coloring", 90, Decimal("60.00")),
+]
+
+
+def get_business(business_id: int) -> dict | None:
+    """A business with its active services, or None."""
+    row = fetch_one("SELECT * FROM businesses WHERE id = %s", (business_id,))
+    return _with_services(row)
+
+
+def get_business_by_phone_number_id(phone_number_id: str) -> dict | None:
+    """The active business answering on `phone_number_id`, with its services, or None."""
+    row = fetch_one(
+        "SELECT * FROM businesses WHERE phone_number_id = %s AND active", (phone_number_id,)
+    )
+    return _with_services(row)
+
+
+def business_id_for_phone_number_id(phone_number_id: str) -> int | None:
+    """Just the id of the active business on `phone_number_id` (the webhook's lookup)."""
+    row = fetch_one(
+        "SELECT id FROM businesses WHERE phone_number_id = %s AND active", (phone_number_id,)
+    )
+    return row["id"] if row else None
+
+
+def list_services(business_id: int) -> list[dict]:
+    """Active services of a business in display order."""
+    return fetch_all(
+        "SELECT id, name, duration_minutes, price, currency FROM services"
+        " WHERE business_id = %s AND active ORDER BY position, id",
+        (business_id,),
+    )
+
+
+def create_business(fields: dict, services: list[dict] | None = None) -> int:
+    """Insert a business (and its services); return its id."""
+    fields = dict(fields)
+    for key in ("opening_hours", "calendar_settings"):
+        if key in fields:
+            fields[key] = Jsonb(fields[key])
+    cols = list(fields)
+    sql = "INSERT INTO businesses ({}) VALUES ({}) RETURNING id".format(  # noqa: S608 - fixed names
+        ", ".join(cols), ", ".join(f"%({c})s" for c in cols)
+    )
+    with transaction() as conn:
+        business_id = conn.execute(sql, fields).fetchone()["id"]
+        for pos, svc in enumerate(services or []):
+            conn.execute(
+                "INSERT INTO services (business_id, name, duration_minutes, price, currency,"
+                " position) VALUES (%s, %s, %s, %s, %s, %s)",
+                (
+                    business_id,
+                    svc["name"],
+                    svc["duration_minutes"],
+                    svc.get("price", 0),
+                    svc.get("currency", "EUR"),
+                    pos,
+                ),
+            )
+    return business_id
+
+
+def seed_demo(phone_number_id: str = DEMO_PHONE_NUMBER_ID) -> tuple[int, bool]:
+    """Create the demo business "Demo Salon" unless it exists; return (id, created)."""
+    with transaction() as conn:
+        # Serialise concurrent seeders so exactly one creates the business.
+        conn.execute("SELECT pg_advisory_xact_lock(7240002)")
+        row = conn.execute(
+            "SELECT id FROM businesses WHERE phone_number_id = %s", (phone_number_id,)
+        ).fetchone()
+        if row:
+            return row["id"], False
+        business_id = create_business(
+            {
+                "name": "Demo Salon",
+                "phone_number_id": phone_number_id,
+                "display_phone_number": "+34 600 000 000",
+                "timezone": "Europe/Madrid",
+                "language": "English",
+                "personality": "Warm, concise and professional.",
+                "instructions": "Cancellations are free up to 2 hours before the appointment.",
+                "opening_hours": DEMO_HOURS,
+                "max_concurrent": 2,
+                "slot_step_minutes": 15,
+                "buffer_minutes": 0,
+                "min_notice_minutes": 60,
+                "horizon_days": 60,
+                "calendar_backend": "local",
+            },
+            [
+                {"name": n, "duration_minutes": d, "price": p, "currency": "EUR"}
+                for n, d, p in DEMO_SERVICES
+            ],
+        )
+        return business_id, True
+
+
+def _with_services(row: dict | None) -> dict | None:
+    if row is None:
+        return None
+    business = dict(row)
+    business["services"] = list_services(business["id"])
+    return business
+
+
+def touch(business_id: int) -> None:
+    """Bump `updated_at` (drops cached copies keyed on it)."""
+    with connection() as conn:
+        conn.execute("UPDATE businesses SET updated_at = now() WHERE id = %s", (business_id,))
