@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import threading
+
 import pytest
 
 from tests import dbutil
+from tests.fake_llm import FakeLLM
+
+pytest_plugins = ["tests.fixtures_graph"]
+
+APP_SECRET = "test-app-secret"
+VERIFY_TOKEN = "test-verify-token"
+SECRET_KEY = "test-secret-key"
+ACCESS_TOKEN = "test-access-token"
+PHONE_NUMBER_ID = "123456123"
 
 
 @pytest.fixture(scope="session")
@@ -34,3 +47,102 @@ def pool(db_url):
 
     yield db.open_pool(db_url, min_size=1, max_size=20)
     db.close_pool()
+
+
+@pytest.fixture
+def fake_llm():
+    """A running fake OpenAI-compatible server."""
+    server = FakeLLM().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def app_config(db_url, fake_llm, fake_graph):
+    """Settings for a production-like app wired to this test's database and fakes."""
+    return {
+        "DATABASE_URL": db_url,
+        "MOCK_MODE": False,
+        "APP_SECRET": APP_SECRET,
+        "VERIFY_TOKEN": VERIFY_TOKEN,
+        "SECRET_KEY": SECRET_KEY,
+        "ACCESS_TOKEN": ACCESS_TOKEN,
+        "PHONE_NUMBER_ID": PHONE_NUMBER_ID,
+        "WHATSAPP_API_BASE_URL": fake_graph.base_url,
+        "GRAPH_BACKOFF_BASE": 0.01,
+        "OPENAI_API_KEY": "test-openai-key",
+        "OPENAI_BASE_URL": fake_llm.base_url,
+        "LLM_TIMEOUT": 10.0,
+        "LLM_MAX_RETRIES": 0,
+        "DB_POOL_MAX": 20,
+        "WORKER_STALLED_TIMEOUT": 2.0,
+        "WORKER_HEARTBEAT_INTERVAL": 0.5,
+        "TESTING": True,
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    """The Flask app on this test's database, with the demo business seeded."""
+    from app import create_app
+    from app.storage import businesses, db
+
+    flask_app = create_app(app_config)
+    businesses.seed_demo(PHONE_NUMBER_ID)
+    yield flask_app
+    db.close_pool()
+
+
+@pytest.fixture
+def client(app):
+    """A test client of the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def post_webhook(client):
+    """POST a JSON envelope (dict or bytes) to /webhook, signed with the app secret."""
+    from app.channel.signature import sign
+
+    def post(envelope, secret: str | None = APP_SECRET, headers: dict | None = None):
+        body = envelope if isinstance(envelope, bytes) else json.dumps(envelope).encode()
+        hdrs = {"Content-Type": "application/json", **(headers or {})}
+        if secret is not None:
+            hdrs["X-Hub-Signature-256"] = sign(body, secret)
+        return client.post("/webhook", data=body, headers=hdrs)
+
+    return post
+
+
+@pytest.fixture
+def drain(app):
+    """Run the job worker until the queue is empty."""
+    from app import jobs
+
+    def run() -> None:
+        asyncio.run(jobs.run_worker_async(app, install_signal_handlers=False, wait=False))
+
+    return run
+
+
+@pytest.fixture
+def worker(app):
+    """Start a job worker in a background thread for the duration of the test."""
+    from app import jobs
+
+    loop = asyncio.new_event_loop()
+    task_box: dict = {}
+
+    def run():
+        asyncio.set_event_loop(loop)
+        task_box["task"] = loop.create_task(jobs.run_worker_async(app, install_signal_handlers=False))
+        try:
+            loop.run_until_complete(task_box["task"])
+        except asyncio.CancelledError:
+            pass
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    yield thread
+    loop.call_soon_threadsafe(lambda: task_box["task"].cancel())
+    thread.join(timeout=30)

@@ -1,0 +1,104 @@
+"""The WhatsApp booking bot: `create_app` is the only place things are wired together."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+
+from flask import Flask, g, request
+
+from app.config import check_required, load_config
+
+log = logging.getLogger(__name__)
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the Flask app: config, storage, queue, blueprints, commands."""
+    app = Flask(__name__)
+    app.config.update(load_config())
+    if test_config:
+        app.config.update(test_config)
+    configure_logging(app)
+    check_required(app.config)
+    resolve_database(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_ids(app)
+    register_commands(app)
+    warn_about_modes(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    """Readable logs at INFO unless something configured logging already."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.DEBUG if app.config.get("FLASK_DEBUG") else logging.INFO,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+
+
+def resolve_database(app: Flask) -> None:
+    """Use DATABASE_URL, or the embedded PostgreSQL when it is not set."""
+    from app.embedded import resolve_database_url
+
+    app.config["DATABASE_URL"] = resolve_database_url(app.config)
+
+
+def register_extensions(app: Flask) -> None:
+    """Open the pool and the job queue; set up caches and error rendering."""
+    from app import errors, jobs, storage, webhook
+
+    app.config["MAX_CONTENT_LENGTH"] = app.config.get("MAX_CONTENT_LENGTH")
+    storage.init_app(app)
+    jobs.init_app(app)
+    webhook.init_app(app)
+    errors.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount the webhook and the health endpoints."""
+    from app import health, webhook
+
+    app.register_blueprint(webhook.bp)
+    app.register_blueprint(health.bp)
+    if app.config["MOCK_MODE"]:
+        from app import dev
+
+        app.register_blueprint(dev.bp)
+
+
+def register_request_ids(app: Flask) -> None:
+    """Give every request an id (the caller's when valid) and echo it back."""
+
+    @app.before_request
+    def assign_request_id():
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+    @app.after_request
+    def echo_request_id(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        return response
+
+
+def register_commands(app: Flask) -> None:
+    """Add the operator commands (`flask --app app migrate|worker|seed-demo|...`)."""
+    from app import commands
+
+    commands.init_app(app)
+
+
+def warn_about_modes(app: Flask) -> None:
+    """Say loudly when the bot runs on mock mode or the offline model."""
+    if app.config["MOCK_MODE"]:
+        log.warning(
+            "MOCK_MODE is on: replies are recorded, not sent to WhatsApp%s",
+            "" if app.config["APP_SECRET"] else "; unsigned webhooks are accepted",
+        )
+    if not app.config["OPENAI_API_KEY"]:
+        log.warning(
+            "OPENAI_API_KEY is not set: the bot answers with the embedded offline demo model"
+        )

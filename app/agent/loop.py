@@ -1,0 +1,127 @@
+"""The bounded tool-calling loop: model → tools → model …, ending in a reply, never a dangling call."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.tools import BaseTool
+
+log = logging.getLogger(__name__)
+
+APOLOGY = (
+    "Sorry, I'm having trouble answering right now. Please try again in a few minutes, "
+    "or call us directly."
+)
+EXHAUSTED = (
+    "Sorry, I couldn't finish that. Could you tell me again, in one message, what you would like?"
+)
+# (reply, tool records) -> a correction to send back to the model, or None when the reply is fine.
+ReplyCheck = Callable[[str, list[dict]], str | None]
+
+
+@dataclass
+class AgentResult:
+    """What one turn of the agent produced."""
+
+    reply: str
+    ok: bool
+    tool_calls: list[dict] = field(default_factory=list)
+    iterations: int = 0
+    error: str | None = None
+
+
+def run_agent(
+    model,
+    system_prompt: str,
+    history: list[BaseMessage],
+    user_input: str,
+    tools: list[BaseTool],
+    max_iterations: int,
+    poll_new_input: Callable[[], str | None] | None = None,
+    check_reply: ReplyCheck | None = None,
+    fallback_reply: str = EXHAUSTED,
+) -> AgentResult:
+    """Run the model with tools until it answers in text or `max_iterations` model calls pass."""
+    by_name = {t.name: t for t in tools}
+    bound = model.bind_tools(tools) if tools else model
+    messages: list[BaseMessage] = [SystemMessage(system_prompt), *history, HumanMessage(user_input)]
+    records: list[dict] = []
+    corrected = False
+    for iteration in range(1, max_iterations + 1):
+        try:
+            ai: AIMessage = bound.invoke(messages)
+        except Exception as exc:  # any model/transport failure ends the turn politely
+            log.warning("LLM call failed: %s", type(exc).__name__)
+            return AgentResult(APOLOGY, False, records, iteration, f"llm: {type(exc).__name__}: {exc}")
+        messages.append(ai)
+        calls = list(ai.tool_calls) + [_invalid_call(c) for c in ai.invalid_tool_calls]
+        if calls:
+            for call in calls:
+                messages.append(_execute(call, by_name, records))
+            continue
+        reply = _text(ai)
+        if poll_new_input and (more := poll_new_input()):
+            # The customer wrote again mid-turn: answer everything in one reply.
+            messages.pop()
+            messages.append(HumanMessage(more))
+            continue
+        problem = check_reply(reply, records) if check_reply else None
+        if problem and not corrected:
+            corrected = True
+            messages.append(HumanMessage(problem))
+            continue
+        if problem:
+            return AgentResult(fallback_reply, False, records, iteration, "ungrounded reply")
+        if not reply.strip():
+            return AgentResult(fallback_reply, False, records, iteration, "empty reply")
+        return AgentResult(reply, True, records, iteration)
+    return AgentResult(fallback_reply, False, records, max_iterations, "max iterations reached")
+
+
+def _execute(call: dict, by_name: dict[str, BaseTool], records: list[dict]) -> ToolMessage:
+    started = time.perf_counter()
+    name, args, call_id = call.get("name") or "", call.get("args"), call.get("id") or "call"
+    if call.get("error"):
+        result = {"ok": False, "error": "invalid_arguments", "message": call["error"]}
+    elif name not in by_name:
+        result = {"ok": False, "error": "unknown_tool", "message": f"There is no tool {name!r}."}
+    else:
+        try:
+            raw = by_name[name].invoke(args or {})
+            result = json.loads(raw) if isinstance(raw, str) else raw
+        except Exception as exc:  # a tool bug must not kill the turn; the model gets an error
+            log.exception("tool %s failed", name)
+            result = {"ok": False, "error": "tool_failed", "message": f"{type(exc).__name__}"}
+    if not isinstance(result, dict):
+        result = {"ok": True, "result": result}
+    records.append(
+        {
+            "name": name,
+            "args": args if isinstance(args, dict) else {"raw": str(args)},
+            "result": result,
+            "ok": bool(result.get("ok", True)),
+            "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+        }
+    )
+    return ToolMessage(json.dumps(result, default=str), tool_call_id=call_id, name=name)
+
+
+def _invalid_call(call: dict) -> dict:
+    return {
+        "name": call.get("name") or "",
+        "args": {"raw": call.get("args")},
+        "id": call.get("id") or "invalid",
+        "error": f"The arguments were not valid JSON: {call.get('error') or call.get('args')}",
+    }
+
+
+def _text(ai: AIMessage) -> str:
+    content = ai.content
+    if isinstance(content, str):
+        return content
+    return "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)

@@ -1,0 +1,190 @@
+"""One turn: gather a customer's pending messages → agent → format → store → send."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime
+
+from cachetools import TTLCache
+from flask import current_app
+from langchain_core.messages import AIMessage, HumanMessage
+
+from app.agent import llm, loop, prompts, tools
+from app.channel.formatting import split_message, to_whatsapp
+from app.channel.sender import GraphClient
+from app.secrets import decrypt
+from app.storage import businesses, conversations, db
+
+log = logging.getLogger(__name__)
+
+NON_TEXT_REPLY = (
+    "Thanks! I can only read text messages for now. Please write what you need, "
+    "for example \"book a haircut tomorrow at 17:00\"."
+)
+# Upper bound on re-reading a customer's newer messages inside one turn.
+MAX_MID_TURN_MERGES = 5
+_business_cache: TTLCache = TTLCache(maxsize=1000, ttl=300)
+_cache_lock = threading.Lock()
+
+
+def run_turn(business_id: int, customer_id: int, request_id: str | None = None) -> None:
+    """Answer everything a customer has written since the last reply, exactly once."""
+    business = load_business(business_id)
+    customer = conversations.get_customer(customer_id)
+    if business is None or customer is None:
+        log.warning("turn for missing business %s / customer %s", business_id, customer_id)
+        return
+    # A reply stored by a turn that crashed before sending goes out first, and only once.
+    send_queued(business, customer)
+    pending = conversations.pending_inbound(customer_id)
+    if not pending:
+        return
+    if customer["bot_paused"] or customer["opted_out"]:
+        with db.transaction() as conn:
+            conversations.mark_inbound(conn, [m["id"] for m in pending], "processed", None)
+        return
+    texts = [m for m in pending if m["body"] and _is_text(m["type"])]
+    if not texts:
+        _reply_fixed(business, customer, pending, NON_TEXT_REPLY)
+        return
+    _mark_read(business, pending[-1])
+    _agent_turn(business, customer, pending, request_id)
+
+
+def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id) -> None:
+    cfg = current_app.config
+    turn_id = conversations.start_turn(business["id"], customer["id"], request_id)
+    now = datetime.now(UTC)
+    seen = {m["id"] for m in pending}
+    merges = 0
+
+    def poll_new_input() -> str | None:
+        nonlocal merges
+        if merges >= MAX_MID_TURN_MERGES:
+            return None
+        newer = [m for m in conversations.pending_inbound(customer["id"]) if m["id"] not in seen]
+        if not newer:
+            return None
+        merges += 1
+        seen.update(m["id"] for m in newer)
+        pending.extend(newer)
+        return render_input(newer)
+
+    ctx = tools.ToolContext(business=business, customer=customer, turn_id=turn_id, now=now)
+    result = loop.run_agent(
+        llm.get_chat_model(cfg),
+        prompts.build_system_prompt(business, customer, now),
+        history_messages(customer["id"], cfg["HISTORY_LIMIT"], before_id=pending[0]["id"]),
+        render_input(pending),
+        tools.make_tools(ctx),
+        cfg["AGENT_MAX_ITERATIONS"],
+        poll_new_input=poll_new_input,
+        check_reply=tools.check_grounded,
+    )
+    chunks = split_message(to_whatsapp(result.reply)) or [loop.APOLOGY]
+    with db.transaction() as conn:
+        conversations.queue_replies(
+            conn, business["id"], customer["id"], chunks, pending[-1]["id"], turn_id
+        )
+        conversations.mark_inbound(
+            conn, [m["id"] for m in pending], "processed" if result.ok else "failed", turn_id
+        )
+        conversations.finish_turn(
+            conn, turn_id, "answered" if result.ok else "failed", result.tool_calls, result.error
+        )
+    send_queued(business, customer)
+
+
+def _reply_fixed(business: dict, customer: dict, pending: list[dict], text: str) -> None:
+    with db.transaction() as conn:
+        conversations.queue_replies(conn, business["id"], customer["id"], [text], pending[-1]["id"], None)
+        conversations.mark_inbound(conn, [m["id"] for m in pending], "processed", None)
+    send_queued(business, customer)
+
+
+def render_input(messages: list[dict]) -> str:
+    """What the customer wrote, as one user message (non-text parts named, not shown)."""
+    parts = []
+    for m in messages:
+        if _is_text(m["type"]) and m["body"]:
+            parts.append(m["body"])
+        else:
+            parts.append(f"[The customer sent a {m['type']} message, which you cannot see.]")
+    return "\n".join(parts)
+
+
+def history_messages(customer_id: int, limit: int, before_id: int | None) -> list:
+    """The last `limit` exchanged messages as chat messages, oldest first."""
+    rows = conversations.history(customer_id, limit, before_id=before_id)
+    return [
+        HumanMessage(r["body"]) if r["direction"] == "in" else AIMessage(r["body"])
+        for r in rows
+        if r["body"]
+    ]
+
+
+def send_queued(business: dict, customer: dict) -> None:
+    """Hand every queued reply of a customer to WhatsApp, in order."""
+    for message in conversations.queued_outbound(customer["id"]):
+        if current_app.config["MOCK_MODE"]:
+            conversations.mark_sent(message["id"], f"wamid.MOCK.{message['id']}")
+            continue
+        result = graph_client().send_text(
+            business["phone_number_id"], access_token(business), customer["wa_id"], message["body"]
+        )
+        if result.ok:
+            conversations.mark_sent(message["id"], result.wamid)
+        elif result.retryable:
+            # Leave it queued; the job fails and procrastinate retries the whole turn later.
+            raise RuntimeError(f"WhatsApp send failed temporarily (code {result.error_code})")
+        else:
+            log.warning("WhatsApp refused message %s: code %s", message["id"], result.error_code)
+            conversations.mark_send_failed(message["id"], result.error_code, result.error_title)
+
+
+def _mark_read(business: dict, last: dict) -> None:
+    if current_app.config["MOCK_MODE"] or not last.get("wamid"):
+        return
+    graph_client().mark_read(business["phone_number_id"], access_token(business), last["wamid"])
+
+
+def graph_client() -> GraphClient:
+    """The process's Graph API client (one HTTP session, reused)."""
+    ext = current_app.extensions
+    if "graph_client" not in ext:
+        cfg = current_app.config
+        ext["graph_client"] = GraphClient(
+            cfg["WHATSAPP_API_BASE_URL"],
+            cfg["VERSION"],
+            timeout=cfg["GRAPH_TIMEOUT"],
+            max_attempts=cfg["GRAPH_MAX_ATTEMPTS"],
+            backoff_base=cfg["GRAPH_BACKOFF_BASE"],
+        )
+    return ext["graph_client"]
+
+
+def access_token(business: dict) -> str:
+    """The business's own token, or the default ACCESS_TOKEN."""
+    own = decrypt(business.get("access_token") or "", current_app.config["SECRET_KEY"])
+    return own or current_app.config["ACCESS_TOKEN"]
+
+
+def load_business(business_id: int) -> dict | None:
+    """The business config, cached until its `updated_at` changes (console edits apply at once)."""
+    stamp = db.fetch_one("SELECT updated_at FROM businesses WHERE id = %s", (business_id,))
+    if stamp is None:
+        return None
+    key = (db.pool().conninfo, business_id)
+    with _cache_lock:
+        cached = _business_cache.get(key)
+    if cached and cached["updated_at"] == stamp["updated_at"]:
+        return cached
+    business = businesses.get_business(business_id)
+    with _cache_lock:
+        _business_cache[key] = business
+    return business
+
+
+def _is_text(msg_type: str) -> bool:
+    return msg_type in {"text", "interactive", "button"}

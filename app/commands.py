@@ -1,0 +1,40 @@
+"""Operator commands: `flask --app app migrate | worker | seed-demo | create-admin EMAIL`."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+
+
+def init_app(app) -> None:
+    """Register the commands on `app`."""
+    app.cli.add_command(migrate_command)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(seed_demo_command)
+
+
+@click.command("migrate")
+def migrate_command() -> None:
+    """Apply pending database migrations."""
+    from app.storage.migrate import migrate
+
+    names = migrate(current_app.config["DATABASE_URL"])
+    click.echo(f"applied {len(names)} migration(s)" + (": " + ", ".join(names) if names else ""))
+
+
+@click.command("worker")
+def worker_command() -> None:
+    """Run the job worker until interrupted."""
+    from app import jobs
+
+    click.echo("worker started")
+    jobs.run_worker(current_app._get_current_object())
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Create the demo business "Demo Salon" unless it exists."""
+    from app.storage.businesses import seed_demo
+
+    business_id, created = seed_demo(current_app.config["PHONE_NUMBER_ID"])
+    click.echo(f"{'created' if created else 'already present'}: Demo Salon (id {business_id})")

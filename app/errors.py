@@ -1,0 +1,26 @@
+"""One error shape for every error: {"error": <reason phrase>, "message": <detail>}."""
+
+from http import HTTPStatus
+
+from flask import jsonify
+from werkzeug.exceptions import HTTPException
+
+
+def error_response(status: int, message: str = "", **extra):
+    """A JSON error body with its status code."""
+    body = {"error": HTTPStatus(status).phrase, "message": message or HTTPStatus(status).phrase}
+    body.update(extra)
+    return jsonify(body), status
+
+
+def init_app(app) -> None:
+    """Render every HTTP error in the one shape."""
+
+    @app.errorhandler(HTTPException)
+    def handle_http(exc: HTTPException):
+        return error_response(exc.code or 500, exc.description or "")
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception):
+        app.logger.exception("unhandled error")
+        return error_response(500, "internal error")
