@@ -30,7 +30,7 @@ INTENTS = [
     ("reschedule", r"\b(reschedule|move|change|postpone|another time|cambiar|mover)\b"),
     ("list", r"\b(my (appointments?|bookings?|reservations?)|what (have|did) i book|do i have)\b"),
     ("book", r"\b(book|reserve|make an? appointment|appointment for|schedule|reservar|cita)\b"),
-    ("slots", r"\b(available|availability|free|slots?|openings?|when can|what times?|disponib)"),
+    ("slots", r"\b(available|availability|free|slots?|when can|what times?|disponib)"),
     ("services", r"\b(services?|prices?|cost|how much|menu|offer|treatments?|precios?)\b"),
     ("hours", r"\b(hours|open|opening|close|closing|horario)\b"),
     ("greeting", r"^\s*(hi|hello|hey|hola|good (morning|afternoon|evening)|buenas?)\b"),

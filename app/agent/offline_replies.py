@@ -42,7 +42,7 @@ def _slots(result: dict, intent: str) -> str:
     slots = result.get("slots") or []
     if slots:
         return (
-            f"Free times for *{result['service']}* on {result['date']}:\n"
+            f"Free times for **{result['service']}** on {result['date']}:\n"
             + ", ".join(slots[:12])
             + "\nWhich one would you like?"
         )
@@ -56,7 +56,7 @@ def _slots(result: dict, intent: str) -> str:
 def _booked(result: dict, intent: str) -> str:
     a = result["appointment"]
     verb = "You already have" if result.get("existing") else "Booked ✅"
-    return f"{verb} *{a['service']}* on {a['starts']} (booking #{a['id']}). See you then!"
+    return f"{verb} **{a['service']}** on {a['starts']} (booking #{a['id']}). See you then!"
 
 
 def _list(result: dict, intent: str) -> str:
@@ -74,12 +74,12 @@ def _list(result: dict, intent: str) -> str:
 
 def _cancelled(result: dict, intent: str) -> str:
     a = result["appointment"]
-    return f"Cancelled: *{a['service']}* on {a['starts']} (booking #{a['id']})."
+    return f"Cancelled: **{a['service']}** on {a['starts']} (booking #{a['id']})."
 
 
 def _moved(result: dict, intent: str) -> str:
     a = result["appointment"]
-    return f"Moved ✅ Your *{a['service']}* is now on {a['starts']} (booking #{a['id']})."
+    return f"Moved ✅ Your **{a['service']}** is now on {a['starts']} (booking #{a['id']})."
 
 
 WRITERS = {

@@ -1,0 +1,129 @@
+"""Typed updates from Meta's webhook: what the rest of the app sees instead of JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class MessageType(StrEnum):
+    """Meta's message `type`; strings it adds later become UNKNOWN."""
+
+    TEXT = "text"
+    INTERACTIVE = "interactive"
+    BUTTON = "button"
+    IMAGE = "image"
+    AUDIO = "audio"
+    VIDEO = "video"
+    DOCUMENT = "document"
+    STICKER = "sticker"
+    LOCATION = "location"
+    CONTACTS = "contacts"
+    REACTION = "reaction"
+    ORDER = "order"
+    SYSTEM = "system"
+    UNSUPPORTED = "unsupported"
+    REQUEST_WELCOME = "request_welcome"
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def _missing_(cls, value: object) -> MessageType:
+        return _lookup(cls, value)
+
+
+class StatusKind(StrEnum):
+    """Meta's delivery `status` of an outbound message."""
+
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    PLAYED = "played"
+    FAILED = "failed"
+    DELETED = "deleted"
+    WARNING = "warning"
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def _missing_(cls, value: object) -> StatusKind:
+        return _lookup(cls, value)
+
+
+def _lookup(cls: Any, value: object) -> Any:
+    lowered = value.lower() if isinstance(value, str) else None
+    return next((m for m in cls if m.value == lowered), cls.UNKNOWN)
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    """One entry of a Meta `errors` array."""
+
+    code: int | None
+    title: str
+    message: str
+    details: str
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """A message a customer sent to one of our business numbers."""
+
+    phone_number_id: str
+    display_phone_number: str
+    wamid: str
+    sender: str
+    profile_name: str
+    timestamp: int | None
+    type: MessageType
+    raw_type: str
+    text: str
+    context_wamid: str | None
+    errors: tuple[ErrorInfo, ...]
+    # A plain dict (not a MappingProxyType) so json.dumps can store it as received.
+    raw: Mapping[str, Any] = field(compare=False, hash=False, repr=False)
+
+    @property
+    def expects_reply(self) -> bool:
+        """Return whether the bot should answer (reactions and system notices get silence)."""
+        return bool(self.sender) and self.type not in (MessageType.REACTION, MessageType.SYSTEM)
+
+    @property
+    def is_text(self) -> bool:
+        """Return whether the agent can read this message as text."""
+        return self.type in _TEXT_TYPES and bool(self.text)
+
+
+_TEXT_TYPES = frozenset({MessageType.TEXT, MessageType.INTERACTIVE, MessageType.BUTTON})
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    """A delivery status of a message we sent."""
+
+    phone_number_id: str
+    wamid: str
+    status: StatusKind
+    raw_status: str
+    recipient_id: str
+    timestamp: int | None
+    errors: tuple[ErrorInfo, ...]
+
+
+@dataclass(frozen=True)
+class ChangeError:
+    """Errors Meta attached to a whole change value rather than to one message."""
+
+    phone_number_id: str
+    errors: tuple[ErrorInfo, ...]
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """Everything usable in one webhook body, plus short reasons for what was skipped."""
+
+    object: str
+    messages: tuple[InboundMessage, ...]
+    statuses: tuple[StatusUpdate, ...]
+    errors: tuple[ChangeError, ...]
+    ignored: tuple[str, ...]

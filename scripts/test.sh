@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Set up everything the tests need on a fresh machine, then run every test.
+#   ./scripts/test.sh            all tests (Python suite, lint, admin console build and browser tests)
+#   ./scripts/test.sh -k booking extra arguments go to pytest
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt 2>&1 \
+  | grep -v "is ignored" || true
+
+echo "== lint"
+.venv/bin/ruff check app tests benchmarks *.py
+.venv/bin/ruff format --check app tests benchmarks *.py
+
+echo "== python tests"
+.venv/bin/python -m pytest -q "$@"
+
+if [ -d admin-console ] && [ -z "${SKIP_CONSOLE:-}" ]; then
+  echo "== admin console"
+  ./admin-console/scripts/ci.sh
+fi

@@ -1,0 +1,121 @@
+"""The worker's turn: batching, mid-turn messages, failures, sending rules."""
+
+from app.bot import NON_TEXT_REPLY
+from app.agent.loop import APOLOGY
+from app.storage import db
+from tests import envelopes
+from tests.fake_llm import last_user_text, text_reply
+
+
+def turn_rows():
+    return db.fetch_all("SELECT status, error FROM turns ORDER BY id")
+
+
+def test_three_quick_messages_make_one_turn(post_webhook, drain, fake_llm, fake_graph):
+    for body in ["hi", "I'd like a haircut", "tomorrow if possible"]:
+        post_webhook(envelopes.text(body))
+    drain()
+    assert len(fake_llm.requests) == 1
+    assert last_user_text(fake_llm.requests[0]) == "hi\nI'd like a haircut\ntomorrow if possible"
+    assert len(fake_graph.messages_sent()) == 1
+    assert [r["status"] for r in turn_rows()] == ["answered"]
+
+
+def test_message_arriving_mid_turn_is_included_before_replying(
+    post_webhook, worker, fake_llm, fake_graph
+):
+    fake_llm.hold.clear()
+    post_webhook(envelopes.text("first"))
+    assert fake_llm.wait_for_requests(1)
+    post_webhook(envelopes.text("second"))
+    fake_llm.hold.set()
+    sent = fake_graph.wait_for_sends(1, timeout=30)
+    assert len(fake_llm.requests) == 2
+    assert last_user_text(fake_llm.requests[1]) == "second"
+    assert [m["text"]["body"] for m in sent] == ["You said: second"]
+    inbound = db.fetch_all("SELECT status, turn_id FROM messages WHERE direction = 'in'")
+    assert {(r["status"], r["turn_id"]) for r in inbound} == {("processed", 1)}
+    # The second message's own job finds nothing left to answer.
+    assert db.fetch_one("SELECT count(*) AS n FROM turns")["n"] == 1
+
+
+def test_history_is_sent_to_the_model(post_webhook, drain, fake_llm):
+    post_webhook(envelopes.text("one"))
+    drain()
+    post_webhook(envelopes.text("two"))
+    drain()
+    roles = [(m["role"], m.get("content")) for m in fake_llm.requests[1]["messages"][1:]]
+    assert roles == [("user", "one"), ("assistant", "You said: one"), ("user", "two")]
+
+
+def test_llm_failure_sends_apology_and_records_failed_turn(post_webhook, drain, fake_llm, fake_graph):
+    fake_llm.script.append((500, {"error": {"message": "boom", "type": "server_error"}}))
+    post_webhook(envelopes.text("hello"))
+    drain()
+    assert [m["text"]["body"] for m in fake_graph.messages_sent()] == [APOLOGY]
+    assert turn_rows()[0]["status"] == "failed"
+    assert "llm" in turn_rows()[0]["error"]
+    assert db.fetch_one("SELECT status FROM messages WHERE direction = 'in'")["status"] == "failed"
+
+
+def test_rate_limited_send_is_retried_and_delivered_once(post_webhook, drain, fake_graph):
+    fake_graph.fail_next(130429)
+    post_webhook(envelopes.text("hi"))
+    drain()
+    assert len(fake_graph.messages_sent()) == 1  # the refused attempt is not a delivery
+    sends = [r for r in fake_graph.requests if (r.json or {}).get("type") == "text"]
+    assert len(sends) == 2
+    assert db.fetch_one("SELECT status FROM messages WHERE direction = 'out'")["status"] == "sent"
+
+
+def test_permanent_send_error_is_not_retried_and_is_kept(post_webhook, drain, fake_graph):
+    fake_graph.fail_next(131047)
+    post_webhook(envelopes.text("hi"))
+    drain()
+    sends = [r for r in fake_graph.requests if (r.json or {}).get("type") == "text"]
+    assert len(sends) == 1
+    row = db.fetch_one("SELECT status, error_code FROM messages WHERE direction = 'out'")
+    assert (row["status"], row["error_code"]) == ("failed", 131047)
+
+
+def test_media_gets_a_polite_text_only_reply(post_webhook, drain, fake_graph, fake_llm):
+    image = {"type": "image", "image": {"id": "1", "mime_type": "image/jpeg", "sha256": "x"}}
+    post_webhook(envelopes.message(image))
+    drain()
+    assert [m["text"]["body"] for m in fake_graph.messages_sent()] == [NON_TEXT_REPLY]
+    assert fake_llm.requests == []
+
+
+def test_reaction_gets_no_reply(post_webhook, drain, fake_graph):
+    reaction = {"type": "reaction", "reaction": {"message_id": "wamid.X", "emoji": "👍"}}
+    post_webhook(envelopes.message(reaction))
+    drain()
+    assert fake_graph.messages_sent() == []
+    assert db.fetch_one("SELECT status FROM messages")["status"] == "ignored"
+
+
+def test_read_receipt_with_typing_indicator_before_the_turn(post_webhook, drain, fake_graph):
+    post_webhook(envelopes.text("hi", wamid="wamid.READ1"))
+    drain()
+    receipts = fake_graph.read_receipts()
+    assert receipts and receipts[0]["message_id"] == "wamid.READ1"
+    assert receipts[0]["typing_indicator"] == {"type": "text"}
+
+
+def test_paused_customer_is_stored_but_not_answered(post_webhook, drain, fake_graph):
+    post_webhook(envelopes.text("hi"))
+    drain()
+    db.execute("UPDATE customers SET bot_paused = true")
+    post_webhook(envelopes.text("are you there?"))
+    drain()
+    assert len(fake_graph.messages_sent()) == 1
+    assert db.fetch_one("SELECT count(*) AS n FROM messages WHERE direction = 'in'")["n"] == 2
+
+
+def test_reply_markdown_is_converted_and_long_replies_split(post_webhook, drain, fake_llm, fake_graph):
+    fake_llm.script.append(text_reply("**Hello**\n\n" + ("word " * 1000).strip()))
+    post_webhook(envelopes.text("hi"))
+    drain()
+    bodies = [m["text"]["body"] for m in fake_graph.messages_sent()]
+    assert len(bodies) == 2 and all(len(b) <= 4096 for b in bodies)
+    assert bodies[0].startswith("*Hello*")

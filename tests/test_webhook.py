@@ -1,0 +1,171 @@
+"""POST/GET /webhook: signatures, parsing every real payload, dedup, statuses."""
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from app.bot import NON_TEXT_REPLY
+from app.channel.signature import sign
+from app.storage import businesses, db
+from tests import envelopes
+from tests.conftest import APP_SECRET, VERIFY_TOKEN
+
+PAYLOADS = sorted((Path(__file__).parent / "data" / "meta-payloads").glob("*.json"))
+SILENT_TYPES = {"reaction", "system"}
+
+
+def count(table: str) -> int:
+    return db.fetch_one(f"SELECT count(*) AS n FROM {table}")["n"]  # noqa: S608 - test constant
+
+
+def phone_number_ids(data) -> set[str]:
+    ids = set()
+    for entry in data.get("entry") or []:
+        for change in entry.get("changes") or []:
+            meta = (change.get("value") or {}).get("metadata") or {}
+            if meta.get("phone_number_id"):
+                ids.add(meta["phone_number_id"])
+    return ids
+
+
+@pytest.mark.parametrize("path", PAYLOADS, ids=[p.stem for p in PAYLOADS])
+def test_every_real_payload_is_accepted_and_handled(path, app, post_webhook, drain, fake_graph):
+    data = json.loads(path.read_text())
+    for n, pnid in enumerate(sorted(phone_number_ids(data) - {"123456123"})):
+        businesses.create_business(
+            {"name": f"Biz {n}", "phone_number_id": pnid, "opening_hours": {}},
+            [{"name": "Haircut", "duration_minutes": 30, "price": 10}],
+        )
+    response = post_webhook(path.read_bytes())
+    assert response.status_code == 200
+    drain()
+    inbound = db.fetch_all("SELECT * FROM messages WHERE direction = 'in' ORDER BY id")
+    sent = [m["text"]["body"] for m in fake_graph.messages_sent()]
+    if data.get("object") != "whatsapp_business_account":
+        assert inbound == [] and sent == []
+        return
+    for msg in inbound:
+        assert msg["status"] in {"processed", "ignored"}, msg
+        if msg["type"] in SILENT_TYPES:
+            assert msg["status"] == "ignored"
+    replied = [m for m in inbound if m["status"] == "processed"]
+    # One customer per payload: at most one reply turn, and silence when nothing needs a reply.
+    assert len(sent) == (1 if replied else 0)
+    if replied and all(m["type"] not in {"text", "interactive", "button"} or not m["body"] for m in replied):
+        assert sent == [NON_TEXT_REPLY]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [None, "", "sha256=", "sha256=" + "0" * 64, "sha1=abc", sign(b"other body", APP_SECRET)],
+)
+def test_bad_signature_is_403_and_stores_nothing(client, header):
+    body = json.dumps(envelopes.text("hi")).encode()
+    headers = {"Content-Type": "application/json"}
+    if header is not None:
+        headers["X-Hub-Signature-256"] = header
+    assert client.post("/webhook", data=body, headers=headers).status_code == 403
+    assert count("messages") == 0 and count("procrastinate_jobs") == 0
+
+
+def test_signature_with_wrong_secret_is_403(post_webhook):
+    assert post_webhook(envelopes.text("hi"), secret="not-the-secret").status_code == 403
+    assert count("messages") == 0
+
+
+def test_malformed_json_with_valid_signature_is_400(post_webhook):
+    response = post_webhook(b'{"object": "whatsapp_business_account", ')
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "Bad Request"
+    assert count("messages") == 0 and count("procrastinate_jobs") == 0
+
+
+def test_unknown_phone_number_id_is_200_and_ignored(post_webhook):
+    response = post_webhook(envelopes.text("hi", phone_number_id="999"))
+    assert response.status_code == 200
+    assert count("messages") == 0 and count("customers") == 0 and count("procrastinate_jobs") == 0
+
+
+def test_duplicate_delivery_changes_nothing(post_webhook):
+    envelope = envelopes.text("hi", wamid="wamid.DUP1")
+    assert post_webhook(envelope).status_code == 200
+    assert post_webhook(envelope).status_code == 200
+    assert count("messages") == 1 and count("procrastinate_jobs") == 1
+
+
+@pytest.mark.parametrize(
+    ("mode", "token", "expected"),
+    [("subscribe", VERIFY_TOKEN, 200), ("subscribe", "wrong", 403), ("unsubscribe", VERIFY_TOKEN, 403),
+     (None, None, 403)],
+)
+def test_verification_handshake(client, mode, token, expected):
+    params = {"hub.challenge": "1158201444"}
+    if mode:
+        params["hub.mode"] = mode
+    if token:
+        params["hub.verify_token"] = token
+    response = client.get("/webhook", query_string=params)
+    assert response.status_code == expected
+    if expected == 200:
+        assert response.get_data(as_text=True) == "1158201444"
+
+
+def test_oversized_body_is_413(app, post_webhook):
+    big = b'{"x": "' + b"a" * (app.config["MAX_CONTENT_LENGTH"] + 10) + b'"}'
+    assert post_webhook(big).status_code == 413
+    assert count("messages") == 0
+
+
+def test_twenty_concurrent_deliveries_give_one_reply(app, drain, fake_graph):
+    body = json.dumps(envelopes.text("hello", wamid="wamid.RACE1")).encode()
+    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(body, APP_SECRET)}
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/webhook"
+    barrier = threading.Barrier(20)
+    codes = []
+
+    def deliver():
+        barrier.wait()
+        codes.append(requests.post(url, data=body, headers=headers, timeout=30).status_code)
+
+    threads = [threading.Thread(target=deliver) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    server.shutdown()
+    assert codes == [200] * 20
+    drain()
+    assert count("messages WHERE direction = 'in'") == 1
+    assert count("turns") == 1
+    assert len(fake_graph.messages_sent()) == 1
+
+
+def test_statuses_never_move_backwards(post_webhook, drain, fake_graph):
+    post_webhook(envelopes.text("hi"))
+    drain()
+    wamid = db.fetch_one("SELECT wamid FROM messages WHERE direction = 'out'")["wamid"]
+
+    def status_now():
+        return db.fetch_one("SELECT status FROM messages WHERE wamid = %s", (wamid,))["status"]
+
+    for state, expected in [("read", "read"), ("delivered", "read"), ("sent", "read")]:
+        assert post_webhook(envelopes.status(wamid, state)).status_code == 200
+        assert status_now() == expected
+    post_webhook(envelopes.status(wamid, "failed", errors=[{"code": 131049, "title": "x"}]))
+    assert status_now() == "read"
+
+
+def test_failed_status_keeps_error_code(post_webhook, drain):
+    post_webhook(envelopes.text("hi"))
+    drain()
+    wamid = db.fetch_one("SELECT wamid FROM messages WHERE direction = 'out'")["wamid"]
+    errors = [{"code": 131049, "title": "This message was not delivered", "message": "x"}]
+    post_webhook(envelopes.status(wamid, "failed", errors=errors))
+    row = db.fetch_one("SELECT status, error_code FROM messages WHERE wamid = %s", (wamid,))
+    assert (row["status"], row["error_code"]) == ("failed", 131049)
