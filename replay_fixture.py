@@ -1,7 +1,7 @@
 """Post webhook fixtures to a running bot and print its replies; `--chat` to talk to it.
 
-    python replay_fixture.py fixtures/text_book_haircut.json
-    python replay_fixture.py --chat
+python replay_fixture.py fixtures/text_book_haircut.json
+python replay_fixture.py --chat
 """
 
 from __future__ import annotations
@@ -44,7 +44,9 @@ def parse_args(argv, cfg):
     parser.add_argument("--chat", action="store_true", help="talk to the bot as a customer")
     parser.add_argument("--wa-id", default=DEFAULT_CUSTOMER, help="customer number for --chat")
     parser.add_argument("--name", default="Alex", help="customer profile name for --chat")
-    parser.add_argument("--keep-ids", action="store_true", help="post wamids unchanged (dedup demo)")
+    parser.add_argument(
+        "--keep-ids", action="store_true", help="post wamids unchanged (dedup demo)"
+    )
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for replies")
     args = parser.parse_args(argv)
     if not args.chat and not args.files:
@@ -81,8 +83,15 @@ def chat(session, args, cfg) -> int:
         if not text:
             continue
         mark = last_id(session, args.server, phone_number_id, args.wa_id)
-        post(session, args.server, text_envelope(phone_number_id, args.wa_id, args.name, text), cfg["APP_SECRET"])
-        for reply in wait_for_replies(session, args.server, phone_number_id, args.wa_id, mark, args.timeout):
+        post(
+            session,
+            args.server,
+            text_envelope(phone_number_id, args.wa_id, args.name, text),
+            cfg["APP_SECRET"],
+        )
+        for reply in wait_for_replies(
+            session, args.server, phone_number_id, args.wa_id, mark, args.timeout
+        ):
             print(f"bot> {reply}")
     return 0
 
@@ -91,14 +100,33 @@ def text_envelope(phone_number_id: str, wa_id: str, name: str, text: str) -> dic
     """A WhatsApp text-message webhook envelope, as Meta sends it."""
     return {
         "object": "whatsapp_business_account",
-        "entry": [{"id": "0", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "34600000000", "phone_number_id": phone_number_id},
-            "contacts": [{"profile": {"name": name}, "wa_id": wa_id}],
-            "messages": [{"from": wa_id, "id": f"wamid.chat.{uuid.uuid4().hex}",
-                          "timestamp": str(int(time.time())), "type": "text",
-                          "text": {"body": text}}],
-        }}]}],
+        "entry": [
+            {
+                "id": "0",
+                "changes": [
+                    {
+                        "field": "messages",
+                        "value": {
+                            "messaging_product": "whatsapp",
+                            "metadata": {
+                                "display_phone_number": "34600000000",
+                                "phone_number_id": phone_number_id,
+                            },
+                            "contacts": [{"profile": {"name": name}, "wa_id": wa_id}],
+                            "messages": [
+                                {
+                                    "from": wa_id,
+                                    "id": f"wamid.chat.{uuid.uuid4().hex}",
+                                    "timestamp": str(int(time.time())),
+                                    "type": "text",
+                                    "text": {"body": text},
+                                }
+                            ],
+                        },
+                    }
+                ],
+            }
+        ],
     }
 
 

@@ -29,8 +29,11 @@ def main() -> None:
         app.config["PHONE_NUMBER_ID"],
     )
     worker = threading.Thread(
-        target=jobs.run_worker, args=(app,), kwargs={"install_signal_handlers": False},
-        name="worker", daemon=True,
+        target=jobs.run_worker,
+        args=(app,),
+        kwargs={"install_signal_handlers": False},
+        name="worker",
+        daemon=True,
     )
     worker.start()
     app.run(host=app.config["HOST"], port=app.config["PORT"], threaded=True, use_reloader=False)

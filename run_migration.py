@@ -1,4 +1,4 @@
-"""Apply pending database migrations: `python run_migration.py` (same as `flask --app app migrate`)."""
+"""Apply pending migrations: `python run_migration.py` (same as `flask --app app migrate`)."""
 
 import logging
 import sys

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 NON_TEXT_REPLY = (
     "Thanks! I can only read text messages for now. Please write what you need, "
-    "for example \"book a haircut tomorrow at 17:00\"."
+    'for example "book a haircut tomorrow at 17:00".'
 )
 # Upper bound on re-reading a customer's newer messages inside one turn.
 MAX_MID_TURN_MERGES = 5
@@ -98,7 +98,9 @@ def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id)
 
 def _reply_fixed(business: dict, customer: dict, pending: list[dict], text: str) -> None:
     with db.transaction() as conn:
-        conversations.queue_replies(conn, business["id"], customer["id"], [text], pending[-1]["id"], None)
+        conversations.queue_replies(
+            conn, business["id"], customer["id"], [text], pending[-1]["id"], None
+        )
         conversations.mark_inbound(conn, [m["id"] for m in pending], "processed", None)
     send_queued(business, customer)
 

@@ -8,7 +8,7 @@ import logging
 import procrastinate
 from procrastinate import PsycopgConnector, SyncPsycopgConnector
 
-from app.storage import db
+from app.storage import conversations, db
 
 log = logging.getLogger(__name__)
 _flask_app = None
@@ -39,12 +39,15 @@ def init_app(app) -> None:
 
 
 def customer_lock(business_id: int, customer_id: int) -> str:
-    """The lock that keeps one customer's turns in order and never overlapping."""
+    """The lock that keeps one customer's turns in order and never overlapping.
+
+    The webhook writes the same lock in SQL (conversations.STORE_INBOUND).
+    """
     return f"cust:{business_id}:{customer_id}"
 
 
 @queue.task(
-    name="handle_turn",
+    name=conversations.TURN_TASK,
     retry=procrastinate.RetryStrategy(max_attempts=6, wait=1, exponential_wait=2),
 )
 def handle_turn(business_id: int, customer_id: int, request_id: str | None = None) -> None:
@@ -102,5 +105,5 @@ async def run_worker_async(
 
 
 def run_worker(flask_app, install_signal_handlers: bool = True, wait: bool = True) -> None:
-    """Run the worker in this thread until it is stopped (or, with wait=False, the queue is empty)."""
+    """Run the worker in this thread until stopped (with wait=False: until the queue is empty)."""
     asyncio.run(run_worker_async(flask_app, install_signal_handlers, wait))

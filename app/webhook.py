@@ -9,7 +9,6 @@ import logging
 from cachetools import TTLCache
 from flask import Blueprint, current_app, g, request
 
-from app import jobs
 from app.channel import payloads, signature
 from app.errors import error_response
 from app.storage import businesses, conversations, db
@@ -57,28 +56,28 @@ def receive_update():
 def _store_messages(messages) -> None:
     if not messages:
         return
-    turns: set[tuple[int, int]] = set()
-    with db.transaction() as conn:
+    # A single delivery is one autocommitted statement; several share one transaction.
+    with db.transaction() if len(messages) > 1 else db.connection() as conn:
         for msg in messages:
             business_id = _business_id(msg.phone_number_id)
             if business_id is None:
                 log.warning("message for unknown phone_number_id %s dropped", msg.phone_number_id)
                 continue
             if not msg.sender:
-                log.warning("message %s has no sender; stored nowhere", msg.wamid)
+                log.warning("message %s has no sender; dropped", msg.wamid)
                 continue
-            customer_id = conversations.upsert_customer(
-                conn, business_id, msg.sender, msg.profile_name
+            conversations.store_inbound(
+                conn,
+                business_id,
+                msg.sender,
+                msg.profile_name,
+                msg.wamid,
+                msg.raw_type or msg.type.value,
+                msg.text,
+                dict(msg.raw),
+                needs_turn=msg.expects_reply,
+                request_id=g.get("request_id"),
             )
-            status = "received" if msg.expects_reply else "ignored"
-            inserted = conversations.insert_inbound(
-                conn, business_id, customer_id, msg.wamid, msg.raw_type or msg.type.value,
-                msg.text, dict(msg.raw), status=status, request_id=g.get("request_id"),
-            )
-            if inserted is not None and msg.expects_reply:
-                turns.add((business_id, customer_id))
-        for business_id, customer_id in sorted(turns):
-            jobs.defer_turn(business_id, customer_id, request_id=g.get("request_id"))
 
 
 def _apply_status(status) -> None:

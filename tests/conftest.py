@@ -135,7 +135,9 @@ def worker(app):
 
     def run():
         asyncio.set_event_loop(loop)
-        task_box["task"] = loop.create_task(jobs.run_worker_async(app, install_signal_handlers=False))
+        task_box["task"] = loop.create_task(
+            jobs.run_worker_async(app, install_signal_handlers=False)
+        )
         try:
             loop.run_until_complete(task_box["task"])
         except asyncio.CancelledError:

@@ -15,7 +15,9 @@ DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 def admin_url() -> str:
     """The server to create test databases on (TEST_DATABASE_URL, DATABASE_URL or local)."""
-    return os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") or DEFAULT_ADMIN_URL
+    return (
+        os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") or DEFAULT_ADMIN_URL
+    )
 
 
 def with_dbname(url: str, name: str) -> str:

@@ -9,16 +9,24 @@ PHONE_NUMBER_ID = "123456123"
 _ids = itertools.count(1)
 
 
-def text(body: str, wa_id: str = "34600111222", name: str = "Alex", wamid: str | None = None,
-         phone_number_id: str = PHONE_NUMBER_ID) -> dict:
+def text(
+    body: str,
+    wa_id: str = "34600111222",
+    name: str = "Alex",
+    wamid: str | None = None,
+    phone_number_id: str = PHONE_NUMBER_ID,
+) -> dict:
     """A text message envelope."""
-    return message(
-        {"type": "text", "text": {"body": body}}, wa_id, name, wamid, phone_number_id
-    )
+    return message({"type": "text", "text": {"body": body}}, wa_id, name, wamid, phone_number_id)
 
 
-def message(content: dict, wa_id: str = "34600111222", name: str = "Alex",
-            wamid: str | None = None, phone_number_id: str = PHONE_NUMBER_ID) -> dict:
+def message(
+    content: dict,
+    wa_id: str = "34600111222",
+    name: str = "Alex",
+    wamid: str | None = None,
+    phone_number_id: str = PHONE_NUMBER_ID,
+) -> dict:
     """An envelope carrying one message with the given type-specific `content`."""
     msg = {
         "from": wa_id,
@@ -26,14 +34,26 @@ def message(content: dict, wa_id: str = "34600111222", name: str = "Alex",
         "timestamp": str(int(time.time())),
         **content,
     }
-    return wrap({"contacts": [{"profile": {"name": name}, "wa_id": wa_id}], "messages": [msg]},
-                phone_number_id)
+    return wrap(
+        {"contacts": [{"profile": {"name": name}, "wa_id": wa_id}], "messages": [msg]},
+        phone_number_id,
+    )
 
 
-def status(wamid: str, state: str, recipient: str = "34600111222", errors: list | None = None,
-           phone_number_id: str = PHONE_NUMBER_ID) -> dict:
+def status(
+    wamid: str,
+    state: str,
+    recipient: str = "34600111222",
+    errors: list | None = None,
+    phone_number_id: str = PHONE_NUMBER_ID,
+) -> dict:
     """A status update envelope."""
-    st = {"id": wamid, "status": state, "timestamp": str(int(time.time())), "recipient_id": recipient}
+    st = {
+        "id": wamid,
+        "status": state,
+        "timestamp": str(int(time.time())),
+        "recipient_id": recipient,
+    }
     if errors:
         st["errors"] = errors
     return wrap({"statuses": [st]}, phone_number_id)
@@ -43,9 +63,22 @@ def wrap(value: dict, phone_number_id: str = PHONE_NUMBER_ID) -> dict:
     """The outer WhatsApp Business Account envelope around one change value."""
     return {
         "object": "whatsapp_business_account",
-        "entry": [{"id": "WABA_ID", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "34600000000", "phone_number_id": phone_number_id},
-            **value,
-        }}]}],
+        "entry": [
+            {
+                "id": "WABA_ID",
+                "changes": [
+                    {
+                        "field": "messages",
+                        "value": {
+                            "messaging_product": "whatsapp",
+                            "metadata": {
+                                "display_phone_number": "34600000000",
+                                "phone_number_id": phone_number_id,
+                            },
+                            **value,
+                        },
+                    }
+                ],
+            }
+        ],
     }

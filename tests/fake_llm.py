@@ -15,7 +15,7 @@ def text_reply(content: str) -> dict:
 
 
 def tool_call(name: str, args: dict | str, call_id: str | None = None) -> dict:
-    """A completion message calling one tool (`args` as a dict, or a raw string to test bad JSON)."""
+    """A completion message calling one tool (`args` a dict, or a raw string for bad JSON)."""
     arguments = args if isinstance(args, str) else json.dumps(args)
     return {
         "role": "assistant",
@@ -45,7 +45,9 @@ class FakeLLM:
         self._cond = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:

@@ -21,7 +21,10 @@ def start_worker(app_config: dict) -> subprocess.Popen:
     env["MOCK_MODE"] = "false"
     return subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "app", "worker"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
@@ -41,7 +44,9 @@ def jobs_left() -> int:
 
 
 @pytest.mark.slow
-def test_worker_killed_mid_turn_answers_exactly_once(app_config, post_webhook, fake_llm, fake_graph):
+def test_worker_killed_mid_turn_answers_exactly_once(
+    app_config, post_webhook, fake_llm, fake_graph
+):
     post_webhook(envelopes.text("hello"))
     fake_llm.hold.clear()
     first = start_worker(app_config)
@@ -60,5 +65,7 @@ def test_worker_killed_mid_turn_answers_exactly_once(app_config, post_webhook, f
         second.send_signal(signal.SIGTERM)
         second.wait(timeout=30)
     assert [m["text"]["body"] for m in fake_graph.messages_sent()] == ["You said: hello"]
-    assert db.fetch_one("SELECT status FROM messages WHERE direction = 'in'")["status"] == "processed"
+    assert (
+        db.fetch_one("SELECT status FROM messages WHERE direction = 'in'")["status"] == "processed"
+    )
     assert db.fetch_one("SELECT count(*) AS n FROM messages WHERE direction = 'out'")["n"] == 1

@@ -1,7 +1,7 @@
 """The worker's turn: batching, mid-turn messages, failures, sending rules."""
 
-from app.bot import NON_TEXT_REPLY
 from app.agent.loop import APOLOGY
+from app.bot import NON_TEXT_REPLY
 from app.storage import db
 from tests import envelopes
 from tests.fake_llm import last_user_text, text_reply
@@ -48,7 +48,9 @@ def test_history_is_sent_to_the_model(post_webhook, drain, fake_llm):
     assert roles == [("user", "one"), ("assistant", "You said: one"), ("user", "two")]
 
 
-def test_llm_failure_sends_apology_and_records_failed_turn(post_webhook, drain, fake_llm, fake_graph):
+def test_llm_failure_sends_apology_and_records_failed_turn(
+    post_webhook, drain, fake_llm, fake_graph
+):
     fake_llm.script.append((500, {"error": {"message": "boom", "type": "server_error"}}))
     post_webhook(envelopes.text("hello"))
     drain()
@@ -112,7 +114,9 @@ def test_paused_customer_is_stored_but_not_answered(post_webhook, drain, fake_gr
     assert db.fetch_one("SELECT count(*) AS n FROM messages WHERE direction = 'in'")["n"] == 2
 
 
-def test_reply_markdown_is_converted_and_long_replies_split(post_webhook, drain, fake_llm, fake_graph):
+def test_reply_markdown_is_converted_and_long_replies_split(
+    post_webhook, drain, fake_llm, fake_graph
+):
     fake_llm.script.append(text_reply("**Hello**\n\n" + ("word " * 1000).strip()))
     post_webhook(envelopes.text("hi"))
     drain()

@@ -55,7 +55,9 @@ def test_every_real_payload_is_accepted_and_handled(path, app, post_webhook, dra
     replied = [m for m in inbound if m["status"] == "processed"]
     # One customer per payload: at most one reply turn, and silence when nothing needs a reply.
     assert len(sent) == (1 if replied else 0)
-    if replied and all(m["type"] not in {"text", "interactive", "button"} or not m["body"] for m in replied):
+    if replied and all(
+        m["type"] not in {"text", "interactive", "button"} or not m["body"] for m in replied
+    ):
         assert sent == [NON_TEXT_REPLY]
 
 
@@ -99,8 +101,12 @@ def test_duplicate_delivery_changes_nothing(post_webhook):
 
 @pytest.mark.parametrize(
     ("mode", "token", "expected"),
-    [("subscribe", VERIFY_TOKEN, 200), ("subscribe", "wrong", 403), ("unsubscribe", VERIFY_TOKEN, 403),
-     (None, None, 403)],
+    [
+        ("subscribe", VERIFY_TOKEN, 200),
+        ("subscribe", "wrong", 403),
+        ("unsubscribe", VERIFY_TOKEN, 403),
+        (None, None, 403),
+    ],
 )
 def test_verification_handshake(client, mode, token, expected):
     params = {"hub.challenge": "1158201444"}

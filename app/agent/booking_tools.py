@@ -14,7 +14,9 @@ from app.booking.models import BookingError
 
 # What a reply may not claim unless the matching tool succeeded in the same turn.
 CLAIMS = {
-    "book_appointment": re.compile(r"\b(booked|confirmed|reserved|you'?re all set|see you on)\b", re.I),
+    "book_appointment": re.compile(
+        r"\b(booked|confirmed|reserved|you'?re all set|see you on)\b", re.I
+    ),
     "reschedule_appointment": re.compile(r"\b(moved|rescheduled)\b", re.I),
     "cancel_appointment": re.compile(r"\b(cancelled|canceled)\b", re.I),
 }
@@ -56,7 +58,11 @@ def _result_json(result, ctx: ToolContext, **extra) -> str:
             result.message,
             alternatives=[fmt_local(a, ctx.tz) for a in result.alternatives],
         )
-    body = {"ok": True, "status": result.code, "appointment": appointment_view(result.appointment, ctx)}
+    body = {
+        "ok": True,
+        "status": result.code,
+        "appointment": appointment_view(result.appointment, ctx),
+    }
     body.update(extra)
     return _dump(body)
 
@@ -66,7 +72,11 @@ def make_booking_tools(ctx: ToolContext) -> list[StructuredTool]:
     b, c = ctx.business, ctx.customer
 
     def find_available_slots(service: str, date: str, after: str = "", before: str = "") -> str:
-        """Find free start times for a service on a day ("2026-11-24", "tomorrow", "next tuesday"), optionally after/before a time like "17:00"."""
+        """Find free start times for a service on a day.
+
+        The day may be "2026-11-24", "tomorrow" or "next tuesday"; `after` and `before` are
+        optional times like "17:00".
+        """
         svc = find_service(b, service)
         if svc is None:
             return _unknown_service(service, b)
@@ -80,7 +90,9 @@ def make_booking_tools(ctx: ToolContext) -> list[StructuredTool]:
         except BookingError as exc:
             return _error(exc.code, str(exc))
         local = [s.astimezone(ctx.tz) for s in slots]
-        shown = [s for s in local if (lo is None or s.time() >= lo) and (hi is None or s.time() <= hi)]
+        shown = [
+            s for s in local if (lo is None or s.time() >= lo) and (hi is None or s.time() <= hi)
+        ]
         body = {
             "ok": True,
             "service": svc["name"],
@@ -88,13 +100,15 @@ def make_booking_tools(ctx: ToolContext) -> list[StructuredTool]:
             "slots": [f"{s:%H:%M}" for s in shown[:16]],
         }
         if not shown:
-            later = booking.find_slots(b["id"], svc["id"], day, day + timedelta(days=7), now=ctx.now)
+            later = booking.find_slots(
+                b["id"], svc["id"], day, day + timedelta(days=7), now=ctx.now
+            )
             later = [s for s in later if s.astimezone(ctx.tz) > (local[-1] if local else ctx.now)]
             body["next_available"] = [fmt_local(s, ctx.tz) for s in later[:3]]
         return _dump(body)
 
     def book_appointment(service: str, date: str, time: str) -> str:
-        """Book a service for this customer on a date ("2026-11-24", "tomorrow") at a time ("17:00")."""
+        """Book a service for this customer on a date ("2026-11-24", "tomorrow") at a time."""
         svc = find_service(b, service)
         if svc is None:
             return _unknown_service(service, b)
@@ -122,8 +136,13 @@ def make_booking_tools(ctx: ToolContext) -> list[StructuredTool]:
         result = booking.cancel(b["id"], c["id"], int(appointment_id), now=ctx.now)
         return _result_json(result, ctx)
 
-    funcs = (find_available_slots, book_appointment, list_my_appointments,
-             reschedule_appointment, cancel_appointment)
+    funcs = (
+        find_available_slots,
+        book_appointment,
+        list_my_appointments,
+        reschedule_appointment,
+        cancel_appointment,
+    )
     return [StructuredTool.from_function(f) for f in funcs]
 
 

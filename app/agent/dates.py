@@ -8,8 +8,18 @@ from datetime import date, time, timedelta
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _SHORT_DAYS = {d[:3]: i for i, d in enumerate(WEEKDAYS)} | {"tues": 1, "thur": 3, "thurs": 3}
 MONTHS = [
-    "january", "february", "march", "april", "may", "june", "july",
-    "august", "september", "october", "november", "december",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 ]
 _MONTHS = {m: i + 1 for i, m in enumerate(MONTHS)} | {m[:3]: i + 1 for i, m in enumerate(MONTHS)}
 _MONTHS["sept"] = 9
@@ -37,7 +47,9 @@ def parse_date(text: str, today: date) -> date | None:
         return today + timedelta(days=1)
     if m := re.search(r"\bin (\d{1,3}) days?\b", s):
         return today + timedelta(days=int(m[1]))
-    if m := re.search(r"\b(next|this|on)?\s*(" + "|".join(_SHORT_DAYS | {d: 0 for d in WEEKDAYS}) + r")\b", s):
+    if m := re.search(
+        r"\b(next|this|on)?\s*(" + "|".join(_SHORT_DAYS | {d: 0 for d in WEEKDAYS}) + r")\b", s
+    ):
         word = m[2]
         target = WEEKDAYS.index(word) if word in WEEKDAYS else _SHORT_DAYS[word]
         ahead = (target - today.weekday()) % 7
@@ -66,7 +78,11 @@ def parse_time(text: str) -> time | None:
         return time(12, 0)
     for m in _TIME.finditer(s):
         hour, minute, suffix = int(m[1]), int(m[2] or 0), (m[3] or "").replace(".", "")
-        has_marker = bool(m[2]) or suffix in {"am", "pm", "h"} or m[0].startswith(("at", "after", "before", "from"))
+        has_marker = (
+            bool(m[2])
+            or suffix in {"am", "pm", "h"}
+            or m[0].startswith(("at", "after", "before", "from"))
+        )
         if not has_marker or minute > 59:
             continue
         if not suffix and 1 <= hour <= 7:

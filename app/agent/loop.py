@@ -1,4 +1,4 @@
-"""The bounded tool-calling loop: model → tools → model …, ending in a reply, never a dangling call."""
+"""The bounded tool-calling loop: model, tools, model, ending in a reply (never a dangling call)."""
 
 from __future__ import annotations
 
@@ -57,7 +57,9 @@ def run_agent(
             ai: AIMessage = bound.invoke(messages)
         except Exception as exc:  # any model/transport failure ends the turn politely
             log.warning("LLM call failed: %s", type(exc).__name__)
-            return AgentResult(APOLOGY, False, records, iteration, f"llm: {type(exc).__name__}: {exc}")
+            return AgentResult(
+                APOLOGY, False, records, iteration, f"llm: {type(exc).__name__}: {exc}"
+            )
         messages.append(ai)
         calls = list(ai.tool_calls) + [_invalid_call(c) for c in ai.invalid_tool_calls]
         if calls:

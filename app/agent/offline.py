@@ -1,4 +1,4 @@
-"""The embedded offline demo model: a LangChain chat model that reads common intents and calls tools.
+"""The embedded offline demo model: a LangChain chat model that reads intents and calls tools.
 
 It runs when no OPENAI_API_KEY is configured (demos, mock mode, tests). It reads the same system
 prompt and history a real model gets, emits real tool calls through the same loop, and writes its
@@ -23,7 +23,7 @@ from app.agent.offline_replies import compose_reply
 DEMO_NOTICE = (
     "I'm the offline demo model, so I only understand simple requests: our services and prices, "
     "opening hours, free times, and booking, moving or cancelling an appointment "
-    "(e.g. \"book a haircut tomorrow at 17:00\")."
+    '(e.g. "book a haircut tomorrow at 17:00").'
 )
 INTENTS = [
     ("cancel", r"\b(cancel|cancell?ation|anular|cancelar)\b"),
@@ -62,7 +62,9 @@ def decide(messages: list[BaseMessage], tools: set[str]) -> AIMessage:
     text = messages[last_human].content if last_human >= 0 else ""
     text = text if isinstance(text, str) else str(text)
     results = [
-        (m.name or "", _loads(m.content)) for m in messages[last_human + 1 :] if isinstance(m, ToolMessage)
+        (m.name or "", _loads(m.content))
+        for m in messages[last_human + 1 :]
+        if isinstance(m, ToolMessage)
     ]
     ctx = PromptFacts(system)
     intent = classify(text)
@@ -95,7 +97,9 @@ class PromptFacts:
         self.today = (
             datetime.strptime(f"{m[1]} {m[2]} {m[3]}", "%d %B %Y").date() if m else date.today()
         )
-        block = system.split("Services:\n", 1)[-1].split("\n\n", 1)[0] if "Services:" in system else ""
+        block = (
+            system.split("Services:\n", 1)[-1].split("\n\n", 1)[0] if "Services:" in system else ""
+        )
         self.services = re.findall(r"^- (.+?) \(\d+ min", block, flags=re.M)
 
     def service_in(self, text: str) -> str | None:
@@ -132,7 +136,9 @@ def first_step(intent: str, text: str, ctx: PromptFacts, tools: set[str]) -> AIM
         return _call("list_my_appointments", {})
     if intent in {"book", "slots"} and "find_available_slots" in tools:
         if not service:
-            return _call("list_services", {}) if "list_services" in tools else AIMessage(DEMO_NOTICE)
+            return (
+                _call("list_services", {}) if "list_services" in tools else AIMessage(DEMO_NOTICE)
+            )
         if intent == "book" and day and clock:
             return _call(
                 "book_appointment",
@@ -182,7 +188,9 @@ def next_call_after(intent, text, results, ctx: PromptFacts, tools: set[str]) ->
 
 
 def _reference(text: str) -> int | None:
-    m = re.search(r"(?:#|\b(?:appointment|booking|number|no\.?|id)\s*#?\s*)(\d{1,9})\b", text.lower())
+    m = re.search(
+        r"(?:#|\b(?:appointment|booking|number|no\.?|id)\s*#?\s*)(\d{1,9})\b", text.lower()
+    )
     return int(m[1]) if m else None
 
 

@@ -25,7 +25,11 @@ def _services(result: dict, intent: str) -> str:
         f"• {s['name']}: {s['duration_minutes']} min, {s['price']} {s['currency']}"
         for s in result.get("services", [])
     ]
-    head = "Which service would you like? We offer:" if intent in {"book", "slots"} else "Our services:"
+    head = (
+        "Which service would you like? We offer:"
+        if intent in {"book", "slots"}
+        else "Our services:"
+    )
     return head + "\n" + "\n".join(lines) if lines else "We have no services listed yet."
 
 
@@ -66,9 +70,9 @@ def _list(result: dict, intent: str) -> str:
     lines = [f"• #{a['id']} {a['service']} on {a['starts']}" for a in items]
     head = "Your upcoming appointments:"
     if intent == "cancel":
-        head = "Which one should I cancel? Reply with its number, e.g. \"cancel #12\"."
+        head = 'Which one should I cancel? Reply with its number, e.g. "cancel #12".'
     elif intent == "reschedule":
-        head = "Which one should I move, and to when? E.g. \"move #12 to tomorrow at 17:00\"."
+        head = 'Which one should I move, and to when? E.g. "move #12 to tomorrow at 17:00".'
     return head + "\n" + "\n".join(lines)
 
 

@@ -18,13 +18,16 @@ def format_hours(opening_hours: dict) -> list[str]:
             lines.append(f"{name}: closed")
             continue
         breaks = ", ".join(f"{a}–{b}" for a, b in day.get("breaks") or [])
-        lines.append(f"{name}: {day['open']}–{day['close']}" + (f" (break {breaks})" if breaks else ""))
+        lines.append(
+            f"{name}: {day['open']}–{day['close']}" + (f" (break {breaks})" if breaks else "")
+        )
     return lines
 
 
 def format_service(service: dict) -> str:
     """ "Haircut (30 min, 25.00 EUR)"."""
-    return f"{service['name']} ({service['duration_minutes']} min, {service['price']:.2f} {service['currency']})"
+    price = f"{service['price']:.2f} {service['currency']}"
+    return f"{service['name']} ({service['duration_minutes']} min, {price})"
 
 
 def build_system_prompt(business: dict, customer: dict, now: datetime) -> str:

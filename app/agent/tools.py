@@ -106,12 +106,15 @@ def resolve_start(ctx: ToolContext, day: str, at: str) -> tuple[datetime | None,
     when = dates.parse_date(day, ctx.today)
     if when is None:
         return None, _error(
-            "invalid_date", f"I could not understand the date {day!r}; ask for a day like "
-            "'tomorrow', 'next Tuesday' or '2026-11-24'."
+            "invalid_date",
+            f"I could not understand the date {day!r}; ask for a day like "
+            "'tomorrow', 'next Tuesday' or '2026-11-24'.",
         )
     clock = dates.parse_time(at)
     if clock is None:
-        return None, _error("invalid_time", f"I could not understand the time {at!r}; ask for a time like 17:00.")
+        return None, _error(
+            "invalid_time", f"I could not understand the time {at!r}; ask for a time like 17:00."
+        )
     local = datetime.combine(when, clock, tzinfo=ctx.tz)
     return local.astimezone(ZoneInfo("UTC")), None
 

@@ -6,42 +6,78 @@ from psycopg.types.json import Jsonb
 
 from app.storage.db import connection, fetch_all, fetch_one
 
+TURN_TASK = "handle_turn"
 # Delivery statuses only move forward; `failed` may replace queued/sent but nothing replaces it.
 STATUS_RANK = {"queued": 0, "sent": 1, "delivered": 2, "read": 3, "played": 4}
 
 
-def upsert_customer(conn, business_id: int, wa_id: str, profile_name: str) -> int:
-    """Create or refresh a customer; return its id."""
-    row = conn.execute(
-        "INSERT INTO customers (business_id, wa_id, profile_name) VALUES (%s, %s, %s)"
-        " ON CONFLICT (business_id, wa_id) DO UPDATE SET last_seen_at = now(),"
-        " profile_name = CASE WHEN EXCLUDED.profile_name <> '' THEN EXCLUDED.profile_name"
-        " ELSE customers.profile_name END"
-        " RETURNING id",
-        (business_id, wa_id, profile_name),
-    ).fetchone()
-    return row["id"]
+# One statement stores a delivery: the customer, the message and its turn job commit together,
+# and a wamid seen before touches nothing (Meta redelivers for days). The job row is the one
+# procrastinate's own `defer` writes, through its versioned SQL function.
+STORE_INBOUND = """
+WITH fresh AS (
+    SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM messages WHERE wamid = %(wamid)s)
+), cust AS (
+    INSERT INTO customers (business_id, wa_id, profile_name)
+    SELECT %(business_id)s, %(wa_id)s, %(profile_name)s FROM fresh
+    ON CONFLICT (business_id, wa_id) DO UPDATE SET last_seen_at = now(),
+        profile_name = CASE WHEN EXCLUDED.profile_name <> '' THEN EXCLUDED.profile_name
+                            ELSE customers.profile_name END
+    RETURNING id
+), msg AS (
+    INSERT INTO messages (business_id, customer_id, direction, type, body, payload, wamid,
+                          status, request_id)
+    SELECT %(business_id)s, cust.id, 'in', %(type)s, %(body)s, %(payload)s, %(wamid)s,
+           %(status)s, %(request_id)s FROM cust
+    ON CONFLICT (wamid) DO NOTHING
+    RETURNING id, customer_id
+), job AS (
+    SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(
+        'default', %(task_name)s, 0,
+        %(lock_prefix)s || msg.customer_id, NULL,
+        jsonb_build_object('business_id', %(business_id)s::bigint,
+                           'customer_id', msg.customer_id,
+                           'request_id', %(request_id)s::text),
+        NULL)::procrastinate_job_to_defer_v1]) AS job_ids
+    FROM msg WHERE %(defer)s
+)
+SELECT msg.id, msg.customer_id, job.job_ids FROM msg LEFT JOIN job ON true
+"""
 
 
-def insert_inbound(
+def store_inbound(
     conn,
     business_id: int,
-    customer_id: int,
+    wa_id: str,
+    profile_name: str,
     wamid: str,
     msg_type: str,
     body: str,
     payload: dict,
-    status: str = "received",
+    needs_turn: bool,
     request_id: str | None = None,
-) -> int | None:
-    """Store an inbound message once; return its id, or None when the wamid was seen before."""
-    row = conn.execute(
-        "INSERT INTO messages (business_id, customer_id, direction, type, body, payload, wamid,"
-        " status, request_id) VALUES (%s, %s, 'in', %s, %s, %s, %s, %s, %s)"
-        " ON CONFLICT (wamid) DO NOTHING RETURNING id",
-        (business_id, customer_id, msg_type, body, Jsonb(payload), wamid, status, request_id),
+) -> dict | None:
+    """Store a delivery once and, when it needs an answer, queue its customer's turn.
+
+    Returns {id, customer_id, job_ids} for a new message, None for a duplicate.
+    """
+    return conn.execute(
+        STORE_INBOUND,
+        {
+            "business_id": business_id,
+            "wa_id": wa_id,
+            "profile_name": profile_name,
+            "wamid": wamid,
+            "type": msg_type,
+            "body": body,
+            "payload": Jsonb(payload),
+            "status": "received" if needs_turn else "ignored",
+            "request_id": request_id,
+            "defer": needs_turn,
+            "task_name": TURN_TASK,
+            "lock_prefix": f"cust:{business_id}:",
+        },
     ).fetchone()
-    return row["id"] if row else None
 
 
 def get_customer(customer_id: int) -> dict | None:
@@ -99,7 +135,11 @@ def finish_turn(
 
 
 def queue_replies(
-    conn, business_id: int, customer_id: int, chunks: list[str], in_reply_to: int | None,
+    conn,
+    business_id: int,
+    customer_id: int,
+    chunks: list[str],
+    in_reply_to: int | None,
     turn_id: int | None,
 ) -> list[int]:
     """Store outgoing chunks as `queued` (sent later, in order); return their ids."""

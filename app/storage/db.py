@@ -39,7 +39,6 @@ def open_pool(url: str, min_size: int = 1, max_size: int = 10) -> ConnectionPool
         min_size=min_size,
         max_size=max_size,
         kwargs={"row_factory": dict_row, "autocommit": True},
-        check=ConnectionPool.check_connection,
         open=False,
         name="app",
     )

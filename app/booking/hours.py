@@ -1,0 +1,123 @@
+"""Opening hours in a business's timezone, turned into UTC open periods and slot starts.
+
+DST rule: local wall-clock times are built with zoneinfo and fold=0, then converted to UTC.
+- Spring forward: a slot start whose wall time does not exist (it falls in the gap) is skipped.
+  A period boundary in the gap is read with fold=0, which lands it just after the gap.
+- Fall back: a repeated wall time means its first occurrence (fold=0). The second pass through
+  the repeated hour offers no slot starts of its own, so every offered wall-clock label maps to
+  exactly one instant and a customer saying "01:30" is never ambiguous.
+Durations are real elapsed time: a 60-minute service is 60 minutes in UTC whatever the clock does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_MINUTES = 24 * 60
+
+# An open period as minutes since local midnight, half-open: [open, close).
+Period = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    """One local day: its open periods (UTC, real time) and its step-grid slot starts (UTC)."""
+
+    day: date
+    periods: tuple[tuple[datetime, datetime], ...]
+    starts: frozenset[datetime]
+
+    def contains(self, start: datetime, end: datetime) -> bool:
+        """Whether [start, end) lies inside a single open period."""
+        return any(lo <= start and end <= hi for lo, hi in self.periods)
+
+
+def parse_opening_hours(raw: Mapping | None) -> dict[int, tuple[Period, ...]]:
+    """Map weekday (0 = Monday) to its open periods with breaks cut out; ValueError if malformed."""
+    raw = raw or {}
+    unknown = set(raw) - set(DAYS)
+    if unknown:
+        raise ValueError(f"unknown day names in opening hours: {sorted(unknown)}")
+    hours: dict[int, tuple[Period, ...]] = {}
+    for weekday, name in enumerate(DAYS):
+        spec = raw.get(name)
+        if not spec:
+            continue  # A missing or null day is closed.
+        if not isinstance(spec, Mapping):
+            raise ValueError(f"{name}: expected an object with open/close, got {spec!r}")
+        opens, closes = _minutes(spec.get("open")), _minutes(spec.get("close"))
+        if closes <= opens:
+            raise ValueError(f"{name}: close {spec.get('close')!r} is not after open")
+        hours[weekday] = _cut((opens, closes), spec.get("breaks") or [], name)
+    return hours
+
+
+def _minutes(text: object) -> int:
+    """Minutes since midnight of an "HH:MM" string ("24:00" is the end of the day)."""
+    try:
+        hh, mm = str(text).split(":")
+        hours, minutes = int(hh), int(mm)
+    except ValueError:
+        raise ValueError(f"expected a time like '09:30', got {text!r}") from None
+    value = hours * 60 + minutes
+    if not (0 <= minutes < 60 and 0 <= value <= DAY_MINUTES):
+        raise ValueError(f"time out of range: {text!r}")
+    return value
+
+
+def _cut(period: Period, breaks: Iterable, name: str) -> tuple[Period, ...]:
+    """Remove each break from the period, keeping the non-empty pieces in order."""
+    pieces = [period]
+    for item in breaks:
+        try:
+            b_start, b_end = (_minutes(t) for t in item)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name}: a break must be ['HH:MM', 'HH:MM'], got {item!r}") from None
+        if b_end <= b_start:
+            raise ValueError(f"{name}: break {item!r} ends before it starts")
+        pieces = [
+            piece
+            for lo, hi in pieces
+            for piece in ((lo, min(hi, b_start)), (max(lo, b_end), hi))
+            if piece[0] < piece[1]
+        ]
+    return tuple(pieces)
+
+
+def wall_to_utc(tz: ZoneInfo, day: date, minute: int) -> datetime:
+    """The UTC instant of local wall time `day` + `minute` minutes, read with fold=0."""
+    naive = datetime.combine(day, time()) + timedelta(minutes=minute)
+    return naive.replace(tzinfo=tz).astimezone(UTC)
+
+
+def wall_exists(tz: ZoneInfo, day: date, minute: int) -> bool:
+    """Whether the wall time exists (is not skipped by a spring-forward gap)."""
+    naive = datetime.combine(day, time()) + timedelta(minutes=minute)
+    return wall_to_utc(tz, day, minute).astimezone(tz).replace(tzinfo=None) == naive
+
+
+def day_plan(
+    tz: ZoneInfo,
+    hours: Mapping[int, tuple[Period, ...]],
+    closed_dates: frozenset[date],
+    step_minutes: int,
+    day: date,
+) -> DayPlan:
+    """Open periods and candidate slot starts of one local day (empty when closed)."""
+    if day in closed_dates:
+        return DayPlan(day, (), frozenset())
+    periods = []
+    starts = set()
+    for opens, closes in hours.get(day.weekday(), ()):
+        periods.append((wall_to_utc(tz, day, opens), wall_to_utc(tz, day, closes)))
+        # The grid restarts at each period start, so the first slot after a break is its end.
+        starts.update(
+            wall_to_utc(tz, day, m)
+            for m in range(opens, closes, step_minutes)
+            if wall_exists(tz, day, m)
+        )
+    return DayPlan(day, tuple(periods), frozenset(starts))

@@ -1,0 +1,89 @@
+"""What the booking service hands back: appointments, results and their codes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from app.booking import availability as av
+
+BOOKED = "booked"
+EXISTS = "exists"
+RESCHEDULED = "rescheduled"
+CANCELLED = "cancelled"
+NOT_FOUND = "not_found"
+UNKNOWN_SERVICE = "unknown_service"
+ALREADY_CANCELLED = "already_cancelled"
+INVALID = "invalid"
+
+# Plain sentences a tool can relay; times are left to the caller, who knows the timezone.
+MESSAGES = {
+    BOOKED: "The appointment is booked.",
+    EXISTS: "This appointment was already booked.",
+    RESCHEDULED: "The appointment has been moved.",
+    CANCELLED: "The appointment has been cancelled.",
+    NOT_FOUND: "No such appointment.",
+    UNKNOWN_SERVICE: "No such service.",
+    ALREADY_CANCELLED: "That appointment is already cancelled.",
+    INVALID: "The request is not valid.",
+    av.PAST: "That time is in the past.",
+    av.TOO_SOON: "That time is too soon; more notice is needed.",
+    av.BEYOND_HORIZON: "That date is too far ahead to book.",
+    av.CLOSED_DAY: "The business is closed that day.",
+    av.OUTSIDE_HOURS: "That time is outside opening hours.",
+    av.NOT_ON_STEP: "Appointments can only start at the listed slot times.",
+    av.FULL: "That time is fully booked.",
+}
+# Refusals where a few nearby free slots help the customer pick again.
+SUGGEST_ALTERNATIVES = frozenset({av.FULL, av.NOT_ON_STEP, av.OUTSIDE_HOURS})
+
+
+@dataclass(frozen=True)
+class Appointment:
+    """One appointment; times are aware UTC datetimes."""
+
+    id: int
+    business_id: int
+    customer_id: int
+    service_id: int
+    service_name: str
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    calendar_event_id: str | None = None
+    rescheduled_from: int | None = None
+
+    @classmethod
+    def from_row(cls, row: Mapping) -> Appointment:
+        """Build from a row of `store.SELECT_APPOINTMENT`."""
+        fields = {name: row[name] for name in cls.__dataclass_fields__}
+        # psycopg answers in the session's TimeZone; callers are promised UTC.
+        for name in ("starts_at", "ends_at"):
+            fields[name] = fields[name].astimezone(UTC)
+        return cls(**fields)
+
+
+@dataclass(frozen=True)
+class BookingResult:
+    """The outcome of a booking operation; `ok` is False for every refusal."""
+
+    ok: bool
+    code: str
+    message: str
+    appointment: Appointment | None = None
+    created: bool = False
+    alternatives: tuple[datetime, ...] = ()
+
+
+class BookingError(ValueError):
+    """A query the booking service cannot answer (bad input), with a result code."""
+
+    def __init__(self, code: str, message: str = ""):
+        super().__init__(message or MESSAGES.get(code, code))
+        self.code = code
+
+
+def refusal(code: str, message: str = "", appointment: Appointment | None = None) -> BookingResult:
+    """A failed `BookingResult` with the standard message for `code` unless one is given."""
+    return BookingResult(False, code, message or MESSAGES[code], appointment)

@@ -1,0 +1,230 @@
+"""The booking service over PostgreSQL: the single source of truth for appointments.
+
+Every change runs in one transaction under a per-business advisory lock: load what overlaps,
+check with `availability.check_slot`, write. The calendar backend is asked for busy time before
+the lock (so a slow remote calendar never holds it) and told about the change after commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime, timedelta
+
+from app.booking import slots, store, validate
+from app.booking.availability import PAST, check_slot
+from app.booking.models import (
+    ALREADY_CANCELLED,
+    BOOKED,
+    CANCELLED,
+    EXISTS,
+    INVALID,
+    MESSAGES,
+    NOT_FOUND,
+    RESCHEDULED,
+    UNKNOWN_SERVICE,
+    Appointment,
+    BookingError,
+    BookingResult,
+    refusal,
+)
+from app.calendars import Calendar, get_calendar
+from app.storage.businesses import get_business
+from app.storage.db import connection, transaction
+
+log = logging.getLogger(__name__)
+MAX_RANGE_DAYS = 31
+
+
+def idempotency_key(customer_id: int, service_id: int, starts_at: datetime) -> str:
+    """The key that makes one customer's same service at the same start a single booking."""
+    return f"c{customer_id}:s{service_id}:{starts_at.astimezone(UTC).isoformat()}"
+
+
+def find_slots(
+    business_id: int,
+    service: int | str,
+    day_from: date,
+    day_to: date,
+    now: datetime | None = None,
+) -> list[datetime]:
+    """Free slot starts (UTC) for a service on local dates day_from..day_to; BookingError if bad."""
+    now = validate.utc_now(now)
+    if not (isinstance(day_from, date) and isinstance(day_to, date)) or day_to < day_from:
+        raise BookingError(INVALID, "day_from and day_to must be dates, in order")
+    if (day_to - day_from).days >= MAX_RANGE_DAYS:
+        raise BookingError(INVALID, f"ask for at most {MAX_RANGE_DAYS} days at a time")
+    business = _business(business_id)
+    if business is None:
+        raise BookingError(INVALID, "unknown business")
+    svc = validate.service_of(business, service)
+    if svc is None:
+        raise BookingError(UNKNOWN_SERVICE)
+    return slots.free_slots(business, svc["duration_minutes"], day_from, day_to, now)
+
+
+def book(
+    business_id: int,
+    customer_id: int,
+    service_id: int | str,
+    starts_at: datetime,
+    now: datetime | None = None,
+    turn_id: int | None = None,
+) -> BookingResult:
+    """Book a service at `starts_at` for a customer, or say why not."""
+    now = validate.utc_now(now)
+    bad = (
+        validate.bad_ids(business_id, customer_id)
+        or validate.bad_start(starts_at)
+        or validate.bad_turn(turn_id)
+    )
+    if bad:
+        return bad
+    business = _business(business_id)
+    if business is None:
+        return refusal(INVALID, "unknown business")
+    service = validate.service_of(business, service_id)
+    if service is None:
+        return refusal(UNKNOWN_SERVICE)
+    start = starts_at.astimezone(UTC)
+    calendar = get_calendar(business)
+    external = slots.external_busy(calendar, business, start)
+    with transaction() as conn:
+        store.lock_business(conn, business_id)
+        if not store.customer_exists(conn, business_id, customer_id):
+            return refusal(INVALID, "unknown customer")
+        key = idempotency_key(customer_id, service["id"], start)
+        existing = store.by_key(conn, business_id, key)
+        if existing is not None:
+            return BookingResult(True, EXISTS, MESSAGES[EXISTS], existing)
+        reason = _check(conn, business, service, start, now, external)
+        if reason is None:
+            appointment = store.insert(
+                conn,
+                business_id=business_id,
+                customer_id=customer_id,
+                service=service,
+                starts_at=start,
+                key=key,
+                turn_id=turn_id,
+            )
+    if reason is not None:
+        return slots.refuse_slot(reason, business, service, start, now)
+    _sync(calendar, appointment, BOOKED)
+    return BookingResult(True, BOOKED, MESSAGES[BOOKED], appointment, created=True)
+
+
+def reschedule(
+    business_id: int,
+    customer_id: int,
+    appointment_id: int,
+    new_starts_at: datetime,
+    now: datetime | None = None,
+    turn_id: int | None = None,
+) -> BookingResult:
+    """Move an appointment: the old one is cancelled only if the new slot is accepted."""
+    now = validate.utc_now(now)
+    bad = (
+        validate.bad_ids(business_id, customer_id, appointment_id)
+        or validate.bad_start(new_starts_at)
+        or validate.bad_turn(turn_id)
+    )
+    if bad:
+        return bad
+    business = _business(business_id)
+    if business is None:
+        return refusal(NOT_FOUND)
+    start = new_starts_at.astimezone(UTC)
+    calendar = get_calendar(business)
+    external = slots.external_busy(calendar, business, start)
+    with transaction() as conn:
+        store.lock_business(conn, business_id)
+        old = store.owned(conn, business_id, customer_id, appointment_id)
+        if old is None:
+            return refusal(NOT_FOUND)
+        if old.status != BOOKED:
+            moved = store.successor(conn, old.id)
+            if moved is not None and moved.status == BOOKED and moved.starts_at == start:
+                return BookingResult(True, RESCHEDULED, MESSAGES[RESCHEDULED], moved)
+            return refusal(ALREADY_CANCELLED, appointment=old)
+        if old.starts_at == start:
+            return BookingResult(True, RESCHEDULED, "It is already at that time.", old)
+        if old.starts_at < now:
+            return refusal(PAST, "That appointment has already started.", old)
+        service = store.service(conn, business_id, old.service_id)
+        key = idempotency_key(customer_id, service["id"], start)
+        if store.by_key(conn, business_id, key) is not None:
+            return refusal(INVALID, "You already have this service booked at that time.")
+        reason = _check(conn, business, service, start, now, external, exclude_id=old.id)
+        if reason is None:
+            store.mark_cancelled(conn, old.id)
+            moved = store.insert(
+                conn,
+                business_id=business_id,
+                customer_id=customer_id,
+                service=service,
+                starts_at=start,
+                key=key,
+                turn_id=turn_id,
+                rescheduled_from=old.id,
+            )
+    if reason is not None:
+        return slots.refuse_slot(reason, business, service, start, now, exclude_id=old.id)
+    _sync(calendar, moved, RESCHEDULED)
+    return BookingResult(True, RESCHEDULED, MESSAGES[RESCHEDULED], moved, created=True)
+
+
+def cancel(
+    business_id: int, customer_id: int, appointment_id: int, now: datetime | None = None
+) -> BookingResult:
+    """Cancel one of the customer's own upcoming appointments."""
+    now = validate.utc_now(now)
+    bad = validate.bad_ids(business_id, customer_id, appointment_id)
+    if bad:
+        return bad
+    business = _business(business_id)
+    if business is None:
+        return refusal(NOT_FOUND)
+    with transaction() as conn:
+        store.lock_business(conn, business_id)
+        appointment = store.owned(conn, business_id, customer_id, appointment_id)
+        if appointment is None:
+            return refusal(NOT_FOUND)
+        if appointment.status != BOOKED:
+            return refusal(ALREADY_CANCELLED, appointment=appointment)
+        if appointment.starts_at < now:
+            return refusal(PAST, "That appointment has already started.", appointment)
+        appointment = store.mark_cancelled(conn, appointment.id)
+    _sync(get_calendar(business), appointment, CANCELLED)
+    return BookingResult(True, CANCELLED, MESSAGES[CANCELLED], appointment)
+
+
+def list_for_customer(
+    business_id: int, customer_id: int, include_past: bool = False, now: datetime | None = None
+) -> list[Appointment]:
+    """The customer's booked appointments, oldest first; past ones only when asked for."""
+    now = validate.utc_now(now)
+    if validate.bad_ids(business_id, customer_id):
+        return []
+    with connection() as conn:
+        return store.for_customer(conn, business_id, customer_id, None if include_past else now)
+
+
+def _check(conn, business, service, start, now, external, exclude_id=None) -> str | None:
+    """Run the shared availability check against what overlaps the requested interval."""
+    buffer = timedelta(minutes=business["buffer_minutes"])
+    end = start + timedelta(minutes=service["duration_minutes"]) + buffer
+    busy = store.busy(conn, business["id"], start, end, buffer, exclude_id) + external
+    return check_slot(business, service["duration_minutes"], start, now, busy)
+
+
+def _sync(calendar: Calendar, appointment: Appointment, action: str) -> None:
+    """Tell the calendar after commit; its failure never undoes a committed booking."""
+    try:
+        calendar.sync(appointment, action)
+    except Exception:
+        log.exception("calendar sync failed for appointment %s (%s)", appointment.id, action)
+
+
+def _business(business_id: int) -> dict | None:
+    business = get_business(business_id)
+    return business if business and business["active"] else None

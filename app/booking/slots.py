@@ -1,0 +1,60 @@
+"""Free slots over Postgres and the calendar backend, and refusals that suggest some."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from app.booking import store
+from app.booking.availability import Busy, list_slots, rules_for, utc_window
+from app.booking.models import SUGGEST_ALTERNATIVES, BookingResult, refusal
+from app.calendars import Calendar, get_calendar
+from app.storage.db import connection
+
+ALTERNATIVES = 3
+
+
+def free_slots(
+    business: dict,
+    minutes: int,
+    day_from: date,
+    day_to: date,
+    now: datetime,
+    exclude_id: int | None = None,
+) -> list[datetime]:
+    """`list_slots` over the appointments and calendar busy time of those days."""
+    start, end = utc_window(business, day_from, day_to)
+    buffer = timedelta(minutes=business["buffer_minutes"])
+    with connection() as conn:
+        busy = store.busy(conn, business["id"], start, end, buffer, exclude_id)
+    busy += get_calendar(business).busy(business, start, end)
+    return list_slots(business, minutes, day_from, day_to, now, busy)
+
+
+def refuse_slot(
+    reason: str,
+    business: dict,
+    service: dict,
+    start: datetime,
+    now: datetime,
+    exclude_id: int | None = None,
+) -> BookingResult:
+    """A refusal for `reason`, with nearby free slots when they help."""
+    result = refusal(reason)
+    if reason not in SUGGEST_ALTERNATIVES:
+        return result
+    tz = rules_for(business).tz
+    day = start.astimezone(tz).date()
+    minutes = service["duration_minutes"]
+    slots = free_slots(business, minutes, day, day + timedelta(days=6), now, exclude_id)
+    # The same day's closest first (earlier on a tie), then the following days in order.
+    nearest = sorted(slots, key=lambda s: (s.astimezone(tz).date() != day, abs(s - start), s))
+    picked = tuple(sorted(nearest[:ALTERNATIVES]))
+    return BookingResult(False, reason, result.message, alternatives=picked)
+
+
+def external_busy(calendar: Calendar, business: dict, start: datetime) -> list[Busy]:
+    """Calendar busy time that could overlap a booking starting at `start`."""
+    # A service fits inside one local day (at most 25 hours), so two days plus the buffer
+    # cover it whichever service is being booked or moved.
+    end = start + timedelta(days=2, minutes=business["buffer_minutes"])
+    return calendar.busy(business, start, end)

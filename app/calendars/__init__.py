@@ -1,0 +1,36 @@
+"""Calendar backends behind one port; `get_calendar` picks a business's backend."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from app.calendars.base import Calendar, CalendarUnavailable, blocking, event_id
+from app.calendars.local import LocalCalendar
+
+__all__ = [
+    "Calendar",
+    "CalendarUnavailable",
+    "LocalCalendar",
+    "blocking",
+    "event_id",
+    "get_calendar",
+    "register_backend",
+]
+
+_BACKENDS: dict[str, Callable[[Mapping], Calendar]] = {"local": lambda business: LocalCalendar()}
+
+
+def register_backend(name: str, factory: Callable[[Mapping], Calendar]) -> None:
+    """Make backend `name` available; `factory(business)` builds it for one business."""
+    _BACKENDS[name] = factory
+
+
+def get_calendar(business: Mapping) -> Calendar:
+    """The calendar backend configured for `business`."""
+    name = business.get("calendar_backend") or "local"
+    factory = _BACKENDS.get(name)
+    if factory is None:
+        # Falling back to local would ignore the busy time kept in that calendar and could
+        # double-book, so refuse loudly instead.
+        raise CalendarUnavailable(f"calendar backend {name!r} is not available")
+    return factory(business)

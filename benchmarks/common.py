@@ -1,0 +1,194 @@
+"""Benchmark helpers: a throwaway database, gunicorn processes, an HTTP load generator."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def create_database() -> tuple[str, str]:
+    """Create and migrate a fresh database; return (name, url)."""
+    from app.storage.migrate import migrate
+
+    admin = (
+        os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or DEFAULT_ADMIN_URL
+    )
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = urlunsplit(urlsplit(admin)._replace(path="/" + name))
+    migrate(url)
+    return name, url
+
+
+def drop_database(name: str) -> None:
+    """Drop a benchmark database."""
+    admin = (
+        os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or DEFAULT_ADMIN_URL
+    )
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Gunicorn:
+    """A gunicorn server for `app_spec`, started and stopped by the benchmark."""
+
+    def __init__(self, app_spec: str, env: dict, workers: int = 2, threads: int = 8):
+        self.port = free_port()
+        self.cmd = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(workers),
+            "-k",
+            "gthread",
+            "--threads",
+            str(threads),
+            "-b",
+            f"127.0.0.1:{self.port}",
+            "--log-level",
+            "warning",
+            "--keep-alive",
+            "30",
+            app_spec,
+        ]
+        self.env = {**os.environ, **env}
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> Gunicorn:
+        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=self.env)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return self
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError("gunicorn exited during startup") from None
+                time.sleep(0.1)  # waiting for another process to bind its port
+        raise RuntimeError("gunicorn did not start within 60 s")
+
+    def __exit__(self, *exc) -> None:
+        if self.proc:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=30)
+
+
+def raw_post(path: str, body: bytes, headers: dict[str, str]) -> bytes:
+    """An HTTP/1.1 keep-alive POST, ready to write to a socket."""
+    head = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(body)}"]
+    head += [f"{k}: {v}" for k, v in headers.items()]
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+async def _read_response(reader: asyncio.StreamReader) -> int:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    length = 0
+    for line in lines[1:]:
+        if line.lower().startswith("content-length:"):
+            length = int(line.split(":", 1)[1])
+    if length:
+        await reader.readexactly(length)
+    return status
+
+
+class _Conn:
+    def __init__(self, port: int):
+        self.port = port
+        self.reader = self.writer = None
+
+    async def send(self, request: bytes) -> int:
+        for attempt in range(2):
+            if self.writer is None:
+                self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+            try:
+                self.writer.write(request)
+                await self.writer.drain()
+                return await _read_response(self.reader)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                self.writer = None  # the server closed an idle keep-alive connection
+                if attempt:
+                    raise
+        raise RuntimeError("unreachable")
+
+
+async def open_loop(port: int, requests: list[bytes], rate: float, connections: int = 64):
+    """Send `requests` at `rate`/s on schedule; latency counts from each scheduled time."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue = asyncio.Queue()
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    start = loop.time() + 0.2
+
+    async def producer():
+        for i, request in enumerate(requests):
+            scheduled = start + i / rate
+            delay = scheduled - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            queue.put_nowait((scheduled, request))
+        for _ in range(connections):
+            queue.put_nowait(None)
+
+    async def consumer():
+        conn = _Conn(port)
+        while (item := await queue.get()) is not None:
+            scheduled, request = item
+            status = await conn.send(request)
+            latencies.append(loop.time() - scheduled)
+            statuses[status] = statuses.get(status, 0) + 1
+
+    await asyncio.gather(producer(), *(consumer() for _ in range(connections)))
+    return latencies, statuses, loop.time() - start
+
+
+async def closed_loop(port: int, next_request, concurrency: int, duration: float):
+    """Run `concurrency` back-to-back senders for `duration` s; return (count, statuses, secs)."""
+    loop = asyncio.get_running_loop()
+    stop_at = loop.time() + duration
+    statuses: dict[int, int] = {}
+    count = 0
+
+    async def sender():
+        nonlocal count
+        conn = _Conn(port)
+        while loop.time() < stop_at:
+            status = await conn.send(next_request())
+            statuses[status] = statuses.get(status, 0) + 1
+            count += 1
+
+    started = loop.time()
+    await asyncio.gather(*(sender() for _ in range(concurrency)))
+    return count, statuses, loop.time() - started
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank) of `values`."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
+    return ordered[k]

@@ -1,0 +1,239 @@
+"""The booking service over PostgreSQL: book, rebook, reschedule, cancel, list, ownership."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from app.booking import BookingError, book, cancel, find_slots, list_for_customer, reschedule
+from app.booking.models import Appointment, BookingResult, refusal
+from tests.fixtures_booking import (
+    MADRID,
+    NOW,
+    appointments,
+    booked,
+    madrid,
+    make_business,
+    make_customer,
+    service_id,
+)
+
+TUE_9 = madrid("2026-06-02 09:00")
+TUE_11 = madrid("2026-06-02 11:00")
+
+
+@pytest.fixture
+def salon(pool):
+    return make_business()
+
+
+@pytest.fixture
+def alice(salon):
+    return make_customer(salon)
+
+
+@pytest.fixture
+def haircut(salon):
+    return service_id(salon, "Haircut")
+
+
+def test_book_creates_an_appointment(salon, alice, haircut):
+    result = book(salon, alice, haircut, TUE_9, now=NOW)
+    assert (result.ok, result.code, result.created) == (True, "booked", True)
+    appt = result.appointment
+    assert (appt.customer_id, appt.service_name, appt.status) == (alice, "Haircut", "booked")
+    assert (appt.starts_at, appt.ends_at) == (TUE_9, TUE_9 + timedelta(minutes=30))
+    assert [row["id"] for row in booked(salon)] == [appt.id]
+
+
+def test_rebooking_returns_the_existing_appointment(salon, alice, haircut):
+    first = book(salon, alice, haircut, TUE_9, now=NOW)
+    again = book(salon, alice, "  haircut ", TUE_9.astimezone(MADRID), now=NOW)
+    assert (again.ok, again.code, again.created) == (True, "exists", False)
+    assert again.appointment == first.appointment
+    assert len(appointments(salon)) == 1
+
+
+def test_full_slot_is_refused_with_nearby_alternatives(salon, haircut):
+    for _ in range(2):
+        assert book(salon, make_customer(salon), haircut, TUE_9, now=NOW).ok
+    result = book(salon, make_customer(salon), haircut, TUE_9, now=NOW)
+    assert (result.ok, result.code, result.appointment) == (False, "full", None)
+    expected = ("09:30", "09:45", "10:00")
+    assert result.alternatives == tuple(madrid(f"2026-06-02 {t}") for t in expected)
+    assert len(appointments(salon)) == 2
+
+
+@pytest.mark.parametrize(
+    "service, starts_at, code",
+    [
+        ("Haircut", madrid("2026-05-31 10:00"), "past"),
+        ("Haircut", madrid("2026-06-01 08:30"), "too_soon"),
+        ("Haircut", madrid("2026-06-02 02:00"), "outside_hours"),
+        ("Haircut", madrid("2026-06-02 12:45"), "outside_hours"),
+        ("Haircut", madrid("2044-06-02 10:00"), "beyond_horizon"),
+        ("Haircut", madrid("2026-06-07 10:00"), "closed_day"),
+        ("Haircut", madrid("2026-06-02 09:07"), "not_on_step"),
+        ("Massage", TUE_9, "unknown_service"),
+        (None, TUE_9, "unknown_service"),
+        (True, TUE_9, "unknown_service"),
+        ("Haircut", datetime(2026, 6, 2, 9, 0), "invalid"),
+        ("Haircut", "2026-06-02T09:00:00+02:00", "invalid"),
+    ],
+)
+def test_bad_requests_store_nothing(salon, alice, service, starts_at, code):
+    result = book(salon, alice, service, starts_at, now=NOW)
+    assert (result.ok, result.code, result.appointment) == (False, code, None)
+    assert appointments(salon) == []
+
+
+@pytest.mark.parametrize("customer", ["other-business", "nonexistent", "not-an-id", "negative"])
+def test_booking_for_a_foreign_or_bad_customer_is_invalid(salon, haircut, customer):
+    other = make_business()
+    ids = {"other-business": make_customer(other), "nonexistent": 999_999}
+    ids |= {"not-an-id": "1", "negative": -1}
+    result = book(salon, ids[customer], haircut, TUE_9, now=NOW)
+    assert (result.ok, result.code) == (False, "invalid")
+    assert appointments(salon) == []
+
+
+def test_reschedule_moves_the_appointment(salon, alice, haircut):
+    old = book(salon, alice, haircut, TUE_9, now=NOW).appointment
+    result = reschedule(salon, alice, old.id, TUE_11, now=NOW)
+    assert (result.ok, result.code, result.created) == (True, "rescheduled", True)
+    assert (result.appointment.starts_at, result.appointment.rescheduled_from) == (TUE_11, old.id)
+    assert [(r["id"], r["status"]) for r in appointments(salon)] == [
+        (old.id, "cancelled"),
+        (result.appointment.id, "booked"),
+    ]
+    assert list_for_customer(salon, alice, now=NOW) == [result.appointment]
+
+
+def test_retried_reschedule_answers_with_its_result(salon, alice, haircut):
+    old = book(salon, alice, haircut, TUE_9, now=NOW).appointment
+    first = reschedule(salon, alice, old.id, TUE_11, now=NOW)
+    again = reschedule(salon, alice, old.id, TUE_11, now=NOW)
+    assert (again.ok, again.code, again.created) == (True, "rescheduled", False)
+    assert again.appointment == first.appointment
+    elsewhere = reschedule(salon, alice, old.id, TUE_11 + timedelta(hours=1), now=NOW)
+    assert (elsewhere.ok, elsewhere.code) == (False, "already_cancelled")
+    assert len(booked(salon)) == 1
+
+
+def test_moved_appointment_does_not_count_against_its_new_slot(salon, alice, haircut):
+    old = book(salon, alice, haircut, TUE_9, now=NOW).appointment
+    book(salon, make_customer(salon), haircut, TUE_9, now=NOW)
+    # 09:15-09:45 overlaps both 09:00 bookings; only the other customer's may count.
+    result = reschedule(salon, alice, old.id, madrid("2026-06-02 09:15"), now=NOW)
+    assert (result.ok, result.code) == (True, "rescheduled")
+
+
+def test_refused_reschedule_changes_nothing(salon, alice, haircut):
+    old = book(salon, alice, haircut, TUE_9, now=NOW).appointment
+    for _ in range(2):
+        book(salon, make_customer(salon), haircut, TUE_11, now=NOW)
+    before = appointments(salon)
+    result = reschedule(salon, alice, old.id, TUE_11, now=NOW)
+    assert (result.ok, result.code, result.appointment) == (False, "full", None)
+    assert len(result.alternatives) == 3
+    assert appointments(salon) == before
+
+
+@pytest.mark.parametrize(
+    "new_start, code",
+    [
+        (madrid("2026-06-02 13:15"), "outside_hours"),
+        (madrid("2026-05-31 10:00"), "past"),
+        (datetime(2026, 6, 2, 11, 0), "invalid"),
+    ],
+)
+def test_reschedule_to_a_bad_time_changes_nothing(salon, alice, haircut, new_start, code):
+    old = book(salon, alice, haircut, TUE_9, now=NOW).appointment
+    result = reschedule(salon, alice, old.id, new_start, now=NOW)
+    assert (result.ok, result.code) == (False, code)
+    assert [r["status"] for r in appointments(salon)] == ["booked"]
+
+
+def test_cancel_then_rebook(salon, alice, haircut):
+    appt = book(salon, alice, haircut, TUE_9, now=NOW).appointment
+    result = cancel(salon, alice, appt.id, now=NOW)
+    assert (result.ok, result.code, result.appointment.status) == (True, "cancelled", "cancelled")
+    assert cancel(salon, alice, appt.id, now=NOW).code == "already_cancelled"
+    again = book(salon, alice, haircut, TUE_9, now=NOW)
+    assert (again.code, again.created) == ("booked", True)
+    assert again.appointment.id != appt.id
+
+
+def test_past_appointments_cannot_be_cancelled(salon, alice, haircut):
+    appt = book(salon, alice, haircut, TUE_9, now=NOW).appointment
+    result = cancel(salon, alice, appt.id, now=TUE_9 + timedelta(minutes=5))
+    assert (result.ok, result.code) == (False, "past")
+    assert booked(salon)[0]["id"] == appt.id
+
+
+def test_list_for_customer(salon, alice, haircut):
+    mine = [book(salon, alice, haircut, t, now=NOW).appointment for t in (TUE_11, TUE_9)]
+    book(salon, make_customer(salon), haircut, TUE_9, now=NOW)
+    cancel(salon, alice, mine[0].id, now=NOW)
+    assert list_for_customer(salon, alice, now=NOW) == [mine[1]]
+    later = TUE_9 + timedelta(hours=1)
+    assert list_for_customer(salon, alice, now=later) == []
+    assert list_for_customer(salon, alice, include_past=True, now=later) == [mine[1]]
+
+
+def _foreign_appointment(kind: str, salon: int, haircut: int) -> int:
+    """An appointment id the customer must not be able to see."""
+    if kind == "nonexistent":
+        return 999_999
+    if kind == "other-customer":
+        return book(salon, make_customer(salon), haircut, TUE_11, now=NOW).appointment.id
+    other = make_business()
+    stranger = make_customer(other)
+    return book(other, stranger, service_id(other, "Haircut"), TUE_11, now=NOW).appointment.id
+
+
+@pytest.mark.parametrize("kind", ["nonexistent", "other-customer", "other-business"])
+@pytest.mark.parametrize("action", ["cancel", "reschedule"])
+def test_foreign_appointments_look_nonexistent(salon, alice, haircut, kind, action):
+    appointment_id = _foreign_appointment(kind, salon, haircut)
+    before = appointments(salon)
+    if action == "cancel":
+        result = cancel(salon, alice, appointment_id, now=NOW)
+    else:
+        result = reschedule(salon, alice, appointment_id, TUE_9, now=NOW)
+    assert result == refusal("not_found")
+    assert result == BookingResult(False, "not_found", "No such appointment.")
+    assert appointments(salon) == before
+
+
+def test_find_slots_leaves_out_full_slots(salon, haircut):
+    day = date(2026, 6, 2)
+    free = find_slots(salon, "haircut", day, day, now=NOW)
+    assert len(free) == 15 + 15  # 09:00-12:30 and 14:00-17:30, every 15 minutes
+    for _ in range(2):
+        book(salon, make_customer(salon), haircut, TUE_9, now=NOW)
+    after = find_slots(salon, haircut, day, day, now=NOW)
+    assert set(free) - set(after) == {TUE_9, TUE_9 + timedelta(minutes=15)}
+
+
+@pytest.mark.parametrize(
+    "service, day_from, day_to, code",
+    [
+        ("Massage", date(2026, 6, 2), date(2026, 6, 2), "unknown_service"),
+        ("Haircut", date(2026, 6, 3), date(2026, 6, 2), "invalid"),
+        ("Haircut", date(2026, 6, 2), date(2026, 8, 2), "invalid"),
+        ("Haircut", "2026-06-02", date(2026, 6, 2), "invalid"),
+    ],
+)
+def test_find_slots_rejects_bad_queries(salon, service, day_from, day_to, code):
+    with pytest.raises(BookingError) as err:
+        find_slots(salon, service, day_from, day_to, now=NOW)
+    assert err.value.code == code
+
+
+def test_appointments_are_utc_whatever_the_session_timezone():
+    local = TUE_9.astimezone(MADRID)
+    row = {"id": 1, "business_id": 1, "customer_id": 1, "service_id": 1, "service_name": "x"}
+    row |= {"starts_at": local, "ends_at": local + timedelta(minutes=30), "status": "booked"}
+    row |= {"calendar_event_id": None, "rescheduled_from": None}
+    appt = Appointment.from_row(row)
+    assert (appt.starts_at, appt.starts_at.tzinfo) == (TUE_9, UTC)
