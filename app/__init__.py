@@ -59,11 +59,12 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Mount the webhook and the health endpoints."""
-    from app import health, webhook
+    """Mount the webhook, the health endpoints and the admin API."""
+    from app import admin, health, webhook
 
     app.register_blueprint(webhook.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(admin.bp)
     if app.config["MOCK_MODE"]:
         from app import dev
 

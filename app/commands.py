@@ -11,6 +11,7 @@ def init_app(app) -> None:
     app.cli.add_command(migrate_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(create_admin_command)
 
 
 @click.command("migrate")
@@ -38,3 +39,22 @@ def seed_demo_command() -> None:
 
     business_id, created = seed_demo(current_app.config["PHONE_NUMBER_ID"])
     click.echo(f"{'created' if created else 'already present'}: Demo Salon (id {business_id})")
+
+
+@click.command("create-admin")
+@click.argument("email")
+def create_admin_command(email: str) -> None:
+    """Create a superadmin, or reset the password of an existing user and make them one."""
+    from app.admin.auth import MIN_PASSWORD, hash_password
+    from app.storage.users import upsert_superadmin
+
+    email = email.strip().lower()
+    if "@" not in email:
+        raise click.BadParameter("must be an email address", param_hint="EMAIL")
+    password = current_app.config["ADMIN_PASSWORD"] or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    if len(password) < MIN_PASSWORD:
+        raise click.ClickException(f"the password needs at least {MIN_PASSWORD} characters")
+    user_id, created = upsert_superadmin(email, hash_password(password))
+    click.echo(f"{'created' if created else 'updated'} superadmin {email} (id {user_id})")

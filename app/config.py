@@ -74,6 +74,11 @@ def load_config() -> dict:
         "ADMIN_EMAIL": env("ADMIN_EMAIL", ""),
         "ADMIN_PASSWORD": env("ADMIN_PASSWORD", ""),
         "ADMIN_TOKEN_TTL_HOURS": _int("ADMIN_TOKEN_TTL_HOURS", 12),
+        "ADMIN_LOGIN_WINDOW_MINUTES": _int("ADMIN_LOGIN_WINDOW_MINUTES", 15),
+        "ADMIN_LOGIN_MAX_FAILURES_PER_EMAIL": _int("ADMIN_LOGIN_MAX_FAILURES_PER_EMAIL", 5),
+        "ADMIN_LOGIN_MAX_FAILURES_PER_IP": _int("ADMIN_LOGIN_MAX_FAILURES_PER_IP", 20),
+        # Header carrying the browser's address when a trusted proxy (the console) calls the API.
+        "ADMIN_CLIENT_IP_HEADER": env("ADMIN_CLIENT_IP_HEADER", ""),
         "GOOGLE_CLIENT_SECRETS_FILE": env("GOOGLE_CLIENT_SECRETS_FILE", ""),
     }
     return cfg

@@ -45,6 +45,7 @@ def run_agent(
     poll_new_input: Callable[[], str | None] | None = None,
     check_reply: ReplyCheck | None = None,
     fallback_reply: str = EXHAUSTED,
+    callbacks: list | None = None,
 ) -> AgentResult:
     """Run the model with tools until it answers in text or `max_iterations` model calls pass."""
     by_name = {t.name: t for t in tools}
@@ -52,9 +53,10 @@ def run_agent(
     messages: list[BaseMessage] = [SystemMessage(system_prompt), *history, HumanMessage(user_input)]
     records: list[dict] = []
     corrected = False
+    config = {"callbacks": callbacks} if callbacks else None
     for iteration in range(1, max_iterations + 1):
         try:
-            ai: AIMessage = bound.invoke(messages)
+            ai: AIMessage = bound.invoke(messages, config=config)
         except Exception as exc:  # any model/transport failure ends the turn politely
             log.warning("LLM call failed: %s", type(exc).__name__)
             return AgentResult(
@@ -64,7 +66,7 @@ def run_agent(
         calls = list(ai.tool_calls) + [_invalid_call(c) for c in ai.invalid_tool_calls]
         if calls:
             for call in calls:
-                messages.append(_execute(call, by_name, records))
+                messages.append(_execute(call, by_name, records, config))
             continue
         reply = _text(ai)
         if poll_new_input and (more := poll_new_input()):
@@ -85,7 +87,7 @@ def run_agent(
     return AgentResult(fallback_reply, False, records, max_iterations, "max iterations reached")
 
 
-def _execute(call: dict, by_name: dict[str, BaseTool], records: list[dict]) -> ToolMessage:
+def _execute(call: dict, by_name: dict[str, BaseTool], records: list[dict], config) -> ToolMessage:
     started = time.perf_counter()
     name, args, call_id = call.get("name") or "", call.get("args"), call.get("id") or "call"
     if call.get("error"):
@@ -94,7 +96,7 @@ def _execute(call: dict, by_name: dict[str, BaseTool], records: list[dict]) -> T
         result = {"ok": False, "error": "unknown_tool", "message": f"There is no tool {name!r}."}
     else:
         try:
-            raw = by_name[name].invoke(args or {})
+            raw = by_name[name].invoke(args or {}, config=config)
             result = json.loads(raw) if isinstance(raw, str) else raw
         except Exception as exc:  # a tool bug must not kill the turn; the model gets an error
             log.exception("tool %s failed", name)
