@@ -9,6 +9,7 @@ import uuid
 from flask import Flask, g, request
 
 from app.config import check_required, load_config
+from app.logs import request_id_var
 
 log = logging.getLogger(__name__)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -32,12 +33,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def configure_logging(app: Flask) -> None:
-    """Readable logs at INFO unless something configured logging already."""
-    if not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=logging.DEBUG if app.config.get("FLASK_DEBUG") else logging.INFO,
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        )
+    """JSON lines in production, readable lines in development; never a secret."""
+    from app import logs
+
+    logs.configure(app.config)
 
 
 def resolve_database(app: Flask) -> None:
@@ -60,10 +59,11 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount the webhook, the health endpoints and the admin API."""
-    from app import admin, health, webhook
+    from app import admin, health, metrics, webhook
 
     app.register_blueprint(webhook.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(metrics.bp)
     app.register_blueprint(admin.bp)
     if app.config["MOCK_MODE"]:
         from app import dev
@@ -78,6 +78,7 @@ def register_request_ids(app: Flask) -> None:
     def assign_request_id():
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id_var.set(g.request_id)
 
     @app.after_request
     def echo_request_id(response):

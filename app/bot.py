@@ -10,6 +10,7 @@ from cachetools import TTLCache
 from flask import current_app
 from langchain_core.messages import AIMessage, HumanMessage
 
+from app import metrics, tracing
 from app.agent import llm, loop, prompts, tools
 from app.channel.formatting import split_message, to_whatsapp
 from app.channel.sender import GraphClient
@@ -40,19 +41,25 @@ def run_turn(business_id: int, customer_id: int, request_id: str | None = None) 
     pending = conversations.pending_inbound(customer_id)
     if not pending:
         return
+    metrics.JOB_DELAY.observe(
+        max(0.0, (datetime.now(UTC) - pending[0]["created_at"]).total_seconds())
+    )
     if customer["bot_paused"] or customer["opted_out"]:
         with db.transaction() as conn:
             conversations.mark_inbound(conn, [m["id"] for m in pending], "processed", None)
+        metrics.TURNS.labels("paused").inc()
         return
     texts = [m for m in pending if m["body"] and _is_text(m["type"])]
     if not texts:
         _reply_fixed(business, customer, pending, NON_TEXT_REPLY)
+        metrics.TURNS.labels("non_text").inc()
         return
     _mark_read(business, pending[-1])
-    _agent_turn(business, customer, pending, request_id)
+    with tracing.TurnTrace(current_app.config, request_id, business, customer) as trace:
+        _agent_turn(business, customer, pending, request_id, trace)
 
 
-def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id) -> None:
+def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id, trace) -> None:
     cfg = current_app.config
     turn_id = conversations.start_turn(business["id"], customer["id"], request_id)
     now = datetime.now(UTC)
@@ -72,6 +79,7 @@ def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id)
         return render_input(newer)
 
     ctx = tools.ToolContext(business=business, customer=customer, turn_id=turn_id, now=now)
+    trace.event("turn.input", messages=len(pending), text=trace.text(render_input(pending)))
     result = loop.run_agent(
         llm.get_chat_model(cfg),
         prompts.build_system_prompt(business, customer, now),
@@ -81,7 +89,9 @@ def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id)
         cfg["AGENT_MAX_ITERATIONS"],
         poll_new_input=poll_new_input,
         check_reply=tools.check_grounded,
+        callbacks=trace.callbacks,
     )
+    metrics.record_tool_calls(result.tool_calls)
     chunks = split_message(to_whatsapp(result.reply)) or [loop.APOLOGY]
     with db.transaction() as conn:
         conversations.queue_replies(
@@ -93,7 +103,9 @@ def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id)
         conversations.finish_turn(
             conn, turn_id, "answered" if result.ok else "failed", result.tool_calls, result.error
         )
-    send_queued(business, customer)
+    trace.end("answered" if result.ok else "failed", len(result.tool_calls), result.error)
+    with trace.span("whatsapp.send", chunks=len(chunks)):
+        send_queued(business, customer)
 
 
 def _reply_fixed(business: dict, customer: dict, pending: list[dict], text: str) -> None:
@@ -137,7 +149,9 @@ def send_queued(business: dict, customer: dict) -> None:
         )
         if result.ok:
             conversations.mark_sent(message["id"], result.wamid)
-        elif result.retryable:
+            continue
+        metrics.GRAPH_ERRORS.labels(str(result.error_code or "network")).inc()
+        if result.retryable:
             # Leave it queued; the job fails and procrastinate retries the whole turn later.
             raise RuntimeError(f"WhatsApp send failed temporarily (code {result.error_code})")
         else:

@@ -52,10 +52,16 @@ def customer_lock(business_id: int, customer_id: int) -> str:
 )
 def handle_turn(business_id: int, customer_id: int, request_id: str | None = None) -> None:
     """Answer every pending message of one customer."""
-    from app import bot
+    from app import bot, tracing
+    from app.logs import request_id_var
 
-    with _flask_app.app_context():
-        bot.run_turn(business_id, customer_id, request_id=request_id)
+    token = request_id_var.set(request_id or "-")
+    try:
+        with _flask_app.app_context():
+            bot.run_turn(business_id, customer_id, request_id=request_id)
+    finally:
+        request_id_var.reset(token)
+        tracing.flush()
 
 
 def defer_turn(business_id: int, customer_id: int, request_id: str | None = None) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import time
 
 from cachetools import TTLCache
 from flask import Blueprint, current_app, g, request
 
+from app import metrics
 from app.channel import payloads, signature
 from app.errors import error_response
 from app.storage import businesses, conversations, db
@@ -32,16 +34,27 @@ def verify_subscription():
 @bp.post("/webhook")
 def receive_update():
     """Store every inbound message once and queue a turn per customer."""
+    started = time.perf_counter()
+    outcome = "error"
+    try:
+        response, outcome = _receive()
+        return response
+    finally:
+        metrics.WEBHOOK_REQUESTS.labels(outcome).inc()
+        metrics.WEBHOOK_ACK.observe(time.perf_counter() - started)
+
+
+def _receive():
     body = request.get_data(cache=False)
     secret = current_app.config["APP_SECRET"]
     if secret or not current_app.config["MOCK_MODE"]:
         header = request.headers.get("X-Hub-Signature-256")
         if not signature.verify(body, header, secret):
-            return error_response(403, "invalid signature")
+            return error_response(403, "invalid signature"), "bad_signature"
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        return error_response(400, "body is not valid JSON")
+        return error_response(400, "body is not valid JSON"), "bad_json"
     envelope = payloads.parse_envelope(data)
     if envelope.ignored:
         log.info("webhook ignored parts: %s", "; ".join(envelope.ignored[:5]))
@@ -50,7 +63,7 @@ def receive_update():
     _store_messages(envelope.messages)
     for status in envelope.statuses:
         _apply_status(status)
-    return "ok", 200, {"Content-Type": "text/plain"}
+    return ("ok", 200, {"Content-Type": "text/plain"}), "ok"
 
 
 def _store_messages(messages) -> None:
@@ -62,11 +75,13 @@ def _store_messages(messages) -> None:
             business_id = _business_id(msg.phone_number_id)
             if business_id is None:
                 log.warning("message for unknown phone_number_id %s dropped", msg.phone_number_id)
+                metrics.WEBHOOK_MESSAGES.labels("unknown_business").inc()
                 continue
             if not msg.sender:
                 log.warning("message %s has no sender; dropped", msg.wamid)
+                metrics.WEBHOOK_MESSAGES.labels("no_sender").inc()
                 continue
-            conversations.store_inbound(
+            stored = conversations.store_inbound(
                 conn,
                 business_id,
                 msg.sender,
@@ -78,9 +93,11 @@ def _store_messages(messages) -> None:
                 needs_turn=msg.expects_reply,
                 request_id=g.get("request_id"),
             )
+            metrics.WEBHOOK_MESSAGES.labels("stored" if stored else "duplicate").inc()
 
 
 def _apply_status(status) -> None:
+    metrics.WEBHOOK_STATUSES.labels(status.status.value).inc()
     first = status.errors[0] if status.errors else None
     changed = conversations.apply_status(
         status.wamid,

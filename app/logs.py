@@ -1,0 +1,89 @@
+"""Logging: JSON lines in production, readable lines in development; request ids; no secrets."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import sys
+import time
+
+from app.privacy import SecretFilter
+
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+SECRET_SETTINGS = (
+    "APP_SECRET",
+    "VERIFY_TOKEN",
+    "SECRET_KEY",
+    "ACCESS_TOKEN",
+    "OPENAI_API_KEY",
+    "LANGFUSE_SECRET_KEY",
+    "ADMIN_PASSWORD",
+)
+_HANDLER_NAME = "wa-booking-bot"
+
+
+class StderrHandler(logging.StreamHandler):
+    """Write to whatever sys.stderr is at the time (so redirection and capture see our lines)."""
+
+    def __init__(self):
+        super().__init__()
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamp every record with the request id of the request or turn it belongs to."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id_var.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", "-"),
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            entry["exc"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure(config) -> None:
+    """Install our handler on the root logger (once per process; reconfigured on each call)."""
+    root = logging.getLogger()
+    handler = next((h for h in root.handlers if h.get_name() == _HANDLER_NAME), None)
+    if handler is None:
+        handler = StderrHandler()
+        handler.set_name(_HANDLER_NAME)
+        root.addHandler(handler)
+    development = config.get("MOCK_MODE") or config.get("FLASK_DEBUG")
+    fmt = config.get("LOG_FORMAT") or ("text" if development else "json")
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
+        )
+    handler.filters.clear()
+    handler.addFilter(RequestIdFilter())
+    handler.addFilter(SecretFilter([config.get(k) or "" for k in SECRET_SETTINGS]))
+    root.setLevel(logging.DEBUG if config.get("FLASK_DEBUG") else logging.INFO)
+    # procrastinate logs every job at INFO; its warnings are what operators need.
+    logging.getLogger("procrastinate").setLevel(config.get("QUEUE_LOG_LEVEL") or "WARNING")

@@ -1,0 +1,79 @@
+"""Prometheus metrics and GET /metrics (multi-process aware with PROMETHEUS_MULTIPROC_DIR)."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Blueprint, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client import REGISTRY as DEFAULT_REGISTRY
+
+from app.storage import db
+
+bp = Blueprint("metrics", __name__)
+FAST = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+SLOW = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60)
+
+WEBHOOK_REQUESTS = Counter("webhook_requests_total", "Webhook POSTs by outcome", ["outcome"])
+WEBHOOK_ACK = Histogram("webhook_ack_seconds", "Time to answer a webhook POST", buckets=FAST)
+WEBHOOK_MESSAGES = Counter(
+    "webhook_messages_total", "Inbound messages by what the webhook did", ["result"]
+)
+WEBHOOK_STATUSES = Counter("webhook_statuses_total", "Delivery statuses received", ["status"])
+TURNS = Counter("turns_total", "Customer turns by outcome", ["outcome"])
+TURN_SECONDS = Histogram("turn_seconds", "Duration of a customer turn", buckets=SLOW)
+JOB_DELAY = Histogram(
+    "turn_queue_delay_seconds", "From the first pending message to the turn starting", buckets=SLOW
+)
+LLM_SECONDS = Histogram("llm_call_seconds", "Duration of one model call", buckets=SLOW)
+LLM_TOKENS = Counter("llm_tokens_total", "Model tokens", ["kind"])
+TOOL_SECONDS = Histogram("tool_call_seconds", "Duration of one tool call", ["tool"], buckets=FAST)
+TOOL_CALLS = Counter("tool_calls_total", "Tool calls", ["tool", "ok"])
+GRAPH_ERRORS = Counter("graph_errors_total", "WhatsApp Graph API errors by code", ["code"])
+BOOKINGS = Counter("bookings_total", "Booking tool outcomes by result code", ["result"])
+QUEUE_DEPTH = Gauge(
+    "queue_jobs", "Jobs in the queue by status", ["status"], multiprocess_mode="livemax"
+)
+
+
+@bp.get("/metrics")
+def get_metrics():
+    """Metrics in the Prometheus text format."""
+    _refresh_queue_depth()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = DEFAULT_REGISTRY
+    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+def _refresh_queue_depth() -> None:
+    try:
+        rows = db.fetch_all(
+            "SELECT status::text AS status, count(*) AS n FROM procrastinate_jobs"
+            " WHERE status IN ('todo', 'doing') GROUP BY status"
+        )
+    except Exception:  # metrics must answer even when the database does not
+        return
+    counts = {r["status"]: r["n"] for r in rows}
+    for status in ("todo", "doing"):
+        QUEUE_DEPTH.labels(status).set(counts.get(status, 0))
+
+
+def record_tool_calls(records: list[dict]) -> None:
+    """Count a turn's tool calls, their latency and booking outcomes."""
+    for rec in records:
+        TOOL_CALLS.labels(rec["name"], str(rec["ok"]).lower()).inc()
+        TOOL_SECONDS.labels(rec["name"]).observe(rec["latency_ms"] / 1000)
+        if rec["name"] in {"book_appointment", "reschedule_appointment", "cancel_appointment"}:
+            result = rec.get("result") or {}
+            BOOKINGS.labels(result.get("status") or result.get("error") or "unknown").inc()

@@ -1,0 +1,62 @@
+"""Keep people's data and our secrets out of logs and traces."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+
+# WhatsApp ids are bare digits; 8–15 of them (optionally after "+") are treated as a phone number.
+PHONE = re.compile(r"(?<![\w.])\+?\d{8,15}(?![\w.])")
+SECRET_KEYS = re.compile(r"(?:^|_)(token|secret|password|api_?key|authorization|key)$", re.I)
+
+
+def pseudonym(value: str | None, key: str) -> str:
+    """A stable keyed hash of an identifier (phone number, name): joinable, not reversible."""
+    if not value:
+        return ""
+    digest = hmac.new(key.encode() or b"no-key", str(value).encode(), hashlib.sha256)
+    return "h:" + digest.hexdigest()[:16]
+
+
+def scrub(value, key: str, depth: int = 0):
+    """A copy of a JSON-like value with phone numbers hashed and secret-named fields removed."""
+    if depth > 6:
+        return "…"
+    if isinstance(value, dict):
+        return {
+            k: "[redacted]" if SECRET_KEYS.search(str(k)) else scrub(v, key, depth + 1)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [scrub(v, key, depth + 1) for v in value[:50]]
+    if isinstance(value, str):
+        return PHONE.sub(lambda m: pseudonym(m[0].lstrip("+"), key), value)[:2000]
+    return value
+
+
+class SecretFilter(logging.Filter):
+    """Replace configured secret values in every log record with "[redacted]"."""
+
+    def __init__(self, secrets: list[str]):
+        super().__init__()
+        # Short values would redact ordinary words; real secrets are long.
+        self.secrets = sorted({s for s in secrets if s and len(s) >= 8}, key=len, reverse=True)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        message = record.getMessage()
+        cleaned = message
+        for secret in self.secrets:
+            cleaned = cleaned.replace(secret, "[redacted]")
+        if cleaned != message or record.exc_info:
+            if record.exc_info:
+                text = logging.Formatter().formatException(record.exc_info)
+                for secret in self.secrets:
+                    text = text.replace(secret, "[redacted]")
+                record.exc_text = text
+                record.exc_info = None
+            record.msg, record.args = cleaned, None
+        return True

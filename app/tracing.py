@@ -1,0 +1,211 @@
+"""Turn tracing: a console tracer (one JSON line per event) or Langfuse, chosen by TRACER_TYPE."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import time
+import uuid
+from typing import Any
+
+from langchain_core.callbacks import BaseCallbackHandler
+
+from app import metrics
+from app.privacy import pseudonym, scrub
+
+log = logging.getLogger("trace")
+_langfuse_client = None
+
+
+class TurnTrace:
+    """One customer turn: events under a run id, LangChain callbacks, spans for other steps."""
+
+    def __init__(self, config, request_id: str | None, business: dict, customer: dict):
+        self.config = config
+        self.run_id = uuid.uuid4().hex
+        self.request_id = request_id or "-"
+        self.key = config.get("SECRET_KEY") or ""
+        self.pii = bool(config.get("TRACE_LOG_PII"))
+        self.business_id = business["id"]
+        self.customer = pseudonym(customer["wa_id"], self.key)
+        self.name = (
+            customer.get("profile_name")
+            if self.pii
+            else pseudonym(customer.get("profile_name"), self.key)
+        )
+        self._langfuse = _langfuse(config) if config.get("TRACER_TYPE") == "langfuse" else None
+        self._stack = contextlib.ExitStack()
+        self.callbacks: list = [_Callbacks(self)]
+
+    def __enter__(self) -> TurnTrace:
+        self.started = time.perf_counter()
+        if self._langfuse is not None:
+            self._stack.enter_context(
+                self._langfuse.start_as_current_observation(
+                    name="turn",
+                    as_type="span",
+                    metadata={
+                        "business_id": self.business_id,
+                        "customer": self.customer,
+                        "request_id": self.request_id,
+                    },
+                )
+            )
+            from langfuse.langchain import CallbackHandler
+
+            self.callbacks.append(CallbackHandler())
+        self.event(
+            "turn.start",
+            business_id=self.business_id,
+            customer=self.customer,
+            customer_name=self.name,
+        )
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stack.close()
+
+    def end(self, outcome: str, tool_calls: int = 0, error: str | None = None) -> None:
+        """Close the turn with its outcome."""
+        elapsed = time.perf_counter() - self.started
+        metrics.TURNS.labels(outcome).inc()
+        metrics.TURN_SECONDS.observe(elapsed)
+        self.event(
+            "turn.end",
+            outcome=outcome,
+            tool_calls=tool_calls,
+            error=error,
+            latency_ms=round(elapsed * 1000, 2),
+        )
+
+    def text(self, value: str) -> str:
+        """Message text as traces may show it: itself with TRACE_LOG_PII, else its length."""
+        return value if self.pii else f"[{len(value or '')} chars]"
+
+    @contextlib.contextmanager
+    def span(self, name: str, **fields):
+        """Time a non-LLM step (sending, loading) as its own trace event and Langfuse span."""
+        started = time.perf_counter()
+        ctx = (
+            self._langfuse.start_as_current_observation(name=name, as_type="span")
+            if self._langfuse is not None
+            else contextlib.nullcontext()
+        )
+        with ctx:
+            try:
+                yield
+            finally:
+                self.event(
+                    name, latency_ms=round((time.perf_counter() - started) * 1000, 2), **fields
+                )
+
+    def event(self, name: str, **fields) -> None:
+        """Write one structured trace line."""
+        record = {"trace": name, "run_id": self.run_id, "request_id": self.request_id}
+        record.update(scrub(fields, self.key))
+        log.info(json.dumps(record, default=str, ensure_ascii=False))
+
+
+class _Callbacks(BaseCallbackHandler):
+    """LangChain events → trace lines and metrics (latency, tokens, tool results)."""
+
+    def __init__(self, trace: TurnTrace):
+        self.trace = trace
+        self.started: dict[Any, float] = {}
+
+    def on_chat_model_start(self, serialized, messages, *, run_id, **kwargs) -> None:
+        self.started[run_id] = time.perf_counter()
+
+    def on_llm_end(self, response, *, run_id, **kwargs) -> None:
+        latency = time.perf_counter() - self.started.pop(run_id, time.perf_counter())
+        usage = _usage(response)
+        metrics.LLM_SECONDS.observe(latency)
+        for kind, n in usage.items():
+            metrics.LLM_TOKENS.labels(kind).inc(n)
+        calls = _tool_call_names(response)
+        self.trace.event(
+            "llm.call", latency_ms=round(latency * 1000, 2), tokens=usage, tool_calls=calls
+        )
+
+    def on_llm_error(self, error, *, run_id, **kwargs) -> None:
+        latency = time.perf_counter() - self.started.pop(run_id, time.perf_counter())
+        self.trace.event(
+            "llm.error", latency_ms=round(latency * 1000, 2), error=type(error).__name__
+        )
+
+    def on_tool_start(self, serialized, input_str, *, run_id, inputs=None, **kwargs) -> None:
+        self.started[run_id] = time.perf_counter()
+        self.started[(run_id, "name")] = (serialized or {}).get("name") or kwargs.get("name")
+        self.started[(run_id, "args")] = inputs if inputs is not None else input_str
+
+    def on_tool_end(self, output, *, run_id, **kwargs) -> None:
+        self._tool_done(run_id, output, None)
+
+    def on_tool_error(self, error, *, run_id, **kwargs) -> None:
+        self._tool_done(run_id, None, type(error).__name__)
+
+    def _tool_done(self, run_id, output, error) -> None:
+        latency = time.perf_counter() - self.started.pop(run_id, time.perf_counter())
+        name = self.started.pop((run_id, "name"), "?")
+        args = self.started.pop((run_id, "args"), None)
+        result = getattr(output, "content", output)
+        try:
+            result = json.loads(result) if isinstance(result, str) else result
+        except ValueError:
+            pass
+        self.trace.event(
+            "tool.call",
+            tool=name,
+            args=args,
+            result=result,
+            error=error,
+            latency_ms=round(latency * 1000, 2),
+        )
+
+
+def _usage(response) -> dict:
+    usage = (response.llm_output or {}).get("token_usage") or {}
+    out = {k: usage[k] for k in ("prompt_tokens", "completion_tokens") if usage.get(k)}
+    if not out:
+        for gen in (response.generations or [[]])[0]:
+            meta = getattr(getattr(gen, "message", None), "usage_metadata", None) or {}
+            if meta:
+                out = {
+                    "prompt_tokens": meta.get("input_tokens", 0),
+                    "completion_tokens": meta.get("output_tokens", 0),
+                }
+    return out
+
+
+def _tool_call_names(response) -> list[str]:
+    names = []
+    for gen in (response.generations or [[]])[0]:
+        msg = getattr(gen, "message", None)
+        names += [c.get("name") for c in getattr(msg, "tool_calls", None) or []]
+    return names
+
+
+def _langfuse(config):
+    """The process's Langfuse client, built once from LANGFUSE_* settings."""
+    global _langfuse_client
+    if _langfuse_client is None:
+        from langfuse import Langfuse
+
+        _langfuse_client = Langfuse(
+            public_key=config.get("LANGFUSE_PUBLIC_KEY") or None,
+            secret_key=config.get("LANGFUSE_SECRET_KEY") or None,
+            base_url=config.get("LANGFUSE_BASE_URL") or None,
+            timeout=int(config.get("LANGFUSE_TIMEOUT") or 2),
+            flush_interval=float(config.get("LANGFUSE_FLUSH_INTERVAL") or 1.0),
+        )
+    return _langfuse_client
+
+
+def flush() -> None:
+    """Send buffered Langfuse data (at the end of a job or at shutdown); never raises."""
+    if _langfuse_client is not None:
+        try:
+            _langfuse_client.flush()
+        except Exception:  # tracing must never break the bot
+            logging.getLogger(__name__).warning("langfuse flush failed", exc_info=True)
