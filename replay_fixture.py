@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
 def parse_args(argv, cfg):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", help="webhook envelopes (JSON) to post")
-    parser.add_argument("--server", default=cfg.get("SERVER_URL") or "http://localhost:8000")
+    parser.add_argument("--server", default=cfg["SERVER_URL"])
     parser.add_argument("--chat", action="store_true", help="talk to the bot as a customer")
     parser.add_argument("--wa-id", default=DEFAULT_CUSTOMER, help="customer number for --chat")
     parser.add_argument("--name", default="Alex", help="customer profile name for --chat")
@@ -78,22 +78,30 @@ def chat(session, args, cfg) -> int:
     """An interactive session as one customer of the demo business."""
     phone_number_id = cfg["PHONE_NUMBER_ID"]
     print(f"Chatting with {args.server} as {args.name} (+{args.wa_id}). Ctrl-D to quit.")
-    for line in sys.stdin if not sys.stdin.isatty() else iter(lambda: input("you> "), None):
-        text = line.strip()
-        if not text:
-            continue
+    for text in _lines():
         mark = last_id(session, args.server, phone_number_id, args.wa_id)
-        post(
-            session,
-            args.server,
-            text_envelope(phone_number_id, args.wa_id, args.name, text),
-            cfg["APP_SECRET"],
-        )
-        for reply in wait_for_replies(
+        envelope = text_envelope(phone_number_id, args.wa_id, args.name, text)
+        post(session, args.server, envelope, cfg["APP_SECRET"])
+        replies = wait_for_replies(
             session, args.server, phone_number_id, args.wa_id, mark, args.timeout
-        ):
-            print(f"bot> {reply}")
+        )
+        for reply in replies:
+            print("bot> " + reply.replace("\n", "\n     "))
     return 0
+
+
+def _lines():
+    """Non-empty lines the customer types (or pipes in), until end of input."""
+    interactive = sys.stdin.isatty()
+    while True:
+        try:
+            line = input("you> ") if interactive else sys.stdin.readline()
+        except (EOFError, KeyboardInterrupt):
+            return
+        if not interactive and line == "":
+            return
+        if line.strip():
+            yield line.strip()
 
 
 def text_envelope(phone_number_id: str, wa_id: str, name: str, text: str) -> dict:

@@ -40,6 +40,7 @@ def load_config() -> dict:
     mock = _bool(env("MOCK_MODE"))
     cfg = {
         "DATABASE_URL": env("DATABASE_URL", ""),
+        "EMBEDDED_PG_DIR": env("EMBEDDED_PG_DIR", ""),
         "SECRET_KEY": env("SECRET_KEY", ""),
         "APP_SECRET": env("APP_SECRET", ""),
         "VERIFY_TOKEN": env("VERIFY_TOKEN", ""),
@@ -60,6 +61,7 @@ def load_config() -> dict:
         "MOCK_MODE": mock,
         "MOCK_MODE_EXPLICIT": env("MOCK_MODE") is not None,
         "HOST": env("HOST", "127.0.0.1"),
+        "SERVER_URL": env("SERVER_URL", "http://localhost:8000"),
         "PORT": _int("PORT", 8000),
         "FLASK_DEBUG": _bool(env("FLASK_DEBUG")),
         "TRACER_TYPE": env("TRACER_TYPE", "console"),
@@ -70,6 +72,8 @@ def load_config() -> dict:
         "LANGFUSE_TIMEOUT": _int("LANGFUSE_TIMEOUT", 2),
         "LANGFUSE_FLUSH_INTERVAL": _float("LANGFUSE_FLUSH_INTERVAL", 1.0),
         "LOG_FORMAT": env("LOG_FORMAT", ""),
+        # prometheus_client reads it from the environment too; here it selects the collector.
+        "PROMETHEUS_MULTIPROC_DIR": env("PROMETHEUS_MULTIPROC_DIR", ""),
         "QUEUE_LOG_LEVEL": env("QUEUE_LOG_LEVEL", "WARNING"),
         "BUSINESS_CACHE_TTL": _float("BUSINESS_CACHE_TTL", 30.0),
         "MAX_CONTENT_LENGTH": _int("MAX_BODY_BYTES", 3 * 1024 * 1024),

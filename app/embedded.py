@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 log = logging.getLogger(__name__)
-DATA_DIR = Path(__file__).resolve().parents[1] / ".data" / "pg"
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1] / ".data" / "pg"
 _server = None
 
 
@@ -18,10 +18,11 @@ def resolve_database_url(cfg: dict) -> str:
     if _server is None:
         import pgserver  # only needed for the embedded default
 
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        data_dir = Path(cfg.get("EMBEDDED_PG_DIR") or DEFAULT_DATA_DIR)
+        data_dir.mkdir(parents=True, exist_ok=True)
         # cleanup_mode=None keeps the server and its data between runs.
-        _server = pgserver.get_server(str(DATA_DIR), cleanup_mode=None)
-        log.warning("DATABASE_URL is not set: using the embedded PostgreSQL in %s", DATA_DIR)
+        _server = pgserver.get_server(str(data_dir), cleanup_mode=None)
+        log.warning("DATABASE_URL is not set: using the embedded PostgreSQL in %s", data_dir)
     url = _server.get_uri()
     cfg["DATABASE_URL"] = url
     return url

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
-
-from flask import Blueprint, Response
+from flask import Blueprint, Response, current_app
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -48,7 +46,7 @@ QUEUE_DEPTH = Gauge(
 def get_metrics():
     """Metrics in the Prometheus text format."""
     _refresh_queue_depth()
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if current_app.config.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     else:
