@@ -87,13 +87,17 @@ class GraphClient:
         }
         if typing:
             payload["typing_indicator"] = {"type": "text"}
-        return self._post(phone_number_id, access_token, payload)
+        # A courtesy: one attempt, so a struggling API never delays the customer's reply.
+        return self._post(phone_number_id, access_token, payload, max_attempts=1)
 
-    def _post(self, phone_number_id: str, access_token: str, payload: dict) -> SendResult:
+    def _post(
+        self, phone_number_id: str, access_token: str, payload: dict, max_attempts: int = 0
+    ) -> SendResult:
         url = f"{self.base_url}/{self.version}/{quote(phone_number_id, safe='')}/messages"
         headers = {"Authorization": f"Bearer {access_token}"}
         result = _failure(None, "not attempted", 0, retryable=False)
-        for attempt in range(1, self.max_attempts + 1):
+        attempts = max_attempts or self.max_attempts
+        for attempt in range(1, attempts + 1):
             result = self._attempt(url, headers, payload, attempt)
             if result.ok or not result.retryable:
                 return result
@@ -102,9 +106,9 @@ class GraphClient:
                 phone_number_id,
                 result.error_code,
                 attempt,
-                self.max_attempts,
+                attempts,
             )
-            if attempt < self.max_attempts:
+            if attempt < attempts:
                 self.sleep(self._backoff(attempt - 1))
         return result
 
