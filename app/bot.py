@@ -124,7 +124,7 @@ def render_input(messages: list[dict]) -> str:
         if _is_text(m["type"]) and m["body"]:
             parts.append(m["body"])
         else:
-            parts.append(f"[The customer sent a {m['type']} message, which you cannot see.]")
+            parts.append(f"[The customer sent a {m['type']!r} message, which you cannot see.]")
     return "\n".join(parts)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from psycopg.types.json import Jsonb
 
-from app.storage.db import connection, fetch_all, fetch_one
+from app.storage.db import connection, execute, fetch_all, fetch_one
 
 TURN_TASK = "handle_turn"
 # Delivery statuses only move forward; `failed` may replace queued/sent but nothing replaces it.
@@ -115,7 +115,13 @@ def history(customer_id: int, limit: int, before_id: int | None = None) -> list[
 
 
 def start_turn(business_id: int, customer_id: int, request_id: str | None) -> int:
-    """Open a turn record; return its id."""
+    """Open a turn record; return its id (a turn left running by a dead worker is closed)."""
+    # One customer's turns never overlap, so a "running" one here was interrupted.
+    execute(
+        "UPDATE turns SET status = 'failed', error = 'interrupted', finished_at = now()"
+        " WHERE customer_id = %s AND status = 'running'",
+        (customer_id,),
+    )
     row = fetch_one(
         "INSERT INTO turns (business_id, customer_id, request_id) VALUES (%s, %s, %s) RETURNING id",
         (business_id, customer_id, request_id),
