@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 
 def init_app(app) -> None:
@@ -43,6 +44,7 @@ def seed_demo_command() -> None:
 
 @click.command("create-admin")
 @click.argument("email")
+@with_appcontext
 def create_admin_command(email: str) -> None:
     """Create a superadmin, or reset the password of an existing user and make them one."""
     from app.admin.auth import MIN_PASSWORD, hash_password

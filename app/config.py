@@ -82,6 +82,7 @@ def load_config() -> dict:
         "WORKER_HEARTBEAT_INTERVAL": _float("WORKER_HEARTBEAT_INTERVAL", 5.0),
         "DB_POOL_MIN": _int("DB_POOL_MIN", 1),
         "DB_POOL_MAX": _int("DB_POOL_MAX", 10),
+        "DB_POOL_TIMEOUT": _float("DB_POOL_TIMEOUT", 5.0),
         "ADMIN_EMAIL": env("ADMIN_EMAIL", ""),
         "ADMIN_PASSWORD": env("ADMIN_PASSWORD", ""),
         "ADMIN_TOKEN_TTL_HOURS": _int("ADMIN_TOKEN_TTL_HOURS", 12),

@@ -11,7 +11,7 @@ import pytest
 from tests import dbutil
 from tests.fake_llm import FakeLLM
 
-pytest_plugins = ["tests.fixtures_graph"]
+pytest_plugins = ["tests.fixtures_graph", "tests.fixtures_admin"]
 
 APP_SECRET = "test-app-secret"
 VERIFY_TOKEN = "test-verify-token"

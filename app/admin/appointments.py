@@ -1,0 +1,118 @@
+"""Appointment endpoints: list with filters, and cancel with a WhatsApp notice to the customer."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import g
+
+from app import jobs
+from app.admin import access, queries
+from app.admin.blueprint import bp
+from app.admin.wire import ApiError, check_id, invalid, json_body, ok, page_params, query_text
+from app.booking import service as booking
+from app.booking.models import NOT_FOUND
+from app.storage import audit, businesses, conversations
+from app.storage.db import transaction
+
+STATUSES = ("booked", "cancelled")
+
+
+@bp.get("/businesses/<int:business_id>/appointments")
+def list_appointments(business_id: int):
+    """Appointments starting in [from, to) (dates are local days), optionally by status."""
+    access.require_business(business_id)
+    tz = ZoneInfo(businesses.get_business(business_id)["timezone"])
+    start = _instant("from", tz, end_of_day=False)
+    end = _instant("to", tz, end_of_day=True)
+    status = query_text("status", 20) or None
+    if status is not None and status not in STATUSES:
+        raise invalid({"status": "must be booked or cancelled"})
+    page, per_page = page_params(50)
+    rows, total = queries.list_appointments(
+        business_id, start, end, status, per_page, (page - 1) * per_page
+    )
+    return ok({"appointments": rows, "total": total, "page": page, "per_page": per_page})
+
+
+@bp.post("/businesses/<int:business_id>/appointments/<int:appointment_id>/cancel")
+def cancel_appointment(business_id: int, appointment_id: int):
+    """Cancel an upcoming appointment and (unless notify is false) tell the customer."""
+    access.require_business(business_id)
+    found = queries.appointment_owner(business_id, check_id(appointment_id))
+    if found is None:
+        raise ApiError(404, "no such appointment")
+    notify, text = _cancel_options(json_body(optional=True))
+    notify = notify and not found["opted_out"]  # a customer who opted out gets no messages
+    # One transaction: the cancellation, the customer's notice and the audit row stand or fall
+    # together (the booking service joins it).
+    with transaction() as conn:
+        result = booking.cancel(business_id, found["customer_id"], appointment_id)
+        if not result.ok:
+            code = 404 if result.code == NOT_FOUND else 409
+            raise ApiError(code, result.message, code=result.code)
+        text = text or notice(businesses.get_business(business_id), found)
+        if notify:
+            # The turn job sends queued replies first, so the notice goes out through it.
+            conversations.queue_replies(conn, business_id, found["customer_id"], [text], None, None)
+            jobs.defer_turn(business_id, found["customer_id"], g.get("request_id"))
+        audit.record(
+            conn,
+            user_id=access.user_id(),
+            business_id=business_id,
+            action="cancel",
+            entity="appointment",
+            entity_id=appointment_id,
+            before={"status": found["status"], "starts_at": found["starts_at"]},
+            after={"status": result.appointment.status, "notified": notify},
+        )
+    return ok({"appointment": _summary(result.appointment), "notified": notify})
+
+
+def notice(business: dict, appointment: dict) -> str:
+    """The customer's cancellation notice, with the time in the business's timezone."""
+    local = appointment["starts_at"].astimezone(ZoneInfo(business["timezone"]))
+    return (
+        f"Your {appointment['service_name']} appointment on {local:%A %d %B at %H:%M} has been"
+        f" cancelled by {business['name']}. Reply here if you would like to book another time."
+    )
+
+
+def _cancel_options(body: dict) -> tuple[bool, str | None]:
+    errors = {key: "unknown field" for key in body if key not in ("notify", "message")}
+    notify = body.get("notify", True)
+    if not isinstance(notify, bool):
+        errors["notify"] = "must be true or false"
+    message = body.get("message")
+    if message is not None and (not isinstance(message, str) or not 1 <= len(message) <= 1000):
+        errors["message"] = "must be 1 to 1000 characters"
+    if errors:
+        raise invalid(errors)
+    return notify, message.strip() if message else None
+
+
+def _instant(name: str, tz: ZoneInfo, end_of_day: bool) -> datetime | None:
+    """A from/to query value: a local date (the day's start, or the next day's for `to`)."""
+    raw = query_text(name, 40)
+    if not raw:
+        return None
+    try:
+        if len(raw) == 10:
+            day = date.fromisoformat(raw) + timedelta(days=1 if end_of_day else 0)
+            return datetime.combine(day, time(), tzinfo=tz)
+        moment = datetime.fromisoformat(raw)
+    except (ValueError, OverflowError):
+        raise invalid({name: "must be an ISO date or date-time"}) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+def _summary(appointment) -> dict:
+    return {
+        "id": appointment.id,
+        "customer_id": appointment.customer_id,
+        "service_name": appointment.service_name,
+        "starts_at": appointment.starts_at,
+        "ends_at": appointment.ends_at,
+        "status": appointment.status,
+    }

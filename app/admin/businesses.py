@@ -1,0 +1,135 @@
+"""Business endpoints: list, read, create, edit settings, replace services, preview the prompt."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import current_app
+
+from app.admin import access, business_store, validation
+from app.admin.blueprint import bp
+from app.admin.wire import ApiError, json_body, ok, query_text
+from app.agent.prompts import build_system_prompt
+from app.secrets import encrypt
+from app.storage import audit, businesses
+from app.storage.db import connection, transaction
+
+SAMPLE_CUSTOMER = {"id": 0, "wa_id": "34600000000", "profile_name": "Sample Customer"}
+
+
+@bp.get("/businesses")
+def list_businesses():
+    """Businesses the caller may see (every one for a superadmin)."""
+    user = access.current_user()
+    rows = business_store.list_visible(user["id"], user["is_superadmin"])
+    return ok({"businesses": rows})
+
+
+@bp.get("/businesses/<int:business_id>")
+def get_business(business_id: int):
+    """One business with its settings and active services."""
+    access.require_business(business_id)
+    with connection() as conn:
+        return ok(business_store.get(conn, business_id))
+
+
+@bp.post("/businesses")
+def create_business():
+    """Create a business (superadmin only)."""
+    access.require_superadmin()
+    fields = validation.business_fields(json_body(), creating=True)
+    if business_store.phone_number_id_taken(fields["phone_number_id"]):
+        raise ApiError(409, "another business already uses this phone_number_id")
+    _encrypt_token(fields)
+    with transaction() as conn:
+        business_id = businesses.create_business(fields)
+        created = business_store.get(conn, business_id)
+        audit.record(
+            conn,
+            user_id=access.user_id(),
+            business_id=business_id,
+            action="create",
+            entity="business",
+            entity_id=business_id,
+            after=created,
+        )
+    return ok(created, 201)
+
+
+@bp.patch("/businesses/<int:business_id>")
+def update_business(business_id: int):
+    """Change settings of a business (owner or superadmin); the next bot turn uses them."""
+    access.require_business(business_id, owner=True)
+    fields = validation.business_fields(json_body())
+    restricted = sorted(validation.SUPERADMIN_FIELDS & set(fields))
+    if restricted and not access.is_superadmin():
+        raise ApiError(403, f"only a superadmin may change {', '.join(restricted)}")
+    if "phone_number_id" in fields and business_store.phone_number_id_taken(
+        fields["phone_number_id"], business_id
+    ):
+        raise ApiError(409, "another business already uses this phone_number_id")
+    _encrypt_token(fields)
+    with transaction() as conn:
+        before = business_store.get(conn, business_id)
+        business_store.update(conn, business_id, fields)
+        after = business_store.get(conn, business_id)
+        audit.record(
+            conn,
+            user_id=access.user_id(),
+            business_id=business_id,
+            action="update",
+            entity="business",
+            entity_id=business_id,
+            before=_changed(before, fields),
+            after=_changed(after, fields),
+        )
+    return ok(after)
+
+
+@bp.put("/businesses/<int:business_id>/services")
+def replace_services(business_id: int):
+    """Replace the service list; removed services are retired, not deleted."""
+    access.require_business(business_id, owner=True)
+    items = validation.services(json_body())
+    with transaction() as conn:
+        before = business_store.active_services(conn, business_id)
+        business_store.replace_services(conn, business_id, items)
+        after = business_store.active_services(conn, business_id)
+        audit.record(
+            conn,
+            user_id=access.user_id(),
+            business_id=business_id,
+            action="replace",
+            entity="services",
+            entity_id=business_id,
+            before=before,
+            after=after,
+        )
+    return ok({"services": after})
+
+
+@bp.get("/businesses/<int:business_id>/prompt-preview")
+def preview_prompt(business_id: int):
+    """The system prompt the bot would use right now, for a sample customer."""
+    access.require_business(business_id, owner=True)
+    name = query_text("customer_name", 100) or SAMPLE_CUSTOMER["profile_name"]
+    business = businesses.get_business(business_id)
+    prompt = build_system_prompt(
+        business, {**SAMPLE_CUSTOMER, "profile_name": name}, datetime.now(UTC)
+    )
+    return ok({"system_prompt": prompt})
+
+
+def _encrypt_token(fields: dict) -> None:
+    """Store a written access token encrypted with SECRET_KEY."""
+    if "access_token" in fields:
+        fields["access_token"] = encrypt(fields["access_token"], current_app.config["SECRET_KEY"])
+
+
+def _changed(business: dict, fields: dict) -> dict:
+    """The audited part of a business: the fields written (a token only as has_access_token)."""
+    keys = [k for k in fields if k != "access_token"]
+    shown = {k: business[k] for k in keys}
+    if "access_token" in fields:
+        shown["has_access_token"] = business["has_access_token"]
+    return shown

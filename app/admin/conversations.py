@@ -1,0 +1,80 @@
+"""Conversation endpoints: the inbox, one thread, and taking over from the bot (pause/resume)."""
+
+from __future__ import annotations
+
+from app.admin import access, queries
+from app.admin.blueprint import bp
+from app.admin.wire import ApiError, check_id, like_pattern, ok, page_params, query_int, query_text
+from app.storage import audit
+from app.storage.db import transaction
+
+MAX_THREAD = 500
+
+
+@bp.get("/businesses/<int:business_id>/conversations")
+def list_conversations(business_id: int):
+    """Customers with their last message and unread count; `q` searches name or number."""
+    access.require_business(business_id)
+    q = query_text("q").strip()
+    page, per_page = page_params()
+    digits = "".join(ch for ch in q if ch.isascii() and ch.isdigit())
+    rows, total = queries.list_conversations(
+        business_id,
+        like_pattern(q) if q else None,
+        f"%{digits}%" if digits else "",
+        per_page,
+        (page - 1) * per_page,
+    )
+    return ok({"conversations": rows, "total": total, "page": page, "per_page": per_page})
+
+
+@bp.get("/businesses/<int:business_id>/conversations/<int:customer_id>")
+def get_conversation(business_id: int, customer_id: int):
+    """One customer's thread, oldest first, with each reply's turn and tool calls."""
+    access.require_business(business_id)
+    customer = _customer(business_id, customer_id)
+    limit = query_int("limit", 100, 1, MAX_THREAD)
+    before = query_int("before", 0, 1, 2**63 - 1) or None
+    messages = queries.thread(customer_id, before, limit + 1)
+    has_more = len(messages) > limit
+    return ok({"customer": customer, "messages": messages[-limit:], "has_more": has_more})
+
+
+@bp.post("/businesses/<int:business_id>/conversations/<int:customer_id>/pause")
+def pause_conversation(business_id: int, customer_id: int):
+    """Stop the bot answering this customer (a person takes over); messages are still stored."""
+    return _set_paused(business_id, customer_id, True)
+
+
+@bp.post("/businesses/<int:business_id>/conversations/<int:customer_id>/resume")
+def resume_conversation(business_id: int, customer_id: int):
+    """Let the bot answer this customer again."""
+    return _set_paused(business_id, customer_id, False)
+
+
+def _set_paused(business_id: int, customer_id: int, paused: bool):
+    access.require_business(business_id)
+    before = _customer(business_id, customer_id)
+    with transaction() as conn:
+        conn.execute(
+            "UPDATE customers SET bot_paused = %s WHERE id = %s AND business_id = %s",
+            (paused, customer_id, business_id),
+        )
+        audit.record(
+            conn,
+            user_id=access.user_id(),
+            business_id=business_id,
+            action="pause" if paused else "resume",
+            entity="customer",
+            entity_id=customer_id,
+            before={"bot_paused": before["bot_paused"]},
+            after={"bot_paused": paused},
+        )
+    return ok(queries.customer(business_id, customer_id))
+
+
+def _customer(business_id: int, customer_id: int) -> dict:
+    customer = queries.customer(business_id, check_id(customer_id))
+    if customer is None:
+        raise ApiError(404, "no such conversation")
+    return customer

@@ -1,0 +1,139 @@
+"""Read-side SQL of the console: conversation lists, threads and appointment lists."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from psycopg import sql
+
+from app.storage.db import fetch_all, fetch_one
+
+CUSTOMER = sql.SQL(
+    "c.id, c.wa_id, c.profile_name, c.bot_paused, c.opted_out, c.first_seen_at, c.last_seen_at"
+)
+# Customers of a business matching the search (escaped ILIKE patterns; digits for numbers).
+_FILTER = sql.SQL("""
+ WHERE c.business_id = %(business_id)s
+   AND (NOT %(search)s
+        OR c.profile_name ILIKE %(pattern)s ESCAPE '\\'
+        OR c.wa_id ILIKE %(pattern)s ESCAPE '\\'
+        OR (%(digits)s <> '' AND c.wa_id LIKE %(digits)s))
+""")
+_LIST = sql.SQL(
+    "SELECT {customer}, last.body AS last_body, last.direction AS last_direction,"
+    " last.created_at AS last_at,"
+    " (SELECT count(*) FROM messages i WHERE i.customer_id = c.id AND i.direction = 'in'"
+    "   AND i.id > COALESCE((SELECT max(o.id) FROM messages o"
+    "                         WHERE o.customer_id = c.id AND o.direction = 'out'), 0)) AS unread"
+    " FROM customers c LEFT JOIN LATERAL (SELECT body, direction, created_at FROM messages m"
+    "   WHERE m.customer_id = c.id ORDER BY m.id DESC LIMIT 1) last ON true {filter}"
+    " ORDER BY last.created_at DESC NULLS LAST, c.id DESC LIMIT %(limit)s OFFSET %(offset)s"
+).format(customer=CUSTOMER, filter=_FILTER)
+_COUNT = sql.SQL("SELECT count(*) AS n FROM customers c {}").format(_FILTER)
+
+
+def list_conversations(
+    business_id: int, pattern: str | None, digits: str, limit: int, offset: int
+) -> tuple[list[dict], int]:
+    """Customers with their last message and unread count, newest activity first; and the total."""
+    params = {
+        "business_id": business_id,
+        "search": pattern is not None,
+        "pattern": pattern or "",
+        "digits": digits,
+        "limit": limit,
+        "offset": offset,
+    }
+    rows = fetch_all(_LIST, params)
+    total = fetch_one(_COUNT, params)["n"]
+    conversations = []
+    for row in rows:
+        last_keys = ("last_body", "last_direction", "last_at")
+        last = None
+        if row["last_at"] is not None:
+            last = {"body": row["last_body"], "direction": row["last_direction"]}
+            last["created_at"] = row["last_at"]
+        item = {k: v for k, v in row.items() if k not in last_keys}
+        conversations.append({**item, "last_message": last})
+    return conversations, total
+
+
+def customer(business_id: int, customer_id: int) -> dict | None:
+    """A customer of the business, or None."""
+    query = sql.SQL("SELECT {} FROM customers c WHERE c.id = %s AND c.business_id = %s")
+    return fetch_one(query.format(CUSTOMER), (customer_id, business_id))
+
+
+def thread(customer_id: int, before_id: int | None, limit: int) -> list[dict]:
+    """Up to `limit` messages of a customer older than `before_id`, oldest first, with turns."""
+    rows = fetch_all(
+        "SELECT m.id, m.direction, m.type, m.body, m.status, m.error_code, m.error_title,"
+        " m.created_at, m.updated_at, m.turn_id, t.status AS turn_status,"
+        " t.tool_calls AS turn_tool_calls, t.error AS turn_error"
+        " FROM messages m LEFT JOIN turns t ON t.id = m.turn_id AND m.direction = 'out'"
+        " WHERE m.customer_id = %s AND (%s::bigint IS NULL OR m.id < %s)"
+        " ORDER BY m.id DESC LIMIT %s",
+        (customer_id, before_id, before_id, limit),
+    )
+    messages = []
+    for row in reversed(rows):
+        turn = None
+        if row["direction"] == "out" and row["turn_status"] is not None:
+            turn = {
+                "id": row["turn_id"],
+                "status": row["turn_status"],
+                "tool_calls": row["turn_tool_calls"],
+                "error": row["turn_error"],
+            }
+        item = {k: v for k, v in row.items() if not k.startswith("turn_")}
+        messages.append({**item, "turn_id": row["turn_id"], "turn": turn})
+    return messages
+
+
+_APPOINTMENTS = sql.SQL(
+    "SELECT a.id, a.starts_at, a.ends_at, a.status, a.service_id, s.name AS service_name,"
+    " a.customer_id, c.profile_name AS customer_name, c.wa_id AS customer_wa_id,"
+    " a.calendar_sync, a.rescheduled_from, a.created_at, a.cancelled_at"
+    " FROM appointments a JOIN services s ON s.id = a.service_id"
+    " JOIN customers c ON c.id = a.customer_id {}"
+    " ORDER BY a.starts_at, a.id LIMIT %(limit)s OFFSET %(offset)s"
+)
+_APPOINTMENT_FILTER = sql.SQL(
+    " WHERE a.business_id = %(b)s"
+    " AND (%(start)s::timestamptz IS NULL OR a.starts_at >= %(start)s)"
+    " AND (%(end)s::timestamptz IS NULL OR a.starts_at < %(end)s)"
+    " AND (%(status)s::text IS NULL OR a.status = %(status)s)"
+)
+
+
+def list_appointments(
+    business_id: int,
+    start: datetime | None,
+    end: datetime | None,
+    status: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[dict], int]:
+    """Appointments of a business starting in [start, end), soonest first; and the total."""
+    params = {
+        "b": business_id,
+        "start": start,
+        "end": end,
+        "status": status,
+        "limit": limit,
+        "offset": offset,
+    }
+    rows = fetch_all(_APPOINTMENTS.format(_APPOINTMENT_FILTER), params)
+    count = sql.SQL("SELECT count(*) AS n FROM appointments a {}").format(_APPOINTMENT_FILTER)
+    total = fetch_one(count, params)["n"]
+    return rows, total
+
+
+def appointment_owner(business_id: int, appointment_id: int) -> dict | None:
+    """The customer and state of one appointment of the business, or None."""
+    return fetch_one(
+        "SELECT a.id, a.customer_id, a.status, a.starts_at, s.name AS service_name,"
+        " c.opted_out FROM appointments a JOIN services s ON s.id = a.service_id"
+        " JOIN customers c ON c.id = a.customer_id WHERE a.id = %s AND a.business_id = %s",
+        (appointment_id, business_id),
+    )

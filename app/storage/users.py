@@ -1,0 +1,221 @@
+"""Admin users, their memberships in businesses, login tokens and failed-login records."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from psycopg import sql
+
+from app.storage.db import connection, fetch_all, fetch_one, transaction
+
+# Never select password_hash into anything that may be serialised.
+USER = sql.SQL("u.id, u.email, u.name, u.is_superadmin, u.active, u.created_at")
+UPDATABLE = ("email", "name", "password_hash", "is_superadmin", "active")
+
+
+def token_hash(token: str) -> str:
+    """The stored form of an opaque token (sha256 hex)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def get_user(user_id: int) -> dict | None:
+    """A user without their password hash."""
+    return fetch_one(sql.SQL("SELECT {} FROM users u WHERE u.id = %s").format(USER), (user_id,))
+
+
+def credentials(email: str) -> dict | None:
+    """The id, hash and active flag of the user with `email` (case-insensitive), for login."""
+    return fetch_one(
+        "SELECT id, password_hash, active FROM users WHERE lower(email) = lower(%s)", (email,)
+    )
+
+
+def find_by_email(email: str) -> dict | None:
+    """A user by email (case-insensitive), without their password hash."""
+    return fetch_one(
+        sql.SQL("SELECT {} FROM users u WHERE lower(u.email) = lower(%s)").format(USER), (email,)
+    )
+
+
+def list_users() -> list[dict]:
+    """Every user, oldest first."""
+    return fetch_all(sql.SQL("SELECT {} FROM users u ORDER BY u.id").format(USER))
+
+
+def create_user(
+    conn, email: str, name: str, password_hash: str, is_superadmin: bool = False
+) -> dict:
+    """Insert a user; return it without the hash."""
+    return conn.execute(
+        "INSERT INTO users (email, name, password_hash, is_superadmin) VALUES (%s, %s, %s, %s)"
+        " RETURNING id, email, name, is_superadmin, active, created_at",
+        (email, name, password_hash, is_superadmin),
+    ).fetchone()
+
+
+def update_user(conn, user_id: int, fields: dict) -> dict | None:
+    """Set the given columns (from UPDATABLE only); return the user without the hash."""
+    cols = [c for c in UPDATABLE if c in fields]
+    if not cols:
+        query = sql.SQL("SELECT {} FROM users u WHERE u.id = %(id)s").format(USER)
+        return conn.execute(query, {"id": user_id}).fetchone()
+    assignments = sql.SQL(", ").join(
+        sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c)) for c in cols
+    )
+    query = sql.SQL("UPDATE users u SET {} WHERE u.id = %(id)s RETURNING {}").format(
+        assignments, USER
+    )
+    return conn.execute(query, {**{c: fields[c] for c in cols}, "id": user_id}).fetchone()
+
+
+def delete_user(conn, user_id: int) -> bool:
+    """Delete a user (memberships and tokens go with it)."""
+    return conn.execute("DELETE FROM users WHERE id = %s", (user_id,)).rowcount > 0
+
+
+def upsert_superadmin(email: str, password_hash: str) -> tuple[int, bool]:
+    """Make `email` an active superadmin with this password; return (id, created)."""
+    with transaction() as conn:
+        row = conn.execute(
+            "UPDATE users SET password_hash = %s, is_superadmin = true, active = true"
+            " WHERE lower(email) = lower(%s) RETURNING id",
+            (password_hash, email),
+        ).fetchone()
+        if row:
+            revoke_all(conn, row["id"])
+            return row["id"], False
+        return create_user(conn, email, "", password_hash, is_superadmin=True)["id"], True
+
+
+def memberships_of(user_id: int) -> list[dict]:
+    """The businesses a user belongs to, with their role."""
+    return fetch_all(
+        "SELECT m.business_id, b.name AS business_name, m.role FROM memberships m"
+        " JOIN businesses b ON b.id = m.business_id WHERE m.user_id = %s ORDER BY m.business_id",
+        (user_id,),
+    )
+
+
+def role_in(user_id: int, business_id: int) -> str | None:
+    """The user's role in the business ('owner' or 'staff'), or None."""
+    row = fetch_one(
+        "SELECT role FROM memberships WHERE user_id = %s AND business_id = %s",
+        (user_id, business_id),
+    )
+    return row["role"] if row else None
+
+
+def members(business_id: int) -> list[dict]:
+    """The users of a business with their roles."""
+    query = sql.SQL(
+        "SELECT {}, m.role FROM memberships m JOIN users u ON u.id = m.user_id"
+        " WHERE m.business_id = %s ORDER BY u.id"
+    ).format(USER)
+    return fetch_all(query, (business_id,))
+
+
+def add_membership(conn, user_id: int, business_id: int, role: str) -> bool:
+    """Add the user to the business; False when they already belong to it."""
+    return (
+        conn.execute(
+            "INSERT INTO memberships (user_id, business_id, role) VALUES (%s, %s, %s)"
+            " ON CONFLICT DO NOTHING",
+            (user_id, business_id, role),
+        ).rowcount
+        > 0
+    )
+
+
+def remove_membership(conn, user_id: int, business_id: int) -> bool:
+    """Remove the user from the business."""
+    return (
+        conn.execute(
+            "DELETE FROM memberships WHERE user_id = %s AND business_id = %s",
+            (user_id, business_id),
+        ).rowcount
+        > 0
+    )
+
+
+def issue_token(user_id: int, ttl_hours: float) -> tuple[str, datetime]:
+    """Create a login token; only its hash is stored. Return (token, expires_at)."""
+    token = secrets.token_urlsafe(32)
+    row = fetch_one(
+        "INSERT INTO auth_tokens (token_hash, user_id, expires_at)"
+        " VALUES (%s, %s, now() + make_interval(secs => %s)) RETURNING expires_at",
+        (token_hash(token), user_id, ttl_hours * 3600),
+    )
+    return token, row["expires_at"]
+
+
+def user_for_token(token: str) -> dict | None:
+    """The active user owning a live (unexpired, unrevoked) token, or None."""
+    query = sql.SQL(
+        "SELECT {} FROM auth_tokens t JOIN users u ON u.id = t.user_id"
+        " WHERE t.token_hash = %s AND t.revoked_at IS NULL AND t.expires_at > now() AND u.active"
+    ).format(USER)
+    return fetch_one(query, (token_hash(token),))
+
+
+def revoke_token(token: str) -> bool:
+    """Revoke one token."""
+    with connection() as conn:
+        return (
+            conn.execute(
+                "UPDATE auth_tokens SET revoked_at = now()"
+                " WHERE token_hash = %s AND revoked_at IS NULL",
+                (token_hash(token),),
+            ).rowcount
+            > 0
+        )
+
+
+def revoke_all(conn, user_id: int) -> None:
+    """Revoke every token of a user (deactivation, password change)."""
+    conn.execute(
+        "UPDATE auth_tokens SET revoked_at = now() WHERE user_id = %s AND revoked_at IS NULL",
+        (user_id,),
+    )
+
+
+def record_login_failure(email: str, ip: str) -> None:
+    """Remember a failed login (and forget failures older than a day)."""
+    with transaction() as conn:
+        conn.execute("INSERT INTO login_failures (email, ip) VALUES (%s, %s)", (email, ip))
+        conn.execute("DELETE FROM login_failures WHERE at < now() - interval '1 day'")
+
+
+def clear_login_failures(email: str) -> None:
+    """Forget an account's failures after a successful login."""
+    with connection() as conn:
+        conn.execute("DELETE FROM login_failures WHERE lower(email) = lower(%s)", (email,))
+
+
+def login_retry_after(
+    email: str, ip: str, window_minutes: int, max_per_email: int, max_per_ip: int
+) -> int | None:
+    """Seconds until a login may be tried again, or None when it may be tried now."""
+    # Blocked while the window holds `max` failures: it reopens when the max-th newest expires.
+    row = fetch_one(
+        "SELECT GREATEST("
+        " (SELECT at FROM login_failures WHERE lower(email) = lower(%(email)s)"
+        "   AND at > now() - make_interval(mins => %(win)s)"
+        "   ORDER BY at DESC OFFSET %(skip_email)s LIMIT 1),"
+        " (SELECT at FROM login_failures WHERE ip = %(ip)s"
+        "   AND at > now() - make_interval(mins => %(win)s)"
+        "   ORDER BY at DESC OFFSET %(skip_ip)s LIMIT 1)"
+        ") + make_interval(mins => %(win)s) - now() AS wait",
+        {
+            "email": email,
+            "ip": ip,
+            "win": window_minutes,
+            "skip_email": max(max_per_email - 1, 0),
+            "skip_ip": max(max_per_ip - 1, 0),
+        },
+    )
+    wait = row["wait"] if row else None
+    if wait is None:
+        return None
+    return max(1, int(wait.total_seconds() + 0.999))

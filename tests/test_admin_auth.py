@@ -1,0 +1,165 @@
+"""Login, tokens (expiry, revocation) and throttling of failed logins."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.storage import db
+from tests.fixtures_admin import PASSWORD
+
+
+def login(client, email: str, password: str = PASSWORD, ip: str = "10.0.0.1"):
+    return client.post(
+        "/api/admin/auth/login",
+        json={"email": email, "password": password},
+        environ_base={"REMOTE_ADDR": ip},
+    )
+
+
+def test_login_returns_a_working_token(client, world):
+    resp = login(client, "Owner@Example.com")
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert body["user"]["email"] == "owner@example.com"
+    assert body["user"]["memberships"] == [
+        {"business_id": world.business_id, "business_name": "Demo Salon", "role": "owner"}
+    ]
+    assert "password_hash" not in resp.get_data(as_text=True)
+    me = client.get("/api/admin/me", headers={"Authorization": f"Bearer {body['token']}"})
+    assert me.status_code == 200 and me.get_json()["id"] == world.user_ids["owner"]
+
+
+def test_token_is_stored_only_as_its_hash(client, world):
+    token = login(client, "owner@example.com").get_json()["token"]
+    rows = db.fetch_all("SELECT token_hash FROM auth_tokens")
+    assert all(token not in r["token_hash"] for r in rows)
+    assert any(len(r["token_hash"]) == 64 for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [("owner@example.com", "wrong password"), ("nobody@example.com", PASSWORD)],
+)
+def test_bad_credentials_are_one_401(client, world, email, password):
+    resp = login(client, email, password)
+    assert resp.status_code == 401
+    assert resp.get_json()["message"] == "invalid email or password"
+
+
+def test_unknown_email_still_checks_a_hash(client, world, monkeypatch):
+    from app.admin import auth
+
+    calls = []
+    real = auth.check_password_hash
+    monkeypatch.setattr(auth, "check_password_hash", lambda h, p: calls.append(h) or real(h, p))
+    login(client, "nobody@example.com")
+    assert len(calls) == 1 and calls[0].startswith("scrypt:")
+
+
+def test_inactive_user_cannot_log_in(client, world):
+    db.execute("UPDATE users SET active = false WHERE id = %s", (world.user_ids["owner"],))
+    assert login(client, "owner@example.com").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"email": "a@b.c"}, {"email": 1, "password": "x"}, {"email": "a@b.c", "password": ""}],
+)
+def test_malformed_login_is_400(client, world, body):
+    resp = client.post("/api/admin/auth/login", json=body)
+    assert resp.status_code == 400
+    assert resp.get_json()["fields"]
+
+
+def test_five_failures_lock_the_account_not_others(client, world):
+    for i in range(5):
+        assert login(client, "owner@example.com", "nope", ip=f"10.1.0.{i}").status_code == 401
+    locked = login(client, "OWNER@example.com", ip="10.2.0.1")  # right password, new address
+    assert locked.status_code == 429
+    assert 1 <= int(locked.headers["Retry-After"]) <= 15 * 60
+    assert locked.get_json()["retry_after"] == int(locked.headers["Retry-After"])
+    assert login(client, "staff@example.com", ip="10.2.0.1").status_code == 200
+
+
+def test_account_unlocks_when_failures_age_out(client, world):
+    for _ in range(5):
+        login(client, "owner@example.com", "nope")
+    assert login(client, "owner@example.com").status_code == 429
+    db.execute("UPDATE login_failures SET at = at - interval '16 minutes'")
+    assert login(client, "owner@example.com").status_code == 200
+
+
+def test_twenty_failures_from_one_address_lock_that_address(client, world):
+    for i in range(20):
+        assert login(client, f"guess{i}@example.com", "nope", ip="10.9.9.9").status_code == 401
+    assert login(client, "owner@example.com", ip="10.9.9.9").status_code == 429
+    assert login(client, "owner@example.com", ip="10.9.9.10").status_code == 200
+
+
+def test_client_ip_header_is_used_when_configured(app, client, world):
+    app.config["ADMIN_CLIENT_IP_HEADER"] = "X-Forwarded-For"
+    login_with = {"email": "nobody@example.com", "password": "x"}
+    client.post(
+        "/api/admin/auth/login",
+        json=login_with,
+        headers={"X-Forwarded-For": "203.0.113.7, 10.0.0.1"},
+    )
+    assert db.fetch_one("SELECT ip FROM login_failures")["ip"] == "203.0.113.7"
+
+
+def test_success_clears_the_account_failures(client, world):
+    for _ in range(4):
+        login(client, "owner@example.com", "nope")
+    assert login(client, "owner@example.com").status_code == 200
+    for _ in range(4):
+        login(client, "owner@example.com", "nope")
+    assert login(client, "owner@example.com").status_code == 200
+
+
+def test_logout_revokes_the_token(api, world):
+    assert api("POST", "/auth/logout", "owner").status_code == 204
+    resp = api("GET", "/me", "owner")
+    assert resp.status_code == 401
+    assert resp.get_json()["error"] == "Unauthorized"
+    assert api("GET", "/me", "staff").status_code == 200  # other sessions are untouched
+
+
+def test_expired_token_is_refused(api, world):
+    db.execute(
+        "UPDATE auth_tokens SET expires_at = now() - interval '1 second' WHERE user_id = %s",
+        (world.user_ids["owner"],),
+    )
+    assert api("GET", "/me", "owner").status_code == 401
+
+
+def test_deactivated_user_token_is_refused(api, world):
+    resp = api("PATCH", f"/users/{world.user_ids['owner']}", "superadmin", json={"active": False})
+    assert resp.status_code == 200
+    assert api("GET", "/me", "owner").status_code == 401
+
+
+def test_token_expiry_follows_config(app, client, world):
+    app.config["ADMIN_TOKEN_TTL_HOURS"] = 2
+    login(client, "owner@example.com")
+    row = db.fetch_one(
+        "SELECT expires_at - created_at AS ttl FROM auth_tokens ORDER BY created_at DESC LIMIT 1"
+    )
+    assert row["ttl"].total_seconds() == pytest.approx(7200, abs=5)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "",
+        "Bearer",
+        "Bearer ",
+        "Basic abc",
+        "Bearer not-a-token",
+        "Bearer " + "x" * 5000,
+        "bearer'--",
+    ],
+)
+def test_bad_authorization_headers_are_401(client, world, header):
+    resp = client.get("/api/admin/me", headers={"Authorization": header} if header else {})
+    assert resp.status_code == 401
+    assert set(resp.get_json()) == {"error", "message"}

@@ -1,0 +1,189 @@
+"""Business settings and services: validation (every bad field named, nothing saved), writes."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.secrets import decrypt
+from app.storage import db
+from tests.conftest import SECRET_KEY
+
+WEEKDAY = {"open": "09:00", "close": "18:00", "breaks": [["13:00", "14:00"]]}
+
+
+def snapshot(business_id: int) -> dict:
+    """Everything stored about a business and its services."""
+    row = db.fetch_one("SELECT * FROM businesses WHERE id = %s", (business_id,))
+    services = db.fetch_all(
+        "SELECT * FROM services WHERE business_id = %s ORDER BY id", (business_id,)
+    )
+    return {"business": row, "services": services}
+
+
+BAD_SETTINGS = [
+    ("timezone", "Mars/Olympus", "timezone"),
+    ("timezone", "../../etc/passwd", "timezone"),
+    ("timezone", 5, "timezone"),
+    ("name", "", "name"),
+    ("name", "   ", "name"),
+    ("name", "x" * 201, "name"),
+    ("name", None, "name"),
+    ("language", "x" * 51, "language"),
+    ("personality", "x" * 2001, "personality"),
+    ("instructions", "x" * 8001, "instructions"),
+    ("max_concurrent", 0, "max_concurrent"),
+    ("max_concurrent", "2", "max_concurrent"),
+    ("max_concurrent", True, "max_concurrent"),
+    ("max_concurrent", 1.5, "max_concurrent"),
+    ("max_concurrent", 10**30, "max_concurrent"),
+    ("slot_step_minutes", 4, "slot_step_minutes"),
+    ("slot_step_minutes", 241, "slot_step_minutes"),
+    ("buffer_minutes", -1, "buffer_minutes"),
+    ("min_notice_minutes", -5, "min_notice_minutes"),
+    ("horizon_days", 0, "horizon_days"),
+    ("horizon_days", 366, "horizon_days"),
+    ("closed_dates", "2026-12-25", "closed_dates"),
+    ("closed_dates", ["2026-02-30"], "closed_dates.0"),
+    ("closed_dates", ["2026-12-25", "tomorrow"], "closed_dates.1"),
+    ("closed_dates", [20261225], "closed_dates.0"),
+    ("opening_hours", [], "opening_hours"),
+    ("opening_hours", {"monday": None}, "opening_hours.monday"),
+    ("opening_hours", {"mon": "09-18"}, "opening_hours.mon"),
+    ("opening_hours", {"mon": {"open": "9:00", "close": "18:00"}}, "opening_hours.mon.open"),
+    ("opening_hours", {"mon": {"open": "09:00", "close": "25:00"}}, "opening_hours.mon.close"),
+    ("opening_hours", {"mon": {"open": "18:00", "close": "09:00"}}, "opening_hours.mon.close"),
+    ("opening_hours", {"mon": {"open": "09:00"}}, "opening_hours.mon.close"),
+    (
+        "opening_hours",
+        {"mon": {"open": "09:00", "close": "18:00", "lunch": 1}},
+        "opening_hours.mon.lunch",
+    ),
+    ("opening_hours", {"mon": {**WEEKDAY, "breaks": "13-14"}}, "opening_hours.mon.breaks"),
+    ("opening_hours", {"mon": {**WEEKDAY, "breaks": [["13:00"]]}}, "opening_hours.mon.breaks.0"),
+    (
+        "opening_hours",
+        {"mon": {**WEEKDAY, "breaks": [["14:00", "13:00"]]}},
+        "opening_hours.mon.breaks.0",
+    ),
+    (
+        "opening_hours",
+        {"mon": {**WEEKDAY, "breaks": [["08:00", "09:30"]]}},
+        "opening_hours.mon.breaks.0",
+    ),
+    (
+        "opening_hours",
+        {"mon": {**WEEKDAY, "breaks": [["12:00", "13:30"], ["13:00", "14:00"]]}},
+        "opening_hours.mon.breaks.1",
+    ),
+    ("display_phone_number", ["+34"], "display_phone_number"),
+    ("id", 5, "id"),
+    ("services", [], "services"),
+    ("has_access_token", True, "has_access_token"),
+    ("color", "blue", "color"),
+]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "key"), BAD_SETTINGS, ids=[f"{f}={v!r:.30}" for f, v, _ in BAD_SETTINGS]
+)
+def test_bad_setting_is_named_and_nothing_saved(api, world, field, value, key):
+    before = snapshot(world.business_id)
+    body = {"personality": "Should not be saved.", field: value}
+    resp = api("PATCH", f"/businesses/{world.business_id}", json=body)
+    assert resp.status_code == 400
+    data = resp.get_json()
+    assert data["error"] == "Bad Request"
+    assert key in data["fields"], data
+    assert key in data["message"]
+    assert snapshot(world.business_id) == before
+
+
+def test_every_bad_field_is_named_at_once(api, world):
+    body = {"timezone": "Nowhere", "max_concurrent": 0, "opening_hours": {"sun": {"open": "x"}}}
+    fields = api("PATCH", f"/businesses/{world.business_id}", json=body).get_json()["fields"]
+    assert set(fields) >= {
+        "timezone",
+        "max_concurrent",
+        "opening_hours.sun.open",
+        "opening_hours.sun.close",
+    }
+
+
+def test_valid_settings_are_saved_and_bump_updated_at(api, world):
+    before = snapshot(world.business_id)["business"]
+    hours = {"mon": WEEKDAY, "tue": None, "sat": {"open": "10:00", "close": "24:00"}}
+    body = {
+        "timezone": "America/New_York",
+        "max_concurrent": 3,
+        "opening_hours": hours,
+        "closed_dates": ["2026-12-25", "2026-01-01", "2026-12-25"],
+        "name": "  Demo Salon Deluxe  ",
+    }
+    resp = api("PATCH", f"/businesses/{world.business_id}", json=body)
+    assert resp.status_code == 200, resp.get_json()
+    data = resp.get_json()
+    assert data["name"] == "Demo Salon Deluxe"
+    assert data["closed_dates"] == ["2026-01-01", "2026-12-25"]
+    assert data["opening_hours"]["sun"] is None
+    assert data["opening_hours"]["sat"] == {"open": "10:00", "close": "24:00", "breaks": []}
+    after = snapshot(world.business_id)["business"]
+    assert after["timezone"] == "America/New_York" and after["max_concurrent"] == 3
+    assert after["updated_at"] > before["updated_at"]
+
+
+def test_access_token_is_encrypted_and_never_returned(api, world):
+    resp = api("PATCH", f"/businesses/{world.business_id}", json={"access_token": "EAAG-secret"})
+    assert resp.status_code == 200
+    assert resp.get_json()["has_access_token"] is True
+    assert "EAAG-secret" not in resp.get_data(as_text=True)
+    stored = snapshot(world.business_id)["business"]["access_token"]
+    assert stored.startswith("enc:v1:") and decrypt(stored, SECRET_KEY) == "EAAG-secret"
+    got = api("GET", f"/businesses/{world.business_id}").get_json()
+    assert "access_token" not in got and got["has_access_token"] is True
+    audit = db.fetch_one("SELECT before, after FROM audit_log ORDER BY id DESC LIMIT 1")
+    assert "EAAG" not in str(audit) and "enc:v1" not in str(audit)
+    assert audit["after"] == {"has_access_token": True}
+
+
+@pytest.mark.parametrize("field", ["phone_number_id", "active"])
+def test_owner_cannot_change_operator_fields(api, world, field):
+    value = "777" if field == "phone_number_id" else False
+    resp = api("PATCH", f"/businesses/{world.business_id}", json={field: value})
+    assert resp.status_code == 403
+    assert field in resp.get_json()["message"]
+    assert (
+        api(
+            "PATCH", f"/businesses/{world.business_id}", "superadmin", json={field: value}
+        ).status_code
+        == 200
+    )
+
+
+def test_phone_number_id_must_be_unique(api, world):
+    body = {"name": "Clash", "phone_number_id": "999000999"}
+    assert api("POST", "/businesses", "superadmin", json=body).status_code == 409
+    resp = api(
+        "PATCH",
+        f"/businesses/{world.business_id}",
+        "superadmin",
+        json={"phone_number_id": "999000999"},
+    )
+    assert resp.status_code == 409
+
+
+def test_create_business_requires_name_and_number(api, world):
+    resp = api("POST", "/businesses", "superadmin", json={"timezone": "UTC"})
+    assert resp.status_code == 400
+    assert set(resp.get_json()["fields"]) == {"name", "phone_number_id"}
+
+
+def test_empty_patch_is_400(api, world):
+    assert api("PATCH", f"/businesses/{world.business_id}", json={}).status_code == 400
+
+
+def test_prompt_preview_uses_current_settings(api, world):
+    api("PATCH", f"/businesses/{world.business_id}", json={"personality": "Talks like a pirate."})
+    resp = api("GET", f"/businesses/{world.business_id}/prompt-preview?customer_name=Maria")
+    prompt = resp.get_json()["system_prompt"]
+    assert "Talks like a pirate." in prompt and "Customer's name: Maria." in prompt
+    assert "Haircut (30 min, 25.00 EUR)" in prompt

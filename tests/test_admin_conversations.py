@@ -1,0 +1,132 @@
+"""The inbox, threads and appointment lists as the console reads them."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.storage import db
+from tests.fixtures_admin import make_appointment, make_conversation
+
+
+def inbox(api, world, query: str = "", actor: str = "staff"):
+    return api("GET", f"/businesses/{world.business_id}/conversations{query}", actor)
+
+
+def add_inbound(customer_id: int, business_id: int, body: str) -> None:
+    db.execute(
+        "INSERT INTO messages (business_id, customer_id, direction, body, status)"
+        " VALUES (%s, %s, 'in', %s, 'processed')",
+        (business_id, customer_id, body),
+    )
+
+
+def test_inbox_lists_last_message_and_unread(api, world):
+    quiet = make_conversation(world.business_id, wa_id="34611000000", name="Bea")
+    add_inbound(world.customer_id, world.business_id, "are you there?")
+    add_inbound(world.customer_id, world.business_id, "hello??")
+    data = inbox(api, world).get_json()
+    assert (data["total"], data["page"], data["per_page"]) == (2, 1, 20)
+    first, second = data["conversations"]
+    assert first["id"] == world.customer_id  # most recent activity first
+    assert first["unread"] == 2
+    assert first["last_message"]["body"] == "hello??"
+    assert first["last_message"]["direction"] == "in"
+    assert (second["id"], second["unread"]) == (quiet, 0)
+    assert second["last_message"]["direction"] == "out"
+
+
+def test_inbox_is_paginated(api, world):
+    for i in range(4):
+        make_conversation(world.business_id, wa_id=f"3462200000{i}", name=f"P{i}")
+    page = inbox(api, world, "?page=2&per_page=2").get_json()
+    assert page["total"] == 5 and len(page["conversations"]) == 2
+    last = inbox(api, world, "?page=3&per_page=2").get_json()
+    assert len(last["conversations"]) == 1
+    assert inbox(api, world, "?page=9&per_page=2").get_json()["conversations"] == []
+
+
+@pytest.mark.parametrize(
+    ("q", "names"),
+    [
+        ("ale", {"Alex"}),
+        ("ALEX", {"Alex"}),
+        ("600 111", {"Alex"}),
+        ("+34 622", {"Percent%Sign"}),
+        ("%", {"Percent%Sign"}),
+        ("_", set()),
+        ("'; DROP TABLE customers; --", set()),
+        ("\\", set()),
+        ("", {"Alex", "Percent%Sign"}),
+    ],
+)
+def test_inbox_search_by_name_or_number(api, world, q, names):
+    make_conversation(world.business_id, wa_id="34622333444", name="Percent%Sign")
+    from urllib.parse import quote
+
+    data = inbox(api, world, f"?q={quote(q)}").get_json()
+    assert {c["profile_name"] for c in data["conversations"]} == names
+    assert db.fetch_one("SELECT count(*) AS n FROM customers")["n"] == 2
+
+
+def test_thread_has_statuses_and_tool_calls(api, world):
+    db.execute(
+        "INSERT INTO messages (business_id, customer_id, direction, body, status, error_code,"
+        " error_title) VALUES (%s, %s, 'out', 'late reply', 'failed', 131047, 'Re-engagement')",
+        (world.business_id, world.customer_id),
+    )
+    data = api(
+        "GET", f"/businesses/{world.business_id}/conversations/{world.customer_id}"
+    ).get_json()
+    assert data["customer"]["profile_name"] == "Alex"
+    inbound, reply, failed = data["messages"]
+    assert inbound["direction"] == "in" and inbound["turn"] is None
+    assert reply["status"] == "read"
+    assert reply["turn"]["status"] == "answered"
+    assert reply["turn"]["tool_calls"] == [{"name": "list_services", "args": {}}]
+    assert (failed["error_code"], failed["error_title"]) == (131047, "Re-engagement")
+    assert data["has_more"] is False
+
+
+def test_thread_pages_backwards(api, world):
+    base = f"/businesses/{world.business_id}/conversations/{world.customer_id}"
+    first = api("GET", base + "?limit=1").get_json()
+    assert first["has_more"] is True and first["messages"][0]["direction"] == "out"
+    older = api("GET", f"{base}?limit=1&before={first['messages'][0]['id']}").get_json()
+    assert older["messages"][0]["body"] == "hi there"
+
+
+def test_appointments_list_and_filters(api, world):
+    later = make_appointment(world.business_id, world.customer_id, days_ahead=10)
+    db.execute("UPDATE appointments SET status = 'cancelled' WHERE id = %s", (later,))
+    base = f"/businesses/{world.business_id}/appointments"
+    rows = api("GET", base, "staff").get_json()["appointments"]
+    assert [r["id"] for r in rows] == [world.appointment_id, later]
+    assert rows[0]["service_name"] == "Haircut"
+    assert (rows[0]["customer_name"], rows[0]["customer_wa_id"]) == ("Alex", "34600111222")
+    booked = api("GET", base + "?status=booked", "staff").get_json()
+    assert [r["id"] for r in booked["appointments"]] == [world.appointment_id]
+    start = rows[1]["starts_at"][:10]
+    window = api("GET", f"{base}?from={start}&to={start}", "staff").get_json()
+    assert [r["id"] for r in window["appointments"]] == [later]
+
+
+@pytest.mark.parametrize(
+    "query", ["?status=done", "?from=yesterday", "?to=2026-13-01", "?page=0", "?per_page=1000"]
+)
+def test_appointments_bad_filters_are_400(api, world, query):
+    resp = api("GET", f"/businesses/{world.business_id}/appointments{query}", "staff")
+    assert resp.status_code == 400
+    assert resp.get_json()["fields"]
+
+
+def test_cancelling_another_tenants_appointment_is_404(api, world):
+    other_customer = make_conversation(world.other_business_id, wa_id="4400")
+    db.execute(
+        "INSERT INTO services (business_id, name, duration_minutes) VALUES (%s, 'Haircut', 30)",
+        (world.other_business_id,),
+    )
+    foreign = make_appointment(world.other_business_id, other_customer)
+    path = f"/businesses/{world.business_id}/appointments/{foreign}/cancel"
+    assert api("POST", path, "owner").status_code == 404
+    status = db.fetch_one("SELECT status FROM appointments WHERE id = %s", (foreign,))["status"]
+    assert status == "booked"
