@@ -27,12 +27,18 @@ from app.booking.models import (
     BookingResult,
     refusal,
 )
-from app.calendars import Calendar, get_calendar
+from app.calendars import Calendar, CalendarUnavailable, get_calendar
 from app.storage.businesses import get_business
 from app.storage.db import connection, transaction
 
 log = logging.getLogger(__name__)
 MAX_RANGE_DAYS = 31
+# A calendar backend that cannot be read (e.g. a revoked Google token) refuses, politely.
+CALENDAR_UNAVAILABLE = "calendar_unavailable"
+CALENDAR_MESSAGE = (
+    "The booking calendar cannot be checked right now, so nothing was booked or changed."
+    " The business has been told; please try again later or contact them directly."
+)
 
 
 def idempotency_key(customer_id: int, service_id: int, starts_at: datetime) -> str:
@@ -59,7 +65,10 @@ def find_slots(
     svc = validate.service_of(business, service)
     if svc is None:
         raise BookingError(UNKNOWN_SERVICE)
-    return slots.free_slots(business, svc["duration_minutes"], day_from, day_to, now)
+    try:
+        return slots.free_slots(business, svc["duration_minutes"], day_from, day_to, now)
+    except CalendarUnavailable:
+        raise BookingError(CALENDAR_UNAVAILABLE, CALENDAR_MESSAGE) from None
 
 
 def book(
@@ -87,7 +96,10 @@ def book(
         return refusal(UNKNOWN_SERVICE)
     start = starts_at.astimezone(UTC)
     calendar = get_calendar(business)
-    external = slots.external_busy(calendar, business, start)
+    try:
+        external = slots.external_busy(calendar, business, start)
+    except CalendarUnavailable:
+        return refusal(CALENDAR_UNAVAILABLE, CALENDAR_MESSAGE)
     with transaction() as conn:
         store.lock_business(conn, business_id)
         if not store.customer_exists(conn, business_id, customer_id):
@@ -135,7 +147,10 @@ def reschedule(
         return refusal(NOT_FOUND)
     start = new_starts_at.astimezone(UTC)
     calendar = get_calendar(business)
-    external = slots.external_busy(calendar, business, start)
+    try:
+        external = slots.external_busy(calendar, business, start)
+    except CalendarUnavailable:
+        return refusal(CALENDAR_UNAVAILABLE, CALENDAR_MESSAGE)
     with transaction() as conn:
         store.lock_business(conn, business_id)
         old = store.owned(conn, business_id, customer_id, appointment_id)

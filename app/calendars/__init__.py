@@ -34,3 +34,13 @@ def get_calendar(business: Mapping) -> Calendar:
         # double-book, so refuse loudly instead.
         raise CalendarUnavailable(f"calendar backend {name!r} is not available")
     return factory(business)
+
+
+def _google(business: Mapping) -> Calendar:
+    """The Google Calendar backend (its libraries load on first use)."""
+    from app.calendars.google import GoogleCalendar
+
+    return GoogleCalendar(business)
+
+
+register_backend("google", _google)

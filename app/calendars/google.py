@@ -1,0 +1,228 @@
+"""The Google Calendar backend: busy time from the business's calendar, bookings mirrored to it.
+
+Busy time is read with events.list (singleEvents=true, so recurring instances come expanded).
+Events the bot wrote itself are skipped (their appointments are counted from Postgres): they
+carry the id from `event_id` and `extendedProperties.private.wa_booking_bot`. A revoked token
+or an unshared calendar raises `CalendarAccessError` (the booking tools then answer
+"calendar_unavailable"); an outage only logs, and availability falls back to Postgres alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from app.calendars.base import SyncAction, blocking
+from app.calendars.google_client import POLICY, AccessDenied, Client, Rejected, Transient
+from app.calendars.google_settings import CalendarAccessError, client_for, record_error
+from app.calendars.google_settings import clear_error as clear_business_error
+
+if TYPE_CHECKING:  # The booking service imports this package; keep the cycle type-only.
+    from app.booking.availability import Busy
+    from app.booking.models import Appointment
+
+log = logging.getLogger(__name__)
+BOT_MARK = "wa_booking_bot"
+OWN_EVENT_ID = re.compile(r"^appt\d{8,}$")
+LIST_FIELDS = (
+    "nextPageToken,items(id,status,start,end,transparency,eventType,"
+    "extendedProperties/private,attendees(self,responseStatus))"
+)
+
+
+class GoogleCalendar:
+    """The `Calendar` port over one business's Google calendar."""
+
+    name = "google"
+
+    def __init__(self, business: Mapping):
+        settings = business.get("calendar_settings") or {}
+        if not settings.get("credentials") or not settings.get("calendar_id"):
+            raise CalendarAccessError(
+                f"google calendar is not configured for business {business.get('id')}:"
+                " run setup_calendar_auth.py"
+            )
+        self.business = business
+
+    def busy(self, business: Mapping, start: datetime, end: datetime) -> list[Busy]:
+        """Staff events overlapping [start, end); raises CalendarAccessError if access is gone."""
+        try:
+            events = list_events(client_for(business), start, end, POLICY.read_attempts)
+        except Transient as exc:
+            # Postgres alone still prevents double-booking between the bot's own appointments.
+            log.warning("google calendar of business %s unreachable (%s)", business["id"], exc)
+            return []
+        except (AccessDenied, Rejected) as exc:
+            message = access_message(exc)
+            record_error(business["id"], message)
+            raise CalendarAccessError(message) from None
+        clear_business_error(business)
+        return busy_from(business, events)
+
+    def sync(self, appointment: Appointment, action: SyncAction) -> None:
+        """Mark the appointment pending and queue the retried `calendar_sync` job."""
+        from app.calendars import google_sync
+
+        google_sync.queue_sync(appointment.business_id, appointment.id)
+
+
+def access_message(exc: Exception) -> str:
+    """What an admin reads when Google refuses the business's credentials or calendar."""
+    if isinstance(exc, Rejected) and exc.status == 404:
+        return (
+            "Google Calendar: the calendar was not found or is not shared with the connected"
+            " account. Share it (Make changes to events) or run setup_calendar_auth.py again."
+        )
+    return (
+        f"Google Calendar refused access ({exc}). The token may have been revoked or expired:"
+        " run setup_calendar_auth.py for this business again."
+    )
+
+
+def list_events(client: Client, start: datetime, end: datetime, attempts: int | None = None):
+    """Every event instance overlapping [start, end), following pages."""
+    events: list[dict] = []
+    token = None
+    while True:
+        page = client.call(
+            lambda s, t=token: s.events().list(
+                calendarId=client.calendar_id,
+                timeMin=_rfc3339(start),
+                timeMax=_rfc3339(end),
+                singleEvents=True,
+                showDeleted=False,
+                maxResults=250,
+                pageToken=t,
+                fields=LIST_FIELDS,
+            ),
+            attempts,
+        )
+        events.extend(page.get("items") or [])
+        token = page.get("nextPageToken")
+        if not token:
+            return events
+
+
+def is_own(event: Mapping) -> bool:
+    """Whether the bot wrote this event (so Postgres already counts its appointment)."""
+    private = (event.get("extendedProperties") or {}).get("private") or {}
+    return bool(OWN_EVENT_ID.match(event.get("id") or "")) or BOT_MARK in private
+
+
+def busy_from(business: Mapping, events: list[Mapping]) -> list[Busy]:
+    """Busy intervals from staff events: all-day and out-of-office ones fill every seat."""
+    tz = ZoneInfo(business.get("timezone") or "UTC")
+    busy: list[Busy] = []
+    for event in events:
+        if _ignored(event):
+            continue
+        start, end = event.get("start") or {}, event.get("end") or {}
+        if "date" in start:  # all-day: whole local days, end date exclusive (even if "free")
+            day_from = date.fromisoformat(start["date"])
+            day_to = date.fromisoformat(end.get("date") or start["date"])
+            busy.append(blocking(business, _midnight(tz, day_from), _midnight(tz, day_to)))
+            continue
+        if "dateTime" not in start or "dateTime" not in end:
+            continue
+        begin, finish = _instant(start["dateTime"]), _instant(end["dateTime"])
+        if event.get("eventType") == "outOfOffice":
+            first, last = begin.astimezone(tz).date(), (finish - _TICK).astimezone(tz).date()
+            busy.append(blocking(business, _midnight(tz, first), _midnight(tz, last + _DAY)))
+        elif event.get("transparency") != "transparent":
+            busy.append((begin, finish, 1))
+    return busy
+
+
+def _ignored(event: Mapping) -> bool:
+    if event.get("status") == "cancelled" or is_own(event):
+        return True
+    if event.get("eventType") == "workingLocation":
+        return True
+    declined = [a for a in event.get("attendees") or () if a.get("self")]
+    return bool(declined) and declined[0].get("responseStatus") == "declined"
+
+
+def event_body(row: Mapping, business: Mapping) -> dict:
+    """The Google event of a booked appointment row (see google_sync.CHAIN_SQL)."""
+    tz = business.get("timezone") or "UTC"
+    service, wa_id = row["service_name"], row["wa_id"] or ""
+    name = row["customer_name"] or "WhatsApp customer"
+    number = f"+{wa_id}" if wa_id.isdigit() else wa_id
+    minutes = int((row["ends_at"] - row["starts_at"]).total_seconds() // 60)
+    description = (
+        f"Service: {service} ({minutes} min)\nCustomer: {name}\nWhatsApp: {number}\n\n"
+        f"Booking #{row['id']}, made through the WhatsApp assistant. Postgres is the source of"
+        " truth: change or cancel it in the admin console or over WhatsApp; edits made here"
+        " are overwritten."
+    )
+    zone = ZoneInfo(tz)
+    return {
+        "summary": f"{service} - {name}",
+        "description": description,
+        "start": {"dateTime": row["starts_at"].astimezone(zone).isoformat(), "timeZone": tz},
+        "end": {"dateTime": row["ends_at"].astimezone(zone).isoformat(), "timeZone": tz},
+        "status": "confirmed",
+        "transparency": "opaque",
+        "extendedProperties": {
+            "private": {
+                BOT_MARK: "1",
+                "appointment_id": str(row["id"]),
+                "business_id": str(row["business_id"]),
+                "customer_name": name,
+                "customer_wa_id": wa_id,
+                "service": service,
+            }
+        },
+    }
+
+
+def put_event(client: Client, eid: str, body: dict, patch_first: bool = False) -> dict:
+    """Create or update the event `eid`; a retry never makes a second one (the id is fixed)."""
+    cal = client.calendar_id
+
+    def insert(s):
+        return s.events().insert(calendarId=cal, body={**body, "id": eid}, sendUpdates="none")
+
+    def patch(s):
+        return s.events().patch(calendarId=cal, eventId=eid, body=body, sendUpdates="none")
+
+    first, second, means_other = (patch, insert, 404) if patch_first else (insert, patch, 409)
+    try:
+        return client.call(first)
+    except Rejected as exc:
+        if exc.status != means_other:  # 409: it exists (maybe deleted): patch restores it
+            raise
+    return client.call(second)
+
+
+def remove_event(client: Client, eid: str) -> None:
+    """Delete the event `eid`; one already gone (404, 410) is fine."""
+    try:
+        client.call(
+            lambda s: s.events().delete(
+                calendarId=client.calendar_id, eventId=eid, sendUpdates="none"
+            )
+        )
+    except Rejected as exc:
+        if exc.status not in (404, 410):
+            raise
+
+
+_DAY = timedelta(days=1)
+_TICK = timedelta(microseconds=1)
+
+
+def _midnight(tz: ZoneInfo, day: date) -> datetime:
+    return datetime.combine(day, time()).replace(tzinfo=tz).astimezone(UTC)
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,194 @@
+"""The Calendar API half of the fake: calendarList, events and freeBusy over in-memory calendars."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrulestr
+
+EVENT_ID = re.compile(r"^[a-v0-9]{5,1024}$")
+REASONS = {
+    400: ("invalid", "Invalid Value"),
+    401: ("authError", "Invalid Credentials"),
+    403: ("forbidden", "Forbidden"),
+    404: ("notFound", "Not Found"),
+    409: ("duplicate", "The requested identifier already exists."),
+    410: ("deleted", "Resource has been deleted"),
+    429: ("rateLimitExceeded", "Rate Limit Exceeded"),
+    500: ("backendError", "Backend Error"),
+    503: ("backendError", "Service Unavailable"),
+}
+WRITE = {"writer", "owner"}
+
+
+def google_error(status: int, reason: str | None = None, message: str | None = None) -> dict:
+    """An error body shaped like the Calendar API's."""
+    default_reason, default_message = REASONS.get(status, ("error", "Error"))
+    reason, message = reason or default_reason, message or default_message
+    errors = [{"domain": "global", "reason": reason, "message": message}]
+    return {"error": {"errors": errors, "code": status, "message": message}}
+
+
+@dataclass
+class Calendar:
+    """One calendar: its time zone, who may use it and its events by id."""
+
+    id: str
+    summary: str
+    tz: str = "Europe/Madrid"
+    acl: dict[str, str] = field(default_factory=dict)
+    events: dict[str, dict] = field(default_factory=dict)
+
+
+class CalendarApi:
+    """Calendar v3 handlers; `calendars`, `_seq` and `_lock` come from the server."""
+
+    calendars: dict[str, Calendar]
+
+    def _api(self, method: str, parts: list[str], query: dict, body: Any, who: str):
+        if parts == ["users", "me", "calendarList"] and method == "GET":
+            items = [self._entry(c, who) for c in self.calendars.values() if who in c.acl]
+            return 200, {"kind": "calendar#calendarList", "etag": '"1"', "items": items}
+        if parts == ["freeBusy"] and method == "POST":
+            return 200, self._freebusy(body, who)
+        if len(parts) < 3 or parts[0] != "calendars" or parts[2] != "events":
+            return 404, google_error(404)
+        cal = self.calendars.get(parts[1])
+        role = cal.acl.get(who) if cal else None
+        if role is None:
+            return 404, google_error(404)
+        if method != "GET" and role not in WRITE:
+            return 403, google_error(403, "requiredAccessLevel", "You need to have writer access")
+        if len(parts) == 3:
+            if method == "GET":
+                return 200, self._list(cal, query)
+            if method == "POST":
+                if not EVENT_ID.match(body.get("id", "x" * 5)):
+                    return 400, google_error(400, "invalid", "Invalid resource id value.")
+                if body.get("id") in cal.events:
+                    return 409, google_error(409)
+                return 200, self._store(cal, dict(body))
+        event = cal.events.get(parts[3])
+        if event is None:
+            return 404, google_error(404)
+        if method == "GET":
+            return 200, event
+        if method == "DELETE":
+            if event["status"] == "cancelled":
+                return 410, google_error(410)
+            event["status"] = "cancelled"
+            return 204, None
+        if method in ("PATCH", "PUT"):
+            merged = _merge(event, body) if method == "PATCH" else {**body, "id": event["id"]}
+            return 200, self._store(cal, merged)
+        return 405, google_error(400)
+
+    def _store(self, cal: Calendar, event: dict) -> dict:
+        event.setdefault("id", f"auto{next(self._seq):06d}")
+        event.setdefault("status", "confirmed")
+        event.update(kind="calendar#event", etag=f'"{next(self._seq)}"', updated=_now())
+        event.setdefault("eventType", "default")
+        event.setdefault("htmlLink", f"https://www.google.com/calendar/event?eid={event['id']}")
+        with self._lock:
+            cal.events[event["id"]] = event
+        return event
+
+    def _entry(self, cal: Calendar, who: str) -> dict:
+        entry = {"kind": "calendar#calendarListEntry", "id": cal.id, "summary": cal.summary}
+        entry.update(timeZone=cal.tz, accessRole=cal.acl[who])
+        return entry | ({"primary": True} if cal.id == who else {})
+
+    def _list(self, cal: Calendar, query: dict) -> dict:
+        lo, hi = _instant(query.get("timeMin")), _instant(query.get("timeMax"))
+        single = query.get("singleEvents") == "true"
+        found = []
+        for event in list(cal.events.values()):
+            if event["status"] == "cancelled" and query.get("showDeleted") != "true":
+                continue
+            for item in _expand(event, cal.tz) if single else [event]:
+                start, end = _span(item, cal.tz)
+                if (lo is None or end > lo) and (hi is None or start < hi):
+                    found.append(item)
+        found.sort(key=lambda e: _span(e, cal.tz)[0])
+        size = int(query.get("maxResults", 250))
+        offset = int(query.get("pageToken", 0))
+        page = {"kind": "calendar#events", "summary": cal.summary, "timeZone": cal.tz}
+        page["items"] = found[offset : offset + size]
+        if offset + size < len(found):
+            page["nextPageToken"] = str(offset + size)
+        return page
+
+    def _freebusy(self, body: dict, who: str) -> dict:
+        out = {}
+        query = {"timeMin": body["timeMin"], "timeMax": body["timeMax"], "singleEvents": "true"}
+        for item in body.get("items", []):
+            cal = self.calendars.get(item["id"])
+            if cal is None or who not in cal.acl:
+                out[item["id"]] = {"errors": [{"domain": "global", "reason": "notFound"}]}
+                continue
+            busy = [_span(e, cal.tz) for e in self._list(cal, query)["items"]]
+            out[item["id"]] = {"busy": [{"start": _z(s), "end": _z(e)} for s, e in busy]}
+        return {"kind": "calendar#freeBusy", **query, "calendars": out}
+
+
+def _merge(base: dict, patch: dict) -> dict:
+    out = dict(base)
+    for key, value in patch.items():
+        both = isinstance(value, dict) and isinstance(out.get(key), dict)
+        out[key] = _merge(out[key], value) if both else value
+    return out
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _z(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _instant(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+
+
+def _span(event: dict, tz: str) -> tuple[datetime, datetime]:
+    """UTC start and end; all-day dates are midnights in the calendar's time zone."""
+
+    def point(value: dict) -> datetime:
+        if "date" in value:
+            midnight = datetime.min.time().replace(tzinfo=ZoneInfo(tz))
+            return datetime.combine(date.fromisoformat(value["date"]), midnight)
+        return _instant(value["dateTime"])
+
+    return point(event["start"]), point(event["end"])
+
+
+def _expand(event: dict, tz: str) -> list[dict]:
+    """The instances of a recurring event (RRULE lines), as singleEvents=true returns them."""
+    rules = [r for r in event.get("recurrence", []) if r.startswith("RRULE")]
+    if not rules:
+        return [event]
+    start, end = _span(event, tz)
+    all_day = "date" in event["start"]
+    zone = ZoneInfo(event["start"].get("timeZone") or tz)
+    local = start.astimezone(zone).replace(tzinfo=None) if all_day else start.astimezone(zone)
+    out = []
+    for when in itertools.islice(rrulestr(rules[0], dtstart=local), 500):
+        item = {k: v for k, v in event.items() if k != "recurrence"}
+        if all_day:
+            stamp = f"{when:%Y%m%d}"
+            item["start"] = {"date": f"{when:%Y-%m-%d}"}
+            item["end"] = {"date": f"{when + (end - start):%Y-%m-%d}"}
+        else:
+            stamp = when.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+            item["start"] = {"dateTime": when.isoformat(), "timeZone": zone.key}
+            item["end"] = {"dateTime": (when + (end - start)).isoformat(), "timeZone": zone.key}
+        item.update(id=f"{event['id']}_{stamp}", recurringEventId=event["id"])
+        item["originalStartTime"] = dict(item["start"])
+        out.append(item)
+    return out

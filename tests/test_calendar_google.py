@@ -1,0 +1,177 @@
+"""Google backend: staff events count as busy time; bookings become one event each, kept in step."""
+
+from datetime import date
+
+import pytest
+
+from app.booking import book, cancel, find_slots, reschedule
+from app.calendars import event_id, get_calendar, google_settings
+from app.calendars.google import busy_from
+from app.calendars.google_client import POLICY
+from app.calendars.google_settings import client_for
+from app.storage.db import fetch_one
+from tests.fake_gcal.accounts import CAL, connect_user, google_salon, service_account_info
+from tests.fixtures_booking import NOW, madrid, make_business, make_customer
+
+THU_11 = {"dateTime": "2026-06-04T11:00:00+02:00"}, {"dateTime": "2026-06-04T12:00:00+02:00"}
+
+pytest_plugins = ["tests.fake_gcal.fixtures"]
+
+
+def sync_row(appointment_id: int) -> dict:
+    return fetch_one(
+        "SELECT calendar_sync, calendar_event_id FROM appointments WHERE id = %s",
+        (appointment_id,),
+    )
+
+
+@pytest.fixture
+def salon(app, gcal):
+    return google_salon(gcal)
+
+
+def test_timed_staff_event_takes_one_seat(salon, gcal):
+    gcal.add_event(
+        CAL,
+        summary="Dentist",
+        start={"dateTime": "2026-06-02T09:00:00+02:00"},
+        end={"dateTime": "2026-06-02T10:00:00+02:00"},
+    )
+    first, second = make_customer(salon), make_customer(salon)
+    assert book(salon, first, "Haircut", madrid("2026-06-02 09:00"), now=NOW).code == "booked"
+    refused = book(salon, second, "Haircut", madrid("2026-06-02 09:00"), now=NOW)
+    assert refused.code == "full"  # the dentist and the first haircut fill both seats
+    assert book(salon, second, "Haircut", madrid("2026-06-02 09:30"), now=NOW).code == "booked"
+    listed = gcal.calls("GET", "/events")
+    assert listed and all(r.query["singleEvents"] == "true" for r in listed)
+
+
+def test_all_day_event_closes_the_whole_local_day(salon, gcal):
+    gcal.add_event(CAL, summary="Holiday", start={"date": "2026-06-03"}, end={"date": "2026-06-04"})
+    wed, thu = date(2026, 6, 3), date(2026, 6, 4)
+    assert find_slots(salon, "Haircut", wed, wed, now=NOW) == []
+    assert find_slots(salon, "Haircut", thu, thu, now=NOW)[0] == madrid("2026-06-04 09:00")
+    refused = book(salon, make_customer(salon), "Haircut", madrid("2026-06-03 12:00"), now=NOW)
+    assert refused.code == "full"
+
+
+def test_recurring_event_instances_are_counted(salon, gcal):
+    start, end = THU_11
+    gcal.add_event(
+        CAL, id="weeklymeeting", start=start, end=end, recurrence=["RRULE:FREQ=WEEKLY;COUNT=3"]
+    )
+    # The second instance (a week after the series starts) still holds a seat.
+    customers = [make_customer(salon) for _ in range(3)]
+    codes = [book(salon, c, "Haircut", madrid("2026-06-11 11:00"), now=NOW).code for c in customers]
+    assert codes == ["booked", "full", "full"]
+    # After the series ends, both seats are free again.
+    after = [book(salon, c, "Haircut", madrid("2026-06-25 11:00"), now=NOW).code for c in customers]
+    assert after == ["booked", "booked", "full"]
+
+
+def test_the_bots_own_events_are_not_counted_twice(salon, gcal, drain):
+    first = book(salon, make_customer(salon), "Haircut", madrid("2026-06-02 15:00"), now=NOW)
+    drain()
+    assert event_id(first.appointment.id) in gcal.live_events(CAL)
+    second = book(salon, make_customer(salon), "Haircut", madrid("2026-06-02 15:00"), now=NOW)
+    third = book(salon, make_customer(salon), "Haircut", madrid("2026-06-02 15:00"), now=NOW)
+    assert (second.code, third.code) == ("booked", "full")
+
+
+def test_free_declined_cancelled_and_out_of_office_events():
+    business = {"timezone": "Europe/Madrid", "max_concurrent": 3}
+    timed = {"start": THU_11[0], "end": THU_11[1]}
+    events = [
+        {**timed, "id": "a1", "transparency": "transparent"},
+        {**timed, "id": "a2", "attendees": [{"self": True, "responseStatus": "declined"}]},
+        {**timed, "id": "a3", "status": "cancelled"},
+        {**timed, "id": "a4", "eventType": "workingLocation"},
+        {**timed, "id": "appt00000007"},
+        {**timed, "id": "a5", "extendedProperties": {"private": {"wa_booking_bot": "1"}}},
+        {**timed, "id": "a6", "eventType": "outOfOffice"},
+        {"id": "a7", "start": {"date": "2026-06-05"}, "end": {"date": "2026-06-06"}},
+    ]
+    assert busy_from(business, events) == [
+        (madrid("2026-06-04 00:00"), madrid("2026-06-05 00:00"), 3),
+        (madrid("2026-06-05 00:00"), madrid("2026-06-06 00:00"), 3),
+    ]
+
+
+def test_booking_writes_one_event_with_the_deterministic_id(salon, gcal, drain):
+    customer = make_customer(salon)
+    result = book(salon, customer, "Hair coloring", madrid("2026-06-02 10:00"), now=NOW)
+    appointment = result.appointment
+    assert sync_row(appointment.id)["calendar_sync"] == "pending"
+    drain()
+    eid = event_id(appointment.id)
+    assert list(gcal.live_events(CAL)) == [eid]
+    event = gcal.live_events(CAL)[eid]
+    assert event["start"] == {"dateTime": "2026-06-02T10:00:00+02:00", "timeZone": "Europe/Madrid"}
+    assert event["end"]["dateTime"] == "2026-06-02T11:30:00+02:00"
+    wa_id = fetch_one("SELECT wa_id FROM customers WHERE id = %s", (customer,))["wa_id"]
+    assert "Hair coloring" in event["summary"] and "Hair coloring (90 min)" in event["description"]
+    assert wa_id in event["description"]
+    private = event["extendedProperties"]["private"]
+    assert private["appointment_id"] == str(appointment.id) and private["wa_booking_bot"] == "1"
+    assert private["customer_wa_id"] == wa_id and private["service"] == "Hair coloring"
+    assert sync_row(appointment.id) == {"calendar_sync": "synced", "calendar_event_id": eid}
+
+
+def test_a_repeated_job_updates_instead_of_creating_a_second_event(salon, gcal, drain):
+    appointment = book(
+        salon, make_customer(salon), "Haircut", madrid("2026-06-02 10:00"), now=NOW
+    ).appointment
+    drain()
+    get_calendar(fetch_one("SELECT * FROM businesses WHERE id = %s", (salon,))).sync(
+        appointment, "booked"
+    )
+    drain()
+    assert len(gcal.calendars[CAL].events) == 1
+    assert [r.status for r in gcal.calls("POST", "/events")] == [200, 409]
+    assert [r.status for r in gcal.calls("PATCH", "/events")] == [200]
+    assert sync_row(appointment.id)["calendar_sync"] == "synced"
+
+
+def test_reschedule_and_cancel_move_and_delete_the_same_event(salon, gcal, drain):
+    alice = make_customer(salon)
+    first = book(salon, alice, "Haircut", madrid("2026-06-02 10:00"), now=NOW).appointment
+    drain()
+    moved = reschedule(salon, alice, first.id, madrid("2026-06-03 16:00"), now=NOW).appointment
+    drain()
+    eid = event_id(first.id)
+    assert list(gcal.live_events(CAL)) == [eid]
+    event = gcal.live_events(CAL)[eid]
+    assert event["start"]["dateTime"] == "2026-06-03T16:00:00+02:00"
+    assert event["extendedProperties"]["private"]["appointment_id"] == str(moved.id)
+    assert sync_row(moved.id) == {"calendar_sync": "synced", "calendar_event_id": eid}
+    assert len(gcal.calls("POST", "/events")) == 1  # moved by PATCH, never re-created
+    cancel(salon, alice, moved.id, now=NOW)
+    drain()
+    assert gcal.live_events(CAL) == {}
+    assert gcal.calendars[CAL].events[eid]["status"] == "cancelled"
+    assert sync_row(moved.id)["calendar_sync"] == "synced"
+
+
+def test_service_account_credentials_sign_in_offline(app, gcal, drain):
+    salon = make_business()
+    info = service_account_info(gcal)
+    gcal.share(CAL, info["client_email"], "writer")
+    google_settings.save(salon, info, CAL, gcal.api_endpoint)
+    result = book(salon, make_customer(salon), "Haircut", madrid("2026-06-02 10:00"), now=NOW)
+    drain()
+    assert list(gcal.live_events(CAL)) == [event_id(result.appointment.id)]
+    grants = {r.body["grant_type"] for r in gcal.calls("POST", "/token")}
+    assert grants == {"urn:ietf:params:oauth:grant-type:jwt-bearer"}
+
+
+def test_client_is_built_once_per_business_and_credentials(salon, gcal):
+    business = fetch_one("SELECT * FROM businesses WHERE id = %s", (salon,))
+    client = client_for(business)
+    assert client_for(business) is client
+    assert client._http().http.timeout == POLICY.timeout
+    for _ in range(3):
+        find_slots(salon, "Haircut", date(2026, 6, 2), date(2026, 6, 2), now=NOW)
+    assert len(gcal.calls("POST", "/token")) == 1  # one sign-in, then the token is reused
+    connect_user(gcal, salon)  # new credentials: a new client
+    reconnected = fetch_one("SELECT * FROM businesses WHERE id = %s", (salon,))
+    assert client_for(reconnected) is not client
