@@ -8,6 +8,7 @@ from app.admin import (  # noqa: F401 - importing the view modules registers the
     conversations,
     openapi,
     people,
+    sandbox,
 )
 from app.admin.blueprint import bp
 

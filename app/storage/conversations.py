@@ -56,8 +56,12 @@ def store_inbound(
     payload: dict,
     needs_turn: bool,
     request_id: str | None = None,
+    defer: bool | None = None,
 ) -> dict | None:
     """Store a delivery once and, when it needs an answer, queue its customer's turn.
+
+    `defer=False` stores a message that needs an answer without queueing the turn (the caller
+    runs it).
 
     Returns {id, customer_id, job_ids} for a new message, None for a duplicate.
     """
@@ -73,7 +77,7 @@ def store_inbound(
             "payload": Jsonb(payload),
             "status": "received" if needs_turn else "ignored",
             "request_id": request_id,
-            "defer": needs_turn,
+            "defer": needs_turn if defer is None else defer,
             "task_name": TURN_TASK,
             "lock_prefix": f"cust:{business_id}:",
         },
@@ -161,13 +165,14 @@ def queue_replies(
     return ids
 
 
-def mark_inbound(conn, message_ids: list[int], status: str, turn_id: int | None) -> None:
-    """Set the status (processed/failed/ignored) of answered inbound messages."""
-    conn.execute(
+def mark_inbound(conn, message_ids: list[int], status: str, turn_id: int | None) -> int:
+    """Set the status (processed/failed/ignored) of answered inbound messages; return how many
+    were still unanswered (and are now marked)."""
+    return conn.execute(
         "UPDATE messages SET status = %s, turn_id = %s, updated_at = now()"
         " WHERE id = ANY(%s) AND status = 'received'",
         (status, turn_id, message_ids),
-    )
+    ).rowcount
 
 
 def mark_sent(message_id: int, wamid: str) -> None:

@@ -1,0 +1,103 @@
+""" "Try the bot": a test customer per admin whose turns run the real pipeline, never sent out."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import g
+
+from app import bot
+from app.admin import access, queries
+from app.admin.blueprint import bp
+from app.admin.wire import ApiError, json_body, ok
+from app.storage import conversations
+from app.storage.db import execute, fetch_one, pool, transaction
+
+MAX_TEXT = 4096
+SANDBOX_LOCK = 7240300  # advisory lock class of sandbox turns (the key is the customer id)
+THREAD_LIMIT = 200
+
+
+@bp.get("/businesses/<int:business_id>/sandbox/messages")
+def get_sandbox(business_id: int):
+    """The caller's sandbox conversation with this business, oldest first."""
+    access.require_business(business_id)
+    customer = _sandbox_customer(business_id)
+    return ok({"messages": _thread(customer["id"]) if customer else []})
+
+
+@bp.post("/businesses/<int:business_id>/sandbox/messages")
+def post_sandbox_message(business_id: int):
+    """Send a message as the caller's test customer and wait for the bot's turn to finish."""
+    access.require_business(business_id)
+    text = json_body().get("text")
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
+        raise ApiError(400, "text is required", fields={"text": f"1 to {MAX_TEXT} characters"})
+    with transaction() as conn:
+        customer = _sandbox_customer(business_id, create=True)
+        stored = conversations.store_inbound(
+            conn,
+            business_id,
+            customer["wa_id"],
+            customer["profile_name"],
+            f"sandbox.{uuid.uuid4().hex}",
+            "text",
+            text.strip(),
+            {"sandbox": True},
+            needs_turn=True,
+            request_id=g.get("request_id"),
+            defer=False,
+        )
+    _run_turn(business_id, stored["customer_id"])
+    return ok({"messages": _thread(customer["id"])})
+
+
+@bp.delete("/businesses/<int:business_id>/sandbox")
+def reset_sandbox(business_id: int):
+    """Forget the caller's sandbox conversation (its appointments are cancelled too)."""
+    access.require_business(business_id)
+    customer = _sandbox_customer(business_id)
+    if customer:
+        with transaction():
+            execute(
+                "UPDATE appointments SET status = 'cancelled', cancelled_at = now(),"
+                " updated_at = now() WHERE customer_id = %s AND status = 'booked'",
+                (customer["id"],),
+            )
+            execute("DELETE FROM customers WHERE id = %s", (customer["id"],))
+    return "", 204
+
+
+def _sandbox_customer(business_id: int, create: bool = False) -> dict | None:
+    user = access.current_user()
+    wa_id = f"sandbox:{user['id']}"
+    if create:
+        # The upsert happens in STORE_INBOUND; mark the customer a sandbox one first.
+        execute(
+            "INSERT INTO customers (business_id, wa_id, profile_name, sandbox)"
+            " VALUES (%s, %s, %s, true) ON CONFLICT (business_id, wa_id) DO NOTHING",
+            (business_id, wa_id, user.get("name") or "Test customer"),
+        )
+    return fetch_one(
+        "SELECT id, wa_id, profile_name FROM customers"
+        " WHERE business_id = %s AND wa_id = %s AND sandbox",
+        (business_id, wa_id),
+    )
+
+
+def _run_turn(business_id: int, customer_id: int) -> None:
+    """Run the real turn here and now, one at a time per sandbox customer."""
+    with pool().connection() as lock_conn:
+        # Two tabs of one admin must not run overlapping turns for the same test customer.
+        lock_conn.execute("SELECT pg_advisory_lock(%s, %s)", (SANDBOX_LOCK, customer_id))
+        try:
+            bot.run_turn(business_id, customer_id, request_id=g.get("request_id"))
+        finally:
+            lock_conn.execute("SELECT pg_advisory_unlock(%s, %s)", (SANDBOX_LOCK, customer_id))
+
+
+def _thread(customer_id: int) -> list[dict]:
+    messages = queries.thread(customer_id, None, THREAD_LIMIT)
+    for m in messages:
+        m["tool_calls"] = (m.get("turn") or {}).get("tool_calls") or []
+    return messages
