@@ -8,36 +8,61 @@ from datetime import timedelta
 from langchain_core.tools import StructuredTool
 
 from app.agent import dates
-from app.agent.tools import ToolContext, _dump, _error, find_service, fmt_local, resolve_start
+from app.agent.tools import (
+    ToolContext,
+    _dump,
+    _error,
+    as_tool,
+    find_service,
+    fmt_local,
+    resolve_start,
+)
 from app.booking import service as booking
-from app.booking.models import BookingError
+from app.booking.availability import BEYOND_HORIZON, PAST
+from app.booking.models import MESSAGES, BookingError
 
 # What a reply may not claim unless the matching tool succeeded in the same turn.
 CLAIMS = {
     "book_appointment": re.compile(
-        r"\b(booked|confirmed|reserved|you'?re all set|see you on)\b", re.I
+        r"\b(booked|confirmed|reserved|scheduled|you'?re all set|see you on)\b", re.I
     ),
     "reschedule_appointment": re.compile(r"\b(moved|rescheduled)\b", re.I),
     "cancel_appointment": re.compile(r"\b(cancelled|canceled)\b", re.I),
 }
+PAST_TENSE = {
+    "book_appointment": "booked",
+    "reschedule_appointment": "moved",
+    "cancel_appointment": "cancelled",
+}
+# Words just before a claim word that make it a statement of what is NOT done ("not booked
+# yet", "haven't cancelled it") or of a slot's state ("fully booked"), not a claim of an action.
+NOT_A_CLAIM = re.compile(r"(\b(not|never|no|nothing)|n't)\s+(\w+\s+)?$|\bfully\s+$", re.I)
+# Tools whose results list existing bookings, which a reply may then call "booked".
+READ_BACK = frozenset({"list_my_appointments", "reschedule_appointment"})
 
 
 def check_grounded(reply: str, records: list[dict]) -> str | None:
     """A correction for the model when its reply claims an action no tool performed, else None."""
     done = {r["name"] for r in records if r.get("ok")}
-    looked_up = "list_my_appointments" in done
+    # A cancel refused as "already cancelled" confirms that state in this turn.
+    done |= {
+        r["name"] for r in records if (r.get("result") or {}).get("error") == "already_cancelled"
+    }
     for tool_name, pattern in CLAIMS.items():
-        if pattern.search(reply) and tool_name not in done:
-            if looked_up and tool_name != "book_appointment":
-                continue  # reading back existing bookings may mention their state
-            if tool_name == "book_appointment" and ("reschedule_appointment" in done or looked_up):
-                continue
-            return (
-                "SYSTEM CHECK: your reply says an appointment was "
-                f"{tool_name.split('_')[0]}ed, but no {tool_name} call succeeded in this turn. "
-                "Call the tool first, or tell the customer it has not been done yet."
-            )
+        if tool_name in done or not _claims(pattern, reply):
+            continue
+        if tool_name == "book_appointment" and done & READ_BACK:
+            continue  # reading back existing (or just moved) bookings says "booked"
+        return (
+            f"SYSTEM CHECK: your reply says an appointment was {PAST_TENSE[tool_name]}, but no "
+            f"{tool_name} call succeeded in this turn. "
+            "Call the tool first, or tell the customer it has not been done yet."
+        )
     return None
+
+
+def _claims(pattern: re.Pattern, reply: str) -> bool:
+    return any(not NOT_A_CLAIM.search(reply[: m.start()]) for m in pattern.finditer(reply))
 
 
 def appointment_view(appointment, ctx: ToolContext) -> dict:
@@ -83,6 +108,10 @@ def make_booking_tools(ctx: ToolContext) -> list[StructuredTool]:
         day = dates.parse_date(date, ctx.today)
         if day is None:
             return _error("invalid_date", f"I could not understand the date {date!r}.")
+        if day < ctx.today:
+            return _error(PAST, MESSAGES[PAST])
+        if (day - ctx.today).days > b["horizon_days"]:
+            return _error(BEYOND_HORIZON, MESSAGES[BEYOND_HORIZON])
         lo = dates.parse_time(after) if after else None
         hi = dates.parse_time(before) if before else None
         try:
@@ -128,7 +157,9 @@ def make_booking_tools(ctx: ToolContext) -> list[StructuredTool]:
         start, err = resolve_start(ctx, date, time)
         if err:
             return err
-        result = booking.reschedule(b["id"], c["id"], int(appointment_id), start, now=ctx.now)
+        result = booking.reschedule(
+            b["id"], c["id"], int(appointment_id), start, now=ctx.now, turn_id=ctx.turn_id
+        )
         return _result_json(result, ctx)
 
     def cancel_appointment(appointment_id: int) -> str:
@@ -143,7 +174,7 @@ def make_booking_tools(ctx: ToolContext) -> list[StructuredTool]:
         reschedule_appointment,
         cancel_appointment,
     )
-    return [StructuredTool.from_function(f) for f in funcs]
+    return [as_tool(f) for f in funcs]
 
 
 def _unknown_service(name: str, business: dict) -> str:

@@ -28,7 +28,8 @@ _DMY = re.compile(r"\b(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2,4}))?\b")
 _DAY_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?(?:\s+of)?\s+([a-z]{3,9})\b")
 _MONTH_DAY = re.compile(r"\b([a-z]{3,9})\s+(\d{1,2})(?:st|nd|rd|th)?\b")
 _TIME = re.compile(
-    r"\b(?:at\s+|after\s+|before\s+|from\s+)?(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.|h)?\b"
+    r"\b(?:at\s+|after\s+|before\s+|from\s+|until\s+|by\s+)?(\d{1,2})(?:[:.h](\d{2}))?\s*"
+    r"(am|pm|a\.m\.|p\.m\.|h)?(?!\w)"  # not \b: "a.m." ends in a non-word character
 )
 
 
@@ -81,12 +82,12 @@ def parse_time(text: str) -> time | None:
         has_marker = (
             bool(m[2])
             or suffix in {"am", "pm", "h"}
-            or m[0].startswith(("at", "after", "before", "from"))
+            or m[0].startswith(("at", "after", "before", "from", "until", "by"))
         )
         if not has_marker or minute > 59:
             continue
-        if not suffix and 1 <= hour <= 7:
-            # Nobody books a salon at 5 a.m.: a bare "5" means 17:00.
+        if not suffix and 1 <= hour <= 7 and not m[1].startswith("0"):
+            # Nobody books a salon at 5 a.m.: a bare "5" means 17:00 ("05:00" stays 05:00).
             hour += 12
         elif suffix == "pm" and hour < 12:
             hour += 12
@@ -111,10 +112,7 @@ def time_window(text: str) -> tuple[time | None, time | None]:
     if t is None:
         return None, None
     if re.search(r"\b(after|from|later than)\b", s):
-        # "after 5" with no am/pm means 17:00 in a business day.
-        if t.hour < 8 and not re.search(r"\b(am|a\.m\.)\b", s):
-            t = time(t.hour + 12, t.minute)
-        return t, None
+        return t, None  # parse_time already reads "after 5" as 17:00 and "after 7am" as 07:00
     if re.search(r"\b(before|until|by)\b", s):
         return None, t
     return t, None
@@ -122,7 +120,7 @@ def time_window(text: str) -> tuple[time | None, time | None]:
 
 def _upcoming(today: date, month: int, day: int) -> date | None:
     candidate = _safe_date(today.year, month, day)
-    if candidate and candidate < today:
+    if candidate is None or candidate < today:  # past, or 29 February of a common year
         candidate = _safe_date(today.year + 1, month, day)
     return candidate
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from pydantic import ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +24,8 @@ APOLOGY = (
 EXHAUSTED = (
     "Sorry, I couldn't finish that. Could you tell me again, in one message, what you would like?"
 )
+_specs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # args schema -> OpenAI spec
+_specs_lock = threading.Lock()
 # (reply, tool records) -> a correction to send back to the model, or None when the reply is fine.
 ReplyCheck = Callable[[str, list[dict]], str | None]
 
@@ -49,7 +55,7 @@ def run_agent(
 ) -> AgentResult:
     """Run the model with tools until it answers in text or `max_iterations` model calls pass."""
     by_name = {t.name: t for t in tools}
-    bound = model.bind_tools(tools) if tools else model
+    bound = model.bind_tools([_tool_spec(t) for t in tools]) if tools else model
     messages: list[BaseMessage] = [SystemMessage(system_prompt), *history, HumanMessage(user_input)]
     records: list[dict] = []
     corrected = False
@@ -87,6 +93,21 @@ def run_agent(
     return AgentResult(fallback_reply, False, records, max_iterations, "max iterations reached")
 
 
+def _tool_spec(tool: BaseTool) -> dict | BaseTool:
+    """The tool's OpenAI schema, converted once per argument schema (converting is slow)."""
+    schema = tool.args_schema
+    if not isinstance(schema, type):
+        return tool
+    key = (tool.name, tool.description)
+    with _specs_lock:
+        cached = _specs.get(schema)
+    if cached is None or cached[0] != key:
+        cached = (key, convert_to_openai_tool(tool))
+        with _specs_lock:
+            _specs[schema] = cached
+    return cached[1]
+
+
 def _execute(call: dict, by_name: dict[str, BaseTool], records: list[dict], config) -> ToolMessage:
     started = time.perf_counter()
     name, args, call_id = call.get("name") or "", call.get("args"), call.get("id") or "call"
@@ -98,6 +119,8 @@ def _execute(call: dict, by_name: dict[str, BaseTool], records: list[dict], conf
         try:
             raw = by_name[name].invoke(args or {}, config=config)
             result = json.loads(raw) if isinstance(raw, str) else raw
+        except ValidationError as exc:  # missing or mistyped arguments: the model can fix them
+            result = {"ok": False, "error": "invalid_arguments", "message": _problems(exc)}
         except Exception as exc:  # a tool bug must not kill the turn; the model gets an error
             log.exception("tool %s failed", name)
             result = {"ok": False, "error": "tool_failed", "message": f"{type(exc).__name__}"}
@@ -113,6 +136,13 @@ def _execute(call: dict, by_name: dict[str, BaseTool], records: list[dict], conf
         }
     )
     return ToolMessage(json.dumps(result, default=str), tool_call_id=call_id, name=name)
+
+
+def _problems(exc: ValidationError) -> str:
+    """ "date: Field required; time: Field required" (the values themselves are not echoed)."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}" for e in exc.errors()
+    )
 
 
 def _invalid_call(call: dict) -> dict:

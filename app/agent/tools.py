@@ -56,6 +56,24 @@ def _norm(text: str) -> str:
     return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words)
 
 
+# Argument schema and description per tool function, built once: a tool is a closure over one
+# turn, but building its pydantic schema costs milliseconds and never changes.
+_SPECS: dict[str, tuple[type, str]] = {}
+
+
+def as_tool(func) -> StructuredTool:
+    """A tool calling `func`, with the schema and description of its signature and docstring."""
+    key = f"{func.__module__}.{func.__qualname__}"
+    spec = _SPECS.get(key)
+    if spec is None:
+        proto = StructuredTool.from_function(func)
+        spec = _SPECS.setdefault(key, (proto.args_schema, proto.description))
+    schema, description = spec
+    return StructuredTool(
+        name=func.__name__, description=description, args_schema=schema, func=func
+    )
+
+
 def _dump(result: dict) -> str:
     return json.dumps(result, default=str)
 
@@ -98,7 +116,7 @@ def make_info_tools(ctx: ToolContext) -> list[StructuredTool]:
             }
         )
 
-    return [StructuredTool.from_function(f) for f in (list_services, get_business_info)]
+    return [as_tool(f) for f in (list_services, get_business_info)]
 
 
 def resolve_start(ctx: ToolContext, day: str, at: str) -> tuple[datetime | None, str | None]:

@@ -1,0 +1,232 @@
+"""One scripted conversation per agent tool, end to end.
+
+Signed webhook → worker → real ChatOpenAI client → fake LLM (scripted tool call, then a reply
+quoting the tool result) → booking service → fake Graph API; the stored appointments, the sent
+reply and the turn's recorded tool calls are checked.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from app.agent.tools import fmt_local
+from app.booking import service as booking
+from app.storage import db
+from tests import envelopes
+from tests.fake_llm import text_reply, tool_call
+
+MADRID = ZoneInfo("Europe/Madrid")
+WA_ID = "34600111222"
+
+
+def upcoming(weekday: int, at_least: int = 2) -> date:
+    """The next `weekday` (0 = Monday) at least `at_least` days after today in Madrid, away from
+    a DST change (the same UTC offset three days either side)."""
+    today = datetime.now(MADRID).date()
+    day = today + timedelta(days=at_least + (weekday - today.weekday() - at_least) % 7)
+    while len({_offset(day + timedelta(days=d)) for d in (-3, 0, 3)}) > 1:
+        day += timedelta(days=7)
+    return day
+
+
+def _offset(day: date) -> timedelta | None:
+    return datetime.combine(day, time(12), MADRID).utcoffset()
+
+
+def at(day: date, hhmm: str) -> datetime:
+    """The UTC instant of Madrid wall time `hhmm` on `day`."""
+    return datetime.combine(day, time.fromisoformat(hhmm), MADRID).astimezone(UTC)
+
+
+def spoken(day: date, hhmm: str) -> str:
+    """How the tools say that time: "Tuesday 10 March 2026 at 10:00"."""
+    return fmt_local(at(day, hhmm), MADRID)
+
+
+def tool_results(body: dict) -> list[dict]:
+    """The tool results (role "tool") sent to the model in one request, decoded."""
+    return [json.loads(m["content"]) for m in body["messages"] if m["role"] == "tool"]
+
+
+def relay(render):
+    """A fake-LLM step answering with `render(last tool result)`."""
+    return lambda body: text_reply(render(tool_results(body)[-1]))
+
+
+def sent(fake_graph) -> list[str]:
+    return [m["text"]["body"] for m in fake_graph.messages_sent()]
+
+
+def rows() -> list[dict]:
+    """Every appointment: id, customer's wa_id, service, start, status, turn, predecessor."""
+    return db.fetch_all(
+        "SELECT a.id, c.wa_id, s.name AS service, a.starts_at, a.status, a.turn_id,"
+        " a.rescheduled_from FROM appointments a JOIN customers c ON c.id = a.customer_id"
+        " JOIN services s ON s.id = a.service_id ORDER BY a.id"
+    )
+
+
+def only_turn() -> dict:
+    turns = db.fetch_all("SELECT id, status, tool_calls FROM turns ORDER BY id")
+    assert len(turns) == 1
+    return turns[0]
+
+
+def business_id() -> int:
+    return db.fetch_one("SELECT id FROM businesses WHERE name = 'Demo Salon'")["id"]
+
+
+def add_customer(wa_id: str = WA_ID, name: str = "Alex") -> int:
+    row = db.fetch_one(
+        "INSERT INTO customers (business_id, wa_id, profile_name) VALUES (%s, %s, %s) RETURNING id",
+        (business_id(), wa_id, name),
+    )
+    return row["id"]
+
+
+def seed(customer_id: int, service: str, day: date, hhmm: str) -> int:
+    """Book through the service (as an earlier turn would have); return the appointment id."""
+    result = booking.book(business_id(), customer_id, service, at(day, hhmm))
+    assert result.ok, result
+    return result.appointment.id
+
+
+@pytest.fixture
+def say(post_webhook, drain):
+    """The customer writes `text`; the worker runs until the queue is empty."""
+
+    def run(text: str) -> None:
+        assert post_webhook(envelopes.text(text, wa_id=WA_ID)).status_code == 200
+        drain()
+
+    return run
+
+
+def assert_recorded(fake_llm, name: str, args: dict) -> dict:
+    """The turn recorded exactly this one successful call, with the result the model saw."""
+    turn = only_turn()
+    assert turn["status"] == "answered"
+    [call] = turn["tool_calls"]
+    assert (call["name"], call["args"], call["ok"]) == (name, args, True)
+    assert call["result"] == tool_results(fake_llm.requests[1])[-1]
+    assert isinstance(call["latency_ms"], int | float) and call["latency_ms"] >= 0
+    return call["result"]
+
+
+def test_find_available_slots(app, say, fake_llm, fake_graph):
+    day = upcoming(1)
+    for wa_id in ("34600000001", "34600000002"):  # capacity 2: 17:00 is full
+        seed(add_customer(wa_id, "Other"), "Haircut", day, "17:00")
+    args = {"service": "haircut", "date": day.isoformat(), "after": "17:00"}
+    fake_llm.script += [
+        tool_call("find_available_slots", args),
+        relay(lambda r: f"Free on {r['date']}: {', '.join(r['slots'])}"),
+    ]
+    say("Any haircut after 5 that day?")
+    result = assert_recorded(fake_llm, "find_available_slots", args)
+    # 17:00 and 17:15 overlap the two 17:00 haircuts; 17:30 is the last that ends by 18:00.
+    assert result["slots"] == ["17:30"]
+    assert sent(fake_graph) == [f"Free on {day:%A} {day.day} {day:%B %Y}: 17:30"]
+    assert len(rows()) == 2
+
+
+def test_book_appointment(app, say, fake_llm, fake_graph):
+    day = upcoming(1)
+    args = {"service": "Haircut", "date": day.isoformat(), "time": "10:00"}
+    fake_llm.script += [
+        tool_call("book_appointment", args),
+        relay(lambda r: f"Booked: {r['appointment']['service']} on {r['appointment']['starts']}"),
+    ]
+    say("Book me a haircut at 10 that day")
+    result = assert_recorded(fake_llm, "book_appointment", args)
+    [row] = rows()
+    assert (row["wa_id"], row["service"], row["starts_at"], row["status"]) == (
+        WA_ID,
+        "Haircut",
+        at(day, "10:00"),
+        "booked",
+    )
+    assert row["turn_id"] == only_turn()["id"] and result["appointment"]["id"] == row["id"]
+    assert sent(fake_graph) == [f"Booked: Haircut on {spoken(day, '10:00')}"]
+
+
+def test_list_my_appointments(app, say, fake_llm, fake_graph):
+    day = upcoming(1)
+    me = add_customer()
+    mine = [seed(me, "Haircut", day, "10:00"), seed(me, "Beard trim", day + timedelta(1), "11:00")]
+    seed(add_customer("34600000009", "Other"), "Hair coloring", day, "15:00")
+    fake_llm.script += [
+        tool_call("list_my_appointments", {}),
+        relay(
+            lambda r: "\n".join(
+                f"#{a['id']} {a['service']}, {a['starts']}" for a in r["appointments"]
+            )
+        ),
+    ]
+    say("What are my appointments?")
+    assert_recorded(fake_llm, "list_my_appointments", {})
+    assert sent(fake_graph) == [
+        f"#{mine[0]} Haircut, {spoken(day, '10:00')}\n"
+        f"#{mine[1]} Beard trim, {spoken(day + timedelta(1), '11:00')}"
+    ]
+    assert [r["status"] for r in rows()] == ["booked"] * 3
+
+
+def test_reschedule_appointment(app, say, fake_llm, fake_graph):
+    day = upcoming(1)
+    old = seed(add_customer(), "Haircut", day, "10:00")
+    args = {"appointment_id": old, "date": (day + timedelta(1)).isoformat(), "time": "11:00"}
+    fake_llm.script += [
+        tool_call("reschedule_appointment", args),
+        relay(
+            lambda r: f"Moved: {r['appointment']['service']} is now {r['appointment']['starts']}"
+        ),
+    ]
+    say("Please move my haircut to the next day at 11")
+    assert_recorded(fake_llm, "reschedule_appointment", args)
+    before, after = rows()
+    assert (before["id"], before["status"]) == (old, "cancelled")
+    assert (after["starts_at"], after["status"], after["rescheduled_from"]) == (
+        at(day + timedelta(1), "11:00"),
+        "booked",
+        old,
+    )
+    assert after["turn_id"] == only_turn()["id"]
+    assert sent(fake_graph) == [f"Moved: Haircut is now {spoken(day + timedelta(1), '11:00')}"]
+
+
+def test_cancel_appointment(app, say, fake_llm, fake_graph):
+    day = upcoming(1)
+    appointment = seed(add_customer(), "Beard trim", day, "12:00")
+    fake_llm.script += [
+        tool_call("cancel_appointment", {"appointment_id": appointment}),
+        relay(
+            lambda r: f"Cancelled: {r['appointment']['service']} on {r['appointment']['starts']}"
+        ),
+    ]
+    say("Cancel my beard trim please")
+    assert_recorded(fake_llm, "cancel_appointment", {"appointment_id": appointment})
+    assert [(r["id"], r["status"]) for r in rows()] == [(appointment, "cancelled")]
+    assert sent(fake_graph) == [f"Cancelled: Beard trim on {spoken(day, '12:00')}"]
+
+
+def test_list_services(app, say, fake_llm, fake_graph):
+    fake_llm.script += [
+        tool_call("list_services", {}),
+        relay(
+            lambda r: "; ".join(
+                f"{s['name']} {s['duration_minutes']} min {s['price']} {s['currency']}"
+                for s in r["services"]
+            )
+        ),
+    ]
+    say("What do you offer and how much?")
+    assert_recorded(fake_llm, "list_services", {})
+    assert sent(fake_graph) == [
+        "Haircut 30 min 25.00 EUR; Beard trim 15 min 12.00 EUR; Hair coloring 90 min 60.00 EUR"
+    ]
+    assert rows() == []

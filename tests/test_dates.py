@@ -1,0 +1,126 @@
+"""The dates and times customers write, resolved by app/agent/dates.py (pure functions)."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+import pytest
+
+from app.agent.dates import parse_date, parse_time, time_window
+
+# A Wednesday; every relative date below counts from it.
+TODAY = date(2026, 6, 10)
+
+DATES = [
+    ("today", date(2026, 6, 10)),
+    ("this afternoon", date(2026, 6, 10)),
+    ("tomorrow", date(2026, 6, 11)),
+    ("tmrw at 5", date(2026, 6, 11)),
+    ("day after tomorrow", date(2026, 6, 12)),
+    ("in 3 days", date(2026, 6, 13)),
+    ("wednesday", date(2026, 6, 10)),
+    ("next wednesday", date(2026, 6, 17)),
+    ("friday", date(2026, 6, 12)),
+    ("next friday", date(2026, 6, 12)),
+    ("on Monday", date(2026, 6, 15)),
+    ("tue", date(2026, 6, 16)),
+    ("thurs", date(2026, 6, 11)),
+    ("Sunday", date(2026, 6, 14)),
+    ("2026-11-24", date(2026, 11, 24)),
+    ("2027-1-5", date(2027, 1, 5)),
+    ("3/12", date(2026, 12, 3)),
+    ("3.12.", date(2026, 12, 3)),
+    ("03/12/2027", date(2027, 12, 3)),
+    ("1/6/27", date(2027, 6, 1)),
+    ("1/6", date(2027, 6, 1)),  # already past this year: next year's
+    ("3rd of december", date(2026, 12, 3)),
+    ("December 3rd", date(2026, 12, 3)),
+    ("24 June", date(2026, 6, 24)),
+    ("5 jan", date(2027, 1, 5)),
+    ("sept 1", date(2026, 9, 1)),
+    ("book a haircut on 24 june at 17:00", date(2026, 6, 24)),
+    ("", None),
+    ("whenever suits you", None),
+    ("the 3rd", None),
+    ("december", None),
+    ("31/02", None),
+    ("2026-02-30", None),
+    ("13/13", None),
+]
+
+TIMES = [
+    ("17:00", time(17, 0)),
+    ("9:15", time(9, 15)),
+    ("10.30", time(10, 30)),
+    ("5pm", time(17, 0)),
+    ("5 PM", time(17, 0)),
+    ("5.30 pm", time(17, 30)),
+    ("5 p.m.", time(17, 0)),
+    ("9am", time(9, 0)),
+    ("12pm", time(12, 0)),
+    ("12am", time(0, 0)),
+    ("17h", time(17, 0)),
+    ("17h30", time(17, 30)),
+    ("at 5", time(17, 0)),  # nobody books a salon at 5 a.m.
+    ("at 5:30", time(17, 30)),
+    ("at 9", time(9, 0)),
+    ("at 13", time(13, 0)),
+    ("02:00", time(2, 0)),  # a leading zero is the 24-hour clock, not 14:00
+    ("2 a.m.", time(2, 0)),
+    ("at 2 a.m.", time(2, 0)),
+    ("noon", time(12, 0)),
+    ("midday", time(12, 0)),
+    ("tomorrow at 10:00", time(10, 0)),
+    ("book a haircut friday at 11", time(11, 0)),
+    ("", None),
+    ("teatime", None),
+    ("5", None),  # a bare number is not a time
+    ("in 3 days", None),
+    ("25:00", None),
+    ("10:75", None),
+    ("170", None),
+]
+
+WINDOWS = [
+    ("after 5", (time(17, 0), None)),
+    ("anything after 5pm?", (time(17, 0), None)),
+    ("after 7am", (time(7, 0), None)),
+    ("from 10:00", (time(10, 0), None)),
+    ("at 10:00", (time(10, 0), None)),
+    ("before noon", (None, time(12, 0))),
+    ("until 11am", (None, time(11, 0))),
+    ("by 4", (None, time(16, 0))),
+    ("in the morning", (time(0, 0), time(12, 0))),
+    ("tomorrow afternoon", (time(12, 0), time(18, 0))),
+    ("this evening", (time(17, 0), None)),
+    ("whenever", (None, None)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), DATES)
+def test_parse_date(text, expected):
+    assert parse_date(text, TODAY) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), TIMES)
+def test_parse_time(text, expected):
+    assert parse_time(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), WINDOWS)
+def test_time_window(text, expected):
+    assert time_window(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "expected"),
+    [
+        ("in 3 days", date(2026, 12, 30), date(2027, 1, 2)),
+        ("monday", date(2026, 12, 31), date(2027, 1, 4)),
+        ("tomorrow", date(2028, 2, 28), date(2028, 2, 29)),
+        ("29 feb", date(2027, 3, 1), date(2028, 2, 29)),
+        ("2/1", date(2026, 12, 30), date(2027, 1, 2)),
+    ],
+)
+def test_dates_across_month_and_year_ends(text, today, expected):
+    assert parse_date(text, today) == expected

@@ -1,0 +1,150 @@
+"""The embedded offline model (no OPENAI_API_KEY) through the webhook and the worker, and the
+bounded tool loop against a model that never stops calling tools."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from app.agent.loop import EXHAUSTED
+from app.agent.offline import DEMO_NOTICE
+from app.storage import db
+from tests import envelopes
+from tests.fake_llm import tool_call
+from tests.test_agent_conversations import WA_ID, at, rows, sent, spoken, upcoming
+
+
+@pytest.fixture
+def openai_key() -> str:
+    """No key: the embedded offline model answers (a test may parametrize a real-client key)."""
+    return ""
+
+
+@pytest.fixture
+def app(app_config, openai_key):
+    """The conftest app, with the OpenAI key of this test (overrides conftest's `app`)."""
+    from app import create_app
+    from app.storage import businesses
+
+    flask_app = create_app({**app_config, "OPENAI_API_KEY": openai_key})
+    businesses.seed_demo(envelopes.PHONE_NUMBER_ID)
+    yield flask_app
+    db.close_pool()
+
+
+@pytest.fixture
+def chat(post_webhook, drain, fake_graph):
+    """The customer writes `text`; returns the one reply the bot sent to it."""
+
+    def run(text: str) -> str:
+        before = len(fake_graph.messages_sent())
+        assert post_webhook(envelopes.text(text, wa_id=WA_ID)).status_code == 200
+        drain()
+        replies = sent(fake_graph)[before:]
+        assert len(replies) == 1, replies
+        return replies[0]
+
+    return run
+
+
+def words(day: date) -> str:
+    """How a customer names a day: "24 November"."""
+    return f"{day.day} {day:%B}"
+
+
+def last_turn() -> dict:
+    return db.fetch_one("SELECT status, error, tool_calls FROM turns ORDER BY id DESC LIMIT 1")
+
+
+def state() -> list[tuple]:
+    return [(r["starts_at"], r["status"], r["rescheduled_from"]) for r in rows()]
+
+
+def test_book_list_move_cancel(app, chat, fake_llm):
+    day = upcoming(1)
+    later = day + timedelta(days=1)
+
+    assert chat(f"book a haircut {words(day)} at 10:00") == (
+        f"Booked ✅ *Haircut* on {spoken(day, '10:00')} (booking #1). See you then!"
+    )
+    assert state() == [(at(day, "10:00"), "booked", None)]
+    assert [c["name"] for c in last_turn()["tool_calls"]] == ["book_appointment"]
+
+    assert chat("what are my appointments?") == (
+        f"Your upcoming appointments:\n• #1 Haircut on {spoken(day, '10:00')}"
+    )
+    assert state() == [(at(day, "10:00"), "booked", None)]
+
+    assert chat(f"move my appointment to {words(later)} at 11:00") == (
+        f"Moved ✅ Your *Haircut* is now on {spoken(later, '11:00')} (booking #2)."
+    )
+    assert state() == [(at(day, "10:00"), "cancelled", None), (at(later, "11:00"), "booked", 1)]
+    names = [c["name"] for c in last_turn()["tool_calls"]]
+    assert names == ["list_my_appointments", "reschedule_appointment"]
+
+    assert chat("cancel my appointment") == (
+        f"Cancelled: *Haircut* on {spoken(later, '11:00')} (booking #2)."
+    )
+    assert [r["status"] for r in rows()] == ["cancelled", "cancelled"]
+    assert fake_llm.requests == []  # the offline model never calls out
+
+
+HOURS = (
+    "Our opening hours:\n• Monday: 09:00–18:00 (break 13:00–14:00)\n"
+    "• Tuesday: 09:00–18:00 (break 13:00–14:00)\n• Wednesday: 09:00–18:00 (break 13:00–14:00)\n"
+    "• Thursday: 09:00–18:00 (break 13:00–14:00)\n• Friday: 09:00–18:00 (break 13:00–14:00)\n"
+    "• Saturday: 10:00–14:00\n• Sunday: closed"
+)
+# (what the customer writes, given the target day; the exact reply)
+QUESTIONS = {
+    "greeting": (
+        lambda d: "Hello!",
+        lambda d: (
+            "Hi Alex! Welcome to Demo Salon. I can tell you about our services, prices and "
+            "opening hours, show free times, and book, move or cancel appointments."
+        ),
+    ),
+    "prices": (
+        lambda d: "what are your prices?",
+        lambda d: (
+            "Our services:\n• Haircut: 30 min, 25.00 EUR\n• Beard trim: 15 min, 12.00 EUR\n"
+            "• Hair coloring: 90 min, 60.00 EUR"
+        ),
+    ),
+    "hours": (lambda d: "what are your opening hours?", lambda d: HOURS),
+    "availability": (
+        lambda d: f"any free time for a haircut {words(d)} after 5?",
+        lambda d: (
+            f"Free times for *Haircut* on {d:%A} {d.day} {d:%B %Y}:\n17:00, 17:15, 17:30\n"
+            "Which one would you like?"
+        ),
+    ),
+    "unknown": (lambda d: "what's the weather like?", lambda d: DEMO_NOTICE),
+}
+
+
+@pytest.mark.parametrize("case", QUESTIONS)
+def test_offline_answers(case, chat):
+    ask, reply = QUESTIONS[case]
+    day = upcoming(1)
+    assert chat(ask(day)) == reply(day)
+    assert last_turn()["status"] == "answered"
+    assert rows() == []
+
+
+@pytest.mark.parametrize("openai_key", ["test-openai-key"])
+def test_model_calling_tools_forever_is_stopped(app, chat, fake_llm):
+    fake_llm.default = lambda body: tool_call("list_services", {})
+    limit = app.config["AGENT_MAX_ITERATIONS"]
+    assert chat("hi") == EXHAUSTED
+    assert len(fake_llm.requests) == limit
+    turn = last_turn()
+    assert (turn["status"], turn["error"]) == ("failed", "max iterations reached")
+    assert [c["name"] for c in turn["tool_calls"]] == ["list_services"] * limit
+    assert db.fetch_one("SELECT status FROM messages WHERE direction = 'in'")["status"] == "failed"
+    # No tool call is left dangling: the next turn's history is plain text only.
+    fake_llm.default = lambda body: {"role": "assistant", "content": "Hello again"}
+    assert chat("hello?") == "Hello again"
+    history = [(m["role"], m.get("content")) for m in fake_llm.requests[-1]["messages"][1:]]
+    assert history == [("user", "hi"), ("assistant", EXHAUSTED), ("user", "hello?")]
