@@ -30,6 +30,8 @@ AUDITED = {
     ("POST", "/users"): ("create", "user", False, True),
     ("PATCH", "/users/<int:user_id>"): ("update", "user", True, True),
     ("DELETE", "/users/<int:user_id>"): ("delete", "user", True, False),
+    ("POST", B + "/sandbox/messages"): ("message", "sandbox", False, True),
+    ("DELETE", B + "/sandbox"): ("reset", "sandbox", False, True),
 }
 WRITES = [ep for ep in ENDPOINTS if ep.method != "GET"]
 SECRET_KEYS = {"password", "password_hash", "access_token", "token", "token_hash"}

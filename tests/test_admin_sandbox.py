@@ -49,6 +49,12 @@ def test_sandbox_with_the_offline_model(app, api, world, fake_graph):
     reply = resp.get_json()["messages"][-1]
     assert reply["body"].startswith("Booked ✅") and "at 11:00" in reply["body"]
     assert fake_graph.requests == []
+    assert api("DELETE", path(world), "owner").status_code == 204
+    rows = db.fetch_all(
+        "SELECT a.status FROM appointments a"
+        " JOIN customers c ON c.id = a.customer_id WHERE c.sandbox"
+    )
+    assert [r["status"] for r in rows] == ["cancelled"]  # kept, and cancelled
 
 
 def test_sandboxes_are_per_user_and_reset(api, world):

@@ -9,7 +9,8 @@ from psycopg import sql
 from app.storage.db import fetch_all, fetch_one
 
 CUSTOMER = sql.SQL(
-    "c.id, c.wa_id, c.profile_name, c.bot_paused, c.opted_out, c.first_seen_at, c.last_seen_at"
+    "c.id, c.wa_id, c.profile_name, c.bot_paused, c.opted_out, c.sandbox, c.first_seen_at,"
+    " c.last_seen_at"
 )
 # Customers of a business matching the search (escaped ILIKE patterns; digits for numbers).
 _FILTER = sql.SQL("""

@@ -6,11 +6,11 @@ import uuid
 
 from flask import g
 
-from app import bot
+from app import booking, bot
 from app.admin import access, queries
 from app.admin.blueprint import bp
 from app.admin.wire import ApiError, json_body, ok
-from app.storage import conversations
+from app.storage import audit, conversations
 from app.storage.db import execute, fetch_one, pool, transaction
 
 MAX_TEXT = 4096
@@ -49,22 +49,33 @@ def post_sandbox_message(business_id: int):
             defer=False,
         )
     _run_turn(business_id, stored["customer_id"])
+    with transaction() as conn:
+        audit.record(
+            conn, user_id=access.user_id(), business_id=business_id, action="message",
+            entity="sandbox", entity_id=customer["id"], after={"message_id": stored["id"]},
+        )
     return ok({"messages": _thread(customer["id"])})
 
 
 @bp.delete("/businesses/<int:business_id>/sandbox")
 def reset_sandbox(business_id: int):
-    """Forget the caller's sandbox conversation (its appointments are cancelled too)."""
+    """Start the caller's test conversation afresh; its test bookings are cancelled, not lost."""
     access.require_business(business_id)
     customer = _sandbox_customer(business_id)
-    if customer:
-        with transaction():
-            execute(
-                "UPDATE appointments SET status = 'cancelled', cancelled_at = now(),"
-                " updated_at = now() WHERE customer_id = %s AND status = 'booked'",
-                (customer["id"],),
-            )
-            execute("DELETE FROM customers WHERE id = %s", (customer["id"],))
+    with transaction() as conn:
+        cancelled = []
+        if customer:
+            for appointment in booking.list_for_customer(business_id, customer["id"]):
+                # Through the booking service, so a calendar backend removes its event too.
+                if booking.cancel(business_id, customer["id"], appointment.id).ok:
+                    cancelled.append(appointment.id)
+            conn.execute("DELETE FROM messages WHERE customer_id = %s", (customer["id"],))
+            conn.execute("DELETE FROM turns WHERE customer_id = %s", (customer["id"],))
+        audit.record(
+            conn, user_id=access.user_id(), business_id=business_id, action="reset",
+            entity="sandbox", entity_id=customer["id"] if customer else None,
+            after={"cancelled_appointments": cancelled},
+        )
     return "", 204
 
 

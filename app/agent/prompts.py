@@ -40,7 +40,8 @@ def build_system_prompt(business: dict, customer: dict, now: datetime) -> str:
     name = customer.get("profile_name") or "unknown"
     parts = [
         f"You are the WhatsApp assistant of {business['name']}.",
-        f"Personality and tone: {business['personality'] or 'friendly and professional'}.",
+        "Personality and tone: "
+        + _sentence(business["personality"] or "friendly and professional"),
         f"Reply in {business['language'] or 'the customer’s language'} unless the customer writes"
         " in another language; then reply in theirs.",
         f"Current date and time: {local_now:%A %d %B %Y, %H:%M} ({business['timezone']}).",
@@ -58,6 +59,12 @@ def build_system_prompt(business: dict, customer: dict, now: datetime) -> str:
         parts += ["", "Business instructions and policies:", business["instructions"]]
     parts += ["", RULES]
     return "\n".join(parts)
+
+
+def _sentence(text: str) -> str:
+    """`text` ending in exactly one full stop (or its own ! or ?)."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 RULES = """Rules:
