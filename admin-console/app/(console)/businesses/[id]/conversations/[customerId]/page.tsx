@@ -1,0 +1,61 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+
+import { fetchBusiness, fetchThread } from "@/app/lib/api";
+import { customerLabel, phoneLabel } from "@/app/lib/customers";
+import { param, positiveInt, type SearchParams } from "@/app/lib/params";
+import { PauseToggle } from "@/app/ui/conversations/pause-toggle";
+import { ThreadView } from "@/app/ui/conversations/thread-view";
+
+export const metadata: Metadata = { title: "Conversation" };
+
+export default async function ThreadPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string; customerId: string }>;
+  searchParams: Promise<SearchParams>;
+}) {
+  const route = await params;
+  const id = positiveInt(route.id);
+  const customerId = positiveInt(route.customerId);
+  if (!id || !customerId) notFound();
+  const before = positiveInt(param(await searchParams, "before")) ?? undefined;
+  const [business, thread] = await Promise.all([fetchBusiness(id), fetchThread(id, customerId, before)]);
+  const { customer, messages } = thread;
+  const first = messages[0];
+  return (
+    <section className="card" aria-labelledby="thread-title">
+      <div className="card-head">
+        <div>
+          <Link href={`/businesses/${id}/conversations`} className="small">
+            ← All conversations
+          </Link>
+          <h2 id="thread-title" style={{ marginTop: "0.3rem" }}>
+            {customerLabel(customer.profile_name, customer.wa_id)}
+          </h2>
+          <span className="muted small">
+            {phoneLabel(customer.wa_id)}
+            {customer.opted_out ? " · opted out of messages" : ""}
+          </span>
+        </div>
+        <PauseToggle businessId={id} customerId={customer.id} paused={customer.bot_paused} />
+      </div>
+      {customer.bot_paused ? (
+        <p className="notice warn">The bot is paused for this customer: their messages wait for a person to answer.</p>
+      ) : null}
+      {thread.has_more && first ? (
+        <p style={{ textAlign: "center" }}>
+          <Link href={`?before=${first.id}`}>Show earlier messages</Link>
+        </p>
+      ) : null}
+      <ThreadView messages={messages} timeZone={business.timezone} />
+      {before ? (
+        <p style={{ textAlign: "center" }}>
+          <Link href={`/businesses/${id}/conversations/${customer.id}`}>Jump to latest</Link>
+        </p>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,40 @@
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
+import { Suspense } from "react";
+
+import { fetchBusiness } from "@/app/lib/api";
+import { param, positiveInt, type SearchParams } from "@/app/lib/params";
+import { ConversationList } from "@/app/ui/conversations/conversation-list";
+import { CardSkeleton } from "@/app/ui/skeletons";
+
+export const metadata: Metadata = { title: "Conversations" };
+
+export default async function ConversationsPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<SearchParams>;
+}) {
+  const id = positiveInt((await params).id);
+  if (!id) notFound();
+  const query = await searchParams;
+  const q = param(query, "q").slice(0, 200);
+  const page = positiveInt(param(query, "page")) ?? 1;
+  const business = await fetchBusiness(id);
+  return (
+    <section className="card" aria-labelledby="conversations-title">
+      <h2 id="conversations-title">Conversations</h2>
+      <form className="search" role="search" action={`/businesses/${id}/conversations`}>
+        <label htmlFor="conversation-search" className="visually-hidden">
+          Search by name or number
+        </label>
+        <input id="conversation-search" name="q" type="search" defaultValue={q} placeholder="Name or number" />
+        <button type="submit">Search</button>
+      </form>
+      <Suspense key={`${q}:${page}`} fallback={<CardSkeleton label="Loading conversations" lines={6} />}>
+        <ConversationList businessId={id} timeZone={business.timezone} query={q} page={page} />
+      </Suspense>
+    </section>
+  );
+}

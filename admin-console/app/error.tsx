@@ -1,0 +1,11 @@
+"use client";
+
+import { ErrorView, type ErrorProps } from "@/app/ui/error-view";
+
+export default function Error(props: ErrorProps) {
+  return (
+    <main className="page">
+      <ErrorView {...props} what="this page" />
+    </main>
+  );
+}

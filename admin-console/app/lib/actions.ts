@@ -1,0 +1,191 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+
+import * as api from "./api";
+import type { ActionResult, BusinessSettings, MemberRole, SandboxMessage, Service, ServiceInput } from "./definitions";
+import { clearToken, clientAddress, readToken, saveToken } from "./session";
+
+// Server actions: the forms' only way to change anything. Each calls the API with the caller's
+// own token, so the API's permission checks are the ones that count.
+
+function assertId(value: unknown): asserts value is number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) throw new Error("bad id");
+}
+
+/** Run one API write and describe its outcome for the form that asked for it. */
+async function attempt<T>(run: () => Promise<T>, done: string): Promise<ActionResult<T>> {
+  try {
+    return { ok: true, message: done, data: await run() };
+  } catch (error) {
+    if (!(error instanceof api.ApiError)) throw error;
+    if (error.status === 403) return { ok: false, message: "Your role does not allow this." };
+    if (error.status === 404) return { ok: false, message: "It no longer exists or is not visible to you." };
+    const fields = Object.keys(error.fields).length ? error.fields : undefined;
+    return { ok: false, message: error.message || "The change was refused.", fields };
+  }
+}
+
+/** The outcome without its payload, for forms that only report success. */
+function bare<T>(result: ActionResult<T>): ActionResult {
+  return result.ok ? { ok: true, message: result.message } : result;
+}
+
+function safeNext(value: FormDataEntryValue | null): string {
+  const next = typeof value === "string" ? value : "";
+  // Only same-site paths: never bounce a fresh session to another origin.
+  return next.startsWith("/") && !next.startsWith("//") ? next : "/";
+}
+
+export async function signIn(_prev: ActionResult | undefined, form: FormData): Promise<ActionResult> {
+  const email = String(form.get("email") ?? "").trim();
+  const password = String(form.get("password") ?? "");
+  if (!email || !password) {
+    return {
+      ok: false,
+      message: "Enter your email and password.",
+      fields: {
+        ...(email ? {} : { email: "required" }),
+        ...(password ? {} : { password: "required" }),
+      },
+    };
+  }
+  try {
+    const session = await api.login(email, password, await clientAddress());
+    await saveToken(session.token, session.expires_at);
+  } catch (error) {
+    if (!(error instanceof api.ApiError)) throw error;
+    if (error.status === 401) return { ok: false, message: "Wrong email or password." };
+    if (error.status === 429)
+      return { ok: false, message: "Too many failed attempts. Wait a few minutes and try again." };
+    return { ok: false, message: error.message };
+  }
+  redirect(safeNext(form.get("next")));
+}
+
+export async function signOut(): Promise<void> {
+  const token = await readToken();
+  if (token) {
+    // Revoke it on the API too; the cookie goes whatever the answer.
+    await api.logout(token).catch((error: unknown) => console.error("logout failed:", error));
+  }
+  await clearToken();
+  redirect("/login");
+}
+
+export async function saveSettings(businessId: number, settings: BusinessSettings): Promise<ActionResult> {
+  assertId(businessId);
+  const result = await attempt(() => api.updateBusiness(businessId, settings), "Saved.");
+  if (result.ok) revalidatePath(`/businesses/${businessId}`, "layout");
+  return bare(result);
+}
+
+export async function saveServices(businessId: number, services: ServiceInput[]): Promise<ActionResult<Service[]>> {
+  assertId(businessId);
+  const result = await attempt(
+    async () => (await api.replaceServices(businessId, services)).services,
+    "Services saved.",
+  );
+  if (result.ok) revalidatePath(`/businesses/${businessId}`, "layout");
+  return result;
+}
+
+export async function setBotPaused(businessId: number, customerId: number, paused: boolean): Promise<ActionResult> {
+  assertId(businessId);
+  assertId(customerId);
+  const done = paused ? "The bot is paused for this customer." : "The bot answers this customer again.";
+  const result = await attempt(() => api.setBotPaused(businessId, customerId, paused === true), done);
+  revalidatePath(`/businesses/${businessId}/conversations`, "layout");
+  return bare(result);
+}
+
+export async function cancelAppointment(
+  businessId: number,
+  appointmentId: number,
+  notify: boolean,
+): Promise<ActionResult> {
+  assertId(businessId);
+  assertId(appointmentId);
+  const result = await attempt(
+    () => api.cancelAppointment(businessId, appointmentId, notify === true),
+    "Appointment cancelled.",
+  );
+  revalidatePath(`/businesses/${businessId}`, "layout");
+  return bare(result);
+}
+
+export async function sendSandboxMessage(businessId: number, text: string): Promise<ActionResult<SandboxMessage[]>> {
+  assertId(businessId);
+  if (typeof text !== "string" || !text.trim()) return { ok: false, message: "Write a message first." };
+  const result = await attempt(() => api.sendSandboxMessage(businessId, text.trim()), "");
+  // A turn can book or cancel: the appointments and conversations pages must not be stale.
+  revalidatePath(`/businesses/${businessId}`, "layout");
+  return result;
+}
+
+export async function resetSandbox(businessId: number): Promise<ActionResult> {
+  assertId(businessId);
+  const result = await attempt(() => api.resetSandbox(businessId), "The test chat was reset.");
+  return bare(result);
+}
+
+export type NewMemberResult = ActionResult<{ email: string; password?: string }>;
+
+export async function addStaff(
+  businessId: number,
+  _prev: NewMemberResult | undefined,
+  form: FormData,
+): Promise<NewMemberResult> {
+  assertId(businessId);
+  const email = String(form.get("email") ?? "").trim();
+  const name = String(form.get("name") ?? "").trim();
+  const password = String(form.get("password") ?? "");
+  const role = (form.get("role") === "owner" ? "owner" : "staff") as MemberRole;
+  const result = await attempt(
+    () => api.addStaff(businessId, { email, role, ...(name && { name }), ...(password && { password }) }),
+    `${email} was added as ${role}.`,
+  );
+  if (!result.ok) return result;
+  revalidatePath(`/businesses/${businessId}/team`);
+  return { ok: true, message: result.message, data: { email, password: result.data?.password } };
+}
+
+export async function removeStaff(businessId: number, userId: number): Promise<ActionResult> {
+  assertId(businessId);
+  assertId(userId);
+  const result = await attempt(() => api.removeStaff(businessId, userId), "Removed from the team.");
+  revalidatePath(`/businesses/${businessId}/team`);
+  return bare(result);
+}
+
+export async function createUser(_prev: NewMemberResult | undefined, form: FormData): Promise<NewMemberResult> {
+  const email = String(form.get("email") ?? "").trim();
+  const name = String(form.get("name") ?? "").trim();
+  const password = String(form.get("password") ?? "");
+  const isSuperadmin = form.get("is_superadmin") === "on";
+  const result = await attempt(
+    () => api.createUser({ email, is_superadmin: isSuperadmin, ...(name && { name }), ...(password && { password }) }),
+    `${email} was created.`,
+  );
+  if (!result.ok) return result;
+  revalidatePath("/users");
+  return { ok: true, message: result.message, data: { email, password: result.data?.password } };
+}
+
+export async function setUserActive(userId: number, active: boolean): Promise<ActionResult> {
+  assertId(userId);
+  const result = await attempt(
+    () => api.updateUser(userId, { active: active === true }),
+    active ? "Activated." : "Deactivated.",
+  );
+  revalidatePath("/users");
+  return bare(result);
+}
+
+export async function deleteUser(userId: number): Promise<ActionResult> {
+  assertId(userId);
+  const result = await attempt(() => api.deleteUser(userId), "Deleted.");
+  revalidatePath("/users");
+  return bare(result);
+}

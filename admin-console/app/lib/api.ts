@@ -1,0 +1,258 @@
+import "server-only";
+
+import { notFound, redirect } from "next/navigation";
+import { cache } from "react";
+
+import type {
+  ApiErrorBody,
+  Appointment,
+  Business,
+  BusinessSettings,
+  BusinessSummary,
+  Conversation,
+  LoginResponse,
+  Me,
+  MemberRole,
+  NewUser,
+  Page,
+  Role,
+  SandboxMessage,
+  Service,
+  ServiceInput,
+  StaffMember,
+  Thread,
+  User,
+} from "./definitions";
+import { readToken } from "./session";
+
+// The only module that talks to the Flask admin API; it runs on the server alone.
+
+/** An error answer of the API, in its one shape. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly fields: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+type Init = {
+  method?: "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
+  body?: unknown;
+  token?: string | null;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+};
+
+function baseUrl(): string {
+  const url = process.env.ADMIN_API_URL;
+  if (!url) throw new Error("ADMIN_API_URL is not set (e.g. http://127.0.0.1:8000)");
+  return `${url.replace(/\/+$/, "")}/api/admin`;
+}
+
+async function request<T>(path: string, init: Init = {}): Promise<T> {
+  const token = init.token === undefined ? await readToken() : init.token;
+  if (init.token === undefined && !token) redirect("/login");
+  const headers: Record<string, string> = { Accept: "application/json", ...init.headers };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (init.body !== undefined) headers["Content-Type"] = "application/json";
+  let response: Response;
+  try {
+    response = await fetch(`${baseUrl()}${path}`, {
+      method: init.method ?? "GET",
+      headers,
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      cache: "no-store",
+      signal: AbortSignal.timeout(init.timeoutMs ?? 15_000),
+    });
+  } catch (error) {
+    console.error(`admin API ${init.method ?? "GET"} ${path} failed:`, error);
+    throw new ApiError(503, "The admin API cannot be reached. Try again in a moment.");
+  }
+  // An expired or revoked session: sign in again (login itself answers 401 for bad passwords).
+  if (response.status === 401 && init.token === undefined) redirect("/login?expired=1");
+  if (response.status === 204) return undefined as T;
+  const body: unknown = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = (body ?? {}) as Partial<ApiErrorBody>;
+    throw new ApiError(response.status, error.message || response.statusText, error.fields ?? {});
+  }
+  return body as T;
+}
+
+/** Run a read for a page: 404 becomes the not-found page, anything else a user-safe error. */
+async function load<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    if (error.status === 404) notFound();
+    console.error(`could not load ${what}: ${error.status} ${error.message}`);
+    throw new Error(`Could not load ${what}.`);
+  }
+}
+
+const biz = (id: number | string) => `/businesses/${encodeURIComponent(String(id))}`;
+
+// Sessions
+
+export async function login(email: string, password: string, clientIp?: string) {
+  const headers: Record<string, string> = clientIp ? { "X-Forwarded-For": clientIp } : {};
+  return request<LoginResponse>("/auth/login", {
+    method: "POST",
+    body: { email, password },
+    token: null,
+    headers,
+  });
+}
+
+export async function logout(token: string) {
+  return request<void>("/auth/logout", { method: "POST", token });
+}
+
+export const fetchMe = cache(async () => load("your account", () => request<Me>("/me")));
+
+// Businesses and settings
+
+export const fetchBusinesses = cache(async () =>
+  load("businesses", async () => (await request<{ businesses: BusinessSummary[] }>("/businesses")).businesses),
+);
+
+/** The caller's role in one business; a business they cannot see is not found. */
+export async function fetchRole(businessId: number): Promise<Role> {
+  const summary = (await fetchBusinesses()).find((b) => b.id === businessId);
+  if (!summary) notFound();
+  return summary.role;
+}
+
+export const fetchBusiness = cache(async (id: number) => load("the business", () => request<Business>(biz(id))));
+
+export async function updateBusiness(id: number, settings: BusinessSettings) {
+  return request<Business>(biz(id), { method: "PATCH", body: settings });
+}
+
+export async function replaceServices(id: number, services: ServiceInput[]) {
+  return request<{ services: Service[] }>(`${biz(id)}/services`, { method: "PUT", body: { services } });
+}
+
+export async function fetchPromptPreview(id: number, customerName?: string) {
+  const query = customerName ? `?${new URLSearchParams({ customer_name: customerName })}` : "";
+  return load("the prompt preview", async () => {
+    const body = await request<{ system_prompt: string }>(`${biz(id)}/prompt-preview${query}`);
+    return body.system_prompt;
+  });
+}
+
+// Conversations
+
+export const CONVERSATIONS_PER_PAGE = 20;
+
+export async function fetchConversations(id: number, query: string, page: number) {
+  const params = new URLSearchParams({ page: String(page), per_page: String(CONVERSATIONS_PER_PAGE) });
+  if (query) params.set("q", query);
+  return load("conversations", () =>
+    request<Page<"conversations", Conversation>>(`${biz(id)}/conversations?${params}`),
+  );
+}
+
+export async function fetchThread(id: number, customerId: number, before?: number) {
+  const params = new URLSearchParams({ limit: "200" });
+  if (before) params.set("before", String(before));
+  return load("the conversation", () => request<Thread>(`${biz(id)}/conversations/${customerId}?${params}`));
+}
+
+export async function setBotPaused(id: number, customerId: number, paused: boolean) {
+  const verb = paused ? "pause" : "resume";
+  return request<unknown>(`${biz(id)}/conversations/${customerId}/${verb}`, { method: "POST" });
+}
+
+// Appointments
+
+/** Every appointment between two local dates (inclusive), following the API's pages. */
+export async function fetchAppointments(id: number, from: string, to: string) {
+  return load("appointments", async () => {
+    const all: Appointment[] = [];
+    for (let page = 1; page <= 50; page++) {
+      const params = new URLSearchParams({ from, to, page: String(page), per_page: "100" });
+      const body = await request<Page<"appointments", Appointment>>(`${biz(id)}/appointments?${params}`);
+      all.push(...body.appointments);
+      if (body.appointments.length === 0 || all.length >= body.total) break;
+    }
+    return all;
+  });
+}
+
+export async function cancelAppointment(id: number, appointmentId: number, notify: boolean) {
+  return request<{ notified: boolean }>(`${biz(id)}/appointments/${appointmentId}/cancel`, {
+    method: "POST",
+    body: { notify },
+  });
+}
+
+// Staff and users
+
+export async function fetchStaff(id: number) {
+  return load("the team", async () => (await request<{ staff: StaffMember[] }>(`${biz(id)}/staff`)).staff);
+}
+
+export async function addStaff(
+  id: number,
+  input: { email: string; name?: string; password?: string; role?: MemberRole },
+) {
+  return request<NewUser>(`${biz(id)}/staff`, { method: "POST", body: input });
+}
+
+export async function removeStaff(id: number, userId: number) {
+  return request<void>(`${biz(id)}/staff/${userId}`, { method: "DELETE" });
+}
+
+export async function fetchUsers() {
+  return load("users", async () => (await request<{ users: User[] }>("/users")).users);
+}
+
+export async function createUser(input: { email: string; name?: string; password?: string; is_superadmin?: boolean }) {
+  return request<NewUser>("/users", { method: "POST", body: input });
+}
+
+export async function updateUser(userId: number, change: { active?: boolean; is_superadmin?: boolean }) {
+  return request<User>(`/users/${userId}`, { method: "PATCH", body: change });
+}
+
+export async function deleteUser(userId: number) {
+  return request<void>(`/users/${userId}`, { method: "DELETE" });
+}
+
+// "Try the bot": a sandbox customer of the signed-in user, whose replies never go to WhatsApp
+
+type SandboxThread = { messages: SandboxMessage[] };
+
+/** The sandbox thread, or null when this API has no sandbox yet. */
+export async function fetchSandbox(id: number): Promise<SandboxMessage[] | null> {
+  try {
+    return (await request<SandboxThread>(`${biz(id)}/sandbox/messages`)).messages;
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 404 || error.status === 405)) return null;
+    if (error instanceof ApiError) {
+      console.error(`could not load the sandbox: ${error.status} ${error.message}`);
+      throw new Error("Could not load the test chat.");
+    }
+    throw error;
+  }
+}
+
+export async function sendSandboxMessage(id: number, text: string) {
+  // One real turn of the agent: give it longer than a plain read.
+  const body = await request<SandboxThread>(`${biz(id)}/sandbox/messages`, {
+    method: "POST",
+    body: { text },
+    timeoutMs: 60_000,
+  });
+  return body.messages;
+}
+
+export async function resetSandbox(id: number) {
+  return request<void>(`${biz(id)}/sandbox`, { method: "DELETE" });
+}

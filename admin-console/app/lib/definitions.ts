@@ -1,0 +1,197 @@
+// Wire types of the Flask admin API (app/admin/openapi.json), as the console reads them.
+
+export type Role = "superadmin" | "owner" | "staff";
+export type MemberRole = "owner" | "staff";
+
+export type User = {
+  id: number;
+  email: string;
+  name: string;
+  is_superadmin: boolean;
+  active: boolean;
+  created_at: string;
+};
+
+export type Membership = {
+  business_id: number;
+  business_name: string;
+  role: MemberRole;
+};
+
+export type Me = User & { memberships: Membership[] };
+
+export type LoginResponse = {
+  token: string;
+  expires_at: string;
+  user: Me;
+};
+
+export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** "HH:MM" pairs; a day's `breaks` are closed intervals inside open..close. */
+export type DayHours = {
+  open: string;
+  close: string;
+  breaks?: [string, string][];
+};
+
+export type OpeningHours = Partial<Record<Weekday, DayHours | null>>;
+
+export type Service = {
+  id: number;
+  name: string;
+  duration_minutes: number;
+  price: string;
+  currency: string;
+};
+
+export type ServiceInput = {
+  id?: number | null;
+  name: string;
+  duration_minutes: number;
+  price: string | number;
+  currency: string;
+};
+
+/** Writable settings (PATCH /businesses/{id}); phone_number_id and active are superadmin only. */
+export type BusinessSettings = {
+  name?: string;
+  display_phone_number?: string;
+  access_token?: string;
+  timezone?: string;
+  language?: string;
+  personality?: string;
+  instructions?: string;
+  opening_hours?: OpeningHours;
+  closed_dates?: string[];
+  max_concurrent?: number;
+  slot_step_minutes?: number;
+  buffer_minutes?: number;
+  min_notice_minutes?: number;
+  horizon_days?: number;
+  phone_number_id?: string;
+  active?: boolean;
+};
+
+export type Business = Required<Omit<BusinessSettings, "access_token">> & {
+  id: number;
+  calendar_backend: string;
+  has_access_token: boolean;
+  created_at: string;
+  updated_at: string;
+  services: Service[];
+};
+
+export type BusinessSummary = {
+  id: number;
+  name: string;
+  phone_number_id: string;
+  display_phone_number: string;
+  timezone: string;
+  active: boolean;
+  role: Role;
+};
+
+export type Customer = {
+  id: number;
+  wa_id: string;
+  profile_name: string;
+  bot_paused: boolean;
+  opted_out: boolean;
+  first_seen_at: string;
+  last_seen_at: string;
+};
+
+export type Direction = "in" | "out";
+
+export type Conversation = Customer & {
+  last_message: { body: string; direction: Direction; created_at: string } | null;
+  unread: number;
+};
+
+export type Page<K extends string, T> = { [key in K]: T[] } & {
+  total: number;
+  page: number;
+  per_page: number;
+};
+
+export type ToolCall = {
+  name: string;
+  args: Record<string, unknown>;
+  result: unknown;
+  ok: boolean;
+  latency_ms: number;
+};
+
+export type Turn = {
+  id: number;
+  status: "running" | "answered" | "failed";
+  tool_calls: ToolCall[];
+  error: string | null;
+};
+
+/** in: received/processed/ignored/failed; out: queued/sent/delivered/read/played/failed. */
+export type Message = {
+  id: number;
+  direction: Direction;
+  type: string;
+  body: string;
+  status: string;
+  error_code: number | null;
+  error_title: string | null;
+  created_at: string;
+  updated_at: string;
+  turn_id: number | null;
+  turn: Turn | null;
+};
+
+export type Thread = {
+  customer: Customer;
+  messages: Message[];
+  has_more: boolean;
+};
+
+export type AppointmentStatus = "booked" | "cancelled";
+
+export type Appointment = {
+  id: number;
+  starts_at: string;
+  ends_at: string;
+  status: AppointmentStatus;
+  service_id: number;
+  service_name: string;
+  customer_id: number;
+  customer_name: string;
+  customer_wa_id: string;
+  calendar_sync: string;
+  rescheduled_from: number | null;
+  created_at: string;
+  cancelled_at: string | null;
+};
+
+export type StaffMember = User & { role: MemberRole };
+
+export type NewUser = { user: User; password?: string; role?: MemberRole };
+
+/** One message of the "Try the bot" thread; tool_calls sit on the outbound messages of a turn. */
+export type SandboxMessage = {
+  id: number;
+  direction: Direction;
+  body: string;
+  status: string;
+  created_at: string;
+  tool_calls?: ToolCall[];
+};
+
+/** The one error body of the API; `fields` maps dotted paths to messages on a 400. */
+export type ApiErrorBody = {
+  error: string;
+  message: string;
+  fields?: Record<string, string>;
+  retry_after?: number;
+};
+
+/** What a server action hands back to the form that called it. */
+export type ActionResult<T = undefined> =
+  { ok: true; message?: string; data?: T } | { ok: false; message: string; fields?: Record<string, string> };

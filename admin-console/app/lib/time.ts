@@ -1,0 +1,102 @@
+// Dates and times in a business's own timezone. Calendar dates are "YYYY-MM-DD" strings and
+// times of day are minutes since midnight, so slot arithmetic never crosses a UTC offset.
+
+import type { Weekday } from "./definitions";
+
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+export function isIsoDate(value: string | undefined): value is string {
+  if (!value || !DATE_RE.test(value)) return false;
+  const parsed = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(value);
+}
+
+/** The calendar date and minute of the day of an instant, as seen in `timeZone`. */
+export function localParts(iso: string, timeZone: string): { date: string; minutes: number } {
+  const parts = new Intl.DateTimeFormat("en-CA", {
+    timeZone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).formatToParts(new Date(iso));
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "00";
+  return {
+    date: `${get("year")}-${get("month")}-${get("day")}`,
+    minutes: Number(get("hour")) * 60 + Number(get("minute")),
+  };
+}
+
+export function todayIn(timeZone: string, now: Date = new Date()): string {
+  return localParts(now.toISOString(), timeZone).date;
+}
+
+export function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+const WEEKDAY_KEYS: Weekday[] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+
+export function weekdayOf(date: string): Weekday {
+  return WEEKDAY_KEYS[new Date(`${date}T00:00:00Z`).getUTCDay()] ?? "mon";
+}
+
+/** The Monday on or before `date`. */
+export function startOfWeek(date: string): string {
+  const day = new Date(`${date}T00:00:00Z`).getUTCDay();
+  return addDays(date, -((day + 6) % 7));
+}
+
+export function formatDay(date: string, style: "short" | "long" = "short"): string {
+  return new Intl.DateTimeFormat("en-GB", {
+    timeZone: "UTC",
+    weekday: style,
+    day: "numeric",
+    month: style,
+    ...(style === "long" ? { year: "numeric" } : {}),
+  }).format(new Date(`${date}T00:00:00Z`));
+}
+
+export function formatTime(iso: string, timeZone: string): string {
+  return new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(
+    new Date(iso),
+  );
+}
+
+export function formatDateTime(iso: string, timeZone: string): string {
+  return new Intl.DateTimeFormat("en-GB", {
+    timeZone,
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).format(new Date(iso));
+}
+
+/** "10:05" for a message today, else "Tue 24 Nov". */
+export function formatWhen(iso: string, timeZone: string, now: Date = new Date()): string {
+  const { date } = localParts(iso, timeZone);
+  return date === todayIn(timeZone, now) ? formatTime(iso, timeZone) : formatDay(date);
+}
+
+export function toMinutes(hhmm: string): number {
+  const [h, m] = hhmm.split(":").map(Number);
+  return (h ?? 0) * 60 + (m ?? 0);
+}
+
+export function toHhmm(minutes: number): string {
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return `${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}`;
+}
+
+/** The current time, read once per server render and handed down, so a page agrees with itself. */
+export function nowMs(): number {
+  return Date.now();
+}

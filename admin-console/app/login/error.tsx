@@ -1,0 +1,13 @@
+"use client";
+
+import { ErrorView, type ErrorProps } from "@/app/ui/error-view";
+
+export default function Error(props: ErrorProps) {
+  return (
+    <main className="login-wrap">
+      <div className="login-card">
+        <ErrorView {...props} what="the sign-in page" />
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,43 @@
+import { customerLabel } from "@/app/lib/customers";
+import type { Appointment } from "@/app/lib/definitions";
+import { formatDay, formatTime, localParts } from "@/app/lib/time";
+
+import { CancelButton } from "./cancel-button";
+
+export function AppointmentChip({
+  appt,
+  businessId,
+  timeZone,
+  now,
+  showDay = false,
+}: {
+  appt: Appointment;
+  businessId: number;
+  timeZone: string;
+  now: number;
+  showDay?: boolean;
+}) {
+  const who = customerLabel(appt.customer_name, appt.customer_wa_id);
+  const start = formatTime(appt.starts_at, timeZone);
+  const day = showDay ? `${formatDay(localParts(appt.starts_at, timeZone).date)} ` : "";
+  const cancellable = appt.status === "booked" && new Date(appt.starts_at).getTime() > now;
+  return (
+    <div className={`appt${appt.status === "cancelled" ? " cancelled" : ""}`} data-testid="appointment">
+      <strong>
+        {day}
+        {start}–{formatTime(appt.ends_at, timeZone)}
+      </strong>
+      <span>{appt.service_name}</span>
+      <span className="muted">{who}</span>
+      <span className="muted small">#{appt.id}</span>
+      {appt.status === "cancelled" ? <span className="badge">cancelled</span> : null}
+      {cancellable ? (
+        <CancelButton
+          businessId={businessId}
+          appointmentId={appt.id}
+          summary={`${appt.service_name} for ${who}, ${day}${start} (#${appt.id})`}
+        />
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,41 @@
+"use client";
+
+import { useState, useTransition } from "react";
+
+import { setBotPaused } from "@/app/lib/actions";
+
+/** Human takeover: stop (or restart) the bot's replies to one customer. */
+export function PauseToggle({
+  businessId,
+  customerId,
+  paused,
+}: {
+  businessId: number;
+  customerId: number;
+  paused: boolean;
+}) {
+  const [pending, startTransition] = useTransition();
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <div className="row">
+      <button
+        type="button"
+        className={paused ? undefined : "secondary"}
+        disabled={pending}
+        onClick={() =>
+          startTransition(async () => {
+            const result = await setBotPaused(businessId, customerId, !paused);
+            setError(result.ok ? null : result.message);
+          })
+        }
+      >
+        {pending ? "Saving…" : paused ? "Resume the bot" : "Pause the bot"}
+      </button>
+      {error ? (
+        <span className="field-error" role="alert">
+          {error}
+        </span>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,56 @@
+import type { Message, ToolCall } from "@/app/lib/definitions";
+import { formatDay, localParts } from "@/app/lib/time";
+import { Bubble } from "@/app/ui/chat/bubble";
+
+type Item = { message: Message; daySeparator: string | null; toolCalls?: ToolCall[]; turnError: string | null };
+
+/** Day separators, and each turn's tool calls on its first reply only. */
+function arrange(messages: Message[], timeZone: string): Item[] {
+  const items: Item[] = [];
+  const shownTurns = new Set<number>();
+  let lastDay = "";
+  for (const message of messages) {
+    const day = localParts(message.created_at, timeZone).date;
+    const item: Item = { message, daySeparator: day !== lastDay ? day : null, turnError: null };
+    lastDay = day;
+    const turn = message.turn;
+    if (message.direction === "out" && turn && !shownTurns.has(turn.id)) {
+      shownTurns.add(turn.id);
+      item.toolCalls = turn.tool_calls;
+      item.turnError = turn.status === "failed" ? turn.error : null;
+    }
+    items.push(item);
+  }
+  return items;
+}
+
+/** A WhatsApp-like thread with delivery ticks and the agent's tool calls folded under its replies. */
+export function ThreadView({ messages, timeZone }: { messages: Message[]; timeZone: string }) {
+  if (messages.length === 0) {
+    return (
+      <div className="chat">
+        <p className="muted">No messages.</p>
+      </div>
+    );
+  }
+  return (
+    <div className="chat" aria-label="Messages" data-testid="thread">
+      {arrange(messages, timeZone).map(({ message: m, daySeparator, toolCalls, turnError }) => (
+        <div key={m.id} style={{ display: "contents" }}>
+          {daySeparator ? <div className="day-sep">{formatDay(daySeparator, "long")}</div> : null}
+          <Bubble
+            direction={m.direction}
+            body={m.body || (m.type === "text" ? "" : `[${m.type}]`)}
+            status={m.status}
+            createdAt={m.created_at}
+            timeZone={timeZone}
+            errorTitle={m.error_title}
+            errorCode={m.error_code}
+            toolCalls={toolCalls}
+            turnError={turnError}
+          />
+        </div>
+      ))}
+    </div>
+  );
+}

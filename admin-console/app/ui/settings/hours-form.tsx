@@ -1,0 +1,234 @@
+"use client";
+
+import { useState } from "react";
+
+import { saveSettings } from "@/app/lib/actions";
+import { WEEKDAYS, type Business, type OpeningHours, type Weekday } from "@/app/lib/definitions";
+import { formatDay } from "@/app/lib/time";
+
+import { Field, SaveBar } from "./field";
+import { useSave } from "./use-save";
+
+const DAY_NAMES: Record<Weekday, string> = {
+  mon: "Monday",
+  tue: "Tuesday",
+  wed: "Wednesday",
+  thu: "Thursday",
+  fri: "Friday",
+  sat: "Saturday",
+  sun: "Sunday",
+};
+
+type Break = { key: number; start: string; end: string };
+type Day = { open: boolean; from: string; to: string; breaks: Break[] };
+
+let nextKey = 1;
+
+function toDays(hours: OpeningHours): Record<Weekday, Day> {
+  return Object.fromEntries(
+    WEEKDAYS.map((d) => {
+      const h = hours[d];
+      return [
+        d,
+        {
+          open: Boolean(h),
+          from: h?.open ?? "09:00",
+          to: h?.close ?? "18:00",
+          breaks: (h?.breaks ?? []).map(([start, end]) => ({ key: nextKey++, start, end })),
+        },
+      ];
+    }),
+  ) as Record<Weekday, Day>;
+}
+
+/** Weekly opening hours with breaks, and the dates the business is closed. */
+export function HoursForm({ business }: { business: Business }) {
+  const [days, setDays] = useState(() => toDays(business.opening_hours));
+  const [closed, setClosed] = useState<string[]>(() => [...business.closed_dates].sort());
+  const [newDate, setNewDate] = useState("");
+  const { pending, result, save, errorFor, unplaced } = useSave();
+
+  const setDay = (d: Weekday, change: Partial<Day>) => setDays((all) => ({ ...all, [d]: { ...all[d], ...change } }));
+  const setBreak = (d: Weekday, key: number, change: Partial<Break>) =>
+    setDay(d, { breaks: days[d].breaks.map((b) => (b.key === key ? { ...b, ...change } : b)) });
+
+  function submit(event: React.FormEvent) {
+    event.preventDefault();
+    const opening_hours: OpeningHours = Object.fromEntries(
+      WEEKDAYS.map((d) => {
+        const day = days[d];
+        if (!day.open) return [d, null];
+        return [
+          d,
+          {
+            open: day.from.trim(),
+            close: day.to.trim(),
+            breaks: day.breaks.map((b) => [b.start.trim(), b.end.trim()]),
+          },
+        ];
+      }),
+    );
+    save(() => saveSettings(business.id, { opening_hours, closed_dates: closed }));
+  }
+
+  function addDate() {
+    if (!newDate || closed.includes(newDate)) return;
+    setClosed((all) => [...all, newDate].sort());
+    setNewDate("");
+  }
+
+  const dayError = (d: Weekday) => errorFor(`opening_hours.${d}`);
+  const placed = (p: string) =>
+    /^opening_hours\.(mon|tue|wed|thu|fri|sat|sun)(\.(open|close|breaks\.\d+(\.\d+)?))?$/.test(p) ||
+    /^closed_dates(\.\d+)?$/.test(p);
+
+  return (
+    <form className="card" onSubmit={submit} aria-labelledby="hours-title" noValidate>
+      <h2 id="hours-title">Opening hours</h2>
+      <p className="muted small">Times are HH:MM in {business.timezone}; a day may close at 24:00.</p>
+      <div>
+        {WEEKDAYS.map((d) => {
+          const day = days[d];
+          const name = DAY_NAMES[d];
+          const errorsId = `hours-${d}-errors`;
+          const openError = errorFor(`opening_hours.${d}.open`);
+          const closeError = errorFor(`opening_hours.${d}.close`);
+          const breakErrors = day.breaks.map((_, i) =>
+            [`${i}`, `${i}.0`, `${i}.1`].map((k) => errorFor(`opening_hours.${d}.breaks.${k}`)).find(Boolean),
+          );
+          const messages = [
+            dayError(d),
+            openError && `Opening time ${openError}`,
+            closeError && `Closing time ${closeError}`,
+            ...breakErrors.map((e, i) => e && `Break ${i + 1} ${e}`),
+          ].filter(Boolean);
+          return (
+            <div key={d} className="day-row" data-testid={`day-${d}`}>
+              <div className="day-name">
+                <label className="row" style={{ fontWeight: 600 }}>
+                  <input type="checkbox" checked={day.open} onChange={(e) => setDay(d, { open: e.target.checked })} />
+                  <span>
+                    <span className="visually-hidden">Open on </span>
+                    {name}
+                  </span>
+                </label>
+              </div>
+              {day.open ? (
+                <div className="times">
+                  <Field
+                    hideLabel
+                    label={`${name} opens`}
+                    value={day.from}
+                    onChange={(e) => setDay(d, { from: e.target.value })}
+                    invalidBy={openError ? errorsId : undefined}
+                    placeholder="09:00"
+                    maxLength={5}
+                    inputMode="numeric"
+                  />
+                  <span className="dash">–</span>
+                  <Field
+                    hideLabel
+                    label={`${name} closes`}
+                    value={day.to}
+                    onChange={(e) => setDay(d, { to: e.target.value })}
+                    invalidBy={closeError ? errorsId : undefined}
+                    placeholder="18:00"
+                    maxLength={5}
+                    inputMode="numeric"
+                  />
+                  {day.breaks.map((b, i) => {
+                    const invalidBy = breakErrors[i] ? errorsId : undefined;
+                    return (
+                      <span key={b.key} className="break-row">
+                        <span className="muted small">break</span>
+                        <Field
+                          hideLabel
+                          label={`${name} break ${i + 1} starts`}
+                          value={b.start}
+                          onChange={(e) => setBreak(d, b.key, { start: e.target.value })}
+                          invalidBy={invalidBy}
+                          maxLength={5}
+                          inputMode="numeric"
+                        />
+                        <span className="dash">–</span>
+                        <Field
+                          hideLabel
+                          label={`${name} break ${i + 1} ends`}
+                          value={b.end}
+                          onChange={(e) => setBreak(d, b.key, { end: e.target.value })}
+                          invalidBy={invalidBy}
+                          maxLength={5}
+                          inputMode="numeric"
+                        />
+                        <button
+                          type="button"
+                          className="link danger"
+                          aria-label={`Remove ${name} break ${i + 1}`}
+                          onClick={() => setDay(d, { breaks: day.breaks.filter((x) => x.key !== b.key) })}
+                        >
+                          ×
+                        </button>
+                      </span>
+                    );
+                  })}
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() =>
+                      setDay(d, { breaks: [...day.breaks, { key: nextKey++, start: "13:00", end: "14:00" }] })
+                    }
+                  >
+                    + break<span className="visually-hidden"> on {name}</span>
+                  </button>
+                </div>
+              ) : (
+                <div className="times muted">Closed</div>
+              )}
+              {messages.length ? (
+                <ul id={errorsId} className="field-error day-errors" role="alert">
+                  {messages.map((m) => (
+                    <li key={m}>{m}</li>
+                  ))}
+                </ul>
+              ) : null}
+            </div>
+          );
+        })}
+      </div>
+      <h3 style={{ marginTop: "1rem" }}>Closed dates</h3>
+      <div className="chips" aria-label="Closed dates">
+        {closed.length === 0 ? <span className="muted small">None.</span> : null}
+        {closed.map((date, i) => (
+          <span key={date} className="chip">
+            {formatDay(date, "long")}
+            {errorFor(`closed_dates.${i}`) ? (
+              <span className="field-error"> {errorFor(`closed_dates.${i}`)}</span>
+            ) : null}
+            <button
+              type="button"
+              className="link danger"
+              aria-label={`Remove closed date ${date}`}
+              onClick={() => setClosed((all) => all.filter((x) => x !== date))}
+            >
+              ×
+            </button>
+          </span>
+        ))}
+      </div>
+      {errorFor("closed_dates") ? <div className="field-error">{errorFor("closed_dates")}</div> : null}
+      <div className="row" style={{ marginTop: "0.6rem", alignItems: "end" }}>
+        <Field
+          label="Add a closed date"
+          type="date"
+          value={newDate}
+          onChange={(e) => setNewDate(e.target.value)}
+          style={{ width: "11rem" }}
+        />
+        <button type="button" className="secondary" onClick={addDate} disabled={!newDate}>
+          Add date
+        </button>
+      </div>
+      <SaveBar pending={pending} result={result} label="Save hours" leftover={unplaced(placed)} />
+    </form>
+  );
+}

@@ -1,0 +1,162 @@
+"use client";
+
+import { useState } from "react";
+
+import { saveSettings } from "@/app/lib/actions";
+import type { Business, BusinessSettings } from "@/app/lib/definitions";
+
+import { AreaField, Field, SaveBar } from "./field";
+import { useSave } from "./use-save";
+
+const PLACED = [
+  "name",
+  "display_phone_number",
+  "timezone",
+  "language",
+  "personality",
+  "instructions",
+  "access_token",
+  "phone_number_id",
+  "active",
+];
+
+/** Profile, language and the bot's personality and instructions. */
+export function ProfileForm({
+  business,
+  timezones,
+  superadmin,
+}: {
+  business: Business;
+  timezones: string[];
+  superadmin: boolean;
+}) {
+  const [form, setForm] = useState({
+    name: business.name,
+    display_phone_number: business.display_phone_number,
+    timezone: business.timezone,
+    language: business.language,
+    personality: business.personality,
+    instructions: business.instructions,
+    access_token: "",
+    phone_number_id: business.phone_number_id,
+    active: business.active,
+  });
+  const { pending, result, save, errorFor, unplaced } = useSave();
+  const set =
+    (key: keyof typeof form) =>
+    (event: React.ChangeEvent<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>) =>
+      setForm((f) => ({
+        ...f,
+        [key]: event.target.type === "checkbox" ? (event.target as HTMLInputElement).checked : event.target.value,
+      }));
+  const zones = timezones.includes(form.timezone) ? timezones : [form.timezone, ...timezones];
+
+  function submit(event: React.FormEvent) {
+    event.preventDefault();
+    const { access_token, phone_number_id, active, ...rest } = form;
+    const settings: BusinessSettings = { ...rest };
+    if (access_token) settings.access_token = access_token; // empty keeps the stored token
+    if (superadmin) Object.assign(settings, { phone_number_id, active });
+    save(
+      () => saveSettings(business.id, settings),
+      () => setForm((f) => ({ ...f, access_token: "" })),
+    );
+  }
+
+  return (
+    <form className="card" onSubmit={submit} aria-labelledby="profile-title" noValidate>
+      <h2 id="profile-title">Profile and personality</h2>
+      <div className="fields">
+        <Field
+          label="Business name"
+          value={form.name}
+          onChange={set("name")}
+          error={errorFor("name")}
+          maxLength={200}
+        />
+        <Field
+          label="WhatsApp number (display)"
+          value={form.display_phone_number}
+          onChange={set("display_phone_number")}
+          error={errorFor("display_phone_number")}
+          inputMode="tel"
+        />
+        <div className="field">
+          <label htmlFor="timezone">Timezone</label>
+          <select
+            id="timezone"
+            value={form.timezone}
+            onChange={set("timezone")}
+            aria-invalid={errorFor("timezone") ? true : undefined}
+            aria-describedby={errorFor("timezone") ? "timezone-error" : undefined}
+          >
+            {zones.map((zone) => (
+              <option key={zone} value={zone}>
+                {zone}
+              </option>
+            ))}
+          </select>
+          {errorFor("timezone") ? (
+            <span id="timezone-error" className="field-error" role="alert">
+              {errorFor("timezone")}
+            </span>
+          ) : null}
+        </div>
+        <Field
+          label="Language"
+          value={form.language}
+          onChange={set("language")}
+          error={errorFor("language")}
+          hint="The bot replies in the customer's language when it differs."
+        />
+      </div>
+      <div className="stack" style={{ marginTop: "0.8rem" }}>
+        <AreaField
+          label="Personality"
+          value={form.personality}
+          onChange={set("personality")}
+          error={errorFor("personality")}
+          maxLength={2000}
+          rows={2}
+          hint="Tone of voice, e.g. “Warm, concise and professional.”"
+        />
+        <AreaField
+          label="Instructions and policies"
+          value={form.instructions}
+          onChange={set("instructions")}
+          error={errorFor("instructions")}
+          maxLength={8000}
+          rows={4}
+          hint="Cancellation policy, what to bring, parking… The bot follows these."
+        />
+        <Field
+          label="WhatsApp access token"
+          type="password"
+          autoComplete="off"
+          value={form.access_token}
+          onChange={set("access_token")}
+          error={errorFor("access_token")}
+          placeholder={business.has_access_token ? "Stored — type to replace" : "Not set"}
+          hint="Write-only: the stored token is never shown."
+        />
+        {superadmin ? (
+          <div className="fields">
+            <Field
+              label="Phone number id (Meta)"
+              value={form.phone_number_id}
+              onChange={set("phone_number_id")}
+              error={errorFor("phone_number_id")}
+            />
+            <div className="field">
+              <span>Status</span>
+              <label className="row" style={{ fontWeight: 400 }}>
+                <input type="checkbox" checked={form.active} onChange={set("active")} /> Active (the bot answers)
+              </label>
+            </div>
+          </div>
+        ) : null}
+      </div>
+      <SaveBar pending={pending} result={result} label="Save profile" leftover={unplaced((p) => PLACED.includes(p))} />
+    </form>
+  );
+}

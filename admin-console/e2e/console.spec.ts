@@ -1,0 +1,301 @@
+import { expect, test } from "@playwright/test";
+
+import {
+  ADMIN,
+  ARTIFACTS,
+  api,
+  apiToken,
+  checkLayoutAndLabels,
+  customerSays,
+  demoBusinessId,
+  hasSandbox,
+  shot,
+  signIn,
+  statusUpdate,
+  waitForReply,
+  weekdayAhead,
+} from "./helpers";
+
+// One story, in order: each test builds on what the previous one changed in the database.
+test.describe.configure({ mode: "serial" });
+
+let token: string;
+let businessId: number;
+const bookingDate = weekdayAhead(3);
+const whatsappDate = weekdayAhead(4, [bookingDate]);
+const customer = { waId: "34611222333", name: "Maria Lopez" };
+const staff = { email: `staff.${Date.now()}@example.com`, password: "staff-password-1" };
+const owner = { email: `owner.${Date.now()}@example.com`, password: "owner-password-1" };
+
+test.beforeAll(async () => {
+  token = await apiToken();
+  businessId = await demoBusinessId(token);
+});
+
+const biz = (suffix = "") => `/businesses/${businessId}${suffix}`;
+
+test("sign in and out; the token stays in an HttpOnly cookie", async ({ page, context }) => {
+  await page.goto("/businesses");
+  await expect(page).toHaveURL(/\/login\?next=%2Fbusinesses/);
+  await page.getByLabel("Email").fill(ADMIN.email);
+  await page.getByLabel("Password").fill("not-the-password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("main").getByRole("alert")).toHaveText("Wrong email or password.");
+
+  await page.getByLabel("Password").fill(ADMIN.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/businesses$/);
+  await expect(page.getByRole("link", { name: "Demo Salon" })).toBeVisible();
+
+  const cookies = await context.cookies();
+  const session = cookies.find((c) => c.name === "console_session");
+  expect(session?.httpOnly).toBe(true);
+  expect(session?.sameSite).toBe("Lax");
+  expect(await page.evaluate(() => document.cookie)).not.toContain(session?.value ?? "-");
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await page.goto("/businesses");
+  await expect(page).toHaveURL(/\/login/);
+});
+
+test("edit services and hours: a validation error shows inline, the fix reaches the prompt preview", async ({
+  page,
+}) => {
+  await signIn(page);
+  await page.goto(biz());
+  await page.getByRole("navigation", { name: "Business sections" }).getByRole("link", { name: "Settings" }).click();
+  const preview = page.getByTestId("prompt-preview");
+  await expect(preview).toContainText("Hair coloring (90 min, 60.00 EUR)");
+
+  // Services: add one, change a price, remove one.
+  await page.getByRole("button", { name: "+ Add service" }).click();
+  await page.getByLabel("Service 4 name").fill("Kids haircut");
+  await page.getByLabel("Service 4 duration (min)").fill("20");
+  await page.getByLabel("Service 4 price").fill("15");
+  await page.getByLabel("Service 2 price").fill("14.50");
+  await page.getByRole("button", { name: "Remove service 3 (Hair coloring)" }).click();
+  await page.getByRole("button", { name: "Save services" }).click();
+  await expect(page.getByText("Services saved.")).toBeVisible();
+  await expect(preview).toContainText("Kids haircut (20 min, 15.00 EUR)");
+  await expect(preview).toContainText("Beard trim (15 min, 14.50 EUR)");
+  await expect(preview).not.toContainText("Hair coloring");
+
+  // Hours: Monday closing before it opens is refused by the API, field by field.
+  const mondayCloses = page.getByLabel("Monday closes");
+  await mondayCloses.fill("08:00");
+  await page.getByRole("button", { name: "Save hours" }).click();
+  await expect(mondayCloses).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByTestId("day-mon").getByRole("alert").filter({ hasText: "must be after open" })).toBeVisible();
+  await expect(page.getByText("Nothing was saved: fix the highlighted fields.")).toBeVisible();
+  await page
+    .locator('form[aria-labelledby="hours-title"]')
+    .screenshot({ path: `${ARTIFACTS}/settings-validation-error-1280.png` });
+  await expect(preview).toContainText("Monday: 09:00–18:00");
+
+  await mondayCloses.fill("19:00");
+  await page.getByRole("checkbox", { name: "Open on Saturday" }).uncheck();
+  await page.getByRole("button", { name: "Save hours" }).click();
+  await expect(page.getByTestId("day-mon").getByRole("alert")).toHaveCount(0);
+  await expect(mondayCloses).not.toHaveAttribute("aria-invalid", "true");
+  await expect(preview).toContainText("Monday: 09:00–19:00 (break 13:00–14:00)");
+  await expect(preview).toContainText("Saturday: closed");
+
+  // Booking rules, for good measure.
+  await page.getByLabel("Capacity (at the same time)").fill("2");
+  await page.getByRole("button", { name: "Save rules" }).click();
+  await expect(page.getByText("Saved.", { exact: true })).toBeVisible();
+  await expect(preview).toContainText("Appointments at the same time: up to 2.");
+});
+
+test("try the bot: book with the offline model, find it in the appointments, cancel it", async ({ page }) => {
+  await signIn(page);
+  await page.goto(biz());
+  expect(await hasSandbox(), "the API contract lists the sandbox endpoints").toBe(true);
+  const sandbox = page.getByTestId("sandbox-thread");
+  await page.getByLabel("Message to the bot").fill(`book a haircut on ${bookingDate} at 10:00`);
+  await page.getByRole("button", { name: "Send", exact: true }).click();
+  await expect(sandbox.getByTestId("bubble-out").last()).toContainText("Booked", { timeout: 30_000 });
+  await expect(sandbox.getByTestId("tool-call").filter({ hasText: "book_appointment" })).toBeVisible();
+  await shot(page, "try-the-bot");
+
+  await page.getByRole("navigation", { name: "Business sections" }).getByRole("link", { name: "Appointments" }).click();
+  await page.getByLabel("Go to date").fill(bookingDate);
+  await page.getByRole("button", { name: "Go" }).click();
+  const slot = page.locator('[data-testid="slot"][data-time="10:00"]');
+  await expect(slot.getByTestId("capacity")).toHaveText("1/2");
+  await expect(slot.getByTestId("appointment")).toContainText("Haircut");
+  await expect(page.locator('[data-testid="slot"][data-time="10:15"]').getByTestId("capacity")).toHaveText("1/2");
+  await expect(page.locator('[data-testid="slot"][data-time="10:30"]').getByTestId("capacity")).toHaveText("0/2");
+
+  await page.getByRole("link", { name: "Week", exact: true }).click();
+  await expect(page.getByRole("heading", { name: /^Week of/ })).toBeVisible();
+  await expect(page.getByTestId("appointment").filter({ hasText: "Haircut" })).toHaveCount(1);
+  await page.getByRole("link", { name: "Day", exact: true }).click();
+
+  await slot.getByRole("button", { name: /^Cancel Haircut/ }).click();
+  const dialog = page.getByRole("dialog", { name: "Cancel this appointment?" });
+  await expect(dialog).toBeVisible();
+  await dialog.getByRole("button", { name: "Keep it" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(slot.getByTestId("capacity")).toHaveText("1/2");
+  await slot.getByRole("button", { name: /^Cancel Haircut/ }).click();
+  await dialog.getByRole("button", { name: "Yes, cancel it" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(slot.getByTestId("capacity")).toHaveText("0/2");
+  await expect(slot.getByTestId("appointment")).toContainText("cancelled");
+
+  // The test chat is a conversation like any other: the booking's tool call, then the notice.
+  await page
+    .getByRole("navigation", { name: "Business sections" })
+    .getByRole("link", { name: "Conversations" })
+    .click();
+  await page.getByRole("link", { name: /test chat/ }).click();
+  const thread = page.getByTestId("thread");
+  const booked = thread.getByTestId("bubble-out").filter({ hasText: "Booked" });
+  await booked.locator("details.tools summary").click();
+  await expect(booked.getByTestId("tool-call")).toContainText('"time": "10:00"');
+  await expect(thread.getByTestId("bubble-out").last()).toContainText("has been cancelled");
+
+  await page.goto(biz());
+  await page.getByRole("button", { name: "Reset chat" }).click();
+  await expect(page.getByText("Say hello, ask for prices, or book an appointment.")).toBeVisible();
+  await page.reload();
+  await expect(page.getByTestId("sandbox-thread").getByTestId("bubble-in")).toHaveCount(0);
+});
+
+test("read a WhatsApp conversation: ticks, a failed reply, tool calls; pause and resume the bot", async ({ page }) => {
+  // A customer books over WhatsApp, the reply is delivered and read; a second reply fails.
+  const date = whatsappDate;
+  await customerSays(customer.waId, customer.name, `book a haircut on ${date} at 11:00`);
+  const first = await waitForReply(token, businessId, customer.waId, (await countOut()) + 1);
+  const booked = first.out[first.out.length - 1]!;
+  await statusUpdate(booked.id, customer.waId, "delivered");
+  await statusUpdate(booked.id, customer.waId, "read");
+  await customerSays(customer.waId, customer.name, "what services do you have?");
+  const second = await waitForReply(token, businessId, customer.waId, first.out.length + 1);
+  const failed = second.out[second.out.length - 1]!;
+  await statusUpdate(failed.id, customer.waId, "failed", [
+    { code: 131047, title: "Re-engagement message", message: "Re-engagement message" },
+  ]);
+
+  await signIn(page);
+  await page.goto(biz("/conversations"));
+  await page.getByLabel("Search by name or number").fill("Maria");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page).toHaveURL(/q=Maria/);
+  await page.getByRole("link", { name: /Maria Lopez/ }).click();
+
+  const thread = page.getByTestId("thread");
+  const bookedBubble = thread.getByTestId("bubble-out").filter({ hasText: "Booked" }).last();
+  await expect(bookedBubble.getByRole("img", { name: "Read" })).toBeVisible();
+  const tools = bookedBubble.locator("details.tools");
+  await expect(tools.locator("summary")).toContainText("book_appointment");
+  await expect(tools.getByText("arguments")).toBeHidden();
+  await tools.locator("summary").click();
+  await expect(tools.getByTestId("tool-call").first()).toContainText(date);
+  const failedBubble = thread.getByTestId("bubble-out").last();
+  await expect(failedBubble.getByRole("img", { name: "Failed" })).toBeVisible();
+  await expect(failedBubble).toContainText("Not delivered: Re-engagement message (code 131047)");
+
+  await page.getByRole("button", { name: "Pause the bot" }).click();
+  await expect(page.getByText("The bot is paused for this customer")).toBeVisible();
+  await page.getByRole("button", { name: "Resume the bot" }).click();
+  await expect(page.getByRole("button", { name: "Pause the bot" })).toBeVisible();
+  await expect(page.getByText("The bot is paused for this customer")).toBeHidden();
+});
+
+test("owners manage their staff; staff see no settings and cannot open them", async ({ page, browser }) => {
+  await api(token, "POST", `/businesses/${businessId}/staff`, {
+    email: owner.email,
+    password: owner.password,
+    role: "owner",
+  });
+
+  await signIn(page, owner.email, owner.password);
+  await expect(page).toHaveURL(new RegExp(`${biz()}$`));
+  await page.getByRole("navigation", { name: "Business sections" }).getByRole("link", { name: "Team" }).click();
+  await page.getByLabel("Email").fill(staff.email);
+  await page.getByLabel("Name (optional)").fill("Sam Staff");
+  await page.getByLabel("Password (optional)").fill(staff.password);
+  await page.getByRole("button", { name: "Add staff" }).click();
+  await expect(page.getByText(`${staff.email} was added as staff.`)).toBeVisible();
+  await expect(page.getByRole("cell", { name: /Sam Staff/ })).toBeVisible();
+  await expect(page.getByRole("button", { name: `Remove ${owner.email} from the team` })).toHaveCount(0);
+
+  const staffContext = await browser.newContext();
+  const staffPage = await staffContext.newPage();
+  await signIn(staffPage, staff.email, staff.password);
+  await expect(staffPage).toHaveURL(new RegExp(`${biz()}$`));
+  const tabs = staffPage.getByRole("navigation", { name: "Business sections" });
+  await expect(tabs.getByRole("link", { name: "Conversations" })).toBeVisible();
+  await expect(tabs.getByRole("link", { name: "Settings" })).toHaveCount(0);
+  await expect(tabs.getByRole("link", { name: "Team" })).toHaveCount(0);
+  await staffPage.goto(biz("/settings"));
+  await expect(staffPage.getByRole("heading", { name: "Not allowed" })).toBeVisible();
+  await expect(staffPage.getByLabel("Service 1 name")).toHaveCount(0);
+  await shot(staffPage, "staff-settings-not-allowed");
+  await staffPage.goto(biz("/team"));
+  await expect(staffPage.getByRole("heading", { name: "Not allowed" })).toBeVisible();
+  await staffPage.goto("/users");
+  await expect(staffPage.getByRole("heading", { name: "Not allowed" })).toBeVisible();
+  await staffContext.close();
+});
+
+test("every main page at phone and desktop width: labelled controls, no sideways scroll", async ({ page }) => {
+  test.setTimeout(180_000);
+  // A second customer takes the other chair at 11:00, so the day view shows a full slot.
+  await customerSays("34622333444", "Jon Ander", `book a haircut on ${whatsappDate} at 11:00`);
+  await waitForReply(token, businessId, "34622333444", 1);
+  await signIn(page);
+  const { conversations } = await api<{ conversations: { id: number; wa_id: string }[] }>(
+    token,
+    "GET",
+    `/businesses/${businessId}/conversations`,
+  );
+  const maria = conversations.find((c) => c.wa_id === customer.waId);
+  const pages: [string, string][] = [
+    ["businesses", "/businesses"],
+    ["overview", biz()],
+    ["settings", biz("/settings")],
+    ["conversations", biz("/conversations")],
+    ["thread", biz(`/conversations/${maria?.id ?? 1}`)],
+    ["appointments-day", biz(`/appointments?view=day&date=${whatsappDate}`)],
+    ["appointments-week", biz(`/appointments?view=week&date=${whatsappDate}`)],
+    ["team", biz("/team")],
+    ["users", "/users"],
+  ];
+  for (const width of [390, 1280]) {
+    await page.setViewportSize({ width, height: width < 500 ? 844 : 800 });
+    for (const [name, url] of pages) {
+      await page.goto(url);
+      await page.waitForLoadState("networkidle");
+      await expect(page.locator("main")).toBeVisible();
+      await checkLayoutAndLabels(page);
+      await shot(page, name);
+    }
+  }
+  await page.context().clearCookies();
+  for (const width of [390, 1280]) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.goto("/login");
+    await checkLayoutAndLabels(page);
+    await shot(page, "login");
+  }
+});
+
+async function countOut(): Promise<number> {
+  const { conversations } = await api<{ conversations: { id: number; wa_id: string }[] }>(
+    token,
+    "GET",
+    `/businesses/${businessId}/conversations?q=${customer.waId}`,
+  );
+  const found = conversations.find((c) => c.wa_id === customer.waId);
+  if (!found) return 0;
+  const thread = await api<{ messages: { direction: string }[] }>(
+    token,
+    "GET",
+    `/businesses/${businessId}/conversations/${found.id}`,
+  );
+  return thread.messages.filter((m) => m.direction === "out").length;
+}
