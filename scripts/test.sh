@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything the tests need on a fresh machine, then run every test.
 #   ./scripts/test.sh            all tests (Python suite, lint, admin console build and browser tests)
+#   SKIP_CONSOLE=1 ./scripts/test.sh   only the Python side
 #   ./scripts/test.sh -k booking extra arguments go to pytest
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,5 +22,16 @@ echo "== python tests"
 
 if [ -d admin-console ] && [ -z "${SKIP_CONSOLE:-}" ]; then
   echo "== admin console"
+  if ! [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+    # Browser tests drive Debian's Chromium, never a downloaded browser.
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq
+      apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null
+    else
+      echo "Chromium is missing: sudo apt-get install -y chromium (or set CHROMIUM_PATH)" >&2
+      exit 1
+    fi
+  fi
   ./admin-console/scripts/ci.sh
 fi
