@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import UTC, datetime
 
+import psycopg
 from cachetools import TTLCache
 from flask import current_app
 from langchain_core.messages import AIMessage, HumanMessage
@@ -13,7 +15,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 from app import metrics, tracing
 from app.agent import llm, loop, prompts, tools
 from app.channel.formatting import split_message, to_whatsapp
-from app.channel.sender import GraphClient
+from app.channel.sender import GraphClient, GraphUnavailable
 from app.secrets import decrypt
 from app.storage import businesses, conversations, db
 
@@ -25,6 +27,8 @@ NON_TEXT_REPLY = (
 )
 # Upper bound on re-reading a customer's newer messages inside one turn.
 MAX_MID_TURN_MERGES = 5
+# Attempts at recording a send WhatsApp accepted (see _record_sent).
+RECORD_ATTEMPTS = 6
 _business_cache: TTLCache = TTLCache(maxsize=1000, ttl=300)
 _cache_lock = threading.Lock()
 
@@ -54,7 +58,7 @@ def run_turn(business_id: int, customer_id: int, request_id: str | None = None) 
         _reply_fixed(business, customer, pending, NON_TEXT_REPLY)
         metrics.TURNS.labels("non_text").inc()
         return
-    _mark_read(business, pending[-1])
+    _mark_read(business, customer, pending[-1])
     with tracing.TurnTrace(current_app.config, request_id, business, customer) as trace:
         _agent_turn(business, customer, pending, request_id, trace)
 
@@ -83,7 +87,9 @@ def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id,
     result = loop.run_agent(
         llm.get_chat_model(cfg),
         prompts.build_system_prompt(business, customer, now),
-        history_messages(customer["id"], cfg["HISTORY_LIMIT"], before_id=pending[0]["id"]),
+        # Everything answered so far, not only what precedes the first pending message: a reply
+        # stored just after the next message arrived belongs in the history too.
+        history_messages(customer["id"], cfg["HISTORY_LIMIT"], before_id=None),
         render_input(pending),
         tools.make_tools(ctx),
         cfg["AGENT_MAX_ITERATIONS"],
@@ -93,27 +99,53 @@ def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id,
     )
     metrics.record_tool_calls(result.tool_calls)
     chunks = split_message(to_whatsapp(result.reply)) or [loop.APOLOGY]
-    with db.transaction() as conn:
-        conversations.queue_replies(
-            conn, business["id"], customer["id"], chunks, pending[-1]["id"], turn_id
-        )
-        conversations.mark_inbound(
-            conn, [m["id"] for m in pending], "processed" if result.ok else "failed", turn_id
-        )
-        conversations.finish_turn(
-            conn, turn_id, "answered" if result.ok else "failed", result.tool_calls, result.error
-        )
-    trace.end("answered" if result.ok else "failed", len(result.tool_calls), result.error)
+    outcome = "answered" if result.ok else "failed"
+    try:
+        with db.transaction() as conn:
+            _claim(conn, pending, "processed" if result.ok else "failed", turn_id)
+            conversations.queue_replies(
+                conn, business["id"], customer["id"], chunks, pending[-1]["id"], turn_id
+            )
+            conversations.finish_turn(conn, turn_id, outcome, result.tool_calls, result.error)
+    except TurnSuperseded as exc:
+        with db.transaction() as conn:
+            conversations.finish_turn(conn, turn_id, "failed", result.tool_calls, str(exc))
+        trace.end("superseded", len(result.tool_calls), str(exc))
+        return
+    trace.end(outcome, len(result.tool_calls), result.error)
     with trace.span("whatsapp.send", chunks=len(chunks)):
         send_queued(business, customer)
 
 
-def _reply_fixed(business: dict, customer: dict, pending: list[dict], text: str) -> None:
-    with db.transaction() as conn:
-        conversations.queue_replies(
-            conn, business["id"], customer["id"], [text], pending[-1]["id"], None
+class TurnSuperseded(Exception):
+    """Another run of this turn answered some of its messages first; this run stores nothing."""
+
+
+def _claim(conn, pending: list[dict], status: str, turn_id: int | None) -> None:
+    """Mark the turn's messages answered, or raise TurnSuperseded (rolling the reply back).
+
+    Procrastinate's per-customer lock keeps turns apart, but a worker presumed dead (no
+    heartbeat) can still be running when its job is retried elsewhere: of the two runs, only
+    the one that claims every message it answers may store a reply, so nothing is sent twice.
+    """
+    ids = [m["id"] for m in pending]
+    claimed = conversations.mark_inbound(conn, ids, status, turn_id)
+    if claimed != len(ids):
+        log.warning(
+            "turn superseded: %d of %d messages already answered", len(ids) - claimed, len(ids)
         )
-        conversations.mark_inbound(conn, [m["id"] for m in pending], "processed", None)
+        raise TurnSuperseded("superseded: another run answered these messages first")
+
+
+def _reply_fixed(business: dict, customer: dict, pending: list[dict], text: str) -> None:
+    try:
+        with db.transaction() as conn:
+            _claim(conn, pending, "processed", None)
+            conversations.queue_replies(
+                conn, business["id"], customer["id"], [text], pending[-1]["id"], None
+            )
+    except TurnSuperseded:
+        return
     send_queued(business, customer)
 
 
@@ -141,26 +173,44 @@ def history_messages(customer_id: int, limit: int, before_id: int | None) -> lis
 def send_queued(business: dict, customer: dict) -> None:
     """Hand every queued reply of a customer to WhatsApp, in order."""
     for message in conversations.queued_outbound(customer["id"]):
-        if current_app.config["MOCK_MODE"]:
+        if current_app.config["MOCK_MODE"] or customer.get("sandbox"):
             conversations.mark_sent(message["id"], f"wamid.MOCK.{message['id']}")
             continue
         result = graph_client().send_text(
             business["phone_number_id"], access_token(business), customer["wa_id"], message["body"]
         )
         if result.ok:
-            conversations.mark_sent(message["id"], result.wamid)
+            _record_sent(message["id"], result.wamid)
             continue
         metrics.GRAPH_ERRORS.labels(str(result.error_code or "network")).inc()
         if result.retryable:
             # Leave it queued; the job fails and procrastinate retries the whole turn later.
-            raise RuntimeError(f"WhatsApp send failed temporarily (code {result.error_code})")
+            raise GraphUnavailable(f"WhatsApp send failed temporarily (code {result.error_code})")
         else:
             log.warning("WhatsApp refused message %s: code %s", message["id"], result.error_code)
             conversations.mark_send_failed(message["id"], result.error_code, result.error_title)
 
 
-def _mark_read(business: dict, last: dict) -> None:
-    if current_app.config["MOCK_MODE"] or not last.get("wamid"):
+def _record_sent(message_id: int, wamid: str | None) -> None:
+    """Record an accepted send, retrying a failed write a few times.
+
+    WhatsApp already has the message: a reply left `queued` would be sent again by the job's
+    retry. One broken pooled connection (e.g. after a database restart) fails one attempt and
+    is discarded, so the next attempt normally succeeds.
+    """
+    for attempt in range(1, RECORD_ATTEMPTS + 1):
+        try:
+            conversations.mark_sent(message_id, wamid)
+            return
+        except psycopg.OperationalError as exc:
+            if attempt == RECORD_ATTEMPTS:
+                raise
+            log.warning("recording sent message %s failed (%s); retrying", message_id, exc)
+            time.sleep(min(0.1 * 2**attempt, 2.0))
+
+
+def _mark_read(business: dict, customer: dict, last: dict) -> None:
+    if current_app.config["MOCK_MODE"] or customer.get("sandbox") or not last.get("wamid"):
         return
     graph_client().mark_read(business["phone_number_id"], access_token(business), last["wamid"])
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import time
 
@@ -46,14 +45,18 @@ def receive_update():
 
 def _receive():
     body = request.get_data(cache=False)
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if limit and request.content_length is None and len(body) >= limit:
+        # A chunked body (no Content-Length) is cut at the limit, not refused: refuse it here.
+        return error_response(413, "body too large"), "too_large"
     secret = current_app.config["APP_SECRET"]
     if secret or not current_app.config["MOCK_MODE"]:
         header = request.headers.get("X-Hub-Signature-256")
         if not signature.verify(body, header, secret):
             return error_response(403, "invalid signature"), "bad_signature"
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        data = payloads.decode_body(body)
+    except ValueError:  # UnicodeDecodeError is one
         return error_response(400, "body is not valid JSON"), "bad_json"
     envelope = payloads.parse_envelope(data)
     if envelope.ignored:

@@ -26,7 +26,7 @@ def test_edited_prompt_is_used_in_the_next_turn(api, world, post_webhook, drain,
     assert resp.status_code == 200
     turn(post_webhook, drain, "hi again")
     prompt = system_prompt(fake_llm.requests[-1])
-    assert "Personality and tone: Cheerful, uses the customer's first name.." in prompt
+    assert "Personality and tone: Cheerful, uses the customer's first name.\n" in prompt
     assert "Always mention our loyalty card." in prompt
 
 

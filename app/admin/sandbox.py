@@ -51,8 +51,13 @@ def post_sandbox_message(business_id: int):
     _run_turn(business_id, stored["customer_id"])
     with transaction() as conn:
         audit.record(
-            conn, user_id=access.user_id(), business_id=business_id, action="message",
-            entity="sandbox", entity_id=customer["id"], after={"message_id": stored["id"]},
+            conn,
+            user_id=access.user_id(),
+            business_id=business_id,
+            action="message",
+            entity="sandbox",
+            entity_id=customer["id"],
+            after={"message_id": stored["id"]},
         )
     return ok({"messages": _thread(customer["id"])})
 
@@ -72,8 +77,12 @@ def reset_sandbox(business_id: int):
             conn.execute("DELETE FROM messages WHERE customer_id = %s", (customer["id"],))
             conn.execute("DELETE FROM turns WHERE customer_id = %s", (customer["id"],))
         audit.record(
-            conn, user_id=access.user_id(), business_id=business_id, action="reset",
-            entity="sandbox", entity_id=customer["id"] if customer else None,
+            conn,
+            user_id=access.user_id(),
+            business_id=business_id,
+            action="reset",
+            entity="sandbox",
+            entity_id=customer["id"] if customer else None,
             after={"cancelled_appointments": cancelled},
         )
     return "", 204

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+import re
 
 from app.channel.updates import (
     ChangeError,
@@ -22,6 +24,7 @@ __all__ = [
     "MessageType",
     "StatusKind",
     "StatusUpdate",
+    "decode_body",
     "parse_envelope",
 ]
 
@@ -30,7 +33,68 @@ MAX_CONTAINERS = 5000
 MAX_ERRORS = 20
 MAX_CONTACTS = 100
 MAX_REASONS = 50
+# Meta's envelopes nest about ten levels; anything far deeper is not from Meta.
+MAX_DEPTH = 100
+# wamids are ~60 characters and wa_ids ~15; both are unique keys, and PostgreSQL cannot index
+# a key of several kilobytes (the insert fails, and Meta would redeliver it for days).
+MAX_ID_LENGTH = 256
 _WABA = "whatsapp_business_account"
+# Characters JSON can carry (as \u0000 or a lone \udXXX escape) but PostgreSQL text cannot.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def decode_body(body: bytes) -> object:
+    """Decode a webhook body; raise ValueError unless it is JSON that PostgreSQL can store.
+
+    NaN/Infinity (not JSON) and nesting deeper than MAX_DEPTH are refused; numbers too large
+    for a float are kept as their text; NUL characters and lone surrogates in strings become
+    U+FFFD, so a hostile or broken delivery is answered 200/400 instead of failing in the
+    database (a 5xx would make Meta redeliver it for days).
+    """
+    try:
+        data = json.loads(body, parse_constant=_not_json, parse_float=_finite_float)
+    except RecursionError as exc:
+        raise ValueError("JSON nested too deeply") from exc
+    return _storable(data)
+
+
+def _not_json(constant: str) -> object:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _finite_float(text: str) -> float | str:
+    value = float(text)
+    return value if math.isfinite(value) else text
+
+
+def _storable(data: object) -> object:
+    """`data` with every string made storable, checking the depth (iteratively: no recursion)."""
+    root = [data]
+    stack: list[tuple[list | dict, int]] = [(root, 0)]
+    while stack:
+        container, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ValueError(f"JSON nested deeper than {MAX_DEPTH}")
+        if isinstance(container, dict):
+            for key in list(container):
+                value = container[key]
+                if isinstance(key, str) and _UNSTORABLE.search(key):
+                    del container[key]
+                    key = _UNSTORABLE.sub("\ufffd", key)
+                    container[key] = value
+                if isinstance(value, str):
+                    if _UNSTORABLE.search(value):
+                        container[key] = _UNSTORABLE.sub("\ufffd", value)
+                elif isinstance(value, dict | list):
+                    stack.append((value, depth + 1))
+        else:
+            for index, value in enumerate(container):
+                if isinstance(value, str):
+                    if _UNSTORABLE.search(value):
+                        container[index] = _UNSTORABLE.sub("\ufffd", value)
+                elif isinstance(value, dict | list):
+                    stack.append((value, depth + 1))
+    return root[0]
 
 
 def parse_envelope(data: object) -> Envelope:
@@ -105,7 +169,11 @@ class _Parser:
             if not _s(msg.get("id")):
                 self.ignore("message without id")
                 continue
-            self.messages.append(_message(msg, phone_id, display, contacts, self))
+            message = _message(msg, phone_id, display, contacts, self)
+            if max(len(message.wamid), len(message.sender)) > MAX_ID_LENGTH:
+                self.ignore("message id or sender too long")
+                continue
+            self.messages.append(message)
         for status in self.items(self.budget(value.get("statuses")), "status", MAX_UPDATES):
             if not _s(status.get("id")):
                 self.ignore("status without id")

@@ -20,6 +20,10 @@ RETRY_CODES = frozenset({130429, 131056, 131000})
 NEVER_RETRY_CODES = frozenset({131047, 131026, 100, 190})
 
 
+class GraphUnavailable(RuntimeError):
+    """WhatsApp could not take a message now (rate limit, 5xx, network); it stays queued."""
+
+
 @dataclass(frozen=True)
 class SendResult:
     """Outcome of one Graph API call after all its attempts."""

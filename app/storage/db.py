@@ -24,10 +24,13 @@ def init_app(app) -> None:
         app.config["DATABASE_URL"],
         min_size=app.config.get("DB_POOL_MIN", 1),
         max_size=app.config.get("DB_POOL_MAX", 10),
+        timeout=app.config.get("DB_POOL_TIMEOUT", 5.0),
     )
 
 
-def open_pool(url: str, min_size: int = 1, max_size: int = 10) -> ConnectionPool:
+def open_pool(
+    url: str, min_size: int = 1, max_size: int = 10, timeout: float = 30.0
+) -> ConnectionPool:
     """Open (or reuse) the process-wide pool for `url`."""
     global _pool
     if _pool is not None and _pool.conninfo == url and not _pool.closed:
@@ -39,6 +42,7 @@ def open_pool(url: str, min_size: int = 1, max_size: int = 10) -> ConnectionPool
         min_size=min_size,
         max_size=max_size,
         kwargs={"row_factory": dict_row, "autocommit": True},
+        timeout=timeout,
         open=False,
         name="app",
     )
