@@ -1,6 +1,7 @@
 """The README's first command: run.py on embedded defaults, then replay_fixture.py talks to it."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -61,9 +62,19 @@ def local_bot(tmp_path):
     yield env
     proc.terminate()
     proc.wait(timeout=30)
-    import pgserver
+    stop_postgres(tmp_path / "pg")
 
-    pgserver.get_server(str(tmp_path / "pg"), cleanup_mode="stop").cleanup()
+
+def stop_postgres(pgdata: Path) -> None:
+    """Stop the embedded PostgreSQL run.py left running (it outlives run.py by design)."""
+    pidfile = pgdata / "postmaster.pid"
+    if not pidfile.exists():
+        return
+    os.kill(int(pidfile.read_text().split()[0]), signal.SIGINT)  # fast shutdown
+    deadline = time.monotonic() + 30
+    while pidfile.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)  # waiting for another process to exit
+    assert not pidfile.exists(), "the embedded PostgreSQL did not stop"
 
 
 def replay(env, *args, stdin: str | None = None) -> str:
