@@ -87,3 +87,6 @@ def configure(config) -> None:
     root.setLevel(logging.DEBUG if config.get("FLASK_DEBUG") else logging.INFO)
     # procrastinate logs every job at INFO; its warnings are what operators need.
     logging.getLogger("procrastinate").setLevel(config.get("QUEUE_LOG_LEVEL") or "WARNING")
+    # The HTTP clients log every request at INFO; the trace already records each model call.
+    for name in ("httpx", "httpx2", "openai", "urllib3"):
+        logging.getLogger(name).setLevel(logging.WARNING)

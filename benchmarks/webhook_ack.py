@@ -132,6 +132,7 @@ def main() -> None:
             bare_rps = count / secs
             rows.append((f"bare Flask+HMAC, {args.concurrency} senders", bare_rps, st))
         _print(rows, bot_rps / bare_rps)
+        _print_stored(url)
     finally:
         drop_database(name)
 
@@ -142,6 +143,16 @@ def _seed(url: str) -> None:
     db.open_pool(url)
     businesses.seed_demo(PHONE_NUMBER_ID)
     db.close_pool()
+
+
+def _print_stored(url: str) -> None:
+    """Show that the acknowledged deliveries really are in the database, with their jobs."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        messages = conn.execute("SELECT count(*) FROM messages").fetchone()[0]
+        jobs = conn.execute("SELECT count(*) FROM procrastinate_jobs").fetchone()[0]
+    print(f"stored: {messages} messages, {jobs} turn jobs (duplicates add neither)")
 
 
 def _latency_row(label, lat, statuses, took):
