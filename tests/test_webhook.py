@@ -10,7 +10,7 @@ from werkzeug.serving import make_server
 
 from app.bot import NON_TEXT_REPLY
 from app.channel.signature import sign
-from app.storage import businesses, db
+from app.storage import businesses, conversations, db
 from tests import envelopes
 from tests.conftest import APP_SECRET, VERIFY_TOKEN
 
@@ -175,3 +175,23 @@ def test_failed_status_keeps_error_code(post_webhook, drain):
     post_webhook(envelopes.status(wamid, "failed", errors=errors))
     row = db.fetch_one("SELECT status, error_code FROM messages WHERE wamid = %s", (wamid,))
     assert (row["status"], row["error_code"]) == ("failed", 131049)
+
+
+def test_status_arriving_before_the_wamid_is_recorded_is_applied_later(post_webhook, drain):
+    post_webhook(envelopes.text("hi"))
+    drain()
+    out = db.fetch_one("SELECT id FROM messages WHERE direction = 'out'")["id"]
+    db.execute("UPDATE messages SET status = 'queued', wamid = NULL WHERE id = %s", (out,))
+    # Meta's statuses overtake the worker recording the wamid it was given.
+    for state in ("delivered", "sent"):
+        assert post_webhook(envelopes.status("wamid.EARLY1", state)).status_code == 200
+    conversations.mark_sent(out, "wamid.EARLY1")
+    row = db.fetch_one("SELECT status, wamid FROM messages WHERE id = %s", (out,))
+    assert (row["status"], row["wamid"]) == ("delivered", "wamid.EARLY1")
+    assert count("status_backlog") == 0
+
+
+def test_status_of_an_unknown_message_changes_no_message(post_webhook):
+    assert post_webhook(envelopes.status("wamid.NOT_OURS", "read")).status_code == 200
+    assert count("messages") == 0
+    assert count("status_backlog") == 1

@@ -176,13 +176,19 @@ def mark_inbound(conn, message_ids: list[int], status: str, turn_id: int | None)
 
 
 def mark_sent(message_id: int, wamid: str) -> None:
-    """Record that WhatsApp accepted an outgoing message."""
+    """Record that WhatsApp accepted an outgoing message, then apply statuses that beat us here."""
     with connection() as conn:
         conn.execute(
             "UPDATE messages SET status = 'sent', wamid = %s, updated_at = now()"
             " WHERE id = %s AND status = 'queued'",
             (wamid, message_id),
         )
+        early = conn.execute(
+            "DELETE FROM status_backlog WHERE wamid = %s RETURNING status, error_code, error_title",
+            (wamid,),
+        ).fetchall()
+    for row in sorted(early, key=lambda r: STATUS_RANK.get(r["status"], 9)):
+        apply_status(wamid, row["status"], row["error_code"], row["error_title"] or "")
 
 
 def mark_send_failed(message_id: int, code: int | None, title: str) -> None:
@@ -214,4 +220,19 @@ def apply_status(wamid: str, status: str, code: int | None = None, title: str = 
     else:
         return False
     with connection() as conn:
-        return conn.execute(sql, params).rowcount > 0
+        if conn.execute(sql, params).rowcount > 0:
+            return True
+        _keep_early_status(conn, wamid, status, code, title)
+        return False
+
+
+def _keep_early_status(conn, wamid: str, status: str, code: int | None, title: str) -> None:
+    """Park a status whose wamid no message has yet (mark_sent applies it when it does)."""
+    conn.execute(
+        "INSERT INTO status_backlog (wamid, status, error_code, error_title)"
+        " SELECT %s, %s, %s, %s WHERE NOT EXISTS (SELECT 1 FROM messages WHERE wamid = %s)"
+        " ON CONFLICT DO NOTHING",
+        (wamid, status, code, title[:500], wamid),
+    )
+    # Statuses of messages sent by other systems never find their message: forget them.
+    conn.execute("DELETE FROM status_backlog WHERE received_at < now() - interval '7 days'")
