@@ -1,9 +1,6 @@
 """A worker process killed in the middle of a turn loses nothing and answers exactly once."""
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -11,21 +8,9 @@ import pytest
 
 from app.storage import db
 from tests import envelopes
+from tests.test_faults_workers import start_worker
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def start_worker(app_config: dict) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "DATABASE"))}
-    env.update({k: str(v) for k, v in app_config.items() if isinstance(v, str | int | float)})
-    env["MOCK_MODE"] = "false"
-    return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "app", "worker"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 def wait_until(predicate, timeout: float = 60.0, what: str = "condition"):
