@@ -25,6 +25,7 @@ NON_TEXT_REPLY = (
     "Thanks! I can only read text messages for now. Please write what you need, "
     'for example "book a haircut tomorrow at 17:00".'
 )
+MAX_INPUT_CHARS = 4096
 # Upper bound on re-reading a customer's newer messages inside one turn.
 MAX_MID_TURN_MERGES = 5
 # Attempts at recording a send WhatsApp accepted (see _record_sent).
@@ -154,7 +155,8 @@ def render_input(messages: list[dict]) -> str:
     parts = []
     for m in messages:
         if _is_text(m["type"]) and m["body"]:
-            parts.append(m["body"])
+            # WhatsApp texts stop at 4,096 characters; anything longer is not a customer typing.
+            parts.append(m["body"][:MAX_INPUT_CHARS])
         else:
             parts.append(f"[The customer sent a {m['type']!r} message, which you cannot see.]")
     return "\n".join(parts)

@@ -642,3 +642,35 @@ def test_injected_instructions_cannot_touch_another_customers_appointments(
     # The bot may not claim what no tool did: the fabricated success never reaches anyone.
     assert [m["text"]["body"] for m in fake_graph.messages_sent()] == [EXHAUSTED]
     assert all(m["to"] == attacker_wa for m in fake_graph.messages_sent())
+
+
+@pytest.mark.parametrize("kind", ["three_megabytes", "thousand_updates"])
+def test_memory_per_request_is_bounded(app, post_webhook, kind):
+    import tracemalloc
+
+    if kind == "three_megabytes":
+        envelope = envelopes.text("y" * (app.config["MAX_CONTENT_LENGTH"] - 2000))
+    else:
+        envelope = envelopes.wrap(
+            {
+                "messages": [
+                    {
+                        "from": f"3461{i:07d}",
+                        "id": f"wamid.M{i}",
+                        "type": "text",
+                        "text": {"body": "x" * 2000},
+                    }
+                    for i in range(1000)
+                ]
+            }
+        )
+    body = json.dumps(envelope).encode()
+    tracemalloc.start()
+    try:
+        assert post_webhook(body).status_code == 200
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # Parsing holds the body a few times over (bytes, decoded JSON, typed updates); it must not
+    # grow beyond a small multiple of the size limit.
+    assert peak < 8 * app.config["MAX_CONTENT_LENGTH"], f"peak {peak / 2**20:.1f} MiB"
