@@ -178,6 +178,9 @@ class _Parser:
             if not _s(status.get("id")):
                 self.ignore("status without id")
                 continue
+            if len(_s(status.get("id"))) > MAX_ID_LENGTH:
+                self.ignore("status id too long")
+                continue
             self.statuses.append(_status(status, phone_id, self))
         if value.get("errors") is not None:
             errors = self.error_infos(value.get("errors"))
