@@ -23,7 +23,7 @@ TUE_9 = madrid("2026-06-02 09:00")
 
 
 class FakeRemote:
-    """A remote calendar with one blocked morning; records what it is told after commit."""
+    """A remote calendar with one blocked morning; records what it is told, and when."""
 
     name = "fake"
 
@@ -34,7 +34,7 @@ class FakeRemote:
         return [blocking(business, madrid("2026-06-02 10:00"), madrid("2026-06-02 12:00"))]
 
     def sync(self, appointment, action):
-        # Another connection sees the row only if the booking has already committed.
+        # Another connection sees the change only once the booking transaction has committed.
         with psycopg.connect(self.db_url) as conn:
             row = conn.execute(
                 "SELECT status FROM appointments WHERE id = %s", (appointment.id,)
@@ -67,8 +67,8 @@ def test_unavailable_backends_fail_loudly(name):
 
 def test_booking_with_an_unavailable_backend_stores_nothing(pool):
     salon = make_business(calendar_backend="google")
-    with pytest.raises(CalendarUnavailable):
-        book(salon, make_customer(salon), "Haircut", TUE_9, now=NOW)
+    result = book(salon, make_customer(salon), "Haircut", TUE_9, now=NOW)
+    assert (result.ok, result.code) == (False, "calendar_unavailable")
     assert appointments(salon) == []
 
 
@@ -87,22 +87,24 @@ def test_remote_busy_time_blocks_every_seat(remote):
     assert not [s for s in free if madrid("2026-06-02 09:31") < s < madrid("2026-06-02 12:00")]
 
 
-def test_sync_runs_after_commit_for_each_change(remote):
+def test_sync_is_queued_inside_each_change_s_transaction(remote):
     salon = make_business(calendar_backend="google")
     alice = make_customer(salon)
     first = book(salon, alice, "Haircut", TUE_9, now=NOW).appointment
     moved = reschedule(salon, alice, first.id, madrid("2026-06-02 14:00"), now=NOW).appointment
     cancel(salon, alice, moved.id, now=NOW)
+    # Told before commit: the new rows are not visible yet, the cancelled one still booked.
     assert remote.synced == [
-        ("booked", first.id, "booked"),
-        ("rescheduled", moved.id, "booked"),
-        ("cancelled", moved.id, "cancelled"),
+        ("booked", first.id, None),
+        ("rescheduled", moved.id, None),
+        ("cancelled", moved.id, "booked"),
     ]
+    assert [row["status"] for row in appointments(salon)] == ["cancelled", "cancelled"]
 
 
-def test_failed_sync_keeps_the_booking(remote):
+def test_failing_to_queue_the_sync_stores_nothing(remote):
     remote.fail = True
     salon = make_business(calendar_backend="google")
-    result = book(salon, make_customer(salon), "Haircut", TUE_9, now=NOW)
-    assert (result.ok, result.code) == (True, "booked")
-    assert [row["status"] for row in appointments(salon)] == ["booked"]
+    with pytest.raises(RuntimeError):
+        book(salon, make_customer(salon), "Haircut", TUE_9, now=NOW)
+    assert appointments(salon) == []

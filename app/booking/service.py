@@ -2,7 +2,9 @@
 
 Every change runs in one transaction under a per-business advisory lock: load what overlaps,
 check with `availability.check_slot`, write. The calendar backend is asked for busy time before
-the lock (so a slow remote calendar never holds it) and told about the change after commit.
+the lock (so a slow remote calendar never holds it) and told about the change inside the same
+transaction (a remote backend only queues a job there, so the job exists exactly when the change
+does and runs after commit).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from app.booking.models import (
     BookingResult,
     refusal,
 )
-from app.calendars import Calendar, CalendarUnavailable, get_calendar
+from app.calendars import CalendarUnavailable, get_calendar
 from app.storage.businesses import get_business
 from app.storage.db import connection, transaction
 
@@ -95,8 +97,8 @@ def book(
     if service is None:
         return refusal(UNKNOWN_SERVICE)
     start = starts_at.astimezone(UTC)
-    calendar = get_calendar(business)
     try:
+        calendar = get_calendar(business)
         external = slots.external_busy(calendar, business, start)
     except CalendarUnavailable:
         return refusal(CALENDAR_UNAVAILABLE, CALENDAR_MESSAGE)
@@ -119,9 +121,10 @@ def book(
                 key=key,
                 turn_id=turn_id,
             )
+            # Queued in this transaction: the calendar job exists exactly when the booking does.
+            calendar.sync(appointment, BOOKED)
     if reason is not None:
         return slots.refuse_slot(reason, business, service, start, now)
-    _sync(calendar, appointment, BOOKED)
     return BookingResult(True, BOOKED, MESSAGES[BOOKED], appointment, created=True)
 
 
@@ -146,8 +149,8 @@ def reschedule(
     if business is None:
         return refusal(NOT_FOUND)
     start = new_starts_at.astimezone(UTC)
-    calendar = get_calendar(business)
     try:
+        calendar = get_calendar(business)
         external = slots.external_busy(calendar, business, start)
     except CalendarUnavailable:
         return refusal(CALENDAR_UNAVAILABLE, CALENDAR_MESSAGE)
@@ -182,9 +185,9 @@ def reschedule(
                 turn_id=turn_id,
                 rescheduled_from=old.id,
             )
+            calendar.sync(moved, RESCHEDULED)
     if reason is not None:
         return slots.refuse_slot(reason, business, service, start, now, exclude_id=old.id)
-    _sync(calendar, moved, RESCHEDULED)
     return BookingResult(True, RESCHEDULED, MESSAGES[RESCHEDULED], moved, created=True)
 
 
@@ -199,6 +202,10 @@ def cancel(
     business = _business(business_id)
     if business is None:
         return refusal(NOT_FOUND)
+    try:
+        calendar = get_calendar(business)
+    except CalendarUnavailable:
+        calendar = None  # never connected, so no event to remove; the cancellation still counts
     with transaction() as conn:
         store.lock_business(conn, business_id)
         appointment = store.owned(conn, business_id, customer_id, appointment_id)
@@ -209,7 +216,8 @@ def cancel(
         if appointment.starts_at < now:
             return refusal(PAST, "That appointment has already started.", appointment)
         appointment = store.mark_cancelled(conn, appointment.id)
-    _sync(get_calendar(business), appointment, CANCELLED)
+        if calendar is not None:
+            calendar.sync(appointment, CANCELLED)
     return BookingResult(True, CANCELLED, MESSAGES[CANCELLED], appointment)
 
 
@@ -230,14 +238,6 @@ def _check(conn, business, service, start, now, external, exclude_id=None) -> st
     end = start + timedelta(minutes=service["duration_minutes"]) + buffer
     busy = store.busy(conn, business["id"], start, end, buffer, exclude_id) + external
     return check_slot(business, service["duration_minutes"], start, now, busy)
-
-
-def _sync(calendar: Calendar, appointment: Appointment, action: str) -> None:
-    """Tell the calendar after commit; its failure never undoes a committed booking."""
-    try:
-        calendar.sync(appointment, action)
-    except Exception:
-        log.exception("calendar sync failed for appointment %s (%s)", appointment.id, action)
 
 
 def _business(business_id: int) -> dict | None:

@@ -6,7 +6,9 @@ A remote backend (Google) is expected to:
   cannot tell events apart) and leave out its own events (id from `event_id`), because those
   appointments are already counted from Postgres. Timed events weigh 1; all-day and
   out-of-office events close the business for their whole local days: use `blocking`.
-- `sync`: mark the appointment's `calendar_sync` pending and defer a retried job. The job
+- `sync`: called inside the booking transaction; mark the appointment's `calendar_sync` pending
+  and defer a retried job (the deferral joins the transaction, so it commits with the change and
+  nothing slow happens under the booking lock). The job
   re-reads the appointment from Postgres and writes or deletes the event with the deterministic
   id `event_id(appointment.id)`, so a retried, duplicated or late job converges on the truth, and
   one that finds no committed row does nothing.
@@ -41,7 +43,7 @@ class Calendar(Protocol):
         ...
 
     def sync(self, appointment: Appointment, action: SyncAction) -> None:
-        """Mirror a committed change; for "rescheduled" also drop `rescheduled_from`'s event."""
+        """Queue mirroring of a change (inside its transaction); never call a remote API here."""
         ...
 
 
