@@ -163,3 +163,25 @@ def test_bad_authorization_headers_are_401(client, world, header):
     resp = client.get("/api/admin/me", headers={"Authorization": header} if header else {})
     assert resp.status_code == 401
     assert set(resp.get_json()) == {"error", "message"}
+
+
+def test_parallel_guesses_cannot_slip_past_the_limit(app, world):
+    import threading
+
+    barrier = threading.Barrier(12)
+    codes: list[int] = []
+
+    def guess(i: int) -> None:
+        client = app.test_client()
+        barrier.wait()
+        codes.append(login(client, "owner@example.com", f"wrong-{i}", ip=f"10.1.0.{i}").status_code)
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    limit = app.config["ADMIN_LOGIN_MAX_FAILURES_PER_EMAIL"]
+    # Simultaneous guesses all count against each other: never more than the limit are tried.
+    assert set(codes) == {401, 429}
+    assert 1 <= codes.count(401) <= limit

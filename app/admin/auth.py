@@ -57,20 +57,23 @@ def login():
     email = email.strip()
     ip = client_ip()
     cfg = current_app.config
+    # Count this attempt as a failure before the slow password check, so parallel guesses see
+    # each other and cannot slip past the limit together; a success clears it again.
+    attempt = users.record_login_failure(email, ip)
     wait = users.login_retry_after(
         email,
         ip,
         cfg["ADMIN_LOGIN_WINDOW_MINUTES"],
-        cfg["ADMIN_LOGIN_MAX_FAILURES_PER_EMAIL"],
-        cfg["ADMIN_LOGIN_MAX_FAILURES_PER_IP"],
+        cfg["ADMIN_LOGIN_MAX_FAILURES_PER_EMAIL"] + 1,
+        cfg["ADMIN_LOGIN_MAX_FAILURES_PER_IP"] + 1,
     )
     if wait is not None:
+        users.forget_login_failure(attempt)
         raise ApiError(429, "too many failed logins; try again later", retry_after=wait)
     found = users.credentials(email)
     # Unknown emails cost one hash too, so response time does not reveal which accounts exist.
     matches = check_password_hash(found["password_hash"] if found else _dummy_hash(), password)
     if not (found and matches and found["active"]):
-        users.record_login_failure(email, ip)
         raise ApiError(401, "invalid email or password")
     users.clear_login_failures(email)
     with transaction() as conn:

@@ -180,11 +180,20 @@ def revoke_all(conn, user_id: int) -> None:
     )
 
 
-def record_login_failure(email: str, ip: str) -> None:
-    """Remember a failed login (and forget failures older than a day)."""
+def record_login_failure(email: str, ip: str) -> int:
+    """Remember a (presumed) failed login, forget those older than a day; return its id."""
     with transaction() as conn:
-        conn.execute("INSERT INTO login_failures (email, ip) VALUES (%s, %s)", (email, ip))
+        attempt = conn.execute(
+            "INSERT INTO login_failures (email, ip) VALUES (%s, %s) RETURNING id", (email, ip)
+        ).fetchone()["id"]
         conn.execute("DELETE FROM login_failures WHERE at < now() - interval '1 day'")
+    return attempt
+
+
+def forget_login_failure(attempt_id: int) -> None:
+    """Drop one recorded attempt (a refused attempt does not extend the block)."""
+    with connection() as conn:
+        conn.execute("DELETE FROM login_failures WHERE id = %s", (attempt_id,))
 
 
 def clear_login_failures(email: str) -> None:
