@@ -119,7 +119,9 @@ def _business_id(phone_number_id: str) -> int | None:
     except KeyError:
         pass
     business_id = businesses.business_id_for_phone_number_id(phone_number_id)
-    cache[phone_number_id] = business_id
+    if business_id is not None:
+        # Misses are not cached: a business created or reactivated is answered at once.
+        cache[phone_number_id] = business_id
     return business_id
 
 

@@ -195,3 +195,10 @@ def test_status_of_an_unknown_message_changes_no_message(post_webhook):
     assert post_webhook(envelopes.status("wamid.NOT_OURS", "read")).status_code == 200
     assert count("messages") == 0
     assert count("status_backlog") == 1
+
+
+def test_a_business_created_later_is_answered_at_once(post_webhook):
+    post_webhook(envelopes.text("hi", phone_number_id="777"))
+    businesses.create_business({"name": "New Studio", "phone_number_id": "777"})
+    post_webhook(envelopes.text("hi again", phone_number_id="777"))
+    assert [r["body"] for r in db.fetch_all("SELECT body FROM messages")] == ["hi again"]

@@ -223,7 +223,10 @@ def apply_status(wamid: str, status: str, code: int | None = None, title: str = 
         if conn.execute(sql, params).rowcount > 0:
             return True
         _keep_early_status(conn, wamid, status, code, title)
-        return False
+        # mark_sent may have recorded the wamid just now, after our update and before our
+        # insert (then its backlog read missed us): one more try covers that gap. Each statement
+        # commits on its own, so whichever order the two interleave in, the status lands.
+        return conn.execute(sql, params).rowcount > 0
 
 
 def _keep_early_status(conn, wamid: str, status: str, code: int | None, title: str) -> None:
