@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import time
 import uuid
 from typing import Any
@@ -154,6 +155,8 @@ class _Callbacks(BaseCallbackHandler):
             result = json.loads(result) if isinstance(result, str) else result
         except ValueError:
             pass
+        if not self.trace.pii:
+            args, result = _redact_args(args), _outcome(result)
         self.trace.event(
             "tool.call",
             tool=name,
@@ -162,6 +165,31 @@ class _Callbacks(BaseCallbackHandler):
             error=error,
             latency_ms=round(latency * 1000, 2),
         )
+
+
+# Tool arguments that are only dates, times or numbers cannot carry the customer's own words.
+_PLAIN_ARG = re.compile(r"^(\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}|\d{1,12})$")
+
+
+def _redact_args(args) -> object:
+    """Tool arguments without free text (which may quote the customer) unless PII is enabled."""
+    if not isinstance(args, dict):
+        return "[redacted]"
+    return {
+        k: v if isinstance(v, int | float | bool) or _PLAIN_ARG.match(str(v)) else "[text]"
+        for k, v in args.items()
+    }
+
+
+def _outcome(result) -> object:
+    """What a tool result says (ok, status or error code, appointment id), not its wording."""
+    if not isinstance(result, dict):
+        return "[redacted]"
+    kept = {k: result[k] for k in ("ok", "status", "error") if k in result}
+    appointment = result.get("appointment")
+    if isinstance(appointment, dict) and "id" in appointment:
+        kept["appointment_id"] = appointment["id"]
+    return kept
 
 
 def _usage(response) -> dict:

@@ -66,6 +66,9 @@ def test_console_trace_has_turn_llm_and_tools_without_pii(post_webhook, drain, f
     tools = [e for e in events if e["trace"] == "tool.call"]
     assert [t["tool"] for t in tools] == ["book_appointment"]
     assert tools[0]["result"]["ok"] is True and tools[0]["latency_ms"] >= 0
+    # Free-text arguments may quote the customer: only dates, times and numbers are kept.
+    assert tools[0]["args"]["service"] == "[text]" and tools[0]["args"]["time"] == "10:00"
+    assert set(tools[0]["result"]) == {"ok", "status", "appointment_id"}
     assert len({e["run_id"] for e in events}) == 1
     for secret in (
         CUSTOMER,
@@ -77,6 +80,19 @@ def test_console_trace_has_turn_llm_and_tools_without_pii(post_webhook, drain, f
         "book a haircut",
     ):
         assert secret not in err
+
+
+def test_tool_errors_quoting_the_customer_stay_out_of_traces(post_webhook, drain, fake_llm, capsys):
+    fake_llm.script += [
+        tool_call("book_appointment", {"service": "my aunt Rosa's wig", "date": "x", "time": "y"}),
+        text_reply("Sorry."),
+    ]
+    post_webhook(envelopes.text("book", wa_id=CUSTOMER))
+    drain()
+    err = capsys.readouterr().err
+    tools = [e for e in trace_lines(err) if e["trace"] == "tool.call"]
+    assert tools and tools[0]["result"] == {"ok": False, "error": "unknown_service"}
+    assert "Rosa" not in err
 
 
 def test_message_text_is_traced_only_when_enabled(app, post_webhook, drain, fake_llm, capsys):
