@@ -50,7 +50,6 @@ def register_extensions(app: Flask) -> None:
     """Open the pool and the job queue; set up caches and error rendering."""
     from app import errors, jobs, storage, webhook
 
-    app.config["MAX_CONTENT_LENGTH"] = app.config.get("MAX_CONTENT_LENGTH")
     storage.init_app(app)
     jobs.init_app(app)
     webhook.init_app(app)

@@ -43,14 +43,14 @@ def seed_demo_command() -> None:
 
 
 @click.command("create-admin")
-@click.argument("email")
+@click.argument("email", required=False)
 @with_appcontext
-def create_admin_command(email: str) -> None:
-    """Create a superadmin, or reset the password of an existing user and make them one."""
+def create_admin_command(email: str | None) -> None:
+    """Create a superadmin (EMAIL or ADMIN_EMAIL), or reset an existing user's password."""
     from app.admin.auth import MIN_PASSWORD, hash_password
     from app.storage.users import upsert_superadmin
 
-    email = email.strip().lower()
+    email = (email or current_app.config["ADMIN_EMAIL"]).strip().lower()
     if "@" not in email:
         raise click.BadParameter("must be an email address", param_hint="EMAIL")
     password = current_app.config["ADMIN_PASSWORD"] or click.prompt(

@@ -70,8 +70,10 @@ def _refresh_queue_depth() -> None:
 def record_tool_calls(records: list[dict]) -> None:
     """Count a turn's tool calls, their latency and booking outcomes."""
     for rec in records:
-        TOOL_CALLS.labels(rec["name"], str(rec["ok"]).lower()).inc()
-        TOOL_SECONDS.labels(rec["name"]).observe(rec["latency_ms"] / 1000)
-        if rec["name"] in {"book_appointment", "reschedule_appointment", "cancel_appointment"}:
-            result = rec.get("result") or {}
+        result = rec.get("result") or {}
+        # A name the model made up must not create a new series per invention.
+        tool = "unknown" if result.get("error") == "unknown_tool" else rec["name"]
+        TOOL_CALLS.labels(tool, str(rec["ok"]).lower()).inc()
+        TOOL_SECONDS.labels(tool).observe(rec["latency_ms"] / 1000)
+        if tool in {"book_appointment", "reschedule_appointment", "cancel_appointment"}:
             BOOKINGS.labels(result.get("status") or result.get("error") or "unknown").inc()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from langchain_core.tools import StructuredTool
@@ -135,11 +135,6 @@ def resolve_start(ctx: ToolContext, day: str, at: str) -> tuple[datetime | None,
         )
     local = datetime.combine(when, clock, tzinfo=ctx.tz)
     return local.astimezone(ZoneInfo("UTC")), None
-
-
-def next_days(ctx: ToolContext, start: date, days: int) -> tuple[date, date]:
-    """An inclusive date range of `days` days from `start`."""
-    return start, start + timedelta(days=days - 1)
 
 
 def make_tools(ctx: ToolContext) -> list[StructuredTool]:

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from psycopg.types.json import Jsonb
 
-from app.storage.db import connection, fetch_all, fetch_one, transaction
+from app.storage.db import fetch_all, fetch_one, transaction
 
 DEMO_PHONE_NUMBER_ID = "123456123"
 
@@ -126,9 +126,3 @@ def _with_services(row: dict | None) -> dict | None:
     business = dict(row)
     business["services"] = list_services(business["id"])
     return business
-
-
-def touch(business_id: int) -> None:
-    """Bump `updated_at` (drops cached copies keyed on it)."""
-    with connection() as conn:
-        conn.execute("UPDATE businesses SET updated_at = now() WHERE id = %s", (business_id,))
