@@ -50,7 +50,8 @@ def add_staff(business_id: int):
         member = {"user_id": user["id"], "email": user["email"], "role": role}
         member["user_created"] = existing is None
         _audit(conn, "add", user, business_id=business_id, entity="membership", after=member)
-    body = {"user": users.get_user(user["id"]), "role": role}
+    # Only what the owner typed in comes back: an existing account's name and flags are its own.
+    body = {"user": {"id": user["id"], "email": user["email"]}, "role": role}
     if generated:
         body["password"] = generated  # shown once; only its hash is stored
     return ok(body, 201)

@@ -4,6 +4,7 @@ import { notFound, redirect } from "next/navigation";
 import { cache } from "react";
 
 import type {
+  AddedMember,
   ApiErrorBody,
   Appointment,
   Business,
@@ -202,7 +203,7 @@ export async function addStaff(
   id: number,
   input: { email: string; name?: string; password?: string; role?: MemberRole },
 ) {
-  return request<NewUser>(`${biz(id)}/staff`, { method: "POST", body: input });
+  return request<AddedMember>(`${biz(id)}/staff`, { method: "POST", body: input });
 }
 
 export async function removeStaff(id: number, userId: number) {

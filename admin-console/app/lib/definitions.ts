@@ -173,6 +173,8 @@ export type Appointment = {
 export type StaffMember = User & { role: MemberRole };
 
 export type NewUser = { user: User; password?: string; role?: MemberRole };
+/** What adding a team member answers: only what the owner typed, never the account's details. */
+export type AddedMember = { user: { id: number; email: string }; password?: string; role: MemberRole };
 
 /** One message of the "Try the bot" thread; tool_calls sit on the outbound messages of a turn. */
 export type SandboxMessage = {
