@@ -29,7 +29,7 @@ from app.booking.models import (
     BookingResult,
     refusal,
 )
-from app.calendars import CalendarUnavailable, get_calendar
+from app.calendars import Calendar, CalendarUnavailable, get_calendar
 from app.storage.businesses import get_business
 from app.storage.db import connection, transaction
 
@@ -97,10 +97,8 @@ def book(
     if service is None:
         return refusal(UNKNOWN_SERVICE)
     start = starts_at.astimezone(UTC)
-    try:
-        calendar = get_calendar(business)
-        external = slots.external_busy(calendar, business, start)
-    except CalendarUnavailable:
+    calendar, external = _outside_busy(business, start)
+    if calendar is None:
         return refusal(CALENDAR_UNAVAILABLE, CALENDAR_MESSAGE)
     with transaction() as conn:
         store.lock_business(conn, business_id)
@@ -149,10 +147,8 @@ def reschedule(
     if business is None:
         return refusal(NOT_FOUND)
     start = new_starts_at.astimezone(UTC)
-    try:
-        calendar = get_calendar(business)
-        external = slots.external_busy(calendar, business, start)
-    except CalendarUnavailable:
+    calendar, external = _outside_busy(business, start)
+    if calendar is None:
         return refusal(CALENDAR_UNAVAILABLE, CALENDAR_MESSAGE)
     with transaction() as conn:
         store.lock_business(conn, business_id)
@@ -238,6 +234,18 @@ def _check(conn, business, service, start, now, external, exclude_id=None) -> st
     end = start + timedelta(minutes=service["duration_minutes"]) + buffer
     busy = store.busy(conn, business["id"], start, end, buffer, exclude_id) + external
     return check_slot(business, service["duration_minutes"], start, now, busy)
+
+
+def _outside_busy(business: dict, start: datetime) -> tuple[Calendar | None, list]:
+    """The business's calendar and its busy time around `start`; (None, []) if unreachable.
+
+    Asked before the booking lock, so a slow remote calendar never holds it.
+    """
+    try:
+        calendar = get_calendar(business)
+        return calendar, slots.external_busy(calendar, business, start)
+    except CalendarUnavailable:
+        return None, []
 
 
 def _business(business_id: int) -> dict | None:
