@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from datetime import UTC, datetime
 
-import psycopg
 from cachetools import TTLCache
 from flask import current_app
 from langchain_core.messages import AIMessage, HumanMessage
@@ -15,8 +13,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 from app import metrics, tracing
 from app.agent import llm, loop, prompts, tools
 from app.channel.formatting import split_message, to_whatsapp
-from app.channel.sender import GraphClient, GraphUnavailable
-from app.secrets import decrypt
+from app.outbox import mark_read, send_queued
 from app.storage import businesses, conversations, db
 
 log = logging.getLogger(__name__)
@@ -28,8 +25,6 @@ NON_TEXT_REPLY = (
 MAX_INPUT_CHARS = 4096
 # Upper bound on re-reading a customer's newer messages inside one turn.
 MAX_MID_TURN_MERGES = 5
-# Attempts at recording a send WhatsApp accepted (see _record_sent).
-RECORD_ATTEMPTS = 6
 _business_cache: TTLCache = TTLCache(maxsize=1000, ttl=300)
 _cache_lock = threading.Lock()
 
@@ -59,7 +54,7 @@ def run_turn(business_id: int, customer_id: int, request_id: str | None = None) 
         _reply_fixed(business, customer, pending, NON_TEXT_REPLY)
         metrics.TURNS.labels("non_text").inc()
         return
-    _mark_read(business, customer, pending[-1])
+    mark_read(business, customer, pending[-1])
     with tracing.TurnTrace(current_app.config, request_id, business, customer) as trace:
         _agent_turn(business, customer, pending, request_id, trace)
 
@@ -170,72 +165,6 @@ def history_messages(customer_id: int, limit: int, before_id: int | None) -> lis
         for r in rows
         if r["body"]
     ]
-
-
-def send_queued(business: dict, customer: dict) -> None:
-    """Hand every queued reply of a customer to WhatsApp, in order."""
-    for message in conversations.queued_outbound(customer["id"]):
-        if current_app.config["MOCK_MODE"] or customer.get("sandbox"):
-            conversations.mark_sent(message["id"], f"wamid.MOCK.{message['id']}")
-            continue
-        result = graph_client().send_text(
-            business["phone_number_id"], access_token(business), customer["wa_id"], message["body"]
-        )
-        if result.ok:
-            _record_sent(message["id"], result.wamid)
-            continue
-        metrics.GRAPH_ERRORS.labels(str(result.error_code or "network")).inc()
-        if result.retryable:
-            # Leave it queued; the job fails and procrastinate retries the whole turn later.
-            raise GraphUnavailable(f"WhatsApp send failed temporarily (code {result.error_code})")
-        else:
-            log.warning("WhatsApp refused message %s: code %s", message["id"], result.error_code)
-            conversations.mark_send_failed(message["id"], result.error_code, result.error_title)
-
-
-def _record_sent(message_id: int, wamid: str | None) -> None:
-    """Record an accepted send, retrying a failed write a few times.
-
-    WhatsApp already has the message: a reply left `queued` would be sent again by the job's
-    retry. One broken pooled connection (e.g. after a database restart) fails one attempt and
-    is discarded, so the next attempt normally succeeds.
-    """
-    for attempt in range(1, RECORD_ATTEMPTS + 1):
-        try:
-            conversations.mark_sent(message_id, wamid)
-            return
-        except psycopg.OperationalError as exc:
-            if attempt == RECORD_ATTEMPTS:
-                raise
-            log.warning("recording sent message %s failed (%s); retrying", message_id, exc)
-            time.sleep(min(0.1 * 2**attempt, 2.0))
-
-
-def _mark_read(business: dict, customer: dict, last: dict) -> None:
-    if current_app.config["MOCK_MODE"] or customer.get("sandbox") or not last.get("wamid"):
-        return
-    graph_client().mark_read(business["phone_number_id"], access_token(business), last["wamid"])
-
-
-def graph_client() -> GraphClient:
-    """The process's Graph API client (one HTTP session, reused)."""
-    ext = current_app.extensions
-    if "graph_client" not in ext:
-        cfg = current_app.config
-        ext["graph_client"] = GraphClient(
-            cfg["WHATSAPP_API_BASE_URL"],
-            cfg["VERSION"],
-            timeout=cfg["GRAPH_TIMEOUT"],
-            max_attempts=cfg["GRAPH_MAX_ATTEMPTS"],
-            backoff_base=cfg["GRAPH_BACKOFF_BASE"],
-        )
-    return ext["graph_client"]
-
-
-def access_token(business: dict) -> str:
-    """The business's own token, or the default ACCESS_TOKEN."""
-    own = decrypt(business.get("access_token") or "", current_app.config["SECRET_KEY"])
-    return own or current_app.config["ACCESS_TOKEN"]
 
 
 def load_business(business_id: int) -> dict | None:
