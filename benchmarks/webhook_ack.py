@@ -24,6 +24,7 @@ from benchmarks.common import (
     percentile,
     raw_post,
 )
+from tests import envelopes
 
 SECRET = "bench-secret"
 PHONE_NUMBER_ID = "123456123"
@@ -32,46 +33,15 @@ PHONE_NUMBER_ID = "123456123"
 def envelope(i: int, customers: int) -> bytes:
     """A realistic ~1 KB text-message envelope from one of `customers` customers."""
     wa_id = f"3460{i % customers:07d}"
-    return json.dumps(
-        {
-            "object": "whatsapp_business_account",
-            "entry": [
-                {
-                    "id": "102290129340398",
-                    "changes": [
-                        {
-                            "field": "messages",
-                            "value": {
-                                "messaging_product": "whatsapp",
-                                "metadata": {
-                                    "display_phone_number": "34600000000",
-                                    "phone_number_id": PHONE_NUMBER_ID,
-                                },
-                                "contacts": [
-                                    {
-                                        "profile": {"name": f"Customer {i % customers}"},
-                                        "wa_id": wa_id,
-                                    }
-                                ],
-                                "messages": [
-                                    {
-                                        "from": wa_id,
-                                        "id": f"wamid.BENCH{i:012d}",
-                                        "timestamp": "1763712000",
-                                        "type": "text",
-                                        "text": {
-                                            "body": "Hi! Can I book a haircut tomorrow "
-                                            "after 5pm, please? " * 8
-                                        },
-                                    }
-                                ],
-                            },
-                        }
-                    ],
-                }
-            ],
-        }
-    ).encode()
+    body = "Hi! Can I book a haircut tomorrow after 5pm, please? " * 8
+    message = envelopes.text(
+        body,
+        wa_id=wa_id,
+        name=f"Customer {i % customers}",
+        wamid=f"wamid.BENCH{i:012d}",
+        phone_number_id=PHONE_NUMBER_ID,
+    )
+    return json.dumps(message).encode()
 
 
 def signed(body: bytes) -> bytes:

@@ -6,8 +6,8 @@ import re
 from datetime import date
 
 from app.admin.fields import BAD, Errors
+from app.booking.hours import DAYS
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_CLOSED_DATES = 1000

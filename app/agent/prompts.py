@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-DAY_KEYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+from app.booking.hours import DAYS as DAY_KEYS
+
 DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
