@@ -13,6 +13,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 from app import metrics, tracing
 from app.agent import llm, loop, prompts, tools
 from app.channel.formatting import split_message, to_whatsapp
+from app.channel.updates import readable_as_text
 from app.outbox import mark_read, send_queued
 from app.storage import businesses, conversations, db
 
@@ -49,7 +50,7 @@ def run_turn(business_id: int, customer_id: int, request_id: str | None = None) 
             conversations.mark_inbound(conn, [m["id"] for m in pending], "processed", None)
         metrics.TURNS.labels("paused").inc()
         return
-    texts = [m for m in pending if m["body"] and _is_text(m["type"])]
+    texts = [m for m in pending if readable_as_text(m["type"], m["body"])]
     if not texts:
         _reply_fixed(business, customer, pending, NON_TEXT_REPLY)
         metrics.TURNS.labels("non_text").inc()
@@ -85,7 +86,7 @@ def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id,
         prompts.build_system_prompt(business, customer, now),
         # Everything answered so far, not only what precedes the first pending message: a reply
         # stored just after the next message arrived belongs in the history too.
-        history_messages(customer["id"], cfg["HISTORY_LIMIT"], before_id=None),
+        history_messages(customer["id"], cfg["HISTORY_LIMIT"]),
         render_input(pending),
         tools.make_tools(ctx),
         cfg["AGENT_MAX_ITERATIONS"],
@@ -149,7 +150,7 @@ def render_input(messages: list[dict]) -> str:
     """What the customer wrote, as one user message (non-text parts named, not shown)."""
     parts = []
     for m in messages:
-        if _is_text(m["type"]) and m["body"]:
+        if readable_as_text(m["type"], m["body"]):
             # WhatsApp texts stop at 4,096 characters; anything longer is not a customer typing.
             parts.append(m["body"][:MAX_INPUT_CHARS])
         else:
@@ -157,9 +158,9 @@ def render_input(messages: list[dict]) -> str:
     return "\n".join(parts)
 
 
-def history_messages(customer_id: int, limit: int, before_id: int | None) -> list:
+def history_messages(customer_id: int, limit: int) -> list:
     """The last `limit` exchanged messages as chat messages, oldest first."""
-    rows = conversations.history(customer_id, limit, before_id=before_id)
+    rows = conversations.history(customer_id, limit)
     return [
         HumanMessage(r["body"]) if r["direction"] == "in" else AIMessage(r["body"])
         for r in rows
@@ -181,7 +182,3 @@ def load_business(business_id: int) -> dict | None:
     with _cache_lock:
         _business_cache[key] = business
     return business
-
-
-def _is_text(msg_type: str) -> bool:
-    return msg_type in {"text", "interactive", "button"}

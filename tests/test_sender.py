@@ -43,11 +43,6 @@ def test_send_text_success(fake_graph: FakeGraph):
     }
 
 
-def test_send_text_reply_context(fake_graph: FakeGraph):
-    client(fake_graph.base_url).send_text(PHONE_ID, TOKEN, TO, "ok", reply_to="wamid.IN")
-    assert fake_graph.messages_sent()[0]["context"] == {"message_id": "wamid.IN"}
-
-
 def test_each_send_gets_a_fresh_wamid(fake_graph: FakeGraph):
     graph = client(fake_graph.base_url)
     ids = {graph.send_text(PHONE_ID, TOKEN, TO, str(i)).wamid for i in range(3)}

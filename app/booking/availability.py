@@ -28,7 +28,6 @@ CLOSED_DAY = "closed_day"
 OUTSIDE_HOURS = "outside_hours"
 NOT_ON_STEP = "not_on_step"
 FULL = "full"
-REASONS = (PAST, TOO_SOON, BEYOND_HORIZON, CLOSED_DAY, OUTSIDE_HOURS, NOT_ON_STEP, FULL)
 
 # (start, end, weight): an appointment weighs 1; a block that must close the business weighs
 # its capacity.

@@ -60,14 +60,7 @@ class GraphClient:
         """Close pooled connections."""
         self.session.close()
 
-    def send_text(
-        self,
-        phone_number_id: str,
-        access_token: str,
-        to: str,
-        body: str,
-        reply_to: str | None = None,
-    ) -> SendResult:
+    def send_text(self, phone_number_id: str, access_token: str, to: str, body: str) -> SendResult:
         """Send a text message; return its wamid on success."""
         payload: dict[str, Any] = {
             "messaging_product": "whatsapp",
@@ -76,8 +69,6 @@ class GraphClient:
             "type": "text",
             "text": {"preview_url": False, "body": body},
         }
-        if reply_to:
-            payload["context"] = {"message_id": reply_to}
         return self._post(phone_number_id, access_token, payload)
 
     def mark_read(

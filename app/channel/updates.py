@@ -91,10 +91,15 @@ class InboundMessage:
     @property
     def is_text(self) -> bool:
         """Return whether the agent can read this message as text."""
-        return self.type in _TEXT_TYPES and bool(self.text)
+        return readable_as_text(self.type, self.text)
 
 
 _TEXT_TYPES = frozenset({MessageType.TEXT, MessageType.INTERACTIVE, MessageType.BUTTON})
+
+
+def readable_as_text(message_type: str, text: str | None) -> bool:
+    """Return whether a message of this type (a stored one too) can be read as text."""
+    return MessageType(message_type) in _TEXT_TYPES and bool(text)
 
 
 @dataclass(frozen=True)

@@ -107,13 +107,13 @@ def queued_outbound(customer_id: int) -> list[dict]:
     )
 
 
-def history(customer_id: int, limit: int, before_id: int | None = None) -> list[dict]:
+def history(customer_id: int, limit: int) -> list[dict]:
     """The last `limit` answered messages of a customer (both directions), oldest first."""
     rows = fetch_all(
         "SELECT id, direction, type, body, created_at FROM messages"
         " WHERE customer_id = %s AND status NOT IN ('received', 'ignored')"
-        " AND (%s::bigint IS NULL OR id < %s) ORDER BY id DESC LIMIT %s",
-        (customer_id, before_id, before_id, limit),
+        " ORDER BY id DESC LIMIT %s",
+        (customer_id, limit),
     )
     return list(reversed(rows))
 
