@@ -1,7 +1,13 @@
 """Post webhook fixtures to a running bot and print its replies; `--chat` to talk to it.
 
 python replay_fixture.py fixtures/text_book_haircut.json
+python replay_fixture.py fixtures/text_greeting.json fixtures/status_delivered.json
 python replay_fixture.py --chat
+
+Each fixture scenario writes as its own customer, so replays never touch the `--chat` customer's
+history or bookings. A status fixture whose message id is `wamid.REPLY` is applied to the bot's
+latest reply to that recipient (the one just printed), since the real id is only known then.
+The server follows SERVER_URL, else PORT (as `run.py` does).
 """
 
 from __future__ import annotations
@@ -20,12 +26,25 @@ from app.channel.signature import sign
 from app.config import load_config
 
 DEFAULT_CUSTOMER = "34600111222"
+LATEST_REPLY = "wamid.REPLY"  # placeholder in status fixtures: the bot's latest reply
 
 
 def main(argv: list[str] | None = None) -> int:
     cfg = load_config()
     args = parse_args(argv, cfg)
     session = requests.Session()
+    try:
+        return run(session, args, cfg)
+    except requests.ConnectionError:
+        print(
+            f"Error: no bot answers at {args.server}: start it with ./scripts/run.sh"
+            " (or point PORT or SERVER_URL at it)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def run(session, args, cfg) -> int:
     if args.chat:
         return chat(session, args, cfg)
     for path in args.files:
@@ -67,11 +86,70 @@ def show_replies(session, args, cfg, envelope: dict) -> None:
     """Post an envelope and print what the bot answers to each customer in it."""
     targets = customers_in(envelope)
     marks = {t: last_id(session, args.server, *t) for t in targets}
+    statuses = point_statuses_at_replies(session, args.server, envelope)
     response = post(session, args.server, envelope, cfg["APP_SECRET"])
     print(f"  webhook answered {response.status_code} {response.text.strip()[:80]}")
+    names = profile_names(envelope)
     for target in targets:
-        for reply in wait_for_replies(session, args.server, *target, marks[target], args.timeout):
-            print(f"  ← {reply}")
+        replies = wait_for_replies(session, args.server, *target, marks[target], args.timeout)
+        label = f"{names.get(target[1], 'customer')} (+{target[1]}) " if len(targets) > 1 else ""
+        for reply in replies:
+            print(f"  ← {label}{reply}".replace("\n", "\n    "))
+    for (pnid, recipient, message_id), wanted in statuses.items():
+        print(f"  {show_status(session, args, pnid, recipient, message_id, wanted)}")
+
+
+def point_statuses_at_replies(session, server: str, envelope: dict) -> dict:
+    """Give `wamid.REPLY` statuses the id of the bot's latest reply to their recipient.
+
+    Returns {(phone_number_id, recipient, message id): status} for every status in the envelope.
+    """
+    found = {}
+    for entry in envelope.get("entry") or []:
+        for change in entry.get("changes") or []:
+            value = change.get("value") or {}
+            pnid = (value.get("metadata") or {}).get("phone_number_id", "")
+            for status in value.get("statuses") or []:
+                recipient = status.get("recipient_id", "")
+                if status.get("id") == LATEST_REPLY:
+                    data = fetch(session, server, pnid, recipient, 0)
+                    replies = [m for m in data["messages"] if m["direction"] == "out"]
+                    if not replies or not replies[-1].get("wamid"):
+                        raise SystemExit(
+                            f"+{recipient} has no reply to mark {status.get('status')} yet:"
+                            " replay one of their messages first (e.g. fixtures/text_greeting.json)"
+                        )
+                    status["id"] = replies[-1]["wamid"]
+                found[(pnid, recipient, status["id"])] = status.get("status", "")
+    return found
+
+
+def show_status(session, args, pnid, recipient, message_id, wanted) -> str:
+    """Wait until the status shows on the message; say what the reply's ticks are now."""
+    deadline = time.monotonic() + min(args.timeout, 10)
+    while time.monotonic() < deadline:
+        data = fetch(session, args.server, pnid, recipient, 0)
+        mine = [m for m in data["messages"] if m.get("wamid") == message_id]
+        if mine and mine[0]["status"] == wanted:
+            message = mine[0]
+            code = f" (error {message['error_code']})" if message.get("error_code") else ""
+            body = message["body"][:50]
+            return f"✓ reply {message_id} to +{recipient} is now {wanted}{code}: {body!r}"
+        time.sleep(0.2)  # polling a local dev server; nothing to subscribe to
+    now = mine[0]["status"] if mine else "unknown"
+    return f"(status {wanted} not applied to {message_id}: it is {now}; statuses never go back)"
+
+
+def profile_names(envelope: dict) -> dict[str, str]:
+    """wa_id → profile name, from the envelope's contacts."""
+    names = {}
+    for entry in envelope.get("entry") or []:
+        for change in entry.get("changes") or []:
+            for contact in (change.get("value") or {}).get("contacts") or []:
+                name = (contact.get("profile") or {}).get("name")
+                if contact.get("wa_id") and name:
+                    names[contact["wa_id"]] = name
+    return names
 
 
 def chat(session, args, cfg) -> int:

@@ -1,6 +1,7 @@
 """The README's first command: run.py on embedded defaults, then replay_fixture.py talks to it."""
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -31,57 +32,75 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def local_bot(tmp_path):
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
-    env.update(
-        PORT=str(port), EMBEDDED_PG_DIR=str(tmp_path / "pg"), SERVER_URL=f"http://127.0.0.1:{port}"
-    )
-    proc = subprocess.Popen(
+def start_bot(env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
         [sys.executable, "run.py"],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def bot_env(tmp_path) -> dict:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
+    env.update(PORT=str(port), EMBEDDED_PG_DIR=str(tmp_path / "pg"))
+    env.pop("SERVER_URL", None)  # replay_fixture.py follows PORT
+    return env
+
+
+@pytest.fixture
+def local_bot(tmp_path):
+    env = bot_env(tmp_path)
+    proc = start_bot(env)
     deadline = time.monotonic() + 90
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{env['PORT']}"
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise AssertionError("run.py exited: " + proc.stderr.read()[-3000:])
         try:
             if requests.get(url + "/ready", timeout=1).status_code == 200:
                 break
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening, or bound but still migrating
             pass
         time.sleep(0.2)  # waiting for another process to come up
     else:
         raise AssertionError("run.py did not become ready")
+    env["_PROC"] = proc
     yield env
-    proc.terminate()
-    proc.wait(timeout=30)
-    stop_postgres(tmp_path / "pg")
+    if proc.poll() is None:
+        proc.terminate()
+        proc.communicate(timeout=60)
+    force_stop_postgres(tmp_path / "pg")
 
 
-def stop_postgres(pgdata: Path) -> None:
-    """Stop the embedded PostgreSQL run.py left running (it outlives run.py by design)."""
+def postgres_pid(pgdata: Path) -> int | None:
     pidfile = pgdata / "postmaster.pid"
-    if not pidfile.exists():
-        return
-    os.kill(int(pidfile.read_text().split()[0]), signal.SIGINT)  # fast shutdown
-    deadline = time.monotonic() + 30
-    while pidfile.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)  # waiting for another process to exit
-    assert not pidfile.exists(), "the embedded PostgreSQL did not stop"
+    return int(pidfile.read_text().split()[0]) if pidfile.exists() else None
+
+
+def running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def force_stop_postgres(pgdata: Path) -> None:
+    """Clean-up after a failed test only: stop an embedded PostgreSQL still running."""
+    pid = postgres_pid(pgdata)
+    if pid and running(pid):
+        os.kill(pid, signal.SIGINT)  # fast shutdown
 
 
 def replay(env, *args, stdin: str | None = None) -> str:
     done = subprocess.run(
         [sys.executable, "replay_fixture.py", *args],
         cwd=ROOT,
-        env=env,
+        env={k: v for k, v in env.items() if not k.startswith("_")},
         input=stdin,
         capture_output=True,
         text=True,
@@ -115,3 +134,106 @@ def test_run_py_on_embedded_defaults_books_through_chat(local_bot):
     )
     assert "Haircut: 30 min, 25.00 EUR" in out
     assert "(no reply: nothing to answer)" in out
+
+
+@pytest.mark.slow
+def test_fixtures_have_their_own_customers_and_statuses_apply_to_the_printed_reply(local_bot):
+    fixtures = ROOT / "fixtures"
+    chat = replay(local_bot, "--chat", stdin="what services do you have?\n")
+    assert "Haircut: 30 min, 25.00 EUR" in chat
+    out = replay(
+        local_bot,
+        str(fixtures / "text_greeting.json"),
+        str(fixtures / "status_delivered.json"),
+        str(fixtures / "two_customers_one_post.json"),
+    )
+    assert "Welcome to Demo Salon" in out
+    assert re.search(r"✓ reply wamid\.MOCK\.\d+ to \+34600200001 is now delivered", out), out
+    # One POST with two customers: each reply is labelled with its customer.
+    assert "← Alex (+34600200011) Hi Alex! Welcome to Demo Salon" in out
+    assert "← Sam (+34600200012) Our services:" in out
+    out = replay(
+        local_bot, str(fixtures / "text_services_prices.json"), str(fixtures / "status_failed.json")
+    )
+    assert re.search(r"to \+34600200002 is now failed \(error 131047\)", out), out
+    # The chat customer's history holds only the chat: the fixtures wrote as others.
+    history = requests.get(
+        f"http://127.0.0.1:{local_bot['PORT']}/dev/messages",
+        params={"phone_number_id": "123456123", "wa_id": "34600111222", "after_id": 0},
+        timeout=10,
+    ).json()["messages"]
+    assert [m["body"] for m in history if m["direction"] == "in"] == ["what services do you have?"]
+
+
+@pytest.mark.slow
+def test_flask_command_works_beside_the_running_bot_and_ctrl_c_stops_everything(
+    local_bot, tmp_path
+):
+    env = {k: v for k, v in local_bot.items() if not k.startswith("_")}
+    env["ADMIN_PASSWORD"] = "plum-orbit-kettle-42"
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "flask"),
+            "--app",
+            "app",
+            "create-admin",
+            "you@example.com",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "created superadmin you@example.com" in done.stdout
+    pgdata = tmp_path / "pg"
+    pg = postgres_pid(pgdata)
+    assert pg and running(pg), "the bot's database stopped when the flask command ended"
+    assert requests.get(f"http://127.0.0.1:{env['PORT']}/ready", timeout=5).status_code == 200
+
+    proc = local_bot["_PROC"]
+    proc.send_signal(signal.SIGINT)  # Ctrl-C
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err[-2000:]
+    assert f"Booking bot running on http://localhost:{env['PORT']}" in out
+    assert "stopping: web app, worker, embedded PostgreSQL" in out
+    assert "port=5432" not in out + err and "initdb" not in out + err
+    deadline = time.monotonic() + 30
+    while running(pg) and time.monotonic() < deadline:
+        time.sleep(0.1)  # waiting for another process to exit
+    assert not running(pg), "the embedded PostgreSQL outlived run.py"
+    assert not (pgdata / "postmaster.pid").exists()
+
+
+@pytest.mark.slow
+def test_a_busy_port_is_the_first_error_and_names_port(tmp_path):
+    env = bot_env(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", int(env["PORT"])))
+        taken.listen()
+        proc = start_bot(env)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert f"Error: PORT={env['PORT']} is already in use on 127.0.0.1" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "pg").exists(), "the database was started before the port was checked"
+
+
+def test_a_configuration_error_is_one_line_from_the_flask_command():
+    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
+    env.update(DATABASE_URL="postgresql://postgres@127.0.0.1:1/none", MOCK_MODE="false")
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "flask"), "--app", "app", "create-admin", "a@b.example"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        "Error: missing required setting(s): APP_SECRET, VERIFY_TOKEN, SECRET_KEY (set them in the"
+        " environment or .env; or set MOCK_MODE=true for local development)"
+    )
