@@ -1,0 +1,1 @@
+"""Messaging channels behind one port (see `base.Channel`): WhatsApp and Messenger backends."""
