@@ -127,11 +127,11 @@ def _connect(args, cfg: dict, business: dict, ask, say) -> int:
 
 
 def _requeue(business_id: int) -> int:
+    from app import jobs
     from app.calendars.google_sync import requeue_unsynced
-    from app.jobs import queue
 
-    queue.open(db.pool())
-    return requeue_unsynced(business_id)
+    jobs.open_queue()
+    return requeue_unsynced(business_id, jobs.queue_calendar_sync)
 
 
 if __name__ == "__main__":

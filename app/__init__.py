@@ -47,12 +47,14 @@ def resolve_database(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    """Open the pool and the job queue; set up caches and error rendering."""
-    from app import errors, jobs, storage, webhook
+    """Open the pool and the job queue; set up calendars, caches and error rendering."""
+    from app import bot, calendars, errors, jobs, storage, webhook
 
     storage.init_app(app)
     jobs.init_app(app)
     webhook.init_app(app)
+    calendars.init_app(app, queue_sync=jobs.queue_calendar_sync)
+    bot.init_app(app)
     errors.init_app(app)
 
 

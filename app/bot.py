@@ -26,8 +26,12 @@ NON_TEXT_REPLY = (
 MAX_INPUT_CHARS = 4096
 # Upper bound on re-reading a customer's newer messages inside one turn.
 MAX_MID_TURN_MERGES = 5
-_business_cache: TTLCache = TTLCache(maxsize=1000, ttl=300)
-_cache_lock = threading.Lock()
+BUSINESS_CACHE = "business_configs"
+
+
+def init_app(app) -> None:
+    """Give the app its cache of business configs (and the lock that guards it)."""
+    app.extensions[BUSINESS_CACHE] = (TTLCache(maxsize=1000, ttl=300), threading.Lock())
 
 
 def run_turn(business_id: int, customer_id: int, request_id: str | None = None) -> None:
@@ -170,15 +174,15 @@ def history_messages(customer_id: int, limit: int) -> list:
 
 def load_business(business_id: int) -> dict | None:
     """The business config, cached until its `updated_at` changes (console edits apply at once)."""
-    stamp = db.fetch_one("SELECT updated_at FROM businesses WHERE id = %s", (business_id,))
+    stamp = businesses.updated_at(business_id)
     if stamp is None:
         return None
-    key = (db.pool().conninfo, business_id)
-    with _cache_lock:
-        cached = _business_cache.get(key)
-    if cached and cached["updated_at"] == stamp["updated_at"]:
+    cache, lock = current_app.extensions[BUSINESS_CACHE]
+    with lock:
+        cached = cache.get(business_id)
+    if cached and cached["updated_at"] == stamp:
         return cached
     business = businesses.get_business(business_id)
-    with _cache_lock:
-        _business_cache[key] = business
+    with lock:
+        cache[business_id] = business
     return business

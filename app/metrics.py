@@ -14,7 +14,6 @@ from prometheus_client import (
 )
 from prometheus_client import REGISTRY as DEFAULT_REGISTRY
 
-from app.storage import db
 
 bp = Blueprint("metrics", __name__)
 FAST = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
@@ -55,14 +54,14 @@ def get_metrics():
 
 
 def _refresh_queue_depth() -> None:
+    # The job queue hands its reader over in `jobs.init_app`: this module sits below it.
+    depth = current_app.extensions.get("queue_depth")
+    if depth is None:
+        return
     try:
-        rows = db.fetch_all(
-            "SELECT status::text AS status, count(*) AS n FROM procrastinate_jobs"
-            " WHERE status IN ('todo', 'doing') GROUP BY status"
-        )
+        counts = depth()
     except Exception:  # metrics must answer even when the database does not
         return
-    counts = {r["status"]: r["n"] for r in rows}
     for status in ("todo", "doing"):
         QUEUE_DEPTH.labels(status).set(counts.get(status, 0))
 

@@ -9,7 +9,7 @@ import time
 from cachetools import TTLCache
 from flask import Blueprint, current_app, g, request
 
-from app import metrics
+from app import jobs, metrics
 from app.channel import payloads, signature
 from app.errors import error_response
 from app.storage import businesses, conversations, db
@@ -95,6 +95,7 @@ def _store_messages(messages) -> None:
                 dict(msg.raw),
                 needs_turn=msg.expects_reply,
                 request_id=g.get("request_id"),
+                turn_job=jobs.turn_job(business_id, g.get("request_id")),
             )
             metrics.WEBHOOK_MESSAGES.labels("stored" if stored else "duplicate").inc()
 

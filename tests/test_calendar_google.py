@@ -7,8 +7,8 @@ import pytest
 from app.booking import book, cancel, find_slots, reschedule
 from app.calendars import event_id, get_calendar, google_settings
 from app.calendars.google import busy_from
-from app.calendars.google_client import POLICY
 from app.calendars.google_settings import client_for
+from app.calendars.google_state import state
 from app.storage.db import fetch_one
 from tests.fake_gcal.accounts import CAL, connect_user, google_salon, service_account_info
 from tests.fixtures_booking import NOW, madrid, make_business, make_customer
@@ -168,7 +168,7 @@ def test_client_is_built_once_per_business_and_credentials(salon, gcal):
     business = fetch_one("SELECT * FROM businesses WHERE id = %s", (salon,))
     client = client_for(business)
     assert client_for(business) is client
-    assert client._http().http.timeout == POLICY.timeout
+    assert client._http().http.timeout == state().policy.timeout == 5.0
     for _ in range(3):
         find_slots(salon, "Haircut", date(2026, 6, 2), date(2026, 6, 2), now=NOW)
     assert len(gcal.calls("POST", "/token")) == 1  # one sign-in, then the token is reused

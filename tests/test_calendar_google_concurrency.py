@@ -13,6 +13,12 @@ from tests.test_booking_concurrency import THREADS, TUE_9, peak_overlap, run_tog
 pytest_plugins = ["tests.fake_gcal.fixtures"]
 
 
+def book_in(app, salon: int, customer: int, haircut: int):
+    """Book on a thread of its own, which needs the app's context (the Google backend's state)."""
+    with app.app_context():
+        return book(salon, customer, haircut, TUE_9, now=NOW)
+
+
 @pytest.mark.parametrize("staff_events, winners", [(0, 2), (1, 1)])
 def test_same_slot_capacity_two_with_google(app, gcal, drain_all, staff_events, winners):
     salon = google_salon(gcal)
@@ -24,7 +30,7 @@ def test_same_slot_capacity_two_with_google(app, gcal, drain_all, staff_events, 
         )
     haircut = service_id(salon, "Haircut")
     customers = [make_customer(salon) for _ in range(THREADS)]
-    results = run_together([lambda c=c: book(salon, c, haircut, TUE_9, now=NOW) for c in customers])
+    results = run_together([lambda c=c: book_in(app, salon, c, haircut) for c in customers])
     codes = Counter(getattr(r, "code", repr(r)) for r in results)
     assert codes == {"booked": winners, "full": THREADS - winners}
     assert len(booked(salon)) == winners and peak_overlap(salon) == winners

@@ -8,7 +8,7 @@ import pytest
 
 from app.booking import book, cancel
 from app.calendars import event_id
-from app.calendars.google_client import POLICY
+from app.calendars.google_state import state
 from app.storage import db
 from app.storage.businesses import business_id_for_phone_number_id
 from tests import envelopes
@@ -68,7 +68,7 @@ def test_500_and_429_are_retried_and_the_event_is_written_once(salon, gcal, drai
     result = book(salon, make_customer(salon), "Haircut", madrid("2026-06-02 10:00"), now=NOW)
     drain()
     assert [r.status for r in gcal.calls("POST", "/events")] == [500, 429, 200]
-    assert len(gcal.sleeps) == 2 and all(0 < s <= POLICY.max_backoff for s in gcal.sleeps)
+    assert len(gcal.sleeps) == 2 and all(0 < s <= state().policy.max_backoff for s in gcal.sleeps)
     assert list(gcal.live_events(CAL)) == [event_id(result.appointment.id)]
     assert sync_state(result.appointment.id) == "synced"
 
@@ -161,8 +161,9 @@ def test_token_revoked_after_booking_fails_the_sync_until_reconnected(salon, gca
     # An admin reconnects (as setup_calendar_auth.py does): the backlog is synced, error cleared.
     connect_user(gcal, salon)
     from app.calendars.google_sync import requeue_unsynced
+    from app.jobs import queue_calendar_sync
 
-    assert requeue_unsynced(salon) == 1
+    assert requeue_unsynced(salon, queue_calendar_sync) == 1
     drain()
     assert gcal.live_events(CAL) == {}
     assert sync_state(appointment.id) == "synced"

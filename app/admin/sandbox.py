@@ -46,7 +46,6 @@ def post_sandbox_message(business_id: int):
             {"sandbox": True},
             needs_turn=True,
             request_id=g.get("request_id"),
-            defer=False,
         )
     _run_turn(business_id, stored["customer_id"])
     with transaction() as conn:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from app.calendars import google_state
 from app.calendars.base import Calendar, CalendarUnavailable, blocking, event_id
 from app.calendars.local import LocalCalendar
 
@@ -14,10 +15,21 @@ __all__ = [
     "blocking",
     "event_id",
     "get_calendar",
+    "init_app",
     "register_backend",
 ]
 
 _BACKENDS: dict[str, Callable[[Mapping], Calendar]] = {"local": lambda business: LocalCalendar()}
+
+
+def init_app(app, queue_sync: google_state.QueueSync | None = None) -> None:
+    """Give the app what remote backends need: its key and `queue_sync`, which queues a sync job.
+
+    Args:
+        queue_sync: (business_id, appointment_id) -> bool; defers the job in the caller's
+            transaction. Without it the Google backend is unavailable.
+    """
+    google_state.init_app(app, queue_sync)
 
 
 def register_backend(name: str, factory: Callable[[Mapping], Calendar]) -> None:
@@ -40,7 +52,7 @@ def _google(business: Mapping) -> Calendar:
     """The Google Calendar backend (its libraries load on first use)."""
     from app.calendars.google import GoogleCalendar
 
-    return GoogleCalendar(business)
+    return GoogleCalendar(business, google_state.state())
 
 
 register_backend("google", _google)

@@ -16,10 +16,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from app.calendars.base import SyncAction, blocking
-from app.calendars.google_client import POLICY, AccessDenied, Client, Rejected, Transient
+from app.calendars.base import CalendarUnavailable, SyncAction, blocking
+from app.calendars.google_client import AccessDenied, Client, Rejected, Transient
 from app.calendars.google_settings import CalendarAccessError, client_for, record_error
 from app.calendars.google_settings import clear_error as clear_business_error
+from app.calendars.google_state import GoogleState
+from app.storage import appointments
+from app.storage.db import transaction
 
 if TYPE_CHECKING:  # The booking service imports this package; keep the cycle type-only.
     from app.booking.availability import Busy
@@ -39,19 +42,21 @@ class GoogleCalendar:
 
     name = "google"
 
-    def __init__(self, business: Mapping):
+    def __init__(self, business: Mapping, state: GoogleState):
         settings = business.get("calendar_settings") or {}
         if not settings.get("credentials") or not settings.get("calendar_id"):
             raise CalendarAccessError(
                 f"google calendar is not configured for business {business.get('id')}:"
                 " run setup_calendar_auth.py"
             )
-        self.business = business
+        if state.queue_sync is None:
+            raise CalendarUnavailable("google calendar: this process has no job queue for syncs")
+        self.business, self.state = business, state
 
     def busy(self, business: Mapping, start: datetime, end: datetime) -> list[Busy]:
         """Staff events overlapping [start, end); raises CalendarAccessError if access is gone."""
         try:
-            events = list_events(client_for(business), start, end, POLICY.read_attempts)
+            events = list_events(client_for(business), start, end, self.state.policy.read_attempts)
         except Transient as exc:
             # Postgres alone still prevents double-booking between the bot's own appointments.
             log.warning("google calendar of business %s unreachable (%s)", business["id"], exc)
@@ -64,10 +69,10 @@ class GoogleCalendar:
         return busy_from(business, events)
 
     def sync(self, appointment: Appointment, action: SyncAction) -> None:
-        """Mark the appointment pending and queue the retried `calendar_sync` job."""
-        from app.calendars import google_sync
-
-        google_sync.queue_sync(appointment.business_id, appointment.id)
+        """Mark the appointment pending and queue the retried `calendar_sync` job, together."""
+        with transaction():
+            appointments.mark_sync_pending(appointment.id)
+            self.state.queue_sync(appointment.business_id, appointment.id)
 
 
 def access_message(exc: Exception) -> str:
@@ -147,7 +152,7 @@ def _ignored(event: Mapping) -> bool:
 
 
 def event_body(row: Mapping, business: Mapping) -> dict:
-    """The Google event of a booked appointment row (see google_sync.CHAIN_SQL)."""
+    """The Google event of a booked appointment row (see storage.appointments.CHAIN_SQL)."""
     tz = business.get("timezone") or "UTC"
     service, wa_id = row["service_name"], row["wa_id"] or ""
     name = row["customer_name"] or "WhatsApp customer"

@@ -1,9 +1,10 @@
 """Google Calendar API clients: built once per business and credentials, with timeouts and retries.
 
 Every call goes through `Client.call`, which retries 429, 5xx, rate-limit 403s and network errors
-with exponential backoff (sleep injectable for tests) and turns every failure into one of three
-errors: `Transient` (try again later), `AccessDenied` (an admin must fix the credentials or the
-sharing) or `Rejected` (Google refused this request; 404/409/410 are handled by the caller).
+with exponential backoff (its `Policy`: timeouts, attempts, an injectable sleep) and turns every
+failure into one of three errors: `Transient` (try again later), `AccessDenied` (an admin must fix
+the credentials or the sharing) or `Rejected` (Google refused this request; 404/409/410 are
+handled by the caller).
 """
 
 from __future__ import annotations
@@ -13,15 +14,15 @@ import json
 import logging
 import random
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import google_auth_httplib2
 import httplib2
 from google.auth import exceptions as auth_exceptions
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
+
+from app.calendars.google_state import Policy
 
 log = logging.getLogger(__name__)
 
@@ -33,31 +34,6 @@ SCOPES = (
 )
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"})
-
-
-@dataclass
-class Policy:
-    """Timeouts and retries of every Google call; tests shorten them with `configure`."""
-
-    timeout: float = 10.0
-    attempts: int = 4  # per call inside a sync job (the job itself is retried too)
-    read_attempts: int = 2  # per busy-time read on a customer's turn, which must stay quick
-    backoff: float = 0.5
-    max_backoff: float = 20.0
-    sleep: Callable[[float], None] = field(default=time.sleep)
-    secret_key: str | None = None  # None: the Flask app's SECRET_KEY
-    api_endpoint: str | None = None  # None: Google's, unless a business's settings name one
-
-
-POLICY = Policy()
-
-
-def configure(**changes) -> None:
-    """Change the module policy (timeouts, attempts, backoff, sleep, secret_key, api_endpoint)."""
-    for name, value in changes.items():
-        if not hasattr(POLICY, name):
-            raise TypeError(f"unknown calendar policy setting {name!r}")
-        setattr(POLICY, name, value)
 
 
 class GoogleError(Exception):
@@ -83,8 +59,15 @@ class Rejected(GoogleError):
 class Client:
     """One business's calendar: a discovery-built service plus one HTTP connection per thread."""
 
-    def __init__(self, credentials, calendar_id: str, api_endpoint: str | None = None):
+    def __init__(
+        self,
+        credentials,
+        calendar_id: str,
+        api_endpoint: str | None = None,
+        policy: Policy | None = None,
+    ):
         self.credentials, self.calendar_id = credentials, calendar_id
+        self.policy = policy or Policy()
         self._local = threading.local()
         options = {"api_endpoint": api_endpoint} if api_endpoint else None
         self.service = build(
@@ -100,14 +83,14 @@ class Client:
         """This thread's authorised connection (httplib2 objects are not thread-safe)."""
         http = getattr(self._local, "http", None)
         if http is None:
-            raw = httplib2.Http(timeout=POLICY.timeout)
+            raw = httplib2.Http(timeout=self.policy.timeout)
             http = google_auth_httplib2.AuthorizedHttp(self.credentials, http=raw)
             self._local.http = http
         return http
 
     def call(self, make: Callable, attempts: int | None = None) -> dict:
         """Execute `make(service)` with retries; the JSON answer ({} for an empty one)."""
-        attempts = max(1, attempts or POLICY.attempts)
+        attempts = max(1, attempts or self.policy.attempts)
         for attempt in range(attempts):
             try:
                 return make(self.service).execute(http=self._http(), num_retries=0) or {}
@@ -117,9 +100,9 @@ class Client:
                     raise
                 if not isinstance(error, Transient) or attempt + 1 == attempts:
                     raise error from exc
-                delay = _delay(attempt, exc)
+                delay = _delay(attempt, exc, self.policy)
                 log.info("google calendar %s, retrying in %.2fs", error, delay)
-                POLICY.sleep(delay)
+                self.policy.sleep(delay)
         raise AssertionError("unreachable")
 
 
@@ -154,36 +137,15 @@ def _details(exc: HttpError) -> tuple[int, str, str]:
         return exc.resp.status, "", ""
 
 
-def _delay(attempt: int, exc: BaseException) -> float:
+def _delay(attempt: int, exc: BaseException, policy: Policy) -> float:
     """Exponential backoff with jitter, or the server's Retry-After when it sends one."""
     retry_after = getattr(getattr(exc, "resp", None), "get", lambda _k: None)("retry-after")
     if retry_after and str(retry_after).isdigit():
-        return min(float(retry_after), POLICY.max_backoff)
-    base = min(POLICY.backoff * 2**attempt, POLICY.max_backoff)
+        return min(float(retry_after), policy.max_backoff)
+    base = min(policy.backoff * 2**attempt, policy.max_backoff)
     return base * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not security
-
-
-_CLIENTS: dict[int, tuple[str, Client]] = {}
-_CLIENTS_LOCK = threading.Lock()
 
 
 def fingerprint(*parts: str | None) -> str:
     """A short hash identifying credentials and calendar, so a change builds a new client."""
     return hashlib.sha256("\x00".join(p or "" for p in parts).encode()).hexdigest()[:16]
-
-
-def cached_client(business_id: int, key: str, factory: Callable[[], Client]) -> Client:
-    """The client of a business for credentials `key`, built by `factory` only when needed."""
-    with _CLIENTS_LOCK:
-        found = _CLIENTS.get(business_id)
-        if found and found[0] == key:
-            return found[1]
-        client = factory()
-        _CLIENTS[business_id] = (key, client)
-        return client
-
-
-def clear_clients() -> None:
-    """Forget every cached client (tests; credentials rotated outside the app)."""
-    with _CLIENTS_LOCK:
-        _CLIENTS.clear()

@@ -112,7 +112,7 @@ def load_service_account(path: str | Path) -> dict:
 
 
 def open_client(info: Mapping, calendar_id: str, api_endpoint: str | None = None) -> Client:
-    """An API client for credentials that are not stored yet."""
+    """An API client for credentials that are not stored yet (default timeouts and retries)."""
     return Client(credentials_from(info), calendar_id, api_endpoint)
 
 

@@ -1,4 +1,4 @@
-"""The task queue (procrastinate on PostgreSQL), its tasks and the worker runner."""
+"""The worker: runs the queue's jobs for one Flask app, restarts after database outages."""
 
 from __future__ import annotations
 
@@ -8,95 +8,14 @@ import signal
 import threading
 
 import procrastinate
-from procrastinate import PsycopgConnector, SyncPsycopgConnector
+from procrastinate import PsycopgConnector
 
-from app.channel.sender import GraphUnavailable
-from app.storage import conversations, db
+from app.jobs.queue import queue
 
 log = logging.getLogger(__name__)
-_flask_app = None
 # Pause before starting a worker that lost the database again (doubling up to the maximum).
 RESTART_DELAY = 0.5
 MAX_RESTART_DELAY = 10.0
-
-
-class TransactionalConnector(SyncPsycopgConnector):
-    """Defer jobs on the connection of the caller's open transaction, if any."""
-
-    def _get_cursor(self, connection=None):
-        return super()._get_cursor(connection or db.current_conn.get())
-
-    def execute_query(self, query, **arguments):
-        conn = db.current_conn.get()
-        if conn is None:
-            return super().execute_query(query, **arguments)
-        with self._get_cursor(conn) as cursor:
-            cursor.execute(query, self._wrap_json(arguments))
-
-
-queue = procrastinate.App(connector=TransactionalConnector())
-
-
-def init_app(app) -> None:
-    """Open the queue on the app's pool so webhook views can defer jobs."""
-    global _flask_app
-    _flask_app = app
-    queue.open(db.pool())
-
-
-def customer_lock(business_id: int, customer_id: int) -> str:
-    """The lock that keeps one customer's turns in order and never overlapping.
-
-    The webhook writes the same lock in SQL (conversations.STORE_INBOUND).
-    """
-    return f"cust:{business_id}:{customer_id}"
-
-
-class TurnRetry(procrastinate.BaseRetryStrategy):
-    """Retry a failed turn after 1 + 2**(n+1) s (at most `max_wait`).
-
-    Most failures get `max_attempts` tries. A turn that failed only because WhatsApp could not
-    take its stored replies yet (GraphUnavailable) keeps trying for about a day, Meta's
-    customer-service window (after it Meta refuses the send for good, and the refusal is
-    recorded): its replies are already stored, so a retry sends them and never asks the model
-    again; giving up after a few minutes would leave them queued until the customer wrote again.
-    """
-
-    def __init__(self, max_attempts: int = 6, unsent_max_attempts: int = 300, max_wait: int = 300):
-        self.max_attempts = max_attempts
-        self.unsent_max_attempts = unsent_max_attempts
-        self.max_wait = max_wait
-
-    def get_retry_decision(
-        self, *, exception: BaseException, job
-    ) -> procrastinate.RetryDecision | None:
-        unsent = isinstance(exception, GraphUnavailable)
-        if job.attempts >= (self.unsent_max_attempts if unsent else self.max_attempts):
-            return None
-        wait = min(1 + 2 ** min(job.attempts + 1, 30), self.max_wait)
-        return procrastinate.RetryDecision(retry_in={"seconds": wait})
-
-
-@queue.task(name=conversations.TURN_TASK, retry=TurnRetry())
-def handle_turn(business_id: int, customer_id: int, request_id: str | None = None) -> None:
-    """Answer every pending message of one customer."""
-    from app import bot, tracing
-    from app.logs import request_id_var
-
-    token = request_id_var.set(request_id or "-")
-    try:
-        with _flask_app.app_context():
-            bot.run_turn(business_id, customer_id, request_id=request_id)
-    finally:
-        request_id_var.reset(token)
-        tracing.flush()
-
-
-def defer_turn(business_id: int, customer_id: int, request_id: str | None = None) -> None:
-    """Queue a turn for a customer (joins the caller's transaction when there is one)."""
-    handle_turn.configure(lock=customer_lock(business_id, customer_id)).defer(
-        business_id=business_id, customer_id=customer_id, request_id=request_id
-    )
 
 
 async def _retry_stalled_jobs(app: procrastinate.App, timeout: float) -> None:
@@ -182,6 +101,7 @@ async def _work(flask_app, wait: bool) -> None:
                 listen_notify=wait,
                 wait=wait,
                 delete_jobs="successful",
+                additional_context={"flask_app": flask_app},  # what the tasks run under
             )
         finally:
             recovery.cancel()
@@ -190,7 +110,3 @@ async def _work(flask_app, wait: bool) -> None:
 def run_worker(flask_app, install_signal_handlers: bool = True, wait: bool = True) -> None:
     """Run the worker in this thread until stopped (with wait=False: until the queue is empty)."""
     asyncio.run(run_worker_async(flask_app, install_signal_handlers, wait))
-
-
-# Registers the calendar_sync task; at the bottom because that module imports `queue` from here.
-from app.calendars import google_sync as _google_sync  # noqa: E402, F401

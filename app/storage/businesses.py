@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from psycopg.types.json import Jsonb
 
-from app.storage.db import fetch_all, fetch_one, transaction
+from app.storage.db import execute, fetch_all, fetch_one, transaction
 
 DEMO_PHONE_NUMBER_ID = "123456123"
 
@@ -38,6 +39,17 @@ def get_business_by_phone_number_id(phone_number_id: str) -> dict | None:
         "SELECT * FROM businesses WHERE phone_number_id = %s AND active", (phone_number_id,)
     )
     return _with_services(row)
+
+
+def business_exists(business_id: int) -> bool:
+    """Whether a business with this id exists (active or not)."""
+    return fetch_one("SELECT 1 FROM businesses WHERE id = %s", (business_id,)) is not None
+
+
+def updated_at(business_id: int) -> datetime | None:
+    """When the business's settings last changed; None when there is no such business."""
+    row = fetch_one("SELECT updated_at FROM businesses WHERE id = %s", (business_id,))
+    return row["updated_at"] if row else None
 
 
 def business_id_for_phone_number_id(phone_number_id: str) -> int | None:
@@ -118,6 +130,45 @@ def seed_demo(phone_number_id: str = DEMO_PHONE_NUMBER_ID) -> tuple[int, bool]:
             ],
         )
         return business_id, True
+
+
+def save_google_calendar(business_id: int, settings: dict) -> None:
+    """Switch the business to its Google calendar with these settings; forget the last error."""
+    execute(
+        "UPDATE businesses SET calendar_backend = 'google', calendar_settings = %s,"
+        " calendar_error = NULL, calendar_error_at = NULL, updated_at = now() WHERE id = %s",
+        (Jsonb(settings), business_id),
+    )
+
+
+def record_calendar_error(business_id: int, message: str) -> None:
+    """Keep the calendar problem an admin must fix (at most 500 characters)."""
+    execute(
+        "UPDATE businesses SET calendar_error = %s, calendar_error_at = now() WHERE id = %s",
+        (message[:500], business_id),
+    )
+
+
+def clear_calendar_error(business_id: int) -> None:
+    """Forget the recorded calendar problem, if any."""
+    execute(
+        "UPDATE businesses SET calendar_error = NULL, calendar_error_at = NULL"
+        " WHERE id = %s AND calendar_error IS NOT NULL",
+        (business_id,),
+    )
+
+
+def calendar_status(business_id: int) -> dict | None:
+    """Calendar backend, settings, last error and sync backlog (pending, failed) of a business."""
+    return fetch_one(
+        "SELECT b.calendar_backend, b.calendar_settings, b.calendar_error, b.calendar_error_at,"
+        " (SELECT count(*) FROM appointments a WHERE a.business_id = b.id"
+        "   AND a.calendar_sync = 'pending') AS pending,"
+        " (SELECT count(*) FROM appointments a WHERE a.business_id = b.id"
+        "   AND a.calendar_sync = 'failed') AS failed"
+        " FROM businesses b WHERE b.id = %s",
+        (business_id,),
+    )
 
 
 def _with_services(row: dict | None) -> dict | None:

@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from psycopg.types.json import Jsonb
 
 from app.storage.db import connection, execute, fetch_all, fetch_one
 
-TURN_TASK = "handle_turn"
 # Delivery statuses only move forward; `failed` may replace queued/sent but nothing replaces it.
 STATUS_RANK = {"queued": 0, "sent": 1, "delivered": 2, "read": 3, "played": 4}
 
 
+@dataclass(frozen=True)
+class CustomerJob:
+    """A job `store_inbound` queues for the message's customer; `app.jobs` says what it is.
+
+    Its lock is `lock_prefix` followed by the customer's id, and `customer_id` joins `args`:
+    the customer is known only inside the statement.
+    """
+
+    task_name: str
+    queue: str
+    lock_prefix: str
+    args: dict
+    priority: int = 0
+
+
 # One statement stores a delivery: the customer, the message and its turn job commit together,
 # and a wamid seen before touches nothing (Meta redelivers for days). The job row is the one
-# procrastinate's own `defer` writes, through its versioned SQL function.
+# the job queue's own `defer` writes, through its versioned SQL function.
 STORE_INBOUND = """
 WITH fresh AS (
     SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM messages WHERE wamid = %(wamid)s)
@@ -33,11 +49,9 @@ WITH fresh AS (
     RETURNING id, customer_id
 ), job AS (
     SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(
-        'default', %(task_name)s, 0,
-        %(lock_prefix)s || msg.customer_id, NULL,
-        jsonb_build_object('business_id', %(business_id)s::bigint,
-                           'customer_id', msg.customer_id,
-                           'request_id', %(request_id)s::text),
+        %(job_queue)s, %(job_task)s, %(job_priority)s,
+        %(job_lock_prefix)s || msg.customer_id, NULL,
+        %(job_args)s::jsonb || jsonb_build_object('customer_id', msg.customer_id),
         NULL)::procrastinate_job_to_defer_v1]) AS job_ids
     FROM msg WHERE %(defer)s
 )
@@ -56,15 +70,16 @@ def store_inbound(
     payload: dict,
     needs_turn: bool,
     request_id: str | None = None,
-    defer: bool | None = None,
+    turn_job: CustomerJob | None = None,
 ) -> dict | None:
-    """Store a delivery once and, when it needs an answer, queue its customer's turn.
+    """Store a delivery once and, when it needs an answer and `turn_job` is given, queue it.
 
-    `defer=False` stores a message that needs an answer without queueing the turn (the caller
-    runs it).
+    Without `turn_job` a message that needs an answer is stored unanswered and no job is
+    queued (the caller runs the turn itself).
 
     Returns {id, customer_id, job_ids} for a new message, None for a duplicate.
     """
+    job = turn_job if needs_turn else None
     return conn.execute(
         STORE_INBOUND,
         {
@@ -77,9 +92,12 @@ def store_inbound(
             "payload": Jsonb(payload),
             "status": "received" if needs_turn else "ignored",
             "request_id": request_id,
-            "defer": needs_turn if defer is None else defer,
-            "task_name": TURN_TASK,
-            "lock_prefix": f"cust:{business_id}:",
+            "defer": job is not None,
+            "job_queue": job and job.queue,
+            "job_task": job and job.task_name,
+            "job_priority": job and job.priority,
+            "job_lock_prefix": job and job.lock_prefix,
+            "job_args": job and Jsonb(job.args),
         },
     ).fetchone()
 

@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from app.calendars.google_client import POLICY, clear_clients, configure
-from tests.conftest import SECRET_KEY
+from app.calendars.google_state import EXTENSION
 from tests.fake_gcal import FakeGoogle
 from tests.fake_gcal.accounts import CAL, OWNER
 
 
 @pytest.fixture
-def gcal():
-    """A running fake Google with the salon's calendar; retries sleep into `gcal.sleeps`."""
+def gcal(app):
+    """A running fake Google with the salon's calendar, inside the app's context (the Google
+    backend's state lives on the app); retries sleep into `gcal.sleeps`."""
     fake = FakeGoogle()
     fake.add_calendar(CAL, OWNER, "Salon")
     fake.sleeps = []
-    saved = dict(vars(POLICY))
-    configure(sleep=fake.sleeps.append, secret_key=SECRET_KEY, timeout=5.0)
-    clear_clients()
-    yield fake
-    configure(**saved)
-    clear_clients()
+    google = app.extensions[EXTENSION]
+    google.policy = replace(google.policy, sleep=fake.sleeps.append, timeout=5.0)
+    with app.app_context():
+        yield fake
     fake.stop()
 
 

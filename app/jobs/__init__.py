@@ -1,0 +1,30 @@
+"""The job queue: the only code that knows procrastinate (tasks, locks, retries, job rows).
+
+Lower layers never import it: the webhook's statement takes `turn_job()` as data, and the
+calendar backend is handed `queue_calendar_sync` by `create_app`.
+"""
+
+from __future__ import annotations
+
+from app.jobs.queue import customer_lock, open_queue, queue, queue_depth, turn_job
+from app.jobs.tasks import TurnRetry, defer_turn, queue_calendar_sync
+from app.jobs.worker import run_worker, run_worker_async
+
+__all__ = [
+    "TurnRetry",
+    "customer_lock",
+    "defer_turn",
+    "init_app",
+    "open_queue",
+    "queue",
+    "queue_calendar_sync",
+    "run_worker",
+    "run_worker_async",
+    "turn_job",
+]
+
+
+def init_app(app) -> None:
+    """Open the queue on the app's pool so views can defer jobs; let /metrics read its depth."""
+    open_queue()
+    app.extensions["queue_depth"] = queue_depth

@@ -1,0 +1,79 @@
+"""The procrastinate app, its task names and locks, and the job rows other layers write as data."""
+
+from __future__ import annotations
+
+import procrastinate
+from procrastinate import SyncPsycopgConnector
+
+from app.storage import db
+from app.storage.conversations import CustomerJob
+
+TURN_TASK = "handle_turn"
+CALENDAR_SYNC_TASK = "calendar_sync"
+DEFAULT_QUEUE = "default"
+
+
+class TransactionalConnector(SyncPsycopgConnector):
+    """Run the queue's queries on the app's pool, inside the caller's open transaction if any."""
+
+    @property
+    def pool(self):
+        # Always the current pool: procrastinate keeps the first one it is opened with, which
+        # is closed when the app's database changes (tests) or its pool is reopened.
+        return db.pool()
+
+    def _get_cursor(self, connection=None):
+        return super()._get_cursor(connection or db.current_conn.get())
+
+    def execute_query(self, query, **arguments):
+        conn = db.current_conn.get()
+        if conn is None:
+            return super().execute_query(query, **arguments)
+        with self._get_cursor(conn) as cursor:
+            cursor.execute(query, self._wrap_json(arguments))
+
+
+queue = procrastinate.App(connector=TransactionalConnector())
+
+
+def open_queue() -> None:
+    """Open the queue on the process's pool, so jobs can be deferred."""
+    queue.open(db.pool())
+
+
+def customer_lock(business_id: int, customer_id: int) -> str:
+    """The lock that keeps one customer's turns in order and never overlapping."""
+    return f"{_customer_lock_prefix(business_id)}{customer_id}"
+
+
+def _customer_lock_prefix(business_id: int) -> str:
+    return f"cust:{business_id}:"
+
+
+def turn_job(business_id: int, request_id: str | None) -> CustomerJob:
+    """The turn job the webhook's one statement queues with a new message.
+
+    The statement knows the customer only once it has stored them, so it completes the lock
+    (`customer_lock`) and the arguments with the customer's id itself.
+    """
+    return CustomerJob(
+        task_name=TURN_TASK,
+        queue=DEFAULT_QUEUE,
+        lock_prefix=_customer_lock_prefix(business_id),
+        args={"business_id": business_id, "request_id": request_id},
+    )
+
+
+def calendar_sync_locks(business_id: int, appointment_id: int) -> tuple[str, str]:
+    """(lock, queueing lock) of a sync job: one Google call per business at a time, and at
+    most one waiting job per appointment."""
+    return f"gcal:{business_id}", f"gcal:appt:{appointment_id}"
+
+
+def queue_depth() -> dict[str, int]:
+    """How many jobs wait (`todo`) and run (`doing`), over every queue."""
+    manager = queue.job_manager
+    return {
+        status: sum(q[status] for q in manager.list_queues(status=status))
+        for status in ("todo", "doing")
+    }

@@ -1,0 +1,107 @@
+"""The tasks: a customer's turn and a booking's calendar sync, with their retry policies."""
+
+from __future__ import annotations
+
+import procrastinate
+import psycopg
+from flask import Flask
+from procrastinate.exceptions import AlreadyEnqueued
+
+from app import bot, tracing
+from app.calendars import google_sync
+from app.channel.sender import GraphUnavailable
+from app.jobs.queue import (
+    CALENDAR_SYNC_TASK,
+    TURN_TASK,
+    calendar_sync_locks,
+    customer_lock,
+    queue,
+)
+from app.logs import request_id_var
+from app.storage import db
+
+# Waits of 5 s + 2^n s: about 2.3 hours of retrying before the booking is marked "failed".
+CALENDAR_SYNC_ATTEMPTS = 12
+
+
+class TurnRetry(procrastinate.BaseRetryStrategy):
+    """Retry a failed turn after 1 + 2**(n+1) s (at most `max_wait`).
+
+    Most failures get `max_attempts` tries. A turn that failed only because WhatsApp could not
+    take its stored replies yet (GraphUnavailable) keeps trying for about a day, Meta's
+    customer-service window (after it Meta refuses the send for good, and the refusal is
+    recorded): its replies are already stored, so a retry sends them and never asks the model
+    again; giving up after a few minutes would leave them queued until the customer wrote again.
+    """
+
+    def __init__(self, max_attempts: int = 6, unsent_max_attempts: int = 300, max_wait: int = 300):
+        self.max_attempts = max_attempts
+        self.unsent_max_attempts = unsent_max_attempts
+        self.max_wait = max_wait
+
+    def get_retry_decision(
+        self, *, exception: BaseException, job
+    ) -> procrastinate.RetryDecision | None:
+        unsent = isinstance(exception, GraphUnavailable)
+        if job.attempts >= (self.unsent_max_attempts if unsent else self.max_attempts):
+            return None
+        wait = min(1 + 2 ** min(job.attempts + 1, 30), self.max_wait)
+        return procrastinate.RetryDecision(retry_in={"seconds": wait})
+
+
+def flask_app(context: procrastinate.JobContext) -> Flask:
+    """The app the worker runs jobs for (handed to the worker, see `worker._work`)."""
+    return context.additional_context["flask_app"]
+
+
+@queue.task(name=TURN_TASK, pass_context=True, retry=TurnRetry())
+def handle_turn(
+    context: procrastinate.JobContext,
+    business_id: int,
+    customer_id: int,
+    request_id: str | None = None,
+) -> None:
+    """Answer every pending message of one customer."""
+    token = request_id_var.set(request_id or "-")
+    try:
+        with flask_app(context).app_context():
+            bot.run_turn(business_id, customer_id, request_id=request_id)
+    finally:
+        request_id_var.reset(token)
+        tracing.flush()
+
+
+def defer_turn(business_id: int, customer_id: int, request_id: str | None = None) -> None:
+    """Queue a turn for a customer (joins the caller's transaction when there is one)."""
+    handle_turn.configure(lock=customer_lock(business_id, customer_id)).defer(
+        business_id=business_id, customer_id=customer_id, request_id=request_id
+    )
+
+
+@queue.task(
+    name=CALENDAR_SYNC_TASK,
+    pass_context=True,
+    retry=procrastinate.RetryStrategy(
+        max_attempts=CALENDAR_SYNC_ATTEMPTS, wait=5, exponential_wait=2
+    ),
+)
+def calendar_sync(context: procrastinate.JobContext, business_id: int, appointment_id: int) -> None:
+    """Write, move or delete the Google event of an appointment so it matches Postgres."""
+    last_try = context.job.attempts >= CALENDAR_SYNC_ATTEMPTS
+    with flask_app(context).app_context():
+        google_sync.run_job(business_id, appointment_id, queue_calendar_sync, last_try)
+
+
+def queue_calendar_sync(business_id: int, appointment_id: int) -> bool:
+    """Queue an appointment's sync job unless one is already waiting; whether it was queued.
+
+    Joins the caller's transaction (in a savepoint, so a refused duplicate rolls back alone).
+    """
+    lock, queueing_lock = calendar_sync_locks(business_id, appointment_id)
+    job = calendar_sync.configure(lock=lock, queueing_lock=queueing_lock)
+    try:
+        with db.transaction():
+            job.defer(business_id=business_id, appointment_id=appointment_id)
+    except (AlreadyEnqueued, psycopg.errors.UniqueViolation):
+        return False
+    return True
