@@ -134,6 +134,27 @@ def test_find_available_slots(app, say, fake_llm, fake_graph):
     assert len(rows()) == 2
 
 
+def test_find_available_slots_counts_the_times_it_leaves_out(app, say, fake_llm):
+    day = upcoming(1)
+    args = {"service": "Haircut", "date": day.isoformat(), "after": "12:00"}
+    fake_llm.script += [tool_call("find_available_slots", args), text_reply("Here they are.")]
+    say("Any haircut after 12 that day?")
+    result = assert_recorded(fake_llm, "find_available_slots", args)
+    # "Tuesday" names the coming Tuesday only; one a week further on is named by its date.
+    ahead = (day - datetime.now(MADRID).date()).days
+    named = "Tuesday" if ahead < 7 else f"{day.day} {day:%B}"
+    assert result == {
+        "ok": True,
+        "service": "Haircut",
+        "date": f"{day:%A} {day.day} {day:%B %Y}",
+        "slots": "12:00 12:15 12:30 14:00 14:15 14:30 14:45 15:00 15:15 15:30 15:45 16:00".split(),
+        "more": 6,
+        "next_after": "16:15",
+        "last": "17:30",
+        "ask_for_more": f"{named} after 16:15",
+    }
+
+
 def test_book_appointment(app, say, fake_llm, fake_graph):
     day = upcoming(1)
     args = {"service": "Haircut", "date": day.isoformat(), "time": "10:00"}
@@ -187,15 +208,25 @@ def test_reschedule_appointment(app, say, fake_llm, fake_graph):
         ),
     ]
     say("Please move my haircut to the next day at 11")
-    assert_recorded(fake_llm, "reschedule_appointment", args)
-    before, after = rows()
-    assert (before["id"], before["status"]) == (old, "cancelled")
-    assert (after["starts_at"], after["status"], after["rescheduled_from"]) == (
+    result = assert_recorded(fake_llm, "reschedule_appointment", args)
+    assert (result["status"], result["appointment"]["id"]) == ("rescheduled", old)
+    [row] = rows()
+    assert (row["id"], row["starts_at"], row["status"], row["rescheduled_from"]) == (
+        old,
         at(day + timedelta(1), "11:00"),
         "booked",
-        old,
+        None,
     )
-    assert after["turn_id"] == only_turn()["id"]
+    move = db.fetch_one(
+        "SELECT from_starts_at, to_starts_at, turn_id FROM appointment_moves"
+        " WHERE appointment_id = %s",
+        (old,),
+    )
+    assert move == {
+        "from_starts_at": at(day, "10:00"),
+        "to_starts_at": at(day + timedelta(1), "11:00"),
+        "turn_id": only_turn()["id"],
+    }
     assert sent(fake_graph) == [f"Moved: Haircut is now {spoken(day + timedelta(1), '11:00')}"]
 
 

@@ -52,6 +52,14 @@ def peak_overlap(business_id: int, buffer_minutes: int = 0) -> int:
     return row["peak"]
 
 
+def move_count(appointment_id: int) -> int:
+    """How many moves of the appointment were recorded."""
+    row = fetch_one(
+        "SELECT count(*) AS n FROM appointment_moves WHERE appointment_id = %s", (appointment_id,)
+    )
+    return row["n"]
+
+
 @pytest.fixture
 def salon(pool):
     return make_business()
@@ -119,8 +127,33 @@ def test_reschedule_racing_bookings_never_loses_the_appointment(salon, round_, r
     moved, *bookings = run_together(tasks)
 
     mine = [a for a in booked(salon) if a["customer_id"] == mover]
-    assert len(mine) == 1
-    assert mine[0]["starts_at"] == (target if moved.ok else TUE_9)
+    assert [(a["id"], a["starts_at"]) for a in mine] == [
+        (original.id, target if moved.ok else TUE_9)
+    ]
     assert moved.code in {"rescheduled", "full"}
+    assert move_count(original.id) == (1 if moved.ok else 0)
     assert sum(b.ok for b in bookings) == (0 if moved.ok else 1)
     assert peak_overlap(salon) <= 2
+
+
+def test_many_moves_into_one_slot_respect_capacity(salon):
+    haircut = service_id(salon, "Haircut")
+    target = madrid("2026-06-02 16:00")
+    movers = [make_customer(salon) for _ in range(12)]
+    # The movers hold every seat from 09:00 to 12:00, two per half hour.
+    held = [
+        book(salon, c, haircut, TUE_9 + timedelta(minutes=30 * (i // 2)), now=NOW).appointment
+        for i, c in enumerate(movers)
+    ]
+    tasks = [
+        lambda c=c, a=a: reschedule(salon, c, a.id, target, now=NOW)
+        for c, a in zip(movers, held, strict=True)
+    ]
+    results = run_together(tasks)
+    assert Counter(getattr(r, "code", repr(r)) for r in results) == {"rescheduled": 2, "full": 10}
+    rows = {a["id"]: a["starts_at"] for a in booked(salon)}
+    assert set(rows) == {a.id for a in held}  # every appointment kept its id; none was lost
+    for appointment, result in zip(held, results, strict=True):
+        assert rows[appointment.id] == (target if result.ok else appointment.starts_at)
+        assert move_count(appointment.id) == (1 if result.ok else 0)
+    assert peak_overlap(salon) == 2

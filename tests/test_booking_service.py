@@ -6,6 +6,7 @@ import pytest
 
 from app.booking import BookingError, book, cancel, find_slots, list_for_customer, reschedule
 from app.booking.models import Appointment, BookingResult, refusal
+from app.storage.db import fetch_all
 from tests.fixtures_booking import (
     MADRID,
     NOW,
@@ -96,27 +97,86 @@ def test_booking_for_a_foreign_or_bad_customer_is_invalid(salon, haircut, custom
     assert appointments(salon) == []
 
 
-def test_reschedule_moves_the_appointment(salon, alice, haircut):
+def moves(appointment_id: int) -> list[tuple]:
+    """The recorded moves of an appointment: (from start, to start), oldest first."""
+    rows = fetch_all(
+        "SELECT from_starts_at, to_starts_at FROM appointment_moves WHERE appointment_id = %s"
+        " ORDER BY id",
+        (appointment_id,),
+    )
+    return [(r["from_starts_at"], r["to_starts_at"]) for r in rows]
+
+
+def test_reschedule_moves_the_appointment_keeping_its_id(salon, alice, haircut):
     old = book(salon, alice, haircut, TUE_9, now=NOW).appointment
     result = reschedule(salon, alice, old.id, TUE_11, now=NOW)
-    assert (result.ok, result.code, result.created) == (True, "rescheduled", True)
-    assert (result.appointment.starts_at, result.appointment.rescheduled_from) == (TUE_11, old.id)
-    assert [(r["id"], r["status"]) for r in appointments(salon)] == [
-        (old.id, "cancelled"),
-        (result.appointment.id, "booked"),
+    assert (result.ok, result.code, result.message) == (
+        True,
+        "rescheduled",
+        "The appointment has been moved.",
+    )
+    moved = result.appointment
+    assert (moved.id, moved.status, moved.rescheduled_from) == (old.id, "booked", None)
+    assert (moved.starts_at, moved.ends_at) == (TUE_11, TUE_11 + timedelta(minutes=30))
+    assert [(r["id"], r["status"], r["starts_at"]) for r in appointments(salon)] == [
+        (old.id, "booked", TUE_11)
     ]
-    assert list_for_customer(salon, alice, now=NOW) == [result.appointment]
+    assert moves(old.id) == [(TUE_9, TUE_11)]
+    assert list_for_customer(salon, alice, now=NOW) == [moved]
+
+
+def test_moving_frees_the_old_time(salon, alice, haircut):
+    old = book(salon, alice, haircut, TUE_9, now=NOW).appointment
+    book(salon, make_customer(salon), haircut, TUE_9, now=NOW)  # capacity 2: 09:00 is full
+    tue = date(2026, 6, 2)
+    assert TUE_9 not in find_slots(salon, haircut, tue, tue, now=NOW)
+    assert reschedule(salon, alice, old.id, TUE_11, now=NOW).ok
+    assert TUE_9 in find_slots(salon, haircut, tue, tue, now=NOW)
+    third = book(salon, make_customer(salon), haircut, TUE_9, now=NOW)
+    assert (third.ok, third.code) == (True, "booked")
 
 
 def test_retried_reschedule_answers_with_its_result(salon, alice, haircut):
     old = book(salon, alice, haircut, TUE_9, now=NOW).appointment
     first = reschedule(salon, alice, old.id, TUE_11, now=NOW)
     again = reschedule(salon, alice, old.id, TUE_11, now=NOW)
-    assert (again.ok, again.code, again.created) == (True, "rescheduled", False)
+    assert (again.ok, again.code, again.message) == (
+        True,
+        "rescheduled",
+        "The appointment has been moved.",
+    )
     assert again.appointment == first.appointment
-    elsewhere = reschedule(salon, alice, old.id, TUE_11 + timedelta(hours=1), now=NOW)
-    assert (elsewhere.ok, elsewhere.code) == (False, "already_cancelled")
-    assert len(booked(salon)) == 1
+    assert moves(old.id) == [(TUE_9, TUE_11)]
+
+
+def test_an_appointment_can_move_again_and_keeps_every_move(salon, alice, haircut):
+    old = book(salon, alice, haircut, TUE_9, now=NOW).appointment
+    reschedule(salon, alice, old.id, TUE_11, now=NOW)
+    noon = TUE_11 + timedelta(hours=1)
+    again = reschedule(salon, alice, old.id, noon, now=NOW)
+    assert (again.ok, again.code, again.appointment.id) == (True, "rescheduled", old.id)
+    assert moves(old.id) == [(TUE_9, TUE_11), (TUE_11, noon)]
+    assert [(r["id"], r["starts_at"]) for r in booked(salon)] == [(old.id, noon)]
+
+
+def test_moving_to_its_own_time_is_not_a_move(salon, alice, haircut):
+    old = book(salon, alice, haircut, TUE_9, now=NOW).appointment
+    result = reschedule(salon, alice, old.id, TUE_9, now=NOW)
+    assert (result.ok, result.code, result.message) == (
+        True,
+        "rescheduled",
+        "It is already at that time.",
+    )
+    assert moves(old.id) == []
+
+
+def test_a_cancelled_appointment_cannot_be_moved(salon, alice, haircut):
+    old = book(salon, alice, haircut, TUE_9, now=NOW).appointment
+    cancel(salon, alice, old.id, now=NOW)
+    result = reschedule(salon, alice, old.id, TUE_11, now=NOW)
+    assert (result.ok, result.code) == (False, "already_cancelled")
+    assert [(r["status"], r["starts_at"]) for r in appointments(salon)] == [("cancelled", TUE_9)]
+    assert moves(old.id) == []
 
 
 def test_moved_appointment_does_not_count_against_its_new_slot(salon, alice, haircut):
@@ -136,6 +196,7 @@ def test_refused_reschedule_changes_nothing(salon, alice, haircut):
     assert (result.ok, result.code, result.appointment) == (False, "full", None)
     assert len(result.alternatives) == 3
     assert appointments(salon) == before
+    assert moves(old.id) == []
 
 
 @pytest.mark.parametrize(
@@ -150,7 +211,8 @@ def test_reschedule_to_a_bad_time_changes_nothing(salon, alice, haircut, new_sta
     old = book(salon, alice, haircut, TUE_9, now=NOW).appointment
     result = reschedule(salon, alice, old.id, new_start, now=NOW)
     assert (result.ok, result.code) == (False, code)
-    assert [r["status"] for r in appointments(salon)] == ["booked"]
+    assert [(r["status"], r["starts_at"]) for r in appointments(salon)] == [("booked", TUE_9)]
+    assert moves(old.id) == []
 
 
 def test_cancel_then_rebook(salon, alice, haircut):

@@ -37,9 +37,9 @@ class FakeRemote:
         # Another connection sees the change only once the booking transaction has committed.
         with psycopg.connect(self.db_url) as conn:
             row = conn.execute(
-                "SELECT status FROM appointments WHERE id = %s", (appointment.id,)
+                "SELECT status, starts_at FROM appointments WHERE id = %s", (appointment.id,)
             ).fetchone()
-        self.synced.append((action, appointment.id, row[0] if row else None))
+        self.synced.append((action, appointment.id, tuple(row) if row else None))
         if self.fail:
             raise RuntimeError("remote calendar is down")
 
@@ -91,15 +91,17 @@ def test_sync_is_queued_inside_each_change_s_transaction(remote):
     salon = make_business(calendar_backend="google")
     alice = make_customer(salon)
     first = book(salon, alice, "Haircut", TUE_9, now=NOW).appointment
-    moved = reschedule(salon, alice, first.id, madrid("2026-06-02 14:00"), now=NOW).appointment
+    two_pm = madrid("2026-06-02 14:00")
+    moved = reschedule(salon, alice, first.id, two_pm, now=NOW).appointment
     cancel(salon, alice, moved.id, now=NOW)
-    # Told before commit: the new rows are not visible yet, the cancelled one still booked.
+    # Told before commit: the new row is not visible yet, the moved one still at its old time,
+    # the cancelled one still booked.
     assert remote.synced == [
         ("booked", first.id, None),
-        ("rescheduled", moved.id, None),
-        ("cancelled", moved.id, "booked"),
+        ("rescheduled", first.id, ("booked", TUE_9)),
+        ("cancelled", first.id, ("booked", two_pm)),
     ]
-    assert [row["status"] for row in appointments(salon)] == ["cancelled", "cancelled"]
+    assert [(r["id"], r["status"]) for r in appointments(salon)] == [(first.id, "cancelled")]
 
 
 def test_failing_to_queue_the_sync_stores_nothing(remote):

@@ -6,7 +6,7 @@ from datetime import date, time
 
 import pytest
 
-from app.agent.dates import parse_date, parse_time, time_window
+from app.agent.dates import day_words, parse_date, parse_time, time_window
 
 # A Wednesday; every relative date below counts from it.
 TODAY = date(2026, 6, 10)
@@ -124,3 +124,21 @@ def test_time_window(text, expected):
 )
 def test_dates_across_month_and_year_ends(text, today, expected):
     assert parse_date(text, today) == expected
+
+
+@pytest.mark.parametrize(
+    "day, expected",
+    [
+        (date(2026, 6, 10), "today"),
+        (date(2026, 6, 11), "tomorrow"),
+        (date(2026, 6, 12), "Friday"),
+        (date(2026, 6, 16), "Tuesday"),
+        (date(2026, 6, 17), "17 June"),  # "Wednesday" would be today
+        (date(2026, 6, 19), "19 June"),  # "Friday" would be the 12th
+        (date(2027, 1, 5), "5 January"),
+        (date(2027, 6, 10), "2027-06-10"),  # "10 June" would be today
+    ],
+)
+def test_day_words_read_back_as_the_same_day(day, expected):
+    assert day_words(day, TODAY) == expected
+    assert parse_date(f"{expected} after 16:00", TODAY) == day

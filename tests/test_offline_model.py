@@ -3,7 +3,7 @@ bounded tool loop against a model that never stops calling tools."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -12,6 +12,7 @@ from app.agent.offline import DEMO_NOTICE
 from app.storage import db
 from tests import envelopes
 from tests.fake_llm import tool_call
+from tests.fixtures_booking import MADRID
 from tests.test_agent_conversations import WA_ID, at, rows, sent, spoken, upcoming
 
 
@@ -77,16 +78,16 @@ def test_book_list_move_cancel(app, chat, fake_llm):
     assert state() == [(at(day, "10:00"), "booked", None)]
 
     assert chat(f"move my appointment to {words(later)} at 11:00") == (
-        f"Moved ✅ Your *Haircut* is now on {spoken(later, '11:00')} (booking #2)."
+        f"Moved ✅ Your *Haircut* is now on {spoken(later, '11:00')} (booking #1)."
     )
-    assert state() == [(at(day, "10:00"), "cancelled", None), (at(later, "11:00"), "booked", 1)]
+    assert state() == [(at(later, "11:00"), "booked", None)]
     names = [c["name"] for c in last_turn()["tool_calls"]]
     assert names == ["list_my_appointments", "reschedule_appointment"]
 
     assert chat("cancel my appointment") == (
-        f"Cancelled: *Haircut* on {spoken(later, '11:00')} (booking #2)."
+        f"Cancelled: *Haircut* on {spoken(later, '11:00')} (booking #1)."
     )
-    assert [r["status"] for r in rows()] == ["cancelled", "cancelled"]
+    assert [(r["id"], r["status"]) for r in rows()] == [(1, "cancelled")]
     assert fake_llm.requests == []  # the offline model never calls out
 
 
@@ -120,6 +121,17 @@ QUESTIONS = {
             "Which one would you like?"
         ),
     ),
+    "a window without a verb lists, never books": (
+        lambda d: f"haircut {words(d)} after 5",
+        lambda d: (
+            f"Free times for *Haircut* on {d:%A} {d.day} {d:%B %Y}:\n17:00, 17:15, 17:30\n"
+            "Which one would you like?"
+        ),
+    ),
+    "a window with no free-times list before it": (
+        lambda d: f"{words(d)} after 16:00",
+        lambda d: DEMO_NOTICE,
+    ),
     "unknown": (lambda d: "what's the weather like?", lambda d: DEMO_NOTICE),
 }
 
@@ -130,6 +142,41 @@ def test_offline_answers(case, chat):
     day = upcoming(1)
     assert chat(ask(day)) == reply(day)
     assert last_turn()["status"] == "answered"
+    assert rows() == []
+
+
+def weekday_ahead(weeks: int) -> date:
+    """A Monday-to-Friday day 2 to 6 days from today in Madrid, plus `weeks` weeks."""
+    today = datetime.now(MADRID).date()
+    day = next(today + timedelta(k) for k in range(2, 7) if (today + timedelta(k)).weekday() < 5)
+    return day + timedelta(weeks=weeks)
+
+
+MORNING = "09:00, 09:15, 09:30, 09:45, 10:00, 10:15, 10:30, 10:45, 11:00, 11:15, 11:30, 11:45"
+# A 30-minute haircut must end by the 13:00 lunch break.
+NOON_ON = "12:00, 12:15, 12:30, 14:00, 14:15, 14:30, 14:45, 15:00, 15:15, 15:30, 15:45, 16:00"
+
+
+@pytest.mark.parametrize("weeks, ask", [(0, "weekday"), (1, "date")])
+def test_long_free_time_lists_say_how_to_ask_for_the_rest(chat, weeks, ask):
+    day = weekday_ahead(weeks)
+    named = f"{day:%A}" if ask == "weekday" else words(day)
+    head = f"Free times for *Haircut* on {day:%A} {day.day} {day:%B %Y}:\n"
+
+    # 30 free times (09:00-12:30 and 14:00-17:30): 12 are listed, the rest counted.
+    assert chat(f"any free time for a haircut {words(day)}?") == (
+        head + MORNING + "\n…and 18 more times until 17:30 — ask for a later time,"
+        f' e.g. "{named} after 12:00".\nWhich one would you like?'
+    )
+    assert chat(f"{named} after 12:00") == (
+        head + NOON_ON + "\n…and 6 more times until 17:30 — ask for a later time,"
+        f' e.g. "{named} after 16:15".\nWhich one would you like?'
+    )
+    assert chat(f"{named} after 16:15") == (
+        head + "16:15, 16:30, 16:45, 17:00, 17:15, 17:30\nWhich one would you like?"
+    )
+    calls = [c["args"] for c in last_turn()["tool_calls"]]
+    assert calls == [{"service": "Haircut", "date": day.isoformat(), "after": "16:15"}]
     assert rows() == []
 
 

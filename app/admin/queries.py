@@ -125,9 +125,24 @@ def list_appointments(
         "offset": offset,
     }
     rows = fetch_all(_APPOINTMENTS.format(_APPOINTMENT_FILTER), params)
+    moves = appointment_moves([r["id"] for r in rows])
+    rows = [{**r, "moves": moves.get(r["id"], [])} for r in rows]
     count = sql.SQL("SELECT count(*) AS n FROM appointments a {}").format(_APPOINTMENT_FILTER)
     total = fetch_one(count, params)["n"]
     return rows, total
+
+
+def appointment_moves(appointment_ids: list[int]) -> dict[int, list[dict]]:
+    """The moves of each of these appointments, oldest first, by appointment id."""
+    rows = fetch_all(
+        "SELECT appointment_id, from_starts_at, from_ends_at, to_starts_at, to_ends_at, moved_at"
+        " FROM appointment_moves WHERE appointment_id = ANY(%s) ORDER BY appointment_id, id",
+        (appointment_ids,),
+    )
+    moves: dict[int, list[dict]] = {}
+    for row in rows:
+        moves.setdefault(row.pop("appointment_id"), []).append(row)
+    return moves
 
 
 def appointment_owner(business_id: int, appointment_id: int) -> dict | None:

@@ -39,6 +39,8 @@ PAST_TENSE = {
 NOT_A_CLAIM = re.compile(r"(\b(not|never|no|nothing)|n't)\s+(\w+\s+)?$|\bfully\s+$", re.I)
 # Tools whose results list existing bookings, which a reply may then call "booked".
 READ_BACK = frozenset({"list_my_appointments", "reschedule_appointment"})
+# Free times listed at once; the rest are counted, with the words that list them.
+SLOTS_LISTED = 12
 
 
 def check_grounded(reply: str, records: list[dict]) -> str | None:
@@ -100,7 +102,8 @@ def make_booking_tools(ctx: ToolContext) -> list[StructuredTool]:
         """Find free start times for a service on a day.
 
         The day may be "2026-11-24", "tomorrow" or "next tuesday"; `after` and `before` are
-        optional times like "17:00".
+        optional times like "17:00". At most 12 times are listed: `more` counts the rest, which
+        a call with after=`next_after` lists; tell the customer they exist.
         """
         svc = find_service(b, service)
         if svc is None:
@@ -126,8 +129,10 @@ def make_booking_tools(ctx: ToolContext) -> list[StructuredTool]:
             "ok": True,
             "service": svc["name"],
             "date": f"{day:%A} {day.day} {day:%B %Y}",
-            "slots": [f"{s:%H:%M}" for s in shown[:16]],
+            "slots": [f"{s:%H:%M}" for s in shown[:SLOTS_LISTED]],
         }
+        if len(shown) > SLOTS_LISTED:
+            body.update(_more_slots(shown, day, ctx))
         if not shown:
             later = booking.find_slots(
                 b["id"], svc["id"], day, day + timedelta(days=7), now=ctx.now
@@ -175,6 +180,17 @@ def make_booking_tools(ctx: ToolContext) -> list[StructuredTool]:
         cancel_appointment,
     )
     return [as_tool(f) for f in funcs]
+
+
+def _more_slots(shown: list, day, ctx: ToolContext) -> dict:
+    """How many free times were not listed, and how the customer can ask for them."""
+    first = f"{shown[SLOTS_LISTED]:%H:%M}"
+    return {
+        "more": len(shown) - SLOTS_LISTED,
+        "next_after": first,
+        "last": f"{shown[-1]:%H:%M}",
+        "ask_for_more": f"{dates.day_words(day, ctx.today)} after {first}",
+    }
 
 
 def _unknown_service(name: str, business: dict) -> str:

@@ -118,6 +118,15 @@ def time_window(text: str) -> tuple[time | None, time | None]:
     return t, None
 
 
+def day_words(day: date, today: date) -> str:
+    """The shortest words that `parse_date` reads back as `day`: "tomorrow", "Friday", "24 June"."""
+    weekday, month = WEEKDAYS[day.weekday()], MONTHS[day.month - 1]
+    for words in ("today", "tomorrow", weekday.capitalize(), f"{day.day} {month.capitalize()}"):
+        if parse_date(words, today) == day:
+            return words
+    return day.isoformat()
+
+
 def _upcoming(today: date, month: int, day: int) -> date | None:
     candidate = _safe_date(today.year, month, day)
     if candidate is None or candidate < today:  # past, or 29 February of a common year

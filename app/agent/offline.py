@@ -36,6 +36,12 @@ INTENTS = [
     ("greeting", r"^\s*(hi|hello|hey|hola|good (morning|afternoon|evening)|buenas?)\b"),
     ("thanks", r"\b(thanks?|thank you|gracias|cheers)\b"),
 ]
+# Words that ask for a range of times ("after 16:00"), never for one time to book.
+WINDOW = r"\b(after|before|from|until|later than|earlier than|morning|afternoon|evening)\b"
+# The start of our own free-times reply (as sent, so bold may be WhatsApp's single asterisks).
+LISTED = re.compile(
+    r"^(?:Free times for \*{1,2}(.+?)\*{1,2}|Sorry, there are no free times for (.+?)) on "
+)
 
 
 class OfflineChatModel(BaseChatModel):
@@ -73,7 +79,15 @@ def decide(messages: list[BaseMessage], tools: set[str]) -> AIMessage:
         if follow_up:
             return follow_up
         return AIMessage(compose_reply(intent, results, ctx.customer_name))
-    return first_step(intent, text, ctx, tools)
+    return first_step(intent, text, ctx, tools, listed_service(messages[:last_human], ctx))
+
+
+def listed_service(history: list[BaseMessage], ctx: PromptFacts) -> str | None:
+    """The service of the free times our last reply listed, if that is what it did."""
+    last = next((m for m in reversed(history) if isinstance(m, AIMessage)), None)
+    m = LISTED.match(last.content) if last and isinstance(last.content, str) else None
+    name = m and (m[1] or m[2])
+    return name if name in ctx.services else None
 
 
 def classify(text: str) -> str:
@@ -115,13 +129,22 @@ class PromptFacts:
         return None
 
 
-def first_step(intent: str, text: str, ctx: PromptFacts, tools: set[str]) -> AIMessage:
-    """React to a fresh request: call a tool, or answer directly when no tool is needed."""
+def first_step(
+    intent: str, text: str, ctx: PromptFacts, tools: set[str], listed: str | None = None
+) -> AIMessage:
+    """React to a fresh request: call a tool, or answer directly when no tool is needed.
+
+    `listed` is the service whose free times the previous reply listed: "Friday after 16:00"
+    right after such a list asks for more of them.
+    """
     service = ctx.service_in(text)
     day = dates.parse_date(text, ctx.today)
     clock = dates.parse_time(text)
+    window = re.search(WINDOW, text.lower()) is not None
+    if intent in {"slots", "unknown"} and not service and listed and (day or clock) and window:
+        service, intent = listed, "slots"
     if intent in {"services", "unknown"} and service and (day or clock):
-        intent = "book" if clock else "slots"
+        intent = "book" if clock and not window else "slots"
     if intent in {"cancel", "reschedule"} and "list_my_appointments" in tools:
         ref = _reference(text)
         if ref and intent == "cancel":

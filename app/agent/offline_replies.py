@@ -45,11 +45,15 @@ def _info(result: dict, intent: str) -> str:
 def _slots(result: dict, intent: str) -> str:
     slots = result.get("slots") or []
     if slots:
-        return (
-            f"Free times for **{result['service']}** on {result['date']}:\n"
-            + ", ".join(slots[:12])
-            + "\nWhich one would you like?"
-        )
+        text = f"Free times for **{result['service']}** on {result['date']}:\n" + ", ".join(slots)
+        more = result.get("more") or 0
+        if more:
+            times = "time" if more == 1 else "times"
+            text += (
+                f"\n…and {more} more {times} until {result['last']} — ask for a later time,"
+                f' e.g. "{result["ask_for_more"]}".'
+            )
+        return text + "\nWhich one would you like?"
     text = f"Sorry, there are no free times for {result.get('service')} on {result.get('date')}."
     nxt = result.get("next_available") or []
     if nxt:

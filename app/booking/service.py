@@ -134,7 +134,7 @@ def reschedule(
     now: datetime | None = None,
     turn_id: int | None = None,
 ) -> BookingResult:
-    """Move an appointment: the old one is cancelled only if the new slot is accepted."""
+    """Move an appointment to a new start, keeping its id, if the new slot is accepted."""
     now = validate.utc_now(now)
     bad = (
         validate.bad_ids(business_id, customer_id, appointment_id)
@@ -152,39 +152,32 @@ def reschedule(
         return refusal(CALENDAR_UNAVAILABLE, CALENDAR_MESSAGE)
     with transaction() as conn:
         store.lock_business(conn, business_id)
-        old = store.owned(conn, business_id, customer_id, appointment_id)
-        if old is None:
+        current = store.owned(conn, business_id, customer_id, appointment_id)
+        if current is None:
             return refusal(NOT_FOUND)
-        if old.status != BOOKED:
-            moved = store.successor(conn, old.id)
-            if moved is not None and moved.status == BOOKED and moved.starts_at == start:
-                return BookingResult(True, RESCHEDULED, MESSAGES[RESCHEDULED], moved)
-            return refusal(ALREADY_CANCELLED, appointment=old)
-        if old.starts_at == start:
-            return BookingResult(True, RESCHEDULED, "It is already at that time.", old)
-        if old.starts_at < now:
-            return refusal(PAST, "That appointment has already started.", old)
-        service = store.service(conn, business_id, old.service_id)
+        if current.status != BOOKED:
+            return refusal(ALREADY_CANCELLED, appointment=current)
+        if current.starts_at == start:
+            # A retried move finds its work done: answer as the move did.
+            done = store.last_move_to(conn, current.id) == start
+            message = MESSAGES[RESCHEDULED] if done else "It is already at that time."
+            return BookingResult(True, RESCHEDULED, message, current)
+        if current.starts_at < now:
+            return refusal(PAST, "That appointment has already started.", current)
+        service = store.service(conn, business_id, current.service_id)
         key = idempotency_key(customer_id, service["id"], start)
         if store.by_key(conn, business_id, key) is not None:
             return refusal(INVALID, "You already have this service booked at that time.")
-        reason = _check(conn, business, service, start, now, external, exclude_id=old.id)
+        # The appointment's own seat is free for its new time: it leaves the old one.
+        reason = _check(conn, business, service, start, now, external, exclude_id=current.id)
         if reason is None:
-            store.mark_cancelled(conn, old.id)
-            moved = store.insert(
-                conn,
-                business_id=business_id,
-                customer_id=customer_id,
-                service=service,
-                starts_at=start,
-                key=key,
-                turn_id=turn_id,
-                rescheduled_from=old.id,
+            moved = store.move(
+                conn, current, service["duration_minutes"], start, key, turn_id=turn_id
             )
             calendar.sync(moved, RESCHEDULED)
     if reason is not None:
-        return slots.refuse_slot(reason, business, service, start, now, exclude_id=old.id)
-    return BookingResult(True, RESCHEDULED, MESSAGES[RESCHEDULED], moved, created=True)
+        return slots.refuse_slot(reason, business, service, start, now, exclude_id=current.id)
+    return BookingResult(True, RESCHEDULED, MESSAGES[RESCHEDULED], moved)
 
 
 def cancel(

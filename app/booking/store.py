@@ -64,14 +64,6 @@ def by_key(conn: psycopg.Connection, business_id: int, key: str) -> Appointment 
     return Appointment.from_row(row) if row else None
 
 
-def successor(conn: psycopg.Connection, appointment_id: int) -> Appointment | None:
-    """The appointment that replaced `appointment_id` when it was rescheduled, if any."""
-    row = conn.execute(
-        SELECT_APPOINTMENT + " WHERE a.rescheduled_from = %s", (appointment_id,)
-    ).fetchone()
-    return Appointment.from_row(row) if row else None
-
-
 def busy(
     conn: psycopg.Connection,
     business_id: int,
@@ -99,13 +91,11 @@ def insert(
     starts_at: datetime,
     key: str,
     turn_id: int | None,
-    rescheduled_from: int | None = None,
 ) -> Appointment:
     """Insert a booked appointment and return it."""
     row = conn.execute(
         "INSERT INTO appointments (business_id, customer_id, service_id, starts_at, ends_at,"
-        " idempotency_key, turn_id, rescheduled_from) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-        " RETURNING id",
+        " idempotency_key, turn_id) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
         (
             business_id,
             customer_id,
@@ -114,10 +104,42 @@ def insert(
             starts_at + timedelta(minutes=service["duration_minutes"]),
             key,
             turn_id,
-            rescheduled_from,
         ),
     ).fetchone()
     return get(conn, row["id"])
+
+
+def move(
+    conn: psycopg.Connection,
+    appointment: Appointment,
+    minutes: int,
+    starts_at: datetime,
+    key: str,
+    turn_id: int | None,
+) -> Appointment:
+    """Move a booked appointment (same row, same id) to `starts_at` and record the move."""
+    ends_at = starts_at + timedelta(minutes=minutes)
+    conn.execute(
+        "INSERT INTO appointment_moves (appointment_id, from_starts_at, from_ends_at,"
+        " to_starts_at, to_ends_at, turn_id) VALUES (%s, %s, %s, %s, %s, %s)",
+        (appointment.id, appointment.starts_at, appointment.ends_at, starts_at, ends_at, turn_id),
+    )
+    conn.execute(
+        "UPDATE appointments SET starts_at = %s, ends_at = %s, idempotency_key = %s,"
+        " updated_at = now() WHERE id = %s AND status = 'booked'",
+        (starts_at, ends_at, key, appointment.id),
+    )
+    return get(conn, appointment.id)
+
+
+def last_move_to(conn: psycopg.Connection, appointment_id: int) -> datetime | None:
+    """Where the appointment's latest move took it, or None if it was never moved."""
+    row = conn.execute(
+        "SELECT to_starts_at FROM appointment_moves WHERE appointment_id = %s"
+        " ORDER BY id DESC LIMIT 1",
+        (appointment_id,),
+    ).fetchone()
+    return row["to_starts_at"] if row else None
 
 
 def get(conn: psycopg.Connection, appointment_id: int) -> Appointment:

@@ -165,12 +165,30 @@ export type Appointment = {
   customer_name: string;
   customer_wa_id: string;
   calendar_sync: string;
+  /** Only on bookings moved before a move kept the appointment's id: the row this one replaced. */
   rescheduled_from: number | null;
+  /** Every move of this appointment (same id), oldest first. */
+  moves: AppointmentMove[];
   created_at: string;
   cancelled_at: string | null;
 };
 
-export type StaffMember = User & { role: MemberRole };
+export type AppointmentMove = {
+  from_starts_at: string;
+  from_ends_at: string;
+  to_starts_at: string;
+  to_ends_at: string;
+  moved_at: string;
+};
+
+/** A member as the team page sees it: nothing of the account itself (GET /users has that). */
+export type StaffMember = {
+  id: number;
+  email: string;
+  role: MemberRole;
+  /** When they were added to this business. */
+  added_at: string;
+};
 
 export type NewUser = { user: User; password?: string; role?: MemberRole };
 /** What adding a team member answers: only what the owner typed, never the account's details. */

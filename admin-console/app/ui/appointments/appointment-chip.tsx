@@ -21,6 +21,10 @@ export function AppointmentChip({
   const start = formatTime(appt.starts_at, timeZone);
   const day = showDay ? `${formatDay(localParts(appt.starts_at, timeZone).date)} ` : "";
   const cancellable = appt.status === "booked" && new Date(appt.starts_at).getTime() > now;
+  const lastMove = appt.moves.at(-1);
+  const movedFrom = lastMove
+    ? `moved from ${formatDay(localParts(lastMove.from_starts_at, timeZone).date)} ${formatTime(lastMove.from_starts_at, timeZone)}`
+    : null;
   return (
     <div className={`appt${appt.status === "cancelled" ? " cancelled" : ""}`} data-testid="appointment">
       <strong>
@@ -30,6 +34,11 @@ export function AppointmentChip({
       <span>{appt.service_name}</span>
       <span className="muted">{who}</span>
       <span className="muted small">#{appt.id}</span>
+      {movedFrom ? (
+        <span className="muted small" title={`Moved ${appt.moves.length} time(s)`} data-testid="moved-from">
+          {movedFrom}
+        </span>
+      ) : null}
       {appt.status === "cancelled" ? <span className="badge">cancelled</span> : null}
       {cancellable ? (
         <CancelButton
