@@ -1,4 +1,9 @@
-"""A fake Meta Graph API: a real local HTTP server speaking the Cloud API's wire format."""
+"""A fake Meta Graph API: a real local HTTP server speaking the Cloud API's wire format.
+
+Both WhatsApp and Messenger live at graph.facebook.com: a POST to `/{version}/{id}/messages`
+whose body has `recipient` is a Messenger Send API call, validated and answered as Meta's
+Messenger would; a GET `/{version}/{psid}?fields=...` is a Messenger user profile lookup.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from collections import deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 # Titles and details as Meta words them, so clients see realistic error bodies.
 ERRORS: dict[int, tuple[str, str]] = {
@@ -29,6 +35,31 @@ ERRORS: dict[int, tuple[str, str]] = {
     ),
 }
 _PATH = re.compile(r"^/v\d+\.\d+/([^/]+)/messages$")
+_PROFILE_PATH = re.compile(r"^/v\d+\.\d+/([^/]+)$")
+
+# Messenger errors as Meta words them, by (code, subcode); (code, None) is the plain code.
+MESSENGER_ERRORS: dict[tuple[int, int | None], str] = {
+    (2, None): "An unexpected error has occurred. Please retry your request later.",
+    (4, None): "(#4) Application request limit reached",
+    (4, 2018022): "(#4) Too many send requests to phone numbers",
+    (10, None): "(#10) Requires pages_messaging permission to manage the object",
+    (10, 2018108): "(#10) This person isn't receiving messages from you right now.",
+    (10, 2018278): "(#10) This message is sent outside of allowed window.",
+    (100, None): "(#100) Invalid parameter",
+    (100, 33): "Unsupported get request. Object with ID does not exist, cannot be loaded due "
+    "to missing permissions, or does not support this operation.",
+    (100, 2018001): "(#100) No matching user found",
+    (190, None): "Invalid OAuth access token.",
+    (551, 1545041): "(#551) This person isn't available right now.",
+    (613, None): "(#613) Calls to this API have exceeded the rate limit.",
+    (1200, None): "(#1200) Temporary send message failure. Please try again later",
+}
+MESSAGING_TYPES = frozenset({"RESPONSE", "UPDATE", "MESSAGE_TAG"})
+MESSAGE_TAGS = frozenset(
+    {"CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE", "HUMAN_AGENT"}
+)
+SENDER_ACTIONS = frozenset({"mark_seen", "typing_on", "typing_off"})
+QUICK_REPLY_TYPES = frozenset({"text", "user_phone_number", "user_email"})
 
 
 def error_body(code: int, message: str | None = None) -> dict[str, Any]:
@@ -43,6 +74,19 @@ def error_body(code: int, message: str | None = None) -> dict[str, Any]:
             "fbtrace_id": "AFakeTraceId",
         }
     }
+
+
+def messenger_error_body(
+    code: int, subcode: int | None = None, message: str | None = None
+) -> dict[str, Any]:
+    """Return a Messenger Send API error body for code (and subcode), shaped like Meta's."""
+    text = message or MESSENGER_ERRORS.get((code, subcode)) or MESSENGER_ERRORS.get((code, None))
+    error: dict[str, Any] = {"message": text or f"(#{code}) Error", "type": "OAuthException"}
+    error["code"] = code
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    error["fbtrace_id"] = "AFakeTraceId"
+    return {"error": error}
 
 
 @dataclass(frozen=True)
@@ -61,6 +105,8 @@ class _Canned:
     status: int
     body: dict[str, Any] | None  # None: answer as success would
     delay: float = 0.0
+    error: tuple[int, int | None] | None = None  # (code, subcode): Meta's body for the API called
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class FakeGraph:
@@ -71,6 +117,7 @@ class FakeGraph:
         self._requests: list[Recorded] = []
         self._script: deque[_Canned] = deque()
         self._ids = itertools.count(1)
+        self._profiles: dict[str, tuple[int, dict[str, Any]]] = {}
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -106,14 +153,46 @@ class FakeGraph:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def fail_next(self, code: int, times: int = 1, http_status: int = 400) -> None:
-        """Answer the next `times` message sends with Meta's error body for code."""
-        self.respond_next(http_status, error_body(code), times)
+    def fail_next(
+        self,
+        code: int,
+        times: int = 1,
+        http_status: int = 400,
+        subcode: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Answer the next `times` message sends with Meta's error body for code (and subcode).
 
-    def respond_next(self, status: int, body: dict[str, Any] | None, times: int = 1) -> None:
-        """Answer the next `times` message sends with this status and JSON body."""
+        The body is WhatsApp's or Messenger's, whichever API the send that meets it called.
+        """
+        canned = _Canned(http_status, None, error=(code, subcode), headers=_pairs(headers))
         with self._cond:
-            self._script.extend(_Canned(status, body) for _ in range(times))
+            self._script.extend(canned for _ in range(times))
+
+    def respond_next(
+        self,
+        status: int,
+        body: dict[str, Any] | None,
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Answer the next `times` message sends with this status, JSON body and headers."""
+        with self._cond:
+            self._script.extend(
+                _Canned(status, body, headers=_pairs(headers)) for _ in range(times)
+            )
+
+    def set_profile(self, psid: str, **fields: Any) -> None:
+        """Answer profile lookups of psid with these fields (first_name, last_name, ...)."""
+        with self._cond:
+            self._profiles[psid] = (200, {**fields, "id": psid})
+
+    def fail_profile(
+        self, psid: str, code: int, subcode: int | None = None, http_status: int = 400
+    ) -> None:
+        """Answer profile lookups of psid with Meta's error body for code (and subcode)."""
+        with self._cond:
+            self._profiles[psid] = (http_status, messenger_error_body(code, subcode))
 
     def delay_next(self, seconds: float, times: int = 1) -> None:
         """Answer the next `times` message sends successfully, but only after `seconds`."""
@@ -125,6 +204,7 @@ class FakeGraph:
         with self._cond:
             self._requests.clear()
             self._script.clear()
+            self._profiles.clear()
 
     @property
     def requests(self) -> list[Recorded]:
@@ -141,6 +221,18 @@ class FakeGraph:
         """Return the JSON of every read receipt received."""
         return [r.json for r in self.requests if _is_receipt(r.json)]
 
+    def messenger_sent(self) -> list[dict[str, Any]]:
+        """Return the JSON of Messenger message sends answered with success."""
+        with self._cond:
+            return [
+                r.json for r in self._requests if r.status == 200 and _is_messenger_send(r.json)
+            ]
+
+    def sender_actions(self) -> list[dict[str, Any]]:
+        """Return the JSON of every Messenger sender action (typing, mark_seen) accepted."""
+        with self._cond:
+            return [r.json for r in self._requests if r.status == 200 and _is_sender_action(r.json)]
+
     def wait_for_sends(self, n: int, timeout: float = 10) -> list[dict[str, Any]]:
         """Block until at least n text sends succeeded; fail the test on timeout."""
         with self._cond:
@@ -151,28 +243,61 @@ class FakeGraph:
     def _sent(self) -> list[dict[str, Any]]:
         return [r.json for r in self._requests if r.status == 200 and _is_send(r.json)]
 
-    def _answer(self, path: str, headers: dict[str, str], data: Any) -> tuple[int, dict]:
-        """Return the status and body for one request, recording it."""
+    def _answer(
+        self, path: str, headers: dict[str, str], data: Any
+    ) -> tuple[int, dict, tuple[tuple[str, str], ...]]:
+        """Return the status, body and extra headers for one request, recording it."""
         status, body = _validate(path, headers, data)
         canned = None
-        # Scripted answers apply to message sends only; read receipts always succeed.
-        if status == 200 and _is_send(data):
+        sending = _is_send(data) or _is_messenger_send(data)
+        # Scripted answers apply to message sends only; read receipts and sender actions
+        # always succeed.
+        if status == 200 and sending:
             with self._cond:
                 canned = self._script.popleft() if self._script else None
         if canned and canned.delay:
             self._stopping.wait(canned.delay)
-        if canned and canned.body is not None:
+        if canned and canned.error is not None:
+            status, body = canned.status, _error_for(data, *canned.error)
+        elif canned and canned.body is not None:
             status, body = canned.status, canned.body
         elif status == 200 and _is_send(data):
             body = _accepted(data, f"wamid.FAKE{next(self._ids):08d}")
+        elif status == 200 and _is_messenger(data):
+            body = {"recipient_id": data["recipient"]["id"]}
+            if sending:
+                body["message_id"] = f"m_FAKE{next(self._ids):08d}"
         with self._cond:
             self._requests.append(Recorded("POST", path, headers, data, status))
+            self._cond.notify_all()
+        return status, body, canned.headers if canned else ()
+
+    def _profile(self, path: str, headers: dict[str, str]) -> tuple[int, dict]:
+        """Answer a Messenger user profile lookup, recording it."""
+        url = urlsplit(path)
+        match = _PROFILE_PATH.match(url.path)
+        if not _token(headers, url.query):
+            status, body = 401, messenger_error_body(190)
+        elif not match:
+            status, body = 400, messenger_error_body(100, message="Unsupported get request.")
+        else:
+            with self._cond:
+                status, body = self._profiles.get(match.group(1), (400, {}))
+            if status == 400 and not body:
+                body = messenger_error_body(100, 33)
+            elif status == 200:
+                wanted = ",".join(parse_qs(url.query).get("fields", [])).split(",")
+                body = {k: v for k, v in body.items() if k in wanted or k == "id"}
+        with self._cond:
+            self._requests.append(Recorded("GET", path, headers, None, status))
             self._cond.notify_all()
         return status, body
 
 
 def _validate(path: str, headers: dict[str, str], data: Any) -> tuple[int, dict]:
     """Reject what the real API rejects before any scripted answer applies."""
+    if _is_messenger(data):
+        return _validate_messenger(path, headers, data)
     scheme, _, token = headers.get("authorization", "").partition(" ")
     if scheme != "Bearer" or not token.strip():
         return 401, error_body(190, "Invalid OAuth access token.")
@@ -191,6 +316,104 @@ def _is_send(data: Any) -> bool:
 
 def _is_receipt(data: Any) -> bool:
     return isinstance(data, dict) and data.get("status") == "read" and "message_id" in data
+
+
+def _is_messenger(data: Any) -> bool:
+    return isinstance(data, dict) and "recipient" in data
+
+
+def _is_messenger_send(data: Any) -> bool:
+    return _is_messenger(data) and "message" in data and "sender_action" not in data
+
+
+def _is_sender_action(data: Any) -> bool:
+    return _is_messenger(data) and "sender_action" in data and "message" not in data
+
+
+def _token(headers: dict[str, str], query: str) -> bool:
+    """Whether a page token came as a Bearer header or an `access_token` parameter."""
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    if scheme == "Bearer" and token.strip():
+        return True
+    return any(t.strip() for t in parse_qs(query).get("access_token", []))
+
+
+def _validate_messenger(path: str, headers: dict[str, str], data: dict) -> tuple[int, dict]:
+    url = urlsplit(path)
+    if not _token(headers, url.query):
+        return 401, messenger_error_body(190)
+    if not _PATH.match(url.path):
+        return 400, messenger_error_body(100, message="Unsupported post request.")
+    problem = _messenger_problem(data)
+    if problem:
+        return 400, messenger_error_body(100, message=f"(#100) {problem}")
+    return 200, {"success": True}
+
+
+def _messenger_problem(data: dict) -> str:
+    """Return why Meta would refuse this Send API body ("" when it would not)."""
+    recipient = data.get("recipient")
+    if not isinstance(recipient, dict) or not _filled(recipient.get("id")):
+        return "The parameter recipient is required"
+    action, message = data.get("sender_action"), data.get("message")
+    if action is not None and message is not None:
+        return "Cannot send both message and sender_action at the same time"
+    if action is not None:
+        return "" if action in SENDER_ACTIONS else f"Invalid sender_action {action!r}"
+    if not isinstance(message, dict):
+        return "The parameter message is required"
+    kind, tag = data.get("messaging_type"), data.get("tag")
+    if kind not in MESSAGING_TYPES:
+        return "Param messaging_type must be one of RESPONSE, UPDATE, MESSAGE_TAG"
+    if kind == "MESSAGE_TAG" and tag not in MESSAGE_TAGS:
+        return "Param tag must be a valid message tag"
+    if kind != "MESSAGE_TAG" and tag is not None:
+        return "Param tag is only allowed with messaging_type MESSAGE_TAG"
+    text = message.get("text")
+    if (text is None) == ("attachment" not in message):
+        return "Message must contain exactly one of text or attachment"
+    if text is not None and not _filled(text):
+        return "Param message[text] must be a non-empty UTF-8 encoded string"
+    if isinstance(text, str) and len(text) > 2000:
+        return "Length of param message[text] must be less than or equal to 2000"
+    if "quick_replies" in message:
+        return _quick_replies_problem(message["quick_replies"])
+    return ""
+
+
+def _quick_replies_problem(replies: Any) -> str:
+    if not isinstance(replies, list) or not 1 <= len(replies) <= 13:
+        return "Param message[quick_replies] must be an array of 1 to 13 quick replies"
+    for reply in replies:
+        if not isinstance(reply, dict) or reply.get("content_type") not in QUICK_REPLY_TYPES:
+            return "Param message[quick_replies][content_type] is invalid"
+        if reply["content_type"] != "text":
+            continue
+        # Meta cuts longer titles short; refusing them here catches a client that sends them.
+        if not _filled(reply.get("title")) or len(reply["title"]) > 20:
+            return "Param message[quick_replies][title] must be 1 to 20 characters"
+        payload = reply.get("payload")
+        if not (_filled(payload) or isinstance(payload, int)) or len(str(payload)) > 1000:
+            return "Param message[quick_replies][payload] must be 1 to 1000 characters"
+    return ""
+
+
+def _filled(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _error_for(data: Any, code: int, subcode: int | None) -> dict[str, Any]:
+    """Return the error body of the API `data` was sent to."""
+    if _is_messenger(data):
+        return messenger_error_body(code, subcode)
+    body = error_body(code)
+    if subcode is not None:
+        body["error"]["error_subcode"] = subcode
+    return body
+
+
+def _pairs(headers: dict[str, str] | None) -> tuple[tuple[str, str], ...]:
+    return tuple((headers or {}).items())
 
 
 def _accepted(data: dict, wamid: str) -> dict[str, Any]:
@@ -218,11 +441,20 @@ def _handler(fake: FakeGraph) -> type[BaseHTTPRequestHandler]:
             except ValueError:
                 data = None
             headers = {k.lower(): v for k, v in self.headers.items()}
-            status, body = fake._answer(self.path, headers, data)
+            status, body, extra = fake._answer(self.path, headers, data)
+            self._reply(status, body, extra)
+
+        def do_GET(self) -> None:  # noqa: N802 - name fixed by http.server
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            self._reply(*fake._profile(self.path, headers))
+
+        def _reply(self, status: int, body: dict, extra: tuple[tuple[str, str], ...] = ()) -> None:
             out = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(out)))
+            for name, value in extra:
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(out)
 
