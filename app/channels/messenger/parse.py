@@ -1,0 +1,295 @@
+"""Parse Messenger webhook bodies (`object: "page"`) into channel-neutral types; never raise."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from app.channels.base import DeliveryStatus, Inbound, InboundKind, Parsed, StatusUpdate
+
+CHANNEL = "messenger"
+OBJECT = "page"
+MAX_ENTRIES = 5000
+MAX_UPDATES = 5000  # messages and statuses per body, as for WhatsApp
+MAX_ATTACHMENTS = 10  # only the first attachment decides the kind; the rest are not read
+MAX_REASONS = 50
+# mids are ~100 characters and PSIDs ~17 digits; both end up in unique keys (see WhatsApp).
+MAX_ID_LENGTH = 256
+# Meta sends milliseconds; a few examples carry seconds. 1e11 ms is 1973, 1e11 s the year 5138.
+_SECONDS_BELOW = 10**11
+
+_MEDIA = frozenset(
+    {"image", "audio", "video", "file", "sticker", "fallback", "template"}
+    | {"reel", "ig_reel", "post", "ig_post", "share"}
+)
+_ENVELOPE_KEYS = frozenset({"sender", "recipient", "timestamp"})
+
+
+def accepts(data: object) -> bool:
+    """Whether a decoded webhook body is a Messenger (Page) delivery."""
+    return isinstance(data, Mapping) and data.get("object") == OBJECT
+
+
+def parse(data: object) -> Parsed:
+    """Parse a decoded `object: "page"` body of any shape into messages and statuses."""
+    parser = _Parser()
+    if not isinstance(data, Mapping):
+        parser.ignore(f"body is {type(data).__name__}, not an object")
+    elif data.get("object") != OBJECT:
+        parser.ignore(f"object={_s(data.get('object'))[:40]}")
+    else:
+        for entry in parser.items(data.get("entry"), "entry", MAX_ENTRIES):
+            parser.entry(entry)
+    return parser.parsed()
+
+
+class _Parser:
+    """Accumulates messages, statuses and skip reasons while walking one body."""
+
+    def __init__(self) -> None:
+        self.messages: list[Inbound] = []
+        self.statuses: list[StatusUpdate] = []
+        self.reasons: dict[str, int] = {}
+        self.updates = 0
+        self.dropped = 0
+
+    def ignore(self, reason: str, times: int = 1) -> None:
+        if reason in self.reasons or len(self.reasons) < MAX_REASONS:
+            self.reasons[reason] = self.reasons.get(reason, 0) + times
+        else:
+            self.reasons["other"] = self.reasons.get("other", 0) + times
+
+    def items(self, value: object, what: str, limit: int) -> list[Mapping]:
+        """Return the object items of a list (at most `limit`), noting everything else."""
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.ignore(f"{what} list is {type(value).__name__}")
+            return []
+        if len(value) > limit:
+            self.ignore(f"{what} list over {limit}: {len(value) - limit} ignored")
+        good = [item for item in value[:limit] if isinstance(item, Mapping)]
+        if len(good) < min(len(value), limit):
+            self.ignore(f"{what} not an object", min(len(value), limit) - len(good))
+        return good
+
+    def room(self) -> bool:
+        """Take one slot of the per-body update budget; False (and counted) when none is left."""
+        if self.updates >= MAX_UPDATES:
+            self.dropped += 1
+            return False
+        self.updates += 1
+        return True
+
+    def entry(self, entry: Mapping) -> None:
+        page_id = _s(entry.get("id"))
+        if isinstance(entry.get("standby"), list):
+            # Events for an app that does not own the thread (handover): not ours to answer.
+            self.ignore("standby event", len(entry["standby"]))
+        if entry.get("changes") is not None:
+            self.ignore("entry changes (not messaging)")
+        for event in self.items(entry.get("messaging"), "messaging event", MAX_UPDATES):
+            self.event(event, page_id)
+
+    def event(self, event: Mapping, entry_id: str) -> None:
+        # The customer is the sender and the page the recipient, in messages and receipts alike.
+        sender = _s(_d(event.get("sender")).get("id"))
+        page_id = entry_id or _s(_d(event.get("recipient")).get("id"))
+        at = _time(event.get("timestamp"))
+        if "message" in event:
+            self.message(_d(event.get("message")), event, page_id, sender, at)
+        elif "postback" in event:
+            self.postback(event, page_id, sender, at)
+        elif "delivery" in event:
+            self.receipt(_d(event.get("delivery")), DeliveryStatus.DELIVERED, page_id, sender, at)
+        elif "read" in event:
+            self.receipt(_d(event.get("read")), DeliveryStatus.READ, page_id, sender, at)
+        elif "reaction" in event:
+            self.ignore("reaction")
+        else:
+            names = sorted(str(k) for k in event if k not in _ENVELOPE_KEYS)
+            self.ignore(f"event={names[0][:40]}" if names else "empty event")
+
+    def message(
+        self, msg: Mapping, event: Mapping, page_id: str, sender: str, at: datetime | None
+    ) -> None:
+        if not msg:
+            self.ignore("message not an object")
+            return
+        # Echoes are the page's own sends: answering one would make the bot talk to itself.
+        if msg.get("is_echo") or (sender and sender == page_id):
+            self.ignore("echo of a page message")
+            return
+        mid = _s(msg.get("mid"))
+        if not self.addressable(mid, sender, page_id, "message"):
+            return
+        kind, raw_type, text, payload = _content(msg)
+        reply_to = _s(_d(msg.get("reply_to")).get("mid"))
+        if not self.room():
+            return
+        self.messages.append(
+            Inbound(
+                channel=CHANNEL,
+                account_id=page_id,
+                external_id=mid,
+                sender=sender,
+                profile_name="",  # Messenger events carry no name; see lookup_name
+                sent_at=at,
+                kind=kind,
+                raw_type=raw_type,
+                text=text,
+                payload=payload,
+                reply_to=reply_to if 0 < len(reply_to) <= MAX_ID_LENGTH else None,
+                raw=event,
+            )
+        )
+
+    def postback(self, event: Mapping, page_id: str, sender: str, at: datetime | None) -> None:
+        postback = _d(event.get("postback"))
+        stamp = _int(event.get("timestamp"))
+        # Older postbacks have no mid; Meta redelivers the same event with the same timestamp,
+        # so sender and timestamp make a stable dedup key.
+        mid = _s(postback.get("mid")) or (f"postback:{sender}:{stamp}" if stamp else "")
+        if not self.addressable(mid, sender, page_id, "postback"):
+            return
+        title, payload = _s(postback.get("title")), _s(postback.get("payload"))
+        if not self.room():
+            return
+        self.messages.append(
+            Inbound(
+                channel=CHANNEL,
+                account_id=page_id,
+                external_id=mid,
+                sender=sender,
+                profile_name="",
+                sent_at=at,
+                kind=InboundKind.CHOICE,
+                raw_type="postback",
+                text=title or payload,
+                payload=payload,
+                raw=event,
+            )
+        )
+
+    def addressable(self, mid: str, sender: str, page_id: str, what: str) -> bool:
+        """Whether an inbound event has usable ids (noting why not)."""
+        if not mid:
+            self.ignore(f"{what} without mid")
+        elif not sender:
+            self.ignore(f"{what} without sender")
+        elif not page_id:
+            self.ignore(f"{what} without page id")
+        elif max(len(mid), len(sender), len(page_id)) > MAX_ID_LENGTH:
+            self.ignore(f"{what} id, sender or page id too long")
+        else:
+            return True
+        return False
+
+    def receipt(
+        self,
+        body: Mapping,
+        status: DeliveryStatus,
+        page_id: str,
+        sender: str,
+        at: datetime | None,
+    ) -> None:
+        what = status.value
+        watermark = _time(body.get("watermark"))
+        mids = body.get("mids") if status is DeliveryStatus.DELIVERED else None
+        mids = mids if isinstance(mids, list) else []
+        if not sender or not page_id:
+            self.ignore(f"{what} without sender or page id")
+            return
+        if max(len(sender), len(page_id)) > MAX_ID_LENGTH:
+            self.ignore(f"{what} sender or page id too long")
+            return
+        if watermark is None and not mids:
+            self.ignore(f"{what} without watermark")
+            return
+        at = at or watermark
+        if watermark is not None and self.room():
+            self.statuses.append(
+                StatusUpdate(CHANNEL, page_id, "", sender, status, at, watermark=watermark)
+            )
+        if len(mids) > MAX_UPDATES:
+            self.dropped += len(mids) - MAX_UPDATES
+            mids = mids[:MAX_UPDATES]
+        for mid in mids:
+            if not isinstance(mid, str) or not 0 < len(mid) <= MAX_ID_LENGTH:
+                self.ignore(f"{what} mid not a usable id")
+            elif self.room():
+                self.statuses.append(StatusUpdate(CHANNEL, page_id, mid, sender, status, at))
+
+    def parsed(self) -> Parsed:
+        if self.dropped:
+            self.ignore(f"update limit {MAX_UPDATES}: {self.dropped} ignored")
+        reasons = tuple(r if n == 1 else f"{r} (x{n})" for r, n in self.reasons.items())
+        return Parsed(
+            channel=CHANNEL,
+            messages=tuple(self.messages),
+            statuses=tuple(self.statuses),
+            ignored=reasons,
+        )
+
+
+def _content(msg: Mapping) -> tuple[InboundKind, str, str, str]:
+    """Return (kind, raw type, readable text, payload) of a customer's message."""
+    text = _s(msg.get("text"))
+    payload = _s(_d(msg.get("quick_reply")).get("payload"))
+    if payload:
+        return InboundKind.CHOICE, "quick_reply", text, payload
+    if text:
+        return InboundKind.TEXT, "text", text, ""
+    if msg.get("sticker_id") is not None:
+        return InboundKind.MEDIA, "sticker", "", ""
+    attachments = msg.get("attachments")
+    attachments = attachments[:MAX_ATTACHMENTS] if isinstance(attachments, list) else []
+    for attachment in attachments:
+        raw_type = _s(_d(attachment).get("type"))[:40]
+        if raw_type == "location":
+            return InboundKind.LOCATION, raw_type, _s(attachment.get("title")), ""
+        if raw_type in _MEDIA:
+            return InboundKind.MEDIA, raw_type, "", ""
+        if raw_type:
+            return InboundKind.OTHER, raw_type, "", ""
+    return InboundKind.OTHER, "unknown", "", ""
+
+
+def _s(value: object) -> str:
+    """Return value as a string when it is one (or an integer id), else ""."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def _d(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _int(value: object) -> int | None:
+    """Return a non-negative int from an int, a finite float or a digit string."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, float) and math.isfinite(value) and value >= 0:
+        return int(value)
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 20:
+        return int(value)
+    return None
+
+
+def _time(value: object) -> datetime | None:
+    """Return a Messenger timestamp (milliseconds; seconds if small) as an aware UTC datetime."""
+    stamp = _int(value)
+    if stamp is None:
+        return None
+    seconds = stamp if stamp < _SECONDS_BELOW else stamp / 1000
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
