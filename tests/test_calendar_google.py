@@ -9,6 +9,7 @@ from app.calendars import event_id, get_calendar, google_settings
 from app.calendars.google import busy_from
 from app.calendars.google_settings import client_for
 from app.calendars.google_state import state
+from app.storage import appointments
 from app.storage.db import fetch_one
 from tests.fake_gcal.accounts import CAL, connect_user, google_salon, service_account_info
 from tests.fixtures_booking import NOW, madrid, make_business, make_customer
@@ -127,7 +128,8 @@ def test_a_repeated_job_updates_instead_of_creating_a_second_event(salon, gcal, 
     )
     drain()
     assert len(gcal.calendars[CAL].events) == 1
-    assert [r.status for r in gcal.calls("POST", "/events")] == [200, 409]
+    # The event id stored by the first job sends the second straight to a PATCH.
+    assert [r.status for r in gcal.calls("POST", "/events")] == [200]
     assert [r.status for r in gcal.calls("PATCH", "/events")] == [200]
     assert sync_row(appointment.id)["calendar_sync"] == "synced"
 
@@ -136,20 +138,41 @@ def test_reschedule_and_cancel_move_and_delete_the_same_event(salon, gcal, drain
     alice = make_customer(salon)
     first = book(salon, alice, "Haircut", madrid("2026-06-02 10:00"), now=NOW).appointment
     drain()
-    moved = reschedule(salon, alice, first.id, madrid("2026-06-03 16:00"), now=NOW).appointment
-    drain()
     eid = event_id(first.id)
+    moved = reschedule(salon, alice, first.id, madrid("2026-06-03 16:00"), now=NOW).appointment
+    assert moved.id == first.id
+    drain()
     assert list(gcal.live_events(CAL)) == [eid]
     event = gcal.live_events(CAL)[eid]
     assert event["start"]["dateTime"] == "2026-06-03T16:00:00+02:00"
-    assert event["extendedProperties"]["private"]["appointment_id"] == str(moved.id)
-    assert sync_row(moved.id) == {"calendar_sync": "synced", "calendar_event_id": eid}
-    assert len(gcal.calls("POST", "/events")) == 1  # moved by PATCH, never re-created
-    cancel(salon, alice, moved.id, now=NOW)
+    assert event["end"]["dateTime"] == "2026-06-03T16:30:00+02:00"
+    assert event["extendedProperties"]["private"]["appointment_id"] == str(first.id)
+    assert sync_row(first.id) == {"calendar_sync": "synced", "calendar_event_id": eid}
+    # Moved by one PATCH of the same event: never re-created, never deleted.
+    assert [(r.status, r.path.rsplit("/", 1)[-1]) for r in gcal.calls("PATCH", "/events")] == [
+        (200, eid)
+    ]
+    assert [r.status for r in gcal.calls("POST", "/events")] == [200]
+    assert gcal.calls("DELETE", "/events") == []
+    cancel(salon, alice, first.id, now=NOW)
     drain()
     assert gcal.live_events(CAL) == {}
     assert gcal.calendars[CAL].events[eid]["status"] == "cancelled"
-    assert sync_row(moved.id)["calendar_sync"] == "synced"
+    assert sync_row(first.id)["calendar_sync"] == "synced"
+
+
+def test_a_move_during_a_sync_is_left_pending_for_the_next_job(salon, gcal, drain):
+    alice = make_customer(salon)
+    first = book(salon, alice, "Haircut", madrid("2026-06-02 10:00"), now=NOW).appointment
+    drain()
+    read = appointments.sync_chain(first.id)[-1]  # what a job read before calling Google
+    assert reschedule(salon, alice, first.id, madrid("2026-06-03 16:00"), now=NOW).ok
+    assert appointments.mark_synced([first.id], event_id(first.id), read) == 0
+    assert sync_row(first.id)["calendar_sync"] == "pending"
+    drain()
+    eid = event_id(first.id)
+    assert gcal.live_events(CAL)[eid]["start"]["dateTime"] == "2026-06-03T16:00:00+02:00"
+    assert sync_row(first.id) == {"calendar_sync": "synced", "calendar_event_id": eid}
 
 
 def test_service_account_credentials_sign_in_offline(app, gcal, drain):

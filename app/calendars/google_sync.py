@@ -1,9 +1,10 @@
 """Calendar sync: make a booking's Google event match Postgres, retried until it does.
 
-A rescheduled appointment is a new row pointing at the one it replaced (`rescheduled_from`), so
-one booking is a chain of rows. The chain has one event, `event_id(<first row's id>)`: a move
-patches it to the last row's times, a cancel of the last row deletes it. `sync_now` re-reads the
-chain, so retried, duplicated, late or out-of-order jobs all converge on what Postgres says.
+A moved appointment keeps its row and id, so its event `event_id(<id>)` is patched to the new
+times; a cancel deletes it. Bookings moved before migration 0009 are chains of rows linked by
+`rescheduled_from`; such a chain has one event, `event_id(<first row's id>)`, following its last
+row. `sync_now` re-reads the appointment (or chain), so retried, duplicated, late or
+out-of-order jobs all converge on what Postgres says.
 The `calendar_sync` job that runs it belongs to `app.jobs`; this module is handed the function
 that queues one (`QueueSync`). The Google libraries load inside `sync_now`, so importing this
 module stays cheap.
@@ -66,7 +67,9 @@ def sync_now(appointment_id: int, queue: QueueSync) -> str:
     try:
         client = client_for(business)
         if head["status"] == "booked":
-            moved = len(chain) > 1 or head["calendar_sync"] == "synced"
+            # An event written before (e.g. of an appointment since moved) is patched first.
+            written = head["calendar_sync"] == "synced" or head["calendar_event_id"] is not None
+            moved = len(chain) > 1 or written
             google.put_event(client, eid, google.event_body(head, business), patch_first=moved)
         else:
             google.remove_event(client, eid)
@@ -79,7 +82,7 @@ def sync_now(appointment_id: int, queue: QueueSync) -> str:
         appointments.set_sync_state(ids, "failed", only_pending=False)
         return "failed"
     # Synced, unless the head changed while Google was being called (its own job follows).
-    appointments.mark_synced(ids, eid, head["id"], head["status"])
+    appointments.mark_synced(ids, eid, head)
     clear_error(business)
     requeue_unsynced(business["id"], queue)  # Google answers again: catch up on the rest
     return "synced"

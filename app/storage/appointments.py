@@ -1,11 +1,12 @@
-"""Appointments: their calendar sync state and the chains rescheduling makes."""
+"""Appointments: their calendar sync state and the chains older reschedules made."""
 
 from __future__ import annotations
 
 from app.storage.db import connection, execute, fetch_all
 
-# A rescheduled appointment is a new row pointing at the one it replaced (`rescheduled_from`):
-# walk back to the first row, then forward to the last, at most 1,000 moves each way.
+# A move keeps the appointment's row, so its chain is that one row. Before migration 0009 a
+# reschedule made a new row pointing at the one it replaced (`rescheduled_from`): walk back to
+# the first row, then forward to the last, at most 1,000 moves each way.
 CHAIN_SQL = """
 WITH RECURSIVE back AS (
     SELECT id, rescheduled_from, 0 AS depth FROM appointments WHERE id = %(id)s
@@ -21,7 +22,7 @@ WITH RECURSIVE back AS (
       FROM appointments a JOIN fwd f ON a.rescheduled_from = f.id WHERE f.step < 1000
 )
 SELECT a.id, a.business_id, a.starts_at, a.ends_at, a.status, a.calendar_sync,
-       s.name AS service_name, c.profile_name AS customer_name, c.wa_id
+       a.calendar_event_id, s.name AS service_name, c.profile_name AS customer_name, c.wa_id
   FROM fwd JOIN appointments a ON a.id = fwd.id
   JOIN services s ON s.id = a.service_id JOIN customers c ON c.id = a.customer_id
  ORDER BY fwd.step
@@ -54,14 +55,22 @@ def mark_sync_pending(appointment_id: int) -> None:
         )
 
 
-def mark_synced(ids: list[int], event_id: str, head_id: int, head_status: str) -> int:
-    """Mark the chain synced, unless its head changed since it was read; rows changed."""
+def mark_synced(ids: list[int], event_id: str, head: dict) -> int:
+    """Mark the chain synced, unless its head (status or times) changed since it was read."""
     return execute(
         "UPDATE appointments SET calendar_sync = 'synced', calendar_event_id = %(eid)s"
         " WHERE id = ANY(%(ids)s)"
-        " AND (SELECT status FROM appointments WHERE id = %(head)s) = %(status)s"
+        " AND (SELECT status = %(status)s AND starts_at = %(starts)s AND ends_at = %(ends)s"
+        "      FROM appointments WHERE id = %(head)s)"
         " AND NOT EXISTS (SELECT 1 FROM appointments n WHERE n.rescheduled_from = %(head)s)",
-        {"eid": event_id, "ids": ids, "head": head_id, "status": head_status},
+        {
+            "eid": event_id,
+            "ids": ids,
+            "head": head["id"],
+            "status": head["status"],
+            "starts": head["starts_at"],
+            "ends": head["ends_at"],
+        },
     )
 
 
