@@ -29,6 +29,13 @@ def _float(name: str, default: float) -> float:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
 
 
+def _hops(name: str) -> int:
+    hops = _int(name, 0)
+    if hops < 0:
+        raise ConfigError(f"{name} must be 0 or more, got {hops}")
+    return hops
+
+
 class ConfigError(RuntimeError):
     """A configuration key is missing or malformed."""
 
@@ -89,8 +96,8 @@ def load_config() -> dict:
         "ADMIN_LOGIN_WINDOW_MINUTES": _int("ADMIN_LOGIN_WINDOW_MINUTES", 15),
         "ADMIN_LOGIN_MAX_FAILURES_PER_EMAIL": _int("ADMIN_LOGIN_MAX_FAILURES_PER_EMAIL", 5),
         "ADMIN_LOGIN_MAX_FAILURES_PER_IP": _int("ADMIN_LOGIN_MAX_FAILURES_PER_IP", 20),
-        # Header carrying the browser's address when a trusted proxy (the console) calls the API.
-        "ADMIN_CLIENT_IP_HEADER": env("ADMIN_CLIENT_IP_HEADER", ""),
+        # Proxies in front of the API that append to X-Forwarded-For (the console is one); 0 = none.
+        "ADMIN_TRUSTED_PROXY_HOPS": _hops("ADMIN_TRUSTED_PROXY_HOPS"),
         "GOOGLE_CLIENT_SECRETS_FILE": env("GOOGLE_CLIENT_SECRETS_FILE", ""),
     }
     return cfg

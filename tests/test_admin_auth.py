@@ -96,15 +96,73 @@ def test_twenty_failures_from_one_address_lock_that_address(client, world):
     assert login(client, "owner@example.com", ip="10.9.9.10").status_code == 200
 
 
-def test_client_ip_header_is_used_when_configured(app, client, world):
-    app.config["ADMIN_CLIENT_IP_HEADER"] = "X-Forwarded-For"
-    login_with = {"email": "nobody@example.com", "password": "x"}
-    client.post(
+def guess(client, i: int, forwarded: str, ip: str = "10.0.0.1"):
+    """A failed login for a fresh email, so only the per-address limit can refuse it."""
+    return client.post(
         "/api/admin/auth/login",
-        json=login_with,
-        headers={"X-Forwarded-For": "203.0.113.7, 10.0.0.1"},
+        json={"email": f"guess{i}@example.com", "password": "nope"},
+        headers={"X-Forwarded-For": forwarded},
+        environ_base={"REMOTE_ADDR": ip},
     )
-    assert db.fetch_one("SELECT ip FROM login_failures")["ip"] == "203.0.113.7"
+
+
+def test_forged_forwarded_for_is_ignored_without_trusted_proxies(app, client, world):
+    assert app.config["ADMIN_TRUSTED_PROXY_HOPS"] == 0
+    statuses = [guess(client, i, f"203.0.113.{i}", ip="10.9.9.9").status_code for i in range(25)]
+    assert statuses == [401] * 20 + [429] * 5
+    ips = {r["ip"] for r in db.fetch_all("SELECT ip FROM login_failures")}
+    assert ips == {"10.9.9.9"}
+
+
+@pytest.mark.parametrize(
+    ("hops", "headers", "expected"),
+    [
+        (1, ["203.0.113.7, 198.51.100.2"], "198.51.100.2"),
+        (2, ["203.0.113.7, 198.51.100.2"], "203.0.113.7"),
+        (2, ["203.0.113.7", "198.51.100.2"], "203.0.113.7"),  # a repeated header is one list
+        (1, [" 198.51.100.2 "], "198.51.100.2"),
+        (2, ["198.51.100.2"], "10.0.0.1"),  # fewer entries than proxies: the socket peer
+        (1, [], "10.0.0.1"),
+    ],
+)
+def test_trusted_proxy_hops_pick_the_entry_from_the_right(
+    app, client, world, hops, headers, expected
+):
+    app.config["ADMIN_TRUSTED_PROXY_HOPS"] = hops
+    resp = client.post(
+        "/api/admin/auth/login",
+        json={"email": "nobody@example.com", "password": "x"},
+        headers=[("X-Forwarded-For", value) for value in headers],
+        environ_base={"REMOTE_ADDR": "10.0.0.1"},
+    )
+    assert resp.status_code == 401
+    assert db.fetch_one("SELECT ip FROM login_failures")["ip"] == expected
+
+
+def test_rotating_forged_entries_behind_one_proxy_are_still_throttled(app, client, world):
+    app.config["ADMIN_TRUSTED_PROXY_HOPS"] = 1
+    # The client forges the leftmost entries; the proxy appends the address it really saw.
+    statuses = [
+        guess(client, i, f"203.0.113.{i}, 10.{i}.0.1, 198.51.100.9").status_code for i in range(25)
+    ]
+    assert statuses == [401] * 20 + [429] * 5
+    assert guess(client, 99, "198.51.100.10").status_code == 401  # another browser is not locked
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("-1", "ADMIN_TRUSTED_PROXY_HOPS must be 0 or more, got -1"),
+        ("one", "ADMIN_TRUSTED_PROXY_HOPS must be an integer, got 'one'"),
+    ],
+)
+def test_trusted_proxy_hops_setting_is_checked(monkeypatch, raw, message):
+    from app.config import ConfigError, load_config
+
+    monkeypatch.setenv("ADMIN_TRUSTED_PROXY_HOPS", raw)
+    with pytest.raises(ConfigError) as caught:
+        load_config()
+    assert str(caught.value) == message
 
 
 def test_success_clears_the_account_failures(client, world):

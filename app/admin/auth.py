@@ -34,11 +34,19 @@ def _dummy_hash() -> str:
 
 
 def client_ip() -> str:
-    """The caller's address: the configured proxy header's first entry, else the socket peer."""
-    header = current_app.config.get("ADMIN_CLIENT_IP_HEADER")
-    forwarded = request.headers.get(header, "") if header else ""
-    ip = forwarded.split(",")[0].strip() or request.remote_addr or "unknown"
-    return ip[:100]
+    """The caller's address, as the outermost trusted proxy saw it (werkzeug ProxyFix semantics).
+
+    With ADMIN_TRUSTED_PROXY_HOPS = 0 it is the socket peer and X-Forwarded-For is ignored. With
+    N it is the Nth X-Forwarded-For entry from the right: each trusted proxy appended the address
+    it saw, so entries further left were written by the client and could be anything. With fewer
+    than N entries the request did not come through the proxies: the socket peer again.
+    """
+    hops = current_app.config.get("ADMIN_TRUSTED_PROXY_HOPS", 0)
+    # Repeated headers form one list, as with a proxy that appends to the last one.
+    header = ",".join(request.headers.getlist("X-Forwarded-For"))
+    forwarded = [entry.strip() for entry in header.split(",")] if header else []
+    ip = forwarded[-hops] if 0 < hops <= len(forwarded) else ""
+    return (ip or request.remote_addr or "unknown")[:100]
 
 
 @bp.post("/auth/login")
