@@ -9,8 +9,7 @@ from __future__ import annotations
 from flask import g, request
 
 from app.admin.wire import ApiError, check_id
-from app.storage import users
-from app.storage.db import fetch_one
+from app.storage import businesses, users
 
 OWNER = "owner"
 STAFF = "staff"
@@ -65,8 +64,7 @@ def role_for(business_id: int) -> str | None:
     """The caller's role in the business (superadmin/owner/staff), None when it is not visible."""
     check_id(business_id)
     if is_superadmin():
-        exists = fetch_one("SELECT 1 FROM businesses WHERE id = %s", (business_id,))
-        return SUPERADMIN if exists else None
+        return SUPERADMIN if businesses.business_exists(business_id) else None
     return users.role_in(user_id(), business_id)
 
 

@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 from flask import g
 
 from app import jobs
-from app.admin import access, queries
+from app.admin import access
 from app.admin.blueprint import bp
 from app.admin.wire import ApiError, check_id, invalid, json_body, ok, page_params, query_text
 from app.booking import service as booking
 from app.booking.models import NOT_FOUND
-from app.storage import audit, businesses, conversations
+from app.storage import audit, businesses, console, conversations
 from app.storage.db import transaction
 
 STATUSES = ("booked", "cancelled")
@@ -30,7 +30,7 @@ def list_appointments(business_id: int):
     if status is not None and status not in STATUSES:
         raise invalid({"status": "must be booked or cancelled"})
     page, per_page = page_params(50)
-    rows, total = queries.list_appointments(
+    rows, total = console.list_appointments(
         business_id, start, end, status, per_page, (page - 1) * per_page
     )
     return ok({"appointments": rows, "total": total, "page": page, "per_page": per_page})
@@ -40,7 +40,7 @@ def list_appointments(business_id: int):
 def cancel_appointment(business_id: int, appointment_id: int):
     """Cancel an upcoming appointment and (unless notify is false) tell the customer."""
     access.require_business(business_id)
-    found = queries.appointment_owner(business_id, check_id(appointment_id))
+    found = console.appointment_owner(business_id, check_id(appointment_id))
     if found is None:
         raise ApiError(404, "no such appointment")
     notify, text = _cancel_options(json_body(optional=True))

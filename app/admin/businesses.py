@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 from flask import current_app
 
-from app.admin import access, business_store, validation
+from app.admin import access, validation
 from app.admin.blueprint import bp
-from app.admin.wire import ApiError, json_body, ok, query_text
+from app.admin.wire import ApiError, invalid, json_body, ok, query_text
 from app.agent.prompts import build_system_prompt
 from app.secrets import encrypt
-from app.storage import audit, businesses
+from app.storage import audit, business_settings, businesses
 from app.storage.db import connection, transaction
 
 SAMPLE_CUSTOMER = {"id": 0, "wa_id": "34600000000", "profile_name": "Sample Customer"}
@@ -21,7 +21,7 @@ SAMPLE_CUSTOMER = {"id": 0, "wa_id": "34600000000", "profile_name": "Sample Cust
 def list_businesses():
     """Businesses the caller may see (every one for a superadmin)."""
     user = access.current_user()
-    rows = business_store.list_visible(user["id"], user["is_superadmin"])
+    rows = business_settings.list_visible(user["id"], user["is_superadmin"])
     return ok({"businesses": rows})
 
 
@@ -30,7 +30,7 @@ def get_business(business_id: int):
     """One business with its settings and active services."""
     access.require_business(business_id)
     with connection() as conn:
-        return ok(business_store.get(conn, business_id))
+        return ok(business_settings.get(conn, business_id))
 
 
 @bp.post("/businesses")
@@ -38,12 +38,12 @@ def create_business():
     """Create a business (superadmin only)."""
     access.require_superadmin()
     fields = validation.business_fields(json_body(), creating=True)
-    if business_store.phone_number_id_taken(fields["phone_number_id"]):
+    if business_settings.phone_number_id_taken(fields["phone_number_id"]):
         raise ApiError(409, "another business already uses this phone_number_id")
     _encrypt_token(fields)
     with transaction() as conn:
         business_id = businesses.create_business(fields)
-        created = business_store.get(conn, business_id)
+        created = business_settings.get(conn, business_id)
         audit.record(
             conn,
             user_id=access.user_id(),
@@ -64,15 +64,15 @@ def update_business(business_id: int):
     restricted = sorted(validation.SUPERADMIN_FIELDS & set(fields))
     if restricted and not access.is_superadmin():
         raise ApiError(403, f"only a superadmin may change {', '.join(restricted)}")
-    if "phone_number_id" in fields and business_store.phone_number_id_taken(
+    if "phone_number_id" in fields and business_settings.phone_number_id_taken(
         fields["phone_number_id"], business_id
     ):
         raise ApiError(409, "another business already uses this phone_number_id")
     _encrypt_token(fields)
     with transaction() as conn:
-        before = business_store.get(conn, business_id)
-        business_store.update(conn, business_id, fields)
-        after = business_store.get(conn, business_id)
+        before = business_settings.get(conn, business_id)
+        business_settings.update(conn, business_id, fields)
+        after = business_settings.get(conn, business_id)
         audit.record(
             conn,
             user_id=access.user_id(),
@@ -92,9 +92,11 @@ def replace_services(business_id: int):
     access.require_business(business_id, owner=True)
     items = validation.services(json_body())
     with transaction() as conn:
-        before = business_store.active_services(conn, business_id)
-        business_store.replace_services(conn, business_id, items)
-        after = business_store.active_services(conn, business_id)
+        before = business_settings.active_services(conn, business_id)
+        unknown = business_settings.replace_services(conn, business_id, items)
+        if unknown:
+            raise invalid(unknown)
+        after = business_settings.active_services(conn, business_id)
         audit.record(
             conn,
             user_id=access.user_id(),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from app.admin import access, queries
+from app.admin import access
 from app.admin.blueprint import bp
 from app.admin.wire import ApiError, check_id, like_pattern, ok, page_params, query_int, query_text
-from app.storage import audit
+from app.storage import audit, console, conversations
 from app.storage.db import transaction
 
 MAX_THREAD = 500
@@ -18,7 +18,7 @@ def list_conversations(business_id: int):
     q = query_text("q").strip()
     page, per_page = page_params()
     digits = "".join(ch for ch in q if ch.isascii() and ch.isdigit())
-    rows, total = queries.list_conversations(
+    rows, total = console.list_conversations(
         business_id,
         like_pattern(q) if q else None,
         f"%{digits}%" if digits else "",
@@ -35,7 +35,7 @@ def get_conversation(business_id: int, customer_id: int):
     customer = _customer(business_id, customer_id)
     limit = query_int("limit", 100, 1, MAX_THREAD)
     before = query_int("before", 0, 1, 2**63 - 1) or None
-    messages = queries.thread(customer_id, before, limit + 1)
+    messages = console.thread(customer_id, before, limit + 1)
     has_more = len(messages) > limit
     return ok({"customer": customer, "messages": messages[-limit:], "has_more": has_more})
 
@@ -56,10 +56,7 @@ def _set_paused(business_id: int, customer_id: int, paused: bool):
     access.require_business(business_id)
     before = _customer(business_id, customer_id)
     with transaction() as conn:
-        conn.execute(
-            "UPDATE customers SET bot_paused = %s WHERE id = %s AND business_id = %s",
-            (paused, customer_id, business_id),
-        )
+        conversations.set_bot_paused(conn, business_id, customer_id, paused)
         audit.record(
             conn,
             user_id=access.user_id(),
@@ -70,11 +67,11 @@ def _set_paused(business_id: int, customer_id: int, paused: bool):
             before={"bot_paused": before["bot_paused"]},
             after={"bot_paused": paused},
         )
-    return ok(queries.customer(business_id, customer_id))
+    return ok(console.customer(business_id, customer_id))
 
 
 def _customer(business_id: int, customer_id: int) -> dict:
-    customer = queries.customer(business_id, check_id(customer_id))
+    customer = console.customer(business_id, check_id(customer_id))
     if customer is None:
         raise ApiError(404, "no such conversation")
     return customer

@@ -7,11 +7,11 @@ import uuid
 from flask import g
 
 from app import booking, bot
-from app.admin import access, queries
+from app.admin import access
 from app.admin.blueprint import bp
 from app.admin.wire import ApiError, json_body, ok
-from app.storage import audit, conversations
-from app.storage.db import execute, fetch_one, pool, transaction
+from app.storage import audit, console, conversations
+from app.storage.db import session_lock, transaction
 
 MAX_TEXT = 4096
 SANDBOX_LOCK = 7240300  # advisory lock class of sandbox turns (the key is the customer id)
@@ -73,8 +73,7 @@ def reset_sandbox(business_id: int):
                 # Through the booking service, so a calendar backend removes its event too.
                 if booking.cancel(business_id, customer["id"], appointment.id).ok:
                     cancelled.append(appointment.id)
-            conn.execute("DELETE FROM messages WHERE customer_id = %s", (customer["id"],))
-            conn.execute("DELETE FROM turns WHERE customer_id = %s", (customer["id"],))
+            conversations.delete_history(conn, customer["id"])
         audit.record(
             conn,
             user_id=access.user_id(),
@@ -91,32 +90,20 @@ def _sandbox_customer(business_id: int, create: bool = False) -> dict | None:
     user = access.current_user()
     wa_id = f"sandbox:{user['id']}"
     if create:
-        # The upsert happens in STORE_INBOUND; mark the customer a sandbox one first.
-        execute(
-            "INSERT INTO customers (business_id, wa_id, profile_name, sandbox)"
-            " VALUES (%s, %s, %s, true) ON CONFLICT (business_id, wa_id) DO NOTHING",
-            (business_id, wa_id, user.get("name") or "Test customer"),
-        )
-    return fetch_one(
-        "SELECT id, wa_id, profile_name FROM customers"
-        " WHERE business_id = %s AND wa_id = %s AND sandbox",
-        (business_id, wa_id),
-    )
+        # The upsert happens in store_inbound; mark the customer a sandbox one first.
+        conversations.add_sandbox_customer(business_id, wa_id, user.get("name") or "Test customer")
+    return conversations.sandbox_customer(business_id, wa_id)
 
 
 def _run_turn(business_id: int, customer_id: int) -> None:
     """Run the real turn here and now, one at a time per sandbox customer."""
-    with pool().connection() as lock_conn:
-        # Two tabs of one admin must not run overlapping turns for the same test customer.
-        lock_conn.execute("SELECT pg_advisory_lock(%s, %s)", (SANDBOX_LOCK, customer_id))
-        try:
-            bot.run_turn(business_id, customer_id, request_id=g.get("request_id"))
-        finally:
-            lock_conn.execute("SELECT pg_advisory_unlock(%s, %s)", (SANDBOX_LOCK, customer_id))
+    # Two tabs of one admin must not run overlapping turns for the same test customer.
+    with session_lock(SANDBOX_LOCK, customer_id):
+        bot.run_turn(business_id, customer_id, request_id=g.get("request_id"))
 
 
 def _thread(customer_id: int) -> list[dict]:
-    messages = queries.thread(customer_id, None, THREAD_LIMIT)
+    messages = console.thread(customer_id, None, THREAD_LIMIT)
     for m in messages:
         m["tool_calls"] = (m.get("turn") or {}).get("tool_calls") or []
     return messages

@@ -107,6 +107,38 @@ def get_customer(customer_id: int) -> dict | None:
     return fetch_one("SELECT * FROM customers WHERE id = %s", (customer_id,))
 
 
+def set_bot_paused(conn, business_id: int, customer_id: int, paused: bool) -> None:
+    """Stop (or let) the bot answer a customer of the business."""
+    conn.execute(
+        "UPDATE customers SET bot_paused = %s WHERE id = %s AND business_id = %s",
+        (paused, customer_id, business_id),
+    )
+
+
+def add_sandbox_customer(business_id: int, wa_id: str, profile_name: str) -> None:
+    """Create the test customer `wa_id` of an admin, unless it exists."""
+    execute(
+        "INSERT INTO customers (business_id, wa_id, profile_name, sandbox)"
+        " VALUES (%s, %s, %s, true) ON CONFLICT (business_id, wa_id) DO NOTHING",
+        (business_id, wa_id, profile_name),
+    )
+
+
+def sandbox_customer(business_id: int, wa_id: str) -> dict | None:
+    """The test customer `wa_id` of the business (id, wa_id, profile_name), or None."""
+    return fetch_one(
+        "SELECT id, wa_id, profile_name FROM customers"
+        " WHERE business_id = %s AND wa_id = %s AND sandbox",
+        (business_id, wa_id),
+    )
+
+
+def delete_history(conn, customer_id: int) -> None:
+    """Delete a customer's messages and turns (the customer row stays)."""
+    conn.execute("DELETE FROM messages WHERE customer_id = %s", (customer_id,))
+    conn.execute("DELETE FROM turns WHERE customer_id = %s", (customer_id,))
+
+
 def pending_inbound(customer_id: int) -> list[dict]:
     """Inbound messages of a customer not yet answered, oldest first."""
     return fetch_all(

@@ -94,6 +94,17 @@ def transaction() -> Iterator[psycopg.Connection]:
             current_conn.reset(token)
 
 
+@contextlib.contextmanager
+def session_lock(namespace: int, key: int) -> Iterator[None]:
+    """Hold the advisory lock (namespace, key) for the block, on a pooled connection of its own."""
+    with pool().connection() as conn:
+        conn.execute("SELECT pg_advisory_lock(%s, %s)", (namespace, key))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s, %s)", (namespace, key))
+
+
 def fetch_one(sql: str, params: dict | tuple | None = None) -> dict | None:
     """Run a query and return its first row."""
     with connection() as conn:

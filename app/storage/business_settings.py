@@ -1,11 +1,10 @@
-"""SQL behind the business endpoints: read for the console, update settings, replace services."""
+"""What the console reads and writes of a business: its public settings and its services."""
 
 from __future__ import annotations
 
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from app.admin.wire import invalid
 from app.storage.db import fetch_all, fetch_one
 
 # What the console sees of a business; the access token and calendar settings stay inside.
@@ -77,8 +76,11 @@ def update(conn, business_id: int, fields: dict) -> None:
     conn.execute(query, {**params, "id": business_id})
 
 
-def replace_services(conn, business_id: int, items: list[dict]) -> None:
-    """Make `items` the active services, in order; retire the rest (appointments keep them)."""
+def replace_services(conn, business_id: int, items: list[dict]) -> dict[str, str]:
+    """Make `items` the active services, in order; retire the rest (appointments keep them).
+
+    Returns the fields naming ids of no service of the business; then nothing is changed.
+    """
     rows = conn.execute(
         "SELECT id, lower(name) AS folded, active FROM services WHERE business_id = %s"
         " ORDER BY active DESC, id DESC FOR UPDATE",
@@ -94,7 +96,7 @@ def replace_services(conn, business_id: int, items: list[dict]) -> None:
         if item["id"] is not None and item["id"] not in by_id
     }
     if missing:
-        raise invalid(missing)
+        return missing
     # Retire everything first so renames and swaps never collide in the unique name index.
     conn.execute("UPDATE services SET active = false WHERE business_id = %s", (business_id,))
     used: set[int] = set()
@@ -119,3 +121,4 @@ def replace_services(conn, business_id: int, items: list[dict]) -> None:
     conn.execute(
         "UPDATE businesses SET updated_at = clock_timestamp() WHERE id = %s", (business_id,)
     )
+    return {}

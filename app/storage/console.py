@@ -1,4 +1,4 @@
-"""Read-side SQL of the console: conversation lists, threads and appointment lists."""
+"""What the admin console reads: conversation lists, threads and appointment lists."""
 
 from __future__ import annotations
 
