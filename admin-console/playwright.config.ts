@@ -12,6 +12,11 @@ export default defineConfig({
   forbidOnly: true,
   reporter: [["list"]],
   outputDir: "test-results",
+  projects: [
+    { name: "console", testIgnore: /login-throttle\.spec\.ts$/ },
+    // Uses up the failed-login budget of the address every browser here shares: after the rest.
+    { name: "login-throttle", testMatch: /login-throttle\.spec\.ts$/, dependencies: ["console"] },
+  ],
   use: {
     baseURL: process.env.CONSOLE_URL ?? "http://127.0.0.1:3000",
     browserName: "chromium",

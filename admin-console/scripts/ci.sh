@@ -30,6 +30,8 @@ step "segments"
 node scripts/check-segments.mjs
 step "type check"
 node_modules/.bin/tsc --noEmit
+step "unit tests"
+node --test unit/*.test.mjs
 step "build"
 node_modules/.bin/next build
 fi
@@ -100,7 +102,8 @@ ADMIN_PASSWORD="e2e-$(date +%s)-$RANDOM"
   cd "$ROOT"
   export DATABASE_URL="$("$PY" -c 'import sys; from urllib.parse import urlsplit; u = urlsplit(sys.argv[1]); print(u._replace(path="/" + sys.argv[2]).geturl())' "$PG_SERVER" "$DB_NAME")"
   export MOCK_MODE=true OPENAI_API_KEY= APP_SECRET= LANGFUSE_PUBLIC_KEY= LANGFUSE_SECRET_KEY= LANGFUSE_TRACING_ENABLED=false
-  export ADMIN_PASSWORD ADMIN_CLIENT_IP_HEADER=X-Forwarded-For HOST=127.0.0.1 PORT="$API_PORT" SERVER_URL="http://127.0.0.1:$API_PORT"
+  # The console is the one proxy in front of the API: the last X-Forwarded-For entry is its word.
+  export ADMIN_PASSWORD ADMIN_TRUSTED_PROXY_HOPS=1 HOST=127.0.0.1 PORT="$API_PORT" SERVER_URL="http://127.0.0.1:$API_PORT"
   "$PY" -m flask --app app migrate >/dev/null
   "$PY" -m flask --app app seed-demo >/dev/null
   "$PY" -m flask --app app create-admin admin@example.com >/dev/null
@@ -110,7 +113,8 @@ BACKEND_PID=$!
 wait_http "http://127.0.0.1:$API_PORT/api/admin/openapi.json" backend "$BACKEND_PID"
 
 step "console on :$CONSOLE_PORT, API on :$API_PORT"
-ADMIN_API_URL="http://127.0.0.1:$API_PORT" node_modules/.bin/next start -H 127.0.0.1 -p "$CONSOLE_PORT" \
+# Browsers reach it directly (no proxy in front): their connection is their address.
+ADMIN_API_URL="http://127.0.0.1:$API_PORT" TRUSTED_PROXY_HOPS=0 node_modules/.bin/next start -H 127.0.0.1 -p "$CONSOLE_PORT" \
   >"$LOGS/console.log" 2>&1 &
 CONSOLE_PID=$!
 wait_http "http://127.0.0.1:$CONSOLE_PORT/login" console "$CONSOLE_PID"

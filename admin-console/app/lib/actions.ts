@@ -5,6 +5,7 @@ import { redirect } from "next/navigation";
 
 import * as api from "./api";
 import type { ActionResult, BusinessSettings, MemberRole, SandboxMessage, Service, ServiceInput } from "./definitions";
+import { safeNext } from "./next-path";
 import { clearToken, clientAddress, readToken, saveToken } from "./session";
 
 // Server actions: the forms' only way to change anything. Each calls the API with the caller's
@@ -32,12 +33,6 @@ function bare<T>(result: ActionResult<T>): ActionResult {
   return result.ok ? { ok: true, message: result.message } : result;
 }
 
-function safeNext(value: FormDataEntryValue | null): string {
-  const next = typeof value === "string" ? value : "";
-  // Only same-site paths: never bounce a fresh session to another origin.
-  return next.startsWith("/") && !next.startsWith("//") ? next : "/";
-}
-
 export async function signIn(_prev: ActionResult | undefined, form: FormData): Promise<ActionResult> {
   const email = String(form.get("email") ?? "").trim();
   const password = String(form.get("password") ?? "");
@@ -61,6 +56,7 @@ export async function signIn(_prev: ActionResult | undefined, form: FormData): P
       return { ok: false, message: "Too many failed attempts. Wait a few minutes and try again." };
     return { ok: false, message: error.message };
   }
+  // Only a path of this console: never bounce a fresh session to another site.
   redirect(safeNext(form.get("next")));
 }
 

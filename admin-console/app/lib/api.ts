@@ -24,6 +24,7 @@ import type {
   Thread,
   User,
 } from "./definitions";
+import { retryClosedOnce } from "./retry";
 import { readToken } from "./session";
 
 // The only module that talks to the Flask admin API; it runs on the server alone.
@@ -60,17 +61,18 @@ async function request<T>(path: string, init: Init = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json", ...init.headers };
   if (token) headers.Authorization = `Bearer ${token}`;
   if (init.body !== undefined) headers["Content-Type"] = "application/json";
+  const method = init.method ?? "GET";
+  const payload = init.body === undefined ? undefined : JSON.stringify(init.body);
+  const signal = AbortSignal.timeout(init.timeoutMs ?? 15_000); // for both tries together
   let response: Response;
   try {
-    response = await fetch(`${baseUrl()}${path}`, {
-      method: init.method ?? "GET",
-      headers,
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      cache: "no-store",
-      signal: AbortSignal.timeout(init.timeoutMs ?? 15_000),
-    });
+    response = await retryClosedOnce(
+      method,
+      () => fetch(`${baseUrl()}${path}`, { method, headers, body: payload, cache: "no-store", signal }),
+      () => console.warn(`admin API ${method} ${path}: the connection was closed; sending it again`),
+    );
   } catch (error) {
-    console.error(`admin API ${init.method ?? "GET"} ${path} failed:`, error);
+    console.error(`admin API ${method} ${path} failed:`, error);
     throw new ApiError(503, "The admin API cannot be reached. Try again in a moment.");
   }
   // An expired or revoked session: sign in again (login itself answers 401 for bad passwords).

@@ -2,6 +2,8 @@ import "server-only";
 
 import { cookies, headers } from "next/headers";
 
+import { clientAddressFrom, trustedProxyHops } from "./forwarded";
+
 // The admin API token lives only in this HttpOnly cookie: client JavaScript never sees it.
 const COOKIE = "console_session";
 
@@ -27,13 +29,12 @@ export async function clearToken(): Promise<void> {
 }
 
 /**
- * The browser's address, forwarded to the API so its per-address login limit applies to it.
- * The last X-Forwarded-For entry is the one our own proxy (or Next.js, from the socket) added;
- * earlier entries come from the client and could be made up.
+ * The browser's address, forwarded to the API so its per-address login limit applies to it: the
+ * connection's peer, or what the outermost of TRUSTED_PROXY_HOPS proxies saw (app/lib/forwarded.ts;
+ * proxy.ts drops a client's own X-Forwarded-For first when no proxy is trusted).
  */
 export async function clientAddress(): Promise<string | undefined> {
-  const forwarded = (await headers()).get("x-forwarded-for");
-  return forwarded?.split(",").at(-1)?.trim() || undefined;
+  return clientAddressFrom((await headers()).get("x-forwarded-for"), trustedProxyHops());
 }
 
 async function servedOverHttps(): Promise<boolean> {
