@@ -47,7 +47,8 @@ def seed_demo_command() -> None:
 @with_appcontext
 def create_admin_command(email: str | None) -> None:
     """Create a superadmin (EMAIL or ADMIN_EMAIL), or reset an existing user's password."""
-    from app.admin.auth import MIN_PASSWORD, hash_password
+    from app.admin.auth import hash_password
+    from app.admin.passwords import password_problem
     from app.storage.users import upsert_superadmin
 
     email = (email or current_app.config["ADMIN_EMAIL"]).strip().lower()
@@ -56,7 +57,8 @@ def create_admin_command(email: str | None) -> None:
     password = current_app.config["ADMIN_PASSWORD"] or click.prompt(
         "Password", hide_input=True, confirmation_prompt=True
     )
-    if len(password) < MIN_PASSWORD:
-        raise click.ClickException(f"the password needs at least {MIN_PASSWORD} characters")
+    problem = password_problem(password, email)
+    if problem:
+        raise click.ClickException(f"the password {problem}")
     user_id, created = upsert_superadmin(email, hash_password(password))
     click.echo(f"{'created' if created else 'updated'} superadmin {email} (id {user_id})")

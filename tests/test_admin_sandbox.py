@@ -3,6 +3,8 @@
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from app.storage import db
 from tests.fake_llm import text_reply, tool_call
 
@@ -69,3 +71,18 @@ def test_sandbox_rejects_empty_text(api, world):
     resp = api("POST", path(world) + "/messages", "owner", json={"text": "  "})
     assert resp.status_code == 400
     assert "text" in resp.get_json()["fields"]
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({"text": "hi", "customer_id": 1}, {"customer_id": "unknown field"}),
+        ({"txt": "hi"}, {"txt": "unknown field"}),
+        ({"text": "hi", "a": 1, "b": 2}, {"a": "unknown field", "b": "unknown field"}),
+    ],
+)
+def test_sandbox_rejects_unknown_fields(api, world, body, fields):
+    resp = api("POST", path(world) + "/messages", "owner", json=body)
+    assert resp.status_code == 400
+    assert resp.get_json()["fields"] == fields
+    assert api("GET", path(world) + "/messages", "owner").get_json()["messages"] == []

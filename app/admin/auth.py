@@ -10,12 +10,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.admin import access
 from app.admin.blueprint import bp
+from app.admin.passwords import password_problem
 from app.admin.wire import ApiError, json_body, no_content, ok, reject_unknown
 from app.storage import audit, users
 from app.storage.db import transaction
-
-MIN_PASSWORD = 8
-MAX_PASSWORD = 200
 
 
 def hash_password(password: str) -> str:
@@ -112,9 +110,12 @@ def user_with_memberships(user_id: int) -> dict:
     return {**users.get_user(user_id), "memberships": users.memberships_of(user_id)}
 
 
-def check_password_field(value, errors: dict, name: str = "password") -> str | None:
-    """A new password from a request, or None (naming the problem in `errors`)."""
-    if not isinstance(value, str) or not MIN_PASSWORD <= len(value) <= MAX_PASSWORD:
-        errors[name] = f"must be a string of {MIN_PASSWORD} to {MAX_PASSWORD} characters"
+def check_password_field(
+    value, errors: dict, email: str | None, name: str = "", field: str = "password"
+) -> str | None:
+    """A new password for the account `email`/`name`, or None (naming the problem in `errors`)."""
+    problem = password_problem(value, email or "", name)
+    if problem:
+        errors[field] = problem
         return None
     return value

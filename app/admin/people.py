@@ -17,7 +17,7 @@ ROLES = ("staff", "owner")
 
 @bp.get("/businesses/<int:business_id>/staff")
 def list_staff(business_id: int):
-    """The users of a business and their roles (owner or superadmin)."""
+    """The members of a business: id, email, role, added_at (owner or superadmin)."""
     access.require_business(business_id, owner=True)
     return ok({"staff": users.members(business_id)})
 
@@ -113,7 +113,7 @@ def update_user(user_id: int):
     before = _user(user_id)
     data = json_body()
     errors = _unknown(data, {"email", "name", "password", "is_superadmin", "active"})
-    fields = _user_fields(data, errors, user_id)
+    fields = _user_fields(data, errors, before)
     if not data:
         errors["body"] = "name at least one field to change"
     if user_id == access.user_id() and (
@@ -165,14 +165,16 @@ def _identity(data: dict, errors: dict) -> tuple[str | None, str, str | None]:
     if not isinstance(name, str) or len(name.strip()) > 200:
         errors["name"] = "must be a string of at most 200 characters"
         name = ""
+    email = email.strip().lower() if email else None
     password = data.get("password")
     if password is not None:
-        password = check_password_field(password, errors)
-    return (email.strip().lower() if email else None), name.strip(), password
+        password = check_password_field(password, errors, email, name.strip())
+    return email, name.strip(), password
 
 
-def _user_fields(data: dict, errors: dict, user_id: int) -> dict:
+def _user_fields(data: dict, errors: dict, current: dict) -> dict:
     fields = {}
+    user_id = current["id"]
     if "email" in data:
         email = data["email"]
         if not isinstance(email, str) or not _EMAIL.match(email.strip()):
@@ -194,7 +196,9 @@ def _user_fields(data: dict, errors: dict, user_id: int) -> dict:
             else:
                 errors[flag] = "must be true or false"
     if "password" in data:
-        password = check_password_field(data["password"], errors)
+        email = fields.get("email", current["email"])
+        name = fields.get("name", current["name"])
+        password = check_password_field(data["password"], errors, email, name)
         if password:
             fields["password_hash"] = hash_password(password)
     return fields

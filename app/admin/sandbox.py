@@ -9,7 +9,7 @@ from flask import g
 from app import booking, bot
 from app.admin import access
 from app.admin.blueprint import bp
-from app.admin.wire import ApiError, json_body, ok
+from app.admin.wire import ApiError, json_body, ok, reject_unknown
 from app.storage import audit, console, conversations
 from app.storage.db import session_lock, transaction
 
@@ -30,7 +30,9 @@ def get_sandbox(business_id: int):
 def post_sandbox_message(business_id: int):
     """Send a message as the caller's test customer and wait for the bot's turn to finish."""
     access.require_business(business_id)
-    text = json_body().get("text")
+    data = json_body()
+    reject_unknown(data, {"text"})
+    text = data.get("text")
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
         raise ApiError(400, "text is required", fields={"text": f"1 to {MAX_TEXT} characters"})
     with transaction() as conn:

@@ -108,12 +108,14 @@ def role_in(user_id: int, business_id: int) -> str | None:
 
 
 def members(business_id: int) -> list[dict]:
-    """The users of a business with their roles."""
-    query = sql.SQL(
-        "SELECT {}, m.role FROM memberships m JOIN users u ON u.id = m.user_id"
-        " WHERE m.business_id = %s ORDER BY u.id"
-    ).format(USER)
-    return fetch_all(query, (business_id,))
+    """The members of a business: id, email, role and when they joined it (nothing else)."""
+    # Owners read this list, and anyone's email can be added as staff: the account's own name,
+    # flags and age stay out of it (superadmins see those through the users routes).
+    return fetch_all(
+        "SELECT u.id, u.email, m.role, m.created_at AS added_at FROM memberships m"
+        " JOIN users u ON u.id = m.user_id WHERE m.business_id = %s ORDER BY u.id",
+        (business_id,),
+    )
 
 
 def add_membership(conn, user_id: int, business_id: int, role: str) -> bool:

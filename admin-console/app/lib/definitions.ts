@@ -181,7 +181,14 @@ export type AppointmentMove = {
   moved_at: string;
 };
 
-export type StaffMember = User & { role: MemberRole };
+/** A member as the team page sees it: nothing of the account itself (GET /users has that). */
+export type StaffMember = {
+  id: number;
+  email: string;
+  role: MemberRole;
+  /** When they were added to this business. */
+  added_at: string;
+};
 
 export type NewUser = { user: User; password?: string; role?: MemberRole };
 /** What adding a team member answers: only what the owner typed, never the account's details. */

@@ -29,7 +29,7 @@ export function NewMemberForm({ action, title, extra, submitLabel }: Props) {
           type="password"
           autoComplete="new-password"
           error={fields.password}
-          hint="Leave empty to generate a one-time password. Ignored for existing accounts."
+          hint="Leave empty to generate a one-time password. A chosen one must be hard to guess (not a common password, not like the email). Ignored for existing accounts."
         />
         {extra === "owner-role" ? (
           <div className="field">

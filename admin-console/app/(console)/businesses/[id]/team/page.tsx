@@ -4,6 +4,7 @@ import { notFound } from "next/navigation";
 import { addStaff, removeStaff } from "@/app/lib/actions";
 import { fetchMe, fetchRole, fetchStaff } from "@/app/lib/api";
 import { positiveInt, type BusinessParams } from "@/app/lib/params";
+import { formatDay } from "@/app/lib/time";
 import { NotAllowed } from "@/app/ui/not-allowed";
 import { NewMemberForm } from "@/app/ui/team/new-member-form";
 import { RowAction } from "@/app/ui/team/row-action";
@@ -43,10 +44,9 @@ export default async function TeamPage({ params }: BusinessParams) {
               return (
                 <tr key={member.id}>
                   <td>
-                    <strong>{member.name || member.email}</strong>
+                    <strong>{member.email}</strong>
                     {member.id === me.id ? <span className="badge"> you</span> : null}
-                    {member.name ? <div className="muted small">{member.email}</div> : null}
-                    {member.active ? null : <span className="badge red">deactivated</span>}
+                    <div className="muted small">added {formatDay(member.added_at.slice(0, 10), "long")}</div>
                   </td>
                   <td>
                     <span className={`badge${member.role === "owner" ? " green" : ""}`}>{member.role}</span>
