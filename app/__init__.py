@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_request_ids(app)
+    register_security_headers(app)
     register_commands(app)
     warn_about_modes(app)
     return app
@@ -84,6 +85,16 @@ def register_request_ids(app: Flask) -> None:
     @app.after_request
     def echo_request_id(response):
         response.headers["X-Request-ID"] = g.get("request_id", "")
+        return response
+
+
+def register_security_headers(app: Flask) -> None:
+    """Headers every response carries, errors included."""
+
+    @app.after_request
+    def no_sniffing(response):
+        # Browsers must not guess a type: a JSON body quoting customer text must never run as HTML.
+        response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
 

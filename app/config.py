@@ -36,6 +36,15 @@ def _hops(name: str) -> int:
     return hops
 
 
+def _token(name: str, min_length: int = 16) -> str:
+    """An optional secret token of at least `min_length` characters when set."""
+    # A short token is guessable, and log redaction skips values under 8 characters.
+    value = os.environ.get(name, "")
+    if value and len(value) < min_length:
+        raise ConfigError(f"{name} must be at least {min_length} characters when set")
+    return value
+
+
 class ConfigError(RuntimeError):
     """A configuration key is missing or malformed."""
 
@@ -81,6 +90,8 @@ def load_config() -> dict:
         "LOG_FORMAT": env("LOG_FORMAT", ""),
         # prometheus_client reads it from the environment too; here it selects the collector.
         "PROMETHEUS_MULTIPROC_DIR": env("PROMETHEUS_MULTIPROC_DIR", ""),
+        # When set, GET /metrics wants `Authorization: Bearer <METRICS_TOKEN>`; open otherwise.
+        "METRICS_TOKEN": _token("METRICS_TOKEN"),
         "QUEUE_LOG_LEVEL": env("QUEUE_LOG_LEVEL", "WARNING"),
         "BUSINESS_CACHE_TTL": _float("BUSINESS_CACHE_TTL", 30.0),
         "MAX_CONTENT_LENGTH": _int("MAX_BODY_BYTES", 3 * 1024 * 1024),

@@ -19,6 +19,7 @@ SECRET_SETTINGS = (
     "OPENAI_API_KEY",
     "LANGFUSE_SECRET_KEY",
     "ADMIN_PASSWORD",
+    "METRICS_TOKEN",
 )
 _HANDLER_NAME = "wa-booking-bot"
 

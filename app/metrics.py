@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app
+import hmac
+
+from flask import Blueprint, Response, current_app, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -14,6 +16,7 @@ from prometheus_client import (
 )
 from prometheus_client import REGISTRY as DEFAULT_REGISTRY
 
+from app.errors import error_response
 
 bp = Blueprint("metrics", __name__)
 FAST = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
@@ -43,7 +46,11 @@ QUEUE_DEPTH = Gauge(
 
 @bp.get("/metrics")
 def get_metrics():
-    """Metrics in the Prometheus text format."""
+    """Metrics in the Prometheus text format (behind a bearer token when METRICS_TOKEN is set)."""
+    if not _authorized(current_app.config.get("METRICS_TOKEN") or ""):
+        response, status = error_response(401, "a valid bearer token is required")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response, status
     _refresh_queue_depth()
     if current_app.config.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
@@ -51,6 +58,16 @@ def get_metrics():
     else:
         registry = DEFAULT_REGISTRY
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+def _authorized(token: str) -> bool:
+    """No token configured, or the request carries it as `Authorization: Bearer <token>`."""
+    if not token:
+        return True
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    # Constant time, so response timing does not reveal how much of a guess was right.
+    matches = hmac.compare_digest(given.strip().encode(), token.encode())
+    return scheme.lower() == "bearer" and matches
 
 
 def _refresh_queue_depth() -> None:

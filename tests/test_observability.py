@@ -263,3 +263,109 @@ def test_unreachable_langfuse_never_breaks_a_turn(db_url, fake_llm, fake_graph):
     assert done.returncode == 0, done.stderr[-2000:]
     assert "turn done" in done.stdout
     assert [m["text"]["body"] for m in fake_graph.messages_sent()] == ["You said: hi there"]
+
+
+METRICS_TOKEN = "metrics-token-0123456789abcdef"
+
+
+@pytest.fixture
+def guarded_app(app_config):
+    """The app with METRICS_TOKEN set from the start (so log redaction knows it too)."""
+    from app import create_app
+
+    flask_app = create_app({**app_config, "METRICS_TOKEN": METRICS_TOKEN})
+    yield flask_app
+    db.close_pool()
+
+
+def test_metrics_are_open_without_a_token(app, client):
+    assert app.config["METRICS_TOKEN"] == ""
+    resp = client.get("/metrics")
+    assert resp.status_code == 200
+    assert "webhook_requests_total" in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("authorization", "status"),
+    [
+        (None, 401),
+        ("Bearer wrong-token", 401),
+        (f"Bearer {METRICS_TOKEN}x", 401),
+        (f"Bearer {METRICS_TOKEN[:-1]}", 401),
+        (f"Basic {METRICS_TOKEN}", 401),
+        (METRICS_TOKEN, 401),
+        (f"Bearer {METRICS_TOKEN}", 200),
+        (f"bearer {METRICS_TOKEN}", 200),
+    ],
+)
+def test_metrics_token_is_required_when_set(guarded_app, authorization, status):
+    headers = {"Authorization": authorization} if authorization else {}
+    resp = guarded_app.test_client().get("/metrics", headers=headers)
+    assert resp.status_code == status
+    text = resp.get_data(as_text=True)
+    if status == 401:
+        assert resp.headers["WWW-Authenticate"].startswith("Bearer")
+        assert resp.get_json()["error"] == "Unauthorized"
+        assert "webhook_requests_total" not in text
+    else:
+        assert "webhook_requests_total" in text
+
+
+def test_metrics_token_is_redacted_from_logs(guarded_app, capsys):
+    import logging
+
+    logging.getLogger("test").warning("scraper sent Bearer %s", METRICS_TOKEN)
+    err = capsys.readouterr().err
+    assert "scraper sent Bearer [redacted]" in err
+    assert METRICS_TOKEN not in err
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("", ""), (METRICS_TOKEN, METRICS_TOKEN)],
+)
+def test_metrics_token_setting(monkeypatch, raw, expected):
+    from app.config import load_config
+
+    monkeypatch.setenv("METRICS_TOKEN", raw)
+    assert load_config()["METRICS_TOKEN"] == expected
+
+
+def test_short_metrics_token_stops_startup(monkeypatch):
+    from app.config import ConfigError, load_config
+
+    monkeypatch.setenv("METRICS_TOKEN", "short")
+    with pytest.raises(ConfigError) as caught:
+        load_config()
+    assert str(caught.value) == "METRICS_TOKEN must be at least 16 characters when set"
+
+
+def broken_openapi():
+    raise RuntimeError("boom")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/health", 200),
+        ("GET", "/metrics", 200),
+        ("GET", "/webhook", 403),
+        ("POST", "/webhook", 403),
+        ("GET", "/api/admin/openapi.json", 200),
+        ("GET", "/api/admin/me", 401),
+        ("GET", "/no-such-page", 404),
+        ("DELETE", "/health", 405),
+        ("GET", "/api/admin/openapi.json?broken=1", 500),
+    ],
+)
+def test_every_response_says_nosniff(app, client, monkeypatch, method, path, status):
+    if "broken" in path:
+        monkeypatch.setattr("app.admin.openapi.spec", broken_openapi)
+    resp = client.open(path, method=method, data=b"{}" if method == "POST" else None)
+    assert resp.status_code == status
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_metrics_refusal_says_nosniff(guarded_app):
+    resp = guarded_app.test_client().get("/metrics")
+    assert (resp.status_code, resp.headers["X-Content-Type-Options"]) == (401, "nosniff")
