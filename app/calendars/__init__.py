@@ -52,7 +52,7 @@ def _google(business: Mapping) -> Calendar:
     """The Google Calendar backend (its libraries load on first use)."""
     from app.calendars.google import GoogleCalendar
 
-    return GoogleCalendar(business, google_state.state())
+    return GoogleCalendar(business, google_state.current())
 
 
 register_backend("google", _google)

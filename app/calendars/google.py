@@ -42,21 +42,24 @@ class GoogleCalendar:
 
     name = "google"
 
-    def __init__(self, business: Mapping, state: GoogleState):
+    def __init__(self, business: Mapping, state: GoogleState | None):
         settings = business.get("calendar_settings") or {}
         if not settings.get("credentials") or not settings.get("calendar_id"):
             raise CalendarAccessError(
                 f"google calendar is not configured for business {business.get('id')}:"
                 " run setup_calendar_auth.py"
             )
-        if state.queue_sync is None:
-            raise CalendarUnavailable("google calendar: this process has no job queue for syncs")
+        if state is None or state.queue_sync is None:
+            raise CalendarUnavailable(
+                "google calendar: not set up in this process (calendars.init_app with a queue)"
+            )
         self.business, self.state = business, state
 
     def busy(self, business: Mapping, start: datetime, end: datetime) -> list[Busy]:
         """Staff events overlapping [start, end); raises CalendarAccessError if access is gone."""
         try:
-            events = list_events(client_for(business), start, end, self.state.policy.read_attempts)
+            client = client_for(business, self.state)
+            events = list_events(client, start, end, self.state.policy.read_attempts)
         except Transient as exc:
             # Postgres alone still prevents double-booking between the bot's own appointments.
             log.warning("google calendar of business %s unreachable (%s)", business["id"], exc)

@@ -17,7 +17,7 @@ from google.oauth2 import service_account
 
 from app.calendars.base import CalendarUnavailable
 from app.calendars.google_client import SCOPES, Client, fingerprint
-from app.calendars.google_state import state
+from app.calendars.google_state import GoogleState, state
 from app.secrets import decrypt, encrypt
 from app.storage import businesses
 
@@ -57,9 +57,12 @@ def account_of(info: Mapping) -> str:
     return str(info.get("client_email") or info.get("account") or info.get("client_id") or "")
 
 
-def client_for(business: Mapping) -> Client:
-    """The cached API client of a business; CalendarUnavailable when it is not set up."""
-    google = state()
+def client_for(business: Mapping, google: GoogleState | None = None) -> Client:
+    """The cached API client of a business; CalendarUnavailable when it is not set up.
+
+    `google` defaults to the state of the app in context.
+    """
+    google = google or state()
     settings = business.get("calendar_settings") or {}
     stored, calendar_id = settings.get("credentials"), settings.get("calendar_id")
     if not stored or not calendar_id:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from flask import current_app
+from flask import current_app, has_app_context
 
 if TYPE_CHECKING:
     from app.calendars.google_client import Client
@@ -78,3 +78,8 @@ def init_app(app, queue_sync: QueueSync | None) -> None:
 def state() -> GoogleState:
     """The Google state of the app in context."""
     return current_app.extensions[EXTENSION]
+
+
+def current() -> GoogleState | None:
+    """The Google state of the app in context; None without one (or before `init_app`)."""
+    return current_app.extensions.get(EXTENSION) if has_app_context() else None
