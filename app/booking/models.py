@@ -56,7 +56,7 @@ class Appointment:
 
     @classmethod
     def from_row(cls, row: Mapping) -> Appointment:
-        """Build from a row of `store.SELECT_APPOINTMENT`."""
+        """Build from a row of `storage.bookings.SELECT_APPOINTMENT`."""
         fields = {name: row[name] for name in cls.__dataclass_fields__}
         # psycopg answers in the session's TimeZone; callers are promised UTC.
         for name in ("starts_at", "ends_at"):

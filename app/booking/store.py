@@ -1,4 +1,4 @@
-"""SQL for the booking service; every function runs on the caller's connection."""
+"""The booking service's reads and writes as `Appointment`s (the SQL is in storage.bookings)."""
 
 from __future__ import annotations
 
@@ -8,60 +8,35 @@ import psycopg
 
 from app.booking.availability import Busy
 from app.booking.models import Appointment
+from app.storage import bookings
+from app.storage.bookings import customer_exists, last_move_to, lock_business, service
 
-# Separate from the single-key locks used elsewhere (the two-int form is its own key space).
-_LOCK_NAMESPACE = 7_240_100
-
-SELECT_APPOINTMENT = """
-SELECT a.id, a.business_id, a.customer_id, a.service_id, s.name AS service_name,
-       a.starts_at, a.ends_at, a.status, a.calendar_event_id, a.rescheduled_from
-  FROM appointments a JOIN services s ON s.id = a.service_id
-"""
-
-
-def lock_business(conn: psycopg.Connection, business_id: int) -> None:
-    """Serialise every booking change of one business until the transaction ends."""
-    # Folding a huge id onto another business's key only serialises more, never less.
-    conn.execute(
-        "SELECT pg_advisory_xact_lock(%s, %s)", (_LOCK_NAMESPACE, business_id & 0x7FFFFFFF)
-    )
-
-
-def customer_exists(conn: psycopg.Connection, business_id: int, customer_id: int) -> bool:
-    """Whether the customer belongs to the business."""
-    row = conn.execute(
-        "SELECT 1 FROM customers WHERE id = %s AND business_id = %s", (customer_id, business_id)
-    ).fetchone()
-    return row is not None
-
-
-def service(conn: psycopg.Connection, business_id: int, service_id: int) -> dict | None:
-    """A service of the business by id, active or not (a booked one may have been retired)."""
-    return conn.execute(
-        "SELECT id, name, duration_minutes FROM services WHERE id = %s AND business_id = %s",
-        (service_id, business_id),
-    ).fetchone()
+__all__ = [
+    "busy",
+    "by_key",
+    "customer_exists",
+    "for_customer",
+    "get",
+    "insert",
+    "last_move_to",
+    "lock_business",
+    "mark_cancelled",
+    "move",
+    "owned",
+    "service",
+]
 
 
 def owned(
     conn: psycopg.Connection, business_id: int, customer_id: int, appointment_id: int
 ) -> Appointment | None:
     """The appointment if it belongs to this customer of this business, else None."""
-    row = conn.execute(
-        SELECT_APPOINTMENT + " WHERE a.id = %s AND a.business_id = %s AND a.customer_id = %s",
-        (appointment_id, business_id, customer_id),
-    ).fetchone()
-    return Appointment.from_row(row) if row else None
+    return _appointment(bookings.owned(conn, business_id, customer_id, appointment_id))
 
 
 def by_key(conn: psycopg.Connection, business_id: int, key: str) -> Appointment | None:
     """The booked appointment with this idempotency key, if any."""
-    row = conn.execute(
-        SELECT_APPOINTMENT
-        + " WHERE a.business_id = %s AND a.idempotency_key = %s AND a.status = 'booked'",
-        (business_id, key),
-    ).fetchone()
-    return Appointment.from_row(row) if row else None
+    return _appointment(bookings.by_key(conn, business_id, key))
 
 
 def busy(
@@ -73,12 +48,7 @@ def busy(
     exclude_id: int | None = None,
 ) -> list[Busy]:
     """Booked appointments, stretched by the buffer, that overlap [start, end)."""
-    rows = conn.execute(
-        "SELECT starts_at, ends_at FROM appointments"
-        " WHERE business_id = %s AND status = 'booked' AND starts_at < %s AND ends_at > %s"
-        " AND id IS DISTINCT FROM %s",
-        (business_id, end, start - buffer, exclude_id),
-    ).fetchall()
+    rows = bookings.booked_between(conn, business_id, start - buffer, end, exclude_id)
     return [(r["starts_at"], r["ends_at"] + buffer, 1) for r in rows]
 
 
@@ -93,20 +63,17 @@ def insert(
     turn_id: int | None,
 ) -> Appointment:
     """Insert a booked appointment and return it."""
-    row = conn.execute(
-        "INSERT INTO appointments (business_id, customer_id, service_id, starts_at, ends_at,"
-        " idempotency_key, turn_id) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
-        (
-            business_id,
-            customer_id,
-            service["id"],
-            starts_at,
-            starts_at + timedelta(minutes=service["duration_minutes"]),
-            key,
-            turn_id,
-        ),
-    ).fetchone()
-    return get(conn, row["id"])
+    appointment_id = bookings.insert(
+        conn,
+        business_id=business_id,
+        customer_id=customer_id,
+        service_id=service["id"],
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=service["duration_minutes"]),
+        key=key,
+        turn_id=turn_id,
+    )
+    return get(conn, appointment_id)
 
 
 def move(
@@ -118,43 +85,20 @@ def move(
     turn_id: int | None,
 ) -> Appointment:
     """Move a booked appointment (same row, same id) to `starts_at` and record the move."""
-    ends_at = starts_at + timedelta(minutes=minutes)
-    conn.execute(
-        "INSERT INTO appointment_moves (appointment_id, from_starts_at, from_ends_at,"
-        " to_starts_at, to_ends_at, turn_id) VALUES (%s, %s, %s, %s, %s, %s)",
-        (appointment.id, appointment.starts_at, appointment.ends_at, starts_at, ends_at, turn_id),
-    )
-    conn.execute(
-        "UPDATE appointments SET starts_at = %s, ends_at = %s, idempotency_key = %s,"
-        " updated_at = now() WHERE id = %s AND status = 'booked'",
-        (starts_at, ends_at, key, appointment.id),
-    )
+    was = (appointment.starts_at, appointment.ends_at)
+    to = (starts_at, starts_at + timedelta(minutes=minutes))
+    bookings.move(conn, appointment.id, was, to, key, turn_id)
     return get(conn, appointment.id)
-
-
-def last_move_to(conn: psycopg.Connection, appointment_id: int) -> datetime | None:
-    """Where the appointment's latest move took it, or None if it was never moved."""
-    row = conn.execute(
-        "SELECT to_starts_at FROM appointment_moves WHERE appointment_id = %s"
-        " ORDER BY id DESC LIMIT 1",
-        (appointment_id,),
-    ).fetchone()
-    return row["to_starts_at"] if row else None
 
 
 def get(conn: psycopg.Connection, appointment_id: int) -> Appointment:
     """An appointment by id (it must exist)."""
-    row = conn.execute(SELECT_APPOINTMENT + " WHERE a.id = %s", (appointment_id,)).fetchone()
-    return Appointment.from_row(row)
+    return Appointment.from_row(bookings.get(conn, appointment_id))
 
 
 def mark_cancelled(conn: psycopg.Connection, appointment_id: int) -> Appointment:
     """Cancel a booked appointment and return it."""
-    conn.execute(
-        "UPDATE appointments SET status = 'cancelled', cancelled_at = now(), updated_at = now()"
-        " WHERE id = %s AND status = 'booked'",
-        (appointment_id,),
-    )
+    bookings.mark_cancelled(conn, appointment_id)
     return get(conn, appointment_id)
 
 
@@ -162,10 +106,9 @@ def for_customer(
     conn: psycopg.Connection, business_id: int, customer_id: int, ending_after: datetime | None
 ) -> list[Appointment]:
     """Booked appointments of a customer, oldest first, optionally only those not yet over."""
-    rows = conn.execute(
-        SELECT_APPOINTMENT + " WHERE a.business_id = %s AND a.customer_id = %s"
-        " AND a.status = 'booked' AND (%s::timestamptz IS NULL OR a.ends_at > %s)"
-        " ORDER BY a.starts_at, a.id",
-        (business_id, customer_id, ending_after, ending_after),
-    ).fetchall()
+    rows = bookings.for_customer(conn, business_id, customer_id, ending_after)
     return [Appointment.from_row(r) for r in rows]
+
+
+def _appointment(row: dict | None) -> Appointment | None:
+    return Appointment.from_row(row) if row else None

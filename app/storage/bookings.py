@@ -1,0 +1,155 @@
+"""The booking service's SQL: the per-business lock, capacity reads, bookings, moves, cancels.
+
+Every function runs on the caller's connection (the booking transaction).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import psycopg
+
+# Separate from the single-key locks used elsewhere (the two-int form is its own key space).
+_LOCK_NAMESPACE = 7_240_100
+
+SELECT_APPOINTMENT = """
+SELECT a.id, a.business_id, a.customer_id, a.service_id, s.name AS service_name,
+       a.starts_at, a.ends_at, a.status, a.calendar_event_id, a.rescheduled_from
+  FROM appointments a JOIN services s ON s.id = a.service_id
+"""
+
+
+def lock_business(conn: psycopg.Connection, business_id: int) -> None:
+    """Serialise every booking change of one business until the transaction ends."""
+    # Folding a huge id onto another business's key only serialises more, never less.
+    conn.execute(
+        "SELECT pg_advisory_xact_lock(%s, %s)", (_LOCK_NAMESPACE, business_id & 0x7FFFFFFF)
+    )
+
+
+def customer_exists(conn: psycopg.Connection, business_id: int, customer_id: int) -> bool:
+    """Whether the customer belongs to the business."""
+    row = conn.execute(
+        "SELECT 1 FROM customers WHERE id = %s AND business_id = %s", (customer_id, business_id)
+    ).fetchone()
+    return row is not None
+
+
+def service(conn: psycopg.Connection, business_id: int, service_id: int) -> dict | None:
+    """A service of the business by id, active or not (a booked one may have been retired)."""
+    return conn.execute(
+        "SELECT id, name, duration_minutes FROM services WHERE id = %s AND business_id = %s",
+        (service_id, business_id),
+    ).fetchone()
+
+
+def owned(
+    conn: psycopg.Connection, business_id: int, customer_id: int, appointment_id: int
+) -> dict | None:
+    """The appointment row if it belongs to this customer of this business, else None."""
+    return conn.execute(
+        SELECT_APPOINTMENT + " WHERE a.id = %s AND a.business_id = %s AND a.customer_id = %s",
+        (appointment_id, business_id, customer_id),
+    ).fetchone()
+
+
+def by_key(conn: psycopg.Connection, business_id: int, key: str) -> dict | None:
+    """The booked appointment row with this idempotency key, if any."""
+    return conn.execute(
+        SELECT_APPOINTMENT
+        + " WHERE a.business_id = %s AND a.idempotency_key = %s AND a.status = 'booked'",
+        (business_id, key),
+    ).fetchone()
+
+
+def booked_between(
+    conn: psycopg.Connection,
+    business_id: int,
+    start: datetime,
+    end: datetime,
+    exclude_id: int | None = None,
+) -> list[dict]:
+    """(starts_at, ends_at) of booked appointments that overlap [start, end)."""
+    return conn.execute(
+        "SELECT starts_at, ends_at FROM appointments"
+        " WHERE business_id = %s AND status = 'booked' AND starts_at < %s AND ends_at > %s"
+        " AND id IS DISTINCT FROM %s",
+        (business_id, end, start, exclude_id),
+    ).fetchall()
+
+
+def insert(
+    conn: psycopg.Connection,
+    *,
+    business_id: int,
+    customer_id: int,
+    service_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    key: str,
+    turn_id: int | None,
+) -> int:
+    """Insert a booked appointment; return its id."""
+    row = conn.execute(
+        "INSERT INTO appointments (business_id, customer_id, service_id, starts_at, ends_at,"
+        " idempotency_key, turn_id) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
+        (business_id, customer_id, service_id, starts_at, ends_at, key, turn_id),
+    ).fetchone()
+    return row["id"]
+
+
+def move(
+    conn: psycopg.Connection,
+    appointment_id: int,
+    was: tuple[datetime, datetime],
+    to: tuple[datetime, datetime],
+    key: str,
+    turn_id: int | None,
+) -> None:
+    """Move a booked appointment (same row, same id) from `was` to `to` (start, end); record it."""
+    conn.execute(
+        "INSERT INTO appointment_moves (appointment_id, from_starts_at, from_ends_at,"
+        " to_starts_at, to_ends_at, turn_id) VALUES (%s, %s, %s, %s, %s, %s)",
+        (appointment_id, *was, *to, turn_id),
+    )
+    conn.execute(
+        "UPDATE appointments SET starts_at = %s, ends_at = %s, idempotency_key = %s,"
+        " updated_at = now() WHERE id = %s AND status = 'booked'",
+        (*to, key, appointment_id),
+    )
+
+
+def last_move_to(conn: psycopg.Connection, appointment_id: int) -> datetime | None:
+    """Where the appointment's latest move took it, or None if it was never moved."""
+    row = conn.execute(
+        "SELECT to_starts_at FROM appointment_moves WHERE appointment_id = %s"
+        " ORDER BY id DESC LIMIT 1",
+        (appointment_id,),
+    ).fetchone()
+    return row["to_starts_at"] if row else None
+
+
+def get(conn: psycopg.Connection, appointment_id: int) -> dict:
+    """An appointment row by id (it must exist)."""
+    return conn.execute(SELECT_APPOINTMENT + " WHERE a.id = %s", (appointment_id,)).fetchone()
+
+
+def mark_cancelled(conn: psycopg.Connection, appointment_id: int) -> None:
+    """Cancel a booked appointment."""
+    conn.execute(
+        "UPDATE appointments SET status = 'cancelled', cancelled_at = now(), updated_at = now()"
+        " WHERE id = %s AND status = 'booked'",
+        (appointment_id,),
+    )
+
+
+def for_customer(
+    conn: psycopg.Connection, business_id: int, customer_id: int, ending_after: datetime | None
+) -> list[dict]:
+    """Booked appointment rows of a customer, oldest first, optionally only those not yet over."""
+    return conn.execute(
+        SELECT_APPOINTMENT + " WHERE a.business_id = %s AND a.customer_id = %s"
+        " AND a.status = 'booked' AND (%s::timestamptz IS NULL OR a.ends_at > %s)"
+        " ORDER BY a.starts_at, a.id",
+        (business_id, customer_id, ending_after, ending_after),
+    ).fetchall()
