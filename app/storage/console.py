@@ -65,6 +65,34 @@ def customer(business_id: int, customer_id: int) -> dict | None:
     return fetch_one(query.format(CUSTOMER), (customer_id, business_id))
 
 
+def customer_id_by_number(phone_number_id: str, wa_id: str) -> int | None:
+    """The id of customer `wa_id` of the business on `phone_number_id`, or None."""
+    row = fetch_one(
+        "SELECT c.id FROM customers c JOIN businesses b ON b.id = c.business_id"
+        " WHERE b.phone_number_id = %s AND c.wa_id = %s",
+        (phone_number_id, wa_id),
+    )
+    return row["id"] if row else None
+
+
+def messages_after(customer_id: int, after_id: int) -> list[dict]:
+    """A customer's messages with an id above `after_id`, oldest first (mock mode's reader)."""
+    return fetch_all(
+        "SELECT id, direction, type, body, status, error_code, wamid FROM messages"
+        " WHERE customer_id = %s AND id > %s ORDER BY id",
+        (customer_id, after_id),
+    )
+
+
+def unanswered_count(customer_id: int) -> int:
+    """How many of a customer's inbound messages await their turn."""
+    return fetch_one(
+        "SELECT count(*) AS n FROM messages WHERE customer_id = %s AND direction = 'in'"
+        " AND status = 'received'",
+        (customer_id,),
+    )["n"]
+
+
 def thread(customer_id: int, before_id: int | None, limit: int) -> list[dict]:
     """Up to `limit` messages of a customer older than `before_id`, oldest first, with turns."""
     rows = fetch_all(
