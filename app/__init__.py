@@ -53,9 +53,9 @@ def register_extensions(app: Flask) -> None:
 
     storage.init_app(app)
     jobs.init_app(app)
-    webhook.init_app(app)
     calendars.init_app(app, queue_sync=jobs.queue_calendar_sync)
     bot.init_app(app)
+    webhook.init_app(app)
     errors.init_app(app)
 
 
@@ -106,7 +106,17 @@ def register_commands(app: Flask) -> None:
 
 
 def warn_about_modes(app: Flask) -> None:
-    """Say loudly when the bot runs on mock mode or the offline model."""
+    """Say loudly when the bot runs on the embedded database, mock mode or the offline model.
+
+    `run.py` sets STARTUP_BANNER and says all of it in its banner instead.
+    """
+    if app.config.get("STARTUP_BANNER"):
+        return
+    if app.config.get("DATABASE_EMBEDDED"):
+        log.warning(
+            "DATABASE_URL is not set: using the embedded PostgreSQL in %s",
+            app.config["EMBEDDED_PG_DIR"],
+        )
     if app.config["MOCK_MODE"]:
         log.warning(
             "MOCK_MODE is on: replies are recorded, not sent to WhatsApp%s",

@@ -1,4 +1,4 @@
-"""Operator commands: `flask --app app migrate | worker | seed-demo | create-admin EMAIL`."""
+"""Operator commands: `flask --app app migrate | worker | seed-demo | create-admin EMAIL | psql`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ def init_app(app) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(psql_command)
 
 
 @click.command("migrate")
@@ -62,3 +63,31 @@ def create_admin_command(email: str | None) -> None:
         raise click.ClickException(f"the password {problem}")
     user_id, created = upsert_superadmin(email, hash_password(password))
     click.echo(f"{'created' if created else 'updated'} superadmin {email} (id {user_id})")
+
+
+@click.command("psql", context_settings={"ignore_unknown_options": True})
+@click.argument("psql_args", nargs=-1, type=click.UNPROCESSED)
+def psql_command(psql_args: tuple[str, ...]) -> None:
+    """Open psql on the bot's database (the embedded one included); extra arguments go to psql."""
+    import shutil
+    import signal
+    import subprocess
+
+    url = current_app.config["DATABASE_URL"]
+    psql = shutil.which("psql")
+    if current_app.config.get("DATABASE_EMBEDDED") or not psql:
+        try:
+            from pgserver._commands import POSTGRES_BIN_PATH  # the client bundled with the server
+
+            psql = str(POSTGRES_BIN_PATH / "psql")
+        except ImportError:
+            pass
+    if not psql:
+        raise click.ClickException("psql is not installed (apt-get install postgresql-client)")
+    # A child, not exec: this process then lets go of the embedded server when psql ends.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C belongs to psql
+    try:
+        code = subprocess.call([psql, url, *psql_args])
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    raise SystemExit(code)

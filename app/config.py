@@ -2,6 +2,7 @@
 
 import os
 
+import click
 from dotenv import load_dotenv
 
 REQUIRED_OUTSIDE_MOCK = ("APP_SECRET", "VERIFY_TOKEN", "SECRET_KEY")
@@ -45,17 +46,26 @@ def _token(name: str, min_length: int = 16) -> str:
     return value
 
 
-class ConfigError(RuntimeError):
-    """A configuration key is missing or malformed."""
+class ConfigError(click.ClickException):
+    """A configuration key is missing or malformed.
+
+    A ClickException, so `flask --app app <command>` prints it as one line ("Error: ...") rather
+    than a traceback; `run.py` does the same.
+    """
 
 
 def load_config() -> dict:
     """Read the environment (and `.env`) into a plain dict of settings."""
     load_dotenv(override=False)
     env = os.environ.get
-    mock = _bool(env("MOCK_MODE"))
+    database_url = env("DATABASE_URL", "")
+    # No DATABASE_URL means local development (the embedded PostgreSQL): mock mode is then on
+    # unless MOCK_MODE says otherwise, for `run.py` and every `flask --app app` command alike.
+    mock = _bool(env("MOCK_MODE"), default=not database_url)
+    port = _int("PORT", 8000)
     cfg = {
-        "DATABASE_URL": env("DATABASE_URL", ""),
+        "DATABASE_URL": database_url,
+        "DATABASE_EMBEDDED": False,  # set when the embedded PostgreSQL stands in for it
         "EMBEDDED_PG_DIR": env("EMBEDDED_PG_DIR", ""),
         "SECRET_KEY": env("SECRET_KEY", ""),
         "APP_SECRET": env("APP_SECRET", ""),
@@ -75,10 +85,9 @@ def load_config() -> dict:
         "AGENT_MAX_ITERATIONS": _int("AGENT_MAX_ITERATIONS", 6),
         "HISTORY_LIMIT": _int("HISTORY_LIMIT", 10),
         "MOCK_MODE": mock,
-        "MOCK_MODE_EXPLICIT": env("MOCK_MODE") is not None,
         "HOST": env("HOST", "127.0.0.1"),
-        "SERVER_URL": env("SERVER_URL", "http://localhost:8000"),
-        "PORT": _int("PORT", 8000),
+        "SERVER_URL": env("SERVER_URL") or f"http://localhost:{port}",
+        "PORT": port,
         "FLASK_DEBUG": _bool(env("FLASK_DEBUG")),
         "TRACER_TYPE": env("TRACER_TYPE", "console"),
         "TRACE_LOG_PII": _bool(env("TRACE_LOG_PII")),
