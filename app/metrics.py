@@ -78,7 +78,8 @@ def _refresh_queue_depth() -> None:
     try:
         counts = depth()
     except Exception:  # metrics must answer even when the database does not
-        return
+        # NaN rather than the last value: a stale depth would look like a healthy queue.
+        counts = {"todo": float("nan"), "doing": float("nan")}
     for status in ("todo", "doing"):
         QUEUE_DEPTH.labels(status).set(counts.get(status, 0))
 
