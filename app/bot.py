@@ -10,7 +10,7 @@ from cachetools import TTLCache
 from flask import current_app
 from langchain_core.messages import AIMessage, HumanMessage
 
-from app import metrics, tracing
+from app import metrics, tracing, usage
 from app.agent import llm, loop, prompts, tools
 from app.channel.formatting import split_message, to_whatsapp
 from app.channel.updates import readable_as_text
@@ -86,8 +86,8 @@ def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id,
     ctx = tools.ToolContext(business=business, customer=customer, turn_id=turn_id, now=now)
     trace.event("turn.input", messages=len(pending), text=trace.text(render_input(pending)))
     result = loop.run_agent(
-        llm.get_chat_model(cfg),
-        prompts.build_system_prompt(business, customer, now),
+        llm.model_for_turn(cfg, business, now),
+        prompts.build_system_prompt(business, customer, now, cfg["REFERENCE_DOC_PROMPT_CHARS"]),
         # Everything answered so far, not only what precedes the first pending message: a reply
         # stored just after the next message arrived belongs in the history too.
         history_messages(customer["id"], cfg["HISTORY_LIMIT"]),
@@ -99,6 +99,7 @@ def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id,
         callbacks=trace.callbacks,
     )
     metrics.record_tool_calls(result.tool_calls)
+    usage.record(business["id"], turn_id, result.usage)
     chunks = split_message(to_whatsapp(result.reply)) or [loop.APOLOGY]
     outcome = "answered" if result.ok else "failed"
     try:

@@ -1,4 +1,5 @@
-"""Operator commands: `flask --app app migrate | worker | seed-demo | create-admin EMAIL | psql`."""
+"""Operator commands: `flask --app app migrate | worker | seed-demo | create-admin EMAIL | psql |
+import-website BUSINESS_ID URL`."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ def init_app(app) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(psql_command)
+    app.cli.add_command(import_website_command)
 
 
 @click.command("migrate")
@@ -91,3 +93,35 @@ def psql_command(psql_args: tuple[str, ...]) -> None:
     finally:
         signal.signal(signal.SIGINT, previous)
     raise SystemExit(code)
+
+
+@click.command("import-website")
+@click.argument("business_id", type=int)
+@click.argument("url")
+def import_website_command(business_id: int, url: str) -> None:
+    """Crawl URL (the business's own site) into a new version of its reference document."""
+    from app.knowledge.importer import ImportFailed, import_website
+    from app.storage.businesses import get_business
+
+    business = get_business(business_id)
+    if business is None:
+        raise click.ClickException(f"no business with id {business_id}")
+    try:
+        result = import_website(current_app.config, business, url)
+    except ImportFailed as exc:
+        raise click.ClickException(str(exc)) from None
+    report = result.report
+    click.echo(
+        f"imported {report['start_url']} into {business['name']}: reference document version"
+        f" {result.version} ({len(report['pages'])} pages read, {len(result.content)} characters,"
+        f" written {'by the model' if report['written_by'] == 'model' else 'extractively'})"
+    )
+    for skipped in report["skipped"]:
+        click.echo(f"skipped {skipped['url']}: {skipped['reason']}")
+    if report["stopped"]:
+        click.echo(f"stopped early: {report['stopped']}")
+    for conflict in result.conflicts:
+        click.echo(
+            f"conflict (the settings win): {conflict['field']} is {conflict['configured']},"
+            f" the site says {conflict['document']}"
+        )

@@ -1,11 +1,15 @@
 """Configuration: the only module that reads the process environment."""
 
 import os
+import urllib.request
+from decimal import Decimal, InvalidOperation
 
 import click
 from dotenv import load_dotenv
 
 REQUIRED_OUTSIDE_MOCK = ("APP_SECRET", "VERIFY_TOKEN", "SECRET_KEY")
+# USD per million prompt/completion tokens (MODEL_PRICES adds or overrides models).
+DEFAULT_MODEL_PRICES = "gpt-4o-mini=0.15/0.60"
 
 
 def _bool(value: str | None, default: bool = False) -> bool:
@@ -119,8 +123,59 @@ def load_config() -> dict:
         # Proxies in front of the API that append to X-Forwarded-For (the console is one); 0 = none.
         "ADMIN_TRUSTED_PROXY_HOPS": _hops("ADMIN_TRUSTED_PROXY_HOPS"),
         "GOOGLE_CLIENT_SECRETS_FILE": env("GOOGLE_CLIENT_SECRETS_FILE", ""),
+        **knowledge_settings(),
     }
     return cfg
+
+
+def knowledge_settings() -> dict:
+    """Website import limits and guard exemptions, reference document size, model prices."""
+    return {
+        # Exact host:port origins exempt from the private-address guard (tests, intranet sites).
+        "WEBSITE_IMPORT_ALLOWED_HOSTS": _origins("WEBSITE_IMPORT_ALLOWED_HOSTS"),
+        "WEBSITE_IMPORT_MAX_PAGES": _int("WEBSITE_IMPORT_MAX_PAGES", 20),
+        "WEBSITE_IMPORT_MAX_PAGE_BYTES": _int("WEBSITE_IMPORT_MAX_PAGE_BYTES", 2_000_000),
+        "WEBSITE_IMPORT_MAX_TOTAL_BYTES": _int("WEBSITE_IMPORT_MAX_TOTAL_BYTES", 10_000_000),
+        "WEBSITE_IMPORT_TIME_LIMIT": _float("WEBSITE_IMPORT_TIME_LIMIT", 30.0),
+        "WEBSITE_IMPORT_PAGE_TIMEOUT": _float("WEBSITE_IMPORT_PAGE_TIMEOUT", 10.0),
+        # HTTP_PROXY, HTTPS_PROXY, NO_PROXY (either case), as urllib reads them.
+        "WEBSITE_IMPORT_PROXIES": urllib.request.getproxies_environment(),
+        "REFERENCE_DOC_PROMPT_CHARS": _int("REFERENCE_DOC_PROMPT_CHARS", 6000),
+        "MODEL_PRICES": _prices("MODEL_PRICES", DEFAULT_MODEL_PRICES),
+    }
+
+
+def _origins(name: str) -> frozenset[tuple[str, int]]:
+    """`host:port,host:port` as (lower-case host, port) pairs; `[::1]:8080` for IPv6."""
+    found = set()
+    for item in os.environ.get(name, "").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        host, _, port = item.rpartition(":")
+        host = host.strip("[]").lower()
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError(f"{name} must list host:port origins, got {item!r}")
+        found.add((host, int(port)))
+    return frozenset(found)
+
+
+def _prices(name: str, default: str) -> dict[str, tuple[Decimal, Decimal]]:
+    """`model=prompt/completion,...` in USD per million tokens, over the default prices."""
+    prices = {}
+    for item in f"{default},{os.environ.get(name, '')}".split(","):
+        if not item.strip():
+            continue
+        model, _, pair = item.partition("=")
+        prompt, _, completion = pair.partition("/")
+        try:
+            values = (Decimal(prompt.strip()), Decimal(completion.strip()))
+        except InvalidOperation:
+            values = None
+        if not model.strip() or values is None or not all(v.is_finite() and v >= 0 for v in values):
+            raise ConfigError(f"{name} must look like gpt-4o-mini=0.15/0.60, got {item.strip()!r}")
+        prices[model.strip()] = values
+    return prices
 
 
 def check_required(cfg: dict) -> None:

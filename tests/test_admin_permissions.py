@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fake_site import FakeSite, page
 from tests.fixtures_admin import ACTORS, PASSWORD, audit_count
 
 PREFIX = "/api/admin"
@@ -61,6 +62,7 @@ class Endpoint:
 
 
 LOGIN = {"email": "owner@example.com", "password": PASSWORD}
+SITE = "<the test website>"  # replaced by the `website` fixture's address
 SERVICES = {"services": [{"name": "Haircut", "duration_minutes": 45, "price": "30.00"}]}
 ENDPOINTS = [
     Endpoint("POST", "/auth/login", public(200), LOGIN),
@@ -73,6 +75,11 @@ ENDPOINTS = [
     Endpoint("PATCH", B, owner(200), {"personality": "Cheerful and brief."}),
     Endpoint("PUT", B + "/services", owner(200), SERVICES),
     Endpoint("GET", B + "/prompt-preview", owner(200)),
+    Endpoint("GET", B + "/reference-document", member(200)),
+    Endpoint("PUT", B + "/reference-document", owner(200), {"content": "- Free parking."}),
+    Endpoint("GET", B + "/reference-document/versions", member(200)),
+    Endpoint("POST", B + "/reference-document/import", owner(201), {"url": SITE}),
+    Endpoint("GET", B + "/usage", owner(200)),
     Endpoint("GET", B + "/conversations", member(200)),
     Endpoint("GET", B + "/conversations/<int:customer_id>", member(200)),
     Endpoint("POST", B + "/conversations/<int:customer_id>/pause", member(200)),
@@ -113,10 +120,21 @@ def test_table_covers_every_admin_route(app):
     assert {(ep.method, ep.rule) for ep in ENDPOINTS} == admin_routes(app)
 
 
+@pytest.fixture
+def website(app):
+    """A one-page website the app may import (its origin is allowed past the address guard)."""
+    site = FakeSite({"/": page("<main><p>Free parking behind the salon, every day.</p></main>")})
+    app.config["WEBSITE_IMPORT_ALLOWED_HOSTS"] = frozenset({("127.0.0.1", site.port)})
+    app.config["WEBSITE_IMPORT_PROXIES"] = {}
+    yield site.origin + "/"
+    site.stop()
+
+
 @pytest.mark.parametrize(("endpoint", "actor"), CASES)
-def test_permission(api, world, endpoint, actor):
+def test_permission(api, world, website, endpoint, actor):
     before = audit_count()
-    resp = api(endpoint.method, endpoint.path(world), actor, json=endpoint.body)
+    body = {k: website if v == SITE else v for k, v in (endpoint.body or {}).items()} or None
+    resp = api(endpoint.method, endpoint.path(world), actor, json=body)
     assert resp.status_code == endpoint.expected[actor], resp.get_json()
     if resp.status_code >= 400:
         body = resp.get_json()

@@ -501,6 +501,9 @@ def valid_body(operation: str, n: int) -> dict:
         "createUser": {"email": f"user{n}@example.com", "name": "U"},
         "updateUser": {"name": "Target"},
         "postSandboxMessage": {"text": "hello"},
+        "updateReferenceDocument": {"content": "- Free parking behind the salon."},
+        # A private address: refused before any request is made.
+        "importReferenceDocument": {"url": "http://127.0.0.1:9/"},
     }.get(operation, {})
 
 
@@ -543,6 +546,8 @@ def test_every_operation_with_a_body_has_a_valid_body_to_break():
         "createUser",
         "updateUser",
         "postSandboxMessage",
+        "updateReferenceDocument",
+        "importReferenceDocument",
     }
     assert all(valid_body(name, 0) for name in names)
 

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from app.agent.handoff import DONT_KNOW
 from app.agent.loop import EXHAUSTED
 from app.agent.offline import DEMO_NOTICE
 from app.storage import db
@@ -132,7 +133,18 @@ QUESTIONS = {
         lambda d: f"{words(d)} after 16:00",
         lambda d: DEMO_NOTICE,
     ),
-    "unknown": (lambda d: "what's the weather like?", lambda d: DEMO_NOTICE),
+    "a question nothing the business wrote answers": (
+        lambda d: "what's the weather like?",
+        lambda d: DONT_KNOW,
+    ),
+    "the policies answer what they cover": (
+        lambda d: "what is your cancellation policy?",
+        lambda d: (
+            "Here is what we have on that:\n"
+            "• Cancellations are free up to 2 hours before the appointment."
+        ),
+    ),
+    "unknown, and no question": (lambda d: "blue bananas", lambda d: DEMO_NOTICE),
 }
 
 

@@ -6,6 +6,7 @@ from app.admin import (  # noqa: F401 - importing the view modules registers the
     auth,
     businesses,
     conversations,
+    knowledge,
     openapi,
     people,
     sandbox,

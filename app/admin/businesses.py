@@ -117,7 +117,10 @@ def preview_prompt(business_id: int):
     name = query_text("customer_name", 100) or SAMPLE_CUSTOMER["profile_name"]
     business = businesses.get_business(business_id)
     prompt = build_system_prompt(
-        business, {**SAMPLE_CUSTOMER, "profile_name": name}, datetime.now(UTC)
+        business,
+        {**SAMPLE_CUSTOMER, "profile_name": name},
+        datetime.now(UTC),
+        current_app.config["REFERENCE_DOC_PROMPT_CHARS"],
     )
     return ok({"system_prompt": prompt})
 

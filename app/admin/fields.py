@@ -44,6 +44,15 @@ def integer(low: int, high: int) -> Validator:
     return check
 
 
+def nullable(check: Validator) -> Validator:
+    """null, or a value `check` accepts."""
+
+    def check_or_null(value, name, errors):
+        return None if value is None else check(value, name, errors)
+
+    return check_or_null
+
+
 def boolean(value, name, errors):
     """true or false."""
     if not isinstance(value, bool):

@@ -11,6 +11,7 @@ from app.admin.fields import (
     Validator,
     boolean,
     integer,
+    nullable,
     phone_number_id,
     text,
     timezone,
@@ -21,6 +22,7 @@ from app.admin.wire import invalid
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
 MAX_SERVICES = 200
 MAX_PRICE = Decimal("99999999.99")
+MAX_TOKEN_BUDGET = 10**12
 
 
 BUSINESS_FIELDS: dict[str, Validator] = {
@@ -40,9 +42,11 @@ BUSINESS_FIELDS: dict[str, Validator] = {
     "horizon_days": integer(1, 365),
     "phone_number_id": phone_number_id,
     "active": boolean,
+    "monthly_token_budget": nullable(integer(0, MAX_TOKEN_BUDGET)),
 }
-# Fields that move a business between numbers or switch it off: the operator's call.
-SUPERADMIN_FIELDS = frozenset({"phone_number_id", "active"})
+# Fields that move a business between numbers, switch it off or cap what its model may spend:
+# the operator's call.
+SUPERADMIN_FIELDS = frozenset({"phone_number_id", "active", "monthly_token_budget"})
 REQUIRED_ON_CREATE = ("name", "phone_number_id")
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 
+log = logging.getLogger(__name__)
 _models: dict[tuple, object] = {}
 _lock = threading.Lock()
 
@@ -21,6 +23,27 @@ def get_chat_model(config) -> object:
         if key not in _models:
             _models[key] = _build(config)
         return _models[key]
+
+
+def model_for_turn(config, business: dict, now) -> object:
+    """The model of one turn: the configured one, or the model-free flow when the business has
+    used its monthly token budget (checked before any model call; other businesses unaffected)."""
+    from app import usage
+
+    if usage.over_budget(business, now):
+        log.info("business %s is over its monthly token budget: no model this turn", business["id"])
+        return deterministic_model()
+    return get_chat_model(config)
+
+
+def deterministic_model() -> object:
+    """The flow that answers without calling a model.
+
+    Today the embedded offline model; the tap-to-book flow takes its place here.
+    """
+    from app.agent.offline import OfflineChatModel
+
+    return OfflineChatModel()
 
 
 def _build(config):

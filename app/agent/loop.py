@@ -15,6 +15,8 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ValidationError
 
+from app import usage
+
 log = logging.getLogger(__name__)
 
 APOLOGY = (
@@ -39,6 +41,7 @@ class AgentResult:
     tool_calls: list[dict] = field(default_factory=list)
     iterations: int = 0
     error: str | None = None
+    usage: list[tuple[str, int, int]] = field(default_factory=list)  # (model, prompt, completion)
 
 
 def run_agent(
@@ -58,16 +61,20 @@ def run_agent(
     bound = model.bind_tools([_tool_spec(t) for t in tools]) if tools else model
     messages: list[BaseMessage] = [SystemMessage(system_prompt), *history, HumanMessage(user_input)]
     records: list[dict] = []
+    spent: list[tuple[str, int, int]] = []  # what each model call reported it used
     corrected = False
     config = {"callbacks": callbacks} if callbacks else None
+    model_name = str(getattr(model, "model_name", "") or "")
     for iteration in range(1, max_iterations + 1):
         try:
             ai: AIMessage = bound.invoke(messages, config=config)
         except Exception as exc:  # any model/transport failure ends the turn politely
             log.warning("LLM call failed: %s", type(exc).__name__)
             return AgentResult(
-                APOLOGY, False, records, iteration, f"llm: {type(exc).__name__}: {exc}"
+                APOLOGY, False, records, iteration, f"llm: {type(exc).__name__}: {exc}", spent
             )
+        if call := usage.from_message(ai, model_name):
+            spent.append(call)
         messages.append(ai)
         calls = list(ai.tool_calls) + [_invalid_call(c) for c in ai.invalid_tool_calls]
         if calls:
@@ -86,11 +93,13 @@ def run_agent(
             messages.append(HumanMessage(problem))
             continue
         if problem:
-            return AgentResult(fallback_reply, False, records, iteration, "ungrounded reply")
+            return AgentResult(fallback_reply, False, records, iteration, "ungrounded reply", spent)
         if not reply.strip():
-            return AgentResult(fallback_reply, False, records, iteration, "empty reply")
-        return AgentResult(reply, True, records, iteration)
-    return AgentResult(fallback_reply, False, records, max_iterations, "max iterations reached")
+            return AgentResult(fallback_reply, False, records, iteration, "empty reply", spent)
+        return AgentResult(reply, True, records, iteration, usage=spent)
+    return AgentResult(
+        fallback_reply, False, records, max_iterations, "max iterations reached", spent
+    )
 
 
 def _tool_spec(tool: BaseTool) -> dict | BaseTool:

@@ -17,8 +17,9 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from app.agent import dates
+from app.agent import dates, handoff, offline_lookup
 from app.agent.offline_replies import compose_reply
+from app.agent.prompts import DOCUMENT_END, DOCUMENT_START
 
 DEMO_NOTICE = (
     "I'm the offline demo model, so I only understand simple requests: our services and prices, "
@@ -26,11 +27,13 @@ DEMO_NOTICE = (
     '(e.g. "book a haircut tomorrow at 17:00").'
 )
 INTENTS = [
+    ("info", r"\bpolic(y|ies)\b"),
     ("cancel", r"\b(cancel|cancell?ation|anular|cancelar)\b"),
     ("reschedule", r"\b(reschedule|move|change|postpone|another time|cambiar|mover)\b"),
     ("list", r"\b(my (appointments?|bookings?|reservations?)|what (have|did) i book|do i have)\b"),
     ("book", r"\b(book|reserve|make an? appointment|appointment for|schedule|reservar|cita)\b"),
     ("slots", r"\b(available|availability|free|slots?|when can|what times?|disponib)"),
+    ("info", r"\b(parking|park|address|located|location|directions|aparcamiento|direcci[oó]n)\b"),
     ("services", r"\b(services?|prices?|cost|how much|menu|offer|treatments?|precios?)\b"),
     ("hours", r"\b(hours|open|opening|close|closing|horario)\b"),
     ("greeting", r"^\s*(hi|hello|hey|hola|good (morning|afternoon|evening)|buenas?)\b"),
@@ -115,6 +118,11 @@ class PromptFacts:
             system.split("Services:\n", 1)[-1].split("\n\n", 1)[0] if "Services:" in system else ""
         )
         self.services = re.findall(r"^- (.+?) \(\d+ min", block, flags=re.M)
+        # What the business wrote itself: its policies and its reference document.
+        self.texts = [
+            _between(system, "Business instructions and policies:\n", "\n\n"),
+            _between(system, DOCUMENT_START + "\n", "\n" + DOCUMENT_END),
+        ]
 
     def service_in(self, text: str) -> str | None:
         """The service the text mentions, matched loosely ("haircuts" → "Haircut")."""
@@ -178,6 +186,8 @@ def first_step(
         return _call("list_services", {})
     if intent == "hours" and "get_business_info" in tools:
         return _call("get_business_info", {})
+    if intent == "info" or (intent == "unknown" and offline_lookup.asks(text)):
+        return AIMessage(offline_lookup.answer(text, ctx.texts) or handoff.dont_know())
     name = f" {ctx.customer_name}" if ctx.customer_name else ""
     if intent == "greeting":
         return AIMessage(
@@ -208,6 +218,13 @@ def next_call_after(intent, text, results, ctx: PromptFacts, tools: set[str]) ->
             {"appointment_id": appointment_id, "date": day.isoformat(), "time": f"{clock:%H:%M}"},
         )
     return None
+
+
+def _between(text: str, start: str, end: str) -> str:
+    """The part of `text` after `start` up to `end` ("" when `start` is not there)."""
+    if start not in text:
+        return ""
+    return text.split(start, 1)[1].split(end, 1)[0]
 
 
 def _reference(text: str) -> int | None:

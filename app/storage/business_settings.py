@@ -12,13 +12,15 @@ PUBLIC_COLUMNS = sql.SQL(
     "id, name, phone_number_id, display_phone_number, timezone, language, personality,"
     " instructions, opening_hours, closed_dates, max_concurrent, slot_step_minutes,"
     " buffer_minutes, min_notice_minutes, horizon_days, calendar_backend, calendar_error,"
-    " calendar_error_at, active, created_at, updated_at, access_token <> '' AS has_access_token"
+    " calendar_error_at, active, monthly_token_budget, created_at, updated_at,"
+    " access_token <> '' AS has_access_token"
 )
 # Columns an update may set (the names come from here, never from the request).
 WRITABLE = (
     "name", "display_phone_number", "access_token", "timezone", "language", "personality",
     "instructions", "opening_hours", "closed_dates", "max_concurrent", "slot_step_minutes",
     "buffer_minutes", "min_notice_minutes", "horizon_days", "phone_number_id", "active",
+    "monthly_token_budget",
 )  # fmt: skip
 
 

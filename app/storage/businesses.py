@@ -8,6 +8,7 @@ from decimal import Decimal
 from psycopg.types.json import Jsonb
 
 from app.storage.db import execute, fetch_all, fetch_one, transaction
+from app.storage.knowledge import current_content
 
 DEMO_PHONE_NUMBER_ID = "123456123"
 
@@ -28,7 +29,7 @@ DEMO_SERVICES = [
 
 
 def get_business(business_id: int) -> dict | None:
-    """A business with its active services, or None."""
+    """A business with its active services and reference document text, or None."""
     row = fetch_one("SELECT * FROM businesses WHERE id = %s", (business_id,))
     return _with_services(row)
 
@@ -176,4 +177,5 @@ def _with_services(row: dict | None) -> dict | None:
         return None
     business = dict(row)
     business["services"] = list_services(business["id"])
+    business["reference_document"] = current_content(business["id"])
     return business

@@ -1,0 +1,185 @@
+"""Crawl a business's own site: same site only, robots.txt obeyed, pages, bytes and time capped."""
+
+from __future__ import annotations
+
+import time
+import urllib.robotparser
+from collections import deque
+from dataclasses import dataclass, field
+
+from app.knowledge import fetch, guard
+from app.knowledge.extract import PageText, page_text
+from app.knowledge.fetch import FetchFailed, FetchPolicy, TooLarge
+from app.knowledge.guard import Refused, Target
+
+# The product token robots.txt rules may name to allow or refuse the import.
+ROBOTS_AGENT = "BookingBotImport"
+PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
+MAX_ROBOTS_BYTES = 500_000
+TIME_LIMIT = "time limit reached"
+
+
+@dataclass(frozen=True)
+class CrawlLimits:
+    """How much one import may read."""
+
+    max_pages: int = 20
+    max_page_bytes: int = 2_000_000
+    max_total_bytes: int = 10_000_000
+    time_limit: float = 30.0
+
+
+@dataclass
+class CrawlReport:
+    """The pages read, the URLs skipped (with why) and why the crawl stopped early, if it did."""
+
+    start_url: str
+    pages: list[PageText] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
+    stopped: str | None = None
+    requests: int = 0
+    bytes_read: int = 0
+
+    def skip(self, url: str, reason: str) -> None:
+        """Note a URL left unread."""
+        self.skipped.append({"url": url, "reason": reason})
+
+    def as_dict(self) -> dict:
+        """The report as stored with the document version (no page text)."""
+        return {
+            "start_url": self.start_url,
+            "pages": [{"url": p.url, "title": p.title, "chars": len(p.text)} for p in self.pages],
+            "skipped": self.skipped,
+            "stopped": self.stopped,
+            "requests": self.requests,
+            "bytes_read": self.bytes_read,
+        }
+
+
+class Crawl:
+    """One crawl of one site: its queue, its robots.txt rules per origin, its limits."""
+
+    def __init__(self, start_url: str, policy: FetchPolicy, limits: CrawlLimits):
+        self.policy, self.limits = policy, limits
+        self.deadline = time.monotonic() + limits.time_limit
+        self.site = guard.parse(start_url)
+        self.report = CrawlReport(self.site.url)
+        self.robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
+        self.out_of_bytes = False
+
+    def run(self) -> CrawlReport:
+        """Read the site breadth-first from its start URL until done or a limit is reached."""
+        proxied = fetch.proxy_for(self.site, self.policy.proxies) is not None
+        guard.check(self.site, self.policy.allowed, proxied=proxied)  # Refused: nothing to do
+        queue, seen = deque([self.site.url]), {self.site.url}
+        while queue:
+            self.report.stopped = self._limit_reached()
+            if self.report.stopped:
+                break
+            url = queue.popleft()
+            try:
+                self.allow(guard.parse(url))
+                page = self._read(url)
+            except (Refused, FetchFailed) as exc:  # TimeUp included: the loop checks the time
+                self.report.skip(url, str(exc))
+                continue
+            self.report.pages.append(page)
+            for link in page.links:
+                self._enqueue(link, queue, seen)
+        if self.report.stopped is None and time.monotonic() >= self.deadline:
+            self.report.stopped = TIME_LIMIT
+        return self.report
+
+    def allow(self, target: Target) -> None:
+        """Refused unless `target` is on the site and its origin's robots.txt allows it."""
+        if not guard.same_site(target, self.site):
+            raise Refused("on another site")
+        rules = self._robots(target)
+        if rules is None:
+            raise Refused("robots.txt of this site could not be read")
+        if not rules.can_fetch(ROBOTS_AGENT, target.url):
+            raise Refused("disallowed by robots.txt")
+
+    def _limit_reached(self) -> str | None:
+        if time.monotonic() >= self.deadline:
+            return TIME_LIMIT
+        if self.report.requests >= self.limits.max_pages:
+            return f"page limit ({self.limits.max_pages}) reached"
+        if self.out_of_bytes or self.report.bytes_read >= self.limits.max_total_bytes:
+            return f"byte limit ({self.limits.max_total_bytes}) reached"
+        return None
+
+    def _read(self, url: str) -> PageText:
+        self.report.requests += 1
+        left = self.limits.max_total_bytes - self.report.bytes_read
+        budget = min(self.limits.max_page_bytes, left)
+        try:
+            resp = fetch.get(
+                url,
+                self.policy,
+                deadline=self.deadline,
+                max_bytes=budget,
+                types=PAGE_TYPES,
+                allow=self.allow,
+            )
+        except TooLarge:
+            if budget == left:  # what is left of the import's bytes, not this page's limit
+                self.out_of_bytes = True
+            raise
+        self.report.bytes_read += len(resp.body)
+        return page_text(resp.url, resp.body, resp.charset, resp.content_type)
+
+    def _enqueue(self, link: str, queue: deque, seen: set) -> None:
+        try:
+            target = guard.parse(link)
+        except Refused:
+            return
+        if target.url in seen:
+            return
+        seen.add(target.url)
+        if not guard.same_site(target, self.site):
+            self.report.skip(target.url, "on another site")
+            return
+        queue.append(target.url)
+
+    def _robots(self, target: Target) -> urllib.robotparser.RobotFileParser | None:
+        """The rules of `target`'s origin, fetched once; None when they cannot be read.
+
+        As RFC 9309 says: a missing robots.txt (4xx) allows everything; an unreachable one (5xx,
+        network, time, another site) allows nothing.
+        """
+        origin = f"{target.scheme}://{target.host_header}"
+        if origin in self.robots:
+            return self.robots[origin]
+        self.robots[origin] = None  # while it is being read, and for good if it cannot be
+        url = origin + "/robots.txt"
+        rules = urllib.robotparser.RobotFileParser(url)
+        try:
+            resp = fetch.get(
+                url,
+                self.policy,
+                deadline=self.deadline,
+                max_bytes=MAX_ROBOTS_BYTES,
+                types=PAGE_TYPES,
+                allow=self._on_site,
+            )
+            rules.parse(resp.body.decode(resp.charset or "utf-8", errors="replace").splitlines())
+        except FetchFailed as exc:
+            if not str(exc).startswith(("HTTP 4", "not a web page")):
+                self.report.skip(url, f"robots.txt unreadable: {exc}")
+                return None
+            rules.parse([])
+        except Refused as exc:
+            self.report.skip(url, f"robots.txt refused: {exc}")
+            return None
+        self.robots[origin] = rules
+        return rules
+
+    def _on_site(self, target: Target) -> None:
+        if not guard.same_site(target, self.site):
+            raise Refused("on another site")
+
+
+def crawl(start_url: str, policy: FetchPolicy, limits: CrawlLimits) -> CrawlReport:
+    """Read the site of `start_url`; Refused when the start URL itself may not be fetched."""
+    return Crawl(start_url, policy, limits).run()

@@ -1,0 +1,206 @@
+"""HTTP GET for the website import: the guard on every hop, redirects by hand, hard limits.
+
+Without a proxy the connection goes to the very address the guard checked, while the Host
+header, TLS server name and certificate check keep the real host name. With a proxy (from the
+standard HTTP_PROXY/HTTPS_PROXY/NO_PROXY variables) the proxy connects; the guard still refuses
+hosts that resolve here to internal addresses, but cannot see what the proxy resolves.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+import certifi
+import urllib3
+
+from app.knowledge import guard
+from app.knowledge.guard import Target
+
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+CHUNK = 65536
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """Who the fetcher says it is and where it may go."""
+
+    allowed: frozenset[tuple[str, int]]  # host:port origins exempt from the address check
+    proxies: dict[str, str]  # urllib's getproxies_environment(): scheme -> proxy URL, "no"
+    user_agent: str
+    page_timeout: float  # seconds for one page, redirects included
+    max_redirects: int = 5
+
+
+class FetchFailed(Exception):
+    """The page could not be read (status, size, type, network); the message says why."""
+
+
+class TimeUp(FetchFailed):
+    """The import's time limit passed while this page was being read."""
+
+
+class TooLarge(FetchFailed):
+    """The page is larger than it may be; reading stopped at the limit."""
+
+
+@dataclass(frozen=True)
+class Response:
+    """A page read in full, within the limits."""
+
+    url: str  # after redirects
+    status: int
+    content_type: str
+    charset: str | None
+    body: bytes
+
+
+def get(
+    url: str,
+    policy: FetchPolicy,
+    *,
+    deadline: float,
+    max_bytes: int,
+    types: tuple[str, ...],
+    allow: Callable[[Target], None] | None = None,
+) -> Response:
+    """GET `url`, following at most `policy.max_redirects` redirects, each hop guarded.
+
+    `deadline` is a time.monotonic() instant; `allow`, when given, is asked about every hop
+    before it is requested and raises Refused to stop it (another site, robots.txt).
+    Raises Refused (guard or `allow`) or FetchFailed (everything else).
+    """
+    deadline = min(deadline, time.monotonic() + policy.page_timeout)
+    target = guard.parse(url)
+    for _ in range(policy.max_redirects + 1):
+        if allow is not None:
+            allow(target)
+        proxy = proxy_for(target, policy.proxies)
+        target = guard.check(target, policy.allowed, proxied=proxy is not None)
+        with _open(target, proxy, policy, deadline) as resp:
+            location = resp.headers.get("Location")
+            if resp.status in REDIRECTS and location:
+                target = guard.parse(urljoin(target.url, location.strip()))
+                continue
+            return _accept(target, resp, deadline, max_bytes, types)
+    raise FetchFailed(f"more than {policy.max_redirects} redirects")
+
+
+def proxy_for(target: Target, proxies: dict[str, str]) -> str | None:
+    """The proxy URL for `target` from the standard variables, or None (none set, or NO_PROXY)."""
+    proxy = proxies.get(target.scheme)
+    if not proxy or urllib.request.proxy_bypass_environment(target.host, proxies):
+        return None
+    return proxy
+
+
+def _accept(target: Target, resp, deadline: float, max_bytes: int, types) -> Response:
+    if resp.status != 200:
+        raise FetchFailed(f"HTTP {resp.status}")
+    content_type, _, params = (resp.headers.get("Content-Type") or "").partition(";")
+    content_type = content_type.strip().lower()
+    if content_type not in types:
+        raise FetchFailed(f"not a web page ({content_type or 'no content type'})")
+    length = resp.headers.get("Content-Length", "")
+    if length.isdigit() and int(length) > max_bytes:
+        raise TooLarge(f"larger than {max_bytes} bytes")
+    body = _read(resp, deadline, max_bytes)
+    charset = next(
+        (
+            v.strip().strip("\"'")
+            for k, _, v in (p.partition("=") for p in params.split(";"))
+            if k.strip().lower() == "charset"
+        ),
+        None,
+    )
+    return Response(target.url, resp.status, content_type, charset, body)
+
+
+def _read(resp, deadline: float, max_bytes: int) -> bytes:
+    """The body, read as it arrives; FetchFailed past `max_bytes`, TimeUp past `deadline`."""
+    chunks, size = [], 0
+    while True:
+        if time.monotonic() >= deadline:
+            raise TimeUp("too slow: the time limit passed while reading it")
+        try:
+            chunk = resp.read1(CHUNK)  # returns as soon as any data arrives
+        except urllib3.exceptions.HTTPError as exc:
+            raise _failure(exc, deadline) from None
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > max_bytes:
+            raise TooLarge(f"larger than {max_bytes} bytes")
+        chunks.append(chunk)
+
+
+class _open:
+    """GET one checked target (no redirects followed); closes the connection on exit."""
+
+    def __init__(self, target: Target, proxy: str | None, policy: FetchPolicy, deadline: float):
+        self.target, self.proxy, self.policy, self.deadline = target, proxy, policy, deadline
+        self.pool = None
+        self.resp = None
+
+    def __enter__(self):
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeUp("too slow: the time limit passed before it answered")
+        timeout = urllib3.Timeout(connect=remaining, read=remaining)
+        headers = {
+            "User-Agent": self.policy.user_agent,
+            "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.1",
+            "Accept-Encoding": "identity",
+        }
+        t = self.target
+        tls = {"cert_reqs": "CERT_REQUIRED", "ca_certs": certifi.where()}
+        try:
+            if self.proxy:
+                self.pool = urllib3.ProxyManager(self.proxy, num_pools=1, **tls)
+                url = t.url
+            elif t.scheme == "https":
+                self.pool = urllib3.HTTPSConnectionPool(
+                    t.address, t.port, server_hostname=t.host, assert_hostname=t.host, **tls
+                )
+                url, headers["Host"] = t.path, t.host_header
+            else:
+                self.pool = urllib3.HTTPConnectionPool(t.address, t.port)
+                url, headers["Host"] = t.path, t.host_header
+            self.resp = self.pool.urlopen(
+                "GET",
+                url,
+                headers=headers,
+                redirect=False,
+                retries=False,
+                preload_content=False,
+                decode_content=True,
+                timeout=timeout,
+                assert_same_host=False,
+            )
+        except urllib3.exceptions.HTTPError as exc:
+            self.__exit__()
+            raise _failure(exc, self.deadline) from None
+        return self.resp
+
+    def __exit__(self, *exc_info):
+        if self.resp is not None:
+            self.resp.close()
+        if self.pool is not None:
+            self.pool.clear() if self.proxy else self.pool.close()
+        return False
+
+
+def _failure(exc: Exception, deadline: float) -> FetchFailed:
+    """A short, secret-free reason for a transport error."""
+    if time.monotonic() >= deadline or isinstance(exc, urllib3.exceptions.TimeoutError):
+        return TimeUp("too slow: the time limit passed before it answered")
+    names = {
+        urllib3.exceptions.SSLError: "TLS failed",
+        urllib3.exceptions.ProxyError: "the proxy refused",
+        urllib3.exceptions.NewConnectionError: "cannot connect",
+        urllib3.exceptions.ProtocolError: "the connection broke",
+    }
+    return FetchFailed(next((v for k, v in names.items() if isinstance(exc, k)), "network error"))

@@ -1,0 +1,159 @@
+"""The guard against server-side request forgery: which URLs and addresses a fetch may reach.
+
+Every URL (the first, every link, every redirect hop) is checked here, and its host resolved
+once: the fetch then connects to the address that was checked, so a second DNS answer cannot
+swap in an internal one. Only the exact host:port origins of WEBSITE_IMPORT_ALLOWED_HOSTS skip
+the address check.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+MAX_URL_LENGTH = 2000
+DEFAULT_PORTS = {"http": 80, "https": 443}
+# 64:ff9b::/96 translates to IPv4 (NAT64): the embedded address is what it reaches.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_IP = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class Refused(Exception):
+    """A URL the guard will not fetch; the message says why."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A checked URL: where to connect and what to call the host."""
+
+    url: str
+    scheme: str
+    host: str  # lower case, IPv6 without brackets
+    port: int
+    path: str  # path and query, never empty
+    host_header: str
+    address: str | None  # the checked IP to connect to; None when a proxy connects instead
+
+
+def parse(url: str) -> Target:
+    """Split an http(s) URL into a Target (address unresolved); Refused when it is unusable."""
+    if not isinstance(url, str) or len(url) > MAX_URL_LENGTH:
+        raise Refused(f"a URL must be at most {MAX_URL_LENGTH} characters")
+    if any(ch in url for ch in "\x00\r\n\t ") or not url.isprintable():
+        raise Refused("the URL contains blanks or control characters")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise Refused(f"not a valid URL ({exc})") from None
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS:
+        raise Refused("only http and https URLs can be imported")
+    if parts.username is not None or parts.password is not None:
+        raise Refused("the URL must not contain a user name or password")
+    host = (parts.hostname or "").lower()
+    if not host:
+        raise Refused("the URL has no host")
+    try:
+        host = host.encode("idna").decode("ascii")  # a Host header is ASCII
+    except UnicodeError:
+        raise Refused("the URL's host is not a valid name") from None
+    port = port or DEFAULT_PORTS[scheme]
+    netloc = f"[{host}]" if ":" in host else host
+    host_header = netloc if port == DEFAULT_PORTS[scheme] else f"{netloc}:{port}"
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    clean = f"{scheme}://{host_header}{path}"
+    return Target(clean, scheme, host, port, path, host_header, None)
+
+
+def blocked_reason(address: str) -> str | None:
+    """Why an IP address must not be reached (private, loopback, ...), or None when public."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    for inner in _embedded(ip):
+        reason = _reason(inner)
+        if reason:
+            return reason
+    return _reason(ip)
+
+
+def _embedded(ip: _IP) -> list[_IP]:
+    """IPv4 addresses an IPv6 address stands for (mapped, 6to4, Teredo, NAT64)."""
+    if ip.version == 4:
+        return []
+    found = [a for a in (ip.ipv4_mapped, ip.sixtofour) if a is not None]
+    if ip.teredo:
+        found.append(ip.teredo[1])
+    if ip in _NAT64:
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return found
+
+
+def _reason(ip: _IP) -> str | None:
+    checks = [
+        ("a loopback address", ip.is_loopback),
+        ("a link-local address", ip.is_link_local),
+        ("a multicast address", ip.is_multicast),
+        ("an unspecified address", ip.is_unspecified),
+        ("a private address", ip.is_private),
+        ("a reserved address", ip.is_reserved),
+        ("an address that is not globally reachable", not ip.is_global),
+    ]
+    return next((name for name, hit in checks if hit), None)
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """Every address `host` resolves to (an IP literal resolves to itself)."""
+    try:
+        return [str(ipaddress.ip_address(host))]
+    except ValueError:
+        pass
+    infos = _getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(info[4][0] for info in infos))
+
+
+def _getaddrinfo(host: str, port: int, **kwargs):
+    """socket.getaddrinfo (a seam for tests that give names their own addresses)."""
+    return socket.getaddrinfo(host, port, **kwargs)
+
+
+def check(target: Target, allowed: frozenset[tuple[str, int]], proxied: bool = False) -> Target:
+    """`target` with the address to connect to; Refused when its host is not public.
+
+    With `proxied`, the proxy connects: a name that does not resolve here is left to it.
+    """
+    exempt = (target.host, target.port) in allowed
+    if not exempt and (target.host == "localhost" or target.host.endswith(".localhost")):
+        raise Refused(f"{target.host} is this machine")
+    try:
+        addresses = resolve(target.host, target.port)
+    except OSError:
+        if proxied:
+            return target
+        raise Refused(f"cannot resolve {target.host}") from None
+    if not addresses:
+        raise Refused(f"cannot resolve {target.host}")
+    if not exempt:
+        for address in addresses:
+            # Any private answer refuses the host: a mixed answer is how rebinding starts.
+            reason = blocked_reason(address)
+            if reason:
+                raise Refused(f"{target.host} resolves to {reason}")
+    if proxied:
+        return target
+    return Target(**{**target.__dict__, "address": addresses[0]})
+
+
+def same_site(target: Target, site: Target) -> bool:
+    """Whether `target` belongs to the site being imported: the same host (with or without
+    "www."), on the same scheme and port, or the https version of an http site."""
+    if _bare(target.host) != _bare(site.host):
+        return False
+    if (target.scheme, target.port) == (site.scheme, site.port):
+        return True
+    return target.scheme == "https" and target.port == 443 and site.scheme == "http"
+
+
+def _bare(host: str) -> str:
+    return host.removeprefix("www.")
