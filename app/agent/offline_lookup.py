@@ -42,13 +42,14 @@ def answer(question: str, sources: list[str]) -> str | None:
     scored: list[tuple[int, int, str]] = []
     for source in sources:
         heading: set[str] = set()
+        listing_sources = False
         for raw in source.splitlines():
             line = raw.strip()
-            if line.startswith("#"):
-                heading = keywords(line)
+            if line.startswith("#") or line == "Sources:":
+                heading, listing_sources = keywords(line), line == "Sources:"
                 continue
             text = re.sub(r"^([-*•]|\d+\.)\s+", "", line)
-            if not text or text.startswith(("Sources:", "Reference document of ", "(")):
+            if not text or listing_sources or text.startswith(("Reference document of ", "(")):
                 continue
             hits = _hits(wanted, keywords(text) | heading)
             if hits >= needed:

@@ -1,0 +1,175 @@
+"""The reference document in the admin API: read, edit (a version each), import, conflicts."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.storage import db
+from tests import envelopes
+from tests.fake_llm import system_prompt
+from tests.fake_site import FakeSite, page
+
+PARKING = "Free parking is available in the Plaza Mayor garage behind the salon."
+
+
+@pytest.fixture
+def path(world) -> str:
+    return f"/businesses/{world.business_id}/reference-document"
+
+
+@pytest.fixture
+def site(app):
+    """The salon's website, which the app may import."""
+    server = FakeSite(
+        {
+            "/robots.txt": page("User-agent: *\nAllow: /\n", content_type="text/plain"),
+            "/": page(
+                "<main><h1>Parking</h1><p>" + PARKING + '</p><a href="/hours">Hours</a></main>'
+            ),
+            "/hours": page("<main><ul><li>Saturday: 10:00–16:00</li></ul></main>"),
+        }
+    )
+    app.config["WEBSITE_IMPORT_ALLOWED_HOSTS"] = frozenset({("127.0.0.1", server.port)})
+    app.config["WEBSITE_IMPORT_PROXIES"] = {}
+    app.config["OPENAI_API_KEY"] = ""  # written extractively
+    yield server
+    server.stop()
+
+
+def audit_rows() -> list[dict]:
+    return db.fetch_all(
+        "SELECT action, entity, after FROM audit_log WHERE entity = 'reference_document'"
+        " ORDER BY id"
+    )
+
+
+def test_a_business_without_a_document(api, path):
+    body = api("GET", path, "staff").get_json()
+    assert (body["version"], body["content"], body["conflicts"]) == (None, "", [])
+    assert api("GET", path + "/versions", "staff").get_json() == {"versions": []}
+
+
+def test_each_edit_is_a_new_version(api, path, world):
+    first = api("PUT", path, json={"content": "  - Parking behind the salon.  "})
+    assert first.status_code == 200
+    assert (first.get_json()["version"], first.get_json()["content"]) == (
+        1,
+        "- Parking behind the salon.",
+    )
+    second = api("PUT", path, json={"content": "- Parking on Calle Luna."}).get_json()
+    assert (second["version"], second["source"], second["created_by"]) == (
+        2,
+        "edit",
+        "owner@example.com",
+    )
+    versions = api("GET", path + "/versions", "staff").get_json()["versions"]
+    assert [(v["version"], v["source"], v["chars"]) for v in versions] == [
+        (2, "edit", 24),
+        (1, "edit", 27),
+    ]
+    old = api("GET", path, "staff", query_string={"version": 1}).get_json()
+    assert old["content"] == "- Parking behind the salon."
+    assert api("GET", path, "staff").get_json()["content"] == "- Parking on Calle Luna."
+    assert api("GET", path, query_string={"version": 9}).status_code == 404
+    assert [(r["action"], r["after"]) for r in audit_rows()] == [
+        ("edit", {"version": 1, "chars": 27}),
+        ("edit", {"version": 2, "chars": 24}),
+    ]
+
+
+def test_conflicts_with_the_settings_are_shown(api, path):
+    content = "## Services\n- Haircut: 30 €\n- Beard trim: 12 €\n## Hours\n- Sunday: 10:00–14:00"
+    body = api("PUT", path, json={"content": content}).get_json()
+    assert body["conflicts"] == [
+        {
+            "field": "services.Haircut.price",
+            "configured": "25.00 EUR",
+            "document": "30.00",
+            "text": "Haircut: 30 €",
+        },
+        {
+            "field": "opening_hours.sun",
+            "configured": "closed",
+            "document": "10:00–14:00",
+            "text": "Sunday: 10:00–14:00",
+        },
+    ]
+
+
+@pytest.mark.parametrize(
+    "body, fields",
+    [
+        ({}, {"content": "must be a string"}),
+        ({"content": 5}, {"content": "must be a string"}),
+        ({"content": "x" * 20_001}, {"content": "at most 20000 characters"}),
+        ({"content": "ok", "extra": 1}, {"extra": "unknown field"}),
+    ],
+)
+def test_bad_edits_name_the_field(api, path, body, fields):
+    resp = api("PUT", path, json=body)
+    assert resp.status_code == 400
+    assert resp.get_json()["fields"] == fields
+
+
+def test_the_console_import_stores_a_version(api, path, site):
+    resp = api("POST", path + "/import", json={"url": site.origin + "/"})
+    assert resp.status_code == 201, resp.get_json()
+    body = resp.get_json()
+    assert (body["version"], body["source"], body["source_url"]) == (1, "import", site.origin + "/")
+    assert PARKING in body["content"]
+    assert [p["url"] for p in body["report"]["pages"]] == [
+        site.origin + "/",
+        site.origin + "/hours",
+    ]
+    assert body["conflicts"] == [
+        {
+            "field": "opening_hours.sat",
+            "configured": "10:00–14:00",
+            "document": "10:00–16:00",
+            "text": "Saturday: 10:00–16:00",
+        }
+    ]
+    assert [(r["action"], r["after"]) for r in audit_rows()] == [
+        ("import", {"version": 1, "url": site.origin + "/"}),
+    ]
+
+
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("http://127.0.0.1:9/", "http://127.0.0.1:9/ cannot be imported: 127.0.0.1 resolves to a"
+         " loopback address"),
+        ("http://169.254.169.254/latest/", "http://169.254.169.254/latest/ cannot be imported:"
+         " 169.254.169.254 resolves to a link-local address"),
+        ("file:///etc/passwd", "only http and https URLs can be imported"),
+        ("https://user:pw@example.com/", "the URL must not contain a user name or password"),
+    ],
+)  # fmt: skip
+def test_an_unsafe_url_is_a_400_naming_url(api, path, site, url, message):
+    resp = api("POST", path + "/import", json={"url": url})
+    assert resp.status_code == 400
+    assert resp.get_json()["fields"] == {"url": message}
+    assert audit_rows() == []
+
+
+def test_a_site_that_cannot_be_read_is_a_422(api, path, site):
+    site.routes["/robots.txt"] = page("down", status=500)
+    resp = api("POST", path + "/import", json={"url": site.origin + "/"})
+    assert resp.status_code == 422
+    assert resp.get_json()["message"].startswith(f"no page of {site.origin}/ could be read: ")
+    assert db.fetch_one("SELECT count(*) AS n FROM reference_documents")["n"] == 0
+
+
+def test_the_edited_document_reaches_the_bots_next_turn(api, path, post_webhook, drain, fake_llm):
+    assert post_webhook(envelopes.text("hello")).status_code == 200
+    drain()
+    api("PUT", path, json={"content": "## Parking\n- " + PARKING})
+    assert post_webhook(envelopes.text("parking?")).status_code == 200
+    drain()
+    assert f"## Parking\n- {PARKING}" in system_prompt(fake_llm.requests[-1])
+
+
+def test_the_prompt_preview_shows_the_document(api, path, world):
+    api("PUT", path, json={"content": "- " + PARKING})
+    preview = api("GET", f"/businesses/{world.business_id}/prompt-preview").get_json()
+    assert f"- {PARKING}\n(End of the reference document.)" in preview["system_prompt"]
