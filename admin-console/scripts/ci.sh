@@ -46,7 +46,7 @@ DB_NAME="console_e2e_$(date +%s)_$RANDOM"
 rm -rf artifacts test-results
 mkdir -p artifacts
 LOGS="$CONSOLE_DIR/artifacts"
-BACKEND_PID="" CONSOLE_PID=""
+BACKEND_PID="" CONSOLE_PID="" SITE_PID=""
 
 db() { # db create|drop: the throwaway database, through the backend's own driver
   "$PY" - "$1" "$PG_SERVER" "$DB_NAME" <<'PYEOF'
@@ -64,10 +64,10 @@ PYEOF
 
 cleanup() {
   status=$?
-  for pid in $CONSOLE_PID $BACKEND_PID; do
+  for pid in $CONSOLE_PID $BACKEND_PID $SITE_PID; do
     kill "$pid" 2>/dev/null || true
   done
-  for pid in $CONSOLE_PID $BACKEND_PID; do
+  for pid in $CONSOLE_PID $BACKEND_PID $SITE_PID; do
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
   done
@@ -96,11 +96,16 @@ wait_http() { # wait_http URL NAME PID
 db create
 API_PORT=$(free_port)
 CONSOLE_PORT=$(free_port)
+SITE_PORT=$(free_port)
 ADMIN_PASSWORD="e2e-$(date +%s)-$RANDOM"
+E2E_DATABASE_URL="$("$PY" -c 'import sys; from urllib.parse import urlsplit; u = urlsplit(sys.argv[1]); print(u._replace(path="/" + sys.argv[2]).geturl())' "$PG_SERVER" "$DB_NAME")"
+# The salon's website for "Import from website" (a local address, so the API must allow it).
+"$PY" -m http.server "$SITE_PORT" --bind 127.0.0.1 --directory "$CONSOLE_DIR/e2e/site" >"$LOGS/site.log" 2>&1 &
+SITE_PID=$!
 (
   # Mock mode: nothing reaches WhatsApp; no OpenAI key: the embedded offline model answers.
   cd "$ROOT"
-  export DATABASE_URL="$("$PY" -c 'import sys; from urllib.parse import urlsplit; u = urlsplit(sys.argv[1]); print(u._replace(path="/" + sys.argv[2]).geturl())' "$PG_SERVER" "$DB_NAME")"
+  export DATABASE_URL="$E2E_DATABASE_URL" WEBSITE_IMPORT_ALLOWED_HOSTS="127.0.0.1:$SITE_PORT"
   export MOCK_MODE=true OPENAI_API_KEY= APP_SECRET= LANGFUSE_PUBLIC_KEY= LANGFUSE_SECRET_KEY= LANGFUSE_TRACING_ENABLED=false
   # The console is the one proxy in front of the API: the last X-Forwarded-For entry is its word.
   export ADMIN_PASSWORD ADMIN_TRUSTED_PROXY_HOPS=1 HOST=127.0.0.1 PORT="$API_PORT" SERVER_URL="http://127.0.0.1:$API_PORT"
@@ -111,6 +116,7 @@ ADMIN_PASSWORD="e2e-$(date +%s)-$RANDOM"
 ) >"$LOGS/backend.log" 2>&1 &
 BACKEND_PID=$!
 wait_http "http://127.0.0.1:$API_PORT/api/admin/openapi.json" backend "$BACKEND_PID"
+wait_http "http://127.0.0.1:$SITE_PORT/robots.txt" website "$SITE_PID"
 
 step "console on :$CONSOLE_PORT, API on :$API_PORT"
 # Browsers reach it directly (no proxy in front): their connection is their address.
@@ -122,5 +128,6 @@ wait_http "http://127.0.0.1:$CONSOLE_PORT/login" console "$CONSOLE_PID"
 step "browser tests"
 CONSOLE_URL="http://127.0.0.1:$CONSOLE_PORT" ADMIN_API_URL="http://127.0.0.1:$API_PORT" \
   E2E_ADMIN_EMAIL=admin@example.com E2E_ADMIN_PASSWORD="$ADMIN_PASSWORD" CHROMIUM_PATH="$CHROMIUM" \
+  E2E_SITE_URL="http://127.0.0.1:$SITE_PORT/" E2E_DATABASE_URL="$E2E_DATABASE_URL" E2E_PYTHON="$PY" \
   node_modules/.bin/playwright test "$@"
 echo "screenshots: $(ls artifacts/*.png | wc -l) files in $CONSOLE_DIR/artifacts"

@@ -4,7 +4,15 @@ import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 
 import * as api from "./api";
-import type { ActionResult, BusinessSettings, MemberRole, SandboxMessage, Service, ServiceInput } from "./definitions";
+import type {
+  ActionResult,
+  BusinessSettings,
+  MemberRole,
+  ReferenceDocument,
+  SandboxMessage,
+  Service,
+  ServiceInput,
+} from "./definitions";
 import { safeNext } from "./next-path";
 import { clearToken, clientAddress, readToken, saveToken } from "./session";
 
@@ -85,6 +93,39 @@ export async function saveServices(businessId: number, services: ServiceInput[])
   );
   if (result.ok) revalidatePath(`/businesses/${businessId}`, "layout");
   return result;
+}
+
+export async function saveReferenceDocument(
+  businessId: number,
+  content: string,
+): Promise<ActionResult<ReferenceDocument>> {
+  assertId(businessId);
+  if (typeof content !== "string") return { ok: false, message: "The document must be text." };
+  const result = await attempt(() => api.saveReferenceDocument(businessId, content), "Saved as a new version.");
+  if (result.ok) revalidatePath(`/businesses/${businessId}`, "layout");
+  return result;
+}
+
+export async function importWebsite(businessId: number, url: string): Promise<ActionResult<ReferenceDocument>> {
+  assertId(businessId);
+  if (typeof url !== "string" || !url.trim()) return { ok: false, message: "Enter the website's address." };
+  const result = await attempt(() => api.importWebsite(businessId, url.trim()), "Imported as a new version.");
+  if (result.ok) revalidatePath(`/businesses/${businessId}`, "layout");
+  return result;
+}
+
+/** Set the monthly token budget (superadmin): a whole number, or "" for unlimited. */
+export async function setTokenBudget(businessId: number, budget: string): Promise<ActionResult> {
+  assertId(businessId);
+  const text = typeof budget === "string" ? budget.trim() : "";
+  // A whole number goes as one; anything else as typed, so the API names the bad field.
+  const value = text === "" ? null : /^\d+$/.test(text) ? Number(text) : text;
+  const result = await attempt(
+    () => api.updateBusiness(businessId, { monthly_token_budget: value as number | null }),
+    value === null ? "The budget is now unlimited." : "Budget saved.",
+  );
+  if (result.ok) revalidatePath(`/businesses/${businessId}`, "layout");
+  return bare(result);
 }
 
 export async function setBotPaused(businessId: number, customerId: number, paused: boolean): Promise<ActionResult> {

@@ -16,12 +16,15 @@ import type {
   MemberRole,
   NewUser,
   Page,
+  ReferenceDocument,
+  ReferenceVersion,
   Role,
   SandboxMessage,
   Service,
   ServiceInput,
   StaffMember,
   Thread,
+  Usage,
   User,
 } from "./definitions";
 import { retryClosedOnce } from "./retry";
@@ -147,6 +150,46 @@ export async function fetchPromptPreview(id: number, customerName?: string) {
     const body = await request<{ system_prompt: string }>(`${biz(id)}/prompt-preview${query}`);
     return body.system_prompt;
   });
+}
+
+// Reference document and model usage
+
+export async function fetchReferenceDocument(id: number, version?: number) {
+  const query = version ? `?${new URLSearchParams({ version: String(version) })}` : "";
+  return load("the reference document", () => request<ReferenceDocument>(`${biz(id)}/reference-document${query}`));
+}
+
+export async function fetchReferenceVersions(id: number) {
+  return load("the document's versions", async () => {
+    const body = await request<{ versions: ReferenceVersion[] }>(`${biz(id)}/reference-document/versions`);
+    return body.versions;
+  });
+}
+
+export async function saveReferenceDocument(id: number, content: string) {
+  return request<ReferenceDocument>(`${biz(id)}/reference-document`, { method: "PUT", body: { content } });
+}
+
+export async function importWebsite(id: number, url: string) {
+  // The API crawls the site inside the request (WEBSITE_IMPORT_TIME_LIMIT, 30 s by default).
+  return request<ReferenceDocument>(`${biz(id)}/reference-document/import`, {
+    method: "POST",
+    body: { url },
+    timeoutMs: 120_000,
+  });
+}
+
+export const fetchUsage = cache(async (id: number) => load("usage", () => request<Usage>(`${biz(id)}/usage`)));
+
+/** Usage for the budget warning, or null when it cannot be read (the warning is then left out). */
+export async function fetchUsageForWarning(id: number): Promise<Usage | null> {
+  try {
+    return await request<Usage>(`${biz(id)}/usage?months=1`);
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    console.error(`could not read usage for the budget warning: ${error.status} ${error.message}`);
+    return null;
+  }
 }
 
 // Conversations

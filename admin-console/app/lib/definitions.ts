@@ -72,6 +72,8 @@ export type BusinessSettings = {
   horizon_days?: number;
   phone_number_id?: string;
   active?: boolean;
+  /** Prompt plus completion tokens per month; null is unlimited. Superadmin only. */
+  monthly_token_budget?: number | null;
 };
 
 export type Business = Required<Omit<BusinessSettings, "access_token">> & {
@@ -202,6 +204,76 @@ export type SandboxMessage = {
   status: string;
   created_at: string;
   tool_calls?: ToolCall[];
+};
+
+/** A statement of the reference document that contradicts the settings (the settings win). */
+export type Conflict = {
+  /** services.<name>.price or opening_hours.<day> */
+  field: string;
+  configured: string;
+  document: string;
+  text: string;
+};
+
+/** What an import read and skipped, stored with the version it made. */
+export type ImportReport = {
+  start_url: string;
+  pages: { url: string; title: string; chars: number }[];
+  skipped: { url: string; reason: string }[];
+  stopped: string | null;
+  requests: number;
+  bytes_read: number;
+  written_by: "model" | "extractive";
+};
+
+/** One version of the reference document (version null: there is none yet). */
+export type ReferenceDocument = {
+  version: number | null;
+  source: "import" | "edit" | null;
+  source_url: string | null;
+  created_at: string | null;
+  created_by: string | null;
+  report: ImportReport | null;
+  content: string;
+  conflicts: Conflict[];
+  prompt_chars: number;
+  in_prompt_chars: number;
+  shortened_in_prompt: boolean;
+};
+
+export type ReferenceVersion = {
+  version: number;
+  source: "import" | "edit";
+  source_url: string | null;
+  created_at: string;
+  chars: number;
+  created_by: string | null;
+};
+
+export type UsageModel = {
+  model: string;
+  prompt_tokens: number;
+  completion_tokens: number;
+  /** USD, decimal string; null when the model has no configured price. */
+  estimated_cost_usd: string | null;
+};
+
+export type UsageMonth = {
+  /** YYYY-MM in the business's timezone */
+  month: string;
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  estimated_cost_usd: string;
+  unpriced_tokens: number;
+  models: UsageModel[];
+};
+
+export type Usage = {
+  timezone: string;
+  monthly_token_budget: number | null;
+  current_month: UsageMonth & { budget_used: number | null; warning: boolean; over_budget: boolean };
+  months: UsageMonth[];
 };
 
 /** The one error body of the API; `fields` maps dotted paths to messages on a 400. */

@@ -11,9 +11,11 @@ export function BusinessTabs({ businessId, manager }: { businessId: number; mana
     { href: base, label: "Overview", exact: true },
     { href: `${base}/conversations`, label: "Conversations" },
     { href: `${base}/appointments`, label: "Appointments" },
+    { href: `${base}/knowledge`, label: "Knowledge" },
     ...(manager
       ? [
           { href: `${base}/settings`, label: "Settings" },
+          { href: `${base}/usage`, label: "Usage" },
           { href: `${base}/team`, label: "Team" },
         ]
       : []),

@@ -1,8 +1,10 @@
 import { notFound } from "next/navigation";
+import { Suspense } from "react";
 
 import { fetchBusiness, fetchRole } from "@/app/lib/api";
 import { positiveInt } from "@/app/lib/params";
 import { BusinessTabs } from "@/app/ui/business-tabs";
+import { BudgetWarning } from "@/app/ui/usage/budget-warning";
 
 export default async function BusinessLayout({
   params,
@@ -25,6 +27,11 @@ export default async function BusinessLayout({
         </span>
       </div>
       <BusinessTabs businessId={id} manager={manager} />
+      {manager ? (
+        <Suspense fallback={null}>
+          <BudgetWarning businessId={id} />
+        </Suspense>
+      ) : null}
       {children}
     </>
   );

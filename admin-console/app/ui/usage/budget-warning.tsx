@@ -1,0 +1,20 @@
+import Link from "next/link";
+
+import { fetchUsageForWarning } from "@/app/lib/api";
+
+import { budgetSentence } from "./format";
+
+/** A banner on every page of a business that has used 80% or more of its monthly token budget. */
+export async function BudgetWarning({ businessId }: { businessId: number }) {
+  const usage = await fetchUsageForWarning(businessId);
+  if (!usage?.current_month.warning) return null;
+  return (
+    <p
+      className={`notice ${usage.current_month.over_budget ? "error" : "warn"}`}
+      role="status"
+      data-testid="budget-warning"
+    >
+      {budgetSentence(usage)} <Link href={`/businesses/${businessId}/usage`}>See usage</Link>
+    </p>
+  );
+}
