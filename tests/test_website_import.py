@@ -45,7 +45,7 @@ def servers(release):
             "/robots.txt": page("User-agent: *\nDisallow: /private/\n", content_type="text/plain"),
             "/": page(
                 f"""<html><head><title>Demo Salon</title></head><body>
-                <nav><a href="/hours">Hours</a> <a href="/parking">Parking</a>
+                <nav><a href="/hours">Opening hours</a> <a href="/parking">Parking</a>
                 <a href="/policies">Policies</a> <a href="/private/staff">Staff</a>
                 <a href="/gallery">Gallery</a> <a href="/partners">Partners</a>
                 <a href="{internal.origin}/admin">Admin</a> <a href="mailto:hi@demo.test">Mail</a>
@@ -57,7 +57,8 @@ def servers(release):
             "/hours": page(
                 html(
                     "<h1>Opening hours</h1><ul><li>Monday to Friday: 9:00–18:00</li>"
-                    "<li>Saturday: 10:00–15:00</li><li>Sunday: closed</li></ul>"
+                    "<li>Saturday: 10:00–15:00</li><li>Sunday: closed</li></ul>",
+                    title="Opening hours",
                 )
             ),
             "/parking": page(html(f"<h1>Parking</h1><p>{PARKING}</p>")),
@@ -108,6 +109,8 @@ def test_the_document_holds_the_allowed_facts_only(app, servers):
         assert fact in text
     for forbidden in ["SECRET", "HUGE-PAGE", "SLOW-PAGE", "OTHER-HOST", "INTERNAL"]:
         assert forbidden not in text
+    # Menu entries ("Hours", "Opening hours") are not facts.
+    assert "- Opening hours\n" not in text
     # Never requested: the robots.txt-disallowed page, the PDF, anything on another host.
     assert site.paths == [
         "/robots.txt",

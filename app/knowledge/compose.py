@@ -118,6 +118,8 @@ def _sorted_lines(page: PageText):
             pending_question = heading if heading.endswith("?") else None
             continue
         line = re.sub(r"^([-*•]|\d+\.)\s+", "", line).strip()
+        if line.casefold() in page.link_texts or line.casefold() == page.title.casefold():
+            continue  # a menu entry or the page's title, not a fact
         section = _classify(line)
         if not _informative(line, section):
             continue

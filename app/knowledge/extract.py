@@ -27,6 +27,7 @@ class PageText:
     text: str  # main content as light markdown: "# heading", "- item", paragraphs
     footer: str  # <footer> and <address> text, where addresses and hours often are
     links: list[str]
+    link_texts: frozenset[str] = frozenset()  # what the links say (menus), lower case
 
 
 def page_text(url: str, body: bytes, charset: str | None, content_type: str) -> PageText:
@@ -38,6 +39,9 @@ def page_text(url: str, body: bytes, charset: str | None, content_type: str) -> 
         return PageText(url, "", "", "", [])
     title = tree.findtext(".//title") or ""
     footer = _footer(tree)
+    link_texts = frozenset(
+        " ".join(a.text_content().split()).casefold() for a in tree.iterfind(".//a[@href]")
+    )
     links = _links(tree, url)
     text = (
         trafilatura.extract(
@@ -53,7 +57,7 @@ def page_text(url: str, body: bytes, charset: str | None, content_type: str) -> 
         )
         or ""
     )
-    return PageText(url, " ".join(title.split()), _plain(text), footer, links)
+    return PageText(url, " ".join(title.split()), _plain(text), footer, links, link_texts)
 
 
 def _decode(body: bytes, charset: str | None) -> str:
