@@ -1,10 +1,10 @@
 """The booking service over PostgreSQL: book, rebook, reschedule, cancel, list, ownership."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from app.booking import BookingError, book, cancel, find_slots, list_for_customer, reschedule
+from app.booking import book, cancel, find_slots, list_for_customer, reschedule
 from app.booking.models import Appointment, BookingResult, refusal
 from app.storage.db import fetch_all
 from tests.fixtures_booking import (
@@ -129,9 +129,9 @@ def test_moving_frees_the_old_time(salon, alice, haircut):
     old = book(salon, alice, haircut, TUE_9, now=NOW).appointment
     book(salon, make_customer(salon), haircut, TUE_9, now=NOW)  # capacity 2: 09:00 is full
     tue = date(2026, 6, 2)
-    assert TUE_9 not in find_slots(salon, haircut, tue, tue, now=NOW)
+    assert TUE_9 not in find_slots(salon, haircut, tue, tue, now=NOW).slots
     assert reschedule(salon, alice, old.id, TUE_11, now=NOW).ok
-    assert TUE_9 in find_slots(salon, haircut, tue, tue, now=NOW)
+    assert TUE_9 in find_slots(salon, haircut, tue, tue, now=NOW).slots
     third = book(salon, make_customer(salon), haircut, TUE_9, now=NOW)
     assert (third.ok, third.code) == (True, "booked")
 
@@ -270,11 +270,12 @@ def test_foreign_appointments_look_nonexistent(salon, alice, haircut, kind, acti
 def test_find_slots_leaves_out_full_slots(salon, haircut):
     day = date(2026, 6, 2)
     free = find_slots(salon, "haircut", day, day, now=NOW)
-    assert len(free) == 15 + 15  # 09:00-12:30 and 14:00-17:30, every 15 minutes
+    assert (free.ok, free.code) == (True, "available")
+    assert len(free.slots) == 15 + 15  # 09:00-12:30 and 14:00-17:30, every 15 minutes
     for _ in range(2):
         book(salon, make_customer(salon), haircut, TUE_9, now=NOW)
     after = find_slots(salon, haircut, day, day, now=NOW)
-    assert set(free) - set(after) == {TUE_9, TUE_9 + timedelta(minutes=15)}
+    assert set(free.slots) - set(after.slots) == {TUE_9, TUE_9 + timedelta(minutes=15)}
 
 
 @pytest.mark.parametrize(
@@ -284,12 +285,65 @@ def test_find_slots_leaves_out_full_slots(salon, haircut):
         ("Haircut", date(2026, 6, 3), date(2026, 6, 2), "invalid"),
         ("Haircut", date(2026, 6, 2), date(2026, 8, 2), "invalid"),
         ("Haircut", "2026-06-02", date(2026, 6, 2), "invalid"),
+        ("Haircut", date(2026, 5, 30), date(2026, 5, 31), "past"),
+        ("Haircut", date(2026, 8, 1), date(2026, 8, 3), "beyond_horizon"),
     ],
 )
-def test_find_slots_rejects_bad_queries(salon, service, day_from, day_to, code):
-    with pytest.raises(BookingError) as err:
-        find_slots(salon, service, day_from, day_to, now=NOW)
-    assert err.value.code == code
+def test_find_slots_refuses_bad_queries_with_a_code(salon, service, day_from, day_to, code):
+    result = find_slots(salon, service, day_from, day_to, now=NOW)
+    assert (result.ok, result.code, result.slots) == (False, code, ())
+
+
+@pytest.mark.parametrize(
+    "after, before, message",
+    [
+        ("17:00", None, "after must be a time of day"),
+        (None, 17, "before must be a time of day"),
+        (time(12), time(10), "before must not be earlier than after"),
+    ],
+)
+def test_find_slots_names_a_bad_bound(salon, after, before, message):
+    day = date(2026, 6, 2)
+    result = find_slots(salon, "Haircut", day, day, now=NOW, after=after, before=before)
+    assert (result.ok, result.code, result.message) == (False, "invalid", message)
+
+
+def test_find_slots_between_after_and_before(salon):
+    day = date(2026, 6, 2)
+    result = find_slots(salon, "Haircut", day, day, now=NOW, after=time(17), before=time(17, 30))
+    assert (result.ok, result.code, result.after, result.before) == (
+        True,
+        "available",
+        time(17),
+        time(17, 30),
+    )
+    assert result.slots == tuple(madrid(f"2026-06-02 {t}") for t in ("17:00", "17:15", "17:30"))
+    assert result.alternatives == ()
+
+
+@pytest.mark.parametrize(
+    "day, after, before, expected",
+    [
+        # Saturday after 14:00 (closed then; Sunday closed): Monday's first times.
+        (
+            date(2026, 6, 6),
+            time(14),
+            None,
+            ("2026-06-08 09:00", "2026-06-08 09:15", "2026-06-08 09:30"),
+        ),
+        # Tuesday before 08:00: the same day's first times.
+        (
+            date(2026, 6, 2),
+            None,
+            time(8),
+            ("2026-06-02 09:00", "2026-06-02 09:15", "2026-06-02 09:30"),
+        ),
+    ],
+)
+def test_find_slots_with_none_free_offers_the_next_times(salon, day, after, before, expected):
+    result = find_slots(salon, "Haircut", day, day, now=NOW, after=after, before=before)
+    assert (result.ok, result.code, result.slots) == (True, "none_free", ())
+    assert result.alternatives == tuple(madrid(t) for t in expected)
 
 
 def test_appointments_are_utc_whatever_the_session_timezone():

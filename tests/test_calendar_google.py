@@ -50,8 +50,10 @@ def test_timed_staff_event_takes_one_seat(salon, gcal):
 def test_all_day_event_closes_the_whole_local_day(salon, gcal):
     gcal.add_event(CAL, summary="Holiday", start={"date": "2026-06-03"}, end={"date": "2026-06-04"})
     wed, thu = date(2026, 6, 3), date(2026, 6, 4)
-    assert find_slots(salon, "Haircut", wed, wed, now=NOW) == []
-    assert find_slots(salon, "Haircut", thu, thu, now=NOW)[0] == madrid("2026-06-04 09:00")
+    closed = find_slots(salon, "Haircut", wed, wed, now=NOW)
+    assert (closed.code, closed.slots) == ("none_free", ())
+    assert closed.alternatives[0] == madrid("2026-06-04 09:00")
+    assert find_slots(salon, "Haircut", thu, thu, now=NOW).slots[0] == madrid("2026-06-04 09:00")
     refused = book(salon, make_customer(salon), "Haircut", madrid("2026-06-03 12:00"), now=NOW)
     assert refused.code == "full"
 

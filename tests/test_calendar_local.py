@@ -83,7 +83,7 @@ def test_remote_busy_time_blocks_every_seat(remote):
     assert (result.ok, result.code) == (False, "full")
     expected = ("09:00", "09:15", "09:30")  # 12:00 ties with 09:00; earlier wins
     assert result.alternatives == tuple(madrid(f"2026-06-02 {t}") for t in expected)
-    free = find_slots(salon, "Haircut", TUE, TUE, now=NOW)
+    free = find_slots(salon, "Haircut", TUE, TUE, now=NOW).slots
     assert not [s for s in free if madrid("2026-06-02 09:31") < s < madrid("2026-06-02 12:00")]
 
 

@@ -42,8 +42,10 @@ INTENTS = [
 # Words that ask for a range of times ("after 16:00"), never for one time to book.
 WINDOW = r"\b(after|before|from|until|later than|earlier than|morning|afternoon|evening)\b"
 # The start of our own free-times reply (as sent, so bold may be WhatsApp's single asterisks).
+# A line of its own: a reply in degraded mode starts with a note.
 LISTED = re.compile(
-    r"^(?:Free times for \*{1,2}(.+?)\*{1,2}|Sorry, there are no free times for (.+?)) on "
+    r"^(?:Free times for \*{1,2}(.+?)\*{1,2}|Sorry, there are no free times for (.+?)) on ",
+    re.M,
 )
 
 
@@ -88,7 +90,7 @@ def decide(messages: list[BaseMessage], tools: set[str]) -> AIMessage:
 def listed_service(history: list[BaseMessage], ctx: PromptFacts) -> str | None:
     """The service of the free times our last reply listed, if that is what it did."""
     last = next((m for m in reversed(history) if isinstance(m, AIMessage)), None)
-    m = LISTED.match(last.content) if last and isinstance(last.content, str) else None
+    m = LISTED.search(last.content) if last and isinstance(last.content, str) else None
     name = m and (m[1] or m[2])
     return name if name in ctx.services else None
 

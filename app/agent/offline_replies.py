@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from app.agent.tools import claim_of
+
 
 def compose_reply(intent: str, results: list[tuple[str, dict]], customer_name: str) -> str:
-    """A short WhatsApp reply that says exactly what the tool results say."""
+    """A short WhatsApp reply that says exactly what the tool results say.
+
+    A successful action is worded by the claim its tool declares (booked, moved, cancelled),
+    so a new tool with one of those claims needs no words of its own here.
+    """
     name, result = results[-1]
     if not result.get("ok", True):
         return _error(result)
-    writer = WRITERS.get(name)
+    claim = claim_of(name)
+    writer = CLAIM_WRITERS.get(claim.word) if claim else WRITERS.get(name)
     return writer(result, intent) if writer else "Done."
 
 
@@ -90,12 +97,11 @@ def _moved(result: dict, intent: str) -> str:
     return f"Moved ✅ Your **{a['service']}** is now on {a['starts']} (booking #{a['id']})."
 
 
+# Reading tools, by name; tools that act, by the word of their claim.
 WRITERS = {
     "list_services": _services,
     "get_business_info": _info,
     "find_available_slots": _slots,
-    "book_appointment": _booked,
     "list_my_appointments": _list,
-    "cancel_appointment": _cancelled,
-    "reschedule_appointment": _moved,
 }
+CLAIM_WRITERS = {"booked": _booked, "moved": _moved, "cancelled": _cancelled}

@@ -1,6 +1,7 @@
 """Availability and booking rules over Postgres: the single source of truth for appointments."""
 
-from app.booking.models import Appointment, BookingError, BookingResult
+from app.booking.holds import confirm_hold, hold, release_hold
+from app.booking.models import Appointment, BookingResult
 from app.booking.service import (
     book,
     cancel,
@@ -12,12 +13,14 @@ from app.booking.service import (
 
 __all__ = [
     "Appointment",
-    "BookingError",
     "BookingResult",
     "book",
     "cancel",
+    "confirm_hold",
     "find_slots",
+    "hold",
     "idempotency_key",
     "list_for_customer",
+    "release_hold",
     "reschedule",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 from app.booking import availability as av
 
@@ -16,6 +16,11 @@ NOT_FOUND = "not_found"
 UNKNOWN_SERVICE = "unknown_service"
 ALREADY_CANCELLED = "already_cancelled"
 INVALID = "invalid"
+HELD = "held"
+TAKEN = "taken"
+RELEASED = "released"
+AVAILABLE = "available"
+NONE_FREE = "none_free"
 
 # Plain sentences a tool can relay; times are left to the caller, who knows the timezone.
 MESSAGES = {
@@ -27,6 +32,11 @@ MESSAGES = {
     UNKNOWN_SERVICE: "No such service.",
     ALREADY_CANCELLED: "That appointment is already cancelled.",
     INVALID: "The request is not valid.",
+    HELD: "The time is held for you; confirm it to book it.",
+    TAKEN: "Sorry, that time was just taken.",
+    RELEASED: "The held time has been let go.",
+    AVAILABLE: "These times are free.",
+    NONE_FREE: "There are no free times then.",
     av.PAST: "That time is in the past.",
     av.TOO_SOON: "That time is too soon; more notice is needed.",
     av.BEYOND_HORIZON: "That date is too far ahead to book.",
@@ -36,7 +46,7 @@ MESSAGES = {
     av.FULL: "That time is fully booked.",
 }
 # Refusals where a few nearby free slots help the customer pick again.
-SUGGEST_ALTERNATIVES = frozenset({av.FULL, av.NOT_ON_STEP, av.OUTSIDE_HOURS})
+SUGGEST_ALTERNATIVES = frozenset({av.FULL, TAKEN, av.NOT_ON_STEP, av.OUTSIDE_HOURS})
 
 
 @dataclass(frozen=True)
@@ -53,20 +63,26 @@ class Appointment:
     status: str
     calendar_event_id: str | None = None
     rescheduled_from: int | None = None
+    hold_expires_at: datetime | None = None  # set while the appointment is only held
 
     @classmethod
     def from_row(cls, row: Mapping) -> Appointment:
         """Build from a row of `storage.bookings.SELECT_APPOINTMENT`."""
-        fields = {name: row[name] for name in cls.__dataclass_fields__}
+        fields = {name: row[name] for name in cls.__dataclass_fields__ if name in row}
         # psycopg answers in the session's TimeZone; callers are promised UTC.
-        for name in ("starts_at", "ends_at"):
-            fields[name] = fields[name].astimezone(UTC)
+        for name in ("starts_at", "ends_at", "hold_expires_at"):
+            if fields.get(name) is not None:
+                fields[name] = fields[name].astimezone(UTC)
         return cls(**fields)
 
 
 @dataclass(frozen=True)
 class BookingResult:
-    """The outcome of a booking operation; `ok` is False for every refusal."""
+    """The outcome of a booking operation; `ok` is False for every refusal.
+
+    `find_slots` answers in the same shape: `slots` it found (between the local times `after`
+    and `before` when given) and, when none, the next free times as `alternatives`.
+    """
 
     ok: bool
     code: str
@@ -74,14 +90,9 @@ class BookingResult:
     appointment: Appointment | None = None
     created: bool = False
     alternatives: tuple[datetime, ...] = ()
-
-
-class BookingError(ValueError):
-    """A query the booking service cannot answer (bad input), with a result code."""
-
-    def __init__(self, code: str, message: str = ""):
-        super().__init__(message or MESSAGES.get(code, code))
-        self.code = code
+    slots: tuple[datetime, ...] = ()
+    after: time | None = None
+    before: time | None = None
 
 
 def refusal(code: str, message: str = "", appointment: Appointment | None = None) -> BookingResult:

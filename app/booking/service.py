@@ -1,7 +1,8 @@
 """The booking service over PostgreSQL: the single source of truth for appointments.
 
-Every change runs in one transaction under a per-business advisory lock: load what overlaps,
-check with `availability.check_slot`, write. The calendar backend is asked for busy time before
+Every change runs in one transaction under a per-business advisory lock: load what overlaps
+(bookings and unexpired holds), check with `availability.check_slot`, write (`setup` has the
+part every change shares). The calendar backend is asked for busy time before
 the lock (so a slow remote calendar never holds it) and told about the change inside the same
 transaction (a remote backend only queues a job there, so the job exists exactly when the change
 does and runs after commit).
@@ -10,10 +11,10 @@ does and runs after commit).
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time
 
 from app.booking import slots, store, validate
-from app.booking.availability import PAST, check_slot
+from app.booking.availability import BEYOND_HORIZON, PAST, rules_for
 from app.booking.models import (
     ALREADY_CANCELLED,
     BOOKED,
@@ -25,22 +26,22 @@ from app.booking.models import (
     RESCHEDULED,
     UNKNOWN_SERVICE,
     Appointment,
-    BookingError,
     BookingResult,
     refusal,
 )
-from app.calendars import Calendar, CalendarUnavailable, get_calendar
-from app.storage.businesses import get_business
+from app.booking.setup import (
+    CALENDAR_MESSAGE,
+    CALENDAR_UNAVAILABLE,
+    Setup,
+    active_business,
+    check,
+    prepare,
+)
+from app.calendars import CalendarUnavailable, get_calendar
 from app.storage.db import connection, transaction
 
 log = logging.getLogger(__name__)
 MAX_RANGE_DAYS = 31
-# A calendar backend that cannot be read (e.g. a revoked Google token) refuses, politely.
-CALENDAR_UNAVAILABLE = "calendar_unavailable"
-CALENDAR_MESSAGE = (
-    "The booking calendar cannot be checked right now, so nothing was booked or changed."
-    " The business has been told; please try again later or contact them directly."
-)
 
 
 def idempotency_key(customer_id: int, service_id: int, starts_at: datetime) -> str:
@@ -54,23 +55,48 @@ def find_slots(
     day_from: date,
     day_to: date,
     now: datetime | None = None,
-) -> list[datetime]:
-    """Free slot starts (UTC) for a service on local dates day_from..day_to; BookingError if bad."""
+    after: time | None = None,
+    before: time | None = None,
+) -> BookingResult:
+    """Free starts (UTC) of a service on local dates day_from..day_to, or why none can be given.
+
+    `after` and `before` bound the local time of day (both inclusive). The result's code is
+    `available` (with `slots`) or `none_free` (with the next free times as `alternatives`);
+    a refusal for a bad query, an unknown service, a past or too distant window.
+    """
     now = validate.utc_now(now)
-    if not (isinstance(day_from, date) and isinstance(day_to, date)) or day_to < day_from:
-        raise BookingError(INVALID, "day_from and day_to must be dates, in order")
-    if (day_to - day_from).days >= MAX_RANGE_DAYS:
-        raise BookingError(INVALID, f"ask for at most {MAX_RANGE_DAYS} days at a time")
-    business = _business(business_id)
+    bad = _bad_query(day_from, day_to, after, before)
+    if bad:
+        return bad
+    business = active_business(business_id)
     if business is None:
-        raise BookingError(INVALID, "unknown business")
+        return refusal(INVALID, "unknown business")
     svc = validate.service_of(business, service)
     if svc is None:
-        raise BookingError(UNKNOWN_SERVICE)
+        return refusal(UNKNOWN_SERVICE)
+    rules = rules_for(business)
+    if day_to < rules.today(now):
+        return refusal(PAST)
+    if day_from > rules.last_day(now):
+        return refusal(BEYOND_HORIZON)
     try:
-        return slots.free_slots(business, svc["duration_minutes"], day_from, day_to, now)
+        return slots.in_window(business, svc, day_from, day_to, now, after, before)
     except CalendarUnavailable:
-        raise BookingError(CALENDAR_UNAVAILABLE, CALENDAR_MESSAGE) from None
+        return refusal(CALENDAR_UNAVAILABLE, CALENDAR_MESSAGE)
+
+
+def _bad_query(day_from, day_to, after, before) -> BookingResult | None:
+    """An `invalid` refusal naming the first bad part of a free-slots query."""
+    if not (isinstance(day_from, date) and isinstance(day_to, date)) or day_to < day_from:
+        return refusal(INVALID, "day_from and day_to must be dates, in order")
+    if (day_to - day_from).days >= MAX_RANGE_DAYS:
+        return refusal(INVALID, f"ask for at most {MAX_RANGE_DAYS} days at a time")
+    for name, value in (("after", after), ("before", before)):
+        if value is not None and not isinstance(value, time):
+            return refusal(INVALID, f"{name} must be a time of day")
+    if after is not None and before is not None and before < after:
+        return refusal(INVALID, "before must not be earlier than after")
+    return None
 
 
 def book(
@@ -81,48 +107,41 @@ def book(
     now: datetime | None = None,
     turn_id: int | None = None,
 ) -> BookingResult:
-    """Book a service at `starts_at` for a customer, or say why not."""
-    now = validate.utc_now(now)
-    bad = (
-        validate.bad_ids(business_id, customer_id)
-        or validate.bad_start(starts_at)
-        or validate.bad_turn(turn_id)
-    )
-    if bad:
-        return bad
-    business = _business(business_id)
-    if business is None:
-        return refusal(INVALID, "unknown business")
-    service = validate.service_of(business, service_id)
-    if service is None:
-        return refusal(UNKNOWN_SERVICE)
-    start = starts_at.astimezone(UTC)
-    calendar, external = _outside_busy(business, start)
-    if calendar is None:
-        return refusal(CALENDAR_UNAVAILABLE, CALENDAR_MESSAGE)
+    """Book a service at `starts_at` for a customer, or say why not.
+
+    The customer's own hold does not stand in their way, and a booking replaces it.
+    """
+    unknown = refusal(INVALID, "unknown business")
+    setup = prepare(business_id, (customer_id,), starts_at, now, turn_id, unknown, service_id)
+    if isinstance(setup, BookingResult):
+        return setup
+    service = setup.service
     with transaction() as conn:
         store.lock_business(conn, business_id)
         if not store.customer_exists(conn, business_id, customer_id):
             return refusal(INVALID, "unknown customer")
-        key = idempotency_key(customer_id, service["id"], start)
+        key = idempotency_key(customer_id, service["id"], setup.start)
         existing = store.by_key(conn, business_id, key)
         if existing is not None:
             return BookingResult(True, EXISTS, MESSAGES[EXISTS], existing)
-        reason = _check(conn, business, service, start, now, external)
+        reason = check(conn, setup, service, holder=customer_id)
         if reason is None:
+            held = store.hold_of(conn, business_id, customer_id)
+            if held is not None:
+                store.delete_hold(conn, held.id)
             appointment = store.insert(
                 conn,
                 business_id=business_id,
                 customer_id=customer_id,
                 service=service,
-                starts_at=start,
+                starts_at=setup.start,
                 key=key,
                 turn_id=turn_id,
             )
             # Queued in this transaction: the calendar job exists exactly when the booking does.
-            calendar.sync(appointment, BOOKED)
+            setup.calendar.sync(appointment, BOOKED)
     if reason is not None:
-        return slots.refuse_slot(reason, business, service, start, now)
+        return slots.refuse_slot(reason, setup.business, service, setup.start, setup.now)
     return BookingResult(True, BOOKED, MESSAGES[BOOKED], appointment, created=True)
 
 
@@ -135,49 +154,54 @@ def reschedule(
     turn_id: int | None = None,
 ) -> BookingResult:
     """Move an appointment to a new start, keeping its id, if the new slot is accepted."""
-    now = validate.utc_now(now)
-    bad = (
-        validate.bad_ids(business_id, customer_id, appointment_id)
-        or validate.bad_start(new_starts_at)
-        or validate.bad_turn(turn_id)
+    setup = prepare(
+        business_id, (customer_id, appointment_id), new_starts_at, now, turn_id, refusal(NOT_FOUND)
     )
-    if bad:
-        return bad
-    business = _business(business_id)
-    if business is None:
-        return refusal(NOT_FOUND)
-    start = new_starts_at.astimezone(UTC)
-    calendar, external = _outside_busy(business, start)
-    if calendar is None:
-        return refusal(CALENDAR_UNAVAILABLE, CALENDAR_MESSAGE)
+    if isinstance(setup, BookingResult):
+        return setup
+    start = setup.start
     with transaction() as conn:
         store.lock_business(conn, business_id)
-        current = store.owned(conn, business_id, customer_id, appointment_id)
-        if current is None:
-            return refusal(NOT_FOUND)
-        if current.status != BOOKED:
-            return refusal(ALREADY_CANCELLED, appointment=current)
+        current = _booking_of(conn, business_id, customer_id, appointment_id)
+        if isinstance(current, BookingResult):
+            return current
         if current.starts_at == start:
             # A retried move finds its work done: answer as the move did.
             done = store.last_move_to(conn, current.id) == start
             message = MESSAGES[RESCHEDULED] if done else "It is already at that time."
             return BookingResult(True, RESCHEDULED, message, current)
-        if current.starts_at < now:
+        if current.starts_at < setup.now:
             return refusal(PAST, "That appointment has already started.", current)
         service = store.service(conn, business_id, current.service_id)
         key = idempotency_key(customer_id, service["id"], start)
         if store.by_key(conn, business_id, key) is not None:
             return refusal(INVALID, "You already have this service booked at that time.")
         # The appointment's own seat is free for its new time: it leaves the old one.
-        reason = _check(conn, business, service, start, now, external, exclude_id=current.id)
+        reason = check(conn, setup, service, exclude_id=current.id)
         if reason is None:
             moved = store.move(
                 conn, current, service["duration_minutes"], start, key, turn_id=turn_id
             )
-            calendar.sync(moved, RESCHEDULED)
+            setup.calendar.sync(moved, RESCHEDULED)
     if reason is not None:
-        return slots.refuse_slot(reason, business, service, start, now, exclude_id=current.id)
+        return _refuse(reason, setup, service, exclude_id=current.id)
     return BookingResult(True, RESCHEDULED, MESSAGES[RESCHEDULED], moved)
+
+
+def _refuse(reason: str, setup: Setup, service: dict, exclude_id: int | None) -> BookingResult:
+    return slots.refuse_slot(
+        reason, setup.business, service, setup.start, setup.now, exclude_id=exclude_id
+    )
+
+
+def _booking_of(conn, business_id, customer_id, appointment_id) -> Appointment | BookingResult:
+    """The customer's booked appointment, or the refusal: a hold is not a booking yet."""
+    appointment = store.owned(conn, business_id, customer_id, appointment_id)
+    if appointment is None or appointment.status not in (BOOKED, CANCELLED):
+        return refusal(NOT_FOUND)
+    if appointment.status != BOOKED:
+        return refusal(ALREADY_CANCELLED, appointment=appointment)
+    return appointment
 
 
 def cancel(
@@ -188,7 +212,7 @@ def cancel(
     bad = validate.bad_ids(business_id, customer_id, appointment_id)
     if bad:
         return bad
-    business = _business(business_id)
+    business = active_business(business_id)
     if business is None:
         return refusal(NOT_FOUND)
     try:
@@ -197,11 +221,9 @@ def cancel(
         calendar = None  # never connected, so no event to remove; the cancellation still counts
     with transaction() as conn:
         store.lock_business(conn, business_id)
-        appointment = store.owned(conn, business_id, customer_id, appointment_id)
-        if appointment is None:
-            return refusal(NOT_FOUND)
-        if appointment.status != BOOKED:
-            return refusal(ALREADY_CANCELLED, appointment=appointment)
+        appointment = _booking_of(conn, business_id, customer_id, appointment_id)
+        if isinstance(appointment, BookingResult):
+            return appointment
         if appointment.starts_at < now:
             return refusal(PAST, "That appointment has already started.", appointment)
         appointment = store.mark_cancelled(conn, appointment.id)
@@ -219,28 +241,3 @@ def list_for_customer(
         return []
     with connection() as conn:
         return store.for_customer(conn, business_id, customer_id, None if include_past else now)
-
-
-def _check(conn, business, service, start, now, external, exclude_id=None) -> str | None:
-    """Run the shared availability check against what overlaps the requested interval."""
-    buffer = timedelta(minutes=business["buffer_minutes"])
-    end = start + timedelta(minutes=service["duration_minutes"]) + buffer
-    busy = store.busy(conn, business["id"], start, end, buffer, exclude_id) + external
-    return check_slot(business, service["duration_minutes"], start, now, busy)
-
-
-def _outside_busy(business: dict, start: datetime) -> tuple[Calendar | None, list]:
-    """The business's calendar and its busy time around `start`; (None, []) if unreachable.
-
-    Asked before the booking lock, so a slow remote calendar never holds it.
-    """
-    try:
-        calendar = get_calendar(business)
-        return calendar, slots.external_busy(calendar, business, start)
-    except CalendarUnavailable:
-        return None, []
-
-
-def _business(business_id: int) -> dict | None:
-    business = get_business(business_id)
-    return business if business and business["active"] else None

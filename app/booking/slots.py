@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from app.booking import store
 from app.booking.availability import Busy, list_slots, rules_for, utc_window
-from app.booking.models import SUGGEST_ALTERNATIVES, BookingResult, refusal
+from app.booking.hours import wall_to_utc
+from app.booking.models import (
+    AVAILABLE,
+    MESSAGES,
+    NONE_FREE,
+    SUGGEST_ALTERNATIVES,
+    BookingResult,
+    refusal,
+)
 from app.calendars import Calendar, get_calendar
 from app.storage.db import connection
 
 ALTERNATIVES = 3
+# How far past an empty window the next free times are looked for.
+LOOK_AHEAD_DAYS = 7
 
 
 def free_slots(
@@ -21,13 +31,52 @@ def free_slots(
     now: datetime,
     exclude_id: int | None = None,
 ) -> list[datetime]:
-    """`list_slots` over the appointments and calendar busy time of those days."""
+    """`list_slots` over the bookings, unexpired holds and calendar busy time of those days."""
     start, end = utc_window(business, day_from, day_to)
     buffer = timedelta(minutes=business["buffer_minutes"])
     with connection() as conn:
-        busy = store.busy(conn, business["id"], start, end, buffer, exclude_id)
+        busy = store.busy(conn, business["id"], start, end, buffer, now, exclude_id)
     busy += get_calendar(business).busy(business, start, end)
     return list_slots(business, minutes, day_from, day_to, now, busy)
+
+
+def in_window(
+    business: dict,
+    service: dict,
+    day_from: date,
+    day_to: date,
+    now: datetime,
+    after: time | None,
+    before: time | None,
+) -> BookingResult:
+    """Free starts on day_from..day_to between the local times `after` and `before` (inclusive);
+    when there are none, the first few free times after the window as alternatives."""
+    tz = rules_for(business).tz
+    minutes = service["duration_minutes"]
+    free = free_slots(business, minutes, day_from, day_to, now)
+    found = tuple(s for s in free if _between(s.astimezone(tz).time(), after, before))
+    if found:
+        return BookingResult(
+            True, AVAILABLE, MESSAGES[AVAILABLE], slots=found, after=after, before=before
+        )
+    if before is None:
+        window_end = wall_to_utc(tz, day_to + timedelta(days=1), 0)
+    else:
+        window_end = wall_to_utc(tz, day_to, before.hour * 60 + before.minute)
+    later = free_slots(business, minutes, day_to, day_to + timedelta(days=LOOK_AHEAD_DAYS), now)
+    alternatives = tuple([s for s in later if s > window_end][:ALTERNATIVES])
+    return BookingResult(
+        True,
+        NONE_FREE,
+        MESSAGES[NONE_FREE],
+        alternatives=alternatives,
+        after=after,
+        before=before,
+    )
+
+
+def _between(moment: time, after: time | None, before: time | None) -> bool:
+    return (after is None or moment >= after) and (before is None or moment <= before)
 
 
 def refuse_slot(

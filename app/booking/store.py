@@ -9,14 +9,25 @@ import psycopg
 from app.booking.availability import Busy
 from app.booking.models import Appointment
 from app.storage import bookings
-from app.storage.bookings import customer_exists, last_move_to, lock_business, service
+from app.storage.bookings import (
+    customer_exists,
+    delete_hold,
+    extend_hold,
+    last_move_to,
+    lock_business,
+    service,
+)
 
 __all__ = [
     "busy",
     "by_key",
+    "confirm",
     "customer_exists",
+    "delete_hold",
+    "extend_hold",
     "for_customer",
     "get",
+    "hold_of",
     "insert",
     "last_move_to",
     "lock_business",
@@ -45,10 +56,12 @@ def busy(
     start: datetime,
     end: datetime,
     buffer: timedelta,
+    now: datetime,
     exclude_id: int | None = None,
+    holder: int | None = None,
 ) -> list[Busy]:
-    """Booked appointments, stretched by the buffer, that overlap [start, end)."""
-    rows = bookings.booked_between(conn, business_id, start - buffer, end, exclude_id)
+    """Bookings and unexpired holds (but `holder`'s), stretched by the buffer, in [start, end)."""
+    rows = bookings.occupying(conn, business_id, start - buffer, end, now, exclude_id, holder)
     return [(r["starts_at"], r["ends_at"] + buffer, 1) for r in rows]
 
 
@@ -61,8 +74,9 @@ def insert(
     starts_at: datetime,
     key: str,
     turn_id: int | None,
+    hold_expires_at: datetime | None = None,
 ) -> Appointment:
-    """Insert a booked appointment and return it."""
+    """Insert a booked appointment (a hold, when given an expiry) and return it."""
     appointment_id = bookings.insert(
         conn,
         business_id=business_id,
@@ -72,8 +86,22 @@ def insert(
         ends_at=starts_at + timedelta(minutes=service["duration_minutes"]),
         key=key,
         turn_id=turn_id,
+        hold_expires_at=hold_expires_at,
     )
     return get(conn, appointment_id)
+
+
+def hold_of(conn: psycopg.Connection, business_id: int, customer_id: int) -> Appointment | None:
+    """The customer's hold (expired or not), if any."""
+    return _appointment(bookings.hold_of(conn, business_id, customer_id))
+
+
+def confirm(
+    conn: psycopg.Connection, hold: Appointment, key: str, turn_id: int | None
+) -> Appointment:
+    """Turn a hold into a booking (same row, same id) and return it."""
+    bookings.confirm_hold(conn, hold.id, key, turn_id)
+    return get(conn, hold.id)
 
 
 def move(

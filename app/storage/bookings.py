@@ -1,4 +1,5 @@
-"""The booking service's SQL: the per-business lock, capacity reads, bookings, moves, cancels.
+"""The booking service's SQL: the per-business lock, capacity reads, bookings, holds, moves and
+cancels.
 
 Every function runs on the caller's connection (the booking transaction).
 """
@@ -14,7 +15,8 @@ _LOCK_NAMESPACE = 7_240_100
 
 SELECT_APPOINTMENT = """
 SELECT a.id, a.business_id, a.customer_id, a.service_id, s.name AS service_name,
-       a.starts_at, a.ends_at, a.status, a.calendar_event_id, a.rescheduled_from
+       a.starts_at, a.ends_at, a.status, a.calendar_event_id, a.rescheduled_from,
+       a.hold_expires_at
   FROM appointments a JOIN services s ON s.id = a.service_id
 """
 
@@ -62,19 +64,34 @@ def by_key(conn: psycopg.Connection, business_id: int, key: str) -> dict | None:
     ).fetchone()
 
 
-def booked_between(
+def occupying(
     conn: psycopg.Connection,
     business_id: int,
     start: datetime,
     end: datetime,
+    now: datetime,
     exclude_id: int | None = None,
+    holder: int | None = None,
 ) -> list[dict]:
-    """(starts_at, ends_at) of booked appointments that overlap [start, end)."""
+    """(starts_at, ends_at) of what takes a seat in [start, end): bookings and unexpired holds.
+
+    A hold counts only while `hold_expires_at` is after `now`, so expiry needs no clean-up; the
+    holds of `holder` (a customer replacing or confirming their own) are left out.
+    """
     return conn.execute(
         "SELECT starts_at, ends_at FROM appointments"
-        " WHERE business_id = %s AND status = 'booked' AND starts_at < %s AND ends_at > %s"
-        " AND id IS DISTINCT FROM %s",
-        (business_id, end, start, exclude_id),
+        " WHERE business_id = %(b)s AND starts_at < %(end)s AND ends_at > %(start)s"
+        " AND (status = 'booked' OR (status = 'held' AND hold_expires_at > %(now)s"
+        "      AND customer_id IS DISTINCT FROM %(holder)s))"
+        " AND id IS DISTINCT FROM %(exclude)s",
+        {
+            "b": business_id,
+            "start": start,
+            "end": end,
+            "now": now,
+            "holder": holder,
+            "exclude": exclude_id,
+        },
     ).fetchall()
 
 
@@ -88,14 +105,61 @@ def insert(
     ends_at: datetime,
     key: str,
     turn_id: int | None,
+    hold_expires_at: datetime | None = None,
 ) -> int:
-    """Insert a booked appointment; return its id."""
+    """Insert a booked appointment (or a hold, when it has an expiry); return its id."""
     row = conn.execute(
         "INSERT INTO appointments (business_id, customer_id, service_id, starts_at, ends_at,"
-        " idempotency_key, turn_id) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
-        (business_id, customer_id, service_id, starts_at, ends_at, key, turn_id),
+        " idempotency_key, turn_id, status, hold_expires_at)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+        (
+            business_id,
+            customer_id,
+            service_id,
+            starts_at,
+            ends_at,
+            key,
+            turn_id,
+            "booked" if hold_expires_at is None else "held",
+            hold_expires_at,
+        ),
     ).fetchone()
     return row["id"]
+
+
+def hold_of(conn: psycopg.Connection, business_id: int, customer_id: int) -> dict | None:
+    """The customer's hold row (expired or not), if they have one."""
+    return conn.execute(
+        SELECT_APPOINTMENT
+        + " WHERE a.business_id = %s AND a.customer_id = %s AND a.status = 'held'",
+        (business_id, customer_id),
+    ).fetchone()
+
+
+def extend_hold(conn: psycopg.Connection, appointment_id: int, expires_at: datetime) -> None:
+    """Give a hold a new expiry."""
+    conn.execute(
+        "UPDATE appointments SET hold_expires_at = %s, updated_at = now()"
+        " WHERE id = %s AND status = 'held'",
+        (expires_at, appointment_id),
+    )
+
+
+def delete_hold(conn: psycopg.Connection, appointment_id: int) -> None:
+    """Forget a hold (released, replaced, or its time gone); a booking is never deleted."""
+    conn.execute("DELETE FROM appointments WHERE id = %s AND status = 'held'", (appointment_id,))
+
+
+def confirm_hold(
+    conn: psycopg.Connection, appointment_id: int, key: str, turn_id: int | None
+) -> None:
+    """Turn a hold into a booking (same row, same id)."""
+    conn.execute(
+        "UPDATE appointments SET status = 'booked', hold_expires_at = NULL,"
+        " idempotency_key = %s, turn_id = coalesce(%s, turn_id), updated_at = now()"
+        " WHERE id = %s AND status = 'held'",
+        (key, turn_id, appointment_id),
+    )
 
 
 def move(

@@ -127,8 +127,9 @@ _APPOINTMENTS = sql.SQL(
     " JOIN customers c ON c.id = a.customer_id {}"
     " ORDER BY a.starts_at, a.id LIMIT %(limit)s OFFSET %(offset)s"
 )
+# Holds are times a customer is still confirming, not appointments yet.
 _APPOINTMENT_FILTER = sql.SQL(
-    " WHERE a.business_id = %(b)s"
+    " WHERE a.business_id = %(b)s AND a.status <> 'held'"
     " AND (%(start)s::timestamptz IS NULL OR a.starts_at >= %(start)s)"
     " AND (%(end)s::timestamptz IS NULL OR a.starts_at < %(end)s)"
     " AND (%(status)s::text IS NULL OR a.status = %(status)s)"

@@ -1,0 +1,50 @@
+"""Agent tools: thin adapters over the booking service, each declared once (`base.Tool`).
+
+A tool's declaration is its name, description and argument schema (what the model sees) and the
+claim its success permits; grounding, metrics and the offline model read the declarations in
+`TOOLS`, so adding a tool means adding it here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from langchain_core.tools import StructuredTool
+
+from app.agent.tools import booking, grounding, info
+from app.agent.tools.base import Tool, ToolContext, find_service, fmt_local, resolve_start
+from app.agent.tools.grounding import BOOKED, CANCELLED, MOVED, Claim
+
+TOOLS: tuple[Tool, ...] = (*info.TOOLS, *booking.TOOLS)
+BY_NAME = {t.name: t for t in TOOLS}
+
+__all__ = [
+    "BOOKED",
+    "BY_NAME",
+    "CANCELLED",
+    "MOVED",
+    "TOOLS",
+    "Claim",
+    "Tool",
+    "ToolContext",
+    "check_grounded",
+    "claim_of",
+    "find_service",
+    "fmt_local",
+    "make_tools",
+    "resolve_start",
+]
+
+
+def make_tools(ctx: ToolContext) -> list[StructuredTool]:
+    """Every tool, acting for one turn."""
+    return [t.bind(ctx) for t in TOOLS]
+
+
+def check_grounded(reply: str, records: list[dict]) -> str | None:
+    """A correction for the model when its reply claims what no tool did (see `grounding`)."""
+    return grounding.check_grounded(reply, records, TOOLS)
+
+
+def claim_of(name: str) -> Claim | None:
+    """The claim the tool `name` permits when it succeeds (None for reading tools and unknowns)."""
+    tool = BY_NAME.get(name)
+    return tool.claim if tool else None

@@ -1,0 +1,113 @@
+"""What every change of an appointment's time shares: checked input, the business, the calendar.
+
+`book`, `reschedule`, `hold` and `confirm_hold` all start with `prepare` (outside the lock) and
+decide with `check` (under it), so one set of rules holds for each of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from app.booking import slots, store, validate
+from app.booking.availability import Busy, check_slot
+from app.booking.models import UNKNOWN_SERVICE, BookingResult, refusal
+from app.calendars import Calendar, CalendarUnavailable, get_calendar
+from app.storage.businesses import get_business
+
+# A calendar backend that cannot be read (e.g. a revoked Google token) refuses, politely.
+CALENDAR_UNAVAILABLE = "calendar_unavailable"
+CALENDAR_MESSAGE = (
+    "The booking calendar cannot be checked right now, so nothing was booked or changed."
+    " The business has been told; please try again later or contact them directly."
+)
+# `prepare`'s default: the change names no service (a move or a confirmation keeps its own).
+NO_SERVICE = object()
+
+
+@dataclass(frozen=True)
+class Setup:
+    """A change's business, start (UTC), clock, calendar and the calendar's busy time near it,
+    and its service when the caller named one."""
+
+    business: dict
+    start: datetime
+    now: datetime
+    calendar: Calendar
+    external: list[Busy]
+    service: dict | None = None
+
+
+def prepare(
+    business_id: int,
+    ids: tuple[int, ...],
+    starts_at: datetime,
+    now: datetime | None,
+    turn_id: int | None,
+    no_business: BookingResult,
+    service: object = NO_SERVICE,
+) -> Setup | BookingResult:
+    """Check the input and gather what the lock-holding part needs, or the refusal to return.
+
+    `ids` are the caller's ids besides the business's (customer, appointment); `no_business` is
+    the refusal for an unknown or inactive business; `service` (id or name), when given, must be
+    one of its active services.
+    """
+    now = validate.utc_now(now)
+    bad = (
+        validate.bad_ids(business_id, *ids)
+        or validate.bad_start(starts_at)
+        or validate.bad_turn(turn_id)
+    )
+    if bad:
+        return bad
+    business = active_business(business_id)
+    if business is None:
+        return no_business
+    svc = None if service is NO_SERVICE else validate.service_of(business, service)
+    if service is not NO_SERVICE and svc is None:
+        return refusal(UNKNOWN_SERVICE)
+    start = starts_at.astimezone(UTC)
+    calendar, external = outside_busy(business, start)
+    if calendar is None:
+        return refusal(CALENDAR_UNAVAILABLE, CALENDAR_MESSAGE)
+    return Setup(business, start, now, calendar, external, svc)
+
+
+def check(
+    conn,
+    setup: Setup,
+    service: dict,
+    exclude_id: int | None = None,
+    holder: int | None = None,
+) -> str | None:
+    """Why `service` cannot take `setup.start` now (None when it can); call under the lock.
+
+    Bookings and unexpired holds count, except the appointment `exclude_id` (being moved or
+    confirmed) and the holds of `holder` (the customer replacing their own).
+    """
+    business = setup.business
+    buffer = timedelta(minutes=business["buffer_minutes"])
+    end = setup.start + timedelta(minutes=service["duration_minutes"]) + buffer
+    busy = store.busy(conn, business["id"], setup.start, end, buffer, setup.now, exclude_id, holder)
+    return check_slot(
+        business, service["duration_minutes"], setup.start, setup.now, busy + setup.external
+    )
+
+
+def outside_busy(business: dict, start: datetime) -> tuple[Calendar | None, list[Busy]]:
+    """The business's calendar and its busy time around `start`; (None, []) if unreachable.
+
+    Asked before the booking lock, so a slow remote calendar never holds it.
+    """
+    try:
+        calendar = get_calendar(business)
+        return calendar, slots.external_busy(calendar, business, start)
+    except CalendarUnavailable:
+        return None, []
+
+
+def active_business(business_id: int) -> dict | None:
+    """The business if it exists and is active."""
+    business = get_business(business_id)
+    return business if business and business["active"] else None
