@@ -48,12 +48,14 @@ def resolve_database(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    """Open the pool and the job queue; set up calendars, caches and error rendering."""
+    """Open the pool and the job queue; set up calendars, model breakers, caches and errors."""
     from app import bot, calendars, errors, jobs, storage, webhook
+    from app.agent import breaker
 
     storage.init_app(app)
     jobs.init_app(app)
     calendars.init_app(app, queue_sync=jobs.queue_calendar_sync)
+    breaker.init_app(app)
     bot.init_app(app)
     webhook.init_app(app)
     errors.init_app(app)

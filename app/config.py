@@ -86,6 +86,7 @@ def load_config() -> dict:
         "OPENAI_MODEL": env("OPENAI_MODEL", "gpt-4o-mini"),
         "LLM_TIMEOUT": _float("LLM_TIMEOUT", 30.0),
         "LLM_MAX_RETRIES": _int("LLM_MAX_RETRIES", 2),
+        **resilience_settings(),
         "AGENT_MAX_ITERATIONS": _int("AGENT_MAX_ITERATIONS", 6),
         "HISTORY_LIMIT": _int("HISTORY_LIMIT", 10),
         "MOCK_MODE": mock,
@@ -126,6 +127,26 @@ def load_config() -> dict:
         **knowledge_settings(),
     }
     return cfg
+
+
+def resilience_settings() -> dict:
+    """Slot holds, the model circuit breaker and the optional fallback model."""
+    return {
+        "SLOT_HOLD_SECONDS": _positive("SLOT_HOLD_SECONDS", 300),
+        "LLM_BREAKER_FAILURES": _positive("LLM_BREAKER_FAILURES", 5),
+        "LLM_BREAKER_RESET_SECONDS": _positive("LLM_BREAKER_RESET_SECONDS", 60),
+        # Unset: no fallback. Unset parts default to the primary model's.
+        "FALLBACK_OPENAI_BASE_URL": os.environ.get("FALLBACK_OPENAI_BASE_URL", ""),
+        "FALLBACK_OPENAI_MODEL": os.environ.get("FALLBACK_OPENAI_MODEL", ""),
+        "FALLBACK_OPENAI_API_KEY": os.environ.get("FALLBACK_OPENAI_API_KEY", ""),
+    }
+
+
+def _positive(name: str, default: int) -> int:
+    value = _int(name, default)
+    if value < 1:
+        raise ConfigError(f"{name} must be 1 or more, got {value}")
+    return value
 
 
 def knowledge_settings() -> dict:

@@ -42,6 +42,15 @@ BOOKINGS = Counter("bookings_total", "Booking tool outcomes by result code", ["r
 QUEUE_DEPTH = Gauge(
     "queue_jobs", "Jobs in the queue by status", ["status"], multiprocess_mode="livemax"
 )
+LLM_CIRCUIT = Gauge(
+    "llm_circuit_state",
+    "Model provider circuit breaker: 0 closed, 1 half-open, 2 open",
+    ["provider"],
+    multiprocess_mode="livemostrecent",
+)
+LLM_FAILOVER = Counter(
+    "llm_failover_total", "Model calls answered other than by the primary model", ["to"]
+)
 
 
 @bp.get("/metrics")
@@ -52,6 +61,7 @@ def get_metrics():
         response.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response, status
     _refresh_queue_depth()
+    _refresh_llm_circuits()
     if current_app.config.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
@@ -84,13 +94,28 @@ def _refresh_queue_depth() -> None:
         QUEUE_DEPTH.labels(status).set(counts.get(status, 0))
 
 
+def _refresh_llm_circuits() -> None:
+    # The breaker hands itself over in `breaker.init_app`; its state lives in PostgreSQL.
+    breaker = current_app.extensions.get("llm_breaker")
+    if breaker is None:
+        return
+    try:
+        states = breaker.states()
+    except Exception:  # metrics must answer even when the database does not
+        states = {provider: float("nan") for provider in breaker.providers}
+    for provider, value in states.items():
+        LLM_CIRCUIT.labels(provider).set(value)
+
+
 def record_tool_calls(records: list[dict]) -> None:
-    """Count a turn's tool calls, their latency and booking outcomes."""
+    """Count a turn's tool calls, their latency and the outcomes of tools that claim an action."""
+    from app.agent.tools import claim_of  # the tools' own declarations say which act
+
     for rec in records:
         result = rec.get("result") or {}
         # A name the model made up must not create a new series per invention.
         tool = "unknown" if result.get("error") == "unknown_tool" else rec["name"]
         TOOL_CALLS.labels(tool, str(rec["ok"]).lower()).inc()
         TOOL_SECONDS.labels(tool).observe(rec["latency_ms"] / 1000)
-        if tool in {"book_appointment", "reschedule_appointment", "cancel_appointment"}:
+        if claim_of(tool) is not None:
             BOOKINGS.labels(result.get("status") or result.get("error") or "unknown").inc()

@@ -94,6 +94,7 @@ ENDPOINTS = [
     Endpoint("POST", B + "/sandbox/messages", member(200), {"text": "hello"}),
     Endpoint("DELETE", B + "/sandbox", member(204)),
     Endpoint("GET", "/audit", superadmin(200)),
+    Endpoint("GET", "/llm-breakers", superadmin(200)),
     Endpoint("GET", "/users", superadmin(200)),
     Endpoint("POST", "/users", superadmin(201), {"email": "new.user@example.com"}),
     Endpoint("PATCH", "/users/<int:user_id>", superadmin(200), {"name": "Renamed"}),

@@ -7,6 +7,7 @@ from app.admin import (  # noqa: F401 - importing the view modules registers the
     businesses,
     conversations,
     knowledge,
+    llm,
     openapi,
     people,
     sandbox,

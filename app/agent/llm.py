@@ -1,9 +1,17 @@
-"""The chat model: ChatOpenAI when an API key is configured, the offline demo model otherwise."""
+"""The chat model: ChatOpenAI when an API key is configured, the offline demo model otherwise.
+
+With an API key, a turn's model is a `Failover`: the configured model, then the optional
+fallback model (FALLBACK_OPENAI_*), each behind its circuit breaker, then the model-free flow.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
+
+from flask import current_app
+
+from app.agent import breaker
 
 log = logging.getLogger(__name__)
 _models: dict[tuple, object] = {}
@@ -12,28 +20,38 @@ _lock = threading.Lock()
 
 def get_chat_model(config) -> object:
     """The process's chat model for `config` (built once, reused by every turn)."""
-    key = (
-        config.get("OPENAI_API_KEY"),
-        config.get("OPENAI_BASE_URL"),
-        config.get("OPENAI_MODEL"),
-        config.get("LLM_TIMEOUT"),
-        config.get("LLM_MAX_RETRIES"),
+    if not config.get("OPENAI_API_KEY"):
+        return _cached(("offline",), _offline)
+    return _openai(
+        config["OPENAI_API_KEY"], config.get("OPENAI_BASE_URL"), config["OPENAI_MODEL"], config
     )
-    with _lock:
-        if key not in _models:
-            _models[key] = _build(config)
-        return _models[key]
 
 
 def model_for_turn(config, business: dict, now) -> object:
     """The model of one turn: the configured one, or the model-free flow when the business has
-    used its monthly token budget (checked before any model call; other businesses unaffected)."""
+    used its monthly token budget (checked before any model call; other businesses unaffected).
+
+    With an API key, the configured model and the fallback sit behind their circuit breakers,
+    and a turn no provider may take runs through the model-free flow (see `failover`).
+    """
     from app import usage
+    from app.agent.failover import Failover, Provider
 
     if usage.over_budget(business, now):
         log.info("business %s is over its monthly token budget: no model this turn", business["id"])
         return deterministic_model()
-    return get_chat_model(config)
+    primary = get_chat_model(config)
+    watch = current_app.extensions.get(breaker.EXTENSION)
+    if not config.get("OPENAI_API_KEY") or watch is None:
+        return primary
+    key = breaker.provider_key(config.get("OPENAI_BASE_URL"), config["OPENAI_MODEL"])
+    providers = [Provider(key, primary)]
+    fallback = breaker.fallback_settings(config)
+    if fallback:
+        key = breaker.provider_key(fallback["base_url"], fallback["model"])
+        model = _openai(fallback["api_key"], fallback["base_url"], fallback["model"], config)
+        providers.append(Provider(key, model))
+    return Failover(providers, deterministic_model(), watch, business.get("language") or "")
 
 
 def deterministic_model() -> object:
@@ -46,18 +64,33 @@ def deterministic_model() -> object:
     return OfflineChatModel()
 
 
-def _build(config):
-    if not config.get("OPENAI_API_KEY"):
-        from app.agent.offline import OfflineChatModel
+def _cached(key: tuple, build) -> object:
+    with _lock:
+        if key not in _models:
+            _models[key] = build()
+        return _models[key]
 
-        return OfflineChatModel()
-    from langchain_openai import ChatOpenAI
 
-    return ChatOpenAI(
-        model=config["OPENAI_MODEL"],
-        api_key=config["OPENAI_API_KEY"],
-        base_url=config.get("OPENAI_BASE_URL") or None,
-        timeout=config["LLM_TIMEOUT"],
-        max_retries=config["LLM_MAX_RETRIES"],
-        temperature=0.2,
-    )
+def _offline():
+    from app.agent.offline import OfflineChatModel
+
+    return OfflineChatModel()
+
+
+def _openai(api_key: str, base_url: str | None, model: str, config) -> object:
+    """A ChatOpenAI client (one per key, endpoint, model, timeout and retries)."""
+    timeout, retries = config["LLM_TIMEOUT"], config["LLM_MAX_RETRIES"]
+
+    def build():
+        from langchain_openai import ChatOpenAI
+
+        return ChatOpenAI(
+            model=model,
+            api_key=api_key,
+            base_url=base_url or None,
+            timeout=timeout,
+            max_retries=retries,
+            temperature=0.2,
+        )
+
+    return _cached((api_key, base_url, model, timeout, retries), build)
