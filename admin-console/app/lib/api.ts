@@ -11,6 +11,7 @@ import type {
   BusinessSettings,
   BusinessSummary,
   Conversation,
+  LlmBreaker,
   LoginResponse,
   Me,
   MemberRole,
@@ -269,6 +270,19 @@ export async function updateUser(userId: number, change: { active?: boolean; is_
 
 export async function deleteUser(userId: number) {
   return request<void>(`/users/${userId}`, { method: "DELETE" });
+}
+
+// Model providers
+
+/** The model providers' breakers (superadmin), or null when they cannot be read. */
+export async function fetchLlmBreakers(): Promise<LlmBreaker[] | null> {
+  try {
+    return (await request<{ breakers: LlmBreaker[] }>("/llm-breakers")).breakers;
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    console.error(`could not read the model breakers: ${error.status} ${error.message}`);
+    return null;
+  }
 }
 
 // "Try the bot": a sandbox customer of the signed-in user, whose replies never go to WhatsApp

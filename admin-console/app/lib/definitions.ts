@@ -276,6 +276,14 @@ export type Usage = {
   months: UsageMonth[];
 };
 
+/** A model provider's circuit breaker; `half_open`: the next model call is a trial. */
+export type LlmBreaker = {
+  provider: string; // "<model>@<base url>"
+  state: "closed" | "half_open" | "open";
+  failures: number; // failed calls in a row
+  opened_at: string | null;
+};
+
 /** The one error body of the API; `fields` maps dotted paths to messages on a 400. */
 export type ApiErrorBody = {
   error: string;
