@@ -1,4 +1,4 @@
-"""The dates and times customers write, resolved by app/agent/dates.py (pure functions)."""
+"""The dates and times customers write, resolved by app/flow/dates.py (pure functions)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date, time
 
 import pytest
 
-from app.agent.dates import day_words, parse_date, parse_time, time_window
+from app.flow.dates import day_words, parse_date, parse_time, time_window
 
 # A Wednesday; every relative date below counts from it.
 TODAY = date(2026, 6, 10)
@@ -32,7 +32,7 @@ DATES = [
     ("3.12.", date(2026, 12, 3)),
     ("03/12/2027", date(2027, 12, 3)),
     ("1/6/27", date(2027, 6, 1)),
-    ("1/6", date(2027, 6, 1)),  # already past this year: next year's
+    ("1/6", date(2026, 6, 1)),  # already past: stays past, for the caller to refuse
     ("3rd of december", date(2026, 12, 3)),
     ("December 3rd", date(2026, 12, 3)),
     ("24 June", date(2026, 6, 24)),

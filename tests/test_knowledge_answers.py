@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from app.agent import prompts
-from app.agent.handoff import DONT_KNOW
+from app.flow.handoff import DONT_KNOW
 from app.storage import businesses, db, knowledge
 from tests import envelopes
 from tests.fake_llm import last_user_text, system_prompt, text_reply

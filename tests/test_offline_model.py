@@ -1,5 +1,5 @@
-"""The embedded offline model (no OPENAI_API_KEY) through the webhook and the worker, and the
-bounded tool loop against a model that never stops calling tools."""
+"""The model-free flow (no OPENAI_API_KEY) through the webhook and the worker, and the bounded
+tool loop against a model that never stops calling tools."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from app.agent.handoff import DONT_KNOW
 from app.agent.loop import EXHAUSTED
-from app.agent.offline import DEMO_NOTICE
+from app.flow.handoff import DONT_KNOW
 from app.storage import db
 from tests import envelopes
 from tests.fake_llm import tool_call
@@ -48,6 +47,22 @@ def chat(post_webhook, drain, fake_graph):
         return replies[0]
 
     return run
+
+
+FALLBACK = (
+    "Sorry, I didn't get that. I can show free times and book, move or cancel appointments, "
+    "or tell you our prices and opening hours.\n1. Book a time\n2. My appointments\n"
+    "3. Prices & hours\nWhat would you like? Reply with 1–3."
+)
+
+
+def numbered(times: list[str], more: str = "") -> str:
+    """Free times as the plain-text reply numbers them, and the question that ends it."""
+    lines = [f"{n}. {t}" for n, t in enumerate(times, 1)]
+    if more:
+        lines.append(f"{len(times) + 1}. Later times — {more}")
+    count = len(lines)
+    return "\n".join(lines) + f"\nWhich one would you like? Reply with 1–{count}."
 
 
 def words(day: date) -> str:
@@ -118,20 +133,24 @@ QUESTIONS = {
     "availability": (
         lambda d: f"any free time for a haircut {words(d)} after 5?",
         lambda d: (
-            f"Free times for *Haircut* on {d:%A} {d.day} {d:%B %Y}:\n17:00, 17:15, 17:30\n"
-            "Which one would you like?"
+            f"Free times for *Haircut* on {d:%A} {d.day} {d:%B %Y}:\n"
+            + numbered(["17:00", "17:15", "17:30"])
         ),
     ),
     "a window without a verb lists, never books": (
         lambda d: f"haircut {words(d)} after 5",
         lambda d: (
-            f"Free times for *Haircut* on {d:%A} {d.day} {d:%B %Y}:\n17:00, 17:15, 17:30\n"
-            "Which one would you like?"
+            f"Free times for *Haircut* on {d:%A} {d.day} {d:%B %Y}:\n"
+            + numbered(["17:00", "17:15", "17:30"])
         ),
     ),
-    "a window with no free-times list before it": (
+    "a window with no service asks for the service": (
         lambda d: f"{words(d)} after 16:00",
-        lambda d: DEMO_NOTICE,
+        lambda d: (
+            "Which service would you like?\n1. Haircut — 30 min, 25.00 EUR\n"
+            "2. Beard trim — 15 min, 12.00 EUR\n3. Hair coloring — 90 min, 60.00 EUR\n"
+            "Reply with 1–3."
+        ),
     ),
     "a question nothing the business wrote answers": (
         lambda d: "what's the weather like?",
@@ -144,7 +163,7 @@ QUESTIONS = {
             "• Cancellations are free up to 2 hours before the appointment."
         ),
     ),
-    "unknown, and no question": (lambda d: "blue bananas", lambda d: DEMO_NOTICE),
+    "unknown, and no question": (lambda d: "blue bananas", lambda d: FALLBACK),
 }
 
 
@@ -164,28 +183,27 @@ def weekday_ahead(weeks: int) -> date:
     return day + timedelta(weeks=weeks)
 
 
-MORNING = "09:00, 09:15, 09:30, 09:45, 10:00, 10:15, 10:30, 10:45, 11:00, 11:15, 11:30, 11:45"
+MORNING = "09:00 09:15 09:30 09:45 10:00 10:15 10:30 10:45 11:00".split()
 # A 30-minute haircut must end by the 13:00 lunch break.
-NOON_ON = "12:00, 12:15, 12:30, 14:00, 14:15, 14:30, 14:45, 15:00, 15:15, 15:30, 15:45, 16:00"
+NOON_ON = "12:00 12:15 12:30 14:00 14:15 14:30 14:45 15:00 15:15".split()
 
 
 @pytest.mark.parametrize("weeks, ask", [(0, "weekday"), (1, "date")])
-def test_long_free_time_lists_say_how_to_ask_for_the_rest(chat, weeks, ask):
+def test_long_free_time_lists_offer_the_rest(chat, weeks, ask):
     day = weekday_ahead(weeks)
     named = f"{day:%A}" if ask == "weekday" else words(day)
     head = f"Free times for *Haircut* on {day:%A} {day.day} {day:%B %Y}:\n"
 
-    # 30 free times (09:00-12:30 and 14:00-17:30): 12 are listed, the rest counted.
+    # 30 free times (09:00-12:30 and 14:00-17:30): 9 are listed, then a row for the rest.
     assert chat(f"any free time for a haircut {words(day)}?") == (
-        head + MORNING + "\n…and 18 more times until 17:30 — ask for a later time,"
-        f' e.g. "{named} after 12:00".\nWhich one would you like?'
+        head + numbered(MORNING, "21 more until 17:30")
     )
-    assert chat(f"{named} after 12:00") == (
-        head + NOON_ON + "\n…and 6 more times until 17:30 — ask for a later time,"
-        f' e.g. "{named} after 16:15".\nWhich one would you like?'
+    assert chat(f"{named} after 12:00") == head + numbered(NOON_ON, "9 more until 17:30")
+    assert chat("10") == head + numbered(
+        ["15:30", "15:45", "16:00", "16:15", "16:30", "16:45", "17:00", "17:15", "17:30"]
     )
     assert chat(f"{named} after 16:15") == (
-        head + "16:15, 16:30, 16:45, 17:00, 17:15, 17:30\nWhich one would you like?"
+        head + numbered(["16:15", "16:30", "16:45", "17:00", "17:15", "17:30"])
     )
     calls = [c["args"] for c in last_turn()["tool_calls"]]
     assert calls == [{"service": "Haircut", "date": day.isoformat(), "after": "16:15"}]

@@ -8,7 +8,6 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from app import metrics
 from app.agent import tools
-from app.agent.offline_replies import compose_reply
 from app.agent.tools import BOOKED, CANCELLED, MOVED, ToolContext
 from app.agent.tools.base import dump, tool
 from app.agent.tools.grounding import check_grounded
@@ -72,12 +71,10 @@ def test_a_new_tool_is_grounded_by_its_declaration_alone():
     assert confirm_time.bind(CTX).invoke({"hold_id": 3}) == '{"ok": true}'
 
 
-def test_the_offline_model_words_an_action_by_its_claim():
-    appointment = {"service": "Haircut", "starts": "Tuesday 2 June 2026 at 10:00", "id": 7}
-    result = {"ok": True, "appointment": appointment}
-    assert compose_reply("cancel", [("cancel_appointment", result)], "") == (
-        "Cancelled: **Haircut** on Tuesday 2 June 2026 at 10:00 (booking #7)."
-    )
+def test_the_model_free_flow_declares_the_claims_of_its_own_actions():
+    assert tools.claim_of("confirm_hold") == BOOKED  # a confirmed hold is a booking
+    assert tools.claim_of("hold_time") is None  # a hold is not
+    assert tools.claim_of("release_hold") is None
 
 
 def test_metrics_count_outcomes_of_the_tools_that_claim():

@@ -1,1 +1,1 @@
-"""The LLM agent: prompt, tools, bounded tool-calling loop and the offline demo model."""
+"""The LLM agent: prompt, tools, bounded tool loop, and the hand-over to the model-free flow."""

@@ -2,10 +2,10 @@
 
 Each call goes to the first provider whose circuit breaker lets it through; a provider that fails
 hands the call to the next one. A failed call with no provider left gives up (the loop's polite
-apology). When no provider may be called at all (every breaker open), the turn runs through the
-deterministic flow, which needs no network, and its reply starts with a one-line note in the
-customer's language; the rest of that turn stays there, and later turns go back to the model as
-soon as a breaker lets them.
+apology). When no provider may be called at all (every breaker open), the call raises `NoModel`
+and the loop hands the turn to the model-free flow, which needs no network; its reply starts
+with a one-line note in the customer's language. Later turns go back to the model as soon as a
+breaker lets them.
 """
 
 from __future__ import annotations
@@ -48,6 +48,14 @@ WORDS = {
 }
 
 
+class NoModel(Exception):
+    """No provider may be called: the turn goes to the model-free flow, with `note` on top."""
+
+    def __init__(self, note: str):
+        super().__init__("every model provider's breaker is open")
+        self.note = note
+
+
 @dataclass(frozen=True)
 class Provider:
     """A model behind a breaker: its key (base URL + model) and the chat model."""
@@ -70,46 +78,34 @@ def note_for(business_language: str, customer_text: str) -> str:
 
 
 class Failover:
-    """The model of one turn: `providers` in order behind `breaker`, then `deterministic`."""
+    """The model of one turn: `providers` in order behind `breaker`, then no model (NoModel)."""
 
-    def __init__(
-        self,
-        providers: Sequence[Provider],
-        deterministic,
-        breaker: Breaker,
-        language: str = "",
-    ):
+    def __init__(self, providers: Sequence[Provider], breaker: Breaker, language: str = ""):
         self.providers = list(providers)
-        self.deterministic = deterministic
         self.breaker = breaker
         self.language = language
         self.model_name = getattr(providers[0].model, "model_name", "") if providers else ""
 
     def bind_tools(self, tools, **kwargs) -> BoundFailover:
         """Every model of the chain with the same tools."""
-        return BoundFailover(
-            self,
-            [p.model.bind_tools(tools, **kwargs) for p in self.providers],
-            self.deterministic.bind_tools(tools, **kwargs),
-        )
+        return BoundFailover(self, [p.model.bind_tools(tools, **kwargs) for p in self.providers])
 
     def invoke(self, messages: list[BaseMessage], config=None) -> AIMessage:
         """One call without tools."""
-        plain = BoundFailover(self, [p.model for p in self.providers], self.deterministic)
+        plain = BoundFailover(self, [p.model for p in self.providers])
         return plain.invoke(messages, config=config)
 
 
 class BoundFailover:
     """The chain with tools bound, for the calls of one turn."""
 
-    def __init__(self, chain: Failover, bound: list, deterministic):
+    def __init__(self, chain: Failover, bound: list):
         self.chain = chain
         self.bound = bound
-        self.deterministic = deterministic
         self.degraded = False
 
     def invoke(self, messages: list[BaseMessage], config=None) -> AIMessage:
-        """The first provider that may be called and answers; else the deterministic flow."""
+        """The first provider that may be called and answers; else NoModel (see the module)."""
         if not self.degraded:
             tried, error = False, None
             for provider, model in zip(self.chain.providers, self.bound, strict=True):
@@ -132,11 +128,7 @@ class BoundFailover:
             log.warning("every model provider's breaker is open: answering without a model")
             metrics.LLM_FAILOVER.labels("deterministic").inc()
             self.degraded = True
-        answer = self.deterministic.invoke(messages, config=config)
-        if answer.tool_calls or answer.invalid_tool_calls:
-            return answer
-        note = note_for(self.chain.language, _customer_text(messages))
-        return AIMessage(content=f"{note}\n\n{answer.content}")
+        raise NoModel(note_for(self.chain.language, _customer_text(messages)))
 
 
 def _customer_text(messages: list[BaseMessage]) -> str:

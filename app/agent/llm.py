@@ -1,4 +1,4 @@
-"""The chat model: ChatOpenAI when an API key is configured, the offline demo model otherwise.
+"""The chat model: ChatOpenAI when an API key is configured, the model-free flow otherwise.
 
 With an API key, a turn's model is a `Failover`: the configured model, then the optional
 fallback model (FALLBACK_OPENAI_*), each behind its circuit breaker, then the model-free flow.
@@ -51,17 +51,14 @@ def model_for_turn(config, business: dict, now) -> object:
         key = breaker.provider_key(fallback["base_url"], fallback["model"])
         model = _openai(fallback["api_key"], fallback["base_url"], fallback["model"], config)
         providers.append(Provider(key, model))
-    return Failover(providers, deterministic_model(), watch, business.get("language") or "")
+    return Failover(providers, watch, business.get("language") or "")
 
 
 def deterministic_model() -> object:
-    """The flow that answers without calling a model.
+    """The flow that answers without calling a model (`app.flow`, run by `agent.loop`)."""
+    from app.agent.offline import ModelFree
 
-    Today the embedded offline model; the tap-to-book flow takes its place here.
-    """
-    from app.agent.offline import OfflineChatModel
-
-    return OfflineChatModel()
+    return ModelFree()
 
 
 def _cached(key: tuple, build) -> object:
@@ -72,9 +69,7 @@ def _cached(key: tuple, build) -> object:
 
 
 def _offline():
-    from app.agent.offline import OfflineChatModel
-
-    return OfflineChatModel()
+    return deterministic_model()
 
 
 def _openai(api_key: str, base_url: str | None, model: str, config) -> object:

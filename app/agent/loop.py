@@ -15,7 +15,9 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ValidationError
 
-from app import usage
+from app import flow, usage
+from app.agent.failover import NoModel
+from app.agent.tools import context_of
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,7 @@ class AgentResult:
     iterations: int = 0
     error: str | None = None
     usage: list[tuple[str, int, int]] = field(default_factory=list)  # (model, prompt, completion)
+    flow: flow.Reply | None = None  # a model-free turn's reply, options and all
 
 
 def run_agent(
@@ -56,7 +59,13 @@ def run_agent(
     fallback_reply: str = EXHAUSTED,
     callbacks: list | None = None,
 ) -> AgentResult:
-    """Run the model with tools until it answers in text or `max_iterations` model calls pass."""
+    """Run the model with tools until it answers in text or `max_iterations` model calls pass.
+
+    Without a model this turn (`offline.ModelFree`, or `NoModel` from a model call), the
+    model-free flow answers instead, for the customer the tools act for.
+    """
+    if getattr(model, "model_free", False):
+        return run_without_model(tools, user_input)
     by_name = {t.name: t for t in tools}
     bound = model.bind_tools([_tool_spec(t) for t in tools]) if tools else model
     messages: list[BaseMessage] = [SystemMessage(system_prompt), *history, HumanMessage(user_input)]
@@ -68,6 +77,11 @@ def run_agent(
     for iteration in range(1, max_iterations + 1):
         try:
             ai: AIMessage = bound.invoke(messages, config=config)
+        except NoModel as exc:  # every breaker open: the flow takes the turn over
+            result = run_without_model(tools, user_input, exc.note)
+            result.tool_calls[:0] = records
+            result.usage[:0] = spent
+            return result
         except Exception as exc:  # any model/transport failure ends the turn politely
             log.warning("LLM call failed: %s", type(exc).__name__)
             return AgentResult(
@@ -100,6 +114,21 @@ def run_agent(
     return AgentResult(
         fallback_reply, False, records, max_iterations, "max iterations reached", spent
     )
+
+
+def run_without_model(tools: list[BaseTool], user_input: str, note: str = "") -> AgentResult:
+    """The turn answered by the model-free flow, acting for the customer the tools act for."""
+    ctx = context_of(tools)
+    if ctx is None:  # tools not bound to a turn: nobody to act for
+        return AgentResult(APOLOGY, False, error="no turn to act for")
+    try:
+        outcome = flow.run(ctx.business, ctx.customer, ctx.now, ctx.turn_id, text=user_input)
+    except Exception as exc:  # a flow bug must not leave the customer without an answer
+        log.exception("model-free flow failed")
+        return AgentResult(APOLOGY, False, error=f"flow: {type(exc).__name__}: {exc}")
+    if note:
+        outcome = outcome.noted(note)
+    return AgentResult(outcome.text, True, list(outcome.records), 0, flow=outcome.reply)
 
 
 def _tool_spec(tool: BaseTool) -> dict | BaseTool:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from app.agent.handoff import DONT_KNOW
 from app.booking.hours import DAYS as DAY_KEYS
+from app.flow.handoff import DONT_KNOW
 
 DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 # How much of the reference document goes into the prompt (REFERENCE_DOC_PROMPT_CHARS).

@@ -10,8 +10,16 @@ from __future__ import annotations
 from langchain_core.tools import StructuredTool
 
 from app.agent.tools import booking, grounding, info
-from app.agent.tools.base import Tool, ToolContext, find_service, fmt_local, resolve_start
+from app.agent.tools.base import (
+    Tool,
+    ToolContext,
+    context_of,
+    find_service,
+    fmt_local,
+    resolve_start,
+)
 from app.agent.tools.grounding import BOOKED, CANCELLED, MOVED, Claim
+from app.flow import CLAIMS as FLOW_CLAIMS
 
 TOOLS: tuple[Tool, ...] = (*info.TOOLS, *booking.TOOLS)
 BY_NAME = {t.name: t for t in TOOLS}
@@ -27,6 +35,7 @@ __all__ = [
     "ToolContext",
     "check_grounded",
     "claim_of",
+    "context_of",
     "find_service",
     "fmt_local",
     "make_tools",
@@ -45,6 +54,10 @@ def check_grounded(reply: str, records: list[dict]) -> str | None:
 
 
 def claim_of(name: str) -> Claim | None:
-    """The claim the tool `name` permits when it succeeds (None for reading tools and unknowns)."""
+    """The claim the tool (or model-free flow action) `name` permits when it succeeds (None for
+    reading tools and unknowns)."""
     tool = BY_NAME.get(name)
-    return tool.claim if tool else None
+    if tool is not None:
+        return tool.claim
+    word = FLOW_CLAIMS.get(name)
+    return next((c for c in (BOOKED, MOVED, CANCELLED) if c.word == word), None)

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 from langchain_core.tools import StructuredTool
 from langchain_core.tools.base import create_schema_from_function
 
-from app.agent import dates
 from app.agent.tools.grounding import Claim
+from app.flow import dates
 
 
 @dataclass(frozen=True)
@@ -55,13 +55,26 @@ class Tool:
     confirmed_by: frozenset[str] = frozenset()
 
     def bind(self, ctx: ToolContext) -> StructuredTool:
-        """The tool acting for one turn."""
+        """The tool acting for one turn (its metadata names the turn: see `context_of`)."""
         return StructuredTool(
             name=self.name,
             description=self.description,
             args_schema=self.schema,
             func=functools.partial(self.run, ctx),
+            metadata={CONTEXT: ctx},
         )
+
+
+CONTEXT = "turn_context"
+
+
+def context_of(bound: list) -> ToolContext | None:
+    """The turn a list of bound tools acts for (the model-free flow acts for the same)."""
+    for item in bound:
+        ctx = (getattr(item, "metadata", None) or {}).get(CONTEXT)
+        if isinstance(ctx, ToolContext):
+            return ctx
+    return None
 
 
 def tool(

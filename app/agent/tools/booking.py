@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date as Date
 
-from app.agent import dates
 from app.agent.tools.base import (
     ToolContext,
     dump,
@@ -18,6 +17,7 @@ from app.agent.tools.base import (
 from app.agent.tools.grounding import BOOKED, CANCELLED, MOVED
 from app.booking import service as bookings
 from app.booking.models import ALREADY_CANCELLED, BookingResult
+from app.flow import dates
 
 # Free times listed at once; the rest are counted, with the words that list them.
 SLOTS_LISTED = 12

@@ -1,4 +1,4 @@
-"""How the offline model answers a question: by quoting the lines of the business's own texts
+"""How the flow answers a question: by quoting the lines of the business's own texts
 (its policies and reference document) that share the question's words. It never writes a fact
 of its own; when nothing matches, the caller says it does not know.
 """
@@ -20,7 +20,9 @@ STOPWORDS = frozenset(
     other our ours out over please really same say says see she should so some tell than thank
     thanks that the their them then there these they this those to too under up us very want was
     we were what whats when where which while who whom why will with would yes you your yours
-    hello hi hey salon business place shop""".split()
+    hello hi hey salon business place shop
+    el la los las un una unos unas de del que hay teneis tienes tiene para por con se es son
+    donde cual como cuando mi tu su sus hola gracias puedo podeis esta este""".split()
 )
 
 
@@ -29,15 +31,15 @@ def asks(text: str) -> bool:
     return "?" in text or bool(QUESTION_START.match(text))
 
 
-def answer(question: str, sources: list[str]) -> str | None:
-    """The lines of `sources` that answer `question`, quoted, or None when none does.
+def answer(question: str, sources: list[str]) -> list[str]:
+    """The lines of `sources` that answer `question` ([] when none does).
 
     A line answers when it (with its section heading) holds at least half of the question's
     words; the lines holding the most are quoted, at most MAX_LINES of them.
     """
     wanted = keywords(question)
     if not wanted:
-        return None
+        return []
     needed = (len(wanted) + 1) // 2
     scored: list[tuple[int, int, str]] = []
     for source in sources:
@@ -55,11 +57,10 @@ def answer(question: str, sources: list[str]) -> str | None:
             if hits >= needed:
                 scored.append((hits, len(scored), text))
     if not scored:
-        return None
+        return []
     best = max(hits for hits, _, _ in scored)
     lines = [text for hits, _, text in scored if hits == best]
-    lines = list(dict.fromkeys(lines))[:MAX_LINES]
-    return "Here is what we have on that:\n" + "\n".join(f"• {line}" for line in lines)
+    return list(dict.fromkeys(lines))[:MAX_LINES]
 
 
 def _hits(wanted: set[str], words: set[str]) -> int:

@@ -1,0 +1,65 @@
+"""The booking flow that needs no model: taps on our own buttons and lists, and the text of
+turns run without a model (no API key, over budget, every model's breaker open).
+
+`run` answers one turn for one customer: it reads what the flow remembers of the conversation
+(`state`), handles the tap (`ids`) or the text (`understand`), acts through the booking service
+(`actions`, each call recorded like a tool call) and returns the reply (`render` shapes it for
+the customer's channel).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from app.flow import engine, ids, lang, state
+from app.flow.actions import CLAIMS, Turn
+from app.flow.render import Reply, numbered, outbound
+
+__all__ = ["CLAIMS", "Outcome", "Reply", "Turn", "numbered", "outbound", "run"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One flow turn: its reply and the booking calls it made (tool-call records)."""
+
+    reply: Reply
+    records: list[dict]
+
+    @property
+    def text(self) -> str:
+        """The reply as plain text, options numbered."""
+        return numbered(self.reply)
+
+    def noted(self, note: str) -> Outcome:
+        """The same outcome with `note` above the reply."""
+        return replace(self, reply=replace(self.reply, notes=(note, *self.reply.notes)))
+
+
+def run(
+    business: dict,
+    customer: dict,
+    now: datetime,
+    turn_id: int | None = None,
+    text: str = "",
+    payload: str = "",
+) -> Outcome:
+    """Answer a tap (`payload`, one of our ids) or a text, and remember where the talk is."""
+    turn = Turn(business, customer, now, turn_id)
+    st = state.load(business["id"], customer["id"], now)
+    st.lang = st.lang or lang.of_business(business)
+    tap = ids.parse(payload) if payload else None
+    if tap is None:
+        tap = _typed_option(st, text)
+    reply = engine.on_tap(turn, st, tap) if tap else engine.on_text(turn, st, text)
+    state.save(business["id"], customer["id"], st, now)
+    return Outcome(reply, turn.records)
+
+
+def _typed_option(st: state.State, text: str) -> ids.Tap | None:
+    """Typing exactly what an offered option says is choosing it ("Confirm", "Haircut")."""
+    wanted = " ".join(text.split()).casefold()
+    for option in st.offer:
+        if option.title.casefold() == wanted:
+            return ids.parse(option.id)
+    return None

@@ -1,0 +1,215 @@
+"""Resolve the dates and times customers write, in English or Spanish ("tomorrow", "next
+tuesday", "5pm", "7 de diciembre", "a las 5 de la tarde"). Pure functions of the text and today.
+
+A date is read as written: one already past ("yesterday", "20 November" in December) stays in
+the past for the caller to refuse; only a day and month long gone (more than `RECENT_DAYS`
+ago) are taken as next year's.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, time, timedelta
+
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS_ES = ["lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo"]
+_SHORT_DAYS = {d[:3]: i for i, d in enumerate(WEEKDAYS)} | {"tues": 1, "thur": 3, "thurs": 3}
+_DAYS = {d: i for i, d in enumerate(WEEKDAYS)} | {d: i for i, d in enumerate(WEEKDAYS_ES)}
+MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+MONTHS_ES = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+]
+_MONTHS = (
+    {m: i + 1 for i, m in enumerate(MONTHS)}
+    | {m[:3]: i + 1 for i, m in enumerate(MONTHS)}
+    | {m: i + 1 for i, m in enumerate(MONTHS_ES)}
+    | {"sept": 9, "setiembre": 9, "ene": 1, "abr": 4, "dic": 12}
+)
+# A day and month this many days back is a past date, not next year's (see the module doc).
+RECENT_DAYS = 92
+_ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
+_DMY = re.compile(r"\b(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2,4}))?\b")
+_DAY_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?(?:\s+of|\s+de)?\s+([a-z]{3,10})\b")
+_MONTH_DAY = re.compile(r"\b([a-z]{3,9})\s+(\d{1,2})(?:st|nd|rd|th)?\b")
+_WEEKDAY = re.compile(
+    r"\b(?:(next|this|on|proximo|este|el)\s+)?("
+    + "|".join(sorted(_SHORT_DAYS | _DAYS, key=len, reverse=True))
+    + r")\b(\s+que\s+viene)?"
+)
+# Words that make a number a time, before it ("at 5", "a las 5") or after it ("5pm").
+_LEAD = (
+    r"at|after|before|from|until|by|around"
+    r"|a\s+las?|las?|sobre\s+las?|hacia\s+las?|desde\s+las?|despues\s+de\s+las?"
+    r"|antes\s+de\s+las?|hasta\s+las?"
+)
+_TIME = re.compile(
+    rf"\b(?:({_LEAD})\s+)?(\d{{1,2}})(?:[:.h](\d{{2}}))?\s*"
+    r"(am|pm|a\.m\.|p\.m\.|h|de la (?:tarde|noche|manana|madrugada))?(?!\w)"
+)
+_AFTERNOON_SUFFIX = ("de la tarde", "de la noche")
+# Spanish "mañana" is tomorrow, except in "la mañana" / "esta mañana" (the morning).
+_MANANA = re.compile(r"(?<!\bla )(?<!\besta )\bmanana\b")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "Mañana" → "manana", "miércoles" → "miercoles"."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def parse_date(text: str, today: date) -> date | None:
+    """The calendar date `text` names, relative to `today`; None when it names none."""
+    s = fold(text.strip())
+    if not s:
+        return None
+    if m := _ISO.search(s):
+        return _safe_date(int(m[1]), int(m[2]), int(m[3]))
+    relative = _relative_day(s)
+    if relative is not None:
+        return today + timedelta(days=relative)
+    if m := re.search(r"\b(?:in|en|dentro de)\s+(\d{1,3})\s+(?:days?|dias?)\b", s):
+        return today + timedelta(days=int(m[1]))
+    if m := _WEEKDAY.search(s):
+        word = m[2]
+        target = _DAYS[word] if word in _DAYS else _SHORT_DAYS[word]
+        ahead = (target - today.weekday()) % 7
+        if (m[1] in ("next", "proximo") or m[3]) and ahead == 0:
+            ahead = 7
+        return today + timedelta(days=ahead)
+    for m in _DAY_MONTH.finditer(s):
+        if m[2] in _MONTHS:
+            return _nearest(today, _MONTHS[m[2]], int(m[1]))
+    for m in _MONTH_DAY.finditer(s):
+        if m[1] in _MONTHS:
+            return _nearest(today, _MONTHS[m[1]], int(m[2]))
+    if m := _DMY.search(s):
+        day, month = int(m[1]), int(m[2])
+        if m[3]:
+            year = int(m[3]) + (2000 if len(m[3]) == 2 else 0)
+            return _safe_date(year, month, day)
+        return _nearest(today, month, day)
+    return None
+
+
+def _relative_day(s: str) -> int | None:
+    """Days from today for "today", "tomorrow", "ayer"... (None when the text has none)."""
+    if re.search(r"\b(day after tomorrow|pasado manana)\b", s):
+        return 2
+    if re.search(r"\b(day before yesterday|anteayer|antes de ayer)\b", s):
+        return -2
+    if re.search(r"\b(yesterday|ayer)\b", s):
+        return -1
+    if re.search(
+        r"\b(today|tonight|this (morning|afternoon|evening)|hoy|esta (manana|tarde|noche))\b", s
+    ):
+        return 0
+    if re.search(r"\b(tomorrow|tmrw|tmr)\b", s) or _MANANA.search(s):
+        return 1
+    return None
+
+
+def parse_time(text: str) -> time | None:
+    """The clock time `text` names ("17:00", "5pm", "noon", "a las 5"); None when none."""
+    s = fold(text.strip())
+    if re.search(r"\b(noon|midday|mediodia)\b", s):
+        return time(12, 0)
+    for m in _TIME.finditer(s):
+        hour, minute = int(m[2]), int(m[3] or 0)
+        suffix = (m[4] or "").replace(".", "")
+        if not (m[3] or suffix or m[1]) or minute > 59:
+            continue
+        pm = suffix == "pm" or suffix in _AFTERNOON_SUFFIX
+        am = suffix == "am" or suffix.startswith("de la ma")
+        if pm and hour < 12:
+            hour += 12
+        elif am and hour == 12:
+            hour = 0
+        elif not (am or suffix == "h") and 1 <= hour <= 7 and not m[2].startswith("0"):
+            # Nobody books a salon at 5 a.m.: a bare "5" means 17:00 ("05:00" stays 05:00).
+            hour += 12
+        if hour > 23:
+            continue
+        return time(hour, minute)
+    return None
+
+
+def time_window(text: str) -> tuple[time | None, time | None]:
+    """A (from, to) window: "after 5" → (17:00, None), "morning" → (00:00, 12:00).
+
+    Spanish day parts follow the Spanish day: "por la mañana" until 14:00, "por la tarde"
+    from 14:00 to 21:00, "por la noche" from 20:00.
+    """
+    s = fold(text)
+    if re.search(r"\b(la|esta) manana\b", s):
+        return time(0, 0), time(14, 0)
+    if re.search(r"\b(la|esta) tarde\b", s):
+        return time(14, 0), time(21, 0)
+    if re.search(r"\b(la|esta) noche\b", s):
+        return time(20, 0), None
+    if "morning" in s:
+        return time(0, 0), time(12, 0)
+    if "afternoon" in s:
+        return time(12, 0), time(18, 0)
+    if "evening" in s or "tonight" in s:
+        return time(17, 0), None
+    t = parse_time(s)
+    if t is None:
+        return None, None
+    if re.search(r"\b(after|from|later than|despues de|desde|a partir de)\b", s):
+        return t, None  # parse_time already reads "after 5" as 17:00 and "after 7am" as 07:00
+    if re.search(r"\b(before|until|by|antes de|hasta)\b", s):
+        return None, t
+    return t, None
+
+
+def day_words(day: date, today: date) -> str:
+    """The shortest words that `parse_date` reads back as `day`: "tomorrow", "Friday", "24 June"."""
+    weekday, month = WEEKDAYS[day.weekday()], MONTHS[day.month - 1]
+    for words in ("today", "tomorrow", weekday.capitalize(), f"{day.day} {month.capitalize()}"):
+        if parse_date(words, today) == day:
+            return words
+    return day.isoformat()
+
+
+def _nearest(today: date, month: int, day: int) -> date | None:
+    """This year's `day`/`month`, unless it went by long ago (then the next one that exists)."""
+    candidate = _safe_date(today.year, month, day)
+    if candidate is not None and candidate >= today - timedelta(days=RECENT_DAYS):
+        return candidate
+    for year in range(today.year + 1, today.year + 9):  # 29 February may be years away
+        candidate = _safe_date(year, month, day)
+        if candidate is not None:
+            return candidate
+    return None
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None

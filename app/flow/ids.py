@@ -1,0 +1,110 @@
+"""The ids the flow puts on its buttons, list rows and quick replies, and reading them back.
+
+A tap comes back with the id we sent (WhatsApp `list_reply.id` / `button_reply.id`, Messenger
+`quick_reply.payload` / `postback.payload`), so an id carries everything its tap needs:
+
+    slot:<service id>:<start, UTC ISO>   this time for this service (held, then confirmed)
+    hold:confirm|change|cancel:<id>      the held time: book it, pick another, let it go
+    appt:move|cancel:<id>                one of the customer's appointments
+    svc:<service id>                     this service (for the request being made)
+    more:<service id>:<date>:<HH:MM>     later free times of that day
+    menu:book|mine|prices|hours          what the flow can do
+    handoff:request                      a person, please (reserved for the handoff flow)
+
+An id is never trusted beyond its shape: the booking service checks every time, service and
+appointment against the customer asking.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+HANDOFF = "handoff:request"
+HOLD_ACTIONS = ("confirm", "change", "cancel")
+APPOINTMENT_ACTIONS = ("move", "cancel")
+MENU = ("book", "mine", "prices", "hours")
+MAX_ID = 200  # under WhatsApp's 256 and Messenger's 1,000
+
+_PATTERNS = {
+    "slot": re.compile(r"^slot:(\d{1,18}):(\d{4}-\d\d-\d\dT\d\d:\d\dZ)$"),
+    "hold": re.compile(r"^hold:(confirm|change|cancel):(\d{1,18})$"),
+    "appt": re.compile(r"^appt:(move|cancel):(\d{1,18})$"),
+    "svc": re.compile(r"^svc:(\d{1,18})$"),
+    "more": re.compile(r"^more:(\d{1,18}):(\d{4}-\d\d-\d\d):(\d\d:\d\d)$"),
+    "menu": re.compile(r"^menu:(book|mine|prices|hours)$"),
+}
+
+
+@dataclass(frozen=True)
+class Tap:
+    """What a tapped id asks for (only the fields its kind uses are set)."""
+
+    kind: str  # slot, hold, appt, svc, more, menu, handoff
+    action: str = ""
+    service_id: int | None = None
+    appointment_id: int | None = None
+    start: datetime | None = None  # UTC
+    day: date | None = None
+    after: time | None = None
+
+
+def slot(service_id: int, start: datetime) -> str:
+    return f"slot:{service_id}:{start.astimezone(UTC):%Y-%m-%dT%H:%MZ}"
+
+
+def hold(action: str, appointment_id: int) -> str:
+    assert action in HOLD_ACTIONS, action
+    return f"hold:{action}:{appointment_id}"
+
+
+def appointment(action: str, appointment_id: int) -> str:
+    assert action in APPOINTMENT_ACTIONS, action
+    return f"appt:{action}:{appointment_id}"
+
+
+def service(service_id: int) -> str:
+    return f"svc:{service_id}"
+
+
+def more(service_id: int, day: date, after: time) -> str:
+    return f"more:{service_id}:{day.isoformat()}:{after:%H:%M}"
+
+
+def menu(what: str) -> str:
+    assert what in MENU, what
+    return f"menu:{what}"
+
+
+def parse(payload: str) -> Tap | None:
+    """The tap an id of ours stands for; None for anything else (typed text, foreign ids)."""
+    payload = (payload or "").strip()
+    if payload == HANDOFF:
+        return Tap("handoff")
+    if len(payload) > MAX_ID:
+        return None
+    kind = payload.split(":", 1)[0]
+    pattern = _PATTERNS.get(kind)
+    m = pattern.match(payload) if pattern else None
+    if m is None:
+        return None
+    try:
+        return _tap(kind, m)
+    except ValueError:  # a well-shaped id naming no real moment ("2026-02-30")
+        return None
+
+
+def _tap(kind: str, m: re.Match) -> Tap:
+    if kind == "slot":
+        start = datetime.fromisoformat(m[2]).replace(tzinfo=UTC)
+        return Tap(kind, service_id=int(m[1]), start=start)
+    if kind in ("hold", "appt"):
+        return Tap(kind, action=m[1], appointment_id=int(m[2]))
+    if kind == "svc":
+        return Tap(kind, service_id=int(m[1]))
+    if kind == "more":
+        return Tap(
+            kind, service_id=int(m[1]), day=date.fromisoformat(m[2]), after=time.fromisoformat(m[3])
+        )
+    return Tap(kind, action=m[1])

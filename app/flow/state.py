@@ -1,0 +1,74 @@
+"""What the flow remembers between a customer's messages, kept in PostgreSQL per customer.
+
+It expires `TTL` after the last flow turn: an offer made yesterday is not what "the first one"
+means today.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from datetime import date, datetime, time, timedelta
+
+from app.storage import flow_state
+
+TTL = timedelta(hours=2)
+
+
+@dataclass
+class Option:
+    """One choice the customer was offered: its id (what a tap sends back) and its label."""
+
+    id: str
+    title: str
+    description: str = ""
+    section: str = ""  # the day (or group) it is listed under
+
+
+@dataclass
+class State:
+    lang: str | None = None
+    service_id: int | None = None  # the service being chosen or talked about
+    day: str | None = None  # ISO date being talked about
+    after: str | None = None  # "HH:MM" bounds asked for with it
+    before: str | None = None
+    time: str | None = None  # a time asked for before the service was known
+    offer: list[Option] = field(default_factory=list)  # what "2" or "the first one" picks from
+    hold_id: int | None = None  # the held time awaiting Confirm
+    moving: int | None = None  # the appointment whose new time is being chosen
+    appointment_id: int | None = None  # the appointment last booked, moved or talked about
+    pending: str | None = None  # "book" or "cancel": what a chosen service or appointment is for
+
+    @property
+    def day_date(self) -> date | None:
+        return date.fromisoformat(self.day) if self.day else None
+
+    def bounds(self) -> tuple[time | None, time | None]:
+        return (
+            time.fromisoformat(self.after) if self.after else None,
+            time.fromisoformat(self.before) if self.before else None,
+        )
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> State:
+        """The state stored as `data` (unknown keys from another version are left out)."""
+        if not isinstance(data, dict):
+            return cls()
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        offer = values.pop("offer", None) or []
+        state = cls(**values)
+        state.offer = [Option(**o) for o in offer if isinstance(o, dict) and "id" in o]
+        return state
+
+
+def load(business_id: int, customer_id: int, now: datetime) -> State:
+    """The customer's state, or a fresh one when none is kept or it expired."""
+    return State.from_json(flow_state.load(business_id, customer_id, now))
+
+
+def save(business_id: int, customer_id: int, state: State, now: datetime) -> None:
+    """Keep the customer's state for `TTL` from `now`."""
+    flow_state.save(business_id, customer_id, state.to_json(), now + TTL)

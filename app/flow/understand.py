@@ -1,0 +1,316 @@
+"""The flow's text front end: what a customer's message asks for, in English or Spanish.
+
+Typing slips are forgiven before anything is read: a word of five letters or more that is not
+one we know but is one or two edits from one (rapidfuzz's optimal string alignment distance:
+"tmorrow", "haircutt", "wensday", "cancell") is read as that word. Shorter words are never
+changed ("more" stays "more", not "move"). Then the intent, the service, the day, the time or
+time range, a number or ordinal ("2", "the first one"), a shift ("30 minutes later") and an
+appointment number ("#12") are read from the corrected text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, time
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from app.flow import dates, lang
+from app.flow.dates import fold
+
+# Checked in order; the first that matches is the intent.
+INTENTS = (
+    (
+        "handoff",
+        r"\b(human|real person|a person|someone real|talk to (someone|somebody|a person)"
+        r"|speak (to|with) (someone|somebody|a person)|hablar con (alguien|una persona)"
+        r"|persona real)\b",
+    ),
+    ("cancel", r"\b(cancel|call off|cancelar|cancela|cancelame|cancelarla|anular|anula)\b"),
+    (
+        "move",
+        r"\b(reschedule|move|moving|change|postpone|push|bring\b.{0,20}\bforward|another time"
+        r"|cambiar|cambia|cambiame|cambiarla|mover|mueve|muevela|moverla|retrasar|retrasa"
+        r"|retrasala|adelantar|adelanta|adelantala|aplazar)\b",
+    ),
+    (
+        "list",
+        r"\b(my (appointments?|bookings?|reservations?)|what (have|did) i (got )?booked?"
+        r"|what have i got|what do i have|do i have|have i got|mis citas|mi cita|mis reservas"
+        r"|que tengo|tengo (alguna )?cita)\b",
+    ),
+    (
+        "more",
+        r"\b(more (times|slots|options|free times)|later times|other times|anything later"
+        r"|otras horas|mas horas|mas huecos)\b",
+    ),
+    (
+        "hours",
+        r"\b(hours|open|opening|close|closing|horario|abris|abren|abres|abierto|cierran"
+        r"|cerrais|cierras|cerrado)\b",
+    ),
+    (
+        "info",
+        r"\b(polic(y|ies)|cancellations?|parking|park|address|located|location|directions"
+        r"|aparcamiento|aparcar|direccion|politica)\b",
+    ),
+    (
+        "book",
+        r"\b(book|reserve|make an? appointment|appointment for|schedule (me|an?)|put me down"
+        r"|sign me up|i'?ll take|works|reservar|reserva|reservame|apuntame|pedir cita"
+        r"|quiero (una )?cita|me va bien|me viene bien)\b",
+    ),
+    (
+        "slots",
+        r"\b(available|availability|free|slots?|openings?|when can|what times?|any time"
+        r"|hueco|huecos|disponible|disponibles|disponibilidad|libre|libres|que horas)\b",
+    ),
+    (
+        "services",
+        r"\b(services?|prices?|cost|how much|menu|offer|treatments?|servicios|precios?|cuanto"
+        r"|cuesta|cuestan|tarifas?)\b",
+    ),
+    ("greeting", r"^\W*(hi|hello|hey|hola|good (morning|afternoon|evening)|buenas|buenos dias)\b"),
+    ("thanks", r"\b(thanks?|thank you|gracias|cheers)\b"),
+    (
+        "confirm",
+        r"^\W*(yes|yeah|yep|yup|sure|ok|okay|confirm|please do|go ahead|great|perfect"
+        r"|sounds good|do it|si|vale|confirmo|confirmar|perfecto|de acuerdo|claro)\b",
+    ),
+    ("decline", r"^\W*(no|nope|nah)\b"),
+)
+# A cancel that asks about the rules ("can I cancel for free?") is a question, not a request.
+_POLICY_WORDS = re.compile(
+    r"\b(free|fee|charge|cost|policy|penalty|how late|gratis|coste|cargo|politica|penalizacion)\b"
+)
+_NUMBER = re.compile(
+    r"^\W*(?:#|no\.?|number|option|numero|opcion|la|el)?\s*(\d{1,2})\s*"
+    r"(?:please|por favor|thanks|gracias)?\W*$"
+)
+_ORDINALS = {
+    "first": 1,
+    "1st": 1,
+    "primera": 1,
+    "primero": 1,
+    "second": 2,
+    "2nd": 2,
+    "segunda": 2,
+    "segundo": 2,
+    "third": 3,
+    "3rd": 3,
+    "tercera": 3,
+    "tercero": 3,
+    "fourth": 4,
+    "4th": 4,
+    "fifth": 5,
+    "5th": 5,
+    "quinta": 5,
+    "quinto": 5,
+    "last": -1,
+    "ultima": -1,
+    "ultimo": -1,
+}
+_ORDINAL = re.compile(
+    r"\b(?:the|la|el)\s+("
+    + "|".join(_ORDINALS)
+    + r")\b|\b("
+    + "|".join(_ORDINALS)
+    + r")\s+(?:one|una|uno)\b"
+)
+_REFERENCE = re.compile(
+    r"(?:#|\b(?:appointment|booking|number|no\.?|id|cita|reserva|numero)\s*#?\s*)(\d{1,9})\b"
+)
+_LATER = re.compile(r"\b(later|push\w*\b.{0,25}\bback|back|delay|mas tarde|despues|retras\w*)\b")
+_EARLIER = re.compile(r"\b(earlier|forward|sooner|antes|mas temprano|adelant\w*)\b")
+_DURATIONS = (
+    (re.compile(r"\b(an hour and a half|one and a half hours?|hora y media)\b"), 90),
+    (re.compile(r"\b(half an hour|half hour|media hora)\b"), 30),
+    (re.compile(r"\b(quarter of an hour|quarter hour|cuarto de hora)\b"), 15),
+    (re.compile(r"\b(an hour|one hour|una hora)\b"), 60),
+)
+_MINUTES = re.compile(r"\b(\d{1,3})\s*(?:min|mins|minutes?|minutos?)\b")
+_HOURS = re.compile(r"\b(\d{1,2})\s*(?:h|hr|hrs|hours?|horas?)\b")
+_RANGE_WORDS = re.compile(
+    r"\b(after|before|from|until|later than|earlier than|despues de|antes de|desde|hasta"
+    r"|a partir de)\s+(?:las?\s+)?\d"
+)
+_SAME_DAY = re.compile(r"\b(same day|that day|el mismo dia|ese dia|mismo dia)\b")
+_SAME_TIME = re.compile(r"\b(same time|a la misma hora|misma hora)\b")
+_QUESTION = re.compile(
+    r"^\W*(do|does|did|is|are|was|were|can|could|will|would|should|have|has|what|what's|whats"
+    r"|where|when|which|who|why|how|may|any)\b"
+)
+
+# Words fixed when misspelt (folded). Business service names and their synonyms join them.
+VOCABULARY = frozenset(
+    """today tomorrow tonight yesterday monday tuesday wednesday thursday friday saturday sunday
+    january february march april june july august september october november december morning
+    afternoon evening appointment appointments booking bookings reschedule cancel available
+    availability services prices opening closing reserve minutes
+    manana pasado lunes martes miercoles jueves viernes sabado domingo enero febrero marzo abril
+    junio julio agosto septiembre octubre noviembre diciembre tarde noche cancelar reservar
+    cambiar disponible horario servicios precios gracias hueco huecos minutos""".split()
+)
+# Common words a slip must never be "corrected" into a vocabulary word.
+KNOWN = frozenset(
+    """there where these those which would could should about after before other their think
+    thanks thank great works later times still maybe again first second third right hello
+    sorry hours house month months today's other please cancelled canceled booked moved
+    mornings evenings nights weekend weekends cheers month later latest closes opens morning
+    tardes noches hasta desde antes luego tengo tienes tiene cuando puedes quiero quisiera
+    ahora bueno buenas buenos claro lines junior match trade place""".split()
+)
+# Spanish and other everyday names of the salon words in service names.
+SYNONYMS = {
+    "haircut": ("cut", "corte", "cortar", "cortarme", "pelado"),
+    "coloring": ("colouring", "colour", "color", "dye", "tinte", "tintar", "coloracion"),
+    "beard": ("barba",),
+    "trim": ("arreglo", "recorte", "perfilado"),
+}
+
+
+@dataclass(frozen=True)
+class Request:
+    """What one message asks for; every field is None (or False) when the text does not say."""
+
+    text: str  # folded and corrected, as read
+    intent: str  # see INTENTS, or "unknown"
+    lang: str | None
+    service: dict | None = None
+    day: date | None = None
+    time: time | None = None  # one time to book or move to ("at 14:00", "2pm")
+    after: time | None = None  # a range of times ("after 5", "in the morning")
+    before: time | None = None
+    number: int | None = None  # a pick from what was offered: 1, 2, ... or -1 for the last
+    shift: int | None = None  # minutes later (negative: earlier)
+    reference: int | None = None  # an appointment's number ("#12")
+    same_day: bool = False
+    same_time: bool = False
+    question: bool = False
+
+
+def read(text: str, business: dict, today: date) -> Request:
+    """Read a customer's message against the business's services and today's date."""
+    services = business.get("services") or []
+    folded = correct(fold(text), vocabulary(services))
+    intent = classify(folded)
+    after, before = dates.time_window(folded)
+    clock = dates.parse_time(folded)
+    ranged = bool(_RANGE_WORDS.search(folded)) or (clock is None and (after or before))
+    number = _number(folded)
+    return Request(
+        text=folded,
+        intent=intent,
+        lang=lang.detect(text),
+        service=match_service(services, folded),
+        day=dates.parse_date(folded, today),
+        time=None if ranged else clock,
+        after=after if ranged else None,
+        before=before if ranged else None,
+        number=number,
+        shift=_shift(folded),
+        reference=_reference(folded),
+        same_day=bool(_SAME_DAY.search(folded)),
+        same_time=bool(_SAME_TIME.search(folded)),
+        question="?" in text or bool(_QUESTION.match(folded)),
+    )
+
+
+def classify(folded: str) -> str:
+    """The message's main intent (the first rule that matches), or "unknown"."""
+    for name, pattern in INTENTS:
+        if re.search(pattern, folded):
+            if name == "cancel" and _POLICY_WORDS.search(folded):
+                return "info"
+            return name
+    return "unknown"
+
+
+def vocabulary(services: list[dict]) -> frozenset[str]:
+    """Every word a slip may be corrected into, for a business with these services."""
+    words = set(VOCABULARY)
+    for service in services:
+        for word in _words(service["name"]):
+            words.add(word)
+            words.update(SYNONYMS.get(word, ()))
+    return frozenset(w for w in words if len(w) >= 4)
+
+
+def correct(folded: str, vocab: frozenset[str]) -> str:
+    """The text with each misspelt long word replaced by the one word it is closest to."""
+
+    def fix(m: re.Match) -> str:
+        word = m[0]
+        if word in vocab or word in KNOWN or _singular(word) in vocab:
+            return word
+        limit = 1 if len(word) <= 6 else 2
+        # Slips keep the first letter ("tmorrow"); other words do not ("looking", "water").
+        near = [w for w in vocab if w[0] == word[0]]
+        found = process.extract(word, near, scorer=OSA.distance, score_cutoff=limit, limit=2)
+        if not found or (len(found) == 2 and found[0][1] == found[1][1]):
+            return word  # nothing close, or two words equally close: leave it
+        return found[0][0]
+
+    return re.sub(r"[a-z]{5,}", fix, folded)
+
+
+def match_service(services: list[dict], folded: str) -> dict | None:
+    """The service the text names: its whole name, else the one its words point to most."""
+    squashed = folded.replace(" ", "")
+    for service in sorted(services, key=lambda s: len(s["name"]), reverse=True):
+        name = " ".join(_words(service["name"]))
+        if name and (
+            re.search(rf"\b{re.escape(name)}s?\b", folded) or name.replace(" ", "") in squashed
+        ):
+            return service
+    said = {_singular(w) for w in re.findall(r"[a-z]+", folded)} | set(
+        re.findall(r"[a-z]+", folded)
+    )
+    scores: dict[int, int] = {}
+    for index, service in enumerate(services):
+        for word in _words(service["name"]):
+            if {word, *SYNONYMS.get(word, ())} & said:
+                scores[index] = scores.get(index, 0) + 1
+    if not scores:
+        return None
+    best = max(scores.values())
+    winners = [i for i, score in scores.items() if score == best]
+    return services[winners[0]] if len(winners) == 1 else None
+
+
+def _words(name: str) -> list[str]:
+    return [_singular(w) for w in re.findall(r"[a-z0-9]+", fold(name)) if len(w) >= 3]
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def _number(folded: str) -> int | None:
+    if m := _NUMBER.match(folded):
+        return int(m[1])
+    if m := _ORDINAL.search(folded):
+        return _ORDINALS[m[1] or m[2]]
+    return None
+
+
+def _shift(folded: str) -> int | None:
+    """Minutes to move by ("30 minutes later" → 30, "an hour earlier" → -60), else None."""
+    later, earlier = _LATER.search(folded), _EARLIER.search(folded)
+    if not (later or earlier) or (later and earlier):
+        return None
+    minutes = next((n for pattern, n in _DURATIONS if pattern.search(folded)), None)
+    if minutes is None and (m := _MINUTES.search(folded)):
+        minutes = int(m[1])
+    if minutes is None and (m := _HOURS.search(folded)):
+        minutes = 60 * int(m[1])
+    if not minutes:
+        return None
+    return minutes if later else -minutes
+
+
+def _reference(folded: str) -> int | None:
+    m = _REFERENCE.search(folded)
+    return int(m[1]) if m else None

@@ -1,0 +1,205 @@
+"""What the flow says, in English and Spanish: every sentence and label, and how it says dates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from app.flow.dates import MONTHS, MONTHS_ES, WEEKDAYS
+
+WEEKDAYS_ES = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"]
+
+# Sentences with {placeholders}; "**" is bold in the channel's own syntax.
+TEXTS = {
+    "en": {
+        "greeting": (
+            "Hi{name}! Welcome to {business}. I can tell you about our services, prices and "
+            "opening hours, show free times, and book, move or cancel appointments."
+        ),
+        "thanks": "You're welcome{name}! Anything else I can do for you?",
+        "fallback": (
+            "Sorry, I didn't get that. I can show free times and book, move or cancel "
+            "appointments, or tell you our prices and opening hours."
+        ),
+        "fallback_prompt": "What would you like?",
+        "services": "Our services:",
+        "which_service": "Which service would you like?",
+        "no_services": "We have no services listed yet.",
+        "hours": "Our opening hours:",
+        "closed_dates": "Closed on: {dates}",
+        "day_hours": "On {day} we're open {hours}.",
+        "day_closed": "We're closed on {day}.",
+        "slots": "Free times for **{service}** on {day}:",
+        "slots_prompt": "Which one would you like?",
+        "later": "Later times",
+        "later_detail": "{count} more until {last}",
+        "none_free": "Sorry, there are no free times for {service} on {day}.",
+        "next_free": "The next free times are:",
+        "nothing_soon": "Sorry, there are no free times for {service} in the next days.",
+        "held": (
+            "I'm holding **{service}** on {when} for you for {minutes} minutes. Shall I book it?"
+        ),
+        "confirm": "Confirm",
+        "change": "Change time",
+        "cancel": "Cancel",
+        "booked": "Booked ✅ **{service}** on {when} (booking #{id}). See you then!",
+        "exists": "You already have **{service}** on {when} (booking #{id}). See you then!",
+        "moved": "Moved ✅ Your **{service}** is now on {when} (booking #{id}).",
+        "cancelled": "Cancelled: **{service}** on {when} (booking #{id}).",
+        "released": "OK, I've let that time go. Anything else?",
+        "no_hold": "There is no time waiting for your confirmation. Which time would you like?",
+        "list": "Your upcoming appointments:",
+        "list_item": "• #{id} {service} on {when}",
+        "none_booked": "You have no upcoming appointments.",
+        "which_cancel": "Which one should I cancel?",
+        "which_move": "Which one should I move?",
+        "move_to": (
+            "When would you like your **{service}** on {when} to be instead? "
+            'Tell me a day and time, e.g. "Friday at 17:00".'
+        ),
+        "past_day": "{day} has already passed. Which day would you like instead?",
+        "pick_range": "Please reply with a number from 1 to {count}.",
+        "nothing_to_pick": "I have no list open for that number. What would you like?",
+        "reply_with": "Reply with 1–{count}.",
+        "reply_with_one": "Reply with 1.",
+        "ok": "OK. Anything else I can do for you?",
+        "book_a_time": "Book a time",
+        "my_appointments": "My appointments",
+        "prices_hours": "Prices & hours",
+        "found": "Here is what we have on that:",
+        "handoff": "I'll ask the team to reply to you here.",
+        "alternatives": "Free times nearby:",
+    },
+    "es": {
+        "greeting": (
+            "¡Hola{name}! Bienvenido a {business}. Puedo informarte de nuestros servicios, "
+            "precios y horario, mostrarte horas libres y reservar, cambiar o cancelar citas."
+        ),
+        "thanks": "¡De nada{name}! ¿Puedo ayudarte en algo más?",
+        "fallback": (
+            "Perdona, no te he entendido. Puedo mostrarte horas libres y reservar, cambiar o "
+            "cancelar citas, o decirte nuestros precios y horario."
+        ),
+        "fallback_prompt": "¿Qué te gustaría?",
+        "services": "Nuestros servicios:",
+        "which_service": "¿Qué servicio te gustaría?",
+        "no_services": "Todavía no tenemos servicios publicados.",
+        "hours": "Nuestro horario:",
+        "closed_dates": "Cerrado: {dates}",
+        "day_hours": "El {day} abrimos {hours}.",
+        "day_closed": "El {day} está cerrado.",
+        "slots": "Horas libres para **{service}** el {day}:",
+        "slots_prompt": "¿Cuál te viene bien?",
+        "later": "Más tarde",
+        "later_detail": "{count} más hasta las {last}",
+        "none_free": "Lo siento, no hay horas libres para {service} el {day}.",
+        "next_free": "Las próximas horas libres son:",
+        "nothing_soon": "Lo siento, no hay horas libres para {service} en los próximos días.",
+        "held": ("Te guardo **{service}** el {when} durante {minutes} minutos. ¿Lo reservo?"),
+        "confirm": "Confirmar",
+        "change": "Cambiar hora",
+        "cancel": "Cancelar",
+        "booked": "Reservado ✅ **{service}** el {when} (reserva #{id}). ¡Hasta pronto!",
+        "exists": "Ya tienes **{service}** el {when} (reserva #{id}). ¡Hasta pronto!",
+        "moved": "Cambiada ✅ Tu cita de **{service}** es ahora el {when} (reserva #{id}).",
+        "cancelled": "Cancelada: **{service}** el {when} (reserva #{id}).",
+        "released": "Vale, he liberado esa hora. ¿Algo más?",
+        "no_hold": "No hay ninguna hora pendiente de confirmar. ¿Qué hora te gustaría?",
+        "list": "Tus próximas citas:",
+        "list_item": "• #{id} {service} el {when}",
+        "none_booked": "No tienes citas próximas.",
+        "which_cancel": "¿Cuál quieres cancelar?",
+        "which_move": "¿Cuál quieres cambiar?",
+        "move_to": (
+            "¿A cuándo quieres pasar tu cita de **{service}** del {when}? "
+            'Dime un día y una hora, por ejemplo "el viernes a las 17:00".'
+        ),
+        "past_day": "El {day} ya ha pasado. ¿Qué otro día te viene bien?",
+        "pick_range": "Responde con un número del 1 al {count}.",
+        "nothing_to_pick": "No tengo ninguna lista abierta para ese número. ¿Qué te gustaría?",
+        "reply_with": "Responde con un número del 1 al {count}.",
+        "reply_with_one": "Responde con 1.",
+        "ok": "Vale. ¿Puedo ayudarte en algo más?",
+        "book_a_time": "Reservar",
+        "my_appointments": "Mis citas",
+        "prices_hours": "Precios y horario",
+        "found": "Esto es lo que tenemos sobre eso:",
+        "handoff": "Pediré al equipo que te responda por aquí.",
+        "alternatives": "Horas libres cercanas:",
+    },
+}
+# The booking service's refusals, by code, in Spanish (English comes with the result).
+REFUSALS_ES = {
+    "not_found": "No encuentro esa cita.",
+    "unknown_service": "No ofrecemos ese servicio.",
+    "already_cancelled": "Esa cita ya estaba cancelada.",
+    "invalid": "No he podido hacer eso.",
+    "taken": "Lo siento, alguien acaba de coger esa hora.",
+    "past": "Esa hora ya ha pasado.",
+    "too_soon": "Esa hora es demasiado pronto; necesitamos más antelación.",
+    "beyond_horizon": "Esa fecha está demasiado lejos para reservar.",
+    "closed_day": "Ese día está cerrado.",
+    "outside_hours": "Esa hora está fuera del horario.",
+    "not_on_step": "Las citas solo empiezan a las horas de la lista.",
+    "full": "Esa hora está completa.",
+    "calendar_unavailable": "Ahora mismo no puedo consultar la agenda; inténtalo en unos minutos.",
+}
+
+
+def say(lang: str, key: str, **values) -> str:
+    """The sentence `key` in `lang` (English when the language has none)."""
+    table = TEXTS.get(lang) or TEXTS["en"]
+    return table.get(key, TEXTS["en"][key]).format(**values)
+
+
+def refusal(lang: str, code: str, message: str) -> str:
+    """A booking refusal in the customer's language (the service's own words in English)."""
+    if lang == "es":
+        return REFUSALS_ES.get(code, REFUSALS_ES["invalid"])
+    return message
+
+
+def when(moment: datetime, tz: ZoneInfo, lang: str) -> str:
+    """ "Tuesday 24 November 2026 at 17:00" / "martes 24 de noviembre de 2026 a las 17:00"."""
+    local = moment.astimezone(tz)
+    if lang == "es":
+        return f"{day_long(local.date(), lang)} a las {local:%H:%M}"
+    return f"{day_long(local.date(), lang)} at {local:%H:%M}"
+
+
+def day_long(day: date, lang: str) -> str:
+    """ "Tuesday 24 November 2026" / "martes 24 de noviembre de 2026"."""
+    if lang == "es":
+        return f"{WEEKDAYS_ES[day.weekday()]} {day.day} de {MONTHS_ES[day.month - 1]} de {day.year}"
+    weekday, month = WEEKDAYS[day.weekday()].capitalize(), MONTHS[day.month - 1].capitalize()
+    return f"{weekday} {day.day} {month} {day.year}"
+
+
+def day_short(day: date, lang: str) -> str:
+    """A day as a list section title (at most 24 characters): "Friday 4 December"."""
+    if lang == "es":
+        weekday, month = WEEKDAYS_ES[day.weekday()], MONTHS_ES[day.month - 1]
+        full = f"{weekday} {day.day} de {month}"
+        return full if len(full) <= 24 else f"{weekday} {day.day} de {month[:3]}"
+    return f"{WEEKDAYS[day.weekday()].capitalize()} {day.day} {MONTHS[day.month - 1].capitalize()}"
+
+
+def weekday_name(day: date, lang: str) -> str:
+    """ "Saturday" / "sábado"."""
+    return WEEKDAYS_ES[day.weekday()] if lang == "es" else WEEKDAYS[day.weekday()].capitalize()
+
+
+def moment_short(moment: datetime, tz: ZoneInfo, lang: str) -> str:
+    """ "Fri 4 Dec 14:00" / "vie 4 dic 14:00" (a list row title)."""
+    local = moment.astimezone(tz)
+    if lang == "es":
+        weekday, month = WEEKDAYS_ES[local.weekday()][:3], MONTHS_ES[local.month - 1][:3]
+    else:
+        weekday = WEEKDAYS[local.weekday()][:3].capitalize()
+        month = MONTHS[local.month - 1][:3].capitalize()
+    return f"{weekday} {local.day} {month} {local:%H:%M}"
+
+
+def fit(text: str, limit: int) -> str:
+    """The text cut to `limit` characters, with "…" when cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,38 @@
+"""The booking flow's memory of a conversation: one row per customer, with an expiry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from psycopg.types.json import Jsonb
+
+from app.storage.db import execute, fetch_one
+
+
+def load(business_id: int, customer_id: int, now: datetime) -> dict | None:
+    """The customer's state, or None when there is none or it expired before `now`."""
+    row = fetch_one(
+        "SELECT state FROM conversation_state"
+        " WHERE customer_id = %s AND business_id = %s AND expires_at > %s",
+        (customer_id, business_id, now),
+    )
+    return row["state"] if row else None
+
+
+def save(business_id: int, customer_id: int, state: dict, expires_at: datetime) -> None:
+    """Replace the customer's state."""
+    execute(
+        "INSERT INTO conversation_state (customer_id, business_id, state, expires_at)"
+        " VALUES (%s, %s, %s, %s) ON CONFLICT (customer_id) DO UPDATE"
+        " SET state = EXCLUDED.state, expires_at = EXCLUDED.expires_at, updated_at = now()"
+        " WHERE conversation_state.business_id = EXCLUDED.business_id",
+        (customer_id, business_id, Jsonb(state), expires_at),
+    )
+
+
+def clear(business_id: int, customer_id: int) -> None:
+    """Forget the customer's state."""
+    execute(
+        "DELETE FROM conversation_state WHERE customer_id = %s AND business_id = %s",
+        (customer_id, business_id),
+    )
