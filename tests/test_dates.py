@@ -81,6 +81,33 @@ TIMES = [
     ("170", None),
 ]
 
+SPANISH_AND_PAST = [
+    ("yesterday", date(2026, 6, 9)),
+    ("book a haircut yesterday at 10am", date(2026, 6, 9)),
+    ("hoy", date(2026, 6, 10)),
+    ("mañana", date(2026, 6, 11)),
+    ("mañana por la tarde", date(2026, 6, 11)),
+    ("pasado mañana", date(2026, 6, 12)),
+    ("ayer", date(2026, 6, 9)),
+    ("esta mañana", date(2026, 6, 10)),
+    ("el viernes", date(2026, 6, 12)),
+    ("el próximo miércoles", date(2026, 6, 17)),
+    ("el miércoles que viene", date(2026, 6, 17)),
+    ("sábado", date(2026, 6, 13)),
+    ("7 de julio", date(2026, 7, 7)),
+    ("el 1 de junio", date(2026, 6, 1)),  # past: refused by the caller, not next year's
+    ("en 3 días", date(2026, 6, 13)),
+    ("dentro de 2 dias", date(2026, 6, 12)),
+]
+SPANISH_TIMES = [
+    ("a las 5", time(17, 0)),
+    ("a las 10 de la mañana", time(10, 0)),
+    ("a las 5 de la tarde", time(17, 0)),
+    ("sobre las 12:30", time(12, 30)),
+    ("a mediodía", time(12, 0)),
+    ("las 9", time(9, 0)),
+]
+
 WINDOWS = [
     ("after 5", (time(17, 0), None)),
     ("anything after 5pm?", (time(17, 0), None)),
@@ -94,7 +121,23 @@ WINDOWS = [
     ("tomorrow afternoon", (time(12, 0), time(18, 0))),
     ("this evening", (time(17, 0), None)),
     ("whenever", (None, None)),
+    ("mañana por la mañana", (time(0, 0), time(14, 0))),
+    ("¿tenéis hueco mañana por la tarde?", (time(14, 0), time(21, 0))),
+    ("esta noche", (time(20, 0), None)),
+    ("después de las 5", (time(17, 0), None)),
+    ("antes de las 12", (None, time(12, 0))),
+    ("mañana", (None, None)),  # tomorrow, not the morning
 ]
+
+
+@pytest.mark.parametrize(("text", "expected"), SPANISH_AND_PAST)
+def test_spanish_dates_and_past_days(text, expected):
+    assert parse_date(text, TODAY) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), SPANISH_TIMES)
+def test_spanish_times(text, expected):
+    assert parse_time(text) == expected
 
 
 @pytest.mark.parametrize(("text", "expected"), DATES)
@@ -120,6 +163,9 @@ def test_time_window(text, expected):
         ("tomorrow", date(2028, 2, 28), date(2028, 2, 29)),
         ("29 feb", date(2027, 3, 1), date(2028, 2, 29)),
         ("2/1", date(2026, 12, 30), date(2027, 1, 2)),
+        ("24 december", date(2027, 1, 5), date(2026, 12, 24)),  # last month: past
+        ("20 november", date(2026, 12, 2), date(2026, 11, 20)),
+        ("5 january", date(2026, 12, 2), date(2027, 1, 5)),
     ],
 )
 def test_dates_across_month_and_year_ends(text, today, expected):

@@ -1,9 +1,9 @@
 """Resolve the dates and times customers write, in English or Spanish ("tomorrow", "next
 tuesday", "5pm", "7 de diciembre", "a las 5 de la tarde"). Pure functions of the text and today.
 
-A date is read as written: one already past ("yesterday", "20 November" in December) stays in
-the past for the caller to refuse; only a day and month long gone (more than `RECENT_DAYS`
-ago) are taken as next year's.
+A date is read as written: one already past ("yesterday", "20 November" in December, "24
+December" in January) stays in the past for the caller to refuse; only a day and month long
+gone (more than `RECENT_DAYS` ago) are taken as the next one.
 """
 
 from __future__ import annotations
@@ -197,13 +197,11 @@ def day_words(day: date, today: date) -> str:
 
 
 def _nearest(today: date, month: int, day: int) -> date | None:
-    """This year's `day`/`month`, unless it went by long ago (then the next one that exists)."""
-    candidate = _safe_date(today.year, month, day)
-    if candidate is not None and candidate >= today - timedelta(days=RECENT_DAYS):
-        return candidate
-    for year in range(today.year + 1, today.year + 9):  # 29 February may be years away
+    """The `day`/`month` in the year that starts RECENT_DAYS ago: a recent one stays past."""
+    since = today - timedelta(days=RECENT_DAYS)
+    for year in range(since.year, since.year + 9):  # 29 February may be years away
         candidate = _safe_date(year, month, day)
-        if candidate is not None:
+        if candidate is not None and candidate >= since:
             return candidate
     return None
 

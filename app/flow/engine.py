@@ -437,7 +437,9 @@ def _target(items: list[Appointment], req: Request, st: State) -> Appointment | 
         return found
     if len(items) == 1:
         return items[0]
-    return _find(items, st.moving) or _find(items, st.appointment_id)
+    if st.moving is not None and not req.intent == "move":  # the move being made goes on
+        return _find(items, st.moving)
+    return _find(items, st.appointment_id) if req.pronoun else None
 
 
 def _which(turn: Turn, st: State, items: list[Appointment], action: str) -> Reply:

@@ -119,8 +119,15 @@ _ORDINAL = re.compile(
     + "|".join(_ORDINALS)
     + r")\s+(?:one|una|uno)\b"
 )
+# "#12", "booking 12" (not "appointment 30 minutes later" nor "booking at 5").
 _REFERENCE = re.compile(
     r"(?:#|\b(?:appointment|booking|number|no\.?|id|cita|reserva|numero)\s*#?\s*)(\d{1,9})\b"
+    r"(?!\s*(?:min|minutes?|minutos?|h\b|hrs?|hours?|horas?|am|pm|:|\.\d))"
+)
+# Words that point at the appointment just talked about ("move it", "cancélala").
+_PRONOUN = re.compile(
+    r"\b(it|that|this one|that one|esa|ese)\b"
+    r"|\b(muevela|cambiala|cancelala|anulala|retrasala|adelantala|moverla|cambiarla|cancelarla)\b"
 )
 _LATER = re.compile(r"\b(later|push\w*\b.{0,25}\bback|back|delay|mas tarde|despues|retras\w*)\b")
 _EARLIER = re.compile(r"\b(earlier|forward|sooner|antes|mas temprano|adelant\w*)\b")
@@ -189,6 +196,7 @@ class Request:
     same_day: bool = False
     same_time: bool = False
     question: bool = False
+    pronoun: bool = False  # "it", "that": the appointment just talked about
 
 
 def read(text: str, business: dict, today: date) -> Request:
@@ -215,6 +223,7 @@ def read(text: str, business: dict, today: date) -> Request:
         same_day=bool(_SAME_DAY.search(folded)),
         same_time=bool(_SAME_TIME.search(folded)),
         question="?" in text or bool(_QUESTION.match(folded)),
+        pronoun=bool(_PRONOUN.search(folded)),
     )
 
 

@@ -1,0 +1,380 @@
+"""Conversations with the model-free flow (no OPENAI_API_KEY), through the signed webhook and the
+worker, in English and Spanish, with typing slips, relative and absolute dates and context
+carried from one message to the next.
+
+After every reply the database is checked against it: what the reply says was booked, moved or
+cancelled is so, with that service at that time; a reply that claims nothing changed nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from app.flow import words
+from app.storage import businesses, db
+from tests import envelopes
+from tests.test_agent_conversations import MADRID, WA_ID, at, sent, upcoming
+
+OPEN_DAILY = {d: {"open": "09:00", "close": "20:00", "breaks": []} for d in businesses.DEMO_HOURS}
+CLAIMS = re.compile(
+    r"(?:Booked ✅|You already have|Reservado ✅|Ya tienes) \*(?P<service>.+?)\* (?:on|el) "
+    r"(?P<when>.+?) \((?:booking|reserva) #(?P<id>\d+)\)"
+    r"|(?:Moved ✅ Your|Cambiada ✅ Tu cita de) \*(?P<moved>.+?)\* (?:is now on|es ahora el) "
+    r"(?P<moved_when>.+?) \((?:booking|reserva) #(?P<moved_id>\d+)\)"
+    r"|(?:Cancelled|Cancelada): \*(?P<cancelled>.+?)\* (?:on|el) (?P<cancelled_when>.+?) "
+    r"\((?:booking|reserva) #(?P<cancelled_id>\d+)\)"
+)
+
+
+@pytest.fixture
+def app(app_config):
+    """No API key: every turn runs through the model-free flow."""
+    from app import create_app
+
+    flask_app = create_app({**app_config, "OPENAI_API_KEY": ""})
+    businesses.seed_demo(envelopes.PHONE_NUMBER_ID)
+    yield flask_app
+    db.close_pool()
+
+
+@pytest.fixture
+def open_daily(app):
+    """The demo salon open 09:00-20:00 every day, so "tomorrow at 5pm" is always bookable."""
+    db.execute(
+        "UPDATE businesses SET opening_hours = %s::jsonb, updated_at = clock_timestamp()",
+        (json.dumps(OPEN_DAILY),),
+    )
+
+
+def appointments() -> dict[int, dict]:
+    rows = db.fetch_all(
+        "SELECT a.id, s.name AS service, a.starts_at, a.status FROM appointments a"
+        " JOIN services s ON s.id = a.service_id ORDER BY a.id"
+    )
+    return {r["id"]: r for r in rows}
+
+
+def booked() -> dict[int, tuple]:
+    return {
+        i: (r["service"], r["starts_at"])
+        for i, r in appointments().items()
+        if r["status"] == "booked"
+    }
+
+
+@pytest.fixture
+def chat(post_webhook, drain, fake_graph, fake_llm):
+    """The customer writes `text`; returns the one reply, checked against the database."""
+
+    def run(text: str) -> str:
+        before, was = len(fake_graph.messages_sent()), booked()
+        assert post_webhook(envelopes.text(text, wa_id=WA_ID)).status_code == 200
+        drain()
+        replies = sent(fake_graph)[before:]
+        assert len(replies) == 1, replies
+        check(replies[0], was)
+        assert fake_llm.requests == []
+        return replies[0]
+
+    return run
+
+
+def check(reply: str, was: dict[int, tuple]) -> None:
+    """What the reply claims is in the database; without a claim, no booking changed."""
+    now = appointments()
+    claim = CLAIMS.search(reply)
+    if claim is None:
+        assert booked() == was, reply
+        return
+    lang = "es" if re.search(r"Reservado|Ya tienes|Cambiada|Cancelada", reply) else "en"
+    number = int(claim["id"] or claim["moved_id"] or claim["cancelled_id"])
+    row = now[number]
+    service = claim["service"] or claim["moved"] or claim["cancelled"]
+    spoken = claim["when"] or claim["moved_when"] or claim["cancelled_when"]
+    status = "cancelled" if claim["cancelled"] else "booked"
+    assert (row["service"], row["status"]) == (service, status), reply
+    assert words.when(row["starts_at"], MADRID, lang) == spoken, reply
+
+
+def when(day: date, hhmm: str, lang: str = "en") -> str:
+    return words.when(at(day, hhmm), MADRID, lang)
+
+
+def long(day: date, lang: str = "en") -> str:
+    return words.day_long(day, lang)
+
+
+def named(day: date) -> str:
+    return f"{day.day} {day:%B}"
+
+
+def today() -> date:
+    return datetime.now(MADRID).date()
+
+
+def hold_reply(day: date, hhmm: str) -> str:
+    return (
+        f"I'm holding *Haircut* on {when(day, hhmm)} for you for 5 minutes. Shall I book it?\n"
+        "1. Confirm\n2. Change time\n3. Cancel\nReply with 1–3."
+    )
+
+
+def statuses() -> list[tuple]:
+    return [(r["status"], r["starts_at"]) for r in appointments().values()]
+
+
+# Context: what was listed is what "2pm", "14:00" and "the first one" mean.
+
+
+@pytest.mark.parametrize(
+    "choice", ["great, 2pm works, put me down for that", "14:00 please", "ok 14:00"]
+)
+def test_a_time_after_a_list_books_it_that_day(chat, choice):
+    day = upcoming(2)
+    listed = chat(f"any free time for a haircut on {named(day)}?")
+    assert listed.startswith(f"Free times for *Haircut* on {long(day)}:\n1. 09:00\n2. 09:15\n")
+    assert (
+        chat(choice) == f"Booked ✅ *Haircut* on {when(day, '14:00')} (booking #1). See you then!"
+    )
+    assert statuses() == [("booked", at(day, "14:00"))]
+
+
+def test_a_number_holds_the_time_and_yes_books_it(chat):
+    day = upcoming(2)
+    chat(f"haircut {named(day)}")
+    assert chat("3") == hold_reply(day, "09:30")
+    assert statuses() == [("held", at(day, "09:30"))]
+    assert chat("yes") == (
+        f"Booked ✅ *Haircut* on {when(day, '09:30')} (booking #1). See you then!"
+    )
+    assert statuses() == [("booked", at(day, "09:30"))]  # the hold became the booking
+
+
+def test_the_first_one_then_the_confirm_button_typed(chat):
+    day = upcoming(3)
+    chat(f"free times for a haircut on {named(day)} after 4pm")
+    assert chat("the first one") == hold_reply(day, "16:00")
+    assert chat("Confirm") == (
+        f"Booked ✅ *Haircut* on {when(day, '16:00')} (booking #1). See you then!"
+    )
+
+
+def test_change_time_lets_the_hold_go_and_lists_again(chat):
+    day = upcoming(1)
+    chat(f"haircut on {named(day)} after 17:00")
+    assert chat("2") == hold_reply(day, "17:15")
+    again = chat("2")  # Change time
+    assert again.startswith(f"Free times for *Haircut* on {long(day)}:\n1. 09:00\n")
+    assert statuses() == []
+    assert chat("cancel") == "You have no upcoming appointments."
+
+
+def test_a_new_service_keeps_the_day_being_talked_about(chat):
+    day = upcoming(2)
+    chat(f"haircut on {named(day)}")
+    assert chat("what about a beard trim?").startswith(
+        f"Free times for *Beard trim* on {long(day)}:\n1. 09:00\n"
+    )
+    assert chat("11:15 please") == (
+        f"Booked ✅ *Beard trim* on {when(day, '11:15')} (booking #1). See you then!"
+    )
+
+
+# One booking: "move it", "cancel it", "same day", "30 minutes later".
+
+
+def test_with_one_booking_it_means_that_one(chat):
+    day = upcoming(2)
+    chat(f"book a haircut on {named(day)} at 10:00")
+    assert chat("move it to 14:30 same day") == (
+        f"Moved ✅ Your *Haircut* is now on {when(day, '14:30')} (booking #1)."
+    )
+    assert chat("can you move my appointment 30 minutes later") == (
+        f"Moved ✅ Your *Haircut* is now on {when(day, '15:00')} (booking #1)."
+    )
+    assert chat("push that back half an hour") == (
+        f"Moved ✅ Your *Haircut* is now on {when(day, '15:30')} (booking #1)."
+    )
+    assert chat("what have I got booked") == (
+        f"Your upcoming appointments:\n• #1 Haircut on {when(day, '15:30')}"
+    )
+    assert chat("cancel it") == f"Cancelled: *Haircut* on {when(day, '15:30')} (booking #1)."
+    assert statuses() == [("cancelled", at(day, "15:30"))]
+
+
+def test_with_two_bookings_the_flow_asks_which(chat):
+    first, second = upcoming(1), upcoming(3)
+    chat(f"book a haircut on {named(first)} at 10:00")
+    chat(f"book a beard trim on {named(second)} at 11:00")
+    target = upcoming(4)
+    asked = chat(f"move my appointment to {named(target)} at 12:00")
+    assert asked.startswith("Which one should I move?\n1. ")
+    assert asked.endswith("\nReply with 1–2.")
+    moved = f"Moved ✅ Your *Beard trim* is now on {when(target, '12:00')} (booking #2)."
+    assert chat(option(asked, "#2 Beard trim")) == moved
+    which = chat("cancel my appointment")
+    assert which.startswith("Which one should I cancel?\n1. ")
+    cancelled = f"Cancelled: *Haircut* on {when(first, '10:00')} (booking #1)."
+    assert chat(option(which, "#1 Haircut")) == cancelled
+    assert chat("cancel #2") == f"Cancelled: *Beard trim* on {when(target, '12:00')} (booking #2)."
+
+
+def option(reply: str, detail: str) -> str:
+    """The number of the listed option with this detail."""
+    [number] = re.findall(rf"^(\d+)\. .* — {re.escape(detail)}$", reply, re.M)
+    return number
+
+
+def test_move_asks_to_when_and_the_next_message_says(chat):
+    day, later = upcoming(1), upcoming(2)
+    chat(f"book a haircut on {named(day)} at 10:00")
+    assert chat("I need to change my appointment") == (
+        f"When would you like your *Haircut* on {when(day, '10:00')} to be instead? "
+        'Tell me a day and time, e.g. "Friday at 17:00".'
+    )
+    assert chat(f"{named(later)} at 11:30") == (
+        f"Moved ✅ Your *Haircut* is now on {when(later, '11:30')} (booking #1)."
+    )
+
+
+# Typing slips and relative dates.
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "haircutt tmorrow 5pm",
+        "hiarcut tomorow at 5pm",
+        "book a haircut tommorow at 17:00",
+        "can i get a hair cut tomorrow at 5 pm",
+    ],
+)
+def test_typing_slips_are_forgiven(open_daily, chat, text):
+    tomorrow = today() + timedelta(days=1)
+    assert chat(text) == (
+        f"Booked ✅ *Haircut* on {when(tomorrow, '17:00')} (booking #1). See you then!"
+    )
+
+
+def test_the_day_after_tomorrow_and_in_three_days(open_daily, chat):
+    assert chat("beard trim the day after tomorrow at 10am").startswith(
+        f"Booked ✅ *Beard trim* on {when(today() + timedelta(days=2), '10:00')}"
+    )
+    assert chat("and another beard trim in 3 days at 11:00").startswith(
+        f"Booked ✅ *Beard trim* on {when(today() + timedelta(days=3), '11:00')}"
+    )
+
+
+# Past days are refused as past, never moved to next year.
+
+
+def test_yesterday_is_refused(chat):
+    yesterday = today() - timedelta(days=1)
+    assert chat("book a haircut yesterday at 10am") == (
+        f"{long(yesterday)} has already passed. Which day would you like instead?"
+    )
+    assert appointments() == {}
+
+
+def test_a_date_gone_by_this_year_is_past_not_next_years(chat):
+    gone = today() - timedelta(days=12)
+    assert chat(f"haircut on {named(gone)}") == (
+        f"{long(gone)} has already passed. Which day would you like instead?"
+    )
+    assert chat(named(gone)) == (
+        f"{long(gone)} has already passed. Which day would you like instead?"
+    )
+
+
+# Questions.
+
+
+def test_closing_time_of_one_day(chat):
+    saturday = today() + timedelta(days=(5 - today().weekday()) % 7)
+    assert chat("what about saturday, what time do you close?") == (
+        f"On {long(saturday)} we're open 10:00–14:00."
+    )
+    sunday = saturday + timedelta(days=1)
+    assert chat("are you open on sunday?") == f"We're closed on {long(sunday)}."
+
+
+def test_a_refused_time_offers_others_and_books_nothing(chat):
+    day = upcoming(2)
+    reply = chat(f"book a haircut on {named(day)} at 13:00")  # the lunch break
+    assert reply.startswith("That time is outside opening hours.\nFree times nearby:\n1. ")
+    assert appointments() == {}
+
+
+def test_what_it_does_not_understand_it_offers_as_buttons(chat):
+    assert chat("blue bananas") == (
+        "Sorry, I didn't get that. I can show free times and book, move or cancel "
+        "appointments, or tell you our prices and opening hours.\n1. Book a time\n"
+        "2. My appointments\n3. Prices & hours\nWhat would you like? Reply with 1–3."
+    )
+    assert chat("2") == "You have no upcoming appointments."
+    assert chat("2") == "I have no list open for that number. What would you like?"
+
+
+# Spanish, whatever the business's language.
+
+
+def test_spanish_is_answered_in_spanish(open_daily, chat):
+    tomorrow = today() + timedelta(days=1)
+    assert chat("¿tenéis hueco mañana por la tarde?") == (
+        "¿Qué servicio te gustaría?\n1. Haircut — 30 min, 25.00 EUR\n"
+        "2. Beard trim — 15 min, 12.00 EUR\n3. Hair coloring — 90 min, 60.00 EUR\n"
+        "Responde con un número del 1 al 3."
+    )
+    times = "14:00 14:15 14:30 14:45 15:00 15:15 15:30 15:45 16:00".split()
+    listed = "\n".join(f"{n}. {t}" for n, t in enumerate(times, 1))
+    assert chat("1") == (
+        f"Horas libres para *Haircut* el {long(tomorrow, 'es')}:\n{listed}\n"
+        "10. Más tarde — 14 más hasta las 19:30\n"
+        "¿Cuál te viene bien? Responde con un número del 1 al 10."
+    )
+    assert chat("la primera") == (
+        f"Te guardo *Haircut* el {when(tomorrow, '14:00', 'es')} durante 5 minutos. "
+        "¿Lo reservo?\n1. Confirmar\n2. Cambiar hora\n3. Cancelar\n"
+        "Responde con un número del 1 al 3."
+    )
+    assert chat("sí") == (
+        f"Reservado ✅ *Haircut* el {when(tomorrow, '14:00', 'es')} (reserva #1). ¡Hasta pronto!"
+    )
+    assert chat("cancela mi cita") == (
+        f"Cancelada: *Haircut* el {when(tomorrow, '14:00', 'es')} (reserva #1)."
+    )
+
+
+def test_spanish_booking_with_a_slip_and_a_spanish_date(chat):
+    day = upcoming(2)
+    month = words.MONTHS_ES[day.month - 1]
+    assert chat(f"quiero un corte el {day.day} de {month} a las 10 de la mañna") == (
+        f"Reservado ✅ *Haircut* el {when(day, '10:00', 'es')} (reserva #1). ¡Hasta pronto!"
+    )
+    assert chat("¿qué tengo reservado?") == (
+        f"Tus próximas citas:\n• #1 Haircut el {when(day, '10:00', 'es')}"
+    )
+    assert chat("retrásala media hora") == (
+        f"Cambiada ✅ Tu cita de *Haircut* es ahora el {when(day, '10:30', 'es')} (reserva #1)."
+    )
+    yesterday = today() - timedelta(days=1)
+    assert chat("y otro corte ayer a las 11") == (
+        f"El {long(yesterday, 'es')} ya ha pasado. ¿Qué otro día te viene bien?"
+    )
+
+
+def test_the_language_follows_the_customer(chat):
+    assert chat("hola").startswith("¡Hola Alex! Bienvenido a Demo Salon.")
+    assert chat("2") == "No tengo ninguna lista abierta para ese número. ¿Qué te gustaría?"
+    assert chat("hello").startswith("Hi Alex! Welcome to Demo Salon.")
+
+
+def test_the_state_expires(chat):
+    day = upcoming(2)
+    chat(f"haircut on {named(day)}")
+    db.execute("UPDATE conversation_state SET expires_at = %s", (datetime.now(UTC),))
+    assert chat("2") == "I have no list open for that number. What would you like?"
