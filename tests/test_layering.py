@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app"
 # Lower layers never import these (if they must queue work, they are handed a function).
 HIGHER = ("app.jobs", "app.bot", "app.agent", "app.admin", "app.webhook", "app.outbox")
-LOWER = ("app.storage", "app.booking", "app.calendars")
+LOWER = ("app.storage", "app.booking", "app.calendars", "app.flow")
 # SQL shapes, upper case as the project writes SQL; identifiers like SELECT_X do not match.
 SQL = re.compile(
     r"\bSELECT\b[\s\S]*\bFROM\b|\bINSERT\s+INTO\b|\bUPDATE\s+\w+\s+SET\b|\bDELETE\s+FROM\b"

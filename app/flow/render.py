@@ -150,6 +150,9 @@ def problems(message: Outbound, limits: Limits) -> list[str]:
         for row in rows:
             if len(row.description) > limits.list_row_description_chars:
                 found.append(f"row {row.id} description over {limits.list_row_description_chars}")
+    every = [item.id for item in (*message.buttons, *message.quick_replies, *rows)]
+    if len(every) != len(set(every)):
+        found.append("ids must be unique within a message")
     if sum(bool(x) for x in (message.buttons, message.sections, message.quick_replies)) > 1:
         found.append("buttons, a list and quick replies cannot share one message")
     return found

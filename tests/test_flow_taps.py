@@ -1,0 +1,167 @@
+"""Taps on the flow's own buttons and list rows: handled without any model, by their ids alone,
+recorded like tool calls, and never trusted beyond what the booking service allows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app import flow
+from app.flow import ids
+from app.storage import businesses, db
+from tests import envelopes
+from tests.test_agent_conversations import MADRID, at, upcoming
+from tests.test_flow_conversations import when
+
+
+@pytest.fixture
+def demo(app):
+    return businesses.business_id_for_phone_number_id(envelopes.PHONE_NUMBER_ID)
+
+
+def customer(business_id: int, wa_id: str) -> dict:
+    db.execute(
+        "INSERT INTO customers (business_id, wa_id, profile_name) VALUES (%s, %s, 'Alex')",
+        (business_id, wa_id),
+    )
+    return db.fetch_one("SELECT * FROM customers WHERE wa_id = %s", (wa_id,))
+
+
+@pytest.fixture
+def tap(app, demo, fake_llm):
+    """Tap `payload` (or write `text`) as customer `who`; returns (reply text, action names)."""
+    people = {}
+
+    def run(payload: str = "", text: str = "", who: str = "346001") -> tuple[str, list[str]]:
+        if who not in people:
+            people[who] = customer(demo, who)
+        with app.app_context():
+            business = businesses.get_business(demo)
+            out = flow.run(business, people[who], datetime.now(UTC), text=text, payload=payload)
+        assert fake_llm.requests == []  # no model, ever
+        return out.text, [r["name"] for r in out.records]
+
+    return run
+
+
+def service_id(business_id: int, name: str) -> int:
+    return db.fetch_one(
+        "SELECT id FROM services WHERE business_id = %s AND name = %s", (business_id, name)
+    )["id"]
+
+
+def rows() -> list[tuple]:
+    return [
+        (r["id"], r["status"], r["starts_at"])
+        for r in db.fetch_all("SELECT id, status, starts_at FROM appointments ORDER BY id")
+    ]
+
+
+def test_tap_a_time_then_confirm(tap, demo):
+    day = upcoming(2)
+    slot = ids.slot(service_id(demo, "Haircut"), at(day, "10:00"))
+    text, names = tap(slot)
+    assert text.startswith(f"I'm holding **Haircut** on {when(day, '10:00')} for you")
+    assert names == ["hold_time"]
+    assert rows() == [(1, "held", at(day, "10:00"))]
+    text, names = tap(ids.hold("confirm", 1))
+    assert text == f"Booked ✅ **Haircut** on {when(day, '10:00')} (booking #1). See you then!"
+    assert names == ["confirm_hold"]
+    assert rows() == [(1, "booked", at(day, "10:00"))]
+    again, _ = tap(ids.hold("confirm", 1))  # a second tap on the same button
+    assert again.startswith("You already have **Haircut**")
+    assert rows() == [(1, "booked", at(day, "10:00"))]
+
+
+def test_change_and_cancel_let_the_hold_go(tap, demo):
+    day = upcoming(3)
+    haircut = service_id(demo, "Haircut")
+    tap(ids.slot(haircut, at(day, "11:00")))
+    text, names = tap(ids.hold("change", 1))
+    assert names == ["release_hold", "find_available_slots"]
+    assert text.startswith(f"Free times for **Haircut** on {day:%A} {day.day}")
+    assert rows() == []
+    tap(ids.slot(haircut, at(day, "11:15")))
+    assert tap(ids.hold("cancel", 2)) == (
+        "OK, I've let that time go. Anything else?",
+        ["release_hold"],
+    )
+    assert rows() == []
+
+
+def test_a_time_taken_meanwhile_offers_others(tap, demo):
+    day = upcoming(2)
+    slot = ids.slot(service_id(demo, "Haircut"), at(day, "10:00"))
+    tap(slot, who="346002")
+    tap(slot, who="346003")  # capacity 2: both held
+    text, _ = tap(slot)
+    assert text.startswith("Sorry, that time was just taken.\nFree times nearby:\n1. 09:15\n")
+    assert [r[1] for r in rows()] == ["held", "held"]
+
+
+def test_a_stale_tap_on_a_past_time_books_nothing(tap, demo):
+    past = datetime.now(UTC) - timedelta(days=1)
+    text, _ = tap(ids.slot(service_id(demo, "Haircut"), past.replace(minute=0, second=0)))
+    assert text == "That time is in the past."
+    assert rows() == []
+
+
+def test_an_appointment_of_someone_else_is_not_found(tap, demo):
+    day = upcoming(2)
+    tap(ids.slot(service_id(demo, "Beard trim"), at(day, "12:00")), who="346009")
+    tap(ids.hold("confirm", 1), who="346009")
+    assert tap(ids.appointment("cancel", 1)) == ("No such appointment.", ["list_my_appointments"])
+    assert tap(ids.hold("confirm", 1)) == (
+        "There is no time waiting for your confirmation. Which time would you like?",
+        ["confirm_hold"],
+    )
+    assert [r[1] for r in rows()] == ["booked"]
+
+
+def test_tap_an_appointment_to_cancel_or_move(tap, demo):
+    day, later = upcoming(2), upcoming(4)
+    haircut = service_id(demo, "Haircut")
+    tap(ids.slot(haircut, at(day, "09:00")))
+    tap(ids.hold("confirm", 1))
+    text, _ = tap(ids.appointment("move", 1))
+    assert text.startswith(f"When would you like your **Haircut** on {when(day, '09:00')}")
+    text, names = tap(ids.slot(haircut, at(later, "16:00")))  # a time tapped while moving
+    assert text == f"Moved ✅ Your **Haircut** is now on {when(later, '16:00')} (booking #1)."
+    assert names == ["list_my_appointments", "reschedule_appointment"]
+    text, _ = tap(ids.appointment("cancel", 1))
+    assert text == f"Cancelled: **Haircut** on {when(later, '16:00')} (booking #1)."
+    assert rows() == [(1, "cancelled", at(later, "16:00"))]
+
+
+def test_menu_service_and_later_times(tap, demo):
+    text, _ = tap(ids.menu("book"))
+    assert text.startswith("Which service would you like?\n1. Haircut — 30 min, 25.00 EUR")
+    text, names = tap(ids.service(service_id(demo, "Beard trim")))
+    assert text.startswith("Free times for **Beard trim** on ")
+    assert names == ["find_available_slots"]
+    day = upcoming(1)
+    text, _ = tap(ids.more(service_id(demo, "Haircut"), day, datetime(2000, 1, 1, 16).time()))
+    assert "\n1. 16:00\n" in text
+    assert tap(ids.menu("mine"))[0] == "You have no upcoming appointments."
+    assert tap(ids.menu("hours"))[0].startswith("Our opening hours:\n• Monday: 09:00–18:00")
+    assert tap(ids.HANDOFF)[0] == "I'll ask the team to reply to you here."
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ["slot:999:2030-01-01T10:00Z", "svc:999", "slot:1:2026-02-30T10:00Z", "hold:eat:1", "x" * 300],
+)
+def test_ids_that_name_nothing_get_the_menu(tap, payload):
+    text, names = tap(payload, text="")
+    assert text.startswith("Sorry, I didn't get that.")
+    assert names == []
+    assert rows() == []
+
+
+def test_a_confirm_typed_after_a_tap_confirms_the_hold(tap, demo):
+    day = upcoming(2)
+    tap(ids.slot(service_id(demo, "Haircut"), at(day, "15:00")))
+    text, _ = tap(text="yes please")
+    assert text == f"Booked ✅ **Haircut** on {when(day, '15:00')} (booking #1). See you then!"
+    assert datetime.now(MADRID).date() < day

@@ -1,0 +1,155 @@
+"""The flow's text front end: intents, services, days, times, picks and shifts, in English and
+Spanish, with typing slips forgiven and ordinary words left alone (pure functions)."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+import pytest
+
+from app.flow import lang
+from app.flow.understand import read
+
+BUSINESS = {
+    "services": [
+        {"id": 1, "name": "Haircut"},
+        {"id": 2, "name": "Beard trim"},
+        {"id": 3, "name": "Hair coloring"},
+    ]
+}
+TODAY = date(2026, 12, 2)  # a Wednesday
+
+
+def fields(text: str) -> dict:
+    r = read(text, BUSINESS, TODAY)
+    found = {
+        "intent": r.intent,
+        "service": r.service and r.service["name"],
+        "day": r.day,
+        "time": r.time,
+        "after": r.after,
+        "before": r.before,
+        "number": r.number,
+        "shift": r.shift,
+        "reference": r.reference,
+        "same_day": r.same_day,
+    }
+    return {k: v for k, v in found.items() if v not in (None, False)}
+
+
+# The messages a new customer wrote that the old offline model got wrong, and more.
+CASES = [
+    ("great, 2pm works, put me down for that", {"intent": "book", "time": time(14)}),
+    ("14:00 please", {"intent": "unknown", "time": time(14)}),
+    ("move it to 14:30 same day", {"intent": "move", "time": time(14, 30), "same_day": True}),
+    ("can you move my appointment 30 minutes later", {"intent": "move", "shift": 30}),
+    ("push that back half an hour", {"intent": "move", "shift": 30}),
+    ("bring it forward an hour", {"intent": "move", "shift": -60}),
+    ("what have I got booked", {"intent": "list"}),
+    (
+        "haircutt tmorrow 5pm",
+        {"intent": "unknown", "service": "Haircut", "day": date(2026, 12, 3), "time": time(17)},
+    ),
+    (
+        "book a haircut yesterday at 10am",
+        {"intent": "book", "service": "Haircut", "day": date(2026, 12, 1), "time": time(10)},
+    ),
+    ("20 november", {"intent": "unknown", "day": date(2026, 11, 20)}),
+    ("what about saturday, what time do you close?", {"intent": "hours", "day": date(2026, 12, 5)}),
+    (
+        "¿tenéis hueco mañana por la tarde?",
+        {"intent": "slots", "day": date(2026, 12, 3), "after": time(14), "before": time(21)},
+    ),
+    ("the first one", {"intent": "unknown", "number": 1}),
+    ("la segunda", {"intent": "unknown", "number": 2}),
+    ("the last one", {"intent": "unknown", "number": -1}),
+    ("3", {"intent": "unknown", "number": 3}),
+    ("cancel #12", {"intent": "cancel", "reference": 12}),
+    ("cancela mi cita", {"intent": "cancel"}),
+    ("is cancellation free?", {"intent": "info"}),
+    ("can I cancel for free?", {"intent": "info"}),
+    ("any later times?", {"intent": "more"}),
+    (
+        "hair colour on friday",
+        {"intent": "unknown", "service": "Hair coloring", "day": date(2026, 12, 4)},
+    ),
+    (
+        "corte de pelo el viernes a las 5 de la tarde",
+        {"intent": "unknown", "service": "Haircut", "day": date(2026, 12, 4), "time": time(17)},
+    ),
+    (
+        "una barba el lunes",
+        {"intent": "unknown", "service": "Beard trim", "day": date(2026, 12, 7)},
+    ),
+    (
+        "beard trim next thrusday morning",
+        {
+            "intent": "unknown",
+            "service": "Beard trim",
+            "day": date(2026, 12, 3),
+            "after": time(0),
+            "before": time(12),
+        },
+    ),
+    ("talk to a person please", {"intent": "handoff"}),
+    ("sí", {"intent": "confirm"}),
+    ("Hola!", {"intent": "greeting"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_read(text, expected):
+    assert fields(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("slip", "word"),
+    [
+        ("tmorrow", "tomorrow"),
+        ("tommorow", "tomorrow"),
+        ("haircutt", "haircut"),
+        ("wensday", "wednesday"),
+        ("thrusday", "thursday"),
+        ("cancell", "cancel"),
+        ("apointment", "appointment"),
+        ("availble", "available"),
+        ("mañna", "manana"),
+        ("viernees", "viernes"),
+    ],
+)
+def test_slips_are_read_as_the_word_meant(slip, word):
+    assert read(f"x {slip} y", BUSINESS, TODAY).text == f"x {word} y"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i'm looking for a beard trim",  # not "booking"
+        "do you have water?",  # not "later"
+        "more times please",  # short words are never changed ("more" is not "move")
+        "the lines are long",  # not "lunes"
+        "can my junior come too",  # not "junio"
+        "i'll pick the place",
+    ],
+)
+def test_ordinary_words_are_left_alone(text):
+    assert read(text, BUSINESS, TODAY).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("¿tenéis hueco mañana por la tarde?", "es"),
+        ("hola, quiero una cita", "es"),
+        ("vale", "es"),
+        ("cancela mi cita", "es"),
+        ("great, 2pm works, put me down for that", "en"),
+        ("14:00 please", "en"),
+        ("what have I got booked", "en"),
+        ("2", None),
+        ("ok", None),
+        ("14:00", None),
+    ],
+)
+def test_language(text, expected):
+    assert lang.detect(text) == expected
