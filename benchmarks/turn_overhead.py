@@ -1,6 +1,6 @@
 """Per-turn overhead of the bot, and booking throughput under contention.
 
-    python -m benchmarks.turn_overhead [--turns 300] [--threads 8] [--seconds 5]
+    python -m benchmarks.turn_overhead [--turns 300] [--taps 200] [--threads 8] [--seconds 5]
 
 Turn overhead is everything but LLM and Graph latency: the real ChatOpenAI client talks to the
 fake OpenAI-compatible server of the tests and replies go to the fake Graph API, both answering at
@@ -8,6 +8,11 @@ once, in this process. Each turn is a two-step tool turn (the model calls one to
 with its result) for a new customer whose message was stored through the signed webhook;
 `app.bot.run_turn` is timed in-process. The `book` scenario books a distinct free slot per turn,
 the `slots` scenario lists free times.
+
+Tap turns need no model: a customer (new each time) is shown a day's free times, then picks one
+(the flow holds it) and confirms (the hold becomes the booking). Each pick and confirm is a
+whole `run_turn` of an app without a model key, from the stored message to the reply handed to
+the fake Graph API; `flow.run` on a tapped id (`slot:...`) is timed too, for the flow's share.
 
 Contention: N threads call `app.booking.service.book` for different customers on overlapping
 slots of one business (30-minute haircuts on a 15-minute step, capacity 2) for a few seconds;
@@ -101,6 +106,76 @@ def measure_turns(app, client, graph: FakeGraph, scenario: str, turns: int, warm
     return samples, cpu_samples
 
 
+def measure_taps(app, client, turns: int, warmup: int) -> list[tuple[str, list, list]]:
+    """Time the two tap turns of a booking (pick → hold, confirm → booked) and a tap by id."""
+    from app import flow
+    from app.bot import load_business, run_turn
+    from app.storage import db
+
+    business_id, _ = _business()
+    ids = itertools.count(db.fetch_one("SELECT count(*) AS n FROM customers")["n"])
+    days = [d for d, _ in free_slots(200)][::32]  # one weekday per 16 slots × 2
+    timed: dict[str, tuple[list, list]] = {k: ([], []) for k in ("pick", "confirm", "by_id")}
+
+    def turn(wa_id: str, text: str, key: str | None, i: int) -> None:
+        body = json.dumps(envelopes.text(text, wa_id)).encode()
+        headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(body, SECRET)}
+        assert client.post("/webhook", data=body, headers=headers).status_code == 200
+        customer = db.fetch_one("SELECT id FROM customers WHERE wa_id = %s", (wa_id,))["id"]
+        with app.app_context():
+            started, cpu = time.perf_counter(), time.thread_time()
+            run_turn(business_id, customer)
+            _keep(timed, key, i >= warmup, started, cpu)
+
+    for i in range(warmup + turns):
+        day = days[i % len(days)]
+        wa_id = f"3462{next(ids):07d}"
+        turn(wa_id, f"free haircut times on {day.isoformat()}", None, i)
+        turn(wa_id, "1", "pick", i)
+        turn(wa_id, "1", "confirm", i)
+        customer = db.fetch_one("SELECT * FROM customers WHERE wa_id = %s", (wa_id,))
+        with app.app_context():
+            business = load_business(business_id)
+            slot = next(s for s in _tap_ids(business, day) if s)
+            started, cpu = time.perf_counter(), time.thread_time()
+            reply = flow.run(business, customer, datetime.now(UTC), payload=slot)
+            _keep(timed, "by_id", i >= warmup, started, cpu)
+            assert reply.records[0]["name"] == "hold_time", reply.records
+    booked = db.fetch_one(
+        "SELECT count(*) AS n FROM appointments a JOIN customers c ON c.id = a.customer_id"
+        " WHERE a.status = 'booked' AND c.wa_id LIKE '3462%%'"
+    )["n"]
+    assert booked == warmup + turns, f"{booked} bookings for {warmup + turns} confirmed taps"
+    names = {
+        "pick": "pick a time -> held",
+        "confirm": "confirm -> booked",
+        "by_id": "flow.run(slot id) -> held",
+    }
+    return [(names[k], ms, cpu) for k, (ms, cpu) in timed.items()]
+
+
+def _keep(timed: dict, key: str | None, counted: bool, started: float, cpu: float) -> None:
+    if key is not None and counted:
+        timed[key][0].append((time.perf_counter() - started) * 1000)
+        timed[key][1].append((time.thread_time() - cpu) * 1000)
+
+
+def _tap_ids(business: dict, day: date) -> list[str]:
+    """The ids of a day's haircut times, as the flow puts them on list rows."""
+    from app.flow import ids
+
+    haircut = next(s for s in business["services"] if s["name"] == "Haircut")
+    starts = [dtime(h, m) for h in (*range(9, 13), *range(14, 18)) for m in (0, 15, 30, 45)]
+    return [ids.slot(haircut["id"], datetime.combine(day, t, MADRID)) for t in starts]
+
+
+def _business() -> tuple[int, bool]:
+    from app.storage import db
+
+    row = db.fetch_one("SELECT id FROM businesses WHERE phone_number_id = %s", (PHONE_NUMBER_ID,))
+    return row["id"], False
+
+
 def contention(business_id: int, threads: int, seconds: float) -> dict:
     """Book for fresh customers on random overlapping slots from `threads` threads."""
     from app.booking import service as booking
@@ -170,6 +245,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--taps", type=int, default=200)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=5.0)
     args = parser.parse_args()
@@ -181,21 +257,20 @@ def main() -> None:
     llm, graph = FakeLLM().start(), FakeGraph().start()
     llm.default = fake_model
     try:
-        app = create_app(
-            {
-                "DATABASE_URL": url,
-                "MOCK_MODE": False,
-                "APP_SECRET": SECRET,
-                "VERIFY_TOKEN": "v",
-                "SECRET_KEY": "k",
-                "ACCESS_TOKEN": "bench-token",
-                "PHONE_NUMBER_ID": PHONE_NUMBER_ID,
-                "WHATSAPP_API_BASE_URL": graph.base_url,
-                "OPENAI_API_KEY": "bench-key",
-                "OPENAI_BASE_URL": llm.base_url,
-                "LLM_MAX_RETRIES": 0,
-            }
-        )
+        config = {
+            "DATABASE_URL": url,
+            "MOCK_MODE": False,
+            "APP_SECRET": SECRET,
+            "VERIFY_TOKEN": "v",
+            "SECRET_KEY": "k",
+            "ACCESS_TOKEN": "bench-token",
+            "PHONE_NUMBER_ID": PHONE_NUMBER_ID,
+            "WHATSAPP_API_BASE_URL": graph.base_url,
+            "OPENAI_API_KEY": "bench-key",
+            "OPENAI_BASE_URL": llm.base_url,
+            "LLM_MAX_RETRIES": 0,
+        }
+        app = create_app(config)
         business_id, _ = businesses.seed_demo(PHONE_NUMBER_ID)
         client = app.test_client()
         rows = []
@@ -204,9 +279,14 @@ def main() -> None:
             rows.append((scenario, ms, cpu))
         booked = db.fetch_one("SELECT count(*) AS n FROM appointments WHERE status = 'booked'")
         assert booked["n"] == args.turns + args.warmup, booked
+        requests_before = len(llm.requests)
+        no_model = create_app({**config, "OPENAI_API_KEY": ""})
+        taps = measure_taps(no_model, no_model.test_client(), args.taps, args.warmup)
+        assert len(llm.requests) == requests_before, "a tap turn called the model"
         contended, _ = businesses.seed_demo("999000999")  # a second salon, empty calendar
         result = contention(contended, args.threads, args.seconds)
         _print(rows, result, args)
+        _print_taps(taps, args)
     finally:
         db.close_pool()
         llm.stop()
@@ -234,6 +314,15 @@ def _print(rows, result, args) -> None:
         f"  ({result['booked']} booked, {result['refused']} refused)"
     )
     print(f"  max overlapping booked appointments: {result['max_overlap']} (capacity 2)")
+
+
+def _print_taps(rows, args) -> None:
+    print(f"\ntap turns, no model ({args.taps} bookings after {args.warmup})")
+    head = ["p50 ms", "p90 ms", "p99 ms", "max ms", "cpu p50"]
+    print(f"{'turn':34}" + "".join(f" {h:>8}" for h in head))
+    for name, ms, cpu in rows:
+        stats = [percentile(ms, p) for p in (50, 90, 99)] + [max(ms), percentile(cpu, 50)]
+        print(f"{name:34}" + "".join(f" {v:8.2f}" for v in stats))
 
 
 if __name__ == "__main__":
