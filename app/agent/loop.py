@@ -44,7 +44,7 @@ class AgentResult:
     iterations: int = 0
     error: str | None = None
     usage: list[tuple[str, int, int]] = field(default_factory=list)  # (model, prompt, completion)
-    flow: flow.Reply | None = None  # a model-free turn's reply, options and all
+    flow_reply: flow.Reply | None = None  # a model-free turn's reply, options and all
 
 
 def run_agent(
@@ -128,7 +128,7 @@ def run_without_model(tools: list[BaseTool], user_input: str, note: str = "") ->
         return AgentResult(APOLOGY, False, error=f"flow: {type(exc).__name__}: {exc}")
     if note:
         outcome = outcome.noted(note)
-    return AgentResult(outcome.text, True, list(outcome.records), 0, flow=outcome.reply)
+    return AgentResult(outcome.text, True, list(outcome.records), 0, flow_reply=outcome.reply)
 
 
 def _tool_spec(tool: BaseTool) -> dict | BaseTool:

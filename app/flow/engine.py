@@ -138,7 +138,7 @@ def booking_request(turn: Turn, st: State, req: Request) -> Reply:
         st.after, st.before = _hhmm(req.after), _hhmm(req.before)
         st.time, st.pending = _hhmm(req.time), "book"
         return ask_service(turn, st)
-    st.time = st.pending = None
+    st.time = st.pending = st.moving = None  # a new booking, not the move asked about before
     if req.time is not None:
         return book(turn, st, svc, _start(turn, day, req.time))
     if day is None:
