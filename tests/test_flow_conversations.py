@@ -378,3 +378,16 @@ def test_the_state_expires(chat):
     chat(f"haircut on {named(day)}")
     db.execute("UPDATE conversation_state SET expires_at = %s", (datetime.now(UTC),))
     assert chat("2") == "I have no list open for that number. What would you like?"
+
+
+def test_a_flow_failure_still_answers_and_is_recorded(chat, monkeypatch):
+    from app.agent.loop import APOLOGY
+    from app.flow import engine
+
+    def broken(*args):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(engine, "on_text", broken)
+    assert chat("hello") == APOLOGY
+    turn = db.fetch_one("SELECT status, error FROM turns ORDER BY id DESC LIMIT 1")
+    assert turn == {"status": "failed", "error": "flow: RuntimeError: boom"}

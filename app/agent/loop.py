@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from app import flow, usage
 from app.agent.failover import NoModel
-from app.agent.tools import context_of
+from app.agent.tools import ToolContext, context_of
 
 log = logging.getLogger(__name__)
 
@@ -121,8 +121,16 @@ def run_without_model(tools: list[BaseTool], user_input: str, note: str = "") ->
     ctx = context_of(tools)
     if ctx is None:  # tools not bound to a turn: nobody to act for
         return AgentResult(APOLOGY, False, error="no turn to act for")
+    return run_flow(ctx, text=user_input, note=note)
+
+
+def run_flow(ctx: ToolContext, text: str = "", payload: str = "", note: str = "") -> AgentResult:
+    """One turn of the model-free flow: a tap on one of our ids (`payload`) or a text.
+
+    Its booking calls are the result's tool calls; `note` goes above the reply.
+    """
     try:
-        outcome = flow.run(ctx.business, ctx.customer, ctx.now, ctx.turn_id, text=user_input)
+        outcome = flow.run(ctx.business, ctx.customer, ctx.now, ctx.turn_id, text, payload)
     except Exception as exc:  # a flow bug must not leave the customer without an answer
         log.exception("model-free flow failed")
         return AgentResult(APOLOGY, False, error=f"flow: {type(exc).__name__}: {exc}")
