@@ -153,7 +153,7 @@ def test_a_held_time_gets_three_reply_buttons(turn):
 
 
 def test_times_on_several_days_go_in_sections_per_day():
-    from app.flow import engine
+    from app.flow import offers
     from app.flow.actions import Turn
     from app.flow.state import State
 
@@ -161,7 +161,7 @@ def test_times_on_several_days_go_in_sections_per_day():
     turn = Turn(business, {"id": 1}, datetime(2026, 12, 2, 9, tzinfo=UTC))
     starts = [datetime(2026, 12, d, h, tzinfo=UTC) for d, h in ((4, 16), (7, 8), (7, 9))]
     svc = {"id": 3, "name": "Hair coloring", "duration_minutes": 90}
-    options = engine._slot_options(turn, State(lang="en"), svc, starts)
+    options = offers.slot_options(turn, State(lang="en"), svc, starts)
     reply = Reply("Free times nearby:", options, "Which one would you like?", "en")
     message = render.outbound(reply, CHANNELS["whatsapp"])
     fits(message, CHANNELS["whatsapp"])

@@ -1,0 +1,159 @@
+"""The customer's appointments: listing them, and moving or cancelling the one meant ("it",
+"#12", the only one) or asking which."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from app.booking.models import NOT_FOUND, Appointment
+from app.flow import actions, ids, words
+from app.flow.actions import Turn
+from app.flow.offers import SLOTS_SHOWN, done, find, hhmm, offer, past, refused, start_at
+from app.flow.render import Reply
+from app.flow.state import Option, State
+from app.flow.times import release, slots
+from app.flow.understand import Request
+
+
+def appointments(turn: Turn, st: State) -> Reply:
+    items = actions.upcoming(turn)
+    if not items:
+        return offer(st, Reply(words.say(st.lang, "none_booked"), lang=st.lang))
+    if len(items) == 1:
+        st.appointment_id = items[0].id
+    lines = [words.say(st.lang, "list")] + [
+        words.say(
+            st.lang,
+            "list_item",
+            id=a.id,
+            service=a.service_name,
+            when=words.when(a.starts_at, turn.tz, st.lang),
+        )
+        for a in items
+    ]
+    return offer(st, Reply("\n".join(lines), lang=st.lang))
+
+
+def cancel_request(turn: Turn, st: State, req: Request) -> Reply:
+    items = actions.upcoming(turn)
+    if not items and st.hold_id:
+        return release(turn, st, st.hold_id, offer_again=False)
+    meant = target(items, req, st)
+    if isinstance(meant, Reply):
+        return meant
+    if meant is None:
+        return which(turn, st, items, "cancel")
+    return cancel(turn, st, meant)
+
+
+def cancel(turn: Turn, st: State, appointment: Appointment) -> Reply:
+    result = actions.cancel(turn, appointment.id)
+    if result.ok:
+        st.appointment_id = st.moving = None
+        text = words.say(
+            st.lang,
+            "cancelled",
+            service=result.appointment.service_name,
+            when=words.when(result.appointment.starts_at, turn.tz, st.lang),
+            id=result.appointment.id,
+        )
+        return offer(st, Reply(text, lang=st.lang))
+    return refused(turn, st, result, None)
+
+
+def move_request(turn: Turn, st: State, req: Request) -> Reply:
+    """Move the appointment meant to the time asked for, or ask which one or to when."""
+    items = actions.upcoming(turn)
+    if st.hold_id and not items and req.intent == "move":
+        return release(turn, st, st.hold_id, offer_again=True)
+    meant = target(items, req, st)
+    if isinstance(meant, Reply):
+        return meant
+    if meant is None:
+        st.day, st.time = (req.day.isoformat() if req.day else None), hhmm(req.time)
+        return which(turn, st, items, "move")
+    st.moving = st.appointment_id = meant.id
+    start = new_start(turn, st, req, meant)
+    if start is not None:
+        if start.astimezone(turn.tz).date() < turn.today:
+            return past(st, start.astimezone(turn.tz).date())
+        return move_to(turn, st, meant, start)
+    day = req.day or (meant.starts_at.astimezone(turn.tz).date() if req.same_day else None)
+    svc = turn.service(meant.service_id)
+    if day is not None and svc is not None:
+        if day < turn.today:
+            return past(st, day)
+        return slots(turn, st, svc, day, req.after, req.before)
+    return ask_new_time(turn, st, meant)
+
+
+def move_to(turn: Turn, st: State, appointment: Appointment, start: datetime) -> Reply:
+    result = actions.reschedule(turn, appointment, start)
+    svc = turn.service(appointment.service_id)
+    if not result.ok:
+        st.moving = appointment.id
+    return done(turn, st, result, svc)
+
+
+def ask_new_time(turn: Turn, st: State, appointment: Appointment) -> Reply:
+    st.moving = st.appointment_id = appointment.id
+    if st.day and st.time:  # asked with the request, before saying which appointment
+        start = start_at(turn, st.day_date, time.fromisoformat(st.time))
+        st.time = None
+        return move_to(turn, st, appointment, start)
+    text = words.say(
+        st.lang,
+        "move_to",
+        service=appointment.service_name,
+        when=words.when(appointment.starts_at, turn.tz, st.lang),
+    )
+    return offer(st, Reply(text, lang=st.lang))
+
+
+def target(items: list[Appointment], req: Request, st: State) -> Appointment | Reply | None:
+    """The appointment a request means: by its number, the only one, or the one in context."""
+    if not items:
+        return Reply(words.say(st.lang, "none_booked"), lang=st.lang)
+    if req.reference is not None:
+        found = find(items, req.reference)
+        if found is None:
+            return Reply(words.refusal(st.lang, NOT_FOUND, "No such appointment."), lang=st.lang)
+        return found
+    if len(items) == 1:
+        return items[0]
+    if st.moving is not None and not req.intent == "move":  # the move being made goes on
+        return find(items, st.moving)
+    return find(items, st.appointment_id) if req.pronoun else None
+
+
+def which(turn: Turn, st: State, items: list[Appointment], action: str) -> Reply:
+    options = tuple(
+        Option(
+            ids.appointment(action, a.id),
+            words.moment_short(a.starts_at, turn.tz, st.lang),
+            f"#{a.id} {a.service_name}",
+        )
+        for a in items[: SLOTS_SHOWN + 1]
+    )
+    key = "which_cancel" if action == "cancel" else "which_move"
+    reply = Reply(words.say(st.lang, key), options, lang=st.lang, details=True)
+    return offer(st, reply)
+
+
+def new_start(turn: Turn, st: State, req: Request, target: Appointment) -> datetime | None:
+    local = target.starts_at.astimezone(turn.tz)
+    if req.shift is not None:
+        return target.starts_at + timedelta(minutes=req.shift)
+    if req.time is not None:
+        return start_at(turn, req.day or local.date(), req.time)
+    if req.day is not None and req.same_time:
+        return start_at(turn, req.day, local.time())
+    return None
+
+
+def moving(turn: Turn, st: State, svc: dict) -> Appointment | None:
+    """The appointment being moved, when a tapped time of its service is its new time."""
+    if st.moving is None:
+        return None
+    found = find(actions.upcoming(turn), st.moving)
+    return found if found is not None and found.service_id == svc["id"] else None

@@ -1,0 +1,185 @@
+"""Free times and bookings: listing a day's times, booking a typed day and time, holding a
+tapped time and confirming or letting it go."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from app.booking.models import EXISTS, NOT_FOUND
+from app.flow import actions, ids, words
+from app.flow.actions import Turn
+from app.flow.offers import (
+    SLOTS_SHOWN,
+    ask_service,
+    done,
+    hhmm,
+    offer,
+    only_service,
+    past,
+    refused,
+    slot_options,
+    start_at,
+    times_label,
+)
+from app.flow.render import Reply
+from app.flow.state import Option, State
+from app.flow.understand import Request
+
+SEARCH_DAYS = 7  # how far "a haircut" with no day looks for the first free day
+
+
+def booking_request(turn: Turn, st: State, req: Request) -> Reply:
+    """Book the day and time asked for, or list free times, or ask what is missing."""
+    svc = req.service or turn.service(st.service_id) or only_service(turn)
+    day = req.day or st.day_date
+    if day is not None and day < turn.today:
+        return past(st, day)
+    if svc is None:
+        st.day = day.isoformat() if day else None
+        st.after, st.before = hhmm(req.after), hhmm(req.before)
+        st.time, st.pending = hhmm(req.time), "book"
+        return ask_service(turn, st)
+    st.time = st.pending = st.moving = None  # a new booking, not the move asked about before
+    if req.time is not None:
+        return book(turn, st, svc, start_at(turn, day, req.time))
+    if day is None:
+        return first_free(turn, st, svc, req.after, req.before)
+    return slots(turn, st, svc, day, req.after, req.before)
+
+
+def continue_with(turn: Turn, st: State, svc: dict) -> Reply:
+    """The request waiting for its service, now that the customer chose it."""
+    day, wanted = st.day_date, st.time
+    after, before = st.bounds()
+    st.time = st.pending = None
+    if day is not None and day < turn.today:
+        day = None
+    if wanted:
+        return book(turn, st, svc, start_at(turn, day, time.fromisoformat(wanted)))
+    if day is None:
+        return first_free(turn, st, svc, after, before)
+    return slots(turn, st, svc, day, after, before)
+
+
+def book(turn: Turn, st: State, svc: dict, start: datetime) -> Reply:
+    st.service_id, st.day = svc["id"], start.astimezone(turn.tz).date().isoformat()
+    result = actions.book(turn, svc, start)
+    return done(turn, st, result, svc)
+
+
+def hold(turn: Turn, st: State, svc: dict, start: datetime) -> Reply:
+    st.service_id, st.day = svc["id"], start.astimezone(turn.tz).date().isoformat()
+    result = actions.hold_time(turn, svc, start)
+    if not result.ok or result.code == EXISTS:
+        return done(turn, st, result, svc)
+    held = result.appointment
+    st.hold_id = held.id
+    text = words.say(
+        st.lang,
+        "held",
+        service=held.service_name,
+        when=words.when(held.starts_at, turn.tz, st.lang),
+        minutes=actions.minutes_held(),
+    )
+    options = tuple(
+        Option(ids.hold(action, held.id), words.say(st.lang, key))
+        for action, key in (("confirm", "confirm"), ("change", "change"), ("cancel", "cancel"))
+    )
+    return offer(st, Reply(text, options, lang=st.lang))
+
+
+def confirm(turn: Turn, st: State, hold_id: int | None) -> Reply:
+    result = actions.confirm(turn, hold_id)
+    st.hold_id = None
+    if result.code == NOT_FOUND:
+        return Reply(words.say(st.lang, "no_hold"), lang=st.lang)
+    svc = turn.service(result.appointment.service_id) if result.appointment else None
+    return done(turn, st, result, svc)
+
+
+def release(turn: Turn, st: State, hold_id: int | None, offer_again: bool) -> Reply:
+    result = actions.release(turn, hold_id)
+    st.hold_id = None
+    held = result.appointment
+    svc = turn.service(held.service_id) if held else None
+    if offer_again and svc is not None:
+        day = held.starts_at.astimezone(turn.tz).date()
+        return slots(turn, st, svc, max(day, turn.today), None, None)
+    if result.code == NOT_FOUND:
+        return Reply(words.say(st.lang, "no_hold"), lang=st.lang)
+    return Reply(words.say(st.lang, "released"), lang=st.lang)
+
+
+def slots(
+    turn: Turn, st: State, svc: dict, day: date, after: time | None, before: time | None
+) -> Reply:
+    """The free times of `day` (within the bounds), up to SLOTS_SHOWN and a "later" row."""
+    st.service_id, st.day, st.after, st.before = (
+        svc["id"],
+        day.isoformat(),
+        hhmm(after),
+        hhmm(before),
+    )
+    result = actions.find_slots(turn, svc, day, day, after, before)
+    if not result.ok:
+        return refused(turn, st, result, svc)
+    if result.slots:
+        return slot_list(turn, st, svc, day, list(result.slots))
+    text = words.say(st.lang, "none_free", service=svc["name"], day=words.day_long(day, st.lang))
+    if not result.alternatives:
+        return offer(st, Reply(text, lang=st.lang))
+    text += "\n" + words.say(st.lang, "next_free")
+    options = slot_options(turn, st, svc, result.alternatives)
+    prompt = words.say(st.lang, "slots_prompt")
+    return offer(st, Reply(text, options, prompt, st.lang, list_button=times_label(st)))
+
+
+def first_free(turn: Turn, st: State, svc: dict, after: time | None, before: time | None) -> Reply:
+    """The free times of the first day that has some, within the next SEARCH_DAYS."""
+    last = turn.today + timedelta(days=SEARCH_DAYS - 1)
+    result = actions.find_slots(turn, svc, turn.today, last, after, before)
+    if not result.ok:
+        return refused(turn, st, result, svc)
+    if not result.slots:
+        st.service_id = svc["id"]
+        text = words.say(st.lang, "nothing_soon", service=svc["name"])
+        return offer(st, Reply(text, lang=st.lang))
+    day = result.slots[0].astimezone(turn.tz).date()
+    st.service_id, st.day, st.after, st.before = (
+        svc["id"],
+        day.isoformat(),
+        hhmm(after),
+        hhmm(before),
+    )
+    same_day = [s for s in result.slots if s.astimezone(turn.tz).date() == day]
+    return slot_list(turn, st, svc, day, same_day)
+
+
+def more(turn: Turn, st: State) -> Reply:
+    """The "later times" of the last list, as if its last row was tapped."""
+    later = next((ids.parse(o.id) for o in st.offer if o.id.startswith("more:")), None)
+    svc = turn.service(later.service_id if later else st.service_id)
+    if svc is None or (later is None and st.day_date is None):
+        return ask_service(turn, st)
+    if later is not None:
+        return slots(turn, st, svc, later.day, later.after, st.bounds()[1])
+    return slots(turn, st, svc, st.day_date, *st.bounds())
+
+
+def slot_list(turn: Turn, st: State, svc: dict, day: date, free: list[datetime]) -> Reply:
+    shown = free[:SLOTS_SHOWN]
+    options = list(slot_options(turn, st, svc, shown))
+    if len(free) > SLOTS_SHOWN:
+        nxt = free[SLOTS_SHOWN].astimezone(turn.tz)
+        last = free[-1].astimezone(turn.tz)
+        detail = words.say(
+            st.lang, "later_detail", count=len(free) - SLOTS_SHOWN, last=f"{last:%H:%M}"
+        )
+        section = options[-1].section
+        later = Option(
+            ids.more(svc["id"], day, nxt.time()), words.say(st.lang, "later"), detail, section
+        )
+        options.append(later)
+    text = words.say(st.lang, "slots", service=svc["name"], day=words.day_long(day, st.lang))
+    prompt = words.say(st.lang, "slots_prompt")
+    return offer(st, Reply(text, tuple(options), prompt, st.lang, list_button=times_label(st)))
