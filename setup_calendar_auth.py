@@ -35,7 +35,7 @@ from app.calendars.google_setup import (
 from app.config import load_config
 from app.embedded import resolve_database_url
 from app.storage import db
-from app.storage.businesses import get_business, get_business_by_phone_number_id
+from app.storage.businesses import get_business, get_business_by_account
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -76,7 +76,7 @@ def main(
     if args.business_id is not None:
         business = get_business(args.business_id)
     else:
-        business = get_business_by_phone_number_id(args.phone_number_id)
+        business = get_business_by_account("whatsapp_number_id", args.phone_number_id)
     if business is None:
         say("error: no such business")
         return 2

@@ -48,12 +48,15 @@ def resolve_database(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    """Open the pool and the job queue; set up calendars, model breakers, caches and errors."""
-    from app import bot, calendars, errors, jobs, storage, webhook
+    """Open the pool and the job queue; set up channels, the outbox, calendars, model breakers,
+    caches and errors."""
+    from app import bot, calendars, channels, errors, jobs, outbox, storage, webhook
     from app.agent import breaker
 
     storage.init_app(app)
     jobs.init_app(app)
+    channels.init_app(app)
+    outbox.init_app(app, queue_send=jobs.queue_send)
     calendars.init_app(app, queue_sync=jobs.queue_calendar_sync)
     breaker.init_app(app)
     bot.init_app(app)

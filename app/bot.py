@@ -1,4 +1,4 @@
-"""One turn: gather a customer's pending messages → agent → format → store → send."""
+"""One turn: gather a customer's pending messages → agent → format → store and queue the send."""
 
 from __future__ import annotations
 
@@ -10,15 +10,16 @@ from cachetools import TTLCache
 from flask import current_app
 from langchain_core.messages import AIMessage, HumanMessage
 
-from app import metrics, tracing, usage
+from app import channels, metrics, outbox, tracing, usage
 from app.agent import llm, loop, prompts, tools
-from app.channel.formatting import split_message, to_whatsapp
-from app.channel.updates import readable_as_text
-from app.outbox import mark_read, send_queued
+from app.channels.base import InboundKind
 from app.storage import businesses, conversations, db
 
 log = logging.getLogger(__name__)
 
+# A message we could not answer within the customer-service window (e.g. delivered late after
+# an outage): the outbox records this reply as outside the window instead of sending it.
+LATE_REPLY = "Sorry for the late answer! Please write again and we will help you right away."
 NON_TEXT_REPLY = (
     "Thanks! I can only read text messages for now. Please write what you need, "
     'for example "book a haircut tomorrow at 17:00".'
@@ -41,8 +42,6 @@ def run_turn(business_id: int, customer_id: int, request_id: str | None = None) 
     if business is None or customer is None:
         log.warning("turn for missing business %s / customer %s", business_id, customer_id)
         return
-    # A reply stored by a turn that crashed before sending goes out first, and only once.
-    send_queued(business, customer)
     pending = conversations.pending_inbound(customer_id)
     if not pending:
         return
@@ -54,12 +53,19 @@ def run_turn(business_id: int, customer_id: int, request_id: str | None = None) 
             conversations.mark_inbound(conn, [m["id"] for m in pending], "processed", None)
         metrics.TURNS.labels("paused").inc()
         return
-    texts = [m for m in pending if readable_as_text(m["type"], m["body"])]
+    channel = channels.get(customer["channel"])
+    if not customer["sandbox"] and not outbox.window_open(channel, customer, datetime.now(UTC)):
+        # Too late for free text: acting on a day-old request could book the wrong day, and
+        # the answer could not reach the customer anyway.
+        _reply_fixed(business, customer, pending, LATE_REPLY)
+        metrics.TURNS.labels("window_closed").inc()
+        return
+    texts = [m for m in pending if readable(m)]
     if not texts:
         _reply_fixed(business, customer, pending, NON_TEXT_REPLY)
         metrics.TURNS.labels("non_text").inc()
         return
-    mark_read(business, customer, pending[-1])
+    outbox.start_reply(business, customer, pending[-1])
     with tracing.TurnTrace(current_app.config, request_id, business, customer) as trace:
         _agent_turn(business, customer, pending, request_id, trace)
 
@@ -100,14 +106,12 @@ def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id,
     )
     metrics.record_tool_calls(result.tool_calls)
     usage.record(business["id"], turn_id, result.usage)
-    chunks = split_message(to_whatsapp(result.reply)) or [loop.APOLOGY]
+    chunks = channels.get(customer["channel"]).format_text(result.reply) or [loop.APOLOGY]
     outcome = "answered" if result.ok else "failed"
     try:
         with db.transaction() as conn:
             _claim(conn, pending, "processed" if result.ok else "failed", turn_id)
-            conversations.queue_replies(
-                conn, business["id"], customer["id"], chunks, pending[-1]["id"], turn_id
-            )
+            outbox.queue(conn, business, customer, chunks, "reply", pending[-1]["id"], turn_id)
             conversations.finish_turn(conn, turn_id, outcome, result.tool_calls, result.error)
     except TurnSuperseded as exc:
         with db.transaction() as conn:
@@ -115,8 +119,6 @@ def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id,
         trace.end("superseded", len(result.tool_calls), str(exc))
         return
     trace.end(outcome, len(result.tool_calls), result.error)
-    with trace.span("whatsapp.send", chunks=len(chunks)):
-        send_queued(business, customer)
 
 
 class TurnSuperseded(Exception):
@@ -143,24 +145,26 @@ def _reply_fixed(business: dict, customer: dict, pending: list[dict], text: str)
     try:
         with db.transaction() as conn:
             _claim(conn, pending, "processed", None)
-            conversations.queue_replies(
-                conn, business["id"], customer["id"], [text], pending[-1]["id"], None
-            )
+            outbox.queue(conn, business, customer, [text], "reply", pending[-1]["id"])
     except TurnSuperseded:
         return
-    send_queued(business, customer)
 
 
 def render_input(messages: list[dict]) -> str:
     """What the customer wrote, as one user message (non-text parts named, not shown)."""
     parts = []
     for m in messages:
-        if readable_as_text(m["type"], m["body"]):
-            # WhatsApp texts stop at 4,096 characters; anything longer is not a customer typing.
+        if readable(m):
+            # No channel lets a customer type more than 4,096 characters: longer is not typing.
             parts.append(m["body"][:MAX_INPUT_CHARS])
         else:
             parts.append(f"[The customer sent a {m['type']!r} message, which you cannot see.]")
     return "\n".join(parts)
+
+
+def readable(message: dict) -> bool:
+    """Whether the agent can read a stored inbound message as text (typed or tapped)."""
+    return message["kind"] in (InboundKind.TEXT, InboundKind.CHOICE) and bool(message["body"])
 
 
 def history_messages(customer_id: int, limit: int) -> list:

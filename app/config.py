@@ -79,8 +79,6 @@ def load_config() -> dict:
         "VERSION": env("VERSION", "v21.0"),
         "WHATSAPP_API_BASE_URL": env("WHATSAPP_API_BASE_URL", "https://graph.facebook.com"),
         "GRAPH_TIMEOUT": _float("GRAPH_TIMEOUT", 10.0),
-        "GRAPH_MAX_ATTEMPTS": _int("GRAPH_MAX_ATTEMPTS", 4),
-        "GRAPH_BACKOFF_BASE": _float("GRAPH_BACKOFF_BASE", 1.0),
         "OPENAI_API_KEY": env("OPENAI_API_KEY", ""),
         "OPENAI_BASE_URL": env("OPENAI_BASE_URL", ""),
         "OPENAI_MODEL": env("OPENAI_MODEL", "gpt-4o-mini"),
@@ -112,6 +110,8 @@ def load_config() -> dict:
         "WORKER_CONCURRENCY": _int("WORKER_CONCURRENCY", 4),
         "WORKER_STALLED_TIMEOUT": _float("WORKER_STALLED_TIMEOUT", 30.0),
         "WORKER_HEARTBEAT_INTERVAL": _float("WORKER_HEARTBEAT_INTERVAL", 5.0),
+        # How often an idle worker looks for jobs that have become due (seconds).
+        "WORKER_POLL_INTERVAL": _float("WORKER_POLL_INTERVAL", 0.2),
         "DB_POOL_MIN": _int("DB_POOL_MIN", 1),
         "DB_POOL_MAX": _int("DB_POOL_MAX", 10),
         "DB_POOL_TIMEOUT": _float("DB_POOL_TIMEOUT", 5.0),
@@ -125,6 +125,7 @@ def load_config() -> dict:
         "ADMIN_TRUSTED_PROXY_HOPS": _hops("ADMIN_TRUSTED_PROXY_HOPS"),
         "GOOGLE_CLIENT_SECRETS_FILE": env("GOOGLE_CLIENT_SECRETS_FILE", ""),
         **knowledge_settings(),
+        **channel_settings(),
     }
     return cfg
 
@@ -197,6 +198,30 @@ def _prices(name: str, default: str) -> dict[str, tuple[Decimal, Decimal]]:
             raise ConfigError(f"{name} must look like gpt-4o-mini=0.15/0.60, got {item.strip()!r}")
         prices[model.strip()] = values
     return prices
+
+
+def channel_settings() -> dict:
+    """The Messenger Page's defaults and the outbox's retry, window and pacing settings."""
+    env = os.environ.get
+    return {
+        # Messenger's Send API lives on the same Graph host as WhatsApp's unless set.
+        "MESSENGER_API_BASE_URL": env("MESSENGER_API_BASE_URL", ""),
+        "PAGE_ACCESS_TOKEN": env("PAGE_ACCESS_TOKEN", ""),
+        # How long an outbound message is worth sending (seconds); then it is recorded expired.
+        "OUTBOX_MESSAGE_TTL": _float("OUTBOX_MESSAGE_TTL", 24 * 3600.0),
+        # Retry n of a failed send waits OUTBOX_BACKOFF_BASE * 4^(n-1) seconds (+ up to 25%).
+        "OUTBOX_BACKOFF_BASE": _float("OUTBOX_BACKOFF_BASE", 1.0),
+        # Pause of a whole account the channel called too fast, when it did not say how long.
+        "OUTBOX_RATE_PAUSE": _float("OUTBOX_RATE_PAUSE", 0.5),
+        # Wait before the next message to a customer the channel called too frequent.
+        "OUTBOX_PAIR_PAUSE": _float("OUTBOX_PAIR_PAUSE", 6.0),
+        # A sender waits in place for a send slot at most this long, else steps aside (a message
+        # that already stepped aside once waits up to 20 times as long).
+        "OUTBOX_PACE_WAIT": _float("OUTBOX_PACE_WAIT", 0.25),
+        # Pace this fraction under each account's rate: the channel counts arrivals, which the
+        # network bunches up.
+        "OUTBOX_PACE_MARGIN": _float("OUTBOX_PACE_MARGIN", 0.05),
+    }
 
 
 def check_required(cfg: dict) -> None:

@@ -37,7 +37,10 @@ LLM_SECONDS = Histogram("llm_call_seconds", "Duration of one model call", bucket
 LLM_TOKENS = Counter("llm_tokens_total", "Model tokens", ["kind"])
 TOOL_SECONDS = Histogram("tool_call_seconds", "Duration of one tool call", ["tool"], buckets=FAST)
 TOOL_CALLS = Counter("tool_calls_total", "Tool calls", ["tool", "ok"])
-GRAPH_ERRORS = Counter("graph_errors_total", "WhatsApp Graph API errors by code", ["code"])
+GRAPH_ERRORS = Counter("graph_errors_total", "Graph API send errors by code", ["code"])
+OUTBOX_SENDS = Counter(
+    "outbox_sends_total", "Outbound message attempts by channel and outcome", ["channel", "outcome"]
+)
 BOOKINGS = Counter("bookings_total", "Booking tool outcomes by result code", ["result"])
 QUEUE_DEPTH = Gauge(
     "queue_jobs", "Jobs in the queue by status", ["status"], multiprocess_mode="livemax"

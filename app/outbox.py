@@ -1,54 +1,287 @@
-"""The outbox: hand stored replies to WhatsApp in order, and record what WhatsApp said."""
+"""The outbox: every message for a customer is stored and its send queued in one transaction;
+one send task per customer hands them to the customer's channel, in order.
+
+The task skips what already has a provider id, records what may not or could not go (outside
+the customer-service window, refused, expired) with the reason, paces each channel account
+below its throughput, and retries what can be retried (4^n s with jitter) within the message's
+useful life. Between the channel accepting a message and our recording it lies the one
+at-least-once gap (docs/RELIABILITY.md).
+"""
 
 from __future__ import annotations
 
 import logging
+import random
 import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import psycopg
 from flask import current_app
 
-from app import metrics
-from app.channel.sender import GraphClient, GraphUnavailable
-from app.secrets import decrypt
-from app.storage import conversations
+from app import channels, metrics
+from app.channels.base import Capability, Channel, Outbound, SendError, SendResult, Template
+from app.storage import businesses, conversations, pacing
+from app.storage import outbox as store
 
 log = logging.getLogger(__name__)
-# Attempts at recording a send WhatsApp accepted (see _record_sent).
-RECORD_ATTEMPTS = 6
+
+EXTENSION = "outbox_queue_send"
+PURPOSES = ("reply", "notice", "staff")
+# Outside the window, a notice of a change to an appointment may go as Messenger's
+# CONFIRMED_EVENT_UPDATE and a person's answer as HUMAN_AGENT (within 7 days); WhatsApp needs
+# the business's approved template for notices.
+TAGS = {"notice": "CONFIRMED_EVENT_UPDATE", "staff": "HUMAN_AGENT"}
+WINDOW_CLOSED = "not sent: the customer-service window had closed (last message {ago} ago)"
+NEVER_WROTE = "not sent: the customer has never written on this channel"
+RECORD_ATTEMPTS = 6  # attempts at recording a send the channel accepted (see _record_sent)
+
+QueueSend = Callable[[int, int, float], None]
 
 
-def send_queued(business: dict, customer: dict) -> None:
-    """Hand every queued reply of a customer to WhatsApp, in order."""
-    for message in conversations.queued_outbound(customer["id"]):
-        if current_app.config["MOCK_MODE"] or customer.get("sandbox"):
-            conversations.mark_sent(message["id"], f"wamid.MOCK.{message['id']}")
-            continue
-        result = graph_client().send_text(
-            business["phone_number_id"], access_token(business), customer["wa_id"], message["body"]
-        )
+class SendLater(Exception):
+    """The customer's next message cannot go yet: run the send task again in `wait` seconds."""
+
+    def __init__(self, wait: float):
+        super().__init__(f"send again in {wait:.3f} s")
+        self.wait = wait
+
+
+def init_app(app, queue_send: QueueSend) -> None:
+    """Give the outbox the job queue's `queue_send(business_id, customer_id, delay_seconds)`.
+
+    It defers the customer's send task in the caller's transaction (the job queue sits above
+    this module, so it is handed down rather than imported).
+    """
+    app.extensions[EXTENSION] = queue_send
+
+
+def queue(
+    conn,
+    business: Mapping[str, Any],
+    customer: Mapping[str, Any],
+    messages: Sequence[str | Outbound],
+    purpose: str = "reply",
+    in_reply_to: int | None = None,
+    turn_id: int | None = None,
+) -> list[int]:
+    """Store messages for a customer and queue their send, in the caller's transaction.
+
+    A message is its text, or an `Outbound` with buttons, a list or quick replies (the channel
+    shows them as it can). `customer` needs its id and channel (and sandbox: the console's test
+    customers get theirs recorded and never sent). Behind a burst for the same account the send
+    task is scheduled for the messages' turn, so it does not hold a worker, nor other
+    businesses' sends, waiting.
+    """
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown purpose {purpose!r}")
+    cfg = current_app.config
+    shaped = [Outbound(text=m) if isinstance(m, str) else m for m in messages]
+    sandbox = bool(customer.get("sandbox"))
+    delay = 0.0 if sandbox or not shaped else _line_up(business, customer, len(shaped))
+    turn = datetime.now(UTC) + timedelta(seconds=delay) if delay else None
+    ids = store.queue_messages(
+        conn,
+        business["id"],
+        customer["id"],
+        [m.text for m in shaped],
+        purpose,
+        in_reply_to,
+        turn_id,
+        cfg["OUTBOX_MESSAGE_TTL"],
+        recorded=sandbox,
+        not_before=turn,
+        extras=[m.stored_extras() for m in shaped],
+    )
+    if ids and not sandbox:
+        current_app.extensions[EXTENSION](business["id"], customer["id"], delay)
+    return ids
+
+
+def _line_up(business: Mapping[str, Any], customer: Mapping[str, Any], count: int) -> float:
+    """Seconds until `count` sends for the customer's channel account may start (0 if soon)."""
+    channel = channels.get(customer["channel"])
+    delay = pacing.line_up(
+        channel.name, channels.account_id(business, channel.name), count * _gap(channel, business)
+    )
+    return delay if delay > current_app.config["OUTBOX_PACE_WAIT"] else 0.0
+
+
+def _gap(channel: Channel, business: Mapping[str, Any]) -> float:
+    """Seconds between two sends on the business's account: a little over 1/rate, because the
+    channel counts arrivals, which the network bunches up."""
+    rate = business.get("send_rate") or channel.default_rate
+    return (1.0 + current_app.config["OUTBOX_PACE_MARGIN"]) / rate
+
+
+def window_open(channel: Channel, customer: Mapping[str, Any], now: datetime) -> bool:
+    """Whether free text may reach the customer now (their last message is recent enough)."""
+    last = customer.get("last_inbound_at")
+    return last is not None and now - last <= channel.window
+
+
+def send_pending(business_id: int, customer_id: int) -> None:
+    """Hand every queued message of a customer to their channel, in order.
+
+    Raises SendLater when the next message must wait (a retry, a pause, its send slot); the
+    messages after it wait too, so the customer sees them in order.
+    """
+    customer = conversations.get_customer(customer_id)
+    business = businesses.get_row(business_id)
+    if customer is None or business is None:
+        log.warning("send for missing business %s / customer %s", business_id, customer_id)
+        return
+    waiting = store.queued(customer_id)
+    if not waiting:
+        return
+    sender = _Sender(business, customer)
+    for message in waiting:
+        sender.send(message)
+
+
+class _Sender:
+    """Sends one customer's messages: window, pacing, one attempt, and what the outcome means."""
+
+    def __init__(self, business: Mapping[str, Any], customer: Mapping[str, Any]):
+        self.cfg = current_app.config
+        self.business = business
+        self.customer = customer
+        self.channel = channels.get(customer["channel"])
+        self.account = channels.account(business, customer["channel"])
+
+    def send(self, message: dict) -> None:
+        now = datetime.now(UTC)
+        if message["expires_at"] is not None and now >= message["expires_at"]:
+            title = "not sent within its useful life"
+            if message["error_title"]:
+                title += f"; last error: {message['error_title']}"
+            store.mark_unsent(message["id"], "expired", message["error_code"], title)
+            return
+        if message["not_before"] is not None and message["not_before"] > now:
+            raise SendLater((message["not_before"] - now).total_seconds())
+        outgoing = self._shape(message, now)
+        if outgoing is None:
+            return
+        if self.cfg["MOCK_MODE"]:
+            _record_sent(message["id"], self.channel.name, f"mock.{message['id']}", "mock")
+            return
+        self._pace(message, now)
+        result = self.channel.send(self.account, self.customer["address"], outgoing)
         if result.ok:
-            _record_sent(message["id"], result.wamid)
-            continue
-        metrics.GRAPH_ERRORS.labels(str(result.error_code or "network")).inc()
-        if result.retryable:
-            # Leave it queued; the job fails and procrastinate retries the whole turn later.
-            raise GraphUnavailable(f"WhatsApp send failed temporarily (code {result.error_code})")
+            _record_sent(message["id"], self.channel.name, result.external_id, _sent_as(outgoing))
         else:
-            log.warning("WhatsApp refused message %s: code %s", message["id"], result.error_code)
-            conversations.mark_send_failed(message["id"], result.error_code, result.error_title)
+            self._failed(message, result, now)
+
+    def _shape(self, message: dict, now: datetime) -> Outbound | None:
+        """The message as it may go now; None (and recorded why) when it may not go at all."""
+        if window_open(self.channel, self.customer, now):
+            return Outbound.from_stored(message["body"], message["payload"])
+        last = self.customer.get("last_inbound_at")
+        if last is not None:
+            allowed = self.channel.outside_window(self._outside(message), now - last)
+            if allowed is not None:
+                return allowed
+            title = WINDOW_CLOSED.format(ago=_ago(now - last))
+        else:
+            title = NEVER_WROTE
+        store.mark_unsent(message["id"], SendError.WINDOW_CLOSED.value, None, title)
+        metrics.OUTBOX_SENDS.labels(self.channel.name, SendError.WINDOW_CLOSED.value).inc()
+        return None
+
+    def _outside(self, message: dict) -> Outbound:
+        """What the message could be outside the window: tagged, or the business's template."""
+        caps, purpose, body = self.channel.capabilities, message["purpose"], message["body"]
+        tag = TAGS.get(purpose, "") if Capability.MESSAGE_TAGS in caps else ""
+        template = None
+        name = self.business.get("notice_template")
+        if purpose == "notice" and name and Capability.TEMPLATES in caps:
+            language = self.business.get("notice_template_language") or "en"
+            template = Template(name, language, (body,))
+        stored = Outbound.from_stored(body, message["payload"])
+        return replace(stored, tag=tag, template=template)
+
+    def _pace(self, message: dict, now: datetime) -> None:
+        """Wait for this account's next send slot, or step aside until about when it comes.
+
+        A message that already stepped aside (or waited for a retry) has had its turn in the
+        line: it waits in place for longer rather than going to the back again.
+        """
+        gap = _gap(self.channel, self.business)
+        returning = message["not_before"] is not None
+        patience = self.cfg["OUTBOX_PACE_WAIT"] * (20 if returning else 1)
+        slot = pacing.take(self.channel.name, self.account.account_id, gap, patience)
+        if not slot.granted:
+            store.wait_turn(message["id"], now + timedelta(seconds=slot.wait))
+            raise SendLater(slot.wait)
+        if slot.wait > 0:
+            time.sleep(slot.wait)
+
+    def _failed(self, message: dict, result: SendResult, now: datetime) -> None:
+        error = result.error or SendError.NEVER_RETRY
+        metrics.GRAPH_ERRORS.labels(str(result.error_code or error.value)).inc()
+        metrics.OUTBOX_SENDS.labels(self.channel.name, error.value).inc()
+        if error is SendError.RATE_LIMITED:
+            # The account is over its throughput: every sender on it pauses, nothing fails.
+            wait = result.retry_after or self.cfg["OUTBOX_RATE_PAUSE"]
+            pacing.pause(self.channel.name, self.account.account_id, wait)
+            self._later(message, message["attempts"], wait, result, now)
+        elif error in (SendError.RETRY_LATER, SendError.PAIR_RATE_LIMITED):
+            attempts = message["attempts"] + 1
+            wait = backoff(attempts, self.cfg["OUTBOX_BACKOFF_BASE"])
+            if error is SendError.PAIR_RATE_LIMITED:
+                wait = max(wait, result.retry_after or self.cfg["OUTBOX_PAIR_PAUSE"])
+            self._later(message, attempts, wait, result, now)
+        else:
+            log.warning(
+                "%s refused message %s: %s (code %s)",
+                self.channel.name,
+                message["id"],
+                error.value,
+                result.error_code,
+            )
+            store.mark_unsent(message["id"], error.value, result.error_code, result.error_title)
+
+    def _later(
+        self, message: dict, attempts: int, wait: float, result: SendResult, now: datetime
+    ) -> None:
+        """Try the message again after `wait` seconds, unless by then it is no longer useful."""
+        at = now + timedelta(seconds=wait)
+        if message["expires_at"] is not None and at >= message["expires_at"]:
+            title = f"gave up after {attempts} attempts: {result.error_title}"
+            store.mark_unsent(message["id"], "expired", result.error_code, title)
+            return
+        store.schedule_retry(message["id"], attempts, at, result.error_code, result.error_title)
+        raise SendLater(wait)
 
 
-def _record_sent(message_id: int, wamid: str | None) -> None:
+def backoff(attempts: int, base: float) -> float:
+    """The wait after the n-th failed attempt: base * 4^(n-1), plus up to 25% jitter."""
+    delay = base * 4 ** min(max(attempts - 1, 0), 12)
+    return delay + random.uniform(0, delay * 0.25)
+
+
+def start_reply(business: Mapping[str, Any], customer: Mapping[str, Any], last: dict) -> None:
+    """Show the customer their message was read and a reply is coming (best effort)."""
+    if current_app.config["MOCK_MODE"] or customer.get("sandbox") or not last.get("external_id"):
+        return
+    channel = channels.get(customer["channel"])
+    account = channels.account(business, customer["channel"])
+    channel.start_reply(account, customer["address"], last["external_id"])
+
+
+def _record_sent(message_id: int, channel: str, external_id: str | None, sent_as: str) -> None:
     """Record an accepted send, retrying a failed write a few times.
 
-    WhatsApp already has the message: a reply left `queued` would be sent again by the job's
+    The channel already has the message: one left `queued` would be sent again by the task's
     retry. One broken pooled connection (e.g. after a database restart) fails one attempt and
     is discarded, so the next attempt normally succeeds.
     """
     for attempt in range(1, RECORD_ATTEMPTS + 1):
         try:
-            conversations.mark_sent(message_id, wamid)
+            store.mark_sent(message_id, channel, external_id, sent_as)
+            metrics.OUTBOX_SENDS.labels(channel, "sent").inc()
             return
         except psycopg.OperationalError as exc:
             if attempt == RECORD_ATTEMPTS:
@@ -57,29 +290,12 @@ def _record_sent(message_id: int, wamid: str | None) -> None:
             time.sleep(min(0.1 * 2**attempt, 2.0))
 
 
-def mark_read(business: dict, customer: dict, last: dict) -> None:
-    """Show the customer their message was read and a reply is being typed (best effort)."""
-    if current_app.config["MOCK_MODE"] or customer.get("sandbox") or not last.get("wamid"):
-        return
-    graph_client().mark_read(business["phone_number_id"], access_token(business), last["wamid"])
+def _sent_as(message: Outbound) -> str:
+    if message.template is not None:
+        return f"template:{message.template.name}"
+    return f"tag:{message.tag}" if message.tag else "text"
 
 
-def graph_client() -> GraphClient:
-    """The process's Graph API client (one HTTP session, reused)."""
-    ext = current_app.extensions
-    if "graph_client" not in ext:
-        cfg = current_app.config
-        ext["graph_client"] = GraphClient(
-            cfg["WHATSAPP_API_BASE_URL"],
-            cfg["VERSION"],
-            timeout=cfg["GRAPH_TIMEOUT"],
-            max_attempts=cfg["GRAPH_MAX_ATTEMPTS"],
-            backoff_base=cfg["GRAPH_BACKOFF_BASE"],
-        )
-    return ext["graph_client"]
-
-
-def access_token(business: dict) -> str:
-    """The business's own token, or the default ACCESS_TOKEN."""
-    own = decrypt(business.get("access_token") or "", current_app.config["SECRET_KEY"])
-    return own or current_app.config["ACCESS_TOKEN"]
+def _ago(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.0f} days"

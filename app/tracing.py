@@ -29,7 +29,7 @@ class TurnTrace:
         self.key = config.get("SECRET_KEY") or ""
         self.pii = bool(config.get("TRACE_LOG_PII"))
         self.business_id = business["id"]
-        self.customer = pseudonym(customer["wa_id"], self.key)
+        self.customer = pseudonym(customer["address"], self.key)
         self.name = (
             customer.get("profile_name")
             if self.pii

@@ -9,10 +9,11 @@ import time
 from cachetools import TTLCache
 from flask import Blueprint, current_app, g, request
 
-from app import jobs, metrics
-from app.channel import payloads, signature
+from app import channels, jobs, metrics
+from app.channels import meta
+from app.channels.base import Inbound, InboundKind, StatusUpdate
 from app.errors import error_response
-from app.storage import businesses, conversations, db
+from app.storage import businesses, conversations, db, outbox
 
 bp = Blueprint("webhook", __name__)
 log = logging.getLogger(__name__)
@@ -51,85 +52,111 @@ def _receive():
         return error_response(413, "body too large"), "too_large"
     secret = current_app.config["APP_SECRET"]
     if secret or not current_app.config["MOCK_MODE"]:
+        # WhatsApp and Messenger deliveries are signed alike, with the Meta app's secret.
         header = request.headers.get("X-Hub-Signature-256")
-        if not signature.verify(body, header, secret):
+        if not meta.verify(body, header, secret):
             return error_response(403, "invalid signature"), "bad_signature"
     try:
-        data = payloads.decode_body(body)
+        data = meta.decode_body(body)
     except ValueError:  # UnicodeDecodeError is one
         return error_response(400, "body is not valid JSON"), "bad_json"
-    envelope = payloads.parse_envelope(data)
-    if envelope.ignored:
-        log.info("webhook ignored parts: %s", "; ".join(envelope.ignored[:5]))
-    for err in envelope.errors:
-        log.warning("webhook error for %s: %s", err.phone_number_id, _codes(err.errors))
-    _store_messages(envelope.messages)
-    for status in envelope.statuses:
+    channel = channels.for_body(data)
+    if channel is None:
+        log.info("webhook ignored parts: %s", _unknown_object(data))
+        return ("ok", 200, {"Content-Type": "text/plain"}), "ok"
+    parsed = channel.parse(data)
+    if parsed.ignored:
+        log.info("webhook ignored parts: %s", "; ".join(parsed.ignored[:5]))
+    for problem in parsed.errors:
+        log.warning("webhook %s %s", channel.name, problem)
+    _store_messages(channel.name, parsed.messages)
+    for status in parsed.statuses:
         _apply_status(status)
     return ("ok", 200, {"Content-Type": "text/plain"}), "ok"
 
 
-def _store_messages(messages) -> None:
+def _store_messages(channel: str, messages) -> None:
     if not messages:
         return
     # A single delivery is one autocommitted statement; several share one transaction.
     with db.transaction() if len(messages) > 1 else db.connection() as conn:
         for msg in messages:
-            business_id = _business_id(msg.phone_number_id)
+            business_id = _business_id(channel, msg.account_id)
             if business_id is None:
-                log.warning("message for unknown phone_number_id %s dropped", msg.phone_number_id)
+                log.warning("message for unknown %s account %s dropped", channel, msg.account_id)
                 metrics.WEBHOOK_MESSAGES.labels("unknown_business").inc()
                 continue
             if not msg.sender:
-                log.warning("message %s has no sender; dropped", msg.wamid)
+                log.warning("message %s has no sender; dropped", msg.external_id)
                 metrics.WEBHOOK_MESSAGES.labels("no_sender").inc()
                 continue
             stored = conversations.store_inbound(
                 conn,
                 business_id,
-                msg.sender,
-                msg.profile_name,
-                msg.wamid,
-                msg.raw_type or msg.type.value,
-                msg.text,
-                dict(msg.raw),
-                needs_turn=msg.expects_reply,
+                _delivery(msg),
                 request_id=g.get("request_id"),
                 turn_job=jobs.turn_job(business_id, g.get("request_id")),
             )
             metrics.WEBHOOK_MESSAGES.labels("stored" if stored else "duplicate").inc()
 
 
-def _apply_status(status) -> None:
-    metrics.WEBHOOK_STATUSES.labels(status.status.value).inc()
-    first = status.errors[0] if status.errors else None
-    changed = conversations.apply_status(
-        status.wamid,
-        status.status.value,
-        first.code if first else None,
-        (first.title or first.message) if first else "",
+def _delivery(msg: Inbound) -> conversations.Delivery:
+    return conversations.Delivery(
+        channel=msg.channel,
+        address=msg.sender,
+        profile_name=msg.profile_name,
+        external_id=msg.external_id,
+        kind=msg.kind.value,
+        type=msg.raw_type or msg.kind.value,
+        body=msg.text,
+        payload=dict(msg.raw),
+        sent_at=msg.sent_at,
+        needs_turn=msg.expects_reply,
+        opens_window=msg.kind is not InboundKind.SYSTEM,
     )
+
+
+def _apply_status(status: StatusUpdate) -> None:
+    metrics.WEBHOOK_STATUSES.labels(status.status.value).inc()
+    if status.watermark is not None:
+        business_id = _business_id(status.channel, status.account_id)
+        changed = business_id is not None and outbox.apply_watermark(
+            business_id, status.channel, status.recipient, status.status.value, status.watermark
+        )
+    else:
+        changed = outbox.apply_status(
+            status.channel,
+            status.external_id,
+            status.status.value,
+            status.error_code,
+            status.error_title,
+        )
     if not changed:
-        log.debug("status %s for %s changed nothing", status.status.value, status.wamid)
+        log.debug("status %s for %s changed nothing", status.status.value, status.external_id)
 
 
-def _business_id(phone_number_id: str) -> int | None:
+def _business_id(channel: str, account_id: str) -> int | None:
     cache: TTLCache = current_app.extensions["business_ids"]
+    key = (channel, account_id)
     try:
-        return cache[phone_number_id]
+        return cache[key]
     except KeyError:
         pass
-    business_id = businesses.business_id_for_phone_number_id(phone_number_id)
+    column = channels.registration(channel).account_column
+    business_id = businesses.business_id_for_account(column, account_id)
     if business_id is not None:
         # Misses are not cached: a business created or reactivated is answered at once.
-        cache[phone_number_id] = business_id
+        cache[key] = business_id
     return business_id
 
 
-def _codes(errors) -> str:
-    return ", ".join(str(e.code) for e in errors) or "no code"
+def _unknown_object(data: object) -> str:
+    if not isinstance(data, dict):
+        return f"body is {type(data).__name__}, not an object"
+    obj = data.get("object")
+    return f"object={obj[:40]}" if isinstance(obj, str) else "object missing"
 
 
 def init_app(app) -> None:
-    """Give the app its own phone_number_id → business cache."""
+    """Give the app its own (channel, account id) → business cache."""
     app.extensions["business_ids"] = TTLCache(maxsize=10_000, ttl=app.config["BUSINESS_CACHE_TTL"])

@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 from psycopg.rows import dict_row
 
-from app.channel.signature import sign
+from app.channels.meta import sign
 from benchmarks.common import (
     ROOT,
     Gunicorn,
@@ -326,9 +326,9 @@ def stop_processes(procs: list[subprocess.Popen]) -> None:
 def results(soak: Soak, url: str, took: float, peaks: dict[str, int]) -> list[tuple[str, str]]:
     with psycopg.connect(url, row_factory=dict_row) as conn:
         inbound = {
-            r["wamid"]: r["created_at"].timestamp()
+            r["external_id"]: r["created_at"].timestamp()
             for r in conn.execute(
-                "SELECT wamid, created_at FROM messages WHERE direction = 'in'"
+                "SELECT external_id, created_at FROM messages WHERE direction = 'in'"
             ).fetchall()
         }
         overbooked = conn.execute(
@@ -343,9 +343,10 @@ def results(soak: Soak, url: str, took: float, peaks: dict[str, int]) -> list[tu
             "SELECT count(*) AS n FROM appointments WHERE status = 'booked'"
         ).fetchone()["n"]
         final = {
-            r["wamid"]: r["status"]
+            r["external_id"]: r["status"]
             for r in conn.execute(
-                "SELECT wamid, status FROM messages WHERE direction = 'out' AND wamid IS NOT NULL"
+                "SELECT external_id, status FROM messages WHERE direction = 'out'"
+                " AND external_id IS NOT NULL"
             ).fetchall()
         }
         turns = conn.execute("SELECT count(*) AS n FROM turns").fetchone()["n"]

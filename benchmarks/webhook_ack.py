@@ -14,7 +14,7 @@ import asyncio
 import itertools
 import json
 
-from app.channel.signature import sign
+from app.channels.meta import sign
 from benchmarks.common import (
     Gunicorn,
     closed_loop,

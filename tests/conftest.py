@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 
 import pytest
 
@@ -69,7 +70,9 @@ def app_config(db_url, fake_llm, fake_graph):
         "ACCESS_TOKEN": ACCESS_TOKEN,
         "PHONE_NUMBER_ID": PHONE_NUMBER_ID,
         "WHATSAPP_API_BASE_URL": fake_graph.base_url,
-        "GRAPH_BACKOFF_BASE": 0.01,
+        "OUTBOX_BACKOFF_BASE": 0.01,
+        "OUTBOX_RATE_PAUSE": 0.05,
+        "OUTBOX_PAIR_PAUSE": 0.05,
         "OPENAI_API_KEY": "test-openai-key",
         "OPENAI_BASE_URL": fake_llm.base_url,
         "LLM_TIMEOUT": 10.0,
@@ -102,7 +105,7 @@ def client(app):
 @pytest.fixture
 def post_webhook(client):
     """POST a JSON envelope (dict or bytes) to /webhook, signed with the app secret."""
-    from app.channel.signature import sign
+    from app.channels.meta import sign
 
     def post(envelope, secret: str | None = APP_SECRET, headers: dict | None = None):
         body = envelope if isinstance(envelope, bytes) else json.dumps(envelope).encode()
@@ -116,11 +119,30 @@ def post_webhook(client):
 
 @pytest.fixture
 def drain(app):
-    """Run the job worker until the queue is empty."""
+    """Run the job worker until no job is due and no send waits for a retry.
+
+    A pass of the worker stops when it finds nothing to start, so jobs queued by running ones
+    (a turn's send) need another pass; sends retry after a few milliseconds in the tests, while
+    other jobs' retries stay scheduled.
+    """
     from app import jobs
+    from app.storage import db
 
     def run() -> None:
-        asyncio.run(jobs.run_worker_async(app, install_signal_handlers=False, wait=False))
+        deadline = time.monotonic() + 60
+        while True:
+            asyncio.run(jobs.run_worker_async(app, install_signal_handlers=False, wait=False))
+            row = db.fetch_one(
+                "SELECT count(*) FILTER (WHERE scheduled_at IS NULL OR scheduled_at <= now())"
+                " AS due, extract(epoch FROM min(scheduled_at) FILTER"
+                " (WHERE task_name = 'send_outbox') - now())::float8 AS send_wait"
+                " FROM procrastinate_jobs WHERE status = 'todo'"
+            )
+            if not row["due"] and row["send_wait"] is None:
+                return
+            assert time.monotonic() < deadline, "jobs still due after 60 s of draining"
+            if not row["due"]:
+                time.sleep(min(max(row["send_wait"], 0.0), 5.0))  # until the retry is due
 
     return run
 

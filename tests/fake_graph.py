@@ -11,6 +11,7 @@ import itertools
 import json
 import re
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -98,6 +99,8 @@ class Recorded:
     headers: dict[str, str]
     json: Any
     status: int
+    at: float = 0.0  # time.monotonic() when the request arrived
+    account: str = ""  # the id in the path: the WhatsApp number's id or the Page's id
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,8 @@ class FakeGraph:
         self._script: deque[_Canned] = deque()
         self._ids = itertools.count(1)
         self._profiles: dict[str, tuple[int, dict[str, Any]]] = {}
+        self._rate_limit = 0  # message sends per account per second; 0 = unlimited
+        self._accepted: dict[str, deque[float]] = {}
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -194,6 +199,13 @@ class FakeGraph:
         with self._cond:
             self._profiles[psid] = (http_status, messenger_error_body(code, subcode))
 
+    def limit_rate(self, per_second: int) -> None:
+        """Refuse message sends beyond `per_second` per account in any one second, as Meta's
+        throughput limit does (WhatsApp 130429, Messenger 613); 0 lifts the limit."""
+        with self._cond:
+            self._rate_limit = per_second
+            self._accepted.clear()
+
     def delay_next(self, seconds: float, times: int = 1) -> None:
         """Answer the next `times` message sends successfully, but only after `seconds`."""
         with self._cond:
@@ -205,6 +217,7 @@ class FakeGraph:
             self._requests.clear()
             self._script.clear()
             self._profiles.clear()
+            self._accepted.clear()
 
     @property
     def requests(self) -> list[Recorded]:
@@ -247,14 +260,21 @@ class FakeGraph:
         self, path: str, headers: dict[str, str], data: Any
     ) -> tuple[int, dict, tuple[tuple[str, str], ...]]:
         """Return the status, body and extra headers for one request, recording it."""
+        arrived = time.monotonic()
         status, body = _validate(path, headers, data)
         canned = None
         sending = _is_send(data) or _is_messenger_send(data)
+        match = _PATH.match(urlsplit(path).path)
+        account = match.group(1) if match else ""
         # Scripted answers apply to message sends only; read receipts and sender actions
         # always succeed.
         if status == 200 and sending:
             with self._cond:
                 canned = self._script.popleft() if self._script else None
+                if canned is None and self._over_rate(account, arrived):
+                    canned = _Canned(
+                        400, None, error=(613, None) if _is_messenger(data) else (130429, None)
+                    )
         if canned and canned.delay:
             self._stopping.wait(canned.delay)
         if canned and canned.error is not None:
@@ -268,9 +288,21 @@ class FakeGraph:
             if sending:
                 body["message_id"] = f"m_FAKE{next(self._ids):08d}"
         with self._cond:
-            self._requests.append(Recorded("POST", path, headers, data, status))
+            self._requests.append(Recorded("POST", path, headers, data, status, arrived, account))
             self._cond.notify_all()
         return status, body, canned.headers if canned else ()
+
+    def _over_rate(self, account: str, now: float) -> bool:
+        """Whether a send now would exceed the rate limit (noting it when it would not)."""
+        if not self._rate_limit:
+            return False
+        accepted = self._accepted.setdefault(account, deque())
+        while accepted and accepted[0] <= now - 1.0:
+            accepted.popleft()
+        if len(accepted) >= self._rate_limit:
+            return True
+        accepted.append(now)
+        return False
 
     def _profile(self, path: str, headers: dict[str, str]) -> tuple[int, dict]:
         """Answer a Messenger user profile lookup, recording it."""
@@ -307,7 +339,37 @@ def _validate(path: str, headers: dict[str, str], data: Any) -> tuple[int, dict]
         return 400, error_body(100, "The parameter messaging_product is required.")
     if not (_is_send(data) or _is_receipt(data)):
         return 400, error_body(100, "Invalid parameter")
+    problem = _whatsapp_problem(data) if _is_send(data) else ""
+    if problem:
+        return 400, error_body(100, f"(#100) {problem}")
     return 200, {"success": True}
+
+
+def _whatsapp_problem(data: dict) -> str:
+    """Return why the Cloud API would refuse this message body ("" when it would not)."""
+    kind = data.get("type")
+    if kind == "text":
+        text = data.get("text")
+        body = text.get("body") if isinstance(text, dict) else None
+        if not _filled(body) or len(body) > 4096:
+            return "Param text['body'] must be 1 to 4096 characters"
+    elif kind == "template":
+        template = data.get("template")
+        if not isinstance(template, dict) or not _filled(template.get("name")):
+            return "Param template['name'] is required"
+        language = template.get("language")
+        if not isinstance(language, dict) or not _filled(language.get("code")):
+            return "Param template['language']['code'] is required"
+        for component in template.get("components") or []:
+            for parameter in component.get("parameters") or []:
+                text = parameter.get("text") if parameter.get("type") == "text" else "x"
+                if not _filled(text) or "\n" in text or "\t" in text or "    " in text:
+                    return "Param text cannot have new-line/tab characters or more than 4 spaces"
+    elif kind == "interactive":
+        interactive = data.get("interactive")
+        if not isinstance(interactive, dict) or interactive.get("type") not in ("button", "list"):
+            return "Param interactive['type'] must be button or list"
+    return ""
 
 
 def _is_send(data: Any) -> bool:

@@ -62,7 +62,8 @@ def make_conversation(business_id: int, wa_id: str = "34600111222", name: str = 
     """A customer with one inbound message and one answered reply (with a tool call)."""
     with transaction() as conn:
         cid = conn.execute(
-            "INSERT INTO customers (business_id, wa_id, profile_name) VALUES (%s, %s, %s)"
+            "INSERT INTO customers (business_id, address, profile_name, last_inbound_at)"
+            " VALUES (%s, %s, %s, now())"
             " RETURNING id",
             (business_id, wa_id, name),
         ).fetchone()["id"]
@@ -72,12 +73,12 @@ def make_conversation(business_id: int, wa_id: str = "34600111222", name: str = 
             (business_id, cid, Jsonb([{"name": "list_services", "args": {}}])),
         ).fetchone()["id"]
         conn.execute(
-            "INSERT INTO messages (business_id, customer_id, direction, body, status, wamid,"
+            "INSERT INTO messages (business_id, customer_id, direction, body, status, external_id,"
             " turn_id) VALUES (%s, %s, 'in', 'hi there', 'processed', %s, %s)",
             (business_id, cid, f"wamid.in.{uuid.uuid4().hex}", turn),
         )
         conn.execute(
-            "INSERT INTO messages (business_id, customer_id, direction, body, status, wamid,"
+            "INSERT INTO messages (business_id, customer_id, direction, body, status, external_id,"
             " turn_id) VALUES (%s, %s, 'out', 'Hello! How can I help?', 'read', %s, %s)",
             (business_id, cid, f"wamid.out.{uuid.uuid4().hex}", turn),
         )
@@ -100,9 +101,9 @@ def make_appointment(business_id: int, customer_id: int, days_ahead: int = 3) ->
 @pytest.fixture
 def world(app) -> World:
     """Demo Salon (owner, staff, a second staff member) and another tenant with its owner."""
-    business_id = businesses.business_id_for_phone_number_id("123456123")
+    business_id = businesses.business_id_for_account("whatsapp_number_id", "123456123")
     other = businesses.create_business(
-        {"name": "Other Studio", "phone_number_id": "999000999", "timezone": "UTC"},
+        {"name": "Other Studio", "whatsapp_number_id": "999000999", "timezone": "UTC"},
         [{"name": "Massage", "duration_minutes": 60}],
     )
     emails = {

@@ -28,7 +28,7 @@ def make_business(**overrides) -> int:
     """Create a salon (capacity 2, 15-minute step, 60-minute notice) and return its id."""
     fields = {
         "name": "Test Salon",
-        "phone_number_id": uuid.uuid4().hex,
+        "whatsapp_number_id": uuid.uuid4().hex,
         "timezone": "Europe/Madrid",
         "opening_hours": HOURS,
         "max_concurrent": 2,
@@ -43,7 +43,7 @@ def make_business(**overrides) -> int:
 def make_customer(business_id: int) -> int:
     """Create a customer of the business and return its id."""
     row = fetch_one(
-        "INSERT INTO customers (business_id, wa_id) VALUES (%s, %s) RETURNING id",
+        "INSERT INTO customers (business_id, address) VALUES (%s, %s) RETURNING id",
         (business_id, uuid.uuid4().hex[:12]),
     )
     return row["id"]

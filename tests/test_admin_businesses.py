@@ -145,9 +145,9 @@ def test_access_token_is_encrypted_and_never_returned(api, world):
     assert audit["after"] == {"has_access_token": True}
 
 
-@pytest.mark.parametrize("field", ["phone_number_id", "active"])
+@pytest.mark.parametrize("field", ["whatsapp_number_id", "active"])
 def test_owner_cannot_change_operator_fields(api, world, field):
-    value = "777" if field == "phone_number_id" else False
+    value = "777" if field == "whatsapp_number_id" else False
     resp = api("PATCH", f"/businesses/{world.business_id}", json={field: value})
     assert resp.status_code == 403
     assert field in resp.get_json()["message"]
@@ -159,14 +159,14 @@ def test_owner_cannot_change_operator_fields(api, world, field):
     )
 
 
-def test_phone_number_id_must_be_unique(api, world):
-    body = {"name": "Clash", "phone_number_id": "999000999"}
+def test_whatsapp_number_id_must_be_unique(api, world):
+    body = {"name": "Clash", "whatsapp_number_id": "999000999"}
     assert api("POST", "/businesses", "superadmin", json=body).status_code == 409
     resp = api(
         "PATCH",
         f"/businesses/{world.business_id}",
         "superadmin",
-        json={"phone_number_id": "999000999"},
+        json={"whatsapp_number_id": "999000999"},
     )
     assert resp.status_code == 409
 
@@ -174,7 +174,7 @@ def test_phone_number_id_must_be_unique(api, world):
 def test_create_business_requires_name_and_number(api, world):
     resp = api("POST", "/businesses", "superadmin", json={"timezone": "UTC"})
     assert resp.status_code == 400
-    assert set(resp.get_json()["fields"]) == {"name", "phone_number_id"}
+    assert set(resp.get_json()["fields"]) == {"name", "whatsapp_number_id"}
 
 
 def test_empty_patch_is_400(api, world):

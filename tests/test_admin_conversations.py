@@ -102,7 +102,7 @@ def test_appointments_list_and_filters(api, world):
     rows = api("GET", base, "staff").get_json()["appointments"]
     assert [r["id"] for r in rows] == [world.appointment_id, later]
     assert rows[0]["service_name"] == "Haircut"
-    assert (rows[0]["customer_name"], rows[0]["customer_wa_id"]) == ("Alex", "34600111222")
+    assert (rows[0]["customer_name"], rows[0]["customer_address"]) == ("Alex", "34600111222")
     booked = api("GET", base + "?status=booked", "staff").get_json()
     assert [r["id"] for r in booked["appointments"]] == [world.appointment_id]
     start = rows[1]["starts_at"][:10]

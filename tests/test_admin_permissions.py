@@ -70,7 +70,7 @@ ENDPOINTS = [
     Endpoint("GET", "/me", signed_in(200)),
     Endpoint("GET", "/openapi.json", public(200)),
     Endpoint("GET", "/businesses", signed_in(200)),
-    Endpoint("POST", "/businesses", superadmin(201), {"name": "New", "phone_number_id": "5550"}),
+    Endpoint("POST", "/businesses", superadmin(201), {"name": "New", "whatsapp_number_id": "5550"}),
     Endpoint("GET", B, member(200)),
     Endpoint("PATCH", B, owner(200), {"personality": "Cheerful and brief."}),
     Endpoint("PUT", B + "/services", owner(200), SERVICES),

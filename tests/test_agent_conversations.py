@@ -62,9 +62,9 @@ def sent(fake_graph) -> list[str]:
 
 
 def rows() -> list[dict]:
-    """Every appointment: id, customer's wa_id, service, start, status, turn, predecessor."""
+    """Every appointment: id, customer's address, service, start, status, turn, predecessor."""
     return db.fetch_all(
-        "SELECT a.id, c.wa_id, s.name AS service, a.starts_at, a.status, a.turn_id,"
+        "SELECT a.id, c.address, s.name AS service, a.starts_at, a.status, a.turn_id,"
         " a.rescheduled_from FROM appointments a JOIN customers c ON c.id = a.customer_id"
         " JOIN services s ON s.id = a.service_id ORDER BY a.id"
     )
@@ -82,7 +82,8 @@ def business_id() -> int:
 
 def add_customer(wa_id: str = WA_ID, name: str = "Alex") -> int:
     row = db.fetch_one(
-        "INSERT INTO customers (business_id, wa_id, profile_name) VALUES (%s, %s, %s) RETURNING id",
+        "INSERT INTO customers (business_id, address, profile_name) VALUES (%s, %s, %s)"
+        " RETURNING id",
         (business_id(), wa_id, name),
     )
     return row["id"]
@@ -165,7 +166,7 @@ def test_book_appointment(app, say, fake_llm, fake_graph):
     say("Book me a haircut at 10 that day")
     result = assert_recorded(fake_llm, "book_appointment", args)
     [row] = rows()
-    assert (row["wa_id"], row["service"], row["starts_at"], row["status"]) == (
+    assert (row["address"], row["service"], row["starts_at"], row["status"]) == (
         WA_ID,
         "Haircut",
         at(day, "10:00"),

@@ -105,7 +105,7 @@ def test_bad_tool_call_is_refused_with_a_code(case, others, say, fake_llm, fake_
     assert (result["ok"], result["error"]) == (False, code)
     assert_answered_every_call(fake_llm.requests[1])
     assert sent(fake_graph) == [sorry(result).strip()]
-    assert [(r["id"], r["wa_id"], r["status"]) for r in rows()] == [(others, OTHER, "booked")]
+    assert [(r["id"], r["address"], r["status"]) for r in rows()] == [(others, OTHER, "booked")]
     [call] = db.fetch_one("SELECT tool_calls FROM turns")["tool_calls"]
     assert (call["name"], call["ok"], call["result"]) == (name, False, result)
 

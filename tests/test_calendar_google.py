@@ -111,12 +111,12 @@ def test_booking_writes_one_event_with_the_deterministic_id(salon, gcal, drain):
     event = gcal.live_events(CAL)[eid]
     assert event["start"] == {"dateTime": "2026-06-02T10:00:00+02:00", "timeZone": "Europe/Madrid"}
     assert event["end"]["dateTime"] == "2026-06-02T11:30:00+02:00"
-    wa_id = fetch_one("SELECT wa_id FROM customers WHERE id = %s", (customer,))["wa_id"]
+    address = fetch_one("SELECT address FROM customers WHERE id = %s", (customer,))["address"]
     assert "Hair coloring" in event["summary"] and "Hair coloring (90 min)" in event["description"]
-    assert wa_id in event["description"]
+    assert address in event["description"]
     private = event["extendedProperties"]["private"]
     assert private["appointment_id"] == str(appointment.id) and private["wa_booking_bot"] == "1"
-    assert private["customer_wa_id"] == wa_id and private["service"] == "Hair coloring"
+    assert private["customer_address"] == address and private["service"] == "Hair coloring"
     assert sync_row(appointment.id) == {"calendar_sync": "synced", "calendar_event_id": eid}
 
 

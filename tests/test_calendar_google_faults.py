@@ -10,7 +10,7 @@ from app.booking import book, cancel
 from app.calendars import event_id
 from app.calendars.google_state import state
 from app.storage import db
-from app.storage.businesses import business_id_for_phone_number_id
+from app.storage.businesses import business_id_for_account
 from tests import envelopes
 from tests.conftest import PHONE_NUMBER_ID
 from tests.fake_gcal.accounts import CAL, connect_user, google_salon
@@ -58,7 +58,7 @@ def salon(app, gcal):
 @pytest.fixture
 def demo(app, gcal):
     """The demo business (the webhook's number) connected to the fake Google."""
-    business_id = business_id_for_phone_number_id(PHONE_NUMBER_ID)
+    business_id = business_id_for_account("whatsapp_number_id", PHONE_NUMBER_ID)
     return business_id, connect_user(gcal, business_id)
 
 

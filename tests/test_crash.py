@@ -54,3 +54,44 @@ def test_worker_killed_mid_turn_answers_exactly_once(
         db.fetch_one("SELECT status FROM messages WHERE direction = 'in'")["status"] == "processed"
     )
     assert db.fetch_one("SELECT count(*) AS n FROM messages WHERE direction = 'out'")["n"] == 1
+
+
+@pytest.mark.slow
+def test_worker_killed_before_the_provider_call_sends_exactly_once(app, app_config, fake_graph):
+    """The send task has taken its send slot and waits for it when its process dies: the
+    message was never handed to Meta, so the restarted task sends it, once."""
+    from tests.test_outbox import add_customer, demo_id, queue
+
+    customer = add_customer(demo_id(), "34600700001")
+    queue(app, demo_id(), customer, ["Your appointment is confirmed."], "notice")
+    # The number's next send slot is a minute away: the task takes it and sleeps until then.
+    slot = db.fetch_one(
+        "UPDATE send_pacing SET next_at = now() + interval '60 s' RETURNING next_at"
+    )["next_at"]
+    first = start_worker(app_config, OUTBOX_PACE_WAIT=120)
+    try:
+        wait_until(
+            lambda: db.fetch_one("SELECT next_at FROM send_pacing")["next_at"] > slot,
+            what="the send task to take its slot",
+        )
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert fake_graph.requests == []
+    assert db.fetch_one("SELECT status FROM messages WHERE direction = 'out'")["status"] == "queued"
+    db.execute("UPDATE send_pacing SET next_at = now()")  # the minute has passed, as it were
+    second = start_worker(app_config)
+    try:
+        fake_graph.wait_for_sends(1, timeout=60)
+        wait_until(lambda: jobs_left() == 0, what="the queue to empty")
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=30)
+    assert [m["text"]["body"] for m in fake_graph.messages_sent()] == [
+        "Your appointment is confirmed."
+    ]
+    assert len(fake_graph.requests) == 1
+    row = db.fetch_one("SELECT status, external_id FROM messages WHERE direction = 'out'")
+    assert row["status"] == "sent" and row["external_id"].startswith("wamid.FAKE")

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 
-from app.channel.signature import sign
+from app.channels.meta import sign
 from app.storage import db
 from tests import dbutil, envelopes
 from tests.conftest import APP_SECRET

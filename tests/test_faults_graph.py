@@ -1,8 +1,8 @@
 """Graph API faults: down for a while, token expired, slow, odd answers.
 
 Replies stored as `queued` are delivered once and in order per customer when WhatsApp comes
-back (the failed job is retried and its first step sends what is queued, without asking the
-model again); a refusal that retrying cannot fix is recorded on the message and not retried.
+back (the customer's send task is retried with backoff and never asks the model again); a
+refusal that retrying cannot fix is recorded on the message and not retried.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.channel.sender import NEVER_RETRY_CODES, GraphUnavailable
-from app.jobs import TurnRetry
+from app.jobs import SendRetry, TurnRetry
+from app.outbox import SendLater, backoff
 from app.storage import db, users
 from tests import envelopes
 from tests.fake_llm import last_user_text, text_reply
@@ -29,6 +29,13 @@ UNAVAILABLE = {
     }
 }
 LONG = "Here is everything you asked about. " + "All of it, in detail. " * 200
+# Refusals retrying cannot fix, and how the outbox records each.
+PERMANENT = {
+    131047: "window_closed",
+    131026: "unreachable",
+    100: "never_retry",
+    190: "bad_credentials",
+}
 
 
 def send_requests(fake_graph, wa_id: str | None = None) -> list:
@@ -42,17 +49,18 @@ def send_requests(fake_graph, wa_id: str | None = None) -> list:
 
 def outbound(wa_id: str) -> list[dict]:
     return db.fetch_all(
-        "SELECT m.status, m.body, m.error_code, m.error_title, m.wamid FROM messages m"
-        " JOIN customers c ON c.id = m.customer_id"
-        " WHERE c.wa_id = %s AND m.direction = 'out' ORDER BY m.id",
+        "SELECT m.status, m.body, m.error_code, m.error_title, m.send_error, m.attempts,"
+        " m.external_id FROM messages m JOIN customers c ON c.id = m.customer_id"
+        " WHERE c.address = %s AND m.direction = 'out' ORDER BY m.id",
         (wa_id,),
     )
 
 
-def retried_turn_waiting() -> bool:
-    """A turn job failed and waits for its retry (procrastinate counts the attempt)."""
+def retried_send_waiting() -> bool:
+    """A send task was told to try again later (procrastinate counts the attempt)."""
     row = db.fetch_one(
         "SELECT count(*) AS n FROM procrastinate_jobs WHERE status = 'todo' AND attempts >= 1"
+        " AND task_name = 'send_outbox'"
     )
     return row["n"] > 0
 
@@ -61,15 +69,14 @@ def retried_turn_waiting() -> bool:
 def test_graph_down_then_back_delivers_queued_replies_once_in_order(
     app, post_webhook, worker, fake_llm, fake_graph
 ):
-    attempts = app.config["GRAPH_MAX_ATTEMPTS"]
     alex, blair = "34600000101", "34600000102"
     fake_llm.default = lambda body: text_reply(
         LONG if "long" in last_user_text(body) else "You said: " + last_user_text(body)
     )
-    # Down for longer than one job's sends can wait: the sender gives up, the job is retried.
-    fake_graph.respond_next(503, UNAVAILABLE, times=2 * attempts)
+    # Down for four attempts (backoff 0.01 s * 4^n in the tests): the send task is retried.
+    fake_graph.respond_next(503, UNAVAILABLE, times=4)
     post_webhook(envelopes.text("first", wa_id=blair))
-    db_wait(retried_turn_waiting)
+    db_wait(retried_send_waiting)
     # The customer writes again while the earlier reply still waits in the queue.
     assert [r["status"] for r in outbound(blair)] == ["queued"]
     post_webhook(envelopes.text("second", wa_id=blair))
@@ -81,25 +88,28 @@ def test_graph_down_then_back_delivers_queued_replies_once_in_order(
     assert len(long_chunks) >= 2
     assert sent_to(fake_graph, alex) == long_chunks
     assert sent_to(fake_graph, blair) == ["You said: first", "You said: second"]
-    assert all(r["status"] == "sent" and r["wamid"] for r in outbound(alex))
-    # Some send was tried more often than one job's sender allows: a job retry sent it.
-    per_body = {}
-    for r in send_requests(fake_graph):
-        per_body[r.json["text"]["body"]] = per_body.get(r.json["text"]["body"], 0) + 1
-    assert max(per_body.values()) > attempts
+    assert all(r["status"] == "sent" and r["external_id"] for r in outbound(alex))
+    # Four refused attempts, each recorded on its message and retried by the send task.
+    assert len(send_requests(fake_graph)) == len(fake_graph.messages_sent()) + 4
+    assert sum(r["attempts"] for r in outbound(alex) + outbound(blair)) == 4
+    assert outbound(blair)[0]["attempts"] >= 1
     # Retries sent the stored replies; the model was asked once per turn, never again.
     assert len(fake_llm.requests) == 3
     assert db.fetch_one("SELECT count(*) AS n FROM turns")["n"] == 3
 
 
-@pytest.mark.parametrize("code", sorted(NEVER_RETRY_CODES))
+@pytest.mark.parametrize("code", sorted(PERMANENT))
 def test_refusal_that_retrying_cannot_fix_is_recorded_once(code, post_webhook, drain, fake_graph):
     fake_graph.fail_next(code, http_status=401 if code == 190 else 400)
     post_webhook(envelopes.text("hi", wa_id="34600000103"))
     run_within(drain)
     assert len(send_requests(fake_graph)) == 1  # no retry storm
     [row] = outbound("34600000103")
-    assert (row["status"], row["error_code"]) == ("failed", code)
+    assert (row["status"], row["error_code"], row["send_error"]) == (
+        "failed",
+        code,
+        PERMANENT[code],
+    )
     assert row["error_title"]
     assert jobs_left() == 0
     assert db.fetch_one("SELECT count(*) AS n FROM procrastinate_jobs")["n"] == 0
@@ -192,22 +202,39 @@ def test_accepted_send_with_an_odd_body_counts_as_sent_once(
         (RuntimeError("database"), 0, True),
         (RuntimeError("database"), 5, True),
         (RuntimeError("database"), 6, False),
-        (GraphUnavailable("503"), 6, True),
-        (GraphUnavailable("503"), 299, True),
-        (GraphUnavailable("503"), 300, False),
     ],
 )
-def test_turn_retry_keeps_unsent_replies_going_for_about_a_day(exception, attempts, retried):
-    """Other failures get six tries; stored replies WhatsApp could not take yet keep trying,
-    at most five minutes apart, for about a day (then Meta's 24-hour window has closed)."""
-    strategy = TurnRetry()
-    job = SimpleNamespace(attempts=attempts)
-    decision = strategy.get_retry_decision(exception=exception, job=job)
+def test_a_turn_is_tried_six_times(exception, attempts, retried):
+    decision = TurnRetry().get_retry_decision(
+        exception=exception, job=SimpleNamespace(attempts=attempts)
+    )
     assert (decision is not None) == retried
     if decision is not None:
         wait = decision.retry_at - datetime.now(UTC)
         assert timedelta(0) < wait <= timedelta(seconds=300)
-    total = sum(
-        min(1 + 2 ** min(n + 1, 30), strategy.max_wait) for n in range(strategy.unsent_max_attempts)
+
+
+@pytest.mark.parametrize("attempts", [0, 49, 5000])
+def test_a_send_told_to_wait_runs_again_after_exactly_that_wait(attempts):
+    """The outbox's own bound (each message's useful life) ends a send task, not a count."""
+    before = datetime.now(UTC)
+    decision = SendRetry().get_retry_decision(
+        exception=SendLater(42.5), job=SimpleNamespace(attempts=attempts)
     )
-    assert timedelta(hours=24) < timedelta(seconds=total) < timedelta(hours=26)
+    after = datetime.now(UTC)
+    assert before + timedelta(seconds=42.5) <= decision.retry_at <= after + timedelta(seconds=42.5)
+
+
+@pytest.mark.parametrize(("attempts", "retried"), [(0, True), (49, True), (50, False)])
+def test_a_send_task_that_fails_otherwise_is_tried_fifty_times(attempts, retried):
+    decision = SendRetry().get_retry_decision(
+        exception=RuntimeError("database"), job=SimpleNamespace(attempts=attempts)
+    )
+    assert (decision is not None) == retried
+
+
+@pytest.mark.parametrize(("attempts", "low"), [(1, 1.0), (2, 4.0), (3, 16.0), (6, 1024.0)])
+def test_backoff_is_4_to_the_n_with_a_quarter_of_jitter(attempts, low):
+    waits = [backoff(attempts, 1.0) for _ in range(200)]
+    assert all(low <= w <= low * 1.25 for w in waits)
+    assert len(set(waits)) > 1  # jittered, so retries of many messages spread out

@@ -383,7 +383,7 @@ def test_workers_killed_at_random_points_under_load_lose_and_duplicate_nothing(
 def check_appointments(by_customer: dict[str, list[str]], rounds) -> None:
     """Each booking the customer was told about exists once; none exists untold; capacity holds."""
     booked = db.fetch_all(
-        "SELECT a.id, c.wa_id, a.starts_at FROM appointments a"
+        "SELECT a.id, c.address, a.starts_at FROM appointments a"
         " JOIN customers c ON c.id = a.customer_id WHERE a.status = 'booked'"
     )
     told = {
@@ -392,8 +392,8 @@ def check_appointments(by_customer: dict[str, list[str]], rounds) -> None:
         for body in bodies
         for m in re.findall(r"BOOKED#(\d+)", body)
     }
-    assert {(r["wa_id"], r["id"]) for r in booked} == told
-    per_customer = Counter(r["wa_id"] for r in booked)
+    assert {(r["address"], r["id"]) for r in booked} == told
+    per_customer = Counter(r["address"] for r in booked)
     assert max(per_customer.values()) == 1
     per_slot = Counter(r["starts_at"] for r in booked)
     assert max(per_slot.values()) <= 2  # the demo salon's capacity

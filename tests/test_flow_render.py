@@ -91,12 +91,14 @@ CHANNELS = {"whatsapp": WhatsAppLike(), "messenger": MESSENGER}
 @pytest.fixture
 def turn(app):
     """Run one flow turn for a customer of the demo salon (its reply, unrendered)."""
-    business_id = businesses.business_id_for_phone_number_id(envelopes.PHONE_NUMBER_ID)
+    business_id = businesses.business_id_for_account(
+        "whatsapp_number_id", envelopes.PHONE_NUMBER_ID
+    )
     db.execute(
-        "INSERT INTO customers (business_id, wa_id, profile_name) VALUES (%s, '346001', 'Alex')",
+        "INSERT INTO customers (business_id, address, profile_name) VALUES (%s, '346001', 'Alex')",
         (business_id,),
     )
-    customer = db.fetch_one("SELECT * FROM customers WHERE wa_id = '346001'")
+    customer = db.fetch_one("SELECT * FROM customers WHERE address = '346001'")
 
     def run(text: str = "", payload: str = "") -> Reply:
         with app.app_context():

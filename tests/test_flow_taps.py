@@ -17,15 +17,15 @@ from tests.test_flow_conversations import when
 
 @pytest.fixture
 def demo(app):
-    return businesses.business_id_for_phone_number_id(envelopes.PHONE_NUMBER_ID)
+    return businesses.business_id_for_account("whatsapp_number_id", envelopes.PHONE_NUMBER_ID)
 
 
-def customer(business_id: int, wa_id: str) -> dict:
+def customer(business_id: int, address: str) -> dict:
     db.execute(
-        "INSERT INTO customers (business_id, wa_id, profile_name) VALUES (%s, %s, 'Alex')",
-        (business_id, wa_id),
+        "INSERT INTO customers (business_id, address, profile_name) VALUES (%s, %s, 'Alex')",
+        (business_id, address),
     )
-    return db.fetch_one("SELECT * FROM customers WHERE wa_id = %s", (wa_id,))
+    return db.fetch_one("SELECT * FROM customers WHERE address = %s", (address,))
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from app.channel.formatting import split_message, to_whatsapp
+from app.channels.text import split_message
+from app.channels.whatsapp.formatting import to_whatsapp
 
 FENCE = "```"
 

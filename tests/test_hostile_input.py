@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from werkzeug.serving import make_server
 
 from app.agent.loop import EXHAUSTED
-from app.channel.payloads import MAX_DEPTH
+from app.channels.meta import MAX_DEPTH
 from app.storage import db, users
 from tests import envelopes
 from tests.conftest import PHONE_NUMBER_ID
@@ -330,8 +330,8 @@ def no_parsing(monkeypatch):
         calls.append(args)
         raise AssertionError("a body over the limit was read")
 
-    monkeypatch.setattr(webhook.signature, "verify", refuse)
-    monkeypatch.setattr(webhook.payloads, "decode_body", refuse)
+    monkeypatch.setattr(webhook.meta, "verify", refuse)
+    monkeypatch.setattr(webhook.meta, "decode_body", refuse)
     return calls
 
 
@@ -444,7 +444,7 @@ def admin(app, client):
     token = users.issue_token(root["id"], 1)[0]
     business_id = db.fetch_one("SELECT id FROM businesses")["id"]
     customer_id = db.fetch_one(
-        "INSERT INTO customers (business_id, wa_id) VALUES (%s, '34600000999') RETURNING id",
+        "INSERT INTO customers (business_id, address) VALUES (%s, '34600000999') RETURNING id",
         (business_id,),
     )["id"]
     service_id = db.fetch_one(
@@ -491,7 +491,7 @@ def valid_body(operation: str, n: int) -> dict:
     """A body the operation accepts, to break one field at a time."""
     return {
         "login": {"email": f"nobody{n}@example.com", "password": "not the password"},
-        "createBusiness": {"name": "Fuzz", "phone_number_id": f"fuzz{n}", "timezone": "UTC"},
+        "createBusiness": {"name": "Fuzz", "whatsapp_number_id": f"fuzz{n}", "timezone": "UTC"},
         "updateBusiness": {"name": "Demo Salon"},
         "replaceServices": {
             "services": [{"name": "Haircut", "duration_minutes": 30, "price": "25.00"}]
@@ -624,7 +624,7 @@ def test_injected_instructions_cannot_touch_another_customers_appointments(
     post_webhook(envelopes.text("hi", wa_id=victim_wa))
     drain()
     business_id = db.fetch_one("SELECT id FROM businesses")["id"]
-    victim_id = db.fetch_one("SELECT id FROM customers WHERE wa_id = %s", (victim_wa,))["id"]
+    victim_id = db.fetch_one("SELECT id FROM customers WHERE address = %s", (victim_wa,))["id"]
     service_id = db.fetch_one("SELECT id FROM services WHERE name = 'Haircut'")["id"]
     booked = book(business_id, victim_id, service_id, next_tuesday_at(11))
     assert booked.ok

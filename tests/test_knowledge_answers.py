@@ -54,7 +54,7 @@ def app(app_config, openai_key):
 
 
 def demo_id() -> int:
-    return businesses.business_id_for_phone_number_id(envelopes.PHONE_NUMBER_ID)
+    return businesses.business_id_for_account("whatsapp_number_id", envelopes.PHONE_NUMBER_ID)
 
 
 @pytest.fixture

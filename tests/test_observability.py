@@ -244,7 +244,7 @@ def run_one_turn_unreachable_langfuse(db_url: str, llm_url: str, graph_url: str)
         }
     )
     businesses.seed_demo("123456123")
-    from app.channel.signature import sign
+    from app.channels.meta import sign
 
     body = json.dumps(envelopes.text("hi there")).encode()
     app.test_client().post(
@@ -252,7 +252,9 @@ def run_one_turn_unreachable_langfuse(db_url: str, llm_url: str, graph_url: str)
         data=body,
         headers={"Content-Type": "application/json", "X-Hub-Signature-256": sign(body, APP_SECRET)},
     )
-    asyncio.run(jobs.run_worker_async(app, install_signal_handlers=False, wait=False))
+    # Two passes: the turn, then the send it queued.
+    for _ in range(2):
+        asyncio.run(jobs.run_worker_async(app, install_signal_handlers=False, wait=False))
 
 
 def test_unreachable_langfuse_never_breaks_a_turn(db_url, fake_llm, fake_graph):

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 import pytest
 
-from app.channel.payloads import (
+from app.channels.whatsapp.payloads import (
     MAX_UPDATES,
     Envelope,
     MessageType,

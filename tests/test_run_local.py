@@ -148,7 +148,7 @@ def test_fixtures_have_their_own_customers_and_statuses_apply_to_the_printed_rep
         str(fixtures / "two_customers_one_post.json"),
     )
     assert "Welcome to Demo Salon" in out
-    assert re.search(r"✓ reply wamid\.MOCK\.\d+ to \+34600200001 is now delivered", out), out
+    assert re.search(r"✓ reply mock\.\d+ to \+34600200001 is now delivered", out), out
     # One POST with two customers: each reply is labelled with its customer.
     assert "← Alex (+34600200011) Hi Alex! Welcome to Demo Salon" in out
     assert "← Sam (+34600200012) Our services:" in out
@@ -159,7 +159,7 @@ def test_fixtures_have_their_own_customers_and_statuses_apply_to_the_printed_rep
     # The chat customer's history holds only the chat: the fixtures wrote as others.
     history = requests.get(
         f"http://127.0.0.1:{local_bot['PORT']}/dev/messages",
-        params={"phone_number_id": "123456123", "wa_id": "34600111222", "after_id": 0},
+        params={"account_id": "123456123", "address": "34600111222", "after_id": 0},
         timeout=10,
     ).json()["messages"]
     assert [m["body"] for m in history if m["direction"] == "in"] == ["what services do you have?"]

@@ -7,7 +7,7 @@ import hmac
 
 import pytest
 
-from app.channel.signature import sign, verify
+from app.channels.meta import sign, verify
 
 SECRET = "app-secret"
 BODY = b'{"object":"whatsapp_business_account","entry":[{"changes":[]}]}'

@@ -98,7 +98,8 @@ def app(app_config, servers):
 
 
 def demo() -> dict:
-    return businesses.get_business(businesses.business_id_for_phone_number_id("123456123"))
+    business_id = businesses.business_id_for_account("whatsapp_number_id", "123456123")
+    return businesses.get_business(business_id)
 
 
 def test_the_document_holds_the_allowed_facts_only(app, servers):

@@ -1,19 +1,17 @@
-"""Appointment endpoints: list with filters, and cancel with a WhatsApp notice to the customer."""
+"""Appointment endpoints: list with filters, and cancel with a notice to the customer."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import g
-
-from app import jobs
+from app import outbox
 from app.admin import access
 from app.admin.blueprint import bp
 from app.admin.wire import ApiError, check_id, invalid, json_body, ok, page_params, query_text
 from app.booking import service as booking
 from app.booking.models import NOT_FOUND
-from app.storage import audit, businesses, console, conversations
+from app.storage import audit, businesses, console
 from app.storage.db import transaction
 
 STATUSES = ("booked", "cancelled")
@@ -52,11 +50,12 @@ def cancel_appointment(business_id: int, appointment_id: int):
         if not result.ok:
             code = 404 if result.code == NOT_FOUND else 409
             raise ApiError(code, result.message, code=result.code)
-        text = text or notice(businesses.get_business(business_id), found)
+        business = businesses.get_business(business_id)
+        text = text or notice(business, found)
         if notify:
-            # The turn job sends queued replies first, so the notice goes out through it.
-            conversations.queue_replies(conn, business_id, found["customer_id"], [text], None, None)
-            jobs.defer_turn(business_id, found["customer_id"], g.get("request_id"))
+            # Through the outbox: after anything already queued for the customer, no turn.
+            customer = {"id": found["customer_id"], **{k: found[k] for k in ("channel", "sandbox")}}
+            outbox.queue(conn, business, customer, [text], "notice")
         audit.record(
             conn,
             user_id=access.user_id(),

@@ -14,7 +14,12 @@ from app.secrets import encrypt
 from app.storage import audit, business_settings, businesses
 from app.storage.db import connection, transaction
 
-SAMPLE_CUSTOMER = {"id": 0, "wa_id": "34600000000", "profile_name": "Sample Customer"}
+SAMPLE_CUSTOMER = {
+    "id": 0,
+    "channel": "whatsapp",
+    "address": "34600000000",
+    "profile_name": "Sample Customer",
+}
 
 
 @bp.get("/businesses")
@@ -38,8 +43,8 @@ def create_business():
     """Create a business (superadmin only)."""
     access.require_superadmin()
     fields = validation.business_fields(json_body(), creating=True)
-    if business_settings.phone_number_id_taken(fields["phone_number_id"]):
-        raise ApiError(409, "another business already uses this phone_number_id")
+    if business_settings.whatsapp_number_taken(fields["whatsapp_number_id"]):
+        raise ApiError(409, "another business already uses this whatsapp_number_id")
     _encrypt_token(fields)
     with transaction() as conn:
         business_id = businesses.create_business(fields)
@@ -64,10 +69,10 @@ def update_business(business_id: int):
     restricted = sorted(validation.SUPERADMIN_FIELDS & set(fields))
     if restricted and not access.is_superadmin():
         raise ApiError(403, f"only a superadmin may change {', '.join(restricted)}")
-    if "phone_number_id" in fields and business_settings.phone_number_id_taken(
-        fields["phone_number_id"], business_id
+    if "whatsapp_number_id" in fields and business_settings.whatsapp_number_taken(
+        fields["whatsapp_number_id"], business_id
     ):
-        raise ApiError(409, "another business already uses this phone_number_id")
+        raise ApiError(409, "another business already uses this whatsapp_number_id")
     _encrypt_token(fields)
     with transaction() as conn:
         before = business_settings.get(conn, business_id)

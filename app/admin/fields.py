@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import cache
 from zoneinfo import available_timezones
 
-_PHONE_NUMBER_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_ACCOUNT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 BAD = object()  # a validator's "rejected" result (None is a valid value for some fields)
 
 Errors = dict[str, str]
@@ -74,9 +74,9 @@ def timezone(value, name, errors):
     return value
 
 
-def phone_number_id(value, name, errors):
-    """Meta's phone number id: letters, digits, - and _ (1..64)."""
-    if not isinstance(value, str) or not _PHONE_NUMBER_ID.match(value):
+def account_id(value, name, errors):
+    """A business's id on a channel (a WhatsApp number's id): letters, digits, - and _ (1..64)."""
+    if not isinstance(value, str) or not _ACCOUNT_ID.match(value):
         errors[name] = "must be 1 to 64 letters, digits, '-' or '_'"
         return BAD
     return value

@@ -16,6 +16,7 @@ from app.storage.db import session_lock, transaction
 MAX_TEXT = 4096
 SANDBOX_LOCK = 7240300  # advisory lock class of sandbox turns (the key is the customer id)
 THREAD_LIMIT = 200
+SANDBOX_CHANNEL = "whatsapp"
 
 
 @bp.get("/businesses/<int:business_id>/sandbox/messages")
@@ -37,17 +38,20 @@ def post_sandbox_message(business_id: int):
         raise ApiError(400, "text is required", fields={"text": f"1 to {MAX_TEXT} characters"})
     with transaction() as conn:
         customer = _sandbox_customer(business_id, create=True)
-        stored = conversations.store_inbound(
-            conn,
-            business_id,
-            customer["wa_id"],
-            customer["profile_name"],
-            f"sandbox.{uuid.uuid4().hex}",
-            "text",
-            text.strip(),
-            {"sandbox": True},
+        delivery = conversations.Delivery(
+            channel=customer["channel"],
+            address=customer["address"],
+            profile_name=customer["profile_name"],
+            external_id=f"sandbox.{uuid.uuid4().hex}",
+            kind="text",
+            type="text",
+            body=text.strip(),
+            payload={"sandbox": True},
+            sent_at=None,
             needs_turn=True,
-            request_id=g.get("request_id"),
+        )
+        stored = conversations.store_inbound(
+            conn, business_id, delivery, request_id=g.get("request_id")
         )
     _run_turn(business_id, stored["customer_id"])
     with transaction() as conn:
@@ -90,11 +94,13 @@ def reset_sandbox(business_id: int):
 
 def _sandbox_customer(business_id: int, create: bool = False) -> dict | None:
     user = access.current_user()
-    wa_id = f"sandbox:{user['id']}"
+    address = f"sandbox:{user['id']}"
     if create:
-        # The upsert happens in store_inbound; mark the customer a sandbox one first.
-        conversations.add_sandbox_customer(business_id, wa_id, user.get("name") or "Test customer")
-    return conversations.sandbox_customer(business_id, wa_id)
+        # The upsert happens in store_inbound; mark the customer a sandbox one first. Its
+        # replies are shaped as for WhatsApp and recorded, never sent.
+        name = user.get("name") or "Test customer"
+        conversations.add_sandbox_customer(business_id, SANDBOX_CHANNEL, address, name)
+    return conversations.sandbox_customer(business_id, address)
 
 
 def _run_turn(business_id: int, customer_id: int) -> None:

@@ -9,10 +9,10 @@ from app.admin.fields import (
     BAD,
     Errors,
     Validator,
+    account_id,
     boolean,
     integer,
     nullable,
-    phone_number_id,
     text,
     timezone,
 )
@@ -40,14 +40,14 @@ BUSINESS_FIELDS: dict[str, Validator] = {
     "buffer_minutes": integer(0, 1440),
     "min_notice_minutes": integer(0, 525_600),
     "horizon_days": integer(1, 365),
-    "phone_number_id": phone_number_id,
+    "whatsapp_number_id": account_id,
     "active": boolean,
     "monthly_token_budget": nullable(integer(0, MAX_TOKEN_BUDGET)),
 }
 # Fields that move a business between numbers, switch it off or cap what its model may spend:
 # the operator's call.
-SUPERADMIN_FIELDS = frozenset({"phone_number_id", "active", "monthly_token_budget"})
-REQUIRED_ON_CREATE = ("name", "phone_number_id")
+SUPERADMIN_FIELDS = frozenset({"whatsapp_number_id", "active", "monthly_token_budget"})
+REQUIRED_ON_CREATE = ("name", "whatsapp_number_id")
 
 
 def business_fields(data: dict, creating: bool = False) -> dict:

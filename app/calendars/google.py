@@ -154,18 +154,24 @@ def _ignored(event: Mapping) -> bool:
     return bool(declined) and declined[0].get("responseStatus") == "declined"
 
 
+CHANNEL_LABELS = {"whatsapp": "WhatsApp", "messenger": "Messenger"}
+
+
 def event_body(row: Mapping, business: Mapping) -> dict:
     """The Google event of a booked appointment row (see storage.appointments.CHAIN_SQL)."""
     tz = business.get("timezone") or "UTC"
-    service, wa_id = row["service_name"], row["wa_id"] or ""
-    name = row["customer_name"] or "WhatsApp customer"
-    number = f"+{wa_id}" if wa_id.isdigit() else wa_id
+    service, address = row["service_name"], row["address"] or ""
+    channel = row["channel"] or "whatsapp"
+    label = CHANNEL_LABELS.get(channel, channel.title())
+    name = row["customer_name"] or f"{label} customer"
+    # WhatsApp addresses are phone numbers; other channels' are opaque ids.
+    shown = f"+{address}" if address.isdigit() and channel == "whatsapp" else address
     minutes = int((row["ends_at"] - row["starts_at"]).total_seconds() // 60)
     description = (
-        f"Service: {service} ({minutes} min)\nCustomer: {name}\nWhatsApp: {number}\n\n"
-        f"Booking #{row['id']}, made through the WhatsApp assistant. Postgres is the source of"
-        " truth: change or cancel it in the admin console or over WhatsApp; edits made here"
-        " are overwritten."
+        f"Service: {service} ({minutes} min)\nCustomer: {name}\n{label}: {shown}\n\n"
+        f"Booking #{row['id']}, made through the booking assistant. Postgres is the source of"
+        " truth: change or cancel it in the admin console or by messaging the assistant; edits"
+        " made here are overwritten."
     )
     zone = ZoneInfo(tz)
     return {
@@ -181,7 +187,8 @@ def event_body(row: Mapping, business: Mapping) -> dict:
                 "appointment_id": str(row["id"]),
                 "business_id": str(row["business_id"]),
                 "customer_name": name,
-                "customer_wa_id": wa_id,
+                "customer_channel": channel,
+                "customer_address": address,
                 "service": service,
             }
         },

@@ -69,7 +69,8 @@ class SendError(StrEnum):
     """Why a send failed, in the terms the outbox acts on."""
 
     RETRY_LATER = "retry_later"  # 5xx, network, temporary: retry with backoff
-    RATE_LIMITED = "rate_limited"  # throughput or pair rate: slow down, retry, never fail
+    RATE_LIMITED = "rate_limited"  # the account's throughput: slow the account down, retry
+    PAIR_RATE_LIMITED = "pair_rate_limited"  # too many to this one recipient: wait, retry
     NEVER_RETRY = "never_retry"  # the request itself is wrong: record and stop
     WINDOW_CLOSED = "window_closed"  # outside the customer-service window
     BAD_CREDENTIALS = "bad_credentials"  # token expired or revoked: an admin must act
@@ -81,9 +82,9 @@ class Inbound:
     """One message a customer sent to a business's channel account."""
 
     channel: str  # "whatsapp", "messenger"
-    account_id: str  # the business's address on the channel: phone_number_id, page id
-    external_id: str  # the channel's message id (wamid, mid): unique per channel
-    sender: str  # the customer's address on the channel (wa_id, PSID)
+    account_id: str  # the business's id on the channel: its WhatsApp number's id, its Page id
+    external_id: str  # the channel's message id: unique per channel
+    sender: str  # the customer's address on the channel (WhatsApp user id, PSID)
     profile_name: str  # as the channel reported it ("" when it does not)
     sent_at: datetime | None  # the channel's timestamp (the 24-hour window counts from it)
     kind: InboundKind
@@ -131,6 +132,7 @@ class Parsed:
     messages: tuple[Inbound, ...] = ()
     statuses: tuple[StatusUpdate, ...] = ()
     ignored: tuple[str, ...] = ()  # short reasons, for the log (never customer text)
+    errors: tuple[str, ...] = ()  # problems the channel itself reported, for the log
 
 
 @dataclass(frozen=True)
@@ -180,12 +182,42 @@ class Outbound:
     template: Template | None = None
     tag: str = ""  # Messenger message tag for sends outside the window
 
+    def stored_extras(self) -> dict[str, Any] | None:
+        """Its buttons, list and quick replies as JSON, to store beside its text (None: none)."""
+        if not (self.buttons or self.sections or self.quick_replies):
+            return None
+        return {
+            "buttons": [[b.id, b.title] for b in self.buttons],
+            "quick_replies": [[b.id, b.title] for b in self.quick_replies],
+            "list_button": self.list_button,
+            "sections": [
+                {"title": s.title, "rows": [[r.id, r.title, r.description] for r in s.rows]}
+                for s in self.sections
+            ],
+        }
+
+    @classmethod
+    def from_stored(cls, text: str, extras: Mapping[str, Any] | None) -> Outbound:
+        """The message `stored_extras` stored beside `text`."""
+        if not extras:
+            return cls(text=text)
+        return cls(
+            text=text,
+            buttons=tuple(Button(*b) for b in extras.get("buttons") or ()),
+            quick_replies=tuple(Button(*b) for b in extras.get("quick_replies") or ()),
+            list_button=extras.get("list_button") or "",
+            sections=tuple(
+                ListSection(s["title"], tuple(ListRow(*r) for r in s["rows"]))
+                for s in extras.get("sections") or ()
+            ),
+        )
+
 
 @dataclass(frozen=True)
 class Account:
     """The business's credentials on a channel (decrypted; never logged)."""
 
-    account_id: str  # phone_number_id or page id
+    account_id: str  # the WhatsApp number's id or the Page id
     access_token: str
 
 
@@ -239,6 +271,11 @@ class Channel(ABC):
 
     def typing(self, account: Account, recipient: str, external_id: str) -> None:  # noqa: B027
         """Show a typing indicator before a slow reply (best effort; default: nothing)."""
+
+    def start_reply(self, account: Account, recipient: str, external_id: str) -> None:
+        """Show the customer their message was read and a reply is coming (best effort)."""
+        self.mark_read(account, recipient, external_id)
+        self.typing(account, recipient, external_id)
 
     def lookup_name(self, account: Account, sender: str) -> str:
         """The customer's name when the webhook carries none ("" when unknown or on failure)."""

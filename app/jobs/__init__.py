@@ -1,23 +1,26 @@
 """The job queue: the only code that knows procrastinate (tasks, locks, retries, job rows).
 
-Lower layers never import it: the webhook's statement takes `turn_job()` as data, and the
-calendar backend is handed `queue_calendar_sync` by `create_app`.
+Lower layers never import it: the webhook's statement takes `turn_job()` as data, the outbox
+is handed `queue_send` and the calendar backend `queue_calendar_sync` by `create_app`.
 """
 
 from __future__ import annotations
 
-from app.jobs.queue import customer_lock, open_queue, queue, queue_depth, turn_job
-from app.jobs.tasks import TurnRetry, defer_turn, queue_calendar_sync
+from app.jobs.queue import customer_lock, open_queue, outbox_lock, queue, queue_depth, turn_job
+from app.jobs.tasks import SendRetry, TurnRetry, defer_turn, queue_calendar_sync, queue_send
 from app.jobs.worker import run_worker, run_worker_async
 
 __all__ = [
+    "SendRetry",
     "TurnRetry",
     "customer_lock",
     "defer_turn",
     "init_app",
     "open_queue",
+    "outbox_lock",
     "queue",
     "queue_calendar_sync",
+    "queue_send",
     "run_worker",
     "run_worker_async",
     "turn_job",

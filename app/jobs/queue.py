@@ -9,6 +9,7 @@ from app.storage import db
 from app.storage.conversations import CustomerJob
 
 TURN_TASK = "handle_turn"
+SEND_TASK = "send_outbox"
 CALENDAR_SYNC_TASK = "calendar_sync"
 DEFAULT_QUEUE = "default"
 
@@ -48,6 +49,12 @@ def customer_lock(business_id: int, customer_id: int) -> str:
 
 def _customer_lock_prefix(business_id: int) -> str:
     return f"cust:{business_id}:"
+
+
+def outbox_lock(business_id: int, customer_id: int) -> str:
+    """The lock that keeps one customer's sends in order (apart from their turns: a notice
+    never waits for a model to answer)."""
+    return f"out:{business_id}:{customer_id}"
 
 
 def turn_job(business_id: int, request_id: str | None) -> CustomerJob:

@@ -1,4 +1,5 @@
-"""The tasks: a customer's turn and a booking's calendar sync, with their retry policies."""
+"""The tasks: a customer's turn, a customer's sends and a booking's calendar sync, with their
+retry policies."""
 
 from __future__ import annotations
 
@@ -7,14 +8,15 @@ import psycopg
 from flask import Flask
 from procrastinate.exceptions import AlreadyEnqueued
 
-from app import bot, tracing
+from app import bot, outbox, tracing
 from app.calendars import google_sync
-from app.channel.sender import GraphUnavailable
 from app.jobs.queue import (
     CALENDAR_SYNC_TASK,
+    SEND_TASK,
     TURN_TASK,
     calendar_sync_locks,
     customer_lock,
+    outbox_lock,
     queue,
 )
 from app.logs import request_id_var
@@ -25,28 +27,41 @@ CALENDAR_SYNC_ATTEMPTS = 12
 
 
 class TurnRetry(procrastinate.BaseRetryStrategy):
-    """Retry a failed turn after 1 + 2**(n+1) s (at most `max_wait`).
+    """Retry a failed turn after 1 + 2**(n+1) s (at most `max_wait`), `max_attempts` times.
 
-    Most failures get `max_attempts` tries. A turn that failed only because WhatsApp could not
-    take its stored replies yet (GraphUnavailable) keeps trying for about a day, Meta's
-    customer-service window (after it Meta refuses the send for good, and the refusal is
-    recorded): its replies are already stored, so a retry sends them and never asks the model
-    again; giving up after a few minutes would leave them queued until the customer wrote again.
+    A turn only stores its replies (the send task sends them), so a retry never waits on the
+    channel; after the last attempt the customer's messages stay unanswered and visible.
     """
 
-    def __init__(self, max_attempts: int = 6, unsent_max_attempts: int = 300, max_wait: int = 300):
+    def __init__(self, max_attempts: int = 6, max_wait: int = 300):
         self.max_attempts = max_attempts
-        self.unsent_max_attempts = unsent_max_attempts
         self.max_wait = max_wait
 
     def get_retry_decision(
         self, *, exception: BaseException, job
     ) -> procrastinate.RetryDecision | None:
-        unsent = isinstance(exception, GraphUnavailable)
-        if job.attempts >= (self.unsent_max_attempts if unsent else self.max_attempts):
+        if job.attempts >= self.max_attempts:
             return None
         wait = min(1 + 2 ** min(job.attempts + 1, 30), self.max_wait)
         return procrastinate.RetryDecision(retry_in={"seconds": wait})
+
+
+class SendRetry(TurnRetry):
+    """Run a customer's send task again when the outbox says (SendLater: a retry's backoff, a
+    paused account, a send slot), as often as it says: each message's useful life bounds it.
+
+    Anything else (the database away) is retried like a turn, but for longer.
+    """
+
+    def __init__(self, max_attempts: int = 50, max_wait: int = 300):
+        super().__init__(max_attempts, max_wait)
+
+    def get_retry_decision(
+        self, *, exception: BaseException, job
+    ) -> procrastinate.RetryDecision | None:
+        if isinstance(exception, outbox.SendLater):
+            return procrastinate.RetryDecision(retry_in={"seconds": exception.wait})
+        return super().get_retry_decision(exception=exception, job=job)
 
 
 def flask_app(context: procrastinate.JobContext) -> Flask:
@@ -76,6 +91,23 @@ def defer_turn(business_id: int, customer_id: int, request_id: str | None = None
     handle_turn.configure(lock=customer_lock(business_id, customer_id)).defer(
         business_id=business_id, customer_id=customer_id, request_id=request_id
     )
+
+
+@queue.task(name=SEND_TASK, pass_context=True, retry=SendRetry())
+def send_outbox(context: procrastinate.JobContext, business_id: int, customer_id: int) -> None:
+    """Send a customer's queued messages, in order (see `app.outbox`)."""
+    with flask_app(context).app_context():
+        outbox.send_pending(business_id, customer_id)
+
+
+def queue_send(business_id: int, customer_id: int, delay: float = 0.0) -> None:
+    """Queue a customer's send task, to run after `delay` seconds (joins the caller's
+    transaction: the messages and their send commit together)."""
+    job = send_outbox.configure(
+        lock=outbox_lock(business_id, customer_id),
+        schedule_in={"seconds": delay} if delay > 0 else None,
+    )
+    job.defer(business_id=business_id, customer_id=customer_id)
 
 
 @queue.task(

@@ -98,6 +98,9 @@ async def _work(flask_app, wait: bool) -> None:
                 install_signal_handlers=False,
                 update_heartbeat_interval=cfg["WORKER_HEARTBEAT_INTERVAL"],
                 stalled_worker_timeout=cfg["WORKER_STALLED_TIMEOUT"],
+                # New jobs wake the worker at once (LISTEN/NOTIFY); jobs scheduled for later
+                # (a send's turn or retry) are found by this poll.
+                fetch_job_polling_interval=cfg["WORKER_POLL_INTERVAL"],
                 listen_notify=wait,
                 wait=wait,
                 delete_jobs="successful",

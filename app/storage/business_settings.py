@@ -9,7 +9,7 @@ from app.storage.db import fetch_all, fetch_one
 
 # What the console sees of a business; the access token and calendar settings stay inside.
 PUBLIC_COLUMNS = sql.SQL(
-    "id, name, phone_number_id, display_phone_number, timezone, language, personality,"
+    "id, name, whatsapp_number_id, display_phone_number, timezone, language, personality,"
     " instructions, opening_hours, closed_dates, max_concurrent, slot_step_minutes,"
     " buffer_minutes, min_notice_minutes, horizon_days, calendar_backend, calendar_error,"
     " calendar_error_at, active, monthly_token_budget, created_at, updated_at,"
@@ -19,7 +19,7 @@ PUBLIC_COLUMNS = sql.SQL(
 WRITABLE = (
     "name", "display_phone_number", "access_token", "timezone", "language", "personality",
     "instructions", "opening_hours", "closed_dates", "max_concurrent", "slot_step_minutes",
-    "buffer_minutes", "min_notice_minutes", "horizon_days", "phone_number_id", "active",
+    "buffer_minutes", "min_notice_minutes", "horizon_days", "whatsapp_number_id", "active",
     "monthly_token_budget",
 )  # fmt: skip
 
@@ -46,22 +46,22 @@ def list_visible(user_id: int, superadmin: bool) -> list[dict]:
     """Businesses the user may see, with the user's role in each."""
     if superadmin:
         return fetch_all(
-            "SELECT id, name, phone_number_id, display_phone_number, timezone, active,"
+            "SELECT id, name, whatsapp_number_id, display_phone_number, timezone, active,"
             " 'superadmin' AS role FROM businesses ORDER BY id"
         )
     return fetch_all(
-        "SELECT b.id, b.name, b.phone_number_id, b.display_phone_number, b.timezone, b.active,"
+        "SELECT b.id, b.name, b.whatsapp_number_id, b.display_phone_number, b.timezone, b.active,"
         " m.role FROM businesses b JOIN memberships m ON m.business_id = b.id"
         " WHERE m.user_id = %s ORDER BY b.id",
         (user_id,),
     )
 
 
-def phone_number_id_taken(phone_number_id: str, except_id: int | None = None) -> bool:
-    """Whether another business already answers on this number."""
+def whatsapp_number_taken(whatsapp_number_id: str, except_id: int | None = None) -> bool:
+    """Whether another business already answers on this WhatsApp number."""
     row = fetch_one(
-        "SELECT 1 FROM businesses WHERE phone_number_id = %s AND id IS DISTINCT FROM %s",
-        (phone_number_id, except_id),
+        "SELECT 1 FROM businesses WHERE whatsapp_number_id = %s AND id IS DISTINCT FROM %s",
+        (whatsapp_number_id, except_id),
     )
     return row is not None
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from app.storage.db import execute, fetch_all, fetch_one, transaction
 from app.storage.knowledge import current_content
 
-DEMO_PHONE_NUMBER_ID = "123456123"
+DEMO_WHATSAPP_NUMBER_ID = "123456123"
 
 DEMO_HOURS = {
     "mon": {"open": "09:00", "close": "18:00", "breaks": [["13:00", "14:00"]]},
@@ -34,12 +35,16 @@ def get_business(business_id: int) -> dict | None:
     return _with_services(row)
 
 
-def get_business_by_phone_number_id(phone_number_id: str) -> dict | None:
-    """The active business answering on `phone_number_id`, with its services, or None."""
-    row = fetch_one(
-        "SELECT * FROM businesses WHERE phone_number_id = %s AND active", (phone_number_id,)
-    )
+def get_business_by_account(account_column: str, account_id: str) -> dict | None:
+    """The active business whose account on a channel (`account_column`) is `account_id`."""
+    query = sql.SQL("SELECT * FROM businesses WHERE {} = %s AND active")
+    row = fetch_one(query.format(sql.Identifier(account_column)), (account_id,))
     return _with_services(row)
+
+
+def get_row(business_id: int) -> dict | None:
+    """A business's own row (settings and channel accounts, no services), or None."""
+    return fetch_one("SELECT * FROM businesses WHERE id = %s", (business_id,))
 
 
 def business_exists(business_id: int) -> bool:
@@ -53,11 +58,10 @@ def updated_at(business_id: int) -> datetime | None:
     return row["updated_at"] if row else None
 
 
-def business_id_for_phone_number_id(phone_number_id: str) -> int | None:
-    """Just the id of the active business on `phone_number_id` (the webhook's lookup)."""
-    row = fetch_one(
-        "SELECT id FROM businesses WHERE phone_number_id = %s AND active", (phone_number_id,)
-    )
+def business_id_for_account(account_column: str, account_id: str) -> int | None:
+    """Just the id of the active business with this channel account (the webhook's lookup)."""
+    query = sql.SQL("SELECT id FROM businesses WHERE {} = %s AND active")
+    row = fetch_one(query.format(sql.Identifier(account_column)), (account_id,))
     return row["id"] if row else None
 
 
@@ -98,20 +102,20 @@ def create_business(fields: dict, services: list[dict] | None = None) -> int:
     return business_id
 
 
-def seed_demo(phone_number_id: str = DEMO_PHONE_NUMBER_ID) -> tuple[int, bool]:
+def seed_demo(whatsapp_number_id: str = DEMO_WHATSAPP_NUMBER_ID) -> tuple[int, bool]:
     """Create the demo business "Demo Salon" unless it exists; return (id, created)."""
     with transaction() as conn:
         # Serialise concurrent seeders so exactly one creates the business.
         conn.execute("SELECT pg_advisory_xact_lock(7240002)")
         row = conn.execute(
-            "SELECT id FROM businesses WHERE phone_number_id = %s", (phone_number_id,)
+            "SELECT id FROM businesses WHERE whatsapp_number_id = %s", (whatsapp_number_id,)
         ).fetchone()
         if row:
             return row["id"], False
         business_id = create_business(
             {
                 "name": "Demo Salon",
-                "phone_number_id": phone_number_id,
+                "whatsapp_number_id": whatsapp_number_id,
                 "display_phone_number": "+34 600 000 000",
                 "timezone": "Europe/Madrid",
                 "language": "English",

@@ -9,16 +9,16 @@ from psycopg import sql
 from app.storage.db import fetch_all, fetch_one
 
 CUSTOMER = sql.SQL(
-    "c.id, c.wa_id, c.profile_name, c.bot_paused, c.opted_out, c.sandbox, c.first_seen_at,"
-    " c.last_seen_at"
+    "c.id, c.channel, c.address, c.profile_name, c.bot_paused, c.opted_out, c.sandbox,"
+    " c.first_seen_at, c.last_seen_at, c.last_inbound_at"
 )
 # Customers of a business matching the search (escaped ILIKE patterns; digits for numbers).
 _FILTER = sql.SQL("""
  WHERE c.business_id = %(business_id)s
    AND (NOT %(search)s
         OR c.profile_name ILIKE %(pattern)s ESCAPE '\\'
-        OR c.wa_id ILIKE %(pattern)s ESCAPE '\\'
-        OR (%(digits)s <> '' AND c.wa_id LIKE %(digits)s))
+        OR c.address ILIKE %(pattern)s ESCAPE '\\'
+        OR (%(digits)s <> '' AND c.address LIKE %(digits)s))
 """)
 _LIST = sql.SQL(
     "SELECT {customer}, last.body AS last_body, last.direction AS last_direction,"
@@ -65,20 +65,23 @@ def customer(business_id: int, customer_id: int) -> dict | None:
     return fetch_one(query.format(CUSTOMER), (customer_id, business_id))
 
 
-def customer_id_by_number(phone_number_id: str, wa_id: str) -> int | None:
-    """The id of customer `wa_id` of the business on `phone_number_id`, or None."""
-    row = fetch_one(
+def customer_id_by_address(
+    account_column: str, account_id: str, channel: str, address: str
+) -> int | None:
+    """The id of customer `address` on `channel` of the business with this account, or None."""
+    query = sql.SQL(
         "SELECT c.id FROM customers c JOIN businesses b ON b.id = c.business_id"
-        " WHERE b.phone_number_id = %s AND c.wa_id = %s",
-        (phone_number_id, wa_id),
-    )
+        " WHERE b.{} = %s AND c.channel = %s AND c.address = %s"
+    ).format(sql.Identifier(account_column))
+    row = fetch_one(query, (account_id, channel, address))
     return row["id"] if row else None
 
 
 def messages_after(customer_id: int, after_id: int) -> list[dict]:
     """A customer's messages with an id above `after_id`, oldest first (mock mode's reader)."""
     return fetch_all(
-        "SELECT id, direction, type, body, status, error_code, wamid FROM messages"
+        "SELECT id, direction, type, body, status, error_code, send_error, external_id"
+        " FROM messages"
         " WHERE customer_id = %s AND id > %s ORDER BY id",
         (customer_id, after_id),
     )
@@ -97,7 +100,8 @@ def thread(customer_id: int, before_id: int | None, limit: int) -> list[dict]:
     """Up to `limit` messages of a customer older than `before_id`, oldest first, with turns."""
     rows = fetch_all(
         "SELECT m.id, m.direction, m.type, m.body, m.status, m.error_code, m.error_title,"
-        " m.created_at, m.updated_at, m.turn_id, t.status AS turn_status,"
+        " m.send_error, m.purpose, m.sent_as, m.attempts, m.created_at, m.updated_at,"
+        " m.sent_at, m.turn_id, t.status AS turn_status,"
         " t.tool_calls AS turn_tool_calls, t.error AS turn_error"
         " FROM messages m LEFT JOIN turns t ON t.id = m.turn_id AND m.direction = 'out'"
         " WHERE m.customer_id = %s AND (%s::bigint IS NULL OR m.id < %s)"
@@ -121,7 +125,8 @@ def thread(customer_id: int, before_id: int | None, limit: int) -> list[dict]:
 
 _APPOINTMENTS = sql.SQL(
     "SELECT a.id, a.starts_at, a.ends_at, a.status, a.service_id, s.name AS service_name,"
-    " a.customer_id, c.profile_name AS customer_name, c.wa_id AS customer_wa_id,"
+    " a.customer_id, c.profile_name AS customer_name, c.channel AS customer_channel,"
+    " c.address AS customer_address,"
     " a.calendar_sync, a.rescheduled_from, a.created_at, a.cancelled_at"
     " FROM appointments a JOIN services s ON s.id = a.service_id"
     " JOIN customers c ON c.id = a.customer_id {}"
@@ -178,7 +183,8 @@ def appointment_owner(business_id: int, appointment_id: int) -> dict | None:
     """The customer and state of one appointment of the business, or None."""
     return fetch_one(
         "SELECT a.id, a.customer_id, a.status, a.starts_at, s.name AS service_name,"
-        " c.opted_out FROM appointments a JOIN services s ON s.id = a.service_id"
+        " c.opted_out, c.channel, c.sandbox FROM appointments a"
+        " JOIN services s ON s.id = a.service_id"
         " JOIN customers c ON c.id = a.customer_id WHERE a.id = %s AND a.business_id = %s",
         (appointment_id, business_id),
     )

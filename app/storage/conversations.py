@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from psycopg.types.json import Jsonb
 
-from app.storage.db import connection, execute, fetch_all, fetch_one
-
-# Delivery statuses only move forward; `failed` may replace queued/sent but nothing replaces it.
-STATUS_RANK = {"queued": 0, "sent": 1, "delivered": 2, "read": 3, "played": 4}
+from app.storage.db import execute, fetch_all, fetch_one
 
 
 @dataclass(frozen=True)
@@ -28,24 +26,29 @@ class CustomerJob:
 
 
 # One statement stores a delivery: the customer, the message and its turn job commit together,
-# and a wamid seen before touches nothing (Meta redelivers for days). The job row is the one
-# the job queue's own `defer` writes, through its versioned SQL function.
+# and an external id seen before on the channel touches nothing (Meta redelivers for days). The
+# job row is the one the job queue's own `defer` writes, through its versioned SQL function.
 STORE_INBOUND = """
 WITH fresh AS (
-    SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM messages WHERE wamid = %(wamid)s)
+    SELECT 1 WHERE NOT EXISTS (
+        SELECT 1 FROM messages WHERE channel = %(channel)s AND external_id = %(external_id)s)
 ), cust AS (
-    INSERT INTO customers (business_id, wa_id, profile_name)
-    SELECT %(business_id)s, %(wa_id)s, %(profile_name)s FROM fresh
-    ON CONFLICT (business_id, wa_id) DO UPDATE SET last_seen_at = now(),
+    INSERT INTO customers (business_id, channel, address, profile_name, last_inbound_at)
+    SELECT %(business_id)s, %(channel)s, %(address)s, %(profile_name)s,
+           CASE WHEN %(opens_window)s
+                THEN LEAST(COALESCE(%(sent_at)s::timestamptz, now()), now()) END
+      FROM fresh
+    ON CONFLICT (business_id, channel, address) DO UPDATE SET last_seen_at = now(),
         profile_name = CASE WHEN EXCLUDED.profile_name <> '' THEN EXCLUDED.profile_name
-                            ELSE customers.profile_name END
+                            ELSE customers.profile_name END,
+        last_inbound_at = GREATEST(customers.last_inbound_at, EXCLUDED.last_inbound_at)
     RETURNING id
 ), msg AS (
-    INSERT INTO messages (business_id, customer_id, direction, type, body, payload, wamid,
-                          status, request_id)
-    SELECT %(business_id)s, cust.id, 'in', %(type)s, %(body)s, %(payload)s, %(wamid)s,
-           %(status)s, %(request_id)s FROM cust
-    ON CONFLICT (wamid) DO NOTHING
+    INSERT INTO messages (business_id, customer_id, channel, direction, kind, type, body,
+                          payload, external_id, status, request_id)
+    SELECT %(business_id)s, cust.id, %(channel)s, 'in', %(kind)s, %(type)s, %(body)s,
+           %(payload)s, %(external_id)s, %(status)s, %(request_id)s FROM cust
+    ON CONFLICT (channel, external_id) DO NOTHING
     RETURNING id, customer_id
 ), job AS (
     SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(
@@ -59,16 +62,27 @@ SELECT msg.id, msg.customer_id, job.job_ids FROM msg LEFT JOIN job ON true
 """
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """One inbound message as the webhook stores it (channel-neutral)."""
+
+    channel: str
+    address: str  # the customer's address on the channel
+    profile_name: str
+    external_id: str  # the channel's message id: the dedup key
+    kind: str  # text, choice, media, ... (see channels.base.InboundKind)
+    type: str  # the channel's own name for the message type
+    body: str
+    payload: dict
+    sent_at: datetime | None  # the channel's timestamp
+    needs_turn: bool
+    opens_window: bool = True  # whether it counts as the customer writing (not a system notice)
+
+
 def store_inbound(
     conn,
     business_id: int,
-    wa_id: str,
-    profile_name: str,
-    wamid: str,
-    msg_type: str,
-    body: str,
-    payload: dict,
-    needs_turn: bool,
+    delivery: Delivery,
     request_id: str | None = None,
     turn_job: CustomerJob | None = None,
 ) -> dict | None:
@@ -79,18 +93,22 @@ def store_inbound(
 
     Returns {id, customer_id, job_ids} for a new message, None for a duplicate.
     """
-    job = turn_job if needs_turn else None
+    job = turn_job if delivery.needs_turn else None
     return conn.execute(
         STORE_INBOUND,
         {
             "business_id": business_id,
-            "wa_id": wa_id,
-            "profile_name": profile_name,
-            "wamid": wamid,
-            "type": msg_type,
-            "body": body,
-            "payload": Jsonb(payload),
-            "status": "received" if needs_turn else "ignored",
+            "channel": delivery.channel,
+            "address": delivery.address,
+            "profile_name": delivery.profile_name,
+            "external_id": delivery.external_id,
+            "kind": delivery.kind,
+            "type": delivery.type,
+            "body": delivery.body,
+            "payload": Jsonb(delivery.payload),
+            "sent_at": delivery.sent_at,
+            "opens_window": delivery.opens_window,
+            "status": "received" if delivery.needs_turn else "ignored",
             "request_id": request_id,
             "defer": job is not None,
             "job_queue": job and job.queue,
@@ -115,21 +133,22 @@ def set_bot_paused(conn, business_id: int, customer_id: int, paused: bool) -> No
     )
 
 
-def add_sandbox_customer(business_id: int, wa_id: str, profile_name: str) -> None:
-    """Create the test customer `wa_id` of an admin, unless it exists."""
+def add_sandbox_customer(business_id: int, channel: str, address: str, profile_name: str) -> None:
+    """Create the test customer `address` of an admin, unless it exists."""
     execute(
-        "INSERT INTO customers (business_id, wa_id, profile_name, sandbox)"
-        " VALUES (%s, %s, %s, true) ON CONFLICT (business_id, wa_id) DO NOTHING",
-        (business_id, wa_id, profile_name),
+        "INSERT INTO customers (business_id, channel, address, profile_name, sandbox,"
+        " last_inbound_at) VALUES (%s, %s, %s, %s, true, now())"
+        " ON CONFLICT (business_id, channel, address) DO NOTHING",
+        (business_id, channel, address, profile_name),
     )
 
 
-def sandbox_customer(business_id: int, wa_id: str) -> dict | None:
-    """The test customer `wa_id` of the business (id, wa_id, profile_name), or None."""
+def sandbox_customer(business_id: int, address: str) -> dict | None:
+    """The test customer `address` of the business (id, channel, address, profile_name), or None."""
     return fetch_one(
-        "SELECT id, wa_id, profile_name FROM customers"
-        " WHERE business_id = %s AND wa_id = %s AND sandbox",
-        (business_id, wa_id),
+        "SELECT id, channel, address, profile_name FROM customers"
+        " WHERE business_id = %s AND address = %s AND sandbox",
+        (business_id, address),
     )
 
 
@@ -144,15 +163,6 @@ def pending_inbound(customer_id: int) -> list[dict]:
     return fetch_all(
         "SELECT * FROM messages WHERE customer_id = %s AND direction = 'in'"
         " AND status = 'received' ORDER BY id",
-        (customer_id,),
-    )
-
-
-def queued_outbound(customer_id: int) -> list[dict]:
-    """Replies stored but not yet handed to WhatsApp, oldest first."""
-    return fetch_all(
-        "SELECT * FROM messages WHERE customer_id = %s AND direction = 'out'"
-        " AND status = 'queued' ORDER BY id",
         (customer_id,),
     )
 
@@ -194,27 +204,6 @@ def finish_turn(
     )
 
 
-def queue_replies(
-    conn,
-    business_id: int,
-    customer_id: int,
-    chunks: list[str],
-    in_reply_to: int | None,
-    turn_id: int | None,
-) -> list[int]:
-    """Store outgoing chunks as `queued` (sent later, in order); return their ids."""
-    ids = []
-    for chunk in chunks:
-        row = conn.execute(
-            "INSERT INTO messages (business_id, customer_id, direction, type, body, status,"
-            " in_reply_to, turn_id) VALUES (%s, %s, 'out', 'text', %s, 'queued', %s, %s)"
-            " RETURNING id",
-            (business_id, customer_id, chunk, in_reply_to, turn_id),
-        ).fetchone()
-        ids.append(row["id"])
-    return ids
-
-
 def mark_inbound(conn, message_ids: list[int], status: str, turn_id: int | None) -> int:
     """Set the status (processed/failed/ignored) of answered inbound messages; return how many
     were still unanswered (and are now marked)."""
@@ -223,69 +212,3 @@ def mark_inbound(conn, message_ids: list[int], status: str, turn_id: int | None)
         " WHERE id = ANY(%s) AND status = 'received'",
         (status, turn_id, message_ids),
     ).rowcount
-
-
-def mark_sent(message_id: int, wamid: str) -> None:
-    """Record that WhatsApp accepted an outgoing message, then apply statuses that beat us here."""
-    with connection() as conn:
-        conn.execute(
-            "UPDATE messages SET status = 'sent', wamid = %s, updated_at = now()"
-            " WHERE id = %s AND status = 'queued'",
-            (wamid, message_id),
-        )
-        early = conn.execute(
-            "DELETE FROM status_backlog WHERE wamid = %s RETURNING status, error_code, error_title",
-            (wamid,),
-        ).fetchall()
-    for row in sorted(early, key=lambda r: STATUS_RANK.get(r["status"], 9)):
-        apply_status(wamid, row["status"], row["error_code"], row["error_title"] or "")
-
-
-def mark_send_failed(message_id: int, code: int | None, title: str) -> None:
-    """Record that WhatsApp refused an outgoing message, keeping the error."""
-    with connection() as conn:
-        conn.execute(
-            "UPDATE messages SET status = 'failed', error_code = %s, error_title = %s,"
-            " updated_at = now() WHERE id = %s AND status = 'queued'",
-            (code, title[:500], message_id),
-        )
-
-
-def apply_status(wamid: str, status: str, code: int | None = None, title: str = "") -> bool:
-    """Move an outbound message's delivery status forward; return whether it changed."""
-    if status == "failed":
-        sql = (
-            "UPDATE messages SET status = 'failed', error_code = %s, error_title = %s,"
-            " updated_at = now() WHERE wamid = %s AND direction = 'out'"
-            " AND status IN ('queued', 'sent')"
-        )
-        params: tuple = (code, title[:500], wamid)
-    elif status in STATUS_RANK:
-        lower = [s for s, rank in STATUS_RANK.items() if rank < STATUS_RANK[status]]
-        sql = (
-            "UPDATE messages SET status = %s, updated_at = now()"
-            " WHERE wamid = %s AND direction = 'out' AND status = ANY(%s)"
-        )
-        params = (status, wamid, lower)
-    else:
-        return False
-    with connection() as conn:
-        if conn.execute(sql, params).rowcount > 0:
-            return True
-        _keep_early_status(conn, wamid, status, code, title)
-        # mark_sent may have recorded the wamid just now, after our update and before our
-        # insert (then its backlog read missed us): one more try covers that gap. Each statement
-        # commits on its own, so whichever order the two interleave in, the status lands.
-        return conn.execute(sql, params).rowcount > 0
-
-
-def _keep_early_status(conn, wamid: str, status: str, code: int | None, title: str) -> None:
-    """Park a status whose wamid no message has yet (mark_sent applies it when it does)."""
-    conn.execute(
-        "INSERT INTO status_backlog (wamid, status, error_code, error_title)"
-        " SELECT %s, %s, %s, %s WHERE NOT EXISTS (SELECT 1 FROM messages WHERE wamid = %s)"
-        " ON CONFLICT DO NOTHING",
-        (wamid, status, code, title[:500], wamid),
-    )
-    # Statuses of messages sent by other systems never find their message: forget them.
-    conn.execute("DELETE FROM status_backlog WHERE received_at < now() - interval '7 days'")

@@ -1,11 +1,25 @@
-"""Turn an LLM's markdown into WhatsApp's syntax and split it into sendable messages."""
+"""WhatsApp's text: markdown to WhatsApp syntax, split to fit its limits."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 
-MAX_MESSAGE = 4096
+from app.channels.base import Limits
+from app.channels.text import split_message
+
+LIMITS = Limits(
+    text_chars=4096,
+    buttons=3,
+    button_title_chars=20,
+    list_rows=10,
+    list_sections=10,
+    list_row_title_chars=24,
+    list_row_description_chars=72,
+    quick_replies=3,  # sent as reply buttons
+    quick_reply_title_chars=20,
+)
+MAX_MESSAGE = LIMITS.text_chars
 
 _FENCE = re.compile(r"^[ \t]*```[^\n`]*\n(.*?)(?:^[ \t]*```[ \t]*$|\Z)", re.M | re.S)
 _INLINE_CODE = re.compile(r"(`+)(?=[^`\n])(.+?)(?<=[^`\n])\1(?!`)")
@@ -114,54 +128,6 @@ def _table(rows: list[list[str]]) -> list[str]:
     return lines
 
 
-def split_message(text: str, limit: int = MAX_MESSAGE) -> list[str]:
-    """Split text into chunks of at most limit characters at the best boundaries available."""
-    if limit < 1:
-        raise ValueError("limit must be positive")
-    chunks: list[str] = []
-    rest = text.strip()
-    in_code = False
-    while rest:
-        if len(rest) <= limit:
-            chunks.append(rest)
-            break
-        cut = _best_cut(rest, limit, in_code)
-        chunk = rest[:cut].rstrip()
-        in_code ^= chunk.count("```") % 2 == 1
-        chunks.append(chunk)
-        rest = rest[cut:].lstrip()
-    return chunks
-
-
-# Strongest first; group 1 marks the cut: paragraph, line, sentence end, word.
-_BOUNDARIES = (
-    re.compile(r"()\n[ \t]*\n"),
-    re.compile(r"()\n"),
-    re.compile(r"[.!?…。][\"'”’)\]]*()\s"),
-    re.compile(r"()\s"),
-)
-
-
-def _best_cut(text: str, limit: int, in_code: bool) -> int:
-    """Return where to cut text: the strongest boundary that fits, outside code if possible."""
-    window = text[: limit + 1]  # a boundary right after the limit still yields a full chunk
-    fences = [m.start() for m in re.finditer("```", window)]
-    floor = limit // 3  # a paragraph break near the start would waste a whole message
-
-    def outside(pos: int) -> bool:
-        return (in_code + sum(1 for f in fences if f < pos)) % 2 == 0
-
-    levels = [
-        [m.start(1) for m in b.finditer(window) if 0 < m.start(1) <= limit] for b in _BOUNDARIES
-    ]
-    # Prefer a long chunk outside code, then any chunk outside code, then a long one inside.
-    for accept in (
-        lambda c: outside(c) and c >= floor,
-        outside,
-        lambda c: c >= floor,
-    ):
-        for cuts in levels:
-            found = [c for c in cuts if accept(c)]
-            if found:
-                return found[-1]
-    return limit
+def format_text(markdown: str) -> list[str]:
+    """Return the model's text as WhatsApp messages of at most 4,096 characters."""
+    return split_message(to_whatsapp(markdown), LIMITS.text_chars)

@@ -1,4 +1,4 @@
-"""Typed updates from Meta's webhook: what the rest of the app sees instead of JSON."""
+"""Typed updates from WhatsApp's webhook as parsed; `channel.py` makes them the port's types."""
 
 from __future__ import annotations
 
@@ -80,6 +80,8 @@ class InboundMessage:
     text: str
     context_wamid: str | None
     errors: tuple[ErrorInfo, ...]
+    # The id we gave the tapped button or list row (or a template button's payload).
+    payload: str
     # A plain dict (not a MappingProxyType) so json.dumps can store it as received.
     raw: Mapping[str, Any] = field(compare=False, hash=False, repr=False)
 
@@ -91,15 +93,10 @@ class InboundMessage:
     @property
     def is_text(self) -> bool:
         """Return whether the agent can read this message as text."""
-        return readable_as_text(self.type, self.text)
+        return self.type in TEXT_TYPES and bool(self.text)
 
 
-_TEXT_TYPES = frozenset({MessageType.TEXT, MessageType.INTERACTIVE, MessageType.BUTTON})
-
-
-def readable_as_text(message_type: str, text: str | None) -> bool:
-    """Return whether a message of this type (a stored one too) can be read as text."""
-    return MessageType(message_type) in _TEXT_TYPES and bool(text)
+TEXT_TYPES = frozenset({MessageType.TEXT, MessageType.INTERACTIVE, MessageType.BUTTON})
 
 
 @dataclass(frozen=True)

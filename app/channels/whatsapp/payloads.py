@@ -1,12 +1,10 @@
-"""Parse Meta's webhook bodies into frozen dataclasses; never raise on a bad shape."""
+"""Parse WhatsApp webhook bodies into frozen dataclasses; never raise on a bad shape."""
 
 from __future__ import annotations
 
-import json
 import math
-import re
 
-from app.channel.updates import (
+from app.channels.whatsapp.updates import (
     ChangeError,
     Envelope,
     ErrorInfo,
@@ -24,7 +22,6 @@ __all__ = [
     "MessageType",
     "StatusKind",
     "StatusUpdate",
-    "decode_body",
     "parse_envelope",
 ]
 
@@ -33,68 +30,10 @@ MAX_CONTAINERS = 5000
 MAX_ERRORS = 20
 MAX_CONTACTS = 100
 MAX_REASONS = 50
-# Meta's envelopes nest about ten levels; anything far deeper is not from Meta.
-MAX_DEPTH = 100
 # wamids are ~60 characters and wa_ids ~15; both are unique keys, and PostgreSQL cannot index
 # a key of several kilobytes (the insert fails, and Meta would redeliver it for days).
 MAX_ID_LENGTH = 256
-_WABA = "whatsapp_business_account"
-# Characters JSON can carry (as \u0000 or a lone \udXXX escape) but PostgreSQL text cannot.
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-
-def decode_body(body: bytes) -> object:
-    """Decode a webhook body; raise ValueError unless it is JSON that PostgreSQL can store.
-
-    NaN/Infinity (not JSON) and nesting deeper than MAX_DEPTH are refused; numbers too large
-    for a float are kept as their text; NUL characters and lone surrogates in strings become
-    U+FFFD, so a hostile or broken delivery is answered 200/400 instead of failing in the
-    database (a 5xx would make Meta redeliver it for days).
-    """
-    try:
-        data = json.loads(body, parse_constant=_not_json, parse_float=_finite_float)
-    except RecursionError as exc:
-        raise ValueError("JSON nested too deeply") from exc
-    return _storable(data)
-
-
-def _not_json(constant: str) -> object:
-    raise ValueError(f"{constant} is not JSON")
-
-
-def _finite_float(text: str) -> float | str:
-    value = float(text)
-    return value if math.isfinite(value) else text
-
-
-def _storable(data: object) -> object:
-    """`data` with every string made storable, checking the depth (iteratively: no recursion)."""
-    root = [data]
-    stack: list[tuple[list | dict, int]] = [(root, 0)]
-    while stack:
-        container, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise ValueError(f"JSON nested deeper than {MAX_DEPTH}")
-        if isinstance(container, dict):
-            for key in list(container):
-                value = container[key]
-                if isinstance(key, str) and _UNSTORABLE.search(key):
-                    del container[key]
-                    key = _UNSTORABLE.sub("\ufffd", key)
-                    container[key] = value
-                if isinstance(value, str):
-                    if _UNSTORABLE.search(value):
-                        container[key] = _UNSTORABLE.sub("\ufffd", value)
-                elif isinstance(value, dict | list):
-                    stack.append((value, depth + 1))
-        else:
-            for index, value in enumerate(container):
-                if isinstance(value, str):
-                    if _UNSTORABLE.search(value):
-                        container[index] = _UNSTORABLE.sub("\ufffd", value)
-                elif isinstance(value, dict | list):
-                    stack.append((value, depth + 1))
-    return root[0]
+OBJECT = "whatsapp_business_account"
 
 
 def parse_envelope(data: object) -> Envelope:
@@ -103,7 +42,7 @@ def parse_envelope(data: object) -> Envelope:
     obj = _s(data.get("object")) if isinstance(data, dict) else ""
     if not isinstance(data, dict):
         parser.ignore(f"body is {type(data).__name__}, not an object")
-    elif obj != _WABA:
+    elif obj != OBJECT:
         parser.ignore(f"object={obj[:40]}")
     else:
         for entry in parser.items(data.get("entry"), "entry", MAX_CONTAINERS):
@@ -222,6 +161,7 @@ def _message(
         text=_text(kind, msg),
         context_wamid=_s(context.get("id")) or None,
         errors=parser.error_infos(msg.get("errors")),
+        payload=_payload(kind, msg),
         raw=msg,
     )
 
@@ -261,6 +201,16 @@ def _text(kind: MessageType, msg: dict) -> str:
         return _s(body.get("body"))
     if kind is MessageType.ORDER:
         return _s(body.get("text"))  # the note a customer may add to a cart
+    return ""
+
+
+def _payload(kind: MessageType, msg: dict) -> str:
+    """Return the id of a tapped reply button or list row, or a template button's payload."""
+    body = _d(msg.get(kind.value))
+    if kind is MessageType.INTERACTIVE:
+        return _s((_d(body.get("button_reply")) or _d(body.get("list_reply"))).get("id"))
+    if kind is MessageType.BUTTON:
+        return _s(body.get("payload"))
     return ""
 
 

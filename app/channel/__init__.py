@@ -1,1 +1,0 @@
-"""Meta's WhatsApp Cloud API: the only package that knows its JSON and HTTP wire formats."""

@@ -1,0 +1,208 @@
+"""The WhatsApp backend of the Channel port: a business's WhatsApp number on the Cloud API."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from app.channels.base import (
+    Account,
+    Capability,
+    Channel,
+    DeliveryStatus,
+    Inbound,
+    InboundKind,
+    Outbound,
+    Parsed,
+    SendError,
+    SendResult,
+    StatusUpdate,
+)
+from app.channels.whatsapp import formatting, messages, payloads
+from app.channels.whatsapp.sender import GraphClient
+from app.channels.whatsapp.updates import (
+    ErrorInfo,
+    InboundMessage,
+    MessageType,
+    StatusKind,
+)
+from app.channels.whatsapp.updates import StatusUpdate as WhatsAppStatus
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "whatsapp"
+_KINDS = {
+    MessageType.TEXT: InboundKind.TEXT,
+    MessageType.INTERACTIVE: InboundKind.CHOICE,
+    MessageType.BUTTON: InboundKind.CHOICE,
+    MessageType.IMAGE: InboundKind.MEDIA,
+    MessageType.AUDIO: InboundKind.MEDIA,
+    MessageType.VIDEO: InboundKind.MEDIA,
+    MessageType.DOCUMENT: InboundKind.MEDIA,
+    MessageType.STICKER: InboundKind.MEDIA,
+    MessageType.LOCATION: InboundKind.LOCATION,
+    MessageType.CONTACTS: InboundKind.CONTACTS,
+    MessageType.REACTION: InboundKind.REACTION,
+    MessageType.SYSTEM: InboundKind.SYSTEM,
+}
+# "played" (a voice message listened to) is past "read"; deleted and warning say nothing about
+# delivery.
+_STATUSES = {
+    StatusKind.SENT: DeliveryStatus.SENT,
+    StatusKind.DELIVERED: DeliveryStatus.DELIVERED,
+    StatusKind.READ: DeliveryStatus.READ,
+    StatusKind.PLAYED: DeliveryStatus.READ,
+    StatusKind.FAILED: DeliveryStatus.FAILED,
+}
+COURTESY_TIMEOUT = 3.0  # read receipts and typing: never worth holding a reply for
+
+
+class WhatsAppChannel(Channel):
+    """WhatsApp through the Cloud API, one attempt per call (the outbox retries)."""
+
+    name = CHANNEL
+    limits = formatting.LIMITS
+    capabilities = frozenset(
+        {
+            Capability.REPLY_BUTTONS,
+            Capability.LISTS,
+            Capability.TEMPLATES,
+            Capability.TYPING,
+            Capability.READ_RECEIPTS,
+        }
+    )
+    default_rate = 80.0  # Cloud API throughput per number, messages per second
+
+    def __init__(self, base_url: str, version: str, timeout: float = 10.0) -> None:
+        self.graph = GraphClient(base_url, version, timeout)
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self.graph.close()
+
+    # Receiving
+
+    def accepts(self, data: Mapping[str, Any]) -> bool:
+        return isinstance(data, Mapping) and data.get("object") == payloads.OBJECT
+
+    def parse(self, data: Mapping[str, Any]) -> Parsed:
+        envelope = payloads.parse_envelope(data)
+        return Parsed(
+            channel=CHANNEL,
+            messages=tuple(inbound(m) for m in envelope.messages),
+            statuses=tuple(s for s in map(status_update, envelope.statuses) if s is not None),
+            ignored=envelope.ignored + _unknown_statuses(envelope.statuses),
+            errors=tuple(
+                f"errors for {e.phone_number_id[:40]}: {_codes(e.errors)}" for e in envelope.errors
+            ),
+        )
+
+    # Sending
+
+    def format_text(self, markdown: str) -> list[str]:
+        return formatting.format_text(markdown)
+
+    def validate(self, message: Outbound) -> list[str]:
+        return messages.validate(message)
+
+    def send(self, account: Account, recipient: str, message: Outbound) -> SendResult:
+        problems = self.validate(message)
+        if not recipient:
+            problems.insert(0, "no recipient")
+        if problems:
+            return SendResult(False, error=SendError.NEVER_RETRY, error_title="; ".join(problems))
+        return self.graph.post(account, messages.request_body(recipient, message))
+
+    def outside_window(self, message: Outbound, since_last_inbound: timedelta) -> Outbound | None:
+        """Only an approved template goes outside the window, its parameters made acceptable."""
+        if message.template is None:
+            return None
+        parameters = tuple(_parameter(p) for p in message.template.parameters)
+        return Outbound(template=replace(message.template, parameters=parameters))
+
+    def mark_read(self, account: Account, recipient: str, external_id: str) -> None:
+        self._receipt(account, external_id, typing=False)
+
+    def typing(self, account: Account, recipient: str, external_id: str) -> None:
+        # WhatsApp shows typing only together with a read receipt for the customer's message.
+        self._receipt(account, external_id, typing=True)
+
+    def start_reply(self, account: Account, recipient: str, external_id: str) -> None:
+        self._receipt(account, external_id, typing=True)  # one call marks read and types
+
+    def _receipt(self, account: Account, external_id: str, typing: bool) -> None:
+        if not external_id:
+            return
+        payload: dict[str, Any] = {
+            "messaging_product": "whatsapp",
+            "status": "read",
+            "message_id": external_id,
+        }
+        if typing:
+            payload["typing_indicator"] = {"type": "text"}
+        result = self.graph.post(account, payload, timeout=COURTESY_TIMEOUT)
+        if not result.ok:
+            log.info("whatsapp read receipt failed: code=%s", result.error_code)
+
+
+def inbound(message: InboundMessage) -> Inbound:
+    """A parsed WhatsApp message in the port's terms."""
+    return Inbound(
+        channel=CHANNEL,
+        account_id=message.phone_number_id,
+        external_id=message.wamid,
+        sender=message.sender,
+        profile_name=message.profile_name,
+        sent_at=_time(message.timestamp),
+        kind=_KINDS.get(message.type, InboundKind.OTHER),
+        raw_type=message.raw_type or message.type.value,
+        text=message.text,
+        payload=message.payload,
+        reply_to=message.context_wamid,
+        raw=message.raw,
+    )
+
+
+def status_update(status: WhatsAppStatus) -> StatusUpdate | None:
+    """A parsed WhatsApp status in the port's terms (None for news that is not delivery)."""
+    kind = _STATUSES.get(status.status)
+    if kind is None:
+        return None
+    first: ErrorInfo | None = status.errors[0] if status.errors else None
+    return StatusUpdate(
+        channel=CHANNEL,
+        account_id=status.phone_number_id,
+        external_id=status.wamid,
+        recipient=status.recipient_id,
+        status=kind,
+        at=_time(status.timestamp),
+        error_code=first.code if first else None,
+        error_title=(first.title or first.message) if first else "",
+    )
+
+
+def _unknown_statuses(statuses: tuple[WhatsAppStatus, ...]) -> tuple[str, ...]:
+    skipped = sorted({s.raw_status[:40] for s in statuses if s.status not in _STATUSES})
+    return tuple(f"status={name}" for name in skipped)
+
+
+def _time(stamp: int | None) -> datetime | None:
+    """Meta's seconds since the epoch as an aware UTC datetime (None when absent or absurd)."""
+    if stamp is None:
+        return None
+    try:
+        return datetime.fromtimestamp(stamp, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _parameter(text: str) -> str:
+    """Template parameters may hold no new line, tab or run of spaces: make the text one line."""
+    return " ".join(text.split())[: messages.TEMPLATE_PARAMETER_CHARS]
+
+
+def _codes(errors: tuple[ErrorInfo, ...]) -> str:
+    return ", ".join(str(e.code) for e in errors) or "no code"

@@ -1,0 +1,191 @@
+"""The outbox's rows: outbound messages from queued to sent (or why not), and delivery statuses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from psycopg.types.json import Jsonb
+
+from app.storage.db import connection, fetch_all
+
+# Delivery statuses only move forward; `failed` may replace queued/sent but nothing replaces it.
+STATUS_RANK = {"queued": 0, "sent": 1, "delivered": 2, "read": 3, "played": 4}
+MAX_TITLE = 500
+
+# The customer's channel comes from their row; chunks keep their order (ids ascend with it).
+QUEUE_SQL = """
+INSERT INTO messages (business_id, customer_id, channel, direction, type, body, payload, status,
+                      purpose, in_reply_to, turn_id, expires_at, not_before, sent_at, sent_as)
+SELECT c.business_id, c.id, c.channel, 'out',
+       CASE WHEN chunk.extras IS NULL THEN 'text' ELSE 'interactive' END, chunk.body, chunk.extras,
+       CASE WHEN %(recorded)s THEN 'sent' ELSE 'queued' END, %(purpose)s, %(in_reply_to)s,
+       %(turn_id)s, now() + %(ttl)s * interval '1 second', %(not_before)s,
+       CASE WHEN %(recorded)s THEN now() END, CASE WHEN %(recorded)s THEN 'sandbox' END
+  FROM customers c, unnest(%(bodies)s::text[], %(extras)s::jsonb[])
+       WITH ORDINALITY AS chunk(body, extras, n)
+ WHERE c.id = %(customer_id)s AND c.business_id = %(business_id)s
+ ORDER BY chunk.n
+RETURNING id
+"""
+
+
+def queue_messages(
+    conn,
+    business_id: int,
+    customer_id: int,
+    bodies: list[str],
+    purpose: str,
+    in_reply_to: int | None,
+    turn_id: int | None,
+    ttl_seconds: float,
+    recorded: bool = False,
+    not_before: datetime | None = None,
+    extras: list[dict | None] | None = None,
+) -> list[int]:
+    """Store messages for a customer as `queued` (or, with `recorded`, as never to be sent:
+    the console's test customers); return their ids in order.
+
+    `not_before`: their turn in the account's line, when they must wait for it. `extras`: each
+    message's buttons, list or quick replies (JSON, kept in `payload`), or None.
+    """
+    rows = conn.execute(
+        QUEUE_SQL,
+        {
+            "business_id": business_id,
+            "customer_id": customer_id,
+            "bodies": bodies,
+            "extras": [Jsonb(e) if e else None for e in extras or [None] * len(bodies)],
+            "purpose": purpose,
+            "in_reply_to": in_reply_to,
+            "turn_id": turn_id,
+            "ttl": ttl_seconds,
+            "recorded": recorded,
+            "not_before": not_before,
+        },
+    ).fetchall()
+    return sorted(r["id"] for r in rows)
+
+
+def queued(customer_id: int) -> list[dict]:
+    """Messages of a customer stored but not yet handed to the channel, oldest first."""
+    return fetch_all(
+        "SELECT id, body, payload, purpose, attempts, not_before, expires_at, error_code,"
+        " error_title"
+        " FROM messages WHERE customer_id = %s AND direction = 'out' AND status = 'queued'"
+        " AND external_id IS NULL ORDER BY id",
+        (customer_id,),
+    )
+
+
+def mark_sent(message_id: int, channel: str, external_id: str | None, sent_as: str) -> None:
+    """Record that the channel accepted a message, then apply statuses that beat us here."""
+    with connection() as conn:
+        conn.execute(
+            "UPDATE messages SET status = 'sent', external_id = %s, sent_at = now(),"
+            " sent_as = %s, error_code = NULL, error_title = NULL, not_before = NULL,"
+            " updated_at = now() WHERE id = %s AND status = 'queued'",
+            (external_id, sent_as, message_id),
+        )
+        early = []
+        if external_id:
+            early = conn.execute(
+                "DELETE FROM status_backlog WHERE channel = %s AND external_id = %s"
+                " RETURNING status, error_code, error_title",
+                (channel, external_id),
+            ).fetchall()
+    for row in sorted(early, key=lambda r: STATUS_RANK.get(r["status"], 9)):
+        apply_status(channel, external_id, row["status"], row["error_code"], row["error_title"])
+
+
+def mark_unsent(message_id: int, reason: str, code: int | None, title: str) -> None:
+    """Record that a message will not be sent, why (`reason`) and the channel's code if any."""
+    with connection() as conn:
+        conn.execute(
+            "UPDATE messages SET status = 'failed', send_error = %s, error_code = %s,"
+            " error_title = %s, not_before = NULL, updated_at = now()"
+            " WHERE id = %s AND status = 'queued'",
+            (reason, code, (title or "")[:MAX_TITLE], message_id),
+        )
+
+
+def schedule_retry(
+    message_id: int, attempts: int, not_before: datetime, code: int | None, title: str
+) -> None:
+    """Keep a message queued for another attempt at `not_before`, noting the last error."""
+    with connection() as conn:
+        conn.execute(
+            "UPDATE messages SET attempts = %s, not_before = %s, error_code = %s,"
+            " error_title = %s, updated_at = now() WHERE id = %s AND status = 'queued'",
+            (attempts, not_before, code, (title or "")[:MAX_TITLE], message_id),
+        )
+
+
+def wait_turn(message_id: int, not_before: datetime) -> None:
+    """Keep a message queued until its turn to send comes (the account's pace)."""
+    with connection() as conn:
+        conn.execute(
+            "UPDATE messages SET not_before = %s WHERE id = %s AND status = 'queued'",
+            (not_before, message_id),
+        )
+
+
+def apply_status(
+    channel: str, external_id: str, status: str, code: int | None = None, title: str = ""
+) -> bool:
+    """Move an outbound message's delivery status forward; return whether it changed."""
+    if status == "failed":
+        sql = (
+            "UPDATE messages SET status = 'failed', error_code = %s, error_title = %s,"
+            " updated_at = now() WHERE channel = %s AND external_id = %s AND direction = 'out'"
+            " AND status IN ('queued', 'sent')"
+        )
+        params: tuple = (code, (title or "")[:MAX_TITLE], channel, external_id)
+    elif status in STATUS_RANK:
+        lower = [s for s, rank in STATUS_RANK.items() if rank < STATUS_RANK[status]]
+        sql = (
+            "UPDATE messages SET status = %s, updated_at = now() WHERE channel = %s"
+            " AND external_id = %s AND direction = 'out' AND status = ANY(%s)"
+        )
+        params = (status, channel, external_id, lower)
+    else:
+        return False
+    with connection() as conn:
+        if conn.execute(sql, params).rowcount > 0:
+            return True
+        _keep_early_status(conn, channel, external_id, status, code, title)
+        # mark_sent may have recorded the id just now, after our update and before our insert
+        # (then its backlog read missed us): one more try covers that gap. Each statement
+        # commits on its own, so whichever order the two interleave in, the status lands.
+        return conn.execute(sql, params).rowcount > 0
+
+
+def apply_watermark(
+    business_id: int, channel: str, recipient: str, status: str, watermark: datetime
+) -> int:
+    """Move forward every message sent to `recipient` at or before `watermark`; how many."""
+    if status not in STATUS_RANK:
+        return 0
+    lower = [s for s, rank in STATUS_RANK.items() if rank < STATUS_RANK[status]]
+    with connection() as conn:
+        return conn.execute(
+            "UPDATE messages m SET status = %s, updated_at = now() FROM customers c"
+            " WHERE c.id = m.customer_id AND c.business_id = %s AND c.channel = %s"
+            " AND c.address = %s AND m.direction = 'out' AND m.status = ANY(%s)"
+            " AND m.sent_at <= %s",
+            (status, business_id, channel, recipient, lower, watermark),
+        ).rowcount
+
+
+def _keep_early_status(
+    conn, channel: str, external_id: str, status: str, code: int | None, title: str
+) -> None:
+    """Park a status whose id no message has yet (mark_sent applies it when it does)."""
+    conn.execute(
+        "INSERT INTO status_backlog (channel, external_id, status, error_code, error_title)"
+        " SELECT %s, %s, %s, %s, %s WHERE NOT EXISTS"
+        " (SELECT 1 FROM messages WHERE channel = %s AND external_id = %s)"
+        " ON CONFLICT DO NOTHING",
+        (channel, external_id, status, code, (title or "")[:MAX_TITLE], channel, external_id),
+    )
+    # Statuses of messages sent by other systems never find their message: forget them.
+    conn.execute("DELETE FROM status_backlog WHERE received_at < now() - interval '7 days'")

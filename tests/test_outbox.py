@@ -1,0 +1,359 @@
+"""The outbox task: in order per customer, retries within a message's useful life, pacing."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from app import outbox
+from app.storage import businesses, db, pacing
+from tests import envelopes
+from tests.conftest import PHONE_NUMBER_ID
+
+PSID = "6254381284612345"
+PAGE_ID = "1029384756"
+
+
+@pytest.fixture
+def app_config(request, app_config):
+    """The shared settings, with a test's own overrides (indirect parametrization)."""
+    return {**app_config, **getattr(request, "param", {})}
+
+
+def demo_id() -> int:
+    return db.fetch_one(
+        "SELECT id FROM businesses WHERE whatsapp_number_id = %s", (PHONE_NUMBER_ID,)
+    )["id"]
+
+
+def add_customer(
+    business_id: int,
+    address: str,
+    channel: str = "whatsapp",
+    hours_since_last_message: float | None = 1,
+) -> dict:
+    """A customer whose last message came `hours_since_last_message` ago (None: never)."""
+    return db.fetch_one(
+        "INSERT INTO customers (business_id, channel, address, profile_name, last_inbound_at)"
+        " VALUES (%s, %s, %s, 'Kim', now() - %s * interval '1 hour') RETURNING *",
+        (business_id, channel, address, hours_since_last_message),
+    )
+
+
+def queue(app, business_id: int, customer: dict, bodies: list[str], purpose="reply") -> list[int]:
+    """Store messages for a customer and queue their send, as the bot and the admin API do."""
+    business = businesses.get_row(business_id)
+    with app.app_context(), db.transaction() as conn:
+        return outbox.queue(conn, business, customer, bodies, purpose)
+
+
+def rows(customer_id: int) -> list[dict]:
+    return db.fetch_all(
+        "SELECT body, status, purpose, attempts, error_code, error_title, send_error, sent_as,"
+        " external_id"
+        " FROM messages WHERE customer_id = %s AND direction = 'out' ORDER BY id",
+        (customer_id,),
+    )
+
+
+def text_sends(fake_graph) -> list:
+    """Every WhatsApp text send the fake received, accepted or not, in order."""
+    return [r for r in fake_graph.requests if (r.json or {}).get("type") == "text"]
+
+
+def jobs_left() -> int:
+    return db.fetch_one(
+        "SELECT count(*) AS n FROM procrastinate_jobs WHERE status IN ('todo', 'doing')"
+    )["n"]
+
+
+def test_a_5xx_then_success_sends_the_message_once(app, drain, fake_graph):
+    customer = add_customer(demo_id(), "34600500001")
+    fake_graph.fail_next(131000, http_status=500)
+    queue(app, demo_id(), customer, ["Your booking is confirmed."])
+    drain()
+    assert [r.status for r in text_sends(fake_graph)] == [500, 200]
+    assert [m["text"]["body"] for m in fake_graph.messages_sent()] == ["Your booking is confirmed."]
+    [row] = rows(customer["id"])
+    assert (row["status"], row["attempts"], row["error_code"], row["sent_as"]) == (
+        "sent",
+        1,
+        None,
+        "text",
+    )
+    assert row["external_id"].startswith("wamid.FAKE")
+    assert jobs_left() == 0
+
+
+def test_a_permanent_error_is_recorded_with_its_code_and_never_retried(app, drain, fake_graph):
+    customer = add_customer(demo_id(), "34600500002")
+    fake_graph.fail_next(131026)
+    queue(app, demo_id(), customer, ["one", "two"])
+    drain()
+    assert [r.json["text"]["body"] for r in text_sends(fake_graph)] == ["one", "two"]
+    assert [(r["status"], r["error_code"], r["send_error"]) for r in rows(customer["id"])] == [
+        ("failed", 131026, "unreachable"),
+        ("sent", None, None),
+    ]
+    assert jobs_left() == 0
+
+
+def test_throughput_errors_pause_the_number_and_fail_nothing(app, drain, fake_graph):
+    customer = add_customer(demo_id(), "34600500003")
+    fake_graph.fail_next(130429, times=3)
+    queue(app, demo_id(), customer, ["hello"])
+    drain()
+    assert [r.status for r in text_sends(fake_graph)] == [400, 400, 400, 200]
+    [row] = rows(customer["id"])
+    # Slowing down is not a failed attempt: the message's retry count stays at zero.
+    assert (row["status"], row["attempts"]) == ("sent", 0)
+
+
+def test_a_pair_rate_error_waits_for_that_customer_only(app, drain, fake_graph):
+    customer = add_customer(demo_id(), "34600500004")
+    fake_graph.fail_next(131056)
+    queue(app, demo_id(), customer, ["hello"])
+    drain()
+    [row] = rows(customer["id"])
+    assert (row["status"], row["attempts"]) == ("sent", 1)
+    assert len(fake_graph.messages_sent()) == 1
+
+
+def test_a_message_past_its_useful_life_is_recorded_without_a_request(app, drain, fake_graph):
+    customer = add_customer(demo_id(), "34600500005")
+    [message_id] = queue(app, demo_id(), customer, ["stale"])
+    db.execute(
+        "UPDATE messages SET expires_at = now() - interval '1 s' WHERE id = %s", (message_id,)
+    )
+    drain()
+    assert fake_graph.requests == []
+    [row] = rows(customer["id"])
+    assert (row["status"], row["send_error"], row["error_code"]) == ("failed", "expired", None)
+
+
+@pytest.mark.parametrize("app_config", [{"OUTBOX_BACKOFF_BASE": 3600.0}], indirect=True)
+def test_a_retry_that_would_outlive_the_message_gives_up_with_the_providers_code(
+    app, drain, fake_graph
+):
+    customer = add_customer(demo_id(), "34600500006")
+    fake_graph.fail_next(131000, http_status=500)
+    [message_id] = queue(app, demo_id(), customer, ["soon stale"])
+    db.execute(
+        "UPDATE messages SET expires_at = now() + interval '1 min' WHERE id = %s", (message_id,)
+    )
+    drain()
+    assert len(text_sends(fake_graph)) == 1
+    [row] = rows(customer["id"])
+    assert (row["status"], row["send_error"], row["error_code"]) == ("failed", "expired", 131000)
+    assert row["error_title"] == "gave up after 1 attempts: (#131000) Something went wrong"
+    assert jobs_left() == 0
+
+
+def test_a_message_that_has_a_provider_id_is_never_sent_again(app, drain, fake_graph):
+    customer = add_customer(demo_id(), "34600500007")
+    queue(app, demo_id(), customer, ["once"])
+    drain()
+    with app.app_context():
+        outbox.send_pending(demo_id(), customer["id"])  # a retried task finds it sent
+    db.execute("UPDATE messages SET status = 'queued' WHERE customer_id = %s", (customer["id"],))
+    with app.app_context():
+        outbox.send_pending(demo_id(), customer["id"])  # queued again, but it has its wamid
+    assert [m["text"]["body"] for m in fake_graph.messages_sent()] == ["once"]
+
+
+def test_test_customers_replies_are_recorded_and_never_sent(app, drain, fake_graph):
+    customer = add_customer(demo_id(), "sandbox:1")
+    db.execute("UPDATE customers SET sandbox = true WHERE id = %s", (customer["id"],))
+    queue(app, demo_id(), {**customer, "sandbox": True}, ["just for the console"])
+    drain()
+    assert fake_graph.requests == []
+    [row] = rows(customer["id"])
+    assert (row["status"], row["sent_as"]) == ("sent", "sandbox")
+    assert jobs_left() == 0
+
+
+def test_a_cancellation_goes_out_after_the_reply_already_queued_with_no_turn(
+    app, api, world, drain, fake_graph
+):
+    """The admin's notice takes the outbox path: behind the customer's queued reply (even one
+    that has to be retried), and no customer turn runs for it."""
+    customer = db.fetch_one("SELECT * FROM customers WHERE id = %s", (world.customer_id,))
+    queue(app, world.business_id, customer, ["Here are our opening hours."])
+    fake_graph.fail_next(131000, http_status=500)  # the reply's first attempt fails
+    path = f"/businesses/{world.business_id}/appointments/{world.appointment_id}/cancel"
+    turns_before = db.fetch_one("SELECT count(*) AS n FROM turns")["n"]
+    response = api("POST", path, "staff", json={"message": "Sorry, we had to cancel Monday."})
+    assert response.status_code == 200 and response.get_json()["notified"] is True
+    queued_tasks = db.fetch_all("SELECT DISTINCT task_name FROM procrastinate_jobs")
+    assert queued_tasks == [{"task_name": "send_outbox"}]
+    drain()
+    assert [r.json["text"]["body"] for r in text_sends(fake_graph)] == [
+        "Here are our opening hours.",
+        "Here are our opening hours.",
+        "Sorry, we had to cancel Monday.",
+    ]
+    assert [(r["body"], r["purpose"], r["status"]) for r in rows(world.customer_id)][-2:] == [
+        ("Here are our opening hours.", "reply", "sent"),
+        ("Sorry, we had to cancel Monday.", "notice", "sent"),
+    ]
+    assert db.fetch_one("SELECT count(*) AS n FROM turns")["n"] == turns_before
+
+
+def test_one_customers_retry_does_not_hold_up_another(app, drain, fake_graph):
+    first = add_customer(demo_id(), "34600500008")
+    second = add_customer(demo_id(), "34600500009")
+    fake_graph.fail_next(131000, http_status=500)
+    queue(app, demo_id(), first, ["to the first"])
+    queue(app, demo_id(), second, ["to the second"])
+    drain()
+    # The first customer's retry waits; the second customer's message goes meanwhile.
+    assert [m["text"]["body"] for m in fake_graph.messages_sent()] == [
+        "to the second",
+        "to the first",
+    ]
+
+
+def test_the_webhook_stores_the_customers_channel_and_metas_timestamp(post_webhook):
+    envelope = envelopes.text("hi", wa_id="34600500010")
+    stamp = int(envelope["entry"][0]["changes"][0]["value"]["messages"][0]["timestamp"])
+    post_webhook(envelope)
+    row = db.fetch_one(
+        "SELECT c.channel, c.address, extract(epoch FROM c.last_inbound_at)::bigint AS at,"
+        " m.channel AS message_channel, m.kind, m.external_id FROM customers c"
+        " JOIN messages m ON m.customer_id = c.id"
+    )
+    assert (row["channel"], row["address"], row["at"], row["message_channel"], row["kind"]) == (
+        "whatsapp",
+        "34600500010",
+        stamp,
+        "whatsapp",
+        "text",
+    )
+
+
+# Pacing: one row per account, shared by every process.
+
+
+def test_slots_are_one_gap_apart_and_far_ones_are_handed_out_as_later_turns(pool):
+    takes = [pacing.take("whatsapp", "P1", gap=10.0, max_wait=15.0) for _ in range(4)]
+    assert [t.granted for t in takes] == [True, True, False, False]
+    # Granted: now and in 10 s; then turns after the last slot, one gap apart (20 s, 30 s).
+    for take, expected in zip(takes, [0, 10, 20, 30], strict=True):
+        assert abs(take.wait - expected) < 1.0, takes
+
+
+def test_a_pause_moves_every_sender_of_the_account(pool):
+    pacing.take("whatsapp", "P2", gap=0.001, max_wait=1.0)
+    pacing.pause("whatsapp", "P2", 30.0)
+    later = pacing.take("whatsapp", "P2", gap=0.001, max_wait=60.0)
+    other = pacing.take("whatsapp", "P3", gap=0.001, max_wait=60.0)
+    assert later.granted and abs(later.wait - 30) < 1.0
+    assert other.granted and other.wait < 1.0
+
+
+def test_concurrent_senders_get_distinct_slots(pool):
+    """Thirty threads (as many processes would) take slots of one account at once."""
+    waits: list[float] = []
+    lock = threading.Lock()
+    gate = threading.Barrier(30)
+
+    def sender() -> None:
+        gate.wait()
+        slot = pacing.take("whatsapp", "P4", gap=1.0, max_wait=100.0)
+        with lock:
+            waits.append(slot.wait)
+
+    threads = [threading.Thread(target=sender) for _ in range(30)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    gaps = [b - a for a, b in zip(sorted(waits), sorted(waits)[1:], strict=False)]
+    assert len(waits) == 30 and all(0.5 < g < 1.5 for g in gaps), sorted(waits)
+
+
+def test_a_number_over_its_throughput_is_slowed_down_and_every_message_arrives(
+    app, drain, fake_graph
+):
+    """The fake refuses beyond 10 sends a second (130429): the outbox pauses and retries."""
+    fake_graph.limit_rate(10)
+    customers = [add_customer(demo_id(), f"346005011{i:02d}") for i in range(25)]
+    for n, customer in enumerate(customers):
+        queue(app, demo_id(), customer, [f"notice {n}"], "notice")
+    drain()
+    assert sorted(m["text"]["body"] for m in fake_graph.messages_sent()) == sorted(
+        f"notice {n}" for n in range(25)
+    )
+    statuses = db.fetch_all("SELECT DISTINCT status FROM messages WHERE direction = 'out'")
+    assert statuses == [{"status": "sent"}]
+
+
+@pytest.mark.parametrize("app_config", [{"OUTBOX_PACE_WAIT": 0.05}], indirect=True)
+def test_a_business_send_rate_paces_its_sends(app, drain, fake_graph):
+    """At 20 messages/s, no second holds more than 20 sends (the fake would refuse more)."""
+    db.execute("UPDATE businesses SET send_rate = 20 WHERE id = %s", (demo_id(),))
+    fake_graph.limit_rate(20)
+    customers = [add_customer(demo_id(), f"346005012{i:02d}") for i in range(30)]
+    for n, customer in enumerate(customers):
+        queue(app, demo_id(), customer, [f"notice {n}"], "notice")
+    drain()
+    sends = text_sends(fake_graph)
+    assert len(sends) == 30 and all(r.status == 200 for r in sends)
+
+
+def test_a_burst_for_one_number_is_scheduled_over_its_pace_and_another_business_goes_first(
+    app, fake_graph
+):
+    """Ten notices for a number allowed 2 a second, then one for another business: the burst's
+    send tasks are spread over the next seconds; the other business's task is due at once."""
+    busy = demo_id()
+    db.execute("UPDATE businesses SET send_rate = 2 WHERE id = %s", (busy,))
+    other = businesses.create_business({"name": "Quiet", "whatsapp_number_id": "555777000"})
+    for i in range(10):
+        queue(app, busy, add_customer(busy, f"346005020{i:02d}"), [f"notice {i}"], "notice")
+    queue(app, other, add_customer(other, "34600502099"), ["hello"], "notice")
+    jobs = db.fetch_all(
+        "SELECT (args->>'business_id')::bigint AS business_id,"
+        " extract(epoch FROM scheduled_at - now())::float8 AS due_in"
+        " FROM procrastinate_jobs WHERE task_name = 'send_outbox' ORDER BY id"
+    )
+    waits = [j["due_in"] for j in jobs if j["business_id"] == busy]
+    # 1.05 / 2 s apart (the pace, a little under the rate); the first ones go at once.
+    assert [w is None for w in waits] == [True] * 1 + [False] * 9
+    assert all(abs(b - a - 0.525) < 0.1 for a, b in zip(waits[1:], waits[2:], strict=False))
+    assert [j["due_in"] for j in jobs if j["business_id"] == other] == [None]
+
+
+def test_buttons_are_stored_with_the_message_and_sent_as_the_channel_shows_them(
+    app, drain, fake_graph
+):
+    from app.channels.base import Button, Outbound
+
+    db.execute(
+        "UPDATE businesses SET messenger_page_id = '1029384756', page_access_token = 'pt'"
+        " WHERE id = %s",
+        (demo_id(),),
+    )
+    choice = Outbound(
+        text="Shall I book 10:00?", buttons=(Button("yes", "Yes"), Button("no", "No"))
+    )
+    wa = add_customer(demo_id(), "34600503001")
+    fb = add_customer(demo_id(), "6254381284612345", "messenger")
+    queue(app, demo_id(), wa, [choice])
+    queue(app, demo_id(), fb, [choice])
+    drain()
+    [whatsapp] = fake_graph.messages_sent()
+    assert whatsapp["interactive"]["action"]["buttons"] == [
+        {"type": "reply", "reply": {"id": "yes", "title": "Yes"}},
+        {"type": "reply", "reply": {"id": "no", "title": "No"}},
+    ]
+    [messenger] = fake_graph.messenger_sent()
+    assert messenger["message"] == {
+        "text": "Shall I book 10:00?",
+        "quick_replies": [
+            {"content_type": "text", "title": "Yes", "payload": "yes"},
+            {"content_type": "text", "title": "No", "payload": "no"},
+        ],
+    }
+    assert [r["status"] for r in rows(wa["id"]) + rows(fb["id"])] == ["sent", "sent"]

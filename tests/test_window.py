@@ -1,0 +1,197 @@
+"""The 24-hour customer-service window: outside it no free text is attempted; a WhatsApp
+template, a Messenger message tag, or a visible record of why the message was not sent."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from app.storage import db
+from tests import envelopes
+from tests.test_outbox import add_customer, demo_id, queue, rows, text_sends
+
+PAGE_ID, PSID = "1029384756", "6254381284612345"
+
+
+@pytest.fixture
+def page(app) -> int:
+    """The demo salon with a Messenger Page too; returns the business id."""
+    db.execute(
+        "UPDATE businesses SET messenger_page_id = %s, page_access_token = 'page-token'"
+        " WHERE id = %s",
+        (PAGE_ID, demo_id()),
+    )
+    return demo_id()
+
+
+def messenger_sends(fake_graph) -> list[dict]:
+    return [r.json for r in fake_graph.requests if r.json and "recipient" in r.json]
+
+
+def test_a_late_whatsapp_delivery_gets_no_free_text_and_the_console_shows_why(
+    post_webhook, drain, fake_graph, fake_llm, api, world
+):
+    """After a long outage of ours Meta delivers a message written 25 hours ago."""
+    envelope = envelopes.text("can I book tomorrow at 10?", wa_id="34600600001")
+    written = int(time.time()) - 25 * 3600
+    envelope["entry"][0]["changes"][0]["value"]["messages"][0]["timestamp"] = str(written)
+    assert post_webhook(envelope).status_code == 200
+    drain()
+    assert text_sends(fake_graph) == [] and fake_graph.read_receipts() == []
+    assert fake_llm.requests == []  # a day-old request is not acted on
+    customer = db.fetch_one(
+        "SELECT id, extract(epoch FROM last_inbound_at)::bigint AS at FROM customers"
+        " WHERE address = '34600600001'"
+    )
+    assert customer["at"] == written  # Meta's timestamp, not when we received it
+    [reply] = rows(customer["id"])
+    assert (reply["status"], reply["send_error"], reply["error_code"]) == (
+        "failed",
+        "window_closed",
+        None,
+    )
+    thread = api("GET", f"/businesses/{world.business_id}/conversations/{customer['id']}", "staff")
+    [shown] = [m for m in thread.get_json()["messages"] if m["direction"] == "out"]
+    assert (shown["status"], shown["send_error"]) == ("failed", "window_closed")
+    assert shown["error_title"].startswith("not sent: the customer-service window had closed")
+
+
+def test_a_reply_25_hours_after_the_last_message_is_not_attempted(app, drain, fake_graph):
+    customer = add_customer(demo_id(), "34600600002", hours_since_last_message=25)
+    queue(app, demo_id(), customer, ["Yes, 10:00 is free."])
+    drain()
+    assert fake_graph.requests == []
+    [row] = rows(customer["id"])
+    assert (row["status"], row["send_error"]) == ("failed", "window_closed")
+    assert row["error_title"] == (
+        "not sent: the customer-service window had closed (last message 25 h ago)"
+    )
+
+
+def test_a_customer_who_never_wrote_gets_no_free_text(app, drain, fake_graph):
+    customer = add_customer(demo_id(), "34600600003", hours_since_last_message=None)
+    queue(app, demo_id(), customer, ["Hello!"], "notice")
+    drain()
+    assert fake_graph.requests == []
+    [row] = rows(customer["id"])
+    assert (row["send_error"], row["error_title"]) == (
+        "window_closed",
+        "not sent: the customer has never written on this channel",
+    )
+
+
+def test_a_whatsapp_notice_goes_as_the_businesss_template(app, drain, fake_graph):
+    db.execute(
+        "UPDATE businesses SET notice_template = 'appointment_update',"
+        " notice_template_language = 'en_US' WHERE id = %s",
+        (demo_id(),),
+    )
+    customer = add_customer(demo_id(), "34600600004", hours_since_last_message=25)
+    queue(app, demo_id(), customer, ["Your Haircut on Monday\nat 10:00 was cancelled."], "notice")
+    drain()
+    [sent] = fake_graph.messages_sent()
+    assert (sent["to"], sent["type"]) == ("34600600004", "template")
+    assert sent["template"] == {
+        "name": "appointment_update",
+        "language": {"code": "en_US"},
+        "components": [
+            {
+                "type": "body",
+                "parameters": [
+                    {"type": "text", "text": "Your Haircut on Monday at 10:00 was cancelled."}
+                ],
+            }
+        ],
+    }
+    [row] = rows(customer["id"])
+    assert (row["status"], row["sent_as"]) == ("sent", "template:appointment_update")
+
+
+def test_a_whatsapp_notice_without_a_template_is_recorded_as_not_sendable(app, drain, fake_graph):
+    customer = add_customer(demo_id(), "34600600005", hours_since_last_message=25)
+    queue(app, demo_id(), customer, ["Cancelled."], "notice")
+    drain()
+    assert fake_graph.requests == []
+    assert [(r["status"], r["send_error"]) for r in rows(customer["id"])] == [
+        ("failed", "window_closed")
+    ]
+
+
+def test_inside_the_window_a_notice_is_plain_text(app, drain, fake_graph):
+    db.execute(
+        "UPDATE businesses SET notice_template = 'appointment_update' WHERE id = %s", (demo_id(),)
+    )
+    customer = add_customer(demo_id(), "34600600006", hours_since_last_message=23)
+    queue(app, demo_id(), customer, ["Cancelled."], "notice")
+    drain()
+    assert [(m["type"], m["text"]["body"]) for m in fake_graph.messages_sent()] == [
+        ("text", "Cancelled.")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("purpose", "hours", "tag"),
+    [
+        ("notice", 25, "CONFIRMED_EVENT_UPDATE"),
+        ("notice", 24 * 30, "CONFIRMED_EVENT_UPDATE"),
+        ("staff", 72, "HUMAN_AGENT"),
+    ],
+)
+def test_a_messenger_message_outside_the_window_goes_with_its_tag(
+    app, page, drain, fake_graph, purpose, hours, tag
+):
+    customer = add_customer(page, PSID, "messenger", hours_since_last_message=hours)
+    queue(app, page, customer, ["Your appointment moved to 11:00."], purpose)
+    drain()
+    assert messenger_sends(fake_graph) == [
+        {
+            "recipient": {"id": PSID},
+            "messaging_type": "MESSAGE_TAG",
+            "tag": tag,
+            "message": {"text": "Your appointment moved to 11:00."},
+        }
+    ]
+    assert fake_graph.requests[0].path == f"/v21.0/{PAGE_ID}/messages"
+    assert fake_graph.requests[0].headers["authorization"] == "Bearer page-token"
+    [row] = rows(customer["id"])
+    assert (row["status"], row["sent_as"]) == ("sent", f"tag:{tag}")
+    assert row["external_id"].startswith("m_FAKE")
+
+
+@pytest.mark.parametrize(("purpose", "hours"), [("reply", 25), ("staff", 24 * 8)])
+def test_a_messenger_message_no_tag_allows_is_recorded_as_not_sendable(
+    app, page, drain, fake_graph, purpose, hours
+):
+    customer = add_customer(page, PSID, "messenger", hours_since_last_message=hours)
+    queue(app, page, customer, ["Anything else?"], purpose)
+    drain()
+    assert fake_graph.requests == []
+    assert [(r["status"], r["send_error"]) for r in rows(customer["id"])] == [
+        ("failed", "window_closed")
+    ]
+
+
+def test_inside_the_window_messenger_gets_a_plain_response(app, page, drain, fake_graph):
+    customer = add_customer(page, PSID, "messenger", hours_since_last_message=2)
+    queue(app, page, customer, ["See you tomorrow!"])
+    drain()
+    assert messenger_sends(fake_graph) == [
+        {
+            "recipient": {"id": PSID},
+            "messaging_type": "RESPONSE",
+            "message": {"text": "See you tomorrow!"},
+        }
+    ]
+
+
+def test_the_provider_saying_the_window_closed_is_recorded_with_its_code(app, drain, fake_graph):
+    """Our clock and Meta's may disagree at the edge of the window: Meta's answer is kept."""
+    customer = add_customer(demo_id(), "34600600007", hours_since_last_message=23.99)
+    fake_graph.fail_next(131047)
+    queue(app, demo_id(), customer, ["Just in time?"])
+    drain()
+    assert [(r["status"], r["send_error"], r["error_code"]) for r in rows(customer["id"])] == [
+        ("failed", "window_closed", 131047)
+    ]
+    assert len(text_sends(fake_graph)) == 1
