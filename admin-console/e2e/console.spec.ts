@@ -249,12 +249,12 @@ test("every main page at phone and desktop width: labelled controls, no sideways
   await customerSays("34622333444", "Jon Ander", `book a haircut on ${whatsappDate} at 11:00`);
   await waitForReply(token, businessId, "34622333444", 1);
   await signIn(page);
-  const { conversations } = await api<{ conversations: { id: number; wa_id: string }[] }>(
+  const { conversations } = await api<{ conversations: { id: number; address: string }[] }>(
     token,
     "GET",
     `/businesses/${businessId}/conversations`,
   );
-  const maria = conversations.find((c) => c.wa_id === customer.waId);
+  const maria = conversations.find((c) => c.address === customer.waId);
   const pages: [string, string][] = [
     ["businesses", "/businesses"],
     ["overview", biz()],
@@ -285,13 +285,30 @@ test("every main page at phone and desktop width: labelled controls, no sideways
   }
 });
 
+test("a message Meta delivers a day late: its reply is not sent, and the thread says why", async ({ page }) => {
+  // After a long outage Meta delivers a message written 25 hours ago: no free text may go.
+  const late = { waId: "34611222555", name: "Lucia Late" };
+  await customerSays(late.waId, late.name, "can I come in tomorrow?", 25 * 3600);
+  const { out } = await waitForReply(token, businessId, late.waId, 1);
+  expect(out.map((m) => m.status)).toEqual(["failed"]);
+
+  await signIn(page);
+  await page.goto(biz("/conversations"));
+  await page.getByLabel("Search by name or number").fill("Lucia");
+  await page.getByRole("button", { name: "Search" }).click();
+  await page.getByRole("link", { name: /Lucia Late/ }).click();
+  const reason = page.getByTestId("thread").getByTestId("bubble-out").last().getByTestId("send-error");
+  await expect(reason).toContainText("Not sent: outside the 24-hour customer-service window");
+  await expect(reason).toContainText("last message 25 h ago");
+});
+
 async function countOut(): Promise<number> {
-  const { conversations } = await api<{ conversations: { id: number; wa_id: string }[] }>(
+  const { conversations } = await api<{ conversations: { id: number; address: string }[] }>(
     token,
     "GET",
     `/businesses/${businessId}/conversations?q=${customer.waId}`,
   );
-  const found = conversations.find((c) => c.wa_id === customer.waId);
+  const found = conversations.find((c) => c.address === customer.waId);
   if (!found) return 0;
   const thread = await api<{ messages: { direction: string }[] }>(
     token,

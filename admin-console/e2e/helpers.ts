@@ -103,14 +103,15 @@ export async function postWebhook(value: Record<string, unknown>) {
   expect(response.status, await response.text()).toBe(200);
 }
 
-export async function customerSays(waId: string, name: string, text: string) {
+/** A customer's text message; `writtenSecondsAgo` is how old Meta's timestamp says it is. */
+export async function customerSays(waId: string, name: string, text: string, writtenSecondsAgo = 0) {
   await postWebhook({
     contacts: [{ profile: { name }, wa_id: waId }],
     messages: [
       {
         from: waId,
         id: `wamid.e2e.${Date.now()}.${Math.random().toString(36).slice(2)}`,
-        timestamp: String(Math.floor(Date.now() / 1000)),
+        timestamp: String(Math.floor(Date.now() / 1000) - writtenSecondsAgo),
         type: "text",
         text: { body: text },
       },
@@ -122,7 +123,7 @@ export async function statusUpdate(messageId: number, waId: string, status: stri
   await postWebhook({
     statuses: [
       {
-        id: `wamid.MOCK.${messageId}`,
+        id: `mock.${messageId}`,
         status,
         timestamp: String(Math.floor(Date.now() / 1000)),
         recipient_id: waId,
@@ -138,12 +139,12 @@ type ThreadMessage = { id: number; direction: "in" | "out"; body: string; status
 export async function waitForReply(token: string, businessId: number, waId: string, outCount: number) {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    const { conversations } = await api<{ conversations: { id: number; wa_id: string }[] }>(
+    const { conversations } = await api<{ conversations: { id: number; address: string }[] }>(
       token,
       "GET",
       `/businesses/${businessId}/conversations?q=${waId}`,
     );
-    const customer = conversations.find((c) => c.wa_id === waId);
+    const customer = conversations.find((c) => c.address === waId);
     if (customer) {
       const thread = await api<{ messages: ThreadMessage[] }>(
         token,
@@ -151,7 +152,7 @@ export async function waitForReply(token: string, businessId: number, waId: stri
         `/businesses/${businessId}/conversations/${customer.id}`,
       );
       const out = thread.messages.filter((m) => m.direction === "out");
-      // "sent" means the (mock) send gave it its wamid, so status webhooks can find it.
+      // "sent" means the (mock) send gave it its message id, so status webhooks can find it.
       if (out.length >= outCount && out[out.length - 1]?.status !== "queued") {
         return { customerId: customer.id, messages: thread.messages, out };
       }

@@ -1,14 +1,22 @@
+import type { Channel } from "./definitions";
+
 // How a customer is named on screen.
 
-/** "Try the bot" customers: the API gives them wa_id "sandbox:<user id>" and no phone number. */
-export function isSandbox(waId: string): boolean {
-  return waId.startsWith("sandbox:");
+/** "Try the bot" customers: the API gives them the address "sandbox:<user id>". */
+export function isSandbox(address: string): boolean {
+  return address.startsWith("sandbox:");
 }
 
-export function phoneLabel(waId: string): string {
-  return isSandbox(waId) ? "test chat (never sent to WhatsApp)" : `+${waId}`;
+/** Where the customer writes from: their WhatsApp number, or the channel's name. */
+export function addressLabel(channel: Channel, address: string): string {
+  if (isSandbox(address)) return "test chat (never sent to a customer)";
+  return channel === "whatsapp" ? `+${address}` : `${channelName(channel)} (${address})`;
 }
 
-export function customerLabel(name: string, waId: string): string {
-  return name || phoneLabel(waId);
+export function channelName(channel: Channel): string {
+  return channel === "whatsapp" ? "WhatsApp" : channel === "messenger" ? "Messenger" : channel;
+}
+
+export function customerLabel(name: string, channel: Channel, address: string): string {
+  return name || addressLabel(channel, address);
 }

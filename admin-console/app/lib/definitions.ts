@@ -54,7 +54,7 @@ export type ServiceInput = {
   currency: string;
 };
 
-/** Writable settings (PATCH /businesses/{id}); phone_number_id and active are superadmin only. */
+/** Writable settings (PATCH /businesses/{id}); whatsapp_number_id and active are superadmin only. */
 export type BusinessSettings = {
   name?: string;
   display_phone_number?: string;
@@ -70,7 +70,7 @@ export type BusinessSettings = {
   buffer_minutes?: number;
   min_notice_minutes?: number;
   horizon_days?: number;
-  phone_number_id?: string;
+  whatsapp_number_id?: string;
   active?: boolean;
   /** Prompt plus completion tokens per month; null is unlimited. Superadmin only. */
   monthly_token_budget?: number | null;
@@ -88,22 +88,31 @@ export type Business = Required<Omit<BusinessSettings, "access_token">> & {
 export type BusinessSummary = {
   id: number;
   name: string;
-  phone_number_id: string;
+  whatsapp_number_id: string;
   display_phone_number: string;
   timezone: string;
   active: boolean;
   role: Role;
 };
 
+/** A customer on one channel: `address` is their id there (a WhatsApp number, a Messenger PSID). */
 export type Customer = {
   id: number;
-  wa_id: string;
+  channel: Channel;
+  address: string;
   profile_name: string;
   bot_paused: boolean;
   opted_out: boolean;
   first_seen_at: string;
   last_seen_at: string;
+  /** Their last message as the channel timestamped it: the 24-hour window counts from it. */
+  last_inbound_at: string | null;
 };
+
+export type Channel = "whatsapp" | "messenger";
+
+/** Why an outbound message was not sent (null for sent ones and for delivery failures). */
+export type SendError = "window_closed" | "expired" | "never_retry" | "bad_credentials" | "unreachable";
 
 export type Direction = "in" | "out";
 
@@ -142,8 +151,14 @@ export type Message = {
   status: string;
   error_code: number | null;
   error_title: string | null;
+  send_error: SendError | null;
+  purpose: "reply" | "notice" | "staff";
+  /** text, template:<name>, tag:<message tag> (sandbox, mock): how it went out. */
+  sent_as: string | null;
+  attempts: number;
   created_at: string;
   updated_at: string;
+  sent_at: string | null;
   turn_id: number | null;
   turn: Turn | null;
 };
@@ -165,7 +180,8 @@ export type Appointment = {
   service_name: string;
   customer_id: number;
   customer_name: string;
-  customer_wa_id: string;
+  customer_channel: Channel;
+  customer_address: string;
   calendar_sync: string;
   /** Only on bookings moved before a move kept the appointment's id: the row this one replaced. */
   rescheduled_from: number | null;

@@ -45,7 +45,7 @@ export default async function BusinessesPage() {
                       <strong>{b.name}</strong>
                     </Link>
                   </td>
-                  <td>{b.display_phone_number || <span className="muted">id {b.phone_number_id}</span>}</td>
+                  <td>{b.display_phone_number || <span className="muted">id {b.whatsapp_number_id}</span>}</td>
                   <td>{b.timezone}</td>
                   <td>
                     <span className="badge">{b.role}</span>

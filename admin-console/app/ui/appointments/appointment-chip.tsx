@@ -17,7 +17,7 @@ export function AppointmentChip({
   now: number;
   showDay?: boolean;
 }) {
-  const who = customerLabel(appt.customer_name, appt.customer_wa_id);
+  const who = customerLabel(appt.customer_name, appt.customer_channel, appt.customer_address);
   const start = formatTime(appt.starts_at, timeZone);
   const day = showDay ? `${formatDay(localParts(appt.starts_at, timeZone).date)} ` : "";
   const cancellable = appt.status === "booked" && new Date(appt.starts_at).getTime() > now;

@@ -1,4 +1,4 @@
-import type { Direction, ToolCall } from "@/app/lib/definitions";
+import type { Direction, SendError, ToolCall } from "@/app/lib/definitions";
 import { formatTime } from "@/app/lib/time";
 
 import { RichText } from "./rich-text";
@@ -13,9 +13,20 @@ type Props = {
   timeZone: string;
   errorTitle?: string | null;
   errorCode?: number | null;
+  sendError?: SendError | null;
+  sentAs?: string | null;
   toolCalls?: ToolCall[];
   toolsOpen?: boolean;
   turnError?: string | null;
+};
+
+/** Why the outbox did not send a message, in the business's words. */
+const SEND_ERRORS: Record<SendError, string> = {
+  window_closed: "Not sent: outside the 24-hour customer-service window",
+  expired: "Not sent: it could not go out in time",
+  never_retry: "Not sent: the channel refused it",
+  bad_credentials: "Not sent: the channel refused our access token (reconnect the account)",
+  unreachable: "Not delivered: the customer cannot receive messages",
 };
 
 export function Bubble(props: Props) {
@@ -26,11 +37,20 @@ export function Bubble(props: Props) {
     <div className={`bubble ${direction}${failed ? " failed" : ""}`} data-testid={`bubble-${direction}`}>
       <span className="visually-hidden">{who}: </span>
       <div className="text">{body ? <RichText text={body} /> : <em className="muted">(no text)</em>}</div>
-      {failed && (props.errorTitle || props.errorCode) ? (
+      {failed && props.sendError ? (
+        <div className="msg-error" role="note" data-testid="send-error">
+          {SEND_ERRORS[props.sendError] ?? "Not sent"}
+          {props.errorCode ? ` (code ${props.errorCode})` : ""}
+          {props.errorTitle ? <div className="small">{props.errorTitle}</div> : null}
+        </div>
+      ) : failed && (props.errorTitle || props.errorCode) ? (
         <div className="msg-error" role="note">
           Not delivered: {props.errorTitle ?? "error"}
           {props.errorCode ? ` (code ${props.errorCode})` : ""}
         </div>
+      ) : null}
+      {props.sentAs && /^(template|tag):/.test(props.sentAs) ? (
+        <div className="muted small">Sent outside the 24-hour window as {props.sentAs.replace(":", " ")}</div>
       ) : null}
       {props.turnError ? <div className="msg-error">Turn failed: {props.turnError}</div> : null}
       <div className="foot">

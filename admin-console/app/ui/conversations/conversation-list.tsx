@@ -1,7 +1,7 @@
 import Link from "next/link";
 
 import { CONVERSATIONS_PER_PAGE, fetchConversations } from "@/app/lib/api";
-import { customerLabel, isSandbox } from "@/app/lib/customers";
+import { addressLabel, customerLabel, isSandbox } from "@/app/lib/customers";
 import { formatWhen } from "@/app/lib/time";
 
 export async function ConversationList({
@@ -29,8 +29,8 @@ export async function ConversationList({
           <li key={c.id}>
             <Link href={`${base}/${c.id}`}>
               <span className="name">
-                {customerLabel(c.profile_name, c.wa_id)}{" "}
-                {isSandbox(c.wa_id) ? <span className="badge">test chat</span> : null}{" "}
+                {customerLabel(c.profile_name, c.channel, c.address)}{" "}
+                {isSandbox(c.address) ? <span className="badge">test chat</span> : null}{" "}
                 {c.bot_paused ? <span className="badge yellow">bot paused</span> : null}{" "}
                 {c.opted_out ? <span className="badge red">opted out</span> : null}{" "}
                 {c.unread > 0 ? <span className="badge green">{c.unread} new</span> : null}
@@ -41,7 +41,7 @@ export async function ConversationList({
                   ? `${c.last_message.direction === "out" ? "Bot: " : ""}${c.last_message.body}`
                   : "No messages"}
               </span>
-              <span className="when">{isSandbox(c.wa_id) ? "" : `+${c.wa_id}`}</span>
+              <span className="when">{isSandbox(c.address) ? "" : addressLabel(c.channel, c.address)}</span>
             </Link>
           </li>
         ))}

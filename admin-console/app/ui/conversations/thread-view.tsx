@@ -46,6 +46,8 @@ export function ThreadView({ messages, timeZone }: { messages: Message[]; timeZo
             timeZone={timeZone}
             errorTitle={m.error_title}
             errorCode={m.error_code}
+            sendError={m.send_error}
+            sentAs={m.sent_as}
             toolCalls={toolCalls}
             turnError={turnError}
           />

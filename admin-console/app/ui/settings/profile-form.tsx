@@ -16,7 +16,7 @@ const PLACED = [
   "personality",
   "instructions",
   "access_token",
-  "phone_number_id",
+  "whatsapp_number_id",
   "active",
 ];
 
@@ -38,7 +38,7 @@ export function ProfileForm({
     personality: business.personality,
     instructions: business.instructions,
     access_token: "",
-    phone_number_id: business.phone_number_id,
+    whatsapp_number_id: business.whatsapp_number_id,
     active: business.active,
   });
   const { pending, result, save, errorFor, unplaced } = useSave();
@@ -53,10 +53,10 @@ export function ProfileForm({
 
   function submit(event: React.FormEvent) {
     event.preventDefault();
-    const { access_token, phone_number_id, active, ...rest } = form;
+    const { access_token, whatsapp_number_id, active, ...rest } = form;
     const settings: BusinessSettings = { ...rest };
     if (access_token) settings.access_token = access_token; // empty keeps the stored token
-    if (superadmin) Object.assign(settings, { phone_number_id, active });
+    if (superadmin) Object.assign(settings, { whatsapp_number_id, active });
     save(
       () => saveSettings(business.id, settings),
       () => setForm((f) => ({ ...f, access_token: "" })),
@@ -142,10 +142,10 @@ export function ProfileForm({
         {superadmin ? (
           <div className="fields">
             <Field
-              label="Phone number id (Meta)"
-              value={form.phone_number_id}
-              onChange={set("phone_number_id")}
-              error={errorFor("phone_number_id")}
+              label="WhatsApp phone number id (Meta)"
+              value={form.whatsapp_number_id}
+              onChange={set("whatsapp_number_id")}
+              error={errorFor("whatsapp_number_id")}
             />
             <div className="field">
               <span>Status</span>

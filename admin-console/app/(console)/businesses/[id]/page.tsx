@@ -86,7 +86,9 @@ async function Upcoming({ business }: { business: Business }) {
           {appointments.map((a) => (
             <li key={a.id}>
               <strong>{formatDateTime(a.starts_at, business.timezone)}</strong> · {a.service_name}
-              <div className="muted small">{customerLabel(a.customer_name, a.customer_wa_id)}</div>
+              <div className="muted small">
+                {customerLabel(a.customer_name, a.customer_channel, a.customer_address)}
+              </div>
             </li>
           ))}
         </ul>

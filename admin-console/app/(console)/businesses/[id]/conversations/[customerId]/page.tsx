@@ -3,7 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 
 import { fetchBusiness, fetchThread } from "@/app/lib/api";
-import { customerLabel, phoneLabel } from "@/app/lib/customers";
+import { addressLabel, customerLabel } from "@/app/lib/customers";
 import { param, positiveInt, type SearchParams } from "@/app/lib/params";
 import { PauseToggle } from "@/app/ui/conversations/pause-toggle";
 import { ThreadView } from "@/app/ui/conversations/thread-view";
@@ -33,10 +33,10 @@ export default async function ThreadPage({
             ← All conversations
           </Link>
           <h2 id="thread-title" style={{ marginTop: "0.3rem" }}>
-            {customerLabel(customer.profile_name, customer.wa_id)}
+            {customerLabel(customer.profile_name, customer.channel, customer.address)}
           </h2>
           <span className="muted small">
-            {phoneLabel(customer.wa_id)}
+            {addressLabel(customer.channel, customer.address)}
             {customer.opted_out ? " · opted out of messages" : ""}
           </span>
         </div>
