@@ -10,7 +10,7 @@ from cachetools import TTLCache
 from flask import current_app
 from langchain_core.messages import AIMessage, HumanMessage
 
-from app import channels, metrics, outbox, tracing, usage
+from app import channels, flow, metrics, outbox, tracing, usage
 from app.agent import llm, loop, prompts, tools
 from app.channels.base import InboundKind
 from app.storage import businesses, conversations, db
@@ -91,27 +91,31 @@ def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id,
 
     ctx = tools.ToolContext(business=business, customer=customer, turn_id=turn_id, now=now)
     trace.event("turn.input", messages=len(pending), text=trace.text(render_input(pending)))
-    result = loop.run_agent(
-        llm.model_for_turn(cfg, business, now),
-        prompts.build_system_prompt(business, customer, now, cfg["REFERENCE_DOC_PROMPT_CHARS"]),
-        # Everything answered so far, not only what precedes the first pending message: a reply
-        # stored just after the next message arrived belongs in the history too.
-        history_messages(customer["id"], cfg["HISTORY_LIMIT"]),
-        render_input(pending),
-        tools.make_tools(ctx),
-        cfg["AGENT_MAX_ITERATIONS"],
-        poll_new_input=poll_new_input,
-        check_reply=tools.check_grounded,
-        callbacks=trace.callbacks,
-    )
+    tap = tapped(pending)
+    if tap:  # a tap on one of our own buttons: the flow answers it, no model is asked
+        result = loop.run_flow(ctx, payload=tap)
+    else:
+        result = loop.run_agent(
+            llm.model_for_turn(cfg, business, now),
+            prompts.build_system_prompt(business, customer, now, cfg["REFERENCE_DOC_PROMPT_CHARS"]),
+            # Everything answered so far, not only what precedes the first pending message: a
+            # reply stored just after the next message arrived belongs in the history too.
+            history_messages(customer["id"], cfg["HISTORY_LIMIT"]),
+            render_input(pending),
+            tools.make_tools(ctx),
+            cfg["AGENT_MAX_ITERATIONS"],
+            poll_new_input=poll_new_input,
+            check_reply=tools.check_grounded,
+            callbacks=trace.callbacks,
+        )
     metrics.record_tool_calls(result.tool_calls)
     usage.record(business["id"], turn_id, result.usage)
-    chunks = channels.get(customer["channel"]).format_text(result.reply) or [loop.APOLOGY]
+    replies = _replies(result, customer) or [loop.APOLOGY]
     outcome = "answered" if result.ok else "failed"
     try:
         with db.transaction() as conn:
             _claim(conn, pending, "processed" if result.ok else "failed", turn_id)
-            outbox.queue(conn, business, customer, chunks, "reply", pending[-1]["id"], turn_id)
+            outbox.queue(conn, business, customer, replies, "reply", pending[-1]["id"], turn_id)
             conversations.finish_turn(conn, turn_id, outcome, result.tool_calls, result.error)
     except TurnSuperseded as exc:
         with db.transaction() as conn:
@@ -119,6 +123,26 @@ def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id,
         trace.end("superseded", len(result.tool_calls), str(exc))
         return
     trace.end(outcome, len(result.tool_calls), result.error)
+
+
+def tapped(pending: list[dict]) -> str:
+    """The id of the customer's tap when all they sent is taps on our own ids ("" otherwise).
+
+    Typed words alongside a tap make it a turn like any other (a model reads the tap's title).
+    """
+    choices = [m.get("choice") or "" for m in pending]
+    return choices[-1] if choices and all(flow.is_ours(c) for c in choices) else ""
+
+
+def _replies(result: loop.AgentResult, customer: dict) -> list:
+    """The turn's reply as messages for the customer's channel: a model's text in its syntax,
+    or the flow's reply with buttons, a list or quick replies where the channel shows them
+    (numbered text in mock mode and in the console's test chat, where nothing can be tapped)."""
+    channel = channels.get(customer["channel"])
+    if result.flow_reply is None:
+        return channel.format_text(result.reply)
+    plain = current_app.config["MOCK_MODE"] or bool(customer.get("sandbox"))
+    return flow.for_channel(result.flow_reply, channel, plain=plain)
 
 
 class TurnSuperseded(Exception):

@@ -113,6 +113,7 @@ def _delivery(msg: Inbound) -> conversations.Delivery:
         sent_at=msg.sent_at,
         needs_turn=msg.expects_reply,
         opens_window=msg.kind is not InboundKind.SYSTEM,
+        choice=msg.payload if msg.kind is InboundKind.CHOICE else "",
     )
 
 

@@ -82,3 +82,38 @@ def wrap(value: dict, phone_number_id: str = PHONE_NUMBER_ID) -> dict:
             }
         ],
     }
+
+
+def tap(
+    choice_id: str,
+    title: str,
+    kind: str = "list_reply",
+    wa_id: str = "34600111222",
+    description: str = "",
+    phone_number_id: str = PHONE_NUMBER_ID,
+) -> dict:
+    """A tap on a list row (`list_reply`) or reply button (`button_reply`) we sent."""
+    reply = {"id": choice_id, "title": title}
+    if description:
+        reply["description"] = description
+    content = {"type": "interactive", "interactive": {"type": kind, kind: reply}}
+    return message(content, wa_id, phone_number_id=phone_number_id)
+
+
+def messenger(
+    psid: str,
+    page_id: str,
+    text: str = "",
+    quick_reply: str = "",
+    postback: str = "",
+) -> dict:
+    """A Messenger (Page) webhook body: a text, a tapped quick reply, or a postback."""
+    now = int(time.time() * 1000)
+    event: dict = {"sender": {"id": psid}, "recipient": {"id": page_id}, "timestamp": now}
+    if postback:
+        event["postback"] = {"mid": f"m_pb{next(_ids)}", "title": text, "payload": postback}
+    else:
+        event["message"] = {"mid": f"m_{next(_ids)}.{time.time_ns()}", "text": text}
+        if quick_reply:
+            event["message"]["quick_reply"] = {"payload": quick_reply}
+    return {"object": "page", "entry": [{"id": page_id, "time": now, "messaging": [event]}]}

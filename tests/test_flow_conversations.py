@@ -1,6 +1,7 @@
 """Conversations with the model-free flow (no OPENAI_API_KEY), through the signed webhook and the
 worker, in English and Spanish, with typing slips, relative and absolute dates and context
-carried from one message to the next.
+carried from one message to the next. Mock mode: options come as numbered text, picked by
+number or by their words (taps on WhatsApp lists and buttons: tests/test_flow_channels.py).
 
 After every reply the database is checked against it: what the reply says was booked, moved or
 cancelled is so, with that service at that time; a reply that claims nothing changed nothing.
@@ -17,7 +18,7 @@ import pytest
 from app.flow import words
 from app.storage import businesses, db
 from tests import envelopes
-from tests.test_agent_conversations import MADRID, WA_ID, at, sent, upcoming
+from tests.test_agent_conversations import MADRID, WA_ID, at, upcoming
 
 OPEN_DAILY = {d: {"open": "09:00", "close": "20:00", "breaks": []} for d in businesses.DEMO_HOURS}
 CLAIMS = re.compile(
@@ -32,10 +33,10 @@ CLAIMS = re.compile(
 
 @pytest.fixture
 def app(app_config):
-    """No API key: every turn runs through the model-free flow."""
+    """No API key: every turn runs through the model-free flow; mock mode records replies."""
     from app import create_app
 
-    flask_app = create_app({**app_config, "OPENAI_API_KEY": ""})
+    flask_app = create_app({**app_config, "OPENAI_API_KEY": "", "MOCK_MODE": True})
     businesses.seed_demo(envelopes.PHONE_NUMBER_ID)
     yield flask_app
     db.close_pool()
@@ -71,16 +72,24 @@ def chat(post_webhook, drain, fake_graph, fake_llm):
     """The customer writes `text`; returns the one reply, checked against the database."""
 
     def run(text: str) -> str:
-        before, was = len(fake_graph.messages_sent()), booked()
+        before, was = len(recorded()), booked()
         assert post_webhook(envelopes.text(text, wa_id=WA_ID)).status_code == 200
         drain()
-        replies = sent(fake_graph)[before:]
+        replies = recorded()[before:]
         assert len(replies) == 1, replies
         check(replies[0], was)
-        assert fake_llm.requests == []
+        assert fake_llm.requests == [] and fake_graph.messages_sent() == []
         return replies[0]
 
     return run
+
+
+def recorded() -> list[str]:
+    """The replies mock mode recorded as sent, oldest first."""
+    rows = db.fetch_all(
+        "SELECT body FROM messages WHERE direction = 'out' AND status = 'sent' ORDER BY id"
+    )
+    return [r["body"] for r in rows]
 
 
 def check(reply: str, was: dict[int, tuple]) -> None:

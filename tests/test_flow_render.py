@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 import pytest
 
 from app import flow
-from app.channels.base import Capability, Limits, Outbound
+from app.channels.base import Limits, Outbound
 from app.channels.messenger import MessengerChannel
+from app.channels.whatsapp import WhatsAppChannel
 from app.flow import ids, render
 from app.flow.render import Reply
 from app.flow.state import Option
@@ -20,7 +21,7 @@ from tests import envelopes
 from tests.test_agent_conversations import upcoming
 
 # Meta's documented sizes for WhatsApp interactive messages, written out here on their own so
-# the flow's own check is not its own judge.
+# neither the flow's check nor the backend's is its own judge.
 WHATSAPP = Limits(
     text_chars=4096,
     buttons=3,
@@ -64,17 +65,6 @@ def whatsapp_problems(message: Outbound) -> list[str]:
     return found
 
 
-class WhatsAppLike:
-    """A channel with WhatsApp's capabilities and limits (its backend lands with the port)."""
-
-    name = "whatsapp"
-    capabilities = frozenset({Capability.REPLY_BUTTONS, Capability.LISTS})
-    limits = WHATSAPP
-
-    def validate(self, message: Outbound) -> list[str]:
-        return whatsapp_problems(message)
-
-
 class PlainText:
     name = "plain"
     capabilities = frozenset()
@@ -85,7 +75,8 @@ class PlainText:
 
 
 MESSENGER = MessengerChannel("http://127.0.0.1:9", "v21.0")
-CHANNELS = {"whatsapp": WhatsAppLike(), "messenger": MESSENGER}
+WHATSAPP_CHANNEL = WhatsAppChannel("http://127.0.0.1:9", "v21.0")
+CHANNELS = {"whatsapp": WHATSAPP_CHANNEL, "messenger": MESSENGER}
 
 
 @pytest.fixture
@@ -110,9 +101,11 @@ def turn(app):
 
 
 def fits(message: Outbound, channel) -> None:
+    """Within the flow's check of the channel's limits, its backend's, and Meta's numbers."""
     assert render.problems(message, channel.limits) == []
     assert channel.validate(message) == []
-    if channel is CHANNELS["whatsapp"]:
+    if channel is WHATSAPP_CHANNEL:
+        assert render.problems(message, WHATSAPP) == []
         assert whatsapp_problems(message) == []
 
 

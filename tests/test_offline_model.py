@@ -13,36 +13,38 @@ from app.storage import db
 from tests import envelopes
 from tests.fake_llm import tool_call
 from tests.fixtures_booking import MADRID
-from tests.test_agent_conversations import WA_ID, at, rows, sent, spoken, upcoming
+from tests.test_agent_conversations import WA_ID, at, rows, spoken, upcoming
+from tests.test_flow_conversations import recorded
 
 
 @pytest.fixture
 def openai_key() -> str:
-    """No key: the embedded offline model answers (a test may parametrize a real-client key)."""
+    """No key: the model-free flow answers (a test may parametrize a real-client key)."""
     return ""
 
 
 @pytest.fixture
 def app(app_config, openai_key):
-    """The conftest app, with the OpenAI key of this test (overrides conftest's `app`)."""
+    """The conftest app, with the OpenAI key of this test, in mock mode: replies are recorded,
+    and the flow's options come as numbered text (overrides conftest's `app`)."""
     from app import create_app
     from app.storage import businesses
 
-    flask_app = create_app({**app_config, "OPENAI_API_KEY": openai_key})
+    flask_app = create_app({**app_config, "OPENAI_API_KEY": openai_key, "MOCK_MODE": True})
     businesses.seed_demo(envelopes.PHONE_NUMBER_ID)
     yield flask_app
     db.close_pool()
 
 
 @pytest.fixture
-def chat(post_webhook, drain, fake_graph):
-    """The customer writes `text`; returns the one reply the bot sent to it."""
+def chat(post_webhook, drain):
+    """The customer writes `text`; returns the one reply the bot recorded for it."""
 
     def run(text: str) -> str:
-        before = len(fake_graph.messages_sent())
+        before = len(recorded())
         assert post_webhook(envelopes.text(text, wa_id=WA_ID)).status_code == 200
         drain()
-        replies = sent(fake_graph)[before:]
+        replies = recorded()[before:]
         assert len(replies) == 1, replies
         return replies[0]
 

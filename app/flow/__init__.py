@@ -14,9 +14,19 @@ from datetime import datetime
 
 from app.flow import engine, ids, lang, state
 from app.flow.actions import CLAIMS, Turn
-from app.flow.render import Reply, numbered, outbound
+from app.flow.render import Reply, for_channel, numbered, outbound
 
-__all__ = ["CLAIMS", "Outcome", "Reply", "Turn", "numbered", "outbound", "run"]
+__all__ = [
+    "CLAIMS",
+    "Outcome",
+    "Reply",
+    "Turn",
+    "for_channel",
+    "is_ours",
+    "numbered",
+    "outbound",
+    "run",
+]
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,11 @@ def run(
     reply = engine.on_tap(turn, st, tap) if tap else engine.on_text(turn, st, text)
     state.save(business["id"], customer["id"], st, now)
     return Outcome(reply, turn.records)
+
+
+def is_ours(payload: str | None) -> bool:
+    """Whether a tap's id is one the flow put on a button, row or quick reply."""
+    return bool(payload) and ids.parse(payload) is not None
 
 
 def _typed_option(st: state.State, text: str) -> ids.Tap | None:

@@ -9,7 +9,7 @@ Every message is checked against the channel's limits (its `validate()` and the 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import groupby
 
 from app.channels.base import Button, Capability, Limits, ListRow, ListSection, Outbound
@@ -77,6 +77,20 @@ def outbound(reply: Reply, channel=None) -> Outbound:
         log.warning("flow reply does not fit %s: %s", channel.name, "; ".join(wrong[:3]))
         return Outbound(text=numbered(reply))
     return message
+
+
+def for_channel(reply: Reply, channel, plain: bool = False) -> list[str | Outbound]:
+    """The messages to queue for `channel`, their text in its own syntax (`format_text`).
+
+    `plain`: numbered text whatever the channel can show (mock mode, the console's test chat).
+    """
+    message = outbound(reply, None if plain else channel)
+    if message.buttons or message.sections or message.quick_replies:
+        shown = replace(message, text="\n".join(channel.format_text(message.text)))
+        if not problems(shown, channel.limits) + channel.validate(shown):
+            return [shown]
+        message = Outbound(text=numbered(reply))
+    return list(channel.format_text(message.text))
 
 
 def shape(reply: Reply, capabilities: frozenset, limits: Limits) -> Outbound:

@@ -45,9 +45,9 @@ WITH fresh AS (
     RETURNING id
 ), msg AS (
     INSERT INTO messages (business_id, customer_id, channel, direction, kind, type, body,
-                          payload, external_id, status, request_id)
+                          payload, choice, external_id, status, request_id)
     SELECT %(business_id)s, cust.id, %(channel)s, 'in', %(kind)s, %(type)s, %(body)s,
-           %(payload)s, %(external_id)s, %(status)s, %(request_id)s FROM cust
+           %(payload)s, %(choice)s, %(external_id)s, %(status)s, %(request_id)s FROM cust
     ON CONFLICT (channel, external_id) DO NOTHING
     RETURNING id, customer_id
 ), job AS (
@@ -60,6 +60,9 @@ WITH fresh AS (
 )
 SELECT msg.id, msg.customer_id, job.job_ids FROM msg LEFT JOIN job ON true
 """
+
+
+MAX_CHOICE = 1000  # Messenger's longest payload; our own ids are far shorter
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class Delivery:
     sent_at: datetime | None  # the channel's timestamp
     needs_turn: bool
     opens_window: bool = True  # whether it counts as the customer writing (not a system notice)
+    choice: str = ""  # a tap: the id we put on what was tapped (see channels.base.Inbound)
 
 
 def store_inbound(
@@ -106,6 +110,7 @@ def store_inbound(
             "type": delivery.type,
             "body": delivery.body,
             "payload": Jsonb(delivery.payload),
+            "choice": delivery.choice[:MAX_CHOICE] or None,
             "sent_at": delivery.sent_at,
             "opens_window": delivery.opens_window,
             "status": "received" if delivery.needs_turn else "ignored",
