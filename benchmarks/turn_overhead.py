@@ -10,10 +10,10 @@ with its result) for a new customer whose message was stored through the signed 
 (the job pickup between them is not). The `book` scenario books a distinct free slot per turn,
 the `slots` scenario lists free times.
 
-Tap turns need no model: a customer (new each time) is shown a day's free times, then picks one
-(the flow holds it) and confirms (the hold becomes the booking). Each pick and confirm is a
-whole `run_turn` of an app without a model key, from the stored message to the reply handed to
-the fake Graph API; `flow.run` on a tapped id (`slot:...`) is timed too, for the flow's share.
+Tap turns need no model: a customer (new each time) is sent a WhatsApp list of a day's free
+times, taps one (the flow holds it and sends Confirm / Change time / Cancel buttons) and taps
+Confirm (the hold becomes the booking). Each tap is stored through the signed webhook as Meta
+sends it; its `run_turn` and send are timed as above.
 
 Contention: N threads call `app.booking.service.book` for different customers on overlapping
 slots of one business (30-minute haircuts on a 15-minute step, capacity 2) for a few seconds;
@@ -109,76 +109,65 @@ def measure_turns(app, client, graph: FakeGraph, scenario: str, turns: int, warm
     return samples, cpu_samples
 
 
-def measure_taps(app, client, turns: int, warmup: int) -> list[tuple[str, list, list]]:
-    """Time the two tap turns of a booking (pick → hold, confirm → booked) and a tap by id."""
-    from app import flow
-    from app.bot import load_business, run_turn
+def measure_taps(app, client, graph: FakeGraph, turns: int, warmup: int) -> list[tuple]:
+    """Time the two taps of a booking (a listed time → held, Confirm → booked), each a whole
+    turn and its send, for `turns` customers after `warmup` untimed ones."""
+    from app.bot import run_turn
+    from app.outbox import send_pending
     from app.storage import db
 
-    business_id, _ = _business()
-    ids = itertools.count(db.fetch_one("SELECT count(*) AS n FROM customers")["n"])
+    business_id = _business_id()
+    numbers = itertools.count(db.fetch_one("SELECT count(*) AS n FROM customers")["n"])
     today = datetime.now(MADRID).date()
     days = [today + timedelta(days=n) for n in range(2, 58)]
     days = [d for d in days if d.weekday() < 5]  # a few customers a day: never full
-    timed: dict[str, tuple[list, list]] = {k: ([], []) for k in ("pick", "confirm", "by_id")}
+    timed = {"tap a listed time -> held": ([], []), "tap Confirm -> booked": ([], [])}
 
-    def turn(wa_id: str, text: str, key: str | None, i: int) -> None:
-        body = json.dumps(envelopes.text(text, wa_id)).encode()
+    def turn(envelope: dict, key: str | None) -> dict:
+        body = json.dumps(envelope).encode()
         headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(body, SECRET)}
+        before = len(graph.messages_sent())
         assert client.post("/webhook", data=body, headers=headers).status_code == 200
-        customer = db.fetch_one("SELECT id FROM customers WHERE wa_id = %s", (wa_id,))["id"]
+        sender = envelope["entry"][0]["changes"][0]["value"]["messages"][0]["from"]
+        customer = db.fetch_one("SELECT id FROM customers WHERE address = %s", (sender,))["id"]
         with app.app_context():
             started, cpu = time.perf_counter(), time.thread_time()
             run_turn(business_id, customer)
-            _keep(timed, key, i >= warmup, started, cpu)
+            send_pending(business_id, customer)
+            if key is not None:
+                timed[key][0].append((time.perf_counter() - started) * 1000)
+                timed[key][1].append((time.thread_time() - cpu) * 1000)
+        [sent] = graph.messages_sent()[before:]
+        return sent
 
     for i in range(warmup + turns):
+        wa_id = f"3462{next(numbers):07d}"
         day = days[i % len(days)]
-        wa_id = f"3462{next(ids):07d}"
-        turn(wa_id, f"free haircut times on {day.isoformat()}", None, i)
-        turn(wa_id, "1", "pick", i)
-        turn(wa_id, "1", "confirm", i)
-        customer = db.fetch_one("SELECT * FROM customers WHERE wa_id = %s", (wa_id,))
-        with app.app_context():
-            business = load_business(business_id)
-            slot = next(s for s in _tap_ids(business, day) if s)
-            started, cpu = time.perf_counter(), time.thread_time()
-            reply = flow.run(business, customer, datetime.now(UTC), payload=slot)
-            _keep(timed, "by_id", i >= warmup, started, cpu)
-            assert reply.records[0]["name"] == "hold_time", reply.records
+        listed = turn(envelopes.text(f"free haircut times on {day.isoformat()}", wa_id), None)
+        row = listed["interactive"]["action"]["sections"][0]["rows"][0]
+        counted = i >= warmup
+        held = turn(envelopes.tap(row["id"], row["title"], wa_id=wa_id), _key(timed, 0, counted))
+        confirm = held["interactive"]["action"]["buttons"][0]["reply"]
+        tapped = envelopes.tap(confirm["id"], confirm["title"], "button_reply", wa_id)
+        assert turn(tapped, _key(timed, 1, counted))["text"]["body"].startswith("Booked")
     booked = db.fetch_one(
         "SELECT count(*) AS n FROM appointments a JOIN customers c ON c.id = a.customer_id"
-        " WHERE a.status = 'booked' AND c.wa_id LIKE '3462%%'"
+        " WHERE a.status = 'booked' AND c.address LIKE '3462%%'"
     )["n"]
     assert booked == warmup + turns, f"{booked} bookings for {warmup + turns} confirmed taps"
-    names = {
-        "pick": "pick a time -> held",
-        "confirm": "confirm -> booked",
-        "by_id": "flow.run(slot id) -> held",
-    }
-    return [(names[k], ms, cpu) for k, (ms, cpu) in timed.items()]
+    return [(name, ms, cpu) for name, (ms, cpu) in timed.items()]
 
 
-def _keep(timed: dict, key: str | None, counted: bool, started: float, cpu: float) -> None:
-    if key is not None and counted:
-        timed[key][0].append((time.perf_counter() - started) * 1000)
-        timed[key][1].append((time.thread_time() - cpu) * 1000)
+def _key(timed: dict, index: int, counted: bool) -> str | None:
+    return list(timed)[index] if counted else None
 
 
-def _tap_ids(business: dict, day: date) -> list[str]:
-    """The ids of a day's haircut times, as the flow puts them on list rows."""
-    from app.flow import ids
-
-    haircut = next(s for s in business["services"] if s["name"] == "Haircut")
-    starts = [dtime(h, m) for h in (*range(9, 13), *range(14, 18)) for m in (0, 15, 30, 45)]
-    return [ids.slot(haircut["id"], datetime.combine(day, t, MADRID)) for t in starts]
-
-
-def _business() -> tuple[int, bool]:
+def _business_id() -> int:
     from app.storage import db
 
-    row = db.fetch_one("SELECT id FROM businesses WHERE phone_number_id = %s", (PHONE_NUMBER_ID,))
-    return row["id"], False
+    return db.fetch_one(
+        "SELECT id FROM businesses WHERE whatsapp_number_id = %s", (PHONE_NUMBER_ID,)
+    )["id"]
 
 
 def contention(business_id: int, threads: int, seconds: float) -> dict:
@@ -286,7 +275,7 @@ def main() -> None:
         assert booked["n"] == args.turns + args.warmup, booked
         requests_before = len(llm.requests)
         no_model = create_app({**config, "OPENAI_API_KEY": ""})
-        taps = measure_taps(no_model, no_model.test_client(), args.taps, args.warmup)
+        taps = measure_taps(no_model, no_model.test_client(), graph, args.taps, args.warmup)
         assert len(llm.requests) == requests_before, "a tap turn called the model"
         contended, _ = businesses.seed_demo("999000999")  # a second salon, empty calendar
         result = contention(contended, args.threads, args.seconds)
@@ -323,7 +312,7 @@ def _print(rows, result, args) -> None:
 
 
 def _print_taps(rows, args) -> None:
-    print(f"\ntap turns, no model ({args.taps} bookings after {args.warmup})")
+    print(f"\ntap turns, no model, run_turn + its send ({args.taps} bookings after {args.warmup})")
     head = ["p50 ms", "p90 ms", "p99 ms", "max ms", "cpu p50"]
     print(f"{'turn':34}" + "".join(f" {h:>8}" for h in head))
     for name, ms, cpu in rows:
