@@ -86,3 +86,19 @@ def test_sandbox_rejects_unknown_fields(api, world, body, fields):
     assert resp.status_code == 400
     assert resp.get_json()["fields"] == fields
     assert api("GET", path(world) + "/messages", "owner").get_json()["messages"] == []
+
+
+def test_the_test_chat_gets_numbered_options_and_a_reset_forgets_them(app, api, world):
+    app.config["OPENAI_API_KEY"] = ""
+
+    def say(text: str):
+        return api("POST", path(world) + "/messages", "owner", json={"text": text})
+
+    listed = say(f"haircut on {next_tuesday()}").get_json()["messages"][-1]
+    assert listed["body"].startswith("Free times for *Haircut* on Tuesday ")
+    assert "\n1. 09:00\n2. 09:15\n" in listed["body"]  # nothing to tap in the console
+    assert say("2").get_json()["messages"][-1]["body"].startswith("I'm holding *Haircut* ")
+    assert api("DELETE", path(world), "owner").status_code == 204
+    assert say("2").get_json()["messages"][-1]["body"] == (
+        "I have no list open for that number. What would you like?"
+    )

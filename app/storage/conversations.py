@@ -158,9 +158,11 @@ def sandbox_customer(business_id: int, address: str) -> dict | None:
 
 
 def delete_history(conn, customer_id: int) -> None:
-    """Delete a customer's messages and turns (the customer row stays)."""
+    """Delete a customer's messages, turns and what the booking flow remembered of them (the
+    customer row stays)."""
     conn.execute("DELETE FROM messages WHERE customer_id = %s", (customer_id,))
     conn.execute("DELETE FROM turns WHERE customer_id = %s", (customer_id,))
+    conn.execute("DELETE FROM conversation_state WHERE customer_id = %s", (customer_id,))
 
 
 def pending_inbound(customer_id: int) -> list[dict]:
