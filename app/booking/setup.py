@@ -108,6 +108,7 @@ def outside_busy(business: dict, start: datetime) -> tuple[Calendar | None, list
 
 
 def active_business(business_id: int) -> dict | None:
-    """The business if it exists and is active."""
-    business = get_business(business_id)
+    """The business if it exists and is active (without its reference document: no rule
+    reads it, and it may be long)."""
+    business = get_business(business_id, document=False)
     return business if business and business["active"] else None

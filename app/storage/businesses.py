@@ -29,10 +29,11 @@ DEMO_SERVICES = [
 ]
 
 
-def get_business(business_id: int) -> dict | None:
-    """A business with its active services and reference document text, or None."""
+def get_business(business_id: int, document: bool = True) -> dict | None:
+    """A business with its active services and (unless `document` is False) its reference
+    document text, or None."""
     row = fetch_one("SELECT * FROM businesses WHERE id = %s", (business_id,))
-    return _with_services(row)
+    return _with_services(row, document)
 
 
 def get_business_by_account(account_column: str, account_id: str) -> dict | None:
@@ -176,10 +177,11 @@ def calendar_status(business_id: int) -> dict | None:
     )
 
 
-def _with_services(row: dict | None) -> dict | None:
+def _with_services(row: dict | None, document: bool = True) -> dict | None:
     if row is None:
         return None
     business = dict(row)
     business["services"] = list_services(business["id"])
-    business["reference_document"] = current_content(business["id"])
+    if document:
+        business["reference_document"] = current_content(business["id"])
     return business
