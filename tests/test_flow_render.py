@@ -189,6 +189,7 @@ def test_long_names_are_cut_to_fit(channel):
     message = render.outbound(reply, CHANNELS[channel])
     fits(message, CHANNELS[channel])
     if channel == "whatsapp":
+        assert message.list_button == "Choose"
         assert message.sections[0].rows[0].title == "Balayage with toner, gl…"
         assert len(message.sections[0].rows[0].description) == 72
     else:

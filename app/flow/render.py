@@ -108,7 +108,7 @@ def shape(reply: Reply, capabilities: frozenset, limits: Limits) -> Outbound:
     if Capability.LISTS in capabilities and len(options) <= limits.list_rows:
         sections = _sections(options, limits)
         if len(sections) <= limits.list_sections:
-            label = words.fit(reply.list_button or words.say(reply.lang, "book_a_time"), 20)
+            label = words.fit(reply.list_button or words.say(reply.lang, "choose"), 20)
             return Outbound(text=body(reply), list_button=label, sections=sections)
     if Capability.QUICK_REPLIES in capabilities and len(options) <= limits.quick_replies:
         chips = tuple(
