@@ -216,7 +216,7 @@ def channel_settings() -> dict:
         # Wait before the next message to a customer the channel called too frequent.
         "OUTBOX_PAIR_PAUSE": _float("OUTBOX_PAIR_PAUSE", 6.0),
         # A sender waits in place for a send slot at most this long, else steps aside (a message
-        # that already stepped aside once waits up to 20 times as long).
+        # that already stepped aside once waits up to 4 times as long).
         "OUTBOX_PACE_WAIT": _float("OUTBOX_PACE_WAIT", 0.25),
         # Pace this fraction under each account's rate: the channel counts arrivals, which the
         # network bunches up.

@@ -210,7 +210,7 @@ class _Sender:
         """
         gap = _gap(self.channel, self.business)
         returning = message["not_before"] is not None
-        patience = self.cfg["OUTBOX_PACE_WAIT"] * (20 if returning else 1)
+        patience = self.cfg["OUTBOX_PACE_WAIT"] * (4 if returning else 1)
         slot = pacing.take(self.channel.name, self.account.account_id, gap, patience)
         if not slot.granted:
             store.wait_turn(message["id"], now + timedelta(seconds=slot.wait))

@@ -74,22 +74,24 @@ def seed(url: str, numbers: dict[str, int]) -> dict[str, list[tuple[int, int]]]:
     return out
 
 
-def queue_notices(app, targets: list[tuple[int, int]], label: str) -> None:
-    """One notice per (business, customer), each in its own transaction as the admin API does."""
+def queue_notices(app, targets: list[tuple[int, int]], label: str, batch: int = 50) -> None:
+    """One notice per (business, customer), `batch` to a transaction (a business notifying
+    many customers at once)."""
     from app import outbox
     from app.storage import businesses, db
 
     with app.app_context():
         business = businesses.get_row(targets[0][0])
-        for n, (_, customer_id) in enumerate(targets):
+        for start in range(0, len(targets), batch):
             with db.transaction() as conn:
-                outbox.queue(
-                    conn,
-                    business,
-                    {"id": customer_id, "channel": "whatsapp"},
-                    [f"{label} notice {n}: your appointment on Friday moved to 11:00."],
-                    "notice",
-                )
+                for n, (_, customer_id) in enumerate(targets[start : start + batch], start):
+                    outbox.queue(
+                        conn,
+                        business,
+                        {"id": customer_id, "channel": "whatsapp"},
+                        [f"{label} notice {n}: your appointment on Friday moved to 11:00."],
+                        "notice",
+                    )
 
 
 def unsent(url: str) -> int:
