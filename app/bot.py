@@ -65,7 +65,10 @@ def run_turn(business_id: int, customer_id: int, request_id: str | None = None) 
         _reply_fixed(business, customer, pending, NON_TEXT_REPLY)
         metrics.TURNS.labels("non_text").inc()
         return
-    outbox.start_reply(business, customer, pending[-1])
+    if not tapped(pending):
+        # A tap is answered at once: a typing indicator (and the read receipt WhatsApp sends
+        # with it) would only delay the answer; the next receipt marks the tap read too.
+        outbox.start_reply(business, customer, pending[-1])
     with tracing.TurnTrace(current_app.config, request_id, business, customer) as trace:
         _agent_turn(business, customer, pending, request_id, trace)
 

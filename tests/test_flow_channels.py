@@ -60,7 +60,7 @@ def last_tools() -> list[str]:
     return [c["name"] for c in turn["tool_calls"]]
 
 
-def test_whatsapp_list_then_buttons_then_booked(send):
+def test_whatsapp_list_then_buttons_then_booked(send, fake_graph):
     day = upcoming(2)
     listed = send(envelopes.text(f"haircut on {day.day} {day:%B}", wa_id=WA_ID))
     assert listed["type"] == "interactive"
@@ -88,6 +88,9 @@ def test_whatsapp_list_then_buttons_then_booked(send):
     )
     assert last_tools() == ["confirm_hold"]
     assert rows() == [("booked", at(day, "09:15"))]
+    # Taps are answered at once: the typed message got its read receipt and typing indicator,
+    # the taps none (the next receipt marks them read).
+    assert len(fake_graph.read_receipts()) == 1
 
 
 @pytest.mark.parametrize("openai_key", ["test-openai-key"])
