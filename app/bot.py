@@ -12,7 +12,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 
 from app import channels, flow, metrics, outbox, tracing, usage
 from app.agent import llm, loop, prompts, tools
-from app.channels.base import InboundKind
+from app.channels.base import InboundKind, Outbound
 from app.storage import businesses, conversations, db
 
 log = logging.getLogger(__name__)
@@ -195,13 +195,21 @@ def readable(message: dict) -> bool:
 
 
 def history_messages(customer_id: int, limit: int) -> list:
-    """The last `limit` exchanged messages as chat messages, oldest first."""
+    """The last `limit` exchanged messages as chat messages, oldest first (a reply's buttons
+    or list as lines of its text: "the first one" may refer to them)."""
     rows = conversations.history(customer_id, limit)
     return [
-        HumanMessage(r["body"]) if r["direction"] == "in" else AIMessage(r["body"])
+        HumanMessage(r["body"]) if r["direction"] == "in" else AIMessage(_with_options(r))
         for r in rows
         if r["body"]
     ]
+
+
+def _with_options(row: dict) -> str:
+    shown = Outbound.from_stored(row["body"], row.get("extras"))
+    rows = [r for section in shown.sections for r in section.rows]
+    titles = [b.title for b in (*shown.buttons, *shown.quick_replies)] + [r.title for r in rows]
+    return "\n".join([row["body"], *(f"• {t}" for t in titles)])
 
 
 def load_business(business_id: int) -> dict | None:

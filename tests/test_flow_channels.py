@@ -149,3 +149,21 @@ def test_messenger_quick_replies_then_booked(page, send):
 
 def haircut_id() -> int:
     return db.fetch_one("SELECT id FROM services WHERE name = 'Haircut'")["id"]
+
+
+@pytest.mark.parametrize("openai_key", ["test-openai-key"])
+def test_the_model_reads_the_options_the_flow_sent(send, fake_llm):
+    """Over budget the flow offered times as WhatsApp buttons; back on the model, the history
+    shows the model those times, so "the first one" can mean the first of them."""
+    db.execute("UPDATE businesses SET monthly_token_budget = 0, updated_at = clock_timestamp()")
+    day = upcoming(2)
+    listed = send(envelopes.text(f"haircut on {day.day} {day:%B} after 5pm", wa_id=WA_ID))
+    assert listed["interactive"]["type"] == "button"  # three times: reply buttons
+    db.execute("UPDATE businesses SET monthly_token_budget = NULL, updated_at = clock_timestamp()")
+    fake_llm.default = lambda body: text_reply("Which day?")
+    send(envelopes.text("the first one please", wa_id=WA_ID))
+    history = [m for m in fake_llm.requests[-1]["messages"] if m["role"] == "assistant"]
+    assert history[-1]["content"] == (
+        f"Free times for *Haircut* on {day:%A} {day.day} {day:%B %Y}:\n"
+        "Which one would you like?\n• 17:00\n• 17:15\n• 17:30"
+    )

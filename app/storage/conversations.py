@@ -175,9 +175,11 @@ def pending_inbound(customer_id: int) -> list[dict]:
 
 
 def history(customer_id: int, limit: int) -> list[dict]:
-    """The last `limit` answered messages of a customer (both directions), oldest first."""
+    """The last `limit` answered messages of a customer (both directions), oldest first;
+    `extras` holds an outbound message's buttons, list or quick replies (None for the rest)."""
     rows = fetch_all(
-        "SELECT id, direction, type, body, created_at FROM messages"
+        "SELECT id, direction, type, body, created_at,"
+        " CASE WHEN direction = 'out' THEN payload END AS extras FROM messages"
         " WHERE customer_id = %s AND status NOT IN ('received', 'ignored')"
         " ORDER BY id DESC LIMIT %s",
         (customer_id, limit),
