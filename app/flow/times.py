@@ -31,7 +31,8 @@ SEARCH_DAYS = 7  # how far "a haircut" with no day looks for the first free day
 def booking_request(turn: Turn, st: State, req: Request) -> Reply:
     """Book the day and time asked for, or list free times, or ask what is missing."""
     svc = req.service or turn.service(st.service_id) or only_service(turn)
-    day = req.day or st.day_date
+    talked_about = st.day_date if st.day_date and st.day_date >= turn.today else None
+    day = req.day or talked_about  # a day that went by since is no context: it is not asked
     if day is not None and day < turn.today:
         return past(st, day)
     if svc is None:
