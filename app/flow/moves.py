@@ -71,6 +71,7 @@ def move_request(turn: Turn, st: State, req: Request) -> Reply:
         return meant
     if meant is None:
         st.day, st.time = (req.day.isoformat() if req.day else None), hhmm(req.time)
+        st.pending = "move"
         return which(turn, st, items, "move")
     st.moving = st.appointment_id = meant.id
     start = new_start(turn, st, req, meant)
@@ -97,9 +98,9 @@ def move_to(turn: Turn, st: State, appointment: Appointment, start: datetime) ->
 
 def ask_new_time(turn: Turn, st: State, appointment: Appointment) -> Reply:
     st.moving = st.appointment_id = appointment.id
-    if st.day and st.time:  # asked with the request, before saying which appointment
+    if st.pending == "move" and st.day and st.time:  # asked before saying which appointment
         start = start_at(turn, st.day_date, time.fromisoformat(st.time))
-        st.time = None
+        st.time = st.pending = None
         return move_to(turn, st, appointment, start)
     text = words.say(
         st.lang,
