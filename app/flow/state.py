@@ -36,7 +36,7 @@ class State:
     hold_id: int | None = None  # the held time awaiting Confirm
     moving: int | None = None  # the appointment whose new time is being chosen
     appointment_id: int | None = None  # the appointment last booked, moved or talked about
-    pending: str | None = None  # "book" or "cancel": what a chosen service or appointment is for
+    pending: str | None = None  # "book" or "move": what a chosen service or appointment is for
 
     @property
     def day_date(self) -> date | None:
