@@ -4,6 +4,7 @@ recorded like tool calls, and never trusted beyond what the booking service allo
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
 
 import pytest
 
@@ -165,3 +166,14 @@ def test_a_confirm_typed_after_a_tap_confirms_the_hold(tap, demo):
     text, _ = tap(text="yes please")
     assert text == f"Booked ✅ **Haircut** on {when(day, '15:00')} (booking #1). See you then!"
     assert datetime.now(MADRID).date() < day
+
+
+def test_times_on_another_day_than_asked_name_their_day(tap, demo):
+    """Past the last free time of a day, the next free times are on the next open day: reply
+    buttons have no section header, so each title names its day."""
+    day = upcoming(2)  # Wednesday; the demo salon closes at 19:00
+    text, names = tap(ids.more(service_id(demo, "Haircut"), day, dtime(18, 50)))
+    nxt = day + timedelta(days=1)
+    assert names == ["find_available_slots"]
+    assert text.startswith(f"Sorry, there are no free times for Haircut on {day:%A} {day.day}")
+    assert f"1. {nxt:%a} {nxt.day} {nxt:%b} 09:00\n" in text

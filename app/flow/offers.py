@@ -37,7 +37,7 @@ def refused(turn: Turn, st: State, result: BookingResult, svc: dict | None) -> R
     if not result.alternatives or svc is None:
         return offer(st, Reply(text, lang=st.lang))
     text += "\n" + words.say(st.lang, "alternatives")
-    options = slot_options(turn, st, svc, result.alternatives)
+    options = slot_options(turn, st, svc, result.alternatives, st.day_date)
     prompt = words.say(st.lang, "slots_prompt")
     return offer(st, Reply(text, options, prompt, st.lang, list_button=times_label(st)))
 
@@ -64,14 +64,19 @@ def past(st: State, day: date) -> Reply:
     return offer(st, Reply(text[0].upper() + text[1:], lang=st.lang))
 
 
-def slot_options(turn: Turn, st: State, svc: dict, starts) -> tuple[Option, ...]:
-    """Times to tap, in sections per day (titled with the day too when the days differ)."""
+def slot_options(
+    turn: Turn, st: State, svc: dict, starts, asked: date | None = None
+) -> tuple[Option, ...]:
+    """Times to tap, in sections per day. A title is the bare time only when every time is on
+    `asked`, the day the customer is talking about; otherwise it names the day too, since reply
+    buttons have no section headers to carry it."""
     days = {s.astimezone(turn.tz).date() for s in starts}
+    bare = days == {asked}
     detail = f"{svc['name']} · {svc['duration_minutes']} min"
     options = []
     for start in starts:
         local = start.astimezone(turn.tz)
-        title = f"{local:%H:%M}" if len(days) == 1 else words.moment_short(start, turn.tz, st.lang)
+        title = f"{local:%H:%M}" if bare else words.moment_short(start, turn.tz, st.lang)
         section = words.day_short(local.date(), st.lang)
         options.append(Option(ids.slot(svc["id"], start), title, detail, section))
     return tuple(options)

@@ -130,7 +130,7 @@ def slots(
     if not result.alternatives:
         return offer(st, Reply(text, lang=st.lang))
     text += "\n" + words.say(st.lang, "next_free")
-    options = slot_options(turn, st, svc, result.alternatives)
+    options = slot_options(turn, st, svc, result.alternatives, day)
     prompt = words.say(st.lang, "slots_prompt")
     return offer(st, Reply(text, options, prompt, st.lang, list_button=times_label(st)))
 
@@ -169,7 +169,7 @@ def more(turn: Turn, st: State) -> Reply:
 
 def slot_list(turn: Turn, st: State, svc: dict, day: date, free: list[datetime]) -> Reply:
     shown = free[:SLOTS_SHOWN]
-    options = list(slot_options(turn, st, svc, shown))
+    options = list(slot_options(turn, st, svc, shown, day))
     if len(free) > SLOTS_SHOWN:
         nxt = free[SLOTS_SHOWN].astimezone(turn.tz)
         last = free[-1].astimezone(turn.tz)
