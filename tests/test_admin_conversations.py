@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from psycopg.types.json import Jsonb
 
+from app.channels.base import Button, ListRow, ListSection, Outbound
 from app.storage import db
 from tests.fixtures_admin import make_appointment, make_conversation
 
@@ -85,6 +87,45 @@ def test_thread_has_statuses_and_tool_calls(api, world):
     assert reply["turn"]["tool_calls"] == [{"name": "list_services", "args": {}}]
     assert (failed["error_code"], failed["error_title"]) == (131047, "Re-engagement")
     assert data["has_more"] is False
+
+
+def test_thread_shows_what_a_reply_offered_and_what_was_tapped(api, world):
+    offered = Outbound(
+        text="Free times on Friday:",
+        list_button="See times",
+        sections=(
+            ListSection("Fri 4 Dec", (ListRow("slot:1:a", "10:00", "Haircut · 30 min"),)),
+            ListSection("Sat 5 Dec", (ListRow("more:1:b", "Later times", "3 more"),)),
+        ),
+    )
+    confirm = Outbound(text="Confirm?", buttons=(Button("hold:confirm:1", "Confirm"),))
+    for sent in (offered, confirm):
+        db.execute(
+            "INSERT INTO messages (business_id, customer_id, direction, body, status, payload)"
+            " VALUES (%s, %s, 'out', %s, 'sent', %s)",
+            (world.business_id, world.customer_id, sent.text, Jsonb(sent.stored_extras())),
+        )
+    db.execute(
+        "INSERT INTO messages (business_id, customer_id, direction, type, kind, body, choice,"
+        " status) VALUES (%s, %s, 'in', 'interactive', 'choice', '10:00', 'slot:1:a', 'processed')",
+        (world.business_id, world.customer_id),
+    )
+    data = api(
+        "GET", f"/businesses/{world.business_id}/conversations/{world.customer_id}"
+    ).get_json()
+    typed, plain, listed, buttons, tap = data["messages"]
+    assert (typed["tapped"], typed["options"], plain["options"]) == (False, [], [])
+    assert listed["list_button"] == "See times"
+    assert listed["options"] == [
+        {"title": "10:00", "description": "Haircut · 30 min", "section": "Fri 4 Dec"},
+        {"title": "Later times", "description": "3 more", "section": "Sat 5 Dec"},
+    ]
+    assert (buttons["options"], buttons["list_button"]) == (
+        [{"title": "Confirm", "description": "", "section": ""}],
+        None,
+    )
+    assert (tap["body"], tap["tapped"], tap["options"]) == ("10:00", True, [])
+    assert "payload" not in tap and "extras" not in listed
 
 
 def test_thread_pages_backwards(api, world):

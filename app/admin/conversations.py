@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.admin import access
 from app.admin.blueprint import bp
 from app.admin.wire import ApiError, check_id, like_pattern, ok, page_params, query_int, query_text
+from app.channels.base import Outbound
 from app.storage import audit, console, conversations
 from app.storage.db import transaction
 
@@ -35,9 +36,25 @@ def get_conversation(business_id: int, customer_id: int):
     customer = _customer(business_id, customer_id)
     limit = query_int("limit", 100, 1, MAX_THREAD)
     before = query_int("before", 0, 1, 2**63 - 1) or None
-    messages = console.thread(customer_id, before, limit + 1)
+    messages = [_shown(m) for m in console.thread(customer_id, before, limit + 1)]
     has_more = len(messages) > limit
     return ok({"customer": customer, "messages": messages[-limit:], "has_more": has_more})
+
+
+def _shown(message: dict) -> dict:
+    """A thread message with what a reply offered to tap, as the customer saw it: `options`
+    (buttons, quick replies or list rows, each `{title, description, section}`) and, for a list,
+    `list_button`, the label that opened it. `tapped` marks a customer's tap on one of them."""
+    extras = message.pop("extras", None)
+    sent = Outbound.from_stored(message["body"], extras)
+    options = [{"title": b.title, "description": "", "section": ""} for b in sent.buttons]
+    options += [{"title": b.title, "description": "", "section": ""} for b in sent.quick_replies]
+    options += [
+        {"title": r.title, "description": r.description, "section": s.title}
+        for s in sent.sections
+        for r in s.rows
+    ]
+    return {**message, "options": options, "list_button": sent.list_button or None}
 
 
 @bp.post("/businesses/<int:business_id>/conversations/<int:customer_id>/pause")

@@ -101,7 +101,8 @@ def thread(customer_id: int, before_id: int | None, limit: int) -> list[dict]:
     rows = fetch_all(
         "SELECT m.id, m.direction, m.type, m.body, m.status, m.error_code, m.error_title,"
         " m.send_error, m.purpose, m.sent_as, m.attempts, m.created_at, m.updated_at,"
-        " m.sent_at, m.turn_id, t.status AS turn_status,"
+        " m.sent_at, m.turn_id, m.choice IS NOT NULL AS tapped,"
+        " CASE WHEN m.direction = 'out' THEN m.payload END AS extras, t.status AS turn_status,"
         " t.tool_calls AS turn_tool_calls, t.error AS turn_error"
         " FROM messages m LEFT JOIN turns t ON t.id = m.turn_id AND m.direction = 'out'"
         " WHERE m.customer_id = %s AND (%s::bigint IS NULL OR m.id < %s)"

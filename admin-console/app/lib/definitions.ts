@@ -161,7 +161,15 @@ export type Message = {
   sent_at: string | null;
   turn_id: number | null;
   turn: Turn | null;
+  /** An inbound tap on one of the bot's own buttons, list rows or quick replies. */
+  tapped: boolean;
+  /** What an outbound message offered to tap, in order (empty for plain text). */
+  options: OfferedOption[];
+  /** The label of the button that opened a list (null for buttons and quick replies). */
+  list_button: string | null;
 };
+
+export type OfferedOption = { title: string; description: string; section: string };
 
 export type Thread = {
   customer: Customer;

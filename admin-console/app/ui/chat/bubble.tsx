@@ -1,4 +1,4 @@
-import type { Direction, SendError, ToolCall } from "@/app/lib/definitions";
+import type { Direction, OfferedOption, SendError, ToolCall } from "@/app/lib/definitions";
 import { formatTime } from "@/app/lib/time";
 
 import { RichText } from "./rich-text";
@@ -18,6 +18,9 @@ type Props = {
   toolCalls?: ToolCall[];
   toolsOpen?: boolean;
   turnError?: string | null;
+  tapped?: boolean;
+  options?: OfferedOption[];
+  listButton?: string | null;
 };
 
 /** Why the outbox did not send a message, in the business's words. */
@@ -36,7 +39,9 @@ export function Bubble(props: Props) {
   return (
     <div className={`bubble ${direction}${failed ? " failed" : ""}`} data-testid={`bubble-${direction}`}>
       <span className="visually-hidden">{who}: </span>
+      {props.tapped ? <div className="muted small">Tapped</div> : null}
       <div className="text">{body ? <RichText text={body} /> : <em className="muted">(no text)</em>}</div>
+      {props.options?.length ? <Offered options={props.options} listButton={props.listButton ?? null} /> : null}
       {failed && props.sendError ? (
         <div className="msg-error" role="note" data-testid="send-error">
           {SEND_ERRORS[props.sendError] ?? "Not sent"}
@@ -58,6 +63,24 @@ export function Bubble(props: Props) {
         {direction === "out" ? <Ticks status={status} /> : null}
       </div>
       {props.toolCalls?.length ? <ToolCalls calls={props.toolCalls} open={props.toolsOpen} /> : null}
+    </div>
+  );
+}
+
+/** The buttons, quick replies or list rows a reply offered, as the customer saw them. */
+function Offered({ options, listButton }: { options: OfferedOption[]; listButton: string | null }) {
+  const label = listButton ? `List "${listButton}"` : "Buttons";
+  return (
+    <div className="offered" data-testid="offered">
+      <span className="muted small">{label}:</span>
+      <ul className="chips" aria-label={label}>
+        {options.map((o, i) => (
+          <li key={i} className="chip" title={[o.section, o.description].filter(Boolean).join(" · ") || undefined}>
+            {listButton && o.section ? <span className="muted">{o.section}</span> : null}
+            {o.title}
+          </li>
+        ))}
+      </ul>
     </div>
   );
 }

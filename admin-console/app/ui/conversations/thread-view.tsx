@@ -50,6 +50,9 @@ export function ThreadView({ messages, timeZone }: { messages: Message[]; timeZo
             sentAs={m.sent_as}
             toolCalls={toolCalls}
             turnError={turnError}
+            tapped={m.tapped}
+            options={m.options}
+            listButton={m.list_button}
           />
         </div>
       ))}
