@@ -69,7 +69,7 @@ def listen(host: str, port: int):
 def start(server):
     """Create the app (embedded database included), migrate, seed the demo business."""
     from app import create_app
-    from app.storage.businesses import seed_demo
+    from app.commands import seed_demo
     from app.storage.migrate import migrate
 
     quiet = ("werkzeug", "app.storage.migrate")  # per-request and per-migration lines
@@ -77,7 +77,7 @@ def start(server):
         logging.getLogger(name).setLevel(logging.WARNING)
     app = create_app({"STARTUP_BANNER": True})  # the banner below says what the warnings would
     app.config["APPLIED_MIGRATIONS"] = migrate(app.config["DATABASE_URL"])
-    app.config["DEMO_BUSINESS"] = seed_demo(app.config["PHONE_NUMBER_ID"])
+    app.config["DEMO_BUSINESS"] = seed_demo(app.config)
     server.app.target = app
     return app
 

@@ -39,10 +39,25 @@ def worker_command() -> None:
 @click.command("seed-demo")
 def seed_demo_command() -> None:
     """Create the demo business "Demo Salon" unless it exists."""
-    from app.storage.businesses import seed_demo
+    cfg = current_app.config
+    business_id, created = seed_demo(cfg)
+    click.echo(
+        f"{'created' if created else 'already present'}: Demo Salon (id {business_id}), WhatsApp"
+        f" number id {cfg['PHONE_NUMBER_ID']}, Messenger page id {cfg['MESSENGER_PAGE_ID']}"
+    )
 
-    business_id, created = seed_demo(current_app.config["PHONE_NUMBER_ID"])
-    click.echo(f"{'created' if created else 'already present'}: Demo Salon (id {business_id})")
+
+def seed_demo(cfg) -> tuple[int, bool]:
+    """Create the demo business on PHONE_NUMBER_ID and the Page MESSENGER_PAGE_ID (its token
+    PAGE_ACCESS_TOKEN, stored encrypted); return (id, created)."""
+    from app.secrets import encrypt
+    from app.storage import businesses
+
+    return businesses.seed_demo(
+        cfg["PHONE_NUMBER_ID"],
+        messenger_page_id=cfg["MESSENGER_PAGE_ID"] or None,
+        page_access_token=encrypt(cfg["PAGE_ACCESS_TOKEN"], cfg["SECRET_KEY"]),
+    )
 
 
 @click.command("create-admin")

@@ -206,7 +206,9 @@ def channel_settings() -> dict:
     return {
         # Messenger's Send API lives on the same Graph host as WhatsApp's unless set.
         "MESSENGER_API_BASE_URL": env("MESSENGER_API_BASE_URL", ""),
-        "PAGE_ACCESS_TOKEN": env("PAGE_ACCESS_TOKEN", ""),
+        # The demo business's Facebook Page (`seed-demo`); its token defaults to ACCESS_TOKEN.
+        "MESSENGER_PAGE_ID": env("MESSENGER_PAGE_ID", "777000111"),
+        "PAGE_ACCESS_TOKEN": env("PAGE_ACCESS_TOKEN") or env("ACCESS_TOKEN", ""),
         # How long an outbound message is worth sending (seconds); then it is recorded expired.
         "OUTBOX_MESSAGE_TTL": _float("OUTBOX_MESSAGE_TTL", 24 * 3600.0),
         # Retry n of a failed send waits OUTBOX_BACKOFF_BASE * 4^(n-1) seconds (+ up to 25%).

@@ -103,8 +103,17 @@ def create_business(fields: dict, services: list[dict] | None = None) -> int:
     return business_id
 
 
-def seed_demo(whatsapp_number_id: str = DEMO_WHATSAPP_NUMBER_ID) -> tuple[int, bool]:
-    """Create the demo business "Demo Salon" unless it exists; return (id, created)."""
+def seed_demo(
+    whatsapp_number_id: str = DEMO_WHATSAPP_NUMBER_ID,
+    messenger_page_id: str | None = None,
+    page_access_token: str = "",
+) -> tuple[int, bool]:
+    """Create the demo business "Demo Salon" unless it exists; return (id, created).
+
+    With `messenger_page_id`, the demo business also answers on that Facebook Page (with
+    `page_access_token`, already encrypted): an existing demo business without a Page gets it,
+    unless another business has that Page.
+    """
     with transaction() as conn:
         # Serialise concurrent seeders so exactly one creates the business.
         conn.execute("SELECT pg_advisory_xact_lock(7240002)")
@@ -112,11 +121,21 @@ def seed_demo(whatsapp_number_id: str = DEMO_WHATSAPP_NUMBER_ID) -> tuple[int, b
             "SELECT id FROM businesses WHERE whatsapp_number_id = %s", (whatsapp_number_id,)
         ).fetchone()
         if row:
+            if messenger_page_id:
+                conn.execute(
+                    "UPDATE businesses SET messenger_page_id = %s, page_access_token ="
+                    " CASE WHEN page_access_token = '' THEN %s ELSE page_access_token END,"
+                    " updated_at = clock_timestamp() WHERE id = %s AND messenger_page_id IS NULL"
+                    " AND NOT EXISTS (SELECT 1 FROM businesses WHERE messenger_page_id = %s)",
+                    (messenger_page_id, page_access_token, row["id"], messenger_page_id),
+                )
             return row["id"], False
+        page = {"messenger_page_id": messenger_page_id, "page_access_token": page_access_token}
         business_id = create_business(
             {
                 "name": "Demo Salon",
                 "whatsapp_number_id": whatsapp_number_id,
+                **(page if messenger_page_id else {}),
                 "display_phone_number": "+34 600 000 000",
                 "timezone": "Europe/Madrid",
                 "language": "English",
