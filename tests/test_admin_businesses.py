@@ -79,6 +79,9 @@ BAD_SETTINGS = [
     ("id", 5, "id"),
     ("services", [], "services"),
     ("has_access_token", True, "has_access_token"),
+    ("page_access_token", 5, "page_access_token"),
+    ("page_access_token", "x" * 2001, "page_access_token"),
+    ("has_page_access_token", True, "has_page_access_token"),
     ("color", "blue", "color"),
 ]
 
@@ -131,23 +134,28 @@ def test_valid_settings_are_saved_and_bump_updated_at(api, world):
     assert after["updated_at"] > before["updated_at"]
 
 
-def test_access_token_is_encrypted_and_never_returned(api, world):
-    resp = api("PATCH", f"/businesses/{world.business_id}", json={"access_token": "EAAG-secret"})
+@pytest.mark.parametrize("field", ["access_token", "page_access_token"])
+def test_access_token_is_encrypted_and_never_returned(api, world, field):
+    assert api("GET", f"/businesses/{world.business_id}").get_json()[f"has_{field}"] is False
+    resp = api("PATCH", f"/businesses/{world.business_id}", json={field: "EAAG-secret"})
     assert resp.status_code == 200
-    assert resp.get_json()["has_access_token"] is True
+    assert resp.get_json()[f"has_{field}"] is True
     assert "EAAG-secret" not in resp.get_data(as_text=True)
-    stored = snapshot(world.business_id)["business"]["access_token"]
+    stored = snapshot(world.business_id)["business"][field]
     assert stored.startswith("enc:v1:") and decrypt(stored, SECRET_KEY) == "EAAG-secret"
     got = api("GET", f"/businesses/{world.business_id}").get_json()
-    assert "access_token" not in got and got["has_access_token"] is True
+    assert field not in got and got[f"has_{field}"] is True
     audit = db.fetch_one("SELECT before, after FROM audit_log ORDER BY id DESC LIMIT 1")
     assert "EAAG" not in str(audit) and "enc:v1" not in str(audit)
-    assert audit["after"] == {"has_access_token": True}
+    assert audit["after"] == {f"has_{field}": True}
 
 
-@pytest.mark.parametrize("field", ["whatsapp_number_id", "active"])
+OPERATOR_VALUES = {"whatsapp_number_id": "777", "messenger_page_id": "104512345", "active": False}
+
+
+@pytest.mark.parametrize("field", sorted(OPERATOR_VALUES))
 def test_owner_cannot_change_operator_fields(api, world, field):
-    value = "777" if field == "whatsapp_number_id" else False
+    value = OPERATOR_VALUES[field]
     resp = api("PATCH", f"/businesses/{world.business_id}", json={field: value})
     assert resp.status_code == 403
     assert field in resp.get_json()["message"]
@@ -169,6 +177,57 @@ def test_whatsapp_number_id_must_be_unique(api, world):
         json={"whatsapp_number_id": "999000999"},
     )
     assert resp.status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", "must be 1 to 64 letters, digits, '-' or '_'"),
+        ("104/512", "must be 1 to 64 letters, digits, '-' or '_'"),
+        ("1" * 65, "must be 1 to 64 letters, digits, '-' or '_'"),
+        (104512345, "must be 1 to 64 letters, digits, '-' or '_'"),
+    ],
+)
+def test_bad_messenger_page_id_is_named(api, world, value, message):
+    resp = api(
+        "PATCH", f"/businesses/{world.business_id}", "superadmin", json={"messenger_page_id": value}
+    )
+    assert resp.status_code == 400
+    assert resp.get_json()["fields"] == {"messenger_page_id": message}
+
+
+def test_messenger_page_is_set_read_listed_and_cleared(api, world):
+    url = f"/businesses/{world.business_id}"
+    resp = api("PATCH", url, "superadmin", json={"messenger_page_id": "104512345678901"})
+    assert resp.status_code == 200 and resp.get_json()["messenger_page_id"] == "104512345678901"
+    assert snapshot(world.business_id)["business"]["messenger_page_id"] == "104512345678901"
+    [listed] = api("GET", "/businesses").get_json()["businesses"]
+    assert listed["messenger_page_id"] == "104512345678901"
+    cleared = api("PATCH", url, "superadmin", json={"messenger_page_id": None}).get_json()
+    assert cleared["messenger_page_id"] is None
+    assert snapshot(world.business_id)["business"]["messenger_page_id"] is None
+
+
+def test_messenger_page_id_must_be_unique(api, world):
+    other = {"name": "Other", "whatsapp_number_id": "555000555", "messenger_page_id": "900900"}
+    created = api("POST", "/businesses", "superadmin", json=other)
+    assert created.status_code == 201 and created.get_json()["messenger_page_id"] == "900900"
+    clash = {"name": "Clash", "whatsapp_number_id": "555000556", "messenger_page_id": "900900"}
+    resp = api("POST", "/businesses", "superadmin", json=clash)
+    assert resp.status_code == 409
+    assert "messenger_page_id" in resp.get_json()["message"]
+    before = snapshot(world.business_id)
+    resp = api(
+        "PATCH",
+        f"/businesses/{world.business_id}",
+        "superadmin",
+        json={"messenger_page_id": "900900"},
+    )
+    assert resp.status_code == 409
+    assert snapshot(world.business_id) == before
+    # A business keeps its own Page when it writes it again.
+    again = api("PATCH", f"/businesses/{created.get_json()['id']}", "superadmin", json=other)
+    assert again.status_code == 200
 
 
 def test_create_business_requires_name_and_number(api, world):

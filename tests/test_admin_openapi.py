@@ -54,3 +54,19 @@ def test_every_schema_reference_resolves(client):
     text = str(spec)
     for kind, name in re.findall(r"#/components/(\w+)/(\w+)", text):
         assert name in spec["components"][kind], name
+
+
+def test_business_schemas_match_what_the_api_reads_and_writes(api, world):
+    from app.admin.validation import BUSINESS_FIELDS
+
+    schemas = api("GET", "/openapi.json").get_json()["components"]["schemas"]
+    assert set(schemas["BusinessSettings"]["properties"]) == set(BUSINESS_FIELDS)
+    business = api("GET", f"/businesses/{world.business_id}").get_json()
+    assert set(schemas["Business"]["properties"]) == set(business)
+    [summary] = api("GET", "/businesses").get_json()["businesses"]
+    assert set(schemas["BusinessSummary"]["properties"]) == set(summary)
+    written_only = {
+        k for k, v in schemas["BusinessSettings"]["properties"].items() if v.get("writeOnly")
+    }
+    assert written_only == {"access_token", "page_access_token"}
+    assert not written_only & set(business)

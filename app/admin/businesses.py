@@ -43,9 +43,8 @@ def create_business():
     """Create a business (superadmin only)."""
     access.require_superadmin()
     fields = validation.business_fields(json_body(), creating=True)
-    if business_settings.whatsapp_number_taken(fields["whatsapp_number_id"]):
-        raise ApiError(409, "another business already uses this whatsapp_number_id")
-    _encrypt_token(fields)
+    _check_accounts_free(fields)
+    _encrypt_tokens(fields)
     with transaction() as conn:
         business_id = businesses.create_business(fields)
         created = business_settings.get(conn, business_id)
@@ -69,11 +68,8 @@ def update_business(business_id: int):
     restricted = sorted(validation.SUPERADMIN_FIELDS & set(fields))
     if restricted and not access.is_superadmin():
         raise ApiError(403, f"only a superadmin may change {', '.join(restricted)}")
-    if "whatsapp_number_id" in fields and business_settings.whatsapp_number_taken(
-        fields["whatsapp_number_id"], business_id
-    ):
-        raise ApiError(409, "another business already uses this whatsapp_number_id")
-    _encrypt_token(fields)
+    _check_accounts_free(fields, business_id)
+    _encrypt_tokens(fields)
     with transaction() as conn:
         before = business_settings.get(conn, business_id)
         business_settings.update(conn, business_id, fields)
@@ -130,16 +126,24 @@ def preview_prompt(business_id: int):
     return ok({"system_prompt": prompt})
 
 
-def _encrypt_token(fields: dict) -> None:
-    """Store a written access token encrypted with SECRET_KEY."""
-    if "access_token" in fields:
-        fields["access_token"] = encrypt(fields["access_token"], current_app.config["SECRET_KEY"])
+def _check_accounts_free(fields: dict, business_id: int | None = None) -> None:
+    """409 when another business already has a WhatsApp number or Page being written."""
+    for key in validation.ACCOUNT_FIELDS:
+        if fields.get(key) and business_settings.account_taken(key, fields[key], business_id):
+            raise ApiError(409, f"another business already uses this {key}")
+
+
+def _encrypt_tokens(fields: dict) -> None:
+    """Store written access tokens encrypted with SECRET_KEY."""
+    for key in validation.SECRET_FIELDS:
+        if key in fields:
+            fields[key] = encrypt(fields[key], current_app.config["SECRET_KEY"])
 
 
 def _changed(business: dict, fields: dict) -> dict:
-    """The audited part of a business: the fields written (a token only as has_access_token)."""
-    keys = [k for k in fields if k != "access_token"]
-    shown = {k: business[k] for k in keys}
-    if "access_token" in fields:
-        shown["has_access_token"] = business["has_access_token"]
+    """The audited part of a business: the fields written (a token only as has_<token>)."""
+    shown = {k: business[k] for k in fields if k not in validation.SECRET_FIELDS}
+    for key in validation.SECRET_FIELDS:
+        if key in fields:
+            shown[f"has_{key}"] = business[f"has_{key}"]
     return shown

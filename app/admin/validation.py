@@ -43,10 +43,19 @@ BUSINESS_FIELDS: dict[str, Validator] = {
     "whatsapp_number_id": account_id,
     "active": boolean,
     "monthly_token_budget": nullable(integer(0, MAX_TOKEN_BUDGET)),
+    # The business's Facebook Page (null: not on Messenger) and that Page's access token.
+    "messenger_page_id": nullable(account_id),
+    "page_access_token": text(0, 2000),
 }
-# Fields that move a business between numbers, switch it off or cap what its model may spend:
-# the operator's call.
-SUPERADMIN_FIELDS = frozenset({"whatsapp_number_id", "active", "monthly_token_budget"})
+# Fields that move a business between numbers or Pages, switch it off or cap what its model may
+# spend: the operator's call.
+SUPERADMIN_FIELDS = frozenset(
+    {"whatsapp_number_id", "messenger_page_id", "active", "monthly_token_budget"}
+)
+# Written, stored encrypted, never read back: the console sees has_<name> instead.
+SECRET_FIELDS = ("access_token", "page_access_token")
+# Each names the business's account on a channel, unique across businesses.
+ACCOUNT_FIELDS = ("whatsapp_number_id", "messenger_page_id")
 REQUIRED_ON_CREATE = ("name", "whatsapp_number_id")
 
 

@@ -7,21 +7,24 @@ from psycopg.types.json import Jsonb
 
 from app.storage.db import fetch_all, fetch_one
 
-# What the console sees of a business; the access token and calendar settings stay inside.
+# What the console sees of a business; the access tokens and calendar settings stay inside.
 PUBLIC_COLUMNS = sql.SQL(
-    "id, name, whatsapp_number_id, display_phone_number, timezone, language, personality,"
+    "id, name, whatsapp_number_id, messenger_page_id, display_phone_number, timezone, language,"
+    " personality,"
     " instructions, opening_hours, closed_dates, max_concurrent, slot_step_minutes,"
     " buffer_minutes, min_notice_minutes, horizon_days, calendar_backend, calendar_error,"
     " calendar_error_at, active, monthly_token_budget, created_at, updated_at,"
-    " access_token <> '' AS has_access_token"
+    " access_token <> '' AS has_access_token, page_access_token <> '' AS has_page_access_token"
 )
 # Columns an update may set (the names come from here, never from the request).
 WRITABLE = (
     "name", "display_phone_number", "access_token", "timezone", "language", "personality",
     "instructions", "opening_hours", "closed_dates", "max_concurrent", "slot_step_minutes",
     "buffer_minutes", "min_notice_minutes", "horizon_days", "whatsapp_number_id", "active",
-    "monthly_token_budget",
+    "monthly_token_budget", "messenger_page_id", "page_access_token",
 )  # fmt: skip
+# Columns naming a business's account on a channel: each unique across businesses.
+ACCOUNT_COLUMNS = frozenset({"whatsapp_number_id", "messenger_page_id"})
 
 
 def get(conn, business_id: int) -> dict | None:
@@ -46,23 +49,25 @@ def list_visible(user_id: int, superadmin: bool) -> list[dict]:
     """Businesses the user may see, with the user's role in each."""
     if superadmin:
         return fetch_all(
-            "SELECT id, name, whatsapp_number_id, display_phone_number, timezone, active,"
-            " 'superadmin' AS role FROM businesses ORDER BY id"
+            "SELECT id, name, whatsapp_number_id, messenger_page_id, display_phone_number,"
+            " timezone, active, 'superadmin' AS role FROM businesses ORDER BY id"
         )
     return fetch_all(
-        "SELECT b.id, b.name, b.whatsapp_number_id, b.display_phone_number, b.timezone, b.active,"
-        " m.role FROM businesses b JOIN memberships m ON m.business_id = b.id"
+        "SELECT b.id, b.name, b.whatsapp_number_id, b.messenger_page_id, b.display_phone_number,"
+        " b.timezone, b.active, m.role FROM businesses b"
+        " JOIN memberships m ON m.business_id = b.id"
         " WHERE m.user_id = %s ORDER BY b.id",
         (user_id,),
     )
 
 
-def whatsapp_number_taken(whatsapp_number_id: str, except_id: int | None = None) -> bool:
-    """Whether another business already answers on this WhatsApp number."""
-    row = fetch_one(
-        "SELECT 1 FROM businesses WHERE whatsapp_number_id = %s AND id IS DISTINCT FROM %s",
-        (whatsapp_number_id, except_id),
-    )
+def account_taken(column: str, account_id: str, except_id: int | None = None) -> bool:
+    """Whether another business already answers on this channel account (`column`, one of
+    ACCOUNT_COLUMNS: its WhatsApp number or its Facebook Page)."""
+    if column not in ACCOUNT_COLUMNS:
+        raise ValueError(f"not a channel account column: {column}")
+    query = sql.SQL("SELECT 1 FROM businesses WHERE {} = %s AND id IS DISTINCT FROM %s")
+    row = fetch_one(query.format(sql.Identifier(column)), (account_id, except_id))
     return row is not None
 
 
