@@ -12,7 +12,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 
 from app import channels, flow, metrics, outbox, tracing, usage
 from app.agent import llm, loop, prompts, tools
-from app.channels.base import InboundKind, Outbound
+from app.channels.base import Capability, Channel, InboundKind, Outbound
 from app.storage import businesses, conversations, db
 
 log = logging.getLogger(__name__)
@@ -69,8 +69,27 @@ def run_turn(business_id: int, customer_id: int, request_id: str | None = None) 
         # A tap is answered at once: a typing indicator (and the read receipt WhatsApp sends
         # with it) would only delay the answer; the next receipt marks the tap read too.
         outbox.start_reply(business, customer, pending[-1])
+        customer = _with_name(business, customer, channel)
     with tracing.TurnTrace(current_app.config, request_id, business, customer) as trace:
         _agent_turn(business, customer, pending, request_id, trace)
+
+
+def _with_name(business: dict, customer: dict, channel: Channel) -> dict:
+    """The customer, named by the channel when its webhook carries no name (Messenger): asked
+    once (see claim_name_lookup); a failed lookup leaves the turn to go on without a name."""
+    if (
+        customer["profile_name"]
+        or customer["sandbox"]
+        or Capability.NAME_LOOKUP not in channel.capabilities
+        or current_app.config["MOCK_MODE"]
+        or not conversations.claim_name_lookup(customer["id"])
+    ):
+        return customer
+    name = channel.lookup_name(channels.account(business, channel.name), customer["address"])
+    if not name:
+        return customer
+    conversations.set_profile_name(customer["id"], name)
+    return {**customer, "profile_name": name}
 
 
 def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id, trace) -> None:

@@ -363,6 +363,7 @@ def test_channel_declaration(channel: MessengerChannel):
         Capability.MESSAGE_TAGS,
         Capability.TYPING,
         Capability.READ_RECEIPTS,
+        Capability.NAME_LOOKUP,
     }
     assert (channel.limits.text_chars, channel.limits.quick_replies) == (2000, 13)
     assert channel.limits.quick_reply_title_chars == 20

@@ -26,6 +26,7 @@ class Capability(StrEnum):
     MESSAGE_TAGS = "message_tags"  # tags allowing a send outside the window (Messenger)
     TYPING = "typing"  # a typing indicator
     READ_RECEIPTS = "read_receipts"  # mark the customer's message read
+    NAME_LOOKUP = "name_lookup"  # the webhook carries no name: ask the channel (lookup_name)
 
 
 @dataclass(frozen=True)

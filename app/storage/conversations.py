@@ -130,6 +130,26 @@ def get_customer(customer_id: int) -> dict | None:
     return fetch_one("SELECT * FROM customers WHERE id = %s", (customer_id,))
 
 
+def claim_name_lookup(customer_id: int) -> bool:
+    """Whether the customer's name may be asked of the channel now (and note that it is): once,
+    then at most once a day while it stays unknown."""
+    row = fetch_one(
+        "UPDATE customers SET name_lookup_at = now() WHERE id = %s AND profile_name = ''"
+        " AND (name_lookup_at IS NULL OR name_lookup_at < now() - interval '1 day')"
+        " RETURNING id",
+        (customer_id,),
+    )
+    return row is not None
+
+
+def set_profile_name(customer_id: int, name: str) -> None:
+    """Keep the name the channel gave for a customer whose webhook named nobody."""
+    execute(
+        "UPDATE customers SET profile_name = %s WHERE id = %s AND profile_name = ''",
+        (name, customer_id),
+    )
+
+
 def set_bot_paused(conn, business_id: int, customer_id: int, paused: bool) -> None:
     """Stop (or let) the bot answer a customer of the business."""
     conn.execute(

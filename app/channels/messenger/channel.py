@@ -42,6 +42,7 @@ class MessengerChannel(Channel):
             Capability.MESSAGE_TAGS,
             Capability.TYPING,
             Capability.READ_RECEIPTS,
+            Capability.NAME_LOOKUP,
         }
     )
     # Meta allows 300 Send API calls per second per Page for text. A reply may cost three
