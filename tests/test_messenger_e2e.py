@@ -1,0 +1,391 @@
+"""Messenger end to end: signed webhook → queue and worker → agent (scripted fake model) →
+outbox → a fake Send API. The demo business answers on its Facebook Page as `seed-demo` sets
+it up; the database and the Graph requests are checked."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from app.bot import NON_TEXT_REPLY
+from app.channels.meta import sign
+from app.secrets import encrypt
+from app.storage import businesses, db
+from tests import envelopes
+from tests.conftest import APP_SECRET, PHONE_NUMBER_ID, SECRET_KEY
+from tests.fake_llm import system_prompt, text_reply, tool_call
+from tests.test_agent_conversations import WA_ID, at, relay, spoken, tool_results, upcoming
+
+PAGE_ID, PSID, PAGE_TOKEN = "777000111", "6254381284612345", "EAAPage-demo-token"
+PAYLOADS = Path(__file__).parent / "data" / "meta-payloads"
+MAX_TEXT = 2000
+
+
+@pytest.fixture
+def page(app) -> int:
+    """The demo business on its Page too, as `seed-demo` leaves it; returns the business id."""
+    business_id, _ = businesses.seed_demo(
+        PHONE_NUMBER_ID,
+        messenger_page_id=PAGE_ID,
+        page_access_token=encrypt(PAGE_TOKEN, SECRET_KEY),
+    )
+    return business_id
+
+
+@pytest.fixture
+def write(post_webhook, drain):
+    """The Messenger customer writes `text`; the worker runs until the queue is empty."""
+
+    def run(text: str, psid: str = PSID) -> None:
+        assert post_webhook(envelopes.messenger(psid, PAGE_ID, text=text)).status_code == 200
+        drain()
+
+    return run
+
+
+def send_requests(fake_graph) -> list:
+    """Every Messenger message send the fake Send API accepted (not sender actions)."""
+    return [r for r in fake_graph.requests if r.status == 200 and "message" in (r.json or {})]
+
+
+def texts(fake_graph) -> list[str]:
+    return [m["message"]["text"] for m in fake_graph.messenger_sent()]
+
+
+def assert_sent_as_messenger_responses(fake_graph, psid: str = PSID) -> None:
+    """Every send went to the Page's endpoint with its token, as a plain-text RESPONSE."""
+    sends = send_requests(fake_graph)
+    assert sends
+    for request in sends:
+        assert request.account == PAGE_ID
+        assert request.headers["authorization"] == f"Bearer {PAGE_TOKEN}"
+        assert request.json == {
+            "recipient": {"id": psid},
+            "messaging_type": "RESPONSE",
+            "message": {"text": request.json["message"]["text"]},
+        }
+        text = request.json["message"]["text"]
+        assert 0 < len(text) <= MAX_TEXT
+        assert "*" not in text and "_" not in text  # plain text: no WhatsApp markup
+
+
+def appointments() -> list[dict]:
+    return db.fetch_all(
+        "SELECT a.id, c.channel, c.address, s.name AS service, a.starts_at, a.status"
+        " FROM appointments a JOIN customers c ON c.id = a.customer_id"
+        " JOIN services s ON s.id = a.service_id ORDER BY a.id"
+    )
+
+
+def customers() -> list[tuple]:
+    rows = db.fetch_all("SELECT channel, address, profile_name FROM customers ORDER BY id")
+    return [(r["channel"], r["address"], r["profile_name"]) for r in rows]
+
+
+def test_a_messenger_customer_books_moves_and_cancels(page, write, fake_llm, fake_graph):
+    fake_graph.set_profile(PSID, first_name="Ana", last_name="Silva")
+    day = upcoming(1)
+    book = {"service": "Haircut", "date": day.isoformat(), "time": "10:00"}
+    fake_llm.script += [
+        tool_call("book_appointment", book),
+        relay(
+            lambda r: f"**Booked** _{r['appointment']['service']}_ on {r['appointment']['starts']}"
+        ),
+    ]
+    write("Can I get a haircut at 10 that day?")
+    [booked] = appointments()
+    assert (booked["channel"], booked["address"], booked["service"]) == (
+        "messenger",
+        PSID,
+        "Haircut",
+    )
+    assert (booked["starts_at"], booked["status"]) == (at(day, "10:00"), "booked")
+
+    move = {
+        "appointment_id": booked["id"],
+        "date": (day + timedelta(1)).isoformat(),
+        "time": "11:00",
+    }
+    fake_llm.script += [
+        tool_call("reschedule_appointment", move),
+        relay(
+            lambda r: f"Moved: *{r['appointment']['service']}* is now {r['appointment']['starts']}"
+        ),
+    ]
+    write("Please move it to the next day at 11")
+    [moved] = appointments()
+    assert (moved["id"], moved["starts_at"], moved["status"]) == (
+        booked["id"],
+        at(day + timedelta(1), "11:00"),
+        "booked",
+    )
+    assert db.fetch_one("SELECT count(*) AS n FROM appointment_moves")["n"] == 1
+
+    fake_llm.script += [
+        tool_call("cancel_appointment", {"appointment_id": booked["id"]}),
+        relay(
+            lambda r: f"Cancelled: {r['appointment']['service']} on {r['appointment']['starts']}"
+        ),
+    ]
+    write("Cancel it please")
+    assert [(a["id"], a["status"]) for a in appointments()] == [(booked["id"], "cancelled")]
+
+    assert texts(fake_graph) == [
+        f"Booked Haircut on {spoken(day, '10:00')}",
+        f"Moved: Haircut is now {spoken(day + timedelta(1), '11:00')}",
+        f"Cancelled: Haircut on {spoken(day + timedelta(1), '11:00')}",
+    ]
+    assert_sent_as_messenger_responses(fake_graph)
+    # Each turn showed the customer their message was seen and a reply was coming.
+    actions = [a["sender_action"] for a in fake_graph.sender_actions()]
+    assert actions == ["mark_seen", "typing_on"] * 3
+    # The name was asked once, with the Page's token, and the model was told it every turn.
+    lookups = [r for r in fake_graph.requests if r.method == "GET"]
+    assert [r.path for r in lookups] == [f"/v21.0/{PSID}?fields=first_name%2Clast_name"]
+    assert lookups[0].headers["authorization"] == f"Bearer {PAGE_TOKEN}"
+    assert customers() == [("messenger", PSID, "Ana Silva")]
+    prompts = [system_prompt(body) for body in fake_llm.requests]
+    assert len(prompts) == 6 and all("Customer's name: Ana Silva." in p for p in prompts)
+
+
+def test_a_long_reply_goes_as_plain_text_parts_within_2000_characters(
+    page, write, fake_llm, fake_graph
+):
+    paragraph = "**Our salon** offers _many_ services. " * 30  # 930 characters as plain text
+    fake_llm.script += [text_reply("\n\n".join([paragraph.strip()] * 6))]
+    write("tell me everything")
+    parts = texts(fake_graph)
+    assert len(parts) >= 3
+    assert "".join(parts).count("Our salon offers many services.") == 180
+    assert_sent_as_messenger_responses(fake_graph)
+
+
+@pytest.mark.parametrize("failure", ["refused", "server error"])
+def test_a_failed_name_lookup_leaves_the_turn_to_go_on(page, write, fake_llm, fake_graph, failure):
+    if failure == "refused":
+        fake_graph.fail_profile(PSID, 100, 33)
+    else:
+        fake_graph.fail_profile(PSID, 2, http_status=500)
+    write("hello")
+    write("are you there?")
+    assert texts(fake_graph) == ["You said: hello", "You said: are you there?"]
+    assert customers() == [("messenger", PSID, "")]
+    # Asked once: the next turns do not wait for a lookup that just failed.
+    assert len([r for r in fake_graph.requests if r.method == "GET"]) == 1
+    assert "Customer's name: unknown." in system_prompt(fake_llm.requests[-1])
+
+
+def test_twenty_concurrent_redeliveries_of_one_mid_give_one_reply(app, page, drain, fake_graph):
+    envelope = envelopes.messenger(PSID, PAGE_ID, text="hello")
+    body = json.dumps(envelope).encode()
+    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(body, APP_SECRET)}
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/webhook"
+    barrier = threading.Barrier(20)
+    codes = []
+
+    def deliver():
+        barrier.wait()
+        codes.append(requests.post(url, data=body, headers=headers, timeout=30).status_code)
+
+    threads = [threading.Thread(target=deliver) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    server.shutdown()
+    assert codes == [200] * 20
+    drain()
+    inbound = db.fetch_all("SELECT channel, external_id FROM messages WHERE direction = 'in'")
+    mid = envelope["entry"][0]["messaging"][0]["message"]["mid"]
+    assert inbound == [{"channel": "messenger", "external_id": mid}]
+    assert db.fetch_one("SELECT count(*) AS n FROM turns")["n"] == 1
+    assert texts(fake_graph) == ["You said: hello"]
+
+
+def test_one_business_on_both_channels_keeps_two_customers_and_one_appointment_book(
+    page, post_webhook, drain, fake_llm, fake_graph
+):
+    """The same address on both channels is two customers; the salon's capacity is shared."""
+    db.execute("UPDATE businesses SET max_concurrent = 1, updated_at = clock_timestamp()")
+    day = upcoming(2)
+    book = {"service": "Haircut", "date": day.isoformat(), "time": "10:00"}
+    outcome = relay(lambda r: "booked" if r["ok"] else "that time is taken")
+    fake_llm.script += [tool_call("book_appointment", book), outcome]
+    assert post_webhook(envelopes.text("haircut at 10", wa_id=WA_ID)).status_code == 200
+    drain()
+    fake_llm.script += [tool_call("book_appointment", book), outcome]
+    assert (
+        post_webhook(envelopes.messenger(WA_ID, PAGE_ID, text="haircut at 10")).status_code == 200
+    )
+    drain()
+    assert customers() == [("whatsapp", WA_ID, "Alex"), ("messenger", WA_ID, "")]
+    assert [(a["channel"], a["starts_at"], a["status"]) for a in appointments()] == [
+        ("whatsapp", at(day, "10:00"), "booked")
+    ]
+    assert tool_results(fake_llm.requests[-1])[-1]["ok"] is False
+    assert [m["text"]["body"] for m in fake_graph.messages_sent()] == ["booked"]
+    assert texts(fake_graph) == ["that time is taken"]
+    # Each customer's history is their own: the Messenger turn saw none of the WhatsApp one.
+    assert [m["role"] for m in fake_llm.requests[-2]["messages"]] == ["system", "user"]
+
+
+def watermark(event: str, at: datetime, psid: str = PSID) -> dict:
+    """A Messenger delivery or read event whose watermark is `at` (milliseconds, rounded up)."""
+    stamp = math.ceil(at.timestamp() * 1000)
+    body = {"watermark": stamp}
+    messaging = {
+        "sender": {"id": psid},
+        "recipient": {"id": PAGE_ID},
+        "timestamp": stamp,
+        event: body,
+    }
+    return {"object": "page", "entry": [{"id": PAGE_ID, "time": stamp, "messaging": [messaging]}]}
+
+
+def replies(channel: str = "messenger") -> list[dict]:
+    return db.fetch_all(
+        "SELECT m.id, m.status, m.sent_at FROM messages m JOIN customers c ON c.id = m.customer_id"
+        " WHERE m.direction = 'out' AND c.channel = %s ORDER BY m.id",
+        (channel,),
+    )
+
+
+def test_a_watermark_marks_every_earlier_reply_delivered_then_read(
+    page, write, post_webhook, drain, fake_graph
+):
+    for text in ("one", "two", "three"):
+        write(text)
+    # The same address on WhatsApp, and a reply still queued: no watermark of this Page's
+    # customer may touch either.
+    post_webhook(envelopes.text("hi", wa_id=PSID))
+    drain()
+    first, second, third = replies()
+    assert third["sent_at"] > second["sent_at"] + timedelta(milliseconds=1)
+    db.execute(
+        "UPDATE messages SET status = 'queued', sent_at = NULL WHERE id = %s", (third["id"],)
+    )
+
+    assert post_webhook(watermark("delivery", second["sent_at"])).status_code == 200
+    assert [r["status"] for r in replies()] == ["delivered", "delivered", "queued"]
+    db.execute("UPDATE messages SET status = 'sent', sent_at = now() WHERE id = %s", (third["id"],))
+
+    assert post_webhook(watermark("read", first["sent_at"])).status_code == 200
+    assert [r["status"] for r in replies()] == ["read", "delivered", "sent"]
+    # A late delivery watermark never moves a read message back.
+    assert post_webhook(watermark("delivery", datetime.now(UTC))).status_code == 200
+    assert [r["status"] for r in replies()] == ["read", "delivered", "delivered"]
+    assert post_webhook(watermark("read", datetime.now(UTC))).status_code == 200
+    assert [r["status"] for r in replies()] == ["read", "read", "read"]
+    assert [r["status"] for r in replies("whatsapp")] == ["sent"]
+
+
+def test_apply_watermark_is_scoped_to_the_business_channel_and_customer(page, write):
+    from app.storage import outbox
+
+    write("hello")
+    [reply] = replies()
+    later = reply["sent_at"] + timedelta(seconds=1)
+    other_business = businesses.create_business({"name": "Other", "whatsapp_number_id": "9"})
+    assert outbox.apply_watermark(other_business, "messenger", PSID, "read", later) == 0
+    assert outbox.apply_watermark(page, "whatsapp", PSID, "read", later) == 0
+    assert outbox.apply_watermark(page, "messenger", "someone-else", "read", later) == 0
+    assert (
+        outbox.apply_watermark(
+            page, "messenger", PSID, "read", reply["sent_at"] - timedelta(seconds=1)
+        )
+        == 0
+    )
+    assert outbox.apply_watermark(page, "messenger", PSID, "bogus", later) == 0
+    assert [r["status"] for r in replies()] == ["sent"]
+    assert outbox.apply_watermark(page, "messenger", PSID, "read", later) == 1
+    assert [r["status"] for r in replies()] == ["read"]
+
+
+# Every Messenger payload of the shared collection, delivered now to a business on its Page.
+SHARED_PAGE = "111111"
+MESSENGER_PAYLOADS = sorted(PAYLOADS.glob("messenger_*.json"))
+
+
+def sent_now(data: dict) -> dict:
+    """A copy whose events carry the current time (the payloads are from 2016)."""
+    data = copy.deepcopy(data)
+    now = int(time.time() * 1000)
+    for entry in data["entry"]:
+        for event in entry["messaging"]:
+            if "timestamp" in event:
+                event["timestamp"] = now
+    return data
+
+
+@pytest.mark.parametrize("path", MESSENGER_PAYLOADS, ids=[p.stem for p in MESSENGER_PAYLOADS])
+def test_every_shared_messenger_payload_is_accepted_with_its_effect(
+    path, app, post_webhook, drain, fake_graph
+):
+    business_id = businesses.create_business(
+        {
+            "name": "Page Salon",
+            "whatsapp_number_id": "5",
+            "messenger_page_id": SHARED_PAGE,
+            "page_access_token": encrypt(PAGE_TOKEN, SECRET_KEY),
+        },
+        [{"name": "Haircut", "duration_minutes": 30, "price": 10}],
+    )
+    # An earlier reply of the page's, for the delivery receipt to find.
+    customer = db.fetch_one(
+        "INSERT INTO customers (business_id, channel, address, last_inbound_at)"
+        " VALUES (%s, 'messenger', 'USER_ID', now()) RETURNING id",
+        (business_id,),
+    )["id"]
+    earlier = db.fetch_one(
+        "INSERT INTO messages (business_id, customer_id, channel, direction, body, status,"
+        " external_id, sent_at) VALUES (%s, %s, 'messenger', 'out', 'Hello!', 'sent',"
+        " 'mid.1458668856218:ed81099e15d3f4f233', to_timestamp(1458668856.2)) RETURNING id",
+        (business_id, customer),
+    )["id"]
+    assert post_webhook(sent_now(json.loads(path.read_text()))).status_code == 200
+    drain()
+    inbound = db.fetch_all(
+        "SELECT channel, kind, body, customer_id FROM messages WHERE direction = 'in'"
+    )
+    status = db.fetch_one("SELECT status FROM messages WHERE id = %s", (earlier,))["status"]
+    sent = texts(fake_graph)
+    expected = {
+        "messenger_text_message": (
+            [("text", "hello, world!")],
+            ["You said: hello, world!"],
+            "sent",
+        ),
+        "messenger_postback": (
+            [("choice", "USER_DEFINED_PAYLOAD")],
+            ["You said: USER_DEFINED_PAYLOAD"],
+            "sent",
+        ),
+        "messenger_image_attachment": ([("media", "")], [NON_TEXT_REPLY], "sent"),
+        "messenger_delivery": ([], [], "delivered"),
+    }[path.stem]
+    assert [(m["kind"], m["body"]) for m in inbound] == expected[0]
+    assert all(m["channel"] == "messenger" and m["customer_id"] == customer for m in inbound)
+    assert sent == expected[1]
+    assert status == expected[2]
+    if sent:
+        assert send_requests(fake_graph)[0].json["recipient"] == {"id": "USER_ID"}
+
+
+def test_every_shared_messenger_payload_has_an_end_to_end_expectation():
+    assert {p.stem for p in MESSENGER_PAYLOADS} == {
+        "messenger_text_message",
+        "messenger_postback",
+        "messenger_image_attachment",
+        "messenger_delivery",
+    }
