@@ -79,6 +79,7 @@ def _store_messages(channel: str, messages) -> None:
     if not messages:
         return
     # A single delivery is one autocommitted statement; several share one transaction.
+    queued = False
     with db.transaction() if len(messages) > 1 else db.connection() as conn:
         for msg in messages:
             business_id = _business_id(channel, msg.account_id)
@@ -95,9 +96,13 @@ def _store_messages(channel: str, messages) -> None:
                 business_id,
                 _delivery(msg),
                 request_id=g.get("request_id"),
-                turn_job=jobs.turn_job(business_id, g.get("request_id")),
+                # Its NOTIFY would make each delivery's commit wait for the one before it.
+                turn_job=jobs.turn_job(business_id, g.get("request_id"), notify=False),
             )
+            queued = queued or bool(stored and stored["job_ids"])
             metrics.WEBHOOK_MESSAGES.labels("stored" if stored else "duplicate").inc()
+    if queued:
+        jobs.wake_workers()  # committed: the workers will find the jobs
 
 
 def _delivery(msg: Inbound) -> conversations.Delivery:

@@ -6,8 +6,19 @@ is handed `queue_send` and the calendar backend `queue_calendar_sync` by `create
 
 from __future__ import annotations
 
-from app.jobs.queue import customer_lock, open_queue, outbox_lock, queue, queue_depth, turn_job
+from flask import current_app
+
+from app.jobs.queue import (
+    DEFAULT_QUEUE,
+    customer_lock,
+    open_queue,
+    outbox_lock,
+    queue,
+    queue_depth,
+    turn_job,
+)
 from app.jobs.tasks import SendRetry, TurnRetry, defer_turn, queue_calendar_sync, queue_send
+from app.jobs.waker import Waker
 from app.jobs.worker import run_worker, run_worker_async
 
 __all__ = [
@@ -24,10 +35,18 @@ __all__ = [
     "run_worker",
     "run_worker_async",
     "turn_job",
+    "wake_workers",
 ]
 
 
 def init_app(app) -> None:
-    """Open the queue on the app's pool so views can defer jobs; let /metrics read its depth."""
+    """Open the queue on the app's pool so views can defer jobs; let /metrics read its depth;
+    give the app its waker (see `wake_workers`)."""
     open_queue()
     app.extensions["queue_depth"] = queue_depth
+    app.extensions["queue_waker"] = Waker(DEFAULT_QUEUE)
+
+
+def wake_workers() -> None:
+    """Wake idle workers for jobs queued with notify=False, once they are committed."""
+    current_app.extensions["queue_waker"].wake()

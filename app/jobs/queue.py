@@ -57,17 +57,19 @@ def outbox_lock(business_id: int, customer_id: int) -> str:
     return f"out:{business_id}:{customer_id}"
 
 
-def turn_job(business_id: int, request_id: str | None) -> CustomerJob:
+def turn_job(business_id: int, request_id: str | None, notify: bool = True) -> CustomerJob:
     """The turn job the webhook's one statement queues with a new message.
 
     The statement knows the customer only once it has stored them, so it completes the lock
-    (`customer_lock`) and the arguments with the customer's id itself.
+    (`customer_lock`) and the arguments with the customer's id itself. With notify=False the
+    job wakes no worker: call `wake_workers()` once it is committed.
     """
     return CustomerJob(
         task_name=TURN_TASK,
         queue=DEFAULT_QUEUE,
         lock_prefix=_customer_lock_prefix(business_id),
         args={"business_id": business_id, "request_id": request_id},
+        notify=notify,
     )
 
 

@@ -23,11 +23,15 @@ class CustomerJob:
     lock_prefix: str
     args: dict
     priority: int = 0
+    # False: the job is written without waking the workers (no NOTIFY in the statement's
+    # transaction); the caller wakes them once it has committed.
+    notify: bool = True
 
 
 # One statement stores a delivery: the customer, the message and its turn job commit together,
 # and an external id seen before on the channel touches nothing (Meta redelivers for days). The
-# job row is the one the job queue's own `defer` writes, through its versioned SQL function.
+# job row is the one the job queue's own `defer` writes, through its versioned SQL function;
+# `quiet` says, for the rest of the transaction, whether writing it notifies the workers.
 STORE_INBOUND = """
 WITH fresh AS (
     SELECT 1 WHERE NOT EXISTS (
@@ -56,7 +60,8 @@ WITH fresh AS (
         %(job_lock_prefix)s || msg.customer_id, NULL,
         %(job_args)s::jsonb || jsonb_build_object('customer_id', msg.customer_id),
         NULL)::procrastinate_job_to_defer_v1]) AS job_ids
-    FROM msg WHERE %(defer)s
+    FROM msg, (SELECT set_config('app.defer_quietly', %(job_quiet)s, true)) AS quiet
+    WHERE %(defer)s
 )
 SELECT msg.id, msg.customer_id, job.job_ids FROM msg LEFT JOIN job ON true
 """
@@ -121,6 +126,7 @@ def store_inbound(
             "job_priority": job and job.priority,
             "job_lock_prefix": job and job.lock_prefix,
             "job_args": job and Jsonb(job.args),
+            "job_quiet": "off" if job is None or job.notify else "on",
         },
     ).fetchone()
 

@@ -1,0 +1,125 @@
+"""The queue under a backlog: quiet webhook defers woken after commit, and a fetch that stays
+an ordered index walk (migration 0018). Speed itself is measured by benchmarks/, not here."""
+
+import json
+
+import psycopg
+import pytest
+
+from app import jobs
+from app.storage import businesses, conversations, db
+from tests import envelopes
+from tests.conftest import PHONE_NUMBER_ID
+
+ANY_QUEUE = "procrastinate_any_queue_v1"
+
+
+@pytest.fixture
+def listener(db_url):
+    """A connection listening for the workers' wake-ups."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(f"LISTEN {ANY_QUEUE}")
+        yield conn
+
+
+def first_notification(conn: psycopg.Connection) -> dict:
+    for note in conn.notifies(timeout=30, stop_after=1):
+        return json.loads(note.payload)
+    raise AssertionError("no NOTIFY within 30 s")
+
+
+def test_webhook_wakes_workers_once_its_job_is_committed(post_webhook, listener):
+    assert post_webhook(envelopes.text("Hi")).status_code == 200
+    payload = first_notification(listener)
+    # The waker's NOTIFY (no job id) comes first: the statement itself sent none.
+    assert payload == {"type": "job_inserted", "job_id": None}
+    todo = listener.execute(
+        "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'handle_turn'"
+        " AND status = 'todo'"
+    ).fetchone()[0]
+    assert todo == 1
+
+
+def test_other_defers_still_notify_in_their_transaction(app, listener):
+    business_id = businesses.business_id_for_account("whatsapp_number_id", PHONE_NUMBER_ID)
+    with app.app_context():
+        jobs.queue_send(business_id, customer_id=1)
+    payload = first_notification(listener)
+    assert payload["type"] == "job_inserted" and isinstance(payload["job_id"], int)
+
+
+def test_quiet_setting_ends_with_its_transaction(pool, listener):
+    business_id, _ = businesses.seed_demo(PHONE_NUMBER_ID)
+    with db.connection() as conn:
+        store(conn, business_id, 1, notify=False)
+        # The same connection's next transaction defers as procrastinate does: it notifies.
+        conn.execute(
+            "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW('default', 'send_outbox', 0, NULL,"
+            " NULL, '{}'::jsonb, NULL)::procrastinate_job_to_defer_v1])"
+        )
+    assert isinstance(first_notification(listener)["job_id"], int)
+
+
+def store(conn, business_id: int, i: int, customers: int = 1000, notify: bool = True) -> dict:
+    delivery = conversations.Delivery(
+        channel="whatsapp",
+        address=f"3460{i % customers:07d}",
+        profile_name="",
+        external_id=f"wamid.Q{i}",
+        kind="text",
+        type="text",
+        body="hi",
+        payload={},
+        sent_at=None,
+        needs_turn=True,
+    )
+    job = jobs.turn_job(business_id, None, notify=notify)
+    return conversations.store_inbound(conn, business_id, delivery, turn_job=job)
+
+
+def fetch_plan(conn) -> tuple[dict | None, str]:
+    """Fetch a job as a worker does; return it with the plan of the fetch's inner query."""
+    plans: list[str] = []
+    conn.add_notice_handler(lambda d: plans.append(d.message_primary or ""))
+    conn.execute("LOAD 'auto_explain'")
+    for setting in ("log_min_duration = 0", "log_nested_statements = on", "log_analyze = off"):
+        conn.execute(f"SET auto_explain.{setting}")
+    conn.execute("SET client_min_messages = log")
+    job = conn.execute(
+        "SELECT id, lock FROM procrastinate_fetch_job_v2(ARRAY['default']::varchar[], NULL)"
+    ).fetchone()
+    conn.execute("SET client_min_messages = notice")
+    return job, next(p for p in plans if "FROM procrastinate_jobs AS jobs" in p)
+
+
+def test_fetch_walks_the_queue_in_order_with_an_unanalysed_backlog(pool):
+    business_id, _ = businesses.seed_demo(PHONE_NUMBER_ID)
+    with db.transaction() as conn:
+        for i in range(3000):  # 1,000 customers with 3 queued turns each
+            store(conn, business_id, i)
+    with psycopg.connect(db.pool().conninfo, autocommit=True) as conn:
+        conn.row_factory = psycopg.rows.dict_row
+        first = conn.execute("SELECT min(id) AS id FROM procrastinate_jobs").fetchone()["id"]
+        job, plan = fetch_plan(conn)
+    assert job["id"] == first
+    assert "Sort" not in plan
+    assert "procrastinate_jobs_priority_idx_v1" in plan
+    assert "procrastinate_jobs_lock_todo_doing_idx" in plan
+
+
+def test_fetch_skips_a_customer_whose_turn_is_running(pool):
+    business_id, _ = businesses.seed_demo(PHONE_NUMBER_ID)
+    with db.transaction() as conn:
+        for i in range(4):  # customers A, B, A, B
+            store(conn, business_id, i, customers=2)
+    with psycopg.connect(db.pool().conninfo, autocommit=True) as conn:
+        conn.row_factory = psycopg.rows.dict_row
+        order = conn.execute("SELECT id, lock FROM procrastinate_jobs ORDER BY id").fetchall()
+        running, _ = fetch_plan(conn)
+        second, _ = fetch_plan(conn)
+        third = conn.execute(
+            "SELECT id FROM procrastinate_fetch_job_v2(ARRAY['default']::varchar[], NULL)"
+        ).fetchone()
+    assert running["id"] == order[0]["id"]
+    assert second["id"] == order[1]["id"]  # B's first, not A's second
+    assert third["id"] is None  # both customers have a turn running
