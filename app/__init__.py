@@ -48,16 +48,18 @@ def resolve_database(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    """Open the pool and the job queue; set up channels, the outbox, calendars, model breakers,
-    caches and errors."""
+    """Open the pool and the job queue; set up channels, the outbox, calendars, reminders,
+    model breakers, caches and errors."""
     from app import bot, calendars, channels, errors, jobs, outbox, storage, webhook
     from app.agent import breaker
+    from app.booking import reminders
 
     storage.init_app(app)
     jobs.init_app(app)
     channels.init_app(app)
     outbox.init_app(app, queue_send=jobs.queue_send)
     calendars.init_app(app, queue_sync=jobs.queue_calendar_sync)
+    reminders.init_app(app, schedule=jobs.schedule_reminder, drop=jobs.drop_reminder)
     breaker.init_app(app)
     bot.init_app(app)
     webhook.init_app(app)

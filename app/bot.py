@@ -10,9 +10,10 @@ from cachetools import TTLCache
 from flask import current_app
 from langchain_core.messages import AIMessage, HumanMessage
 
-from app import channels, flow, metrics, outbox, tracing, usage
+from app import channels, flow, metrics, outbox, reminders, tracing, usage
 from app.agent import llm, loop, prompts, tools
 from app.channels.base import Capability, Channel, InboundKind, Outbound
+from app.flow import reminders as reminder_words
 from app.storage import businesses, conversations, db
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,12 @@ def run_turn(business_id: int, customer_id: int, request_id: str | None = None) 
     if not texts:
         _reply_fixed(business, customer, pending, NON_TEXT_REPLY)
         metrics.TURNS.labels("non_text").inc()
+        return
+    stop = "" if tapped(pending) else reminder_words.stops_reminders(render_input(texts))
+    if stop:
+        reminders.opt_out(business["id"], customer["id"])
+        _reply_fixed(business, customer, pending, reminder_words.say(stop, "reminders_off"))
+        metrics.TURNS.labels("reminders_off").inc()
         return
     if not tapped(pending):
         # A tap is answered at once: a typing indicator (and the read receipt WhatsApp sends

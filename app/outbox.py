@@ -29,11 +29,12 @@ from app.storage import outbox as store
 log = logging.getLogger(__name__)
 
 EXTENSION = "outbox_queue_send"
-PURPOSES = ("reply", "notice", "staff")
-# Outside the window, a notice of a change to an appointment may go as Messenger's
-# CONFIRMED_EVENT_UPDATE and a person's answer as HUMAN_AGENT (within 7 days); WhatsApp needs
-# the business's approved template for notices.
-TAGS = {"notice": "CONFIRMED_EVENT_UPDATE", "staff": "HUMAN_AGENT"}
+PURPOSES = ("reply", "notice", "staff", "reminder")
+# Outside the window, a notice of a change to an appointment or a reminder of one may go as
+# Messenger's CONFIRMED_EVENT_UPDATE and a person's answer as HUMAN_AGENT (within 7 days);
+# WhatsApp needs the business's approved template for notices and reminders.
+TAGS = {"notice": "CONFIRMED_EVENT_UPDATE", "reminder": "CONFIRMED_EVENT_UPDATE",
+        "staff": "HUMAN_AGENT"}  # fmt: skip
 WINDOW_CLOSED = "not sent: the customer-service window had closed (last message {ago} ago)"
 NEVER_WROTE = "not sent: the customer has never written on this channel"
 RECORD_ATTEMPTS = 6  # attempts at recording a send the channel accepted (see _record_sent)
@@ -66,6 +67,7 @@ def queue(
     purpose: str = "reply",
     in_reply_to: int | None = None,
     turn_id: int | None = None,
+    expires_at: datetime | None = None,
 ) -> list[int]:
     """Store messages for a customer and queue their send, in the caller's transaction.
 
@@ -73,7 +75,8 @@ def queue(
     shows them as it can). `customer` needs its id and channel (and sandbox: the console's test
     customers get theirs recorded and never sent). Behind a burst for the same account the send
     task is scheduled for the messages' turn, so it does not hold a worker, nor other
-    businesses' sends, waiting.
+    businesses' sends, waiting. `expires_at`: when the messages stop being useful (default:
+    OUTBOX_MESSAGE_TTL from now).
     """
     if purpose not in PURPOSES:
         raise ValueError(f"unknown purpose {purpose!r}")
@@ -94,6 +97,7 @@ def queue(
         recorded=sandbox,
         not_before=turn,
         extras=[m.stored_extras() for m in shaped],
+        expires_at=expires_at,
     )
     if ids and not sandbox:
         current_app.extensions[EXTENSION](business["id"], customer["id"], delay)
@@ -177,7 +181,8 @@ class _Sender:
     def _shape(self, message: dict, now: datetime) -> Outbound | None:
         """The message as it may go now; None (and recorded why) when it may not go at all."""
         if window_open(self.channel, self.customer, now):
-            return Outbound.from_stored(message["body"], message["payload"])
+            # Inside the window the text goes (a reminder's template is for outside it).
+            return replace(Outbound.from_stored(message["body"], message["payload"]), template=None)
         last = self.customer.get("last_inbound_at")
         if last is not None:
             allowed = self.channel.outside_window(self._outside(message), now - last)
@@ -194,12 +199,12 @@ class _Sender:
         """What the message could be outside the window: tagged, or the business's template."""
         caps, purpose, body = self.channel.capabilities, message["purpose"], message["body"]
         tag = TAGS.get(purpose, "") if Capability.MESSAGE_TAGS in caps else ""
-        template = None
+        stored = Outbound.from_stored(body, message["payload"])
+        template = stored.template if Capability.TEMPLATES in caps else None
         name = self.business.get("notice_template")
         if purpose == "notice" and name and Capability.TEMPLATES in caps:
             language = self.business.get("notice_template_language") or "en"
             template = Template(name, language, (body,))
-        stored = Outbound.from_stored(body, message["payload"])
         return replace(stored, tag=tag, template=template)
 
     def _pace(self, message: dict, now: datetime) -> None:

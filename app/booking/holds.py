@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, has_app_context
 
-from app.booking import slots, store, validate
+from app.booking import reminders, slots, store, validate
 from app.booking.availability import FULL
 from app.booking.models import (
     BOOKED,
@@ -140,6 +140,7 @@ def confirm_hold(
             booked = store.confirm(conn, current, key, turn_id)
             # Only real bookings reach the calendar; queued in this transaction, as in `book`.
             setup.calendar.sync(booked, BOOKED)
+            reminders.schedule(conn, setup.business, booked, setup.now)
         else:
             store.delete_hold(conn, current.id)
     if reason is not None:

@@ -12,6 +12,7 @@ BOOKED = "booked"
 EXISTS = "exists"
 RESCHEDULED = "rescheduled"
 CANCELLED = "cancelled"
+CONFIRMED = "confirmed"
 NOT_FOUND = "not_found"
 UNKNOWN_SERVICE = "unknown_service"
 ALREADY_CANCELLED = "already_cancelled"
@@ -28,6 +29,7 @@ MESSAGES = {
     EXISTS: "This appointment was already booked.",
     RESCHEDULED: "The appointment has been moved.",
     CANCELLED: "The appointment has been cancelled.",
+    CONFIRMED: "The appointment is confirmed.",
     NOT_FOUND: "No such appointment.",
     UNKNOWN_SERVICE: "No such service.",
     ALREADY_CANCELLED: "That appointment is already cancelled.",

@@ -13,12 +13,13 @@ from __future__ import annotations
 import logging
 from datetime import UTC, date, datetime, time
 
-from app.booking import slots, store, validate
+from app.booking import reminders, slots, store, validate
 from app.booking.availability import BEYOND_HORIZON, PAST, rules_for
 from app.booking.models import (
     ALREADY_CANCELLED,
     BOOKED,
     CANCELLED,
+    CONFIRMED,
     EXISTS,
     INVALID,
     MESSAGES,
@@ -140,6 +141,7 @@ def book(
             )
             # Queued in this transaction: the calendar job exists exactly when the booking does.
             setup.calendar.sync(appointment, BOOKED)
+            reminders.schedule(conn, setup.business, appointment, setup.now)
     if reason is not None:
         return slots.refuse_slot(reason, setup.business, service, setup.start, setup.now)
     return BookingResult(True, BOOKED, MESSAGES[BOOKED], appointment, created=True)
@@ -183,6 +185,7 @@ def reschedule(
                 conn, current, service["duration_minutes"], start, key, turn_id=turn_id
             )
             setup.calendar.sync(moved, RESCHEDULED)
+            reminders.schedule(conn, setup.business, moved, setup.now)
     if reason is not None:
         return _refuse(reason, setup, service, exclude_id=current.id)
     return BookingResult(True, RESCHEDULED, MESSAGES[RESCHEDULED], moved)
@@ -229,7 +232,26 @@ def cancel(
         appointment = store.mark_cancelled(conn, appointment.id)
         if calendar is not None:
             calendar.sync(appointment, CANCELLED)
+        reminders.drop(conn, appointment.id)
     return BookingResult(True, CANCELLED, MESSAGES[CANCELLED], appointment)
+
+
+def confirm_attendance(
+    business_id: int, customer_id: int, appointment_id: int, now: datetime | None = None
+) -> BookingResult:
+    """Mark one of the customer's upcoming appointments confirmed (they will come)."""
+    now = validate.utc_now(now)
+    bad = validate.bad_ids(business_id, customer_id, appointment_id)
+    if bad:
+        return bad
+    with transaction() as conn:
+        appointment = _booking_of(conn, business_id, customer_id, appointment_id)
+        if isinstance(appointment, BookingResult):
+            return appointment
+        if appointment.starts_at < now:
+            return refusal(PAST, "That appointment has already started.", appointment)
+        store.confirm_attendance(conn, appointment.id)
+    return BookingResult(True, CONFIRMED, MESSAGES[CONFIRMED], appointment)
 
 
 def list_for_customer(

@@ -10,6 +10,7 @@ from app.booking.availability import Busy
 from app.booking.models import Appointment
 from app.storage import bookings
 from app.storage.bookings import (
+    confirm_attendance,
     customer_exists,
     delete_hold,
     extend_hold,
@@ -22,6 +23,7 @@ __all__ = [
     "busy",
     "by_key",
     "confirm",
+    "confirm_attendance",
     "customer_exists",
     "delete_hold",
     "extend_hold",

@@ -184,10 +184,11 @@ class Outbound:
     tag: str = ""  # Messenger message tag for sends outside the window
 
     def stored_extras(self) -> dict[str, Any] | None:
-        """Its buttons, list and quick replies as JSON, to store beside its text (None: none)."""
-        if not (self.buttons or self.sections or self.quick_replies):
+        """Its buttons, list and quick replies (and the template it becomes outside the
+        window, if any) as JSON, to store beside its text (None: none)."""
+        if not (self.buttons or self.sections or self.quick_replies or self.template):
             return None
-        return {
+        extras: dict[str, Any] = {
             "buttons": [[b.id, b.title] for b in self.buttons],
             "quick_replies": [[b.id, b.title] for b in self.quick_replies],
             "list_button": self.list_button,
@@ -196,6 +197,15 @@ class Outbound:
                 for s in self.sections
             ],
         }
+        if self.template is not None:
+            t = self.template
+            extras["template"] = {
+                "name": t.name,
+                "language": t.language,
+                "parameters": list(t.parameters),
+                "buttons": [[b.id, b.title] for b in t.buttons],
+            }
+        return extras
 
     @classmethod
     def from_stored(cls, text: str, extras: Mapping[str, Any] | None) -> Outbound:
@@ -211,7 +221,19 @@ class Outbound:
                 ListSection(s["title"], tuple(ListRow(*r) for r in s["rows"]))
                 for s in extras.get("sections") or ()
             ),
+            template=_template(extras.get("template")),
         )
+
+
+def _template(stored: Mapping[str, Any] | None) -> Template | None:
+    if not stored:
+        return None
+    return Template(
+        stored["name"],
+        stored["language"],
+        tuple(stored.get("parameters") or ()),
+        tuple(Button(*b) for b in stored.get("buttons") or ()),
+    )
 
 
 @dataclass(frozen=True)

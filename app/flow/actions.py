@@ -132,6 +132,15 @@ def cancel(turn: Turn, appointment_id: int) -> BookingResult:
     return result
 
 
+def confirm_attendance(turn: Turn, appointment_id: int) -> BookingResult:
+    started = clock.perf_counter()
+    result = bookings.confirm_attendance(*turn.ids, appointment_id, turn.now)
+    turn.record(
+        "confirm_attendance", {"appointment_id": appointment_id}, _view(result, turn), started
+    )
+    return result
+
+
 def upcoming(turn: Turn) -> list[Appointment]:
     started = clock.perf_counter()
     items = bookings.list_for_customer(*turn.ids, now=turn.now)

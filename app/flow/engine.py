@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 
 from app.booking.models import NOT_FOUND
-from app.flow import actions, ids, lookup, moves, times, words
+from app.flow import actions, ids, lookup, moves, reminders, times, words
 from app.flow.actions import Turn
 from app.flow.handoff import dont_know
 from app.flow.offers import ask_service, find, offer
@@ -46,6 +46,8 @@ def on_tap(turn: Turn, st: State, tap: ids.Tap) -> Reply:
         if tap.action == "cancel":
             return moves.cancel(turn, st, found)
         return moves.ask_new_time(turn, st, found)
+    if tap.kind == "rem":
+        return reminders.on_tap(turn, st, tap)
     if tap.kind == "svc":
         svc = turn.service(tap.service_id)
         return times.continue_with(turn, st, svc) if svc else fallback(st)

@@ -6,6 +6,7 @@ A tap comes back with the id we sent (WhatsApp `list_reply.id` / `button_reply.i
     slot:<service id>:<start, UTC ISO>   this time for this service (held, then confirmed)
     hold:confirm|change|cancel:<id>      the held time: book it, pick another, let it go
     appt:move|cancel:<id>                one of the customer's appointments
+    rem:confirm|change|cancel:<id>       a reminder's buttons (and its template's quick replies)
     svc:<service id>                     this service (for the request being made)
     more:<service id>:<date>:<HH:MM>     later free times of that day
     menu:book|mine|prices|hours          what the flow can do
@@ -24,6 +25,7 @@ from datetime import UTC, date, datetime, time
 HANDOFF = "handoff:request"
 HOLD_ACTIONS = ("confirm", "change", "cancel")
 APPOINTMENT_ACTIONS = ("move", "cancel")
+REMINDER_ACTIONS = ("confirm", "change", "cancel")
 MENU = ("book", "mine", "prices", "hours")
 MAX_ID = 200  # under WhatsApp's 256 and Messenger's 1,000
 
@@ -31,6 +33,7 @@ _PATTERNS = {
     "slot": re.compile(r"^slot:(\d{1,18}):(\d{4}-\d\d-\d\dT\d\d:\d\dZ)$"),
     "hold": re.compile(r"^hold:(confirm|change|cancel):(\d{1,18})$"),
     "appt": re.compile(r"^appt:(move|cancel):(\d{1,18})$"),
+    "rem": re.compile(r"^rem:(confirm|change|cancel):(\d{1,18})$"),
     "svc": re.compile(r"^svc:(\d{1,18})$"),
     "more": re.compile(r"^more:(\d{1,18}):(\d{4}-\d\d-\d\d):(\d\d:\d\d)$"),
     "menu": re.compile(r"^menu:(book|mine|prices|hours)$"),
@@ -41,7 +44,7 @@ _PATTERNS = {
 class Tap:
     """What a tapped id asks for (only the fields its kind uses are set)."""
 
-    kind: str  # slot, hold, appt, svc, more, menu, handoff
+    kind: str  # slot, hold, appt, rem, svc, more, menu, handoff
     action: str = ""
     service_id: int | None = None
     appointment_id: int | None = None
@@ -62,6 +65,11 @@ def hold(action: str, appointment_id: int) -> str:
 def appointment(action: str, appointment_id: int) -> str:
     assert action in APPOINTMENT_ACTIONS, action
     return f"appt:{action}:{appointment_id}"
+
+
+def reminder(action: str, appointment_id: int) -> str:
+    assert action in REMINDER_ACTIONS, action
+    return f"rem:{action}:{appointment_id}"
 
 
 def service(service_id: int) -> str:
@@ -99,7 +107,7 @@ def _tap(kind: str, m: re.Match) -> Tap:
     if kind == "slot":
         start = datetime.fromisoformat(m[2]).replace(tzinfo=UTC)
         return Tap(kind, service_id=int(m[1]), start=start)
-    if kind in ("hold", "appt"):
+    if kind in ("hold", "appt", "rem"):
         return Tap(kind, action=m[1], appointment_id=int(m[2]))
     if kind == "svc":
         return Tap(kind, service_id=int(m[1]))

@@ -17,7 +17,15 @@ from app.jobs.queue import (
     queue_depth,
     turn_job,
 )
-from app.jobs.tasks import SendRetry, TurnRetry, defer_turn, queue_calendar_sync, queue_send
+from app.jobs.tasks import (
+    SendRetry,
+    TurnRetry,
+    defer_turn,
+    drop_reminder,
+    queue_calendar_sync,
+    queue_send,
+    schedule_reminder,
+)
 from app.jobs.waker import Waker
 from app.jobs.worker import run_worker, run_worker_async
 
@@ -26,6 +34,7 @@ __all__ = [
     "TurnRetry",
     "customer_lock",
     "defer_turn",
+    "drop_reminder",
     "init_app",
     "open_queue",
     "outbox_lock",
@@ -34,6 +43,7 @@ __all__ = [
     "queue_send",
     "run_worker",
     "run_worker_async",
+    "schedule_reminder",
     "turn_job",
     "wake_workers",
 ]

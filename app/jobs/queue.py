@@ -11,6 +11,7 @@ from app.storage.conversations import CustomerJob
 TURN_TASK = "handle_turn"
 SEND_TASK = "send_outbox"
 CALENDAR_SYNC_TASK = "calendar_sync"
+REMINDER_TASK = "send_reminder"
 DEFAULT_QUEUE = "default"
 
 
@@ -77,6 +78,11 @@ def calendar_sync_locks(business_id: int, appointment_id: int) -> tuple[str, str
     """(lock, queueing lock) of a sync job: one Google call per business at a time, and at
     most one waiting job per appointment."""
     return f"gcal:{business_id}", f"gcal:appt:{appointment_id}"
+
+
+def reminder_lock(appointment_id: int, offset_minutes: int) -> str:
+    """The queueing lock of a reminder's job: at most one waits per appointment and offset."""
+    return f"rem:{appointment_id}:{offset_minutes}"
 
 
 def queue_depth() -> dict[str, int]:

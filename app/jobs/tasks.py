@@ -1,23 +1,27 @@
-"""The tasks: a customer's turn, a customer's sends and a booking's calendar sync, with their
-retry policies."""
+"""The tasks: a customer's turn, a customer's sends, a booking's calendar sync and its
+reminders, with their retry policies."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import procrastinate
 import psycopg
 from flask import Flask
 from procrastinate.exceptions import AlreadyEnqueued
 
-from app import bot, outbox, tracing
+from app import bot, outbox, reminders, tracing
 from app.calendars import google_sync
 from app.jobs.queue import (
     CALENDAR_SYNC_TASK,
+    REMINDER_TASK,
     SEND_TASK,
     TURN_TASK,
     calendar_sync_locks,
     customer_lock,
     outbox_lock,
     queue,
+    reminder_lock,
 )
 from app.logs import request_id_var
 from app.storage import db
@@ -137,3 +141,48 @@ def queue_calendar_sync(business_id: int, appointment_id: int) -> bool:
     except (AlreadyEnqueued, psycopg.errors.UniqueViolation):
         return False
     return True
+
+
+class ReminderRetry(TurnRetry):
+    """Run a reminder again when it says (FireLater: not yet, or quiet hours); anything else
+    (the database away) like a turn, for up to about an hour."""
+
+    def __init__(self, max_attempts: int = 16, max_wait: int = 300):
+        super().__init__(max_attempts, max_wait)
+
+    def get_retry_decision(
+        self, *, exception: BaseException, job
+    ) -> procrastinate.RetryDecision | None:
+        if isinstance(exception, reminders.FireLater):
+            return procrastinate.RetryDecision(retry_in={"seconds": exception.wait})
+        return super().get_retry_decision(exception=exception, job=job)
+
+
+@queue.task(name=REMINDER_TASK, pass_context=True, retry=ReminderRetry())
+def send_reminder(
+    context: procrastinate.JobContext, appointment_id: int, offset_minutes: int, due_at: str
+) -> None:
+    """Send an appointment's reminder if it is still due (see `app.reminders`)."""
+    with flask_app(context).app_context():
+        reminders.fire(appointment_id, offset_minutes, datetime.fromisoformat(due_at))
+
+
+def schedule_reminder(appointment_id: int, offset_minutes: int, due_at: datetime) -> None:
+    """Queue a reminder's job for `due_at`, replacing the one waiting for an earlier plan.
+
+    Joins the caller's transaction (the booking's): its lock orders concurrent moves, and the
+    queueing lock keeps at most one waiting job per appointment and offset.
+    """
+    drop_reminder(appointment_id, offset_minutes)
+    send_reminder.configure(
+        queueing_lock=reminder_lock(appointment_id, offset_minutes), schedule_at=due_at
+    ).defer(appointment_id=appointment_id, offset_minutes=offset_minutes, due_at=due_at.isoformat())
+
+
+def drop_reminder(appointment_id: int, offset_minutes: int) -> None:
+    """Delete the reminder's waiting job, if any (in the caller's transaction)."""
+    manager = queue.job_manager
+    for job in manager.list_jobs(
+        queueing_lock=reminder_lock(appointment_id, offset_minutes), status="todo"
+    ):
+        manager.cancel_job_by_id(job.id, delete_job=True)

@@ -217,3 +217,12 @@ def for_customer(
         " ORDER BY a.starts_at, a.id",
         (business_id, customer_id, ending_after, ending_after),
     ).fetchall()
+
+
+def confirm_attendance(conn: psycopg.Connection, appointment_id: int) -> None:
+    """Record that the customer confirmed they will come (the first confirmation counts)."""
+    conn.execute(
+        "UPDATE appointments SET confirmed_at = coalesce(confirmed_at, now()), updated_at = now()"
+        " WHERE id = %s AND status = 'booked'",
+        (appointment_id,),
+    )

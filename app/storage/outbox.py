@@ -19,7 +19,8 @@ INSERT INTO messages (business_id, customer_id, channel, direction, type, body, 
 SELECT c.business_id, c.id, c.channel, 'out',
        CASE WHEN chunk.extras IS NULL THEN 'text' ELSE 'interactive' END, chunk.body, chunk.extras,
        CASE WHEN %(recorded)s THEN 'sent' ELSE 'queued' END, %(purpose)s, %(in_reply_to)s,
-       %(turn_id)s, now() + %(ttl)s * interval '1 second', %(not_before)s,
+       %(turn_id)s, coalesce(%(expires_at)s::timestamptz, now() + %(ttl)s * interval '1 second'),
+       %(not_before)s,
        CASE WHEN %(recorded)s THEN now() END, CASE WHEN %(recorded)s THEN 'sandbox' END
   FROM customers c, unnest(%(bodies)s::text[], %(extras)s::jsonb[])
        WITH ORDINALITY AS chunk(body, extras, n)
@@ -41,6 +42,7 @@ def queue_messages(
     recorded: bool = False,
     not_before: datetime | None = None,
     extras: list[dict | None] | None = None,
+    expires_at: datetime | None = None,
 ) -> list[int]:
     """Store messages for a customer as `queued` (or, with `recorded`, as never to be sent:
     the console's test customers); return their ids in order.
@@ -61,6 +63,7 @@ def queue_messages(
             "ttl": ttl_seconds,
             "recorded": recorded,
             "not_before": not_before,
+            "expires_at": expires_at,
         },
     ).fetchall()
     return sorted(r["id"] for r in rows)

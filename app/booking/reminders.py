@@ -1,0 +1,140 @@
+"""When an appointment's reminders are due, and keeping them in step with the booking.
+
+"24 hours before" is 24 real hours (86,400 s) before the start, whatever the clocks do in
+between: the day after a DST change the reminder comes at a different wall time than the
+appointment. A time due in the business's quiet hours moves to the last minute before they
+begin; one that would then fall before `now` is skipped. Rows are written in the booking's own
+transaction and each row's job is queued (or dropped) there too, by the function the job
+queue hands down (`init_app`), so a reminder exists exactly when its booking does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+
+from app.storage import reminders as store
+
+EXTENSION = "reminder_jobs"
+DEFAULT_OFFSETS = (1440, 120)
+DEFAULT_QUIET = {"start": "21:00", "end": "09:00"}
+QUIET_MARGIN = timedelta(minutes=1)  # "before quiet hours" = one minute before they begin
+
+
+@dataclass(frozen=True)
+class ReminderJobs:
+    """The job queue's side: queue a reminder's job for its due time, or drop its job."""
+
+    schedule: Callable[[int, int, datetime], None]  # (appointment id, offset, due at)
+    drop: Callable[[int, int], None]  # (appointment id, offset)
+
+
+def init_app(app, schedule, drop) -> None:
+    """Give the booking service the job queue's reminder functions (it sits above us)."""
+    app.extensions[EXTENSION] = ReminderJobs(schedule, drop)
+
+
+def offsets(business: Mapping[str, Any]) -> list[int]:
+    """The business's reminder offsets in minutes, none when its reminders are off."""
+    if not business.get("reminders_enabled", True):
+        return []
+    return sorted(set(business.get("reminder_offsets_minutes") or DEFAULT_OFFSETS), reverse=True)
+
+
+def in_quiet_hours(business: Mapping[str, Any], moment: datetime) -> bool:
+    """Whether `moment` falls in the business's quiet hours (their start included)."""
+    quiet = business.get("reminder_quiet_hours", DEFAULT_QUIET)
+    if not quiet:
+        return False
+    start, end = time.fromisoformat(quiet["start"]), time.fromisoformat(quiet["end"])
+    local = moment.astimezone(ZoneInfo(business["timezone"])).time()
+    if start <= end:
+        return start <= local < end
+    return local >= start or local < end
+
+
+def quiet_ends(business: Mapping[str, Any], moment: datetime) -> datetime:
+    """The first instant at or after `moment` outside quiet hours."""
+    quiet = business.get("reminder_quiet_hours") or DEFAULT_QUIET
+    tz = ZoneInfo(business["timezone"])
+    end = time.fromisoformat(quiet["end"])
+    local = moment.astimezone(tz)
+    day = local.date()
+    for _ in range(3):
+        candidate = datetime.combine(day, end, tzinfo=tz).astimezone(UTC)
+        if candidate > moment:
+            return candidate
+        day += timedelta(days=1)
+    return moment
+
+
+def due_at(business: Mapping[str, Any], starts_at: datetime, offset_minutes: int) -> datetime:
+    """When a reminder `offset_minutes` real minutes before `starts_at` goes, quiet hours aside.
+
+    Due in quiet hours, it moves back to one minute before they began (never after the
+    appointment, never into the night).
+    """
+    due = starts_at.astimezone(UTC) - timedelta(minutes=offset_minutes)
+    if not in_quiet_hours(business, due):
+        return due
+    quiet = business.get("reminder_quiet_hours") or DEFAULT_QUIET
+    tz = ZoneInfo(business["timezone"])
+    start = time.fromisoformat(quiet["start"])
+    local = due.astimezone(tz)
+    day = local.date() if local.time() >= start else local.date() - timedelta(days=1)
+    return datetime.combine(day, start, tzinfo=tz).astimezone(UTC) - QUIET_MARGIN
+
+
+def plan(
+    business: Mapping[str, Any], starts_at: datetime, now: datetime
+) -> list[tuple[int, datetime | None]]:
+    """(offset, due time) of each reminder of an appointment at `starts_at`; None: skipped."""
+    planned = []
+    for offset in offsets(business):
+        due = due_at(business, starts_at, offset)
+        planned.append((offset, due if due > now else None))
+    return planned
+
+
+def schedule(conn, business: Mapping[str, Any], appointment, now: datetime) -> None:
+    """(Re)plan a booked appointment's reminders, in the booking's transaction.
+
+    A move replaces each offset's row and job: one pending reminder per offset, however many
+    moves run at once (the booking lock orders them; the queue's lock keeps one job).
+    """
+    jobs = _jobs()
+    kept = set()
+    for offset, due in plan(business, appointment.starts_at, now):
+        kept.add(offset)
+        if due is None:
+            store.put(conn, appointment.id, offset, appointment.starts_at, "skipped")
+            if jobs:
+                jobs.drop(appointment.id, offset)
+            continue
+        store.put(conn, appointment.id, offset, due, "pending")
+        if jobs:
+            jobs.schedule(appointment.id, offset, due)
+    for offset in store.pending_offsets(conn, appointment.id):
+        if offset not in kept:  # planned under offsets the business no longer uses
+            store.set_state(conn, appointment.id, offset, "cancelled")
+            if jobs:
+                jobs.drop(appointment.id, offset)
+
+
+def drop(conn, appointment_id: int) -> None:
+    """Cancel an appointment's pending reminders and their jobs (it was cancelled)."""
+    jobs = _jobs()
+    for offset in store.pending_offsets(conn, appointment_id):
+        store.set_state(conn, appointment_id, offset, "cancelled")
+        if jobs:
+            jobs.drop(appointment_id, offset)
+
+
+def _jobs() -> ReminderJobs | None:
+    # Without an app (scripts, the booking's own unit tests) rows are kept and no job queued.
+    return current_app.extensions.get(EXTENSION) if has_app_context() else None

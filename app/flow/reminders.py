@@ -1,0 +1,130 @@
+"""What a reminder says and what its buttons do; "stop reminders" in English and Spanish.
+
+A reminder names the appointment with its absolute date and time in the business's timezone,
+in the customer's language, and offers Confirm / Change / Cancel (`ids.reminder`). Outside the
+customer-service window WhatsApp sends the business's approved template instead, with four
+body parameters in this order: customer name, service, date, time (`template_parameters`);
+its quick-reply buttons carry the same three ids.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from app.booking.models import NOT_FOUND
+from app.flow import actions, ids, lang, moves, state, words
+from app.flow.actions import Turn
+from app.flow.offers import find, offer, refused
+from app.flow.render import Reply
+from app.flow.state import Option, State
+
+TEXTS = {
+    "en": {
+        "reminder": "Reminder: your **{service}** at {business} is on {when}. Will you come?",
+        "change": "Change",
+        "attending": "Thanks{name}! Your **{service}** on {when} is confirmed. See you then!",
+        "reminders_off": "OK, I won't send you any more appointment reminders.",
+    },
+    "es": {
+        "reminder": "Recordatorio: tu cita de **{service}** en {business} es el {when}. ¿Vendrás?",
+        "change": "Cambiar",
+        "attending": "¡Gracias{name}! Tu cita de **{service}** del {when} está confirmada.",
+        "reminders_off": "Vale, no te enviaré más recordatorios de citas.",
+    },
+}
+# "stop reminders", "no reminders please", "no más recordatorios", "para los recordatorios",
+# "no quiero recordatorios", "deja de enviarme recordatorios" (accents folded away first).
+_STOP_EN = re.compile(
+    r"\b(stop|no|cancel|unsubscribe|turn off|don'?t send( me)?|no more)\b[\w\s']{0,20}"
+    r"\breminders?\b|\breminders? off\b"
+)
+_STOP_ES = re.compile(
+    r"\b(no|para|parar|basta|deja de|dejad de|quita|quitar|desactiva|desactivar|cancela|"
+    r"cancelar|sin)\b[\w\s]{0,30}\brecordatorios?\b|\brecordatorios? no\b"
+)
+MAX_OPT_OUT_CHARS = 80  # a longer message talks about more than reminders: the agent reads it
+
+
+def say(language: str, key: str, **values) -> str:
+    table = TEXTS.get(language) or TEXTS["en"]
+    return table[key].format(**values)
+
+
+def customer_language(business: dict, customer_id: int, now: datetime) -> str:
+    """The language the conversation is in (the business's own when it never started)."""
+    return state.load(business["id"], customer_id, now).lang or lang.of_business(business)
+
+
+def message(business: dict, appointment: dict, language: str) -> Reply:
+    """The reminder of `appointment` (id, service_name, starts_at) with its three buttons."""
+    tz = ZoneInfo(business["timezone"])
+    text = say(
+        language,
+        "reminder",
+        service=appointment["service_name"],
+        business=business["name"],
+        when=words.when(appointment["starts_at"], tz, language),
+    )
+    appointment_id = appointment["id"]
+    options = (
+        Option(ids.reminder("confirm", appointment_id), words.say(language, "confirm")),
+        Option(ids.reminder("change", appointment_id), say(language, "change")),
+        Option(ids.reminder("cancel", appointment_id), words.say(language, "cancel")),
+    )
+    return Reply(text, options, lang=language)
+
+
+def template_parameters(
+    business: dict, appointment: dict, customer_name: str, language: str
+) -> tuple[str, str, str, str]:
+    """The template's body parameters in their fixed order: name, service, date, time."""
+    local = appointment["starts_at"].astimezone(ZoneInfo(business["timezone"]))
+    name = customer_name.strip() or ("cliente" if language == "es" else "there")
+    return (
+        name,
+        appointment["service_name"],
+        words.day_long(local.date(), language),
+        f"{local:%H:%M}",
+    )
+
+
+def template_button_ids(appointment_id: int) -> tuple[str, str, str]:
+    """The payloads of the template's three quick replies, in order: confirm, change, cancel."""
+    return tuple(ids.reminder(a, appointment_id) for a in ids.REMINDER_ACTIONS)
+
+
+def stops_reminders(text: str) -> str | None:
+    """The language of a request to stop reminders ("en"/"es"), None when it is not one."""
+    folded = " ".join(lang.fold(text).split())
+    if not folded or len(folded) > MAX_OPT_OUT_CHARS:
+        return None
+    if _STOP_ES.search(folded):
+        return "es"
+    if _STOP_EN.search(folded):
+        return "en"
+    return None
+
+
+def on_tap(turn: Turn, st: State, tap: ids.Tap) -> Reply:
+    """Confirm, change or cancel the appointment a reminder was about."""
+    found = find(actions.upcoming(turn), tap.appointment_id)
+    if found is None:
+        return Reply(words.refusal(st.lang, NOT_FOUND, "No such appointment."), lang=st.lang)
+    if tap.action == "cancel":
+        return moves.cancel(turn, st, found)
+    if tap.action == "change":
+        return moves.ask_new_time(turn, st, found)
+    result = actions.confirm_attendance(turn, found.id)
+    if not result.ok:
+        return refused(turn, st, result, None)
+    name = turn.customer.get("profile_name") or ""
+    text = say(
+        st.lang,
+        "attending",
+        name=f" {name}" if name else "",
+        service=found.service_name,
+        when=words.when(found.starts_at, turn.tz, st.lang),
+    )
+    return offer(st, Reply(text, lang=st.lang))

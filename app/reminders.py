@@ -1,0 +1,125 @@
+"""Firing a reminder: re-read the appointment at its time, then hand the message to the outbox.
+
+The job that calls `fire` was queued with the booking (`app.booking.reminders`); it runs at the
+reminder's due time, or later after an outage. Nothing goes for a cancelled or moved
+appointment, nor once the appointment has started; the message expires at the start, so a
+send held up by retries never arrives after it. The outbox decides at send time what the
+customer's window allows: text and buttons inside it; outside, the business's template
+(WhatsApp) or the CONFIRMED_EVENT_UPDATE tag (Messenger).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+
+from app import channels, flow, outbox
+from app.booking import reminders as plans
+from app.channels.base import Button, Capability, Outbound, Template
+from app.flow import reminders as words
+from app.storage import businesses, db
+from app.storage import reminders as store
+
+log = logging.getLogger(__name__)
+EARLY = timedelta(seconds=60)  # a job this much before its time (clock skew) still sends
+
+
+class FireLater(Exception):
+    """The reminder may not go yet (too early, or quiet hours): run it again in `wait` s."""
+
+    def __init__(self, wait: float):
+        super().__init__(f"reminder again in {wait:.0f} s")
+        self.wait = wait
+
+
+def fire(
+    appointment_id: int, offset: int, due_at: datetime | None = None, now: datetime | None = None
+) -> str:
+    """Send an appointment's reminder if it is still due; say what happened.
+
+    `due_at` is the time the job was queued for: a job left from before a move finds another
+    time on the row and does nothing (the move queued its own).
+    """
+    now = now or datetime.now(UTC)
+    with db.transaction() as conn:
+        row = store.for_firing(conn, appointment_id, offset)
+        if row is None:
+            return "missing"
+        if row["state"] != "pending":
+            return row["state"]
+        if due_at is not None and row["due_at"] != due_at:
+            return "moved"
+        outcome = _outcome(row, now)
+        if outcome == "send":
+            business = businesses.get_business(row["business_id"], document=False)
+            outcome = _blocked(business, row, now) or "queued"
+        if outcome != "queued":
+            store.mark_fired(conn, appointment_id, offset, outcome, None)
+            return outcome
+        [message_id] = outbox.queue(
+            conn,
+            business,
+            {"id": row["customer_id"], "channel": row["channel"], "sandbox": row["sandbox"]},
+            [_message(business, row, now)],
+            "reminder",
+            expires_at=row["starts_at"],
+        )
+        store.mark_fired(conn, appointment_id, offset, "queued", message_id)
+    return "queued"
+
+
+def _outcome(row: dict, now: datetime) -> str:
+    if row["status"] != "booked":
+        return "cancelled"
+    if now >= row["starts_at"]:
+        return "missed"  # after an outage: never once the appointment has begun
+    if now < row["due_at"] - EARLY:
+        raise FireLater((row["due_at"] - now).total_seconds())
+    return "send"
+
+
+def _blocked(business: dict, row: dict, now: datetime) -> str | None:
+    """Why the reminder does not go now (off, or late into quiet hours), else None."""
+    off = row["appointment_off"] or row["customer_off"] or row["opted_out"]
+    if off or not business["reminders_enabled"]:
+        return "off"
+    if plans.in_quiet_hours(business, now):
+        # Only a late job gets here (due times are planned outside quiet hours).
+        resume = plans.quiet_ends(business, now)
+        if resume < row["starts_at"]:
+            raise FireLater((resume - now).total_seconds())
+        return "missed"
+    return None
+
+
+def _message(business: dict, row: dict, now: datetime) -> Outbound:
+    """The reminder for the customer's channel, with the template it becomes outside the
+    window when the business has one (WhatsApp)."""
+    appointment = {
+        "id": row["appointment_id"],
+        "service_name": row["service_name"],
+        "starts_at": row["starts_at"],
+    }
+    language = words.customer_language(business, row["customer_id"], now)
+    channel = channels.get(row["channel"])
+    plain = current_app.config["MOCK_MODE"] or bool(row["sandbox"])
+    shaped = flow.for_channel(words.message(business, appointment, language), channel, plain)
+    message = shaped[0] if isinstance(shaped[0], Outbound) else Outbound(text="\n".join(shaped))
+    chosen = business.get("reminder_template")
+    if chosen and Capability.TEMPLATES in channel.capabilities:
+        parameters = words.template_parameters(
+            business, appointment, row["profile_name"] or "", language
+        )
+        buttons = tuple(Button(i, i) for i in words.template_button_ids(appointment["id"]))
+        template = Template(chosen["name"], chosen["language"], parameters, buttons)
+        message = replace(message, template=template)
+    return message
+
+
+def opt_out(business_id: int, customer_id: int) -> None:
+    """The customer asked for no more reminders: none of theirs goes from now on."""
+    store.set_customer_off(business_id, customer_id, True)
+    log.info("customer %s turned reminders off", customer_id)

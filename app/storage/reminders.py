@@ -1,0 +1,144 @@
+"""Reminder rows (one per appointment and offset), opt-outs and what the console shows of them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from app.storage.db import connection, fetch_all, fetch_one
+
+# What a firing reminder needs, read at fire time in one statement: the reminder, its
+# appointment (as it is now), the customer and the business.
+FIRE_SQL = """
+SELECT r.appointment_id, r.offset_minutes, r.due_at, r.state,
+       a.business_id, a.customer_id, a.starts_at, a.status, a.reminders_off AS appointment_off,
+       s.name AS service_name, c.channel, c.sandbox, c.profile_name, c.opted_out,
+       c.reminders_off AS customer_off
+  FROM appointment_reminders r
+  JOIN appointments a ON a.id = r.appointment_id
+  JOIN services s ON s.id = a.service_id
+  JOIN customers c ON c.id = a.customer_id
+ WHERE r.appointment_id = %s AND r.offset_minutes = %s
+   FOR UPDATE OF r
+"""
+
+# A reminder's status as the console shows it: its own state until its message exists, then
+# the message's delivery status; `confirmed` once the customer confirmed after it went.
+STATUS_SQL = """
+SELECT r.appointment_id, r.offset_minutes, r.due_at,
+       CASE WHEN r.state <> 'queued' THEN r.state
+            WHEN m.id IS NULL THEN 'sent'
+            WHEN m.status = 'failed' THEN 'failed'
+            WHEN a.confirmed_at IS NOT NULL AND a.confirmed_at >= r.fired_at THEN 'confirmed'
+            ELSE m.status END AS status,
+       m.error_code, m.send_error, m.sent_as
+  FROM appointment_reminders r
+  JOIN appointments a ON a.id = r.appointment_id
+  LEFT JOIN messages m ON m.id = r.message_id
+ WHERE r.appointment_id = ANY(%s)
+ ORDER BY r.appointment_id, r.offset_minutes DESC
+"""
+
+
+def put(conn, appointment_id: int, offset: int, due_at: datetime, state: str) -> None:
+    """Set an offset's reminder to a new due time and state (a new plan: nothing sent yet)."""
+    conn.execute(
+        "INSERT INTO appointment_reminders (appointment_id, offset_minutes, due_at, state)"
+        " VALUES (%s, %s, %s, %s) ON CONFLICT (appointment_id, offset_minutes) DO UPDATE"
+        " SET due_at = EXCLUDED.due_at, state = EXCLUDED.state, message_id = NULL,"
+        " fired_at = NULL, updated_at = now()",
+        (appointment_id, offset, due_at, state),
+    )
+
+
+def set_state(conn, appointment_id: int, offset: int, state: str) -> None:
+    """Record what became of a reminder that had not gone yet."""
+    conn.execute(
+        "UPDATE appointment_reminders SET state = %s, updated_at = now()"
+        " WHERE appointment_id = %s AND offset_minutes = %s AND state = 'pending'",
+        (state, appointment_id, offset),
+    )
+
+
+def pending_offsets(conn, appointment_id: int) -> list[int]:
+    """Offsets of the appointment's reminders still waiting for their time."""
+    rows = conn.execute(
+        "SELECT offset_minutes FROM appointment_reminders"
+        " WHERE appointment_id = %s AND state = 'pending' ORDER BY offset_minutes DESC",
+        (appointment_id,),
+    ).fetchall()
+    return [r["offset_minutes"] for r in rows]
+
+
+def for_firing(conn, appointment_id: int, offset: int) -> dict | None:
+    """The reminder with its appointment, customer and business facts, locked until commit."""
+    return conn.execute(FIRE_SQL, (appointment_id, offset)).fetchone()
+
+
+def mark_fired(conn, appointment_id: int, offset: int, state: str, message_id: int | None) -> None:
+    """Record that a reminder went to the outbox (`queued`) or why it did not."""
+    conn.execute(
+        "UPDATE appointment_reminders SET state = %s, message_id = %s, fired_at = now(),"
+        " updated_at = now() WHERE appointment_id = %s AND offset_minutes = %s",
+        (state, message_id, appointment_id, offset),
+    )
+
+
+def statuses(appointment_id: int) -> list[dict]:
+    """Each reminder of an appointment: offset, due time, status and Meta's code if it failed."""
+    return statuses_for([appointment_id])[appointment_id]
+
+
+def statuses_for(appointment_ids: list[int]) -> dict[int, list[dict]]:
+    """`statuses` of many appointments at once, by appointment id."""
+    rows = fetch_all(STATUS_SQL, (list(appointment_ids),))
+    found: dict[int, list[dict]] = {i: [] for i in appointment_ids}
+    for row in rows:
+        found[row.pop("appointment_id")].append(row)
+    return found
+
+
+def appointment(business_id: int, appointment_id: int) -> dict | None:
+    """One appointment of the business as the console shows it beside its reminders."""
+    return fetch_one(
+        "SELECT a.id, a.customer_id, c.profile_name AS customer_name, c.channel,"
+        " s.name AS service_name, a.starts_at, a.ends_at, a.status, a.confirmed_at,"
+        " a.reminders_off, c.reminders_off AS customer_reminders_off"
+        " FROM appointments a JOIN services s ON s.id = a.service_id"
+        " JOIN customers c ON c.id = a.customer_id"
+        " WHERE a.id = %s AND a.business_id = %s AND a.status <> 'held'",
+        (appointment_id, business_id),
+    )
+
+
+def set_customer_off(business_id: int, customer_id: int, off: bool) -> bool:
+    """Turn a customer's reminders off (or on again); whether the customer exists."""
+    with connection() as conn:
+        return (
+            conn.execute(
+                "UPDATE customers SET reminders_off = %s WHERE id = %s AND business_id = %s",
+                (off, customer_id, business_id),
+            ).rowcount
+            > 0
+        )
+
+
+def set_appointment_off(business_id: int, appointment_id: int, off: bool) -> bool:
+    """Turn one appointment's reminders off (or on again); whether the appointment exists."""
+    with connection() as conn:
+        return (
+            conn.execute(
+                "UPDATE appointments SET reminders_off = %s, updated_at = now()"
+                " WHERE id = %s AND business_id = %s",
+                (off, appointment_id, business_id),
+            ).rowcount
+            > 0
+        )
+
+
+def customer_off(business_id: int, customer_id: int) -> bool | None:
+    """Whether the business's customer has reminders off (None: no such customer)."""
+    row = fetch_one(
+        "SELECT reminders_off FROM customers WHERE id = %s AND business_id = %s",
+        (customer_id, business_id),
+    )
+    return None if row is None else row["reminders_off"]

@@ -1,0 +1,185 @@
+"""What the customer gets: text and buttons inside the window, the approved template (WhatsApp)
+or the CONFIRMED_EVENT_UPDATE tag (Messenger) outside it; what the buttons do; opting out."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from app import reminders
+from app.storage import db
+from tests import envelopes
+from tests.reminder_helpers import book, customer, open_business, reminder_messages, reminder_rows
+
+TEMPLATE = {"name": "appointment_reminder", "language": "en_US"}
+PAGE_ID = "5550001112223"
+
+
+def soon(days: int = 3, hour: int = 12) -> datetime:
+    """A real instant `days` from today at `hour`:00 in Madrid (the outbox uses the real clock)."""
+    tz = ZoneInfo("Europe/Madrid")
+    day = datetime.now(tz).date() + timedelta(days=days)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=tz).astimezone(UTC)
+
+
+def booked_with_reminder(app, hours_since_last_message: float, **business) -> tuple:
+    """(business id, number id, customer, appointment id, start) with the 24-hour reminder fired."""
+    number = f"num{datetime.now(UTC).timestamp():.0f}"
+    business_id = open_business(whatsapp_number_id=number, **business)
+    kim = customer(business_id, hours_since_last_message)
+    start = soon()
+    appointment_id = book(app, business_id, kim["id"], start, now=datetime.now(UTC))
+    with app.app_context():
+        assert reminders.fire(appointment_id, 1440, now=start - timedelta(hours=24)) == "queued"
+    return business_id, number, kim, appointment_id, start
+
+
+def sends_to(fake_graph, address: str) -> list[dict]:
+    return [s for s in fake_graph.messages_sent() if s.get("to") == address]
+
+
+def test_inside_the_window_the_reminder_is_text_with_confirm_change_cancel_buttons(
+    app, drain, fake_graph
+):
+    _, _, kim, appointment_id, start = booked_with_reminder(app, 1, reminder_template=None)
+    drain()
+    [sent] = sends_to(fake_graph, kim["address"])
+    assert sent["type"] == "interactive"
+    body = sent["interactive"]["body"]["text"]
+    local = start.astimezone(ZoneInfo("Europe/Madrid"))
+    assert f"{local.day} " in body and "at 12:00" in body and "Haircut" in body
+    buttons = sent["interactive"]["action"]["buttons"]
+    assert [(b["reply"]["id"], b["reply"]["title"]) for b in buttons] == [
+        (f"rem:confirm:{appointment_id}", "Confirm"),
+        (f"rem:change:{appointment_id}", "Change"),
+        (f"rem:cancel:{appointment_id}", "Cancel"),
+    ]
+
+
+def test_outside_the_window_whatsapp_sends_the_template_and_its_cancel_button_cancels(
+    app, drain, fake_graph, post_webhook
+):
+    _, number, kim, appointment_id, start = booked_with_reminder(
+        app, 25, reminder_template=TEMPLATE
+    )
+    drain()
+    [sent] = sends_to(fake_graph, kim["address"])
+    assert sent["type"] == "template"
+    template = sent["template"]
+    assert (template["name"], template["language"]) == (TEMPLATE["name"], {"code": "en_US"})
+    body, *buttons = template["components"]
+    local = start.astimezone(ZoneInfo("Europe/Madrid"))
+    day = f"{local:%A} {local.day} {local:%B} {local.year}"
+    assert [p["text"] for p in body["parameters"]] == ["Kim", "Haircut", day, "12:00"]
+    assert [(b["sub_type"], b["index"], b["parameters"][0]["payload"]) for b in buttons] == [
+        ("quick_reply", "0", f"rem:confirm:{appointment_id}"),
+        ("quick_reply", "1", f"rem:change:{appointment_id}"),
+        ("quick_reply", "2", f"rem:cancel:{appointment_id}"),
+    ]
+    assert reminder_messages(kim["id"])[0]["sent_as"] == f"template:{TEMPLATE['name']}"
+
+    # The template's quick reply comes back as a message of type "button".
+    tapped = {"type": "button", "button": {"payload": f"rem:cancel:{appointment_id}",
+                                           "text": "Cancel"}}  # fmt: skip
+    assert (
+        post_webhook(envelopes.message(tapped, kim["address"], phone_number_id=number)).status_code
+        == 200
+    )
+    drain()
+    status = db.fetch_one("SELECT status FROM appointments WHERE id = %s", (appointment_id,))
+    assert status["status"] == "cancelled"
+    reply = sends_to(fake_graph, kim["address"])[-1]
+    assert reply["type"] == "text" and "Cancelled" in reply["text"]["body"]
+
+
+def test_outside_the_window_without_a_template_nothing_is_attempted_and_it_shows_why(
+    app, drain, fake_graph
+):
+    _, _, kim, _, _ = booked_with_reminder(app, 25)
+    drain()
+    assert sends_to(fake_graph, kim["address"]) == []
+    [message] = reminder_messages(kim["id"])
+    assert (message["status"], message["send_error"]) == ("failed", "window_closed")
+
+
+def test_messenger_outside_the_window_uses_the_confirmed_event_update_tag(app, drain, fake_graph):
+    business_id = open_business()
+    db.execute(
+        "UPDATE businesses SET messenger_page_id = %s, page_access_token = 'page-token'"
+        " WHERE id = %s",
+        (PAGE_ID, business_id),
+    )
+    psid = "6254381284612399"
+    kim = customer(business_id, 30, channel="messenger", address=psid)
+    start = soon()
+    appointment_id = book(app, business_id, kim["id"], start, now=datetime.now(UTC))
+    with app.app_context():
+        assert reminders.fire(appointment_id, 120, now=start - timedelta(hours=2)) == "queued"
+    drain()
+    [sent] = [m for m in fake_graph.messenger_sent() if m["recipient"]["id"] == psid]
+    assert (sent["messaging_type"], sent["tag"]) == ("MESSAGE_TAG", "CONFIRMED_EVENT_UPDATE")
+    assert [q["payload"] for q in sent["message"]["quick_replies"]] == [
+        f"rem:{a}:{appointment_id}" for a in ("confirm", "change", "cancel")
+    ]
+
+
+def test_the_confirm_button_marks_the_appointment_confirmed(app, drain, fake_graph, post_webhook):
+    _, number, kim, appointment_id, _ = booked_with_reminder(app, 1)
+    drain()
+    tap = envelopes.tap(f"rem:confirm:{appointment_id}", "Confirm", "button_reply",
+                        wa_id=kim["address"], phone_number_id=number)  # fmt: skip
+    assert post_webhook(tap).status_code == 200
+    drain()
+    row = db.fetch_one("SELECT status, confirmed_at FROM appointments WHERE id = %s",
+                       (appointment_id,))  # fmt: skip
+    assert row["status"] == "booked" and row["confirmed_at"] is not None
+    reply = sends_to(fake_graph, kim["address"])[-1]
+    assert "confirmed" in reply["text"]["body"]
+
+
+def test_the_change_button_asks_for_a_new_time(app, drain, fake_graph, post_webhook):
+    _, number, kim, appointment_id, _ = booked_with_reminder(app, 1)
+    drain()
+    tap = envelopes.tap(f"rem:change:{appointment_id}", "Change", "button_reply",
+                        wa_id=kim["address"], phone_number_id=number)  # fmt: skip
+    assert post_webhook(tap).status_code == 200
+    drain()
+    reply = sends_to(fake_graph, kim["address"])[-1]
+    assert "When would you like your" in str(reply)
+
+
+@pytest.mark.parametrize(
+    "text, answer",
+    [
+        ("stop reminders", "OK, I won't send you any more appointment reminders."),
+        ("No more reminders please", "OK, I won't send you any more appointment reminders."),
+        ("no más recordatorios", "Vale, no te enviaré más recordatorios de citas."),
+        ("Para los recordatorios, gracias", "Vale, no te enviaré más recordatorios de citas."),
+    ],
+)
+def test_stop_reminders_turns_them_off_for_the_customer_in_one_line(
+    app, drain, fake_graph, fake_llm, post_webhook, text, answer
+):
+    _, number, kim, appointment_id, start = booked_with_reminder(app, 1)
+    drain()
+    envelope = envelopes.text(text, wa_id=kim["address"], phone_number_id=number)
+    assert post_webhook(envelope).status_code == 200
+    drain()
+    reply = sends_to(fake_graph, kim["address"])[-1]
+    assert reply["text"]["body"] == answer
+    assert fake_llm.requests == []
+    with app.app_context():
+        assert reminders.fire(appointment_id, 120, now=start - timedelta(hours=2)) == "off"
+    assert reminder_rows(appointment_id)[120]["state"] == "off"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["remind me what time my appointment is", "can I book a haircut tomorrow?", "stop"],
+)
+def test_other_messages_are_not_taken_for_an_opt_out(text):
+    from app.flow.reminders import stops_reminders
+
+    assert stops_reminders(text) is None

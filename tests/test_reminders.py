@@ -1,0 +1,232 @@
+"""Reminders are planned with the booking, moved and dropped with it, fire at their instant
+(24 real hours before, across DST changes), respect quiet hours and survive worker downtime."""
+
+from __future__ import annotations
+
+import random
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app import reminders
+from app.booking import reminders as plans
+from app.booking import service as booking
+from app.booking import store
+from app.storage import businesses, db
+from tests.fixtures_booking import service_id
+from tests.reminder_helpers import (
+    book,
+    customer,
+    local,
+    open_business,
+    reminder_messages,
+    reminder_rows,
+    waiting_jobs,
+)
+
+DAY, TWO_HOURS = timedelta(hours=24), timedelta(hours=2)
+
+
+@pytest.mark.parametrize(
+    "timezone, start, wall_24h_before",
+    [
+        # The morning after the clocks go forward: 24 real hours before is an hour earlier.
+        ("Europe/Madrid", "2026-03-29 11:00", "2026-03-28 10:00"),
+        ("America/New_York", "2026-03-08 11:00", "2026-03-07 10:00"),
+        # The morning after they go back: an hour later.
+        ("Europe/Madrid", "2026-10-25 11:00", "2026-10-24 12:00"),
+        ("America/New_York", "2026-11-01 11:00", "2026-10-31 12:00"),
+    ],
+)
+def test_reminders_fire_24_real_hours_and_2_hours_before_across_dst(
+    app, timezone, start, wall_24h_before
+):
+    business_id = open_business(timezone)
+    kim = customer(business_id)
+    starts_at = local(timezone, start)
+    appointment_id = book(app, business_id, kim["id"], starts_at, now=starts_at - 3 * DAY)
+
+    rows = reminder_rows(appointment_id)
+    assert {o: r["due_at"] for o, r in rows.items()} == {
+        1440: starts_at - DAY,
+        120: starts_at - TWO_HOURS,
+    }
+    assert rows[1440]["due_at"] == local(timezone, wall_24h_before)
+    # The queued job is scheduled for exactly that instant, one per offset.
+    assert waiting_jobs(appointment_id) == {1440: [starts_at - DAY], 120: [starts_at - TWO_HOURS]}
+
+    with app.app_context():
+        with pytest.raises(reminders.FireLater) as early:
+            reminders.fire(appointment_id, 1440, starts_at - DAY, now=starts_at - DAY - TWO_HOURS)
+        assert early.value.wait == 2 * 3600
+        assert reminder_messages(kim["id"]) == []
+        assert reminders.fire(appointment_id, 1440, starts_at - DAY, now=starts_at - DAY) == (
+            "queued"
+        )
+        # A second run of the same job (a retry after a crash) sends nothing more.
+        assert reminders.fire(appointment_id, 1440, starts_at - DAY, now=starts_at - DAY) == (
+            "queued"
+        )
+    [message] = reminder_messages(kim["id"])
+    assert message["expires_at"] == starts_at  # never delivered after the appointment began
+
+
+@pytest.mark.parametrize(
+    "start, offset, due",
+    [
+        ("2026-06-03 09:30", 120, "2026-06-02 20:59"),  # 07:30 is quiet: the evening before
+        ("2026-06-03 10:00", 1440, "2026-06-02 10:00"),  # not quiet: unchanged
+        ("2026-06-03 11:00", 120, "2026-06-03 09:00"),  # quiet hours end at 09:00
+        ("2026-06-03 19:30", 1440, "2026-06-02 19:30"),
+    ],
+)
+def test_a_reminder_due_in_quiet_hours_goes_at_the_last_minute_before_them(start, offset, due):
+    business = {"timezone": "Europe/Madrid", "reminder_quiet_hours": plans.DEFAULT_QUIET}
+    starts_at = local("Europe/Madrid", start)
+    assert plans.due_at(business, starts_at, offset) == local("Europe/Madrid", due)
+
+
+def test_quiet_hours_can_be_switched_off_and_a_reminder_already_past_is_skipped(app):
+    business_id = open_business()
+    db.execute("UPDATE businesses SET reminder_quiet_hours = NULL WHERE id = %s", (business_id,))
+    kim = customer(business_id)
+    starts_at = local("Europe/Madrid", "2026-06-03 08:30")
+    # Booked 90 minutes ahead: the 2-hour reminder's time has passed, the 24-hour one too.
+    appointment_id = book(
+        app, business_id, kim["id"], starts_at, now=starts_at - 1.5 * TWO_HOURS / 2
+    )
+    assert {o: r["state"] for o, r in reminder_rows(appointment_id).items()} == {
+        1440: "skipped",
+        120: "skipped",
+    }
+    assert waiting_jobs(appointment_id) == {}
+    business = businesses.get_row(business_id)
+    assert plans.due_at(business, starts_at, 120) == starts_at - TWO_HOURS  # 06:30, not moved
+
+
+def test_a_reschedule_moves_the_reminders_and_a_cancel_drops_them(app):
+    business_id = open_business()
+    kim = customer(business_id)
+    now = local("Europe/Madrid", "2026-06-01 10:00")
+    first = local("Europe/Madrid", "2026-06-05 12:00")
+    appointment_id = book(app, business_id, kim["id"], first, now)
+    later = local("Europe/Madrid", "2026-06-06 16:00")
+    with app.app_context():
+        moved = booking.reschedule(business_id, kim["id"], appointment_id, later, now=now)
+    assert moved.ok
+    assert waiting_jobs(appointment_id) == {1440: [later - DAY], 120: [later - TWO_HOURS]}
+    assert {o: r["due_at"] for o, r in reminder_rows(appointment_id).items()} == {
+        1440: later - DAY,
+        120: later - TWO_HOURS,
+    }
+    with app.app_context():
+        assert booking.cancel(business_id, kim["id"], appointment_id, now=now).ok
+    assert waiting_jobs(appointment_id) == {}
+    assert {r["state"] for r in reminder_rows(appointment_id).values()} == {"cancelled"}
+
+
+@pytest.mark.parametrize("run", range(3))
+def test_100_concurrent_reschedules_leave_exactly_one_pending_reminder_per_offset(app, run):
+    business_id = open_business(max_concurrent=100)
+    kim = customer(business_id)
+    now = local("Europe/Madrid", "2026-06-01 10:00")
+    appointment_id = book(
+        app, business_id, kim["id"], local("Europe/Madrid", "2026-06-10 12:00"), now
+    )
+    times = [
+        local("Europe/Madrid", f"2026-06-{day:02d} {hour:02d}:{minute:02d}")
+        for day in range(11, 16)
+        for hour in range(9, 19)
+        for minute in (0, 30)
+    ]
+    random.Random(run).shuffle(times)
+
+    def move(start: datetime) -> bool:
+        with app.app_context():
+            return booking.reschedule(business_id, kim["id"], appointment_id, start, now=now).ok
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        assert all(pool.map(move, times[:100]))
+    final = db.fetch_one("SELECT starts_at FROM appointments WHERE id = %s", (appointment_id,))
+    starts_at = final["starts_at"].astimezone(UTC)
+    expected = {1440: plans.due_at(businesses.get_row(business_id), starts_at, 1440),
+                120: plans.due_at(businesses.get_row(business_id), starts_at, 120)}  # fmt: skip
+    assert waiting_jobs(appointment_id) == {o: [d] for o, d in expected.items()}
+    rows = reminder_rows(appointment_id)
+    assert {o: (r["due_at"], r["state"]) for o, r in rows.items()} == {
+        o: (d, "pending") for o, d in expected.items()
+    }
+
+
+def test_a_reminder_whose_appointment_was_cancelled_after_it_was_queued_sends_nothing(app):
+    business_id = open_business()
+    kim = customer(business_id)
+    now = local("Europe/Madrid", "2026-06-01 10:00")
+    starts_at = local("Europe/Madrid", "2026-06-05 12:00")
+    appointment_id = book(app, business_id, kim["id"], starts_at, now)
+    # Cancelled while its job was already running (the job then re-reads the appointment).
+    with db.transaction() as conn:
+        store.mark_cancelled(conn, appointment_id)
+    with app.app_context():
+        assert reminders.fire(
+            appointment_id, 120, starts_at - TWO_HOURS, starts_at - TWO_HOURS
+        ) == ("cancelled")
+    assert reminder_messages(kim["id"]) == []
+
+
+def test_a_job_left_from_before_a_move_sends_nothing(app):
+    business_id = open_business()
+    kim = customer(business_id)
+    now = local("Europe/Madrid", "2026-06-01 10:00")
+    first = local("Europe/Madrid", "2026-06-05 12:00")
+    appointment_id = book(app, business_id, kim["id"], first, now)
+    later = local("Europe/Madrid", "2026-06-07 12:00")
+    with app.app_context():
+        assert booking.reschedule(business_id, kim["id"], appointment_id, later, now=now).ok
+        assert reminders.fire(appointment_id, 120, first - TWO_HOURS, first - TWO_HOURS) == "moved"
+    assert reminder_messages(kim["id"]) == []
+
+
+def test_after_two_hours_of_downtime_missed_reminders_go_once_unless_the_appointment_began(
+    app, drain, fake_graph
+):
+    """The workers were stopped from 3 hours ago until now; they start again (drain)."""
+    business_id = open_business()
+    db.execute("UPDATE businesses SET reminder_quiet_hours = NULL WHERE id = %s", (business_id,))
+    business = businesses.get_row(business_id)
+    kim, ana = customer(business_id), customer(business_id)
+    real_now = datetime.now(UTC).replace(microsecond=0)
+    booked_at = real_now - timedelta(hours=3)
+    upcoming = _appointment(app, business, kim["id"], real_now + timedelta(hours=1), booked_at)
+    started = _appointment(app, business, ana["id"], real_now - timedelta(minutes=30), booked_at)
+    # Both 2-hour reminders came due while the workers were stopped.
+    assert reminder_rows(upcoming)[120]["due_at"] < real_now
+    assert reminder_rows(started)[120]["due_at"] < real_now
+
+    drain()
+    drain()  # a second restart finds nothing left to do
+
+    assert [m["status"] for m in reminder_messages(kim["id"])] == ["sent"]
+    assert reminder_messages(ana["id"]) == []
+    assert reminder_rows(started)[120]["state"] == "missed"
+    sent = [s for s in fake_graph.messages_sent() if s.get("type") == "interactive"]
+    assert [s["to"] for s in sent] == [kim["address"]]
+
+
+def _appointment(app, business: dict, customer_id: int, start: datetime, now: datetime) -> int:
+    """An appointment inserted as the booking service does, its reminders planned at `now`
+    (bypassing opening hours, which the time of day the test runs at would decide)."""
+    with app.app_context(), db.transaction() as conn:
+        svc = {"id": service_id(business["id"], "Haircut"), "duration_minutes": 30}
+        appointment = store.insert(
+            conn,
+            business_id=business["id"],
+            customer_id=customer_id,
+            service=svc,
+            starts_at=start,
+            key=f"downtime:{customer_id}",
+            turn_id=None,
+        )
+        plans.schedule(conn, business, appointment, now)
+    return appointment.id
