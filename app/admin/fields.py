@@ -80,3 +80,62 @@ def account_id(value, name, errors):
         errors[name] = "must be 1 to 64 letters, digits, '-' or '_'"
         return BAD
     return value
+
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
+_TEMPLATE_LANGUAGE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
+MIN_OFFSET, MAX_OFFSET, MAX_OFFSETS = 15, 10_080, 5
+
+
+def reminder_offsets(value, name, errors):
+    """1 to 5 different whole minutes before the appointment, each 15 min to 7 days."""
+    if (
+        not isinstance(value, list)
+        or not 1 <= len(value) <= MAX_OFFSETS
+        or any(isinstance(v, bool) or not isinstance(v, int) for v in value)
+        or not all(MIN_OFFSET <= v <= MAX_OFFSET for v in value)
+        or len(set(value)) != len(value)
+    ):
+        errors[name] = (
+            f"must be 1 to {MAX_OFFSETS} different integers from {MIN_OFFSET} to {MAX_OFFSET}"
+            " (minutes before the appointment)"
+        )
+        return BAD
+    return sorted(value, reverse=True)
+
+
+def quiet_hours(value, name, errors):
+    """null (none), or {"start": "HH:MM", "end": "HH:MM"} with start and end apart."""
+    if value is None:
+        return None
+    if (
+        not isinstance(value, dict)
+        or set(value) != {"start", "end"}
+        or not all(isinstance(value[k], str) and _HHMM.match(value[k]) for k in value)
+        or value["start"] == value["end"]
+    ):
+        errors[name] = 'must be null or {"start": "HH:MM", "end": "HH:MM"} with start != end'
+        return BAD
+    return {"start": value["start"], "end": value["end"]}
+
+
+def whatsapp_template(value, name, errors):
+    """null, or {"name": the approved template's name, "language": its code, e.g. en_US}."""
+    if value is None:
+        return None
+    ok = (
+        isinstance(value, dict)
+        and set(value) == {"name", "language"}
+        and isinstance(value["name"], str)
+        and _TEMPLATE_NAME.match(value["name"])
+        and isinstance(value["language"], str)
+        and _TEMPLATE_LANGUAGE.match(value["language"])
+    )
+    if not ok:
+        errors[name] = (
+            'must be null or {"name": lower-case letters, digits and _, "language": a code'
+            " such as en or en_US}"
+        )
+        return BAD
+    return {"name": value["name"], "language": value["language"]}

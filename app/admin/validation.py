@@ -13,8 +13,11 @@ from app.admin.fields import (
     boolean,
     integer,
     nullable,
+    quiet_hours,
+    reminder_offsets,
     text,
     timezone,
+    whatsapp_template,
 )
 from app.admin.schedule import closed_dates, opening_hours
 from app.admin.wire import invalid
@@ -46,6 +49,10 @@ BUSINESS_FIELDS: dict[str, Validator] = {
     # The business's Facebook Page (null: not on Messenger) and that Page's access token.
     "messenger_page_id": nullable(account_id),
     "page_access_token": text(0, 2000),
+    "reminders_enabled": boolean,
+    "reminder_offsets_minutes": reminder_offsets,
+    "reminder_quiet_hours": quiet_hours,
+    "reminder_template": whatsapp_template,
 }
 # Fields that move a business between numbers or Pages, switch it off or cap what its model may
 # spend: the operator's call.

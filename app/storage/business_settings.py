@@ -13,7 +13,8 @@ PUBLIC_COLUMNS = sql.SQL(
     " personality,"
     " instructions, opening_hours, closed_dates, max_concurrent, slot_step_minutes,"
     " buffer_minutes, min_notice_minutes, horizon_days, calendar_backend, calendar_error,"
-    " calendar_error_at, active, monthly_token_budget, created_at, updated_at,"
+    " calendar_error_at, active, monthly_token_budget, reminders_enabled,"
+    " reminder_offsets_minutes, reminder_quiet_hours, reminder_template, created_at, updated_at,"
     " access_token <> '' AS has_access_token, page_access_token <> '' AS has_page_access_token"
 )
 # Columns an update may set (the names come from here, never from the request).
@@ -21,10 +22,12 @@ WRITABLE = (
     "name", "display_phone_number", "access_token", "timezone", "language", "personality",
     "instructions", "opening_hours", "closed_dates", "max_concurrent", "slot_step_minutes",
     "buffer_minutes", "min_notice_minutes", "horizon_days", "whatsapp_number_id", "active",
-    "monthly_token_budget", "messenger_page_id", "page_access_token",
+    "monthly_token_budget", "messenger_page_id", "page_access_token", "reminders_enabled",
+    "reminder_offsets_minutes", "reminder_quiet_hours", "reminder_template",
 )  # fmt: skip
 # Columns naming a business's account on a channel: each unique across businesses.
 ACCOUNT_COLUMNS = frozenset({"whatsapp_number_id", "messenger_page_id"})
+JSON_COLUMNS = ("opening_hours", "reminder_quiet_hours", "reminder_template")
 
 
 def get(conn, business_id: int) -> dict | None:
@@ -74,7 +77,10 @@ def account_taken(column: str, account_id: str, except_id: int | None = None) ->
 def update(conn, business_id: int, fields: dict) -> None:
     """Set the given settings and bump updated_at, so the bot's next turn reloads them."""
     cols = [c for c in WRITABLE if c in fields]
-    params = {c: Jsonb(fields[c]) if c == "opening_hours" else fields[c] for c in cols}
+    params = {
+        c: Jsonb(fields[c]) if c in JSON_COLUMNS and fields[c] is not None else fields[c]
+        for c in cols
+    }
     assignments = [sql.SQL("{} = {}, ").format(sql.Identifier(c), sql.Placeholder(c)) for c in cols]
     # clock_timestamp, not now(): two edits in one transaction must still differ.
     query = sql.SQL(
