@@ -1,7 +1,9 @@
-"""Meta's webhooks, whichever channel they carry: the X-Hub-Signature-256 scheme and safe decoding.
+"""Meta's webhooks, whichever channel they carry: the X-Hub-Signature-256 scheme, safe decoding
+and reading envelopes without raising.
 
 WhatsApp and Messenger deliveries are signed with the same Meta app secret; both bodies are JSON
-that must be checked before anything stores it.
+that must be checked before anything stores it, then read field by field (see `ParseNotes`).
+How both channels send (the Graph API) is in `app.channels.graph`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import hmac
 import json
 import math
 import re
+from collections.abc import Mapping
+from typing import Any
 
 _PREFIX = "sha256="
 _HEX_LEN = 64
@@ -94,3 +98,71 @@ def _storable(data: object) -> object:
                 elif isinstance(value, dict | list):
                     stack.append((value, depth + 1))
     return root[0]
+
+
+# Reading envelopes: Meta's JSON is read field by field, a wrong type counting as missing.
+
+
+def as_str(value: object) -> str:
+    """Return value as a string when it is one (or an integer id), else ""."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def as_dict(value: object) -> Mapping[str, Any]:
+    """Return value when it is an object, else an empty one."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def as_int(value: object) -> int | None:
+    """Return an int from an int, a finite float or a digit string (Meta sends both)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return int(value)
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 20:
+        return int(value)
+    return None
+
+
+class ParseNotes:
+    """What a parser of one body skipped and why, counted by reason, and its update budget."""
+
+    MAX_REASONS = 50
+
+    def __init__(self, max_updates: int) -> None:
+        self.reasons: dict[str, int] = {}
+        self.max_updates = max_updates
+        self.updates = 0
+        self.dropped = 0
+
+    def ignore(self, reason: str, times: int = 1) -> None:
+        """Note `times` things skipped for `reason` (past MAX_REASONS reasons, as "other")."""
+        if reason not in self.reasons and len(self.reasons) >= self.MAX_REASONS:
+            reason = "other"
+        self.reasons[reason] = self.reasons.get(reason, 0) + times
+
+    def items(self, value: object, what: str, limit: int) -> list[Mapping]:
+        """Return the object items of a list (at most `limit`), noting everything else."""
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.ignore(f"{what} list is {type(value).__name__}")
+            return []
+        if len(value) > limit:
+            self.ignore(f"{what} list over {limit}: {len(value) - limit} ignored")
+        good = [item for item in value[:limit] if isinstance(item, Mapping)]
+        if len(good) < min(len(value), limit):
+            self.ignore(f"{what} not an object", min(len(value), limit) - len(good))
+        return good
+
+    def ignored(self) -> tuple[str, ...]:
+        """Every reason noted, "reason (xN)" when it happened N times."""
+        if self.dropped:
+            self.ignore(f"update limit {self.max_updates}: {self.dropped} ignored")
+        return tuple(r if n == 1 else f"{r} (x{n})" for r, n in self.reasons.items())

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
 
 from app.channels.base import DeliveryStatus, Inbound, InboundKind, Parsed, StatusUpdate
+from app.channels.meta import ParseNotes, as_dict, as_int, as_str
 
 CHANNEL = "messenger"
 OBJECT = "page"
 MAX_ENTRIES = 5000
 MAX_UPDATES = 5000  # messages and statuses per body, as for WhatsApp
 MAX_ATTACHMENTS = 10  # only the first attachment decides the kind; the rest are not read
-MAX_REASONS = 50
 # mids are ~100 characters and PSIDs ~17 digits; both end up in unique keys (see WhatsApp).
 MAX_ID_LENGTH = 256
 # Meta sends milliseconds; a few examples carry seconds. 1e11 ms is 1973, 1e11 s the year 5138.
@@ -38,42 +36,20 @@ def parse(data: object) -> Parsed:
     if not isinstance(data, Mapping):
         parser.ignore(f"body is {type(data).__name__}, not an object")
     elif data.get("object") != OBJECT:
-        parser.ignore(f"object={_s(data.get('object'))[:40]}")
+        parser.ignore(f"object={as_str(data.get('object'))[:40]}")
     else:
         for entry in parser.items(data.get("entry"), "entry", MAX_ENTRIES):
             parser.entry(entry)
     return parser.parsed()
 
 
-class _Parser:
+class _Parser(ParseNotes):
     """Accumulates messages, statuses and skip reasons while walking one body."""
 
     def __init__(self) -> None:
+        super().__init__(MAX_UPDATES)
         self.messages: list[Inbound] = []
         self.statuses: list[StatusUpdate] = []
-        self.reasons: dict[str, int] = {}
-        self.updates = 0
-        self.dropped = 0
-
-    def ignore(self, reason: str, times: int = 1) -> None:
-        if reason in self.reasons or len(self.reasons) < MAX_REASONS:
-            self.reasons[reason] = self.reasons.get(reason, 0) + times
-        else:
-            self.reasons["other"] = self.reasons.get("other", 0) + times
-
-    def items(self, value: object, what: str, limit: int) -> list[Mapping]:
-        """Return the object items of a list (at most `limit`), noting everything else."""
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.ignore(f"{what} list is {type(value).__name__}")
-            return []
-        if len(value) > limit:
-            self.ignore(f"{what} list over {limit}: {len(value) - limit} ignored")
-        good = [item for item in value[:limit] if isinstance(item, Mapping)]
-        if len(good) < min(len(value), limit):
-            self.ignore(f"{what} not an object", min(len(value), limit) - len(good))
-        return good
 
     def room(self) -> bool:
         """Take one slot of the per-body update budget; False (and counted) when none is left."""
@@ -84,7 +60,7 @@ class _Parser:
         return True
 
     def entry(self, entry: Mapping) -> None:
-        page_id = _s(entry.get("id"))
+        page_id = as_str(entry.get("id"))
         if isinstance(entry.get("standby"), list):
             # Events for an app that does not own the thread (handover): not ours to answer.
             self.ignore("standby event", len(entry["standby"]))
@@ -95,17 +71,19 @@ class _Parser:
 
     def event(self, event: Mapping, entry_id: str) -> None:
         # The customer is the sender and the page the recipient, in messages and receipts alike.
-        sender = _s(_d(event.get("sender")).get("id"))
-        page_id = entry_id or _s(_d(event.get("recipient")).get("id"))
+        sender = as_str(as_dict(event.get("sender")).get("id"))
+        page_id = entry_id or as_str(as_dict(event.get("recipient")).get("id"))
         at = _time(event.get("timestamp"))
         if "message" in event:
-            self.message(_d(event.get("message")), event, page_id, sender, at)
+            self.message(as_dict(event.get("message")), event, page_id, sender, at)
         elif "postback" in event:
             self.postback(event, page_id, sender, at)
         elif "delivery" in event:
-            self.receipt(_d(event.get("delivery")), DeliveryStatus.DELIVERED, page_id, sender, at)
+            self.receipt(
+                as_dict(event.get("delivery")), DeliveryStatus.DELIVERED, page_id, sender, at
+            )
         elif "read" in event:
-            self.receipt(_d(event.get("read")), DeliveryStatus.READ, page_id, sender, at)
+            self.receipt(as_dict(event.get("read")), DeliveryStatus.READ, page_id, sender, at)
         elif "reaction" in event:
             self.ignore("reaction")
         else:
@@ -122,11 +100,11 @@ class _Parser:
         if msg.get("is_echo") or (sender and sender == page_id):
             self.ignore("echo of a page message")
             return
-        mid = _s(msg.get("mid"))
+        mid = as_str(msg.get("mid"))
         if not self.addressable(mid, sender, page_id, "message"):
             return
         kind, raw_type, text, payload = _content(msg)
-        reply_to = _s(_d(msg.get("reply_to")).get("mid"))
+        reply_to = as_str(as_dict(msg.get("reply_to")).get("mid"))
         if not self.room():
             return
         self.messages.append(
@@ -147,14 +125,14 @@ class _Parser:
         )
 
     def postback(self, event: Mapping, page_id: str, sender: str, at: datetime | None) -> None:
-        postback = _d(event.get("postback"))
-        stamp = _int(event.get("timestamp"))
+        postback = as_dict(event.get("postback"))
+        stamp = _stamp(event.get("timestamp"))
         # Older postbacks have no mid; Meta redelivers the same event with the same timestamp,
         # so sender and timestamp make a stable dedup key.
-        mid = _s(postback.get("mid")) or (f"postback:{sender}:{stamp}" if stamp else "")
+        mid = as_str(postback.get("mid")) or (f"postback:{sender}:{stamp}" if stamp else "")
         if not self.addressable(mid, sender, page_id, "postback"):
             return
-        title, payload = _s(postback.get("title")), _s(postback.get("payload"))
+        title, payload = as_str(postback.get("title")), as_str(postback.get("payload"))
         if not self.room():
             return
         self.messages.append(
@@ -223,21 +201,18 @@ class _Parser:
                 self.statuses.append(StatusUpdate(CHANNEL, page_id, mid, sender, status, at))
 
     def parsed(self) -> Parsed:
-        if self.dropped:
-            self.ignore(f"update limit {MAX_UPDATES}: {self.dropped} ignored")
-        reasons = tuple(r if n == 1 else f"{r} (x{n})" for r, n in self.reasons.items())
         return Parsed(
             channel=CHANNEL,
             messages=tuple(self.messages),
             statuses=tuple(self.statuses),
-            ignored=reasons,
+            ignored=self.ignored(),
         )
 
 
 def _content(msg: Mapping) -> tuple[InboundKind, str, str, str]:
     """Return (kind, raw type, readable text, payload) of a customer's message."""
-    text = _s(msg.get("text"))
-    payload = _s(_d(msg.get("quick_reply")).get("payload"))
+    text = as_str(msg.get("text"))
+    payload = as_str(as_dict(msg.get("quick_reply")).get("payload"))
     if payload:
         return InboundKind.CHOICE, "quick_reply", text, payload
     if text:
@@ -247,9 +222,9 @@ def _content(msg: Mapping) -> tuple[InboundKind, str, str, str]:
     attachments = msg.get("attachments")
     attachments = attachments[:MAX_ATTACHMENTS] if isinstance(attachments, list) else []
     for attachment in attachments:
-        raw_type = _s(_d(attachment).get("type"))[:40]
+        raw_type = as_str(as_dict(attachment).get("type"))[:40]
         if raw_type == "location":
-            return InboundKind.LOCATION, raw_type, _s(attachment.get("title")), ""
+            return InboundKind.LOCATION, raw_type, as_str(attachment.get("title")), ""
         if raw_type in _MEDIA:
             return InboundKind.MEDIA, raw_type, "", ""
         if raw_type:
@@ -257,35 +232,15 @@ def _content(msg: Mapping) -> tuple[InboundKind, str, str, str]:
     return InboundKind.OTHER, "unknown", "", ""
 
 
-def _s(value: object) -> str:
-    """Return value as a string when it is one (or an integer id), else ""."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return ""
-
-
-def _d(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _int(value: object) -> int | None:
+def _stamp(value: object) -> int | None:
     """Return a non-negative int from an int, a finite float or a digit string."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if value >= 0 else None
-    if isinstance(value, float) and math.isfinite(value) and value >= 0:
-        return int(value)
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 20:
-        return int(value)
-    return None
+    stamp = as_int(value)
+    return stamp if stamp is not None and stamp >= 0 else None
 
 
 def _time(value: object) -> datetime | None:
     """Return a Messenger timestamp (milliseconds; seconds if small) as an aware UTC datetime."""
-    stamp = _int(value)
+    stamp = _stamp(value)
     if stamp is None:
         return None
     seconds = stamp if stamp < _SECONDS_BELOW else stamp / 1000

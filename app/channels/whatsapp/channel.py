@@ -11,18 +11,15 @@ from typing import Any
 from app.channels.base import (
     Account,
     Capability,
-    Channel,
     DeliveryStatus,
     Inbound,
     InboundKind,
     Outbound,
     Parsed,
-    SendError,
-    SendResult,
     StatusUpdate,
 )
-from app.channels.whatsapp import formatting, messages, payloads
-from app.channels.whatsapp.sender import GraphClient
+from app.channels.graph import GraphChannel, GraphClient, GraphError
+from app.channels.whatsapp import errors, formatting, messages, payloads
 from app.channels.whatsapp.updates import (
     ErrorInfo,
     InboundMessage,
@@ -60,7 +57,7 @@ _STATUSES = {
 COURTESY_TIMEOUT = 3.0  # read receipts and typing: never worth holding a reply for
 
 
-class WhatsAppChannel(Channel):
+class WhatsAppChannel(GraphChannel):
     """WhatsApp through the Cloud API, one attempt per call (the outbox retries)."""
 
     name = CHANNEL
@@ -77,11 +74,7 @@ class WhatsAppChannel(Channel):
     default_rate = 80.0  # Cloud API throughput per number, messages per second
 
     def __init__(self, base_url: str, version: str, timeout: float = 10.0) -> None:
-        self.graph = GraphClient(base_url, version, timeout)
-
-    def close(self) -> None:
-        """Close pooled connections."""
-        self.graph.close()
+        self.graph = GraphClient(CHANNEL, base_url, version, timeout, _classify, _wamid)
 
     # Receiving
 
@@ -108,13 +101,8 @@ class WhatsAppChannel(Channel):
     def validate(self, message: Outbound) -> list[str]:
         return messages.validate(message)
 
-    def send(self, account: Account, recipient: str, message: Outbound) -> SendResult:
-        problems = self.validate(message)
-        if not recipient:
-            problems.insert(0, "no recipient")
-        if problems:
-            return SendResult(False, error=SendError.NEVER_RETRY, error_title="; ".join(problems))
-        return self.graph.post(account, messages.request_body(recipient, message))
+    def request_body(self, recipient: str, message: Outbound) -> dict[str, Any]:
+        return messages.request_body(recipient, message)
 
     def outside_window(self, message: Outbound, since_last_inbound: timedelta) -> Outbound | None:
         """Only an approved template goes outside the window, its parameters made acceptable."""
@@ -182,6 +170,17 @@ def status_update(status: WhatsAppStatus) -> StatusUpdate | None:
         error_code=first.code if first else None,
         error_title=(first.title or first.message) if first else "",
     )
+
+
+def _classify(http_status: int, error: GraphError):
+    return errors.classify(http_status, error.code)
+
+
+def _wamid(body: Mapping[str, Any]) -> object:
+    """The message id of an accepted send: `messages[0].id`."""
+    sent = body.get("messages")
+    first = sent[0] if isinstance(sent, list) and sent else {}
+    return first.get("id") if isinstance(first, Mapping) else None
 
 
 def _unknown_statuses(statuses: tuple[WhatsAppStatus, ...]) -> tuple[str, ...]:

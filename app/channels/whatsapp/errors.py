@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from app.channels.base import SendError
 
 # 130429 "Rate limit hit": the number's throughput (80 messages/s by default); 4 and 80007 are
@@ -24,7 +21,6 @@ UNREACHABLE_CODES = frozenset({131026, 131050})
 # 0 and 190 token invalid or expired; 3 capability, 10 permission denied, 200-299 API
 # permissions; 131031 account locked: only an admin can fix these.
 CREDENTIAL_CODES = frozenset({0, 3, 10, 190, 131031})
-MAX_TITLE = 200
 
 
 def classify(http_status: int, code: int | None) -> SendError:
@@ -50,13 +46,3 @@ def classify(http_status: int, code: int | None) -> SendError:
     if http_status >= 500:
         return SendError.RETRY_LATER
     return SendError.NEVER_RETRY
-
-
-def error_fields(body: Mapping[str, Any], http_status: int) -> tuple[int | None, str]:
-    """Return (code, title) from a Graph API error body of any shape."""
-    error = body.get("error")
-    error = error if isinstance(error, Mapping) else {}
-    code = error.get("code")
-    code = code if isinstance(code, int) and not isinstance(code, bool) else None
-    title = error.get("message") or error.get("type") or f"HTTP {http_status}"
-    return code, str(title)[:MAX_TITLE]
