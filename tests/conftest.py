@@ -118,6 +118,42 @@ def post_webhook(client):
 
 
 @pytest.fixture
+def post_concurrently(app):
+    """POST one signed envelope `n` times at once to the app on a real threaded HTTP server;
+    returns the status codes (as Meta redelivering while the first delivery is in flight)."""
+    import requests
+    from werkzeug.serving import make_server
+
+    from app.channels.meta import sign
+
+    def run(envelope: dict, n: int = 20) -> list[int]:
+        body = json.dumps(envelope).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Hub-Signature-256": sign(body, APP_SECRET),
+        }
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_port}/webhook"
+        barrier = threading.Barrier(n)
+        codes = []
+
+        def deliver():
+            barrier.wait()
+            codes.append(requests.post(url, data=body, headers=headers, timeout=30).status_code)
+
+        threads = [threading.Thread(target=deliver) for _ in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        server.shutdown()
+        return codes
+
+    return run
+
+
+@pytest.fixture
 def drain(app):
     """Run the job worker until no job is due and no send waits for a retry.
 

@@ -167,16 +167,22 @@ def test_owner_cannot_change_operator_fields(api, world, field):
     )
 
 
-def test_whatsapp_number_id_must_be_unique(api, world):
-    body = {"name": "Clash", "whatsapp_number_id": "999000999"}
-    assert api("POST", "/businesses", "superadmin", json=body).status_code == 409
-    resp = api(
-        "PATCH",
-        f"/businesses/{world.business_id}",
-        "superadmin",
-        json={"whatsapp_number_id": "999000999"},
-    )
-    assert resp.status_code == 409
+@pytest.mark.parametrize("field", ["whatsapp_number_id", "messenger_page_id"])
+def test_channel_accounts_are_unique_across_businesses(api, world, field):
+    other = {"name": "Other", "whatsapp_number_id": "555000555", "messenger_page_id": "900900"}
+    created = api("POST", "/businesses", "superadmin", json=other)
+    assert created.status_code == 201 and created.get_json()[field] == other[field]
+    clash = {**{"name": "Clash", "whatsapp_number_id": "555000556"}, field: other[field]}
+    resp = api("POST", "/businesses", "superadmin", json=clash)
+    assert resp.status_code == 409 and field in resp.get_json()["message"]
+    before = snapshot(world.business_id)
+    mine = f"/businesses/{world.business_id}"
+    resp = api("PATCH", mine, "superadmin", json={field: other[field]})
+    assert resp.status_code == 409 and field in resp.get_json()["message"]
+    assert snapshot(world.business_id) == before
+    # A business writing its own accounts again is no clash.
+    again = api("PATCH", f"/businesses/{created.get_json()['id']}", "superadmin", json=other)
+    assert again.status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -206,28 +212,6 @@ def test_messenger_page_is_set_read_listed_and_cleared(api, world):
     cleared = api("PATCH", url, "superadmin", json={"messenger_page_id": None}).get_json()
     assert cleared["messenger_page_id"] is None
     assert snapshot(world.business_id)["business"]["messenger_page_id"] is None
-
-
-def test_messenger_page_id_must_be_unique(api, world):
-    other = {"name": "Other", "whatsapp_number_id": "555000555", "messenger_page_id": "900900"}
-    created = api("POST", "/businesses", "superadmin", json=other)
-    assert created.status_code == 201 and created.get_json()["messenger_page_id"] == "900900"
-    clash = {"name": "Clash", "whatsapp_number_id": "555000556", "messenger_page_id": "900900"}
-    resp = api("POST", "/businesses", "superadmin", json=clash)
-    assert resp.status_code == 409
-    assert "messenger_page_id" in resp.get_json()["message"]
-    before = snapshot(world.business_id)
-    resp = api(
-        "PATCH",
-        f"/businesses/{world.business_id}",
-        "superadmin",
-        json={"messenger_page_id": "900900"},
-    )
-    assert resp.status_code == 409
-    assert snapshot(world.business_id) == before
-    # A business keeps its own Page when it writes it again.
-    again = api("PATCH", f"/businesses/{created.get_json()['id']}", "superadmin", json=other)
-    assert again.status_code == 200
 
 
 def test_create_business_requires_name_and_number(api, world):

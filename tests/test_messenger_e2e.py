@@ -7,21 +7,17 @@ from __future__ import annotations
 import copy
 import json
 import math
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import requests
-from werkzeug.serving import make_server
 
 from app.bot import NON_TEXT_REPLY
-from app.channels.meta import sign
 from app.secrets import encrypt
 from app.storage import businesses, db
 from tests import envelopes
-from tests.conftest import APP_SECRET, PHONE_NUMBER_ID, SECRET_KEY
+from tests.conftest import PHONE_NUMBER_ID, SECRET_KEY
 from tests.fake_llm import system_prompt, text_reply, tool_call
 from tests.test_agent_conversations import WA_ID, at, relay, spoken, tool_results, upcoming
 
@@ -91,16 +87,19 @@ def customers() -> list[tuple]:
     return [(r["channel"], r["address"], r["profile_name"]) for r in rows]
 
 
+def scripted(fake_llm, tool: str, args: dict, reply: str) -> None:
+    """The model's next turn: call `tool`, then answer `reply` filled in from its result."""
+    fake_llm.script += [
+        tool_call(tool, args),
+        relay(lambda r: reply.format(**r["appointment"])),
+    ]
+
+
 def test_a_messenger_customer_books_moves_and_cancels(page, write, fake_llm, fake_graph):
     fake_graph.set_profile(PSID, first_name="Ana", last_name="Silva")
     day = upcoming(1)
     book = {"service": "Haircut", "date": day.isoformat(), "time": "10:00"}
-    fake_llm.script += [
-        tool_call("book_appointment", book),
-        relay(
-            lambda r: f"**Booked** _{r['appointment']['service']}_ on {r['appointment']['starts']}"
-        ),
-    ]
+    scripted(fake_llm, "book_appointment", book, "**Booked** _{service}_ on {starts}")
     write("Can I get a haircut at 10 that day?")
     [booked] = appointments()
     assert (booked["channel"], booked["address"], booked["service"]) == (
@@ -115,12 +114,7 @@ def test_a_messenger_customer_books_moves_and_cancels(page, write, fake_llm, fak
         "date": (day + timedelta(1)).isoformat(),
         "time": "11:00",
     }
-    fake_llm.script += [
-        tool_call("reschedule_appointment", move),
-        relay(
-            lambda r: f"Moved: *{r['appointment']['service']}* is now {r['appointment']['starts']}"
-        ),
-    ]
+    scripted(fake_llm, "reschedule_appointment", move, "Moved: *{service}* is now {starts}")
     write("Please move it to the next day at 11")
     [moved] = appointments()
     assert (moved["id"], moved["starts_at"], moved["status"]) == (
@@ -130,12 +124,8 @@ def test_a_messenger_customer_books_moves_and_cancels(page, write, fake_llm, fak
     )
     assert db.fetch_one("SELECT count(*) AS n FROM appointment_moves")["n"] == 1
 
-    fake_llm.script += [
-        tool_call("cancel_appointment", {"appointment_id": booked["id"]}),
-        relay(
-            lambda r: f"Cancelled: {r['appointment']['service']} on {r['appointment']['starts']}"
-        ),
-    ]
+    cancel = {"appointment_id": booked["id"]}
+    scripted(fake_llm, "cancel_appointment", cancel, "Cancelled: {service} on {starts}")
     write("Cancel it please")
     assert [(a["id"], a["status"]) for a in appointments()] == [(booked["id"], "cancelled")]
 
@@ -184,26 +174,11 @@ def test_a_failed_name_lookup_leaves_the_turn_to_go_on(page, write, fake_llm, fa
     assert "Customer's name: unknown." in system_prompt(fake_llm.requests[-1])
 
 
-def test_twenty_concurrent_redeliveries_of_one_mid_give_one_reply(app, page, drain, fake_graph):
+def test_twenty_concurrent_redeliveries_of_one_mid_give_one_reply(
+    page, post_concurrently, drain, fake_graph
+):
     envelope = envelopes.messenger(PSID, PAGE_ID, text="hello")
-    body = json.dumps(envelope).encode()
-    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(body, APP_SECRET)}
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_port}/webhook"
-    barrier = threading.Barrier(20)
-    codes = []
-
-    def deliver():
-        barrier.wait()
-        codes.append(requests.post(url, data=body, headers=headers, timeout=30).status_code)
-
-    threads = [threading.Thread(target=deliver) for _ in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    server.shutdown()
+    codes = post_concurrently(envelope)
     assert codes == [200] * 20
     drain()
     inbound = db.fetch_all("SELECT channel, external_id FROM messages WHERE direction = 'in'")

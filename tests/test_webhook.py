@@ -1,13 +1,10 @@
 """POST/GET /webhook: signatures, parsing every real payload, dedup, statuses."""
 
 import json
-import threading
 import time
 from pathlib import Path
 
 import pytest
-import requests
-from werkzeug.serving import make_server
 
 from app.bot import NON_TEXT_REPLY
 from app.channels.meta import sign
@@ -140,25 +137,8 @@ def test_oversized_body_is_413(app, post_webhook):
     assert count("messages") == 0
 
 
-def test_twenty_concurrent_deliveries_give_one_reply(app, drain, fake_graph):
-    body = json.dumps(envelopes.text("hello", wamid="wamid.RACE1")).encode()
-    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(body, APP_SECRET)}
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_port}/webhook"
-    barrier = threading.Barrier(20)
-    codes = []
-
-    def deliver():
-        barrier.wait()
-        codes.append(requests.post(url, data=body, headers=headers, timeout=30).status_code)
-
-    threads = [threading.Thread(target=deliver) for _ in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    server.shutdown()
+def test_twenty_concurrent_deliveries_give_one_reply(post_concurrently, drain, fake_graph):
+    codes = post_concurrently(envelopes.text("hello", wamid="wamid.RACE1"))
     assert codes == [200] * 20
     drain()
     assert count("messages WHERE direction = 'in'") == 1
