@@ -61,7 +61,7 @@ def register_extensions(app: Flask) -> None:
     calendars.init_app(app, queue_sync=jobs.queue_calendar_sync)
     reminders.init_app(app, schedule=jobs.schedule_reminder, drop=jobs.drop_reminder)
     breaker.init_app(app)
-    bot.init_app(app)
+    bot.init_app(app, erase_after_send=jobs.erase_after_send)
     webhook.init_app(app)
     errors.init_app(app)
 

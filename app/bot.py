@@ -10,9 +10,10 @@ from cachetools import TTLCache
 from flask import current_app
 from langchain_core.messages import AIMessage, HumanMessage
 
-from app import channels, flow, metrics, outbox, reminders, tracing, usage
+from app import booking, channels, flow, metrics, outbox, reminders, tracing, usage
 from app.agent import llm, loop, prompts, tools
 from app.channels.base import Capability, Channel, InboundKind, Outbound
+from app.flow import privacy as privacy_flow
 from app.flow import reminders as reminder_words
 from app.storage import businesses, conversations, db
 
@@ -29,11 +30,15 @@ MAX_INPUT_CHARS = 4096
 # Upper bound on re-reading a customer's newer messages inside one turn.
 MAX_MID_TURN_MERGES = 5
 BUSINESS_CACHE = "business_configs"
+ERASE_AFTER_SEND = "erase_after_send"
 
 
-def init_app(app) -> None:
-    """Give the app its cache of business configs (and the lock that guards it)."""
+def init_app(app, erase_after_send=None) -> None:
+    """Give the app its cache of business configs (and the lock that guards it), and the job
+    queue's `erase_after_send(business_id, customer_id)`: it queues a customer's erasure behind
+    their queued sends, in the caller's transaction."""
     app.extensions[BUSINESS_CACHE] = (TTLCache(maxsize=1000, ttl=300), threading.Lock())
+    app.extensions[ERASE_AFTER_SEND] = erase_after_send
 
 
 def run_turn(business_id: int, customer_id: int, request_id: str | None = None) -> None:
@@ -49,6 +54,8 @@ def run_turn(business_id: int, customer_id: int, request_id: str | None = None) 
     metrics.JOB_DELAY.observe(
         max(0.0, (datetime.now(UTC) - pending[0]["created_at"]).total_seconds())
     )
+    if customer.get("erased_at") is not None:  # erased mid-turn: nothing of theirs to answer
+        return
     if customer["bot_paused"] or customer["opted_out"]:
         with db.transaction() as conn:
             conversations.mark_inbound(conn, [m["id"] for m in pending], "processed", None)
@@ -65,6 +72,8 @@ def run_turn(business_id: int, customer_id: int, request_id: str | None = None) 
     if not texts:
         _reply_fixed(business, customer, pending, NON_TEXT_REPLY)
         metrics.TURNS.labels("non_text").inc()
+        return
+    if _privacy_turn(business, customer, pending, request_id):
         return
     stop = "" if tapped(pending) else reminder_words.stops_reminders(render_input(texts))
     if stop:
@@ -152,6 +161,42 @@ def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id,
         trace.end("superseded", len(result.tool_calls), str(exc))
         return
     trace.end(outcome, len(result.tool_calls), result.error)
+
+
+def _privacy_turn(business: dict, customer: dict, pending: list[dict], request_id) -> bool:
+    """Answer "delete my data" and its buttons, before and without any model; whether it did.
+
+    Erasing happens after the last reply has gone (see `app.erasure`): the job that does it is
+    queued with the reply, behind its send.
+    """
+    now = datetime.now(UTC)
+    typed = [m["body"] for m in pending if readable(m) and not m.get("choice")]
+    action = privacy_flow.request(business, customer, typed, tapped(pending), now)
+    if not action:
+        return False
+    language = privacy_flow.language(business, customer, typed, now)
+    if action == privacy_flow.ASK:
+        upcoming = booking.list_for_customer(business["id"], customer["id"], now=now)
+        reply = privacy_flow.confirm(business, customer, len(upcoming), language, now)
+    else:
+        privacy_flow.forget_offer(business, customer, now)
+        reply = privacy_flow.answer("erased" if action == privacy_flow.ERASE else "kept", language)
+    record = {"name": f"privacy_{action.split(':')[-1]}", "args": {}, "result": {}, "ok": True}
+    turn_id = conversations.start_turn(business["id"], customer["id"], request_id)
+    result = loop.AgentResult(flow.numbered(reply), True, [record], flow_reply=reply)
+    try:
+        with db.transaction() as conn:
+            _claim(conn, pending, "processed", turn_id)
+            replies = _replies(result, customer)
+            outbox.queue(conn, business, customer, replies, "reply", pending[-1]["id"], turn_id)
+            conversations.finish_turn(conn, turn_id, "answered", result.tool_calls)
+            if action == privacy_flow.ERASE:
+                current_app.extensions[ERASE_AFTER_SEND](business["id"], customer["id"])
+    except TurnSuperseded as exc:
+        with db.transaction() as conn:
+            conversations.finish_turn(conn, turn_id, "failed", result.tool_calls, str(exc))
+    metrics.TURNS.labels("privacy").inc()
+    return True
 
 
 def tapped(pending: list[dict]) -> str:

@@ -20,6 +20,13 @@ def pseudonym(value: str | None, key: str) -> str:
     return "h:" + digest.hexdigest()[:16]
 
 
+def address_hash(key: str, channel: str, address: str) -> str:
+    """The keyed hash an erased customer keeps of their address: recognises a redelivered old
+    message of theirs, cannot be turned back into the number (nor guessed without the key)."""
+    message = f"erased-address:{channel}:{address}".encode()
+    return hmac.new(key.encode() or b"no-key", message, hashlib.sha256).hexdigest()
+
+
 def scrub(value, key: str, depth: int = 0):
     """A copy of a JSON-like value with phone numbers hashed and secret-named fields removed."""
     if depth > 6:

@@ -9,7 +9,7 @@ import time
 from cachetools import TTLCache
 from flask import Blueprint, current_app, g, request
 
-from app import channels, jobs, metrics
+from app import channels, jobs, metrics, privacy
 from app.channels import meta
 from app.channels.base import Inbound, InboundKind, StatusUpdate
 from app.errors import error_response
@@ -119,6 +119,9 @@ def _delivery(msg: Inbound) -> conversations.Delivery:
         needs_turn=msg.expects_reply,
         opens_window=msg.kind is not InboundKind.SYSTEM,
         choice=msg.payload if msg.kind is InboundKind.CHOICE else "",
+        address_hash=privacy.address_hash(
+            current_app.config["SECRET_KEY"], msg.channel, msg.sender
+        ),
     )
 
 

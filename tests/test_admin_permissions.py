@@ -84,6 +84,8 @@ ENDPOINTS = [
     Endpoint("GET", B + "/conversations/<int:customer_id>", member(200)),
     Endpoint("POST", B + "/conversations/<int:customer_id>/pause", member(200)),
     Endpoint("POST", B + "/conversations/<int:customer_id>/resume", member(200)),
+    Endpoint("POST", B + "/conversations/<int:customer_id>/erase", member(200)),
+    Endpoint("GET", B + "/conversations/<int:customer_id>/export", member(200)),
     Endpoint("GET", B + "/appointments", member(200)),
     Endpoint("POST", B + "/appointments/<int:appointment_id>/cancel", member(200)),
     Endpoint("GET", B + "/staff", owner(200)),

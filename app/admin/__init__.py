@@ -10,6 +10,7 @@ from app.admin import (  # noqa: F401 - importing the view modules registers the
     llm,
     openapi,
     people,
+    privacy,
     reminders,
     sandbox,
 )

@@ -43,6 +43,7 @@ BUSINESS_FIELDS: dict[str, Validator] = {
     "buffer_minutes": integer(0, 1440),
     "min_notice_minutes": integer(0, 525_600),
     "horizon_days": integer(1, 365),
+    "message_retention_days": integer(1, 3650),
     "whatsapp_number_id": account_id,
     "active": boolean,
     "monthly_token_budget": nullable(integer(0, MAX_TOKEN_BUDGET)),

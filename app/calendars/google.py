@@ -167,8 +167,9 @@ def event_body(row: Mapping, business: Mapping) -> dict:
     # WhatsApp addresses are phone numbers; other channels' are opaque ids.
     shown = f"+{address}" if address.isdigit() and channel == "whatsapp" else address
     minutes = int((row["ends_at"] - row["starts_at"]).total_seconds() // 60)
+    contact = f"{label}: {shown}\n" if shown else ""  # none once the customer erased it
     description = (
-        f"Service: {service} ({minutes} min)\nCustomer: {name}\n{label}: {shown}\n\n"
+        f"Service: {service} ({minutes} min)\nCustomer: {name}\n{contact}\n"
         f"Booking #{row['id']}, made through the booking assistant. Postgres is the source of"
         " truth: change or cancel it in the admin console or by messaging the assistant; edits"
         " made here are overwritten."

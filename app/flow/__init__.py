@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from app.flow import engine, ids, lang, state
+from app.flow import engine, ids, lang, privacy, state
 from app.flow.actions import CLAIMS, Turn
 from app.flow.render import Reply, for_channel, numbered, outbound
 
@@ -68,7 +68,7 @@ def run(
 
 def is_ours(payload: str | None) -> bool:
     """Whether a tap's id is one the flow put on a button, row or quick reply."""
-    return bool(payload) and ids.parse(payload) is not None
+    return bool(payload) and (ids.parse(payload) is not None or payload in privacy.IDS)
 
 
 def _typed_option(st: state.State, text: str) -> ids.Tap | None:

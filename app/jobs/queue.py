@@ -12,6 +12,10 @@ TURN_TASK = "handle_turn"
 SEND_TASK = "send_outbox"
 CALENDAR_SYNC_TASK = "calendar_sync"
 REMINDER_TASK = "send_reminder"
+ERASE_TASK = "erase_customer"
+PURGE_TASK = "purge_old_messages"
+# Every hour at :17, each business's messages older than its retention are purged.
+PURGE_CRON = "17 * * * *"
 DEFAULT_QUEUE = "default"
 
 
@@ -35,7 +39,9 @@ class TransactionalConnector(SyncPsycopgConnector):
             cursor.execute(query, self._wrap_json(arguments))
 
 
-queue = procrastinate.App(connector=TransactionalConnector())
+# A periodic job is deferred only for a tick a worker sees pass (not one just before it
+# started): a worker restarting often cannot pile up purges, and the next hour's comes anyway.
+queue = procrastinate.App(connector=TransactionalConnector(), periodic_defaults={"max_delay": 0})
 
 
 def open_queue() -> None:

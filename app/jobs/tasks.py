@@ -10,10 +10,13 @@ import psycopg
 from flask import Flask
 from procrastinate.exceptions import AlreadyEnqueued
 
-from app import bot, outbox, reminders, tracing
+from app import bot, erasure, outbox, reminders, retention, tracing
 from app.calendars import google_sync
 from app.jobs.queue import (
     CALENDAR_SYNC_TASK,
+    ERASE_TASK,
+    PURGE_CRON,
+    PURGE_TASK,
     REMINDER_TASK,
     SEND_TASK,
     TURN_TASK,
@@ -186,3 +189,25 @@ def drop_reminder(appointment_id: int, offset_minutes: int) -> None:
         queueing_lock=reminder_lock(appointment_id, offset_minutes), status="todo"
     ):
         manager.cancel_job_by_id(job.id, delete_job=True)
+
+
+@queue.task(name=ERASE_TASK, pass_context=True, retry=TurnRetry())
+def erase_customer(context: procrastinate.JobContext, business_id: int, customer_id: int) -> None:
+    """Erase a customer who asked to be, once the reply saying so has gone."""
+    with flask_app(context).app_context():
+        erasure.erase(business_id, customer_id, by="customer")
+
+
+def erase_after_send(business_id: int, customer_id: int) -> None:
+    """Queue a customer's erasure behind their queued sends (it shares their send lock, so it
+    runs once the sends queued before it have finished), in the caller's transaction."""
+    job = erase_customer.configure(lock=outbox_lock(business_id, customer_id))
+    job.defer(business_id=business_id, customer_id=customer_id)
+
+
+@queue.periodic(cron=PURGE_CRON)
+@queue.task(name=PURGE_TASK, pass_context=True, queueing_lock=PURGE_TASK)
+def purge_old_messages(context: procrastinate.JobContext, timestamp: int) -> None:
+    """Delete the messages each business keeps no longer (see `app.retention`)."""
+    with flask_app(context).app_context():
+        retention.purge()

@@ -23,7 +23,7 @@ WITH RECURSIVE back AS (
 )
 SELECT a.id, a.business_id, a.starts_at, a.ends_at, a.status, a.calendar_sync,
        a.calendar_event_id, s.name AS service_name, c.profile_name AS customer_name, c.channel,
-       c.address
+       CASE WHEN c.erased_at IS NULL THEN c.address ELSE '' END AS address
   FROM fwd JOIN appointments a ON a.id = fwd.id
   JOIN services s ON s.id = a.service_id JOIN customers c ON c.id = a.customer_id
  ORDER BY fwd.step

@@ -12,9 +12,10 @@ PUBLIC_COLUMNS = sql.SQL(
     "id, name, whatsapp_number_id, messenger_page_id, display_phone_number, timezone, language,"
     " personality,"
     " instructions, opening_hours, closed_dates, max_concurrent, slot_step_minutes,"
-    " buffer_minutes, min_notice_minutes, horizon_days, calendar_backend, calendar_error,"
-    " calendar_error_at, active, monthly_token_budget, reminders_enabled,"
-    " reminder_offsets_minutes, reminder_quiet_hours, reminder_template, created_at, updated_at,"
+    " buffer_minutes, min_notice_minutes, horizon_days, message_retention_days,"
+    " calendar_backend, calendar_error, calendar_error_at, active, monthly_token_budget,"
+    " reminders_enabled, reminder_offsets_minutes, reminder_quiet_hours, reminder_template,"
+    " created_at, updated_at,"
     " access_token <> '' AS has_access_token, page_access_token <> '' AS has_page_access_token"
 )
 # Columns an update may set (the names come from here, never from the request).
@@ -24,6 +25,7 @@ WRITABLE = (
     "buffer_minutes", "min_notice_minutes", "horizon_days", "whatsapp_number_id", "active",
     "monthly_token_budget", "messenger_page_id", "page_access_token", "reminders_enabled",
     "reminder_offsets_minutes", "reminder_quiet_hours", "reminder_template",
+    "message_retention_days",
 )  # fmt: skip
 # Columns naming a business's account on a channel: each unique across businesses.
 ACCOUNT_COLUMNS = frozenset({"whatsapp_number_id", "messenger_page_id"})

@@ -10,7 +10,7 @@ from app.storage.db import fetch_all, fetch_one
 
 CUSTOMER = sql.SQL(
     "c.id, c.channel, c.address, c.profile_name, c.bot_paused, c.opted_out, c.sandbox,"
-    " c.first_seen_at, c.last_seen_at, c.last_inbound_at"
+    " c.first_seen_at, c.last_seen_at, c.last_inbound_at, c.erased_at"
 )
 # Customers of a business matching the search (escaped ILIKE patterns; digits for numbers).
 _FILTER = sql.SQL("""

@@ -36,6 +36,11 @@ STORE_INBOUND = """
 WITH fresh AS (
     SELECT 1 WHERE NOT EXISTS (
         SELECT 1 FROM messages WHERE channel = %(channel)s AND external_id = %(external_id)s)
+    -- A message written before its sender erased their data is an old one redelivered.
+    AND NOT EXISTS (
+        SELECT 1 FROM customers WHERE business_id = %(business_id)s AND channel = %(channel)s
+           AND erased_address = %(address_hash)s
+           AND erased_at >= COALESCE(%(sent_at)s::timestamptz, now()))
 ), cust AS (
     INSERT INTO customers (business_id, channel, address, profile_name, last_inbound_at)
     SELECT %(business_id)s, %(channel)s, %(address)s, %(profile_name)s,
@@ -86,6 +91,7 @@ class Delivery:
     needs_turn: bool
     opens_window: bool = True  # whether it counts as the customer writing (not a system notice)
     choice: str = ""  # a tap: the id we put on what was tapped (see channels.base.Inbound)
+    address_hash: str = ""  # privacy.address_hash of the address: an erased sender's tombstone
 
 
 def store_inbound(
@@ -117,6 +123,7 @@ def store_inbound(
             "payload": Jsonb(delivery.payload),
             "choice": delivery.choice[:MAX_CHOICE] or None,
             "sent_at": delivery.sent_at,
+            "address_hash": delivery.address_hash or None,
             "opens_window": delivery.opens_window,
             "status": "received" if delivery.needs_turn else "ignored",
             "request_id": request_id,

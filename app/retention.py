@@ -1,0 +1,39 @@
+"""Retention: each business keeps message texts for `message_retention_days`, then they go.
+
+The periodic purge deletes old messages a batch at a time, each batch one short statement that
+skips rows another transaction holds, so turns never wait on it (benchmarks/retention.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from app.storage import privacy as store
+
+log = logging.getLogger(__name__)
+BATCH = 1000
+
+
+def purge(now: datetime | None = None, batch: int = BATCH) -> dict[int, list[int]]:
+    """Delete every business's messages older than its retention; the batch sizes per business."""
+    now = now or datetime.now(UTC)
+    done: dict[int, list[int]] = {}
+    for business in store.retention_days():
+        before = now - timedelta(days=business["message_retention_days"])
+        batches = purge_business(business["id"], before, batch)
+        if batches:
+            done[business["id"]] = batches
+            log.info("purged %d old messages of business %s", sum(batches), business["id"])
+    return done
+
+
+def purge_business(business_id: int, before: datetime, batch: int = BATCH) -> list[int]:
+    """Delete the business's messages created before `before`, `batch` at a time; the sizes."""
+    batches = []
+    while True:
+        deleted = store.purge_messages_batch(business_id, before, batch)
+        if deleted:
+            batches.append(deleted)
+        if deleted < batch:
+            return batches

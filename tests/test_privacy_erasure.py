@@ -1,0 +1,212 @@
+"""Erasure from inside the chat, end to end through the signed webhook and the job worker, with
+a fake Google Calendar: nothing naming the customer remains in any table, their upcoming
+booking and its event are gone, past visits still count, and an old message redelivered does
+not bring them back."""
+
+from __future__ import annotations
+
+import pytest
+from psycopg import sql
+
+from app import booking, flow
+from app.flow import privacy as privacy_flow
+from app.storage import db
+from tests import envelopes
+from tests.fake_gcal.accounts import CAL, google_salon
+from tests.fixtures_booking import NOW, madrid
+from tests.test_agent_conversations import at, upcoming
+
+pytest_plugins = ["tests.fake_gcal.fixtures"]
+
+NUMBER_ID = "777000111"
+PHONE = "34699887766"
+NAME = "Marisol Quintanilla"
+TEXTS = ("the blue door beside the bakery", "my dog Bartolo hates scissors")
+OTHER = "34611223344"
+
+
+@pytest.fixture
+def salon(app, gcal):
+    return google_salon(gcal, whatsapp_number_id=NUMBER_ID)
+
+
+def say(post_webhook, text: str, wa_id: str = PHONE, name: str = NAME) -> dict:
+    envelope = envelopes.text(text, wa_id=wa_id, name=name, phone_number_id=NUMBER_ID)
+    assert post_webhook(envelope).status_code == 200
+    return envelope
+
+
+def tap(post_webhook, choice: str, title: str) -> dict:
+    envelope = envelopes.tap(
+        choice, title, kind="button_reply", wa_id=PHONE, phone_number_id=NUMBER_ID
+    )
+    assert post_webhook(envelope).status_code == 200
+    return envelope
+
+
+def customer_id(business_id: int, address: str) -> int | None:
+    row = db.fetch_one(
+        "SELECT id FROM customers WHERE business_id = %s AND address = %s", (business_id, address)
+    )
+    return row and row["id"]
+
+
+def tables_holding(needle: str) -> list[str]:
+    """Every table (ours and the job queue's) with a row whose text contains `needle`."""
+    names = db.fetch_all(
+        "SELECT table_name FROM information_schema.tables"
+        " WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name"
+    )
+    found = []
+    with db.connection() as conn:
+        for row in names:
+            query = sql.SQL("SELECT count(*) AS n FROM {} t WHERE t::text ILIKE %s").format(
+                sql.Identifier(row["table_name"])
+            )
+            if conn.execute(query, (f"%{needle}%",)).fetchone()["n"]:
+                found.append(row["table_name"])
+    return found
+
+
+def test_delete_my_data_end_to_end(salon, gcal, post_webhook, drain_all, fake_graph):
+    for text in TEXTS:
+        say(post_webhook, text)
+    say(post_webhook, "hello there", wa_id=OTHER, name="Someone Else")
+    drain_all()
+    me = customer_id(salon, PHONE)
+    past = booking.book(salon, me, "Haircut", madrid("2026-06-02 10:00"), now=NOW)
+    future = booking.book(salon, me, "Haircut", at(upcoming(2), "10:00"))
+    assert past.ok and future.ok
+    drain_all()
+    assert len(gcal.live_events(CAL)) == 2
+    assert any(NAME in e["summary"] for e in gcal.live_events(CAL).values())
+
+    say(post_webhook, "Please DELETE MY DATA")
+    drain_all()
+    question = fake_graph.messages_sent()[-1]
+    assert question["type"] == "interactive"
+    buttons = question["interactive"]["action"]["buttons"]
+    assert [b["reply"]["id"] for b in buttons] == [privacy_flow.ERASE, privacy_flow.KEEP]
+    assert "1 upcoming appointment" in question["interactive"]["body"]["text"]
+
+    confirm = tap(post_webhook, privacy_flow.ERASE, "Erase my data")
+    drain_all()
+    final = fake_graph.messages_sent()[-1]
+    assert final["to"] == PHONE and "your data has been erased" in final["text"]["body"]
+
+    for needle in (PHONE, NAME, "Marisol", *TEXTS):
+        assert tables_holding(needle) == [], needle
+    events = gcal.live_events(CAL)
+    assert list(events) == [f"appt{past.appointment.id:08d}"]  # the upcoming one's is deleted
+    kept = next(iter(events.values()))
+    assert NAME not in str(kept) and PHONE not in str(kept)
+    counted = db.fetch_one(
+        "SELECT count(*) AS n FROM appointments WHERE business_id = %s AND status = 'booked'"
+        " AND starts_at < now()",
+        (salon,),
+    )
+    assert counted["n"] == 1  # the past visit still counts, anonymously
+    erased = db.fetch_one("SELECT * FROM customers WHERE id = %s", (me,))
+    assert erased["erased_at"] is not None and erased["profile_name"] == ""
+    audit = db.fetch_one("SELECT * FROM audit_log WHERE action = 'erase'")
+    assert audit["entity_id"] == str(me) and audit["after"]["cancelled_appointments"] == 1
+    assert customer_id(salon, OTHER) is not None  # the other customer is untouched
+    assert tables_holding("hello there")
+
+    sends = len(fake_graph.messages_sent())
+    assert post_webhook(confirm).status_code == 200  # Meta redelivers the old tap
+    late = envelopes.text(
+        "an old message delivered late", wa_id=PHONE, name=NAME, phone_number_id=NUMBER_ID
+    )
+    written = erased["erased_at"].timestamp() - 60  # written before the erasure, arriving now
+    late["entry"][0]["changes"][0]["value"]["messages"][0]["timestamp"] = str(int(written))
+    assert post_webhook(late).status_code == 200
+    drain_all()
+    assert customer_id(salon, PHONE) is None
+    assert tables_holding(PHONE) == [] and tables_holding("delivered late") == []
+    assert len(fake_graph.messages_sent()) == sends
+
+
+def test_writing_again_later_starts_a_fresh_customer(salon, post_webhook, drain_all):
+    say(post_webhook, "hi")
+    drain_all()
+    first = customer_id(salon, PHONE)
+    tap(post_webhook, privacy_flow.ERASE, "Erase my data")
+    drain_all()
+    assert customer_id(salon, PHONE) is None
+    erased_at = db.fetch_one("SELECT erased_at FROM customers WHERE id = %s", (first,))
+    later = erased_at["erased_at"].timestamp() + 1
+    envelope = envelopes.text("back again", wa_id=PHONE, name=NAME, phone_number_id=NUMBER_ID)
+    envelope["entry"][0]["changes"][0]["value"]["messages"][0]["timestamp"] = str(int(later))
+    assert post_webhook(envelope).status_code == 200
+    drain_all()
+    fresh = customer_id(salon, PHONE)
+    assert fresh is not None and fresh != first
+    history = db.fetch_all("SELECT body FROM messages WHERE customer_id = %s", (fresh,))
+    assert history[0]["body"] == "back again"
+
+
+def test_keep_my_data_erases_nothing(salon, post_webhook, drain_all, fake_graph):
+    say(post_webhook, "borra mis datos")
+    drain_all()
+    question = fake_graph.messages_sent()[-1]
+    assert "sin tu nombre" in question["interactive"]["body"]["text"]
+    assert question["interactive"]["action"]["buttons"][1]["reply"]["title"] == (
+        "Conservar mis datos"
+    )
+    tap(post_webhook, privacy_flow.KEEP, "Conservar mis datos")
+    drain_all()
+    assert fake_graph.messages_sent()[-1]["text"]["body"].startswith("No se ha borrado nada")
+    assert customer_id(salon, PHONE) is not None
+    assert db.fetch_one("SELECT count(*) AS n FROM audit_log WHERE action = 'erase'")["n"] == 0
+
+
+def test_typed_number_after_the_question_picks_the_button(salon, post_webhook, drain_all):
+    say(post_webhook, "delete my data")
+    drain_all()
+    say(post_webhook, "1")
+    drain_all()
+    assert customer_id(salon, PHONE) is None
+
+
+def test_asked_without_a_model(salon, post_webhook, drain_all, fake_llm, fake_graph):
+    say(post_webhook, "Delete My Data please")
+    drain_all()
+    assert fake_llm.requests == []
+    assert fake_graph.messages_sent()[-1]["type"] == "interactive"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "delete my data",
+        "DELETE MY DATA",
+        "Please erase my personal data.",
+        "Borra mis datos",
+        "BORRA MIS DATOS",
+        "por favor, bórrame... no: borra mis datos",
+        "Eliminar todos mis datos",
+    ],
+)
+def test_asks_erasure(text):
+    assert privacy_flow.asks_erasure(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["don't delete my data", "what data do you keep?", "delete my appointment", "mis datos son"],
+)
+def test_not_a_request_to_erase(text):
+    assert not privacy_flow.asks_erasure(text)
+
+
+def test_privacy_buttons_are_taps_on_our_ids():
+    assert flow.is_ours(privacy_flow.ERASE) and flow.is_ours(privacy_flow.KEEP)
+
+
+def test_keyed_hash_needs_the_key(app):
+    from app.privacy import address_hash
+
+    assert address_hash("k1", "whatsapp", PHONE) != address_hash("k2", "whatsapp", PHONE)
+    assert PHONE not in address_hash("k1", "whatsapp", PHONE)
+    assert len(address_hash("k1", "whatsapp", PHONE)) == 64

@@ -1,0 +1,139 @@
+"""Retention: messages older than a business's retention period are purged in bounded batches
+that never make a turn wait (its latency during a purge: benchmarks/retention.py)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app import retention
+from app.jobs.queue import PURGE_CRON, PURGE_TASK, queue
+from app.storage import db
+from tests import envelopes
+
+OLD, NEW = 100_000, 50
+
+
+@pytest.fixture
+def demo(app):
+    return db.fetch_one("SELECT id FROM businesses ORDER BY id LIMIT 1")["id"]
+
+
+def add_messages(business_id: int, customer_id: int, count: int, age_days: float) -> None:
+    db.execute(
+        "INSERT INTO messages (business_id, customer_id, direction, body, status, external_id,"
+        " created_at)"
+        " SELECT %(b)s, %(c)s, CASE WHEN g %% 2 = 0 THEN 'in' ELSE 'out' END, 'old text ' || g,"
+        " CASE WHEN g %% 2 = 0 THEN 'processed' ELSE 'read' END,"
+        " 'wamid.R' || %(age)s || '.' || g, now() - make_interval(days => %(age)s)"
+        " - make_interval(secs => g) FROM generate_series(1, %(n)s) AS g",
+        {"b": business_id, "c": customer_id, "n": count, "age": age_days},
+    )
+
+
+def customer(business_id: int, address: str = "34600777000") -> int:
+    return db.fetch_one(
+        "INSERT INTO customers (business_id, address, last_inbound_at) VALUES (%s, %s, now())"
+        " RETURNING id",
+        (business_id, address),
+    )["id"]
+
+
+def counts(business_id: int) -> dict:
+    return db.fetch_one(
+        "SELECT count(*) FILTER (WHERE created_at < now() - interval '365 days') AS old,"
+        " count(*) FILTER (WHERE created_at >= now() - interval '365 days') AS new"
+        " FROM messages WHERE business_id = %s",
+        (business_id,),
+    )
+
+
+def test_purge_of_100k_old_messages_in_bounded_batches(demo):
+    me = customer(demo)
+    add_messages(demo, me, OLD, 400)
+    add_messages(demo, me, NEW, 30)
+    batches = retention.purge(batch=1000)[demo]
+    assert max(batches) <= 1000 and sum(batches) == OLD and len(batches) == OLD // 1000
+    assert counts(demo) == {"old": 0, "new": NEW}
+
+
+def test_each_business_keeps_its_own_period(demo):
+    me = customer(demo)
+    db.execute("UPDATE businesses SET message_retention_days = 7 WHERE id = %s", (demo,))
+    add_messages(demo, me, 20, 10)
+    add_messages(demo, me, 5, 3)
+    retention.purge(batch=6)
+    left = db.fetch_one("SELECT count(*) AS n FROM messages WHERE business_id = %s", (demo,))
+    assert left["n"] == 5
+
+
+def test_a_purge_skips_what_a_turn_holds_and_takes_it_next_time(demo):
+    me = customer(demo)
+    add_messages(demo, me, 30, 400)
+    held = db.fetch_one("SELECT min(id) AS id FROM messages")["id"]
+    with db.pool().connection() as turn:
+        with turn.transaction():
+            turn.execute("SELECT id FROM messages WHERE id = %s FOR UPDATE", (held,))
+            assert retention.purge(batch=10)[demo] == [10, 10, 9]  # no wait for the lock
+    assert retention.purge(batch=10)[demo] == [1]
+    assert counts(demo)["old"] == 0
+
+
+def test_a_turn_runs_while_a_purge_batch_is_open(app, demo, post_webhook, drain, fake_graph):
+    """A purge batch left uncommitted (deleting this very customer's old messages) does not
+    stop the customer's turn from reading their history, storing the reply and sending it."""
+    me = customer(
+        demo, envelopes.text("x")["entry"][0]["changes"][0]["value"]["messages"][0]["from"]
+    )
+    add_messages(demo, me, 2000, 400)
+    finished = threading.Event()
+    with db.pool().connection() as purge:
+        with purge.transaction():
+            deleted = purge.execute(
+                "DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE business_id = %s"
+                " AND created_at < now() - interval '365 days' ORDER BY created_at LIMIT 1000"
+                " FOR UPDATE SKIP LOCKED)",
+                (demo,),
+            ).rowcount
+            assert deleted == 1000
+
+            def turn() -> None:
+                assert post_webhook(envelopes.text("hello during the purge")).status_code == 200
+                drain()
+                finished.set()
+
+            with app.app_context():
+                runner = threading.Thread(target=turn)
+                runner.start()
+                assert finished.wait(timeout=60), "the turn waited on the open purge batch"
+                runner.join()
+    reply = fake_graph.messages_sent()[-1]
+    assert reply["text"]["body"] == "You said: hello during the purge"
+
+
+def test_the_purge_is_a_periodic_job(app, demo, drain):
+    tasks = {task.task.name: task for task in queue.periodic_registry.periodic_tasks.values()}
+    assert tasks[PURGE_TASK].cron == PURGE_CRON
+    me = customer(demo)
+    add_messages(demo, me, 1500, 400)
+    from app.jobs.tasks import purge_old_messages
+
+    purge_old_messages.defer(timestamp=int(datetime.now(UTC).timestamp()))
+    drain()
+    assert counts(demo)["old"] == 0
+
+
+def test_retention_deletes_replies_pointing_at_old_messages_cleanly(demo):
+    me = customer(demo)
+    add_messages(demo, me, 3, 400)
+    old = db.fetch_one("SELECT min(id) AS id FROM messages")["id"]
+    db.execute(
+        "INSERT INTO messages (business_id, customer_id, direction, body, status, in_reply_to)"
+        " VALUES (%s, %s, 'out', 'a recent reply', 'sent', %s)",
+        (demo, me, old),
+    )
+    retention.purge(now=datetime.now(UTC) + timedelta(seconds=1))
+    kept = db.fetch_one("SELECT body, in_reply_to FROM messages")
+    assert kept == {"body": "a recent reply", "in_reply_to": None}
