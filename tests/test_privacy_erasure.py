@@ -18,7 +18,7 @@ from tests.test_agent_conversations import at, upcoming
 
 pytest_plugins = ["tests.fake_gcal.fixtures"]
 
-NUMBER_ID = "777000111"
+NUMBER_ID = "777000222"
 PHONE = "34699887766"
 NAME = "Marisol Quintanilla"
 TEXTS = ("the blue door beside the bakery", "my dog Bartolo hates scissors")

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+
 import { expect, test } from "@playwright/test";
 
 import {
@@ -300,6 +302,33 @@ test("a message Meta delivers a day late: its reply is not sent, and the thread 
   const reason = page.getByTestId("thread").getByTestId("bubble-out").last().getByTestId("send-error");
   await expect(reason).toContainText("Not sent: outside the 24-hour customer-service window");
   await expect(reason).toContainText("last message 25 h ago");
+});
+
+test("a customer's data on request: export it as JSON, then erase it", async ({ page }) => {
+  const asker = { waId: "34611222777", name: "Pilar Private" };
+  await customerSays(asker.waId, asker.name, "what are your opening hours?");
+  const { customerId } = await waitForReply(token, businessId, asker.waId, 1);
+
+  await signIn(page);
+  await page.goto(biz(`/conversations/${customerId}`));
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: "Export JSON" }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe(`customer-${businessId}-${customerId}.json`);
+  const saved = JSON.parse(readFileSync((await download.path())!, "utf-8"));
+  expect(saved.customer.profile_name).toBe(asker.name);
+  expect(saved.messages.map((m: { body: string }) => m.body)).toContain("what are your opening hours?");
+
+  await page.getByRole("button", { name: "Erase", exact: true }).click();
+  await page.getByRole("button", { name: "Keep" }).click(); // changed their mind
+  await expect(page.getByRole("heading", { name: asker.name })).toBeVisible();
+  await page.getByRole("button", { name: "Erase", exact: true }).click();
+  await page.getByRole("button", { name: "Erase for good" }).click();
+  await expect(page.getByText("This customer's data was erased")).toBeVisible();
+  await expect(page.getByRole("heading", { name: "erased customer" })).toBeVisible();
+  await expect(page.getByText("what are your opening hours?")).toBeHidden();
+  await shot(page, "conversation-erased");
 });
 
 async function countOut(): Promise<number> {

@@ -137,6 +137,14 @@ export async function setBotPaused(businessId: number, customerId: number, pause
   return bare(result);
 }
 
+export async function eraseCustomer(businessId: number, customerId: number): Promise<ActionResult> {
+  assertId(businessId);
+  assertId(customerId);
+  const result = await attempt(() => api.eraseCustomer(businessId, customerId), "The customer's data was erased.");
+  revalidatePath(`/businesses/${businessId}`, "layout");
+  return bare(result);
+}
+
 export async function cancelAppointment(
   businessId: number,
   appointmentId: number,

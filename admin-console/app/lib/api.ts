@@ -11,6 +11,7 @@ import type {
   BusinessSettings,
   BusinessSummary,
   Conversation,
+  Erasure,
   LlmBreaker,
   LoginResponse,
   Me,
@@ -214,6 +215,16 @@ export async function fetchThread(id: number, customerId: number, before?: numbe
 export async function setBotPaused(id: number, customerId: number, paused: boolean) {
   const verb = paused ? "pause" : "resume";
   return request<unknown>(`${biz(id)}/conversations/${customerId}/${verb}`, { method: "POST" });
+}
+
+/** Erase a customer on their request (messages, name and number; upcoming appointments). */
+export async function eraseCustomer(id: number, customerId: number) {
+  return request<Erasure>(`${biz(id)}/conversations/${customerId}/erase`, { method: "POST" });
+}
+
+/** Everything stored about one customer (an access request), as the API exports it. */
+export async function fetchCustomerExport(id: number, customerId: number) {
+  return request<Record<string, unknown>>(`${biz(id)}/conversations/${customerId}/export`);
 }
 
 // Appointments

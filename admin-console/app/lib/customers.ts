@@ -7,9 +7,15 @@ export function isSandbox(address: string): boolean {
   return address.startsWith("sandbox:");
 }
 
+/** A customer whose data was erased: the API gives them the address "erased:<id>". */
+export function isErased(address: string): boolean {
+  return address.startsWith("erased:");
+}
+
 /** Where the customer writes from: their WhatsApp number, or the channel's name. */
 export function addressLabel(channel: Channel, address: string): string {
   if (isSandbox(address)) return "test chat (never sent to a customer)";
+  if (isErased(address)) return "erased customer";
   return channel === "whatsapp" ? `+${address}` : `${channelName(channel)} (${address})`;
 }
 

@@ -107,6 +107,17 @@ export type Customer = {
   last_seen_at: string;
   /** Their last message as the channel timestamped it: the 24-hour window counts from it. */
   last_inbound_at: string | null;
+  /** Set once the customer's data was erased: the row names no one any more. */
+  erased_at?: string | null;
+};
+
+/** What erasing a customer did (counts only). */
+export type Erasure = {
+  erased: boolean;
+  already: boolean;
+  messages?: number;
+  cancelled_appointments?: number;
+  kept_appointments?: number;
 };
 
 export type Channel = "whatsapp" | "messenger";

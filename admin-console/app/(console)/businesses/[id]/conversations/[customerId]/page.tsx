@@ -6,6 +6,7 @@ import { fetchBusiness, fetchThread } from "@/app/lib/api";
 import { addressLabel, customerLabel } from "@/app/lib/customers";
 import { param, positiveInt, type SearchParams } from "@/app/lib/params";
 import { PauseToggle } from "@/app/ui/conversations/pause-toggle";
+import { PrivacyActions } from "@/app/ui/conversations/privacy-actions";
 import { ThreadView } from "@/app/ui/conversations/thread-view";
 
 export const metadata: Metadata = { title: "Conversation" };
@@ -40,8 +41,19 @@ export default async function ThreadPage({
             {customer.opted_out ? " · opted out of messages" : ""}
           </span>
         </div>
-        <PauseToggle businessId={id} customerId={customer.id} paused={customer.bot_paused} />
+        <div className="row" style={{ flexWrap: "wrap" }}>
+          {customer.erased_at ? null : (
+            <PauseToggle businessId={id} customerId={customer.id} paused={customer.bot_paused} />
+          )}
+          <PrivacyActions businessId={id} customerId={customer.id} erased={Boolean(customer.erased_at)} />
+        </div>
       </div>
+      {customer.erased_at ? (
+        <p className="notice info">
+          This customer&apos;s data was erased: their messages, name and number are gone; past appointments stay without
+          a name.
+        </p>
+      ) : null}
       {customer.bot_paused ? (
         <p className="notice warn">The bot is paused for this customer: their messages wait for a person to answer.</p>
       ) : null}
