@@ -3,11 +3,15 @@
 python replay_fixture.py fixtures/text_book_haircut.json
 python replay_fixture.py fixtures/text_greeting.json fixtures/status_delivered.json
 python replay_fixture.py --chat
+python replay_fixture.py --messenger            # every Messenger fixture, in order
+python replay_fixture.py --messenger --chat     # talk to the bot's Facebook Page
 
 Each fixture scenario writes as its own customer, so replays never touch the `--chat` customer's
 history or bookings. A status fixture whose message id is `wamid.REPLY` is applied to the bot's
-latest reply to that recipient (the one just printed), since the real id is only known then.
-The server follows SERVER_URL, else PORT (as `run.py` does).
+latest reply to that recipient (the one just printed), since the real id is only known then; a
+Messenger delivery or read fixture's watermark is moved to now, so it covers every reply so far.
+Messenger fixtures go to the demo business's Page (MESSENGER_PAGE_ID). The server follows
+SERVER_URL, else PORT (as `run.py` does).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import NamedTuple
 
 import requests
 
@@ -26,7 +31,24 @@ from app.channels.meta import sign
 from app.config import load_config
 
 DEFAULT_CUSTOMER = "34600111222"
+DEFAULT_PSID = "6254381284619999"  # the --messenger --chat customer's id on the Page
 LATEST_REPLY = "wamid.REPLY"  # placeholder in status fixtures: the bot's latest reply
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# --messenger without files: a customer writes, taps, sends a photo; the Page's own message
+# (echo) and a reaction get no answer; then the replies are delivered and read.
+MESSENGER_TOUR = [
+    FIXTURES / f"messenger_{name}.json"
+    for name in (
+        "text",
+        "quick_reply",
+        "postback",
+        "image_attachment",
+        "echo",
+        "reaction",
+        "delivery",
+        "read",
+    )
+]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,11 +69,10 @@ def main(argv: list[str] | None = None) -> int:
 def run(session, args, cfg) -> int:
     if args.chat:
         return chat(session, args, cfg)
-    for path in args.files:
-        envelope = json.loads(Path(path).read_text())
+    for path in args.files or MESSENGER_TOUR:
+        envelope = to_demo_page(json.loads(Path(path).read_text()), cfg["MESSENGER_PAGE_ID"])
         if not args.keep_ids:
             envelope = with_fresh_ids(envelope)
-        envelope = sent_now(envelope)
         print(f"→ {path}")
         show_replies(session, args, cfg, envelope)
     return 0
@@ -62,15 +83,21 @@ def parse_args(argv, cfg):
     parser.add_argument("files", nargs="*", help="webhook envelopes (JSON) to post")
     parser.add_argument("--server", default=cfg["SERVER_URL"])
     parser.add_argument("--chat", action="store_true", help="talk to the bot as a customer")
+    parser.add_argument(
+        "--messenger",
+        action="store_true",
+        help="as a Messenger customer of the demo Page (--chat), or every Messenger fixture",
+    )
     parser.add_argument("--wa-id", default=DEFAULT_CUSTOMER, help="customer number for --chat")
+    parser.add_argument("--psid", default=DEFAULT_PSID, help="customer id for --messenger --chat")
     parser.add_argument("--name", default="Alex", help="customer profile name for --chat")
     parser.add_argument(
         "--keep-ids", action="store_true", help="post wamids unchanged (dedup demo)"
     )
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for replies")
     args = parser.parse_args(argv)
-    if not args.chat and not args.files:
-        parser.error("give fixture files or --chat")
+    if not args.chat and not args.files and not args.messenger:
+        parser.error("give fixture files, --chat or --messenger")
     return args
 
 
@@ -86,63 +113,107 @@ def post(session, server: str, envelope: dict, app_secret: str) -> requests.Resp
 def show_replies(session, args, cfg, envelope: dict) -> None:
     """Post an envelope and print what the bot answers to each customer in it."""
     targets = customers_in(envelope)
-    marks = {t: last_id(session, args.server, *t) for t in targets}
+    marks = {t: last_id(session, args.server, t) for t in targets}
     statuses = point_statuses_at_replies(session, args.server, envelope)
-    response = post(session, args.server, envelope, cfg["APP_SECRET"])
+    response = post(session, args.server, sent_now(envelope), cfg["APP_SECRET"])
     print(f"  webhook answered {response.status_code} {response.text.strip()[:80]}")
+    if not targets and not statuses:
+        print("  (nothing to answer: no customer wrote)")
     names = profile_names(envelope)
     for target in targets:
-        replies = wait_for_replies(session, args.server, *target, marks[target], args.timeout)
-        label = f"{names.get(target[1], 'customer')} (+{target[1]}) " if len(targets) > 1 else ""
+        replies = wait_for_replies(session, args.server, target, marks[target], args.timeout)
+        label = f"{names.get(target.address, 'customer')} ({show(target)}) "
         for reply in replies:
-            print(f"  ← {label}{reply}".replace("\n", "\n    "))
-    for (pnid, recipient, message_id), wanted in statuses.items():
-        print(f"  {show_status(session, args, pnid, recipient, message_id, wanted)}")
+            print(f"  ← {label if len(targets) > 1 else ''}{reply}".replace("\n", "\n    "))
+    for (target, message_id), wanted in statuses.items():
+        print(f"  {show_status(session, args, target, message_id, wanted)}")
+
+
+class Target(NamedTuple):
+    """A customer of the bot: their channel, the business's account there, their address."""
+
+    channel: str
+    account_id: str
+    address: str
+
+
+def show(target: Target) -> str:
+    """How replies name a customer: +number on WhatsApp, the PSID on Messenger."""
+    return f"+{target.address}" if target.channel == "whatsapp" else f"PSID {target.address}"
 
 
 def point_statuses_at_replies(session, server: str, envelope: dict) -> dict:
     """Give `wamid.REPLY` statuses the id of the bot's latest reply to their recipient.
 
-    Returns {(phone_number_id, recipient, message id): status} for every status in the envelope.
+    Returns {(customer, message id): status} for every status in the envelope; a Messenger
+    delivery or read (a watermark) is shown on the customer's latest reply.
     """
     found = {}
+    for target, message_id, status in statuses_in(envelope):
+        if message_id in (LATEST_REPLY, None):
+            data = fetch(session, server, target, 0)
+            replies = [m for m in data["messages"] if m["direction"] == "out"]
+            if not replies or not replies[-1].get("external_id"):
+                first = (
+                    "messenger_text.json" if target.channel == "messenger" else "text_greeting.json"
+                )
+                raise SystemExit(
+                    f"{show(target)} has no reply to mark {status} yet:"
+                    f" replay one of their messages first (e.g. fixtures/{first}.json)"
+                )
+            message_id = replies[-1]["external_id"]
+            if target.channel == "whatsapp":
+                set_status_id(envelope, target.address, message_id)
+        found[(target, message_id)] = status
+    return found
+
+
+def statuses_in(envelope: dict) -> list[tuple[Target, str | None, str]]:
+    """(customer, message id or None for a watermark, status) of every status in the envelope."""
+    found = []
     for entry in envelope.get("entry") or []:
+        page = str(entry.get("id", ""))
+        for event in entry.get("messaging") or []:
+            for kind, status in (("delivery", "delivered"), ("read", "read")):
+                if kind in event:
+                    sender = (event.get("sender") or {}).get("id", "")
+                    found.append((Target("messenger", page, sender), None, status))
         for change in entry.get("changes") or []:
             value = change.get("value") or {}
             pnid = (value.get("metadata") or {}).get("phone_number_id", "")
             for status in value.get("statuses") or []:
-                recipient = status.get("recipient_id", "")
-                if status.get("id") == LATEST_REPLY:
-                    data = fetch(session, server, pnid, recipient, 0)
-                    replies = [m for m in data["messages"] if m["direction"] == "out"]
-                    if not replies or not replies[-1].get("external_id"):
-                        raise SystemExit(
-                            f"+{recipient} has no reply to mark {status.get('status')} yet:"
-                            " replay one of their messages first (e.g. fixtures/text_greeting.json)"
-                        )
-                    status["id"] = replies[-1]["external_id"]
-                found[(pnid, recipient, status["id"])] = status.get("status", "")
+                target = Target("whatsapp", pnid, status.get("recipient_id", ""))
+                found.append((target, status.get("id"), status.get("status", "")))
     return found
 
 
-def show_status(session, args, pnid, recipient, message_id, wanted) -> str:
+def set_status_id(envelope: dict, recipient: str, message_id: str) -> None:
+    """Point the envelope's `wamid.REPLY` statuses to `recipient` at `message_id`."""
+    for entry in envelope.get("entry") or []:
+        for change in entry.get("changes") or []:
+            for status in (change.get("value") or {}).get("statuses") or []:
+                if status.get("id") == LATEST_REPLY and status.get("recipient_id") == recipient:
+                    status["id"] = message_id
+
+
+def show_status(session, args, target: Target, message_id: str, wanted: str) -> str:
     """Wait until the status shows on the message; say what the reply's ticks are now."""
     deadline = time.monotonic() + min(args.timeout, 10)
     while time.monotonic() < deadline:
-        data = fetch(session, args.server, pnid, recipient, 0)
+        data = fetch(session, args.server, target, 0)
         mine = [m for m in data["messages"] if m.get("external_id") == message_id]
         if mine and mine[0]["status"] == wanted:
             message = mine[0]
             code = f" (error {message['error_code']})" if message.get("error_code") else ""
             body = message["body"][:50]
-            return f"✓ reply {message_id} to +{recipient} is now {wanted}{code}: {body!r}"
+            return f"✓ reply {message_id} to {show(target)} is now {wanted}{code}: {body!r}"
         time.sleep(0.2)  # polling a local dev server; nothing to subscribe to
     now = mine[0]["status"] if mine else "unknown"
     return f"(status {wanted} not applied to {message_id}: it is {now}; statuses never go back)"
 
 
 def profile_names(envelope: dict) -> dict[str, str]:
-    """wa_id → profile name, from the envelope's contacts."""
+    """wa_id → profile name, from the envelope's contacts (Messenger events carry none)."""
     names = {}
     for entry in envelope.get("entry") or []:
         for change in entry.get("changes") or []:
@@ -155,16 +226,20 @@ def profile_names(envelope: dict) -> dict[str, str]:
 
 def chat(session, args, cfg) -> int:
     """An interactive session as one customer of the demo business."""
-    phone_number_id = cfg["PHONE_NUMBER_ID"]
-    print(f"Chatting with {args.server} as {args.name} (+{args.wa_id}). Ctrl-D to quit.")
+    if args.messenger:
+        target = Target("messenger", cfg["MESSENGER_PAGE_ID"], args.psid)
+        print(f"Chatting with {args.server}'s Page as PSID {args.psid}. Ctrl-D to quit.")
+    else:
+        target = Target("whatsapp", cfg["PHONE_NUMBER_ID"], args.wa_id)
+        print(f"Chatting with {args.server} as {args.name} (+{args.wa_id}). Ctrl-D to quit.")
     for text in _lines():
-        mark = last_id(session, args.server, phone_number_id, args.wa_id)
-        envelope = text_envelope(phone_number_id, args.wa_id, args.name, text)
+        mark = last_id(session, args.server, target)
+        if args.messenger:
+            envelope = messenger_envelope(target.account_id, target.address, text)
+        else:
+            envelope = text_envelope(target.account_id, target.address, args.name, text)
         post(session, args.server, envelope, cfg["APP_SECRET"])
-        replies = wait_for_replies(
-            session, args.server, phone_number_id, args.wa_id, mark, args.timeout
-        )
-        for reply in replies:
+        for reply in wait_for_replies(session, args.server, target, mark, args.timeout):
             print("bot> " + reply.replace("\n", "\n     "))
     return 0
 
@@ -217,60 +292,103 @@ def text_envelope(phone_number_id: str, wa_id: str, name: str, text: str) -> dic
     }
 
 
+def messenger_envelope(page_id: str, psid: str, text: str) -> dict:
+    """A Messenger (Page) text-message webhook body, as Meta sends it."""
+    now = int(time.time() * 1000)
+    event = {
+        "sender": {"id": psid},
+        "recipient": {"id": page_id},
+        "timestamp": now,
+        "message": {"mid": f"mid.chat.{uuid.uuid4().hex}", "text": text},
+    }
+    return {"object": "page", "entry": [{"id": page_id, "time": now, "messaging": [event]}]}
+
+
+def to_demo_page(envelope: dict, page_id: str) -> dict:
+    """A Messenger fixture sent to the demo business's Page (WhatsApp envelopes unchanged)."""
+    env = copy.deepcopy(envelope)
+    if env.get("object") != "page":
+        return env
+    for entry in env.get("entry") or []:
+        page = entry.get("id")
+        entry["id"] = page_id
+        for event in entry.get("messaging") or []:
+            for side in ("sender", "recipient"):
+                if (event.get(side) or {}).get("id") == page:
+                    event[side]["id"] = page_id
+    return env
+
+
 def with_fresh_ids(envelope: dict) -> dict:
     """A copy whose message ids are new, so a replay is a new delivery rather than a duplicate."""
     env = copy.deepcopy(envelope)
+    fresh = uuid.uuid4().hex[:8]
     for entry in env.get("entry") or []:
         for change in entry.get("changes") or []:
             for msg in (change.get("value") or {}).get("messages") or []:
                 if isinstance(msg, dict) and "id" in msg:
-                    msg["id"] = f"{msg['id']}.{uuid.uuid4().hex[:8]}"
+                    msg["id"] = f"{msg['id']}.{fresh}"
+        for event in entry.get("messaging") or []:
+            for kind in ("message", "postback"):
+                if isinstance(event.get(kind), dict) and "mid" in event[kind]:
+                    event[kind]["mid"] = f"{event[kind]['mid']}.{fresh}"
     return env
 
 
 def sent_now(envelope: dict) -> dict:
     """A copy whose messages say they were sent now: fixtures are old, and a message over a
-    day old may not be answered with free text (the 24-hour customer-service window)."""
+    day old may not be answered with free text (the 24-hour customer-service window). A
+    Messenger watermark moves to now as well: it covers every reply sent so far."""
     env = copy.deepcopy(envelope)
+    now = time.time()
     for entry in env.get("entry") or []:
         for change in entry.get("changes") or []:
             for msg in (change.get("value") or {}).get("messages") or []:
                 if isinstance(msg, dict) and "timestamp" in msg:
-                    msg["timestamp"] = str(int(time.time()))
+                    msg["timestamp"] = str(int(now))
+        for event in entry.get("messaging") or []:
+            if "timestamp" in event:
+                event["timestamp"] = int(now * 1000)
+            for kind in ("delivery", "read"):
+                if isinstance(event.get(kind), dict) and "watermark" in event[kind]:
+                    event[kind]["watermark"] = int(now * 1000)
     return env
 
 
-def customers_in(envelope: dict) -> list[tuple[str, str]]:
-    """(phone_number_id, wa_id) of every customer who wrote in the envelope."""
+def customers_in(envelope: dict) -> list[Target]:
+    """Every customer who wrote in the envelope (not the Page's own echoes, nor reactions)."""
     found = []
     for entry in envelope.get("entry") or []:
         for change in entry.get("changes") or []:
             value = change.get("value") or {}
             pnid = (value.get("metadata") or {}).get("phone_number_id", "")
             for msg in value.get("messages") or []:
-                if msg.get("from") and (pnid, msg["from"]) not in found:
-                    found.append((pnid, msg["from"]))
-    return found
+                if msg.get("from"):
+                    found.append(Target("whatsapp", pnid, msg["from"]))
+        for event in entry.get("messaging") or []:
+            message = event.get("message") or {}
+            if ("message" in event and not message.get("is_echo")) or "postback" in event:
+                found.append(Target("messenger", str(entry.get("id", "")), event["sender"]["id"]))
+    return list(dict.fromkeys(found))
 
 
-def last_id(session, server: str, phone_number_id: str, wa_id: str) -> int:
+def last_id(session, server: str, target: Target) -> int:
     """The newest message id of a customer (0 when none)."""
-    data = fetch(session, server, phone_number_id, wa_id, 0)
-    return data["last_id"]
+    return fetch(session, server, target, 0)["last_id"]
 
 
-def fetch(session, server, phone_number_id, wa_id, after_id) -> dict:
-    params = {"account_id": phone_number_id, "address": wa_id, "after_id": after_id}
+def fetch(session, server: str, target: Target, after_id: int) -> dict:
+    params = {**target._asdict(), "after_id": after_id}
     response = session.get(f"{server}/dev/messages", params=params, timeout=10)
     response.raise_for_status()
     return response.json()
 
 
-def wait_for_replies(session, server, phone_number_id, wa_id, after_id, timeout) -> list[str]:
+def wait_for_replies(session, server, target: Target, after_id, timeout) -> list[str]:
     """Wait until the customer's messages are answered; return the replies' texts."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        data = fetch(session, server, phone_number_id, wa_id, after_id)
+        data = fetch(session, server, target, after_id)
         replies = [m for m in data["messages"] if m["direction"] == "out"]
         inbound = [m for m in data["messages"] if m["direction"] == "in"]
         settled = data["pending"] == 0 and all(m["status"] != "queued" for m in replies)

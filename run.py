@@ -168,7 +168,8 @@ def banner(app) -> str:
             f"  mode:        {mode}",
             f"  model:       {model}",
             f"  demo:        Demo Salon (business {business_id}, phone_number_id "
-            f"{cfg['PHONE_NUMBER_ID']}){', created' if created else ''}"
+            f"{cfg['PHONE_NUMBER_ID']}, Messenger page {cfg['MESSENGER_PAGE_ID'] or 'none'})"
+            f"{', created' if created else ''}"
             + (f"; {len(migrations)} migration(s) applied" if migrations else ""),
             "  try:         .venv/bin/python replay_fixture.py --chat   (in another terminal)",
             "  stop:        Ctrl-C"

@@ -1,0 +1,73 @@
+"""replay_fixture.py against the app in mock mode: Messenger fixtures and `--messenger --chat`."""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+import replay_fixture
+from app.storage import businesses, db
+from tests.conftest import APP_SECRET, PHONE_NUMBER_ID
+
+PAGE_ID = "777000111"
+
+
+@pytest.fixture
+def app_config(app_config):
+    return {**app_config, "MOCK_MODE": True}
+
+
+@pytest.fixture
+def server(app, worker, monkeypatch):
+    """The app serving on a local port (the worker answering), as `run.py` runs it."""
+    businesses.seed_demo(PHONE_NUMBER_ID, messenger_page_id=PAGE_ID)
+    monkeypatch.setenv("APP_SECRET", APP_SECRET)
+    monkeypatch.setenv("MESSENGER_PAGE_ID", PAGE_ID)
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=http.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{http.server_port}"
+    http.shutdown()
+
+
+def replay(capsys, *args: str) -> str:
+    assert replay_fixture.main([*args, "--timeout", "20"]) == 0
+    return capsys.readouterr().out
+
+
+def test_messenger_tour_replies_ignores_and_marks_delivered_then_read(server, capsys):
+    out = replay(capsys, "--server", server, "--messenger")
+    blocks = dict(re.findall(r"→ \S*?(messenger_\w+)\.json\n(.*?)(?=\n→ |\Z)", out, re.S))
+    assert list(blocks) == [p.stem for p in replay_fixture.MESSENGER_TOUR]
+    assert all("webhook answered 200" in block for block in blocks.values())
+    assert "← You said: Hi!" in blocks["messenger_text"]
+    assert "← You said: Prices" in blocks["messenger_quick_reply"]
+    assert "← You said: Opening hours" in blocks["messenger_postback"]
+    assert "← Thanks! I can only read text messages" in blocks["messenger_image_attachment"]
+    for ignored in ("messenger_echo", "messenger_reaction"):
+        assert "(nothing to answer: no customer wrote)" in blocks[ignored]
+    assert re.search(r"✓ reply mock\.\d+ to PSID 6254381284610001 is now delivered", out)
+    assert re.search(r"✓ reply mock\.\d+ to PSID 6254381284610001 is now read", out)
+    statuses = db.fetch_all(
+        "SELECT m.status FROM messages m JOIN customers c ON c.id = m.customer_id"
+        " WHERE c.channel = 'messenger' AND m.direction = 'out'"
+    )
+    assert [s["status"] for s in statuses] == ["read"] * 4
+
+
+def test_messenger_chat_talks_to_the_demo_page(server, capsys, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("hello page\nbook a haircut\n"))
+    out = replay(capsys, "--server", server, "--messenger", "--chat", "--psid", "555")
+    assert "as PSID 555" in out
+    assert "bot> You said: hello page" in out and "bot> You said: book a haircut" in out
+    customer = db.fetch_one("SELECT channel, address FROM customers")
+    assert customer == {"channel": "messenger", "address": "555"}
+
+
+def test_a_watermark_fixture_before_any_reply_says_what_to_replay_first(server, capsys):
+    with pytest.raises(SystemExit, match="replay one of their messages first .*messenger_text"):
+        replay_fixture.main(["--server", server, str(replay_fixture.MESSENGER_TOUR[-1])])
