@@ -145,6 +145,19 @@ export async function eraseCustomer(businessId: number, customerId: number): Pro
   return bare(result);
 }
 
+export async function setAppointmentReminders(
+  businessId: number,
+  appointmentId: number,
+  enabled: boolean,
+): Promise<ActionResult> {
+  assertId(businessId);
+  assertId(appointmentId);
+  const done = enabled ? "Reminders are on for this appointment." : "No more reminders for this appointment.";
+  const result = await attempt(() => api.setAppointmentReminders(businessId, appointmentId, enabled === true), done);
+  revalidatePath(`/businesses/${businessId}`, "layout");
+  return bare(result);
+}
+
 export async function cancelAppointment(
   businessId: number,
   appointmentId: number,

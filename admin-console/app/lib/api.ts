@@ -7,6 +7,7 @@ import type {
   AddedMember,
   ApiErrorBody,
   Appointment,
+  AppointmentDetail,
   Business,
   BusinessSettings,
   BusinessSummary,
@@ -240,6 +241,22 @@ export async function fetchAppointments(id: number, from: string, to: string) {
       if (body.appointments.length === 0 || all.length >= body.total) break;
     }
     return all;
+  });
+}
+
+/** One appointment with the status of each of its reminders. */
+export async function fetchAppointment(id: number, appointmentId: number) {
+  return load(
+    "the appointment",
+    async () =>
+      (await request<{ appointment: AppointmentDetail }>(`${biz(id)}/appointments/${appointmentId}`)).appointment,
+  );
+}
+
+export async function setAppointmentReminders(id: number, appointmentId: number, enabled: boolean) {
+  return request<unknown>(`${biz(id)}/appointments/${appointmentId}/reminders`, {
+    method: "PUT",
+    body: { enabled },
   });
 }
 

@@ -74,6 +74,57 @@ export type BusinessSettings = {
   active?: boolean;
   /** Prompt plus completion tokens per month; null is unlimited. Superadmin only. */
   monthly_token_budget?: number | null;
+  reminders_enabled?: boolean;
+  /** Minutes before the appointment (real minutes), e.g. [1440, 120]. */
+  reminder_offsets_minutes?: number[];
+  /** No reminder goes from start to end in the business's timezone; null: none. */
+  reminder_quiet_hours?: QuietHours | null;
+  /** The approved WhatsApp template sent outside the 24-hour window; null: none. */
+  reminder_template?: ReminderTemplate | null;
+};
+
+export type QuietHours = { start: string; end: string };
+
+export type ReminderTemplate = { name: string; language: string };
+
+/** What became of one reminder: its own state until its message exists, then the message's. */
+export type ReminderState =
+  | "pending"
+  | "skipped"
+  | "cancelled"
+  | "missed"
+  | "off"
+  | "queued"
+  | "sent"
+  | "delivered"
+  | "read"
+  | "played"
+  | "confirmed"
+  | "failed";
+
+export type Reminder = {
+  offset_minutes: number;
+  due_at: string;
+  status: ReminderState;
+  /** Meta's error code when it failed, e.g. 131049, 131026, 131047. */
+  error_code: number | null;
+  send_error: SendError | null;
+};
+
+/** One appointment with its reminders (GET /businesses/{id}/appointments/{id}). */
+export type AppointmentDetail = {
+  id: number;
+  customer_id: number;
+  customer_name: string | null;
+  channel: Channel;
+  service_name: string;
+  starts_at: string;
+  ends_at: string;
+  status: AppointmentStatus;
+  confirmed_at: string | null;
+  reminders_off: boolean;
+  customer_reminders_off: boolean;
+  reminders: Reminder[];
 };
 
 export type Business = Required<Omit<BusinessSettings, "access_token">> & {

@@ -8,6 +8,7 @@ import { NotAllowed } from "@/app/ui/not-allowed";
 import { HoursForm } from "@/app/ui/settings/hours-form";
 import { ProfileForm } from "@/app/ui/settings/profile-form";
 import { PromptPreview } from "@/app/ui/settings/prompt-preview";
+import { RemindersForm } from "@/app/ui/settings/reminders-form";
 import { RulesForm } from "@/app/ui/settings/rules-form";
 import { ServicesForm } from "@/app/ui/settings/services-form";
 import { Lines } from "@/app/ui/skeletons";
@@ -37,6 +38,7 @@ export default async function SettingsPage({ params }: BusinessParams) {
         <ServicesForm business={business} />
         <HoursForm business={business} />
         <RulesForm business={business} />
+        <RemindersForm business={business} />
       </div>
       <section className="card sticky" aria-labelledby="preview-title">
         <div className="card-head">

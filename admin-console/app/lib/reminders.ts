@@ -1,0 +1,66 @@
+import type { Reminder, ReminderState } from "./definitions";
+
+// How the console reads and shows reminder settings and statuses (no I/O: unit tested).
+
+/** "24 h", "2 h", "90 min", "2 d": an offset before the appointment, short. */
+export function offsetLabel(minutes: number): string {
+  if (minutes % 1440 === 0 && minutes >= 2880) return `${minutes / 1440} d`;
+  if (minutes % 60 === 0) return `${minutes / 60} h`;
+  return `${minutes} min`;
+}
+
+/**
+ * The offsets typed as "24h, 2h" (also "90m", "2d", or bare minutes "120") as minutes,
+ * or the text unchanged when a part is not understood (the API then names the field).
+ */
+export function parseOffsets(text: string): number[] | string {
+  const parts = text
+    .split(/[,;\s]+/)
+    .map((p) => p.trim().toLowerCase())
+    .filter(Boolean);
+  const minutes: number[] = [];
+  for (const part of parts) {
+    const match = /^(\d+(?:\.\d+)?)\s*(d|h|m|min)?$/.exec(part);
+    if (!match) return text;
+    const value = Number(match[1]) * ({ d: 1440, h: 60, m: 1, min: 1 }[match[2] ?? "min"] ?? 1);
+    if (!Number.isInteger(value)) return text;
+    minutes.push(value);
+  }
+  return minutes;
+}
+
+/** The offsets as the form shows them: "24h, 2h". */
+export function formatOffsets(minutes: number[]): string {
+  return minutes.map((m) => offsetLabel(m).replace(" ", "")).join(", ");
+}
+
+const LABELS: Record<ReminderState, string> = {
+  pending: "Pending",
+  queued: "Sending",
+  sent: "Sent",
+  delivered: "Delivered",
+  read: "Read",
+  played: "Read",
+  confirmed: "Confirmed",
+  failed: "Failed",
+  cancelled: "Not sent: cancelled",
+  missed: "Not sent: too late",
+  skipped: "Not sent: its time had passed",
+  off: "Not sent: reminders off",
+};
+
+/** A reminder's status in words, with Meta's code or the reason when it failed. */
+export function statusLabel(reminder: Pick<Reminder, "status" | "error_code" | "send_error">): string {
+  const label = LABELS[reminder.status] ?? reminder.status;
+  if (reminder.status !== "failed") return label;
+  if (reminder.error_code) return `${label} (Meta error ${reminder.error_code})`;
+  if (reminder.send_error === "window_closed") return `${label}: outside the 24-hour window, no template`;
+  return reminder.send_error ? `${label}: ${reminder.send_error.replace("_", " ")}` : label;
+}
+
+/** The badge tone of a status: good, bad or neutral. */
+export function statusTone(status: ReminderState): "good" | "bad" | "neutral" {
+  if (["delivered", "read", "played", "confirmed"].includes(status)) return "good";
+  if (status === "failed") return "bad";
+  return "neutral";
+}

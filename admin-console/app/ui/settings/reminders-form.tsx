@@ -1,0 +1,97 @@
+"use client";
+
+import { useState } from "react";
+
+import { saveSettings } from "@/app/lib/actions";
+import type { Business, BusinessSettings } from "@/app/lib/definitions";
+import { formatOffsets, parseOffsets } from "@/app/lib/reminders";
+
+import { Field, SaveBar } from "./field";
+import { useSave } from "./use-save";
+
+const PLACED = ["reminders_enabled", "reminder_offsets_minutes", "reminder_quiet_hours", "reminder_template"];
+
+/** When reminders go, quiet hours, and the WhatsApp template used outside the 24-hour window. */
+export function RemindersForm({ business }: { business: Business }) {
+  const [form, setForm] = useState(() => ({
+    enabled: business.reminders_enabled,
+    offsets: formatOffsets(business.reminder_offsets_minutes),
+    quiet: business.reminder_quiet_hours !== null,
+    quietStart: business.reminder_quiet_hours?.start ?? "21:00",
+    quietEnd: business.reminder_quiet_hours?.end ?? "09:00",
+    templateName: business.reminder_template?.name ?? "",
+    templateLanguage: business.reminder_template?.language ?? "",
+  }));
+  const { pending, result, save, errorFor, unplaced } = useSave();
+  const set = (key: keyof typeof form) => (event: React.ChangeEvent<HTMLInputElement>) =>
+    setForm((f) => ({
+      ...f,
+      [key]: event.target.type === "checkbox" ? event.target.checked : event.target.value,
+    }));
+
+  function submit(event: React.FormEvent) {
+    event.preventDefault();
+    const name = form.templateName.trim();
+    const settings = {
+      reminders_enabled: form.enabled,
+      reminder_offsets_minutes: parseOffsets(form.offsets),
+      reminder_quiet_hours: form.quiet ? { start: form.quietStart, end: form.quietEnd } : null,
+      reminder_template: name ? { name, language: form.templateLanguage.trim() } : null,
+    } as BusinessSettings; // unparsed offsets go as typed: the API names the field
+    save(() => saveSettings(business.id, settings));
+  }
+
+  return (
+    <form className="card" onSubmit={submit} aria-labelledby="reminders-title" noValidate>
+      <h2 id="reminders-title">Reminders</h2>
+      <div className="stack">
+        <label className="row" style={{ fontWeight: 400 }}>
+          <input type="checkbox" checked={form.enabled} onChange={set("enabled")} /> Send reminders before appointments
+        </label>
+        <Field
+          label="When (before the appointment)"
+          value={form.offsets}
+          onChange={set("offsets")}
+          error={errorFor("reminder_offsets_minutes")}
+          hint="e.g. “24h, 2h”: real hours, whatever the clocks do in between; up to 5."
+        />
+        <label className="row" style={{ fontWeight: 400 }}>
+          <input type="checkbox" checked={form.quiet} onChange={set("quiet")} /> Quiet hours (no reminders at night)
+        </label>
+        {form.quiet ? (
+          <div className="fields">
+            <Field label="Quiet from" type="time" value={form.quietStart} onChange={set("quietStart")} />
+            <Field label="Quiet until" type="time" value={form.quietEnd} onChange={set("quietEnd")} />
+          </div>
+        ) : null}
+        {errorFor("reminder_quiet_hours") ? (
+          <span className="field-error" role="alert">
+            {errorFor("reminder_quiet_hours")}
+          </span>
+        ) : null}
+        <div className="fields">
+          <Field
+            label="WhatsApp template name"
+            value={form.templateName}
+            onChange={set("templateName")}
+            error={errorFor("reminder_template")}
+            placeholder="appointment_reminder"
+            hint="Approved in WhatsApp Manager; sent when the customer last wrote over 24 hours ago. Empty: none."
+          />
+          <Field
+            label="Template language"
+            value={form.templateLanguage}
+            onChange={set("templateLanguage")}
+            placeholder="en_US"
+          />
+        </div>
+      </div>
+      <SaveBar
+        pending={pending}
+        result={result}
+        label="Save reminders"
+        leftover={unplaced((p) => PLACED.includes(p))}
+      />
+    </form>
+  );
+}

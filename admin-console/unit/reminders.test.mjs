@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { importTs } from "./import-ts.mjs";
+
+const { formatOffsets, offsetLabel, parseOffsets, statusLabel, statusTone } = await importTs("app/lib/reminders.ts");
+
+test("offsets typed in hours, days or minutes become minutes", () => {
+  assert.deepEqual(parseOffsets("24h, 2h"), [1440, 120]);
+  assert.deepEqual(parseOffsets("2d 90m 30"), [2880, 90, 30]);
+  assert.deepEqual(parseOffsets("1.5h"), [90]);
+  assert.deepEqual(parseOffsets(""), []);
+});
+
+test("offsets that are not understood are left for the API to refuse", () => {
+  for (const text of ["tomorrow", "2 hours", "-1h", "0.1m"]) assert.equal(parseOffsets(text), text);
+});
+
+test("offsets are shown short and read back the same", () => {
+  assert.equal(offsetLabel(1440), "24 h");
+  assert.equal(offsetLabel(2880), "2 d");
+  assert.equal(offsetLabel(90), "90 min");
+  assert.equal(formatOffsets([1440, 120]), "24h, 2h");
+  assert.deepEqual(parseOffsets(formatOffsets([2880, 1440, 90])), [2880, 1440, 90]);
+});
+
+test("a failed reminder names Meta's code or the reason", () => {
+  assert.equal(statusLabel({ status: "failed", error_code: 131049, send_error: null }), "Failed (Meta error 131049)");
+  assert.equal(
+    statusLabel({ status: "failed", error_code: null, send_error: "window_closed" }),
+    "Failed: outside the 24-hour window, no template",
+  );
+  assert.equal(statusLabel({ status: "read", error_code: null, send_error: null }), "Read");
+  assert.equal(statusTone("confirmed"), "good");
+  assert.equal(statusTone("failed"), "bad");
+  assert.equal(statusTone("pending"), "neutral");
+});
