@@ -230,3 +230,18 @@ def _appointment(app, business: dict, customer_id: int, start: datetime, now: da
         )
         plans.schedule(conn, business, appointment, now)
     return appointment.id
+
+
+def test_a_confirmation_is_for_the_time_confirmed_a_move_asks_again(app):
+    business_id = open_business()
+    kim = customer(business_id)
+    now = local("Europe/Madrid", "2026-06-01 10:00")
+    appointment_id = book(
+        app, business_id, kim["id"], local("Europe/Madrid", "2026-06-05 12:00"), now
+    )
+    assert booking.confirm_attendance(business_id, kim["id"], appointment_id, now=now).ok
+    later = local("Europe/Madrid", "2026-06-06 12:00")
+    with app.app_context():
+        assert booking.reschedule(business_id, kim["id"], appointment_id, later, now=now).ok
+    row = db.fetch_one("SELECT confirmed_at FROM appointments WHERE id = %s", (appointment_id,))
+    assert row["confirmed_at"] is None

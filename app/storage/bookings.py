@@ -170,7 +170,10 @@ def move(
     key: str,
     turn_id: int | None,
 ) -> None:
-    """Move a booked appointment (same row, same id) from `was` to `to` (start, end); record it."""
+    """Move a booked appointment (same row, same id) from `was` to `to` (start, end); record it.
+
+    A confirmation was for the old time: the customer confirms the new one afresh.
+    """
     conn.execute(
         "INSERT INTO appointment_moves (appointment_id, from_starts_at, from_ends_at,"
         " to_starts_at, to_ends_at, turn_id) VALUES (%s, %s, %s, %s, %s, %s)",
@@ -178,7 +181,7 @@ def move(
     )
     conn.execute(
         "UPDATE appointments SET starts_at = %s, ends_at = %s, idempotency_key = %s,"
-        " updated_at = now() WHERE id = %s AND status = 'booked'",
+        " confirmed_at = NULL, updated_at = now() WHERE id = %s AND status = 'booked'",
         (*to, key, appointment_id),
     )
 

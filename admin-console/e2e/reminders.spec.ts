@@ -1,0 +1,57 @@
+import { expect, test } from "@playwright/test";
+
+import { api, apiToken, demoBusinessId, signIn } from "./helpers";
+
+// The business's reminder settings: typed in hours and minutes, refused field by field, saved.
+let token: string;
+let businessId: number;
+
+test.beforeAll(async () => {
+  token = await apiToken();
+  businessId = await demoBusinessId(token);
+});
+
+type Reminders = {
+  reminders_enabled: boolean;
+  reminder_offsets_minutes: number[];
+  reminder_quiet_hours: { start: string; end: string } | null;
+  reminder_template: { name: string; language: string } | null;
+};
+
+test("an owner sets when reminders go, quiet hours and the WhatsApp template", async ({ page }) => {
+  await signIn(page);
+  await page.goto(`/businesses/${businessId}/settings`);
+  const form = page.locator('form[aria-labelledby="reminders-title"]');
+  const when = form.getByLabel("When (before the appointment)");
+  await expect(when).toHaveValue("24h, 2h");
+  await expect(form.getByLabel("Quiet from")).toHaveValue("21:00");
+
+  // Five minutes is too soon: the API names the field and nothing is saved.
+  await when.fill("24h, 5m");
+  await form.getByRole("button", { name: "Save reminders" }).click();
+  await expect(when).toHaveAttribute("aria-invalid", "true");
+  await expect(form.getByRole("alert").filter({ hasText: "from 15 to 10080" })).toBeVisible();
+
+  await when.fill("2d, 3h");
+  await form.getByLabel("Quiet until").fill("08:30");
+  await form.getByLabel("WhatsApp template name").fill("appointment_reminder");
+  await form.getByLabel("Template language").fill("es");
+  await form.getByRole("button", { name: "Save reminders" }).click();
+  await expect(when).not.toHaveAttribute("aria-invalid", "true");
+  await expect(form.getByText("Saved.", { exact: true })).toBeVisible();
+
+  const saved = await api<Reminders>(token, "GET", `/businesses/${businessId}`);
+  expect(saved).toMatchObject({
+    reminders_enabled: true,
+    reminder_offsets_minutes: [2880, 180],
+    reminder_quiet_hours: { start: "21:00", end: "08:30" },
+    reminder_template: { name: "appointment_reminder", language: "es" },
+  });
+
+  // Back to the defaults for the tests after this one.
+  await api(token, "PATCH", `/businesses/${businessId}`, {
+    reminder_offsets_minutes: [1440, 120],
+    reminder_quiet_hours: { start: "21:00", end: "09:00" },
+    reminder_template: null,
+  });
+});
