@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app import reminders
+from app.flow.reminders import stops_reminders
 from app.storage import db
 from tests import envelopes
 from tests.reminder_helpers import book, customer, open_business, reminder_messages, reminder_rows
@@ -177,9 +178,26 @@ def test_stop_reminders_turns_them_off_for_the_customer_in_one_line(
 
 @pytest.mark.parametrize(
     "text",
-    ["remind me what time my appointment is", "can I book a haircut tomorrow?", "stop"],
+    [
+        "remind me what time my appointment is",
+        "can I book a haircut tomorrow?",
+        "stop",
+        "I got no reminder, when is it?",
+        "no me llegó el recordatorio, ¿a qué hora es?",
+    ],
 )
 def test_other_messages_are_not_taken_for_an_opt_out(text):
-    from app.flow.reminders import stops_reminders
-
     assert stops_reminders(text) is None
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("Don't send me reminders", "en"),
+        ("Stop sending me reminders!", "en"),
+        ("no quiero recordatorios", "es"),
+        ("deja de enviarme recordatorios, por favor", "es"),
+    ],
+)
+def test_opt_outs_are_understood_in_english_and_spanish(text, language):
+    assert stops_reminders(text) == language

@@ -34,15 +34,25 @@ TEXTS = {
         "reminders_off": "Vale, no te enviaré más recordatorios de citas.",
     },
 }
-# "stop reminders", "no reminders please", "no más recordatorios", "para los recordatorios",
-# "no quiero recordatorios", "deja de enviarme recordatorios" (accents folded away first).
+# The whole message asks for no more reminders: "stop reminders", "no more reminders please",
+# "don't send me reminders"; "no más recordatorios", "para los recordatorios, gracias", "no
+# quiero recordatorios", "deja de enviarme recordatorios" (accents folded away first). Anchored
+# at both ends, so "I got no reminder, when is it?" is not one.
+_POLITE = r"(?:,?\s*(?:please|thanks|thank you|por favor|gracias))?[.!]*$"
 _STOP_EN = re.compile(
-    r"\b(stop|no|cancel|unsubscribe|turn off|don'?t send( me)?|no more)\b[\w\s']{0,20}"
-    r"\breminders?\b|\breminders? off\b"
+    r"^(?:please,?\s+)?(?:stop|no|no more|unsubscribe(?: from)?|turn off|disable|cancel|"
+    r"don'?t send|do not send|stop sending)"
+    r"(?:\s+(?:me|any|more|the|my|all|your|appointment|sending))*\s+reminders?"
+    + _POLITE
+    + r"|^reminders?\s+off"
+    + _POLITE
 )
 _STOP_ES = re.compile(
-    r"\b(no|para|parar|basta|deja de|dejad de|quita|quitar|desactiva|desactivar|cancela|"
-    r"cancelar|sin)\b[\w\s]{0,30}\brecordatorios?\b|\brecordatorios? no\b"
+    r"^(?:por favor,?\s+)?(?:no|para|parad|basta(?: de)?|deja de|dejad de|quita|quitad|"
+    r"desactiva|desactivad|cancela|cancelad|sin|no quiero|no mandes|no me mandes|no envies|"
+    r"no me envies)"
+    r"(?:\s+(?:mas|los|las|mis|tus|me|de|enviar|enviarme|mandar|mandarme|recibir|ningun|"
+    r"citas?))*\s+recordatorios?(?:\s+de\s+citas?)?" + _POLITE
 )
 MAX_OPT_OUT_CHARS = 80  # a longer message talks about more than reminders: the agent reads it
 
