@@ -154,9 +154,7 @@ def point_statuses_at_replies(session, server: str, envelope: dict) -> dict:
             data = fetch(session, server, target, 0)
             replies = [m for m in data["messages"] if m["direction"] == "out"]
             if not replies or not replies[-1].get("external_id"):
-                first = (
-                    "messenger_text.json" if target.channel == "messenger" else "text_greeting.json"
-                )
+                first = "messenger_text" if target.channel == "messenger" else "text_greeting"
                 raise SystemExit(
                     f"{show(target)} has no reply to mark {status} yet:"
                     f" replay one of their messages first (e.g. fixtures/{first}.json)"

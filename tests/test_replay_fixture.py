@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 import sys
@@ -23,7 +24,27 @@ def app_config(app_config):
 
 
 @pytest.fixture
-def server(app, worker, monkeypatch):
+def working(app):
+    """Passes of the job worker, one after another, until the test ends (a long-running worker
+    would also run the periodic deferrer, which this test has no use for)."""
+    from app import jobs
+
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.is_set():
+            asyncio.run(jobs.run_worker_async(app, install_signal_handlers=False, wait=False))
+            stop.wait(0.05)  # the next pass picks up what arrived meanwhile
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join(timeout=30)
+
+
+@pytest.fixture
+def server(app, working, monkeypatch):
     """The app serving on a local port (the worker answering), as `run.py` runs it."""
     businesses.seed_demo(PHONE_NUMBER_ID, messenger_page_id=PAGE_ID)
     monkeypatch.setenv("APP_SECRET", APP_SECRET)
@@ -69,5 +90,6 @@ def test_messenger_chat_talks_to_the_demo_page(server, capsys, monkeypatch):
 
 
 def test_a_watermark_fixture_before_any_reply_says_what_to_replay_first(server, capsys):
-    with pytest.raises(SystemExit, match="replay one of their messages first .*messenger_text"):
+    hint = r"replay one of their messages first \(e\.g\. fixtures/messenger_text\.json\)$"
+    with pytest.raises(SystemExit, match=hint):
         replay_fixture.main(["--server", server, str(replay_fixture.MESSENGER_TOUR[-1])])
