@@ -60,6 +60,30 @@ def test_quiet_setting_ends_with_its_transaction(pool, listener):
     assert isinstance(first_notification(listener)["job_id"], int)
 
 
+def events(job_type: str) -> list[str]:
+    return [
+        r["type"]
+        for r in db.fetch_all(
+            "SELECT e.type::text FROM procrastinate_events e JOIN procrastinate_jobs j"
+            " ON j.id = e.job_id WHERE j.task_name = %s ORDER BY e.id",
+            (job_type,),
+        )
+    ]
+
+
+def test_webhook_jobs_skip_the_deferred_event_and_others_keep_it(post_webhook):
+    assert post_webhook(envelopes.text("Hi")).status_code == 200
+    assert events("handle_turn") == []
+    business_id = businesses.business_id_for_account("whatsapp_number_id", PHONE_NUMBER_ID)
+    with db.connection() as conn:
+        conn.execute(
+            "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW('default', 'send_outbox', 0, NULL,"
+            " NULL, %s, now() + interval '1 hour')::procrastinate_job_to_defer_v1])",
+            (json.dumps({"business_id": business_id, "customer_id": 0}),),
+        )
+    assert sorted(events("send_outbox")) == ["deferred", "scheduled"]
+
+
 def store(conn, business_id: int, i: int, customers: int = 1000, notify: bool = True) -> dict:
     delivery = conversations.Delivery(
         channel="whatsapp",
