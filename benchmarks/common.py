@@ -192,3 +192,123 @@ def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
     return ordered[k]
+
+
+def _serve_fakes(llm_delay: float) -> None:
+    """Run the fakes until stdin closes; print their base URLs first."""
+    from tests.fake_graph import FakeGraph
+    from tests.fake_llm import FakeLLM, last_user_text, text_reply
+
+    def answer(body: dict) -> dict:
+        if llm_delay:
+            time.sleep(llm_delay)  # the model thinking; each call has its own server thread
+        return text_reply("You said: " + last_user_text(body)[:40])
+
+    llm = FakeLLM()
+    llm.default = answer
+    llm.start()
+    graph = FakeGraph().start()
+    print(llm.base_url, graph.base_url, flush=True)
+    sys.stdin.read()  # until the benchmark closes it
+    llm.stop()
+    graph.stop()
+
+
+class Fakes:
+    """The fake model and Graph API in a process of their own (not competing with the load
+    generator's event loop for the GIL); the model answers after `llm_delay` s."""
+
+    def __init__(self, llm_delay: float = 0.0):
+        self.cmd = [sys.executable, "-m", "benchmarks.common", "fakes", str(llm_delay)]
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> Fakes:
+        self.proc = subprocess.Popen(
+            self.cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        self.llm_url, self.graph_url = self.proc.stdout.readline().split()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+    def env(self) -> dict[str, str]:
+        """Settings pointing the app at these fakes."""
+        return {
+            "OPENAI_API_KEY": "bench",
+            "OPENAI_BASE_URL": self.llm_url,
+            "WHATSAPP_API_BASE_URL": self.graph_url,
+            "ACCESS_TOKEN": "bench-token",
+            "LLM_TIMEOUT": "30",
+            "LLM_MAX_RETRIES": "0",
+            "LANGFUSE_TRACING_ENABLED": "false",
+        }
+
+
+class Worker:
+    """`flask --app app worker` processes, with their CPU time and peak RSS."""
+
+    def __init__(self, env: dict, count: int = 1, log_dir: Path | None = None):
+        self.env = {**os.environ, **env}
+        self.count = count
+        self.log_dir = log_dir
+        self.procs: list[subprocess.Popen] = []
+
+    def __enter__(self) -> Worker:
+        for i in range(self.count):
+            out = subprocess.DEVNULL
+            if self.log_dir:
+                out = open(self.log_dir / f"worker-{i + 1}.log", "wb")  # noqa: SIM115
+            self.procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "flask", "--app", "app", "worker"],
+                    cwd=ROOT,
+                    env=self.env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU the worker processes have used so far."""
+        return sum(cpu_seconds(p.pid) for p in self.procs)
+
+    def peak_rss_mb(self) -> float:
+        """The largest peak RSS of the worker processes."""
+        return max((peak_rss_kb(p.pid) for p in self.procs), default=0) / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (its threads included), from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_kb(pid: int) -> int:
+    """Peak resident memory (VmHWM) of a process, in KB (0 if it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["fakes"]:
+    _serve_fakes(float(sys.argv[2]))

@@ -1,10 +1,15 @@
-"""Webhook acknowledgement latency and throughput against gunicorn (-w 2 -k gthread).
+"""Webhook acknowledgement latency and throughput against gunicorn (-w 2 -k gthread), beside a
+bare Flask+HMAC route measured in the same run.
 
-    python -m benchmarks.webhook_ack [--rate 300] [--duration 20] [--concurrency 50]
+    python -m benchmarks.webhook_ack [--rate 300] [--duration 20] [--saturation-seconds 10]
+                                     [--backlog 10000] [--quick]
 
-Prints a table: open-loop ack latency at an offered rate (latency counted from each request's
-scheduled send time), saturation throughput at N closed-loop senders for the bot's webhook and a
-bare Flask+HMAC route measured in the same run, and duplicate-delivery throughput.
+Scenarios, each on a fresh database: the webhook alone (workers stopped); the same with
+10,000 turns already queued; one job worker running on the same machine (the fake model and
+Graph API answering at once), with its CPU per turn; and that worker working through a
+10,000-turn backlog while deliveries arrive at --rate. Open-loop latency counts from each
+request's scheduled send time; saturation is N closed-loop senders. The bare route is
+measured first and last; every ratio is against their mean.
 """
 
 from __future__ import annotations
@@ -13,10 +18,16 @@ import argparse
 import asyncio
 import itertools
 import json
+import time
+from dataclasses import dataclass, field
+
+import psycopg
 
 from app.channels.meta import sign
 from benchmarks.common import (
+    Fakes,
     Gunicorn,
+    Worker,
     closed_loop,
     create_database,
     drop_database,
@@ -28,6 +39,7 @@ from tests import envelopes
 
 SECRET = "bench-secret"
 PHONE_NUMBER_ID = "123456123"
+_ids = itertools.count()
 
 
 def envelope(i: int, customers: int) -> bytes:
@@ -52,16 +64,72 @@ def signed(body: bytes) -> bytes:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rate", type=float, default=300.0)
-    parser.add_argument("--duration", type=float, default=20.0)
-    parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--saturation-seconds", type=float, default=10.0)
-    parser.add_argument("--customers", type=int, default=2000)
-    args = parser.parse_args()
+def deliveries(n: int, customers: int) -> list[bytes]:
+    """`n` new signed deliveries (unique wamids across the run)."""
+    return [signed(envelope(next(_ids), customers)) for _ in range(n)]
 
-    name, url = create_database()
+
+@dataclass
+class Row:
+    label: str
+    rps: float
+    statuses: dict
+    latency: tuple[float, float, float] | None = None  # p50, p99, max ms
+    notes: list[str] = field(default_factory=list)
+
+
+class Run:
+    """One benchmark run: its settings, the rows measured and the bare route's figures."""
+
+    def __init__(self, args):
+        self.args = args
+        self.rows: list[Row] = []
+        self.bare: list[float] = []
+
+    def saturation(self, port: int, label: str) -> Row:
+        a = self.args
+        reqs = iter(deliveries(int(a.saturation_seconds * 4000), a.customers))
+        count, st, secs = asyncio.run(
+            closed_loop(port, lambda: next(reqs), a.concurrency, a.saturation_seconds)
+        )
+        row = Row(f"{label}, {a.concurrency} senders (saturation)", count / secs, st)
+        self.rows.append(row)
+        return row
+
+    def open_loop(self, port: int, label: str) -> Row:
+        a = self.args
+        reqs = deliveries(int(a.rate * a.duration), a.customers)
+        lat, st, took = asyncio.run(open_loop(port, reqs, a.rate))
+        ms = [x * 1000 for x in lat]
+        stats = (percentile(ms, 50), percentile(ms, 99), max(ms))
+        row = Row(f"{label}, open loop {a.rate:.0f}/s", len(lat) / took, st, stats)
+        self.rows.append(row)
+        return row
+
+    def duplicates(self, port: int, label: str) -> Row:
+        a = self.args
+        dup = deliveries(1, a.customers)[0]
+        asyncio.run(closed_loop(port, lambda: dup, 1, 0.2))  # stored once, before timing
+        count, st, secs = asyncio.run(
+            closed_loop(port, lambda: dup, a.concurrency, a.saturation_seconds)
+        )
+        row = Row(f"{label}, duplicates, {a.concurrency} senders", count / secs, st)
+        self.rows.append(row)
+        return row
+
+    def measure_bare(self) -> None:
+        a = self.args
+        with Gunicorn("benchmarks.bare_app:create_app()", {"APP_SECRET": SECRET}) as bare:
+            body = signed(envelope(0, 1))
+            asyncio.run(closed_loop(bare.port, lambda: body, a.concurrency, 1.0))  # warm
+            count, st, secs = asyncio.run(
+                closed_loop(bare.port, lambda: body, a.concurrency, a.saturation_seconds)
+            )
+        self.bare.append(count / secs)
+        self.rows.append(Row(f"bare Flask+HMAC route, {a.concurrency} senders", count / secs, st))
+
+
+def bot_env(url: str, fakes: Fakes | None = None) -> dict[str, str]:
     env = {
         "DATABASE_URL": url,
         "APP_SECRET": SECRET,
@@ -71,72 +139,137 @@ def main() -> None:
         "PHONE_NUMBER_ID": PHONE_NUMBER_ID,
         "DB_POOL_MAX": "16",
     }
+    return env | (fakes.env() if fakes else {})
+
+
+def seed(url: str, backlog: int, customers: int) -> None:
+    """The demo business and, if asked, `backlog` queued turns stored as the webhook does."""
+    from app import jobs
+    from app.storage import businesses, conversations, db
+
+    db.open_pool(url)
     try:
-        _seed(url)
-        counter = itertools.count()
-        rows = []
-        with Gunicorn("app:create_app()", env) as bot:
-            n = int(args.rate * args.duration)
-            warm = [signed(envelope(next(counter), args.customers)) for _ in range(300)]
-            asyncio.run(open_loop(bot.port, warm, rate=200))
-            reqs = [signed(envelope(next(counter), args.customers)) for _ in range(n)]
-            lat, statuses, took = asyncio.run(open_loop(bot.port, reqs, args.rate))
-            rows.append(_latency_row(f"bot, open loop {args.rate:.0f}/s", lat, statuses, took))
-            sat = [signed(envelope(next(counter), args.customers)) for _ in range(200_000)]
-            it = iter(sat)
-            count, st, secs = asyncio.run(
-                closed_loop(bot.port, lambda: next(it), args.concurrency, args.saturation_seconds)
-            )
-            bot_rps = count / secs
-            rows.append((f"bot, {args.concurrency} senders (saturation)", bot_rps, st))
-            dup = signed(envelope(0, args.customers))
-            count, st, secs = asyncio.run(
-                closed_loop(bot.port, lambda: dup, args.concurrency, args.saturation_seconds)
-            )
-            rows.append((f"bot, duplicates, {args.concurrency} senders", count / secs, st))
-        with Gunicorn("benchmarks.bare_app:create_app()", {"APP_SECRET": SECRET}) as bare:
-            body = signed(envelope(0, 1))
-            count, st, secs = asyncio.run(
-                closed_loop(bare.port, lambda: body, args.concurrency, args.saturation_seconds)
-            )
-            bare_rps = count / secs
-            rows.append((f"bare Flask+HMAC, {args.concurrency} senders", bare_rps, st))
-        _print(rows, bot_rps / bare_rps)
-        _print_stored(url)
+        business_id, _ = businesses.seed_demo(PHONE_NUMBER_ID)
+        job = jobs.turn_job(business_id, None)
+        for start in range(0, backlog, 1000):
+            with db.transaction() as conn:
+                for i in range(start, min(start + 1000, backlog)):
+                    delivery = conversations.Delivery(
+                        channel="whatsapp",
+                        address=f"3461{i % customers:07d}",
+                        profile_name=f"Queued {i % customers}",
+                        external_id=f"wamid.BACKLOG{i:09d}",
+                        kind="text",
+                        type="text",
+                        body="Hi! Can I book a haircut tomorrow after 5pm, please?",
+                        payload={},
+                        sent_at=None,
+                        needs_turn=True,
+                    )
+                    conversations.store_inbound(conn, business_id, delivery, turn_job=job)
+    finally:
+        db.close_pool()
+
+
+def counts(url: str) -> dict[str, int]:
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT (SELECT count(*) FROM messages WHERE direction = 'in'),"
+            " (SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'),"
+            " (SELECT count(*) FROM turns WHERE status <> 'running')"
+        ).fetchone()
+    return {"messages": row[0], "queued": row[1], "turns": row[2]}
+
+
+def scenario(
+    run: Run, label: str, backlog: int = 0, worker: bool = False, saturate=True, dup=False
+) -> list[Row]:
+    """Measure the webhook on a fresh database, with a backlog and/or a worker running."""
+    a = run.args
+    name, url = create_database()
+    try:
+        seed(url, backlog, a.customers)
+        before = counts(url)
+        with Fakes() as fakes, Gunicorn("app:create_app()", bot_env(url, fakes)) as bot:
+            asyncio.run(open_loop(bot.port, deliveries(200, a.customers), rate=200))  # warm
+            if not worker:
+                rows = [run.open_loop(bot.port, label)]
+                if saturate:
+                    rows.append(run.saturation(bot.port, label))
+                after = counts(url)
+                rows[-1].notes.append(
+                    f"queued before: {before['queued']}; stored {after['messages']} messages"
+                    f" and {after['queued'] - before['queued']} turn jobs for as many deliveries"
+                )
+                if dup:
+                    rows.append(run.duplicates(bot.port, label))
+                return rows
+            with Worker(bot_env(url, fakes)) as w:
+                _wait_until_working(url, before["turns"])
+                cpu0, turns0, t0 = w.cpu_seconds(), counts(url)["turns"], time.monotonic()
+                row = (run.saturation if saturate else run.open_loop)(bot.port, label)
+                cpu, turns = w.cpu_seconds() - cpu0, counts(url)["turns"] - turns0
+                secs = time.monotonic() - t0
+                row.notes.append(
+                    f"queued before: {before['queued']}; worker: {turns / secs:.0f} turns/s,"
+                    f" {cpu * 1000 / max(turns, 1):.1f} CPU ms/turn"
+                )
+                return [row]
     finally:
         drop_database(name)
 
 
-def _seed(url: str) -> None:
-    from app.storage import businesses, db
-
-    db.open_pool(url)
-    businesses.seed_demo(PHONE_NUMBER_ID)
-    db.close_pool()
-
-
-def _print_stored(url: str) -> None:
-    """Show that the acknowledged deliveries really are in the database, with their jobs."""
-    import psycopg
-
-    with psycopg.connect(url) as conn:
-        messages = conn.execute("SELECT count(*) FROM messages").fetchone()[0]
-        jobs = conn.execute("SELECT count(*) FROM procrastinate_jobs").fetchone()[0]
-    print(f"stored: {messages} messages, {jobs} turn jobs (duplicates add neither)")
+def _wait_until_working(url: str, turns_before: int) -> None:
+    """Until the worker has finished its first turn (it imports LangChain first)."""
+    deadline = time.monotonic() + 120
+    while counts(url)["turns"] <= turns_before:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the worker finished no turn within 120 s")
+        time.sleep(0.2)  # polling another process's progress
 
 
-def _latency_row(label, lat, statuses, took):
-    ms = [x * 1000 for x in lat]
-    return (label, len(lat) / took, statuses, percentile(ms, 50), percentile(ms, 99), max(ms))
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=300.0)
+    parser.add_argument("--duration", type=float, default=20.0, help="open-loop seconds")
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--saturation-seconds", type=float, default=10.0)
+    parser.add_argument("--customers", type=int, default=2000)
+    parser.add_argument("--backlog", type=int, default=10_000, help="queued turns")
+    parser.add_argument("--quick", action="store_true", help="4 s per measurement")
+    args = parser.parse_args()
+    if args.quick:
+        args.duration = args.saturation_seconds = 4.0
+
+    run = Run(args)
+    run.measure_bare()
+    fresh = scenario(run, "webhook alone, fresh", dup=True)[:2]
+    backlog = scenario(run, f"webhook alone, {args.backlog:,} queued", backlog=args.backlog)
+    scenario(run, "worker running, fresh", worker=True)
+    scenario(
+        run,
+        f"worker draining {args.backlog:,} queued",
+        backlog=args.backlog,
+        worker=True,
+        saturate=False,
+    )
+    run.measure_bare()
+    _print(run, fresh[-1].rps, backlog[-1].rps)
 
 
-def _print(rows, ratio) -> None:
-    print(f"{'scenario':44} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}  statuses")
-    for row in rows:
-        label, rps, statuses = row[:3]
-        extra = "".join(f" {v:8.2f}" for v in row[3:]) if len(row) > 3 else " " * 27
-        print(f"{label:44} {rps:9.0f}{extra}  {dict(sorted(statuses.items()))}")
-    print(f"bot saturation throughput = {ratio:.0%} of the bare Flask+HMAC route")
+def _print(run: Run, fresh_rps: float, backlog_rps: float) -> None:
+    bare = sum(run.bare) / len(run.bare)
+    print(
+        f"bare route: {' and '.join(f'{b:.0f}' for b in run.bare)} req/s (first and last);"
+        f" ratios against their mean, {bare:.0f}"
+    )
+    print(f"{'scenario':52} {'req/s':>7} {'× bare':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7}")
+    for row in run.rows:
+        lat = "".join(f" {v:7.2f}" for v in row.latency) if row.latency else " " * 24
+        print(f"{row.label:52} {row.rps:7.0f} {row.rps / bare:7.2f}{lat}  {row.statuses}")
+        for note in row.notes:
+            print(f"{'':54}{note}")
+    print(f"saturation with {run.args.backlog:,} queued = {backlog_rps / fresh_rps:.2f} × fresh")
 
 
 if __name__ == "__main__":
