@@ -197,9 +197,11 @@ def scenario(
                 if saturate:
                     rows.append(run.saturation(bot.port, label))
                 after = counts(url)
+                acked = sum(r.statuses.get(200, 0) for r in rows) + 200  # with the warm-up
                 rows[-1].notes.append(
-                    f"queued before: {before['queued']}; stored {after['messages']} messages"
-                    f" and {after['queued'] - before['queued']} turn jobs for as many deliveries"
+                    f"queued before: {before['queued']}; {acked} deliveries answered 200 stored"
+                    f" {after['messages'] - before['messages']} messages and"
+                    f" {after['queued'] - before['queued']} turn jobs"
                 )
                 if dup:
                     rows.append(run.duplicates(bot.port, label))

@@ -33,7 +33,6 @@ class Waker:
         self._pending = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        self.sent = 0  # NOTIFYs sent (benchmarks compare it with the deliveries)
 
     def wake(self) -> None:
         """Ask for a NOTIFY after now: call it once the jobs are committed."""
@@ -55,6 +54,5 @@ class Waker:
             try:
                 with db.pool().connection() as conn:
                     conn.execute(_NOTIFY, self._params)
-                self.sent += 1
             except Exception:  # the workers' poll finds the jobs; keep serving wake-ups
                 log.warning("could not wake the job workers; their poll will", exc_info=True)
