@@ -10,12 +10,14 @@ from cachetools import TTLCache
 from flask import current_app
 from langchain_core.messages import AIMessage, HumanMessage
 
-from app import booking, channels, flow, metrics, outbox, reminders, tracing, usage
+from app import booking, channels, flow, handoff, metrics, outbox, reminders, tracing, usage
 from app.agent import llm, loop, prompts, tools
 from app.channels.base import Capability, Channel, InboundKind, Outbound
+from app.flow import handoff as flow_handoff
 from app.flow import privacy as privacy_flow
 from app.flow import reminders as reminder_words
 from app.storage import businesses, conversations, db
+from app.storage import handoff as handoff_store
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,12 @@ def run_turn(business_id: int, customer_id: int, request_id: str | None = None) 
     )
     if customer.get("erased_at") is not None:  # erased mid-turn: nothing of theirs to answer
         return
+    if customer["bot_paused"] and customer["paused_until"] is not None:
+        # The quiet time after the last staff reply has passed: the bot answers again.
+        if handoff.resume_if_due(business_id, customer_id, datetime.now(UTC)):
+            customer = conversations.get_customer(customer_id)
     if customer["bot_paused"] or customer["opted_out"]:
+        # Stored and shown in the console, never answered: not now, nor in a burst on resume.
         with db.transaction() as conn:
             conversations.mark_inbound(conn, [m["id"] for m in pending], "processed", None)
         metrics.TURNS.labels("paused").inc()
@@ -148,12 +155,15 @@ def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id,
         )
     metrics.record_tool_calls(result.tool_calls)
     usage.record(business["id"], turn_id, result.usage)
-    replies = _replies(result, customer) or [loop.APOLOGY]
+    request = _handoff_request(business, customer, result, now)
+    replies = [request["notice"]] if request else _replies(result, customer) or [loop.APOLOGY]
     outcome = "answered" if result.ok else "failed"
     try:
         with db.transaction() as conn:
             _claim(conn, pending, "processed" if result.ok else "failed", turn_id)
             outbox.queue(conn, business, customer, replies, "reply", pending[-1]["id"], turn_id)
+            if request:
+                handoff.take_over(conn, business, customer, request, now)
             conversations.finish_turn(conn, turn_id, outcome, result.tool_calls, result.error)
     except TurnSuperseded as exc:
         with db.transaction() as conn:
@@ -197,6 +207,17 @@ def _privacy_turn(business: dict, customer: dict, pending: list[dict], request_i
             conversations.finish_turn(conn, turn_id, "failed", result.tool_calls, str(exc))
     metrics.TURNS.labels("privacy").inc()
     return True
+
+
+def _handoff_request(
+    business: dict, customer: dict, result: loop.AgentResult, now: datetime
+) -> dict | None:
+    """The turn's request for a person: asked for by a tool or the flow, or this turn failed
+    like the one before it (the customer should not be left with apologies)."""
+    request = flow_handoff.requested(result.tool_calls)
+    if request is None and not result.ok and handoff_store.last_turns_failed(customer["id"], 1):
+        request = flow_handoff.request(business, customer, now, flow_handoff.FAILED_TURNS, "")
+    return request
 
 
 def tapped(pending: list[dict]) -> str:
@@ -270,7 +291,12 @@ def history_messages(customer_id: int, limit: int) -> list:
     or list as lines of its text: "the first one" may refer to them)."""
     rows = conversations.history(customer_id, limit)
     return [
-        HumanMessage(r["body"]) if r["direction"] == "in" else AIMessage(_with_options(r))
+        HumanMessage(r["body"])
+        if r["direction"] == "in"
+        # A staff member's reply is marked, so the bot does not contradict (or claim) it.
+        else AIMessage(flow_handoff.staff_line(r["staff"], r["body"]))
+        if r.get("staff") is not None
+        else AIMessage(_with_options(r))
         for r in rows
         if r["body"]
     ]

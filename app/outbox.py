@@ -120,6 +120,39 @@ def _gap(channel: Channel, business: Mapping[str, Any]) -> float:
     return (1.0 + current_app.config["OUTBOX_PACE_MARGIN"]) / rate
 
 
+def outside_form(
+    channel: Channel, business: Mapping[str, Any], purpose: str, message: Outbound
+) -> Outbound:
+    """The message as it would go outside the window: with its purpose's tag, or as a
+    template (its own, or the business's for notices and staff replies, the text its one
+    parameter)."""
+    caps = channel.capabilities
+    tag = TAGS.get(purpose, "") if Capability.MESSAGE_TAGS in caps else ""
+    if Capability.TEMPLATES not in caps:
+        return replace(message, tag=tag, template=None)
+    template = message.template
+    name = business.get("notice_template")
+    if purpose == "notice" and name:
+        language = business.get("notice_template_language") or "en"
+        template = Template(name, language, (message.text,))
+    chosen = business.get("staff_reply_template")
+    if purpose == "staff" and chosen:
+        template = Template(chosen["name"], chosen["language"], (message.text,))
+    return replace(message, tag=tag, template=template)
+
+
+def can_go_outside_window(
+    business: Mapping[str, Any], customer: Mapping[str, Any], purpose: str, now: datetime
+) -> bool:
+    """Whether a text for this purpose could reach the customer now that their window closed."""
+    channel = channels.get(customer["channel"])
+    last = customer.get("last_inbound_at")
+    if last is None:
+        return False
+    form = outside_form(channel, business, purpose, Outbound(text="-"))
+    return channel.outside_window(form, now - last) is not None
+
+
 def window_open(channel: Channel, customer: Mapping[str, Any], now: datetime) -> bool:
     """Whether free text may reach the customer now (their last message is recent enough)."""
     last = customer.get("last_inbound_at")
@@ -190,6 +223,12 @@ class _Sender:
                 return allowed
             title = WINDOW_CLOSED.format(ago=_ago(now - last))
         else:
+            # An approved template may start a conversation (a staff number told of a handoff).
+            first = self._outside(message)
+            if first.template is not None:
+                allowed = self.channel.outside_window(first, timedelta.max)
+                if allowed is not None:
+                    return allowed
             title = NEVER_WROTE
         store.mark_unsent(message["id"], SendError.WINDOW_CLOSED.value, None, title)
         metrics.OUTBOX_SENDS.labels(self.channel.name, SendError.WINDOW_CLOSED.value).inc()
@@ -197,15 +236,8 @@ class _Sender:
 
     def _outside(self, message: dict) -> Outbound:
         """What the message could be outside the window: tagged, or the business's template."""
-        caps, purpose, body = self.channel.capabilities, message["purpose"], message["body"]
-        tag = TAGS.get(purpose, "") if Capability.MESSAGE_TAGS in caps else ""
-        stored = Outbound.from_stored(body, message["payload"])
-        template = stored.template if Capability.TEMPLATES in caps else None
-        name = self.business.get("notice_template")
-        if purpose == "notice" and name and Capability.TEMPLATES in caps:
-            language = self.business.get("notice_template_language") or "en"
-            template = Template(name, language, (body,))
-        return replace(stored, tag=tag, template=template)
+        stored = Outbound.from_stored(message["body"], message["payload"])
+        return outside_form(self.channel, self.business, message["purpose"], stored)
 
     def _pace(self, message: dict, now: datetime) -> None:
         """Wait for this account's next send slot, or step aside until about when it comes.

@@ -86,6 +86,7 @@ ENDPOINTS = [
     Endpoint("POST", B + "/conversations/<int:customer_id>/resume", member(200)),
     Endpoint("POST", B + "/conversations/<int:customer_id>/erase", member(200)),
     Endpoint("GET", B + "/conversations/<int:customer_id>/export", member(200)),
+    Endpoint("POST", B + "/conversations/<int:customer_id>/messages", member(201), {"text": "Hi!"}),
     Endpoint("GET", B + "/appointments", member(200)),
     Endpoint("POST", B + "/appointments/<int:appointment_id>/cancel", member(200)),
     Endpoint("GET", B + "/staff", owner(200)),
@@ -175,6 +176,7 @@ def test_other_tenants_customer_is_404(api, world):
     path = f"/businesses/{world.business_id}/conversations/{foreign}"
     assert api("GET", path, "owner").status_code == 404
     assert api("POST", path + "/pause", "owner").status_code == 404
+    assert api("POST", path + "/messages", "owner", json={"text": "hi"}).status_code == 404
 
 
 def render_matrix() -> str:

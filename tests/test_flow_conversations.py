@@ -322,7 +322,8 @@ def test_what_it_does_not_understand_it_offers_as_buttons(chat):
     assert chat("blue bananas") == (
         "Sorry, I didn't get that. I can show free times and book, move or cancel "
         "appointments, or tell you our prices and opening hours.\n1. Book a time\n"
-        "2. My appointments\n3. Prices & hours\nWhat would you like? Reply with 1–3."
+        "2. My appointments\n3. Prices & hours\n4. Talk to a person\n"
+        "What would you like? Reply with 1–4."
     )
     assert chat("2") == "You have no upcoming appointments."
     assert chat("2") == "I have no list open for that number. What would you like?"

@@ -54,7 +54,7 @@ def chat(post_webhook, drain):
 FALLBACK = (
     "Sorry, I didn't get that. I can show free times and book, move or cancel appointments, "
     "or tell you our prices and opening hours.\n1. Book a time\n2. My appointments\n"
-    "3. Prices & hours\nWhat would you like? Reply with 1–3."
+    "3. Prices & hours\n4. Talk to a person\nWhat would you like? Reply with 1–4."
 )
 
 
@@ -156,7 +156,7 @@ QUESTIONS = {
     ),
     "a question nothing the business wrote answers": (
         lambda d: "what's the weather like?",
-        lambda d: DONT_KNOW,
+        lambda d: DONT_KNOW + "\n1. Talk to a person\nReply with 1.",
     ),
     "the policies answer what they cover": (
         lambda d: "what is your cancellation policy?",

@@ -1,10 +1,24 @@
-"""Conversation endpoints: the inbox, one thread, and taking over from the bot (pause/resume)."""
+"""Conversation endpoints: the inbox, one thread, taking over from the bot (pause/resume) and
+answering the customer as a staff member."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from app import channels, handoff
 from app.admin import access
 from app.admin.blueprint import bp
-from app.admin.wire import ApiError, check_id, like_pattern, ok, page_params, query_int, query_text
+from app.admin.wire import (
+    ApiError,
+    check_id,
+    invalid,
+    json_body,
+    like_pattern,
+    ok,
+    page_params,
+    query_int,
+    query_text,
+)
 from app.channels.base import Outbound
 from app.storage import audit, console, conversations
 from app.storage.db import transaction
@@ -14,7 +28,8 @@ MAX_THREAD = 500
 
 @bp.get("/businesses/<int:business_id>/conversations")
 def list_conversations(business_id: int):
-    """Customers with their last message and unread count; `q` searches name or number."""
+    """Customers with their last message and unread count, those waiting for a person first
+    (longest waiting first); `q` searches name or number."""
     access.require_business(business_id)
     q = query_text("q").strip()
     page, per_page = page_params()
@@ -69,9 +84,48 @@ def resume_conversation(business_id: int, customer_id: int):
     return _set_paused(business_id, customer_id, False)
 
 
+@bp.post("/businesses/<int:business_id>/conversations/<int:customer_id>/messages")
+def send_staff_message(business_id: int, customer_id: int):
+    """Answer the customer as the calling staff member, through the outbox on their channel.
+
+    201 when queued (the bot stays paused for the business's quiet time); 409 when the channel
+    would not deliver it now (outside the customer-service window without a way through).
+    """
+    access.require_business(business_id)
+    customer = _customer(business_id, customer_id)
+    text = _reply_text(json_body(), customer["channel"])
+    try:
+        sent = handoff.staff_reply(business_id, customer_id, access.user_id(), text, _now())
+    except handoff.Refused as exc:
+        raise ApiError(409, f"not sent: {exc}") from None
+    message = _shown(console.message(customer_id, sent["message_id"]))
+    return ok({"message": message, "customer": console.customer(business_id, customer_id)}, 201)
+
+
+def _reply_text(body: dict, channel: str) -> str:
+    limit = channels.get(channel).limits.text_chars
+    text = body.get("text")
+    unknown = sorted(set(body) - {"text"})
+    if unknown:
+        raise invalid({k: "unknown field" for k in unknown})
+    if not isinstance(text, str) or not text.strip():
+        raise invalid({"text": "is required: the reply's text"})
+    if len(text.strip()) > limit:
+        raise invalid({"text": f"at most {limit} characters on {channel}"})
+    return text.strip()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 def _set_paused(business_id: int, customer_id: int, paused: bool):
     access.require_business(business_id)
     before = _customer(business_id, customer_id)
+    if not paused:
+        with transaction() as conn:
+            handoff.resume(conn, business_id, customer_id, access.user_id(), "staff")
+        return ok(console.customer(business_id, customer_id))
     with transaction() as conn:
         conversations.set_bot_paused(conn, business_id, customer_id, paused)
         audit.record(

@@ -8,6 +8,7 @@ from functools import cache
 from zoneinfo import available_timezones
 
 _ACCOUNT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_PHONE = re.compile(r"^[0-9]{6,20}$")
 BAD = object()  # a validator's "rejected" result (None is a valid value for some fields)
 
 Errors = dict[str, str]
@@ -139,3 +140,12 @@ def whatsapp_template(value, name, errors):
         )
         return BAD
     return {"name": value["name"], "language": value["language"]}
+
+
+def phone_number(value, name, errors):
+    """A WhatsApp number in international form, digits only (an optional leading + is dropped)."""
+    digits = value.strip().removeprefix("+").replace(" ", "") if isinstance(value, str) else None
+    if digits is None or not _PHONE.match(digits):
+        errors[name] = "must be a phone number with country code, 6 to 20 digits"
+        return BAD
+    return digits

@@ -13,6 +13,7 @@ from app.admin.fields import (
     boolean,
     integer,
     nullable,
+    phone_number,
     quiet_hours,
     reminder_offsets,
     text,
@@ -54,6 +55,11 @@ BUSINESS_FIELDS: dict[str, Validator] = {
     "reminder_offsets_minutes": reminder_offsets,
     "reminder_quiet_hours": quiet_hours,
     "reminder_template": whatsapp_template,
+    # Human handoff: the bot's quiet time after a staff reply (null: until "Resume bot"), the
+    # WhatsApp number told when a conversation needs a person, the template of late replies.
+    "handoff_quiet_minutes": nullable(integer(1, 43_200)),
+    "staff_notify_number": nullable(phone_number),
+    "staff_reply_template": whatsapp_template,
 }
 # Fields that move a business between numbers or Pages, switch it off or cap what its model may
 # spend: the operator's call.

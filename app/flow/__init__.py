@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from app.flow import engine, ids, lang, privacy, state
+from app.flow import engine, handoff, ids, lang, privacy, state
 from app.flow.actions import CLAIMS, Turn
 from app.flow.render import Reply, for_channel, numbered, outbound
 
@@ -27,6 +27,9 @@ __all__ = [
     "outbound",
     "run",
 ]
+
+# Replies in a row that understood nothing before the flow hands the talk to a person.
+MISSES_FOR_A_PERSON = 2
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,12 @@ def run(
     tap = ids.parse(payload) if payload else None
     if tap is None:
         tap = _typed_option(st, text)
+    misses = st.misses
     reply = engine.on_tap(turn, st, tap) if tap else engine.on_text(turn, st, text)
+    if st.misses <= misses:
+        st.misses = 0  # understood: the count starts again
+    elif st.misses >= MISSES_FOR_A_PERSON:
+        reply = engine.hand_off(turn, st, handoff.NOT_UNDERSTOOD)
     state.save(business["id"], customer["id"], st, now)
     return Outcome(reply, turn.records)
 

@@ -10,12 +10,12 @@ books at once; a pick from a list is held and confirmed, like a tap.
 
 from __future__ import annotations
 
+import time as clock
 from datetime import date
 
 from app.booking.models import NOT_FOUND
-from app.flow import actions, ids, lookup, moves, reminders, times, words
+from app.flow import actions, handoff, ids, lookup, moves, reminders, times, words
 from app.flow.actions import Turn
-from app.flow.handoff import dont_know
 from app.flow.offers import ask_service, find, offer
 from app.flow.opening import day_hours, week_hours
 from app.flow.render import Reply
@@ -58,7 +58,7 @@ def on_tap(turn: Turn, st: State, tap: ids.Tap) -> Reply:
         return times.slots(turn, st, svc, tap.day, tap.after, st.bounds()[1])
     if tap.kind == "menu":
         return menu(turn, st, tap.action)
-    return Reply(words.say(st.lang, "handoff"), lang=st.lang)
+    return hand_off(turn, st, handoff.ASKED)
 
 
 def on_text(turn: Turn, st: State, text: str) -> Reply:
@@ -70,7 +70,7 @@ def on_text(turn: Turn, st: State, text: str) -> Reply:
     intent = req.intent
     details = bool(req.service or req.day or req.time or req.after or req.before)
     if intent == "handoff":
-        return Reply(words.say(st.lang, "handoff"), lang=st.lang)
+        return hand_off(turn, st, handoff.ASKED)
     if intent == "cancel":
         return moves.cancel_request(turn, st, req)
     moving_on = st.moving is not None and intent in ("unknown", "book") and not req.service
@@ -140,7 +140,8 @@ def info(turn: Turn, st: State, question: str) -> Reply:
     ]
     lines = lookup.answer(question, sources)
     if not lines:
-        return offer(st, Reply(dont_know(st.lang), lang=st.lang))
+        person = Option(ids.HANDOFF, handoff.TALK_TO_A_PERSON[lang_code(st)])
+        return offer(st, Reply(handoff.dont_know(st.lang), (person,), lang=st.lang))
     text = words.say(st.lang, "found") + "\n" + "\n".join(f"• {line}" for line in lines)
     return offer(st, Reply(text, lang=st.lang))
 
@@ -164,7 +165,8 @@ def ok(st: State) -> Reply:
 
 
 def fallback(st: State) -> Reply:
-    """What the flow can do, as three buttons rather than a wall of text."""
+    """What the flow can do (and a person), as options rather than a wall of text."""
+    st.misses += 1
     options = tuple(
         Option(ids.menu(what), words.say(st.lang, key))
         for what, key in (
@@ -172,6 +174,21 @@ def fallback(st: State) -> Reply:
             ("mine", "my_appointments"),
             ("prices", "prices_hours"),
         )
-    )
+    ) + (Option(ids.HANDOFF, handoff.TALK_TO_A_PERSON[lang_code(st)]),)
     prompt = words.say(st.lang, "fallback_prompt")
     return offer(st, Reply(words.say(st.lang, "fallback"), options, prompt, st.lang))
+
+
+def hand_off(turn: Turn, st: State, reason: str) -> Reply:
+    """Ask for a person (recorded as the `handoff_to_human` call the turn acts on)."""
+    started = clock.perf_counter()
+    result = handoff.request(turn.business, turn.customer, turn.now, reason, "", st.lang)
+    turn.record(handoff.TOOL, {"reason": reason}, result, started)
+    st.misses = 0
+    st.offer = []
+    st.lang = result["language"]
+    return Reply(result["notice"], lang=st.lang)
+
+
+def lang_code(st: State) -> str:
+    return "es" if st.lang == "es" else "en"

@@ -1,15 +1,139 @@
-"""Offering a person when the bot does not know: one place for the handoff flow to hook into.
+"""Handing a conversation to a person: the notice the customer gets, in their language, with
+roughly when the team will answer (the opening hours), and the request the turn acts on.
 
-Today the offer is words only; the handoff issue makes it mark the conversation for the team
-(and answers the `handoff:request` tap, see `ids`).
+The flow and the agent's `handoff_to_human` tool only *request* a handoff: a tool-call record
+named `TOOL` with the reason, a summary and the notice. The turn that stores the reply pauses
+the bot and marks the conversation in the same transaction (`app.handoff`).
 """
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from app.booking.hours import DAYS
+from app.flow import lang, words
+from app.storage import handoff as store
+
+TOOL = "handoff_to_human"
+ASKED = "The customer asked for a person"
+NOT_UNDERSTOOD = "The bot did not understand the customer twice in a row"
+FAILED_TURNS = "Two turns in a row failed"
+# How a staff member's reply appears in the bot's history: "[Staff: Ana] See you at 5!".
+STAFF_MARK = "[Staff"
+MAX_REASON = 300
+MAX_SUMMARY = 1000
+
 DONT_KNOW = "I don't know that, sorry — I can ask the team to reply to you here."
 DONT_KNOW_ES = "No lo sé, lo siento; puedo pedir al equipo que te responda por aquí."
+TALK_TO_A_PERSON = {"en": "Talk to a person", "es": "Hablar con alguien"}
+NOTICE = {
+    "en": "Thanks! I've asked the team to answer you here, in this chat.",
+    "es": "¡Gracias! He pedido al equipo que te responda aquí, en este chat.",
+}
+OPEN_NOW = {
+    "en": "We're open now until {close}, so it shouldn't be long.",
+    "es": "Ahora estamos abiertos hasta las {close}, así que no tardarán mucho.",
+}
+OPENS = {
+    "en": "We're closed right now; they'll answer when we open, {day} at {at}.",
+    "es": "Ahora estamos cerrados; te responderán cuando abramos: {day} a las {at}.",
+}
+SOON = {"en": "They'll answer as soon as they can.", "es": "Te responderán lo antes posible."}
 
 
 def dont_know(lang: str = "en") -> str:
     """The reply for a question the settings and the reference document do not answer."""
     return DONT_KNOW_ES if lang == "es" else DONT_KNOW
+
+
+def language(business: dict, customer_id: int, known: str | None = None) -> str:
+    """The customer's language: `known`, else what their last messages lean to, else the
+    business's."""
+    if known in lang.LANGUAGES:
+        return known
+    found = lang.detect(" ".join(store.recent_inbound(customer_id)))
+    return found or lang.of_business(business)
+
+
+def notice(business: dict, now: datetime, language: str) -> str:
+    """What the customer is told: the team answers here, and roughly when."""
+    code = language if language in NOTICE else "en"
+    return f"{NOTICE[code]} {_when(business, now, code)}"
+
+
+def summary_of(customer_id: int) -> str:
+    """What the customer wants, in their own recent words."""
+    text = " / ".join(" ".join(m.split()) for m in store.recent_inbound(customer_id))
+    return text[:MAX_SUMMARY]
+
+
+def request(
+    business: dict,
+    customer: dict,
+    now: datetime,
+    reason: str,
+    summary: str,
+    known_lang: str | None = None,
+) -> dict:
+    """A handoff request as a tool-call result: the reason, the summary and the notice."""
+    code = language(business, customer["id"], known_lang)
+    return {
+        "ok": True,
+        "handed_off": True,
+        "reason": " ".join(reason.split())[:MAX_REASON] or ASKED,
+        "summary": " ".join(summary.split())[:MAX_SUMMARY] or summary_of(customer["id"]),
+        "notice": notice(business, now, code),
+        "language": code,
+    }
+
+
+def requested(records: list[dict]) -> dict | None:
+    """The result of the turn's successful handoff request, if it made one."""
+    for rec in records:
+        if rec.get("name") == TOOL and rec.get("ok") and (rec.get("result") or {}).get("notice"):
+            return rec["result"]
+    return None
+
+
+def _when(business: dict, now: datetime, code: str) -> str:
+    tz = ZoneInfo(business.get("timezone") or "UTC")
+    local = now.astimezone(tz)
+    closed = set(business.get("closed_dates") or [])
+    hours = business.get("opening_hours") or {}
+    for offset in range(0, 15):
+        day = local.date() + timedelta(days=offset)
+        spec = hours.get(DAYS[day.weekday()]) if day not in closed else None
+        for start, end in _periods(spec):
+            if offset == 0 and start <= local.time() < end:
+                return OPEN_NOW[code].format(close=f"{end:%H:%M}")
+            if offset > 0 or local.time() < start:
+                return OPENS[code].format(day=_day(day, local.date(), code), at=f"{start:%H:%M}")
+    return SOON[code]
+
+
+def _periods(spec: dict | None) -> list[tuple[time, time]]:
+    """A day's open periods (opening hours minus breaks), in order."""
+    if not spec:
+        return []
+    try:
+        edges = [time.fromisoformat(spec["open"])]
+        for a, b in spec.get("breaks") or []:
+            edges += [time.fromisoformat(a), time.fromisoformat(b)]
+        edges.append(time.fromisoformat(spec["close"]))
+    except (KeyError, TypeError, ValueError):
+        return []
+    return [(edges[i], edges[i + 1]) for i in range(0, len(edges) - 1, 2)]
+
+
+def _day(day: date, today: date, code: str) -> str:
+    if day == today:
+        return "hoy" if code == "es" else "today"
+    if day == today + timedelta(days=1):
+        return "mañana" if code == "es" else "tomorrow"
+    return words.weekday_name(day, code)
+
+
+def staff_line(name: str, body: str) -> str:
+    """A staff reply as the bot reads it in its history."""
+    return f"{STAFF_MARK}: {name or 'team'}] {body}"

@@ -37,6 +37,7 @@ class State:
     moving: int | None = None  # the appointment whose new time is being chosen
     appointment_id: int | None = None  # the appointment last booked, moved or talked about
     pending: str | None = None  # "book" or "move": what a chosen service or appointment is for
+    misses: int = 0  # replies in a row that understood nothing (two hand the talk to a person)
 
     @property
     def day_date(self) -> date | None:

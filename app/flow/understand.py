@@ -25,8 +25,8 @@ INTENTS = (
     (
         "handoff",
         r"\b(human|real person|a person|someone real|talk to (someone|somebody|a person)"
-        r"|speak (to|with) (someone|somebody|a person)|hablar con (alguien|una persona)"
-        r"|persona real)\b",
+        r"|speak (to|with) (someone|somebody|a person)|(an? |live |human )?agent|operator"
+        r"|hablar con (alguien|una persona|un humano)|persona real|agente|humano)\b",
     ),
     ("cancel", r"\b(cancel|call off|cancelar|cancela|cancelame|cancelarla|anular|anula)\b"),
     (

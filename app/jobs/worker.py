@@ -6,10 +6,12 @@ import asyncio
 import logging
 import signal
 import threading
+from datetime import UTC, datetime
 
 import procrastinate
 from procrastinate import PsycopgConnector
 
+from app import handoff
 from app.jobs.queue import queue
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,22 @@ async def _retry_stalled_jobs(app: procrastinate.App, timeout: float) -> None:
         except Exception:  # keep recovering even when the database blips
             log.exception("stalled-job recovery failed")
         await asyncio.sleep(max(timeout / 3, 0.2))
+
+
+async def _resume_quiet_conversations(flask_app, interval: float) -> None:
+    """Hand conversations back to the bot once their quiet time has passed, every `interval` s
+    (see `app.handoff`); the first check runs at once."""
+    while True:
+        try:
+            await asyncio.to_thread(_resume_due, flask_app)
+        except Exception:  # keep checking even when the database blips
+            log.exception("resuming quiet conversations failed")
+        await asyncio.sleep(interval)
+
+
+def _resume_due(flask_app) -> None:
+    with flask_app.app_context():
+        handoff.resume_due(datetime.now(UTC))
 
 
 async def run_worker_async(
@@ -92,6 +110,9 @@ async def _work(flask_app, wait: bool) -> None:
         recovery = asyncio.create_task(
             _retry_stalled_jobs(worker_app, cfg["WORKER_STALLED_TIMEOUT"])
         )
+        resumer = asyncio.create_task(
+            _resume_quiet_conversations(flask_app, cfg["HANDOFF_RESUME_INTERVAL"])
+        )
         try:
             await worker_app.run_worker_async(
                 concurrency=cfg["WORKER_CONCURRENCY"],
@@ -108,6 +129,7 @@ async def _work(flask_app, wait: bool) -> None:
             )
         finally:
             recovery.cancel()
+            resumer.cancel()
 
 
 def run_worker(flask_app, install_signal_handlers: bool = True, wait: bool = True) -> None:

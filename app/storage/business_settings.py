@@ -16,7 +16,8 @@ PUBLIC_COLUMNS = sql.SQL(
     " calendar_backend, calendar_error, calendar_error_at, active, monthly_token_budget,"
     " reminders_enabled, reminder_offsets_minutes, reminder_quiet_hours, reminder_template,"
     " created_at, updated_at,"
-    " access_token <> '' AS has_access_token, page_access_token <> '' AS has_page_access_token"
+    " access_token <> '' AS has_access_token, page_access_token <> '' AS has_page_access_token,"
+    " handoff_quiet_minutes, staff_notify_number, staff_reply_template"
 )
 # Columns an update may set (the names come from here, never from the request).
 WRITABLE = (
@@ -26,10 +27,13 @@ WRITABLE = (
     "monthly_token_budget", "messenger_page_id", "page_access_token", "reminders_enabled",
     "reminder_offsets_minutes", "reminder_quiet_hours", "reminder_template",
     "message_retention_days",
+    "handoff_quiet_minutes", "staff_notify_number", "staff_reply_template",
 )  # fmt: skip
 # Columns naming a business's account on a channel: each unique across businesses.
 ACCOUNT_COLUMNS = frozenset({"whatsapp_number_id", "messenger_page_id"})
-JSON_COLUMNS = ("opening_hours", "reminder_quiet_hours", "reminder_template")
+JSON_COLUMNS = (
+    "opening_hours", "reminder_quiet_hours", "reminder_template", "staff_reply_template",
+)  # fmt: skip
 
 
 def get(conn, business_id: int) -> dict | None:

@@ -78,7 +78,8 @@ def list_services(business_id: int) -> list[dict]:
 def create_business(fields: dict, services: list[dict] | None = None) -> int:
     """Insert a business (and its services); return its id."""
     fields = dict(fields)
-    for key in ("opening_hours", "calendar_settings", "reminder_quiet_hours", "reminder_template"):
+    json_keys = ("opening_hours", "calendar_settings", "reminder_quiet_hours", "reminder_template")
+    for key in (*json_keys, "staff_reply_template"):
         if key in fields and fields[key] is not None:
             fields[key] = Jsonb(fields[key])
     cols = list(fields)

@@ -10,7 +10,8 @@ from app.storage.db import fetch_all, fetch_one
 
 CUSTOMER = sql.SQL(
     "c.id, c.channel, c.address, c.profile_name, c.bot_paused, c.opted_out, c.sandbox,"
-    " c.first_seen_at, c.last_seen_at, c.last_inbound_at, c.erased_at"
+    " c.first_seen_at, c.last_seen_at, c.last_inbound_at, c.erased_at, c.needs_attention,"
+    " c.handoff_reason, c.handoff_summary, c.handoff_at, c.paused_until"
 )
 # Customers of a business matching the search (escaped ILIKE patterns; digits for numbers).
 _FILTER = sql.SQL("""
@@ -28,7 +29,9 @@ _LIST = sql.SQL(
     "                         WHERE o.customer_id = c.id AND o.direction = 'out'), 0)) AS unread"
     " FROM customers c LEFT JOIN LATERAL (SELECT body, direction, created_at FROM messages m"
     "   WHERE m.customer_id = c.id ORDER BY m.id DESC LIMIT 1) last ON true {filter}"
-    " ORDER BY last.created_at DESC NULLS LAST, c.id DESC LIMIT %(limit)s OFFSET %(offset)s"
+    # Waiting for a person first, longest waiting first; then newest activity.
+    " ORDER BY c.needs_attention DESC, CASE WHEN c.needs_attention THEN c.handoff_at END,"
+    " last.created_at DESC NULLS LAST, c.id DESC LIMIT %(limit)s OFFSET %(offset)s"
 ).format(customer=CUSTOMER, filter=_FILTER)
 _COUNT = sql.SQL("SELECT count(*) AS n FROM customers c {}").format(_FILTER)
 
@@ -96,6 +99,12 @@ def unanswered_count(customer_id: int) -> int:
     )["n"]
 
 
+def message(customer_id: int, message_id: int) -> dict | None:
+    """One message of a customer as the thread shows it."""
+    rows = thread(customer_id, message_id + 1, 1)
+    return rows[0] if rows and rows[0]["id"] == message_id else None
+
+
 def thread(customer_id: int, before_id: int | None, limit: int) -> list[dict]:
     """Up to `limit` messages of a customer older than `before_id`, oldest first, with turns."""
     rows = fetch_all(
@@ -103,8 +112,10 @@ def thread(customer_id: int, before_id: int | None, limit: int) -> list[dict]:
         " m.send_error, m.purpose, m.sent_as, m.attempts, m.created_at, m.updated_at,"
         " m.sent_at, m.turn_id, m.choice IS NOT NULL AS tapped,"
         " CASE WHEN m.direction = 'out' THEN m.payload END AS extras, t.status AS turn_status,"
-        " t.tool_calls AS turn_tool_calls, t.error AS turn_error"
+        " t.tool_calls AS turn_tool_calls, t.error AS turn_error,"
+        " m.sent_by, COALESCE(NULLIF(u.name, ''), u.email) AS sent_by_name"
         " FROM messages m LEFT JOIN turns t ON t.id = m.turn_id AND m.direction = 'out'"
+        " LEFT JOIN users u ON u.id = m.sent_by"
         " WHERE m.customer_id = %s AND (%s::bigint IS NULL OR m.id < %s)"
         " ORDER BY m.id DESC LIMIT %s",
         (customer_id, before_id, before_id, limit),

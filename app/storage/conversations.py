@@ -209,12 +209,15 @@ def pending_inbound(customer_id: int) -> list[dict]:
 
 def history(customer_id: int, limit: int) -> list[dict]:
     """The last `limit` answered messages of a customer (both directions), oldest first;
-    `extras` holds an outbound message's buttons, list or quick replies (None for the rest)."""
+    `extras` holds an outbound message's buttons, list or quick replies (None for the rest),
+    `staff` the name of the staff member who wrote it (None for the bot's and the customer's)."""
     rows = fetch_all(
-        "SELECT id, direction, type, body, created_at,"
-        " CASE WHEN direction = 'out' THEN payload END AS extras FROM messages"
-        " WHERE customer_id = %s AND status NOT IN ('received', 'ignored')"
-        " ORDER BY id DESC LIMIT %s",
+        "SELECT m.id, m.direction, m.type, m.body, m.created_at,"
+        " CASE WHEN m.direction = 'out' THEN m.payload END AS extras,"
+        " CASE WHEN m.purpose = 'staff' THEN COALESCE(NULLIF(u.name, ''), u.email, '') END"
+        " AS staff FROM messages m LEFT JOIN users u ON u.id = m.sent_by"
+        " WHERE m.customer_id = %s AND m.status NOT IN ('received', 'ignored')"
+        " ORDER BY m.id DESC LIMIT %s",
         (customer_id, limit),
     )
     return list(reversed(rows))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from langchain_core.tools import StructuredTool
 
-from app.agent.tools import booking, grounding, info
+from app.agent.tools import booking, grounding, handoff, info
 from app.agent.tools.base import (
     Tool,
     ToolContext,
@@ -21,7 +21,7 @@ from app.agent.tools.base import (
 from app.agent.tools.grounding import BOOKED, CANCELLED, MOVED, Claim
 from app.flow import CLAIMS as FLOW_CLAIMS
 
-TOOLS: tuple[Tool, ...] = (*info.TOOLS, *booking.TOOLS)
+TOOLS: tuple[Tool, ...] = (*info.TOOLS, *booking.TOOLS, *handoff.TOOLS)
 BY_NAME = {t.name: t for t in TOOLS}
 
 __all__ = [

@@ -1,0 +1,162 @@
+"""Human handoff: the bot steps aside, staff answer from the console, the bot comes back.
+
+A takeover (asked by the agent's `handoff_to_human` tool or the flow) pauses the bot for the
+customer and marks the conversation "needs attention", with the customer's notice, the audit
+row and the staff number's notice in the same transaction as the turn's reply. A staff reply
+goes through the outbox on the customer's channel, only when the channel lets it reach them
+now, and keeps the bot paused for the business's quiet time; then (or on "Resume bot") the bot
+answers again. Messages that arrive while it is paused are stored and never answered later.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from app import channels, outbox
+from app.storage import audit, businesses, conversations
+from app.storage import handoff as store
+from app.storage.db import transaction
+
+log = logging.getLogger(__name__)
+
+STAFF_NOTICE = "{business}: {customer} needs a person ({reason}). {summary} Answer in the console."
+
+
+class Refused(Exception):
+    """A staff reply the customer's channel would not deliver now (nothing was stored)."""
+
+
+def take_over(
+    conn,
+    business: Mapping[str, Any],
+    customer: Mapping[str, Any],
+    request: Mapping[str, Any],
+    now: datetime,
+    user_id: int | None = None,
+) -> None:
+    """Pause the bot and mark the conversation for the team, in the caller's transaction."""
+    before = store.state(conn, business["id"], customer["id"])
+    store.take_over(
+        conn, business["id"], customer["id"], request["reason"], request["summary"], now
+    )
+    audit.record(
+        conn,
+        user_id=user_id,
+        business_id=business["id"],
+        action="handoff",
+        entity="customer",
+        entity_id=customer["id"],
+        before=_flags(before),
+        after={"bot_paused": True, "needs_attention": True, "reason": request["reason"]},
+    )
+    number = business.get("staff_notify_number")
+    if number and not customer.get("sandbox"):
+        contact = store.staff_contact(conn, business["id"], number)
+        text = STAFF_NOTICE.format(
+            business=business["name"],
+            customer=customer.get("profile_name") or "A customer",
+            reason=request["reason"],
+            summary=f'"{request["summary"]}"' if request["summary"] else "",
+        )
+        outbox.queue(conn, business, contact, [" ".join(text.split())], "notice")
+
+
+def refusal(business: Mapping[str, Any], customer: Mapping[str, Any], now: datetime) -> str | None:
+    """Why a staff reply cannot reach the customer now, or None when it can."""
+    if customer.get("erased_at") is not None:
+        return "the customer's data was erased at their request; they can write again to start anew"
+    if customer.get("sandbox"):
+        return None
+    channel = channels.get(customer["channel"])
+    last = customer.get("last_inbound_at")
+    if last is None:
+        return f"the customer has never written on {channel.name}, so no reply can reach them"
+    if outbox.window_open(channel, customer, now):
+        return None
+    if outbox.can_go_outside_window(business, customer, "staff", now):
+        return None
+    hours = (now - last).total_seconds() / 3600
+    if channel.name == "whatsapp":
+        return (
+            f"the customer last wrote {hours:.0f} hours ago: WhatsApp allows free text only "
+            "within 24 hours of their last message, and no reply template is configured "
+            "(staff_reply_template); wait for the customer to write again"
+        )
+    return (
+        f"the customer last wrote {hours / 24:.0f} days ago: {channel.name} lets a person "
+        "answer only within 7 days of their last message"
+    )
+
+
+def staff_reply(business_id: int, customer_id: int, user_id: int, text: str, now: datetime) -> dict:
+    """Queue a staff member's reply to the customer; Refused when the channel forbids it now.
+
+    Returns {"message_id", "paused_until"}.
+    """
+    business = businesses.get_row(business_id)
+    customer = conversations.get_customer(customer_id)
+    reason = refusal(business, customer, now)
+    if reason:
+        raise Refused(reason)
+    quiet = business.get("handoff_quiet_minutes")
+    until = now + timedelta(minutes=quiet) if quiet else None
+    with transaction() as conn:
+        before = store.state(conn, business_id, customer_id)
+        [message_id] = outbox.queue(conn, business, customer, [text], "staff")
+        store.answered(conn, business_id, customer_id, [message_id], user_id, until)
+        audit.record(
+            conn,
+            user_id=user_id,
+            business_id=business_id,
+            action="staff_reply",
+            entity="customer",
+            entity_id=customer_id,
+            before=_flags(before),
+            after={"bot_paused": True, "message_id": message_id, "paused_until": until},
+        )
+    return {"message_id": message_id, "paused_until": until}
+
+
+def resume(conn, business_id: int, customer_id: int, user_id: int | None, why: str) -> None:
+    """Let the bot answer again (in the caller's transaction); `why`: "staff" or "quiet time"."""
+    before = store.state(conn, business_id, customer_id)
+    store.resume(conn, business_id, customer_id)
+    audit.record(
+        conn,
+        user_id=user_id,
+        business_id=business_id,
+        action="resume",
+        entity="customer",
+        entity_id=customer_id,
+        before=_flags(before),
+        after={"bot_paused": False, "by": why},
+    )
+
+
+def resume_due(now: datetime) -> int:
+    """Resume every conversation whose quiet time after the last staff reply has passed by
+    `now` (the worker calls it periodically); return how many."""
+    resumed = 0
+    for row in store.due_resumes(now):
+        if resume_if_due(row["business_id"], row["customer_id"], now):
+            resumed += 1
+    return resumed
+
+
+def resume_if_due(business_id: int, customer_id: int, now: datetime) -> bool:
+    """Resume one conversation if its quiet time has passed (checked under its row lock)."""
+    with transaction() as conn:
+        current = store.state(conn, business_id, customer_id)
+        due = current and current["bot_paused"] and current["paused_until"]
+        if not due or current["paused_until"] > now:
+            return False
+        resume(conn, business_id, customer_id, None, "quiet time")
+    log.info("bot resumed for customer %s after the quiet time", customer_id)
+    return True
+
+
+def _flags(state: Mapping[str, Any]) -> dict:
+    return {"bot_paused": state["bot_paused"], "needs_attention": state["needs_attention"]}

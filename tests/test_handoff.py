@@ -1,0 +1,326 @@
+"""Human handoff through the real webhook, worker, admin API, outbox and fake Graph API: the bot
+steps aside (asked by the model, by the customer, or after two failed turns), staff answer from
+the console within what the channel allows, and the bot comes back knowing what staff said."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app import handoff
+from app.storage import db
+from tests import envelopes
+from tests.fake_llm import text_reply, tool_call
+from tests.test_outbox import add_customer
+
+WA_ID = "34600700001"
+
+
+def sent_texts(fake_graph) -> list[str]:
+    return [m["text"]["body"] for m in fake_graph.messages_sent() if m.get("type") == "text"]
+
+
+def customer_row(address: str = WA_ID) -> dict:
+    return db.fetch_one("SELECT * FROM customers WHERE address = %s", (address,))
+
+
+def audit_actions(customer_id: int) -> list[tuple[str, int | None]]:
+    rows = db.fetch_all(
+        "SELECT action, user_id FROM audit_log WHERE entity = 'customer' AND entity_id = %s"
+        " ORDER BY id",
+        (str(customer_id),),
+    )
+    return [(r["action"], r["user_id"]) for r in rows]
+
+
+@pytest.fixture
+def say(post_webhook, drain):
+    """The customer `wa_id` writes `text`; the worker runs until the queue is empty."""
+
+    def run(text: str, wa_id: str = WA_ID) -> None:
+        assert post_webhook(envelopes.text(text, wa_id=wa_id, name="Sam")).status_code == 200
+        drain()
+
+    return run
+
+
+def conversation(api, world, customer_id: int, actor: str = "staff") -> dict:
+    resp = api("GET", f"/businesses/{world.business_id}/conversations/{customer_id}", actor)
+    assert resp.status_code == 200, resp.get_json()
+    return resp.get_json()
+
+
+def reply(api, world, customer_id: int, text: str, actor: str = "staff"):
+    path = f"/businesses/{world.business_id}/conversations/{customer_id}/messages"
+    return api("POST", path, actor, json={"text": text})
+
+
+def test_model_hands_off_staff_answer_and_the_bot_resumes_with_it(
+    api, world, say, fake_llm, fake_graph, drain
+):
+    summary = "Unhappy with Tuesday's haircut; wants it fixed for free"
+    fake_llm.script += [
+        tool_call("handoff_to_human", {"reason": "complaint", "summary": summary}),
+        text_reply("(the model's own words, replaced by the notice)"),
+    ]
+    say("My haircut on Tuesday was terrible, I want this fixed")
+    [notice] = sent_texts(fake_graph)
+    assert notice.startswith("Thanks! I've asked the team to answer you here")
+    customer = customer_row()
+    assert customer["bot_paused"] and customer["needs_attention"]
+    assert (customer["handoff_reason"], customer["handoff_summary"]) == ("complaint", summary)
+
+    inbox = api("GET", f"/businesses/{world.business_id}/conversations", "staff").get_json()
+    first = inbox["conversations"][0]  # waiting for a person: listed first
+    assert (first["id"], first["needs_attention"], first["handoff_reason"]) == (
+        customer["id"],
+        True,
+        "complaint",
+    )
+
+    say("Hello? Is anyone there?")  # while paused: stored and shown, never answered
+    assert len(fake_llm.requests) == 2 and len(sent_texts(fake_graph)) == 1
+    shown = conversation(api, world, customer["id"])
+    assert shown["messages"][-1]["body"] == "Hello? Is anyone there?"
+    assert shown["customer"]["needs_attention"] is True
+
+    resp = reply(api, world, customer["id"], "So sorry, Sam! Come by Friday at 10, it's on us.")
+    assert resp.status_code == 201, resp.get_json()
+    assert resp.get_json()["message"]["sent_by_name"] == "staff"
+    drain()
+    assert sent_texts(fake_graph)[-1] == "So sorry, Sam! Come by Friday at 10, it's on us."
+    detail = conversation(api, world, customer["id"])
+    staff_message = detail["messages"][-1]
+    assert (staff_message["purpose"], staff_message["sent_by"], staff_message["status"]) == (
+        "staff",
+        world.user_ids["staff"],
+        "sent",
+    )
+    assert detail["customer"]["needs_attention"] is False  # answered
+    assert detail["customer"]["bot_paused"] is True  # still the team's conversation
+
+    path = f"/businesses/{world.business_id}/conversations/{customer['id']}/resume"
+    assert api("POST", path, "staff").status_code == 200
+    drain()  # nothing written while paused is answered now: no burst
+    assert len(fake_llm.requests) == 2 and len(sent_texts(fake_graph)) == 2
+
+    say("Great, Friday at 10 then!")
+    assert len(fake_llm.requests) == 3
+    history = fake_llm.requests[-1]["messages"]
+    said = [(m["role"], m["content"]) for m in history if m["role"] in ("user", "assistant")]
+    assert ("assistant", "[Staff: staff] So sorry, Sam! Come by Friday at 10, it's on us.") in said
+    assert ("user", "Hello? Is anyone there?") in said
+    assert said[-1] == ("user", "Great, Friday at 10 then!")
+    assert sent_texts(fake_graph)[-1] == "You said: Great, Friday at 10 then!"
+    staff_id = world.user_ids["staff"]
+    assert audit_actions(customer["id"]) == [
+        ("handoff", None),
+        ("staff_reply", staff_id),
+        ("resume", staff_id),
+    ]
+
+
+def test_the_notice_says_when_the_team_answers_in_the_customers_language(app):
+    from app.flow.handoff import notice
+
+    business = {
+        "timezone": "Europe/Madrid",
+        "opening_hours": {"mon": {"open": "09:00", "close": "18:00"}},
+        "closed_dates": [],
+    }
+    monday_noon = datetime(2026, 11, 23, 11, 0, tzinfo=UTC)  # 12:00 in Madrid
+    sunday = datetime(2026, 11, 22, 11, 0, tzinfo=UTC)
+    assert notice(business, monday_noon, "en").endswith(
+        "We're open now until 18:00, so it shouldn't be long."
+    )
+    assert notice(business, sunday, "es") == (
+        "¡Gracias! He pedido al equipo que te responda aquí, en este chat. Ahora estamos "
+        "cerrados; te responderán cuando abramos: mañana a las 09:00."
+    )
+
+
+def test_two_failed_model_turns_in_a_row_hand_off(say, fake_llm, fake_graph):
+    fake_llm.default = lambda body: (500, {"error": {"message": "boom", "type": "server_error"}})
+    say("can I get a haircut?")
+    assert customer_row()["needs_attention"] is False  # one failure: an apology
+    say("hello??")
+    customer = customer_row()
+    assert customer["needs_attention"] and customer["bot_paused"]
+    assert customer["handoff_reason"] == "Two turns in a row failed"
+    assert "can I get a haircut?" in customer["handoff_summary"]
+    assert sent_texts(fake_graph)[-1].startswith("Thanks! I've asked the team")
+
+
+@pytest.fixture
+def offline(app):
+    """No model configured: the model-free flow answers (the fake Graph API still sends)."""
+    app.config["OPENAI_API_KEY"] = ""
+    return app
+
+
+@pytest.mark.parametrize(
+    ("text", "notice"),
+    [
+        ("can I talk to a person please", "Thanks! I've asked the team"),
+        ("I want a human", "Thanks! I've asked the team"),
+        ("I need an agent", "Thanks! I've asked the team"),
+        ("quiero hablar con una persona", "¡Gracias! He pedido al equipo"),
+    ],
+)
+def test_an_explicit_request_hands_off_without_a_model(
+    offline, say, fake_llm, fake_graph, text, notice
+):
+    say(text)
+    assert fake_llm.requests == []
+    assert sent_texts(fake_graph)[-1].startswith(notice)
+    customer = customer_row()
+    assert (customer["needs_attention"], customer["handoff_reason"]) == (
+        True,
+        "The customer asked for a person",
+    )
+    assert customer["handoff_summary"] == text
+
+
+def test_two_replies_in_a_row_not_understood_hand_off_without_a_model(offline, say, fake_graph):
+    say("blorp zzz")
+    first = fake_graph.messages_sent()[-1]
+    rows = first["interactive"]["action"]["sections"][0]["rows"]
+    assert rows[-1] == {"id": "handoff:request", "title": "Talk to a person"}  # offered
+    assert customer_row()["needs_attention"] is False
+    say("qwfp arst")
+    customer = customer_row()
+    assert customer["needs_attention"] and customer["bot_paused"]
+    assert customer["handoff_reason"] == "The bot did not understand the customer twice in a row"
+    assert sent_texts(fake_graph)[-1].startswith("Thanks! I've asked the team")
+
+
+def test_tapping_talk_to_a_person_hands_off(offline, post_webhook, drain, fake_graph):
+    tap = envelopes.message(
+        {
+            "type": "interactive",
+            "interactive": {
+                "type": "list_reply",
+                "list_reply": {"id": "handoff:request", "title": "Talk to a person"},
+            },
+        },
+        wa_id=WA_ID,
+    )
+    assert post_webhook(tap).status_code == 200
+    drain()
+    assert customer_row()["needs_attention"] is True
+    assert sent_texts(fake_graph)[-1].startswith("Thanks! I've asked the team")
+
+
+def test_a_whatsapp_reply_outside_the_window_without_a_template_is_refused(
+    api, world, drain, fake_graph
+):
+    customer = add_customer(world.business_id, "34600700002", hours_since_last_message=30)
+    resp = reply(api, world, customer["id"], "Are you still interested?")
+    assert resp.status_code == 409
+    message = resp.get_json()["message"]
+    assert "30 hours ago" in message and "24 hours" in message and "template" in message
+    drain()
+    assert fake_graph.requests == []
+    count = "SELECT count(*) AS n FROM messages WHERE customer_id = %s"
+    assert db.fetch_one(count, (customer["id"],))["n"] == 0
+    assert audit_actions(customer["id"]) == []
+
+
+def test_a_whatsapp_reply_outside_the_window_goes_as_the_configured_template(
+    api, world, drain, fake_graph
+):
+    db.execute(
+        "UPDATE businesses SET staff_reply_template ="
+        """ '{"name": "staff_answer", "language": "es"}' WHERE id = %s""",
+        (world.business_id,),
+    )
+    customer = add_customer(world.business_id, "34600700003", hours_since_last_message=30)
+    assert reply(api, world, customer["id"], "Your jacket is ready.").status_code == 201
+    drain()
+    [sent] = fake_graph.messages_sent()
+    assert sent["type"] == "template"
+    assert sent["template"]["name"] == "staff_answer"
+    assert sent["template"]["components"][0]["parameters"][0]["text"] == "Your jacket is ready."
+
+
+PAGE_ID = "1029384756"
+
+
+@pytest.mark.parametrize(("days", "status"), [(3, 201), (8, 409)])
+def test_messenger_staff_replies_carry_the_human_agent_tag_for_7_days(
+    api, world, drain, fake_graph, days, status
+):
+    db.execute(
+        "UPDATE businesses SET messenger_page_id = %s, page_access_token = 'page-token'"
+        " WHERE id = %s",
+        (PAGE_ID, world.business_id),
+    )
+    customer = add_customer(
+        world.business_id, "6254381284600001", "messenger", hours_since_last_message=24 * days
+    )
+    resp = reply(api, world, customer["id"], "We found your umbrella!")
+    assert resp.status_code == status, resp.get_json()
+    drain()
+    sends = [r.json for r in fake_graph.requests if r.json and "recipient" in r.json]
+    if status == 409:
+        assert "7 days" in resp.get_json()["message"] and sends == []
+        return
+    [sent] = sends
+    assert (sent["messaging_type"], sent["tag"]) == ("MESSAGE_TAG", "HUMAN_AGENT")
+    assert sent["message"]["text"] == "We found your umbrella!"
+
+
+def test_the_bot_resumes_by_itself_after_the_quiet_time(app, api, world):
+    db.execute(
+        "UPDATE businesses SET handoff_quiet_minutes = 30 WHERE id = %s", (world.business_id,)
+    )
+    before = datetime.now(UTC)
+    assert reply(api, world, world.customer_id, "I'll check and get back to you").status_code == 201
+    customer = customer_row("34600111222")
+    assert customer["bot_paused"]
+    assert before + timedelta(minutes=30) <= customer["paused_until"]
+    with app.app_context():
+        assert handoff.resume_due(before + timedelta(minutes=29)) == 0
+        assert handoff.resume_due(datetime.now(UTC) + timedelta(minutes=31)) == 1
+    customer = customer_row("34600111222")
+    assert (customer["bot_paused"], customer["paused_until"]) == (False, None)
+    assert audit_actions(world.customer_id)[-1] == ("resume", None)
+    entry = db.fetch_one("SELECT after FROM audit_log ORDER BY id DESC LIMIT 1")
+    assert entry["after"] == {"bot_paused": False, "by": "quiet time"}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "text"),
+        ({"text": "   "}, "text"),
+        ({"text": 5}, "text"),
+        ({"text": "x" * 4097}, "text"),
+    ],
+)
+def test_a_bad_reply_is_400_naming_the_field(api, world, body, field):
+    path = f"/businesses/{world.business_id}/conversations/{world.customer_id}/messages"
+    resp = api("POST", path, "staff", json=body)
+    assert resp.status_code == 400
+    assert field in resp.get_json()["fields"]
+
+
+def test_staff_of_one_business_cannot_read_or_answer_anothers_customers(api, world, fake_graph):
+    other = add_customer(world.other_business_id, "34600700009")
+    base = f"/businesses/{world.other_business_id}/conversations/{other['id']}"
+    assert api("GET", base, "staff").status_code == 404
+    assert api("POST", base + "/messages", "staff", json={"text": "hi"}).status_code == 404
+    # Nor through their own business's address with the other business's customer id.
+    mixed = f"/businesses/{world.business_id}/conversations/{other['id']}/messages"
+    assert api("POST", mixed, "staff", json={"text": "hi"}).status_code == 404
+    count = "SELECT count(*) AS n FROM messages WHERE customer_id = %s"
+    assert db.fetch_one(count, (other["id"],))["n"] == 0
+
+
+def test_a_forged_token_cannot_answer(client, world):
+    path = f"/api/admin/businesses/{world.business_id}/conversations/{world.customer_id}/messages"
+    for headers in ({}, {"Authorization": "Bearer forged-token"}):
+        resp = client.post(path, headers=headers, data=json.dumps({"text": "hi"}))
+        assert resp.status_code == 401
