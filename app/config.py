@@ -114,6 +114,8 @@ def load_config() -> dict:
         "WORKER_POLL_INTERVAL": _float("WORKER_POLL_INTERVAL", 0.2),
         # How often the worker hands conversations back to the bot after their quiet time.
         "HANDOFF_RESUME_INTERVAL": _float("HANDOFF_RESUME_INTERVAL", 60.0),
+        # Whether a waiting worker queues the hourly purge of messages past their retention.
+        "RETENTION_PURGE": _bool(env("RETENTION_PURGE"), default=True),
         "DB_POOL_MIN": _int("DB_POOL_MIN", 1),
         "DB_POOL_MAX": _int("DB_POOL_MAX", 10),
         "DB_POOL_TIMEOUT": _float("DB_POOL_TIMEOUT", 5.0),

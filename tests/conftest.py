@@ -80,6 +80,8 @@ def app_config(db_url, fake_llm, fake_graph):
         "DB_POOL_MAX": 20,
         "WORKER_STALLED_TIMEOUT": 2.0,
         "WORKER_HEARTBEAT_INTERVAL": 0.5,
+        # No hourly purge job waiting in the queue of tests that count jobs (test_retention).
+        "RETENTION_PURGE": False,
         "TESTING": True,
     }
 

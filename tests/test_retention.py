@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app import retention
-from app.jobs.queue import PURGE_CRON, PURGE_TASK, queue
+from app.jobs.queue import PURGE_MINUTE, PURGE_TASK
+from app.jobs.tasks import purge_old_messages, schedule_purge
 from app.storage import db
 from tests import envelopes
 
@@ -113,16 +114,29 @@ def test_a_turn_runs_while_a_purge_batch_is_open(app, demo, post_webhook, drain,
     assert reply["text"]["body"] == "You said: hello during the purge"
 
 
-def test_the_purge_is_a_periodic_job(app, demo, drain):
-    tasks = {task.task.name: task for task in queue.periodic_registry.periodic_tasks.values()}
-    assert tasks[PURGE_TASK].cron == PURGE_CRON
+def test_the_purge_job_purges_and_queues_the_next_hours(app, demo, drain):
     me = customer(demo)
     add_messages(demo, me, 1500, 400)
-    from app.jobs.tasks import purge_old_messages
-
-    purge_old_messages.defer(timestamp=int(datetime.now(UTC).timestamp()))
+    purge_old_messages.defer()
     drain()
     assert counts(demo)["old"] == 0
+    [waiting] = db.fetch_all(
+        "SELECT scheduled_at FROM procrastinate_jobs WHERE task_name = %s AND status = 'todo'",
+        (PURGE_TASK,),
+    )
+    assert waiting["scheduled_at"].minute == PURGE_MINUTE
+    assert timedelta(0) < waiting["scheduled_at"] - datetime.now(UTC) <= timedelta(hours=1)
+
+
+def test_one_purge_waits_at_a_time(app):
+    at = datetime(2026, 6, 1, 10, 17, tzinfo=UTC)
+    with app.app_context():
+        assert schedule_purge(at) is True
+        assert schedule_purge(at + timedelta(minutes=5)) is False
+    [row] = db.fetch_all(
+        "SELECT scheduled_at FROM procrastinate_jobs WHERE task_name = %s", (PURGE_TASK,)
+    )
+    assert row["scheduled_at"] == at + timedelta(hours=1)  # :17 itself has come: the next one
 
 
 def test_retention_deletes_replies_pointing_at_old_messages_cleanly(demo):

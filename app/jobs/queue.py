@@ -15,7 +15,7 @@ REMINDER_TASK = "send_reminder"
 ERASE_TASK = "erase_customer"
 PURGE_TASK = "purge_old_messages"
 # Every hour at :17, each business's messages older than its retention are purged.
-PURGE_CRON = "17 * * * *"
+PURGE_MINUTE = 17
 DEFAULT_QUEUE = "default"
 
 
@@ -39,9 +39,7 @@ class TransactionalConnector(SyncPsycopgConnector):
             cursor.execute(query, self._wrap_json(arguments))
 
 
-# A periodic job is deferred only for a tick a worker sees pass (not one just before it
-# started): a worker restarting often cannot pile up purges, and the next hour's comes anyway.
-queue = procrastinate.App(connector=TransactionalConnector(), periodic_defaults={"max_delay": 0})
+queue = procrastinate.App(connector=TransactionalConnector())
 
 
 def open_queue() -> None:

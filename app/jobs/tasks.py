@@ -3,7 +3,7 @@ reminders, with their retry policies."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import procrastinate
 import psycopg
@@ -15,7 +15,7 @@ from app.calendars import google_sync
 from app.jobs.queue import (
     CALENDAR_SYNC_TASK,
     ERASE_TASK,
-    PURGE_CRON,
+    PURGE_MINUTE,
     PURGE_TASK,
     REMINDER_TASK,
     SEND_TASK,
@@ -205,9 +205,30 @@ def erase_after_send(business_id: int, customer_id: int) -> None:
     job.defer(business_id=business_id, customer_id=customer_id)
 
 
-@queue.periodic(cron=PURGE_CRON)
-@queue.task(name=PURGE_TASK, pass_context=True, queueing_lock=PURGE_TASK)
-def purge_old_messages(context: procrastinate.JobContext, timestamp: int) -> None:
-    """Delete the messages each business keeps no longer (see `app.retention`)."""
-    with flask_app(context).app_context():
-        retention.purge()
+# Not procrastinate's periodic tasks: their deferrer defers through the tasks' own app, whose
+# connector here is the synchronous one of the web process, and stops the worker when it tries.
+# The purge queues its next run itself; a waiting worker makes sure one is queued when it starts.
+@queue.task(name=PURGE_TASK, pass_context=True)
+def purge_old_messages(context: procrastinate.JobContext) -> None:
+    """Delete the messages each business keeps no longer (see `app.retention`), then queue the
+    next hour's run."""
+    try:
+        with flask_app(context).app_context():
+            retention.purge()
+    finally:
+        schedule_purge()
+
+
+def schedule_purge(now: datetime | None = None) -> bool:
+    """Queue the purge for the next :17 unless one is already waiting; whether it was queued."""
+    now = now or datetime.now(UTC)
+    at = now.replace(minute=PURGE_MINUTE, second=0, microsecond=0)
+    if at <= now:
+        at += timedelta(hours=1)
+    job = purge_old_messages.configure(queueing_lock=PURGE_TASK, schedule_at=at)
+    try:
+        with db.transaction():
+            job.defer()
+    except (AlreadyEnqueued, psycopg.errors.UniqueViolation):
+        return False
+    return True

@@ -13,6 +13,7 @@ from procrastinate import PsycopgConnector
 
 from app import handoff
 from app.jobs.queue import queue
+from app.jobs.tasks import schedule_purge
 
 log = logging.getLogger(__name__)
 # Pause before starting a worker that lost the database again (doubling up to the maximum).
@@ -103,6 +104,9 @@ def _remove_signal_handlers(loop: asyncio.AbstractEventLoop) -> None:
 async def _work(flask_app, wait: bool) -> None:
     """One run of procrastinate's worker and the stalled-job recovery next to it."""
     cfg = flask_app.config
+    if wait and cfg["RETENTION_PURGE"]:
+        with flask_app.app_context():
+            await asyncio.to_thread(schedule_purge)  # the hourly purge, unless one is queued
     worker_app = queue.with_connector(
         PsycopgConnector(conninfo=cfg["DATABASE_URL"], min_size=1, max_size=4)
     )
