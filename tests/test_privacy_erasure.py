@@ -210,3 +210,28 @@ def test_keyed_hash_needs_the_key(app):
     assert address_hash("k1", "whatsapp", PHONE) != address_hash("k2", "whatsapp", PHONE)
     assert PHONE not in address_hash("k1", "whatsapp", PHONE)
     assert len(address_hash("k1", "whatsapp", PHONE)) == 64
+
+
+def test_delete_my_data_on_messenger(app, post_webhook, drain, fake_graph):
+    """The same on Messenger: the question comes with quick replies, tapping one erases the
+    customer, and the Page-scoped id is gone from every table."""
+    from app.secrets import encrypt
+    from app.storage import businesses
+    from tests.conftest import PHONE_NUMBER_ID, SECRET_KEY
+
+    page_id, psid = "777000333", "6254381284699999"
+    businesses.seed_demo(
+        PHONE_NUMBER_ID, messenger_page_id=page_id, page_access_token=encrypt("EAAtok", SECRET_KEY)
+    )
+    fake_graph.set_profile(psid, first_name="Quirina", last_name="Zapatero")
+    for text in ("hello, I am Quirina", "DELETE MY DATA"):
+        assert post_webhook(envelopes.messenger(psid, page_id, text=text)).status_code == 200
+        drain()
+    question = fake_graph.messenger_sent()[-1]["message"]
+    assert [q["payload"] for q in question["quick_replies"]] == list(privacy_flow.IDS)
+    tap = envelopes.messenger(psid, page_id, text="Erase my data", quick_reply=privacy_flow.ERASE)
+    assert post_webhook(tap).status_code == 200
+    drain()
+    assert "your data has been erased" in fake_graph.messenger_sent()[-1]["message"]["text"]
+    for needle in (psid, "Quirina", "Zapatero"):
+        assert tables_holding(needle) == [], needle
