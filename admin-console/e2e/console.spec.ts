@@ -11,6 +11,7 @@ import {
   customerSays,
   demoBusinessId,
   hasSandbox,
+  messengerSays,
   shot,
   signIn,
   statusUpdate,
@@ -26,6 +27,7 @@ let businessId: number;
 const bookingDate = weekdayAhead(3);
 const whatsappDate = weekdayAhead(4, [bookingDate]);
 const customer = { waId: "34611222333", name: "Maria Lopez" };
+const messengerPsid = "6254381284670001";
 const staff = { email: `staff.${Date.now()}@example.com`, password: "staff-password-1" };
 const owner = { email: `owner.${Date.now()}@example.com`, password: "owner-password-1" };
 
@@ -205,6 +207,46 @@ test("read a WhatsApp conversation: ticks, a failed reply, tool calls; pause and
   await page.getByRole("button", { name: "Resume the bot" }).click();
   await expect(page.getByRole("button", { name: "Pause the bot" })).toBeVisible();
   await expect(page.getByText("The bot is paused for this customer")).toBeHidden();
+});
+
+test("connect the Facebook Page in settings; a Messenger conversation shows its channel", async ({ page }) => {
+  await signIn(page);
+  await page.goto(biz("/settings"));
+  const messenger = page.locator('form[aria-labelledby="channels-title"]');
+  const pageId = messenger.getByLabel("Facebook Page id (Messenger)");
+  await expect(pageId).toHaveValue("777000111"); // seed-demo's MESSENGER_PAGE_ID
+  await pageId.fill("777/000");
+  await messenger.getByRole("button", { name: "Save Messenger" }).click();
+  await expect(pageId).toHaveAttribute("aria-invalid", "true");
+  await expect(messenger.getByRole("alert").filter({ hasText: "letters, digits" })).toBeVisible();
+  await pageId.fill("777000111");
+  const pageToken = messenger.getByLabel("Page access token");
+  await expect(pageToken).toHaveAttribute("placeholder", "Not set");
+  await pageToken.fill("EAAPage-e2e-token");
+  await messenger.getByRole("button", { name: "Save Messenger" }).click();
+  await expect(messenger.getByText("Saved.", { exact: true })).toBeVisible();
+  await expect(pageToken).toHaveValue("");
+  await expect(pageToken).toHaveAttribute("placeholder", "Stored — type to replace");
+  const stored = await api<{ has_page_access_token: boolean; messenger_page_id: string }>(
+    token,
+    "GET",
+    `/businesses/${businessId}`,
+  );
+  expect(stored).toMatchObject({ has_page_access_token: true, messenger_page_id: "777000111" });
+  await messenger.screenshot({ path: `${ARTIFACTS}/settings-messenger-1280.png` });
+
+  // A customer writes to the Page: one list, two channels, each conversation badged.
+  await messengerSays(messengerPsid, "what services do you have?");
+  await waitForReply(token, businessId, messengerPsid, 1);
+  await page.goto(biz("/conversations"));
+  const fromMessenger = page.getByRole("link", { name: new RegExp(`Messenger \\(${messengerPsid}\\)`) }).first();
+  await expect(fromMessenger.getByTestId("channel-badge")).toHaveText("Messenger");
+  const fromWhatsApp = page.getByRole("link", { name: /Maria Lopez/ });
+  await expect(fromWhatsApp.getByTestId("channel-badge")).toHaveText("WhatsApp");
+  await fromMessenger.click();
+  await expect(page.getByRole("heading", { name: /Messenger/ }).getByTestId("channel-badge")).toHaveText("Messenger");
+  await expect(page.getByTestId("thread").getByTestId("bubble-out").last()).toContainText("Haircut");
+  await shot(page, "conversation-messenger");
 });
 
 test("owners manage their staff; staff see no settings and cannot open them", async ({ page, browser }) => {

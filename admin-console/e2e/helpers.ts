@@ -119,6 +119,23 @@ export async function customerSays(waId: string, name: string, text: string, wri
   });
 }
 
+/** A Messenger customer's text message to the demo business's Facebook Page (seed-demo's). */
+export async function messengerSays(psid: string, text: string, pageId = "777000111") {
+  const now = Date.now();
+  const event = {
+    sender: { id: psid },
+    recipient: { id: pageId },
+    timestamp: now,
+    message: { mid: `mid.e2e.${now}.${Math.random().toString(36).slice(2)}`, text },
+  };
+  const response = await fetch(`${API}/webhook`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ object: "page", entry: [{ id: pageId, time: now, messaging: [event] }] }),
+  });
+  expect(response.status, await response.text()).toBe(200);
+}
+
 export async function statusUpdate(messageId: number, waId: string, status: string, errors?: unknown[]) {
   await postWebhook({
     statuses: [

@@ -71,6 +71,10 @@ export type BusinessSettings = {
   min_notice_minutes?: number;
   horizon_days?: number;
   whatsapp_number_id?: string;
+  /** The business's Facebook Page (Messenger); null: not on Messenger. Superadmin only. */
+  messenger_page_id?: string | null;
+  /** The Page's access token: write-only, stored encrypted (see has_page_access_token). */
+  page_access_token?: string;
   active?: boolean;
   /** Prompt plus completion tokens per month; null is unlimited. Superadmin only. */
   monthly_token_budget?: number | null;
@@ -127,10 +131,11 @@ export type AppointmentDetail = {
   reminders: Reminder[];
 };
 
-export type Business = Required<Omit<BusinessSettings, "access_token">> & {
+export type Business = Required<Omit<BusinessSettings, "access_token" | "page_access_token">> & {
   id: number;
   calendar_backend: string;
   has_access_token: boolean;
+  has_page_access_token: boolean;
   created_at: string;
   updated_at: string;
   services: Service[];
@@ -140,6 +145,7 @@ export type BusinessSummary = {
   id: number;
   name: string;
   whatsapp_number_id: string;
+  messenger_page_id: string | null;
   display_phone_number: string;
   timezone: string;
   active: boolean;

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { CONVERSATIONS_PER_PAGE, fetchConversations } from "@/app/lib/api";
 import { addressLabel, customerLabel, isSandbox } from "@/app/lib/customers";
 import { formatWhen } from "@/app/lib/time";
+import { ChannelBadge } from "@/app/ui/channel-badge";
 
 export async function ConversationList({
   businessId,
@@ -30,7 +31,7 @@ export async function ConversationList({
             <Link href={`${base}/${c.id}`}>
               <span className="name">
                 {customerLabel(c.profile_name, c.channel, c.address)}{" "}
-                {isSandbox(c.address) ? <span className="badge">test chat</span> : null}{" "}
+                {isSandbox(c.address) ? <span className="badge">test chat</span> : <ChannelBadge channel={c.channel} />}{" "}
                 {c.bot_paused ? <span className="badge yellow">bot paused</span> : null}{" "}
                 {c.opted_out ? <span className="badge red">opted out</span> : null}{" "}
                 {c.unread > 0 ? <span className="badge green">{c.unread} new</span> : null}

@@ -5,6 +5,7 @@ import { Suspense } from "react";
 import { fetchBusiness, fetchRole } from "@/app/lib/api";
 import { positiveInt, type BusinessParams } from "@/app/lib/params";
 import { NotAllowed } from "@/app/ui/not-allowed";
+import { ChannelsForm } from "@/app/ui/settings/channels-form";
 import { HoursForm } from "@/app/ui/settings/hours-form";
 import { ProfileForm } from "@/app/ui/settings/profile-form";
 import { PromptPreview } from "@/app/ui/settings/prompt-preview";
@@ -35,6 +36,7 @@ export default async function SettingsPage({ params }: BusinessParams) {
     <div className="grid-main-side">
       <div>
         <ProfileForm business={business} timezones={timezones()} superadmin={role === "superadmin"} />
+        <ChannelsForm business={business} superadmin={role === "superadmin"} />
         <ServicesForm business={business} />
         <HoursForm business={business} />
         <RulesForm business={business} />

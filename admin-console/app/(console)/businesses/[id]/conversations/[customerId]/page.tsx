@@ -3,8 +3,9 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 
 import { fetchBusiness, fetchThread } from "@/app/lib/api";
-import { addressLabel, customerLabel } from "@/app/lib/customers";
+import { addressLabel, customerLabel, isSandbox } from "@/app/lib/customers";
 import { param, positiveInt, type SearchParams } from "@/app/lib/params";
+import { ChannelBadge } from "@/app/ui/channel-badge";
 import { PauseToggle } from "@/app/ui/conversations/pause-toggle";
 import { PrivacyActions } from "@/app/ui/conversations/privacy-actions";
 import { ThreadView } from "@/app/ui/conversations/thread-view";
@@ -34,7 +35,8 @@ export default async function ThreadPage({
             ← All conversations
           </Link>
           <h2 id="thread-title" style={{ marginTop: "0.3rem" }}>
-            {customerLabel(customer.profile_name, customer.channel, customer.address)}
+            {customerLabel(customer.profile_name, customer.channel, customer.address)}{" "}
+            {isSandbox(customer.address) ? null : <ChannelBadge channel={customer.channel} />}
           </h2>
           <span className="muted small">
             {addressLabel(customer.channel, customer.address)}
