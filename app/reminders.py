@@ -82,7 +82,10 @@ def _outcome(row: dict, now: datetime) -> str:
 
 
 def _blocked(business: dict, row: dict, now: datetime) -> str | None:
-    """Why the reminder does not go now (off, or late into quiet hours), else None."""
+    """Why the reminder does not go now (off, no messaging channel, or late into quiet
+    hours), else None."""
+    if row["channel"] not in channels.REGISTRY:
+        return "skipped"  # a phone or walk-in customer: no channel to remind them on
     off = row["appointment_off"] or row["customer_off"] or row["opted_out"]
     if off or not business["reminders_enabled"]:
         return "off"

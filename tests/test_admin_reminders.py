@@ -132,6 +132,8 @@ def test_staff_turn_reminders_off_for_an_appointment_and_for_a_customer(app, api
     resp = api("PUT", f"{base}/customers/{world.customer_id}/reminders", "staff",
                json={"enabled": False})  # fmt: skip
     assert resp.get_json() == {"customer_id": world.customer_id, "reminders_enabled": False}
+    thread = api("GET", f"{base}/conversations/{world.customer_id}", "staff").get_json()
+    assert thread["customer"]["reminders_off"] is True
     assert api("PUT", f"{base}/customers/{world.customer_id}/reminders", "staff",
                json={"enabled": "no"}).status_code == 400  # fmt: skip
     other = f"/businesses/{world.other_business_id}/customers/{world.customer_id}/reminders"

@@ -245,3 +245,16 @@ def test_a_confirmation_is_for_the_time_confirmed_a_move_asks_again(app):
         assert booking.reschedule(business_id, kim["id"], appointment_id, later, now=now).ok
     row = db.fetch_one("SELECT confirmed_at FROM appointments WHERE id = %s", (appointment_id,))
     assert row["confirmed_at"] is None
+
+
+def test_a_customer_on_no_messaging_channel_gets_no_reminder_and_no_error(app):
+    business_id = open_business()
+    walk_in = customer(business_id, None, channel="phone", address="+34600123456")
+    now = local("Europe/Madrid", "2026-06-01 10:00")
+    starts_at = local("Europe/Madrid", "2026-06-05 12:00")
+    appointment_id = book(app, business_id, walk_in["id"], starts_at, now)
+    with app.app_context():
+        assert reminders.fire(
+            appointment_id, 120, starts_at - TWO_HOURS, starts_at - TWO_HOURS
+        ) == ("skipped")
+    assert reminder_messages(walk_in["id"]) == []

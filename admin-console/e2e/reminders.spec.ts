@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 
-import { api, apiToken, demoBusinessId, signIn } from "./helpers";
+import { api, apiToken, customerSays, demoBusinessId, signIn } from "./helpers";
 
 // The business's reminder settings: typed in hours and minutes, refused field by field, saved.
 let token: string;
@@ -54,4 +54,26 @@ test("an owner sets when reminders go, quiet hours and the WhatsApp template", a
     reminder_quiet_hours: { start: "21:00", end: "09:00" },
     reminder_template: null,
   });
+});
+
+test("staff turn reminders off for one customer from the conversation", async ({ page }) => {
+  await customerSays("34611999000", "Rosa Vidal", "hola");
+  const list = await api<{ conversations: { id: number }[] }>(
+    token,
+    "GET",
+    `/businesses/${businessId}/conversations?q=Rosa%20Vidal`,
+  );
+  const [found] = list.conversations;
+  expect(found, "the customer's conversation").toBeDefined();
+  const customerId = found!.id;
+  await signIn(page);
+  await page.goto(`/businesses/${businessId}/conversations/${customerId}`);
+  await page.getByRole("button", { name: "Turn reminders off" }).click();
+  await expect(page.getByRole("button", { name: "Reminders off: turn on" })).toBeVisible();
+  const thread = await api<{ customer: { reminders_off: boolean } }>(
+    token,
+    "GET",
+    `/businesses/${businessId}/conversations/${customerId}`,
+  );
+  expect(thread.customer.reminders_off).toBe(true);
 });

@@ -10,8 +10,8 @@ from app.storage.db import fetch_all, fetch_one
 
 CUSTOMER = sql.SQL(
     "c.id, c.channel, c.address, c.profile_name, c.bot_paused, c.opted_out, c.sandbox,"
-    " c.first_seen_at, c.last_seen_at, c.last_inbound_at, c.erased_at, c.needs_attention,"
-    " c.handoff_reason, c.handoff_summary, c.handoff_at, c.paused_until"
+    " c.reminders_off, c.first_seen_at, c.last_seen_at, c.last_inbound_at, c.erased_at,"
+    " c.needs_attention, c.handoff_reason, c.handoff_summary, c.handoff_at, c.paused_until"
 )
 # Customers of a business matching the search (escaped ILIKE patterns; digits for numbers).
 _FILTER = sql.SQL("""

@@ -145,6 +145,19 @@ export async function eraseCustomer(businessId: number, customerId: number): Pro
   return bare(result);
 }
 
+export async function setCustomerReminders(
+  businessId: number,
+  customerId: number,
+  enabled: boolean,
+): Promise<ActionResult> {
+  assertId(businessId);
+  assertId(customerId);
+  const done = enabled ? "Reminders are on for this customer." : "No more reminders for this customer.";
+  const result = await attempt(() => api.setCustomerReminders(businessId, customerId, enabled === true), done);
+  revalidatePath(`/businesses/${businessId}/conversations`, "layout");
+  return bare(result);
+}
+
 export async function setAppointmentReminders(
   businessId: number,
   appointmentId: number,

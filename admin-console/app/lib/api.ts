@@ -244,6 +244,10 @@ export async function fetchAppointments(id: number, from: string, to: string) {
   });
 }
 
+export async function setCustomerReminders(id: number, customerId: number, enabled: boolean) {
+  return request<unknown>(`${biz(id)}/customers/${customerId}/reminders`, { method: "PUT", body: { enabled } });
+}
+
 /** One appointment with the status of each of its reminders. */
 export async function fetchAppointment(id: number, appointmentId: number) {
   return load(

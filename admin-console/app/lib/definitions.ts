@@ -160,6 +160,8 @@ export type Customer = {
   profile_name: string;
   bot_paused: boolean;
   opted_out: boolean;
+  /** No reminders for this customer ("stop reminders", or staff turned them off). */
+  reminders_off: boolean;
   first_seen_at: string;
   last_seen_at: string;
   /** Their last message as the channel timestamped it: the 24-hour window counts from it. */

@@ -7,6 +7,7 @@ import { addressLabel, customerLabel, isSandbox } from "@/app/lib/customers";
 import { param, positiveInt, type SearchParams } from "@/app/lib/params";
 import { ChannelBadge } from "@/app/ui/channel-badge";
 import { PauseToggle } from "@/app/ui/conversations/pause-toggle";
+import { RemindersToggle } from "@/app/ui/conversations/reminders-toggle";
 import { PrivacyActions } from "@/app/ui/conversations/privacy-actions";
 import { ThreadView } from "@/app/ui/conversations/thread-view";
 
@@ -45,7 +46,10 @@ export default async function ThreadPage({
         </div>
         <div className="row" style={{ flexWrap: "wrap" }}>
           {customer.erased_at ? null : (
-            <PauseToggle businessId={id} customerId={customer.id} paused={customer.bot_paused} />
+            <>
+              <PauseToggle businessId={id} customerId={customer.id} paused={customer.bot_paused} />
+              <RemindersToggle businessId={id} customerId={customer.id} off={customer.reminders_off} />
+            </>
           )}
           <PrivacyActions businessId={id} customerId={customer.id} erased={Boolean(customer.erased_at)} />
         </div>

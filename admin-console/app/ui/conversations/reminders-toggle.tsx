@@ -1,0 +1,42 @@
+"use client";
+
+import { useState, useTransition } from "react";
+
+import { setCustomerReminders } from "@/app/lib/actions";
+
+/** Turn appointment reminders off (or on again) for one customer. */
+export function RemindersToggle({
+  businessId,
+  customerId,
+  off,
+}: {
+  businessId: number;
+  customerId: number;
+  off: boolean;
+}) {
+  const [pending, startTransition] = useTransition();
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <div className="row">
+      <button
+        type="button"
+        className="secondary"
+        disabled={pending}
+        aria-pressed={off}
+        onClick={() =>
+          startTransition(async () => {
+            const result = await setCustomerReminders(businessId, customerId, off);
+            setError(result.ok ? null : result.message);
+          })
+        }
+      >
+        {pending ? "Saving…" : off ? "Reminders off: turn on" : "Turn reminders off"}
+      </button>
+      {error ? (
+        <span className="field-error" role="alert">
+          {error}
+        </span>
+      ) : null}
+    </div>
+  );
+}
