@@ -324,3 +324,21 @@ def test_a_forged_token_cannot_answer(client, world):
     for headers in ({}, {"Authorization": "Bearer forged-token"}):
         resp = client.post(path, headers=headers, data=json.dumps({"text": "hi"}))
         assert resp.status_code == 401
+
+
+def test_a_configured_staff_number_is_told_through_the_notice_template(
+    offline, say, fake_graph, world
+):
+    db.execute(
+        "UPDATE businesses SET staff_notify_number = '34699000111',"
+        " notice_template = 'team_notice', notice_template_language = 'en' WHERE id = %s",
+        (world.business_id,),
+    )
+    say("can I speak to someone please")
+    [told] = [m for m in fake_graph.messages_sent() if m["to"] == "34699000111"]
+    assert (told["type"], told["template"]["name"]) == ("template", "team_notice")
+    text = told["template"]["components"][0]["parameters"][0]["text"]
+    assert text.startswith("Demo Salon: Sam needs a person (The customer asked for a person).")
+    assert '"can I speak to someone please"' in text
+    staff_number = customer_row("34699000111")
+    assert not staff_number["needs_attention"] and not staff_number["bot_paused"]
