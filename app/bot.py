@@ -32,6 +32,8 @@ MAX_INPUT_CHARS = 4096
 # Upper bound on re-reading a customer's newer messages inside one turn.
 MAX_MID_TURN_MERGES = 5
 BUSINESS_CACHE = "business_configs"
+# Turn errors that mean the bot could not answer (two in a row hand the talk to a person).
+UNANSWERED = frozenset({"max iterations reached", "ungrounded reply", "empty reply"})
 ERASE_AFTER_SEND = "erase_after_send"
 
 
@@ -215,9 +217,19 @@ def _handoff_request(
     """The turn's request for a person: asked for by a tool or the flow, or this turn failed
     like the one before it (the customer should not be left with apologies)."""
     request = flow_handoff.requested(result.tool_calls)
-    if request is None and not result.ok and handoff_store.last_turns_failed(customer["id"], 1):
+    if (
+        request is None
+        and _unanswered(result.error)
+        and _unanswered(handoff_store.previous_turn_error(customer["id"]))
+    ):
         request = flow_handoff.request(business, customer, now, flow_handoff.FAILED_TURNS, "")
     return request
+
+
+def _unanswered(error: str | None) -> bool:
+    """Whether a turn failed because the bot could not answer the customer (not because a model
+    was down: the breaker and the model-free flow see to that)."""
+    return error in UNANSWERED
 
 
 def tapped(pending: list[dict]) -> str:

@@ -76,7 +76,11 @@ def say(post_webhook, drain, fake_graph, clock):
         before = len(fake_graph.messages_sent())
         assert post_webhook(envelopes.text(text, wa_id=WA_ID)).status_code == 200
         drain()
-        replies = [m["text"]["body"] for m in fake_graph.messages_sent()[before:]]
+        # The flow's options (a list when they fit one) come with its words as the body.
+        replies = [
+            m["text"]["body"] if m["type"] == "text" else m["interactive"]["body"]["text"]
+            for m in fake_graph.messages_sent()[before:]
+        ]
         assert len(replies) == 1, replies
         return replies[0]
 

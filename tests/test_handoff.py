@@ -141,14 +141,14 @@ def test_the_notice_says_when_the_team_answers_in_the_customers_language(app):
     )
 
 
-def test_two_failed_model_turns_in_a_row_hand_off(say, fake_llm, fake_graph):
-    fake_llm.default = lambda body: (500, {"error": {"message": "boom", "type": "server_error"}})
+def test_two_turns_in_a_row_the_model_cannot_answer_hand_off(say, fake_llm, fake_graph):
+    fake_llm.default = lambda body: text_reply("")  # no answer: the turn fails
     say("can I get a haircut?")
     assert customer_row()["needs_attention"] is False  # one failure: an apology
     say("hello??")
     customer = customer_row()
     assert customer["needs_attention"] and customer["bot_paused"]
-    assert customer["handoff_reason"] == "Two turns in a row failed"
+    assert customer["handoff_reason"] == "The bot could not answer twice in a row"
     assert "can I get a haircut?" in customer["handoff_summary"]
     assert sent_texts(fake_graph)[-1].startswith("Thanks! I've asked the team")
 
@@ -342,3 +342,12 @@ def test_a_configured_staff_number_is_told_through_the_notice_template(
     assert '"can I speak to someone please"' in text
     staff_number = customer_row("34699000111")
     assert not staff_number["needs_attention"] and not staff_number["bot_paused"]
+
+
+def test_a_model_outage_is_not_a_reason_to_hand_off(say, fake_llm, fake_graph):
+    """Failures of the model itself are the breaker's and the model-free flow's business."""
+    fake_llm.default = lambda body: (500, {"error": {"message": "boom", "type": "server_error"}})
+    say("can I get a haircut?")
+    say("hello??")
+    assert customer_row()["needs_attention"] is False
+    assert not customer_row()["bot_paused"]

@@ -18,7 +18,7 @@ from app.storage import handoff as store
 TOOL = "handoff_to_human"
 ASKED = "The customer asked for a person"
 NOT_UNDERSTOOD = "The bot did not understand the customer twice in a row"
-FAILED_TURNS = "Two turns in a row failed"
+FAILED_TURNS = "The bot could not answer twice in a row"
 # How a staff member's reply appears in the bot's history: "[Staff: Ana] See you at 5!".
 STAFF_MARK = "[Staff"
 MAX_REASON = 300

@@ -80,14 +80,14 @@ def recent_inbound(customer_id: int, limit: int = 3) -> list[str]:
     return [r["body"] for r in reversed(rows)]
 
 
-def last_turns_failed(customer_id: int, count: int) -> bool:
-    """Whether the customer's last `count` finished turns all failed."""
-    rows = fetch_all(
-        "SELECT status FROM turns WHERE customer_id = %s AND status <> 'running'"
-        " ORDER BY id DESC LIMIT %s",
-        (customer_id, count),
+def previous_turn_error(customer_id: int) -> str | None:
+    """The error of the customer's last finished turn (None when it did not fail)."""
+    row = fetch_one(
+        "SELECT status, error FROM turns WHERE customer_id = %s AND status <> 'running'"
+        " ORDER BY id DESC LIMIT 1",
+        (customer_id,),
     )
-    return len(rows) == count and all(r["status"] == "failed" for r in rows)
+    return row["error"] if row and row["status"] == "failed" else None
 
 
 def staff_contact(conn, business_id: int, address: str) -> dict:
