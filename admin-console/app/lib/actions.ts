@@ -171,6 +171,15 @@ export async function setAppointmentReminders(
   return bare(result);
 }
 
+export async function sendStaffMessage(businessId: number, customerId: number, text: string): Promise<ActionResult> {
+  assertId(businessId);
+  assertId(customerId);
+  if (typeof text !== "string" || !text.trim()) return { ok: false, message: "Write a reply first." };
+  const result = await attempt(() => api.sendStaffMessage(businessId, customerId, text.trim()), "Reply sent.");
+  revalidatePath(`/businesses/${businessId}/conversations`, "layout");
+  return bare(result);
+}
+
 export async function cancelAppointment(
   businessId: number,
   appointmentId: number,

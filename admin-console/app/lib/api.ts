@@ -16,6 +16,7 @@ import type {
   LlmBreaker,
   LoginResponse,
   Me,
+  Message,
   MemberRole,
   NewUser,
   Page,
@@ -226,6 +227,14 @@ export async function eraseCustomer(id: number, customerId: number) {
 /** Everything stored about one customer (an access request), as the API exports it. */
 export async function fetchCustomerExport(id: number, customerId: number) {
   return request<Record<string, unknown>>(`${biz(id)}/conversations/${customerId}/export`);
+}
+
+/** Answer the customer as the signed-in staff member (409 when the channel forbids it now). */
+export async function sendStaffMessage(id: number, customerId: number, text: string) {
+  return request<{ message: Message }>(`${biz(id)}/conversations/${customerId}/messages`, {
+    method: "POST",
+    body: { text },
+  });
 }
 
 // Appointments

@@ -166,6 +166,15 @@ export type Customer = {
   last_seen_at: string;
   /** Their last message as the channel timestamped it: the 24-hour window counts from it. */
   last_inbound_at: string | null;
+  /** Handed to the team and not yet answered by a staff member (listed first). */
+  needs_attention: boolean;
+  handoff_reason: string | null;
+  /** What the customer wants, for whoever picks it up. */
+  handoff_summary: string | null;
+  /** When it was handed over: the waiting time counts from here. */
+  handoff_at: string | null;
+  /** When the bot answers again by itself (the quiet time after the last staff reply). */
+  paused_until: string | null;
   /** Set once the customer's data was erased: the row names no one any more. */
   erased_at?: string | null;
 };
@@ -237,6 +246,9 @@ export type Message = {
   options: OfferedOption[];
   /** The label of the button that opened a list (null for buttons and quick replies). */
   list_button: string | null;
+  /** The staff member who wrote it (purpose "staff"). */
+  sent_by: number | null;
+  sent_by_name: string | null;
 };
 
 export type OfferedOption = { title: string; description: string; section: string };

@@ -85,6 +85,15 @@ export function formatWhen(iso: string, timeZone: string, now: Date = new Date()
   return date === todayIn(timeZone, now) ? formatTime(iso, timeZone) : formatDay(date);
 }
 
+/** How long since `iso`: "under a minute", "12 min", "3 h 05 min", "2 days". */
+export function waitingFor(iso: string, now: Date = new Date()): string {
+  const minutes = Math.max(0, Math.floor((now.getTime() - new Date(iso).getTime()) / 60_000));
+  if (minutes < 1) return "under a minute";
+  if (minutes < 60) return `${minutes} min`;
+  if (minutes < 48 * 60) return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`;
+  return `${Math.floor(minutes / (24 * 60))} days`;
+}
+
 export function toMinutes(hhmm: string): number {
   const [h, m] = hhmm.split(":").map(Number);
   return (h ?? 0) * 60 + (m ?? 0);

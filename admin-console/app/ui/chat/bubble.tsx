@@ -21,6 +21,8 @@ type Props = {
   tapped?: boolean;
   options?: OfferedOption[];
   listButton?: string | null;
+  /** The staff member who wrote an outbound message (null: the bot). */
+  author?: string | null;
 };
 
 /** Why the outbox did not send a message, in the business's words. */
@@ -35,10 +37,19 @@ const SEND_ERRORS: Record<SendError, string> = {
 export function Bubble(props: Props) {
   const { direction, body, status, createdAt, timeZone } = props;
   const failed = status === "failed";
-  const who = direction === "out" ? "Bot" : "Customer";
+  const who = direction === "out" ? (props.author ? `${props.author} (staff)` : "Bot") : "Customer";
   return (
-    <div className={`bubble ${direction}${failed ? " failed" : ""}`} data-testid={`bubble-${direction}`}>
-      <span className="visually-hidden">{who}: </span>
+    <div
+      className={`bubble ${direction}${failed ? " failed" : ""}${props.author ? " staff" : ""}`}
+      data-testid={`bubble-${direction}`}
+    >
+      {props.author ? (
+        <div className="muted small" data-testid="bubble-author">
+          {who}
+        </div>
+      ) : (
+        <span className="visually-hidden">{who}: </span>
+      )}
       {props.tapped ? <div className="muted small">Tapped</div> : null}
       <div className="text">{body ? <RichText text={body} /> : <em className="muted">(no text)</em>}</div>
       {props.options?.length ? <Offered options={props.options} listButton={props.listButton ?? null} /> : null}

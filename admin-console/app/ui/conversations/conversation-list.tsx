@@ -2,7 +2,7 @@ import Link from "next/link";
 
 import { CONVERSATIONS_PER_PAGE, fetchConversations } from "@/app/lib/api";
 import { addressLabel, customerLabel, isSandbox } from "@/app/lib/customers";
-import { formatWhen } from "@/app/lib/time";
+import { formatWhen, waitingFor } from "@/app/lib/time";
 import { ChannelBadge } from "@/app/ui/channel-badge";
 
 export async function ConversationList({
@@ -27,19 +27,25 @@ export async function ConversationList({
     <>
       <ul className="list conv-list" aria-label="Conversations">
         {result.conversations.map((c) => (
-          <li key={c.id}>
+          <li key={c.id} data-needs-attention={c.needs_attention ? "true" : undefined}>
             <Link href={`${base}/${c.id}`}>
               <span className="name">
                 {customerLabel(c.profile_name, c.channel, c.address)}{" "}
                 {isSandbox(c.address) ? <span className="badge">test chat</span> : <ChannelBadge channel={c.channel} />}{" "}
-                {c.bot_paused ? <span className="badge yellow">bot paused</span> : null}{" "}
+                {c.needs_attention ? (
+                  <span className="badge red" title={c.handoff_reason ?? undefined}>
+                    needs a person{c.handoff_at ? ` · waiting ${waitingFor(c.handoff_at)}` : ""}
+                  </span>
+                ) : c.bot_paused ? (
+                  <span className="badge yellow">bot paused</span>
+                ) : null}{" "}
                 {c.opted_out ? <span className="badge red">opted out</span> : null}{" "}
                 {c.unread > 0 ? <span className="badge green">{c.unread} new</span> : null}
               </span>
               <span className="when">{c.last_message ? formatWhen(c.last_message.created_at, timeZone) : ""}</span>
               <span className="preview">
                 {c.last_message
-                  ? `${c.last_message.direction === "out" ? "Bot: " : ""}${c.last_message.body}`
+                  ? `${c.last_message.direction === "out" ? "Sent: " : ""}${c.last_message.body}`
                   : "No messages"}
               </span>
               <span className="when">{isSandbox(c.address) ? "" : addressLabel(c.channel, c.address)}</span>

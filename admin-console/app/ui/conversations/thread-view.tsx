@@ -53,6 +53,7 @@ export function ThreadView({ messages, timeZone }: { messages: Message[]; timeZo
             tapped={m.tapped}
             options={m.options}
             listButton={m.list_button}
+            author={m.purpose === "staff" ? (m.sent_by_name ?? "Staff") : null}
           />
         </div>
       ))}

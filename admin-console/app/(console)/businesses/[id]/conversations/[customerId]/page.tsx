@@ -5,10 +5,12 @@ import { notFound } from "next/navigation";
 import { fetchBusiness, fetchThread } from "@/app/lib/api";
 import { addressLabel, customerLabel, isSandbox } from "@/app/lib/customers";
 import { param, positiveInt, type SearchParams } from "@/app/lib/params";
+import { formatDateTime, waitingFor } from "@/app/lib/time";
 import { ChannelBadge } from "@/app/ui/channel-badge";
 import { PauseToggle } from "@/app/ui/conversations/pause-toggle";
 import { RemindersToggle } from "@/app/ui/conversations/reminders-toggle";
 import { PrivacyActions } from "@/app/ui/conversations/privacy-actions";
+import { StaffReply } from "@/app/ui/conversations/staff-reply";
 import { ThreadView } from "@/app/ui/conversations/thread-view";
 
 export const metadata: Metadata = { title: "Conversation" };
@@ -60,8 +62,21 @@ export default async function ThreadPage({
           a name.
         </p>
       ) : null}
+      {customer.needs_attention ? (
+        <div className="notice error" role="status" data-testid="handoff">
+          <strong>Needs a person</strong>
+          {customer.handoff_reason ? `: ${customer.handoff_reason}` : ""}
+          {customer.handoff_at ? ` · waiting ${waitingFor(customer.handoff_at)}` : ""}
+          {customer.handoff_summary ? <div className="small">“{customer.handoff_summary}”</div> : null}
+        </div>
+      ) : null}
       {customer.bot_paused ? (
-        <p className="notice warn">The bot is paused for this customer: their messages wait for a person to answer.</p>
+        <p className="notice warn">
+          The bot is paused for this customer: their messages wait for a person to answer.
+          {customer.paused_until
+            ? ` It answers again by itself after ${formatDateTime(customer.paused_until, business.timezone)} unless someone replies before.`
+            : ""}
+        </p>
       ) : null}
       {thread.has_more && first ? (
         <p style={{ textAlign: "center" }}>
@@ -73,7 +88,9 @@ export default async function ThreadPage({
         <p style={{ textAlign: "center" }}>
           <Link href={`/businesses/${id}/conversations/${customer.id}`}>Jump to latest</Link>
         </p>
-      ) : null}
+      ) : customer.erased_at ? null : (
+        <StaffReply businessId={id} customerId={customer.id} />
+      )}
     </section>
   );
 }
