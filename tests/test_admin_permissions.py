@@ -88,6 +88,11 @@ ENDPOINTS = [
     Endpoint("GET", B + "/conversations/<int:customer_id>/export", member(200)),
     Endpoint("POST", B + "/conversations/<int:customer_id>/messages", member(201), {"text": "Hi!"}),
     Endpoint("GET", B + "/appointments", member(200)),
+    Endpoint("GET", B + "/appointments/<int:appointment_id>", member(200)),
+    Endpoint(
+        "PUT", B + "/appointments/<int:appointment_id>/reminders", member(200), {"enabled": False}
+    ),
+    Endpoint("PUT", B + "/customers/<int:customer_id>/reminders", member(200), {"enabled": False}),
     Endpoint("POST", B + "/appointments/<int:appointment_id>/cancel", member(200)),
     Endpoint("GET", B + "/staff", owner(200)),
     Endpoint("POST", B + "/staff", owner(201), {"email": "new.staff@example.com", "name": "N"}),
