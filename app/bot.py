@@ -144,7 +144,13 @@ def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id,
     else:
         result = loop.run_agent(
             llm.model_for_turn(cfg, business, now),
-            prompts.build_system_prompt(business, customer, now, cfg["REFERENCE_DOC_PROMPT_CHARS"]),
+            prompts.build_system_prompt(
+                business,
+                customer,
+                now,
+                cfg["REFERENCE_DOC_PROMPT_CHARS"],
+                channels.get(customer["channel"]).title,
+            ),
             # Everything answered so far, not only what precedes the first pending message: a
             # reply stored just after the next message arrived belongs in the history too.
             history_messages(customer["id"], cfg["HISTORY_LIMIT"]),

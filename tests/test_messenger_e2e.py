@@ -145,6 +145,7 @@ def test_a_messenger_customer_books_moves_and_cancels(page, write, fake_llm, fak
     assert customers() == [("messenger", PSID, "Ana Silva")]
     prompts = [system_prompt(body) for body in fake_llm.requests]
     assert len(prompts) == 6 and all("Customer's name: Ana Silva." in p for p in prompts)
+    assert all(p.startswith("You are the Messenger assistant of Demo Salon.") for p in prompts)
 
 
 def test_a_long_reply_goes_as_plain_text_parts_within_2000_characters(

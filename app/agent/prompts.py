@@ -41,9 +41,14 @@ def format_service(service: dict) -> str:
 
 
 def build_system_prompt(
-    business: dict, customer: dict, now: datetime, document_chars: int = DOCUMENT_CHARS
+    business: dict,
+    customer: dict,
+    now: datetime,
+    document_chars: int = DOCUMENT_CHARS,
+    channel: str = "WhatsApp",
 ) -> str:
-    """The instructions for one turn, from the business's current configuration."""
+    """The instructions for one turn, from the business's current configuration; `channel` is
+    the name of the channel the customer writes on."""
     tz = ZoneInfo(business["timezone"])
     local_now = now.astimezone(tz)
     services = "\n".join(f"- {format_service(s)}" for s in business["services"]) or "- (none yet)"
@@ -51,7 +56,7 @@ def build_system_prompt(
     closed = ", ".join(d.isoformat() for d in business.get("closed_dates") or []) or "none"
     name = customer.get("profile_name") or "unknown"
     parts = [
-        f"You are the WhatsApp assistant of {business['name']}.",
+        f"You are the {channel} assistant of {business['name']}.",
         "Personality and tone: "
         + _sentence(business["personality"] or "friendly and professional"),
         f"Reply in {business['language'] or 'the customer’s language'} unless the customer writes"

@@ -260,6 +260,7 @@ class Channel(ABC):
     """One messaging channel. Backends are stateless apart from their HTTP session."""
 
     name: str
+    title: str  # how customers know the channel: "WhatsApp", "Messenger"
     limits: Limits
     capabilities: frozenset[Capability]
     window: timedelta = timedelta(hours=24)  # customer-service window after the last inbound

@@ -25,6 +25,7 @@ class MessengerChannel(GraphChannel):
     """Messenger through the Graph API Send API, one attempt per call (the outbox retries)."""
 
     name = payloads.CHANNEL
+    title = "Messenger"
     limits = formatting.LIMITS
     capabilities = frozenset(
         {

@@ -61,6 +61,7 @@ class WhatsAppChannel(GraphChannel):
     """WhatsApp through the Cloud API, one attempt per call (the outbox retries)."""
 
     name = CHANNEL
+    title = "WhatsApp"
     limits = formatting.LIMITS
     capabilities = frozenset(
         {
