@@ -98,6 +98,18 @@ def make_appointment(business_id: int, customer_id: int, days_ahead: int = 3) ->
     return row["id"]
 
 
+def make_block(business_id: int, days_ahead: int = 300) -> int:
+    """A two-hour blocked time `days_ahead` days from now (beyond the demo's horizon)."""
+    row = fetch_one(
+        "INSERT INTO blocked_times (business_id, starts_at, ends_at, reason)"
+        " SELECT %(b)s, t, t + interval '2 hours', 'Closed for a day'"
+        " FROM (SELECT date_trunc('hour', now()) + make_interval(days => %(d)s) AS t) x"
+        " RETURNING id",
+        {"b": business_id, "d": days_ahead},
+    )
+    return row["id"]
+
+
 @pytest.fixture
 def world(app) -> World:
     """Demo Salon (owner, staff, a second staff member) and another tenant with its owner."""

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.fake_site import FakeSite, page
-from tests.fixtures_admin import ACTORS, PASSWORD, audit_count
+from tests.fixtures_admin import ACTORS, PASSWORD, audit_count, make_appointment, make_block
+from tests.test_agent_conversations import at, upcoming
 
 PREFIX = "/api/admin"
 B = "/businesses/<int:business_id>"
@@ -49,6 +51,9 @@ class Endpoint:
     expected: dict[str, int]
     body: dict | None = None
     user: str = "target"  # whose id fills <user_id>: "target" (no memberships) or "staff2"
+    # Rows this request needs besides the fixture's: {path parameter: id of a row it creates}.
+    prepare: Callable[[object], dict[str, int]] | None = None
+    query: str = ""  # a query string the request needs
 
     def path(self, w) -> str:
         """The rule with the fixture's ids filled in."""
@@ -57,13 +62,38 @@ class Endpoint:
             "customer_id": w.customer_id,
             "appointment_id": w.appointment_id,
             "user_id": w.staff2_id if self.user == "staff2" else w.target_user_id,
+            **(self.prepare(w) if self.prepare else {}),
         }
-        return re.sub(r"<int:(\w+)>", lambda m: str(ids[m.group(1)]), self.rule)
+        return re.sub(r"<int:(\w+)>", lambda m: str(ids[m.group(1)]), self.rule) + self.query
 
 
 LOGIN = {"email": "owner@example.com", "password": PASSWORD}
 SITE = "<the test website>"  # replaced by the `website` fixture's address
 SERVICES = {"services": [{"name": "Haircut", "duration_minutes": 45, "price": "30.00"}]}
+# Free times of the demo salon (Madrid): a Tuesday at 10:00, and a Wednesday at 11:00.
+STAFF_BOOKING = {
+    "service": "Haircut",
+    "starts_at": at(upcoming(1), "10:00").isoformat(),
+    "customer_name": "Walk-in Wanda",
+}
+MOVE = {"starts_at": at(upcoming(2), "11:00").isoformat()}
+BLOCK = {
+    "starts_at": at(upcoming(3), "10:00").isoformat(),
+    "ends_at": at(upcoming(3), "12:00").isoformat(),
+    "reason": "Training",
+}
+
+
+def started(w) -> dict[str, int]:
+    """An appointment of the fixture's customer that began yesterday (one can be a no-show)."""
+    return {"appointment_id": make_appointment(w.business_id, w.customer_id, days_ahead=-1)}
+
+
+def a_block(w) -> dict[str, int]:
+    """A blocked time of the fixture's business."""
+    return {"block_id": make_block(w.business_id)}
+
+
 ENDPOINTS = [
     Endpoint("POST", "/auth/login", public(200), LOGIN),
     Endpoint("POST", "/auth/logout", signed_in(204)),
@@ -94,6 +124,21 @@ ENDPOINTS = [
     ),
     Endpoint("PUT", B + "/customers/<int:customer_id>/reminders", member(200), {"enabled": False}),
     Endpoint("POST", B + "/appointments/<int:appointment_id>/cancel", member(200)),
+    Endpoint("POST", B + "/appointments", member(201), STAFF_BOOKING),
+    Endpoint("GET", B + "/appointments/<int:appointment_id>", member(200)),
+    Endpoint("PATCH", B + "/appointments/<int:appointment_id>", member(200), MOVE),
+    Endpoint(
+        "POST", B + "/appointments/<int:appointment_id>/no-show", member(200), prepare=started
+    ),
+    Endpoint("GET", B + "/blocked-times", member(200)),
+    Endpoint("POST", B + "/blocked-times", member(201), BLOCK),
+    Endpoint("DELETE", B + "/blocked-times/<int:block_id>", member(204), prepare=a_block),
+    Endpoint("GET", B + "/overview", member(200)),
+    Endpoint(
+        "PUT", B + "/appointments/<int:appointment_id>/reminders", member(200), {"enabled": False}
+    ),
+    Endpoint("PUT", B + "/customers/<int:customer_id>/reminders", member(200), {"enabled": False}),
+    Endpoint("GET", B + "/slots", member(200), query="?service=Haircut&date=2030-01-01"),
     Endpoint("GET", B + "/staff", owner(200)),
     Endpoint("POST", B + "/staff", owner(201), {"email": "new.staff@example.com", "name": "N"}),
     Endpoint("DELETE", B + "/staff/<int:user_id>", owner(204), user="staff2"),

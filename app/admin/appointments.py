@@ -11,10 +11,11 @@ from app.admin.blueprint import bp
 from app.admin.wire import ApiError, check_id, invalid, json_body, ok, page_params, query_text
 from app.booking import service as booking
 from app.booking.models import NOT_FOUND
+from app.channels import REGISTRY
 from app.storage import audit, businesses, console
 from app.storage.db import transaction
 
-STATUSES = ("booked", "cancelled")
+STATUSES = ("booked", "cancelled", "no_show")
 
 
 @bp.get("/businesses/<int:business_id>/appointments")
@@ -22,11 +23,11 @@ def list_appointments(business_id: int):
     """Appointments starting in [from, to) (dates are local days), optionally by status."""
     access.require_business(business_id)
     tz = ZoneInfo(businesses.get_business(business_id)["timezone"])
-    start = _instant("from", tz, end_of_day=False)
-    end = _instant("to", tz, end_of_day=True)
+    start = query_instant("from", tz, end_of_day=False)
+    end = query_instant("to", tz, end_of_day=True)
     status = query_text("status", 20) or None
     if status is not None and status not in STATUSES:
-        raise invalid({"status": "must be booked or cancelled"})
+        raise invalid({"status": "must be booked, cancelled or no_show"})
     page, per_page = page_params(50)
     rows, total = console.list_appointments(
         business_id, start, end, status, per_page, (page - 1) * per_page
@@ -42,7 +43,8 @@ def cancel_appointment(business_id: int, appointment_id: int):
     if found is None:
         raise ApiError(404, "no such appointment")
     notify, text = _cancel_options(json_body(optional=True))
-    notify = notify and not found["opted_out"]  # a customer who opted out gets no messages
+    # A customer who opted out gets no messages; a walk-in has no channel to get them on.
+    notify = notify and not found["opted_out"] and found["channel"] in REGISTRY
     # One transaction: the cancellation, the customer's notice and the audit row stand or fall
     # together (the booking service joins it).
     with transaction() as conn:
@@ -91,7 +93,7 @@ def _cancel_options(body: dict) -> tuple[bool, str | None]:
     return notify, message.strip() if message else None
 
 
-def _instant(name: str, tz: ZoneInfo, end_of_day: bool) -> datetime | None:
+def query_instant(name: str, tz: ZoneInfo, end_of_day: bool) -> datetime | None:
     """A from/to query value: a local date (the day's start, or the next day's for `to`)."""
     raw = query_text(name, 40)
     if not raw:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from app.admin import access
 from app.admin.blueprint import bp
+from app.admin.front_desk import appointment_detail
 from app.admin.wire import ApiError, check_id, invalid, json_body, ok
 from app.storage import audit
 from app.storage import reminders as store
@@ -13,9 +14,10 @@ from app.storage.db import transaction
 
 @bp.get("/businesses/<int:business_id>/appointments/<int:appointment_id>")
 def get_appointment(business_id: int, appointment_id: int):
-    """One appointment with its reminders: offset, due time, status and Meta's error code."""
+    """One appointment with its reminders (offset, due time, status and Meta's error code), its
+    moves and what staff did to it."""
     access.require_business(business_id)
-    found = store.appointment(business_id, check_id(appointment_id))
+    found = appointment_detail(business_id, check_id(appointment_id))
     if found is None:
         raise ApiError(404, "no such appointment")
     return ok({"appointment": {**found, "reminders": _reminders(appointment_id)}})

@@ -22,6 +22,8 @@ TAKEN = "taken"
 RELEASED = "released"
 AVAILABLE = "available"
 NONE_FREE = "none_free"
+NO_SHOW = "no_show"
+NOT_STARTED = "not_started"
 
 # Plain sentences a tool can relay; times are left to the caller, who knows the timezone.
 MESSAGES = {
@@ -39,6 +41,8 @@ MESSAGES = {
     RELEASED: "The held time has been let go.",
     AVAILABLE: "These times are free.",
     NONE_FREE: "There are no free times then.",
+    NO_SHOW: "The appointment is marked as a no-show.",
+    NOT_STARTED: "That appointment has not started yet.",
     av.PAST: "That time is in the past.",
     av.TOO_SOON: "That time is too soon; more notice is needed.",
     av.BEYOND_HORIZON: "That date is too far ahead to book.",
@@ -66,6 +70,7 @@ class Appointment:
     calendar_event_id: str | None = None
     rescheduled_from: int | None = None
     hold_expires_at: datetime | None = None  # set while the appointment is only held
+    created_by: str = "bot"  # or "staff": booked from the console
 
     @classmethod
     def from_row(cls, row: Mapping) -> Appointment:

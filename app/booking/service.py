@@ -107,10 +107,12 @@ def book(
     starts_at: datetime,
     now: datetime | None = None,
     turn_id: int | None = None,
+    staff_user: int | None = None,
 ) -> BookingResult:
     """Book a service at `starts_at` for a customer, or say why not.
 
     The customer's own hold does not stand in their way, and a booking replaces it.
+    `staff_user` is the member of staff booking from the console (None: the bot).
     """
     unknown = refusal(INVALID, "unknown business")
     setup = prepare(business_id, (customer_id,), starts_at, now, turn_id, unknown, service_id)
@@ -138,6 +140,7 @@ def book(
                 starts_at=setup.start,
                 key=key,
                 turn_id=turn_id,
+                staff_user=staff_user,
             )
             # Queued in this transaction: the calendar job exists exactly when the booking does.
             setup.calendar.sync(appointment, BOOKED)

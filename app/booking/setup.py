@@ -89,7 +89,17 @@ def check(
     business = setup.business
     buffer = timedelta(minutes=business["buffer_minutes"])
     end = setup.start + timedelta(minutes=service["duration_minutes"]) + buffer
-    busy = store.busy(conn, business["id"], setup.start, end, buffer, setup.now, exclude_id, holder)
+    busy = store.busy(
+        conn,
+        business["id"],
+        setup.start,
+        end,
+        buffer,
+        setup.now,
+        exclude_id,
+        holder,
+        capacity=business["max_concurrent"],
+    )
     return check_slot(
         business, service["duration_minutes"], setup.start, setup.now, busy + setup.external
     )

@@ -35,7 +35,16 @@ def free_slots(
     start, end = utc_window(business, day_from, day_to)
     buffer = timedelta(minutes=business["buffer_minutes"])
     with connection() as conn:
-        busy = store.busy(conn, business["id"], start, end, buffer, now, exclude_id)
+        busy = store.busy(
+            conn,
+            business["id"],
+            start,
+            end,
+            buffer,
+            now,
+            exclude_id,
+            capacity=business["max_concurrent"],
+        )
     busy += get_calendar(business).busy(business, start, end)
     return list_slots(business, minutes, day_from, day_to, now, busy)
 

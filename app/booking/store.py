@@ -34,6 +34,7 @@ __all__ = [
     "last_move_to",
     "lock_business",
     "mark_cancelled",
+    "mark_no_show",
     "move",
     "owned",
     "service",
@@ -61,10 +62,16 @@ def busy(
     now: datetime,
     exclude_id: int | None = None,
     holder: int | None = None,
+    *,
+    capacity: int,
 ) -> list[Busy]:
-    """Bookings and unexpired holds (but `holder`'s), stretched by the buffer, in [start, end)."""
+    """Bookings and unexpired holds (but `holder`'s), stretched by the buffer, in [start, end);
+    and blocked times, each weighing the whole `capacity` (nobody can be booked there)."""
     rows = bookings.occupying(conn, business_id, start - buffer, end, now, exclude_id, holder)
-    return [(r["starts_at"], r["ends_at"] + buffer, 1) for r in rows]
+    blocks = bookings.blocked(conn, business_id, start, end)
+    return [(r["starts_at"], r["ends_at"] + buffer, 1) for r in rows] + [
+        (r["starts_at"], r["ends_at"], capacity) for r in blocks
+    ]
 
 
 def insert(
@@ -77,6 +84,7 @@ def insert(
     key: str,
     turn_id: int | None,
     hold_expires_at: datetime | None = None,
+    staff_user: int | None = None,
 ) -> Appointment:
     """Insert a booked appointment (a hold, when given an expiry) and return it."""
     appointment_id = bookings.insert(
@@ -89,6 +97,7 @@ def insert(
         key=key,
         turn_id=turn_id,
         hold_expires_at=hold_expires_at,
+        staff_user=staff_user,
     )
     return get(conn, appointment_id)
 
@@ -129,6 +138,12 @@ def get(conn: psycopg.Connection, appointment_id: int) -> Appointment:
 def mark_cancelled(conn: psycopg.Connection, appointment_id: int) -> Appointment:
     """Cancel a booked appointment and return it."""
     bookings.mark_cancelled(conn, appointment_id)
+    return get(conn, appointment_id)
+
+
+def mark_no_show(conn: psycopg.Connection, appointment_id: int) -> Appointment:
+    """Mark a booked appointment as a no-show and return it."""
+    bookings.mark_no_show(conn, appointment_id)
     return get(conn, appointment_id)
 
 

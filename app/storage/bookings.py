@@ -16,7 +16,7 @@ _LOCK_NAMESPACE = 7_240_100
 SELECT_APPOINTMENT = """
 SELECT a.id, a.business_id, a.customer_id, a.service_id, s.name AS service_name,
        a.starts_at, a.ends_at, a.status, a.calendar_event_id, a.rescheduled_from,
-       a.hold_expires_at
+       a.hold_expires_at, a.created_by
   FROM appointments a JOIN services s ON s.id = a.service_id
 """
 
@@ -95,6 +95,17 @@ def occupying(
     ).fetchall()
 
 
+def blocked(
+    conn: psycopg.Connection, business_id: int, start: datetime, end: datetime
+) -> list[dict]:
+    """(starts_at, ends_at) of the business's blocked times overlapping [start, end)."""
+    return conn.execute(
+        "SELECT starts_at, ends_at FROM blocked_times"
+        " WHERE business_id = %s AND starts_at < %s AND ends_at > %s",
+        (business_id, end, start),
+    ).fetchall()
+
+
 def insert(
     conn: psycopg.Connection,
     *,
@@ -106,12 +117,16 @@ def insert(
     key: str,
     turn_id: int | None,
     hold_expires_at: datetime | None = None,
+    staff_user: int | None = None,
 ) -> int:
-    """Insert a booked appointment (or a hold, when it has an expiry); return its id."""
+    """Insert a booked appointment (or a hold, when it has an expiry); return its id.
+
+    `staff_user` is the member of staff who booked it from the console (None: the bot).
+    """
     row = conn.execute(
         "INSERT INTO appointments (business_id, customer_id, service_id, starts_at, ends_at,"
-        " idempotency_key, turn_id, status, hold_expires_at)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+        " idempotency_key, turn_id, status, hold_expires_at, created_by, created_by_user)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
         (
             business_id,
             customer_id,
@@ -122,6 +137,8 @@ def insert(
             turn_id,
             "booked" if hold_expires_at is None else "held",
             hold_expires_at,
+            "bot" if staff_user is None else "staff",
+            staff_user,
         ),
     ).fetchone()
     return row["id"]
@@ -226,6 +243,15 @@ def confirm_attendance(conn: psycopg.Connection, appointment_id: int) -> None:
     """Record that the customer confirmed they will come (the first confirmation counts)."""
     conn.execute(
         "UPDATE appointments SET confirmed_at = coalesce(confirmed_at, now()), updated_at = now()"
+        " WHERE id = %s AND status = 'booked'",
+        (appointment_id,),
+    )
+
+
+def mark_no_show(conn: psycopg.Connection, appointment_id: int) -> None:
+    """Record that the customer of a booked appointment did not come."""
+    conn.execute(
+        "UPDATE appointments SET status = 'no_show', no_show_at = now(), updated_at = now()"
         " WHERE id = %s AND status = 'booked'",
         (appointment_id,),
     )

@@ -139,7 +139,7 @@ _APPOINTMENTS = sql.SQL(
     "SELECT a.id, a.starts_at, a.ends_at, a.status, a.service_id, s.name AS service_name,"
     " a.customer_id, c.profile_name AS customer_name, c.channel AS customer_channel,"
     " c.address AS customer_address,"
-    " a.calendar_sync, a.rescheduled_from, a.created_at, a.cancelled_at"
+    " a.calendar_sync, a.rescheduled_from, a.created_by, a.created_at, a.cancelled_at"
     " FROM appointments a JOIN services s ON s.id = a.service_id"
     " JOIN customers c ON c.id = a.customer_id {}"
     " ORDER BY a.starts_at, a.id LIMIT %(limit)s OFFSET %(offset)s"

@@ -1,0 +1,258 @@
+"""The front desk: staff bookings, moves, no-shows and blocked time, under the bot's rules."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from app.booking import service as booking
+from app.storage import db
+from tests.fixtures_admin import make_appointment, make_conversation
+from tests.test_agent_conversations import at, upcoming
+
+MADRID = ZoneInfo("Europe/Madrid")
+
+
+def base(world) -> str:
+    return f"/businesses/{world.business_id}"
+
+
+def staff_booking(day, hhmm: str, name: str = "Walk-in Wanda") -> dict:
+    return {"service": "Haircut", "starts_at": at(day, hhmm).isoformat(), "customer_name": name}
+
+
+def fill(world, day, hhmm: str) -> None:
+    """Take both seats of the demo salon (capacity 2) at `hhmm` with bot bookings."""
+    for n in range(2):
+        c = make_conversation(world.business_id, wa_id=f"3460000000{n}", name=f"Full {n}")
+        assert booking.book(world.business_id, c, "Haircut", at(day, hhmm)).ok
+
+
+def test_staff_booking_is_accepted_when_free(api, world):
+    day = upcoming(1)
+    resp = api("POST", base(world) + "/appointments", "staff", json=staff_booking(day, "10:00"))
+    assert resp.status_code == 201, resp.get_json()
+    appointment = resp.get_json()["appointment"]
+    assert (appointment["status"], appointment["created_by"]) == ("booked", "staff")
+    assert appointment["customer_name"] == "Walk-in Wanda"
+    assert appointment["customer_channel"] == "walk_in"
+    assert appointment["starts_at"] == at(day, "10:00").isoformat()
+    row = db.fetch_one(
+        "SELECT action, user_id, after FROM audit_log WHERE entity = 'appointment'"
+        " AND entity_id = %s",
+        (str(appointment["id"]),),
+    )
+    assert (row["action"], row["user_id"]) == ("book", world.user_ids["staff"])
+    assert row["after"]["customer_name"] == "Walk-in Wanda"
+
+
+def test_slots_are_the_bots_free_times(api, world):
+    day = upcoming(1)
+    fill(world, day, "10:00")
+    resp = api("GET", f"{base(world)}/slots?service=Haircut&date={day}", "staff")
+    slots = resp.get_json()["slots"]
+    assert slots == [
+        s.isoformat() for s in booking.find_slots(world.business_id, "Haircut", day, day).slots
+    ]
+    assert at(day, "10:00").isoformat() not in slots and at(day, "10:30").isoformat() in slots
+    for query, field in (
+        ("service=Haircut&date=someday", "date"),
+        (f"service=Massage&date={day}", "service"),
+    ):
+        bad = api("GET", f"{base(world)}/slots?{query}", "staff")
+        assert (bad.status_code, list(bad.get_json()["fields"])) == (400, [field])
+
+
+def test_staff_booking_is_refused_when_full_with_alternatives(api, world):
+    day = upcoming(1)
+    fill(world, day, "10:00")
+    customers = db.fetch_one("SELECT count(*) AS n FROM customers")["n"]
+    resp = api("POST", base(world) + "/appointments", "staff", json=staff_booking(day, "10:00"))
+    assert resp.status_code == 409
+    body = resp.get_json()
+    assert (body["code"], body["reason"]) == ("full", "full")
+    assert body["alternatives"] and at(day, "10:00").isoformat() not in body["alternatives"]
+    # The walk-in created for the refused booking is rolled back with it.
+    assert db.fetch_one("SELECT count(*) AS n FROM customers")["n"] == customers
+    # One of the alternatives is really bookable.
+    again = staff_booking(day, "10:00")
+    again["starts_at"] = body["alternatives"][0]
+    assert api("POST", base(world) + "/appointments", "staff", json=again).status_code == 201
+
+
+def test_staff_booking_on_a_closed_day_is_refused(api, world):
+    sunday = upcoming(6)
+    resp = api("POST", base(world) + "/appointments", "owner", json=staff_booking(sunday, "10:00"))
+    assert (resp.status_code, resp.get_json()["reason"]) == (409, "closed_day")
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"service": "Massage"}, "service"),
+        ({"service": True}, "service"),
+        ({"starts_at": "2030-01-01T10:00"}, "starts_at"),
+        ({"starts_at": "tomorrow"}, "starts_at"),
+        ({"customer_name": ""}, "customer_name"),
+        ({"customer_phone": "call me"}, "customer_phone"),
+        ({"color": "red"}, "color"),
+    ],
+)
+def test_bad_staff_booking_names_the_field(api, world, change, field):
+    body = {**staff_booking(upcoming(1), "10:00"), **change}
+    resp = api("POST", base(world) + "/appointments", "staff", json=body)
+    assert resp.status_code == 400
+    assert field in resp.get_json()["fields"]
+
+
+def test_a_phone_number_books_for_that_whatsapp_customer(api, world):
+    body = {**staff_booking(upcoming(1), "11:00", name="Alex"), "customer_phone": "+34 600 111 222"}
+    resp = api("POST", base(world) + "/appointments", "staff", json=body)
+    assert resp.status_code == 201
+    assert resp.get_json()["appointment"]["customer_id"] == world.customer_id
+
+
+def test_staff_move_keeps_the_id_and_is_audited(api, world):
+    day = upcoming(2)
+    c = make_conversation(world.business_id, wa_id="34600555444", name="Mo")
+    appointment = booking.book(world.business_id, c, "Haircut", at(day, "10:00")).appointment
+    path = f"{base(world)}/appointments/{appointment.id}"
+    resp = api("PATCH", path, "staff", json={"starts_at": at(day, "15:00").isoformat()})
+    assert resp.status_code == 200, resp.get_json()
+    body = resp.get_json()
+    assert (body["appointment"]["id"], body["appointment"]["starts_at"]) == (
+        appointment.id,
+        at(day, "15:00").isoformat(),
+    )
+    assert body["notified"] is True
+    notice = db.fetch_one(
+        "SELECT body, purpose FROM messages WHERE customer_id = %s ORDER BY id DESC LIMIT 1", (c,)
+    )
+    assert notice["purpose"] == "notice" and "15:00" in notice["body"]
+    detail = api("GET", path, "staff").get_json()["appointment"]
+    assert [m["to_starts_at"] for m in detail["moves"]] == [at(day, "15:00").isoformat()]
+    assert [h["action"] for h in detail["history"]] == ["move"]
+
+
+def test_staff_move_into_a_full_time_is_refused(api, world):
+    day = upcoming(2)
+    fill(world, day, "11:00")
+    c = make_conversation(world.business_id, wa_id="34600555444", name="Mo")
+    appointment = booking.book(world.business_id, c, "Haircut", at(day, "10:00")).appointment
+    path = f"{base(world)}/appointments/{appointment.id}"
+    resp = api("PATCH", path, "staff", json={"starts_at": at(day, "11:00").isoformat()})
+    assert (resp.status_code, resp.get_json()["reason"]) == (409, "full")
+    assert resp.get_json()["alternatives"]
+    row = db.fetch_one("SELECT starts_at FROM appointments WHERE id = %s", (appointment.id,))
+    assert row["starts_at"] == at(day, "10:00")
+
+
+def test_no_show_only_once_started(api, world):
+    upcoming_path = f"{base(world)}/appointments/{world.appointment_id}/no-show"
+    resp = api("POST", upcoming_path, "staff")
+    assert (resp.status_code, resp.get_json()["code"]) == (409, "not_started")
+    past = make_appointment(world.business_id, world.customer_id, days_ahead=-1)
+    resp = api("POST", f"{base(world)}/appointments/{past}/no-show", "staff")
+    assert (resp.status_code, resp.get_json()["appointment"]["status"]) == (200, "no_show")
+    listed = api("GET", base(world) + "/appointments?status=no_show", "staff").get_json()
+    assert [a["id"] for a in listed["appointments"]] == [past]
+
+
+def test_blocked_time_hides_slots_from_the_bot(api, world):
+    day = upcoming(3)
+    window = {"starts_at": at(day, "10:00").isoformat(), "ends_at": at(day, "12:00").isoformat()}
+    before = booking.find_slots(world.business_id, "Haircut", day, day).slots
+    assert at(day, "10:00") in before
+    resp = api("POST", base(world) + "/blocked-times", "staff", json={**window, "reason": "Course"})
+    assert resp.status_code == 201
+    after = booking.find_slots(world.business_id, "Haircut", day, day).slots
+    blocked = [s for s in before if at(day, "09:45") < s < at(day, "12:00")]
+    assert blocked and not set(blocked) & set(after)
+    assert at(day, "12:00") in after and at(day, "09:30") in after
+    c = make_conversation(world.business_id, wa_id="34600777666", name="Bo")
+    refused = booking.book(world.business_id, c, "Haircut", at(day, "11:00"))
+    assert (refused.ok, refused.code) == (False, "full")
+    block_id = resp.get_json()["blocked_time"]["id"]
+    listed = api("GET", f"{base(world)}/blocked-times?from={day}&to={day}", "staff").get_json()
+    assert [b["reason"] for b in listed["blocked_times"]] == ["Course"]
+    assert api("DELETE", f"{base(world)}/blocked-times/{block_id}", "staff").status_code == 204
+    assert booking.find_slots(world.business_id, "Haircut", day, day).slots == before
+
+
+def test_blocked_time_reports_bookings_already_inside(api, world):
+    day = upcoming(3)
+    fill(world, day, "10:00")
+    window = {"starts_at": at(day, "09:00").isoformat(), "ends_at": at(day, "18:00").isoformat()}
+    resp = api("POST", base(world) + "/blocked-times", "owner", json=window)
+    assert resp.get_json()["overlapping_appointments"] == 2
+
+
+@pytest.mark.parametrize(
+    ("window", "field"),
+    [
+        (("10:00", "10:00"), "ends_at"),
+        (("12:00", "10:00"), "ends_at"),
+    ],
+)
+def test_bad_blocked_time_names_the_field(api, world, window, field):
+    day = upcoming(3)
+    body = {"starts_at": at(day, window[0]).isoformat(), "ends_at": at(day, window[1]).isoformat()}
+    resp = api("POST", base(world) + "/blocked-times", "owner", json=body)
+    assert (resp.status_code, list(resp.get_json()["fields"])) == (400, [field])
+
+
+def test_other_tenants_appointment_is_404(api, world):
+    path = f"/businesses/{world.other_business_id}/appointments/{world.appointment_id}"
+    assert (
+        api("PATCH", path, "owner", json={"starts_at": "2030-01-01T10:00:00+00:00"}).status_code
+        == 404
+    )
+    mine = f"{base(world)}/appointments/{world.appointment_id}"
+    assert api("GET", mine, "other_owner").status_code == 404
+
+
+def test_overview_counts_match_the_database(api, world):
+    b = world.business_id
+    monday = datetime.now(MADRID).date() - timedelta(days=datetime.now(MADRID).weekday())
+    last_week = at(monday - timedelta(days=3), "12:00")
+    day = upcoming(1)
+    a, c = (make_conversation(b, wa_id=f"3460011100{n}", name=f"C{n}") for n in range(2))
+    m = make_conversation(b, wa_id="psid-1", name="Messenger Mia")
+    db.execute("UPDATE customers SET channel = 'messenger' WHERE id = %s", (m,))
+    assert booking.book(b, a, "Haircut", at(day, "10:00")).ok
+    cancelled = booking.book(b, c, "Haircut", at(day, "10:30")).appointment.id
+    assert booking.book(b, m, "Beard trim", at(day, "11:00")).ok
+    assert booking.cancel(b, c, cancelled).ok
+    walk_in = staff_booking(day, "12:00")
+    assert api("POST", f"{base(world)}/appointments", "staff", json=walk_in).status_code == 201
+    no_show = make_appointment(b, a, days_ahead=-1)
+    db.execute(
+        "UPDATE appointments SET status = 'no_show', starts_at = %s, ends_at = %s + interval"
+        " '30 minutes', created_at = %s WHERE id = %s",
+        (at(monday, "10:00"), at(monday, "10:00"), last_week, no_show),
+    )
+    db.execute(
+        "UPDATE appointments SET created_at = %s WHERE id = %s", (last_week, world.appointment_id)
+    )
+    db.execute(
+        "INSERT INTO messages (business_id, customer_id, direction, body, status, purpose)"
+        " VALUES (%s, %s, 'out', 'A person here', 'sent', 'staff')",
+        (b, c),
+    )
+    data = api("GET", f"{base(world)}/overview?date={monday}", "staff").get_json()
+    assert data["week_start"] == monday.isoformat()
+    assert data["this_week"] == {
+        "start": monday.isoformat(),
+        "bookings": 4,
+        "by_channel": {"whatsapp": 2, "messenger": 1, "walk_in": 1},
+        "by_source": {"bot": 3, "staff": 1},
+        "cancellations": 1,
+        "no_shows": 1,
+        # The world's customer, a, c and Mia wrote; only c was answered by a person.
+        "conversations": {"total": 4, "without_staff": 3},
+    }
+    previous = data["last_week"]
+    assert (previous["bookings"], previous["by_source"]) == (2, {"bot": 2, "staff": 0})
+    assert (previous["cancellations"], previous["no_shows"]) == (0, 0)
