@@ -1,5 +1,7 @@
 import type { Metadata, Viewport } from "next";
 
+import { getLang } from "@/app/lib/i18n";
+
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -9,9 +11,9 @@ export const metadata: Metadata = {
 
 export const viewport: Viewport = { width: "device-width", initialScale: 1 };
 
-export default function RootLayout({ children }: { children: React.ReactNode }) {
+export default async function RootLayout({ children }: { children: React.ReactNode }) {
   return (
-    <html lang="en">
+    <html lang={await getLang()}>
       <body>{children}</body>
     </html>
   );

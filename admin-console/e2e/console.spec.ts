@@ -7,6 +7,7 @@ import {
   ARTIFACTS,
   api,
   apiToken,
+  checkAccessibility,
   checkLayoutAndLabels,
   customerSays,
   demoBusinessId,
@@ -124,30 +125,33 @@ test("try the bot: book with the offline model, find it in the appointments, can
   await shot(page, "try-the-bot");
 
   await page.getByRole("navigation", { name: "Business sections" }).getByRole("link", { name: "Appointments" }).click();
-  await page.getByLabel("Go to date").fill(bookingDate);
-  await page.getByRole("button", { name: "Go" }).click();
-  const slot = page.locator('[data-testid="slot"][data-time="10:00"]');
-  await expect(slot.getByTestId("capacity")).toHaveText("1/2");
-  await expect(slot.getByTestId("appointment")).toContainText("Haircut");
-  await expect(page.locator('[data-testid="slot"][data-time="10:15"]').getByTestId("capacity")).toHaveText("1/2");
-  await expect(page.locator('[data-testid="slot"][data-time="10:30"]').getByTestId("capacity")).toHaveText("0/2");
+  await expect(page.getByRole("heading", { level: 2 }).first()).toBeVisible();
+  await page.goto(biz(`/appointments?view=day&date=${bookingDate}`));
+  const grid = page.getByTestId("calendar-grid");
+  const block = grid.getByTestId("cal-appointment").filter({ hasText: "Haircut" });
+  await expect(block).toHaveCount(1);
+  await expect(block).toContainText("10:00");
 
   await page.getByRole("link", { name: "Week", exact: true }).click();
   await expect(page.getByRole("heading", { name: /^Week of/ })).toBeVisible();
-  await expect(page.getByTestId("appointment").filter({ hasText: "Haircut" })).toHaveCount(1);
+  await expect(grid.getByTestId("cal-appointment").filter({ hasText: "Haircut" })).toHaveCount(1);
   await page.getByRole("link", { name: "Day", exact: true }).click();
 
-  await slot.getByRole("button", { name: /^Cancel Haircut/ }).click();
+  await block.click();
+  const panel = page.getByTestId("appointment-panel");
+  await expect(panel).toContainText("Haircut");
+  await panel.getByRole("button", { name: /^Cancel Haircut/ }).click();
   const dialog = page.getByRole("dialog", { name: "Cancel this appointment?" });
   await expect(dialog).toBeVisible();
   await dialog.getByRole("button", { name: "Keep it" }).click();
   await expect(dialog).toBeHidden();
-  await expect(slot.getByTestId("capacity")).toHaveText("1/2");
-  await slot.getByRole("button", { name: /^Cancel Haircut/ }).click();
+  await expect(block).toHaveCount(1);
+  await panel.getByRole("button", { name: /^Cancel Haircut/ }).click();
   await dialog.getByRole("button", { name: "Yes, cancel it" }).click();
   await expect(dialog).toBeHidden();
-  await expect(slot.getByTestId("capacity")).toHaveText("0/2");
-  await expect(slot.getByTestId("appointment")).toContainText("cancelled");
+  // A cancelled appointment leaves the calendar (its seat is free) and says so when opened.
+  await expect(block).toHaveCount(0);
+  await expect(panel).toContainText("cancelled");
 
   // The test chat is a conversation like any other: the booking's tool call, then the notice.
   await page
@@ -307,6 +311,8 @@ test("every main page at phone and desktop width: labelled controls, no sideways
     ["thread", biz(`/conversations/${maria?.id ?? 1}`)],
     ["appointments-day", biz(`/appointments?view=day&date=${whatsappDate}`)],
     ["appointments-week", biz(`/appointments?view=week&date=${whatsappDate}`)],
+    ["knowledge", biz("/knowledge")],
+    ["usage", biz("/usage")],
     ["team", biz("/team")],
     ["users", "/users"],
   ];
@@ -317,6 +323,7 @@ test("every main page at phone and desktop width: labelled controls, no sideways
       await page.waitForLoadState("networkidle");
       await expect(page.locator("main")).toBeVisible();
       await checkLayoutAndLabels(page);
+      await checkAccessibility(page);
       await shot(page, name);
     }
   }
@@ -325,6 +332,7 @@ test("every main page at phone and desktop width: labelled controls, no sideways
     await page.setViewportSize({ width, height: 800 });
     await page.goto("/login");
     await checkLayoutAndLabels(page);
+    await checkAccessibility(page);
     await shot(page, "login");
   }
 });

@@ -1,4 +1,6 @@
+import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page } from "@playwright/test";
+import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 
@@ -214,4 +216,52 @@ export async function checkLayoutAndLabels(page: Page) {
     return found;
   });
   expect(problems, `on ${page.url()}`).toEqual([]);
+}
+
+/** No serious or critical accessibility violation (axe-core, WCAG 2 A and AA rules). */
+export async function checkAccessibility(page: Page) {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const bad = results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  expect(bad, `on ${page.url()}`).toEqual([]);
+}
+
+/** Rows of one read-only query against the test database (the backend's own driver reads it). */
+export function sql<T = Record<string, unknown>>(query: string, params: unknown[] = []): T[] {
+  const url = process.env.E2E_DATABASE_URL;
+  const python = process.env.E2E_PYTHON;
+  if (!url || !python) throw new Error("E2E_DATABASE_URL and E2E_PYTHON are set by scripts/ci.sh");
+  const script = [
+    "import json, sys, psycopg",
+    "from psycopg.rows import dict_row",
+    "with psycopg.connect(sys.argv[1], row_factory=dict_row) as conn:",
+    "    rows = conn.execute(sys.argv[2], json.loads(sys.argv[3])).fetchall()",
+    "print(json.dumps(rows, default=str))",
+  ].join("\n");
+  const out = execFileSync(python, ["-c", script, url, query, JSON.stringify(params)], { encoding: "utf8" });
+  return JSON.parse(out) as T[];
+}
+
+/** The UTC instant (ISO) of a Madrid wall-clock time on a date. */
+export function madrid(date: string, hhmm: string): string {
+  const guess = new Date(`${date}T${hhmm}:00Z`).getTime();
+  let at = guess;
+  for (let i = 0; i < 2; i++) {
+    const seen = new Intl.DateTimeFormat("en-CA", {
+      timeZone: TZ,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    }).formatToParts(new Date(at));
+    const get = (type: string) => seen.find((p) => p.type === type)?.value ?? "00";
+    const seenMs = new Date(
+      `${get("year")}-${get("month")}-${get("day")}T${get("hour")}:${get("minute")}:00Z`,
+    ).getTime();
+    at += guess - seenMs;
+  }
+  return new Date(at).toISOString();
 }

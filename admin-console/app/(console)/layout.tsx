@@ -1,12 +1,16 @@
 import { Suspense } from "react";
 
+import { getLang, getT, MESSAGES } from "@/app/lib/i18n";
+import { IntlClient } from "@/app/ui/intl-client";
 import { TopBar } from "@/app/ui/top-bar";
 
-export default function ConsoleLayout({ children }: { children: React.ReactNode }) {
+export default async function ConsoleLayout({ children }: { children: React.ReactNode }) {
+  const lang = await getLang();
+  const t = await getT("shell");
   return (
-    <>
+    <IntlClient lang={lang} messages={MESSAGES[lang]}>
       <a className="skip-link" href="#main">
-        Skip to content
+        {t("skip")}
       </a>
       <Suspense
         fallback={
@@ -20,6 +24,6 @@ export default function ConsoleLayout({ children }: { children: React.ReactNode 
       <main id="main" className="page">
         {children}
       </main>
-    </>
+    </IntlClient>
   );
 }

@@ -6,6 +6,7 @@ import { redirect } from "next/navigation";
 import * as api from "./api";
 import type {
   ActionResult,
+  BlockedTime,
   BusinessSettings,
   MemberRole,
   ReferenceDocument,
@@ -13,8 +14,9 @@ import type {
   Service,
   ServiceInput,
 } from "./definitions";
+import { isLang } from "./locale";
 import { safeNext } from "./next-path";
-import { clearToken, clientAddress, readToken, saveToken } from "./session";
+import { clearToken, clientAddress, readToken, saveLanguage, saveToken } from "./session";
 
 // Server actions: the forms' only way to change anything. Each calls the API with the caller's
 // own token, so the API's permission checks are the ones that count.
@@ -32,7 +34,9 @@ async function attempt<T>(run: () => Promise<T>, done: string): Promise<ActionRe
     if (error.status === 403) return { ok: false, message: "Your role does not allow this." };
     if (error.status === 404) return { ok: false, message: "It no longer exists or is not visible to you." };
     const fields = Object.keys(error.fields).length ? error.fields : undefined;
-    return { ok: false, message: error.message || "The change was refused.", fields };
+    const { reason, alternatives } = error.body;
+    const refusal = reason ? { reason, alternatives: alternatives ?? [] } : undefined;
+    return { ok: false, message: error.message || "The change was refused.", fields, refusal };
   }
 }
 
@@ -268,4 +272,89 @@ export async function deleteUser(userId: number): Promise<ActionResult> {
   const result = await attempt(() => api.deleteUser(userId), "Deleted.");
   revalidatePath("/users");
   return bare(result);
+}
+
+// The front desk
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+export async function loadSlots(businessId: number, serviceId: number, date: string): Promise<ActionResult<string[]>> {
+  assertId(businessId);
+  assertId(serviceId);
+  if (typeof date !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(date)) return { ok: false, message: "Choose a date." };
+  return attempt(async () => (await api.fetchSlots(businessId, serviceId, date)).slots, "");
+}
+
+export async function bookForCustomer(
+  businessId: number,
+  booking: { service: number; starts_at: string; customer_name: string; customer_phone: string },
+): Promise<ActionResult<{ id: number }>> {
+  assertId(businessId);
+  assertId(booking.service);
+  if (!ISO_INSTANT.test(String(booking.starts_at))) return { ok: false, message: "Choose a time." };
+  const phone = String(booking.customer_phone ?? "").trim();
+  const result = await attempt(
+    async () =>
+      (
+        await api.createAppointment(businessId, {
+          service: booking.service,
+          starts_at: booking.starts_at,
+          customer_name: String(booking.customer_name ?? ""),
+          ...(phone && { customer_phone: phone }),
+        })
+      ).appointment,
+    "Booked.",
+  );
+  if (result.ok) revalidatePath(`/businesses/${businessId}`, "layout");
+  return result.ok ? { ok: true, message: result.message, data: { id: result.data!.id } } : result;
+}
+
+export async function moveBooking(businessId: number, appointmentId: number, startsAt: string): Promise<ActionResult> {
+  assertId(businessId);
+  assertId(appointmentId);
+  if (!ISO_INSTANT.test(String(startsAt))) return { ok: false, message: "Choose a time." };
+  const result = await attempt(() => api.moveAppointment(businessId, appointmentId, startsAt), "Moved.");
+  if (result.ok) revalidatePath(`/businesses/${businessId}`, "layout");
+  return bare(result);
+}
+
+export async function markNoShow(businessId: number, appointmentId: number): Promise<ActionResult> {
+  assertId(businessId);
+  assertId(appointmentId);
+  const result = await attempt(() => api.markNoShow(businessId, appointmentId), "Marked as a no-show.");
+  if (result.ok) revalidatePath(`/businesses/${businessId}`, "layout");
+  return bare(result);
+}
+
+export async function blockTime(
+  businessId: number,
+  block: { starts_at: string; ends_at: string; reason: string },
+): Promise<ActionResult<{ block: BlockedTime; overlapping: number }>> {
+  assertId(businessId);
+  if (!ISO_INSTANT.test(String(block.starts_at)) || !ISO_INSTANT.test(String(block.ends_at))) {
+    return { ok: false, message: "Choose when the block starts and ends." };
+  }
+  const result = await attempt(
+    () => api.createBlockedTime(businessId, { ...block, reason: String(block.reason ?? "") }),
+    "Blocked.",
+  );
+  if (result.ok) revalidatePath(`/businesses/${businessId}`, "layout");
+  if (!result.ok) return result;
+  return { ok: true, data: { block: result.data!.blocked_time, overlapping: result.data!.overlapping_appointments } };
+}
+
+export async function unblockTime(businessId: number, blockId: number): Promise<ActionResult> {
+  assertId(businessId);
+  assertId(blockId);
+  const result = await attempt(() => api.deleteBlockedTime(businessId, blockId), "Unblocked.");
+  revalidatePath(`/businesses/${businessId}`, "layout");
+  return bare(result);
+}
+
+/** Remember the reader's language for a year (the console follows it on every page). */
+export async function setLanguage(form: FormData): Promise<void> {
+  const lang = form.get("lang");
+  if (!isLang(lang)) return;
+  await saveLanguage(lang);
+  revalidatePath("/", "layout");
 }

@@ -8,6 +8,7 @@ import type {
   ApiErrorBody,
   Appointment,
   AppointmentDetail,
+  BlockedTime,
   Business,
   BusinessSettings,
   BusinessSummary,
@@ -19,6 +20,7 @@ import type {
   Message,
   MemberRole,
   NewUser,
+  Overview,
   Page,
   ReferenceDocument,
   ReferenceVersion,
@@ -42,6 +44,7 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly fields: Record<string, string> = {},
+    readonly body: Partial<ApiErrorBody> = {},
   ) {
     super(message);
     this.name = "ApiError";
@@ -88,7 +91,7 @@ async function request<T>(path: string, init: Init = {}): Promise<T> {
   const body: unknown = await response.json().catch(() => null);
   if (!response.ok) {
     const error = (body ?? {}) as Partial<ApiErrorBody>;
-    throw new ApiError(response.status, error.message || response.statusText, error.fields ?? {});
+    throw new ApiError(response.status, error.message || response.statusText, error.fields ?? {}, error);
   }
   return body as T;
 }
@@ -186,6 +189,17 @@ export async function importWebsite(id: number, url: string) {
 export const fetchUsage = cache(async (id: number) => load("usage", () => request<Usage>(`${biz(id)}/usage`)));
 
 /** Usage for the budget warning, or null when it cannot be read (the warning is then left out). */
+/** Six months of usage for the overview, or null for a reader who may not see it (staff). */
+export async function fetchUsageForOverview(id: number): Promise<Usage | null> {
+  try {
+    return await request<Usage>(`${biz(id)}/usage?months=6`);
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    if (error.status !== 403) console.error(`could not read usage for the overview: ${error.status} ${error.message}`);
+    return null;
+  }
+}
+
 export async function fetchUsageForWarning(id: number): Promise<Usage | null> {
   try {
     return await request<Usage>(`${biz(id)}/usage?months=1`);
@@ -278,6 +292,55 @@ export async function cancelAppointment(id: number, appointmentId: number, notif
     method: "POST",
     body: { notify },
   });
+}
+
+export type NewBooking = { service: number; starts_at: string; customer_name: string; customer_phone?: string };
+
+export async function createAppointment(id: number, booking: NewBooking) {
+  return request<{ appointment: AppointmentDetail }>(`${biz(id)}/appointments`, { method: "POST", body: booking });
+}
+
+export async function moveAppointment(id: number, appointmentId: number, startsAt: string) {
+  return request<{ appointment: AppointmentDetail; notified: boolean }>(`${biz(id)}/appointments/${appointmentId}`, {
+    method: "PATCH",
+    body: { starts_at: startsAt },
+  });
+}
+
+export async function markNoShow(id: number, appointmentId: number) {
+  return request<{ appointment: AppointmentDetail }>(`${biz(id)}/appointments/${appointmentId}/no-show`, {
+    method: "POST",
+  });
+}
+
+/** Free starts of a service on a local date: the bot's own availability. */
+export async function fetchSlots(id: number, serviceId: number, date: string) {
+  const params = new URLSearchParams({ service: String(serviceId), date });
+  return request<{ slots: string[]; reason: string | null }>(`${biz(id)}/slots?${params}`);
+}
+
+export async function fetchBlockedTimes(id: number, from: string, to: string) {
+  const params = new URLSearchParams({ from, to });
+  return load(
+    "blocked times",
+    async () => (await request<{ blocked_times: BlockedTime[] }>(`${biz(id)}/blocked-times?${params}`)).blocked_times,
+  );
+}
+
+export async function createBlockedTime(id: number, block: { starts_at: string; ends_at: string; reason: string }) {
+  return request<{ blocked_time: BlockedTime; overlapping_appointments: number }>(`${biz(id)}/blocked-times`, {
+    method: "POST",
+    body: block,
+  });
+}
+
+export async function deleteBlockedTime(id: number, blockId: number) {
+  return request<void>(`${biz(id)}/blocked-times/${blockId}`, { method: "DELETE" });
+}
+
+export async function fetchOverview(id: number, date?: string) {
+  const query = date ? `?${new URLSearchParams({ date })}` : "";
+  return load("the overview", () => request<Overview>(`${biz(id)}/overview${query}`));
 }
 
 // Staff and users

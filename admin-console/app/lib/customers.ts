@@ -16,10 +16,12 @@ export function isErased(address: string): boolean {
 export function addressLabel(channel: Channel, address: string): string {
   if (isSandbox(address)) return "test chat (never sent to a customer)";
   if (isErased(address)) return "erased customer";
+  if (channel === "walk_in") return "walk-in";
   return channel === "whatsapp" ? `+${address}` : `${channelName(channel)} (${address})`;
 }
 
 export function channelName(channel: Channel): string {
+  if (channel === "walk_in") return "walk-in";
   return channel === "whatsapp" ? "WhatsApp" : channel === "messenger" ? "Messenger" : channel;
 }
 

@@ -129,6 +129,18 @@ export type AppointmentDetail = {
   reminders_off: boolean;
   customer_reminders_off: boolean;
   reminders: Reminder[];
+  service_id: number;
+  customer_channel: Channel;
+  customer_address: string;
+  created_by: "bot" | "staff";
+  created_by_email: string | null;
+  created_at: string;
+  cancelled_at: string | null;
+  no_show_at: string | null;
+  /** Every move of this appointment (same id), oldest first. */
+  moves: AppointmentMove[];
+  /** What staff did to it (the audit log), oldest first. */
+  history: { action: string; user_email: string | null; created_at: string }[];
 };
 
 export type Business = Required<Omit<BusinessSettings, "access_token" | "page_access_token">> & {
@@ -188,7 +200,7 @@ export type Erasure = {
   kept_appointments?: number;
 };
 
-export type Channel = "whatsapp" | "messenger";
+export type Channel = "whatsapp" | "messenger" | "walk_in";
 
 /** Why an outbound message was not sent (null for sent ones and for delivery failures). */
 export type SendError = "window_closed" | "expired" | "never_retry" | "bad_credentials" | "unreachable";
@@ -259,7 +271,7 @@ export type Thread = {
   has_more: boolean;
 };
 
-export type AppointmentStatus = "booked" | "cancelled";
+export type AppointmentStatus = "booked" | "cancelled" | "no_show";
 
 export type Appointment = {
   id: number;
@@ -277,9 +289,33 @@ export type Appointment = {
   rescheduled_from: number | null;
   /** Every move of this appointment (same id), oldest first. */
   moves: AppointmentMove[];
+  created_by: "bot" | "staff";
   created_at: string;
   cancelled_at: string | null;
 };
+
+/** Time nobody can book (a holiday, an absence). */
+export type BlockedTime = {
+  id: number;
+  starts_at: string;
+  ends_at: string;
+  reason: string;
+};
+
+/** A refused booking change: why (`reason`) and up to three free starts nearby. */
+export type Refusal = { reason: string; alternatives: string[] };
+
+export type OverviewWeek = {
+  start: string;
+  bookings: number;
+  by_channel: Record<string, number>;
+  by_source: { bot: number; staff: number };
+  cancellations: number;
+  no_shows: number;
+  conversations: { total: number; without_staff: number };
+};
+
+export type Overview = { timezone: string; week_start: string; this_week: OverviewWeek; last_week: OverviewWeek };
 
 export type AppointmentMove = {
   from_starts_at: string;
@@ -396,8 +432,12 @@ export type ApiErrorBody = {
   message: string;
   fields?: Record<string, string>;
   retry_after?: number;
+  /** A refused booking change: why, and free starts nearby. */
+  reason?: string;
+  alternatives?: string[];
 };
 
 /** What a server action hands back to the form that called it. */
 export type ActionResult<T = undefined> =
-  { ok: true; message?: string; data?: T } | { ok: false; message: string; fields?: Record<string, string> };
+  | { ok: true; message?: string; data?: T }
+  | { ok: false; message: string; fields?: Record<string, string>; refusal?: Refusal };

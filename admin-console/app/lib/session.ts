@@ -3,6 +3,7 @@ import "server-only";
 import { cookies, headers } from "next/headers";
 
 import { clientAddressFrom, trustedProxyHops } from "./forwarded";
+import { LANG_COOKIE } from "./i18n";
 
 // The admin API token lives only in this HttpOnly cookie: client JavaScript never sees it.
 const COOKIE = "console_session";
@@ -21,6 +22,17 @@ export async function saveToken(token: string, expiresAt: string): Promise<void>
     secure: await servedOverHttps(),
     path: "/",
     expires: Number.isNaN(expires.getTime()) ? undefined : expires,
+  });
+}
+
+/** Remember the reader's language for a year (not a secret, but no script needs to read it). */
+export async function saveLanguage(lang: string): Promise<void> {
+  (await cookies()).set(LANG_COOKIE, lang, {
+    httpOnly: true,
+    sameSite: "lax",
+    secure: await servedOverHttps(),
+    path: "/",
+    maxAge: 365 * 24 * 3600,
   });
 }
 

@@ -51,8 +51,8 @@ export function startOfWeek(date: string): string {
   return addDays(date, -((day + 6) % 7));
 }
 
-export function formatDay(date: string, style: "short" | "long" = "short"): string {
-  return new Intl.DateTimeFormat("en-GB", {
+export function formatDay(date: string, style: "short" | "long" = "short", locale = "en-GB"): string {
+  return new Intl.DateTimeFormat(locale, {
     timeZone: "UTC",
     weekday: style,
     day: "numeric",
@@ -61,28 +61,57 @@ export function formatDay(date: string, style: "short" | "long" = "short"): stri
   }).format(new Date(`${date}T00:00:00Z`));
 }
 
-export function formatTime(iso: string, timeZone: string): string {
-  return new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(
-    new Date(iso),
+export function formatTime(iso: string, timeZone: string, locale = "en-GB"): string {
+  return new Intl.DateTimeFormat(locale, { timeZone, hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
+}
+
+/** A time of day given in minutes since midnight, written the locale's way. */
+export function formatMinutes(minutes: number, locale = "en-GB"): string {
+  const at = new Date(Date.UTC(2000, 0, 1, Math.floor(minutes / 60), minutes % 60));
+  return new Intl.DateTimeFormat(locale, { timeZone: "UTC", hour: "2-digit", minute: "2-digit" }).format(at);
+}
+
+/** A calendar date written the locale's way with numbers only (02/12/2026 in Spain). */
+export function formatNumericDate(date: string, locale = "en-GB"): string {
+  return new Intl.DateTimeFormat(locale, { timeZone: "UTC", day: "2-digit", month: "2-digit", year: "numeric" }).format(
+    new Date(`${date}T00:00:00Z`),
   );
 }
 
-export function formatDateTime(iso: string, timeZone: string): string {
-  return new Intl.DateTimeFormat("en-GB", {
+export function formatDateTime(iso: string, timeZone: string, locale = "en-GB"): string {
+  return new Intl.DateTimeFormat(locale, {
     timeZone,
     weekday: "short",
     day: "numeric",
     month: "short",
     hour: "2-digit",
     minute: "2-digit",
-    hourCycle: "h23",
   }).format(new Date(iso));
 }
 
 /** "10:05" for a message today, else "Tue 24 Nov". */
-export function formatWhen(iso: string, timeZone: string, now: Date = new Date()): string {
+export function formatWhen(iso: string, timeZone: string, now: Date = new Date(), locale = "en-GB"): string {
   const { date } = localParts(iso, timeZone);
-  return date === todayIn(timeZone, now) ? formatTime(iso, timeZone) : formatDay(date);
+  return date === todayIn(timeZone, now) ? formatTime(iso, timeZone, locale) : formatDay(date, "short", locale);
+}
+
+/** The UTC instant of a wall-clock time on a local date in `timeZone` (ISO, with "Z"). */
+export function wallToUtc(date: string, minutes: number, timeZone: string): string {
+  const guess = Date.UTC(+date.slice(0, 4), +date.slice(5, 7) - 1, +date.slice(8, 10), 0, minutes);
+  // Correct the guess by the zone's offset at it, twice (enough across a DST change).
+  let at = guess;
+  for (let i = 0; i < 2; i++) {
+    const seen = localParts(new Date(at).toISOString(), timeZone);
+    const seenMs = Date.UTC(
+      +seen.date.slice(0, 4),
+      +seen.date.slice(5, 7) - 1,
+      +seen.date.slice(8, 10),
+      0,
+      seen.minutes,
+    );
+    at += guess - seenMs;
+  }
+  return new Date(at).toISOString();
 }
 
 /** How long since `iso`: "under a minute", "12 min", "3 h 05 min", "2 days". */

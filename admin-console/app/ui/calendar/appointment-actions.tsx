@@ -1,0 +1,115 @@
+"use client";
+
+import { useState, useTransition } from "react";
+import { useTranslations } from "use-intl/react";
+
+import { markNoShow, moveBooking } from "@/app/lib/actions";
+import type { Refusal } from "@/app/lib/definitions";
+import type { Lang } from "@/app/lib/locale";
+import { DatePicker } from "@/app/ui/date-picker";
+
+import { Alternatives, TimeSelect } from "./time-select";
+import { useSlots } from "./use-slots";
+
+/** Move an appointment to another free time (same rules as the bot; it keeps its number). */
+export function MoveForm({
+  businessId,
+  appointmentId,
+  serviceId,
+  date: initialDate,
+  timeZone,
+  lang,
+  locale,
+}: {
+  businessId: number;
+  appointmentId: number;
+  serviceId: number;
+  date: string;
+  timeZone: string;
+  lang: Lang;
+  locale: string;
+}) {
+  const t = useTranslations("appointment");
+  const [date, setDate] = useState(initialDate);
+  const [startsAt, setStartsAt] = useState("");
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [refusal, setRefusal] = useState<Refusal | null>(null);
+  const [pending, startTransition] = useTransition();
+  const { slots } = useSlots(businessId, serviceId, date);
+
+  function move(at: string) {
+    startTransition(async () => {
+      const result = await moveBooking(businessId, appointmentId, at);
+      setRefusal(result.ok ? null : (result.refusal ?? null));
+      setMessage({ ok: result.ok, text: result.ok ? t("moved_ok") : result.message });
+    });
+  }
+  return (
+    <form
+      className="stack"
+      aria-label={t("moveTitle")}
+      onSubmit={(e) => {
+        e.preventDefault();
+        move(startsAt);
+      }}
+    >
+      <h3>{t("moveTitle")}</h3>
+      <div className="form-grid">
+        <DatePicker label={t("when")} value={date} onChange={setDate} lang={lang} locale={locale} />
+        <label htmlFor={`move-time-${appointmentId}`}>
+          {t("when")} (h)
+          <TimeSelect
+            id={`move-time-${appointmentId}`}
+            slots={slots}
+            value={startsAt}
+            onChange={setStartsAt}
+            timeZone={timeZone}
+            locale={locale}
+          />
+        </label>
+      </div>
+      {message ? (
+        <p className={`notice ${message.ok ? "ok" : "error"}`} role={message.ok ? "status" : "alert"}>
+          {message.text}
+        </p>
+      ) : null}
+      {refusal ? (
+        <Alternatives alternatives={refusal.alternatives} onPick={move} timeZone={timeZone} locale={locale} />
+      ) : null}
+      <div className="form-actions">
+        <button type="submit" disabled={pending || !startsAt}>
+          {t("move")}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** Record that the customer did not come. */
+export function NoShowButton({ businessId, appointmentId }: { businessId: number; appointmentId: number }) {
+  const t = useTranslations("appointment");
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [pending, startTransition] = useTransition();
+  return (
+    <div className="row">
+      <button
+        type="button"
+        className="secondary"
+        disabled={pending}
+        onClick={() =>
+          startTransition(async () => {
+            const result = await markNoShow(businessId, appointmentId);
+            setMessage({ ok: result.ok, text: result.ok ? t("noShowDone") : result.message });
+          })
+        }
+      >
+        {t("noShow")}
+      </button>
+      {message ? (
+        <span className={`notice ${message.ok ? "ok" : "error"}`} role={message.ok ? "status" : "alert"}>
+          {message.text}
+        </span>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,101 @@
+"use client";
+
+import { useState, useTransition } from "react";
+import { useTranslations } from "use-intl/react";
+
+import { blockTime } from "@/app/lib/actions";
+import type { Lang } from "@/app/lib/locale";
+import { formatMinutes, wallToUtc } from "@/app/lib/time";
+import { DatePicker } from "@/app/ui/date-picker";
+
+const QUARTERS = Array.from({ length: 24 * 4 + 1 }, (_, i) => i * 15);
+
+/** Block a stretch of time (a holiday, a staff absence): neither staff nor the bot can book it. */
+export function BlockForm({
+  businessId,
+  date: initialDate,
+  timeZone,
+  lang,
+  locale,
+}: {
+  businessId: number;
+  date: string;
+  timeZone: string;
+  lang: Lang;
+  locale: string;
+}) {
+  const t = useTranslations("block");
+  const [fromDate, setFromDate] = useState(initialDate);
+  const [fromTime, setFromTime] = useState(9 * 60);
+  const [untilDate, setUntilDate] = useState(initialDate);
+  const [untilTime, setUntilTime] = useState(18 * 60);
+  const [reason, setReason] = useState("");
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [pending, startTransition] = useTransition();
+
+  function submit(e: React.FormEvent) {
+    e.preventDefault();
+    startTransition(async () => {
+      const result = await blockTime(businessId, {
+        starts_at: wallToUtc(fromDate, fromTime, timeZone),
+        ends_at: wallToUtc(untilDate, untilTime, timeZone),
+        reason,
+      });
+      if (result.ok) setMessage({ ok: true, text: t("blocked", { count: result.data?.overlapping ?? 0 }) });
+      else
+        setMessage({
+          ok: false,
+          text: result.message + (result.fields ? ` (${Object.values(result.fields).join("; ")})` : ""),
+        });
+    });
+  }
+
+  const timeOptions = QUARTERS.map((m) => (
+    <option key={m} value={m}>
+      {formatMinutes(m % 1440, locale)}
+      {m === 1440 ? " (24:00)" : ""}
+    </option>
+  ));
+  return (
+    <form className="stack" aria-label={t("title")} onSubmit={submit}>
+      <div className="form-grid">
+        <DatePicker label={t("from")} value={fromDate} onChange={setFromDate} lang={lang} locale={locale} />
+        <label>
+          <span className="visually-hidden">{t("from")}</span>
+          <select
+            aria-label={`${t("from")} (h)`}
+            value={fromTime}
+            onChange={(e) => setFromTime(Number(e.target.value))}
+          >
+            {timeOptions}
+          </select>
+        </label>
+        <DatePicker label={t("until")} value={untilDate} onChange={setUntilDate} lang={lang} locale={locale} />
+        <label>
+          <span className="visually-hidden">{t("until")}</span>
+          <select
+            aria-label={`${t("until")} (h)`}
+            value={untilTime}
+            onChange={(e) => setUntilTime(Number(e.target.value))}
+          >
+            {timeOptions}
+          </select>
+        </label>
+        <label>
+          {t("reason")}
+          <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={200} />
+        </label>
+      </div>
+      {message ? (
+        <p className={`notice ${message.ok ? "ok" : "error"}`} role={message.ok ? "status" : "alert"}>
+          {message.text}
+        </p>
+      ) : null}
+      <div className="form-actions">
+        <button type="submit" disabled={pending}>
+          {t("submit")}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,129 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useState, useTransition } from "react";
+import { useTranslations } from "use-intl/react";
+
+import { bookForCustomer } from "@/app/lib/actions";
+import type { Refusal, Service } from "@/app/lib/definitions";
+import type { Lang } from "@/app/lib/locale";
+import { DatePicker } from "@/app/ui/date-picker";
+
+import { Alternatives, TimeSelect } from "./time-select";
+import { useSlots } from "./use-slots";
+
+/** Book for a customer who phoned or walked in: a free time of the bot's own availability. */
+export function BookingForm({
+  businessId,
+  services,
+  date: initialDate,
+  timeZone,
+  lang,
+  locale,
+  openHref,
+}: {
+  businessId: number;
+  services: Service[];
+  date: string;
+  timeZone: string;
+  lang: Lang;
+  locale: string;
+  openHref: string;
+}) {
+  const t = useTranslations("booking");
+  const router = useRouter();
+  const [serviceId, setServiceId] = useState(services[0]?.id ?? 0);
+  const [date, setDate] = useState(initialDate);
+  const [startsAt, setStartsAt] = useState("");
+  const [name, setName] = useState("");
+  const [phone, setPhone] = useState("");
+  const [refresh, setRefresh] = useState(0);
+  const [message, setMessage] = useState<{ ok: boolean; text: string; fields?: Record<string, string> } | null>(null);
+  const [refusal, setRefusal] = useState<Refusal | null>(null);
+  const [pending, startTransition] = useTransition();
+  const { slots } = useSlots(businessId, serviceId, date, refresh);
+
+  function book(at: string) {
+    startTransition(async () => {
+      const result = await bookForCustomer(businessId, {
+        service: serviceId,
+        starts_at: at,
+        customer_name: name,
+        customer_phone: phone,
+      });
+      setRefusal(result.ok ? null : (result.refusal ?? null));
+      setMessage(
+        result.ok ? { ok: true, text: t("booked") } : { ok: false, text: result.message, fields: result.fields },
+      );
+      if (result.ok) {
+        setStartsAt("");
+        setName("");
+        setPhone("");
+        router.push(`${openHref}${result.data?.id ?? ""}`, { scroll: false });
+      }
+      setRefresh((n) => n + 1);
+    });
+  }
+
+  return (
+    <form
+      className="stack"
+      aria-label={t("title")}
+      onSubmit={(e) => {
+        e.preventDefault();
+        book(startsAt);
+      }}
+    >
+      <div className="form-grid">
+        <label>
+          {t("service")}
+          <select value={serviceId} onChange={(e) => setServiceId(Number(e.target.value))}>
+            {services.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name} ({s.duration_minutes} min)
+              </option>
+            ))}
+          </select>
+        </label>
+        <DatePicker label={t("date")} value={date} onChange={setDate} lang={lang} locale={locale} />
+        <label htmlFor="booking-time">
+          {t("time")}
+          <TimeSelect
+            id="booking-time"
+            slots={slots}
+            value={startsAt}
+            onChange={setStartsAt}
+            timeZone={timeZone}
+            locale={locale}
+          />
+        </label>
+        <label>
+          {t("name")}
+          <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} autoComplete="off" />
+        </label>
+        <label>
+          {t("phone")}
+          <input value={phone} onChange={(e) => setPhone(e.target.value)} inputMode="tel" autoComplete="off" />
+        </label>
+      </div>
+      {message ? (
+        <p className={`notice ${message.ok ? "ok" : "error"}`} role={message.ok ? "status" : "alert"}>
+          {message.text}
+          {message.fields
+            ? ` (${Object.entries(message.fields)
+                .map(([k, v]) => `${k}: ${v}`)
+                .join("; ")})`
+            : ""}
+        </p>
+      ) : null}
+      {refusal ? (
+        <Alternatives alternatives={refusal.alternatives} onPick={book} timeZone={timeZone} locale={locale} />
+      ) : null}
+      <div className="form-actions">
+        <button type="submit" disabled={pending || !startsAt}>
+          {pending ? t("booking") : t("submit")}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,206 @@
+import { expect, test, type Page } from "@playwright/test";
+
+import {
+  api,
+  apiToken,
+  checkAccessibility,
+  checkLayoutAndLabels,
+  customerSays,
+  demoBusinessId,
+  madrid,
+  shot,
+  signIn,
+  sql,
+  waitForReply,
+  weekdayAhead,
+} from "./helpers";
+
+// The front desk, as a member of staff: book a walk-in, move it, block time, read the week's
+// numbers; then the same calendar in Spanish, on a phone and on a desktop.
+test.describe.configure({ mode: "serial" });
+
+let token: string;
+let businessId: number;
+let wandaId = 0;
+const day = weekdayAhead(8);
+const blockedDay = weekdayAhead(9, [day]);
+const staff = { email: `desk.${Date.now()}@example.com`, password: "desk-password-1" };
+
+test.beforeAll(async () => {
+  token = await apiToken();
+  businessId = await demoBusinessId(token);
+  await api(token, "POST", `/businesses/${businessId}/staff`, { ...staff, name: "Desk", role: "staff" });
+});
+
+const calendar = (date: string, view = "day", extra = "") =>
+  `/businesses/${businessId}/appointments?view=${view}&date=${date}${extra}`;
+
+async function openForm(page: Page, summary: string, name: string) {
+  await page.locator("summary", { hasText: summary }).click();
+  return page.getByRole("form", { name });
+}
+
+test("staff book a walk-in: refused when the time is full, accepted at a free time", async ({ page }) => {
+  await signIn(page, staff.email, staff.password);
+  await page.goto(calendar(day));
+  const form = await openForm(page, "New booking", "Book for a phone or walk-in customer");
+  await form.getByLabel("Service").selectOption({ label: "Haircut (30 min)" });
+  const time = form.getByLabel("Time");
+  await expect(time).toBeEnabled();
+  await time.selectOption({ label: "10:00" });
+  // Meanwhile both chairs at 10:00 are taken by phone bookings made at another desk.
+  for (const name of ["Phone Pablo", "Phone Paula"]) {
+    await api(token, "POST", `/businesses/${businessId}/appointments`, {
+      service: "Haircut",
+      starts_at: madrid(day, "10:00"),
+      customer_name: name,
+    });
+  }
+  await form.getByLabel("Customer name").fill("Walk-in Wanda");
+  await form.getByRole("button", { name: "Book", exact: true }).click();
+  await expect(form.getByRole("alert")).toContainText("That time is fully booked.");
+  expect(sql("SELECT id FROM customers WHERE profile_name = 'Walk-in Wanda'")).toEqual([]);
+
+  // One of the free times offered instead, as the bot would offer them.
+  const alternatives = form.getByTestId("alternatives").getByRole("button");
+  await expect(alternatives.first()).toBeVisible();
+  await alternatives.first().click();
+  const panel = page.getByTestId("appointment-panel");
+  await expect(panel).toContainText("Walk-in Wanda");
+  await expect(panel).toContainText("by staff");
+  const rows = sql<{ id: number; status: string; created_by: string; starts_at: string }>(
+    "SELECT a.id, a.status, a.created_by, a.starts_at FROM appointments a" +
+      " JOIN customers c ON c.id = a.customer_id WHERE c.profile_name = 'Walk-in Wanda'",
+  );
+  expect(rows.map((r) => [r.status, r.created_by])).toEqual([["booked", "staff"]]);
+  expect(new Date(rows[0]!.starts_at).toISOString()).not.toBe(madrid(day, "10:00"));
+  wandaId = rows[0]!.id;
+  const audit = sql("SELECT action FROM audit_log WHERE entity = 'appointment' AND entity_id = %s", [String(wandaId)]);
+  expect(audit).toEqual([{ action: "book" }]);
+  await shot(page, "front-desk-booked");
+});
+
+test("staff move the booking: same number, new time, the move in its history", async ({ page }) => {
+  await signIn(page, staff.email, staff.password);
+  await page.goto(calendar(day, "day", `&appointment=${wandaId}`));
+  const move = page.getByRole("form", { name: "Move to another time" });
+  const time = move.getByLabel("When (h)");
+  await expect(time).toBeEnabled();
+  await time.selectOption({ label: "15:00" });
+  await move.getByRole("button", { name: "Move", exact: true }).click();
+  await expect(move.getByRole("status")).toHaveText("Moved.");
+  const [row] = sql<{ starts_at: string; status: string }>("SELECT starts_at, status FROM appointments WHERE id = %s", [
+    wandaId,
+  ]);
+  expect(new Date(row!.starts_at).toISOString()).toBe(madrid(day, "15:00"));
+  await page.reload();
+  await expect(page.getByTestId("appointment-history")).toContainText("Moved from");
+  await expect(page.getByTestId("appointment-when")).toContainText("15:00");
+  const block = page.locator(`[data-testid="cal-appointment"][data-id="${wandaId}"]`);
+  await expect(block).toContainText("15:00");
+});
+
+test("blocked time hides its slots from the bot", async ({ page }) => {
+  await signIn(page, staff.email, staff.password);
+  await page.goto(calendar(blockedDay));
+  const form = await openForm(page, "Block time", "Block time (holiday, absence)");
+  await form.getByLabel("Reason").fill("Training day");
+  await form.getByRole("button", { name: "Block", exact: true }).click();
+  await expect(form.getByRole("status")).toContainText("Blocked. No bookings are inside it.");
+  await page.reload();
+  await expect(page.getByTestId("calendar-grid").getByTestId("shade-blocked")).toContainText("Training day");
+
+  const free = await api<{ slots: string[] }>(
+    token,
+    "GET",
+    `/businesses/${businessId}/slots?service=Haircut&date=${blockedDay}`,
+  );
+  expect(free.slots).toEqual([]);
+  // A customer asks the bot for a time inside the block: nothing is booked.
+  const waId = "34633444555";
+  await customerSays(waId, "Bea Blocked", `book a haircut on ${blockedDay} at 10:00`);
+  const { out } = await waitForReply(token, businessId, waId, 1);
+  expect(out.at(-1)?.body ?? "").not.toContain("Booked");
+  const booked = sql(
+    "SELECT a.id FROM appointments a JOIN customers c ON c.id = a.customer_id" +
+      " WHERE c.address = %s AND a.status = 'booked'",
+    [waId],
+  );
+  expect(booked).toEqual([]);
+  await shot(page, "calendar-blocked");
+});
+
+test("the overview's numbers match the database", async ({ page }) => {
+  await signIn(page);
+  await page.goto(`/businesses/${businessId}`);
+  const week = "(date_trunc('week', now() AT TIME ZONE 'Europe/Madrid') AT TIME ZONE 'Europe/Madrid')";
+  const count = (where: string) =>
+    String(
+      sql<{ n: number }>(
+        "SELECT count(*) AS n FROM appointments a JOIN customers c ON c.id = a.customer_id" +
+          ` WHERE a.business_id = %s AND NOT c.sandbox AND ${where}`,
+        [businessId],
+      )[0]!.n,
+    );
+  const numbers = page.getByTestId("overview-numbers");
+  const tile = (key: string) => numbers.getByTestId(`tile-${key}`).getByTestId("value");
+  await expect(tile("bookings")).toHaveText(count(`a.status <> 'held' AND a.created_at >= ${week}`));
+  await expect(tile("cancellations")).toHaveText(count(`a.status = 'cancelled' AND a.cancelled_at >= ${week}`));
+  const byChannel = numbers.getByTestId("by-channel");
+  await expect(byChannel.locator('tr[data-channel="walk_in"] td').first()).toHaveText(
+    count(`c.channel = 'walk_in' AND a.status <> 'held' AND a.created_at >= ${week}`),
+  );
+  await expect(byChannel.locator('tr[data-source="staff"] td').first()).toHaveText(
+    count(`a.created_by = 'staff' AND a.status <> 'held' AND a.created_at >= ${week}`),
+  );
+  expect(Number(await tile("bookings").textContent())).toBeGreaterThanOrEqual(3);
+  await checkAccessibility(page);
+});
+
+test("the calendar in Spanish, as a week on a desktop and a day list on a phone", async ({ page }) => {
+  await signIn(page, staff.email, staff.password);
+  await page.goto(calendar(day, "week"));
+  await page.getByRole("button", { name: "Español" }).click();
+  await expect(page.locator("html")).toHaveAttribute("lang", "es");
+  await expect(
+    page.getByRole("navigation", { name: "Secciones del negocio" }).getByRole("link", { name: "Citas" }),
+  ).toBeVisible();
+  await expect(page.getByRole("heading", { name: /^Semana del/ })).toBeVisible();
+  // Dates in the business's locale (Madrid), not the browser's: day before month.
+  const [y, m, d] = day.split("-").map(Number);
+  const spanishDate = new Intl.DateTimeFormat("es-ES", {
+    timeZone: "UTC",
+    weekday: "long",
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+  }).format(new Date(Date.UTC(y!, m! - 1, d!)));
+  await expect(page.getByTestId("date-picker").first()).toContainText(spanishDate);
+
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: width < 500 ? 844 : 900 });
+    await page.goto(calendar(day, "week"));
+    if (width > 500) {
+      await expect(page.getByTestId("calendar-grid")).toBeVisible();
+      await expect(page.getByTestId("calendar-list")).toBeHidden();
+      // Pablo and Paula side by side at 10:00: each half the day's width (capacity 2).
+      const blocks = page.getByTestId("calendar-grid").getByTestId("cal-appointment");
+      await expect(blocks.filter({ hasText: "Phone Pablo" })).toBeVisible();
+      const a = await blocks.filter({ hasText: "Phone Pablo" }).boundingBox();
+      const b = await blocks.filter({ hasText: "Phone Paula" }).boundingBox();
+      expect(a && b && Math.abs(a.y - b.y) < 1 && Math.abs(a.x - b.x) > 20).toBe(true);
+    } else {
+      await expect(page.getByTestId("calendar-grid")).toBeHidden();
+      await expect(page.getByTestId("calendar-list")).toBeVisible();
+      await expect(page.getByTestId("list-appointment").filter({ hasText: "Walk-in Wanda" })).toBeVisible();
+    }
+    await checkLayoutAndLabels(page);
+    await checkAccessibility(page);
+    await shot(page, "calendar-es-week");
+    await page.goto(calendar(day, "day", `&appointment=${wandaId}`));
+    await expect(page.getByTestId("appointment-panel")).toContainText("Cita n.º");
+    await checkLayoutAndLabels(page);
+    await checkAccessibility(page);
+    await shot(page, "calendar-es-day");
+  }
+});
