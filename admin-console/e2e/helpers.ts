@@ -224,7 +224,8 @@ export async function checkAccessibility(page: Page) {
   const bad = results.violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
     .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  expect(bad, `on ${page.url()}`).toEqual([]);
+  // Soft: one run reports every page's violations, and the test still fails.
+  expect.soft(bad, `on ${page.url()}`).toEqual([]);
 }
 
 /** Rows of one read-only query against the test database (the backend's own driver reads it). */

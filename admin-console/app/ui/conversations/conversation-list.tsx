@@ -8,11 +8,13 @@ import { ChannelBadge } from "@/app/ui/channel-badge";
 export async function ConversationList({
   businessId,
   timeZone,
+  locale,
   query,
   page,
 }: {
   businessId: number;
   timeZone: string;
+  locale: string;
   query: string;
   page: number;
 }) {
@@ -42,7 +44,9 @@ export async function ConversationList({
                 {c.opted_out ? <span className="badge red">opted out</span> : null}{" "}
                 {c.unread > 0 ? <span className="badge green">{c.unread} new</span> : null}
               </span>
-              <span className="when">{c.last_message ? formatWhen(c.last_message.created_at, timeZone) : ""}</span>
+              <span className="when">
+                {c.last_message ? formatWhen(c.last_message.created_at, timeZone, new Date(), locale) : ""}
+              </span>
               <span className="preview">
                 {c.last_message
                   ? `${c.last_message.direction === "out" ? "Sent: " : ""}${c.last_message.body}`

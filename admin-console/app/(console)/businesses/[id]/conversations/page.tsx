@@ -3,6 +3,8 @@ import { notFound } from "next/navigation";
 import { Suspense } from "react";
 
 import { fetchBusiness } from "@/app/lib/api";
+import { getLang } from "@/app/lib/i18n";
+import { businessLocale } from "@/app/lib/locale";
 import { param, positiveInt, type SearchParams } from "@/app/lib/params";
 import { ConversationList } from "@/app/ui/conversations/conversation-list";
 import { CardSkeleton } from "@/app/ui/skeletons";
@@ -21,7 +23,7 @@ export default async function ConversationsPage({
   const query = await searchParams;
   const q = param(query, "q").slice(0, 200);
   const page = positiveInt(param(query, "page")) ?? 1;
-  const business = await fetchBusiness(id);
+  const [business, lang] = await Promise.all([fetchBusiness(id), getLang()]);
   return (
     <section className="card" aria-labelledby="conversations-title">
       <h2 id="conversations-title">Conversations</h2>
@@ -33,7 +35,13 @@ export default async function ConversationsPage({
         <button type="submit">Search</button>
       </form>
       <Suspense key={`${q}:${page}`} fallback={<CardSkeleton label="Loading conversations" lines={6} />}>
-        <ConversationList businessId={id} timeZone={business.timezone} query={q} page={page} />
+        <ConversationList
+          businessId={id}
+          timeZone={business.timezone}
+          locale={businessLocale(lang, business.timezone)}
+          query={q}
+          page={page}
+        />
       </Suspense>
     </section>
   );
