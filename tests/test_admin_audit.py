@@ -46,6 +46,12 @@ AUDITED = {
         True,
     ),
     ("POST", B + "/conversations/<int:customer_id>/erase"): ("erase", "customer", False, True),
+    ("POST", B + "/conversations/<int:customer_id>/messages"): (
+        "staff_reply",
+        "customer",
+        True,
+        True,
+    ),
     ("POST", B + "/blocked-times"): ("create", "blocked_time", False, True),
     ("DELETE", B + "/blocked-times/<int:block_id>"): ("delete", "blocked_time", True, False),
     ("PUT", B + "/reference-document"): ("edit", "reference_document", False, True),
