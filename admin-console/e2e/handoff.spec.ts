@@ -5,7 +5,7 @@ import { api, apiToken, customerSays, demoBusinessId, shot, signIn, waitForReply
 // Human handoff as staff live it: a customer asks for a person (the model-free flow hands the
 // conversation over), a staff member signs in, finds it first in the list, answers, and gives
 // the conversation back to the bot.
-const waiting = { waId: "34622333444", name: "Lucia Gomez" };
+const waiting = { waId: "34622333666", name: "Lucia Gomez" }; // not a number another spec books with
 const newer = { waId: "34622333555", name: "Pablo Ruiz" };
 const staff = { email: `handoff.${Date.now()}@example.com`, password: "handoff-password-1", name: "Ana" };
 
