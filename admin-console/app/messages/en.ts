@@ -106,6 +106,15 @@ const en = {
       no_show: "marked no-show by {user}",
     },
   },
+  cancel: {
+    button: "Cancel",
+    aria: "Cancel {summary}",
+    title: "Cancel this appointment?",
+    notify: "Tell the customer (WhatsApp or Messenger)",
+    yes: "Yes, cancel it",
+    busy: "Cancelling…",
+    keep: "Keep it",
+  },
   overview: {
     title: "This week",
     vsLast: "against last week",
@@ -134,6 +143,22 @@ const en = {
   inbox: {
     needsAttention: "needs attention",
     unread: "{count, plural, one {# unread} other {# unread}}",
+    title: "Conversations",
+    search: "Search by name or number",
+    placeholder: "Name or number",
+    searchButton: "Search",
+    testChat: "test chat",
+    botPaused: "bot paused",
+    optedOut: "opted out",
+    new: "{count} new",
+    bot: "Bot: ",
+    noMessages: "No messages",
+    noMatch: "No conversation matches “{query}”.",
+    none: "No conversations yet.",
+    previous: "← Previous",
+    next: "Next →",
+    page: "Page {page} of {pages} · {total} conversations",
+    pages: "Pages",
   },
 };
 

@@ -107,6 +107,15 @@ const es: Messages = {
       no_show: "marcada «no se presentó» por {user}",
     },
   },
+  cancel: {
+    button: "Cancelar",
+    aria: "Cancelar {summary}",
+    title: "¿Cancelar esta cita?",
+    notify: "Avisar al cliente (WhatsApp o Messenger)",
+    yes: "Sí, cancelarla",
+    busy: "Cancelando…",
+    keep: "Mantenerla",
+  },
   overview: {
     title: "Esta semana",
     vsLast: "frente a la semana pasada",
@@ -135,6 +144,22 @@ const es: Messages = {
   inbox: {
     needsAttention: "requiere atención",
     unread: "{count, plural, one {# sin leer} other {# sin leer}}",
+    title: "Conversaciones",
+    search: "Buscar por nombre o número",
+    placeholder: "Nombre o número",
+    searchButton: "Buscar",
+    testChat: "chat de prueba",
+    botPaused: "bot en pausa",
+    optedOut: "no quiere mensajes",
+    new: "{count} nuevos",
+    bot: "Bot: ",
+    noMessages: "Sin mensajes",
+    noMatch: "Ninguna conversación coincide con «{query}».",
+    none: "Aún no hay conversaciones.",
+    previous: "← Anterior",
+    next: "Siguiente →",
+    page: "Página {page} de {pages} · {total} conversaciones",
+    pages: "Páginas",
   },
 };
 

@@ -1,6 +1,7 @@
 "use client";
 
 import { useRef, useState, useTransition } from "react";
+import { useTranslations } from "use-intl/react";
 
 import { cancelAppointment } from "@/app/lib/actions";
 
@@ -14,6 +15,7 @@ export function CancelButton({
   appointmentId: number;
   summary: string;
 }) {
+  const t = useTranslations("cancel");
   const dialog = useRef<HTMLDialogElement>(null);
   const [notify, setNotify] = useState(true);
   const [error, setError] = useState<string | null>(null);
@@ -33,20 +35,20 @@ export function CancelButton({
       <button
         type="button"
         className="link danger"
-        aria-label={`Cancel ${summary}`}
+        aria-label={t("aria", { summary })}
         onClick={() => {
           setError(null);
           dialog.current?.showModal();
         }}
       >
-        Cancel
+        {t("button")}
       </button>
       <dialog ref={dialog} aria-labelledby={titleId}>
-        <h2 id={titleId}>Cancel this appointment?</h2>
+        <h2 id={titleId}>{t("title")}</h2>
         <p>{summary}</p>
         <label className="row" style={{ fontWeight: 400 }}>
           <input type="checkbox" checked={notify} onChange={(e) => setNotify(e.target.checked)} />
-          Tell the customer on WhatsApp
+          {t("notify")}
         </label>
         {error ? (
           <p className="notice error" role="alert">
@@ -55,10 +57,10 @@ export function CancelButton({
         ) : null}
         <div className="form-actions">
           <button type="button" className="danger" onClick={confirm} disabled={pending}>
-            {pending ? "Cancelling…" : "Yes, cancel it"}
+            {pending ? t("busy") : t("yes")}
           </button>
           <button type="button" className="secondary" onClick={() => dialog.current?.close()} disabled={pending}>
-            Keep it
+            {t("keep")}
           </button>
         </div>
       </dialog>

@@ -3,7 +3,7 @@ import { notFound } from "next/navigation";
 import { Suspense } from "react";
 
 import { fetchBusiness } from "@/app/lib/api";
-import { getLang } from "@/app/lib/i18n";
+import { getLang, getT } from "@/app/lib/i18n";
 import { businessLocale } from "@/app/lib/locale";
 import { param, positiveInt, type SearchParams } from "@/app/lib/params";
 import { ConversationList } from "@/app/ui/conversations/conversation-list";
@@ -23,16 +23,16 @@ export default async function ConversationsPage({
   const query = await searchParams;
   const q = param(query, "q").slice(0, 200);
   const page = positiveInt(param(query, "page")) ?? 1;
-  const [business, lang] = await Promise.all([fetchBusiness(id), getLang()]);
+  const [business, lang, t] = await Promise.all([fetchBusiness(id), getLang(), getT("inbox")]);
   return (
     <section className="card" aria-labelledby="conversations-title">
-      <h2 id="conversations-title">Conversations</h2>
+      <h2 id="conversations-title">{t("title")}</h2>
       <form className="search" role="search" action={`/businesses/${id}/conversations`}>
         <label htmlFor="conversation-search" className="visually-hidden">
-          Search by name or number
+          {t("search")}
         </label>
-        <input id="conversation-search" name="q" type="search" defaultValue={q} placeholder="Name or number" />
-        <button type="submit">Search</button>
+        <input id="conversation-search" name="q" type="search" defaultValue={q} placeholder={t("placeholder")} />
+        <button type="submit">{t("searchButton")}</button>
       </form>
       <Suspense key={`${q}:${page}`} fallback={<CardSkeleton label="Loading conversations" lines={6} />}>
         <ConversationList
