@@ -84,12 +84,12 @@ trap 'exit 130' INT TERM
 
 free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_http() { # wait_http URL NAME PID
-  for _ in $(seq 150); do
+  for _ in $(seq 600); do
     curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
     kill -0 "$3" 2>/dev/null || { echo "$2 exited during startup" >&2; return 1; }
     sleep 0.2
   done
-  echo "$2 did not answer $1 within 30 s" >&2
+  echo "$2 did not answer $1 within 120 s" >&2
   return 1
 }
 
