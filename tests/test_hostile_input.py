@@ -504,6 +504,20 @@ def valid_body(operation: str, n: int) -> dict:
         "updateReferenceDocument": {"content": "- Free parking behind the salon."},
         # A private address: refused before any request is made.
         "importReferenceDocument": {"url": "http://127.0.0.1:9/"},
+        "createAppointment": {
+            "service": "Haircut",
+            "starts_at": next_tuesday_at(10 + n % 6).isoformat(),
+            "customer_name": "Walk-in",
+        },
+        "moveAppointment": {"starts_at": next_tuesday_at(11).isoformat()},
+        "createBlockedTime": {
+            "starts_at": next_tuesday_at(15).isoformat(),
+            "ends_at": next_tuesday_at(16).isoformat(),
+            "reason": "Staff training",
+        },
+        "setAppointmentReminders": {"enabled": False},
+        "setCustomerReminders": {"enabled": False},
+        "sendStaffMessage": {"text": "We will call you back."},
     }.get(operation, {})
 
 
@@ -548,6 +562,12 @@ def test_every_operation_with_a_body_has_a_valid_body_to_break():
         "postSandboxMessage",
         "updateReferenceDocument",
         "importReferenceDocument",
+        "createAppointment",
+        "moveAppointment",
+        "createBlockedTime",
+        "setAppointmentReminders",
+        "setCustomerReminders",
+        "sendStaffMessage",
     }
     assert all(valid_body(name, 0) for name in names)
 

@@ -163,7 +163,13 @@ def test_metrics_show_the_scripted_run(client, post_webhook, drain, fake_llm):
     assert delta("bookings_total", result="booked") == 1
     assert delta("llm_call_seconds_count") == 2
     assert delta("webhook_ack_seconds_count") == 4
-    assert metric(after, "queue_jobs", status="todo") == 1  # the duplicate test's unanswered turn
+    # The duplicate test's unanswered turn, and the booking's reminders waiting for their time.
+    reminders = db.fetch_one(
+        "SELECT count(*) AS n FROM procrastinate_jobs"
+        " WHERE task_name = 'send_reminder' AND status = 'todo'"
+    )["n"]
+    assert reminders == 2  # 24 h and 2 h before
+    assert metric(after, "queue_jobs", status="todo") == 1 + reminders
 
 
 @pytest.fixture

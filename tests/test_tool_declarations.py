@@ -28,6 +28,7 @@ PARAMETERS = {
         ["appointment_id", "date", "time"],
     ),
     "cancel_appointment": ({"appointment_id": INT}, ["appointment_id"]),
+    "handoff_to_human": ({"reason": S, "summary": S}, ["reason", "summary"]),
 }
 CTX = ToolContext(
     business={"id": 1, "timezone": "UTC", "services": [], "name": "x", "opening_hours": {}},
