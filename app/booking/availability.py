@@ -8,6 +8,10 @@ buffer (clean-up time after it) may run past a break or closing time, since it o
 next appointment and none starts there. Capacity is counted over [start, start + duration +
 buffer), and existing appointments are passed in as [starts_at, ends_at + buffer).
 DST rule: see `app.booking.hours`.
+Staff rule: a booking or move made by staff (the front desk) skips the business's minimum notice,
+so a customer standing at the desk can be booked into the next free time; it may still not start
+in the past, and every other rule (horizon, opening hours, step, capacity, blocked and calendar
+busy time) holds. The bot always applies the minimum notice. `for_staff` is that rule.
 """
 
 from __future__ import annotations
@@ -84,6 +88,11 @@ def rules_for(business: Mapping) -> Rules:
         horizon_days=ints["horizon_days"],
         capacity=ints["max_concurrent"],
     )
+
+
+def for_staff(business: Mapping) -> dict:
+    """The business's rules as they apply to staff: no minimum notice (the past stays closed)."""
+    return {**business, "min_notice_minutes": 0}
 
 
 def _as_date(value: date | str) -> date:

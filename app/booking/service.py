@@ -14,7 +14,7 @@ import logging
 from datetime import UTC, date, datetime, time
 
 from app.booking import reminders, slots, store, validate
-from app.booking.availability import BEYOND_HORIZON, PAST, rules_for
+from app.booking.availability import BEYOND_HORIZON, PAST, for_staff, rules_for
 from app.booking.models import (
     ALREADY_CANCELLED,
     BOOKED,
@@ -58,10 +58,12 @@ def find_slots(
     now: datetime | None = None,
     after: time | None = None,
     before: time | None = None,
+    by_staff: bool = False,
 ) -> BookingResult:
     """Free starts (UTC) of a service on local dates day_from..day_to, or why none can be given.
 
-    `after` and `before` bound the local time of day (both inclusive). The result's code is
+    `after` and `before` bound the local time of day (both inclusive); `by_staff` asks for the
+    times staff may book (`availability.for_staff`: no minimum notice). The result's code is
     `available` (with `slots`) or `none_free` (with the next free times as `alternatives`);
     a refusal for a bad query, an unknown service, a past or too distant window.
     """
@@ -72,6 +74,8 @@ def find_slots(
     business = active_business(business_id)
     if business is None:
         return refusal(INVALID, "unknown business")
+    if by_staff:
+        business = for_staff(business)
     svc = validate.service_of(business, service)
     if svc is None:
         return refusal(UNKNOWN_SERVICE)
@@ -112,10 +116,20 @@ def book(
     """Book a service at `starts_at` for a customer, or say why not.
 
     The customer's own hold does not stand in their way, and a booking replaces it.
-    `staff_user` is the member of staff booking from the console (None: the bot).
+    `staff_user` is the member of staff booking from the console (None: the bot); a staff
+    booking skips the minimum notice (`availability.for_staff`).
     """
     unknown = refusal(INVALID, "unknown business")
-    setup = prepare(business_id, (customer_id,), starts_at, now, turn_id, unknown, service_id)
+    setup = prepare(
+        business_id,
+        (customer_id,),
+        starts_at,
+        now,
+        turn_id,
+        unknown,
+        service_id,
+        by_staff=staff_user is not None,
+    )
     if isinstance(setup, BookingResult):
         return setup
     service = setup.service
@@ -157,10 +171,20 @@ def reschedule(
     new_starts_at: datetime,
     now: datetime | None = None,
     turn_id: int | None = None,
+    by_staff: bool = False,
 ) -> BookingResult:
-    """Move an appointment to a new start, keeping its id, if the new slot is accepted."""
+    """Move an appointment to a new start, keeping its id, if the new slot is accepted.
+
+    A move `by_staff` skips the minimum notice (`availability.for_staff`).
+    """
     setup = prepare(
-        business_id, (customer_id, appointment_id), new_starts_at, now, turn_id, refusal(NOT_FOUND)
+        business_id,
+        (customer_id, appointment_id),
+        new_starts_at,
+        now,
+        turn_id,
+        refusal(NOT_FOUND),
+        by_staff=by_staff,
     )
     if isinstance(setup, BookingResult):
         return setup

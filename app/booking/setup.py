@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from app.booking import slots, store, validate
-from app.booking.availability import Busy, check_slot
+from app.booking.availability import Busy, check_slot, for_staff
 from app.booking.models import UNKNOWN_SERVICE, BookingResult, refusal
 from app.calendars import Calendar, CalendarUnavailable, get_calendar
 from app.storage.businesses import get_business
@@ -46,12 +46,14 @@ def prepare(
     turn_id: int | None,
     no_business: BookingResult,
     service: object = NO_SERVICE,
+    by_staff: bool = False,
 ) -> Setup | BookingResult:
     """Check the input and gather what the lock-holding part needs, or the refusal to return.
 
     `ids` are the caller's ids besides the business's (customer, appointment); `no_business` is
     the refusal for an unknown or inactive business; `service` (id or name), when given, must be
-    one of its active services.
+    one of its active services. `by_staff`: the change is made by staff, so the business's
+    rules are those of `availability.for_staff` (no minimum notice) for it and its alternatives.
     """
     now = validate.utc_now(now)
     bad = (
@@ -64,6 +66,8 @@ def prepare(
     business = active_business(business_id)
     if business is None:
         return no_business
+    if by_staff:
+        business = for_staff(business)
     svc = None if service is NO_SERVICE else validate.service_of(business, service)
     if service is not NO_SERVICE and svc is None:
         return refusal(UNKNOWN_SERVICE)
