@@ -7,10 +7,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from app.admin.wire import CLOCK
 from app.booking import service as booking
+from app.flow import state
 from app.storage import db
 from tests.fixtures_admin import make_appointment, make_conversation
-from tests.test_agent_conversations import at, upcoming
+from tests.test_agent_conversations import at, spoken, upcoming
 
 MADRID = ZoneInfo("Europe/Madrid")
 
@@ -48,14 +50,18 @@ def test_staff_booking_is_accepted_when_free(api, world):
     assert row["after"]["customer_name"] == "Walk-in Wanda"
 
 
+def fix_clock(app, monkeypatch, moment: datetime) -> None:
+    """Make the admin API's "now" `moment`."""
+    monkeypatch.setitem(app.extensions, CLOCK, lambda: moment)
+
+
 def test_slots_are_the_bots_free_times(api, world):
     day = upcoming(1)
     fill(world, day, "10:00")
     resp = api("GET", f"{base(world)}/slots?service=Haircut&date={day}", "staff")
     slots = resp.get_json()["slots"]
-    assert slots == [
-        s.isoformat() for s in booking.find_slots(world.business_id, "Haircut", day, day).slots
-    ]
+    staff_times = booking.find_slots(world.business_id, "Haircut", day, day, by_staff=True)
+    assert slots == [s.isoformat() for s in staff_times.slots]
     assert at(day, "10:00").isoformat() not in slots and at(day, "10:30").isoformat() in slots
     for query, field in (
         ("service=Haircut&date=someday", "date"),
@@ -256,3 +262,105 @@ def test_overview_counts_match_the_database(api, world):
     previous = data["last_week"]
     assert (previous["bookings"], previous["by_source"]) == (2, {"bot": 2, "staff": 0})
     assert (previous["cancellations"], previous["no_shows"]) == (0, 0)
+
+
+def test_staff_book_a_walk_in_inside_the_minimum_notice(app, api, world, monkeypatch):
+    """The demo salon asks the bot for 60 minutes' notice; staff at the desk need none."""
+    day = upcoming(1)
+    now = at(day, "10:20")
+    fix_clock(app, monkeypatch, now)
+    soon = now + timedelta(minutes=10)
+    # The bot: 10:30 is too soon, its first offer is an hour away.
+    bot = booking.find_slots(world.business_id, "Haircut", day, day, now=now).slots
+    assert soon not in bot and min(bot) == at(day, "11:30")
+    c = make_conversation(world.business_id, wa_id="34600999888", name="Bot customer")
+    refused = booking.book(world.business_id, c, "Haircut", soon, now=now)
+    assert (refused.ok, refused.code) == (False, "too_soon")
+    # The front desk's time picker offers 10:30, never a time already past.
+    listed = api("GET", f"{base(world)}/slots?service=Haircut&date={day}", "staff").get_json()
+    assert listed["slots"][0] == soon.isoformat()
+    resp = api("POST", base(world) + "/appointments", "staff", json=staff_booking(day, "10:30"))
+    assert resp.status_code == 201, resp.get_json()
+    assert resp.get_json()["appointment"]["starts_at"] == soon.isoformat()
+    past = api("POST", base(world) + "/appointments", "staff", json=staff_booking(day, "10:15"))
+    assert (past.status_code, past.get_json()["reason"]) == (409, "past")
+    # Capacity still holds: the second seat at 10:30, then it is full; the alternatives follow
+    # the staff rule too (11:00 is inside the bot's notice).
+    second = staff_booking(day, "10:30", name="Second")
+    assert api("POST", base(world) + "/appointments", "staff", json=second).status_code == 201
+    full = api("POST", base(world) + "/appointments", "staff", json=staff_booking(day, "10:30"))
+    assert (full.status_code, full.get_json()["reason"]) == (409, "full")
+    assert at(day, "11:00").isoformat() in full.get_json()["alternatives"]
+
+
+def test_staff_move_inside_the_minimum_notice(app, api, world, monkeypatch):
+    day = upcoming(2)
+    c = make_conversation(world.business_id, wa_id="34600555444", name="Mo")
+    appointment = booking.book(world.business_id, c, "Haircut", at(day, "16:00")).appointment
+    now = at(day, "09:05")
+    fix_clock(app, monkeypatch, now)
+    # The customer themself could not move it to 09:15 (too soon) ...
+    moved_by_bot = booking.reschedule(world.business_id, c, appointment.id, at(day, "09:15"), now)
+    assert (moved_by_bot.ok, moved_by_bot.code) == (False, "too_soon")
+    # ... staff can; and not to 09:00, which has begun.
+    path = f"{base(world)}/appointments/{appointment.id}"
+    early = api("PATCH", path, "staff", json={"starts_at": at(day, "09:00").isoformat()})
+    assert (early.status_code, early.get_json()["reason"]) == (409, "past")
+    resp = api("PATCH", path, "staff", json={"starts_at": at(day, "09:15").isoformat()})
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["appointment"]["starts_at"] == at(day, "09:15").isoformat()
+
+
+def last_notice(customer_id: int) -> str:
+    row = db.fetch_one(
+        "SELECT body, purpose FROM messages WHERE customer_id = %s ORDER BY id DESC LIMIT 1",
+        (customer_id,),
+    )
+    assert row["purpose"] == "notice"
+    return row["body"]
+
+
+def test_move_and_cancel_notices_speak_the_customers_language(app, api, world, monkeypatch):
+    day = upcoming(2)
+    now = at(day, "08:00") - timedelta(days=1)
+    fix_clock(app, monkeypatch, now)
+    english = make_conversation(world.business_id, wa_id="34600555001", name="Ann")
+    spanish = make_conversation(world.business_id, wa_id="34600555002", name="Lola")
+    # Lola's conversation is in Spanish (as the flow keeps it); Ann's in the business's English.
+    state.save(world.business_id, spanish, state.State(lang="es"), now)
+    # One booking per time: the world's own appointment may take the other seat.
+    times = {english: ("10:00", "15:00"), spanish: ("11:00", "16:00")}
+    for c, (hhmm, to) in times.items():
+        made = booking.book(world.business_id, c, "Haircut", at(day, hhmm), now).appointment
+        path = f"{base(world)}/appointments/{made.id}"
+        moved = api("PATCH", path, "staff", json={"starts_at": at(day, to).isoformat()})
+        assert moved.get_json()["notified"] is True, moved.get_json()
+        times[c] = (made.id, to)
+    en_day, es_day = spoken(day, "15:00").split(" at ")[0], es_date(day)
+    assert last_notice(english) == (
+        f"Your Haircut appointment has been moved by Demo Salon to {en_day} at 15:00."
+        " Reply here if that time does not suit you."
+    )
+    assert last_notice(spanish) == (
+        f"Demo Salon ha cambiado tu cita de Haircut al {es_day} a las 16:00."
+        " Responde aquí si esa hora no te viene bien."
+    )
+    for appointment_id, _ in times.values():
+        path = f"{base(world)}/appointments/{appointment_id}/cancel"
+        assert api("POST", path, "staff").get_json()["notified"] is True
+    assert last_notice(english) == (
+        f"Your Haircut appointment on {en_day} at 15:00 has been cancelled by Demo Salon."
+        " Reply here if you would like to book another time."
+    )
+    assert last_notice(spanish) == (
+        f"Demo Salon ha cancelado tu cita de Haircut del {es_day} a las 16:00."
+        " Responde aquí si quieres reservar otra hora."
+    )
+
+
+def es_date(day) -> str:
+    """ "miércoles 9 de diciembre de 2026", spelled out here rather than by the code under test."""
+    weekdays = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"]
+    months = "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre"
+    month = (months.split() + ["diciembre"])[day.month - 1]
+    return f"{weekdays[day.weekday()]} {day.day} de {month} de {day.year}"

@@ -6,12 +6,13 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from app import outbox
-from app.admin import access
+from app.admin import access, wire
 from app.admin.blueprint import bp
 from app.admin.wire import ApiError, check_id, invalid, json_body, ok, page_params, query_text
 from app.booking import service as booking
 from app.booking.models import NOT_FOUND
 from app.channels import REGISTRY
+from app.flow.notices import notice
 from app.storage import audit, businesses, console
 from app.storage.db import transaction
 
@@ -47,13 +48,21 @@ def cancel_appointment(business_id: int, appointment_id: int):
     notify = notify and not found["opted_out"] and found["channel"] in REGISTRY
     # One transaction: the cancellation, the customer's notice and the audit row stand or fall
     # together (the booking service joins it).
+    moment = wire.now()
     with transaction() as conn:
-        result = booking.cancel(business_id, found["customer_id"], appointment_id)
+        result = booking.cancel(business_id, found["customer_id"], appointment_id, moment)
         if not result.ok:
             code = 404 if result.code == NOT_FOUND else 409
             raise ApiError(code, result.message, code=result.code)
         business = businesses.get_business(business_id)
-        text = text or notice(business, found)
+        text = text or notice(
+            business,
+            "cancelled",
+            found["customer_id"],
+            found["service_name"],
+            found["starts_at"],
+            moment,
+        )
         if notify:
             # Through the outbox: after anything already queued for the customer, no turn.
             customer = {"id": found["customer_id"], **{k: found[k] for k in ("channel", "sandbox")}}
@@ -69,15 +78,6 @@ def cancel_appointment(business_id: int, appointment_id: int):
             after={"status": result.appointment.status, "notified": notify},
         )
     return ok({"appointment": _summary(result.appointment), "notified": notify})
-
-
-def notice(business: dict, appointment: dict) -> str:
-    """The customer's cancellation notice, with the time in the business's timezone."""
-    local = appointment["starts_at"].astimezone(ZoneInfo(business["timezone"]))
-    return (
-        f"Your {appointment['service_name']} appointment on {local:%A %d %B at %H:%M} has been"
-        f" cancelled by {business['name']}. Reply here if you would like to book another time."
-    )
 
 
 def _cancel_options(body: dict) -> tuple[bool, str | None]:

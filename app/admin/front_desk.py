@@ -7,7 +7,6 @@ lock as the bot) and is written to the audit log in the same transaction.
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from app import outbox
 from app.admin import access
@@ -17,6 +16,7 @@ from app.admin.wire import (
     check_id,
     invalid,
     json_body,
+    now,
     ok,
     query_text,
     reject_unknown,
@@ -31,6 +31,7 @@ from app.booking.models import (
 )
 from app.booking.setup import CALENDAR_UNAVAILABLE
 from app.channels import REGISTRY
+from app.flow.notices import notice
 from app.storage import audit, businesses, console, front_desk
 from app.storage.db import transaction
 
@@ -53,7 +54,7 @@ def create_appointment(business_id: int):
         channel = "whatsapp" if phone else front_desk.WALK_IN
         customer_id = front_desk.staff_customer(conn, business_id, channel, phone, name)
         result = booking.book(
-            business_id, customer_id, service, starts_at, staff_user=access.user_id()
+            business_id, customer_id, service, starts_at, now(), staff_user=access.user_id()
         )
         _raise_refusal(result, "service")  # rolls back the new customer with the booking
         appointment = result.appointment
@@ -87,15 +88,19 @@ def move_appointment(business_id: int, appointment_id: int):
     notify = body.get("notify", True)
     if not isinstance(notify, bool):
         raise invalid({"notify": "must be true or false"})
+    moment = now()
     with transaction() as conn:
-        result = booking.reschedule(business_id, found["customer_id"], appointment_id, starts_at)
+        result = booking.reschedule(
+            business_id, found["customer_id"], appointment_id, starts_at, moment, by_staff=True
+        )
         _raise_refusal(result, "starts_at")
         moved = result.appointment
         changed = moved.starts_at != found["starts_at"]
         notify = notify and changed and _reachable(found)
         if notify:
             business = businesses.get_business(business_id, document=False)
-            text = move_notice(business, found["service_name"], moved.starts_at)
+            customer, service = found["customer_id"], found["service_name"]
+            text = notice(business, "moved", customer, service, moved.starts_at, moment)
             outbox.queue(conn, business, _recipient(found), [text], "notice")
         if changed:
             audit.record(
@@ -148,7 +153,8 @@ def appointment_detail(business_id: int, appointment_id: int) -> dict | None:
 
 @bp.get("/businesses/<int:business_id>/slots")
 def list_slots(business_id: int):
-    """Free starts of `service` on the local `date` (the bot's availability function)."""
+    """Free starts of `service` on the local `date` that staff may book: the bot's availability
+    function under the staff rule (no minimum notice)."""
     access.require_business(business_id)
     service, raw = query_text("service", 200).strip(), query_text("date", 10)
     errors = {} if service else {"service": "required: a service name or id"}
@@ -159,21 +165,12 @@ def list_slots(business_id: int):
     if errors:
         raise invalid(errors)
     ref: int | str = int(service) if service.isascii() and service.isdigit() else service
-    result = booking.find_slots(business_id, ref, day, day)
+    result = booking.find_slots(business_id, ref, day, day, now(), by_staff=True)
     if result.code == UNKNOWN_SERVICE:
         raise invalid({"service": result.message})
     # A past or too distant day has no free times (the refusal says why).
     reason = None if result.ok else result.code
     return ok({"date": day, "slots": list(result.slots), "reason": reason})
-
-
-def move_notice(business: dict, service_name: str, starts_at: datetime) -> str:
-    """The customer's notice of a move, with the new time in the business's timezone."""
-    local = starts_at.astimezone(ZoneInfo(business["timezone"]))
-    return (
-        f"Your {service_name} appointment has been moved by {business['name']} to"
-        f" {local:%A %d %B at %H:%M}. Reply here if that time does not suit you."
-    )
 
 
 def instant(body: dict, name: str) -> datetime:
