@@ -7,6 +7,7 @@ import re
 import uuid
 
 from flask import Flask, g, request
+from flask.sessions import SessionInterface
 
 from app.config import check_required, load_config
 from app.logs import request_id_var
@@ -28,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_request_ids(app)
     register_security_headers(app)
+    app.session_interface = NoCookieSessions()
     register_commands(app)
     warn_about_modes(app)
     return app
@@ -103,6 +105,18 @@ def register_security_headers(app: Flask) -> None:
         # Browsers must not guess a type: a JSON body quoting customer text must never run as HTML.
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+class NoCookieSessions(SessionInterface):
+    """No Flask cookie session: the admin API authenticates with its own tokens and cookies, so
+    no request (the webhook's above all) pays for signing a session it never reads.
+    `flask.session` is a read-only empty session; writing to it raises."""
+
+    def open_session(self, app, request):
+        return self.make_null_session(app)
+
+    def save_session(self, app, session, response) -> None:
+        return None
 
 
 def register_commands(app: Flask) -> None:

@@ -2,6 +2,7 @@
 an ordered index walk (migration 0018). Speed itself is measured by benchmarks/, not here."""
 
 import json
+import time
 
 import psycopg
 import pytest
@@ -38,6 +39,21 @@ def test_webhook_wakes_workers_once_its_job_is_committed(post_webhook, listener)
         " AND status = 'todo'"
     ).fetchone()[0]
     assert todo == 1
+
+
+def test_a_burst_of_wake_ups_shares_one_notify(pool, listener):
+    """Wake-ups within the waker's minimum gap are answered by one further NOTIFY, not one each."""
+    from app.jobs.waker import Waker
+
+    waker = Waker(jobs.DEFAULT_QUEUE, min_gap=5.0)
+    waker.wake()
+    first_notification(listener)
+    for _ in range(5):  # spread over about 1 s, inside the 5 s gap
+        waker.wake()
+        time.sleep(0.2)  # the deliveries' own pace; without the gap each would NOTIFY
+    assert first_notification(listener) == {"type": "job_inserted", "job_id": None}
+    # That one NOTIFY answered all five: no further one comes.
+    assert list(listener.notifies(timeout=3, stop_after=1)) == []
 
 
 def test_other_defers_still_notify_in_their_transaction(app, listener):

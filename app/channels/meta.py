@@ -23,6 +23,8 @@ _HEX_DIGITS = frozenset("0123456789abcdef")
 MAX_DEPTH = 100
 # Characters JSON can carry (as \u0000 or a lone \udXXX escape) but PostgreSQL text cannot.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# The escapes that can decode to one of those (a surrogate pair is walked too, to be sure).
+_RISKY_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -58,7 +60,25 @@ def decode_body(body: bytes) -> object:
         data = json.loads(body, parse_constant=_not_json, parse_float=_finite_float)
     except RecursionError as exc:
         raise ValueError("JSON nested too deeply") from exc
+    if _clean(body):
+        return data
     return _storable(data)
+
+
+def _clean(body: bytes) -> bool:
+    """Whether the decoded `body` surely needs no cleaning (the common case, checked on bytes).
+
+    An unstorable character comes either as an escape (\\u0000, \\udXXX) or, since
+    json.loads decodes with "surrogatepass", as a UTF-8-encoded surrogate (lead byte 0xED).
+    NUL bytes mean UTF-16/32 (JSON in UTF-8 has none). At most MAX_DEPTH brackets cannot
+    nest deeper than MAX_DEPTH. Whatever fails a check is walked by `_storable`.
+    """
+    return (
+        b"\x00" not in body
+        and b"\xed" not in body
+        and _RISKY_ESCAPE.search(body) is None
+        and body.count(b"{") + body.count(b"[") <= MAX_DEPTH
+    )
 
 
 def _not_json(constant: str) -> object:

@@ -4,8 +4,11 @@ A NOTIFY inside the webhook's transaction would make every delivery's commit wai
 one before it (PostgreSQL serializes notifying commits cluster-wide). The webhook writes its
 turn jobs quietly instead and calls `wake()` once they are committed; one thread per process
 sends the NOTIFY, off the request's path, and a wake that arrives while one is being sent is
-answered by one more. If the process dies between commit and NOTIFY, the workers' poll
-(WORKER_POLL_INTERVAL) finds the job.
+answered by one more. NOTIFYs are at least `MIN_GAP` apart: under a burst, every delivery
+would otherwise find the previous NOTIFY already sent and ask for its own (a transaction each,
+taking PostgreSQL's cluster-wide notify lock), while a worker busy with the burst needs none; a
+job waits at most `MIN_GAP` longer for an idle worker. If the process dies between commit and
+NOTIFY, the workers' poll (WORKER_POLL_INTERVAL) finds the job.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 
 from procrastinate.manager import get_channel_for_queues
 
@@ -21,13 +25,15 @@ from app.storage import db
 log = logging.getLogger(__name__)
 # What procrastinate's own trigger sends: the worker only reads the type.
 _PAYLOAD = json.dumps({"type": "job_inserted", "job_id": None})
+MIN_GAP = 0.01  # seconds between two NOTIFYs of one process
 _NOTIFY = "SELECT " + ", ".join(f"pg_notify(%(channel{i})s, %(payload)s)" for i in range(2))
 
 
 class Waker:
     """Coalesce wake-ups of this process into NOTIFYs sent by one background thread."""
 
-    def __init__(self, queue_name: str):
+    def __init__(self, queue_name: str, min_gap: float = MIN_GAP):
+        self._min_gap = min_gap
         channels = [*get_channel_for_queues([queue_name]), *get_channel_for_queues(None)]
         self._params = {"channel0": channels[0], "channel1": channels[1], "payload": _PAYLOAD}
         self._pending = threading.Event()
@@ -48,9 +54,14 @@ class Waker:
                 self._thread.start()
 
     def _run(self) -> None:
+        last = float("-inf")
         while True:
             self._pending.wait()
+            pause = last + self._min_gap - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)  # the rate limit: wake-ups meanwhile share the next NOTIFY
             self._pending.clear()  # before sending: a later wake() gets a later NOTIFY
+            last = time.monotonic()
             try:
                 with db.pool().connection() as conn:
                     conn.execute(_NOTIFY, self._params)
