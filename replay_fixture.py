@@ -54,6 +54,11 @@ MESSENGER_TOUR = [
 def main(argv: list[str] | None = None) -> int:
     cfg = load_config()
     args = parse_args(argv, cfg)
+    try:
+        args.envelopes = [] if args.chat else load_fixtures(args.files or MESSENGER_TOUR)
+    except ValueError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 2
     session = requests.Session()
     try:
         return run(session, args, cfg)
@@ -66,11 +71,27 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def load_fixtures(paths) -> list[tuple[str, dict]]:
+    """Every fixture read and decoded before anything is sent; ValueError names a bad one."""
+    loaded = []
+    for path in paths:
+        try:
+            envelope = json.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            raise ValueError(f"{path} is not a JSON webhook envelope: {exc}") from None
+        if not isinstance(envelope, dict):
+            raise ValueError(f"{path} is not a JSON webhook envelope (an object)")
+        loaded.append((str(path), envelope))
+    return loaded
+
+
 def run(session, args, cfg) -> int:
     if args.chat:
         return chat(session, args, cfg)
-    for path in args.files or MESSENGER_TOUR:
-        envelope = to_demo_page(json.loads(Path(path).read_text()), cfg["MESSENGER_PAGE_ID"])
+    for path, envelope in args.envelopes:
+        envelope = to_demo_page(envelope, cfg["MESSENGER_PAGE_ID"])
         if not args.keep_ids:
             envelope = with_fresh_ids(envelope)
         print(f"→ {path}")

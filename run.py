@@ -156,7 +156,7 @@ def banner(app) -> str:
     model = (
         f"{cfg['OPENAI_MODEL']} at {cfg['OPENAI_BASE_URL'] or 'OpenAI'}"
         if cfg["OPENAI_API_KEY"]
-        else "offline demo model (set OPENAI_API_KEY for a real one)"
+        else "none: the model-free booking flow answers (set OPENAI_API_KEY for a model)"
     )
     business_id, created = cfg["DEMO_BUSINESS"]
     migrations = cfg["APPLIED_MIGRATIONS"]

@@ -127,7 +127,7 @@ def register_commands(app: Flask) -> None:
 
 
 def warn_about_modes(app: Flask) -> None:
-    """Say loudly when the bot runs on the embedded database, mock mode or the offline model.
+    """Say loudly when the bot runs on the embedded database, mock mode or no model.
 
     `run.py` sets STARTUP_BANNER and says all of it in its banner instead.
     """
@@ -144,6 +144,4 @@ def warn_about_modes(app: Flask) -> None:
             "" if app.config["APP_SECRET"] else "; unsigned webhooks are accepted",
         )
     if not app.config["OPENAI_API_KEY"]:
-        log.warning(
-            "OPENAI_API_KEY is not set: the bot answers with the embedded offline demo model"
-        )
+        log.warning("OPENAI_API_KEY is not set: the model-free booking flow answers every turn")

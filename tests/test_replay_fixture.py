@@ -93,3 +93,28 @@ def test_a_watermark_fixture_before_any_reply_says_what_to_replay_first(server, 
     hint = r"replay one of their messages first \(e\.g\. fixtures/messenger_text\.json\)$"
     with pytest.raises(SystemExit, match=hint):
         replay_fixture.main(["--server", server, str(replay_fixture.MESSENGER_TOUR[-1])])
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (None, "cannot read"),
+        (b"{not json", "is not a JSON webhook envelope"),
+        (b"[1, 2]", "is not a JSON webhook envelope"),
+    ],
+    ids=["missing", "not json", "not an object"],
+)
+def test_a_bad_fixture_is_one_line_and_nothing_is_sent(tmp_path, capsys, content, says):
+    """Every file is read before anything is posted (no bot needs to be running for this)."""
+    good = tmp_path / "good.json"
+    good.write_text('{"object": "whatsapp_business_account", "entry": []}')
+    bad = tmp_path / "bad.json"
+    if content is not None:
+        bad.write_bytes(content)
+    code = replay_fixture.main(
+        [str(good), str(bad), "--server", "http://127.0.0.1:9", "--timeout", "1"]
+    )
+    err = capsys.readouterr()
+    assert code == 2
+    assert err.out == ""  # nothing was posted, not even the good file
+    assert err.err.count("\n") == 1 and says in err.err and str(bad) in err.err
