@@ -30,8 +30,9 @@ def migrate_command() -> None:
 @click.command("worker")
 def worker_command() -> None:
     """Run the job worker until interrupted."""
-    from app import jobs
+    from app import heap, jobs
 
+    heap.settle(heap.WORKER_MODULES)
     click.echo("worker started")
     jobs.run_worker(current_app._get_current_object())
 
