@@ -116,8 +116,12 @@ def _line_up(business: Mapping[str, Any], customer: Mapping[str, Any], count: in
 def _gap(channel: Channel, business: Mapping[str, Any]) -> float:
     """Seconds between two sends on the business's account: a little over 1/rate, because the
     channel counts arrivals, which the network bunches up."""
-    rate = business.get("send_rate") or channel.default_rate
-    return (1.0 + current_app.config["OUTBOX_PACE_MARGIN"]) / rate
+    return (1.0 + current_app.config["OUTBOX_PACE_MARGIN"]) / _rate(channel, business)
+
+
+def _rate(channel: Channel, business: Mapping[str, Any]) -> float:
+    """The business's account's throughput, in messages per second."""
+    return business.get("send_rate") or channel.default_rate
 
 
 def outside_form(
@@ -205,7 +209,11 @@ class _Sender:
             _record_sent(message["id"], self.channel.name, f"mock.{message['id']}", "mock")
             return
         self._pace(message, now)
-        result = self.channel.send(self.account, self.customer["address"], outgoing)
+        started = self._begin()
+        try:
+            result = self.channel.send(self.account, self.customer["address"], outgoing)
+        finally:
+            pacing.end(self.channel.name, self.account.account_id, started)
         if result.ok:
             _record_sent(message["id"], self.channel.name, result.external_id, _sent_as(outgoing))
         else:
@@ -254,6 +262,17 @@ class _Sender:
             raise SendLater(slot.wait)
         if slot.wait > 0:
             time.sleep(slot.wait)
+
+    def _begin(self) -> datetime:
+        """Start the send once the channel's last second has room for it (see pacing.begin):
+        a sender that reached its slot late does not arrive together with the next ones."""
+        rate = max(int(_rate(self.channel, self.business)), 1)
+        window = 1.0 + self.cfg["OUTBOX_PACE_MARGIN"]
+        while True:
+            start = pacing.begin(self.channel.name, self.account.account_id, rate, window)
+            if start.started is not None:
+                return start.started
+            time.sleep(start.wait)
 
     def _failed(self, message: dict, result: SendResult, now: datetime) -> None:
         error = result.error or SendError.NEVER_RETRY

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import random
 import threading
+import time
+from datetime import timedelta
 
 import pytest
 
@@ -357,3 +360,64 @@ def test_buttons_are_stored_with_the_message_and_sent_as_the_channel_shows_them(
         ],
     }
     assert [r["status"] for r in rows(wa["id"]) + rows(fb["id"])] == ["sent", "sent"]
+
+
+def test_a_send_starts_only_while_the_last_second_has_room(pool):
+    """Three a second: three sends start; a fourth waits for one under way to be answered,
+    then for that answer to leave the window, however early its slot was."""
+    pacing.take("whatsapp", "P5", gap=0.001, max_wait=1.0)
+    starts = [pacing.begin("whatsapp", "P5", rate=3, window=60.0) for _ in range(3)]
+    assert all(s.started is not None for s in starts)
+    waiting = pacing.begin("whatsapp", "P5", rate=3, window=60.0)
+    assert waiting.started is None and waiting.wait <= 60.0 / 3 + 1  # all under way: poll
+    pacing.end("whatsapp", "P5", starts[0].started)
+    after = pacing.begin("whatsapp", "P5", rate=3, window=60.0)
+    assert after.started is None and 58.0 < after.wait <= 60.0  # answered just now: 60 s
+    db.execute(
+        "UPDATE send_pacing SET ended = ARRAY[now() - interval '61 s'] WHERE account_id = 'P5'"
+    )
+    assert pacing.begin("whatsapp", "P5", rate=3, window=60.0).started is not None
+
+
+def test_a_sender_that_died_mid_send_stops_counting(pool):
+    pacing.take("whatsapp", "P6", gap=0.001, max_wait=1.0)
+    db.execute(
+        "UPDATE send_pacing SET in_flight = ARRAY[now() - interval '2 min'] WHERE account_id = 'P6'"
+    )
+    assert pacing.begin("whatsapp", "P6", rate=1, window=1.0, stale=60.0).started is not None
+
+
+def test_no_second_can_hold_more_arrivals_than_the_rate_across_threads(pool):
+    """Twelve threads send 60 times on one account at 10 a second, each send taking 0-150 ms
+    (a request's latency, or a sender descheduled before it arrives). Whatever instant in
+    [start, answer] each request reached the channel, no one-second window holds more than 10:
+    for every send, the sends that started no later and were answered less than a second
+    before it started number at most 10 (itself included)."""
+    rate, sends = 10, []
+    lock = threading.Lock()
+    pacing.take("whatsapp", "P7", gap=0.001, max_wait=1.0)
+
+    def sender(n: int) -> None:
+        rng = random.Random(n)
+        for _ in range(5):
+            while (start := pacing.begin("whatsapp", "P7", rate, window=1.0)).started is None:
+                time.sleep(start.wait)
+            time.sleep(rng.uniform(0, 0.15))  # the request on its way
+            answered = db.fetch_one("SELECT clock_timestamp() AS t")["t"]
+            pacing.end("whatsapp", "P7", start.started)
+            with lock:
+                sends.append((start.started, answered))
+
+    threads = [threading.Thread(target=sender, args=(n,)) for n in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(sends) == 60
+    second = timedelta(seconds=1)
+    for started, _ in sends:
+        overlapping = [s for s in sends if s[0] <= started and s[1] > started - second]
+        assert len(overlapping) <= rate, (started, sorted(overlapping))
+    assert not db.fetch_one("SELECT in_flight FROM send_pacing WHERE account_id = 'P7'")[
+        "in_flight"
+    ]

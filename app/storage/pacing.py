@@ -2,11 +2,20 @@
 
 `take` is one statement on the account's row, so concurrent senders in any number of processes
 are serialised by PostgreSQL's row lock: each one gets its own slot, 1/rate seconds apart.
+
+Slots spread sends evenly, but a sender can reach its slot late (descheduled on a busy machine,
+a slow connection) and arrive at the channel together with the senders of the next slots. So
+right before sending, `begin` checks the last second as the channel counts it: a send may start
+only while fewer than `rate` sends are under way or were answered within the `window`. Every
+send that could arrive in the same second as this one is either still under way or was answered
+after that second began, so no second at the channel holds more than `rate` arrivals, however
+late a sender wakes. `end` records the answer.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from app.storage.db import connection, pool
 
@@ -47,6 +56,42 @@ RETURNING extract(epoch FROM p.queued_until - clock_timestamp())::float8 - %(spa
 """
 
 
+# A send may start when fewer than `rate` sends are under way or were answered within the last
+# `window` seconds; otherwise `wait` says when the oldest of those leaves the window. A send under
+# way for longer than `stale` seconds (its sender died) no longer counts.
+BEGIN_SQL = """
+WITH cur AS (
+    SELECT in_flight, ended, clock_timestamp() AS t FROM send_pacing
+     WHERE channel = %(channel)s AND account_id = %(account)s FOR UPDATE
+), live AS (
+    SELECT t,
+           ARRAY(SELECT e FROM unnest(ended) AS e
+                  WHERE e > t - %(window)s * interval '1 second' ORDER BY e) AS ended,
+           ARRAY(SELECT s FROM unnest(in_flight) AS s
+                  WHERE s > t - %(stale)s * interval '1 second' ORDER BY s) AS in_flight
+      FROM cur
+), pick AS (
+    SELECT live.*, cardinality(ended) + cardinality(in_flight) < %(rate)s AS granted FROM live
+)
+UPDATE send_pacing p SET
+       ended = pick.ended,
+       in_flight = CASE WHEN pick.granted THEN pick.in_flight || pick.t ELSE pick.in_flight END
+  FROM pick
+ WHERE p.channel = %(channel)s AND p.account_id = %(account)s
+RETURNING pick.granted, pick.t AS started,
+          CASE WHEN pick.granted THEN 0.0
+               WHEN cardinality(pick.ended) > 0
+               THEN extract(epoch FROM pick.ended[1] - pick.t)::float8 + %(window)s
+               ELSE %(poll)s END AS wait
+"""
+
+END_SQL = """
+UPDATE send_pacing SET in_flight = array_remove(in_flight, %(started)s),
+                       ended = ended || clock_timestamp()
+ WHERE channel = %(channel)s AND account_id = %(account)s
+"""
+
+
 @dataclass(frozen=True)
 class Slot:
     """A send's place in its account's pace: go after `wait` seconds, or step aside for it."""
@@ -55,19 +100,54 @@ class Slot:
     wait: float
 
 
+@dataclass(frozen=True)
+class Start:
+    """A send started at `started` (pass it to `end`), or None: try again after `wait` s."""
+
+    started: datetime | None
+    wait: float
+
+
 def take(channel: str, account_id: str, gap: float, max_wait: float) -> Slot:
     """Take the account's next send slot (`gap` = 1/rate seconds) if it is near enough."""
     params = {"channel": channel, "account": account_id, "gap": gap, "max_wait": max_wait}
+    row = _on_row(TAKE_SQL, params)
+    return Slot(row["granted"], max(row["wait"], 0.0))
+
+
+def _on_row(sql: str, params: dict) -> dict:
+    """Run a statement on the account's row, creating the row first if it has none yet."""
     with connection() as conn:
-        row = conn.execute(TAKE_SQL, params).fetchone()
-        if row is None:  # the account's first send: create its row, then take
+        row = conn.execute(sql, params).fetchone()
+        if row is None:  # the account's first send: create its row, then run it
             conn.execute(
                 "INSERT INTO send_pacing (channel, account_id, next_at, queued_until)"
                 " VALUES (%s, %s, clock_timestamp(), clock_timestamp()) ON CONFLICT DO NOTHING",
-                (channel, account_id),
+                (params["channel"], params["account"]),
             )
-            row = conn.execute(TAKE_SQL, params).fetchone()
-    return Slot(row["granted"], max(row["wait"], 0.0))
+            row = conn.execute(sql, params).fetchone()
+    return row
+
+
+def begin(channel: str, account_id: str, rate: int, window: float, stale: float = 60.0) -> Start:
+    """Start a send on the account if fewer than `rate` are under way or were answered within
+    the last `window` seconds; otherwise say how long until one leaves the window."""
+    params = {
+        "channel": channel,
+        "account": account_id,
+        "rate": rate,
+        "window": window,
+        "stale": stale,
+        "poll": window / max(rate, 1),
+    }
+    row = _on_row(BEGIN_SQL, params)
+    return Start(row["started"] if row["granted"] else None, max(row["wait"], 0.0))
+
+
+def end(channel: str, account_id: str, started: datetime) -> None:
+    """The send that `begin` started has been answered (or has failed)."""
+    with connection() as conn:
+        conn.execute(END_SQL, {"channel": channel, "account": account_id, "started": started})
 
 
 def line_up(channel: str, account_id: str, span: float) -> float:
