@@ -128,6 +128,9 @@ def load_config() -> dict:
         # Proxies in front of the API that append to X-Forwarded-For (the console is one); 0 = none.
         "ADMIN_TRUSTED_PROXY_HOPS": _hops("ADMIN_TRUSTED_PROXY_HOPS"),
         "GOOGLE_CLIENT_SECRETS_FILE": env("GOOGLE_CLIENT_SECRETS_FILE", ""),
+        # How often a worker reads back what businesses changed in their Google Calendars
+        # (seconds; 0 turns it off).
+        "GOOGLE_SYNC_INTERVAL": _float("GOOGLE_SYNC_INTERVAL", 300.0),
         **knowledge_settings(),
         **channel_settings(),
     }

@@ -82,6 +82,8 @@ def app_config(db_url, fake_llm, fake_graph):
         "WORKER_HEARTBEAT_INTERVAL": 0.5,
         # No hourly purge job waiting in the queue of tests that count jobs (test_retention).
         "RETENTION_PURGE": False,
+        # Nor the Google Calendar read-back (tests run it themselves).
+        "GOOGLE_SYNC_INTERVAL": 0,
         "TESTING": True,
     }
 

@@ -218,6 +218,54 @@ def reschedule(
     return BookingResult(True, RESCHEDULED, MESSAGES[RESCHEDULED], moved)
 
 
+def follow_calendar_move(
+    business_id: int,
+    customer_id: int,
+    appointment_id: int,
+    new_starts_at: datetime,
+    now: datetime | None = None,
+) -> tuple[BookingResult, str | None]:
+    """Move an appointment where the business moved its event in its own calendar.
+
+    The business decided, so a time the rules would refuse (closed, full, off the step, too
+    soon or too far; judged on Postgres alone, without reading the calendar again) is kept: the
+    result is the move, and the overridden rule's code comes second (None when the rules allow
+    it). A past time, or a cancelled or started appointment, is refused as `reschedule` would.
+    """
+    now = validate.utc_now(now)
+    bad = validate.bad_ids(business_id, customer_id, appointment_id) or validate.bad_start(
+        new_starts_at
+    )
+    if bad:
+        return bad, None
+    business = active_business(business_id)
+    if business is None:
+        return refusal(NOT_FOUND), None
+    start = new_starts_at.astimezone(UTC)
+    if start < now:
+        return refusal(PAST, "That time has passed."), None
+    calendar = get_calendar(business)
+    with transaction() as conn:
+        store.lock_business(conn, business_id)
+        current = _booking_of(conn, business_id, customer_id, appointment_id)
+        if isinstance(current, BookingResult):
+            return current, None
+        if current.starts_at < now:
+            return refusal(PAST, "That appointment has already started.", current), None
+        if current.starts_at == start:
+            return BookingResult(True, RESCHEDULED, MESSAGES[RESCHEDULED], current), None
+        service = store.service(conn, business_id, current.service_id)
+        key = idempotency_key(customer_id, service["id"], start)
+        if store.by_key(conn, business_id, key) is not None:
+            return refusal(INVALID, "The customer already has this service at that time."), None
+        setup = Setup(business, start, now, calendar, [])
+        overridden = check(conn, setup, service, exclude_id=current.id)
+        moved = store.move(conn, current, service["duration_minutes"], start, key, turn_id=None)
+        calendar.sync(moved, RESCHEDULED)
+        reminders.schedule(conn, business, moved, now)
+    return BookingResult(True, RESCHEDULED, MESSAGES[RESCHEDULED], moved), overridden
+
+
 def _refuse(reason: str, setup: Setup, service: dict, exclude_id: int | None) -> BookingResult:
     return slots.refuse_slot(
         reason, setup.business, service, setup.start, setup.now, exclude_id=exclude_id

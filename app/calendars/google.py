@@ -93,26 +93,80 @@ def access_message(exc: Exception) -> str:
 
 def list_events(client: Client, start: datetime, end: datetime, attempts: int | None = None):
     """Every event instance overlapping [start, end), following pages."""
+    params = {"timeMin": _rfc3339(start), "timeMax": _rfc3339(end), "singleEvents": True}
+    events, _ = _pages(client, attempts, showDeleted=False, fields=LIST_FIELDS, **params)
+    return events
+
+
+def _pages(client: Client, attempts: int | None, **params) -> tuple[list[dict], str | None]:
+    """Every page of an events.list, and the nextSyncToken Google sends with the last one."""
     events: list[dict] = []
     token = None
     while True:
         page = client.call(
             lambda s, t=token: s.events().list(
-                calendarId=client.calendar_id,
-                timeMin=_rfc3339(start),
-                timeMax=_rfc3339(end),
-                singleEvents=True,
-                showDeleted=False,
-                maxResults=250,
-                pageToken=t,
-                fields=LIST_FIELDS,
+                calendarId=client.calendar_id, maxResults=250, pageToken=t, **params
             ),
             attempts,
         )
         events.extend(page.get("items") or [])
         token = page.get("nextPageToken")
         if not token:
-            return events
+            return events, page.get("nextSyncToken")
+
+
+CHANGE_FIELDS = (
+    "nextPageToken,nextSyncToken,items(id,status,start,end,updated,extendedProperties/private)"
+)
+
+
+def read_changes(
+    client: Client, token: str | None, since: datetime
+) -> tuple[list[dict], str | None, bool]:
+    """The calendar's events changed since `token` (deleted ones included, status "cancelled"),
+    the token to read from next time, and whether everything was read again.
+
+    Without a token, or with one Google no longer accepts (410: a full sync is required),
+    every event ending after `since` is read instead.
+    """
+    if token is not None:
+        try:
+            events, following = _changes(client, {"syncToken": token})
+            return events, following, False
+        except Rejected as exc:
+            if exc.status != 410:
+                raise
+            log.info(
+                "google sync token of %s expired: reading the calendar again", client.calendar_id
+            )
+    events, following = _changes(client, {"timeMin": _rfc3339(since)})
+    return events, following, True
+
+
+def _changes(client: Client, query: dict) -> tuple[list[dict], str | None]:
+    """An events.list for sync: deleted events included, every page."""
+    return _pages(client, None, showDeleted=True, fields=CHANGE_FIELDS, **query)
+
+
+def own_appointment_id(event: Mapping) -> int | None:
+    """The appointment one of our events stands for (None for anyone else's event)."""
+    if not is_own(event):
+        return None
+    private = (event.get("extendedProperties") or {}).get("private") or {}
+    raw = private.get("appointment_id") or ""
+    return int(raw) if raw.isdigit() else None
+
+
+def event_start(event: Mapping) -> datetime | None:
+    """When a timed event starts (None for an all-day one)."""
+    start = (event.get("start") or {}).get("dateTime")
+    return _instant(start) if start else None
+
+
+def event_updated(event: Mapping) -> datetime | None:
+    """When Google last saw the event change."""
+    updated = event.get("updated")
+    return _instant(updated) if updated else None
 
 
 def is_own(event: Mapping) -> bool:
@@ -170,9 +224,9 @@ def event_body(row: Mapping, business: Mapping) -> dict:
     contact = f"{label}: {shown}\n" if shown else ""  # none once the customer erased it
     description = (
         f"Service: {service} ({minutes} min)\nCustomer: {name}\n{contact}\n"
-        f"Booking #{row['id']}, made through the booking assistant. Postgres is the source of"
-        " truth: change or cancel it in the admin console or by messaging the assistant; edits"
-        " made here are overwritten."
+        f"Booking #{row['id']}, made through the booking assistant. Moving or deleting this"
+        " event moves or cancels the booking and tells the customer; other edits made here are"
+        " overwritten."
     )
     zone = ZoneInfo(tz)
     return {

@@ -70,9 +70,13 @@ def sync_now(appointment_id: int, queue: QueueSync) -> str:
             # An event written before (e.g. of an appointment since moved) is patched first.
             written = head["calendar_sync"] == "synced" or head["calendar_event_id"] is not None
             moved = len(chain) > 1 or written
-            google.put_event(client, eid, google.event_body(head, business), patch_first=moved)
+            written_event = google.put_event(
+                client, eid, google.event_body(head, business), patch_first=moved
+            )
+            updated = google.event_updated(written_event)
         else:
             google.remove_event(client, eid)
+            updated = None
     except (AccessDenied, Rejected) as exc:
         _record(business["id"], google.access_message(exc))
         appointments.set_sync_state(ids, "failed", only_pending=False)
@@ -82,7 +86,7 @@ def sync_now(appointment_id: int, queue: QueueSync) -> str:
         appointments.set_sync_state(ids, "failed", only_pending=False)
         return "failed"
     # Synced, unless the head changed while Google was being called (its own job follows).
-    appointments.mark_synced(ids, eid, head)
+    appointments.mark_synced(ids, eid, head, updated)
     clear_error(business)
     requeue_unsynced(business["id"], queue)  # Google answers again: catch up on the rest
     return "synced"

@@ -14,6 +14,7 @@ CALENDAR_SYNC_TASK = "calendar_sync"
 REMINDER_TASK = "send_reminder"
 ERASE_TASK = "erase_customer"
 PURGE_TASK = "purge_old_messages"
+GOOGLE_READ_TASK = "read_google_changes"
 # Every hour at :17, each business's messages older than its retention are purged.
 PURGE_MINUTE = 17
 DEFAULT_QUEUE = "default"

@@ -10,11 +10,12 @@ import psycopg
 from flask import Flask
 from procrastinate.exceptions import AlreadyEnqueued
 
-from app import bot, erasure, outbox, reminders, retention, tracing
+from app import bot, calendar_changes, erasure, outbox, reminders, retention, tracing
 from app.calendars import google_sync
 from app.jobs.queue import (
     CALENDAR_SYNC_TASK,
     ERASE_TASK,
+    GOOGLE_READ_TASK,
     PURGE_MINUTE,
     PURGE_TASK,
     REMINDER_TASK,
@@ -138,12 +139,7 @@ def queue_calendar_sync(business_id: int, appointment_id: int) -> bool:
     """
     lock, queueing_lock = calendar_sync_locks(business_id, appointment_id)
     job = calendar_sync.configure(lock=lock, queueing_lock=queueing_lock)
-    try:
-        with db.transaction():
-            job.defer(business_id=business_id, appointment_id=appointment_id)
-    except (AlreadyEnqueued, psycopg.errors.UniqueViolation):
-        return False
-    return True
+    return _defer_once(job, business_id=business_id, appointment_id=appointment_id)
 
 
 class ReminderRetry(TurnRetry):
@@ -225,10 +221,40 @@ def schedule_purge(now: datetime | None = None) -> bool:
     at = now.replace(minute=PURGE_MINUTE, second=0, microsecond=0)
     if at <= now:
         at += timedelta(hours=1)
-    job = purge_old_messages.configure(queueing_lock=PURGE_TASK, schedule_at=at)
+    return _defer_once(purge_old_messages.configure(queueing_lock=PURGE_TASK, schedule_at=at))
+
+
+def _defer_once(job, **kwargs) -> bool:
+    """Defer a job with a queueing lock unless one holding it waits already; whether it was.
+
+    In a savepoint of the caller's transaction, so a refused duplicate rolls back alone.
+    """
     try:
         with db.transaction():
-            job.defer()
+            job.defer(**kwargs)
     except (AlreadyEnqueued, psycopg.errors.UniqueViolation):
         return False
     return True
+
+
+@queue.task(name=GOOGLE_READ_TASK, pass_context=True)
+def read_google_changes(context: procrastinate.JobContext) -> None:
+    """Apply what businesses changed in their own Google Calendars (see
+    `app.calendar_changes`), then queue the next run GOOGLE_SYNC_INTERVAL seconds on."""
+    app = flask_app(context)
+    try:
+        with app.app_context():
+            calendar_changes.read_all()
+    finally:
+        schedule_google_read(app.config["GOOGLE_SYNC_INTERVAL"])
+
+
+def schedule_google_read(interval: float, now: datetime | None = None) -> bool:
+    """Queue the read-back `interval` seconds from now unless one is already waiting (0: never);
+    whether it was queued."""
+    if interval <= 0:
+        return False
+    at = (now or datetime.now(UTC)) + timedelta(seconds=interval)
+    return _defer_once(
+        read_google_changes.configure(queueing_lock=GOOGLE_READ_TASK, schedule_at=at)
+    )

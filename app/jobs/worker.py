@@ -13,7 +13,7 @@ from procrastinate import PsycopgConnector
 
 from app import handoff
 from app.jobs.queue import queue
-from app.jobs.tasks import schedule_purge
+from app.jobs.tasks import schedule_google_read, schedule_purge
 
 log = logging.getLogger(__name__)
 # Pause before starting a worker that lost the database again (doubling up to the maximum).
@@ -107,6 +107,10 @@ async def _work(flask_app, wait: bool) -> None:
     if wait and cfg["RETENTION_PURGE"]:
         with flask_app.app_context():
             await asyncio.to_thread(schedule_purge)  # the hourly purge, unless one is queued
+    if wait:
+        with flask_app.app_context():
+            # The read-back of businesses' Google Calendars, unless one is queued (0: off).
+            await asyncio.to_thread(schedule_google_read, cfg["GOOGLE_SYNC_INTERVAL"])
     worker_app = queue.with_connector(
         PsycopgConnector(conninfo=cfg["DATABASE_URL"], min_size=1, max_size=4)
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from app.storage.db import connection, execute, fetch_all
+from datetime import datetime
+
+from app.storage.db import connection, execute, fetch_all, fetch_one
 
 # A move keeps the appointment's row, so its chain is that one row. Before migration 0009 a
 # reschedule made a new row pointing at the one it replaced (`rescheduled_from`): walk back to
@@ -56,16 +58,19 @@ def mark_sync_pending(appointment_id: int) -> None:
         )
 
 
-def mark_synced(ids: list[int], event_id: str, head: dict) -> int:
-    """Mark the chain synced, unless its head (status or times) changed since it was read."""
+def mark_synced(ids: list[int], event_id: str, head: dict, updated: datetime | None = None) -> int:
+    """Mark the chain synced, unless its head (status or times) changed since it was read;
+    `updated`: Google's time of the write (an event's last change we made ourselves)."""
     return execute(
-        "UPDATE appointments SET calendar_sync = 'synced', calendar_event_id = %(eid)s"
+        "UPDATE appointments SET calendar_sync = 'synced', calendar_event_id = %(eid)s,"
+        " calendar_event_updated = coalesce(%(updated)s, calendar_event_updated)"
         " WHERE id = ANY(%(ids)s)"
         " AND (SELECT status = %(status)s AND starts_at = %(starts)s AND ends_at = %(ends)s"
         "      FROM appointments WHERE id = %(head)s)"
         " AND NOT EXISTS (SELECT 1 FROM appointments n WHERE n.rescheduled_from = %(head)s)",
         {
             "eid": event_id,
+            "updated": updated,
             "ids": ids,
             "head": head["id"],
             "status": head["status"],
@@ -82,3 +87,42 @@ def set_sync_state(ids: list[int], state: str, only_pending: bool) -> None:
         " AND (NOT %s OR calendar_sync = 'pending')",
         (state, ids, only_pending),
     )
+
+
+def google_businesses() -> list[int]:
+    """Ids of the active businesses whose calendar is Google's."""
+    rows = fetch_all(
+        "SELECT id FROM businesses WHERE calendar_backend = 'google' AND active ORDER BY id"
+    )
+    return [r["id"] for r in rows]
+
+
+def sync_token(business_id: int, calendar_id: str) -> str | None:
+    """The business's Google sync token for this calendar (None: read it all first)."""
+    row = fetch_one(
+        "SELECT sync_token FROM google_event_sync WHERE business_id = %s AND calendar_id = %s",
+        (business_id, calendar_id),
+    )
+    return row["sync_token"] if row else None
+
+
+def save_sync_token(business_id: int, calendar_id: str, token: str | None) -> None:
+    """Remember where the next read of the business's calendar starts."""
+    execute(
+        "INSERT INTO google_event_sync (business_id, calendar_id, sync_token)"
+        " VALUES (%(b)s, %(c)s, %(t)s) ON CONFLICT (business_id) DO UPDATE"
+        " SET calendar_id = %(c)s, sync_token = %(t)s, synced_at = now()",
+        {"b": business_id, "c": calendar_id, "t": token},
+    )
+
+
+def for_event(conn, business_id: int, appointment_id: int) -> dict | None:
+    """The business's appointment an event stands for, locked, with what a notice needs."""
+    return conn.execute(
+        "SELECT a.id, a.customer_id, a.status, a.starts_at, a.calendar_sync,"
+        " a.calendar_event_id, a.calendar_event_updated, s.name AS service_name,"
+        " c.opted_out, c.channel, c.sandbox FROM appointments a"
+        " JOIN services s ON s.id = a.service_id JOIN customers c ON c.id = a.customer_id"
+        " WHERE a.id = %s AND a.business_id = %s FOR UPDATE OF a",
+        (appointment_id, business_id),
+    ).fetchone()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -24,6 +25,12 @@ REASONS = {
     503: ("backendError", "Service Unavailable"),
 }
 WRITE = {"writer", "owner"}
+# events.list parameters Google refuses together with a syncToken.
+SYNC_RESTRICTIONS = frozenset(
+    {"iCalUID", "orderBy", "privateExtendedProperty", "q", "sharedExtendedProperty", "timeMin",
+     "timeMax", "updatedMin"}
+)  # fmt: skip
+SYNC_GONE = "Sync token is no longer valid, a full sync is required."
 
 
 def google_error(status: int, reason: str | None = None, message: str | None = None) -> dict:
@@ -43,6 +50,9 @@ class Calendar:
     tz: str = "Europe/Madrid"
     acl: dict[str, str] = field(default_factory=dict)
     events: dict[str, dict] = field(default_factory=dict)
+    changed: dict[str, int] = field(default_factory=dict)  # event id -> its last change's number
+    # Sync tokens of an earlier generation are no longer valid (410 fullSyncRequired).
+    token_generation: int = 0
 
 
 class CalendarApi:
@@ -66,7 +76,7 @@ class CalendarApi:
             return 403, google_error(403, "requiredAccessLevel", "You need to have writer access")
         if len(parts) == 3:
             if method == "GET":
-                return 200, self._list(cal, query)
+                return self._list(cal, query)
             if method == "POST":
                 if not EVENT_ID.match(body.get("id", "x" * 5)):
                     return 400, google_error(400, "invalid", "Invalid resource id value.")
@@ -81,7 +91,7 @@ class CalendarApi:
         if method == "DELETE":
             if event["status"] == "cancelled":
                 return 410, google_error(410)
-            event["status"] = "cancelled"
+            self._store(cal, {**event, "status": "cancelled"})
             return 204, None
         if method in ("PATCH", "PUT"):
             merged = _merge(event, body) if method == "PATCH" else {**body, "id": event["id"]}
@@ -91,11 +101,13 @@ class CalendarApi:
     def _store(self, cal: Calendar, event: dict) -> dict:
         event.setdefault("id", f"auto{next(self._seq):06d}")
         event.setdefault("status", "confirmed")
-        event.update(kind="calendar#event", etag=f'"{next(self._seq)}"', updated=_now())
         event.setdefault("eventType", "default")
         event.setdefault("htmlLink", f"https://www.google.com/calendar/event?eid={event['id']}")
         with self._lock:
+            change = next(self._seq)
+            event.update(kind="calendar#event", etag=f'"{change}"', updated=_now())
             cal.events[event["id"]] = event
+            cal.changed[event["id"]] = change
         return event
 
     def _entry(self, cal: Calendar, who: str) -> dict:
@@ -103,7 +115,36 @@ class CalendarApi:
         entry.update(timeZone=cal.tz, accessRole=cal.acl[who])
         return entry | ({"primary": True} if cal.id == who else {})
 
-    def _list(self, cal: Calendar, query: dict) -> dict:
+    def _list(self, cal: Calendar, query: dict) -> tuple[int, dict]:
+        """events.list: a time range (a full sync when asked for deleted events too), or the
+        changes since a sync token; the last page carries nextSyncToken."""
+        token = query.get("syncToken")
+        if token is not None:
+            restricted = SYNC_RESTRICTIONS.intersection(query)
+            if restricted:
+                message = "Sync token cannot be used with other request restrictions."
+                return 400, google_error(400, "syncTokenWithRequestRestrictions", message)
+            generation, since = _sync_point(token)
+            if generation != cal.token_generation:
+                return 410, google_error(410, "fullSyncRequired", SYNC_GONE)
+            with self._lock:
+                found = [cal.events[k] for k, n in cal.changed.items() if n > since]
+            found.sort(key=lambda e: cal.changed[e["id"]])
+        else:
+            found = self._in_range(cal, query)
+        size = int(query.get("maxResults", 250))
+        offset = int(query.get("pageToken", 0))
+        page = {"kind": "calendar#events", "summary": cal.summary, "timeZone": cal.tz}
+        page["items"] = found[offset : offset + size]
+        if offset + size < len(found):
+            page["nextPageToken"] = str(offset + size)
+        else:
+            with self._lock:
+                latest = max(cal.changed.values(), default=0)
+            page["nextSyncToken"] = _sync_token(cal.token_generation, latest)
+        return 200, page
+
+    def _in_range(self, cal: Calendar, query: dict) -> list[dict]:
         lo, hi = _instant(query.get("timeMin")), _instant(query.get("timeMax"))
         single = query.get("singleEvents") == "true"
         found = []
@@ -115,13 +156,7 @@ class CalendarApi:
                 if (lo is None or end > lo) and (hi is None or start < hi):
                     found.append(item)
         found.sort(key=lambda e: _span(e, cal.tz)[0])
-        size = int(query.get("maxResults", 250))
-        offset = int(query.get("pageToken", 0))
-        page = {"kind": "calendar#events", "summary": cal.summary, "timeZone": cal.tz}
-        page["items"] = found[offset : offset + size]
-        if offset + size < len(found):
-            page["nextPageToken"] = str(offset + size)
-        return page
+        return found
 
     def _freebusy(self, body: dict, who: str) -> dict:
         out = {}
@@ -131,9 +166,23 @@ class CalendarApi:
             if cal is None or who not in cal.acl:
                 out[item["id"]] = {"errors": [{"domain": "global", "reason": "notFound"}]}
                 continue
-            busy = [_span(e, cal.tz) for e in self._list(cal, query)["items"]]
+            busy = [_span(e, cal.tz) for e in self._in_range(cal, query)]
             out[item["id"]] = {"busy": [{"start": _z(s), "end": _z(e)} for s, e in busy]}
         return {"kind": "calendar#freeBusy", **query, "calendars": out}
+
+
+def _sync_token(generation: int, change: int) -> str:
+    """An opaque token: the calendar's token generation and the last change it has seen."""
+    return base64.urlsafe_b64encode(f"sync:{generation}:{change}".encode()).decode()
+
+
+def _sync_point(token: str) -> tuple[int, int]:
+    """(generation, change) of a token; (-1, 0) for one this fake never issued."""
+    try:
+        kind, generation, change = base64.urlsafe_b64decode(token.encode()).decode().split(":")
+        return (int(generation), int(change)) if kind == "sync" else (-1, 0)
+    except (ValueError, UnicodeDecodeError):
+        return -1, 0
 
 
 def _merge(base: dict, patch: dict) -> dict:
@@ -145,7 +194,8 @@ def _merge(base: dict, patch: dict) -> dict:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    """Google's `updated`: RFC 3339 in UTC with milliseconds."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _z(moment: datetime) -> str:

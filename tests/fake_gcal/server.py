@@ -90,6 +90,22 @@ class FakeGoogle(CalendarApi, TokenEndpoint):
         event.setdefault("id", f"staff{next(self._seq):06d}")
         return self._store(self.calendars[cal_id], event)
 
+    def move_event(self, cal_id: str, event_id: str, start: str, end: str) -> dict:
+        """Move an event as a staff member would in Google Calendar (ISO date-times)."""
+        event = self.calendars[cal_id].events[event_id]
+        times = {"start": {"dateTime": start}, "end": {"dateTime": end}}
+        return self._store(self.calendars[cal_id], {**event, **times})
+
+    def delete_event(self, cal_id: str, event_id: str) -> dict:
+        """Delete an event as a staff member would (Google keeps it, status cancelled)."""
+        event = self.calendars[cal_id].events[event_id]
+        return self._store(self.calendars[cal_id], {**event, "status": "cancelled"})
+
+    def expire_sync_tokens(self, cal_id: str) -> None:
+        """Make every sync token issued so far invalid: the next incremental sync gets 410."""
+        with self._lock:
+            self.calendars[cal_id].token_generation += 1
+
     def fail(self, status: int, **kwargs) -> None:
         """Queue a fault, e.g. fail(500, method="POST", path="/events")."""
         with self._lock:
