@@ -213,7 +213,7 @@ class _Sender:
         try:
             result = self.channel.send(self.account, self.customer["address"], outgoing)
         finally:
-            pacing.end(self.channel.name, self.account.account_id, started)
+            self._end(started)
         if result.ok:
             _record_sent(message["id"], self.channel.name, result.external_id, _sent_as(outgoing))
         else:
@@ -273,6 +273,14 @@ class _Sender:
             if start.started is not None:
                 return start.started
             time.sleep(start.wait)
+
+    def _end(self, started: datetime) -> None:
+        """Record that the send was answered. Best effort: what the channel did must still be
+        recorded; a send left counted stops counting after a minute (pacing.begin's `stale`)."""
+        try:
+            pacing.end(self.channel.name, self.account.account_id, started)
+        except psycopg.OperationalError as exc:
+            log.warning("recording the end of a send on %s failed (%s)", self.channel.name, exc)
 
     def _failed(self, message: dict, result: SendResult, now: datetime) -> None:
         error = result.error or SendError.NEVER_RETRY

@@ -237,8 +237,10 @@ class Soak:
         with psycopg.connect(self.url) as conn:
             row = conn.execute(
                 "SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing')"
-                # Reminders and the next purge wait for their time: not work left over.
-                " AND NOT (task_name IN ('send_reminder', 'purge_old_messages')"
+                # Reminders, the next purge and calendar read-back wait for their time: not
+                # work left over.
+                " AND NOT (task_name IN"
+                " ('send_reminder', 'purge_old_messages', 'read_google_changes')"
                 " AND scheduled_at > now())"
             ).fetchone()
         return row[0] == 0

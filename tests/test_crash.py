@@ -25,8 +25,10 @@ def wait_until(predicate, timeout: float = 60.0, what: str = "condition"):
 def jobs_left() -> int:
     return db.fetch_one(
         "SELECT count(*) AS n FROM procrastinate_jobs WHERE status IN ('todo', 'doing')"
-        # Reminders and the next purge wait for their time: they are not work left over.
-        " AND NOT (task_name IN ('send_reminder', 'purge_old_messages') AND scheduled_at > now())"
+        # Reminders, the next purge and the next calendar read-back wait for their time: they
+        # are not work left over.
+        " AND NOT (task_name IN ('send_reminder', 'purge_old_messages', 'read_google_changes')"
+        " AND scheduled_at > now())"
     )["n"]
 
 
