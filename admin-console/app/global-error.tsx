@@ -1,6 +1,8 @@
 "use client";
 
+import en from "@/app/messages/en";
 import { ErrorView, type ErrorProps } from "@/app/ui/error-view";
+import { IntlClient } from "@/app/ui/intl-client";
 
 import "./globals.css";
 
@@ -9,7 +11,9 @@ export default function GlobalError(props: ErrorProps) {
     <html lang="en">
       <body>
         <main className="page">
-          <ErrorView {...props} what="the console" />
+          <IntlClient lang="en" messages={en}>
+            <ErrorView {...props} what="console" />
+          </IntlClient>
         </main>
       </body>
     </html>

@@ -1,6 +1,7 @@
 import type { Metadata, Viewport } from "next";
 
-import { getLang } from "@/app/lib/i18n";
+import { getLang, MESSAGES } from "@/app/lib/i18n";
+import { IntlClient } from "@/app/ui/intl-client";
 
 import "./globals.css";
 
@@ -12,9 +13,14 @@ export const metadata: Metadata = {
 export const viewport: Viewport = { width: "device-width", initialScale: 1 };
 
 export default async function RootLayout({ children }: { children: React.ReactNode }) {
+  const lang = await getLang();
   return (
-    <html lang={await getLang()}>
-      <body>{children}</body>
+    <html lang={lang}>
+      <body>
+        <IntlClient lang={lang} messages={MESSAGES[lang]}>
+          {children}
+        </IntlClient>
+      </body>
     </html>
   );
 }

@@ -1,12 +1,15 @@
 import Link from "next/link";
 
-export default function NotFound() {
+import { getT } from "@/app/lib/i18n";
+
+export default async function NotFound() {
+  const t = await getT("notFound");
   return (
     <main className="page">
       <div className="card">
-        <h1>Not found</h1>
-        <p className="muted">This page does not exist, or it belongs to a business you cannot see.</p>
-        <Link href="/businesses">Back to your businesses</Link>
+        <h1>{t("title")}</h1>
+        <p className="muted">{t("text")}</p>
+        <Link href="/businesses">{t("back")}</Link>
       </div>
     </main>
   );

@@ -14,12 +14,19 @@ import type {
   Service,
   ServiceInput,
 } from "./definitions";
+import type { Messages } from "@/app/messages/en";
+import { getT } from "./i18n";
 import { isLang } from "./locale";
 import { safeNext } from "./next-path";
 import { clearToken, clientAddress, readToken, saveLanguage, saveToken } from "./session";
 
 // Server actions: the forms' only way to change anything. Each calls the API with the caller's
 // own token, so the API's permission checks are the ones that count.
+
+/** A message of the `actions` namespace in the reader's language. */
+async function say(key: keyof Messages["actions"]): Promise<string> {
+  return (await getT("actions"))(key);
+}
 
 function assertId(value: unknown): asserts value is number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1) throw new Error("bad id");
@@ -31,12 +38,12 @@ async function attempt<T>(run: () => Promise<T>, done: string): Promise<ActionRe
     return { ok: true, message: done, data: await run() };
   } catch (error) {
     if (!(error instanceof api.ApiError)) throw error;
-    if (error.status === 403) return { ok: false, message: "Your role does not allow this." };
-    if (error.status === 404) return { ok: false, message: "It no longer exists or is not visible to you." };
+    if (error.status === 403) return { ok: false, message: await say("forbidden") };
+    if (error.status === 404) return { ok: false, message: await say("gone") };
     const fields = Object.keys(error.fields).length ? error.fields : undefined;
     const { reason, alternatives } = error.body;
     const refusal = reason ? { reason, alternatives: alternatives ?? [] } : undefined;
-    return { ok: false, message: error.message || "The change was refused.", fields, refusal };
+    return { ok: false, message: error.message || (await say("refused")), fields, refusal };
   }
 }
 
@@ -51,7 +58,7 @@ export async function signIn(_prev: ActionResult | undefined, form: FormData): P
   if (!email || !password) {
     return {
       ok: false,
-      message: "Enter your email and password.",
+      message: await say("credentials"),
       fields: {
         ...(email ? {} : { email: "required" }),
         ...(password ? {} : { password: "required" }),
@@ -63,9 +70,8 @@ export async function signIn(_prev: ActionResult | undefined, form: FormData): P
     await saveToken(session.token, session.expires_at);
   } catch (error) {
     if (!(error instanceof api.ApiError)) throw error;
-    if (error.status === 401) return { ok: false, message: "Wrong email or password." };
-    if (error.status === 429)
-      return { ok: false, message: "Too many failed attempts. Wait a few minutes and try again." };
+    if (error.status === 401) return { ok: false, message: await say("wrongLogin") };
+    if (error.status === 429) return { ok: false, message: await say("throttled") };
     return { ok: false, message: error.message };
   }
   // Only a path of this console: never bounce a fresh session to another site.
@@ -84,7 +90,7 @@ export async function signOut(): Promise<void> {
 
 export async function saveSettings(businessId: number, settings: BusinessSettings): Promise<ActionResult> {
   assertId(businessId);
-  const result = await attempt(() => api.updateBusiness(businessId, settings), "Saved.");
+  const result = await attempt(() => api.updateBusiness(businessId, settings), await say("saved"));
   if (result.ok) revalidatePath(`/businesses/${businessId}`, "layout");
   return bare(result);
 }
@@ -93,7 +99,7 @@ export async function saveServices(businessId: number, services: ServiceInput[])
   assertId(businessId);
   const result = await attempt(
     async () => (await api.replaceServices(businessId, services)).services,
-    "Services saved.",
+    await say("servicesSaved"),
   );
   if (result.ok) revalidatePath(`/businesses/${businessId}`, "layout");
   return result;
@@ -104,16 +110,16 @@ export async function saveReferenceDocument(
   content: string,
 ): Promise<ActionResult<ReferenceDocument>> {
   assertId(businessId);
-  if (typeof content !== "string") return { ok: false, message: "The document must be text." };
-  const result = await attempt(() => api.saveReferenceDocument(businessId, content), "Saved as a new version.");
+  if (typeof content !== "string") return { ok: false, message: await say("documentText") };
+  const result = await attempt(() => api.saveReferenceDocument(businessId, content), await say("savedVersion"));
   if (result.ok) revalidatePath(`/businesses/${businessId}`, "layout");
   return result;
 }
 
 export async function importWebsite(businessId: number, url: string): Promise<ActionResult<ReferenceDocument>> {
   assertId(businessId);
-  if (typeof url !== "string" || !url.trim()) return { ok: false, message: "Enter the website's address." };
-  const result = await attempt(() => api.importWebsite(businessId, url.trim()), "Imported as a new version.");
+  if (typeof url !== "string" || !url.trim()) return { ok: false, message: await say("siteAddress") };
+  const result = await attempt(() => api.importWebsite(businessId, url.trim()), await say("imported"));
   if (result.ok) revalidatePath(`/businesses/${businessId}`, "layout");
   return result;
 }
@@ -126,7 +132,7 @@ export async function setTokenBudget(businessId: number, budget: string): Promis
   const value = text === "" ? null : /^\d+$/.test(text) ? Number(text) : text;
   const result = await attempt(
     () => api.updateBusiness(businessId, { monthly_token_budget: value as number | null }),
-    value === null ? "The budget is now unlimited." : "Budget saved.",
+    value === null ? await say("budgetUnlimited") : await say("budgetSaved"),
   );
   if (result.ok) revalidatePath(`/businesses/${businessId}`, "layout");
   return bare(result);
@@ -135,7 +141,7 @@ export async function setTokenBudget(businessId: number, budget: string): Promis
 export async function setBotPaused(businessId: number, customerId: number, paused: boolean): Promise<ActionResult> {
   assertId(businessId);
   assertId(customerId);
-  const done = paused ? "The bot is paused for this customer." : "The bot answers this customer again.";
+  const done = paused ? await say("paused") : await say("resumed");
   const result = await attempt(() => api.setBotPaused(businessId, customerId, paused === true), done);
   revalidatePath(`/businesses/${businessId}/conversations`, "layout");
   return bare(result);
@@ -144,7 +150,7 @@ export async function setBotPaused(businessId: number, customerId: number, pause
 export async function eraseCustomer(businessId: number, customerId: number): Promise<ActionResult> {
   assertId(businessId);
   assertId(customerId);
-  const result = await attempt(() => api.eraseCustomer(businessId, customerId), "The customer's data was erased.");
+  const result = await attempt(() => api.eraseCustomer(businessId, customerId), await say("erased"));
   revalidatePath(`/businesses/${businessId}`, "layout");
   return bare(result);
 }
@@ -156,7 +162,7 @@ export async function setCustomerReminders(
 ): Promise<ActionResult> {
   assertId(businessId);
   assertId(customerId);
-  const done = enabled ? "Reminders are on for this customer." : "No more reminders for this customer.";
+  const done = enabled ? await say("customerRemindersOn") : await say("customerRemindersOff");
   const result = await attempt(() => api.setCustomerReminders(businessId, customerId, enabled === true), done);
   revalidatePath(`/businesses/${businessId}/conversations`, "layout");
   return bare(result);
@@ -169,7 +175,7 @@ export async function setAppointmentReminders(
 ): Promise<ActionResult> {
   assertId(businessId);
   assertId(appointmentId);
-  const done = enabled ? "Reminders are on for this appointment." : "No more reminders for this appointment.";
+  const done = enabled ? await say("appointmentRemindersOn") : await say("appointmentRemindersOff");
   const result = await attempt(() => api.setAppointmentReminders(businessId, appointmentId, enabled === true), done);
   revalidatePath(`/businesses/${businessId}`, "layout");
   return bare(result);
@@ -178,8 +184,8 @@ export async function setAppointmentReminders(
 export async function sendStaffMessage(businessId: number, customerId: number, text: string): Promise<ActionResult> {
   assertId(businessId);
   assertId(customerId);
-  if (typeof text !== "string" || !text.trim()) return { ok: false, message: "Write a reply first." };
-  const result = await attempt(() => api.sendStaffMessage(businessId, customerId, text.trim()), "Reply sent.");
+  if (typeof text !== "string" || !text.trim()) return { ok: false, message: await say("writeReply") };
+  const result = await attempt(() => api.sendStaffMessage(businessId, customerId, text.trim()), await say("replySent"));
   revalidatePath(`/businesses/${businessId}/conversations`, "layout");
   return bare(result);
 }
@@ -193,7 +199,7 @@ export async function cancelAppointment(
   assertId(appointmentId);
   const result = await attempt(
     () => api.cancelAppointment(businessId, appointmentId, notify === true),
-    "Appointment cancelled.",
+    await say("cancelled"),
   );
   revalidatePath(`/businesses/${businessId}`, "layout");
   return bare(result);
@@ -201,7 +207,7 @@ export async function cancelAppointment(
 
 export async function sendSandboxMessage(businessId: number, text: string): Promise<ActionResult<SandboxMessage[]>> {
   assertId(businessId);
-  if (typeof text !== "string" || !text.trim()) return { ok: false, message: "Write a message first." };
+  if (typeof text !== "string" || !text.trim()) return { ok: false, message: await say("writeMessage") };
   const result = await attempt(() => api.sendSandboxMessage(businessId, text.trim()), "");
   // A turn can book or cancel: the appointments and conversations pages must not be stale.
   revalidatePath(`/businesses/${businessId}`, "layout");
@@ -210,7 +216,7 @@ export async function sendSandboxMessage(businessId: number, text: string): Prom
 
 export async function resetSandbox(businessId: number): Promise<ActionResult> {
   assertId(businessId);
-  const result = await attempt(() => api.resetSandbox(businessId), "The test chat was reset.");
+  const result = await attempt(() => api.resetSandbox(businessId), await say("sandboxReset"));
   return bare(result);
 }
 
@@ -238,7 +244,7 @@ export async function addStaff(
 export async function removeStaff(businessId: number, userId: number): Promise<ActionResult> {
   assertId(businessId);
   assertId(userId);
-  const result = await attempt(() => api.removeStaff(businessId, userId), "Removed from the team.");
+  const result = await attempt(() => api.removeStaff(businessId, userId), await say("removed"));
   revalidatePath(`/businesses/${businessId}/team`);
   return bare(result);
 }
@@ -261,7 +267,7 @@ export async function setUserActive(userId: number, active: boolean): Promise<Ac
   assertId(userId);
   const result = await attempt(
     () => api.updateUser(userId, { active: active === true }),
-    active ? "Activated." : "Deactivated.",
+    active ? await say("activated") : await say("deactivated"),
   );
   revalidatePath("/users");
   return bare(result);
@@ -269,7 +275,7 @@ export async function setUserActive(userId: number, active: boolean): Promise<Ac
 
 export async function deleteUser(userId: number): Promise<ActionResult> {
   assertId(userId);
-  const result = await attempt(() => api.deleteUser(userId), "Deleted.");
+  const result = await attempt(() => api.deleteUser(userId), await say("deleted"));
   revalidatePath("/users");
   return bare(result);
 }
@@ -281,7 +287,8 @@ const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}
 export async function loadSlots(businessId: number, serviceId: number, date: string): Promise<ActionResult<string[]>> {
   assertId(businessId);
   assertId(serviceId);
-  if (typeof date !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(date)) return { ok: false, message: "Choose a date." };
+  if (typeof date !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(date))
+    return { ok: false, message: await say("chooseDate") };
   return attempt(async () => (await api.fetchSlots(businessId, serviceId, date)).slots, "");
 }
 
@@ -291,7 +298,7 @@ export async function bookForCustomer(
 ): Promise<ActionResult<{ id: number }>> {
   assertId(businessId);
   assertId(booking.service);
-  if (!ISO_INSTANT.test(String(booking.starts_at))) return { ok: false, message: "Choose a time." };
+  if (!ISO_INSTANT.test(String(booking.starts_at))) return { ok: false, message: await say("chooseTime") };
   const phone = String(booking.customer_phone ?? "").trim();
   const result = await attempt(
     async () =>
@@ -303,7 +310,7 @@ export async function bookForCustomer(
           ...(phone && { customer_phone: phone }),
         })
       ).appointment,
-    "Booked.",
+    await say("booked"),
   );
   if (result.ok) revalidatePath(`/businesses/${businessId}`, "layout");
   return result.ok ? { ok: true, message: result.message, data: { id: result.data!.id } } : result;
@@ -312,8 +319,8 @@ export async function bookForCustomer(
 export async function moveBooking(businessId: number, appointmentId: number, startsAt: string): Promise<ActionResult> {
   assertId(businessId);
   assertId(appointmentId);
-  if (!ISO_INSTANT.test(String(startsAt))) return { ok: false, message: "Choose a time." };
-  const result = await attempt(() => api.moveAppointment(businessId, appointmentId, startsAt), "Moved.");
+  if (!ISO_INSTANT.test(String(startsAt))) return { ok: false, message: await say("chooseTime") };
+  const result = await attempt(() => api.moveAppointment(businessId, appointmentId, startsAt), await say("moved"));
   if (result.ok) revalidatePath(`/businesses/${businessId}`, "layout");
   return bare(result);
 }
@@ -321,7 +328,7 @@ export async function moveBooking(businessId: number, appointmentId: number, sta
 export async function markNoShow(businessId: number, appointmentId: number): Promise<ActionResult> {
   assertId(businessId);
   assertId(appointmentId);
-  const result = await attempt(() => api.markNoShow(businessId, appointmentId), "Marked as a no-show.");
+  const result = await attempt(() => api.markNoShow(businessId, appointmentId), await say("noShow"));
   if (result.ok) revalidatePath(`/businesses/${businessId}`, "layout");
   return bare(result);
 }
@@ -332,11 +339,11 @@ export async function blockTime(
 ): Promise<ActionResult<{ block: BlockedTime; overlapping: number }>> {
   assertId(businessId);
   if (!ISO_INSTANT.test(String(block.starts_at)) || !ISO_INSTANT.test(String(block.ends_at))) {
-    return { ok: false, message: "Choose when the block starts and ends." };
+    return { ok: false, message: await say("chooseBlock") };
   }
   const result = await attempt(
     () => api.createBlockedTime(businessId, { ...block, reason: String(block.reason ?? "") }),
-    "Blocked.",
+    await say("blocked"),
   );
   if (result.ok) revalidatePath(`/businesses/${businessId}`, "layout");
   if (!result.ok) return result;
@@ -346,7 +353,7 @@ export async function blockTime(
 export async function unblockTime(businessId: number, blockId: number): Promise<ActionResult> {
   assertId(businessId);
   assertId(blockId);
-  const result = await attempt(() => api.deleteBlockedTime(businessId, blockId), "Unblocked.");
+  const result = await attempt(() => api.deleteBlockedTime(businessId, blockId), await say("unblocked"));
   revalidatePath(`/businesses/${businessId}`, "layout");
   return bare(result);
 }

@@ -1,6 +1,14 @@
 import type { Channel } from "./definitions";
 
-// How a customer is named on screen.
+// How a customer is named on screen. `words` are the reader's (messages `customers`); English
+// when not given.
+
+export type CustomerWords = { testChat: string; erased: string; walkIn: string };
+const ENGLISH: CustomerWords = {
+  testChat: "test chat (never sent to a customer)",
+  erased: "erased customer",
+  walkIn: "walk-in",
+};
 
 /** "Try the bot" customers: the API gives them the address "sandbox:<user id>". */
 export function isSandbox(address: string): boolean {
@@ -13,18 +21,18 @@ export function isErased(address: string): boolean {
 }
 
 /** Where the customer writes from: their WhatsApp number, or the channel's name. */
-export function addressLabel(channel: Channel, address: string): string {
-  if (isSandbox(address)) return "test chat (never sent to a customer)";
-  if (isErased(address)) return "erased customer";
-  if (channel === "walk_in") return "walk-in";
-  return channel === "whatsapp" ? `+${address}` : `${channelName(channel)} (${address})`;
+export function addressLabel(channel: Channel, address: string, words: CustomerWords = ENGLISH): string {
+  if (isSandbox(address)) return words.testChat;
+  if (isErased(address)) return words.erased;
+  if (channel === "walk_in") return words.walkIn;
+  return channel === "whatsapp" ? `+${address}` : `${channelName(channel, words)} (${address})`;
 }
 
-export function channelName(channel: Channel): string {
-  if (channel === "walk_in") return "walk-in";
+export function channelName(channel: Channel, words: CustomerWords = ENGLISH): string {
+  if (channel === "walk_in") return words.walkIn;
   return channel === "whatsapp" ? "WhatsApp" : channel === "messenger" ? "Messenger" : channel;
 }
 
-export function customerLabel(name: string, channel: Channel, address: string): string {
-  return name || addressLabel(channel, address);
+export function customerLabel(name: string, channel: Channel, address: string, words?: CustomerWords): string {
+  return name || addressLabel(channel, address, words);
 }

@@ -7,6 +7,7 @@ import { createTranslator } from "use-intl/core";
 import en, { type Messages } from "@/app/messages/en";
 import es from "@/app/messages/es";
 
+import type { CustomerWords } from "./customers";
 import { isLang, type Lang } from "./locale";
 
 // The signed-in reader's language: their choice (a cookie the language switch sets), else the
@@ -30,4 +31,10 @@ export const getLang = cache(async (): Promise<Lang> => {
 export async function getT<N extends keyof Messages>(namespace: N) {
   const locale = await getLang();
   return createTranslator({ locale, messages: MESSAGES[locale], namespace });
+}
+
+/** How customers without a name are called, in the reader's language (see `customers.ts`). */
+export async function getCustomerWords(): Promise<CustomerWords> {
+  const t = await getT("customers");
+  return { testChat: t("testChat"), erased: t("erased"), walkIn: t("walkIn") };
 }

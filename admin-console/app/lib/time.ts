@@ -114,13 +114,21 @@ export function wallToUtc(date: string, minutes: number, timeZone: string): stri
   return new Date(at).toISOString();
 }
 
-/** How long since `iso`: "under a minute", "12 min", "3 h 05 min", "2 days". */
-export function waitingFor(iso: string, now: Date = new Date()): string {
+/** The words of a wait (messages `thread.wait`): "under a minute", "{minutes} min", … */
+export type WaitWords = (
+  key: "underMinute" | "minutes" | "hours" | "days",
+  values?: Record<string, string | number>,
+) => string;
+
+/** How long since `iso`: "under a minute", "12 min", "3 h 05 min", "2 days" (in `say`'s words). */
+export function waitingFor(iso: string, say: WaitWords, now: Date = new Date()): string {
   const minutes = Math.max(0, Math.floor((now.getTime() - new Date(iso).getTime()) / 60_000));
-  if (minutes < 1) return "under a minute";
-  if (minutes < 60) return `${minutes} min`;
-  if (minutes < 48 * 60) return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`;
-  return `${Math.floor(minutes / (24 * 60))} days`;
+  if (minutes < 1) return say("underMinute");
+  if (minutes < 60) return say("minutes", { minutes });
+  if (minutes < 48 * 60) {
+    return say("hours", { hours: Math.floor(minutes / 60), minutes: String(minutes % 60).padStart(2, "0") });
+  }
+  return say("days", { days: Math.floor(minutes / (24 * 60)) });
 }
 
 export function toMinutes(hhmm: string): number {

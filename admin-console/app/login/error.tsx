@@ -6,7 +6,7 @@ export default function Error(props: ErrorProps) {
   return (
     <main className="login-wrap">
       <div className="login-card">
-        <ErrorView {...props} what="the sign-in page" />
+        <ErrorView {...props} what="login" />
       </div>
     </main>
   );

@@ -1,10 +1,12 @@
+import { getT } from "@/app/lib/i18n";
 import { CardSkeleton } from "@/app/ui/skeletons";
 
-export default function Loading() {
+export default async function Loading() {
+  const t = await getT("loading");
   return (
     <main className="login-wrap">
       <div className="login-card">
-        <CardSkeleton label="Loading sign-in" lines={3} />
+        <CardSkeleton label={t("login")} lines={3} />
       </div>
     </main>
   );

@@ -1,33 +1,35 @@
 import { fetchLlmBreakers } from "@/app/lib/api";
 import type { LlmBreaker } from "@/app/lib/definitions";
+import { getLang, getT } from "@/app/lib/i18n";
 
 const BADGE: Record<LlmBreaker["state"], string> = { closed: "green", half_open: "yellow", open: "red" };
-const LABEL: Record<LlmBreaker["state"], string> = { closed: "closed", half_open: "half-open", open: "open" };
 
-function since(iso: string | null): string {
-  return iso ? new Date(iso).toLocaleString("en-GB", { timeZone: "UTC", timeZoneName: "short" }) : "—";
+function since(iso: string | null, locale: string): string {
+  return iso ? new Date(iso).toLocaleString(locale, { timeZone: "UTC", timeZoneName: "short" }) : "—";
 }
 
 /** The model providers' circuit breakers, for superadmins. */
 export async function LlmBreakers() {
-  const breakers = await fetchLlmBreakers();
+  const [breakers, t, lang] = await Promise.all([fetchLlmBreakers(), getT("breakers"), getLang()]);
+  // Not one business's: the reader's language with its default region, in UTC.
+  const locale = lang === "es" ? "es-ES" : "en-GB";
   return (
     <section className="card" aria-labelledby="breakers-title">
       <div className="card-head">
-        <h2 id="breakers-title">Model providers</h2>
+        <h2 id="breakers-title">{t("title")}</h2>
       </div>
       {breakers === null ? (
-        <p className="muted">The breakers cannot be read right now.</p>
+        <p className="muted">{t("unreadable")}</p>
       ) : breakers.length === 0 ? (
-        <p className="muted">No model is configured: the bot answers with the offline model.</p>
+        <p className="muted">{t("none")}</p>
       ) : (
         <table className="table stack-phone">
           <thead>
             <tr>
-              <th scope="col">Provider</th>
-              <th scope="col">Breaker</th>
-              <th scope="col">Failures in a row</th>
-              <th scope="col">Open since</th>
+              <th scope="col">{t("provider")}</th>
+              <th scope="col">{t("breaker")}</th>
+              <th scope="col">{t("failures")}</th>
+              <th scope="col">{t("since")}</th>
             </tr>
           </thead>
           <tbody>
@@ -38,20 +40,17 @@ export async function LlmBreakers() {
                 </td>
                 <td>
                   <span className={`badge ${BADGE[b.state]}`} data-testid="breaker-state">
-                    {LABEL[b.state]}
+                    {t(`states.${b.state}`)}
                   </span>
                 </td>
                 <td>{b.failures}</td>
-                <td>{since(b.opened_at)}</td>
+                <td>{since(b.opened_at, locale)}</td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
-      <p className="muted small">
-        While a breaker is open, turns go to the fallback model if one is configured, otherwise to the model-free flow
-        with a short note to the customer.
-      </p>
+      <p className="muted small">{t("note")}</p>
     </section>
   );
 }

@@ -4,7 +4,10 @@ import { useActionState, useState } from "react";
 
 import { signIn } from "@/app/lib/actions";
 
-export function LoginForm({ next }: { next: string }) {
+type Labels = { email: string; password: string; submit: string; busy: string };
+
+/** The sign-in form, its words given by the (server) page in the reader's language. */
+export function LoginForm({ next, labels }: { next: string; labels: Labels }) {
   const [state, action, pending] = useActionState(signIn, undefined);
   // Controlled, so a failed attempt keeps the email (React resets uncontrolled fields after an action).
   const [email, setEmail] = useState("");
@@ -13,7 +16,7 @@ export function LoginForm({ next }: { next: string }) {
     <form action={action} className="stack" noValidate>
       <input type="hidden" name="next" value={next} />
       <div className="field">
-        <label htmlFor="email">Email</label>
+        <label htmlFor="email">{labels.email}</label>
         <input
           id="email"
           name="email"
@@ -26,7 +29,7 @@ export function LoginForm({ next }: { next: string }) {
         />
       </div>
       <div className="field">
-        <label htmlFor="password">Password</label>
+        <label htmlFor="password">{labels.password}</label>
         <input
           id="password"
           name="password"
@@ -42,7 +45,7 @@ export function LoginForm({ next }: { next: string }) {
         </p>
       ) : null}
       <button type="submit" disabled={pending}>
-        {pending ? "Signing in…" : "Sign in"}
+        {pending ? labels.busy : labels.submit}
       </button>
     </form>
   );

@@ -10,9 +10,9 @@ export async function TopBar() {
   return (
     <header className="topbar">
       <Link href="/businesses" className="brand">
-        Booking bot
+        {t("brand")}
       </Link>
-      <nav aria-label="Main">
+      <nav aria-label={t("main")}>
         <Link href="/businesses">{t("businesses")}</Link>
         {me.is_superadmin ? <Link href="/users">{t("users")}</Link> : null}
       </nav>
@@ -20,7 +20,7 @@ export async function TopBar() {
         <span className="email" title={me.email}>
           {me.name || me.email}
         </span>
-        {me.is_superadmin ? <span className="badge yellow">superadmin</span> : null}
+        {me.is_superadmin ? <span className="badge yellow">{t("superadmin")}</span> : null}
         <form action={setLanguage} className="lang-switch" aria-label={t("language")}>
           {LANGS.filter((l) => l !== lang).map((l) => (
             <button key={l} type="submit" name="lang" value={l} className="link" lang={l}>

@@ -1,5 +1,7 @@
+import { getT } from "@/app/lib/i18n";
 import { CardSkeleton } from "@/app/ui/skeletons";
 
-export default function Loading() {
-  return <CardSkeleton label="Loading businesses" lines={5} />;
+export default async function Loading() {
+  const t = await getT("loading");
+  return <CardSkeleton label={t("businesses")} lines={5} />;
 }

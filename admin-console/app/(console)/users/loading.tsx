@@ -1,5 +1,7 @@
+import { getT } from "@/app/lib/i18n";
 import { SectionSkeleton } from "@/app/ui/skeletons";
 
-export default function Loading() {
-  return <SectionSkeleton label="Loading users" />;
+export default async function Loading() {
+  const t = await getT("loading");
+  return <SectionSkeleton label={t("users")} />;
 }

@@ -2,18 +2,22 @@ import type { Metadata } from "next";
 
 import { createUser, deleteUser, setUserActive } from "@/app/lib/actions";
 import { fetchMe, fetchUsers } from "@/app/lib/api";
+import { getT } from "@/app/lib/i18n";
 import { NewMemberForm } from "@/app/ui/team/new-member-form";
 import { RowAction } from "@/app/ui/team/row-action";
 
-export const metadata: Metadata = { title: "Users" };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getT("users"))("title") };
+}
 
 export default async function UsersPage() {
   const me = await fetchMe();
+  const [t, tc] = await Promise.all([getT("users"), getT("common")]);
   if (!me.is_superadmin) {
     return (
       <div className="card" role="alert">
-        <h2>Not allowed</h2>
-        <p>Only superadmins manage user accounts. Owners add staff from their business&apos;s Team page.</p>
+        <h2>{tc("notAllowed")}</h2>
+        <p>{t("notAllowedText")}</p>
       </div>
     );
   }
@@ -21,14 +25,14 @@ export default async function UsersPage() {
   return (
     <div className="grid-main-side">
       <section className="card" aria-labelledby="users-title">
-        <h1 id="users-title">Users</h1>
+        <h1 id="users-title">{t("title")}</h1>
         <table className="table stack-phone">
           <thead>
             <tr>
-              <th scope="col">Person</th>
-              <th scope="col">Access</th>
+              <th scope="col">{tc("person")}</th>
+              <th scope="col">{t("access")}</th>
               <th scope="col">
-                <span className="visually-hidden">Actions</span>
+                <span className="visually-hidden">{tc("actions")}</span>
               </th>
             </tr>
           </thead>
@@ -41,27 +45,27 @@ export default async function UsersPage() {
                 </td>
                 <td>
                   {user.is_superadmin ? (
-                    <span className="badge yellow">superadmin</span>
+                    <span className="badge yellow">{t("superadmin")}</span>
                   ) : (
-                    <span className="badge">member</span>
+                    <span className="badge">{t("member")}</span>
                   )}{" "}
-                  {user.active ? null : <span className="badge red">deactivated</span>}
+                  {user.active ? null : <span className="badge red">{t("deactivated")}</span>}
                 </td>
                 <td>
                   {user.id === me.id ? (
-                    <span className="muted small">you</span>
+                    <span className="muted small">{tc("you")}</span>
                   ) : (
                     <span className="row">
                       <RowAction
                         run={setUserActive.bind(null, user.id, !user.active)}
-                        label={user.active ? "Deactivate" : "Activate"}
-                        ariaLabel={`${user.active ? "Deactivate" : "Activate"} ${user.email}`}
+                        label={user.active ? t("deactivate") : t("activate")}
+                        ariaLabel={t(user.active ? "deactivateAria" : "activateAria", { email: user.email })}
                       />
                       <RowAction
                         run={deleteUser.bind(null, user.id)}
-                        label="Delete"
-                        ariaLabel={`Delete ${user.email}`}
-                        confirm={`Delete ${user.email}? Their memberships go too.`}
+                        label={t("delete")}
+                        ariaLabel={t("deleteAria", { email: user.email })}
+                        confirm={t("deleteConfirm", { email: user.email })}
                         danger
                       />
                     </span>
@@ -72,7 +76,7 @@ export default async function UsersPage() {
           </tbody>
         </table>
       </section>
-      <NewMemberForm action={createUser} title="Create a user" extra="superadmin-flag" submitLabel="Create user" />
+      <NewMemberForm action={createUser} title={t("create")} extra="superadmin-flag" submitLabel={t("createButton")} />
     </div>
   );
 }

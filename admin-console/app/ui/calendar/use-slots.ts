@@ -4,7 +4,8 @@ import { useEffect, useState } from "react";
 
 import { loadSlots } from "@/app/lib/actions";
 
-/** The free starts of a service on a date, as the bot would offer them (null while loading). */
+/** The free starts of a service on a date that staff may book: the bot's times plus those inside
+ * its minimum notice (null while loading). */
 export function useSlots(businessId: number, serviceId: number, date: string, refresh = 0) {
   const key = `${businessId}:${serviceId}:${date}:${refresh}`;
   const [loaded, setLoaded] = useState<{ key: string; slots: string[]; error: string | null } | null>(null);

@@ -1,3 +1,7 @@
+"use client";
+
+import { useTranslations } from "use-intl/react";
+
 import type { Direction, OfferedOption, SendError, ToolCall } from "@/app/lib/definitions";
 import { formatTime } from "@/app/lib/time";
 
@@ -25,19 +29,14 @@ type Props = {
   author?: string | null;
 };
 
-/** Why the outbox did not send a message, in the business's words. */
-const SEND_ERRORS: Record<SendError, string> = {
-  window_closed: "Not sent: outside the 24-hour customer-service window",
-  expired: "Not sent: it could not go out in time",
-  never_retry: "Not sent: the channel refused it",
-  bad_credentials: "Not sent: the channel refused our access token (reconnect the account)",
-  unreachable: "Not delivered: the customer cannot receive messages",
-};
+// Why the outbox did not send a message, in the business's words: bubble.sendErrors.<code>.
+const SEND_ERRORS: readonly SendError[] = ["window_closed", "expired", "never_retry", "bad_credentials", "unreachable"];
 
 export function Bubble(props: Props) {
   const { direction, body, status, createdAt, timeZone } = props;
+  const t = useTranslations("bubble");
   const failed = status === "failed";
-  const who = direction === "out" ? (props.author ? `${props.author} (staff)` : "Bot") : "Customer";
+  const who = direction === "out" ? (props.author ? t("staff", { author: props.author }) : t("bot")) : t("customer");
   return (
     <div
       className={`bubble ${direction}${failed ? " failed" : ""}${props.author ? " staff" : ""}`}
@@ -50,25 +49,25 @@ export function Bubble(props: Props) {
       ) : (
         <span className="visually-hidden">{who}: </span>
       )}
-      {props.tapped ? <div className="muted small">Tapped</div> : null}
-      <div className="text">{body ? <RichText text={body} /> : <em className="muted">(no text)</em>}</div>
+      {props.tapped ? <div className="muted small">{t("tapped")}</div> : null}
+      <div className="text">{body ? <RichText text={body} /> : <em className="muted">{t("noText")}</em>}</div>
       {props.options?.length ? <Offered options={props.options} listButton={props.listButton ?? null} /> : null}
       {failed && props.sendError ? (
         <div className="msg-error" role="note" data-testid="send-error">
-          {SEND_ERRORS[props.sendError] ?? "Not sent"}
-          {props.errorCode ? ` (code ${props.errorCode})` : ""}
+          {SEND_ERRORS.includes(props.sendError) ? t(`sendErrors.${props.sendError}`) : t("notSent")}
+          {props.errorCode ? t("code", { code: props.errorCode }) : ""}
           {props.errorTitle ? <div className="small">{props.errorTitle}</div> : null}
         </div>
       ) : failed && (props.errorTitle || props.errorCode) ? (
         <div className="msg-error" role="note">
-          Not delivered: {props.errorTitle ?? "error"}
-          {props.errorCode ? ` (code ${props.errorCode})` : ""}
+          {t("notDelivered", { error: props.errorTitle ?? t("error") })}
+          {props.errorCode ? t("code", { code: props.errorCode }) : ""}
         </div>
       ) : null}
       {props.sentAs && /^(template|tag):/.test(props.sentAs) ? (
-        <div className="muted small">Sent outside the 24-hour window as {props.sentAs.replace(":", " ")}</div>
+        <div className="muted small">{t("sentOutside", { how: props.sentAs.replace(":", " ") })}</div>
       ) : null}
-      {props.turnError ? <div className="msg-error">Turn failed: {props.turnError}</div> : null}
+      {props.turnError ? <div className="msg-error">{t("turnFailed", { error: props.turnError })}</div> : null}
       <div className="foot">
         <time dateTime={createdAt}>{formatTime(createdAt, timeZone)}</time>
         {direction === "out" ? <Ticks status={status} /> : null}
@@ -80,7 +79,8 @@ export function Bubble(props: Props) {
 
 /** The buttons, quick replies or list rows a reply offered, as the customer saw them. */
 function Offered({ options, listButton }: { options: OfferedOption[]; listButton: string | null }) {
-  const label = listButton ? `List "${listButton}"` : "Buttons";
+  const t = useTranslations("bubble");
+  const label = listButton ? t("list", { button: listButton }) : t("buttons");
   return (
     <div className="offered" data-testid="offered">
       <span className="muted small">{label}:</span>

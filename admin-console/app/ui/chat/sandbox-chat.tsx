@@ -1,13 +1,15 @@
 "use client";
 
 import { useEffect, useRef, useState, useTransition } from "react";
+import { useTranslations } from "use-intl/react";
 
 import { resetSandbox, sendSandboxMessage } from "@/app/lib/actions";
 import type { SandboxMessage } from "@/app/lib/definitions";
 
 import { Bubble } from "./bubble";
 
-const EXAMPLES = ["What services do you have?", "What are your opening hours?", "What are my appointments?"];
+// The example questions: messages sandbox.examples.<key>.
+const EXAMPLES = ["services", "hours", "appointments"] as const;
 
 /** "Try the bot": real turns for a sandbox customer of the signed-in user, never sent to WhatsApp. */
 export function SandboxChat({
@@ -19,6 +21,7 @@ export function SandboxChat({
   timeZone: string;
   initial: SandboxMessage[];
 }) {
+  const t = useTranslations("sandbox");
   const [messages, setMessages] = useState(initial);
   const [text, setText] = useState("");
   const [error, setError] = useState<string | null>(null);
@@ -49,7 +52,7 @@ export function SandboxChat({
       } else {
         setMessages((current) => current.filter((m) => m.id !== optimistic.id));
         setText(trimmed);
-        setError(result.ok ? "The bot did not answer." : result.message);
+        setError(result.ok ? t("noAnswer") : result.message);
       }
     });
   }
@@ -66,19 +69,16 @@ export function SandboxChat({
   return (
     <section className="card" aria-labelledby="try-bot-title">
       <div className="card-head">
-        <h2 id="try-bot-title">Try the bot</h2>
+        <h2 id="try-bot-title">{t("title")}</h2>
         <button type="button" className="secondary" onClick={reset} disabled={pending || messages.length === 0}>
-          Reset chat
+          {t("reset")}
         </button>
       </div>
-      <p className="muted small">
-        You are a test customer: the bot answers with this business&apos;s current settings and really books, but
-        nothing is sent to WhatsApp.
-      </p>
-      <div className="chat scroll" aria-live="polite" aria-label="Test conversation" data-testid="sandbox-thread">
+      <p className="muted small">{t("intro")}</p>
+      <div className="chat scroll" aria-live="polite" aria-label={t("conversation")} data-testid="sandbox-thread">
         {messages.length === 0 ? (
           <p className="muted small" style={{ alignSelf: "center" }}>
-            Say hello, ask for prices, or book an appointment.
+            {t("empty")}
           </p>
         ) : null}
         {messages.map((m) => (
@@ -95,7 +95,7 @@ export function SandboxChat({
         ))}
         {pending ? (
           <p className="muted small" role="status">
-            The bot is typing…
+            {t("typing")}
           </p>
         ) : null}
         <div ref={end} />
@@ -113,30 +113,30 @@ export function SandboxChat({
         }}
       >
         <label htmlFor="sandbox-text" className="visually-hidden">
-          Message to the bot
+          {t("label")}
         </label>
         <input
           id="sandbox-text"
           value={text}
           onChange={(event) => setText(event.target.value)}
-          placeholder="Write as a customer…"
+          placeholder={t("placeholder")}
           maxLength={4096}
           autoComplete="off"
         />
         <button type="submit" disabled={pending || !text.trim()}>
-          Send
+          {t("send")}
         </button>
       </form>
       <div className="chips" style={{ marginTop: "0.6rem" }}>
-        {EXAMPLES.map((example) => (
+        {EXAMPLES.map((key) => (
           <button
-            key={example}
+            key={key}
             type="button"
             className="secondary small"
-            onClick={() => send(example)}
+            onClick={() => send(t(`examples.${key}`))}
             disabled={pending}
           >
-            {example}
+            {t(`examples.${key}`)}
           </button>
         ))}
       </div>

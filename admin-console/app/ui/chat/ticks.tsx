@@ -1,16 +1,15 @@
+"use client";
+
+import { useTranslations } from "use-intl/react";
+
 // Delivery state of an outbound message, the way WhatsApp draws it.
 
-const LABELS: Record<string, string> = {
-  queued: "Queued",
-  sent: "Sent",
-  delivered: "Delivered",
-  read: "Read",
-  played: "Played",
-  failed: "Failed",
-};
+const LABELLED = ["queued", "sent", "delivered", "read", "played", "failed"] as const;
 
 export function Ticks({ status }: { status: string }) {
-  const label = LABELS[status] ?? status;
+  const t = useTranslations("bubble.ticks");
+  const known = LABELLED.find((s) => s === status);
+  const label = known ? t(known) : status;
   switch (status) {
     case "queued":
       return (

@@ -1,3 +1,7 @@
+"use client";
+
+import { useTranslations } from "use-intl/react";
+
 import type { ToolCall } from "@/app/lib/definitions";
 
 function pretty(value: unknown): string {
@@ -7,12 +11,13 @@ function pretty(value: unknown): string {
 
 /** The tools the agent called to produce a reply, folded under it. */
 export function ToolCalls({ calls, open = false }: { calls: ToolCall[]; open?: boolean }) {
+  const t = useTranslations("bubble");
   if (calls.length === 0) return null;
   const names = calls.map((c) => c.name).join(", ");
   return (
     <details className="tools" open={open}>
       <summary>
-        {calls.length === 1 ? "1 tool call" : `${calls.length} tool calls`}: {names}
+        {t("toolCalls", { count: calls.length })}: {names}
       </summary>
       {calls.map((call, i) => (
         <div key={i} className="tool" data-testid="tool-call">

@@ -1,5 +1,6 @@
 "use client";
 
+import { useTranslations } from "use-intl/react";
 import { useState, useTransition } from "react";
 
 import { setBotPaused } from "@/app/lib/actions";
@@ -16,6 +17,7 @@ export function PauseToggle({
 }) {
   const [pending, startTransition] = useTransition();
   const [error, setError] = useState<string | null>(null);
+  const t = useTranslations("thread");
   return (
     <div className="row">
       <button
@@ -29,7 +31,7 @@ export function PauseToggle({
           })
         }
       >
-        {pending ? "Saving…" : paused ? "Resume the bot" : "Pause the bot"}
+        {pending ? t("saving") : paused ? t("resume") : t("pause")}
       </button>
       {error ? (
         <span className="field-error" role="alert">

@@ -1,5 +1,6 @@
 "use client";
 
+import { useTranslations } from "use-intl/react";
 import { useState, useTransition } from "react";
 
 import { eraseCustomer } from "@/app/lib/actions";
@@ -17,18 +18,16 @@ export function PrivacyActions({
   const [confirming, setConfirming] = useState(false);
   const [pending, startTransition] = useTransition();
   const [error, setError] = useState<string | null>(null);
+  const t = useTranslations("thread");
   const exportHref = `/businesses/${businessId}/conversations/${customerId}/export`;
   return (
     <div className="row" style={{ flexWrap: "wrap" }}>
       <a className="button secondary" href={exportHref} download>
-        Export JSON
+        {t("export")}
       </a>
       {erased ? null : confirming ? (
-        <span role="group" aria-label="Confirm erasure" className="row">
-          <span className="small">
-            Erase this customer&apos;s messages, name and number, and cancel their upcoming appointments? This cannot be
-            undone.
-          </span>
+        <span role="group" aria-label={t("confirmErase")} className="row">
+          <span className="small">{t("eraseQuestion")}</span>
           <button
             type="button"
             className="danger"
@@ -41,15 +40,15 @@ export function PrivacyActions({
               })
             }
           >
-            {pending ? "Erasing…" : "Erase for good"}
+            {pending ? t("erasing") : t("eraseForGood")}
           </button>
           <button type="button" className="secondary" disabled={pending} onClick={() => setConfirming(false)}>
-            Keep
+            {t("keep")}
           </button>
         </span>
       ) : (
         <button type="button" className="secondary" onClick={() => setConfirming(true)}>
-          Erase
+          {t("erase")}
         </button>
       )}
       {error ? (

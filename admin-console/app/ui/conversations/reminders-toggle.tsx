@@ -1,5 +1,6 @@
 "use client";
 
+import { useTranslations } from "use-intl/react";
 import { useState, useTransition } from "react";
 
 import { setCustomerReminders } from "@/app/lib/actions";
@@ -16,6 +17,7 @@ export function RemindersToggle({
 }) {
   const [pending, startTransition] = useTransition();
   const [error, setError] = useState<string | null>(null);
+  const t = useTranslations("thread");
   return (
     <div className="row">
       <button
@@ -30,7 +32,7 @@ export function RemindersToggle({
           })
         }
       >
-        {pending ? "Saving…" : off ? "Reminders off: turn on" : "Turn reminders off"}
+        {pending ? t("saving") : off ? t("remindersOn") : t("remindersOff")}
       </button>
       {error ? (
         <span className="field-error" role="alert">

@@ -1,5 +1,6 @@
 "use client";
 
+import { useTranslations } from "use-intl/react";
 import { useState, useTransition } from "react";
 
 import { sendStaffMessage } from "@/app/lib/actions";
@@ -9,31 +10,32 @@ export function StaffReply({ businessId, customerId }: { businessId: number; cus
   const [text, setText] = useState("");
   const [pending, startTransition] = useTransition();
   const [outcome, setOutcome] = useState<{ ok: boolean; message: string } | null>(null);
+  const t = useTranslations("thread");
   return (
     <form
       className="staff-reply"
-      aria-label="Reply to the customer"
+      aria-label={t("replyForm")}
       onSubmit={(event) => {
         event.preventDefault();
         startTransition(async () => {
           const result = await sendStaffMessage(businessId, customerId, text);
-          setOutcome({ ok: result.ok, message: result.message ?? (result.ok ? "Reply sent." : "Not sent.") });
+          setOutcome({ ok: result.ok, message: result.message ?? (result.ok ? t("sent") : t("notSent")) });
           if (result.ok) setText("");
         });
       }}
     >
-      <label htmlFor="staff-reply-text">Your reply</label>
+      <label htmlFor="staff-reply-text">{t("replyLabel")}</label>
       <textarea
         id="staff-reply-text"
         rows={3}
         maxLength={4096}
         value={text}
         onChange={(event) => setText(event.target.value)}
-        placeholder="Write to the customer as yourself; the bot stays quiet while you do."
+        placeholder={t("replyPlaceholder")}
       />
       <div className="row">
         <button type="submit" disabled={pending || !text.trim()}>
-          {pending ? "Sending…" : "Send reply"}
+          {pending ? t("sending") : t("send")}
         </button>
         {outcome ? (
           <span className={outcome.ok ? "small" : "field-error"} role={outcome.ok ? "status" : "alert"}>

@@ -1,3 +1,7 @@
+"use client";
+
+import { useTranslations } from "use-intl/react";
+
 import type { Message, ToolCall } from "@/app/lib/definitions";
 import { formatDay, localParts } from "@/app/lib/time";
 import { Bubble } from "@/app/ui/chat/bubble";
@@ -25,19 +29,20 @@ function arrange(messages: Message[], timeZone: string): Item[] {
 }
 
 /** A WhatsApp-like thread with delivery ticks and the agent's tool calls folded under its replies. */
-export function ThreadView({ messages, timeZone }: { messages: Message[]; timeZone: string }) {
+export function ThreadView({ messages, timeZone, locale }: { messages: Message[]; timeZone: string; locale: string }) {
+  const t = useTranslations("thread");
   if (messages.length === 0) {
     return (
       <div className="chat">
-        <p className="muted">No messages.</p>
+        <p className="muted">{t("noMessages")}</p>
       </div>
     );
   }
   return (
-    <div className="chat" aria-label="Messages" data-testid="thread">
+    <div className="chat" aria-label={t("messages")} data-testid="thread">
       {arrange(messages, timeZone).map(({ message: m, daySeparator, toolCalls, turnError }) => (
         <div key={m.id} style={{ display: "contents" }}>
-          {daySeparator ? <div className="day-sep">{formatDay(daySeparator, "long")}</div> : null}
+          {daySeparator ? <div className="day-sep">{formatDay(daySeparator, "long", locale)}</div> : null}
           <Bubble
             direction={m.direction}
             body={m.body || (m.type === "text" ? "" : `[${m.type}]`)}
@@ -53,7 +58,7 @@ export function ThreadView({ messages, timeZone }: { messages: Message[]; timeZo
             tapped={m.tapped}
             options={m.options}
             listButton={m.list_button}
-            author={m.purpose === "staff" ? (m.sent_by_name ?? "Staff") : null}
+            author={m.purpose === "staff" ? (m.sent_by_name ?? t("staffAuthor")) : null}
           />
         </div>
       ))}

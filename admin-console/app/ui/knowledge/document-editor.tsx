@@ -1,6 +1,7 @@
 "use client";
 
 import { useState } from "react";
+import { useTranslations } from "use-intl/react";
 
 import { saveReferenceDocument } from "@/app/lib/actions";
 import type { ReferenceDocument } from "@/app/lib/definitions";
@@ -14,6 +15,7 @@ export function DocumentEditor({ businessId, document }: { businessId: number; d
   const [content, setContent] = useState(document.content);
   const [shown, setShown] = useState(document.version);
   const { pending, result, save, errorFor } = useSave();
+  const t = useTranslations("knowledge");
   if (document.version !== shown) {
     // A new version arrived (an import, or this save): show its text, keep the save's message.
     setShown(document.version);
@@ -28,20 +30,22 @@ export function DocumentEditor({ businessId, document }: { businessId: number; d
   return (
     <form className="card" onSubmit={submit} aria-labelledby="document-title" noValidate>
       <div className="card-head">
-        <h2 id="document-title">Reference document</h2>
-        <span className="muted small">{document.version ? `version ${document.version}` : "none yet"}</span>
+        <h2 id="document-title">{t("document")}</h2>
+        <span className="muted small">
+          {document.version ? t("version", { version: document.version }) : t("noneYet")}
+        </span>
       </div>
       <AreaField
-        label="What the bot may tell customers beyond the settings"
+        label={t("editorLabel")}
         className="document-field"
         rows={18}
         maxLength={MAX_CHARS}
         value={content}
         onChange={(event) => setContent(event.target.value)}
         error={errorFor("content")}
-        hint={`One "## Section" heading per topic, one "- fact" per line. The bot answers only from the settings and this text; anything else it says it does not know. ${content.length} of ${MAX_CHARS} characters.`}
+        hint={t("editorHint", { count: content.length, max: MAX_CHARS })}
       />
-      <SaveBar pending={pending} result={result} label="Save as new version" />
+      <SaveBar pending={pending} result={result} label={t("save")} />
     </form>
   );
 }

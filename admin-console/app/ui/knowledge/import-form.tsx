@@ -1,6 +1,7 @@
 "use client";
 
 import { useState } from "react";
+import { useTranslations } from "use-intl/react";
 
 import { importWebsite } from "@/app/lib/actions";
 import { Field } from "@/app/ui/settings/field";
@@ -10,6 +11,7 @@ import { useSave } from "@/app/ui/settings/use-save";
 export function ImportForm({ businessId, url }: { businessId: number; url: string }) {
   const [value, setValue] = useState(url);
   const { pending, result, save, errorFor } = useSave();
+  const t = useTranslations("knowledge");
 
   function submit(event: React.FormEvent) {
     event.preventDefault();
@@ -18,20 +20,20 @@ export function ImportForm({ businessId, url }: { businessId: number; url: strin
 
   return (
     <form className="card" onSubmit={submit} aria-labelledby="import-title" noValidate>
-      <h2 id="import-title">Import from website</h2>
+      <h2 id="import-title">{t("importTitle")}</h2>
       <Field
-        label="The business's own website"
+        label={t("site")}
         type="url"
         inputMode="url"
         placeholder="https://www.example.com/"
         value={value}
         onChange={(event) => setValue(event.target.value)}
         error={errorFor("url")}
-        hint="Pages of this site only, as its robots.txt allows; the result replaces nothing (it becomes a new version you can edit)."
+        hint={t("siteHint")}
       />
       <div className="form-actions">
         <button type="submit" disabled={pending}>
-          {pending ? "Importing… (up to a minute)" : "Import from website"}
+          {pending ? t("importing") : t("importTitle")}
         </button>
         <span aria-live="polite">
           {result?.ok ? <span className="notice ok">{result.message}</span> : null}

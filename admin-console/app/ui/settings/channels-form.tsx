@@ -1,6 +1,7 @@
 "use client";
 
 import { useState } from "react";
+import { useTranslations } from "use-intl/react";
 
 import { saveSettings } from "@/app/lib/actions";
 import type { Business, BusinessSettings } from "@/app/lib/definitions";
@@ -16,6 +17,8 @@ export function ChannelsForm({ business, superadmin }: { business: Business; sup
   const [token, setToken] = useState("");
   const [hasToken, setHasToken] = useState(business.has_page_access_token);
   const { pending, result, save, errorFor, unplaced } = useSave();
+  const t = useTranslations("settings.channels");
+  const tf = useTranslations("form");
 
   function submit(event: React.FormEvent) {
     event.preventDefault();
@@ -33,40 +36,33 @@ export function ChannelsForm({ business, superadmin }: { business: Business; sup
 
   return (
     <form className="card" onSubmit={submit} aria-labelledby="channels-title" noValidate>
-      <h2 id="channels-title">Facebook Messenger</h2>
+      <h2 id="channels-title">{t("title")}</h2>
       <p className="muted small">
-        {business.messenger_page_id
-          ? `The bot answers on the Facebook Page ${business.messenger_page_id}.`
-          : "Not on Messenger: no Facebook Page is connected."}
+        {business.messenger_page_id ? t("connected", { page: business.messenger_page_id }) : t("notConnected")}
       </p>
       <div className="fields">
         {superadmin ? (
           <Field
-            label="Facebook Page id (Messenger)"
+            label={t("pageId")}
             value={pageId}
             onChange={(event) => setPageId(event.target.value)}
             error={errorFor("messenger_page_id")}
             inputMode="numeric"
-            hint="Empty disconnects the Page. Each Page belongs to one business."
+            hint={t("pageIdHint")}
           />
         ) : null}
         <Field
-          label="Page access token"
+          label={t("token")}
           type="password"
           autoComplete="off"
           value={token}
           onChange={(event) => setToken(event.target.value)}
           error={errorFor("page_access_token")}
-          placeholder={hasToken ? "Stored — type to replace" : "Not set"}
-          hint="Write-only: the stored token is never shown."
+          placeholder={hasToken ? tf("stored") : tf("notSet")}
+          hint={tf("writeOnly")}
         />
       </div>
-      <SaveBar
-        pending={pending}
-        result={result}
-        label="Save Messenger"
-        leftover={unplaced((p) => PLACED.includes(p))}
-      />
+      <SaveBar pending={pending} result={result} label={t("save")} leftover={unplaced((p) => PLACED.includes(p))} />
     </form>
   );
 }

@@ -1,4 +1,5 @@
 import { useId } from "react";
+import { useTranslations } from "use-intl/react";
 
 import type { ActionResult } from "@/app/lib/definitions";
 
@@ -72,7 +73,7 @@ export function AreaField({ label, error, hint, className, ...area }: AreaProps)
 export function SaveBar({
   pending,
   result,
-  label = "Save",
+  label,
   leftover = [],
 }: {
   pending: boolean;
@@ -80,18 +81,17 @@ export function SaveBar({
   label?: string;
   leftover?: [string, string][];
 }) {
+  const t = useTranslations("form");
   return (
     <div className="form-actions">
       <button type="submit" disabled={pending}>
-        {pending ? "Saving…" : label}
+        {pending ? t("saving") : (label ?? t("save"))}
       </button>
       <span aria-live="polite">
-        {result?.ok ? <span className="notice ok">{result.message ?? "Saved."}</span> : null}
+        {result?.ok ? <span className="notice ok">{result.message ?? t("saved")}</span> : null}
         {result && !result.ok ? (
           <span className="notice error" role="alert">
-            {leftover.length || result.message.startsWith("invalid fields")
-              ? "Nothing was saved: fix the highlighted fields."
-              : result.message}
+            {leftover.length || result.message.startsWith("invalid fields") ? t("fixFields") : result.message}
           </span>
         ) : null}
       </span>

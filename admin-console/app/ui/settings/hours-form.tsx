@@ -1,6 +1,7 @@
 "use client";
 
 import { useState } from "react";
+import { useTranslations } from "use-intl/react";
 
 import { saveSettings } from "@/app/lib/actions";
 import { WEEKDAYS, type Business, type OpeningHours, type Weekday } from "@/app/lib/definitions";
@@ -8,16 +9,6 @@ import { formatDay } from "@/app/lib/time";
 
 import { Field, SaveBar } from "./field";
 import { useSave } from "./use-save";
-
-const DAY_NAMES: Record<Weekday, string> = {
-  mon: "Monday",
-  tue: "Tuesday",
-  wed: "Wednesday",
-  thu: "Thursday",
-  fri: "Friday",
-  sat: "Saturday",
-  sun: "Sunday",
-};
 
 type Break = { key: number; start: string; end: string };
 type Day = { open: boolean; from: string; to: string; breaks: Break[] };
@@ -42,7 +33,8 @@ function toDays(hours: OpeningHours): Record<Weekday, Day> {
 }
 
 /** Weekly opening hours with breaks, and the dates the business is closed. */
-export function HoursForm({ business }: { business: Business }) {
+export function HoursForm({ business, locale }: { business: Business; locale: string }) {
+  const t = useTranslations("settings.hours");
   const [days, setDays] = useState(() => toDays(business.opening_hours));
   const [closed, setClosed] = useState<string[]>(() => [...business.closed_dates].sort());
   const [newDate, setNewDate] = useState("");
@@ -84,12 +76,12 @@ export function HoursForm({ business }: { business: Business }) {
 
   return (
     <form className="card" onSubmit={submit} aria-labelledby="hours-title" noValidate>
-      <h2 id="hours-title">Opening hours</h2>
-      <p className="muted small">Times are HH:MM in {business.timezone}; a day may close at 24:00.</p>
+      <h2 id="hours-title">{t("title")}</h2>
+      <p className="muted small">{t("hint", { timeZone: business.timezone })}</p>
       <div>
         {WEEKDAYS.map((d) => {
           const day = days[d];
-          const name = DAY_NAMES[d];
+          const name = t(`days.${d}`);
           const errorsId = `hours-${d}-errors`;
           const openError = errorFor(`opening_hours.${d}.open`);
           const closeError = errorFor(`opening_hours.${d}.close`);
@@ -98,9 +90,9 @@ export function HoursForm({ business }: { business: Business }) {
           );
           const messages = [
             dayError(d),
-            openError && `Opening time ${openError}`,
-            closeError && `Closing time ${closeError}`,
-            ...breakErrors.map((e, i) => e && `Break ${i + 1} ${e}`),
+            openError && t("openingError", { error: openError }),
+            closeError && t("closingError", { error: closeError }),
+            ...breakErrors.map((e, i) => e && t("breakError", { n: i + 1, error: e })),
           ].filter(Boolean);
           return (
             <div key={d} className="day-row" data-testid={`day-${d}`}>
@@ -108,7 +100,7 @@ export function HoursForm({ business }: { business: Business }) {
                 <label className="row" style={{ fontWeight: 600 }}>
                   <input type="checkbox" checked={day.open} onChange={(e) => setDay(d, { open: e.target.checked })} />
                   <span>
-                    <span className="visually-hidden">Open on </span>
+                    <span className="visually-hidden">{t("openOn")}</span>
                     {name}
                   </span>
                 </label>
@@ -117,7 +109,7 @@ export function HoursForm({ business }: { business: Business }) {
                 <div className="times">
                   <Field
                     hideLabel
-                    label={`${name} opens`}
+                    label={t("opens", { day: name })}
                     value={day.from}
                     onChange={(e) => setDay(d, { from: e.target.value })}
                     invalidBy={openError ? errorsId : undefined}
@@ -128,7 +120,7 @@ export function HoursForm({ business }: { business: Business }) {
                   <span className="dash">–</span>
                   <Field
                     hideLabel
-                    label={`${name} closes`}
+                    label={t("closes", { day: name })}
                     value={day.to}
                     onChange={(e) => setDay(d, { to: e.target.value })}
                     invalidBy={closeError ? errorsId : undefined}
@@ -140,10 +132,10 @@ export function HoursForm({ business }: { business: Business }) {
                     const invalidBy = breakErrors[i] ? errorsId : undefined;
                     return (
                       <span key={b.key} className="break-row">
-                        <span className="muted small">break</span>
+                        <span className="muted small">{t("break")}</span>
                         <Field
                           hideLabel
-                          label={`${name} break ${i + 1} starts`}
+                          label={t("breakStarts", { day: name, n: i + 1 })}
                           value={b.start}
                           onChange={(e) => setBreak(d, b.key, { start: e.target.value })}
                           invalidBy={invalidBy}
@@ -153,7 +145,7 @@ export function HoursForm({ business }: { business: Business }) {
                         <span className="dash">–</span>
                         <Field
                           hideLabel
-                          label={`${name} break ${i + 1} ends`}
+                          label={t("breakEnds", { day: name, n: i + 1 })}
                           value={b.end}
                           onChange={(e) => setBreak(d, b.key, { end: e.target.value })}
                           invalidBy={invalidBy}
@@ -163,7 +155,7 @@ export function HoursForm({ business }: { business: Business }) {
                         <button
                           type="button"
                           className="link danger"
-                          aria-label={`Remove ${name} break ${i + 1}`}
+                          aria-label={t("removeBreak", { day: name, n: i + 1 })}
                           onClick={() => setDay(d, { breaks: day.breaks.filter((x) => x.key !== b.key) })}
                         >
                           ×
@@ -178,11 +170,12 @@ export function HoursForm({ business }: { business: Business }) {
                       setDay(d, { breaks: [...day.breaks, { key: nextKey++, start: "13:00", end: "14:00" }] })
                     }
                   >
-                    + break<span className="visually-hidden"> on {name}</span>
+                    {t("addBreak")}
+                    <span className="visually-hidden">{t("addBreakOn", { day: name })}</span>
                   </button>
                 </div>
               ) : (
-                <div className="times muted">Closed</div>
+                <div className="times muted">{t("closed")}</div>
               )}
               {messages.length ? (
                 <ul id={errorsId} className="field-error day-errors" role="alert">
@@ -195,19 +188,19 @@ export function HoursForm({ business }: { business: Business }) {
           );
         })}
       </div>
-      <h3 style={{ marginTop: "1rem" }}>Closed dates</h3>
-      <div className="chips" aria-label="Closed dates">
-        {closed.length === 0 ? <span className="muted small">None.</span> : null}
+      <h3 style={{ marginTop: "1rem" }}>{t("closedDates")}</h3>
+      <div className="chips" aria-label={t("closedDates")}>
+        {closed.length === 0 ? <span className="muted small">{t("none")}</span> : null}
         {closed.map((date, i) => (
           <span key={date} className="chip">
-            {formatDay(date, "long")}
+            {formatDay(date, "long", locale)}
             {errorFor(`closed_dates.${i}`) ? (
               <span className="field-error"> {errorFor(`closed_dates.${i}`)}</span>
             ) : null}
             <button
               type="button"
               className="link danger"
-              aria-label={`Remove closed date ${date}`}
+              aria-label={t("removeDate", { date: formatDay(date, "long", locale) })}
               onClick={() => setClosed((all) => all.filter((x) => x !== date))}
             >
               ×
@@ -218,17 +211,17 @@ export function HoursForm({ business }: { business: Business }) {
       {errorFor("closed_dates") ? <div className="field-error">{errorFor("closed_dates")}</div> : null}
       <div className="row" style={{ marginTop: "0.6rem", alignItems: "end" }}>
         <Field
-          label="Add a closed date"
+          label={t("addDate")}
           type="date"
           value={newDate}
           onChange={(e) => setNewDate(e.target.value)}
           style={{ width: "11rem" }}
         />
         <button type="button" className="secondary" onClick={addDate} disabled={!newDate}>
-          Add date
+          {t("addDateButton")}
         </button>
       </div>
-      <SaveBar pending={pending} result={result} label="Save hours" leftover={unplaced(placed)} />
+      <SaveBar pending={pending} result={result} label={t("save")} leftover={unplaced(placed)} />
     </form>
   );
 }

@@ -1,6 +1,7 @@
 "use client";
 
 import { useState } from "react";
+import { useTranslations } from "use-intl/react";
 
 import { saveSettings } from "@/app/lib/actions";
 import type { Business, BusinessSettings } from "@/app/lib/definitions";
@@ -42,6 +43,8 @@ export function ProfileForm({
     active: business.active,
   });
   const { pending, result, save, errorFor, unplaced } = useSave();
+  const t = useTranslations("settings.profile");
+  const tf = useTranslations("form");
   const set =
     (key: keyof typeof form) =>
     (event: React.ChangeEvent<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>) =>
@@ -65,24 +68,18 @@ export function ProfileForm({
 
   return (
     <form className="card" onSubmit={submit} aria-labelledby="profile-title" noValidate>
-      <h2 id="profile-title">Profile and personality</h2>
+      <h2 id="profile-title">{t("title")}</h2>
       <div className="fields">
+        <Field label={t("name")} value={form.name} onChange={set("name")} error={errorFor("name")} maxLength={200} />
         <Field
-          label="Business name"
-          value={form.name}
-          onChange={set("name")}
-          error={errorFor("name")}
-          maxLength={200}
-        />
-        <Field
-          label="WhatsApp number (display)"
+          label={t("phone")}
           value={form.display_phone_number}
           onChange={set("display_phone_number")}
           error={errorFor("display_phone_number")}
           inputMode="tel"
         />
         <div className="field">
-          <label htmlFor="timezone">Timezone</label>
+          <label htmlFor="timezone">{t("timezone")}</label>
           <select
             id="timezone"
             value={form.timezone}
@@ -103,60 +100,60 @@ export function ProfileForm({
           ) : null}
         </div>
         <Field
-          label="Language"
+          label={t("language")}
           value={form.language}
           onChange={set("language")}
           error={errorFor("language")}
-          hint="The bot replies in the customer's language when it differs."
+          hint={t("languageHint")}
         />
       </div>
       <div className="stack" style={{ marginTop: "0.8rem" }}>
         <AreaField
-          label="Personality"
+          label={t("personality")}
           value={form.personality}
           onChange={set("personality")}
           error={errorFor("personality")}
           maxLength={2000}
           rows={2}
-          hint="Tone of voice, e.g. “Warm, concise and professional.”"
+          hint={t("personalityHint")}
         />
         <AreaField
-          label="Instructions and policies"
+          label={t("instructions")}
           value={form.instructions}
           onChange={set("instructions")}
           error={errorFor("instructions")}
           maxLength={8000}
           rows={4}
-          hint="Cancellation policy, what to bring, parking… The bot follows these."
+          hint={t("instructionsHint")}
         />
         <Field
-          label="WhatsApp access token"
+          label={t("token")}
           type="password"
           autoComplete="off"
           value={form.access_token}
           onChange={set("access_token")}
           error={errorFor("access_token")}
-          placeholder={business.has_access_token ? "Stored — type to replace" : "Not set"}
-          hint="Write-only: the stored token is never shown."
+          placeholder={business.has_access_token ? tf("stored") : tf("notSet")}
+          hint={tf("writeOnly")}
         />
         {superadmin ? (
           <div className="fields">
             <Field
-              label="WhatsApp phone number id (Meta)"
+              label={t("numberId")}
               value={form.whatsapp_number_id}
               onChange={set("whatsapp_number_id")}
               error={errorFor("whatsapp_number_id")}
             />
             <div className="field">
-              <span>Status</span>
+              <span>{t("status")}</span>
               <label className="row" style={{ fontWeight: 400 }}>
-                <input type="checkbox" checked={form.active} onChange={set("active")} /> Active (the bot answers)
+                <input type="checkbox" checked={form.active} onChange={set("active")} /> {t("active")}
               </label>
             </div>
           </div>
         ) : null}
       </div>
-      <SaveBar pending={pending} result={result} label="Save profile" leftover={unplaced((p) => PLACED.includes(p))} />
+      <SaveBar pending={pending} result={result} label={t("save")} leftover={unplaced((p) => PLACED.includes(p))} />
     </form>
   );
 }

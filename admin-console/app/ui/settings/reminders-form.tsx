@@ -1,6 +1,7 @@
 "use client";
 
 import { useState } from "react";
+import { useTranslations } from "use-intl/react";
 
 import { saveSettings } from "@/app/lib/actions";
 import type { Business, BusinessSettings } from "@/app/lib/definitions";
@@ -23,6 +24,7 @@ export function RemindersForm({ business }: { business: Business }) {
     templateLanguage: business.reminder_template?.language ?? "",
   }));
   const { pending, result, save, errorFor, unplaced } = useSave();
+  const t = useTranslations("settings.reminders");
   const set = (key: keyof typeof form) => (event: React.ChangeEvent<HTMLInputElement>) =>
     setForm((f) => ({
       ...f,
@@ -43,25 +45,25 @@ export function RemindersForm({ business }: { business: Business }) {
 
   return (
     <form className="card" onSubmit={submit} aria-labelledby="reminders-title" noValidate>
-      <h2 id="reminders-title">Reminders</h2>
+      <h2 id="reminders-title">{t("title")}</h2>
       <div className="stack">
         <label className="row" style={{ fontWeight: 400 }}>
-          <input type="checkbox" checked={form.enabled} onChange={set("enabled")} /> Send reminders before appointments
+          <input type="checkbox" checked={form.enabled} onChange={set("enabled")} /> {t("enabled")}
         </label>
         <Field
-          label="When (before the appointment)"
+          label={t("when")}
           value={form.offsets}
           onChange={set("offsets")}
           error={errorFor("reminder_offsets_minutes")}
-          hint="e.g. “24h, 2h”: real hours, whatever the clocks do in between; up to 5."
+          hint={t("whenHint")}
         />
         <label className="row" style={{ fontWeight: 400 }}>
-          <input type="checkbox" checked={form.quiet} onChange={set("quiet")} /> Quiet hours (no reminders at night)
+          <input type="checkbox" checked={form.quiet} onChange={set("quiet")} /> {t("quiet")}
         </label>
         {form.quiet ? (
           <div className="fields">
-            <Field label="Quiet from" type="time" value={form.quietStart} onChange={set("quietStart")} />
-            <Field label="Quiet until" type="time" value={form.quietEnd} onChange={set("quietEnd")} />
+            <Field label={t("quietFrom")} type="time" value={form.quietStart} onChange={set("quietStart")} />
+            <Field label={t("quietUntil")} type="time" value={form.quietEnd} onChange={set("quietEnd")} />
           </div>
         ) : null}
         {errorFor("reminder_quiet_hours") ? (
@@ -71,27 +73,22 @@ export function RemindersForm({ business }: { business: Business }) {
         ) : null}
         <div className="fields">
           <Field
-            label="WhatsApp template name"
+            label={t("template")}
             value={form.templateName}
             onChange={set("templateName")}
             error={errorFor("reminder_template")}
             placeholder="appointment_reminder"
-            hint="Approved in WhatsApp Manager; sent when the customer last wrote over 24 hours ago. Empty: none."
+            hint={t("templateHint")}
           />
           <Field
-            label="Template language"
+            label={t("templateLanguage")}
             value={form.templateLanguage}
             onChange={set("templateLanguage")}
             placeholder="en_US"
           />
         </div>
       </div>
-      <SaveBar
-        pending={pending}
-        result={result}
-        label="Save reminders"
-        leftover={unplaced((p) => PLACED.includes(p))}
-      />
+      <SaveBar pending={pending} result={result} label={t("save")} leftover={unplaced((p) => PLACED.includes(p))} />
     </form>
   );
 }

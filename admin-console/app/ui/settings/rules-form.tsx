@@ -1,6 +1,7 @@
 "use client";
 
 import { useState } from "react";
+import { useTranslations } from "use-intl/react";
 
 import { saveSettings } from "@/app/lib/actions";
 import type { Business } from "@/app/lib/definitions";
@@ -8,30 +9,13 @@ import type { Business } from "@/app/lib/definitions";
 import { Field, SaveBar, intOrRaw } from "./field";
 import { useSave } from "./use-save";
 
+// Labels and hints are the messages settings.rules.<key> and settings.rules.<key>Hint.
 const RULES = [
-  { key: "max_concurrent", label: "Capacity (at the same time)", min: 1, max: 1000, hint: "Chairs, rooms or people." },
-  {
-    key: "slot_step_minutes",
-    label: "Slot step (minutes)",
-    min: 5,
-    max: 240,
-    hint: "Start times are offered every this many minutes.",
-  },
-  {
-    key: "buffer_minutes",
-    label: "Buffer after each (minutes)",
-    min: 0,
-    max: 1440,
-    hint: "Kept free after each appointment before the next.",
-  },
-  {
-    key: "min_notice_minutes",
-    label: "Minimum notice (minutes)",
-    min: 0,
-    max: 525600,
-    hint: "How soon before the start a booking is still accepted.",
-  },
-  { key: "horizon_days", label: "Booking horizon (days)", min: 1, max: 365, hint: "How far ahead customers may book." },
+  { key: "max_concurrent", min: 1, max: 1000 },
+  { key: "slot_step_minutes", min: 5, max: 240 },
+  { key: "buffer_minutes", min: 0, max: 1440 },
+  { key: "min_notice_minutes", min: 0, max: 525600 },
+  { key: "horizon_days", min: 1, max: 365 },
 ] as const;
 
 type Key = (typeof RULES)[number]["key"];
@@ -46,6 +30,7 @@ export function RulesForm({ business }: { business: Business }) {
     horizon_days: String(business.horizon_days),
   }));
   const { pending, result, save, errorFor, unplaced } = useSave();
+  const t = useTranslations("settings.rules");
 
   function submit(event: React.FormEvent) {
     event.preventDefault();
@@ -55,12 +40,12 @@ export function RulesForm({ business }: { business: Business }) {
 
   return (
     <form className="card" onSubmit={submit} aria-labelledby="rules-title" noValidate>
-      <h2 id="rules-title">Capacity and booking rules</h2>
+      <h2 id="rules-title">{t("title")}</h2>
       <div className="fields">
         {RULES.map((rule) => (
           <Field
             key={rule.key}
-            label={rule.label}
+            label={t(rule.key)}
             type="number"
             inputMode="numeric"
             min={rule.min}
@@ -68,14 +53,14 @@ export function RulesForm({ business }: { business: Business }) {
             value={form[rule.key]}
             onChange={(event) => setForm((f) => ({ ...f, [rule.key]: event.target.value }))}
             error={errorFor(rule.key)}
-            hint={rule.hint}
+            hint={t(`${rule.key}Hint`)}
           />
         ))}
       </div>
       <SaveBar
         pending={pending}
         result={result}
-        label="Save rules"
+        label={t("save")}
         leftover={unplaced((p) => RULES.some((r) => r.key === p))}
       />
     </form>

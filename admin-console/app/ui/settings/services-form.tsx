@@ -1,6 +1,7 @@
 "use client";
 
 import { useState } from "react";
+import { useTranslations } from "use-intl/react";
 
 import { saveServices } from "@/app/lib/actions";
 import type { Business, Service, ServiceInput } from "@/app/lib/definitions";
@@ -24,6 +25,7 @@ const toRow = (s: Service): Row => ({
 export function ServicesForm({ business }: { business: Business }) {
   const [rows, setRows] = useState<Row[]>(() => business.services.map(toRow));
   const { pending, result, save, errorFor, unplaced } = useSave();
+  const t = useTranslations("settings.services");
   const defaultCurrency = business.services[0]?.currency ?? "EUR";
 
   const update = (key: number, change: Partial<Row>) =>
@@ -49,22 +51,23 @@ export function ServicesForm({ business }: { business: Business }) {
   return (
     <form className="card" onSubmit={submit} aria-labelledby="services-title" noValidate>
       <div className="card-head">
-        <h2 id="services-title">Services</h2>
-        <span className="muted small">Removed services stay on past appointments.</span>
+        <h2 id="services-title">{t("title")}</h2>
+        <span className="muted small">{t("hint")}</span>
       </div>
       <div className="rows">
-        {rows.length === 0 ? <p className="muted">No services: the bot cannot book anything.</p> : null}
+        {rows.length === 0 ? <p className="muted">{t("none")}</p> : null}
         {rows.map((row, i) => {
           const n = i + 1;
           const path = `services.${i}`;
           return (
             <fieldset key={row.key} className="service-row" data-testid="service-row">
-              <legend className="visually-hidden">Service {n}</legend>
+              <legend className="visually-hidden">{t("service", { n })}</legend>
               <Field
                 className="name"
                 label={
                   <>
-                    <span className="visually-hidden">Service {n} </span>Name
+                    <span className="visually-hidden">{t("service", { n })} </span>
+                    {t("name")}
                   </>
                 }
                 value={row.name}
@@ -75,7 +78,8 @@ export function ServicesForm({ business }: { business: Business }) {
               <Field
                 label={
                   <>
-                    <span className="visually-hidden">Service {n} </span>Duration (min)
+                    <span className="visually-hidden">{t("service", { n })} </span>
+                    {t("duration")}
                   </>
                 }
                 type="number"
@@ -89,7 +93,8 @@ export function ServicesForm({ business }: { business: Business }) {
               <Field
                 label={
                   <>
-                    <span className="visually-hidden">Service {n} </span>Price
+                    <span className="visually-hidden">{t("service", { n })} </span>
+                    {t("price")}
                   </>
                 }
                 inputMode="decimal"
@@ -100,7 +105,8 @@ export function ServicesForm({ business }: { business: Business }) {
               <Field
                 label={
                   <>
-                    <span className="visually-hidden">Service {n} </span>Currency
+                    <span className="visually-hidden">{t("service", { n })} </span>
+                    {t("currency")}
                   </>
                 }
                 value={row.currency}
@@ -111,10 +117,10 @@ export function ServicesForm({ business }: { business: Business }) {
               <button
                 type="button"
                 className="secondary remove"
-                aria-label={`Remove service ${n}${row.name ? ` (${row.name})` : ""}`}
+                aria-label={row.name ? t("removeNamed", { n, name: row.name }) : t("removeAria", { n })}
                 onClick={() => setRows((current) => current.filter((r) => r.key !== row.key))}
               >
-                Remove
+                {t("remove")}
               </button>
             </fieldset>
           );
@@ -131,13 +137,13 @@ export function ServicesForm({ business }: { business: Business }) {
             ])
           }
         >
-          + Add service
+          {t("add")}
         </button>
       </div>
       <SaveBar
         pending={pending}
         result={result}
-        label="Save services"
+        label={t("save")}
         leftover={unplaced((p) => /^services\.\d+\.(name|duration_minutes|price|currency)$/.test(p))}
       />
     </form>

@@ -1,6 +1,7 @@
 "use client";
 
 import { useActionState } from "react";
+import { useTranslations } from "use-intl/react";
 
 import type { NewMemberResult } from "@/app/lib/actions";
 import { Field } from "@/app/ui/settings/field";
@@ -16,42 +17,43 @@ type Props = {
 /** Invite someone by email; a generated password is shown once, here, and never again. */
 export function NewMemberForm({ action, title, extra, submitLabel }: Props) {
   const [state, formAction, pending] = useActionState(action, undefined);
+  const t = useTranslations("member");
   const fields = state && !state.ok ? (state.fields ?? {}) : {};
   return (
     <form action={formAction} className="card" aria-label={title} noValidate>
       <h2>{title}</h2>
       <div className="fields">
-        <Field label="Email" name="email" type="email" autoComplete="off" required error={fields.email} />
-        <Field label="Name (optional)" name="name" autoComplete="off" error={fields.name} />
+        <Field label={t("email")} name="email" type="email" autoComplete="off" required error={fields.email} />
+        <Field label={t("name")} name="name" autoComplete="off" error={fields.name} />
         <Field
-          label="Password (optional)"
+          label={t("password")}
           name="password"
           type="password"
           autoComplete="new-password"
           error={fields.password}
-          hint="Leave empty to generate a one-time password. A chosen one must be hard to guess (not a common password, not like the email). Ignored for existing accounts."
+          hint={t("passwordHint")}
         />
         {extra === "owner-role" ? (
           <div className="field">
-            <label htmlFor="member-role">Role</label>
+            <label htmlFor="member-role">{t("role")}</label>
             <select id="member-role" name="role" defaultValue="staff">
-              <option value="staff">Staff</option>
-              <option value="owner">Owner</option>
+              <option value="staff">{t("staff")}</option>
+              <option value="owner">{t("owner")}</option>
             </select>
           </div>
         ) : null}
         {extra === "superadmin-flag" ? (
           <div className="field">
-            <span>Access</span>
+            <span>{t("access")}</span>
             <label className="row" style={{ fontWeight: 400 }}>
-              <input type="checkbox" name="is_superadmin" /> Superadmin
+              <input type="checkbox" name="is_superadmin" /> {t("superadmin")}
             </label>
           </div>
         ) : null}
       </div>
       <div className="form-actions">
         <button type="submit" disabled={pending}>
-          {pending ? "Adding…" : submitLabel}
+          {pending ? t("adding") : submitLabel}
         </button>
         <span aria-live="polite">
           {state?.ok ? <span className="notice ok">{state.message}</span> : null}
@@ -64,9 +66,9 @@ export function NewMemberForm({ action, title, extra, submitLabel }: Props) {
       </div>
       {state?.ok && state.data?.password ? (
         <p className="notice warn" role="status">
-          One-time password for {state.data.email}: <code data-testid="one-time-password">{state.data.password}</code>
+          {t("oneTime", { email: state.data.email })} <code data-testid="one-time-password">{state.data.password}</code>
           <br />
-          Copy it now and share it privately; it will not be shown again.
+          {t("copyNow")}
         </p>
       ) : null}
     </form>

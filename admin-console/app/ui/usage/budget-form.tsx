@@ -1,6 +1,7 @@
 "use client";
 
 import { useState } from "react";
+import { useTranslations } from "use-intl/react";
 
 import { setTokenBudget } from "@/app/lib/actions";
 import { Field, SaveBar } from "@/app/ui/settings/field";
@@ -10,6 +11,7 @@ import { useSave } from "@/app/ui/settings/use-save";
 export function BudgetForm({ businessId, budget }: { businessId: number; budget: number | null }) {
   const [value, setValue] = useState(budget === null ? "" : String(budget));
   const { pending, result, save, errorFor } = useSave();
+  const t = useTranslations("usage");
 
   function submit(event: React.FormEvent) {
     event.preventDefault();
@@ -18,18 +20,18 @@ export function BudgetForm({ businessId, budget }: { businessId: number; budget:
 
   return (
     <form className="card" onSubmit={submit} aria-labelledby="budget-title" noValidate>
-      <h2 id="budget-title">Monthly token budget</h2>
+      <h2 id="budget-title">{t("budgetTitle")}</h2>
       <Field
-        label="Tokens per month"
+        label={t("perMonthLabel")}
         type="number"
         inputMode="numeric"
         min={0}
         value={value}
         onChange={(event) => setValue(event.target.value)}
         error={errorFor("monthly_token_budget")}
-        hint="Prompt plus completion tokens in the business's calendar month. Empty: unlimited. The console warns from 80%."
+        hint={t("budgetHint")}
       />
-      <SaveBar pending={pending} result={result} label="Save budget" />
+      <SaveBar pending={pending} result={result} label={t("save")} />
     </form>
   );
 }

@@ -1,37 +1,46 @@
 import type { Usage } from "@/app/lib/definitions";
+import type { Messages } from "@/app/messages/en";
 
-// How usage is written on the page: grouped thousands, dollars with enough decimals to see cents' fractions.
+// How usage is written on the page, in the reader's locale: grouped thousands, dollars with enough
+// decimals to see cents' fractions.
 
-export function tokens(n: number): string {
-  return new Intl.NumberFormat("en-US").format(n);
+type UsageT = (key: keyof Messages["usage"], values?: Record<string, string>) => string;
+
+export function tokens(n: number, locale = "en-GB"): string {
+  return new Intl.NumberFormat(locale).format(n);
 }
 
-export function dollars(value: string | null): string {
-  if (value === null) return "no price set";
+/** Dollars (prices are set in US dollars), or null when no price is set. */
+export function dollars(value: string | null, locale = "en-GB"): string | null {
+  if (value === null) return null;
   const n = Number(value);
-  return `$${n.toFixed(n > 0 && n < 0.01 ? 4 : 2)}`;
+  const digits = n > 0 && n < 0.01 ? 4 : 2;
+  return new Intl.NumberFormat(locale, {
+    style: "currency",
+    currency: "USD",
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(n);
 }
 
-export function percent(fraction: number): string {
-  return `${Math.round(fraction * 100)}%`;
+export function percent(fraction: number, locale = "en-GB"): string {
+  return new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 0 }).format(fraction);
 }
 
-/** "October 2026" from "2026-10". */
-export function monthName(month: string): string {
+/** "October 2026" / "octubre de 2026" from "2026-10". */
+export function monthName(month: string, locale = "en-GB"): string {
   const [year = 1970, m = 1] = month.split("-").map(Number);
-  return new Intl.DateTimeFormat("en-GB", { month: "long", year: "numeric", timeZone: "UTC" }).format(
+  return new Intl.DateTimeFormat(locale, { month: "long", year: "numeric", timeZone: "UTC" }).format(
     new Date(Date.UTC(year, m - 1, 1)),
   );
 }
 
 /** The sentence the warning banner and the usage page share. */
-export function budgetSentence(usage: Usage): string {
+export function budgetSentence(usage: Usage, t: UsageT, locale = "en-GB"): string {
   const current = usage.current_month;
   const budget = usage.monthly_token_budget;
   if (budget === null) return "";
-  const used = `${tokens(current.total_tokens)} of ${tokens(budget)} tokens`;
-  if (current.over_budget) {
-    return `The monthly model budget is used up (${used}): until the month ends the bot answers without the model (services, hours, bookings and the reference document only).`;
-  }
-  return `${percent(current.budget_used ?? 0)} of this month's model budget is used (${used}). Over the budget, the bot answers without the model until the month ends.`;
+  const used = t("usedOf", { used: tokens(current.total_tokens, locale), budget: tokens(budget, locale) });
+  if (current.over_budget) return t("overBudget", { used });
+  return t("nearBudget", { percent: percent(current.budget_used ?? 0, locale), used });
 }

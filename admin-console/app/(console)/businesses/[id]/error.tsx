@@ -3,5 +3,5 @@
 import { ErrorView, type ErrorProps } from "@/app/ui/error-view";
 
 export default function Error(props: ErrorProps) {
-  return <ErrorView {...props} what="this business" />;
+  return <ErrorView {...props} what="business" />;
 }

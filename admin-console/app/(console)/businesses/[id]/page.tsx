@@ -5,7 +5,7 @@ import { Suspense } from "react";
 import { customerLabel } from "@/app/lib/customers";
 import { fetchAppointments, fetchBusiness, fetchSandbox } from "@/app/lib/api";
 import type { Business } from "@/app/lib/definitions";
-import { getLang, getT } from "@/app/lib/i18n";
+import { getCustomerWords, getLang, getT } from "@/app/lib/i18n";
 import { businessLocale } from "@/app/lib/locale";
 import { positiveInt, type BusinessParams } from "@/app/lib/params";
 import { addDays, formatDateTime, nowMs, todayIn } from "@/app/lib/time";
@@ -18,39 +18,43 @@ export default async function BusinessPage({ params }: BusinessParams) {
   if (!id) notFound();
   const [business, lang] = await Promise.all([fetchBusiness(id), getLang()]);
   const locale = businessLocale(lang, business.timezone);
+  const [t, ts] = await Promise.all([getT("home"), getT("sandbox")]);
   return (
     <>
-      <Suspense fallback={<CardSkeleton label="Loading this week's numbers" lines={4} />}>
+      <Suspense fallback={<CardSkeleton label={t("loadingNumbers")} lines={4} />}>
         <OverviewNumbers business={business} locale={locale} />
       </Suspense>
       <div className="grid-main-side">
         <Suspense
           fallback={
             <div className="card">
-              <h2>Try the bot</h2>
-              <ChatSkeleton label="Loading the test chat" />
+              <h2>{ts("title")}</h2>
+              <ChatSkeleton label={t("loadingChat")} />
             </div>
           }
         >
           <Sandbox business={business} />
         </Suspense>
         <div>
-          <Suspense fallback={<CardSkeleton label="Loading upcoming appointments" />}>
+          <Suspense fallback={<CardSkeleton label={t("loadingUpcoming")} />}>
             <Upcoming business={business} locale={locale} />
           </Suspense>
           <section className="card" aria-labelledby="setup-title">
-            <h2 id="setup-title">Setup</h2>
+            <h2 id="setup-title">{t("setup")}</h2>
             <ul className="list small">
+              <li>{t("services", { count: business.services.length, capacity: business.max_concurrent })}</li>
               <li>
-                {business.services.length} services · up to {business.max_concurrent} appointments at a time
+                {t("slots", {
+                  step: business.slot_step_minutes,
+                  notice: business.min_notice_minutes,
+                  horizon: business.horizon_days,
+                })}
               </li>
               <li>
-                Slots every {business.slot_step_minutes} min · booking {business.min_notice_minutes} min to{" "}
-                {business.horizon_days} days ahead
-              </li>
-              <li>
-                WhatsApp {business.display_phone_number || "number not set"} ·{" "}
-                {business.has_access_token ? "access token stored" : "no access token"}
+                {t("whatsapp", {
+                  number: business.display_phone_number || t("numberNotSet"),
+                  token: business.has_access_token ? t("tokenStored") : t("noToken"),
+                })}
               </li>
             </ul>
           </section>
@@ -63,13 +67,11 @@ export default async function BusinessPage({ params }: BusinessParams) {
 async function Sandbox({ business }: { business: Business }) {
   const messages = await fetchSandbox(business.id);
   if (messages === null) {
+    const [t, ts] = await Promise.all([getT("home"), getT("sandbox")]);
     return (
       <section className="card" aria-labelledby="try-bot-title">
-        <h2 id="try-bot-title">Try the bot</h2>
-        <p className="notice warn">
-          This admin API has no test chat yet (<code>/sandbox/messages</code> is missing). Update the backend to try the
-          bot from here.
-        </p>
+        <h2 id="try-bot-title">{ts("title")}</h2>
+        <p className="notice warn">{t.rich("noSandbox", { code: (chunks) => <code>{chunks}</code> })}</p>
       </section>
     );
   }
@@ -77,7 +79,7 @@ async function Sandbox({ business }: { business: Business }) {
 }
 
 async function Upcoming({ business, locale }: { business: Business; locale: string }) {
-  const t = await getT("overview");
+  const [t, th, words] = await Promise.all([getT("overview"), getT("home"), getCustomerWords()]);
   const today = todayIn(business.timezone);
   const now = nowMs();
   const appointments = (await fetchAppointments(business.id, today, addDays(today, 6)))
@@ -90,14 +92,14 @@ async function Upcoming({ business, locale }: { business: Business; locale: stri
         <Link href={`/businesses/${business.id}/appointments?view=week`}>{t("weekView")}</Link>
       </div>
       {appointments.length === 0 ? (
-        <p className="muted">No upcoming appointments.</p>
+        <p className="muted">{th("noUpcoming")}</p>
       ) : (
         <ul className="list">
           {appointments.map((a) => (
             <li key={a.id}>
               <strong>{formatDateTime(a.starts_at, business.timezone, locale)}</strong> · {a.service_name}
               <div className="muted small">
-                {customerLabel(a.customer_name, a.customer_channel, a.customer_address)}
+                {customerLabel(a.customer_name, a.customer_channel, a.customer_address, words)}
               </div>
             </li>
           ))}

@@ -1,5 +1,7 @@
+import { getT } from "@/app/lib/i18n";
 import { CardSkeleton } from "@/app/ui/skeletons";
 
-export default function Loading() {
-  return <CardSkeleton label="Loading appointments" lines={10} />;
+export default async function Loading() {
+  const t = await getT("loading");
+  return <CardSkeleton label={t("appointments")} lines={10} />;
 }

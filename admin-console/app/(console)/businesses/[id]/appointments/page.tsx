@@ -16,7 +16,9 @@ import { CalendarView } from "@/app/ui/calendar/calendar-view";
 import { DateJump } from "@/app/ui/calendar/date-jump";
 import { CardSkeleton } from "@/app/ui/skeletons";
 
-export const metadata: Metadata = { title: "Appointments" };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getT("tabs"))("appointments") };
+}
 
 type View = "day" | "week";
 
@@ -30,6 +32,7 @@ export default async function AppointmentsPage({
   const id = positiveInt((await params).id);
   if (!id) notFound();
   const query = await searchParams;
+  const loading = await getT("loading");
   const [business, lang, t, tb, tk] = await Promise.all([
     fetchBusiness(id),
     getLang(),
@@ -115,7 +118,7 @@ export default async function AppointmentsPage({
         </div>
       </section>
       {selected ? (
-        <Suspense key={selected} fallback={<CardSkeleton label="Loading the appointment" lines={4} />}>
+        <Suspense key={selected} fallback={<CardSkeleton label={loading("appointment")} lines={4} />}>
           <AppointmentPanel
             business={business}
             appointmentId={selected}
@@ -127,7 +130,7 @@ export default async function AppointmentsPage({
         </Suspense>
       ) : null}
       <section className="card" aria-label={t("grid")}>
-        <Suspense key={`${view}:${date}`} fallback={<CardSkeleton label="Loading appointments" lines={8} />}>
+        <Suspense key={`${view}:${date}`} fallback={<CardSkeleton label={loading("appointments")} lines={8} />}>
           <Schedule
             business={business}
             view={view}

@@ -1,5 +1,7 @@
+import { getT } from "@/app/lib/i18n";
 import { CardSkeleton } from "@/app/ui/skeletons";
 
-export default function Loading() {
-  return <CardSkeleton label="Loading conversations" lines={8} />;
+export default async function Loading() {
+  const t = await getT("loading");
+  return <CardSkeleton label={t("conversations")} lines={8} />;
 }

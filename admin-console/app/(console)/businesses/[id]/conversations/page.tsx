@@ -9,7 +9,9 @@ import { param, positiveInt, type SearchParams } from "@/app/lib/params";
 import { ConversationList } from "@/app/ui/conversations/conversation-list";
 import { CardSkeleton } from "@/app/ui/skeletons";
 
-export const metadata: Metadata = { title: "Conversations" };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getT("inbox"))("title") };
+}
 
 export default async function ConversationsPage({
   params,
@@ -23,7 +25,12 @@ export default async function ConversationsPage({
   const query = await searchParams;
   const q = param(query, "q").slice(0, 200);
   const page = positiveInt(param(query, "page")) ?? 1;
-  const [business, lang, t] = await Promise.all([fetchBusiness(id), getLang(), getT("inbox")]);
+  const [business, lang, t, loading] = await Promise.all([
+    fetchBusiness(id),
+    getLang(),
+    getT("inbox"),
+    getT("loading"),
+  ]);
   return (
     <section className="card" aria-labelledby="conversations-title">
       <h2 id="conversations-title">{t("title")}</h2>
@@ -34,7 +41,7 @@ export default async function ConversationsPage({
         <input id="conversation-search" name="q" type="search" defaultValue={q} placeholder={t("placeholder")} />
         <button type="submit">{t("searchButton")}</button>
       </form>
-      <Suspense key={`${q}:${page}`} fallback={<CardSkeleton label="Loading conversations" lines={6} />}>
+      <Suspense key={`${q}:${page}`} fallback={<CardSkeleton label={loading("conversations")} lines={6} />}>
         <ConversationList
           businessId={id}
           timeZone={business.timezone}

@@ -3,6 +3,8 @@ import { notFound } from "next/navigation";
 import { Suspense } from "react";
 
 import { fetchBusiness, fetchRole } from "@/app/lib/api";
+import { getLang, getT } from "@/app/lib/i18n";
+import { businessLocale } from "@/app/lib/locale";
 import { positiveInt, type BusinessParams } from "@/app/lib/params";
 import { NotAllowed } from "@/app/ui/not-allowed";
 import { ChannelsForm } from "@/app/ui/settings/channels-form";
@@ -14,7 +16,9 @@ import { RulesForm } from "@/app/ui/settings/rules-form";
 import { ServicesForm } from "@/app/ui/settings/services-form";
 import { Lines } from "@/app/ui/skeletons";
 
-export const metadata: Metadata = { title: "Settings" };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getT("settings"))("title") };
+}
 
 function timezones(): string[] {
   try {
@@ -28,28 +32,30 @@ export default async function SettingsPage({ params }: BusinessParams) {
   const id = positiveInt((await params).id);
   if (!id) notFound();
   const role = await fetchRole(id);
+  const t = await getT("settings");
   if (role === "staff") {
-    return <NotAllowed role={role} what="change this business's settings" back={`/businesses/${id}`} />;
+    return <NotAllowed role={role} what={t("notAllowed")} back={`/businesses/${id}`} />;
   }
   const business = await fetchBusiness(id);
+  const locale = businessLocale(await getLang(), business.timezone);
   return (
     <div className="grid-main-side">
       <div>
         <ProfileForm business={business} timezones={timezones()} superadmin={role === "superadmin"} />
         <ChannelsForm business={business} superadmin={role === "superadmin"} />
         <ServicesForm business={business} />
-        <HoursForm business={business} />
+        <HoursForm business={business} locale={locale} />
         <RulesForm business={business} />
         <RemindersForm business={business} />
       </div>
       <section className="card sticky" aria-labelledby="preview-title">
         <div className="card-head">
-          <h2 id="preview-title">Prompt preview</h2>
-          <span className="muted small">Updates when you save</span>
+          <h2 id="preview-title">{t("preview")}</h2>
+          <span className="muted small">{t("previewHint")}</span>
         </div>
         <Suspense
           fallback={
-            <div role="status" aria-label="Loading the prompt preview">
+            <div role="status" aria-label={t("previewLoading")}>
               <Lines count={12} />
             </div>
           }

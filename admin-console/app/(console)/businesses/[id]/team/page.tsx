@@ -2,38 +2,41 @@ import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 
 import { addStaff, removeStaff } from "@/app/lib/actions";
-import { fetchMe, fetchRole, fetchStaff } from "@/app/lib/api";
+import { fetchBusiness, fetchMe, fetchRole, fetchStaff } from "@/app/lib/api";
+import { getLang, getT } from "@/app/lib/i18n";
+import { businessLocale } from "@/app/lib/locale";
 import { positiveInt, type BusinessParams } from "@/app/lib/params";
 import { formatDay } from "@/app/lib/time";
 import { NotAllowed } from "@/app/ui/not-allowed";
 import { NewMemberForm } from "@/app/ui/team/new-member-form";
 import { RowAction } from "@/app/ui/team/row-action";
 
-export const metadata: Metadata = { title: "Team" };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getT("team"))("title") };
+}
 
 export default async function TeamPage({ params }: BusinessParams) {
   const id = positiveInt((await params).id);
   if (!id) notFound();
   const role = await fetchRole(id);
-  if (role === "staff") return <NotAllowed role={role} what="manage the team" back={`/businesses/${id}`} />;
-  const [me, staff] = await Promise.all([fetchMe(), fetchStaff(id)]);
+  const [t, tc] = await Promise.all([getT("team"), getT("common")]);
+  if (role === "staff") return <NotAllowed role={role} what={t("notAllowed")} back={`/businesses/${id}`} />;
+  const [me, staff, business] = await Promise.all([fetchMe(), fetchStaff(id), fetchBusiness(id)]);
+  const locale = businessLocale(await getLang(), business.timezone);
   const superadmin = role === "superadmin";
   return (
     <div className="grid-main-side">
       <section className="card" aria-labelledby="team-title">
-        <h2 id="team-title">Team</h2>
-        <p className="muted small">
-          Owners change settings and manage staff. Staff read conversations and appointments, take over conversations
-          and cancel appointments.
-        </p>
-        {staff.length === 0 ? <p className="muted">Nobody yet.</p> : null}
+        <h2 id="team-title">{t("title")}</h2>
+        <p className="muted small">{t("intro")}</p>
+        {staff.length === 0 ? <p className="muted">{t("nobody")}</p> : null}
         <table className="table stack-phone">
           <thead>
             <tr>
-              <th scope="col">Person</th>
-              <th scope="col">Role</th>
+              <th scope="col">{tc("person")}</th>
+              <th scope="col">{t("role")}</th>
               <th scope="col">
-                <span className="visually-hidden">Actions</span>
+                <span className="visually-hidden">{tc("actions")}</span>
               </th>
             </tr>
           </thead>
@@ -45,19 +48,23 @@ export default async function TeamPage({ params }: BusinessParams) {
                 <tr key={member.id}>
                   <td>
                     <strong>{member.email}</strong>
-                    {member.id === me.id ? <span className="badge"> you</span> : null}
-                    <div className="muted small">added {formatDay(member.added_at.slice(0, 10), "long")}</div>
+                    {member.id === me.id ? <span className="badge"> {tc("you")}</span> : null}
+                    <div className="muted small">
+                      {t("added", { date: formatDay(member.added_at.slice(0, 10), "long", locale) })}
+                    </div>
                   </td>
                   <td>
-                    <span className={`badge${member.role === "owner" ? " green" : ""}`}>{member.role}</span>
+                    <span className={`badge${member.role === "owner" ? " green" : ""}`}>
+                      {tc(`roles.${member.role}`)}
+                    </span>
                   </td>
                   <td>
                     {removable ? (
                       <RowAction
                         run={removeStaff.bind(null, id, member.id)}
-                        label="Remove"
-                        ariaLabel={`Remove ${member.email} from the team`}
-                        confirm={`Remove ${member.email} from this business?`}
+                        label={t("remove")}
+                        ariaLabel={t("removeAria", { email: member.email })}
+                        confirm={t("removeConfirm", { email: member.email })}
                         danger
                       />
                     ) : null}
@@ -70,9 +77,9 @@ export default async function TeamPage({ params }: BusinessParams) {
       </section>
       <NewMemberForm
         action={addStaff.bind(null, id)}
-        title={superadmin ? "Add a member" : "Add staff"}
+        title={superadmin ? t("addMember") : t("addStaff")}
         extra={superadmin ? "owner-role" : undefined}
-        submitLabel={superadmin ? "Add member" : "Add staff"}
+        submitLabel={superadmin ? t("addMemberButton") : t("addStaff")}
       />
     </div>
   );

@@ -3,5 +3,5 @@
 import { ErrorView, type ErrorProps } from "@/app/ui/error-view";
 
 export default function Error(props: ErrorProps) {
-  return <ErrorView {...props} what="the usage" />;
+  return <ErrorView {...props} what="usage" />;
 }

@@ -1,9 +1,11 @@
+import { getT } from "@/app/lib/i18n";
 import { ChatSkeleton } from "@/app/ui/skeletons";
 
-export default function Loading() {
+export default async function Loading() {
+  const t = await getT("loading");
   return (
     <div className="card">
-      <ChatSkeleton label="Loading the conversation" />
+      <ChatSkeleton label={t("conversation")} />
     </div>
   );
 }

@@ -4,8 +4,10 @@ import { notFound } from "next/navigation";
 
 import { fetchBusiness, fetchThread } from "@/app/lib/api";
 import { addressLabel, customerLabel, isSandbox } from "@/app/lib/customers";
+import { getCustomerWords, getLang, getT } from "@/app/lib/i18n";
+import { businessLocale } from "@/app/lib/locale";
 import { param, positiveInt, type SearchParams } from "@/app/lib/params";
-import { formatDateTime, waitingFor } from "@/app/lib/time";
+import { formatDateTime, waitingFor, type WaitWords } from "@/app/lib/time";
 import { ChannelBadge } from "@/app/ui/channel-badge";
 import { PauseToggle } from "@/app/ui/conversations/pause-toggle";
 import { RemindersToggle } from "@/app/ui/conversations/reminders-toggle";
@@ -13,7 +15,9 @@ import { PrivacyActions } from "@/app/ui/conversations/privacy-actions";
 import { StaffReply } from "@/app/ui/conversations/staff-reply";
 import { ThreadView } from "@/app/ui/conversations/thread-view";
 
-export const metadata: Metadata = { title: "Conversation" };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getT("thread"))("title") };
+}
 
 export default async function ThreadPage({
   params,
@@ -29,21 +33,24 @@ export default async function ThreadPage({
   const before = positiveInt(param(await searchParams, "before")) ?? undefined;
   const [business, thread] = await Promise.all([fetchBusiness(id), fetchThread(id, customerId, before)]);
   const { customer, messages } = thread;
+  const [t, words, lang] = await Promise.all([getT("thread"), getCustomerWords(), getLang()]);
+  const locale = businessLocale(lang, business.timezone);
+  const wait: WaitWords = (key, values) => t(`wait.${key}`, values);
   const first = messages[0];
   return (
     <section className="card" aria-labelledby="thread-title">
       <div className="card-head">
         <div>
           <Link href={`/businesses/${id}/conversations`} className="small">
-            ← All conversations
+            {t("all")}
           </Link>
           <h2 id="thread-title" style={{ marginTop: "0.3rem" }}>
-            {customerLabel(customer.profile_name, customer.channel, customer.address)}{" "}
+            {customerLabel(customer.profile_name, customer.channel, customer.address, words)}{" "}
             {isSandbox(customer.address) ? null : <ChannelBadge channel={customer.channel} />}
           </h2>
           <span className="muted small">
-            {addressLabel(customer.channel, customer.address)}
-            {customer.opted_out ? " · opted out of messages" : ""}
+            {addressLabel(customer.channel, customer.address, words)}
+            {customer.opted_out ? t("optedOut") : ""}
           </span>
         </div>
         <div className="row" style={{ flexWrap: "wrap" }}>
@@ -56,37 +63,32 @@ export default async function ThreadPage({
           <PrivacyActions businessId={id} customerId={customer.id} erased={Boolean(customer.erased_at)} />
         </div>
       </div>
-      {customer.erased_at ? (
-        <p className="notice info">
-          This customer&apos;s data was erased: their messages, name and number are gone; past appointments stay without
-          a name.
-        </p>
-      ) : null}
+      {customer.erased_at ? <p className="notice info">{t("erased")}</p> : null}
       {customer.needs_attention ? (
         <div className="notice error" role="status" data-testid="handoff">
-          <strong>Needs a person</strong>
+          <strong>{t("needsPerson")}</strong>
           {customer.handoff_reason ? `: ${customer.handoff_reason}` : ""}
-          {customer.handoff_at ? ` · waiting ${waitingFor(customer.handoff_at)}` : ""}
+          {customer.handoff_at ? t("waiting", { time: waitingFor(customer.handoff_at, wait) }) : ""}
           {customer.handoff_summary ? <div className="small">“{customer.handoff_summary}”</div> : null}
         </div>
       ) : null}
       {customer.bot_paused ? (
         <p className="notice warn">
-          The bot is paused for this customer: their messages wait for a person to answer.
+          {t("paused")}
           {customer.paused_until
-            ? ` It answers again by itself after ${formatDateTime(customer.paused_until, business.timezone)} unless someone replies before.`
+            ? t("pausedUntil", { when: formatDateTime(customer.paused_until, business.timezone, locale) })
             : ""}
         </p>
       ) : null}
       {thread.has_more && first ? (
         <p style={{ textAlign: "center" }}>
-          <Link href={`?before=${first.id}`}>Show earlier messages</Link>
+          <Link href={`?before=${first.id}`}>{t("earlier")}</Link>
         </p>
       ) : null}
-      <ThreadView messages={messages} timeZone={business.timezone} />
+      <ThreadView messages={messages} timeZone={business.timezone} locale={locale} />
       {before ? (
         <p style={{ textAlign: "center" }}>
-          <Link href={`/businesses/${id}/conversations/${customer.id}`}>Jump to latest</Link>
+          <Link href={`/businesses/${id}/conversations/${customer.id}`}>{t("latest")}</Link>
         </p>
       ) : customer.erased_at ? null : (
         <StaffReply businessId={id} customerId={customer.id} />
