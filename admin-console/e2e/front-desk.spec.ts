@@ -204,3 +204,135 @@ test("the calendar in Spanish, as a week on a desktop and a day list on a phone"
     await shot(page, "calendar-es-day");
   }
 });
+
+// Labels the console shows in English; none may be left on a page once the reader chose Spanish.
+// Whole words, case-sensitive; what customers, staff or the bot wrote is not checked (below).
+const ENGLISH = [
+  "Overview",
+  "Conversations",
+  "Appointments",
+  "Knowledge",
+  "Settings",
+  "Usage",
+  "Team",
+  "Users",
+  "Businesses",
+  "Sign out",
+  "Sign in",
+  "Password",
+  "Email",
+  "Save",
+  "Saving",
+  "Remove",
+  "Delete",
+  "Deactivate",
+  "Activate",
+  "Not allowed",
+  "Loading",
+  "Try the bot",
+  "Reset chat",
+  "Setup",
+  "Send",
+  "Your reply",
+  "Send reply",
+  "Pause the bot",
+  "Resume the bot",
+  "Turn reminders off",
+  "Export JSON",
+  "Erase",
+  "All conversations",
+  "Reference document",
+  "Versions",
+  "Import from website",
+  "By month",
+  "Monthly token budget",
+  "Tokens per month",
+  "Estimated cost",
+  "Opening hours",
+  "Closed dates",
+  "Minimum notice",
+  "Capacity",
+  "Profile and personality",
+  "Prompt preview",
+  "Reminders",
+  "Services",
+  "Name",
+  "Timezone",
+  "Language",
+  "Status",
+  "Person",
+  "Role",
+  "Access",
+  "Add staff",
+  "Add a member",
+  "Create a user",
+  "No messages",
+  "Delivered",
+  "Customer",
+  "Staff",
+  "tool call",
+  "Monday",
+  "Tuesday",
+  "Closed",
+  "Month",
+  "Model",
+  "Next 7 days",
+  "This week",
+  "New booking",
+  "Block time",
+  "Model providers",
+  "Provider",
+  "Failures in a row",
+  "needs a person",
+  "test chat",
+  "Previous",
+  "Next",
+  "Page",
+];
+
+async function leftoverEnglish(page: Page): Promise<string[]> {
+  const text = await page.evaluate(() => {
+    const root = document.body.cloneNode(true) as HTMLElement;
+    // Not the console's words: scripts, the bot's prompt, the reference document, messages.
+    root
+      .querySelectorAll('script, style, pre, textarea, [data-testid="prompt-preview"], .bubble .text, .preview')
+      .forEach((e) => e.remove());
+    return root.textContent ?? "";
+  });
+  return ENGLISH.filter((word) => new RegExp(`(^|[^\\p{L}])${word}(?![\\p{L}])`, "u").test(text));
+}
+
+test("every page in Spanish: no English label left", async ({ page }) => {
+  await signIn(page);
+  await page.goto(`/businesses/${businessId}`);
+  await page.getByRole("button", { name: "Español" }).click();
+  await expect(page.locator("html")).toHaveAttribute("lang", "es");
+  const biz = (suffix = "") => `/businesses/${businessId}${suffix}`;
+  const pages = [
+    "/businesses",
+    biz(),
+    biz("/conversations"),
+    biz(`/appointments?view=day&date=${day}`),
+    biz(`/appointments?view=week&date=${day}`),
+    biz("/knowledge"),
+    biz("/settings"),
+    biz("/usage"),
+    biz("/team"),
+    "/users",
+  ];
+  const thread = await page
+    .goto(biz("/conversations"))
+    .then(() => page.locator(".conv-list a").first().getAttribute("href"));
+  if (thread) pages.push(thread);
+  for (const path of pages) {
+    await page.goto(path);
+    await page.waitForLoadState("networkidle");
+    await expect(page.locator("html")).toHaveAttribute("lang", "es");
+    expect(await leftoverEnglish(page), path).toEqual([]);
+  }
+  // Signed out, the sign-in page follows the language chosen on this browser.
+  await page.getByRole("button", { name: "Cerrar sesión" }).click();
+  await expect(page).toHaveURL(/\/login/);
+  await expect(page.getByRole("button", { name: "Iniciar sesión" })).toBeVisible();
+  expect(await leftoverEnglish(page), "/login").toEqual([]);
+});

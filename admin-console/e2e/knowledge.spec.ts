@@ -90,7 +90,8 @@ test("usage: a superadmin sets the budget, the console warns from 80%", async ({
   recordUsage(8000, 500);
   await signIn(page);
   await page.goto(biz("/usage"));
-  await expect(page.getByTestId("tokens-this-month")).toHaveText("8,500");
+  // Numbers in the business's locale: a Madrid business groups thousands with a point.
+  await expect(page.getByTestId("tokens-this-month")).toHaveText("8.500");
   await expect(page.getByTestId("budget-warning")).toHaveCount(0);
 
   await page.getByLabel("Tokens per month").fill("10000");
@@ -98,7 +99,7 @@ test("usage: a superadmin sets the budget, the console warns from 80%", async ({
   await expect(page.getByText("Budget saved.")).toBeVisible();
   await page.reload();
   const warning = page.getByTestId("budget-warning");
-  await expect(warning).toContainText("85% of this month's model budget is used (8,500 of 10,000 tokens).");
+  await expect(warning).toContainText("85% of this month's model budget is used (8.500 of 10.000 tokens).");
   await expect(page.getByRole("table")).toContainText("gpt-4o-mini");
   await page.goto(biz("/appointments"));
   await expect(warning).toBeVisible(); // on every page of the business
