@@ -19,6 +19,7 @@ VERIFY_TOKEN = "test-verify-token"
 SECRET_KEY = "test-secret-key"
 ACCESS_TOKEN = "test-access-token"
 PHONE_NUMBER_ID = "123456123"
+RECYCLER = pytest.StashKey[dbutil.Recycler]()
 
 
 @pytest.fixture(scope="session")
@@ -29,16 +30,39 @@ def template_db():
     dbutil.drop_database(name)
 
 
+@pytest.fixture(scope="session")
+def recycler(template_db, pytestconfig):
+    """This process's test database, reset after each test to the state of a fresh clone."""
+    recycler = dbutil.Recycler(template_db)
+    pytestconfig.stash[RECYCLER] = recycler
+    yield recycler
+    recycler.close()
+
+
 @pytest.fixture
-def db_url(template_db):
-    """URL of a fresh, migrated database of this test's own."""
-    name = dbutil.unique_name("wbt")
-    url = dbutil.create_database(name, template=template_db)
+def db_url(recycler, request):
+    """URL of a migrated database of this test's own, identical to a fresh clone of the template.
+
+    No connection of an earlier test reaches it: each test's database has a new name.
+    """
+    url = recycler.acquire()
     yield url
     from app.storage import db
 
     db.close_pool()
-    dbutil.drop_database(name)
+    recycler.release(request.node.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    recycler = config.stash.get(RECYCLER, None)
+    if recycler is None:
+        return
+    terminalreporter.write_line(
+        f"test databases: {recycler.resets} resets, {recycler.clones} clones"
+        f" (a fresh clone every {recycler.reclone_every} tests and after these):"
+    )
+    for line in recycler.changed:
+        terminalreporter.write_line(f"  {line}")
 
 
 @pytest.fixture
