@@ -69,6 +69,7 @@ FILL = [
     " VALUES (1, now(), now() + interval '1 hour')",
     "INSERT INTO procrastinate_periodic_defers (task_name) VALUES ('t')",
     "INSERT INTO procrastinate_workers DEFAULT VALUES",
+    "INSERT INTO google_event_sync (business_id, calendar_id) VALUES (1, 'primary')",
     # The template's own rows change too.
     "DELETE FROM schema_migrations WHERE name > '0010'",
     "UPDATE schema_migrations SET applied_at = now() - interval '1 day'",
