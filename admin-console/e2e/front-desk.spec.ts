@@ -314,6 +314,7 @@ test("every page in Spanish: no English label left", async ({ page }) => {
     biz("/conversations"),
     biz(`/appointments?view=day&date=${day}`),
     biz(`/appointments?view=week&date=${day}`),
+    biz(`/appointments?view=day&date=${day}&appointment=${wandaId}`),
     biz("/knowledge"),
     biz("/settings"),
     biz("/usage"),

@@ -34,6 +34,9 @@ export function formatOffsets(minutes: number[]): string {
   return minutes.map((m) => offsetLabel(m).replace(" ", "")).join(", ");
 }
 
+/** A reminder's words: each status, and the failure templates ({label}, {code}). */
+export type ReminderWords = { states: Record<ReminderState, string>; metaError: string; windowClosed: string };
+
 const LABELS: Record<ReminderState, string> = {
   pending: "Pending",
   queued: "Sending",
@@ -49,12 +52,24 @@ const LABELS: Record<ReminderState, string> = {
   off: "Not sent: reminders off",
 };
 
-/** A reminder's status in words, with Meta's code or the reason when it failed. */
-export function statusLabel(reminder: Pick<Reminder, "status" | "error_code" | "send_error">): string {
-  const label = LABELS[reminder.status] ?? reminder.status;
+const ENGLISH: ReminderWords = {
+  states: LABELS,
+  metaError: "{label} (Meta error {code})",
+  windowClosed: "{label}: outside the 24-hour window, no template",
+};
+
+/** A reminder's status in words (English unless `words` are given), with Meta's code or the
+ * reason when it failed. */
+export function statusLabel(
+  reminder: Pick<Reminder, "status" | "error_code" | "send_error">,
+  words: ReminderWords = ENGLISH,
+): string {
+  const label = words.states[reminder.status] ?? reminder.status;
   if (reminder.status !== "failed") return label;
-  if (reminder.error_code) return `${label} (Meta error ${reminder.error_code})`;
-  if (reminder.send_error === "window_closed") return `${label}: outside the 24-hour window, no template`;
+  if (reminder.error_code) {
+    return words.metaError.replace("{label}", label).replace("{code}", String(reminder.error_code));
+  }
+  if (reminder.send_error === "window_closed") return words.windowClosed.replace("{label}", label);
   return reminder.send_error ? `${label}: ${reminder.send_error.replace("_", " ")}` : label;
 }
 

@@ -638,6 +638,27 @@ const en = {
     states: { closed: "closed", half_open: "half-open", open: "open" },
     note: "While a breaker is open, turns go to the fallback model if one is configured, otherwise to the model-free flow with a short note to the customer.",
   },
+  reminderStatus: {
+    list: "Reminders",
+    none: "No reminders.",
+    before: "{offset} before",
+    metaError: "{label} (Meta error {code})",
+    windowClosed: "{label}: outside the 24-hour window, no template",
+    states: {
+      pending: "Pending",
+      queued: "Sending",
+      sent: "Sent",
+      delivered: "Delivered",
+      read: "Read",
+      played: "Read",
+      confirmed: "Confirmed",
+      failed: "Failed",
+      cancelled: "Not sent: cancelled",
+      missed: "Not sent: too late",
+      skipped: "Not sent: its time had passed",
+      off: "Not sent: reminders off",
+    },
+  },
 };
 
 export default en;

@@ -642,6 +642,27 @@ const es: Messages = {
     states: { closed: "cerrado", half_open: "semiabierto", open: "abierto" },
     note: "Mientras un cortacircuitos está abierto, los turnos van al modelo de reserva si hay uno configurado; si no, al flujo sin modelo, con una breve nota al cliente.",
   },
+  reminderStatus: {
+    list: "Recordatorios",
+    none: "Sin recordatorios.",
+    before: "{offset} antes",
+    metaError: "{label} (error de Meta {code})",
+    windowClosed: "{label}: fuera de la ventana de 24 horas, sin plantilla",
+    states: {
+      pending: "Pendiente",
+      queued: "Enviando",
+      sent: "Enviado",
+      delivered: "Entregado",
+      read: "Leído",
+      played: "Leído",
+      confirmed: "Confirmado",
+      failed: "Fallido",
+      cancelled: "No enviado: cancelada",
+      missed: "No enviado: demasiado tarde",
+      skipped: "No enviado: su hora ya había pasado",
+      off: "No enviado: recordatorios desactivados",
+    },
+  },
 };
 
 export default es;

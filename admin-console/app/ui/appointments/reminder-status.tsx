@@ -1,5 +1,7 @@
-import type { Reminder } from "@/app/lib/definitions";
+import type { Reminder, ReminderState } from "@/app/lib/definitions";
+import { getT } from "@/app/lib/i18n";
 import { offsetLabel, statusLabel, statusTone } from "@/app/lib/reminders";
+import en from "@/app/messages/en";
 
 const BADGE = { good: "badge green", bad: "badge red", neutral: "badge" } as const;
 
@@ -7,9 +9,23 @@ const BADGE = { good: "badge green", bad: "badge red", neutral: "badge" } as con
  * Each reminder of one appointment: when it is (or was) due and what became of it — pending,
  * sent, delivered, read, confirmed, or failed with Meta's code. Data: `fetchAppointment`.
  */
-export function ReminderStatus({ reminders, timezone }: { reminders: Reminder[]; timezone: string }) {
-  if (reminders.length === 0) return <p className="muted small">No reminders.</p>;
-  const when = new Intl.DateTimeFormat("en-GB", {
+export async function ReminderStatus({
+  reminders,
+  timezone,
+  locale,
+}: {
+  reminders: Reminder[];
+  timezone: string;
+  locale: string;
+}) {
+  const t = await getT("reminderStatus");
+  if (reminders.length === 0) return <p className="muted small">{t("none")}</p>;
+  const states = Object.fromEntries(
+    (Object.keys(en.reminderStatus.states) as ReminderState[]).map((state) => [state, t(`states.${state}`)]),
+  ) as Record<ReminderState, string>;
+  // The failure templates keep their {label} and {code}: statusLabel fills them.
+  const words = { states, metaError: t.raw("metaError"), windowClosed: t.raw("windowClosed") };
+  const when = new Intl.DateTimeFormat(locale, {
     timeZone: timezone,
     weekday: "short",
     day: "numeric",
@@ -18,14 +34,14 @@ export function ReminderStatus({ reminders, timezone }: { reminders: Reminder[];
     minute: "2-digit",
   });
   return (
-    <ul className="list" aria-label="Reminders" data-testid="reminder-status">
+    <ul className="list" aria-label={t("list")} data-testid="reminder-status">
       {reminders.map((reminder) => (
         <li key={reminder.offset_minutes} className="row small">
-          <span>{offsetLabel(reminder.offset_minutes)} before</span>
+          <span>{t("before", { offset: offsetLabel(reminder.offset_minutes) })}</span>
           <time className="muted" dateTime={reminder.due_at}>
             {when.format(new Date(reminder.due_at))}
           </time>
-          <span className={BADGE[statusTone(reminder.status)]}>{statusLabel(reminder)}</span>
+          <span className={BADGE[statusTone(reminder.status)]}>{statusLabel(reminder, words)}</span>
         </li>
       ))}
     </ul>

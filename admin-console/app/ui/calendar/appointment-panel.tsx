@@ -3,7 +3,7 @@ import Link from "next/link";
 import { fetchAppointment } from "@/app/lib/api";
 import { customerLabel, addressLabel } from "@/app/lib/customers";
 import type { Business } from "@/app/lib/definitions";
-import { getT } from "@/app/lib/i18n";
+import { getCustomerWords, getT } from "@/app/lib/i18n";
 import type { Lang } from "@/app/lib/locale";
 import { formatDateTime, formatTime, localParts } from "@/app/lib/time";
 import { CancelButton } from "@/app/ui/appointments/cancel-button";
@@ -33,7 +33,8 @@ export async function AppointmentPanel({
     getT("calendar"),
   ]);
   const tz = business.timezone;
-  const who = customerLabel(a.customer_name ?? "", a.customer_channel, a.customer_address);
+  const words = await getCustomerWords();
+  const who = customerLabel(a.customer_name ?? "", a.customer_channel, a.customer_address, words);
   const at = (iso: string) => formatDateTime(iso, tz, locale);
   const started = new Date(a.starts_at).getTime() <= now;
   const events = [
@@ -59,7 +60,7 @@ export async function AppointmentPanel({
       <dl className="facts">
         <dt>{t("customer")}</dt>
         <dd>
-          {who} · {addressLabel(a.customer_channel, a.customer_address)}
+          {who} · {addressLabel(a.customer_channel, a.customer_address, words)}
         </dd>
         <dt>{t("service")}</dt>
         <dd>{a.service_name}</dd>
@@ -78,7 +79,7 @@ export async function AppointmentPanel({
           <Link href={`/businesses/${business.id}/conversations/${a.customer_id}`}>{t("conversation")}</Link>
         </p>
       ) : null}
-      {a.reminders.length ? <ReminderStatus reminders={a.reminders} timezone={tz} /> : null}
+      {a.reminders.length ? <ReminderStatus reminders={a.reminders} timezone={tz} locale={locale} /> : null}
       <h3>{t("history")}</h3>
       {events.length ? (
         <ul className="list small" data-testid="appointment-history">
