@@ -4,6 +4,9 @@ import { test } from "node:test";
 import { importTs } from "./import-ts.mjs";
 
 const { formatOffsets, offsetLabel, parseOffsets, statusLabel, statusTone } = await importTs("app/lib/reminders.ts");
+const { default: messages } = await importTs("app/messages/en.ts");
+const { states, metaError, windowClosed } = messages.reminderStatus;
+const english = { states, metaError, windowClosed };
 
 test("offsets typed in hours, days or minutes become minutes", () => {
   assert.deepEqual(parseOffsets("24h, 2h"), [1440, 120]);
@@ -25,12 +28,15 @@ test("offsets are shown short and read back the same", () => {
 });
 
 test("a failed reminder names Meta's code or the reason", () => {
-  assert.equal(statusLabel({ status: "failed", error_code: 131049, send_error: null }), "Failed (Meta error 131049)");
   assert.equal(
-    statusLabel({ status: "failed", error_code: null, send_error: "window_closed" }),
+    statusLabel({ status: "failed", error_code: 131049, send_error: null }, english),
+    "Failed (Meta error 131049)",
+  );
+  assert.equal(
+    statusLabel({ status: "failed", error_code: null, send_error: "window_closed" }, english),
     "Failed: outside the 24-hour window, no template",
   );
-  assert.equal(statusLabel({ status: "read", error_code: null, send_error: null }), "Read");
+  assert.equal(statusLabel({ status: "read", error_code: null, send_error: null }, english), "Read");
   assert.equal(statusTone("confirmed"), "good");
   assert.equal(statusTone("failed"), "bad");
   assert.equal(statusTone("pending"), "neutral");

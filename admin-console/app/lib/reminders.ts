@@ -37,32 +37,11 @@ export function formatOffsets(minutes: number[]): string {
 /** A reminder's words: each status, and the failure templates ({label}, {code}). */
 export type ReminderWords = { states: Record<ReminderState, string>; metaError: string; windowClosed: string };
 
-const LABELS: Record<ReminderState, string> = {
-  pending: "Pending",
-  queued: "Sending",
-  sent: "Sent",
-  delivered: "Delivered",
-  read: "Read",
-  played: "Read",
-  confirmed: "Confirmed",
-  failed: "Failed",
-  cancelled: "Not sent: cancelled",
-  missed: "Not sent: too late",
-  skipped: "Not sent: its time had passed",
-  off: "Not sent: reminders off",
-};
-
-const ENGLISH: ReminderWords = {
-  states: LABELS,
-  metaError: "{label} (Meta error {code})",
-  windowClosed: "{label}: outside the 24-hour window, no template",
-};
-
-/** A reminder's status in words (English unless `words` are given), with Meta's code or the
- * reason when it failed. */
+/** A reminder's status in the reader's `words` (messages `reminderStatus`), with Meta's code or
+ * the reason when it failed. */
 export function statusLabel(
   reminder: Pick<Reminder, "status" | "error_code" | "send_error">,
-  words: ReminderWords = ENGLISH,
+  words: ReminderWords,
 ): string {
   const label = words.states[reminder.status] ?? reminder.status;
   if (reminder.status !== "failed") return label;
