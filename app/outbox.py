@@ -39,7 +39,7 @@ WINDOW_CLOSED = "not sent: the customer-service window had closed (last message 
 NEVER_WROTE = "not sent: the customer has never written on this channel"
 RECORD_ATTEMPTS = 6  # attempts at recording a send the channel accepted (see _record_sent)
 
-QueueSend = Callable[[int, int, float], None]
+QueueSend = Callable[[int, int, datetime | None], None]
 
 
 class SendLater(Exception):
@@ -51,7 +51,8 @@ class SendLater(Exception):
 
 
 def init_app(app, queue_send: QueueSend) -> None:
-    """Give the outbox the job queue's `queue_send(business_id, customer_id, delay_seconds)`.
+    """Give the outbox the job queue's `queue_send(business_id, customer_id, at)` (`at`: when
+    the send task may run, None for now).
 
     It defers the customer's send task in the caller's transaction (the job queue sits above
     this module, so it is handed down rather than imported).
@@ -83,8 +84,9 @@ def queue(
     cfg = current_app.config
     shaped = [Outbound(text=m) if isinstance(m, str) else m for m in messages]
     sandbox = bool(customer.get("sandbox"))
-    delay = 0.0 if sandbox or not shaped else _line_up(business, customer, len(shaped))
-    turn = datetime.now(UTC) + timedelta(seconds=delay) if delay else None
+    # The line's own time (PostgreSQL's clock), not now + a delay: a pause of this process
+    # between lining up and queueing must not shift the sends closer together.
+    turn = None if sandbox or not shaped else _line_up(business, customer, len(shaped))
     ids = store.queue_messages(
         conn,
         business["id"],
@@ -100,17 +102,20 @@ def queue(
         expires_at=expires_at,
     )
     if ids and not sandbox:
-        current_app.extensions[EXTENSION](business["id"], customer["id"], delay)
+        current_app.extensions[EXTENSION](business["id"], customer["id"], turn)
     return ids
 
 
-def _line_up(business: Mapping[str, Any], customer: Mapping[str, Any], count: int) -> float:
-    """Seconds until `count` sends for the customer's channel account may start (0 if soon)."""
+def _line_up(
+    business: Mapping[str, Any], customer: Mapping[str, Any], count: int
+) -> datetime | None:
+    """When `count` sends for the customer's channel account may start (None: soon enough to
+    go now)."""
     channel = channels.get(customer["channel"])
-    delay = pacing.line_up(
+    turn = pacing.line_up(
         channel.name, channels.account_id(business, channel.name), count * _gap(channel, business)
     )
-    return delay if delay > current_app.config["OUTBOX_PACE_WAIT"] else 0.0
+    return turn.start_at if turn.wait > current_app.config["OUTBOX_PACE_WAIT"] else None
 
 
 def _gap(channel: Channel, business: Mapping[str, Any]) -> float:

@@ -108,13 +108,10 @@ def send_outbox(context: procrastinate.JobContext, business_id: int, customer_id
         outbox.send_pending(business_id, customer_id)
 
 
-def queue_send(business_id: int, customer_id: int, delay: float = 0.0) -> None:
-    """Queue a customer's send task, to run after `delay` seconds (joins the caller's
-    transaction: the messages and their send commit together)."""
-    job = send_outbox.configure(
-        lock=outbox_lock(business_id, customer_id),
-        schedule_in={"seconds": delay} if delay > 0 else None,
-    )
+def queue_send(business_id: int, customer_id: int, at: datetime | None = None) -> None:
+    """Queue a customer's send task, to run at `at` (None: now); it joins the caller's
+    transaction: the messages and their send commit together."""
+    job = send_outbox.configure(lock=outbox_lock(business_id, customer_id), schedule_at=at)
     job.defer(business_id=business_id, customer_id=customer_id)
 
 

@@ -52,7 +52,8 @@ VALUES (%(channel)s, %(account)s, clock_timestamp(),
 ON CONFLICT (channel, account_id) DO UPDATE
    SET queued_until = greatest(p.queued_until, p.next_at, clock_timestamp())
                       + %(span)s * interval '1 second'
-RETURNING extract(epoch FROM p.queued_until - clock_timestamp())::float8 - %(span)s AS wait
+RETURNING extract(epoch FROM p.queued_until - clock_timestamp())::float8 - %(span)s AS wait,
+          p.queued_until - %(span)s * interval '1 second' AS start_at
 """
 
 
@@ -150,8 +151,16 @@ def end(channel: str, account_id: str, started: datetime) -> None:
         conn.execute(END_SQL, {"channel": channel, "account": account_id, "started": started})
 
 
-def line_up(channel: str, account_id: str, span: float) -> float:
-    """Seconds until sends taking `span` seconds of the account's pace may start (0 when idle).
+@dataclass(frozen=True)
+class Turn:
+    """Sends lined up on an account: they may start `wait` seconds from now, at `start_at`."""
+
+    wait: float
+    start_at: datetime
+
+
+def line_up(channel: str, account_id: str, span: float) -> Turn:
+    """When sends taking `span` seconds of the account's pace may start (now when idle).
 
     Runs on a connection of its own, outside the caller's transaction, so no transaction holds
     the account's row: a rolled-back caller leaves only a short gap in the line.
@@ -160,7 +169,7 @@ def line_up(channel: str, account_id: str, span: float) -> float:
         row = conn.execute(
             LINE_UP_SQL, {"channel": channel, "account": account_id, "span": span}
         ).fetchone()
-    return max(row["wait"], 0.0)
+    return Turn(max(row["wait"], 0.0), row["start_at"])
 
 
 def pause(channel: str, account_id: str, seconds: float) -> None:
