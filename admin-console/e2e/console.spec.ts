@@ -106,6 +106,23 @@ test("edit services and hours: a validation error shows inline, the fix reaches 
   await expect(preview).toContainText("Monday: 09:00–19:00 (break 13:00–14:00)");
   await expect(preview).toContainText("Saturday: closed");
 
+  // A closed date, picked from a month calendar in the business's locale (not the browser's
+  // date input): the 15th of next month.
+  const now = new Date();
+  const next = new Date(now.getFullYear(), now.getMonth() + 1, 15);
+  const closedIso = `${next.getFullYear()}-${String(next.getMonth() + 1).padStart(2, "0")}-15`;
+  const hoursForm = page.locator('form[aria-labelledby="hours-title"]');
+  await hoursForm.getByTestId("date-picker").click();
+  const month = page.getByRole("dialog", { name: "Add a closed date" });
+  await month.getByRole("button", { name: /next month/i }).click();
+  await month.getByRole("button", { name: /\b15\b/ }).click();
+  await expect(month).toHaveCount(0);
+  await hoursForm.getByRole("button", { name: "Add date", exact: true }).click();
+  await expect(hoursForm.getByRole("button", { name: /^Remove closed date/ })).toHaveCount(1);
+  await expect(hoursForm.getByRole("button", { name: "Add date", exact: true })).toBeDisabled();
+  await page.getByRole("button", { name: "Save hours" }).click();
+  await expect(preview).toContainText(closedIso);
+
   // Booking rules, for good measure.
   await page.getByLabel("Capacity (at the same time)").fill("2");
   await page.getByRole("button", { name: "Save rules" }).click();

@@ -5,7 +5,9 @@ import { useTranslations } from "use-intl/react";
 
 import { saveSettings } from "@/app/lib/actions";
 import { WEEKDAYS, type Business, type OpeningHours, type Weekday } from "@/app/lib/definitions";
-import { formatDay } from "@/app/lib/time";
+import type { Lang } from "@/app/lib/locale";
+import { formatDay, todayIn } from "@/app/lib/time";
+import { DatePicker } from "@/app/ui/date-picker";
 
 import { Field, SaveBar } from "./field";
 import { useSave } from "./use-save";
@@ -33,11 +35,11 @@ function toDays(hours: OpeningHours): Record<Weekday, Day> {
 }
 
 /** Weekly opening hours with breaks, and the dates the business is closed. */
-export function HoursForm({ business, locale }: { business: Business; locale: string }) {
+export function HoursForm({ business, lang, locale }: { business: Business; lang: Lang; locale: string }) {
   const t = useTranslations("settings.hours");
   const [days, setDays] = useState(() => toDays(business.opening_hours));
   const [closed, setClosed] = useState<string[]>(() => [...business.closed_dates].sort());
-  const [newDate, setNewDate] = useState("");
+  const [newDate, setNewDate] = useState(() => todayIn(business.timezone));
   const { pending, result, save, errorFor, unplaced } = useSave();
 
   const setDay = (d: Weekday, change: Partial<Day>) => setDays((all) => ({ ...all, [d]: { ...all[d], ...change } }));
@@ -64,9 +66,8 @@ export function HoursForm({ business, locale }: { business: Business; locale: st
   }
 
   function addDate() {
-    if (!newDate || closed.includes(newDate)) return;
-    setClosed((all) => [...all, newDate].sort());
-    setNewDate("");
+    if (closed.includes(newDate)) return;
+    setClosed((all) => [...all, newDate].sort()); // the picker keeps the date (it always shows one)
   }
 
   const dayError = (d: Weekday) => errorFor(`opening_hours.${d}`);
@@ -210,14 +211,8 @@ export function HoursForm({ business, locale }: { business: Business; locale: st
       </div>
       {errorFor("closed_dates") ? <div className="field-error">{errorFor("closed_dates")}</div> : null}
       <div className="row" style={{ marginTop: "0.6rem", alignItems: "end" }}>
-        <Field
-          label={t("addDate")}
-          type="date"
-          value={newDate}
-          onChange={(e) => setNewDate(e.target.value)}
-          style={{ width: "11rem" }}
-        />
-        <button type="button" className="secondary" onClick={addDate} disabled={!newDate}>
+        <DatePicker label={t("addDate")} value={newDate} onChange={setNewDate} lang={lang} locale={locale} />
+        <button type="button" className="secondary" onClick={addDate} disabled={closed.includes(newDate)}>
           {t("addDateButton")}
         </button>
       </div>

@@ -37,14 +37,15 @@ export default async function SettingsPage({ params }: BusinessParams) {
     return <NotAllowed role={role} what={t("notAllowed")} back={`/businesses/${id}`} />;
   }
   const business = await fetchBusiness(id);
-  const locale = businessLocale(await getLang(), business.timezone);
+  const lang = await getLang();
+  const locale = businessLocale(lang, business.timezone);
   return (
     <div className="grid-main-side">
       <div>
         <ProfileForm business={business} timezones={timezones()} superadmin={role === "superadmin"} />
         <ChannelsForm business={business} superadmin={role === "superadmin"} />
         <ServicesForm business={business} />
-        <HoursForm business={business} locale={locale} />
+        <HoursForm business={business} lang={lang} locale={locale} />
         <RulesForm business={business} />
         <RemindersForm business={business} />
       </div>
