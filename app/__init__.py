@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import logging
-import re
-import uuid
 
 from flask import Flask, g, request
 from flask.sessions import SessionInterface
 
 from app.config import check_required, load_config
-from app.logs import request_id_var
+from app.logs import new_request_id, request_id_var, valid_request_id
 
 log = logging.getLogger(__name__)
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -88,7 +85,7 @@ def register_request_ids(app: Flask) -> None:
     @app.before_request
     def assign_request_id():
         incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_id = incoming if valid_request_id(incoming) else new_request_id()
         request_id_var.set(g.request_id)
 
     @app.after_request

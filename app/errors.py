@@ -6,11 +6,19 @@ from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
 
+def error_body(status: int, message: str = "", **extra) -> dict:
+    """The JSON error body for `status`."""
+    return {"error": reason(status), "message": message or reason(status), **extra}
+
+
 def error_response(status: int, message: str = "", **extra):
     """A JSON error body with its status code."""
-    body = {"error": HTTPStatus(status).phrase, "message": message or HTTPStatus(status).phrase}
-    body.update(extra)
-    return jsonify(body), status
+    return jsonify(error_body(status, message, **extra)), status
+
+
+def reason(status: int) -> str:
+    """The status code's reason phrase ("Not Found")."""
+    return HTTPStatus(status).phrase
 
 
 def init_app(app) -> None:

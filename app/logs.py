@@ -5,12 +5,15 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import re
 import sys
 import time
+import uuid
 
 from app.privacy import SecretFilter
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 SECRET_SETTINGS = (
     "APP_SECRET",
     "VERIFY_TOKEN",
@@ -22,6 +25,16 @@ SECRET_SETTINGS = (
     "METRICS_TOKEN",
 )
 _HANDLER_NAME = "wa-booking-bot"
+
+
+def valid_request_id(value: str) -> bool:
+    """Whether a caller's X-Request-ID may be kept as ours (short, no spaces or markup)."""
+    return bool(_REQUEST_ID.match(value))
+
+
+def new_request_id() -> str:
+    """A fresh request id."""
+    return uuid.uuid4().hex
 
 
 class StderrHandler(logging.StreamHandler):

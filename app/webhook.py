@@ -1,25 +1,39 @@
-"""GET/POST /webhook: verify, parse, store, enqueue, answer 200. Nothing slow happens here."""
+"""GET/POST /webhook: verify, parse, store, enqueue, answer 200. Nothing slow happens here.
+
+POST /webhook is the one request that arrives hundreds of times a second, so it is served by
+`Endpoint`, a plain WSGI handler in front of Flask: it reads the body and two headers straight
+from the WSGI environ and answers with the headers every Flask response carries (request id,
+nosniff), without building Flask's request context, URL adapter, request and response objects
+(docs/PERFORMANCE.md §8). Everything else, GET /webhook included, is routed by Flask.
+"""
 
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 import time
+from collections.abc import Callable, Iterable
 
 from cachetools import TTLCache
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, Flask, current_app, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.wsgi import get_input_stream
 
-from app import channels, jobs, metrics, privacy
+from app import channels, errors, jobs, metrics, privacy
 from app.channels import meta
 from app.channels.base import Inbound, InboundKind, StatusUpdate
 from app.errors import error_response
+from app.logs import new_request_id, request_id_var, valid_request_id
 from app.storage import businesses, conversations, db, outbox
 
 bp = Blueprint("webhook", __name__)
 log = logging.getLogger(__name__)
+PATH = "/webhook"
+_OK = (200, b"ok", "text/plain")
 
 
-@bp.get("/webhook")
+@bp.get(PATH)
 def verify_subscription():
     """Answer Meta's verification handshake."""
     mode = request.args.get("hub.mode")
@@ -31,51 +45,87 @@ def verify_subscription():
     return error_response(403, "verification failed")
 
 
-@bp.post("/webhook")
-def receive_update():
-    """Store every inbound message once and queue a turn per customer."""
-    started = time.perf_counter()
-    outcome = "error"
-    try:
-        response, outcome = _receive()
-        return response
-    finally:
-        metrics.WEBHOOK_REQUESTS.labels(outcome).inc()
-        metrics.WEBHOOK_ACK.observe(time.perf_counter() - started)
+class Endpoint:
+    """WSGI middleware: POST /webhook is answered here, every other request by Flask."""
+
+    def __init__(self, app: Flask, flask_wsgi: Callable):
+        self.app = app
+        self.flask_wsgi = flask_wsgi
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST":
+            return self.flask_wsgi(environ, start_response)
+        started = time.perf_counter()
+        incoming = environ.get("HTTP_X_REQUEST_ID", "")
+        request_id = incoming if valid_request_id(incoming) else new_request_id()
+        token = request_id_var.set(request_id)
+        outcome = "error"
+        try:
+            with self.app.app_context():
+                try:
+                    (status, body, content_type), outcome = receive(environ, request_id)
+                except HTTPException as exc:  # the body is over MAX_CONTENT_LENGTH
+                    status = exc.code or 400
+                    body, content_type = _error(status, exc.description or ""), "application/json"
+                    outcome = "too_large" if status == 413 else "error"
+                except Exception:
+                    self.app.logger.exception("unhandled error")
+                    body, content_type = _error(500, "internal error"), "application/json"
+                    status = 500
+        finally:
+            metrics.WEBHOOK_REQUESTS.labels(outcome).inc()
+            metrics.WEBHOOK_ACK.observe(time.perf_counter() - started)
+            request_id_var.reset(token)
+        start_response(
+            f"{status} {errors.reason(status)}",
+            [
+                ("Content-Type", content_type),
+                ("Content-Length", str(len(body))),
+                ("X-Request-ID", request_id),
+                ("X-Content-Type-Options", "nosniff"),
+            ],
+        )
+        return [body]
 
 
-def _receive():
-    body = request.get_data(cache=False)
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
-    if limit and request.content_length is None and len(body) >= limit:
+def _error(status: int, message: str) -> bytes:
+    return json.dumps(errors.error_body(status, message)).encode() + b"\n"
+
+
+def receive(environ: dict, request_id: str):
+    """Answer one POST: ((status, body bytes, content type), outcome for the metrics)."""
+    cfg = current_app.config
+    limit = cfg["MAX_CONTENT_LENGTH"]
+    # werkzeug's own reader: 413 when Content-Length is over the limit, a chunked body cut there.
+    body = get_input_stream(environ, max_content_length=limit).read()
+    if limit and not environ.get("CONTENT_LENGTH") and len(body) >= limit:
         # A chunked body (no Content-Length) is cut at the limit, not refused: refuse it here.
-        return error_response(413, "body too large"), "too_large"
-    secret = current_app.config["APP_SECRET"]
-    if secret or not current_app.config["MOCK_MODE"]:
+        return (413, _error(413, "body too large"), "application/json"), "too_large"
+    secret = cfg["APP_SECRET"]
+    if secret or not cfg["MOCK_MODE"]:
         # WhatsApp and Messenger deliveries are signed alike, with the Meta app's secret.
-        header = request.headers.get("X-Hub-Signature-256")
-        if not meta.verify(body, header, secret):
-            return error_response(403, "invalid signature"), "bad_signature"
+        if not meta.verify(body, environ.get("HTTP_X_HUB_SIGNATURE_256"), secret):
+            return (403, _error(403, "invalid signature"), "application/json"), "bad_signature"
     try:
         data = meta.decode_body(body)
     except ValueError:  # UnicodeDecodeError is one
-        return error_response(400, "body is not valid JSON"), "bad_json"
+        return (400, _error(400, "body is not valid JSON"), "application/json"), "bad_json"
     channel = channels.for_body(data)
     if channel is None:
         log.info("webhook ignored parts: %s", _unknown_object(data))
-        return ("ok", 200, {"Content-Type": "text/plain"}), "ok"
+        return _OK, "ok"
     parsed = channel.parse(data)
     if parsed.ignored:
         log.info("webhook ignored parts: %s", "; ".join(parsed.ignored[:5]))
     for problem in parsed.errors:
         log.warning("webhook %s %s", channel.name, problem)
-    _store_messages(channel.name, parsed.messages)
+    _store_messages(channel.name, parsed.messages, request_id)
     for status in parsed.statuses:
         _apply_status(status)
-    return ("ok", 200, {"Content-Type": "text/plain"}), "ok"
+    return _OK, "ok"
 
 
-def _store_messages(channel: str, messages) -> None:
+def _store_messages(channel: str, messages, request_id: str) -> None:
     if not messages:
         return
     # A single delivery is one autocommitted statement; several share one transaction.
@@ -95,9 +145,9 @@ def _store_messages(channel: str, messages) -> None:
                 conn,
                 business_id,
                 _delivery(msg),
-                request_id=g.get("request_id"),
+                request_id=request_id,
                 # Its NOTIFY would make each delivery's commit wait for the one before it.
-                turn_job=jobs.turn_job(business_id, g.get("request_id"), notify=False),
+                turn_job=jobs.turn_job(business_id, request_id, notify=False),
             )
             queued = queued or bool(stored and stored["job_ids"])
             metrics.WEBHOOK_MESSAGES.labels("stored" if stored else "duplicate").inc()
@@ -166,6 +216,7 @@ def _unknown_object(data: object) -> str:
     return f"object={obj[:40]}" if isinstance(obj, str) else "object missing"
 
 
-def init_app(app) -> None:
-    """Give the app its own (channel, account id) → business cache."""
+def init_app(app: Flask) -> None:
+    """Give the app its own (channel, account id) → business cache; answer POST /webhook."""
     app.extensions["business_ids"] = TTLCache(maxsize=10_000, ttl=app.config["BUSINESS_CACHE_TTL"])
+    app.wsgi_app = Endpoint(app, app.wsgi_app)
