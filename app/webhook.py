@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from cachetools import TTLCache
 from flask import Blueprint, Flask, current_app, request
 from werkzeug.exceptions import HTTPException
-from werkzeug.wsgi import get_input_stream
+from werkzeug.wsgi import get_content_length, get_input_stream
 
 from app import channels, errors, jobs, metrics, privacy
 from app.channels import meta
@@ -98,7 +98,7 @@ def receive(environ: dict, request_id: str):
     limit = cfg["MAX_CONTENT_LENGTH"]
     # werkzeug's own reader: 413 when Content-Length is over the limit, a chunked body cut there.
     body = get_input_stream(environ, max_content_length=limit).read()
-    if limit and not environ.get("CONTENT_LENGTH") and len(body) >= limit:
+    if limit and get_content_length(environ) is None and len(body) >= limit:
         # A chunked body (no Content-Length) is cut at the limit, not refused: refuse it here.
         return (413, _error(413, "body too large"), "application/json"), "too_large"
     secret = cfg["APP_SECRET"]

@@ -1,5 +1,6 @@
 """POST/GET /webhook: signatures, parsing every real payload, dedup, statuses."""
 
+import io
 import json
 import time
 from pathlib import Path
@@ -135,6 +136,47 @@ def test_oversized_body_is_413(app, post_webhook):
     big = b'{"x": "' + b"a" * (app.config["MAX_CONTENT_LENGTH"] + 10) + b'"}'
     assert post_webhook(big).status_code == 413
     assert count("messages") == 0
+
+
+def test_chunked_body_over_the_limit_is_413(app, client):
+    """A body without Content-Length (chunked, as gunicorn passes it) is refused at the limit."""
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    body = b'{"x": "' + b"a" * limit + b'"}'
+    response = client.post(
+        "/webhook",
+        input_stream=io.BytesIO(body),
+        headers={"X-Hub-Signature-256": sign(body, APP_SECRET), "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.status_code == 413
+    assert response.get_json() == {"error": "Request Entity Too Large", "message": "body too large"}
+    assert count("messages") == 0
+
+
+def test_post_answers_with_the_request_id_and_plain_ok(post_webhook):
+    ok = post_webhook(envelopes.text("hi"), headers={"X-Request-ID": "meta-retry.42"})
+    assert (ok.status_code, ok.get_data(), ok.headers["Content-Type"]) == (200, b"ok", "text/plain")
+    assert ok.headers["X-Request-ID"] == "meta-retry.42"
+    assert ok.headers["Content-Length"] == "2"
+    fresh = post_webhook(envelopes.text("hi"), headers={"X-Request-ID": "bad id <b>"})
+    assert len(fresh.headers["X-Request-ID"]) == 32 and "<" not in fresh.headers["X-Request-ID"]
+
+
+def test_an_unexpected_error_is_a_500_in_the_error_shape(post_webhook, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr("app.storage.conversations.store_inbound", broken)
+    response = post_webhook(envelopes.text("hi"))
+    assert response.status_code == 500
+    assert response.get_json() == {"error": "Internal Server Error", "message": "internal error"}
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "unhandled error" in caplog.text and "database went away" in caplog.text
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+def test_other_methods_on_the_webhook_are_405(client, method):
+    assert client.open("/webhook", method=method, data=b"{}").status_code == 405
 
 
 def test_twenty_concurrent_deliveries_give_one_reply(post_concurrently, drain, fake_graph):
