@@ -53,8 +53,11 @@ def free_port() -> int:
 class Gunicorn:
     """A gunicorn server for `app_spec`, started and stopped by the benchmark."""
 
-    def __init__(self, app_spec: str, env: dict, workers: int = 2, threads: int = 8):
+    def __init__(
+        self, app_spec: str, env: dict, workers: int = 2, threads: int = 8, root: Path = ROOT
+    ):
         self.port = free_port()
+        self.root = root  # the checkout gunicorn starts in and imports the app from
         self.cmd = [
             sys.executable,
             "-m",
@@ -77,7 +80,7 @@ class Gunicorn:
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> Gunicorn:
-        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=self.env)
+        self.proc = subprocess.Popen(self.cmd, cwd=self.root, env=self.env)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:

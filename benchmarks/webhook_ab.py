@@ -1,0 +1,77 @@
+"""Saturation of two checkouts of the bot, served alternately, beside the bare HMAC route.
+
+    python -m benchmarks.webhook_ab OTHER_CHECKOUT [--rounds 3] [--seconds 6]
+
+Machine noise on shared cores moves single runs by 30%; serving the other checkout (say, a
+`git worktree` of the commit before a change) and this one in turns, each on a fresh database,
+and comparing medians shows what a change is worth. Both run in this checkout's virtualenv on a
+database migrated by this checkout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+from pathlib import Path
+
+from benchmarks import common
+from benchmarks.common import Gunicorn, cpu_seconds, create_database, drop_database
+from benchmarks.webhook_ack import Run, bot_env, deliveries, open_loop, seed
+
+
+def children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def measure(run: Run, root: Path, label: str) -> tuple[float, float]:
+    """Saturation req/s and gunicorn CPU ms per delivery for the checkout at `root`."""
+    name, url = create_database()
+    try:
+        seed(url, 0, run.args.customers)
+        env = bot_env(url) | {"PYTHONPATH": str(root)}
+        with Gunicorn("app:create_app()", env, root=root) as bot:
+            asyncio.run(open_loop(bot.port, deliveries(300, run.args.customers), rate=300))
+            kids = children(bot.proc.pid)
+            cpu0 = sum(map(cpu_seconds, kids))
+            row = run.saturation(bot.port, label)
+            cpu = sum(map(cpu_seconds, kids)) - cpu0
+        return row.rps, cpu * 1000 / max(sum(row.statuses.values()), 1)
+    finally:
+        drop_database(name)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("other", type=Path, help="the other checkout (its project root)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=6.0)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--customers", type=int, default=2000)
+    a = parser.parse_args()
+    a.saturation_seconds = a.seconds
+    run = Run(a)
+    checkouts = {"other": a.other.resolve(), "this": common.ROOT}
+    results: dict[str, list[tuple[float, float]]] = {k: [] for k in checkouts}
+    run.measure_bare()
+    for i in range(a.rounds):
+        for label, root in checkouts.items():
+            rps, cpu_ms = measure(run, root, f"{label} {i + 1}")
+            results[label].append((rps, cpu_ms))
+            print(f"{label} round {i + 1}: {rps:.0f} req/s, gunicorn {cpu_ms:.2f} CPU ms/delivery")
+    run.measure_bare()
+    bare = statistics.mean(run.bare)
+    print(f"bare route: {' and '.join(f'{b:.0f}' for b in run.bare)} req/s (first and last)")
+    for label, rows in results.items():
+        rps = statistics.median(r for r, _ in rows)
+        cpu = statistics.median(c for _, c in rows)
+        print(
+            f"{label:6} {checkouts[label]}: median {rps:.0f} req/s ({rps / bare:.2f} × bare),"
+            f" gunicorn {cpu:.2f} CPU ms/delivery"
+        )
+
+
+if __name__ == "__main__":
+    main()
