@@ -48,9 +48,9 @@ def resolve_database(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Open the pool and the job queue; set up channels, the outbox, calendars, reminders,
-    model breakers, caches and errors."""
-    from app import bot, calendars, channels, errors, jobs, outbox, storage, webhook
-    from app.agent import breaker
+    model breakers and clients, the tracer, caches and errors."""
+    from app import bot, calendars, channels, errors, jobs, outbox, storage, tracing, webhook
+    from app.agent import breaker, llm
     from app.booking import reminders
 
     storage.init_app(app)
@@ -60,6 +60,8 @@ def register_extensions(app: Flask) -> None:
     calendars.init_app(app, queue_sync=jobs.queue_calendar_sync)
     reminders.init_app(app, schedule=jobs.schedule_reminder, drop=jobs.drop_reminder)
     breaker.init_app(app)
+    llm.init_app(app)
+    tracing.init_app(app)
     bot.init_app(app, erase_after_send=jobs.erase_after_send)
     webhook.init_app(app)
     errors.init_app(app)

@@ -6,17 +6,19 @@ import contextlib
 import json
 import logging
 import re
+import threading
 import time
 import uuid
 from typing import Any
 
+from flask import current_app
 from langchain_core.callbacks import BaseCallbackHandler
 
 from app import metrics
 from app.privacy import pseudonym, scrub
 
 log = logging.getLogger("trace")
-_langfuse_client = None
+EXTENSION = "langfuse"
 
 
 class TurnTrace:
@@ -214,26 +216,54 @@ def _tool_call_names(response) -> list[str]:
     return names
 
 
+class LangfuseClient:
+    """The app's Langfuse client, built on first use from LANGFUSE_* settings."""
+
+    def __init__(self) -> None:
+        self._client = None
+        self._lock = threading.Lock()
+
+    def get(self, config):
+        with self._lock:
+            if self._client is None:
+                from langfuse import Langfuse
+
+                self._client = Langfuse(
+                    public_key=config.get("LANGFUSE_PUBLIC_KEY") or None,
+                    secret_key=config.get("LANGFUSE_SECRET_KEY") or None,
+                    base_url=config.get("LANGFUSE_BASE_URL") or None,
+                    timeout=int(config.get("LANGFUSE_TIMEOUT") or 2),
+                    flush_interval=float(config.get("LANGFUSE_FLUSH_INTERVAL") or 1.0),
+                )
+            return self._client
+
+    def flush(self) -> None:
+        """Send buffered data; never raises."""
+        if self._client is not None:
+            try:
+                self._client.flush()
+            except Exception:  # tracing must never break the bot
+                logging.getLogger(__name__).warning("langfuse flush failed", exc_info=True)
+
+    def shutdown(self) -> None:
+        """Flush and stop the client's background threads."""
+        if self._client is not None:
+            self._client.shutdown()
+            self._client = None
+
+
+def init_app(app) -> None:
+    """Give the app its (lazily built) Langfuse client."""
+    app.extensions[EXTENSION] = LangfuseClient()
+
+
 def _langfuse(config):
-    """The process's Langfuse client, built once from LANGFUSE_* settings."""
-    global _langfuse_client
-    if _langfuse_client is None:
-        from langfuse import Langfuse
-
-        _langfuse_client = Langfuse(
-            public_key=config.get("LANGFUSE_PUBLIC_KEY") or None,
-            secret_key=config.get("LANGFUSE_SECRET_KEY") or None,
-            base_url=config.get("LANGFUSE_BASE_URL") or None,
-            timeout=int(config.get("LANGFUSE_TIMEOUT") or 2),
-            flush_interval=float(config.get("LANGFUSE_FLUSH_INTERVAL") or 1.0),
-        )
-    return _langfuse_client
+    """The app's Langfuse client."""
+    return current_app.extensions[EXTENSION].get(config)
 
 
-def flush() -> None:
-    """Send buffered Langfuse data (at the end of a job or at shutdown); never raises."""
-    if _langfuse_client is not None:
-        try:
-            _langfuse_client.flush()
-        except Exception:  # tracing must never break the bot
-            logging.getLogger(__name__).warning("langfuse flush failed", exc_info=True)
+def flush(app) -> None:
+    """Send `app`'s buffered Langfuse data (at the end of a job or at shutdown); never raises."""
+    client = app.extensions.get(EXTENSION)
+    if client is not None:
+        client.flush()

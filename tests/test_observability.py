@@ -180,11 +180,9 @@ def langfuse_server():
 
 
 @pytest.fixture
-def reset_langfuse():
+def reset_langfuse(app):
     yield
-    if tracing._langfuse_client is not None:
-        tracing._langfuse_client.shutdown()
-    tracing._langfuse_client = None
+    app.extensions[tracing.EXTENSION].shutdown()
 
 
 def test_langfuse_receives_the_turn(
@@ -197,7 +195,7 @@ def test_langfuse_receives_the_turn(
         LANGFUSE_BASE_URL=langfuse_server.base_url,
     )
     booking_turn(post_webhook, drain, fake_llm)
-    tracing.flush()
+    tracing.flush(app)
 
     def has_turn(reqs):
         bodies = [_body(b) for _, path, b in reqs if "otel" in path or "ingestion" in path]

@@ -14,8 +14,26 @@ from flask import current_app
 from app.agent import breaker
 
 log = logging.getLogger(__name__)
-_models: dict[tuple, object] = {}
-_lock = threading.Lock()
+EXTENSION = "chat_models"
+
+
+class ModelCache:
+    """The app's chat model clients, built once per key and shared by every turn."""
+
+    def __init__(self) -> None:
+        self._models: dict[tuple, object] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, build) -> object:
+        with self._lock:
+            if key not in self._models:
+                self._models[key] = build()
+            return self._models[key]
+
+
+def init_app(app) -> None:
+    """Give the app its model cache."""
+    app.extensions[EXTENSION] = ModelCache()
 
 
 def get_chat_model(config) -> object:
@@ -62,10 +80,7 @@ def deterministic_model() -> object:
 
 
 def _cached(key: tuple, build) -> object:
-    with _lock:
-        if key not in _models:
-            _models[key] = build()
-        return _models[key]
+    return current_app.extensions[EXTENSION].get(key, build)
 
 
 def _offline():

@@ -91,7 +91,7 @@ def handle_turn(
             bot.run_turn(business_id, customer_id, request_id=request_id)
     finally:
         request_id_var.reset(token)
-        tracing.flush()
+        tracing.flush(flask_app(context))
 
 
 def defer_turn(business_id: int, customer_id: int, request_id: str | None = None) -> None:
