@@ -1,11 +1,12 @@
 """Slot listing and the single-slot check: hours, breaks, buffers, notice, capacity, DST."""
 
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from app.booking.availability import check_slot, list_slots, rules_for
-from app.booking.hours import parse_opening_hours
+from app.booking.hours import _day_plan_exact, day_plan, parse_opening_hours
 
 MON = date(2026, 6, 1)
 NOW = datetime(2026, 5, 31, 0, 0, tzinfo=UTC)  # the Sunday before, midnight UTC
@@ -270,6 +271,40 @@ def test_listing_and_check_agree(biz, day, now):
         if m.astimezone(tz).date() == day and check_slot(biz, 45, m, now, REASONS_BUSY) is None
     }
     assert listed and accepted == listed
+
+
+def every_day(*periods: tuple[int, int]) -> dict[int, tuple[tuple[int, int], ...]]:
+    """The same open periods (minutes since local midnight) on all seven weekdays."""
+    return {weekday: periods for weekday in range(7)}
+
+
+# (opening hours, step): a split day, a whole day, and a night window across the usual DST instants.
+PLAN_TABLES = [
+    (every_day((9 * 60, 13 * 60), (14 * 60, 20 * 60)), 15),
+    (every_day((0, 24 * 60)), 30),
+    (every_day((60, 3 * 60 + 30)), 10),
+]
+PLAN_DAYS = [date(2026, 1, 1) + timedelta(days=n) for n in range(730)]  # 2026-01-01..2027-12-31
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [
+        "Europe/Madrid",
+        "America/Santiago",  # changes at midnight
+        "America/Havana",  # changes at midnight
+        "Australia/Lord_Howe",  # 30-minute DST
+        "Asia/Kathmandu",  # +05:45
+        "America/New_York",
+        "UTC",
+    ],
+)
+def test_day_plan_matches_exact_path(zone):
+    tz = ZoneInfo(zone)
+    for table, step in PLAN_TABLES:
+        for day in PLAN_DAYS:
+            expected = _day_plan_exact(tz, table, frozenset(), step, day)
+            assert day_plan(tz, table, frozenset(), step, day) == expected, (day, step)
 
 
 @pytest.mark.parametrize(

@@ -107,7 +107,62 @@ def day_plan(
     step_minutes: int,
     day: date,
 ) -> DayPlan:
-    """Open periods and candidate slot starts of one local day (empty when closed)."""
+    """Open periods and candidate slot starts of one local day (empty when closed).
+
+    Most days keep one UTC offset through their opening hours, so every wall minute is a fixed
+    shift of one instant and the slot grid needs no zoneinfo call per slot; the rest (a DST
+    change inside or at the edge of the hours) take the exact per-minute path.
+    """
+    if day in closed_dates:
+        return DayPlan(day, (), frozenset())
+    day_periods = hours.get(day.weekday(), ())
+    if not day_periods:
+        return DayPlan(day, (), frozenset())
+    origin = _steady_origin(tz, day, day_periods)
+    if origin is None:
+        return _day_plan_exact(tz, hours, closed_dates, step_minutes, day)
+    minute = timedelta(minutes=1)
+    periods = tuple(
+        (origin + opens * minute, origin + closes * minute) for opens, closes in day_periods
+    )
+    # The grid restarts at each period start, as on the exact path.
+    starts = frozenset(
+        origin + m * minute
+        for opens, closes in day_periods
+        for m in range(opens, closes, step_minutes)
+    )
+    return DayPlan(day, periods, starts)
+
+
+def _steady_origin(tz: ZoneInfo, day: date, periods: tuple[Period, ...]) -> datetime | None:
+    """The UTC instant wall minute 0 of `day` maps to when the day's hours keep one offset.
+
+    The first opening and the last closing minute must both exist and read the same UTC offset;
+    then wall minute m between them is that instant plus m minutes. None (take the exact path)
+    otherwise. zoneinfo lists no transitions, so this assumes no zone changes its offset and
+    changes it back between one day's opening and closing.
+    """
+    midnight = datetime.combine(day, time())
+    offset = None
+    for minute in (min(p[0] for p in periods), max(p[1] for p in periods)):
+        local = wall_to_utc(tz, day, minute).astimezone(tz)
+        if local.replace(tzinfo=None) != midnight + timedelta(minutes=minute):
+            return None  # In a spring-forward gap.
+        if offset is None:
+            offset = local.utcoffset()
+        elif local.utcoffset() != offset:
+            return None
+    return (midnight - offset).replace(tzinfo=UTC)
+
+
+def _day_plan_exact(
+    tz: ZoneInfo,
+    hours: Mapping[int, tuple[Period, ...]],
+    closed_dates: frozenset[date],
+    step_minutes: int,
+    day: date,
+) -> DayPlan:
+    """`day_plan` converting every wall minute on its own: right across any offset change."""
     if day in closed_dates:
         return DayPlan(day, (), frozenset())
     periods = []
