@@ -11,6 +11,9 @@ from app.config import check_required, load_config
 from app.logs import new_request_id, request_id_var, valid_request_id
 
 log = logging.getLogger(__name__)
+# Headers every response carries, errors and POST /webhook's own endpoint included. nosniff:
+# browsers must not guess a type, so a JSON body quoting customer text never runs as HTML.
+SECURITY_HEADERS = (("X-Content-Type-Options", "nosniff"),)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -100,9 +103,9 @@ def register_security_headers(app: Flask) -> None:
     """Headers every response carries, errors included."""
 
     @app.after_request
-    def no_sniffing(response):
-        # Browsers must not guess a type: a JSON body quoting customer text must never run as HTML.
-        response.headers["X-Content-Type-Options"] = "nosniff"
+    def security_headers(response):
+        for name, value in SECURITY_HEADERS:
+            response.headers[name] = value
         return response
 
 

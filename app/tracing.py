@@ -57,7 +57,9 @@ class TurnTrace:
             )
             from langfuse.langchain import CallbackHandler
 
-            self.callbacks.append(CallbackHandler())
+            self.callbacks.append(
+                CallbackHandler(public_key=self.config.get("LANGFUSE_PUBLIC_KEY") or None)
+            )
         self.event(
             "turn.start",
             business_id=self.business_id,
@@ -239,17 +241,20 @@ class LangfuseClient:
 
     def flush(self) -> None:
         """Send buffered data; never raises."""
-        if self._client is not None:
+        with self._lock:
+            client = self._client
+        if client is not None:
             try:
-                self._client.flush()
+                client.flush()
             except Exception:  # tracing must never break the bot
                 logging.getLogger(__name__).warning("langfuse flush failed", exc_info=True)
 
     def shutdown(self) -> None:
         """Flush and stop the client's background threads."""
-        if self._client is not None:
-            self._client.shutdown()
-            self._client = None
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.shutdown()
 
 
 def init_app(app) -> None:

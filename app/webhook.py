@@ -4,7 +4,8 @@ POST /webhook is the one request that arrives hundreds of times a second, so it 
 `Endpoint`, a plain WSGI handler in front of Flask: it reads the body and two headers straight
 from the WSGI environ and answers with the headers every Flask response carries (request id,
 nosniff), without building Flask's request context, URL adapter, request and response objects
-(docs/PERFORMANCE.md §8). Everything else, GET /webhook included, is routed by Flask.
+(docs/PERFORMANCE.md §8). Everything else, GET /webhook included, is routed by Flask, and a
+POST that only Flask's router matches (`//webhook`) is answered by the same `answer`.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ import time
 from collections.abc import Callable, Iterable
 
 from cachetools import TTLCache
-from flask import Blueprint, Flask, current_app, request
+from flask import Blueprint, Flask, current_app, g, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wsgi import get_content_length, get_input_stream
 
-from app import channels, errors, jobs, metrics, privacy
+from app import SECURITY_HEADERS, channels, errors, jobs, metrics, privacy
 from app.channels import meta
 from app.channels.base import Inbound, InboundKind, StatusUpdate
 from app.errors import error_response
@@ -55,26 +56,13 @@ class Endpoint:
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST":
             return self.flask_wsgi(environ, start_response)
-        started = time.perf_counter()
         incoming = environ.get("HTTP_X_REQUEST_ID", "")
         request_id = incoming if valid_request_id(incoming) else new_request_id()
         token = request_id_var.set(request_id)
-        outcome = "error"
         try:
             with self.app.app_context():
-                try:
-                    (status, body, content_type), outcome = receive(environ, request_id)
-                except HTTPException as exc:  # the body is over MAX_CONTENT_LENGTH
-                    status = exc.code or 400
-                    body, content_type = _error(status, exc.description or ""), "application/json"
-                    outcome = "too_large" if status == 413 else "error"
-                except Exception:
-                    self.app.logger.exception("unhandled error")
-                    body, content_type = _error(500, "internal error"), "application/json"
-                    status = 500
+                status, body, content_type = answer(environ, request_id)
         finally:
-            metrics.WEBHOOK_REQUESTS.labels(outcome).inc()
-            metrics.WEBHOOK_ACK.observe(time.perf_counter() - started)
             request_id_var.reset(token)
         start_response(
             f"{status} {errors.reason(status)}",
@@ -82,14 +70,41 @@ class Endpoint:
                 ("Content-Type", content_type),
                 ("Content-Length", str(len(body))),
                 ("X-Request-ID", request_id),
-                ("X-Content-Type-Options", "nosniff"),
+                *SECURITY_HEADERS,
             ],
         )
         return [body]
 
 
+@bp.post(PATH)
+def receive_update():
+    """POST /webhook on a path only Flask's router matches (`//webhook` behind some proxies)."""
+    status, body, content_type = answer(request.environ, g.request_id)
+    return body, status, {"Content-Type": content_type}
+
+
+def answer(environ: dict, request_id: str) -> tuple[int, bytes, str]:
+    """(status, body, content type) for one POST, counted in the webhook's metrics."""
+    started = time.perf_counter()
+    outcome = "error"
+    try:
+        (status, body, content_type), outcome = receive(environ, request_id)
+    except HTTPException as exc:  # the body is over MAX_CONTENT_LENGTH, or the client left
+        status = exc.code or 500
+        body, content_type = _error(status, exc.description or ""), "application/json"
+        outcome = "too_large" if status == 413 else "error"
+    except Exception:
+        current_app.logger.exception("unhandled error")
+        status, body, content_type = 500, _error(500, "internal error"), "application/json"
+    finally:
+        metrics.WEBHOOK_REQUESTS.labels(outcome).inc()
+        metrics.WEBHOOK_ACK.observe(time.perf_counter() - started)
+    return status, body, content_type
+
+
 def _error(status: int, message: str) -> bytes:
-    return json.dumps(errors.error_body(status, message)).encode() + b"\n"
+    # The bytes Flask's jsonify writes outside debug mode.
+    return json.dumps(errors.error_body(status, message), separators=(",", ":")).encode() + b"\n"
 
 
 def receive(environ: dict, request_id: str):

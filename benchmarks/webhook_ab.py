@@ -57,7 +57,8 @@ def main() -> None:
     results: dict[str, list[tuple[float, float]]] = {k: [] for k in checkouts}
     run.measure_bare()
     for i in range(a.rounds):
-        for label, root in checkouts.items():
+        order = list(checkouts.items())
+        for label, root in order if i % 2 == 0 else order[::-1]:  # ABBA: no order bias
             rps, cpu_ms = measure(run, root, f"{label} {i + 1}")
             results[label].append((rps, cpu_ms))
             print(f"{label} round {i + 1}: {rps:.0f} req/s, gunicorn {cpu_ms:.2f} CPU ms/delivery")

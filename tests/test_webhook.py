@@ -174,6 +174,29 @@ def test_an_unexpected_error_is_a_500_in_the_error_shape(post_webhook, monkeypat
     assert "unhandled error" in caplog.text and "database went away" in caplog.text
 
 
+def test_a_post_flask_routes_but_the_endpoint_does_not_match_is_stored(client):
+    """A proxy with a trailing slash in its upstream address sends //webhook."""
+    body = json.dumps(envelopes.text("hi", wamid="wamid.SLASHES")).encode()
+    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(body, APP_SECRET)}
+    response = client.post(
+        "/webhook", data=body, headers=headers, environ_overrides={"PATH_INFO": "//webhook"}
+    )
+    assert (response.status_code, response.get_data()) == (200, b"ok")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert count("messages") == 1 and count("procrastinate_jobs") == 1
+    assert "POST" in client.options("/webhook").headers["Allow"]
+
+
+def test_error_bodies_are_the_bytes_flask_writes(client, app):
+    body = json.dumps(envelopes.text("hi")).encode()
+    response = client.post("/webhook", data=body, headers={"X-Hub-Signature-256": "sha256=00"})
+    with app.app_context():
+        expected = app.json.response({"error": "Forbidden", "message": "invalid signature"})
+    assert response.status_code == 403
+    assert response.get_data() == expected.get_data()
+    assert response.headers["Content-Length"] == str(len(expected.get_data()))
+
+
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
 def test_other_methods_on_the_webhook_are_405(client, method):
     assert client.open("/webhook", method=method, data=b"{}").status_code == 405

@@ -37,7 +37,7 @@ def init_app(app) -> None:
 
 
 def get_chat_model(config) -> object:
-    """The process's chat model for `config` (built once, reused by every turn)."""
+    """The app's chat model for `config` (built once, reused by every turn)."""
     if not config.get("OPENAI_API_KEY"):
         return _cached(("offline",), _offline)
     return _openai(

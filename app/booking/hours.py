@@ -137,14 +137,14 @@ def day_plan(
 def _steady_origin(tz: ZoneInfo, day: date, periods: tuple[Period, ...]) -> datetime | None:
     """The UTC instant wall minute 0 of `day` maps to when the day's hours keep one offset.
 
-    The first opening and the last closing minute must both exist and read the same UTC offset;
-    then wall minute m between them is that instant plus m minutes. None (take the exact path)
-    otherwise. zoneinfo lists no transitions, so this assumes no zone changes its offset and
-    changes it back between one day's opening and closing.
+    Every opening and closing minute must exist and read the same UTC offset; then wall minute m
+    of the day's periods is that instant plus m minutes. None (take the exact path) otherwise.
+    zoneinfo lists no transitions, so this assumes no zone changes its offset and changes it
+    back inside one open period.
     """
     midnight = datetime.combine(day, time())
     offset = None
-    for minute in (min(p[0] for p in periods), max(p[1] for p in periods)):
+    for minute in sorted({m for period in periods for m in period}):
         local = wall_to_utc(tz, day, minute).astimezone(tz)
         if local.replace(tzinfo=None) != midnight + timedelta(minutes=minute):
             return None  # In a spring-forward gap.
