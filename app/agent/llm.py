@@ -92,9 +92,9 @@ def _openai(api_key: str, base_url: str | None, model: str, config) -> object:
     timeout, retries = config["LLM_TIMEOUT"], config["LLM_MAX_RETRIES"]
 
     def build():
-        from langchain_openai import ChatOpenAI
+        from app.agent.chat_openai import WireChatOpenAI
 
-        return ChatOpenAI(
+        return WireChatOpenAI(
             model=model,
             api_key=api_key,
             base_url=base_url or None,
