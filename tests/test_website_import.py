@@ -258,7 +258,8 @@ def test_the_model_writes_the_document_from_the_allowed_pages(model_app, servers
     site = servers[0]
     written = f"## Parking and getting here\n- {PARKING}"
     fake_llm.script.append(text_reply(written))
-    result = import_website(model_app.config, demo(), site.origin + "/")
+    with model_app.app_context():  # the app's model clients live in its extensions
+        result = import_website(model_app.config, demo(), site.origin + "/")
     assert len(fake_llm.requests) == 1
     pages = last_user_text(fake_llm.requests[0])
     assert PARKING in pages and POLICY in pages

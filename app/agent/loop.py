@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from app import flow, usage
 from app.agent.failover import NoModel
 from app.agent.tools import ToolContext, context_of
+from app.storage.db import DatabaseError
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,10 @@ def run_agent(
             result.tool_calls[:0] = records
             result.usage[:0] = spent
             return result
+        except DatabaseError:
+            # The breaker's row, not the model: the turn fails whole and its job retries it
+            # once the database is back, instead of apologising for a model that answered.
+            raise
         except Exception as exc:  # any model/transport failure ends the turn politely
             log.warning("LLM call failed: %s", type(exc).__name__)
             return AgentResult(

@@ -11,6 +11,8 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 _pool: ConnectionPool | None = None
+# Every error of the database or the pool (PoolTimeout is one), for callers above storage.
+DatabaseError = psycopg.Error
 # The connection of the transaction in progress on this thread, so that job deferral
 # joins it (the inbound row and its job commit together or not at all).
 current_conn: contextvars.ContextVar[psycopg.Connection | None] = contextvars.ContextVar(
