@@ -120,7 +120,7 @@ def day_plan(
         return DayPlan(day, (), frozenset())
     origin = _steady_origin(tz, day, day_periods)
     if origin is None:
-        return _day_plan_exact(tz, hours, closed_dates, step_minutes, day)
+        return _day_plan_exact(tz, day_periods, step_minutes, day)
     minute = timedelta(minutes=1)
     periods = tuple(
         (origin + opens * minute, origin + closes * minute) for opens, closes in day_periods
@@ -156,18 +156,13 @@ def _steady_origin(tz: ZoneInfo, day: date, periods: tuple[Period, ...]) -> date
 
 
 def _day_plan_exact(
-    tz: ZoneInfo,
-    hours: Mapping[int, tuple[Period, ...]],
-    closed_dates: frozenset[date],
-    step_minutes: int,
-    day: date,
+    tz: ZoneInfo, day_periods: tuple[Period, ...], step_minutes: int, day: date
 ) -> DayPlan:
-    """`day_plan` converting every wall minute on its own: right across any offset change."""
-    if day in closed_dates:
-        return DayPlan(day, (), frozenset())
+    """The plan of an open day converting every wall minute on its own: right across any offset
+    change."""
     periods = []
     starts = set()
-    for opens, closes in hours.get(day.weekday(), ()):
+    for opens, closes in day_periods:
         periods.append((wall_to_utc(tz, day, opens), wall_to_utc(tz, day, closes)))
         # The grid restarts at each period start, so the first slot after a break is its end.
         starts.update(
