@@ -13,6 +13,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 
@@ -209,18 +210,35 @@ def _apply_status(status: StatusUpdate) -> None:
         log.debug("status %s for %s changed nothing", status.status.value, status.external_id)
 
 
+class BusinessIds:
+    """(channel, account id) → business id, kept for a while. A web process's threads share it,
+    and cachetools caches are not thread-safe (reads reorder and expire entries too), so every
+    access holds the lock."""
+
+    def __init__(self, ttl: float) -> None:
+        self._cache: TTLCache = TTLCache(maxsize=10_000, ttl=ttl)
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> int | None:
+        with self._lock:
+            return self._cache.get(key)
+
+    def put(self, key: tuple[str, str], business_id: int) -> None:
+        with self._lock:
+            self._cache[key] = business_id
+
+
 def _business_id(channel: str, account_id: str) -> int | None:
-    cache: TTLCache = current_app.extensions["business_ids"]
+    cache: BusinessIds = current_app.extensions["business_ids"]
     key = (channel, account_id)
-    try:
-        return cache[key]
-    except KeyError:
-        pass
+    business_id = cache.get(key)
+    if business_id is not None:
+        return business_id
     column = channels.registration(channel).account_column
     business_id = businesses.business_id_for_account(column, account_id)
     if business_id is not None:
         # Misses are not cached: a business created or reactivated is answered at once.
-        cache[key] = business_id
+        cache.put(key, business_id)
     return business_id
 
 
@@ -233,5 +251,5 @@ def _unknown_object(data: object) -> str:
 
 def init_app(app: Flask) -> None:
     """Give the app its own (channel, account id) → business cache; answer POST /webhook."""
-    app.extensions["business_ids"] = TTLCache(maxsize=10_000, ttl=app.config["BUSINESS_CACHE_TTL"])
+    app.extensions["business_ids"] = BusinessIds(app.config["BUSINESS_CACHE_TTL"])
     app.wsgi_app = Endpoint(app, app.wsgi_app)

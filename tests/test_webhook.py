@@ -262,3 +262,33 @@ def test_a_business_created_later_is_answered_at_once(post_webhook):
     businesses.create_business({"name": "New Studio", "whatsapp_number_id": "777"})
     post_webhook(envelopes.text("hi again", phone_number_id="777"))
     assert [r["body"] for r in db.fetch_all("SELECT body FROM messages")] == ["hi again"]
+
+
+def test_the_business_cache_is_shared_safely_by_threads():
+    """Eight threads reading and filling one cache (entries expiring all along) see only
+    what was put, and nothing raises."""
+    import threading
+
+    from app.webhook import BusinessIds
+
+    cache = BusinessIds(ttl=0.001)
+    errors: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def hammer(n: int) -> None:
+        start.wait()
+        try:
+            for i in range(3000):
+                key = ("whatsapp", str((n * 7 + i) % 50))
+                found = cache.get(key)
+                assert found in (None, int(key[1])), (key, found)
+                cache.put(key, int(key[1]))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=hammer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
