@@ -26,7 +26,12 @@ def init_app(app) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException):
-        return error_response(exc.code or 500, exc.description or "")
+        response, status = error_response(exc.code or 500, exc.description or "")
+        # What the status needs to be useful (Allow on a 405, WWW-Authenticate on a 401).
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response, status
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):

@@ -199,7 +199,10 @@ def test_error_bodies_are_the_bytes_flask_writes(client, app):
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
 def test_other_methods_on_the_webhook_are_405(client, method):
-    assert client.open("/webhook", method=method, data=b"{}").status_code == 405
+    response = client.open("/webhook", method=method, data=b"{}")
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "POST"}
+    assert response.get_json()["error"] == "Method Not Allowed"
 
 
 def test_twenty_concurrent_deliveries_give_one_reply(post_concurrently, drain, fake_graph):
