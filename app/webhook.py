@@ -91,21 +91,21 @@ def answer(environ: dict, request_id: str) -> tuple[int, bytes, str]:
     try:
         (status, body, content_type), outcome = receive(environ, request_id)
     except HTTPException as exc:  # the body is over MAX_CONTENT_LENGTH, or the client left
-        status = exc.code or 500
-        body, content_type = _error(status, exc.description or ""), "application/json"
+        status, body, content_type = _failure(exc.code or 500, exc.description or "")
         outcome = "too_large" if status == 413 else "error"
     except Exception:
         current_app.logger.exception("unhandled error")
-        status, body, content_type = 500, _error(500, "internal error"), "application/json"
+        status, body, content_type = _failure(500, "internal error")
     finally:
         metrics.WEBHOOK_REQUESTS.labels(outcome).inc()
         metrics.WEBHOOK_ACK.observe(time.perf_counter() - started)
     return status, body, content_type
 
 
-def _error(status: int, message: str) -> bytes:
-    # The bytes Flask's jsonify writes outside debug mode.
-    return json.dumps(errors.error_body(status, message), separators=(",", ":")).encode() + b"\n"
+def _failure(status: int, message: str) -> tuple[int, bytes, str]:
+    """An error answer in the one error shape, as the bytes Flask's jsonify writes."""
+    body = json.dumps(errors.error_body(status, message), separators=(",", ":")).encode() + b"\n"
+    return status, body, "application/json"
 
 
 def receive(environ: dict, request_id: str):
@@ -116,16 +116,16 @@ def receive(environ: dict, request_id: str):
     body = get_input_stream(environ, max_content_length=limit).read()
     if limit and get_content_length(environ) is None and len(body) >= limit:
         # A chunked body (no Content-Length) is cut at the limit, not refused: refuse it here.
-        return (413, _error(413, "body too large"), "application/json"), "too_large"
+        return _failure(413, "body too large"), "too_large"
     secret = cfg["APP_SECRET"]
     if secret or not cfg["MOCK_MODE"]:
         # WhatsApp and Messenger deliveries are signed alike, with the Meta app's secret.
         if not meta.verify(body, environ.get("HTTP_X_HUB_SIGNATURE_256"), secret):
-            return (403, _error(403, "invalid signature"), "application/json"), "bad_signature"
+            return _failure(403, "invalid signature"), "bad_signature"
     try:
         data = meta.decode_body(body)
     except ValueError:  # UnicodeDecodeError is one
-        return (400, _error(400, "body is not valid JSON"), "application/json"), "bad_json"
+        return _failure(400, "body is not valid JSON"), "bad_json"
     channel = channels.for_body(data)
     if channel is None:
         log.info("webhook ignored parts: %s", _unknown_object(data))
