@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from psycopg.types.json import Jsonb
 
@@ -146,7 +149,11 @@ def test_appointments_list_and_filters(api, world):
     assert (rows[0]["customer_name"], rows[0]["customer_address"]) == ("Alex", "34600111222")
     booked = api("GET", base + "?status=booked", "staff").get_json()
     assert [r["id"] for r in booked["appointments"]] == [world.appointment_id]
-    start = rows[1]["starts_at"][:10]
+    # from/to are the business's local days, so the filter day is the local date of starts_at
+    # (its UTC date differs for an hour each night in Madrid).
+    tz = db.fetch_one("SELECT timezone FROM businesses WHERE id = %s", (world.business_id,))
+    local = datetime.fromisoformat(rows[1]["starts_at"]).astimezone(ZoneInfo(tz["timezone"]))
+    start = local.date().isoformat()
     window = api("GET", f"{base}?from={start}&to={start}", "staff").get_json()
     assert [r["id"] for r in window["appointments"]] == [later]
 
