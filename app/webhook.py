@@ -27,7 +27,8 @@ from app.channels import meta
 from app.channels.base import Inbound, InboundKind, StatusUpdate
 from app.errors import error_response
 from app.logs import new_request_id, request_id_var, valid_request_id
-from app.storage import businesses, conversations, db, outbox
+from app.storage import businesses, conversations, outbox
+from app.storage.group_commit import GroupCommit
 
 bp = Blueprint("webhook", __name__)
 log = logging.getLogger(__name__)
@@ -144,30 +145,43 @@ def receive(environ: dict, request_id: str):
 def _store_messages(channel: str, messages, request_id: str) -> None:
     if not messages:
         return
-    # A single delivery is one autocommitted statement; several share one transaction.
-    queued = False
-    with db.transaction() if len(messages) > 1 else db.connection() as conn:
-        for msg in messages:
-            business_id = _business_id(channel, msg.account_id)
-            if business_id is None:
-                log.warning("message for unknown %s account %s dropped", channel, msg.account_id)
-                metrics.WEBHOOK_MESSAGES.labels("unknown_business").inc()
-                continue
-            if not msg.sender:
-                log.warning("message %s has no sender; dropped", msg.external_id)
-                metrics.WEBHOOK_MESSAGES.labels("no_sender").inc()
-                continue
-            stored = conversations.store_inbound(
-                conn,
-                business_id,
-                _delivery(msg),
-                request_id=request_id,
-                # Its NOTIFY would make each delivery's commit wait for the one before it.
-                turn_job=jobs.turn_job(business_id, request_id, notify=False),
-            )
-            queued = queued or bool(stored and stored["job_ids"])
-            metrics.WEBHOOK_MESSAGES.labels("stored" if stored else "duplicate").inc()
-    if queued:
+    deliveries = []
+    for msg in messages:
+        business_id = _business_id(channel, msg.account_id)
+        if business_id is None:
+            log.warning("message for unknown %s account %s dropped", channel, msg.account_id)
+            metrics.WEBHOOK_MESSAGES.labels("unknown_business").inc()
+            continue
+        if not msg.sender:
+            log.warning("message %s has no sender; dropped", msg.external_id)
+            metrics.WEBHOOK_MESSAGES.labels("no_sender").inc()
+            continue
+        # Its NOTIFY would make each delivery's commit wait for the one before it.
+        job = jobs.turn_job(business_id, request_id, notify=False)
+        deliveries.append((business_id, _delivery(msg), job))
+    if not deliveries:
+        return
+
+    def send(conn):
+        sent = [
+            conversations.send_inbound(conn, business_id, delivery, request_id, job)
+            for business_id, delivery, job in deliveries
+        ]
+        return lambda: [receive() for receive in sent]
+
+    # The request's deliveries commit together, in one transaction shared with the other
+    # requests this process is storing at the moment (app/storage/group_commit.py); the
+    # answer to Meta waits for that commit.
+    first_business, first, _ = deliveries[0]
+    writer: GroupCommit = current_app.extensions["webhook_commits"]
+    stored = writer.run(
+        send,
+        order=(first_business, first.channel, first.address),
+        one_statement=len(deliveries) == 1,
+    )
+    for row in stored:
+        metrics.WEBHOOK_MESSAGES.labels("stored" if row else "duplicate").inc()
+    if any(row and row["job_ids"] for row in stored):
         jobs.wake_workers()  # committed: the workers will find the jobs
 
 
@@ -252,4 +266,5 @@ def _unknown_object(data: object) -> str:
 def init_app(app: Flask) -> None:
     """Give the app its own (channel, account id) → business cache; answer POST /webhook."""
     app.extensions["business_ids"] = BusinessIds(app.config["BUSINESS_CACHE_TTL"])
+    app.extensions["webhook_commits"] = GroupCommit(app.config["WEBHOOK_COMMIT_BATCH"])
     app.wsgi_app = Endpoint(app, app.wsgi_app)

@@ -166,7 +166,7 @@ def test_an_unexpected_error_is_a_500_in_the_error_shape(post_webhook, monkeypat
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("app.storage.conversations.store_inbound", broken)
+    monkeypatch.setattr("app.storage.conversations.send_inbound", broken)
     response = post_webhook(envelopes.text("hi"))
     assert response.status_code == 500
     assert response.get_json() == {"error": "Internal Server Error", "message": "internal error"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -108,6 +109,18 @@ def store_inbound(
 
     Returns {id, customer_id, job_ids} for a new message, None for a duplicate.
     """
+    return send_inbound(conn, business_id, delivery, request_id, turn_job)()
+
+
+def send_inbound(
+    conn,
+    business_id: int,
+    delivery: Delivery,
+    request_id: str | None = None,
+    turn_job: CustomerJob | None = None,
+) -> Callable[[], dict | None]:
+    """`store_inbound` in two steps, for a pipeline: send the statement now, and return the
+    function that reads its result once it has run."""
     job = turn_job if delivery.needs_turn else None
     return conn.execute(
         STORE_INBOUND,
@@ -135,7 +148,7 @@ def store_inbound(
             "job_args": job and Jsonb(job.args),
             "job_quiet": "off" if job is None or job.notify else "on",
         },
-    ).fetchone()
+    ).fetchone
 
 
 def get_customer(customer_id: int) -> dict | None:
