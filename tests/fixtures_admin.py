@@ -86,13 +86,21 @@ def make_conversation(business_id: int, wa_id: str = "34600111222", name: str = 
 
 
 def make_appointment(business_id: int, customer_id: int, days_ahead: int = 3) -> int:
-    """A booked Haircut `days_ahead` days from now."""
+    """A booked Haircut at 08:00 in the business's timezone, `days_ahead` of its local days
+    from today (upcoming when positive, begun when negative).
+
+    08:00 is before the demo salon opens (09:00, Saturdays 10:00): the tests' own bookings and
+    blocks, all in opening hours, never share a seat or a window with it, whatever hour and
+    day the tests run at. (At the current hour it took the second seat of a time a test filled,
+    or fell inside the day a test blocked, when that day was `days_ahead` days away.)
+    """
     row = fetch_one(
         "INSERT INTO appointments (business_id, customer_id, service_id, starts_at, ends_at,"
-        " idempotency_key) SELECT %(b)s, %(c)s, s.id,"
-        " date_trunc('hour', now()) + make_interval(days => %(d)s),"
-        " date_trunc('hour', now()) + make_interval(days => %(d)s, mins => 30), %(key)s"
-        " FROM services s WHERE s.business_id = %(b)s AND s.name = 'Haircut' RETURNING id",
+        " idempotency_key) SELECT %(b)s, %(c)s, s.id, t.start, t.start + interval '30 minutes',"
+        " %(key)s FROM services s JOIN businesses b ON b.id = s.business_id,"
+        " LATERAL (SELECT ((now() AT TIME ZONE b.timezone)::date + %(d)s + time '08:00')"
+        " AT TIME ZONE b.timezone AS start) t"
+        " WHERE s.business_id = %(b)s AND s.name = 'Haircut' RETURNING id",
         {"b": business_id, "c": customer_id, "d": days_ahead, "key": uuid.uuid4().hex},
     )
     return row["id"]

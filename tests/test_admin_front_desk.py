@@ -328,7 +328,7 @@ def test_move_and_cancel_notices_speak_the_customers_language(app, api, world, m
     spanish = make_conversation(world.business_id, wa_id="34600555002", name="Lola")
     # Lola's conversation is in Spanish (as the flow keeps it); Ann's in the business's English.
     state.save(world.business_id, spanish, state.State(lang="es"), now)
-    # One booking per time: the world's own appointment may take the other seat.
+    # One booking per time, each moved to a time of its own.
     times = {english: ("10:00", "15:00"), spanish: ("11:00", "16:00")}
     for c, (hhmm, to) in times.items():
         made = booking.book(world.business_id, c, "Haircut", at(day, hhmm), now).appointment
