@@ -303,11 +303,13 @@ def test_a_date_gone_by_this_year_is_past_not_next_years(chat):
 
 
 def test_closing_time_of_one_day(chat):
+    # A weekday names the next such day, today included (on a Sunday, "sunday" is today and
+    # comes before the Saturday named first).
     saturday = today() + timedelta(days=(5 - today().weekday()) % 7)
     assert chat("what about saturday, what time do you close?") == (
         f"On {long(saturday)} we're open 10:00–14:00."
     )
-    sunday = saturday + timedelta(days=1)
+    sunday = today() + timedelta(days=(6 - today().weekday()) % 7)
     assert chat("are you open on sunday?") == f"We're closed on {long(sunday)}."
 
 
