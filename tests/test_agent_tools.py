@@ -38,10 +38,13 @@ def move(appointment_id: int, day: date) -> dict:
 
 
 YEARS_18 = timedelta(days=18 * 365)
+# The target Tuesday is 2 to 8 days ahead, or 9 to 15 when `upcoming` steps a week past a DST
+# change: three weeks before it is always a past day (two weeks before can be today or tomorrow).
+WEEKS_3 = timedelta(days=21)
 # case: (tool, arguments from (target Tuesday, the other customer's appointment id), error code)
 BAD_CALLS = {
-    "past date": ("book_appointment", lambda d, o: book(d - timedelta(14)), "past"),
-    "past date, slots": ("find_available_slots", lambda d, o: slots(d - timedelta(14)), "past"),
+    "past date": ("book_appointment", lambda d, o: book(d - WEEKS_3), "past"),
+    "past date, slots": ("find_available_slots", lambda d, o: slots(d - WEEKS_3), "past"),
     "unknown service": ("book_appointment", lambda d, o: book(d, service="Spa"), "unknown_service"),
     "2 a.m. (24h)": ("book_appointment", lambda d, o: book(d, "02:00"), "outside_hours"),
     "2 a.m. (words)": ("book_appointment", lambda d, o: book(d, "2 a.m."), "outside_hours"),
