@@ -4,6 +4,7 @@ Google's incremental sync and applied (cancel or move) with one notice to the cu
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -27,10 +28,14 @@ def salon(app, gcal):
     )
 
 
+# Today in Madrid, read once: a test that asks `day` for the same time twice (at booking, and
+# when checking where the appointment is) gets the same instant even if midnight passes between.
+TODAY = datetime.now(ZoneInfo(TZ)).date()
+
+
 def day(days: int, hhmm: str) -> datetime:
     """The instant of `hhmm` Madrid time `days` days from today."""
-    date = (datetime.now(UTC) + timedelta(days=days)).date()
-    return local(TZ, f"{date} {hhmm}")
+    return local(TZ, f"{TODAY + timedelta(days=days)} {hhmm}")
 
 
 @pytest.fixture
