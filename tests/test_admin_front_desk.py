@@ -221,7 +221,8 @@ def test_other_tenants_appointment_is_404(api, world):
 
 def test_overview_counts_match_the_database(api, world):
     b = world.business_id
-    monday = datetime.now(MADRID).date() - timedelta(days=datetime.now(MADRID).weekday())
+    today = datetime.now(MADRID).date()
+    monday = today - timedelta(days=today.weekday())
     last_week = at(monday - timedelta(days=3), "12:00")
     day = upcoming(1)
     a, c = (make_conversation(b, wa_id=f"3460011100{n}", name=f"C{n}") for n in range(2))
