@@ -54,7 +54,7 @@ class Gunicorn:
     """A gunicorn server for `app_spec`, started and stopped by the benchmark."""
 
     def __init__(
-        self, app_spec: str, env: dict, workers: int = 2, threads: int = 8, root: Path = ROOT
+        self, app_spec: str, env: dict, workers: int = 2, threads: int = 16, root: Path = ROOT
     ):
         self.port = free_port()
         self.root = root  # the checkout gunicorn starts in and imports the app from

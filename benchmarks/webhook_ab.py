@@ -32,7 +32,7 @@ def measure(run: Run, root: Path, label: str) -> tuple[float, float]:
     try:
         seed(url, 0, run.args.customers)
         env = bot_env(url) | {"PYTHONPATH": str(root)}
-        with Gunicorn("app:create_app()", env, root=root) as bot:
+        with Gunicorn("app:create_app()", env, root=root, threads=run.args.threads) as bot:
             asyncio.run(open_loop(bot.port, deliveries(300, run.args.customers), rate=300))
             kids = children(bot.proc.pid)
             cpu0 = sum(map(cpu_seconds, kids))
@@ -50,6 +50,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--customers", type=int, default=2000)
+    parser.add_argument("--threads", type=int, default=16, help="gunicorn threads per worker")
     a = parser.parse_args()
     a.saturation_seconds = a.seconds
     run = Run(a)

@@ -119,7 +119,9 @@ class Run:
 
     def measure_bare(self) -> None:
         a = self.args
-        with Gunicorn("benchmarks.bare_app:create_app()", {"APP_SECRET": SECRET}) as bare:
+        with Gunicorn(
+            "benchmarks.bare_app:create_app()", {"APP_SECRET": SECRET}, threads=self.args.threads
+        ) as bare:
             body = signed(envelope(0, 1))
             asyncio.run(closed_loop(bare.port, lambda: body, a.concurrency, 1.0))  # warm
             count, st, secs = asyncio.run(
@@ -190,7 +192,10 @@ def scenario(
     try:
         seed(url, backlog, a.customers)
         before = counts(url)
-        with Fakes() as fakes, Gunicorn("app:create_app()", bot_env(url, fakes)) as bot:
+        with (
+            Fakes() as fakes,
+            Gunicorn("app:create_app()", bot_env(url, fakes), threads=a.threads) as bot,
+        ):
             asyncio.run(open_loop(bot.port, deliveries(200, a.customers), rate=200))  # warm
             if not worker:
                 rows = [run.open_loop(bot.port, label)]
@@ -235,6 +240,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=300.0)
     parser.add_argument("--duration", type=float, default=20.0, help="open-loop seconds")
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--threads", type=int, default=16, help="gunicorn threads per worker")
     parser.add_argument("--saturation-seconds", type=float, default=10.0)
     parser.add_argument("--customers", type=int, default=2000)
     parser.add_argument("--backlog", type=int, default=10_000, help="queued turns")

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import psycopg
+from psycopg.pq import TransactionStatus
 
 from app.storage import db
 
@@ -174,8 +175,18 @@ class GroupCommit:
 
     @staticmethod
     def _together(sends: list[Send]) -> list:
-        """One transaction, sent as one pipeline: BEGIN, every work's statements, COMMIT."""
+        """One transaction, sent as one pipeline: BEGIN, every work's statements, COMMIT.
+
+        BEGIN and COMMIT are plain statements: psycopg's transaction block costs about half
+        as much client CPU again as the statements themselves in a pipeline."""
         with db.pool().connection() as conn:
-            with conn.pipeline(), conn.transaction():
-                receivers = [send(conn) for send in sends]
+            try:
+                with conn.pipeline():
+                    conn.execute("BEGIN")
+                    receivers = [send(conn) for send in sends]
+                    conn.execute("COMMIT")
+            except BaseException:
+                if conn.info.transaction_status != TransactionStatus.IDLE:
+                    conn.rollback()
+                raise
             return [receive() for receive in receivers]
