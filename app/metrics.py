@@ -27,6 +27,11 @@ WEBHOOK_ACK = Histogram("webhook_ack_seconds", "Time to answer a webhook POST", 
 WEBHOOK_MESSAGES = Counter(
     "webhook_messages_total", "Inbound messages by what the webhook did", ["result"]
 )
+WEBHOOK_COMMITS = Histogram(
+    "webhook_commit_deliveries",
+    "Requests whose deliveries one webhook commit stored (group commit)",
+    buckets=(1, 2, 4, 8, 16, 32, 64),
+)
 WEBHOOK_STATUSES = Counter("webhook_statuses_total", "Delivery statuses received", ["status"])
 TURNS = Counter("turns_total", "Customer turns by outcome", ["outcome"])
 TURN_SECONDS = Histogram("turn_seconds", "Duration of a customer turn", buckets=SLOW)

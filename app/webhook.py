@@ -28,7 +28,7 @@ from app.channels.base import Inbound, InboundKind, StatusUpdate
 from app.errors import error_response
 from app.logs import new_request_id, request_id_var, valid_request_id
 from app.storage import businesses, conversations, outbox
-from app.storage.group_commit import GroupCommit
+from app.storage.group_commit import CommitWaitTimeout, GroupCommit
 
 bp = Blueprint("webhook", __name__)
 log = logging.getLogger(__name__)
@@ -94,6 +94,9 @@ def answer(environ: dict, request_id: str) -> tuple[int, bytes, str]:
     except HTTPException as exc:  # the body is over MAX_CONTENT_LENGTH, or the client left
         status, body, content_type = _failure(exc.code or 500, exc.description or "")
         outcome = "too_large" if status == 413 else "error"
+    except CommitWaitTimeout as exc:  # the database is slow or away; Meta delivers it again
+        current_app.logger.warning("webhook delivery not stored: %s", exc)
+        status, body, content_type = _failure(500, "internal error")
     except Exception:
         current_app.logger.exception("unhandled error")
         status, body, content_type = _failure(500, "internal error")
@@ -161,6 +164,9 @@ def _store_messages(channel: str, messages, request_id: str) -> None:
         deliveries.append((business_id, _delivery(msg), job))
     if not deliveries:
         return
+    # Row locks in (business, channel, customer) order, as every batch takes them; the sort is
+    # stable, so one customer's messages keep their order.
+    deliveries.sort(key=lambda d: (d[0], d[1].channel, d[1].address))
 
     def send(conn):
         sent = [
@@ -266,5 +272,11 @@ def _unknown_object(data: object) -> str:
 def init_app(app: Flask) -> None:
     """Give the app its own (channel, account id) → business cache; answer POST /webhook."""
     app.extensions["business_ids"] = BusinessIds(app.config["BUSINESS_CACHE_TTL"])
-    app.extensions["webhook_commits"] = GroupCommit(app.config["WEBHOOK_COMMIT_BATCH"])
+    # A delivery whose commit has not started after two pool timeouts (its leader's checkout,
+    # then its own batch's) is answered 500 and never stored: Meta delivers it again.
+    app.extensions["webhook_commits"] = GroupCommit(
+        app.config["WEBHOOK_COMMIT_BATCH"],
+        wait=2 * app.config["DB_POOL_TIMEOUT"],
+        on_commit=metrics.WEBHOOK_COMMITS.observe,
+    )
     app.wsgi_app = Endpoint(app, app.wsgi_app)

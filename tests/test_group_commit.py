@@ -8,11 +8,13 @@ import logging
 import threading
 
 import psycopg
+import psycopg_pool
 import pytest
+from psycopg.pq import TransactionStatus
 
 from app import jobs
 from app.storage import businesses, conversations, db
-from app.storage.group_commit import GroupCommit
+from app.storage.group_commit import BatchFailed, CommitWaitTimeout, GroupCommit
 
 DEADLINE = 30.0
 
@@ -86,13 +88,21 @@ def run_in_threads(calls) -> tuple[list[threading.Thread], dict]:
     def target(i, call):
         try:
             outcomes[i] = ("ok", call())
-        except Exception as exc:
+        except BaseException as exc:  # noqa: BLE001 - the test reads what each caller got
             outcomes[i] = ("error", exc)
 
-    threads = [threading.Thread(target=target, args=(i, c)) for i, c in enumerate(calls)]
+    threads = [
+        threading.Thread(target=target, args=(i, c), daemon=True) for i, c in enumerate(calls)
+    ]
     for t in threads:
         t.start()
     return threads, outcomes
+
+
+def join(threads) -> None:
+    for t in threads:
+        t.join(DEADLINE)
+        assert not t.is_alive(), "a caller is still waiting"
 
 
 def held_leader(group: GroupCommit, business_id: int):
@@ -110,17 +120,35 @@ def held_leader(group: GroupCommit, business_id: int):
     return gate, threads, outcomes
 
 
-def test_a_lone_work_commits_at_once_and_is_visible_when_run_returns(business):
+def counting(send, runs: list):
+    """`send`, noting each time it runs."""
+
+    def wrapped(conn):
+        runs.append(1)
+        return send(conn)
+
+    return wrapped
+
+
+def test_a_lone_work_is_one_autocommitted_statement_visible_when_run_returns(business):
     group = GroupCommit(32)
-    row = group.run(store(business, 1), order=(business,), one_statement=True)
+    seen = []
+
+    def send(conn):
+        seen.append(conn.info.transaction_status)  # no BEGIN sent before it
+        return store(business, 1)(conn)
+
+    row = group.run(send, order=(business,), one_statement=True)
     assert row["id"] and row["job_ids"]
+    assert seen == [TransactionStatus.IDLE]
     with psycopg.connect(db.pool().conninfo) as other:  # another session sees it committed
         assert other.execute("SELECT count(*) FROM messages").fetchone()[0] == 1
     assert (group.commits, group.committed) == (1, 1)
 
 
 def test_works_arriving_during_a_commit_share_the_next_one(business):
-    group = GroupCommit(32)
+    sizes: list[int] = []
+    group = GroupCommit(32, on_commit=sizes.append)
     group._pending = Watched()
     gate, leader, leader_out = held_leader(group, business)
     followers, outcomes = run_in_threads(
@@ -129,12 +157,13 @@ def test_works_arriving_during_a_commit_share_the_next_one(business):
     group._pending.wait_len(6)  # all six are waiting behind the held commit
     assert counts() == (0, 0)  # and nothing of theirs is committed yet
     gate.set()
-    for t in leader + followers:
-        t.join(DEADLINE)
-    assert leader_out[0][0] == "ok" and all(kind == "ok" for kind, _ in outcomes.values())
+    join(leader + followers)
+    assert leader_out[0][0] == "ok" and len(outcomes) == 6
+    assert all(kind == "ok" and result["job_ids"] for kind, result in outcomes.values())
     assert len({result["id"] for _, result in outcomes.values()}) == 6
     # The leader's commit, then one commit for the six that waited.
     assert (group.commits, group.committed) == (2, 7)
+    assert sizes == [1, 6]  # what the webhook's webhook_commit_deliveries histogram observes
     assert counts() == (7, 7)
 
 
@@ -147,85 +176,195 @@ def test_a_redelivery_in_the_same_batch_is_stored_once(business):
     )
     group._pending.wait_len(4)
     gate.set()
-    for t in leader + threads:
-        t.join(DEADLINE)
+    join(leader + threads)
     results = [result for kind, result in outcomes.values() if kind == "ok"]
     assert len(results) == 4
     assert sum(1 for r in results if r) == 1  # one stored, three duplicates (None)
+    assert (group.commits, group.committed) == (2, 5)  # the four shared one commit
     assert counts() == (2, 2)  # the leader's message and this one, each with one job
 
 
 def test_a_refused_work_fails_only_its_own_caller(business, caplog):
-    caplog.set_level(logging.INFO, logger="app.storage.group_commit")
+    caplog.set_level(logging.INFO)
     group = GroupCommit(32)
     group._pending = Watched()
     gate, leader, _ = held_leader(group, business)
-    calls = [lambda i=i: group.run(store(business, i)) for i in range(1, 4)]
-    calls.append(lambda: group.run(refused))
+    runs: list = []
+    calls = [
+        lambda: group.run(counting(store(business, 1), runs), order=(1,)),
+        lambda: group.run(refused, order=(2,)),  # in the middle of the batch
+        lambda: group.run(counting(store(business, 3), runs), order=(3,)),
+    ]
     threads, outcomes = run_in_threads(calls)
-    group._pending.wait_len(4)
+    group._pending.wait_len(3)
     gate.set()
-    for t in leader + threads:
-        t.join(DEADLINE)
-    assert [outcomes[i][0] for i in range(3)] == ["ok", "ok", "ok"]
-    kind, error = outcomes[3]
+    join(leader + threads)
+    for i in (0, 2):  # stored and queued, not taken for duplicates of a rolled-back first try
+        kind, row = outcomes[i]
+        assert kind == "ok" and row["id"] and row["job_ids"]
+    kind, error = outcomes[1]
     assert kind == "error" and isinstance(error, psycopg.errors.DivisionByZero)
-    assert counts() == (4, 4)  # the three others committed, each in its own transaction
+    assert len(runs) == 4  # each ran in the refused batch, then again alone
+    assert counts() == (3, 3)
     assert "committing one by one" in caplog.text
+    assert "rolling back returned connection" not in caplog.text  # the pool got them clean
+    assert group.run(store(business, 4), one_statement=True)["id"]
+
+
+def test_a_work_of_two_statements_stays_whole_when_its_batch_is_refused(business):
+    group = GroupCommit(32)
+    group._pending = Watched()
+    gate, leader, _ = held_leader(group, business)
+
+    def two_then_refused(conn):
+        store(business, 10)(conn)
+        return refused(conn)
+
+    threads, outcomes = run_in_threads(
+        [lambda: group.run(two_then_refused), lambda: group.run(store(business, 11))]
+    )
+    group._pending.wait_len(2)
+    gate.set()
+    join(leader + threads)
+    assert outcomes[0][0] == "error" and outcomes[1][0] == "ok"
+    stored = {r["external_id"] for r in db.fetch_all("SELECT external_id FROM messages")}
+    assert stored == {"wamid.GC0", "wamid.GC11"}  # not the first statement of the refused work
+
+
+def test_an_error_reading_results_after_the_commit_reruns_nothing(business):
+    group = GroupCommit(32)
+    group._pending = Watched()
+    gate, leader, _ = held_leader(group, business)
+    runs: list = []
+
+    def unreadable(conn):
+        runs.append(1)
+        store(business, 21)(conn)
+
+        def receive():
+            raise ValueError("cannot read this result")
+
+        return receive
+
+    threads, outcomes = run_in_threads(
+        [
+            lambda: group.run(counting(store(business, 20), runs), order=(1,)),
+            lambda: group.run(unreadable, order=(2,)),
+            lambda: group.run(counting(store(business, 22), runs), order=(3,)),
+        ]
+    )
+    group._pending.wait_len(3)
+    gate.set()
+    join(leader + threads)
+    assert len(runs) == 3  # committed once; nothing ran again
+    assert outcomes[0][1]["job_ids"] and outcomes[2][1]["job_ids"]
+    assert outcomes[1][0] == "error" and isinstance(outcomes[1][1], ValueError)
+    assert counts() == (4, 4)
 
 
 def test_a_lost_connection_is_every_callers_error_without_retries(business):
     group = GroupCommit(32)
     group._pending = Watched()
     gate, leader, _ = held_leader(group, business)
-    runs = []
+    runs: list = []
 
-    def send_then_lose(i):
-        inner = store(business, i)
-
-        def send(conn):
-            runs.append(i)
-            inner(conn)
-            raise psycopg.OperationalError("server closed the connection unexpectedly")
-
-        return send
+    def terminate(conn):  # the server ends the batch's session in the middle of it
+        runs.append(1)
+        return conn.execute("SELECT pg_terminate_backend(pg_backend_pid())").fetchone
 
     threads, outcomes = run_in_threads(
-        [lambda i=i: group.run(send_then_lose(i)) for i in range(1, 4)]
+        [
+            lambda: group.run(counting(store(business, 1), runs), order=(1,)),
+            lambda: group.run(terminate, order=(2,)),
+            lambda: group.run(counting(store(business, 3), runs), order=(3,)),
+        ]
     )
     group._pending.wait_len(3)
     gate.set()
-    for t in leader + threads:
-        t.join(DEADLINE)
-    assert all(kind == "error" for kind, _ in outcomes.values()) and len(outcomes) == 3
-    assert len(runs) == 1  # the batch stopped at the first; nothing ran again one by one
+    join(leader + threads)
+    assert len(outcomes) == 3
+    for kind, error in outcomes.values():
+        assert kind == "error" and isinstance(error, BatchFailed)
+        assert isinstance(error.__cause__, psycopg.OperationalError)
+    assert len({id(error) for _, error in outcomes.values()}) == 3  # one exception each
+    assert len(runs) == 3  # nothing ran again one by one
     assert counts() == (1, 1)  # only the leader's own, committed before
+    assert group.run(store(business, 4), one_statement=True)["id"]  # the pool has recovered
+
+
+def test_an_unreachable_database_fails_every_caller_once(business, monkeypatch):
+    group = GroupCommit(32)
+    group._pending = Watched()
+    gate, leader, _ = held_leader(group, business)
+    runs: list = []
+    threads, outcomes = run_in_threads(
+        [lambda i=i: group.run(counting(store(business, i), runs)) for i in range(1, 4)]
+    )
+    group._pending.wait_len(3)
+    # From now on the database cannot be reached (nothing listens on port 1).
+    away = psycopg_pool.ConnectionPool(
+        "postgresql://postgres@127.0.0.1:1/none", min_size=0, max_size=1, timeout=0.2, open=True
+    )
+    monkeypatch.setattr(db, "pool", lambda: away)
+    gate.set()
+    join(leader + threads)
+    monkeypatch.undo()
+    away.close()
+    assert runs == []  # no work ran: the batch never had a connection, and none was retried
+    assert len(outcomes) == 3
+    for kind, error in outcomes.values():
+        assert kind == "error" and isinstance(error, BatchFailed)
+        assert isinstance(error.__cause__, psycopg_pool.PoolTimeout)
+    assert counts() == (1, 1)
+
+
+def test_a_base_exception_in_a_batch_leaves_nobody_waiting(business):
+    class Leaving(BaseException):  # as SystemExit or KeyboardInterrupt would
+        pass
+
+    group = GroupCommit(32)
+    group._pending = Watched()
+    gate, leader, _ = held_leader(group, business)
+
+    def leave(conn):
+        raise Leaving()
+
+    threads, outcomes = run_in_threads(
+        [
+            lambda: group.run(leave, order=(1,)),
+            lambda: group.run(store(business, 2), order=(2,)),
+        ]
+    )
+    group._pending.wait_len(2)
+    gate.set()
+    join(leader + threads)
+    # The caller committing the batch (either) sees it; the other is failed, not left waiting.
+    errors = sorted(type(error).__name__ for _, error in outcomes.values())
+    assert errors == ["BatchFailed", "Leaving"]
+    # Nobody is left leading or waiting: the next caller commits at once.
+    assert group.run(store(business, 3), one_statement=True)["id"]
+    assert (group._busy, group._pending) == (False, [])
+    assert counts() == (2, 2)  # the held leader's and the last; nothing of the batch
 
 
 def test_a_caller_not_started_within_its_wait_is_withdrawn(business):
     group = GroupCommit(32, wait=0.2)
     group._pending = Watched()
     gate, leader, _ = held_leader(group, business)
-    ran = threading.Event()
-    inner = store(business, 9)
+    runs: list = []
 
-    def send(conn):
-        ran.set()
-        return inner(conn)
-
-    with pytest.raises(TimeoutError):
-        group.run(send)  # waits 0.2 s behind the held commit, then gives up
+    with pytest.raises(CommitWaitTimeout):
+        group.run(counting(store(business, 9), runs))  # waits 0.2 s behind the held commit
     assert group._pending == []
     gate.set()
-    for t in leader:
-        t.join(DEADLINE)
-    assert not ran.is_set() and counts() == (1, 1)
+    join(leader)
+    assert runs == [] and counts() == (1, 1)
     # The group is free again: the next caller leads at once.
     assert group.run(store(business, 10), one_statement=True)["id"]
 
 
 def test_a_batch_takes_its_row_locks_in_order(business):
-    """Two processes' batches lock customers in the same order, so they cannot deadlock."""
+    """Batches of two processes lock customers in the same order (requests of one customer)."""
     group = GroupCommit(32)
     group._pending = Watched()
     gate, leader, _ = held_leader(group, business)
@@ -249,18 +388,33 @@ def test_a_batch_takes_its_row_locks_in_order(business):
     )
     group._pending.wait_len(3)
     gate.set()
-    for t in leader + threads:
-        t.join(DEADLINE)
+    join(leader + threads)
     assert order_seen == sorted(addresses)
-    assert all(kind == "ok" for kind, _ in outcomes.values())
+    assert len(outcomes) == 3 and all(kind == "ok" for kind, _ in outcomes.values())
 
 
-def test_off_and_inside_a_transaction_the_work_runs_in_the_callers_transaction(business):
+def test_with_a_batch_of_one_each_work_commits_on_its_own(business):
     off = GroupCommit(1)
-    assert off.run(store(business, 1))["id"]
-    assert (off.commits, counts()) == (0, (1, 1))
+    seen = []
+
+    def noting(i):
+        inner = store(business, i)
+
+        def send(conn):
+            seen.append(conn.info.transaction_status)
+            return inner(conn)
+
+        return send
+
+    assert off.run(noting(1), one_statement=True)["id"]  # autocommitted, as before
+    assert off.run(noting(2))["id"]  # a work of unknown size gets a transaction
+    assert seen == [TransactionStatus.IDLE, TransactionStatus.INTRANS]
+    assert (off.commits, counts()) == (0, (2, 2))
+
+
+def test_inside_a_transaction_the_work_joins_it(business):
     group = GroupCommit(32)
     with pytest.raises(RuntimeError), db.transaction():
-        group.run(store(business, 2))
+        group.run(store(business, 2), one_statement=True)
         raise RuntimeError("roll the caller's transaction back")
-    assert counts() == (1, 1)  # the work rolled back with the transaction it joined
+    assert counts() == (0, 0)  # the work rolled back with the transaction it joined

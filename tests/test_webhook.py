@@ -10,6 +10,7 @@ import pytest
 from app.bot import NON_TEXT_REPLY
 from app.channels.meta import sign
 from app.storage import businesses, db, outbox
+from app.storage.group_commit import CommitWaitTimeout
 from tests import envelopes
 from tests.conftest import APP_SECRET, VERIFY_TOKEN
 
@@ -172,6 +173,21 @@ def test_an_unexpected_error_is_a_500_in_the_error_shape(post_webhook, monkeypat
     assert response.get_json() == {"error": "Internal Server Error", "message": "internal error"}
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "unhandled error" in caplog.text and "database went away" in caplog.text
+
+
+def test_a_delivery_whose_commit_never_started_is_a_500_and_a_warning(
+    post_webhook, app, monkeypatch, caplog
+):
+    def withdrawn(*args, **kwargs):
+        raise CommitWaitTimeout("no commit started within 10.0 s")
+
+    monkeypatch.setattr(app.extensions["webhook_commits"], "run", withdrawn)
+    response = post_webhook(envelopes.text("hi"))
+    assert response.status_code == 500
+    assert response.get_json() == {"error": "Internal Server Error", "message": "internal error"}
+    assert "webhook delivery not stored: no commit started" in caplog.text
+    assert "unhandled error" not in caplog.text
+    assert count("messages") == 0
 
 
 def test_a_post_flask_routes_but_the_endpoint_does_not_match_is_stored(client):

@@ -3,32 +3,39 @@ the commit that holds its write is durable.
 
 A web process stores each delivery before it answers Meta. One commit per delivery means one
 WAL flush per delivery and, at saturation, a dozen sessions contending in PostgreSQL for the
-same pages. Here one writer thread per process commits whatever arrived while it was busy: one
-session, one flush per batch, and the batch's statements sent in one pipeline (one round trip,
-so the writer takes Python's GIL back once per batch rather than once per statement). A lone
-delivery is committed at once, on its own. See docs/PERFORMANCE.md, section 10.
+same pages. Here the callers commit for each other: a caller that finds no commit under way
+commits at once; callers that arrive meanwhile wait, and when that commit ends the first of
+them commits all the waiting ones in one transaction, sent as one pipeline (BEGIN, their
+statements, COMMIT: one round trip, one WAL flush, one session). There is no thread of its
+own, so a forked gunicorn worker needs nothing started. See docs/PERFORMANCE.md, section 10.
 
 A work is two steps: `send(conn)` issues its statements (without reading their results) and
-returns `receive()`, which reads them once they have run. The guarantees stay those of a
-transaction per caller:
+returns `receive()`, which reads them once they have run. It runs in its caller's context
+(contextvars: the request id in logs), on the committing caller's thread. The guarantees stay
+those of a transaction per caller:
 - a caller's statements are all committed or none of them, and `run` returns after the commit;
-- when the database refuses one of a batch's statements (a bad row, a deadlock), the batch is
-  rolled back and every work in it runs again alone, in its own transaction, so one caller's
-  failure is that caller's only;
-- a failure of the connection or the commit is every caller's error, as it would be with a
-  transaction each (their senders retry; dedup makes that safe).
-A work may therefore run twice (its first run rolled back): it must only write through the
-connection it is given.
+- when the database refuses one of a batch's statements (a bad row, a deadlock, a row lock
+  held longer than `BATCH_LOCK_TIMEOUT`), the batch is rolled back and every work in it runs
+  again alone, in its own transaction, so one caller's failure is that caller's only;
+- a lost connection or an unreachable database is every waiting caller's error (`BatchFailed`),
+  as it would be with a transaction each (their senders retry; dedup makes that safe);
+- a caller whose work has not started within `wait` seconds is withdrawn (`CommitWaitTimeout`):
+  its work never runs.
+A work may therefore run twice (its first run rolled back, never after a commit): it must only
+write through the connection it is given.
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any, TypeVar
 
 import psycopg
+import psycopg_pool
 from psycopg.pq import TransactionStatus
 
 from app.storage import db
@@ -37,58 +44,97 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Send = Callable[[psycopg.Connection], Callable[[], Any]]
+# A batch of several callers gives up on a row lock after this long: it is then refused and
+# each work runs alone, so one customer's long lock (an erasure in progress) holds up only
+# that customer's request, not every request batched with it.
+BATCH_LOCK_TIMEOUT = "1s"
 
 
-def _work_refused(exc: BaseException) -> bool:
-    """Whether a batch failed because of what one of its works sent (so that alone, the
-    others would commit): an error the server raised for a statement, or one of ours while
-    sending. Not a lost connection (SQLSTATE class 08, or none: the pool, the socket)."""
-    if not isinstance(exc, psycopg.Error):
+class BatchFailed(psycopg.OperationalError):
+    """The shared transaction failed for a reason no single work caused (the connection, the
+    database): each caller in it gets its own, chained to the cause."""
+
+
+class CommitWaitTimeout(TimeoutError):
+    """The caller's work did not start within `wait` seconds; it was withdrawn and never runs."""
+
+
+class _Lost(Exception):
+    """Raised from the database error that lost the connection (the cause)."""
+
+
+def _lost_state(exc: BaseException) -> bool:
+    """Errors of the server or the pool that no statement caused: connection (08), out of
+    resources (53), shutdown (57P0x), system (58), and the pool's own (timeout, closed)."""
+    if isinstance(exc, psycopg_pool.PoolTimeout | psycopg_pool.PoolClosed):
         return True
-    return exc.sqlstate is not None and not exc.sqlstate.startswith("08")
+    state = getattr(exc, "sqlstate", None) or ""
+    return state[:2] in ("08", "53", "58") or state.startswith("57P")
 
 
 class _Waiter:
     """One caller's work, and what became of it."""
 
-    __slots__ = ("order", "send", "alone_autocommit", "done", "lead", "result", "error")
+    __slots__ = (
+        "order",
+        "send",
+        "one_statement",
+        "context",
+        "done",
+        "finished",
+        "lead",
+        "result",
+        "error",
+    )
 
-    def __init__(self, order: tuple, send: Send, alone_autocommit: bool):
+    def __init__(self, order: tuple, send: Send, one_statement: bool):
         self.order = order
         self.send = send
-        self.alone_autocommit = alone_autocommit
+        self.one_statement = one_statement
+        self.context = contextvars.copy_context()
         # Held until the work is done or the caller is to lead: a lock released once, which is
         # cheaper to wait on than an Event (no Condition, no Python-level waiter list).
         self.done = threading.Lock()
         self.done.acquire()
+        self.finished = False
         self.lead = False  # set (with `done` released) when this caller is to commit the next batch
         self.result: Any = None
         self.error: BaseException | None = None
 
     def finish(self, result: Any = None, error: BaseException | None = None) -> None:
-        self.result, self.error = result, error
-        self.done.release()
+        if not self.finished:
+            self.finished = True
+            self.result, self.error = result, error
+            self.done.release()
+
+
+def _failed(cause: BaseException) -> BatchFailed:
+    error = BatchFailed(f"the shared commit failed: {cause!r}")
+    error.__cause__ = cause
+    return error
 
 
 class GroupCommit:
     """Runs works in shared transactions, committed by the callers themselves.
 
-    No thread of its own: a caller that finds no commit under way commits the batch (its own
-    work and whatever else is waiting), then hands the next batch to the first caller still
-    waiting, and returns. So a lone delivery commits in its own thread at once, and under load
-    each commit carries the works that arrived while the previous one ran.
-
-    `max_batch` caps how many works share a transaction; 1 runs each work in its own, as if
-    there were no group commit. `order` sorts a batch: callers pass the key of the rows they
-    lock, so that two processes' batches take row locks in the same order.
+    `max_batch` caps how many works share a transaction; 1 runs each work on its own (a
+    one-statement work autocommitted, others in a transaction), as before group commit.
+    `order` sorts a batch: callers pass the key of the rows they lock (the smallest, if
+    several), so that two processes' batches take row locks in the same order.
     """
 
-    def __init__(self, max_batch: int = 32, wait: float = 30.0):
+    def __init__(
+        self,
+        max_batch: int = 32,
+        wait: float = 10.0,
+        on_commit: Callable[[int], None] | None = None,
+    ):
         self.max_batch = max(1, int(max_batch))
         self.wait = wait
+        self.on_commit = on_commit  # told how many works each commit carried
         self._lock = threading.Lock()
         self._pending: list[_Waiter] = []
-        self._busy = False  # a caller is committing a batch
+        self._busy = False  # a caller is committing a batch, or has been handed the next one
         # What has been committed: transactions, and works in them (read by tests).
         self.commits = 0
         self.committed = 0
@@ -105,7 +151,10 @@ class GroupCommit:
         sent without BEGIN and COMMIT (a statement is its own transaction), the cheapest way.
         """
         if self.max_batch == 1 or db.current_conn.get() is not None:
-            # Off, or inside a transaction already: the work joins the caller's own.
+            if one_statement and db.current_conn.get() is None:
+                with db.connection() as conn:
+                    return send(conn)()
+            # Several statements, or inside a transaction already (the work joins it).
             with db.transaction() as conn:
                 return send(conn)()
         me = _Waiter(order, send, one_statement)
@@ -113,10 +162,14 @@ class GroupCommit:
             self._pending.append(me)
             me.lead = not self._busy
             self._busy = True
-        if not me.lead:
-            self._await(me)
-        if me.lead:
-            self._lead()
+        try:
+            if not me.lead:
+                self._await(me)
+            if me.lead:
+                self._lead()
+        except BaseException:
+            self._abandon(me)
+            raise
         if me.error is not None:
             raise me.error
         return me.result
@@ -126,10 +179,27 @@ class GroupCommit:
             return
         with self._lock:
             if not me.lead and me in self._pending:
-                # Not started: withdraw it (the caller answers as for a database error).
-                self._pending.remove(me)
-                raise TimeoutError(f"no commit within {self.wait} s")
+                self._pending.remove(me)  # not started: it never will be
+                raise CommitWaitTimeout(f"no commit started within {self.wait} s")
         me.done.acquire()  # its batch is being committed, or it has just been handed the lead
+
+    def _abandon(self, me: _Waiter) -> None:
+        """The caller is leaving early (an exception while it waited): take its work back, and
+        pass the lead on if it had been handed it, so that nobody waits for it."""
+        with self._lock:
+            if me in self._pending:
+                self._pending.remove(me)
+                if me.lead:
+                    self._hand_on()
+
+    def _hand_on(self) -> None:
+        """With `_lock` held: the first waiting caller commits the next batch, or none waits."""
+        if self._pending:
+            nxt = self._pending[0]
+            nxt.lead = True
+            nxt.done.release()
+        else:
+            self._busy = False
 
     def _lead(self) -> None:
         with self._lock:
@@ -138,58 +208,87 @@ class GroupCommit:
         try:
             self._commit(batch)
         finally:
+            for waiter in batch:  # whatever happened, nobody is left waiting
+                if not waiter.finished:
+                    waiter.finish(error=BatchFailed("the shared commit did not finish"))
             with self._lock:
-                if self._pending:
-                    nxt = self._pending[0]
-                    nxt.lead = True
-                    nxt.done.release()
-                else:
-                    self._busy = False
+                self._hand_on()
 
     def _commit(self, batch: list[_Waiter]) -> None:
-        batch.sort(key=lambda waiter: waiter.order)
         try:
-            if len(batch) == 1 and batch[0].alone_autocommit:
-                with db.pool().connection() as conn:
-                    results = [batch[0].send(conn)()]
-            else:
-                results = self._together([waiter.send for waiter in batch])
-        except Exception as exc:
-            if len(batch) > 1 and _work_refused(exc):
-                # Alone, the others commit: each runs again in its own transaction.
-                log.info("group commit of %d refused (%r); committing one by one", len(batch), exc)
-                for waiter in batch:
-                    try:
-                        waiter.finish(self._together([waiter.send])[0])
-                    except Exception as alone:
-                        waiter.finish(error=alone)
-            else:
-                for waiter in batch:
-                    waiter.finish(error=exc)
-            return
-        except BaseException as exc:  # never leave a caller waiting
+            batch.sort(key=attrgetter("order"))
+            receivers = self._run(batch)
+        except _Lost as lost:
+            cause = lost.__cause__ or lost
             for waiter in batch:
+                waiter.finish(error=cause if len(batch) == 1 else _failed(cause))
+            return
+        except Exception as exc:
+            if len(batch) == 1:
+                batch[0].finish(error=exc)
+                return
+            log.info("group commit of %d refused (%r); committing one by one", len(batch), exc)
+            self._one_by_one(batch)
+            return
+        self._committed(len(batch))
+        self._receive(batch, receivers)
+
+    def _one_by_one(self, batch: list[_Waiter]) -> None:
+        for i, waiter in enumerate(batch):
+            try:
+                receivers = self._run([waiter])
+            except _Lost as lost:  # the database went away: the rest would only wait for it
+                cause = lost.__cause__ or lost
+                for rest in batch[i:]:
+                    rest.finish(error=_failed(cause))
+                return
+            except Exception as exc:
                 waiter.finish(error=exc)
-            raise
+                continue
+            self._committed(1)
+            self._receive([waiter], receivers)
+
+    def _committed(self, works: int) -> None:
         self.commits += 1
-        self.committed += len(batch)
-        for waiter, result in zip(batch, results, strict=True):
-            waiter.finish(result)
+        self.committed += works
+        if self.on_commit is not None:
+            self.on_commit(works)
 
     @staticmethod
-    def _together(sends: list[Send]) -> list:
-        """One transaction, sent as one pipeline: BEGIN, every work's statements, COMMIT.
-
-        BEGIN and COMMIT are plain statements: psycopg's transaction block costs about half
-        as much client CPU again as the statements themselves in a pipeline."""
-        with db.pool().connection() as conn:
+    def _receive(batch: list[_Waiter], receivers: list) -> None:
+        """Committed: each caller reads its own results (an error there is its own alone)."""
+        for waiter, receive in zip(batch, receivers, strict=True):
             try:
-                with conn.pipeline():
-                    conn.execute("BEGIN")
-                    receivers = [send(conn) for send in sends]
-                    conn.execute("COMMIT")
-            except BaseException:
-                if conn.info.transaction_status != TransactionStatus.IDLE:
-                    conn.rollback()
-                raise
-            return [receive() for receive in receivers]
+                waiter.finish(receive())
+            except Exception as exc:
+                waiter.finish(error=exc)
+
+    @staticmethod
+    def _run(batch: list[_Waiter]) -> list:
+        """Send and commit the batch; return each work's `receive`. A lone one-statement work
+        is sent autocommitted; otherwise one pipeline: BEGIN, every work's statements, COMMIT
+        (plain statements: psycopg's transaction block costs about half as much client CPU
+        again as the statements themselves). Raises _Lost when the connection is lost."""
+        try:
+            with db.pool().connection() as conn:
+                try:
+                    if len(batch) == 1 and batch[0].one_statement:
+                        return [batch[0].context.run(batch[0].send, conn)]
+                    with conn.pipeline():
+                        conn.execute("BEGIN")
+                        if len(batch) > 1:
+                            conn.execute(f"SET LOCAL lock_timeout = '{BATCH_LOCK_TIMEOUT}'")
+                        receivers = [w.context.run(w.send, conn) for w in batch]
+                        conn.execute("COMMIT")
+                    return receivers
+                except BaseException as exc:
+                    if conn.broken or _lost_state(exc):
+                        raise _Lost() from exc
+                    if conn.info.transaction_status != TransactionStatus.IDLE:
+                        try:
+                            conn.rollback()
+                        except psycopg.Error:
+                            raise _Lost() from exc
+                    raise
+        except (psycopg_pool.PoolTimeout, psycopg_pool.PoolClosed) as exc:  # from the checkout
+            raise _Lost() from exc
