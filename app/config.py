@@ -106,7 +106,7 @@ def load_config() -> dict:
         "METRICS_TOKEN": _token("METRICS_TOKEN"),
         "QUEUE_LOG_LEVEL": env("QUEUE_LOG_LEVEL", "WARNING"),
         "BUSINESS_CACHE_TTL": _float("BUSINESS_CACHE_TTL", 30.0),
-        # How many deliveries a web process may commit in one transaction (1: one each).
+        # How many webhook requests a web process may commit in one transaction (1: one each).
         "WEBHOOK_COMMIT_BATCH": _int("WEBHOOK_COMMIT_BATCH", 32),
         "MAX_CONTENT_LENGTH": _int("MAX_BODY_BYTES", 3 * 1024 * 1024),
         "WORKER_CONCURRENCY": _int("WORKER_CONCURRENCY", 4),
