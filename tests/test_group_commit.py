@@ -120,6 +120,19 @@ def held_leader(group: GroupCommit, business_id: int):
     return gate, threads, outcomes
 
 
+def behind_a_held_commit(group: GroupCommit, business_id: int, calls) -> dict:
+    """Run `calls` in threads while a first commit is held open, so that they all queue and
+    form the next batch; return their outcomes once every thread has finished."""
+    group._pending = Watched()
+    gate, leader, _ = held_leader(group, business_id)
+    threads, outcomes = run_in_threads(calls)
+    group._pending.wait_len(len(calls))
+    gate.set()
+    join(leader + threads)
+    assert len(outcomes) == len(calls)
+    return outcomes
+
+
 def counting(send, runs: list):
     """`send`, noting each time it runs."""
 
@@ -169,14 +182,11 @@ def test_works_arriving_during_a_commit_share_the_next_one(business):
 
 def test_a_redelivery_in_the_same_batch_is_stored_once(business):
     group = GroupCommit(32)
-    group._pending = Watched()
-    gate, leader, _ = held_leader(group, business)
-    threads, outcomes = run_in_threads(
-        [lambda: group.run(store(business, 5), one_statement=True) for _ in range(4)]
+    outcomes = behind_a_held_commit(
+        group,
+        business,
+        [lambda: group.run(store(business, 5), one_statement=True) for _ in range(4)],
     )
-    group._pending.wait_len(4)
-    gate.set()
-    join(leader + threads)
     results = [result for kind, result in outcomes.values() if kind == "ok"]
     assert len(results) == 4
     assert sum(1 for r in results if r) == 1  # one stored, three duplicates (None)
@@ -187,18 +197,13 @@ def test_a_redelivery_in_the_same_batch_is_stored_once(business):
 def test_a_refused_work_fails_only_its_own_caller(business, caplog):
     caplog.set_level(logging.INFO)
     group = GroupCommit(32)
-    group._pending = Watched()
-    gate, leader, _ = held_leader(group, business)
     runs: list = []
     calls = [
         lambda: group.run(counting(store(business, 1), runs), order=(1,)),
         lambda: group.run(refused, order=(2,)),  # in the middle of the batch
         lambda: group.run(counting(store(business, 3), runs), order=(3,)),
     ]
-    threads, outcomes = run_in_threads(calls)
-    group._pending.wait_len(3)
-    gate.set()
-    join(leader + threads)
+    outcomes = behind_a_held_commit(group, business, calls)
     for i in (0, 2):  # stored and queued, not taken for duplicates of a rolled-back first try
         kind, row = outcomes[i]
         assert kind == "ok" and row["id"] and row["job_ids"]
@@ -213,19 +218,16 @@ def test_a_refused_work_fails_only_its_own_caller(business, caplog):
 
 def test_a_work_of_two_statements_stays_whole_when_its_batch_is_refused(business):
     group = GroupCommit(32)
-    group._pending = Watched()
-    gate, leader, _ = held_leader(group, business)
 
     def two_then_refused(conn):
         store(business, 10)(conn)
         return refused(conn)
 
-    threads, outcomes = run_in_threads(
-        [lambda: group.run(two_then_refused), lambda: group.run(store(business, 11))]
+    outcomes = behind_a_held_commit(
+        group,
+        business,
+        [lambda: group.run(two_then_refused), lambda: group.run(store(business, 11))],
     )
-    group._pending.wait_len(2)
-    gate.set()
-    join(leader + threads)
     assert outcomes[0][0] == "error" and outcomes[1][0] == "ok"
     stored = {r["external_id"] for r in db.fetch_all("SELECT external_id FROM messages")}
     assert stored == {"wamid.GC0", "wamid.GC11"}  # not the first statement of the refused work
@@ -233,8 +235,6 @@ def test_a_work_of_two_statements_stays_whole_when_its_batch_is_refused(business
 
 def test_an_error_reading_results_after_the_commit_reruns_nothing(business):
     group = GroupCommit(32)
-    group._pending = Watched()
-    gate, leader, _ = held_leader(group, business)
     runs: list = []
 
     def unreadable(conn):
@@ -246,16 +246,15 @@ def test_an_error_reading_results_after_the_commit_reruns_nothing(business):
 
         return receive
 
-    threads, outcomes = run_in_threads(
+    outcomes = behind_a_held_commit(
+        group,
+        business,
         [
             lambda: group.run(counting(store(business, 20), runs), order=(1,)),
             lambda: group.run(unreadable, order=(2,)),
             lambda: group.run(counting(store(business, 22), runs), order=(3,)),
-        ]
+        ],
     )
-    group._pending.wait_len(3)
-    gate.set()
-    join(leader + threads)
     assert len(runs) == 3  # committed once; nothing ran again
     assert outcomes[0][1]["job_ids"] and outcomes[2][1]["job_ids"]
     assert outcomes[1][0] == "error" and isinstance(outcomes[1][1], ValueError)
@@ -264,24 +263,21 @@ def test_an_error_reading_results_after_the_commit_reruns_nothing(business):
 
 def test_a_lost_connection_is_every_callers_error_without_retries(business):
     group = GroupCommit(32)
-    group._pending = Watched()
-    gate, leader, _ = held_leader(group, business)
     runs: list = []
 
     def terminate(conn):  # the server ends the batch's session in the middle of it
         runs.append(1)
         return conn.execute("SELECT pg_terminate_backend(pg_backend_pid())").fetchone
 
-    threads, outcomes = run_in_threads(
+    outcomes = behind_a_held_commit(
+        group,
+        business,
         [
             lambda: group.run(counting(store(business, 1), runs), order=(1,)),
             lambda: group.run(terminate, order=(2,)),
             lambda: group.run(counting(store(business, 3), runs), order=(3,)),
-        ]
+        ],
     )
-    group._pending.wait_len(3)
-    gate.set()
-    join(leader + threads)
     assert len(outcomes) == 3
     for kind, error in outcomes.values():
         assert kind == "error" and isinstance(error, BatchFailed)
@@ -322,22 +318,18 @@ def test_a_base_exception_in_a_batch_leaves_nobody_waiting(business):
     class Leaving(BaseException):  # as SystemExit or KeyboardInterrupt would
         pass
 
-    group = GroupCommit(32)
-    group._pending = Watched()
-    gate, leader, _ = held_leader(group, business)
-
     def leave(conn):
         raise Leaving()
 
-    threads, outcomes = run_in_threads(
+    group = GroupCommit(32)
+    outcomes = behind_a_held_commit(
+        group,
+        business,
         [
             lambda: group.run(leave, order=(1,)),
             lambda: group.run(store(business, 2), order=(2,)),
-        ]
+        ],
     )
-    group._pending.wait_len(2)
-    gate.set()
-    join(leader + threads)
     # The caller committing the batch (either) sees it; the other is failed, not left waiting.
     errors = sorted(type(error).__name__ for _, error in outcomes.values())
     assert errors == ["BatchFailed", "Leaving"]
@@ -366,8 +358,6 @@ def test_a_caller_not_started_within_its_wait_is_withdrawn(business):
 def test_a_batch_takes_its_row_locks_in_order(business):
     """Batches of two processes lock customers in the same order (requests of one customer)."""
     group = GroupCommit(32)
-    group._pending = Watched()
-    gate, leader, _ = held_leader(group, business)
     addresses = ["34699000003", "34699000001", "34699000002"]
     order_seen = []
 
@@ -380,15 +370,14 @@ def test_a_batch_takes_its_row_locks_in_order(business):
 
         return send
 
-    threads, outcomes = run_in_threads(
+    outcomes = behind_a_held_commit(
+        group,
+        business,
         [
             lambda i=i, a=a: group.run(store_noting(i, a), order=(business, "whatsapp", a))
             for i, a in enumerate(addresses)
-        ]
+        ],
     )
-    group._pending.wait_len(3)
-    gate.set()
-    join(leader + threads)
     assert order_seen == sorted(addresses)
     assert len(outcomes) == 3 and all(kind == "ok" for kind, _ in outcomes.values())
 
