@@ -53,8 +53,10 @@ def free_port() -> int:
 class Gunicorn:
     """A gunicorn server for `app_spec`, started and stopped by the benchmark."""
 
+    THREADS = 16  # per worker, as the README's deployment command runs it
+
     def __init__(
-        self, app_spec: str, env: dict, workers: int = 2, threads: int = 16, root: Path = ROOT
+        self, app_spec: str, env: dict, workers: int = 2, threads: int = THREADS, root: Path = ROOT
     ):
         self.port = free_port()
         self.root = root  # the checkout gunicorn starts in and imports the app from

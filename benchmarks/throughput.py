@@ -4,7 +4,7 @@ reply accepted by the fake Graph API, for 1, 2 and 4 worker processes.
     python -m benchmarks.throughput [--turns 200] [--workers 1,2,4] [--delays 0,0.3]
                                     [--concurrency 4] [--no-profile] [--quick]
 
-Each case gets a fresh database, gunicorn (-w 2 -k gthread --threads 8), N `flask --app app
+Each case gets a fresh database, gunicorn (-w 2 -k gthread --threads 16), N `flask --app app
 worker` processes (WORKER_CONCURRENCY each) and the fake model answering after each delay.
 After a warm-up (every worker has finished a turn), --turns customers write one message each
 as fast as the webhook takes them; the case ends when every reply has been accepted by the
@@ -278,7 +278,8 @@ def main() -> None:
 def _print(args, results: list[Result]) -> None:
     print(
         f"{args.turns} turns per case (one message from each of {args.turns} customers),"
-        f" WORKER_CONCURRENCY={args.concurrency}, gunicorn -w 2 -k gthread --threads 8"
+        f" WORKER_CONCURRENCY={args.concurrency}, gunicorn -w 2 -k gthread --threads"
+        f" {Gunicorn.THREADS}"
     )
     head = f"{'model':>6} {'workers':>7} {'turns/s':>8} {'p50 s':>6} {'p95 s':>6}"
     print(
