@@ -29,6 +29,14 @@ from tests import envelopes
 from tests.conftest import PHONE_NUMBER_ID
 from tests.fake_llm import text_reply, tool_call
 
+# psycopg_pool draws from the global `random` (its connection-lifetime jitter) on its own thread
+# whenever the app's pool opens a connection; when that happens while Hypothesis is generating
+# an example, Hypothesis takes it for a strategy using `random` and warns. Our strategies use
+# none (long_text's seeded Random instance leaves the global one alone).
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Do not use the `random` module inside strategies"
+    ":hypothesis.errors.HypothesisDeprecationWarning"
+)
 HYPOTHESIS = settings(
     max_examples=60,
     deadline=None,
