@@ -339,6 +339,37 @@ def test_a_base_exception_in_a_batch_leaves_nobody_waiting(business):
     assert counts() == (2, 2)  # the held leader's and the last; nothing of the batch
 
 
+def test_a_caller_leaving_as_it_is_handed_the_lead_passes_it_on(business):
+    """A caller interrupted while it waits (here: just as it is told to commit the next batch)
+    takes its work back and hands the lead to the next caller, so nobody is left waiting."""
+
+    class Leaving(BaseException):
+        pass
+
+    class Interrupted(GroupCommit):
+        def _await(self, me):
+            super()._await(me)
+            if me.send is first_send:
+                raise Leaving()  # as a signal arriving in the waiting thread would
+
+    group = Interrupted(32)
+    group._pending = Watched()
+    gate, leader, _ = held_leader(group, business)
+    runs: list = []
+    first_send = counting(store(business, 1), runs)
+    first, first_out = run_in_threads([lambda: group.run(first_send)])
+    group._pending.wait_len(1)
+    second, second_out = run_in_threads([lambda: group.run(counting(store(business, 2), runs))])
+    group._pending.wait_len(2)
+    gate.set()
+    join(leader + first + second)
+    assert isinstance(first_out[0][1], Leaving)
+    assert second_out[0][0] == "ok" and second_out[0][1]["job_ids"]
+    assert len(runs) == 1  # only the second caller's work ran: the first took its own back
+    assert (group._busy, group._pending) == (False, [])
+    assert counts() == (2, 2)
+
+
 def test_a_caller_not_started_within_its_wait_is_withdrawn(business):
     group = GroupCommit(32, wait=0.2)
     group._pending = Watched()
