@@ -164,9 +164,14 @@ def _store_messages(channel: str, messages, request_id: str) -> None:
         deliveries.append((business_id, _delivery(msg), job))
     if not deliveries:
         return
+
     # Row locks in (business, channel, customer) order, as every batch takes them; the sort is
     # stable, so one customer's messages keep their order.
-    deliveries.sort(key=lambda d: (d[0], d[1].channel, d[1].address))
+    def lock_order(item) -> tuple:
+        business_id, delivery, _ = item
+        return business_id, delivery.channel, delivery.address
+
+    deliveries.sort(key=lock_order)
 
     def send(conn):
         sent = [
@@ -178,13 +183,8 @@ def _store_messages(channel: str, messages, request_id: str) -> None:
     # The request's deliveries commit together, in one transaction shared with the other
     # requests this process is storing at the moment (app/storage/group_commit.py); the
     # answer to Meta waits for that commit.
-    first_business, first, _ = deliveries[0]
     writer: GroupCommit = current_app.extensions["webhook_commits"]
-    stored = writer.run(
-        send,
-        order=(first_business, first.channel, first.address),
-        one_statement=len(deliveries) == 1,
-    )
+    stored = writer.run(send, order=lock_order(deliveries[0]), one_statement=len(deliveries) == 1)
     for row in stored:
         metrics.WEBHOOK_MESSAGES.labels("stored" if row else "duplicate").inc()
     if any(row and row["job_ids"] for row in stored):
@@ -270,7 +270,8 @@ def _unknown_object(data: object) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Give the app its own (channel, account id) → business cache; answer POST /webhook."""
+    """Give the app its own (channel, account id) → business cache and group commit; answer
+    POST /webhook."""
     app.extensions["business_ids"] = BusinessIds(app.config["BUSINESS_CACHE_TTL"])
     # A delivery whose commit has not started after two pool timeouts (its leader's checkout,
     # then its own batch's) is answered 500 and never stored: Meta delivers it again.

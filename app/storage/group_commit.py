@@ -64,10 +64,8 @@ class _Lost(Exception):
 
 
 def _lost_state(exc: BaseException) -> bool:
-    """Errors of the server or the pool that no statement caused: connection (08), out of
-    resources (53), shutdown (57P0x), system (58), and the pool's own (timeout, closed)."""
-    if isinstance(exc, psycopg_pool.PoolTimeout | psycopg_pool.PoolClosed):
-        return True
+    """Errors of the server that no statement caused: connection (08), out of resources (53),
+    shutdown (57P0x), system (58). (The pool's own, at checkout, are caught in `_run`.)"""
     state = getattr(exc, "sqlstate", None) or ""
     return state[:2] in ("08", "53", "58") or state.startswith("57P")
 
@@ -151,11 +149,9 @@ class GroupCommit:
         sent without BEGIN and COMMIT (a statement is its own transaction), the cheapest way.
         """
         if self.max_batch == 1 or db.current_conn.get() is not None:
-            if one_statement and db.current_conn.get() is None:
-                with db.connection() as conn:
-                    return send(conn)()
-            # Several statements, or inside a transaction already (the work joins it).
-            with db.transaction() as conn:
+            # Off, or inside a transaction already: both join an enclosing transaction; on
+            # their own, one statement is autocommitted and several get a transaction.
+            with db.connection() if one_statement else db.transaction() as conn:
                 return send(conn)()
         me = _Waiter(order, send, one_statement)
         with self._lock:
