@@ -148,7 +148,7 @@ def receive(environ: dict, request_id: str):
 def _store_messages(channel: str, messages, request_id: str) -> None:
     if not messages:
         return
-    deliveries = []
+    writes = []
     for msg in messages:
         business_id = _business_id(channel, msg.account_id)
         if business_id is None:
@@ -161,34 +161,25 @@ def _store_messages(channel: str, messages, request_id: str) -> None:
             continue
         # Its NOTIFY would make each delivery's commit wait for the one before it.
         job = jobs.turn_job(business_id, request_id, notify=False)
-        deliveries.append((business_id, _delivery(msg), job))
-    if not deliveries:
+        writes.append(conversations.Inbound(business_id, _delivery(msg), request_id, job))
+    if not writes:
         return
-
     # Row locks in (business, channel, customer) order, as every batch takes them; the sort is
     # stable, so one customer's messages keep their order.
-    def lock_order(item) -> tuple:
-        business_id, delivery, _ = item
-        return business_id, delivery.channel, delivery.address
-
-    deliveries.sort(key=lock_order)
-
-    def send(conn):
-        sent = [
-            conversations.send_inbound(conn, business_id, delivery, request_id, job)
-            for business_id, delivery, job in deliveries
-        ]
-        return lambda: [receive() for receive in sent]
-
-    # The request's deliveries commit together, in one transaction shared with the other
+    writes.sort(key=_lock_order)
+    # The request's deliveries commit together, in one statement shared with the other
     # requests this process is storing at the moment (app/storage/group_commit.py); the
     # answer to Meta waits for that commit.
     writer: GroupCommit = current_app.extensions["webhook_commits"]
-    stored = writer.run(send, order=lock_order(deliveries[0]), one_statement=len(deliveries) == 1)
+    stored = writer.run(writes, order=_lock_order(writes[0]), one_statement=True)
     for row in stored:
         metrics.WEBHOOK_MESSAGES.labels("stored" if row else "duplicate").inc()
     if any(row and row["job_ids"] for row in stored):
         jobs.wake_workers()  # committed: the workers will find the jobs
+
+
+def _lock_order(write: conversations.Inbound) -> tuple:
+    return write.business_id, write.delivery.channel, write.delivery.address
 
 
 def _delivery(msg: Inbound) -> conversations.Delivery:
@@ -279,5 +270,6 @@ def init_app(app: Flask) -> None:
         app.config["WEBHOOK_COMMIT_BATCH"],
         wait=2 * app.config["DB_POOL_TIMEOUT"],
         on_commit=metrics.WEBHOOK_COMMITS.observe,
+        send_together=conversations.send_inbound,
     )
     app.wsgi_app = Endpoint(app, app.wsgi_app)

@@ -62,7 +62,10 @@ def store(business_id: int, i: int, address: str | None = None):
     job = jobs.turn_job(business_id, None, notify=False)
 
     def send(conn):
-        return conversations.send_inbound(conn, business_id, delivery(i, address), None, job)
+        (receive,) = conversations.send_inbound(
+            conn, [[conversations.Inbound(business_id, delivery(i, address), None, job)]]
+        )
+        return lambda: receive()[0]
 
     return send
 
@@ -349,7 +352,7 @@ def test_a_caller_leaving_as_it_is_handed_the_lead_passes_it_on(business):
     class Interrupted(GroupCommit):
         def _await(self, me):
             super()._await(me)
-            if me.send is first_send:
+            if me.work is first_send:
                 raise Leaving()  # as a signal arriving in the waiting thread would
 
     group = Interrupted(32)

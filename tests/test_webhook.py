@@ -163,11 +163,11 @@ def test_post_answers_with_the_request_id_and_plain_ok(post_webhook):
     assert len(fresh.headers["X-Request-ID"]) == 32 and "<" not in fresh.headers["X-Request-ID"]
 
 
-def test_an_unexpected_error_is_a_500_in_the_error_shape(post_webhook, monkeypatch, caplog):
+def test_an_unexpected_error_is_a_500_in_the_error_shape(post_webhook, app, monkeypatch, caplog):
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("app.storage.conversations.send_inbound", broken)
+    monkeypatch.setattr(app.extensions["webhook_commits"], "send_together", broken)
     response = post_webhook(envelopes.text("hi"))
     assert response.status_code == 500
     assert response.get_json() == {"error": "Internal Server Error", "message": "internal error"}

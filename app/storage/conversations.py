@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,47 +29,79 @@ class CustomerJob:
     notify: bool = True
 
 
-# One statement stores a delivery: the customer, the message and its turn job commit together,
-# and an external id seen before on the channel touches nothing (Meta redelivers for days). The
-# job row is the one the job queue's own `defer` writes, through its versioned SQL function;
-# `quiet` says, for the rest of the transaction, whether writing it notifies the workers.
+# One statement stores deliveries, one or a batch of them: their customers, messages and turn
+# jobs commit together, and an external id seen before on the channel touches nothing (Meta
+# redelivers for days). The deliveries arrive as one JSON array (`rows`), so a batch costs
+# one parameter to send, not twenty per delivery. The job rows are the ones the job queue's
+# own `defer` writes, through its versioned SQL function, in one call for the batch; `quiet`
+# says, for the rest of the transaction, whether writing them notifies the workers.
+#
+# Written for a batch: a customer with several deliveries is upserted once (the latest
+# non-empty name, the latest window opening), customers are locked in (business, channel,
+# address) order, a redelivery inside the batch is stored once (for the first of its rows),
+# and the lookups are scalar subqueries, so each row probes its index whatever the planner
+# believes of the table's size (as an anti-join over the whole table, a generic plan scanned
+# every message). The job ids come back in the order the jobs were given: they are drawn
+# from one sequence as the rows are inserted.
 STORE_INBOUND = """
-WITH fresh AS (
-    SELECT 1 WHERE NOT EXISTS (
-        SELECT 1 FROM messages WHERE channel = %(channel)s AND external_id = %(external_id)s)
-    -- A message written before its sender erased their data is an old one redelivered.
-    AND NOT EXISTS (
-        SELECT 1 FROM customers WHERE business_id = %(business_id)s AND channel = %(channel)s
-           AND erased_address = %(address_hash)s
-           AND erased_at >= COALESCE(%(sent_at)s::timestamptz, now()))
+WITH d AS (
+    SELECT * FROM ROWS FROM (jsonb_to_recordset(%(rows)s::jsonb) AS (
+        business_id bigint, channel text, address text, profile_name text, external_id text,
+        kind text, type text, body text, payload jsonb, choice text, sent_at timestamptz,
+        address_hash text, opens_window boolean, status text, request_id text, job jsonb))
+        WITH ORDINALITY AS d(business_id, channel, address, profile_name, external_id, kind,
+            type, body, payload, choice, sent_at, address_hash, opens_window, status,
+            request_id, job, ord)
+), fresh AS (
+    SELECT d.* FROM d
+     WHERE (SELECT true FROM messages m
+             WHERE m.channel = d.channel AND m.external_id = d.external_id LIMIT 1) IS NULL
+       -- A message written before its sender erased their data is an old one redelivered.
+       AND (SELECT true FROM customers c
+             WHERE c.business_id = d.business_id AND c.channel = d.channel
+               AND c.erased_address = d.address_hash
+               AND c.erased_at >= COALESCE(d.sent_at, now()) LIMIT 1) IS NULL
 ), cust AS (
     INSERT INTO customers (business_id, channel, address, profile_name, last_inbound_at)
-    SELECT %(business_id)s, %(channel)s, %(address)s, %(profile_name)s,
-           CASE WHEN %(opens_window)s
-                THEN LEAST(COALESCE(%(sent_at)s::timestamptz, now()), now()) END
+    SELECT business_id, channel, address,
+           COALESCE((array_agg(profile_name ORDER BY ord DESC)
+                     FILTER (WHERE profile_name <> ''))[1], ''),
+           max(CASE WHEN opens_window THEN LEAST(COALESCE(sent_at, now()), now()) END)
       FROM fresh
+     GROUP BY business_id, channel, address
+     ORDER BY business_id, channel, address
     ON CONFLICT (business_id, channel, address) DO UPDATE SET last_seen_at = now(),
         profile_name = CASE WHEN EXCLUDED.profile_name <> '' THEN EXCLUDED.profile_name
                             ELSE customers.profile_name END,
         last_inbound_at = GREATEST(customers.last_inbound_at, EXCLUDED.last_inbound_at)
-    RETURNING id
+    RETURNING id, business_id, channel, address
 ), msg AS (
     INSERT INTO messages (business_id, customer_id, channel, direction, kind, type, body,
                           payload, choice, external_id, status, request_id)
-    SELECT %(business_id)s, cust.id, %(channel)s, 'in', %(kind)s, %(type)s, %(body)s,
-           %(payload)s, %(choice)s, %(external_id)s, %(status)s, %(request_id)s FROM cust
+    SELECT f.business_id, cust.id, f.channel, 'in', f.kind, f.type, f.body, f.payload,
+           f.choice, f.external_id, f.status, f.request_id
+      FROM fresh f JOIN cust USING (business_id, channel, address)
+     ORDER BY f.ord
     ON CONFLICT (channel, external_id) DO NOTHING
-    RETURNING id, customer_id
+    RETURNING id, customer_id, channel, external_id
+), queued AS (
+    SELECT DISTINCT ON (msg.id) msg.id, msg.customer_id, f.job
+      FROM msg JOIN fresh f ON f.channel = msg.channel AND f.external_id = msg.external_id
+     WHERE f.job IS NOT NULL
+     ORDER BY msg.id, f.ord
 ), job AS (
-    SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(
-        %(job_queue)s, %(job_task)s, %(job_priority)s,
-        %(job_lock_prefix)s || msg.customer_id, NULL,
-        %(job_args)s::jsonb || jsonb_build_object('customer_id', msg.customer_id),
-        NULL)::procrastinate_job_to_defer_v1]) AS job_ids
-    FROM msg, (SELECT set_config('app.defer_quietly', %(job_quiet)s, true)) AS quiet
-    WHERE %(defer)s
+    SELECT ARRAY(SELECT unnest(procrastinate_defer_jobs_v1(array_agg(ROW(
+               q.job->>'queue', q.job->>'task', (q.job->>'priority')::integer,
+               (q.job->>'lock_prefix') || q.customer_id, NULL,
+               (q.job->'args') || jsonb_build_object('customer_id', q.customer_id), NULL
+           )::procrastinate_job_to_defer_v1 ORDER BY q.id))) ORDER BY 1) AS ids,
+           array_agg(q.id ORDER BY q.id) AS message_ids
+      FROM queued q, (SELECT set_config('app.defer_quietly', %(quiet)s, true)) AS quiet
+    HAVING count(*) > 0
 )
-SELECT msg.id, msg.customer_id, job.job_ids FROM msg LEFT JOIN job ON true
+SELECT msg.id, msg.customer_id, msg.channel, msg.external_id,
+       job.ids[array_position(job.message_ids, msg.id)] AS job_id
+  FROM msg LEFT JOIN job ON true
 """
 
 
@@ -95,6 +127,46 @@ class Delivery:
     address_hash: str = ""  # privacy.address_hash of the address: an erased sender's tombstone
 
 
+@dataclass(frozen=True)
+class Inbound:
+    """A delivery to store for a business, with the turn job to queue if it needs an answer."""
+
+    business_id: int
+    delivery: Delivery
+    request_id: str | None = None
+    turn_job: CustomerJob | None = None
+
+    def row(self) -> dict:
+        """The delivery as one element of STORE_INBOUND's `rows`."""
+        d = self.delivery
+        job = self.turn_job if d.needs_turn else None
+        return {
+            "business_id": self.business_id,
+            "channel": d.channel,
+            "address": d.address,
+            "profile_name": d.profile_name,
+            "external_id": d.external_id,
+            "kind": d.kind,
+            "type": d.type,
+            "body": d.body,
+            "payload": d.payload,
+            "choice": d.choice[:MAX_CHOICE] or None,
+            "sent_at": d.sent_at.isoformat() if d.sent_at else None,
+            "address_hash": d.address_hash or None,
+            "opens_window": d.opens_window,
+            "status": "received" if d.needs_turn else "ignored",
+            "request_id": self.request_id,
+            "job": job
+            and {
+                "queue": job.queue,
+                "task": job.task_name,
+                "priority": job.priority,
+                "lock_prefix": job.lock_prefix,
+                "args": job.args,
+            },
+        }
+
+
 def store_inbound(
     conn,
     business_id: int,
@@ -106,49 +178,51 @@ def store_inbound(
 
     Without `turn_job` a message that needs an answer is stored unanswered and no job is
     queued (the caller runs the turn itself).
-
     Returns {id, customer_id, job_ids} for a new message, None for a duplicate.
     """
-    return send_inbound(conn, business_id, delivery, request_id, turn_job)()
+    (receive,) = send_inbound(conn, [[Inbound(business_id, delivery, request_id, turn_job)]])
+    return receive()[0]
 
 
-def send_inbound(
-    conn,
-    business_id: int,
-    delivery: Delivery,
-    request_id: str | None = None,
-    turn_job: CustomerJob | None = None,
-) -> Callable[[], dict | None]:
-    """`store_inbound` in two steps, for a pipeline: send the statement now, and return the
-    function that reads its result once it has run."""
-    job = turn_job if delivery.needs_turn else None
-    return conn.execute(
+def send_inbound(conn, groups: Sequence[Sequence[Inbound]]) -> list[Callable[[], list]]:
+    """Store groups of deliveries in one statement, for a pipeline or a group commit: send it
+    now and return, for each group, the function that reads its results once it has run: for
+    each delivery {id, customer_id, job_ids}, or None for a duplicate (one seen before, or an
+    earlier one of this call)."""
+    writes = [write for group in groups for write in group]
+    cursor = conn.execute(
         STORE_INBOUND,
         {
-            "business_id": business_id,
-            "channel": delivery.channel,
-            "address": delivery.address,
-            "profile_name": delivery.profile_name,
-            "external_id": delivery.external_id,
-            "kind": delivery.kind,
-            "type": delivery.type,
-            "body": delivery.body,
-            "payload": Jsonb(delivery.payload),
-            "choice": delivery.choice[:MAX_CHOICE] or None,
-            "sent_at": delivery.sent_at,
-            "address_hash": delivery.address_hash or None,
-            "opens_window": delivery.opens_window,
-            "status": "received" if delivery.needs_turn else "ignored",
-            "request_id": request_id,
-            "defer": job is not None,
-            "job_queue": job and job.queue,
-            "job_task": job and job.task_name,
-            "job_priority": job and job.priority,
-            "job_lock_prefix": job and job.lock_prefix,
-            "job_args": job and Jsonb(job.args),
-            "job_quiet": "off" if job is None or job.notify else "on",
+            "rows": Jsonb([write.row() for write in writes]),
+            # Quiet unless a job asks to wake the workers: it then wakes them for all.
+            "quiet": "off" if any(w.turn_job and w.turn_job.notify for w in writes) else "on",
         },
-    ).fetchone
+    )
+    results: list = []
+
+    def read() -> list:
+        if not results:
+            stored = {(r["channel"], r["external_id"]): r for r in cursor.fetchall()}
+            for write in writes:
+                row = stored.pop((write.delivery.channel, write.delivery.external_id), None)
+                results.append(
+                    row
+                    and {
+                        "id": row["id"],
+                        "customer_id": row["customer_id"],
+                        "job_ids": row["job_id"] and [row["job_id"]],
+                    }
+                )
+        return results
+
+    def receiver(start: int, end: int) -> Callable[[], list]:
+        return lambda: read()[start:end]
+
+    receivers, start = [], 0
+    for group in groups:
+        receivers.append(receiver(start, start + len(group)))
+        start += len(group)
+    return receivers
 
 
 def get_customer(customer_id: int) -> dict | None:

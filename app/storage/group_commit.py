@@ -7,12 +7,14 @@ same pages. Here the callers commit for each other: a caller that finds no commi
 commits at once; callers that arrive meanwhile wait, and when that commit ends the first of
 them commits all the waiting ones in one transaction, sent as one pipeline (BEGIN, their
 statements, COMMIT: one round trip, one WAL flush, one session). There is no thread of its
-own, so a forked gunicorn worker needs nothing started. See docs/PERFORMANCE.md, section 10.
+own, so a forked gunicorn worker needs nothing started. See docs/PERFORMANCE.md, sections 10
+and 11.
 
 A work is two steps: `send(conn)` issues its statements (without reading their results) and
 returns `receive()`, which reads them once they have run. It runs in its caller's context
-(contextvars: the request id in logs), on the committing caller's thread. The guarantees stay
-those of a transaction per caller:
+(contextvars: the request id in logs), on the committing caller's thread. Works can instead be
+data that one function sends together (`send_together`): the webhook's deliveries, a batch of
+them sent as one statement. The guarantees stay those of a transaction per caller:
 - a caller's statements are all committed or none of them, and `run` returns after the commit;
 - when the database refuses one of a batch's statements (a bad row, a deadlock, a row lock
   held longer than `BATCH_LOCK_TIMEOUT`), the batch is rolled back and every work in it runs
@@ -44,6 +46,8 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Send = Callable[[psycopg.Connection], Callable[[], Any]]
+# Sends several works at once (as one statement, say): a `receive` for each, in their order.
+SendTogether = Callable[[psycopg.Connection, list], list[Callable[[], Any]]]
 # A batch of several callers gives up on a row lock after this long: it is then refused and
 # each work runs alone, so one customer's long lock (an erasure in progress) holds up only
 # that customer's request, not every request batched with it.
@@ -75,7 +79,7 @@ class _Waiter:
 
     __slots__ = (
         "order",
-        "send",
+        "work",
         "one_statement",
         "context",
         "done",
@@ -85,9 +89,9 @@ class _Waiter:
         "error",
     )
 
-    def __init__(self, order: tuple, send: Send, one_statement: bool):
+    def __init__(self, order: tuple, work: Any, one_statement: bool):
         self.order = order
-        self.send = send
+        self.work = work
         self.one_statement = one_statement
         self.context = contextvars.copy_context()
         # Held until the work is done or the caller is to lead: a lock released once, which is
@@ -119,6 +123,9 @@ class GroupCommit:
     one-statement work autocommitted, others in a transaction), as before group commit.
     `order` sorts a batch: callers pass the key of the rows they lock (the smallest, if
     several), so that two processes' batches take row locks in the same order.
+    `send_together(conn, works)`, when given, sends a batch's works (then plain data) at once,
+    in the committing caller's context, and returns a `receive` for each; without it each work
+    is a `send(conn)` of its own.
     """
 
     def __init__(
@@ -126,7 +133,9 @@ class GroupCommit:
         max_batch: int = 32,
         wait: float = 10.0,
         on_commit: Callable[[int], None] | None = None,
+        send_together: SendTogether | None = None,
     ):
+        self.send_together = send_together
         self.max_batch = max(1, int(max_batch))
         self.wait = wait
         self.on_commit = on_commit  # told how many works each commit carried
@@ -137,23 +146,18 @@ class GroupCommit:
         self.commits = 0
         self.committed = 0
 
-    def run(
-        self,
-        send: Callable[[psycopg.Connection], Callable[[], T]],
-        order: tuple = (),
-        one_statement: bool = False,
-    ) -> T:
+    def run(self, work: Any, order: tuple = (), one_statement: bool = False) -> Any:
         """Run a work in a transaction; return what its `receive()` read, once committed.
 
-        `one_statement`: the work sends a single statement, so when it commits alone it is
-        sent without BEGIN and COMMIT (a statement is its own transaction), the cheapest way.
+        `one_statement`: the work is sent as a single statement, so when it commits alone it
+        is sent without BEGIN and COMMIT (a statement is its own transaction), the cheapest way.
         """
         if self.max_batch == 1 or db.current_conn.get() is not None:
             # Off, or inside a transaction already: both join an enclosing transaction; on
             # their own, one statement is autocommitted and several get a transaction.
             with db.connection() if one_statement else db.transaction() as conn:
-                return send(conn)()
-        me = _Waiter(order, send, one_statement)
+                return self._send(conn, [work])[0]()
+        me = _Waiter(order, work, one_statement)
         with self._lock:
             self._pending.append(me)
             me.lead = not self._busy
@@ -259,8 +263,15 @@ class GroupCommit:
             except Exception as exc:
                 waiter.finish(error=exc)
 
-    @staticmethod
-    def _run(batch: list[_Waiter]) -> list:
+    def _send(self, conn: psycopg.Connection, works: list, contexts: list | None = None) -> list:
+        """Send works; a `receive` for each. Works of their own run in their callers' contexts."""
+        if self.send_together is not None:
+            return self.send_together(conn, works)
+        if contexts is None:
+            return [send(conn) for send in works]
+        return [context.run(send, conn) for context, send in zip(contexts, works, strict=True)]
+
+    def _run(self, batch: list[_Waiter]) -> list:
         """Send and commit the batch; return each work's `receive`. A lone one-statement work
         is sent autocommitted; otherwise one pipeline: BEGIN, every work's statements, COMMIT
         (plain statements: psycopg's transaction block costs about half as much client CPU
@@ -268,13 +279,15 @@ class GroupCommit:
         try:
             with db.pool().connection() as conn:
                 try:
+                    works = [w.work for w in batch]
+                    contexts = [w.context for w in batch]
                     if len(batch) == 1 and batch[0].one_statement:
-                        return [batch[0].context.run(batch[0].send, conn)]
+                        return self._send(conn, works, contexts)
                     with conn.pipeline():
                         conn.execute("BEGIN")
                         if len(batch) > 1:
                             conn.execute(f"SET LOCAL lock_timeout = '{BATCH_LOCK_TIMEOUT}'")
-                        receivers = [w.context.run(w.send, conn) for w in batch]
+                        receivers = self._send(conn, works, contexts)
                         conn.execute("COMMIT")
                     return receivers
                 except BaseException as exc:

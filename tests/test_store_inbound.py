@@ -1,0 +1,179 @@
+"""The webhook's one statement (conversations.STORE_INBOUND): a batch of requests' deliveries
+stored together, as the group commit sends them, with the guarantees of a statement each."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from app import jobs, privacy
+from app.storage import businesses, conversations, db
+from app.storage.conversations import Inbound
+from app.storage.group_commit import GroupCommit
+from tests.test_group_commit import Watched
+
+DEADLINE = 30.0
+
+
+@pytest.fixture
+def business(pool):
+    business_id, _ = businesses.seed_demo("123456123")
+    return business_id
+
+
+def inbound(business_id, i, address="34600000001", name="", needs_turn=True, **delivery):
+    fields = {
+        "channel": "whatsapp",
+        "address": address,
+        "profile_name": name,
+        "external_id": f"wamid.SI{i}",
+        "kind": "text",
+        "type": "text",
+        "body": f"hello {i}",
+        "payload": {"n": i},
+        "sent_at": None,
+        "needs_turn": needs_turn,
+    } | delivery
+    job = jobs.turn_job(business_id, f"req-{i}", notify=False)
+    return Inbound(business_id, conversations.Delivery(**fields), f"req-{i}", job)
+
+
+def store(groups):
+    with db.transaction() as conn:
+        receivers = conversations.send_inbound(conn, groups)
+    return [receive() for receive in receivers]
+
+
+def test_one_statement_stores_each_request_and_tells_each_its_own(business):
+    a1 = inbound(business, 1, "34600000001", name="Ana")
+    a2 = inbound(business, 2, "34600000001", name="")  # the same customer, nameless this time
+    b = inbound(business, 3, "34600000002", name="Bea", needs_turn=False)
+    again = inbound(business, 1, "34600000001", name="Ana")  # a redelivery of a1 in the batch
+    first, second = store([[a1, a2], [b, again]])
+    assert first[0]["id"] and first[1]["id"] and first[0]["customer_id"] == first[1]["customer_id"]
+    assert first[0]["job_ids"] and first[1]["job_ids"]
+    assert second[0]["id"] and second[0]["job_ids"] is None  # stored, not to be answered
+    assert second[1] is None  # the redelivery: stored once, for the first of its rows
+    customers = db.fetch_all("SELECT address, profile_name FROM customers ORDER BY address")
+    assert [(c["address"], c["profile_name"]) for c in customers] == [
+        ("34600000001", "Ana"),  # the latest name that was not empty
+        ("34600000002", "Bea"),
+    ]
+    messages = db.fetch_all("SELECT external_id, status, request_id FROM messages ORDER BY id")
+    assert [(m["external_id"], m["status"], m["request_id"]) for m in messages] == [
+        ("wamid.SI1", "received", "req-1"),
+        ("wamid.SI2", "received", "req-2"),
+        ("wamid.SI3", "ignored", "req-3"),
+    ]
+    # Each job is its message's: the customer's lock, the request's id, the customer in args.
+    rows = db.fetch_all("SELECT id, lock, args FROM procrastinate_jobs ORDER BY id")
+    assert [r["id"] for r in rows] == [first[0]["job_ids"][0], first[1]["job_ids"][0]]
+    assert [r["args"]["request_id"] for r in rows] == ["req-1", "req-2"]
+    assert all(r["args"]["customer_id"] == first[0]["customer_id"] for r in rows)
+    assert all(r["lock"].endswith(str(first[0]["customer_id"])) for r in rows)
+    # Stored before: every row of a later statement is a duplicate and touches nothing.
+    assert store([[a1], [b]]) == [[None], [None]]
+    assert db.fetch_one("SELECT count(*) AS n FROM procrastinate_jobs")["n"] == 2
+
+
+def test_the_window_opens_at_the_latest_message_and_system_notices_do_not_open_it(business):
+    now = datetime.now(UTC).replace(microsecond=0)
+    early = inbound(business, 1, sent_at=now - timedelta(minutes=10))
+    late = inbound(business, 2, sent_at=now - timedelta(minutes=2))
+    notice = inbound(business, 3, sent_at=now, opens_window=False, needs_turn=False)
+    store([[early, late, notice]])
+    row = db.fetch_one("SELECT last_inbound_at FROM customers")
+    assert row["last_inbound_at"] == now - timedelta(minutes=2)
+
+
+def test_an_erased_senders_old_message_is_not_stored_again(business):
+    hashed = privacy.address_hash("key", "whatsapp", "34600000009")
+    erased_at = datetime.now(UTC)
+    db.execute(
+        "INSERT INTO customers (business_id, channel, address, profile_name, erased_address,"
+        " erased_at) VALUES (%s, 'whatsapp', 'erased:1', '', %s, %s)",
+        (business, hashed, erased_at),
+    )
+    old = inbound(
+        business, 1, "34600000009", address_hash=hashed, sent_at=erased_at - timedelta(hours=1)
+    )
+    new = inbound(
+        business, 2, "34600000009", address_hash=hashed, sent_at=erased_at + timedelta(seconds=5)
+    )
+    assert store([[old], [new]])[0] == [None]
+    assert db.fetch_one("SELECT count(*) AS n FROM messages")["n"] == 1
+
+
+def test_its_lookups_probe_indexes_whatever_the_table_was_when_planned(business):
+    """A plan is kept for as long as the connection prepared it: planned over a nearly empty
+    table (a new deployment, or statistics not yet gathered), an anti-join would scan every
+    message for every batch once the table has grown."""
+    rows = [inbound(business, i).row() for i in range(8)]
+    with psycopg.connect(db.pool().conninfo, autocommit=True) as conn:
+        conn.execute("SET plan_cache_mode = force_generic_plan")
+        conn.execute(f"PREPARE store(jsonb, text) AS {_positional(conversations.STORE_INBOUND)}")
+        explain = sql.SQL("EXPLAIN EXECUTE store({}, 'on')").format(sql.Literal(json.dumps(rows)))
+        plan = "\n".join(r[0] for r in conn.execute(explain))
+    assert "Seq Scan on messages" not in plan, plan
+    assert "Seq Scan on customers" not in plan, plan
+    assert "messages_channel_external_id_key" in plan, plan
+
+
+def _positional(sql: str) -> str:
+    return sql.replace("%(rows)s", "$1").replace("%(quiet)s", "$2")
+
+
+def test_a_group_commit_sends_a_batch_of_requests_as_one_statement(business):
+    """Requests arriving during a commit share the next one, sent as one statement; a request
+    the database refuses (a NUL character in its text) fails alone."""
+    sent: list[int] = []
+    gate, first_sent = threading.Event(), threading.Event()
+
+    def send_together(conn, works):
+        sent.append(len(works))
+        if len(sent) == 1:  # hold the first commit so that the others queue behind it
+            first_sent.set()
+            assert gate.wait(DEADLINE)
+        return conversations.send_inbound(conn, works)
+
+    group = GroupCommit(32, send_together=send_together)
+    group._pending = Watched()
+    outcomes: dict = {}
+
+    def request(i, writes):
+        try:
+            outcomes[i] = ("ok", group.run(writes, order=(i,), one_statement=True))
+        except Exception as exc:  # noqa: BLE001 - the test reads what each caller got
+            outcomes[i] = ("error", exc)
+
+    def start(i, writes):
+        thread = threading.Thread(target=request, args=(i, writes), daemon=True)
+        thread.start()
+        return thread
+
+    threads = [start(0, [inbound(business, 0)])]
+    assert first_sent.wait(DEADLINE)
+    threads += [
+        start(1, [inbound(business, 1, "34600000001"), inbound(business, 2, "34600000002")]),
+        start(2, [inbound(business, 3, "34600000003", body="bad \x00 text")]),
+        start(3, [inbound(business, 4, "34600000001")]),
+    ]
+    group._pending.wait_len(3)  # the three queue up behind it
+    gate.set()
+    for t in threads:
+        t.join(DEADLINE)
+        assert not t.is_alive()
+    assert sent[:2] == [1, 3]  # the held one, then the three queued requests together
+    assert sent[2:] == [1, 1, 1]  # refused as a batch, then each alone
+    assert outcomes[0][0] == "ok" and outcomes[3][0] == "ok"
+    kind, result = outcomes[1]
+    assert kind == "ok" and len(result) == 2 and all(r["id"] for r in result)
+    kind, error = outcomes[2]
+    assert kind == "error" and isinstance(error, psycopg.Error)
+    stored = {r["external_id"] for r in db.fetch_all("SELECT external_id FROM messages")}
+    assert stored == {"wamid.SI0", "wamid.SI1", "wamid.SI2", "wamid.SI4"}
