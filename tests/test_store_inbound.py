@@ -53,12 +53,15 @@ def test_one_statement_stores_each_request_and_tells_each_its_own(business):
     a1 = inbound(business, 1, "34600000001", name="Ana")
     a2 = inbound(business, 2, "34600000001", name="")  # the same customer, nameless this time
     b = inbound(business, 3, "34600000002", name="Bea", needs_turn=False)
-    again = inbound(business, 1, "34600000001", name="Ana")  # a redelivery of a1 in the batch
-    first, second = store([[a1, a2], [b, again]])
+    # Redeliveries within the batch, differing from their first row: they touch nothing.
+    again = inbound(business, 1, "34600000001", name="Other", needs_turn=False)
+    stray = inbound(business, 1, "34600000077", name="Zed")
+    b_again = inbound(business, 3, "34600000002", name="Bob", needs_turn=True)
+    first, second = store([[a1, a2], [b, again, stray, b_again]])
     assert first[0]["id"] and first[1]["id"] and first[0]["customer_id"] == first[1]["customer_id"]
     assert first[0]["job_ids"] and first[1]["job_ids"]
     assert second[0]["id"] and second[0]["job_ids"] is None  # stored, not to be answered
-    assert second[1] is None  # the redelivery: stored once, for the first of its rows
+    assert second[1:] == [None, None, None]  # each stored once, for the first of its rows
     customers = db.fetch_all("SELECT address, profile_name FROM customers ORDER BY address")
     assert [(c["address"], c["profile_name"]) for c in customers] == [
         ("34600000001", "Ana"),  # the latest name that was not empty
@@ -77,7 +80,10 @@ def test_one_statement_stores_each_request_and_tells_each_its_own(business):
     assert all(r["args"]["customer_id"] == first[0]["customer_id"] for r in rows)
     assert all(r["lock"].endswith(str(first[0]["customer_id"])) for r in rows)
     # Stored before: every row of a later statement is a duplicate and touches nothing.
-    assert store([[a1], [b]]) == [[None], [None]]
+    seen = db.fetch_all("SELECT * FROM customers ORDER BY id")
+    renamed = inbound(business, 1, "34600000001", name="Renamed")
+    assert store([[renamed], [b]]) == [[None], [None]]
+    assert db.fetch_all("SELECT * FROM customers ORDER BY id") == seen
     assert db.fetch_one("SELECT count(*) AS n FROM procrastinate_jobs")["n"] == 2
 
 
@@ -89,6 +95,13 @@ def test_the_window_opens_at_the_latest_message_and_system_notices_do_not_open_i
     store([[early, late, notice]])
     row = db.fetch_one("SELECT last_inbound_at FROM customers")
     assert row["last_inbound_at"] == now - timedelta(minutes=2)
+    # A message written earlier, arriving later, keeps the window where it is.
+    store([[inbound(business, 4, sent_at=now - timedelta(minutes=30))]])
+    assert db.fetch_one("SELECT last_inbound_at FROM customers") == row
+    # A clock ahead of ours opens it no later than now.
+    store([[inbound(business, 5, sent_at=now + timedelta(hours=1))]])
+    opened = db.fetch_one("SELECT last_inbound_at, now() AS now FROM customers")
+    assert now <= opened["last_inbound_at"] <= opened["now"]
 
 
 def test_an_erased_senders_old_message_is_not_stored_again(business):
@@ -102,6 +115,8 @@ def test_an_erased_senders_old_message_is_not_stored_again(business):
     old = inbound(
         business, 1, "34600000009", address_hash=hashed, sent_at=erased_at - timedelta(hours=1)
     )
+    assert store([[old]]) == [[None]]
+    assert db.fetch_one("SELECT count(*) AS n FROM customers")["n"] == 1  # nobody created
     new = inbound(
         business, 2, "34600000009", address_hash=hashed, sent_at=erased_at + timedelta(seconds=5)
     )
@@ -128,9 +143,9 @@ def _positional(sql: str) -> str:
     return sql.replace("%(rows)s", "$1").replace("%(quiet)s", "$2")
 
 
-def test_a_group_commit_sends_a_batch_of_requests_as_one_statement(business):
-    """Requests arriving during a commit share the next one, sent as one statement; a request
-    the database refuses (a NUL character in its text) fails alone."""
+def behind_a_held_statement(business, requests: dict) -> tuple[list[int], dict]:
+    """Send `requests` ({order: writes}) through a group commit whose first statement is held,
+    so that they queue and go together; return the batch sizes sent and each one's outcome."""
     sent: list[int] = []
     gate, first_sent = threading.Event(), threading.Event()
 
@@ -158,19 +173,52 @@ def test_a_group_commit_sends_a_batch_of_requests_as_one_statement(business):
 
     threads = [start(0, [inbound(business, 0)])]
     assert first_sent.wait(DEADLINE)
-    threads += [
-        start(1, [inbound(business, 1, "34600000001"), inbound(business, 2, "34600000002")]),
-        start(2, [inbound(business, 3, "34600000003", body="bad \x00 text")]),
-        start(3, [inbound(business, 4, "34600000001")]),
-    ]
-    group._pending.wait_len(3)  # the three queue up behind it
+    threads += [start(i, writes) for i, writes in requests.items()]
+    group._pending.wait_len(len(requests))  # they queue up behind it
     gate.set()
     for t in threads:
         t.join(DEADLINE)
         assert not t.is_alive()
+    assert outcomes.pop(0)[0] == "ok"
+    return sent, outcomes
+
+
+def test_a_group_commit_sends_a_batch_of_requests_as_one_statement(business):
+    """Requests arriving during a commit share the next one, sent as one statement, and each
+    caller gets its own deliveries' rows (the batch is sorted; the answers are not mixed)."""
+    requests = {
+        3: [inbound(business, 30, "34600000003"), inbound(business, 31, "34600000004")],
+        1: [inbound(business, 10, "34600000001", needs_turn=False)],
+        2: [inbound(business, 20, "34600000002")],
+    }
+    sent, outcomes = behind_a_held_statement(business, requests)
+    assert sent == [1, 3]
+    ids = {
+        r["external_id"]: (r["id"], r["customer_id"])
+        for r in db.fetch_all("SELECT id, customer_id, external_id FROM messages")
+    }
+    for i, writes in requests.items():
+        kind, rows = outcomes[i]
+        assert kind == "ok" and len(rows) == len(writes)
+        for write, row in zip(writes, rows, strict=True):
+            assert (row["id"], row["customer_id"]) == ids[write.delivery.external_id]
+            assert bool(row["job_ids"]) == write.delivery.needs_turn
+
+
+def test_a_request_refused_in_a_shared_statement_fails_alone(business):
+    """A request the database refuses (a NUL character in its text) fails alone: the batch
+    is rolled back and each request commits on its own."""
+    sent, outcomes = behind_a_held_statement(
+        business,
+        {
+            1: [inbound(business, 1, "34600000001"), inbound(business, 2, "34600000002")],
+            2: [inbound(business, 3, "34600000003", body="bad \x00 text")],
+            3: [inbound(business, 4, "34600000001")],
+        },
+    )
     assert sent[:2] == [1, 3]  # the held one, then the three queued requests together
     assert sent[2:] == [1, 1, 1]  # refused as a batch, then each alone
-    assert outcomes[0][0] == "ok" and outcomes[3][0] == "ok"
+    assert outcomes[3][0] == "ok"
     kind, result = outcomes[1]
     assert kind == "ok" and len(result) == 2 and all(r["id"] for r in result)
     kind, error = outcomes[2]

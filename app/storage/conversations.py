@@ -38,11 +38,12 @@ class CustomerJob:
 #
 # Written for a batch: a customer with several deliveries is upserted once (the latest
 # non-empty name, the latest window opening), customers are locked in (business, channel,
-# address) order, a redelivery inside the batch is stored once (for the first of its rows),
-# and the lookups are scalar subqueries, so each row probes its index whatever the planner
-# believes of the table's size (as an anti-join over the whole table, a generic plan scanned
-# every message). The job ids come back in the order the jobs were given: they are drawn
-# from one sequence as the rows are inserted.
+# address) order, a redelivery inside the batch is stored once (its first row; the others
+# touch nothing, as a statement each would have found it stored), and the lookups are scalar
+# subqueries, so each row probes its index whatever the planner believes of the table's size
+# (as an anti-join over the whole table, a generic plan scanned every message). The job ids
+# come back in the order the jobs were given: they are drawn from one sequence as the rows
+# are inserted.
 STORE_INBOUND = """
 WITH d AS (
     SELECT * FROM ROWS FROM (jsonb_to_recordset(%(rows)s::jsonb) AS (
@@ -53,7 +54,8 @@ WITH d AS (
             type, body, payload, choice, sent_at, address_hash, opens_window, status,
             request_id, job, ord)
 ), fresh AS (
-    SELECT d.* FROM d
+    -- A redelivery within the batch is the first of its rows: the others touch nothing.
+    SELECT DISTINCT ON (d.channel, d.external_id) d.* FROM d
      WHERE (SELECT true FROM messages m
              WHERE m.channel = d.channel AND m.external_id = d.external_id LIMIT 1) IS NULL
        -- A message written before its sender erased their data is an old one redelivered.
@@ -61,6 +63,7 @@ WITH d AS (
              WHERE c.business_id = d.business_id AND c.channel = d.channel
                AND c.erased_address = d.address_hash
                AND c.erased_at >= COALESCE(d.sent_at, now()) LIMIT 1) IS NULL
+     ORDER BY d.channel, d.external_id, d.ord
 ), cust AS (
     INSERT INTO customers (business_id, channel, address, profile_name, last_inbound_at)
     SELECT business_id, channel, address,
@@ -85,10 +88,9 @@ WITH d AS (
     ON CONFLICT (channel, external_id) DO NOTHING
     RETURNING id, customer_id, channel, external_id
 ), queued AS (
-    SELECT DISTINCT ON (msg.id) msg.id, msg.customer_id, f.job
+    SELECT msg.id, msg.customer_id, f.job
       FROM msg JOIN fresh f ON f.channel = msg.channel AND f.external_id = msg.external_id
      WHERE f.job IS NOT NULL
-     ORDER BY msg.id, f.ord
 ), job AS (
     SELECT ARRAY(SELECT unnest(procrastinate_defer_jobs_v1(array_agg(ROW(
                q.job->>'queue', q.job->>'task', (q.job->>'priority')::integer,
@@ -194,8 +196,7 @@ def send_inbound(conn, groups: Sequence[Sequence[Inbound]]) -> list[Callable[[],
         STORE_INBOUND,
         {
             "rows": Jsonb([write.row() for write in writes]),
-            # Quiet unless a job asks to wake the workers: it then wakes them for all.
-            "quiet": "off" if any(w.turn_job and w.turn_job.notify for w in writes) else "on",
+            "quiet": "on" if _all_quiet(writes) else "off",
         },
     )
     results: list = []
@@ -223,6 +224,13 @@ def send_inbound(conn, groups: Sequence[Sequence[Inbound]]) -> list[Callable[[],
         receivers.append(receiver(start, start + len(group)))
         start += len(group)
     return receivers
+
+
+def _all_quiet(writes: Sequence[Inbound]) -> bool:
+    """Whether the statement writes jobs and none of them asks to wake the workers (one that
+    does wakes them for all). With no job it leaves the transaction's setting alone."""
+    jobs = [w.turn_job for w in writes if w.turn_job and w.delivery.needs_turn]
+    return bool(jobs) and not any(job.notify for job in jobs)
 
 
 def get_customer(customer_id: int) -> dict | None:
