@@ -34,7 +34,7 @@ import logging
 import threading
 from collections.abc import Callable
 from operator import attrgetter
-from typing import Any, TypeVar
+from typing import Any
 
 import psycopg
 import psycopg_pool
@@ -44,7 +44,7 @@ from app.storage import db
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
+# A work of its own: sends its statements, returns its `receive`.
 Send = Callable[[psycopg.Connection], Callable[[], Any]]
 # Sends several works at once (as one statement, say): a `receive` for each, in their order.
 SendTogether = Callable[[psycopg.Connection, list], list[Callable[[], Any]]]
@@ -146,7 +146,7 @@ class GroupCommit:
         self.commits = 0
         self.committed = 0
 
-    def run(self, work: Any, order: tuple = (), one_statement: bool = False) -> Any:
+    def run(self, work: Send | Any, order: tuple = (), one_statement: bool = False) -> Any:
         """Run a work in a transaction; return what its `receive()` read, once committed.
 
         `one_statement`: the work is sent as a single statement, so when it commits alone it
