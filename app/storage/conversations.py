@@ -138,10 +138,14 @@ class Inbound:
     request_id: str | None = None
     turn_job: CustomerJob | None = None
 
+    @property
+    def job(self) -> CustomerJob | None:
+        """The job to queue with it: its turn job, if it needs an answer."""
+        return self.turn_job if self.delivery.needs_turn else None
+
     def row(self) -> dict:
         """The delivery as one element of STORE_INBOUND's `rows`."""
-        d = self.delivery
-        job = self.turn_job if d.needs_turn else None
+        d, job = self.delivery, self.job
         return {
             "business_id": self.business_id,
             "channel": d.channel,
@@ -229,7 +233,7 @@ def send_inbound(conn, groups: Sequence[Sequence[Inbound]]) -> list[Callable[[],
 def _all_quiet(writes: Sequence[Inbound]) -> bool:
     """Whether the statement writes jobs and none of them asks to wake the workers (one that
     does wakes them for all). With no job it leaves the transaction's setting alone."""
-    jobs = [w.turn_job for w in writes if w.turn_job and w.delivery.needs_turn]
+    jobs = [w.job for w in writes if w.job]
     return bool(jobs) and not any(job.notify for job in jobs)
 
 
