@@ -29,7 +29,6 @@ def list_messages():
     customer_id = console.customer_id_by_address(column, account_id, channel, address)
     if customer_id is None:
         return jsonify(messages=[], pending=0, last_id=after_id)
-    rows = console.messages_after(customer_id, after_id)
-    pending = console.unanswered_count(customer_id)
+    rows, pending = console.messages_after(customer_id, after_id)
     last_id = max([after_id] + [r["id"] for r in rows])
     return jsonify(messages=rows, pending=pending, last_id=last_id)

@@ -8,11 +8,13 @@ import re
 import sys
 import threading
 
+import psycopg
 import pytest
 from werkzeug.serving import make_server
 
 import replay_fixture
 from app.storage import businesses, db
+from tests import envelopes
 from tests.conftest import APP_SECRET, PHONE_NUMBER_ID
 
 PAGE_ID = "777000111"
@@ -87,6 +89,36 @@ def test_messenger_chat_talks_to_the_demo_page(server, capsys, monkeypatch):
     assert "bot> You said: hello page" in out and "bot> You said: book a haircut" in out
     customer = db.fetch_one("SELECT channel, address FROM customers")
     assert customer == {"channel": "messenger", "address": "555"}
+
+
+def test_dev_messages_reads_the_messages_and_the_pending_count_in_one_snapshot(
+    client, post_webhook, drain, monkeypatch
+):
+    """A turn that commits between the reader's two queries (the messages, then how many are
+    pending) must not look like "nothing pending and no reply": the chat would print that."""
+    assert post_webhook(envelopes.text("hello")).status_code == 200
+    params = {"account_id": PHONE_NUMBER_ID, "address": "34600111222", "after_id": 0}
+    execute = psycopg.Connection.execute
+    turns = []
+
+    def execute_then_answer(self, query, *args, **kwargs):
+        cursor = execute(self, query, *args, **kwargs)
+        if not turns and "id > %s" in str(query):
+            # The turn runs on connections of its own (a thread does not inherit the reader's).
+            turns.append(threading.Thread(target=drain))
+            turns[0].start()
+            turns[0].join()
+        return cursor
+
+    monkeypatch.setattr(psycopg.Connection, "execute", execute_then_answer)
+    first = client.get("/dev/messages", query_string=params).get_json()
+    assert turns, "the reader's message query never ran"
+    assert [m["direction"] for m in first["messages"]] == ["in"]
+    assert first["pending"] == 1
+    monkeypatch.setattr(psycopg.Connection, "execute", execute)
+    after = client.get("/dev/messages", query_string=params).get_json()
+    assert [m["direction"] for m in after["messages"]] == ["in", "out"]
+    assert after["pending"] == 0
 
 
 def test_a_watermark_fixture_before_any_reply_says_what_to_replay_first(server, capsys):

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from psycopg import sql
 
-from app.storage.db import fetch_all, fetch_one
+from app.storage.db import fetch_all, fetch_one, transaction
 
 CUSTOMER = sql.SQL(
     "c.id, c.channel, c.address, c.profile_name, c.bot_paused, c.opted_out, c.sandbox,"
@@ -80,23 +80,28 @@ def customer_id_by_address(
     return row["id"] if row else None
 
 
-def messages_after(customer_id: int, after_id: int) -> list[dict]:
-    """A customer's messages with an id above `after_id`, oldest first (mock mode's reader)."""
-    return fetch_all(
-        "SELECT id, direction, type, body, status, error_code, send_error, external_id"
-        " FROM messages"
-        " WHERE customer_id = %s AND id > %s ORDER BY id",
-        (customer_id, after_id),
-    )
+def messages_after(customer_id: int, after_id: int) -> tuple[list[dict], int]:
+    """A customer's messages with an id above `after_id`, oldest first, and how many of their
+    inbound messages still await a turn (mock mode's reader).
 
-
-def unanswered_count(customer_id: int) -> int:
-    """How many of a customer's inbound messages await their turn."""
-    return fetch_one(
-        "SELECT count(*) AS n FROM messages WHERE customer_id = %s AND direction = 'in'"
-        " AND status = 'received'",
-        (customer_id,),
-    )["n"]
+    Both are read in one snapshot: a turn commits its reply and its claim on the inbound
+    messages together, and a reader that saw the messages before that commit and the count
+    after it would take "nothing pending, no reply" for the bot's answer.
+    """
+    with transaction() as conn:
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        rows = conn.execute(
+            "SELECT id, direction, type, body, status, error_code, send_error, external_id"
+            " FROM messages"
+            " WHERE customer_id = %s AND id > %s ORDER BY id",
+            (customer_id, after_id),
+        ).fetchall()
+        pending = conn.execute(
+            "SELECT count(*) AS n FROM messages WHERE customer_id = %s AND direction = 'in'"
+            " AND status = 'received'",
+            (customer_id,),
+        ).fetchone()["n"]
+    return rows, pending
 
 
 def message(customer_id: int, message_id: int) -> dict | None:
