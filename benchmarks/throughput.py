@@ -186,7 +186,7 @@ def _kind(frames: list[str]) -> str:
 def run_case(args, workers: int, delay: float, tmp: Path) -> Result:
     name, url = create_database()
     try:
-        seed(url, 0, 1)
+        seed(url, 0)
         with Fakes(delay) as fakes:
             env = bot_env(url, fakes) | {"WORKER_CONCURRENCY": str(args.concurrency)}
             with Gunicorn("app:create_app()", env) as web, Worker(env, workers) as w:

@@ -30,7 +30,7 @@ def measure(run: Run, root: Path, label: str) -> tuple[float, float]:
     """Saturation req/s and gunicorn CPU ms per delivery for the checkout at `root`."""
     name, url = create_database()
     try:
-        seed(url, 0, run.args.customers)
+        seed(url, 0)
         env = bot_env(url) | {"PYTHONPATH": str(root)}
         with Gunicorn("app:create_app()", env, root=root, threads=run.args.threads) as bot:
             asyncio.run(open_loop(bot.port, deliveries(300, run.args.customers), rate=300))

@@ -144,8 +144,10 @@ def bot_env(url: str, fakes: Fakes | None = None) -> dict[str, str]:
     return env | (fakes.env() if fakes else {})
 
 
-def seed(url: str, backlog: int, customers: int) -> None:
-    """The demo business and, if asked, `backlog` queued turns stored as the webhook does."""
+def seed(url: str, backlog: int) -> None:
+    """The demo business and, if asked, `backlog` queued turns stored as the webhook does: one
+    message from each of `backlog` customers (a customer's later messages join their queued
+    turn, so a backlog of turns is one of customers)."""
     from app import jobs
     from app.storage import businesses, conversations, db
 
@@ -158,8 +160,8 @@ def seed(url: str, backlog: int, customers: int) -> None:
                 for i in range(start, min(start + 1000, backlog)):
                     delivery = conversations.Delivery(
                         channel="whatsapp",
-                        address=f"3461{i % customers:07d}",
-                        profile_name=f"Queued {i % customers}",
+                        address=f"3461{i:07d}",
+                        profile_name=f"Queued {i}",
                         external_id=f"wamid.BACKLOG{i:09d}",
                         kind="text",
                         type="text",
@@ -190,7 +192,7 @@ def scenario(
     a = run.args
     name, url = create_database()
     try:
-        seed(url, backlog, a.customers)
+        seed(url, backlog)
         before = counts(url)
         with (
             Fakes() as fakes,

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
 from psycopg import sql
+from psycopg.rows import dict_row
 
 from app import jobs, privacy
 from app.storage import businesses, conversations, db
@@ -57,34 +59,124 @@ def test_one_statement_stores_each_request_and_tells_each_its_own(business):
     again = inbound(business, 1, "34600000001", name="Other", needs_turn=False)
     stray = inbound(business, 1, "34600000077", name="Zed")
     b_again = inbound(business, 3, "34600000002", name="Bob", needs_turn=True)
-    first, second = store([[a1, a2], [b, again, stray, b_again]])
+    c = inbound(business, 4, "34600000003", name="Cid")
+    first, second = store([[a1, a2], [b, again, stray, b_again, c]])
     assert first[0]["id"] and first[1]["id"] and first[0]["customer_id"] == first[1]["customer_id"]
-    assert first[0]["job_ids"] and first[1]["job_ids"]
     assert second[0]["id"] and second[0]["job_ids"] is None  # stored, not to be answered
-    assert second[1:] == [None, None, None]  # each stored once, for the first of its rows
+    assert second[1:4] == [None, None, None]  # each stored once, for the first of its rows
     customers = db.fetch_all("SELECT address, profile_name FROM customers ORDER BY address")
     assert [(c["address"], c["profile_name"]) for c in customers] == [
         ("34600000001", "Ana"),  # the latest name that was not empty
         ("34600000002", "Bea"),
+        ("34600000003", "Cid"),
     ]
     messages = db.fetch_all("SELECT external_id, status, request_id FROM messages ORDER BY id")
     assert [(m["external_id"], m["status"], m["request_id"]) for m in messages] == [
         ("wamid.SI1", "received", "req-1"),
         ("wamid.SI2", "received", "req-2"),
         ("wamid.SI3", "ignored", "req-3"),
+        ("wamid.SI4", "received", "req-4"),
     ]
-    # Each job is its message's: the customer's lock, the request's id, the customer in args.
+    # One turn per customer, queued by their first message (its request's id), answers both;
+    # each job carries its customer's lock and id.
     rows = db.fetch_all("SELECT id, lock, args FROM procrastinate_jobs ORDER BY id")
-    assert [r["id"] for r in rows] == [first[0]["job_ids"][0], first[1]["job_ids"][0]]
-    assert [r["args"]["request_id"] for r in rows] == ["req-1", "req-2"]
-    assert all(r["args"]["customer_id"] == first[0]["customer_id"] for r in rows)
-    assert all(r["lock"].endswith(str(first[0]["customer_id"])) for r in rows)
+    assert [r["id"] for r in rows] == [first[0]["job_ids"][0], second[4]["job_ids"][0]]
+    assert first[1]["job_ids"] == first[0]["job_ids"]
+    assert [r["args"]["request_id"] for r in rows] == ["req-1", "req-4"]
+    assert [r["args"]["customer_id"] for r in rows] == [
+        first[0]["customer_id"],
+        second[4]["customer_id"],
+    ]
+    assert [r["lock"] for r in rows] == [
+        jobs.customer_lock(business, first[0]["customer_id"]),
+        jobs.customer_lock(business, second[4]["customer_id"]),
+    ]
     # Stored before: every row of a later statement is a duplicate and touches nothing.
     seen = db.fetch_all("SELECT * FROM customers ORDER BY id")
     renamed = inbound(business, 1, "34600000001", name="Renamed")
     assert store([[renamed], [b]]) == [[None], [None]]
     assert db.fetch_all("SELECT * FROM customers ORDER BY id") == seen
     assert db.fetch_one("SELECT count(*) AS n FROM procrastinate_jobs")["n"] == 2
+
+
+def fetch_job(conn) -> int | None:
+    """What a worker's fetch takes now (procrastinate's own function): a job id or None."""
+    return conn.execute("SELECT id FROM procrastinate_fetch_job_v2(NULL, NULL)").fetchone()["id"]
+
+
+def test_a_new_message_joins_its_customers_queued_turn_until_a_worker_starts_it(business):
+    (first,) = store([[inbound(business, 1)]])[0]
+    (second,) = store([[inbound(business, 2)]])[0]
+    assert second["job_ids"] == first["job_ids"]  # the queued turn will answer both
+    other = store([[inbound(business, 3, "34600000002")]])[0][0]  # another customer: their own
+    assert other["job_ids"] != first["job_ids"]
+    with db.connection() as conn:
+        assert fetch_job(conn) == first["job_ids"][0]  # a worker starts the turn
+    (third,) = store([[inbound(business, 4)]])[0]
+    assert third["job_ids"] not in (first["job_ids"], other["job_ids"])  # queued behind it
+    jobs_now = db.fetch_all("SELECT id, status::text, args FROM procrastinate_jobs ORDER BY id")
+    assert [(j["id"], j["status"], j["args"]["request_id"]) for j in jobs_now] == [
+        (first["job_ids"][0], "doing", "req-1"),
+        (other["job_ids"][0], "todo", "req-3"),
+        (third["job_ids"][0], "todo", "req-4"),
+    ]
+
+
+def test_a_worker_cannot_start_the_turn_a_message_joins_before_that_message_commits(business):
+    """Otherwise the turn could read the customer's messages without the new one, which would
+    then wait, unanswered, for their next message."""
+    (first,) = store([[inbound(business, 1)]])[0]
+    conninfo = db.pool().conninfo
+    with (
+        psycopg.connect(conninfo, row_factory=dict_row) as webhook,
+        psycopg.connect(conninfo, autocommit=True, row_factory=dict_row) as worker,
+    ):
+        (receive,) = conversations.send_inbound(webhook, [[inbound(business, 2)]])
+        assert receive()[0]["job_ids"] == first["job_ids"]  # joined, not yet committed
+        assert fetch_job(worker) is None  # the queued turn is held for the message
+        webhook.commit()
+        assert fetch_job(worker) == first["job_ids"][0]
+        pending = conversations.pending_inbound(first["customer_id"])
+        assert [m["external_id"] for m in pending] == ["wamid.SI1", "wamid.SI2"]
+
+
+def test_a_message_stored_while_a_worker_starts_the_turn_queues_the_next_one(business):
+    """The worker's fetch has the queued turn locked: the statement waits for it and, the turn
+    now started, queues another rather than join one that may have read its messages."""
+    (first,) = store([[inbound(business, 1)]])[0]
+    conninfo = db.pool().conninfo
+    with psycopg.connect(conninfo, row_factory=dict_row) as worker:
+        assert fetch_job(worker) == first["job_ids"][0]  # started, not yet committed
+        outcome: list = []
+        thread = threading.Thread(
+            target=lambda: outcome.append(store([[inbound(business, 2)]])[0][0]), daemon=True
+        )
+        thread.start()
+        _wait_for_a_lock_wait(conninfo)
+        worker.commit()
+    thread.join(DEADLINE)
+    assert not thread.is_alive() and outcome
+    assert outcome[0]["job_ids"] != first["job_ids"]
+    assert (
+        db.fetch_one(
+            "SELECT status::text FROM procrastinate_jobs WHERE id = %s", outcome[0]["job_ids"]
+        )["status"]
+        == "todo"
+    )
+
+
+def _wait_for_a_lock_wait(conninfo: str) -> None:
+    deadline = time.monotonic() + DEADLINE
+    with psycopg.connect(conninfo, autocommit=True) as watcher:
+        while time.monotonic() < deadline:
+            waiting = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            ).fetchone()[0]
+            if waiting:
+                return
+            time.sleep(0.01)  # polling PostgreSQL's view: it has no event to wait on
+    raise AssertionError("the statement never waited for the worker's lock")
 
 
 def test_the_window_opens_at_the_latest_message_and_system_notices_do_not_open_it(business):
@@ -136,7 +228,10 @@ def test_its_lookups_probe_indexes_whatever_the_table_was_when_planned(business)
         plan = "\n".join(r[0] for r in conn.execute(explain))
     assert "Seq Scan on messages" not in plan, plan
     assert "Seq Scan on customers" not in plan, plan
+    assert "Seq Scan on procrastinate_jobs" not in plan, plan
     assert "messages_channel_external_id_key" in plan, plan
+    # A customer's queued turn is found by its lock, not among every queued job.
+    assert "Index Cond: (lock = " in plan, plan
 
 
 def _positional(sql: str) -> str:

@@ -88,22 +88,36 @@ WITH d AS (
     ON CONFLICT (channel, external_id) DO NOTHING
     RETURNING id, customer_id, channel, external_id
 ), queued AS (
-    SELECT msg.id, msg.customer_id, f.job
+    SELECT msg.id, msg.customer_id, f.job, (f.job->>'lock_prefix') || msg.customer_id AS lock
       FROM msg JOIN fresh f ON f.channel = msg.channel AND f.external_id = msg.external_id
      WHERE f.job IS NOT NULL
+), waiting AS (
+    -- A customer's turn queued and not yet started answers every message of theirs it finds
+    -- when it starts: their new messages join it. The share lock keeps a worker from starting
+    -- it (the queue's fetch skips locked jobs) until these messages are committed; a turn a
+    -- worker has started is no longer `todo`, and a new one is queued behind it.
+    SELECT j.lock, j.id FROM (SELECT DISTINCT lock, job->>'task' AS task FROM queued) q,
+           LATERAL (SELECT j.lock, j.id FROM procrastinate_jobs j
+                     WHERE j.lock = q.lock AND j.status = 'todo' AND j.task_name = q.task
+                       FOR SHARE OF j) j
+), new AS (
+    -- Each other customer's first message of the batch queues their turn.
+    SELECT DISTINCT ON (q.lock) q.* FROM queued q
+     WHERE NOT EXISTS (SELECT FROM waiting w WHERE w.lock = q.lock)
+     ORDER BY q.lock, q.id
 ), job AS (
     SELECT ARRAY(SELECT unnest(procrastinate_defer_jobs_v1(array_agg(ROW(
-               q.job->>'queue', q.job->>'task', (q.job->>'priority')::integer,
-               (q.job->>'lock_prefix') || q.customer_id, NULL,
-               (q.job->'args') || jsonb_build_object('customer_id', q.customer_id), NULL
-           )::procrastinate_job_to_defer_v1 ORDER BY q.id))) ORDER BY 1) AS ids,
-           array_agg(q.id ORDER BY q.id) AS message_ids
-      FROM queued q, (SELECT set_config('app.defer_quietly', %(quiet)s, true)) AS quiet
+               n.job->>'queue', n.job->>'task', (n.job->>'priority')::integer, n.lock, NULL,
+               (n.job->'args') || jsonb_build_object('customer_id', n.customer_id), NULL
+           )::procrastinate_job_to_defer_v1 ORDER BY n.id))) ORDER BY 1) AS ids,
+           array_agg(n.lock ORDER BY n.id) AS locks
+      FROM new n, (SELECT set_config('app.defer_quietly', %(quiet)s, true)) AS quiet
     HAVING count(*) > 0
 )
 SELECT msg.id, msg.customer_id, msg.channel, msg.external_id,
-       job.ids[array_position(job.message_ids, msg.id)] AS job_id
-  FROM msg LEFT JOIN job ON true
+       COALESCE(job.ids[array_position(job.locks, q.lock)],
+                (SELECT min(w.id) FROM waiting w WHERE w.lock = q.lock)) AS job_id
+  FROM msg LEFT JOIN queued q ON q.id = msg.id LEFT JOIN job ON true
 """
 
 
@@ -180,11 +194,13 @@ def store_inbound(
     request_id: str | None = None,
     turn_job: CustomerJob | None = None,
 ) -> dict | None:
-    """Store a delivery once and, when it needs an answer and `turn_job` is given, queue it.
+    """Store a delivery once and, when it needs an answer and `turn_job` is given, queue it
+    (or let it join the customer's turn already queued and not started).
 
     Without `turn_job` a message that needs an answer is stored unanswered and no job is
     queued (the caller runs the turn itself).
-    Returns {id, customer_id, job_ids} for a new message, None for a duplicate.
+    Returns {id, customer_id, job_ids} for a new message, None for a duplicate; `job_ids` holds
+    the turn that will answer it.
     """
     (receive,) = send_inbound(conn, [[Inbound(business_id, delivery, request_id, turn_job)]])
     return receive()[0]
@@ -194,7 +210,8 @@ def send_inbound(conn, groups: Sequence[Sequence[Inbound]]) -> list[Callable[[],
     """Store groups of deliveries in one statement, for a pipeline or a group commit: send it
     now and return, for each group, the function that reads its results once it has run: for
     each delivery {id, customer_id, job_ids}, or None for a duplicate (one seen before, or an
-    earlier one of this call)."""
+    earlier one of this call). A customer gets one turn job: the one queued and not started
+    when there is one, else a new one for their first message of the call."""
     writes = [write for group in groups for write in group]
     cursor = conn.execute(
         STORE_INBOUND,
