@@ -63,13 +63,13 @@ class TimedGraph(FakeGraph):
         self.accepted: list[tuple[float, str, str, str]] = []  # (time, to, body, wamid)
 
     def _answer(self, path, headers, data):
-        status, body = super()._answer(path, headers, data)
+        status, body, extra_headers = super()._answer(path, headers, data)
         if status == 200 and isinstance(data, dict) and data.get("type") == "text":
             with self._cond:
                 self.accepted.append(
                     (time.time(), data["to"], data["text"]["body"], body["messages"][0]["id"])
                 )
-        return status, body
+        return status, body, extra_headers
 
 
 def booking_day() -> str:
