@@ -304,6 +304,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_cpu_seconds() -> float:
+    """User + system CPU of every PostgreSQL process on this machine so far (its backends, the
+    WAL writer and the rest); a backend that exits takes its time with it."""
+    total = 0.0
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() == "postgres":
+                total += cpu_seconds(int(comm.parent.name))
+        except OSError:
+            continue  # the process has gone
+    return total
+
+
 def peak_rss_kb(pid: int) -> int:
     """Peak resident memory (VmHWM) of a process, in KB (0 if it is gone)."""
     try:

@@ -17,7 +17,13 @@ import subprocess
 from pathlib import Path
 
 from benchmarks import common
-from benchmarks.common import Gunicorn, cpu_seconds, create_database, drop_database
+from benchmarks.common import (
+    Gunicorn,
+    cpu_seconds,
+    create_database,
+    drop_database,
+    postgres_cpu_seconds,
+)
 from benchmarks.webhook_ack import Run, bot_env, deliveries, open_loop, seed
 
 
@@ -26,8 +32,9 @@ def children(pid: int) -> list[int]:
     return [int(p) for p in out.split()]
 
 
-def measure(run: Run, root: Path, label: str) -> tuple[float, float]:
-    """Saturation req/s and gunicorn CPU ms per delivery for the checkout at `root`."""
+def measure(run: Run, root: Path, label: str) -> tuple[float, float, float]:
+    """Saturation req/s, and gunicorn's and PostgreSQL's CPU ms per delivery, for the checkout
+    at `root` (PostgreSQL's is every postgres process on the machine: run nothing else)."""
     name, url = create_database()
     try:
         seed(url, 0)
@@ -35,10 +42,11 @@ def measure(run: Run, root: Path, label: str) -> tuple[float, float]:
         with Gunicorn("app:create_app()", env, root=root, threads=run.args.threads) as bot:
             asyncio.run(open_loop(bot.port, deliveries(300, run.args.customers), rate=300))
             kids = children(bot.proc.pid)
-            cpu0 = sum(map(cpu_seconds, kids))
+            cpu0, pg0 = sum(map(cpu_seconds, kids)), postgres_cpu_seconds()
             row = run.saturation(bot.port, label)
-            cpu = sum(map(cpu_seconds, kids)) - cpu0
-        return row.rps, cpu * 1000 / max(sum(row.statuses.values()), 1)
+            cpu, pg = sum(map(cpu_seconds, kids)) - cpu0, postgres_cpu_seconds() - pg0
+        n = max(sum(row.statuses.values()), 1)
+        return row.rps, cpu * 1000 / n, pg * 1000 / n
     finally:
         drop_database(name)
 
@@ -55,23 +63,27 @@ def main() -> None:
     a.saturation_seconds = a.seconds
     run = Run(a)
     checkouts = {"other": a.other.resolve(), "this": common.ROOT}
-    results: dict[str, list[tuple[float, float]]] = {k: [] for k in checkouts}
+    results: dict[str, list[tuple[float, float, float]]] = {k: [] for k in checkouts}
     run.measure_bare()
     for i in range(a.rounds):
         order = list(checkouts.items())
         for label, root in order if i % 2 == 0 else order[::-1]:  # ABBA: no order bias
-            rps, cpu_ms = measure(run, root, f"{label} {i + 1}")
-            results[label].append((rps, cpu_ms))
-            print(f"{label} round {i + 1}: {rps:.0f} req/s, gunicorn {cpu_ms:.2f} CPU ms/delivery")
+            rps, cpu_ms, pg_ms = measure(run, root, f"{label} {i + 1}")
+            results[label].append((rps, cpu_ms, pg_ms))
+            print(
+                f"{label} round {i + 1}: {rps:.0f} req/s, CPU ms/delivery: gunicorn {cpu_ms:.2f},"
+                f" PostgreSQL {pg_ms:.2f}"
+            )
     run.measure_bare()
     bare = statistics.mean(run.bare)
     print(f"bare route: {' and '.join(f'{b:.0f}' for b in run.bare)} req/s (first and last)")
     for label, rows in results.items():
-        rps = statistics.median(r for r, _ in rows)
-        cpu = statistics.median(c for _, c in rows)
+        rps = statistics.median(r for r, _, _ in rows)
+        cpu = statistics.median(c for _, c, _ in rows)
+        pg = statistics.median(p for _, _, p in rows)
         print(
             f"{label:6} {checkouts[label]}: median {rps:.0f} req/s ({rps / bare:.2f} × bare),"
-            f" gunicorn {cpu:.2f} CPU ms/delivery"
+            f" CPU ms/delivery: gunicorn {cpu:.2f}, PostgreSQL {pg:.2f}"
         )
 
 

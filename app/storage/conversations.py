@@ -29,12 +29,22 @@ class CustomerJob:
     notify: bool = True
 
 
+def _compact(statement: str) -> str:
+    """A statement as it is sent: without its comments and indentation. psycopg parses a
+    statement's placeholders once and caches the result only for statements up to 4 KB
+    (`MAX_CACHED_STATEMENT_LENGTH`); a longer one is parsed again on every execution."""
+    lines = (line.split("--", 1)[0].strip() for line in statement.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
 # One statement stores deliveries, one or a batch of them: their customers, messages and turn
 # jobs commit together, and an external id seen before on the channel touches nothing (Meta
 # redelivers for days). The deliveries arrive as one JSON array (`rows`), so a batch costs
 # one parameter to send, not twenty per delivery. The job rows are the ones the job queue's
 # own `defer` writes, through its versioned SQL function, in one call for the batch; `quiet`
-# says, for the rest of the transaction, whether writing them notifies the workers.
+# says, for the rest of the transaction, whether writing them notifies the workers. A customer
+# whose job (same task and lock) is still queued gets none: their message joins it (the job
+# row is read here for that alone; what the job is, `app.jobs` says).
 #
 # Written for a batch: a customer with several deliveries is upserted once (the latest
 # non-empty name, the latest window opening), customers are locked in (business, channel,
@@ -44,7 +54,7 @@ class CustomerJob:
 # (as an anti-join over the whole table, a generic plan scanned every message). The job ids
 # come back in the order the jobs were given: they are drawn from one sequence as the rows
 # are inserted.
-STORE_INBOUND = """
+STORE_INBOUND = _compact("""
 WITH d AS (
     SELECT * FROM ROWS FROM (jsonb_to_recordset(%(rows)s::jsonb) AS (
         business_id bigint, channel text, address text, profile_name text, external_id text,
@@ -118,7 +128,7 @@ SELECT msg.id, msg.customer_id, msg.channel, msg.external_id,
        COALESCE(job.ids[array_position(job.locks, q.lock)],
                 (SELECT min(w.id) FROM waiting w WHERE w.lock = q.lock)) AS job_id
   FROM msg LEFT JOIN queued q ON q.id = msg.id LEFT JOIN job ON true
-"""
+""")
 
 
 MAX_CHOICE = 1000  # Messenger's longest payload; our own ids are far shorter
