@@ -135,7 +135,7 @@ def fetch_plan(conn) -> tuple[dict | None, str]:
 def test_fetch_walks_the_queue_in_order_with_an_unanalysed_backlog(pool):
     business_id, _ = businesses.seed_demo(PHONE_NUMBER_ID)
     with db.transaction() as conn:
-        for i in range(3000):  # 1,000 customers with 3 queued turns each
+        for i in range(3000):  # 1,000 customers with 3 messages each: a queued turn each
             store(conn, business_id, i)
     with psycopg.connect(db.pool().conninfo, autocommit=True) as conn:
         conn.row_factory = psycopg.rows.dict_row
@@ -150,16 +150,26 @@ def test_fetch_walks_the_queue_in_order_with_an_unanalysed_backlog(pool):
 def test_fetch_skips_a_customer_whose_turn_is_running(pool):
     business_id, _ = businesses.seed_demo(PHONE_NUMBER_ID)
     with db.transaction() as conn:
-        for i in range(4):  # customers A, B, A, B
-            store(conn, business_id, i, customers=2)
+        a1 = store(conn, business_id, 0, customers=2)  # customer A
+        b1 = store(conn, business_id, 1, customers=2)  # customer B
     with psycopg.connect(db.pool().conninfo, autocommit=True) as conn:
         conn.row_factory = psycopg.rows.dict_row
-        order = conn.execute("SELECT id, lock FROM procrastinate_jobs ORDER BY id").fetchall()
         running, _ = fetch_plan(conn)
+        with db.transaction() as store_conn:
+            # A's next message queues A's next turn (A's first has started); B's joins B's.
+            a2 = store(store_conn, business_id, 2, customers=2)
+            b2 = store(store_conn, business_id, 3, customers=2)
         second, _ = fetch_plan(conn)
         third = conn.execute(
             "SELECT id FROM procrastinate_fetch_job_v2(ARRAY['default']::varchar[], NULL)"
         ).fetchone()
-    assert running["id"] == order[0]["id"]
-    assert second["id"] == order[1]["id"]  # B's first, not A's second
-    assert third["id"] is None  # both customers have a turn running
+    assert running["id"] == a1["job_ids"][0]
+    assert a2["job_ids"][0] > b1["job_ids"][0] and b2["job_ids"] == b1["job_ids"]
+    assert second["id"] == b1["job_ids"][0]  # B's turn, not A's second
+    assert third["id"] is None  # both customers have a turn running; A's second waits
+    assert (
+        db.fetch_one("SELECT status::text FROM procrastinate_jobs WHERE id = %s", a2["job_ids"])[
+            "status"
+        ]
+        == "todo"
+    )

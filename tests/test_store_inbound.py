@@ -123,6 +123,36 @@ def test_a_new_message_joins_its_customers_queued_turn_until_a_worker_starts_it(
     ]
 
 
+def test_a_turn_that_has_run_and_is_queued_again_is_not_joined(business):
+    """A retry (the turn failed; it may fail for the last time) and a stalled turn handed to
+    another worker (the first may still finish, and delete the job) have both started: a new
+    message gets a turn of its own, with its own retries, behind that one."""
+    (first,) = store([[inbound(business, 1)]])[0]
+    job = first["job_ids"][0]
+    with db.connection() as conn:
+        assert fetch_job(conn) == job
+        # procrastinate's own retry, as TurnRetry and the stalled-job recovery call it.
+        conn.execute(
+            "SELECT procrastinate_retry_job_v2(%s, now() + interval '1 minute', NULL, NULL, NULL)",
+            (job,),
+        )
+    (second,) = store([[inbound(business, 2)]])[0]
+    assert second["job_ids"] != [job]
+    (third,) = store([[inbound(business, 3)]])[0]
+    assert third["job_ids"] == second["job_ids"]  # the new turn has never run: it is joined
+    rows = db.fetch_all("SELECT id, status::text, attempts FROM procrastinate_jobs ORDER BY id")
+    assert [(r["id"], r["status"], r["attempts"]) for r in rows] == [
+        (job, "todo", 1),
+        (second["job_ids"][0], "todo", 0),
+    ]
+    # The first run finishes after all (a stalled worker that was only slow): it deletes its
+    # job, and the new messages still have theirs.
+    with db.connection() as conn:
+        conn.execute("SELECT procrastinate_finish_job_v1(%s, 'succeeded', true)", (job,))
+    remaining = db.fetch_all("SELECT id FROM procrastinate_jobs")
+    assert [r["id"] for r in remaining] == second["job_ids"]
+
+
 def test_a_worker_cannot_start_the_turn_a_message_joins_before_that_message_commits(business):
     """Otherwise the turn could read the customer's messages without the new one, which would
     then wait, unanswered, for their next message."""

@@ -102,13 +102,16 @@ WITH d AS (
       FROM msg JOIN fresh f ON f.channel = msg.channel AND f.external_id = msg.external_id
      WHERE f.job IS NOT NULL
 ), waiting AS (
-    -- A customer's turn queued and not yet started answers every message of theirs it finds
+    -- A customer's turn queued and never started answers every message of theirs it finds
     -- when it starts: their new messages join it. The share lock keeps a worker from starting
-    -- it (the queue's fetch skips locked jobs) until these messages are committed; a turn a
-    -- worker has started is no longer `todo`, and a new one is queued behind it.
+    -- it (the queue's fetch skips locked jobs) until these messages are committed. A turn a
+    -- worker has started is `doing`, or `todo` again with attempts > 0 (a retry, or a stalled
+    -- job handed to another worker, while the first may still finish and delete it): a new
+    -- one is queued behind it, with retries of its own.
     SELECT j.lock, j.id FROM (SELECT DISTINCT lock, job->>'task' AS task FROM queued) q,
            LATERAL (SELECT j.lock, j.id FROM procrastinate_jobs j
-                     WHERE j.lock = q.lock AND j.status = 'todo' AND j.task_name = q.task
+                     WHERE j.lock = q.lock AND j.status = 'todo' AND j.attempts = 0
+                       AND j.task_name = q.task
                        FOR SHARE OF j) j
 ), new AS (
     -- Each other customer's first message of the batch queues their turn.
