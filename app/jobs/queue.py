@@ -65,7 +65,7 @@ def outbox_lock(business_id: int, customer_id: int) -> str:
 
 def turn_job(business_id: int, request_id: str | None, notify: bool = True) -> CustomerJob:
     """The turn job the webhook's one statement queues with a new message (unless the message
-    joins its customer's turn already queued and not started).
+    joins its customer's turn queued and never run).
 
     The statement knows the customer only once it has stored them, so it completes the lock
     (`customer_lock`) and the arguments with the customer's id itself. With notify=False the

@@ -43,8 +43,8 @@ def _compact(statement: str) -> str:
 # one parameter to send, not twenty per delivery. The job rows are the ones the job queue's
 # own `defer` writes, through its versioned SQL function, in one call for the batch; `quiet`
 # says, for the rest of the transaction, whether writing them notifies the workers. A customer
-# whose job (same task and lock) is still queued gets none: their message joins it (the job
-# row is read here for that alone; what the job is, `app.jobs` says).
+# whose job (same task and lock) is queued and has never run gets none: their message joins
+# it (the job row is read here for that alone; what the job is, `app.jobs` says).
 #
 # Written for a batch: a customer with several deliveries is upserted once (the latest
 # non-empty name, the latest window opening), customers are locked in (business, channel,
@@ -208,7 +208,7 @@ def store_inbound(
     turn_job: CustomerJob | None = None,
 ) -> dict | None:
     """Store a delivery once and, when it needs an answer and `turn_job` is given, queue it
-    (or let it join the customer's turn already queued and not started).
+    (or let it join the customer's turn queued and never run).
 
     Without `turn_job` a message that needs an answer is stored unanswered and no job is
     queued (the caller runs the turn itself).
@@ -223,7 +223,7 @@ def send_inbound(conn, groups: Sequence[Sequence[Inbound]]) -> list[Callable[[],
     """Store groups of deliveries in one statement, for a pipeline or a group commit: send it
     now and return, for each group, the function that reads its results once it has run: for
     each delivery {id, customer_id, job_ids}, or None for a duplicate (one seen before, or an
-    earlier one of this call). A customer gets one turn job: the one queued and not started
+    earlier one of this call). A customer gets one turn job: the one queued and never run
     when there is one, else a new one for their first message of the call."""
     writes = [write for group in groups for write in group]
     cursor = conn.execute(
