@@ -174,8 +174,10 @@ def _store_messages(channel: str, messages, request_id: str) -> None:
     stored = writer.run(writes, order=_lock_order(writes[0]), one_statement=True)
     for row in stored:
         metrics.WEBHOOK_MESSAGES.labels("stored" if row else "duplicate").inc()
-    if any(row and row["job_ids"] for row in stored):
-        jobs.wake_workers()  # committed: the workers will find the jobs
+    if any(row and row["new_job"] for row in stored):
+        # Committed: the workers will find the jobs. A message that joined its customer's
+        # queued turn needs none: the workers were woken when that turn was queued.
+        jobs.wake_workers()
 
 
 def _lock_order(write: conversations.Inbound) -> tuple:

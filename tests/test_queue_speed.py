@@ -41,6 +41,21 @@ def test_webhook_wakes_workers_once_its_job_is_committed(post_webhook, listener)
     assert todo == 1
 
 
+def test_a_message_joining_a_queued_turn_wakes_no_worker(post_webhook, app, monkeypatch):
+    """Its turn's job woke the workers when it was queued: a NOTIFY for it would only cost
+    PostgreSQL a transaction."""
+    wakes: list[int] = []
+    monkeypatch.setattr(app.extensions["queue_waker"], "wake", lambda: wakes.append(1))
+    assert post_webhook(envelopes.text("Hi", wamid="wamid.J1")).status_code == 200
+    assert wakes == [1]
+    assert post_webhook(envelopes.text("a haircut?", wamid="wamid.J2")).status_code == 200
+    assert wakes == [1]  # joined the turn queued by the first
+    other = envelopes.text("Hello", wa_id="34699999999", wamid="wamid.J3")
+    assert post_webhook(other).status_code == 200
+    assert wakes == [1, 1]  # another customer: a turn of their own
+    assert db.fetch_one("SELECT count(*) AS n FROM procrastinate_jobs")["n"] == 2
+
+
 def test_a_burst_of_wake_ups_shares_one_notify(pool, listener):
     """Wake-ups within the waker's minimum gap are answered by one further NOTIFY, not one each."""
     from app.jobs.waker import Waker

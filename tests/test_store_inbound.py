@@ -83,6 +83,7 @@ def test_one_statement_stores_each_request_and_tells_each_its_own(business):
     rows = db.fetch_all("SELECT id, lock, args FROM procrastinate_jobs ORDER BY id")
     assert [r["id"] for r in rows] == [first[0]["job_ids"][0], second[4]["job_ids"][0]]
     assert first[1]["job_ids"] == first[0]["job_ids"]
+    assert first[0]["new_job"] and first[1]["new_job"]  # queued by this statement
     assert [r["args"]["request_id"] for r in rows] == ["req-1", "req-4"]
     assert [r["args"]["customer_id"] for r in rows] == [
         first[0]["customer_id"],
@@ -109,8 +110,9 @@ def test_a_new_message_joins_its_customers_queued_turn_until_a_worker_starts_it(
     (first,) = store([[inbound(business, 1)]])[0]
     (second,) = store([[inbound(business, 2)]])[0]
     assert second["job_ids"] == first["job_ids"]  # the queued turn will answer both
+    assert first["new_job"] and not second["new_job"]  # only a new job needs a worker woken
     other = store([[inbound(business, 3, "34600000002")]])[0][0]  # another customer: their own
-    assert other["job_ids"] != first["job_ids"]
+    assert other["job_ids"] != first["job_ids"] and other["new_job"]
     with db.connection() as conn:
         assert fetch_job(conn) == first["job_ids"][0]  # a worker starts the turn
     (third,) = store([[inbound(business, 4)]])[0]
@@ -254,8 +256,11 @@ def test_its_lookups_probe_indexes_whatever_the_table_was_when_planned(business)
     rows = [inbound(business, i).row() for i in range(8)]
     with psycopg.connect(db.pool().conninfo, autocommit=True) as conn:
         conn.execute("SET plan_cache_mode = force_generic_plan")
-        conn.execute(f"PREPARE store(jsonb, text) AS {_positional(conversations.STORE_INBOUND)}")
-        explain = sql.SQL("EXPLAIN EXECUTE store({}, 'on')").format(sql.Literal(json.dumps(rows)))
+        statement = _positional(conversations.STORE_INBOUND)
+        conn.execute(f"PREPARE store(jsonb, text, text) AS {statement}")
+        explain = sql.SQL("EXPLAIN EXECUTE store({}, 'on', '1s')").format(
+            sql.Literal(json.dumps(rows))
+        )
         plan = "\n".join(r[0] for r in conn.execute(explain))
     assert "Seq Scan on messages" not in plan, plan
     assert "Seq Scan on customers" not in plan, plan
@@ -266,7 +271,9 @@ def test_its_lookups_probe_indexes_whatever_the_table_was_when_planned(business)
 
 
 def _positional(sql: str) -> str:
-    return sql.replace("%(rows)s", "$1").replace("%(quiet)s", "$2")
+    for i, name in enumerate(("rows", "quiet", "lock_timeout"), 1):
+        sql = sql.replace(f"%({name})s", f"${i}")
+    return sql
 
 
 def behind_a_held_statement(business, requests: dict) -> tuple[list[int], dict]:
@@ -275,12 +282,12 @@ def behind_a_held_statement(business, requests: dict) -> tuple[list[int], dict]:
     sent: list[int] = []
     gate, first_sent = threading.Event(), threading.Event()
 
-    def send_together(conn, works):
+    def send_together(conn, works, lock_timeout):
         sent.append(len(works))
         if len(sent) == 1:  # hold the first commit so that the others queue behind it
             first_sent.set()
             assert gate.wait(DEADLINE)
-        return conversations.send_inbound(conn, works)
+        return conversations.send_inbound(conn, works, lock_timeout)
 
     group = GroupCommit(32, send_together=send_together)
     group._pending = Watched()
@@ -359,3 +366,51 @@ def test_the_statement_is_short_enough_for_psycopg_to_cache_its_parsing():
     sent = conversations.STORE_INBOUND.encode()
     assert len(sent) <= psycopg_queries.MAX_CACHED_STATEMENT_LENGTH
     assert b"--" not in sent and b"\n " not in sent
+
+
+def test_a_batch_gives_up_on_a_customer_locked_for_long(business):
+    """A batch's statement waits at most BATCH_LOCK_TIMEOUT for a row lock (it is sent
+    autocommitted, the timeout set inside it): refused, each request runs alone, so one whose
+    customer is not locked commits while the other customer's row is still held."""
+    store([[inbound(business, 1, "34600000009")]])  # the customer whose row will be held
+    locked = threading.Event()
+    seen_while_held: list[bool] = []
+
+    def hold_the_customer():
+        with psycopg.connect(db.pool().conninfo) as conn:  # a transaction, held open
+            conn.execute("SELECT id FROM customers WHERE address = '34600000009' FOR UPDATE")
+            locked.set()
+            deadline = time.monotonic() + DEADLINE
+            while time.monotonic() < deadline:  # until the other request's message commits
+                row = conn.execute(
+                    "SELECT count(*) FROM messages WHERE external_id = 'wamid.SI3'"
+                ).fetchone()
+                if row[0]:
+                    break
+                time.sleep(0.05)  # another session's commit: nothing to wait on but its row
+            seen_while_held.append(bool(row[0]))
+
+    holder = threading.Thread(target=hold_the_customer, daemon=True)
+    holder.start()
+    assert locked.wait(DEADLINE)
+    sent, outcomes = behind_a_held_statement(
+        business,
+        {
+            1: [inbound(business, 3, "34600000002")],  # ordered first: not held up
+            2: [inbound(business, 2, "34600000009")],  # the held customer
+        },
+    )
+    holder.join(DEADLINE)
+    assert seen_while_held == [True]
+    assert sent == [1, 2, 1, 1]  # the held first one, the batch refused, then each alone
+    assert all(kind == "ok" for kind, _ in outcomes.values())
+
+
+def test_a_batchs_lock_timeout_ends_with_its_statement(business):
+    """The timeout is set for the statement's own transaction: the pooled connection it ran
+    on keeps its session's setting for whatever it runs next."""
+    with db.connection() as conn:
+        before = conn.execute("SHOW lock_timeout").fetchone()["lock_timeout"]
+        (receive,) = conversations.send_inbound(conn, [[inbound(business, 1)]], "1s")
+        assert receive()[0]["id"]
+        assert conn.execute("SHOW lock_timeout").fetchone()["lock_timeout"] == before == "0"

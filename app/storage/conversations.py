@@ -63,6 +63,9 @@ WITH d AS (
         WITH ORDINALITY AS d(business_id, channel, address, profile_name, external_id, kind,
             type, body, payload, choice, sent_at, address_hash, opens_window, status,
             request_id, job, ord)
+     -- A batch's lock timeout, for the statement alone (it is its own transaction).
+     WHERE (SELECT %(lock_timeout)s::text IS NULL
+                   OR set_config('lock_timeout', %(lock_timeout)s, true) IS NOT NULL)
 ), fresh AS (
     -- A redelivery within the batch is the first of its rows: the others touch nothing.
     SELECT DISTINCT ON (d.channel, d.external_id) d.* FROM d
@@ -129,7 +132,8 @@ WITH d AS (
 )
 SELECT msg.id, msg.customer_id, msg.channel, msg.external_id,
        COALESCE(job.ids[array_position(job.locks, q.lock)],
-                (SELECT min(w.id) FROM waiting w WHERE w.lock = q.lock)) AS job_id
+                (SELECT min(w.id) FROM waiting w WHERE w.lock = q.lock)) AS job_id,
+       job.ids[array_position(job.locks, q.lock)] IS NOT NULL AS new_job
   FROM msg LEFT JOIN queued q ON q.id = msg.id LEFT JOIN job ON true
 """)
 
@@ -212,25 +216,31 @@ def store_inbound(
 
     Without `turn_job` a message that needs an answer is stored unanswered and no job is
     queued (the caller runs the turn itself).
-    Returns {id, customer_id, job_ids} for a new message, None for a duplicate; `job_ids` holds
-    the turn that will answer it.
+    Returns {id, customer_id, job_ids, new_job} for a new message, None for a duplicate;
+    `job_ids` holds the turn that will answer it, `new_job` whether this call queued that turn
+    (else the message joined it, and the workers were woken for it when it was queued).
     """
     (receive,) = send_inbound(conn, [[Inbound(business_id, delivery, request_id, turn_job)]])
     return receive()[0]
 
 
-def send_inbound(conn, groups: Sequence[Sequence[Inbound]]) -> list[Callable[[], list]]:
+def send_inbound(
+    conn, groups: Sequence[Sequence[Inbound]], lock_timeout: str | None = None
+) -> list[Callable[[], list]]:
     """Store groups of deliveries in one statement, for a pipeline or a group commit: send it
     now and return, for each group, the function that reads its results once it has run: for
-    each delivery {id, customer_id, job_ids}, or None for a duplicate (one seen before, or an
-    earlier one of this call). A customer gets one turn job: the one queued and never run
-    when there is one, else a new one for their first message of the call."""
+    each delivery {id, customer_id, job_ids, new_job}, or None for a duplicate (one seen
+    before, or an earlier one of this call). A customer gets one turn job: the one queued and
+    never run when there is one, else a new one for their first message of the call
+    (`new_job`). `lock_timeout`, when given, is the statement's own (SET LOCAL's): sent
+    autocommitted, a batch waits at most that long for a row lock."""
     writes = [write for group in groups for write in group]
     cursor = conn.execute(
         STORE_INBOUND,
         {
             "rows": Jsonb([write.row() for write in writes]),
             "quiet": "on" if _all_quiet(writes) else "off",
+            "lock_timeout": lock_timeout,
         },
     )
     results: list = []
@@ -246,6 +256,7 @@ def send_inbound(conn, groups: Sequence[Sequence[Inbound]]) -> list[Callable[[],
                         "id": row["id"],
                         "customer_id": row["customer_id"],
                         "job_ids": row["job_id"] and [row["job_id"]],
+                        "new_job": row["new_job"],
                     }
                 )
         return results

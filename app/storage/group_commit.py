@@ -6,9 +6,10 @@ WAL flush per delivery and, at saturation, a dozen sessions contending in Postgr
 same pages. Here the callers commit for each other: a caller that finds no commit under way
 commits at once; callers that arrive meanwhile wait, and when that commit ends the first of
 them commits all the waiting ones in one transaction, sent as one pipeline (BEGIN, their
-statements, COMMIT: one round trip, one WAL flush, one session). There is no thread of its
-own, so a forked gunicorn worker needs nothing started. See docs/PERFORMANCE.md, sections 10
-and 11.
+statements, COMMIT: one round trip, one WAL flush, one session), or, when the works are data
+sent together as one statement, as that statement alone (its own transaction). There is no
+thread of its own, so a forked gunicorn worker needs nothing started. See
+docs/PERFORMANCE.md, sections 10, 11 and 13.
 
 A work is two steps: `send(conn)` issues its statements (without reading their results) and
 returns `receive()`, which reads them once they have run. It runs in its caller's context
@@ -123,9 +124,11 @@ class GroupCommit:
     one-statement work autocommitted, others in a transaction), as before group commit.
     `order` sorts a batch: callers pass the key of the rows they lock (the smallest, if
     several), so that two processes' batches take row locks in the same order.
-    `send_together(conn, works)`, when given, sends a batch's works (then plain data) at once,
-    in the committing caller's context, and returns a `receive` for each; without it each work
-    is a `send(conn)` of its own.
+    `send_together(conn, works, lock_timeout)`, when given, sends a batch's works (then plain
+    data) as one statement, in the committing caller's context, and returns a `receive` for
+    each; that statement is sent autocommitted (it is the transaction), and sets
+    `lock_timeout` (None for a lone work) for itself. Without it each work is a `send(conn)` of
+    its own.
     """
 
     def __init__(
@@ -266,16 +269,18 @@ class GroupCommit:
     def _send(self, conn: psycopg.Connection, works: list, contexts: list | None = None) -> list:
         """Send works; a `receive` for each. Works of their own run in their callers' contexts."""
         if self.send_together is not None:
-            return self.send_together(conn, works)
+            return self.send_together(conn, works, None)
         if contexts is None:
             return [send(conn) for send in works]
         return [context.run(send, conn) for context, send in zip(contexts, works, strict=True)]
 
     def _run(self, batch: list[_Waiter]) -> list:
         """Send and commit the batch; return each work's `receive`. A lone one-statement work
-        is sent autocommitted; otherwise one pipeline: BEGIN, every work's statements, COMMIT
-        (plain statements: psycopg's transaction block costs about half as much client CPU
-        again as the statements themselves). Raises _Lost when the connection is lost."""
+        is sent autocommitted, and so is a batch sent together (one statement, with the batch's
+        lock timeout set inside it: no BEGIN, SET, COMMIT or pipeline to send and read);
+        otherwise one pipeline: BEGIN, every work's statements, COMMIT (plain statements:
+        psycopg's transaction block costs about half as much client CPU again as the
+        statements themselves). Raises _Lost when the connection is lost."""
         try:
             with db.pool().connection() as conn:
                 try:
@@ -283,6 +288,8 @@ class GroupCommit:
                     contexts = [w.context for w in batch]
                     if len(batch) == 1 and batch[0].one_statement:
                         return self._send(conn, works, contexts)
+                    if self.send_together is not None:
+                        return self.send_together(conn, works, BATCH_LOCK_TIMEOUT)
                     with conn.pipeline():
                         conn.execute("BEGIN")
                         if len(batch) > 1:
