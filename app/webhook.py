@@ -176,7 +176,9 @@ def _store_messages(channel: str, messages, request_id: str) -> None:
         metrics.WEBHOOK_MESSAGES.labels("stored" if row else "duplicate").inc()
     if any(row and row["new_job"] for row in stored):
         # Committed: the workers will find the jobs. A message that joined its customer's
-        # queued turn needs none: the workers were woken when that turn was queued.
+        # queued turn asks for none: the workers were woken when that turn was queued. (A
+        # worker whose fetch ran while this statement held that job skipped it, and finds it
+        # at its next poll, WORKER_POLL_INTERVAL: later, never lost.)
         jobs.wake_workers()
 
 

@@ -407,10 +407,31 @@ def test_a_batch_gives_up_on_a_customer_locked_for_long(business):
 
 
 def test_a_batchs_lock_timeout_ends_with_its_statement(business):
-    """The timeout is set for the statement's own transaction: the pooled connection it ran
-    on keeps its session's setting for whatever it runs next."""
-    with db.connection() as conn:
-        before = conn.execute("SHOW lock_timeout").fetchone()["lock_timeout"]
-        (receive,) = conversations.send_inbound(conn, [[inbound(business, 1)]], "1s")
+    """The timeout is set for the statement's own transaction: it gives up on a held row, and
+    the pooled connection it ran on keeps its session's setting for whatever it runs next."""
+    store([[inbound(business, 1)]])
+    with psycopg.connect(db.pool().conninfo) as holder, db.connection() as conn:
+        holder.execute("SELECT id FROM customers WHERE address = '34600000001' FOR UPDATE")
+        assert conn.execute("SHOW lock_timeout").fetchone()["lock_timeout"] == "0"
+        with pytest.raises(psycopg.errors.LockNotAvailable):
+            conversations.send_inbound(conn, [[inbound(business, 2)]], "1s")
+        assert conn.execute("SHOW lock_timeout").fetchone()["lock_timeout"] == "0"
+        holder.rollback()
+        (receive,) = conversations.send_inbound(conn, [[inbound(business, 3)]], "1s")
         assert receive()[0]["id"]
-        assert conn.execute("SHOW lock_timeout").fetchone()["lock_timeout"] == before == "0"
+        assert conn.execute("SHOW lock_timeout").fetchone()["lock_timeout"] == "0"
+
+
+def test_a_lone_request_is_sent_without_a_lock_timeout(business):
+    """Only a batch gives up on a row lock; a request alone waits for it, as its own
+    transaction always did (a refused batch's requests run again this way)."""
+    timeouts: list = []
+
+    def send_together(conn, works, lock_timeout):
+        timeouts.append(lock_timeout)
+        return conversations.send_inbound(conn, works, lock_timeout)
+
+    group = GroupCommit(32, send_together=send_together)
+    assert group.run([inbound(business, 1)], one_statement=True)[0]["id"]
+    assert group.run([inbound(business, 2)], one_statement=False)[0]["id"]
+    assert timeouts == [None, None]

@@ -47,8 +47,9 @@ log = logging.getLogger(__name__)
 
 # A work of its own: sends its statements, returns its `receive`.
 Send = Callable[[psycopg.Connection], Callable[[], Any]]
-# Sends several works at once (as one statement, say): a `receive` for each, in their order.
-SendTogether = Callable[[psycopg.Connection, list], list[Callable[[], Any]]]
+# Sends several works at once as one statement, with a lock timeout for it (or None): a
+# `receive` for each, in their order.
+SendTogether = Callable[[psycopg.Connection, list, str | None], list[Callable[[], Any]]]
 # A batch of several callers gives up on a row lock after this long: it is then refused and
 # each work runs alone, so one customer's long lock (an erasure in progress) holds up only
 # that customer's request, not every request batched with it.
@@ -289,7 +290,8 @@ class GroupCommit:
                     if len(batch) == 1 and batch[0].one_statement:
                         return self._send(conn, works, contexts)
                     if self.send_together is not None:
-                        return self.send_together(conn, works, BATCH_LOCK_TIMEOUT)
+                        timeout = BATCH_LOCK_TIMEOUT if len(batch) > 1 else None
+                        return self.send_together(conn, works, timeout)
                     with conn.pipeline():
                         conn.execute("BEGIN")
                         if len(batch) > 1:
