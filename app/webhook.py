@@ -139,13 +139,13 @@ def receive(environ: dict, request_id: str):
         log.info("webhook ignored parts: %s", "; ".join(parsed.ignored[:5]))
     for problem in parsed.errors:
         log.warning("webhook %s %s", channel.name, problem)
-    _store_messages(channel.name, parsed.messages, request_id)
+    _store_messages(channel.name, parsed.messages, request_id, len(body))
     for status in parsed.statuses:
         _apply_status(status)
     return _OK, "ok"
 
 
-def _store_messages(channel: str, messages, request_id: str) -> None:
+def _store_messages(channel: str, messages, request_id: str, size: int) -> None:
     if not messages:
         return
     writes = []
@@ -161,7 +161,7 @@ def _store_messages(channel: str, messages, request_id: str) -> None:
             continue
         # Its NOTIFY would make each delivery's commit wait for the one before it.
         job = jobs.turn_job(business_id, request_id, notify=False)
-        writes.append(conversations.Inbound(business_id, _delivery(msg), request_id, job))
+        writes.append(conversations.Inbound(business_id, _delivery(msg), request_id, job, size))
     if not writes:
         return
     # Row locks in (business, channel, customer) order, as every batch takes them; the sort is

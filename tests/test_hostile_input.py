@@ -693,12 +693,18 @@ def test_injected_instructions_cannot_touch_another_customers_appointments(
     assert all(m["to"] == attacker_wa for m in fake_graph.messages_sent())
 
 
-@pytest.mark.parametrize("kind", ["three_megabytes", "thousand_updates"])
+@pytest.mark.parametrize(
+    "kind", ["three_megabytes", "three_megabytes_elsewhere", "thousand_updates"]
+)
 def test_memory_per_request_is_bounded(app, post_webhook, kind):
     import tracemalloc
 
     if kind == "three_megabytes":
         envelope = envelopes.text("y" * (app.config["MAX_CONTENT_LENGTH"] - 2000))
+    elif kind == "three_megabytes_elsewhere":  # in a field no text is read from
+        envelope = envelopes.text("hi")
+        message = envelope["entry"][0]["changes"][0]["value"]["messages"][0]
+        message["extra"] = "y" * (app.config["MAX_CONTENT_LENGTH"] - 2000)
     else:
         envelope = envelopes.wrap(
             {
@@ -723,3 +729,12 @@ def test_memory_per_request_is_bounded(app, post_webhook, kind):
     # Parsing holds the body a few times over (bytes, decoded JSON, typed updates); it must not
     # grow beyond a small multiple of the size limit.
     assert peak < 8 * app.config["MAX_CONTENT_LENGTH"], f"peak {peak / 2**20:.1f} MiB"
+
+
+def test_an_integer_beyond_64_bits_in_a_message_is_stored_whole(post_webhook):
+    """JSON numbers have no size limit; the fast writer of the webhook's statement (orjson)
+    refuses integers beyond 64 bits, and json.dumps writes them instead."""
+    envelope = envelopes.text("hi")
+    envelope["entry"][0]["changes"][0]["value"]["messages"][0]["extra"] = 2**70
+    assert post_webhook(envelope).status_code == 200
+    assert db.fetch_one("SELECT payload FROM messages")["payload"]["extra"] == 2**70
