@@ -51,8 +51,9 @@ Send = Callable[[psycopg.Connection], Callable[[], Any]]
 # `receive` for each, in their order.
 SendTogether = Callable[[psycopg.Connection, list, str | None], list[Callable[[], Any]]]
 # A batch of several callers gives up on a row lock after this long: it is then refused and
-# each work runs alone, so one customer's long lock (an erasure in progress) holds up only
-# that customer's request, not every request batched with it.
+# its works run again alone, in its order (without this timeout), so one customer's long lock
+# (an erasure in progress) holds up the whole batch for a second, then that customer's request
+# and those sorted after it (docs/PERFORMANCE.md, section 13).
 BATCH_LOCK_TIMEOUT = "1s"
 
 
@@ -267,10 +268,17 @@ class GroupCommit:
             except Exception as exc:
                 waiter.finish(error=exc)
 
-    def _send(self, conn: psycopg.Connection, works: list, contexts: list | None = None) -> list:
-        """Send works; a `receive` for each. Works of their own run in their callers' contexts."""
+    def _send(
+        self,
+        conn: psycopg.Connection,
+        works: list,
+        contexts: list | None = None,
+        lock_timeout: str | None = None,
+    ) -> list:
+        """Send works; a `receive` for each. Works of their own run in their callers' contexts;
+        works sent together are one statement, with `lock_timeout` set inside it."""
         if self.send_together is not None:
-            return self.send_together(conn, works, None)
+            return self.send_together(conn, works, lock_timeout)
         if contexts is None:
             return [send(conn) for send in works]
         return [context.run(send, conn) for context, send in zip(contexts, works, strict=True)]
@@ -287,11 +295,11 @@ class GroupCommit:
                 try:
                     works = [w.work for w in batch]
                     contexts = [w.context for w in batch]
-                    if len(batch) == 1 and batch[0].one_statement:
-                        return self._send(conn, works, contexts)
-                    if self.send_together is not None:
+                    if self.send_together is not None or (
+                        len(batch) == 1 and batch[0].one_statement
+                    ):  # one statement: its own transaction, a batch's lock timeout inside it
                         timeout = BATCH_LOCK_TIMEOUT if len(batch) > 1 else None
-                        return self.send_together(conn, works, timeout)
+                        return self._send(conn, works, contexts, timeout)
                     with conn.pipeline():
                         conn.execute("BEGIN")
                         if len(batch) > 1:
