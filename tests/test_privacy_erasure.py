@@ -142,7 +142,7 @@ def test_writing_again_later_starts_a_fresh_customer(salon, post_webhook, drain_
     drain_all()
     fresh = customer_id(salon, PHONE)
     assert fresh is not None and fresh != first
-    history = db.fetch_all("SELECT body FROM messages WHERE customer_id = %s", (fresh,))
+    history = db.fetch_all("SELECT body FROM messages WHERE customer_id = %s ORDER BY id", (fresh,))
     assert history[0]["body"] == "back again"
 
 
