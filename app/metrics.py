@@ -33,6 +33,7 @@ WEBHOOK_COMMITS = Histogram(
     buckets=(1, 2, 4, 8, 16, 32, 64),
 )
 WEBHOOK_STATUSES = Counter("webhook_statuses_total", "Delivery statuses received", ["status"])
+
 TURNS = Counter("turns_total", "Customer turns by outcome", ["outcome"])
 TURN_SECONDS = Histogram("turn_seconds", "Duration of a customer turn", buckets=SLOW)
 JOB_DELAY = Histogram(
@@ -59,6 +60,19 @@ LLM_CIRCUIT = Gauge(
 LLM_FAILOVER = Counter(
     "llm_failover_total", "Model calls answered other than by the primary model", ["to"]
 )
+
+
+class ByLabel(dict):
+    """A one-label metric's children by label value, each looked up once: `labels()` takes the
+    metric's lock and builds a key on every call, which the webhook would pay per delivery."""
+
+    def __init__(self, metric) -> None:
+        super().__init__()
+        self.metric = metric
+
+    def __missing__(self, value: str):
+        child = self[value] = self.metric.labels(value)  # the same child for every thread
+        return child
 
 
 @bp.get("/metrics")

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 
 from cachetools import TTLCache
 from flask import Blueprint, Flask, current_app, g, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import ClientDisconnected, HTTPException
 from werkzeug.wsgi import get_content_length, get_input_stream
 
 from app import SECURITY_HEADERS, channels, errors, jobs, metrics, privacy
@@ -34,6 +34,8 @@ bp = Blueprint("webhook", __name__)
 log = logging.getLogger(__name__)
 PATH = "/webhook"
 _OK = (200, b"ok", "text/plain")
+_REQUESTS = metrics.ByLabel(metrics.WEBHOOK_REQUESTS)
+_MESSAGES = metrics.ByLabel(metrics.WEBHOOK_MESSAGES)
 
 
 @bp.get(PATH)
@@ -101,7 +103,7 @@ def answer(environ: dict, request_id: str) -> tuple[int, bytes, str]:
         current_app.logger.exception("unhandled error")
         status, body, content_type = _failure(500, "internal error")
     finally:
-        metrics.WEBHOOK_REQUESTS.labels(outcome).inc()
+        _REQUESTS[outcome].inc()
         metrics.WEBHOOK_ACK.observe(time.perf_counter() - started)
     return status, body, content_type
 
@@ -114,12 +116,11 @@ def _failure(status: int, message: str) -> tuple[int, bytes, str]:
 
 def receive(environ: dict, request_id: str):
     """Answer one POST: ((status, body bytes, content type), outcome for the metrics)."""
-    cfg = current_app.config
+    app = current_app._get_current_object()
+    cfg = app.config
     limit = cfg["MAX_CONTENT_LENGTH"]
-    # werkzeug's own reader: 413 when Content-Length is over the limit, a chunked body cut there.
-    body = get_input_stream(environ, max_content_length=limit).read()
-    if limit and get_content_length(environ) is None and len(body) >= limit:
-        # A chunked body (no Content-Length) is cut at the limit, not refused: refuse it here.
+    body = _read_body(environ, limit)
+    if body is None:
         return _failure(413, "body too large"), "too_large"
     secret = cfg["APP_SECRET"]
     if secret or not cfg["MOCK_MODE"]:
@@ -139,29 +140,55 @@ def receive(environ: dict, request_id: str):
         log.info("webhook ignored parts: %s", "; ".join(parsed.ignored[:5]))
     for problem in parsed.errors:
         log.warning("webhook %s %s", channel.name, problem)
-    _store_messages(channel.name, parsed.messages, request_id, len(body))
+    _store_messages(app, channel.name, parsed.messages, request_id, len(body))
     for status in parsed.statuses:
         _apply_status(status)
     return _OK, "ok"
 
 
-def _store_messages(channel: str, messages, request_id: str, size: int) -> None:
+def _read_body(environ: dict, limit: int | None) -> bytes | None:
+    """The request's body; None for a chunked one that reaches `limit` (it is cut there).
+
+    A body with a Content-Length within the limit, every delivery Meta sends, is read straight
+    from the server's stream; anything else through werkzeug's reader, which answers 413 when
+    Content-Length is over the limit and cuts a chunked body at the limit."""
+    length = environ.get("CONTENT_LENGTH") or ""
+    if (
+        length.isdigit()
+        and length.isascii()
+        and "HTTP_TRANSFER_ENCODING" not in environ
+        and (not limit or int(length) <= limit)
+    ):
+        size = int(length)
+        body = environ["wsgi.input"].read(size) if size else b""
+        if len(body) != size:
+            raise ClientDisconnected()  # the client left before sending it all, as werkzeug says
+        return body
+    body = get_input_stream(environ, max_content_length=limit).read()
+    if limit and get_content_length(environ) is None and len(body) >= limit:
+        return None
+    return body
+
+
+def _store_messages(app: Flask, channel: str, messages, request_id: str, size: int) -> None:
     if not messages:
         return
     writes = []
+    key = app.config["SECRET_KEY"]
     for msg in messages:
-        business_id = _business_id(channel, msg.account_id)
+        business_id = _business_id(app, channel, msg.account_id)
         if business_id is None:
             log.warning("message for unknown %s account %s dropped", channel, msg.account_id)
-            metrics.WEBHOOK_MESSAGES.labels("unknown_business").inc()
+            _MESSAGES["unknown_business"].inc()
             continue
         if not msg.sender:
             log.warning("message %s has no sender; dropped", msg.external_id)
-            metrics.WEBHOOK_MESSAGES.labels("no_sender").inc()
+            _MESSAGES["no_sender"].inc()
             continue
         # Its NOTIFY would make each delivery's commit wait for the one before it.
         job = jobs.turn_job(business_id, request_id, notify=False)
-        writes.append(conversations.Inbound(business_id, _delivery(msg), request_id, job, size))
+        delivery = _delivery(msg, key)
+        writes.append(conversations.Inbound(business_id, delivery, request_id, job, size))
     if not writes:
         return
     # Row locks in (business, channel, customer) order, as every batch takes them; the sort is
@@ -170,10 +197,10 @@ def _store_messages(channel: str, messages, request_id: str, size: int) -> None:
     # The request's deliveries commit together, in one statement shared with the other
     # requests this process is storing at the moment (app/storage/group_commit.py); the
     # answer to Meta waits for that commit.
-    writer: GroupCommit = current_app.extensions["webhook_commits"]
+    writer: GroupCommit = app.extensions["webhook_commits"]
     stored = writer.run(writes, order=_lock_order(writes[0]), one_statement=True)
     for row in stored:
-        metrics.WEBHOOK_MESSAGES.labels("stored" if row else "duplicate").inc()
+        _MESSAGES["stored" if row else "duplicate"].inc()
     if any(row and row["new_job"] for row in stored):
         # Committed: the workers will find the jobs. A message that joined its customer's
         # queued turn asks for none: the workers were woken when that turn was queued. (A
@@ -186,7 +213,7 @@ def _lock_order(write: conversations.Inbound) -> tuple:
     return write.business_id, write.delivery.channel, write.delivery.address
 
 
-def _delivery(msg: Inbound) -> conversations.Delivery:
+def _delivery(msg: Inbound, key: str) -> conversations.Delivery:
     return conversations.Delivery(
         channel=msg.channel,
         address=msg.sender,
@@ -200,16 +227,14 @@ def _delivery(msg: Inbound) -> conversations.Delivery:
         needs_turn=msg.expects_reply,
         opens_window=msg.kind is not InboundKind.SYSTEM,
         choice=msg.payload if msg.kind is InboundKind.CHOICE else "",
-        address_hash=privacy.address_hash(
-            current_app.config["SECRET_KEY"], msg.channel, msg.sender
-        ),
+        address_hash=privacy.address_hash(key, msg.channel, msg.sender),
     )
 
 
 def _apply_status(status: StatusUpdate) -> None:
     metrics.WEBHOOK_STATUSES.labels(status.status.value).inc()
     if status.watermark is not None:
-        business_id = _business_id(status.channel, status.account_id)
+        business_id = _business_id(current_app, status.channel, status.account_id)
         changed = business_id is not None and outbox.apply_watermark(
             business_id, status.channel, status.recipient, status.status.value, status.watermark
         )
@@ -243,8 +268,8 @@ class BusinessIds:
             self._cache[key] = business_id
 
 
-def _business_id(channel: str, account_id: str) -> int | None:
-    cache: BusinessIds = current_app.extensions["business_ids"]
+def _business_id(app: Flask, channel: str, account_id: str) -> int | None:
+    cache: BusinessIds = app.extensions["business_ids"]
     key = (channel, account_id)
     business_id = cache.get(key)
     if business_id is not None:

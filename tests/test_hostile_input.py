@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 from werkzeug.serving import make_server
 
 from app.agent.loop import EXHAUSTED
-from app.channels.meta import MAX_DEPTH
+from app.channels import meta
+from app.channels.meta import MAX_DEPTH, sign
 from app.storage import db, users
 from tests import envelopes
 from tests.conftest import PHONE_NUMBER_ID
@@ -279,6 +280,99 @@ def test_surrogate_as_raw_bytes_is_replaced(post_webhook):
     body = json.dumps(envelopes.text("SURROGATE")).encode().replace(b"SURROGATE", b"\xed\xa0\x80")
     assert post_webhook(body).status_code == 200
     assert db.fetch_one("SELECT body FROM messages")["body"] == "\ufffd"
+
+
+def _decoded_by_json(body: bytes) -> tuple[str, object]:
+    """What decode_body answered before orjson read bodies: json.loads, then made storable."""
+    try:
+        data = json.loads(body, parse_constant=meta._not_json, parse_float=meta._finite_float)
+        return ("ok", data if meta._clean(body) else meta._storable(data))
+    except (RecursionError, ValueError):
+        return ("refused", None)
+
+
+def _decoded(body: bytes) -> tuple[str, object]:
+    try:
+        return ("ok", meta.decode_body(body))
+    except ValueError:
+        return ("refused", None)
+
+
+EDGE_BODIES = [
+    b"-0",
+    b"[-0.0, 0.0, 1E2, 1e-400, 2.2250738585072011e-308, -1.7976931348623157e308]",
+    b"[1e400, -1e999]",
+    b"[9007199254740993, 123456789012345678, -123456789012345678]",
+    b"[1234567890123456789, 18446744073709551615, 18446744073709551616]",
+    b"[-9223372036854775809, 123456789012345678901234567890]",
+    b'{"id": "wamid.1234567890123456789012"}',
+    b'{"a": 1, "a": 2}',
+    b'  {"x": [1, 2.5, true, false, null]}  ',
+    rb'"\u0000x"',
+    rb'["\ud800", "\udfff\ud800", "\ud83d\ude00"]',
+    b'"\xed\xa0\x80"',
+    b"\xef\xbb\xbf{}",
+    '{"a": "\u00e9"}'.encode("utf-16"),
+    '{"a": "\u00e9"}'.encode("utf-32"),
+    b'{"a": "\x01"}',
+    b'"\xff"',
+    b"[" * 200 + b"]" * 200,
+    b"[" * 2000 + b"]" * 2000,
+    b"{}x",
+    b"",
+    b"NaN",
+]
+
+
+@pytest.mark.parametrize("body", EDGE_BODIES)
+def test_bodies_decode_as_json_loads_reads_them(body):
+    """orjson reads most bodies (app.channels.meta._fast_decode); whatever it would read
+    otherwise than json.loads (integers beyond 64 bits, numbers beyond a double, BOMs,
+    surrogates, deep nesting) is read by json.loads, so every body decodes as before."""
+    assert repr(_decoded(body)) == repr(_decoded_by_json(body))
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=JSON_VALUES, ascii_only=st.booleans())
+def test_any_json_decodes_as_json_loads_reads_it(value, ascii_only):
+    body = json.dumps(value, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
+    assert repr(_decoded(body)) == repr(_decoded_by_json(body))
+
+
+def test_an_integer_beyond_64_bits_is_read_exactly(post_webhook):
+    """orjson would read 2**70 + 1 as a float; such a body is read by json.loads."""
+    envelope = envelopes.text("hi")
+    envelope["entry"][0]["changes"][0]["value"]["messages"][0]["count"] = 2**70 + 1
+    assert post_webhook(envelope).status_code == 200
+    assert db.fetch_one("SELECT payload FROM messages")["payload"]["count"] == 2**70 + 1
+
+
+def test_a_body_shorter_than_its_content_length_is_400(app, client):
+    """A client that leaves before sending the whole body it announced is answered 400, and
+    nothing of the part that came is read."""
+    body = json.dumps(envelopes.text("hi")).encode()
+    response = client.post(
+        "/webhook",
+        data=body[:-10],
+        headers={"X-Hub-Signature-256": sign(body, app.config["APP_SECRET"])},
+        environ_overrides={"CONTENT_LENGTH": str(len(body))},
+    )
+    assert response.status_code == 400
+    assert count("messages") == 0
 
 
 def test_huge_identifiers_are_skipped_not_fatal(post_webhook):

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import current_app
 
+from app.channels import meta
 from app.channels.base import Account, Channel
 from app.channels.messenger import MessengerChannel
 from app.channels.whatsapp import WhatsAppChannel
@@ -80,9 +81,12 @@ def registration(name: str) -> Registration:
 
 def for_body(data: object) -> Channel | None:
     """The backend a decoded webhook body belongs to, or None."""
-    if not isinstance(data, Mapping):
+    if not meta.is_object(data):
         return None
-    return next((c for c in current_app.extensions[EXTENSION].values() if c.accepts(data)), None)
+    for channel in current_app.extensions[EXTENSION].values():
+        if channel.accepts(data):
+            return channel
+    return None
 
 
 def account_id(business: Mapping[str, Any], name: str) -> str:

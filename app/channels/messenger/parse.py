@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from app.channels.base import DeliveryStatus, Inbound, InboundKind, Parsed, StatusUpdate
-from app.channels.meta import ParseNotes, as_dict, as_int, as_str
+from app.channels.meta import ParseNotes, as_dict, as_int, as_str, is_object
 
 CHANNEL = "messenger"
 OBJECT = "page"
@@ -27,7 +27,7 @@ _ENVELOPE_KEYS = frozenset({"sender", "recipient", "timestamp"})
 
 def accepts(data: object) -> bool:
     """Whether a decoded webhook body is a Messenger (Page) delivery."""
-    return isinstance(data, Mapping) and data.get("object") == OBJECT
+    return is_object(data) and data.get("object") == OBJECT
 
 
 def parse(data: object) -> Parsed:

@@ -19,6 +19,7 @@ from app.channels.base import (
     StatusUpdate,
 )
 from app.channels.graph import GraphChannel, GraphClient, GraphError
+from app.channels.meta import is_object
 from app.channels.whatsapp import errors, formatting, messages, payloads
 from app.channels.whatsapp.updates import (
     ErrorInfo,
@@ -80,7 +81,7 @@ class WhatsAppChannel(GraphChannel):
     # Receiving
 
     def accepts(self, data: Mapping[str, Any]) -> bool:
-        return isinstance(data, Mapping) and data.get("object") == payloads.OBJECT
+        return is_object(data) and data.get("object") == payloads.OBJECT
 
     def parse(self, data: Mapping[str, Any]) -> Parsed:
         envelope = payloads.parse_envelope(data)
