@@ -1,6 +1,6 @@
 """Saturation of two checkouts of the bot, served alternately, beside the bare HMAC route.
 
-    python -m benchmarks.webhook_ab OTHER_CHECKOUT [--rounds 3] [--seconds 6]
+    python -m benchmarks.webhook_ab OTHER_CHECKOUT [--rounds 3] [--seconds 6] [--backlog 0]
 
 Machine noise on shared cores moves single runs by 30%; serving the other checkout (say, a
 `git worktree` of the commit before a change) and this one in turns, each on a fresh database,
@@ -37,7 +37,7 @@ def measure(run: Run, root: Path, label: str) -> tuple[float, float, float]:
     at `root` (PostgreSQL's is every postgres process on the machine: run nothing else)."""
     name, url = create_database()
     try:
-        seed(url, 0)
+        seed(url, run.args.backlog)
         env = bot_env(url) | {"PYTHONPATH": str(root)}
         with Gunicorn("app:create_app()", env, root=root, threads=run.args.threads) as bot:
             asyncio.run(open_loop(bot.port, deliveries(300, run.args.customers), rate=300))
@@ -59,6 +59,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--customers", type=int, default=2000)
     parser.add_argument("--threads", type=int, default=16, help="gunicorn threads per worker")
+    parser.add_argument("--backlog", type=int, default=0, help="turns queued before each round")
     a = parser.parse_args()
     a.saturation_seconds = a.seconds
     run = Run(a)

@@ -1,0 +1,96 @@
+"""The webhook's own Python per request, on one thread: signed ~1 KB deliveries through the WSGI
+app (POST /webhook: read, verify, decode, parse, the delivery rows and their JSON), with the
+group commit replaced by a writer that builds the statement's parameter and returns at once, so
+no database or network time is counted.
+
+    python -m benchmarks.webhook_path [--requests 20000] [--repeat 5] [--root OTHER_CHECKOUT]
+
+With --root the app is imported from another checkout (say, a `git worktree` of the commit
+before a change) and measured the same way. Prints the best of --repeat timings, in µs per
+request. Under load a web process pays several times this per delivery (16 threads share its
+GIL and its caches; docs/PERFORMANCE.md §14), so this shows what a change to the request's own
+code is worth, not the webhook's throughput (`benchmarks.webhook_ack` and `webhook_ab` measure
+that).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import sys
+import timeit
+from pathlib import Path
+
+
+class _Writer:
+    """Stands in for the webhook's group commit: the statement's parameter is built as the
+    real one builds it, and every delivery is answered as stored, joining a queued turn."""
+
+    def run(self, writes, order=None, one_statement=False):
+        from app.storage import conversations
+
+        dumps = getattr(conversations, "_dumps", lambda writes: json.dumps)(writes)
+        dumps([write.row() for write in writes])
+        return [{"id": 1, "customer_id": 1, "job_ids": [1], "new_job": False} for _ in writes]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--root", type=Path, help="another checkout to import the app from")
+    args = parser.parse_args()
+    if args.root:
+        sys.path.insert(0, str(args.root.resolve()))
+
+    from benchmarks.common import create_database, drop_database
+    from benchmarks.webhook_ack import bot_env, envelope, seed, signed
+
+    name, url = create_database()
+    try:
+        seed(url, 0)
+        os.environ.update(bot_env(url))
+        from app import create_app
+
+        app = create_app()
+        app.extensions["webhook_commits"] = _Writer()
+        bodies = [signed(envelope(i, 2000)) for i in range(1000)]
+        environs = [_environ(raw) for raw in bodies]
+
+        def post(i=iter(range(10**9))):
+            environ = dict(environs[next(i) % len(environs)])
+            environ["wsgi.input"] = io.BytesIO(environ["wsgi.input"])
+            body = b"".join(app.wsgi_app(environ, _start_response))
+            assert body == b"ok", body
+
+        for _ in range(500):
+            post()
+        best = min(timeit.repeat(post, number=args.requests, repeat=args.repeat))
+        where = args.root or "this checkout"
+        print(f"{where}: {best / args.requests * 1e6:.1f} µs per request (best of {args.repeat})")
+    finally:
+        drop_database(name)
+
+
+def _environ(raw: bytes) -> dict:
+    """The WSGI environ of one raw HTTP request from `signed` (its body kept as bytes)."""
+    head, body = raw.split(b"\r\n\r\n", 1)
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/webhook", "wsgi.input": body}
+    for line in head.decode("latin-1").split("\r\n")[1:]:
+        key, value = line.split(": ", 1)
+        key = key.upper().replace("-", "_")
+        if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            environ[key] = value
+        else:
+            environ[f"HTTP_{key}"] = value
+    return environ
+
+
+def _start_response(status, headers, exc_info=None):
+    assert status.startswith("200"), status
+
+
+if __name__ == "__main__":
+    main()
