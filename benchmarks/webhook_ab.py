@@ -1,11 +1,13 @@
 """Saturation of two checkouts of the bot, served alternately, beside the bare HMAC route.
 
     python -m benchmarks.webhook_ab OTHER_CHECKOUT [--rounds 3] [--seconds 6] [--backlog 0]
+                                   [--this-backlog N]
 
 Machine noise on shared cores moves single runs by 30%; serving the other checkout (say, a
 `git worktree` of the commit before a change) and this one in turns, each on a fresh database,
 and comparing medians shows what a change is worth. Both run in this checkout's virtualenv on a
-database migrated by this checkout.
+database migrated by this checkout. Given this checkout as OTHER and `--this-backlog 10000`, it
+serves the same code fresh and beside a backlog in turns.
 """
 
 from __future__ import annotations
@@ -32,12 +34,13 @@ def children(pid: int) -> list[int]:
     return [int(p) for p in out.split()]
 
 
-def measure(run: Run, root: Path, label: str) -> tuple[float, float, float]:
+def measure(run: Run, root: Path, label: str, backlog: int) -> tuple[float, float, float]:
     """Saturation req/s, and gunicorn's and PostgreSQL's CPU ms per delivery, for the checkout
-    at `root` (PostgreSQL's is every postgres process on the machine: run nothing else)."""
+    at `root` with `backlog` turns queued (PostgreSQL's is every postgres process on the
+    machine: run nothing else)."""
     name, url = create_database()
     try:
-        seed(url, run.args.backlog)
+        seed(url, backlog)
         env = bot_env(url) | {"PYTHONPATH": str(root)}
         with Gunicorn("app:create_app()", env, root=root, threads=run.args.threads) as bot:
             asyncio.run(open_loop(bot.port, deliveries(300, run.args.customers), rate=300))
@@ -60,6 +63,9 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=2000)
     parser.add_argument("--threads", type=int, default=16, help="gunicorn threads per worker")
     parser.add_argument("--backlog", type=int, default=0, help="turns queued before each round")
+    parser.add_argument(
+        "--this-backlog", type=int, help="turns queued for this checkout's rounds (else --backlog)"
+    )
     a = parser.parse_args()
     a.saturation_seconds = a.seconds
     run = Run(a)
@@ -69,7 +75,8 @@ def main() -> None:
     for i in range(a.rounds):
         order = list(checkouts.items())
         for label, root in order if i % 2 == 0 else order[::-1]:  # ABBA: no order bias
-            rps, cpu_ms, pg_ms = measure(run, root, f"{label} {i + 1}")
+            backlog = a.backlog if label == "other" or a.this_backlog is None else a.this_backlog
+            rps, cpu_ms, pg_ms = measure(run, root, f"{label} {i + 1}", backlog)
             results[label].append((rps, cpu_ms, pg_ms))
             print(
                 f"{label} round {i + 1}: {rps:.0f} req/s, CPU ms/delivery: gunicorn {cpu_ms:.2f},"
