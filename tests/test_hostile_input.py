@@ -338,7 +338,7 @@ JSON_VALUES = st.recursive(
     | st.integers()
     | st.integers(min_value=-(2**70), max_value=2**70)
     | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(),
+    | st.text(st.characters(blacklist_categories=())),  # lone surrogates included
     lambda children: (
         st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5)
     ),
@@ -350,6 +350,19 @@ JSON_VALUES = st.recursive(
 @given(value=JSON_VALUES, ascii_only=st.booleans())
 def test_any_json_decodes_as_json_loads_reads_it(value, ascii_only):
     body = json.dumps(value, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
+    assert repr(_decoded(body)) == repr(_decoded_by_json(body))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    number=st.from_regex(
+        r"-?(0|[1-9][0-9]{0,24})(\.[0-9]{1,30})?([eE][-+]?[0-9]{1,4})?", fullmatch=True
+    )
+)
+def test_any_number_decodes_as_json_loads_reads_it(number):
+    """Numbers as any sender may write them (not only as json.dumps does): long mantissas,
+    exponents past a double's range, integers either side of 64 bits."""
+    body = f'{{"n": [{number}]}}'.encode()
     assert repr(_decoded(body)) == repr(_decoded_by_json(body))
 
 
@@ -372,6 +385,19 @@ def test_a_body_shorter_than_its_content_length_is_400(app, client):
         environ_overrides={"CONTENT_LENGTH": str(len(body))},
     )
     assert response.status_code == 400
+    assert count("messages") == 0
+
+
+@pytest.mark.parametrize("length", ["9" * 5000, "0" * 40 + "5", "-1", "1e3", " 5"])
+def test_a_content_length_that_is_no_small_number_is_not_a_500(app, client, length):
+    body = json.dumps(envelopes.text("hi")).encode()
+    response = client.post(
+        "/webhook",
+        data=body,
+        headers={"X-Hub-Signature-256": sign(body, app.config["APP_SECRET"])},
+        environ_overrides={"CONTENT_LENGTH": length},
+    )
+    assert 400 <= response.status_code < 500
     assert count("messages") == 0
 
 

@@ -115,10 +115,10 @@ WITH d AS (
     -- one is queued behind it, with retries of its own.
     SELECT j.lock, j.id FROM (SELECT DISTINCT lock, job->>'task' AS task FROM queued) q,
            LATERAL (SELECT j.lock, j.id FROM procrastinate_jobs j
-                     -- 'todo' said so that only the lock's index (todo or doing) serves
-                     -- it: procrastinate's indexes of queued jobs alone (status = 'todo')
-                     -- can look as cheap to read whole as it is to probe, in a generic plan
-                     -- made before the table's statistics (tests/test_store_inbound.py).
+                     -- 'todo' said so that procrastinate's indexes of queued jobs alone
+                     -- (status = 'todo') cannot serve it: in a generic plan made before the
+                     -- table's statistics one could look as cheap to read whole as the lock's
+                     -- index (todo or doing) is to probe (tests/test_store_inbound.py).
                      WHERE j.lock = q.lock AND j.status IN ('todo', 'doing')
                        AND j.status <> 'doing' AND j.attempts = 0
                        AND j.task_name = q.task
