@@ -5,9 +5,10 @@
 
 Machine noise on shared cores moves single runs by 30%; serving the other checkout (say, a
 `git worktree` of the commit before a change) and this one in turns, each on a fresh database,
-and comparing medians shows what a change is worth. Both run in this checkout's virtualenv on a
-database migrated by this checkout. Given this checkout as OTHER and `--this-backlog 10000`, it
-serves the same code fresh and beside a backlog in turns.
+and comparing medians shows what a change is worth. The bare route runs before, between and
+after the rounds, and each round is set against the bare runs on either side of it. Both run in
+this checkout's virtualenv on a database migrated by this checkout. Given this checkout as OTHER
+and `--this-backlog 10000`, it serves the same code fresh and beside a backlog in turns.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ def main() -> None:
     run = Run(a)
     checkouts = {"other": a.other.resolve(), "this": common.ROOT}
     results: dict[str, list[tuple[float, float, float]]] = {k: [] for k in checkouts}
+    ratios: dict[str, list[float]] = {k: [] for k in checkouts}
     run.measure_bare()
     for i in range(a.rounds):
         order = list(checkouts.items())
@@ -82,15 +84,21 @@ def main() -> None:
                 f"{label} round {i + 1}: {rps:.0f} req/s, CPU ms/delivery: gunicorn {cpu_ms:.2f},"
                 f" PostgreSQL {pg_ms:.2f}"
             )
-    run.measure_bare()
-    bare = statistics.mean(run.bare)
-    print(f"bare route: {' and '.join(f'{b:.0f}' for b in run.bare)} req/s (first and last)")
+        # The bare route again after every round: each round's rows are set against the bare
+        # runs on either side of it, so a machine that changes speed moves both alike.
+        run.measure_bare()
+        around = statistics.mean(run.bare[-2:])
+        for label in checkouts:
+            ratios[label].append(results[label][-1][0] / around)
+    print(f"bare route: {', '.join(f'{b:.0f}' for b in run.bare)} req/s (before, between, after)")
     for label, rows in results.items():
         rps = statistics.median(r for r, _, _ in rows)
         cpu = statistics.median(c for _, c, _ in rows)
         pg = statistics.median(p for _, _, p in rows)
+        each = ", ".join(f"{r:.2f}" for r in ratios[label])
         print(
-            f"{label:6} {checkouts[label]}: median {rps:.0f} req/s ({rps / bare:.2f} × bare),"
+            f"{label:6} {checkouts[label]}: median {rps:.0f} req/s, median"
+            f" {statistics.median(ratios[label]):.2f} × the bare runs around its round ({each}),"
             f" CPU ms/delivery: gunicorn {cpu:.2f}, PostgreSQL {pg:.2f}"
         )
 
