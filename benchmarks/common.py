@@ -304,6 +304,30 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_split(pids: list[int]) -> tuple[float, float, int]:
+    """User CPU s, system CPU s and voluntary context switches (sleeps: waiting for a lock, the
+    GIL, a socket) of processes, their threads included, from /proc."""
+    user = system = switches = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            user, system = user + int(fields[11]), system + int(fields[12])
+            for status in Path(f"/proc/{pid}/task").glob("*/status"):
+                for line in status.read_text().splitlines():
+                    if line.startswith("voluntary_ctxt_switches:"):
+                        switches += int(line.split()[1])
+        except OSError:
+            continue  # the process or a thread has gone
+    tick = os.sysconf("SC_CLK_TCK")
+    return user / tick, system / tick, switches
+
+
+def children(pid: int) -> list[int]:
+    """The pids of a process's children (gunicorn's workers)."""
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
 def postgres_cpu_seconds() -> float:
     """User + system CPU of every PostgreSQL process on this machine so far (its backends, the
     WAL writer and the rest); a backend that exits takes its time with it."""

@@ -16,29 +16,51 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import subprocess
 from pathlib import Path
+from typing import NamedTuple
 
 from benchmarks import common
 from benchmarks.common import (
     Gunicorn,
-    cpu_seconds,
+    children,
+    closed_loop,
+    cpu_split,
     create_database,
     drop_database,
     postgres_cpu_seconds,
 )
-from benchmarks.webhook_ack import Run, bot_env, deliveries, open_loop, seed
+from benchmarks.webhook_ack import (
+    SECRET,
+    Run,
+    bot_env,
+    deliveries,
+    envelope,
+    open_loop,
+    seed,
+    signed,
+)
 
 
-def children(pid: int) -> list[int]:
-    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
+class Round(NamedTuple):
+    """One saturation measurement: req/s and, per delivery, the web processes' user and
+    system CPU ms, their voluntary context switches, and PostgreSQL's CPU ms."""
+
+    rps: float
+    user_ms: float
+    system_ms: float
+    switches: float
+    pg_ms: float = 0.0
+
+    def cpu(self) -> str:
+        return (
+            f"gunicorn {self.user_ms + self.system_ms:.2f} (user {self.user_ms:.2f}, system"
+            f" {self.system_ms:.2f}, {self.switches:.1f} context switches)"
+        )
 
 
-def measure(run: Run, root: Path, label: str, backlog: int) -> tuple[float, float, float]:
-    """Saturation req/s, and gunicorn's and PostgreSQL's CPU ms per delivery, for the checkout
-    at `root` with `backlog` turns queued (PostgreSQL's is every postgres process on the
-    machine: run nothing else)."""
+def measure(run: Run, root: Path, label: str, backlog: int) -> Round:
+    """Saturation for the checkout at `root` with `backlog` turns queued (PostgreSQL's CPU is
+    every postgres process on the machine's: run nothing else)."""
     name, url = create_database()
     try:
         seed(url, backlog)
@@ -46,13 +68,35 @@ def measure(run: Run, root: Path, label: str, backlog: int) -> tuple[float, floa
         with Gunicorn("app:create_app()", env, root=root, threads=run.args.threads) as bot:
             asyncio.run(open_loop(bot.port, deliveries(300, run.args.customers), rate=300))
             kids = children(bot.proc.pid)
-            cpu0, pg0 = sum(map(cpu_seconds, kids)), postgres_cpu_seconds()
+            before, pg0 = cpu_split(kids), postgres_cpu_seconds()
             row = run.saturation(bot.port, label)
-            cpu, pg = sum(map(cpu_seconds, kids)) - cpu0, postgres_cpu_seconds() - pg0
-        n = max(sum(row.statuses.values()), 1)
-        return row.rps, cpu * 1000 / n, pg * 1000 / n
+            after, pg = cpu_split(kids), postgres_cpu_seconds() - pg0
+        return per_request(row.rps, sum(row.statuses.values()), before, after, pg)
     finally:
         drop_database(name)
+
+
+def measure_bare(run: Run) -> Round:
+    """The bare HMAC route's saturation (recorded in `run.bare` too) and its CPU per request."""
+    with Gunicorn(
+        "benchmarks.bare_app:create_app()", {"APP_SECRET": SECRET}, threads=run.args.threads
+    ) as bare:
+        kids = children(bare.proc.pid)
+        body = signed(envelope(0, 1))
+        asyncio.run(closed_loop(bare.port, lambda: body, run.args.concurrency, 1.0))  # warm
+        before = cpu_split(kids)
+        count, _, secs = asyncio.run(
+            closed_loop(bare.port, lambda: body, run.args.concurrency, run.args.saturation_seconds)
+        )
+        after = cpu_split(kids)
+    run.bare.append(count / secs)
+    return per_request(count / secs, count, before, after, 0.0)
+
+
+def per_request(rps: float, n: int, before: tuple, after: tuple, pg: float) -> Round:
+    n = max(n, 1)
+    user, system, switches = (b - a for a, b in zip(before, after, strict=True))
+    return Round(rps, user * 1000 / n, system * 1000 / n, switches / n, pg * 1000 / n)
 
 
 def main() -> None:
@@ -71,36 +115,40 @@ def main() -> None:
     a.saturation_seconds = a.seconds
     run = Run(a)
     checkouts = {"other": a.other.resolve(), "this": common.ROOT}
-    results: dict[str, list[tuple[float, float, float]]] = {k: [] for k in checkouts}
+    results: dict[str, list[Round]] = {k: [] for k in checkouts}
     ratios: dict[str, list[float]] = {k: [] for k in checkouts}
-    run.measure_bare()
+    bares = [measure_bare(run)]
     for i in range(a.rounds):
         order = list(checkouts.items())
         for label, root in order if i % 2 == 0 else order[::-1]:  # ABBA: no order bias
             backlog = a.backlog if label == "other" or a.this_backlog is None else a.this_backlog
-            rps, cpu_ms, pg_ms = measure(run, root, f"{label} {i + 1}", backlog)
-            results[label].append((rps, cpu_ms, pg_ms))
+            result = measure(run, root, f"{label} {i + 1}", backlog)
+            results[label].append(result)
             print(
-                f"{label} round {i + 1}: {rps:.0f} req/s, CPU ms/delivery: gunicorn {cpu_ms:.2f},"
-                f" PostgreSQL {pg_ms:.2f}"
+                f"{label} round {i + 1}: {result.rps:.0f} req/s, CPU ms/delivery:"
+                f" {result.cpu()}, PostgreSQL {result.pg_ms:.2f}"
             )
         # The bare route again after every round: each round's rows are set against the bare
         # runs on either side of it, so a machine that changes speed moves both alike.
-        run.measure_bare()
+        bares.append(measure_bare(run))
         around = statistics.mean(run.bare[-2:])
         for label in checkouts:
-            ratios[label].append(results[label][-1][0] / around)
+            ratios[label].append(results[label][-1].rps / around)
     print(f"bare route: {', '.join(f'{b:.0f}' for b in run.bare)} req/s (before, between, after)")
-    for label, rows in results.items():
-        rps = statistics.median(r for r, _, _ in rows)
-        cpu = statistics.median(c for _, c, _ in rows)
-        pg = statistics.median(p for _, _, p in rows)
+    print(f"bare route, medians: CPU ms/request: {_median(bares).cpu()}")
+    for label, rounds in results.items():
         each = ", ".join(f"{r:.2f}" for r in ratios[label])
+        mid = _median(rounds)
         print(
-            f"{label:6} {checkouts[label]}: median {rps:.0f} req/s, median"
+            f"{label:6} {checkouts[label]}: median {mid.rps:.0f} req/s, median"
             f" {statistics.median(ratios[label]):.2f} × the bare runs around its round ({each}),"
-            f" CPU ms/delivery: gunicorn {cpu:.2f}, PostgreSQL {pg:.2f}"
+            f" CPU ms/delivery: {mid.cpu()}, PostgreSQL {mid.pg_ms:.2f}"
         )
+
+
+def _median(rounds: list[Round]) -> Round:
+    """Each figure's median over the rounds."""
+    return Round(*(statistics.median(values) for values in zip(*rounds, strict=True)))
 
 
 if __name__ == "__main__":
