@@ -355,8 +355,11 @@ def test_any_json_decodes_as_json_loads_reads_it(value, ascii_only):
 
 @settings(max_examples=300, deadline=None)
 @given(
-    number=st.from_regex(
-        r"-?(0|[1-9][0-9]{0,24})(\.[0-9]{1,30})?([eE][-+]?[0-9]{1,4})?", fullmatch=True
+    number=st.builds(
+        "{}{}{}".format,
+        st.integers(min_value=-(10**25), max_value=10**25),
+        st.just("") | st.from_regex(r"\.[0-9]{1,30}", fullmatch=True),
+        st.just("") | st.from_regex(r"[eE][-+]?[0-9]{1,4}", fullmatch=True),
     )
 )
 def test_any_number_decodes_as_json_loads_reads_it(number):
