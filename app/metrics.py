@@ -33,7 +33,6 @@ WEBHOOK_COMMITS = Histogram(
     buckets=(1, 2, 4, 8, 16, 32, 64),
 )
 WEBHOOK_STATUSES = Counter("webhook_statuses_total", "Delivery statuses received", ["status"])
-
 TURNS = Counter("turns_total", "Customer turns by outcome", ["outcome"])
 TURN_SECONDS = Histogram("turn_seconds", "Duration of a customer turn", buckets=SLOW)
 JOB_DELAY = Histogram(

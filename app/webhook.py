@@ -36,6 +36,7 @@ PATH = "/webhook"
 _OK = (200, b"ok", "text/plain")
 _REQUESTS = metrics.ByLabel(metrics.WEBHOOK_REQUESTS)
 _MESSAGES = metrics.ByLabel(metrics.WEBHOOK_MESSAGES)
+_STATUSES = metrics.ByLabel(metrics.WEBHOOK_STATUSES)
 
 
 @bp.get(PATH)
@@ -142,7 +143,7 @@ def receive(environ: dict, request_id: str):
         log.warning("webhook %s %s", channel.name, problem)
     _store_messages(app, channel.name, parsed.messages, request_id, len(body))
     for status in parsed.statuses:
-        _apply_status(status)
+        _apply_status(app, status)
     return _OK, "ok"
 
 
@@ -232,10 +233,10 @@ def _delivery(msg: Inbound, key: str) -> conversations.Delivery:
     )
 
 
-def _apply_status(status: StatusUpdate) -> None:
-    metrics.WEBHOOK_STATUSES.labels(status.status.value).inc()
+def _apply_status(app: Flask, status: StatusUpdate) -> None:
+    _STATUSES[status.status.value].inc()
     if status.watermark is not None:
-        business_id = _business_id(current_app, status.channel, status.account_id)
+        business_id = _business_id(app, status.channel, status.account_id)
         changed = business_id is not None and outbox.apply_watermark(
             business_id, status.channel, status.recipient, status.status.value, status.watermark
         )

@@ -295,13 +295,19 @@ class Worker:
         return max((peak_rss_kb(p.pid) for p in self.procs), default=0) / 1024
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (its threads included), from /proc."""
+def _cpu_ticks(pid: int) -> tuple[int, int]:
+    """User and system CPU of a process (its threads included) in clock ticks, from /proc;
+    (0, 0) once it has gone."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return 0, 0
+    return int(fields[11]), int(fields[12])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (its threads included), from /proc."""
+    return sum(_cpu_ticks(pid)) / os.sysconf("SC_CLK_TCK")
 
 
 def cpu_split(pids: list[int]) -> tuple[float, float, int]:
@@ -309,23 +315,27 @@ def cpu_split(pids: list[int]) -> tuple[float, float, int]:
     GIL, a socket) of processes, their threads included, from /proc."""
     user = system = switches = 0
     for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            user, system = user + int(fields[11]), system + int(fields[12])
-            for status in Path(f"/proc/{pid}/task").glob("*/status"):
-                for line in status.read_text().splitlines():
-                    if line.startswith("voluntary_ctxt_switches:"):
-                        switches += int(line.split()[1])
-        except OSError:
-            continue  # the process or a thread has gone
+        ticks = _cpu_ticks(pid)
+        user, system = user + ticks[0], system + ticks[1]
+        for status in Path(f"/proc/{pid}/task").glob("*/status"):
+            try:
+                text = status.read_text()
+            except OSError:
+                continue  # the thread has gone
+            for line in text.splitlines():
+                if line.startswith("voluntary_ctxt_switches:"):
+                    switches += int(line.split()[1])
     tick = os.sysconf("SC_CLK_TCK")
     return user / tick, system / tick, switches
 
 
 def children(pid: int) -> list[int]:
-    """The pids of a process's children (gunicorn's workers)."""
-    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
+    """The pids of a process's children (gunicorn's workers), from /proc."""
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return sorted(int(p) for p in text.split())
 
 
 def postgres_cpu_seconds() -> float:

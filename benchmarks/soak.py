@@ -39,6 +39,7 @@ from benchmarks.common import (
     ROOT,
     Gunicorn,
     _Conn,
+    children,
     create_database,
     drop_database,
     percentile,
@@ -281,14 +282,6 @@ class RssSampler:
         kb = peak_rss_kb(pid)
         if kb:
             self.peaks[name] = max(self.peaks.get(name, 0), kb)
-
-
-def children(pid: int) -> list[int]:
-    try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except OSError:
-        return []
-    return sorted(int(p) for p in text.split())
 
 
 def peak_rss_kb(pid: int) -> int:

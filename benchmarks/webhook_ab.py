@@ -23,22 +23,12 @@ from benchmarks import common
 from benchmarks.common import (
     Gunicorn,
     children,
-    closed_loop,
     cpu_split,
     create_database,
     drop_database,
     postgres_cpu_seconds,
 )
-from benchmarks.webhook_ack import (
-    SECRET,
-    Run,
-    bot_env,
-    deliveries,
-    envelope,
-    open_loop,
-    seed,
-    signed,
-)
+from benchmarks.webhook_ack import Run, bot_env, deliveries, open_loop, seed
 
 
 class Round(NamedTuple):
@@ -78,19 +68,8 @@ def measure(run: Run, root: Path, label: str, backlog: int) -> Round:
 
 def measure_bare(run: Run) -> Round:
     """The bare HMAC route's saturation (recorded in `run.bare` too) and its CPU per request."""
-    with Gunicorn(
-        "benchmarks.bare_app:create_app()", {"APP_SECRET": SECRET}, threads=run.args.threads
-    ) as bare:
-        kids = children(bare.proc.pid)
-        body = signed(envelope(0, 1))
-        asyncio.run(closed_loop(bare.port, lambda: body, run.args.concurrency, 1.0))  # warm
-        before = cpu_split(kids)
-        count, _, secs = asyncio.run(
-            closed_loop(bare.port, lambda: body, run.args.concurrency, run.args.saturation_seconds)
-        )
-        after = cpu_split(kids)
-    run.bare.append(count / secs)
-    return per_request(count / secs, count, before, after, 0.0)
+    count, before, after = run.measure_bare()
+    return per_request(run.bare[-1], count, before, after, 0.0)
 
 
 def per_request(rps: float, n: int, before: tuple, after: tuple, pg: float) -> Round:

@@ -28,7 +28,9 @@ from benchmarks.common import (
     Fakes,
     Gunicorn,
     Worker,
+    children,
     closed_loop,
+    cpu_split,
     create_database,
     drop_database,
     open_loop,
@@ -117,18 +119,24 @@ class Run:
         self.rows.append(row)
         return row
 
-    def measure_bare(self) -> None:
+    def measure_bare(self) -> tuple[int, tuple, tuple]:
+        """The bare route's saturation (recorded in `bare` and `rows`); returns the requests
+        answered and its web processes' `cpu_split` before and after them."""
         a = self.args
         with Gunicorn(
             "benchmarks.bare_app:create_app()", {"APP_SECRET": SECRET}, threads=self.args.threads
         ) as bare:
+            kids = children(bare.proc.pid)
             body = signed(envelope(0, 1))
             asyncio.run(closed_loop(bare.port, lambda: body, a.concurrency, 1.0))  # warm
+            before = cpu_split(kids)
             count, st, secs = asyncio.run(
                 closed_loop(bare.port, lambda: body, a.concurrency, a.saturation_seconds)
             )
+            after = cpu_split(kids)
         self.bare.append(count / secs)
         self.rows.append(Row(f"bare Flask+HMAC route, {a.concurrency} senders", count / secs, st))
+        return count, before, after
 
 
 def bot_env(url: str, fakes: Fakes | None = None) -> dict[str, str]:

@@ -31,6 +31,7 @@ class _Writer:
     def run(self, writes, order=None, one_statement=False):
         from app.storage import conversations
 
+        # A checkout from before orjson wrote the parameter (--root) has no _dumps.
         dumps = getattr(conversations, "_dumps", lambda writes: json.dumps)(writes)
         dumps([write.row() for write in writes])
         return [{"id": 1, "customer_id": 1, "job_ids": [1], "new_job": False} for _ in writes]
@@ -51,10 +52,15 @@ def main() -> None:
     name, url = create_database()
     try:
         seed(url, 0)
-        os.environ.update(bot_env(url))
         from app import create_app
 
-        app = create_app()
+        saved = dict(os.environ)
+        os.environ.update(bot_env(url))  # the app reads its configuration from the environment
+        try:
+            app = create_app()
+        finally:  # drop_database below connects with the environment's own DATABASE_URL
+            os.environ.clear()
+            os.environ.update(saved)
         app.extensions["webhook_commits"] = _Writer()
         bodies = [signed(envelope(i, 2000)) for i in range(1000)]
         environs = [_environ(raw) for raw in bodies]

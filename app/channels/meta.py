@@ -27,6 +27,11 @@ MAX_DEPTH = 100
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # The escapes that can decode to one of those (a surrogate pair is walked too, to be sure).
 _RISKY_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+# orjson decodes bodies up to this size, where it reads them as json.loads does (_fast_decode).
+FAST_DECODE_BYTES = 64 * 1024  # Meta's deliveries are a few KB
+_UNDECIDED = object()
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_DIGITS = b"0" * 19  # 19 digits in a row, once every digit reads as 0
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -85,12 +90,6 @@ def _fast_decode(body: bytes) -> object:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
         return _UNDECIDED
-
-
-FAST_DECODE_BYTES = 64 * 1024  # Meta's deliveries are a few KB
-_UNDECIDED = object()
-_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_LONG_DIGITS = b"0" * 19  # 19 digits in a row, once every digit reads as 0
 
 
 def _clean(body: bytes) -> bool:
