@@ -3,7 +3,22 @@
 Command-line flags (README: Deployment) still choose workers, threads and the address.
 """
 
-from app import heap
+from app import cpus, heap
+from app.config import pin_web_cpus  # (a name `config` here would be read as gunicorn's setting)
+
+# The cores web workers are spread over, one worker on each (none: left to the kernel).
+_CORES = cpus.allowed() if pin_web_cpus() else []
+
+
+def pre_fork(server, worker) -> None:
+    """In the master, before each fork: the core the new worker runs on, the one fewest live
+    workers are on (a restarted worker takes the core its predecessor left). See app/cpus.py."""
+    worker.cpu = cpus.choose(_CORES, (getattr(w, "cpu", None) for w in server.WORKERS.values()))
+
+
+def post_fork(server, worker) -> None:
+    """In the new worker, before it loads the app: onto its core, threads and all."""
+    cpus.pin(worker.cpu)
 
 
 def post_worker_init(worker) -> None:

@@ -152,6 +152,13 @@ def resilience_settings() -> dict:
     }
 
 
+def pin_web_cpus() -> bool:
+    """`WEB_PIN_CPUS` (default on): gunicorn's master runs each web worker on a core of its own
+    (app/cpus.py; gunicorn.conf.py). Read before any app exists, so `.env` is loaded here too."""
+    load_dotenv(override=False)
+    return _bool(os.environ.get("WEB_PIN_CPUS"), default=True)
+
+
 def _positive(name: str, default: int) -> int:
     value = _int(name, default)
     if value < 1:
