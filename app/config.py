@@ -153,10 +153,11 @@ def resilience_settings() -> dict:
 
 
 def pin_web_cpus() -> bool:
-    """`WEB_PIN_CPUS` (default on): gunicorn's master runs each web worker on a core of its own
-    (app/cpus.py; gunicorn.conf.py). Read before any app exists, so `.env` is loaded here too."""
+    """`WEB_PIN_CPUS` (default off): gunicorn's master runs each web worker on a core of its own
+    (app/cpus.py; gunicorn.conf.py), for hosts whose cores serve the web processes alone. Read
+    before any app exists, so `.env` is loaded here too."""
     load_dotenv(override=False)
-    return _bool(os.environ.get("WEB_PIN_CPUS"), default=True)
+    return _bool(os.environ.get("WEB_PIN_CPUS"), default=False)
 
 
 def _positive(name: str, default: int) -> int:

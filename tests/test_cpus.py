@@ -36,9 +36,9 @@ def test_nothing_is_chosen_without_a_choice():
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(None, True), ("", True), ("on", True), ("1", True), ("off", False), ("false", False)],
+    [(None, False), ("", False), ("on", True), ("1", True), ("off", False), ("false", False)],
 )
-def test_pinning_is_on_unless_web_pin_cpus_says_off(monkeypatch, value, expected):
+def test_pinning_is_off_unless_web_pin_cpus_says_on(monkeypatch, value, expected):
     monkeypatch.setattr(config, "load_dotenv", lambda override: None)  # no .env of the machine
     if value is None:
         monkeypatch.delenv("WEB_PIN_CPUS", raising=False)
