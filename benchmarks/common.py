@@ -338,6 +338,19 @@ def children(pid: int) -> list[int]:
     return sorted(int(p) for p in text.split())
 
 
+def machine_ticks() -> tuple[int, int]:
+    """(idle, all) CPU time of the whole machine so far, in clock ticks (/proc/stat; idle
+    counts time waiting for I/O too)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return fields[3] + fields[4], sum(fields)
+
+
+def idle_percent(before: tuple[int, int], after: tuple[int, int]) -> float:
+    """The share of the machine's cores left idle between two `machine_ticks()`."""
+    total = after[1] - before[1]
+    return 100.0 * (after[0] - before[0]) / total if total else 0.0
+
+
 def postgres_cpu_seconds() -> float:
     """User + system CPU of every PostgreSQL process on this machine so far (its backends, the
     WAL writer and the rest); a backend that exits takes its time with it."""

@@ -26,6 +26,8 @@ from benchmarks.common import (
     cpu_split,
     create_database,
     drop_database,
+    idle_percent,
+    machine_ticks,
     postgres_cpu_seconds,
 )
 from benchmarks.webhook_ack import Run, bot_env, deliveries, open_loop, seed
@@ -33,18 +35,21 @@ from benchmarks.webhook_ack import Run, bot_env, deliveries, open_loop, seed
 
 class Round(NamedTuple):
     """One saturation measurement: req/s and, per delivery, the web processes' user and
-    system CPU ms, their voluntary context switches, and PostgreSQL's CPU ms."""
+    system CPU ms, their voluntary context switches, and PostgreSQL's CPU ms; and the share of
+    the machine's cores left idle meanwhile."""
 
     rps: float
     user_ms: float
     system_ms: float
     switches: float
     pg_ms: float = 0.0
+    idle: float = 0.0
 
     def cpu(self) -> str:
         return (
             f"gunicorn {self.user_ms + self.system_ms:.2f} (user {self.user_ms:.2f}, system"
-            f" {self.system_ms:.2f}, {self.switches:.1f} context switches)"
+            f" {self.system_ms:.2f}, {self.switches:.1f} context switches), cores"
+            f" {self.idle:.1f}% idle"
         )
 
 
@@ -58,24 +63,27 @@ def measure(run: Run, root: Path, label: str, backlog: int) -> Round:
         with Gunicorn("app:create_app()", env, root=root, threads=run.args.threads) as bot:
             asyncio.run(open_loop(bot.port, deliveries(300, run.args.customers), rate=300))
             kids = children(bot.proc.pid)
-            before, pg0 = cpu_split(kids), postgres_cpu_seconds()
+            before, pg0, idle0 = cpu_split(kids), postgres_cpu_seconds(), machine_ticks()
             row = run.saturation(bot.port, label)
             after, pg = cpu_split(kids), postgres_cpu_seconds() - pg0
-        return per_request(row.rps, sum(row.statuses.values()), before, after, pg)
+            idle = idle_percent(idle0, machine_ticks())
+        return per_request(row.rps, sum(row.statuses.values()), before, after, pg, idle)
     finally:
         drop_database(name)
 
 
 def measure_bare(run: Run) -> Round:
     """The bare HMAC route's saturation (recorded in `run.bare` too) and its CPU per request."""
-    count, before, after = run.measure_bare()
-    return per_request(run.bare[-1], count, before, after, 0.0)
+    count, before, after, idle = run.measure_bare()
+    return per_request(run.bare[-1], count, before, after, 0.0, idle)
 
 
-def per_request(rps: float, n: int, before: tuple, after: tuple, pg: float) -> Round:
+def per_request(
+    rps: float, n: int, before: tuple, after: tuple, pg: float, idle: float = 0.0
+) -> Round:
     n = max(n, 1)
     user, system, switches = (b - a for a, b in zip(before, after, strict=True))
-    return Round(rps, user * 1000 / n, system * 1000 / n, switches / n, pg * 1000 / n)
+    return Round(rps, user * 1000 / n, system * 1000 / n, switches / n, pg * 1000 / n, idle)
 
 
 def main() -> None:

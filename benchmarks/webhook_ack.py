@@ -33,6 +33,8 @@ from benchmarks.common import (
     cpu_split,
     create_database,
     drop_database,
+    idle_percent,
+    machine_ticks,
     open_loop,
     percentile,
     raw_post,
@@ -119,9 +121,10 @@ class Run:
         self.rows.append(row)
         return row
 
-    def measure_bare(self) -> tuple[int, tuple, tuple]:
+    def measure_bare(self) -> tuple[int, tuple, tuple, float]:
         """The bare route's saturation (recorded in `bare` and `rows`); returns the requests
-        answered and its web processes' `cpu_split` before and after them."""
+        answered, its web processes' `cpu_split` before and after them, and the share of the
+        machine's cores left idle meanwhile."""
         a = self.args
         with Gunicorn(
             "benchmarks.bare_app:create_app()", {"APP_SECRET": SECRET}, threads=self.args.threads
@@ -129,14 +132,14 @@ class Run:
             kids = children(bare.proc.pid)
             body = signed(envelope(0, 1))
             asyncio.run(closed_loop(bare.port, lambda: body, a.concurrency, 1.0))  # warm
-            before = cpu_split(kids)
+            before, idle0 = cpu_split(kids), machine_ticks()
             count, st, secs = asyncio.run(
                 closed_loop(bare.port, lambda: body, a.concurrency, a.saturation_seconds)
             )
-            after = cpu_split(kids)
+            after, idle = cpu_split(kids), idle_percent(idle0, machine_ticks())
         self.bare.append(count / secs)
         self.rows.append(Row(f"bare Flask+HMAC route, {a.concurrency} senders", count / secs, st))
-        return count, before, after
+        return count, before, after, idle
 
 
 def bot_env(url: str, fakes: Fakes | None = None) -> dict[str, str]:
