@@ -6,19 +6,25 @@ Command-line flags (README: Deployment) still choose workers, threads and the ad
 from app import cpus, heap
 from app.config import pin_web_cpus  # (a name `config` here would be read as gunicorn's setting)
 
-# The cores web workers are spread over, one worker on each (none: left to the kernel).
-_CORES = cpus.allowed() if pin_web_cpus() else []
+# Web workers each on a core of its own (read again on HUP).
+_PIN = pin_web_cpus()
 
 
 def pre_fork(server, worker) -> None:
     """In the master, before each fork: the core the new worker runs on, the one fewest live
     workers are on (a restarted worker takes the core its predecessor left). See app/cpus.py."""
-    worker.cpu = cpus.choose(_CORES, (getattr(w, "cpu", None) for w in server.WORKERS.values()))
+    cores = cpus.allowed() if _PIN else []  # as they are now: a container's may change
+    worker.cpu = cpus.choose(cores, (getattr(w, "cpu", None) for w in server.WORKERS.values()))
 
 
 def post_fork(server, worker) -> None:
     """In the new worker, before it loads the app: onto its core, threads and all."""
-    cpus.pin(worker.cpu)
+    if worker.cpu is None:
+        return
+    if cpus.pin(worker.cpu):
+        server.log.info("worker %s runs on core %s", worker.pid, worker.cpu)
+    else:
+        server.log.warning("worker %s could not be pinned; it runs on any core", worker.pid)
 
 
 def post_worker_init(worker) -> None:

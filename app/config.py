@@ -5,7 +5,7 @@ import urllib.request
 from decimal import Decimal, InvalidOperation
 
 import click
-from dotenv import load_dotenv
+from dotenv import dotenv_values, load_dotenv
 
 REQUIRED_OUTSIDE_MOCK = ("APP_SECRET", "VERIFY_TOKEN", "SECRET_KEY")
 # USD per million prompt/completion tokens (MODEL_PRICES adds or overrides models).
@@ -154,10 +154,13 @@ def resilience_settings() -> dict:
 
 def pin_web_cpus() -> bool:
     """`WEB_PIN_CPUS` (default off): gunicorn's master runs each web worker on a core of its own
-    (app/cpus.py; gunicorn.conf.py), for hosts whose cores serve the web processes alone. Read
-    before any app exists, so `.env` is loaded here too."""
-    load_dotenv(override=False)
-    return _bool(os.environ.get("WEB_PIN_CPUS"), default=False)
+    (app/cpus.py; gunicorn.conf.py), for hosts whose cores serve the web processes alone. The
+    master reads it before any app exists, from the environment or else `.env`, without
+    loading `.env` into its environment (its workers read `.env` afresh when they start)."""
+    value = os.environ.get("WEB_PIN_CPUS")
+    if value is None:
+        value = dotenv_values().get("WEB_PIN_CPUS")
+    return _bool(value, default=False)
 
 
 def _positive(name: str, default: int) -> int:

@@ -13,7 +13,9 @@ fifth fewer turns, and the acks' p99 rose by 3–4 ms (docs/PERFORMANCE.md, sect
 
 The master picks the core before it forks a worker (`choose`): the allowed core with the fewest
 live workers, so a worker that restarts takes the place its predecessor left. The kernel still
-places everything else on any core, around the pinned processes.
+places everything else on any core, around the pinned processes. Two gunicorn masters on one
+host know nothing of each other's workers and pin onto the same cores: give each its own cores
+(`taskset`, a container's cpuset), which `allowed` respects.
 """
 
 from __future__ import annotations
@@ -41,7 +43,14 @@ def choose(cores: list[int], taken: Iterable[int | None]) -> int | None:
     return min(cores, key=lambda core: (count[core], core))
 
 
-def pin(core: int | None) -> None:
-    """Run this process (every thread it starts from now on) on `core` only."""
-    if core is not None:
+def pin(core: int | None) -> bool:
+    """Run this process (every thread it starts from now on) on `core` only; False when the
+    kernel refuses (the core went offline, the container's cores changed): it then runs
+    unpinned, as a web process would without `WEB_PIN_CPUS`."""
+    if core is None:
+        return False
+    try:
         os.sched_setaffinity(0, {core})
+    except OSError:
+        return False
+    return True

@@ -341,8 +341,8 @@ def children(pid: int) -> list[int]:
 def machine_ticks() -> tuple[int, int]:
     """(idle, all) CPU time of the whole machine so far, in clock ticks (/proc/stat; idle
     counts time waiting for I/O too)."""
-    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return fields[3] + fields[4], sum(fields)
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return fields[3] + fields[4], sum(fields)  # (guest time, after these, is counted in user)
 
 
 def idle_percent(before: tuple[int, int], after: tuple[int, int]) -> float:

@@ -1,14 +1,15 @@
 """Saturation of two checkouts of the bot, served alternately, beside the bare HMAC route.
 
     python -m benchmarks.webhook_ab OTHER_CHECKOUT [--rounds 3] [--seconds 6] [--backlog 0]
-                                   [--this-backlog N]
+                                   [--this-backlog N] [--other-env KEY=VALUE ...]
 
 Machine noise on shared cores moves single runs by 30%; serving the other checkout (say, a
 `git worktree` of the commit before a change) and this one in turns, each on a fresh database,
 and comparing medians shows what a change is worth. The bare route runs before, between and
 after the rounds, and each round is set against the bare runs on either side of it. Both run in
 this checkout's virtualenv on a database migrated by this checkout. Given this checkout as OTHER
-and `--this-backlog 10000`, it serves the same code fresh and beside a backlog in turns.
+and `--this-backlog 10000`, it serves the same code fresh and beside a backlog in turns; given
+`--other-env WEB_PIN_CPUS=on`, the same code with a setting and without.
 """
 
 from __future__ import annotations
@@ -53,13 +54,13 @@ class Round(NamedTuple):
         )
 
 
-def measure(run: Run, root: Path, label: str, backlog: int) -> Round:
-    """Saturation for the checkout at `root` with `backlog` turns queued (PostgreSQL's CPU is
-    every postgres process on the machine's: run nothing else)."""
+def measure(run: Run, root: Path, label: str, backlog: int, extra_env: dict) -> Round:
+    """Saturation for the checkout at `root` with `backlog` turns queued and `extra_env` set
+    (PostgreSQL's CPU is every postgres process on the machine's: run nothing else)."""
     name, url = create_database()
     try:
         seed(url, backlog)
-        env = bot_env(url) | {"PYTHONPATH": str(root)}
+        env = bot_env(url) | {"PYTHONPATH": str(root)} | extra_env
         with Gunicorn("app:create_app()", env, root=root, threads=run.args.threads) as bot:
             asyncio.run(open_loop(bot.port, deliveries(300, run.args.customers), rate=300))
             kids = children(bot.proc.pid)
@@ -98,7 +99,17 @@ def main() -> None:
     parser.add_argument(
         "--this-backlog", type=int, help="turns queued for this checkout's rounds (else --backlog)"
     )
+    parser.add_argument(
+        "--other-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set for the other checkout's web processes only (repeatable)",
+    )
     a = parser.parse_args()
+    if bad := [item for item in a.other_env if "=" not in item]:
+        parser.error(f"--other-env takes KEY=VALUE, got {bad[0]!r}")
+    other_env = dict(item.split("=", 1) for item in a.other_env)
     a.saturation_seconds = a.seconds
     run = Run(a)
     checkouts = {"other": a.other.resolve(), "this": common.ROOT}
@@ -109,7 +120,8 @@ def main() -> None:
         order = list(checkouts.items())
         for label, root in order if i % 2 == 0 else order[::-1]:  # ABBA: no order bias
             backlog = a.backlog if label == "other" or a.this_backlog is None else a.this_backlog
-            result = measure(run, root, f"{label} {i + 1}", backlog)
+            extra = other_env if label == "other" else {}
+            result = measure(run, root, f"{label} {i + 1}", backlog, extra)
             results[label].append(result)
             print(
                 f"{label} round {i + 1}: {result.rps:.0f} req/s, CPU ms/delivery:"
@@ -126,8 +138,9 @@ def main() -> None:
     for label, rounds in results.items():
         each = ", ".join(f"{r:.2f}" for r in ratios[label])
         mid = _median(rounds)
+        setting = "".join(f" {k}={v}" for k, v in other_env.items()) if label == "other" else ""
         print(
-            f"{label:6} {checkouts[label]}: median {mid.rps:.0f} req/s, median"
+            f"{label:6} {checkouts[label]}{setting}: median {mid.rps:.0f} req/s, median"
             f" {statistics.median(ratios[label]):.2f} × the bare runs around its round ({each}),"
             f" CPU ms/delivery: {mid.cpu()}, PostgreSQL {mid.pg_ms:.2f}"
         )
