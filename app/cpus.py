@@ -5,11 +5,12 @@ A web process runs Python on one thread at a time (the GIL). With its threads fr
 every core, a thread woken on one core (its delivery committed, a request arrived) can find the
 GIL held by a thread on another, sleep again and be woken again: each time a context switch and
 a wake-up sent across cores. On one core the woken thread runs when the holder blocks, and finds
-the GIL free. Served in turns at saturation on a 2-core machine, pinning cut the webhook's
-context switches from 7.7 to 3.4 per delivery and its CPU from 0.55 to 0.43 ms, and raised its
-throughput by a third. It is off by default: where job workers share the cores, a pinned web
-process cannot step aside for them: a worker draining a backlog beside 300 deliveries/s did a
-fifth fewer turns, and the acks' p99 rose by 3–4 ms (docs/PERFORMANCE.md, section 15).
+the GIL free. Served in turns at saturation on a 2-core machine, pinning halved the webhook's
+context switches (7.7–7.9 → 3.3–3.5 per delivery), cut its CPU per delivery by a sixth to a
+quarter and raised its throughput by a quarter to a third. It is off by default: where job
+workers share the cores, a pinned web process cannot step aside for them: a worker draining a
+backlog beside 300 deliveries/s did a fifth fewer turns, and the acks' p99 rose by 3–4 ms
+(docs/PERFORMANCE.md, section 15).
 
 The master picks the core before it forks a worker (`choose`): the allowed core with the fewest
 live workers, so a worker that restarts takes the place its predecessor left. The kernel still
