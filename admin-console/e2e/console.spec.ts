@@ -123,10 +123,11 @@ test("edit services and hours: a validation error shows inline, the fix reaches 
   await page.getByRole("button", { name: "Save hours" }).click();
   await expect(preview).toContainText(closedIso);
 
-  // Booking rules, for good measure.
+  // Booking rules, for good measure. (The hours form may still show its own "Saved.".)
   await page.getByLabel("Capacity (at the same time)").fill("2");
   await page.getByRole("button", { name: "Save rules" }).click();
-  await expect(page.getByText("Saved.", { exact: true })).toBeVisible();
+  const rulesForm = page.locator('form[aria-labelledby="rules-title"]');
+  await expect(rulesForm.getByText("Saved.", { exact: true })).toBeVisible();
   await expect(preview).toContainText("Appointments at the same time: up to 2.");
 });
 
