@@ -42,6 +42,7 @@ from benchmarks.common import (
     children,
     create_database,
     drop_database,
+    peak_rss_kb,
     percentile,
     raw_post,
 )
@@ -282,16 +283,6 @@ class RssSampler:
         kb = peak_rss_kb(pid)
         if kb:
             self.peaks[name] = max(self.peaks.get(name, 0), kb)
-
-
-def peak_rss_kb(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def start_workers(n: int, env: dict, logs: Path) -> list[subprocess.Popen]:

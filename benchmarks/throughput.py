@@ -40,6 +40,8 @@ from benchmarks.common import (
     _Conn,
     create_database,
     drop_database,
+    idle_percent,
+    machine_ticks,
     percentile,
 )
 from benchmarks.webhook_ack import bot_env, seed, signed
@@ -101,13 +103,6 @@ def commits(url: str) -> int:
         return conn.execute(
             "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
         ).fetchone()[0]
-
-
-def cores_busy() -> tuple[int, int]:
-    """(busy, total) jiffies of the whole machine so far."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = fields[3] + fields[4]
-    return sum(fields) - idle, sum(fields)
 
 
 class WaitSampler:
@@ -196,7 +191,7 @@ def run_case(args, workers: int, delay: float, tmp: Path) -> Result:
                 reqs = [
                     delivery(f"3468{i:07d}", "hello, any time tomorrow?") for i in range(args.turns)
                 ]
-                cpu0, busy0, commits0 = w.cpu_seconds(), cores_busy(), commits(url)
+                cpu0, ticks0, commits0 = w.cpu_seconds(), machine_ticks(), commits(url)
                 spy_out = tmp / f"spy-{workers}-{delay}.txt"
                 spy = profile(w.procs[0].pid, spy_out) if args.profile else None
                 started = time.monotonic()
@@ -204,7 +199,7 @@ def run_case(args, workers: int, delay: float, tmp: Path) -> Result:
                     asyncio.run(_post_all(web.port, reqs))
                     wait_replies(url, len(warm) + args.turns, 600)
                 secs = time.monotonic() - started
-                cpu, busy1 = w.cpu_seconds() - cpu0, cores_busy()
+                cpu, idle = w.cpu_seconds() - cpu0, idle_percent(ticks0, machine_ticks())
                 if spy:
                     spy.send_signal(signal.SIGINT)  # py-spy writes its samples on SIGINT
                     spy.wait(timeout=30)
@@ -223,7 +218,7 @@ def run_case(args, workers: int, delay: float, tmp: Path) -> Result:
         cpu * 1000 / args.turns,
         split_samples(spy_out) if args.profile else {},
         rss,
-        (busy1[0] - busy0[0]) / max(busy1[1] - busy0[1], 1),
+        1 - idle / 100,
         sampler.waits,
         committed / args.turns,
     )

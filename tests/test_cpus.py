@@ -64,19 +64,11 @@ def test_pinning_is_off_unless_web_pin_cpus_says_on(monkeypatch, value, dotenv, 
 
 
 def affinity(pid: int) -> frozenset[int] | None:
-    """The cores a process may run on, from /proc (None once it has gone)."""
+    """The cores a process may run on (None once it has gone)."""
     try:
-        status = Path(f"/proc/{pid}/status").read_text()
+        return frozenset(os.sched_getaffinity(pid))
     except OSError:
         return None
-    for line in status.splitlines():
-        if line.startswith("Cpus_allowed_list:"):
-            cores: set[int] = set()
-            for part in line.split(":", 1)[1].strip().split(","):
-                low, _, high = part.partition("-")
-                cores.update(range(int(low), int(high or low) + 1))
-            return frozenset(cores)
-    return None
 
 
 def pinned_workers(master: int, exclude: frozenset[int] = frozenset()) -> dict[int, frozenset]:
