@@ -193,8 +193,10 @@ test("try the bot: book with the offline model, find it in the appointments, can
 test("read a WhatsApp conversation: ticks, a failed reply, tool calls; pause and resume the bot", async ({ page }) => {
   // A customer books over WhatsApp, the reply is delivered and read; a second reply fails.
   const date = whatsappDate;
+  // Counted before the message goes: a turn can store its reply before a count taken after.
+  const before = await countOut();
   await customerSays(customer.waId, customer.name, `book a haircut on ${date} at 11:00`);
-  const first = await waitForReply(token, businessId, customer.waId, (await countOut()) + 1);
+  const first = await waitForReply(token, businessId, customer.waId, before + 1);
   const booked = first.out[first.out.length - 1]!;
   await statusUpdate(booked.id, customer.waId, "delivered");
   await statusUpdate(booked.id, customer.waId, "read");
