@@ -147,7 +147,8 @@ def counting(send, runs: list):
 
 
 def test_a_lone_work_is_one_autocommitted_statement_visible_when_run_returns(business):
-    group = GroupCommit(32)
+    sizes: list[int] = []
+    group = GroupCommit(32, on_commit=sizes.append)
     seen = []
 
     def send(conn):
@@ -159,7 +160,7 @@ def test_a_lone_work_is_one_autocommitted_statement_visible_when_run_returns(bus
     assert seen == [TransactionStatus.IDLE]
     with psycopg.connect(db.pool().conninfo) as other:  # another session sees it committed
         assert other.execute("SELECT count(*) FROM messages").fetchone()[0] == 1
-    assert (group.commits, group.committed) == (1, 1)
+    assert sizes == [1]
 
 
 def test_works_arriving_during_a_commit_share_the_next_one(business):
@@ -177,14 +178,15 @@ def test_works_arriving_during_a_commit_share_the_next_one(business):
     assert leader_out[0][0] == "ok" and len(outcomes) == 6
     assert all(kind == "ok" and result["job_ids"] for kind, result in outcomes.values())
     assert len({result["id"] for _, result in outcomes.values()}) == 6
-    # The leader's commit, then one commit for the six that waited.
-    assert (group.commits, group.committed) == (2, 7)
-    assert sizes == [1, 6]  # what the webhook's webhook_commit_deliveries histogram observes
+    # The leader's commit, then one commit for the six that waited (what the webhook's
+    # webhook_commit_deliveries histogram observes).
+    assert sizes == [1, 6]
     assert counts() == (7, 7)
 
 
 def test_a_redelivery_in_the_same_batch_is_stored_once(business):
-    group = GroupCommit(32)
+    sizes: list[int] = []
+    group = GroupCommit(32, on_commit=sizes.append)
     outcomes = behind_a_held_commit(
         group,
         business,
@@ -193,7 +195,7 @@ def test_a_redelivery_in_the_same_batch_is_stored_once(business):
     results = [result for kind, result in outcomes.values() if kind == "ok"]
     assert len(results) == 4
     assert sum(1 for r in results if r) == 1  # one stored, three duplicates (None)
-    assert (group.commits, group.committed) == (2, 5)  # the four shared one commit
+    assert sizes == [1, 4]  # the four shared one commit
     assert counts() == (2, 2)  # the leader's message and this one, each with one job
 
 
@@ -214,9 +216,41 @@ def test_a_refused_work_fails_only_its_own_caller(business, caplog):
     assert kind == "error" and isinstance(error, psycopg.errors.DivisionByZero)
     assert len(runs) == 4  # each ran in the refused batch, then again alone
     assert counts() == (3, 3)
-    assert "committing one by one" in caplog.text
+    assert "each commits alone" in caplog.text
     assert "rolling back returned connection" not in caplog.text  # the pool got them clean
     assert group.run(store(business, 4), one_statement=True)["id"]
+
+
+def test_a_refused_batchs_callers_run_alone_so_a_held_row_holds_up_only_its_own(business):
+    """A batch that gives up on a row lock (BATCH_LOCK_TIMEOUT) is refused, and each of its
+    callers runs its work again in its own thread: the one whose customer stays locked waits
+    alone, while the other caller of its batch, and a caller arriving after, commit meanwhile."""
+    sizes: list[int] = []
+    group = GroupCommit(32, on_commit=sizes.append)
+    held = "34699000001"
+    group.run(store(business, 1, held), one_statement=True)  # the customer whose row is held
+    with psycopg.connect(db.pool().conninfo) as holder:  # a transaction, held open
+        holder.execute("SELECT id FROM customers WHERE address = %s FOR UPDATE", (held,))
+        group._pending = Watched()
+        gate, leader, _ = held_leader(group, business)
+        threads, outcomes = run_in_threads(
+            [
+                lambda: group.run(store(business, 2, held), order=(0,)),  # sorted first
+                lambda: group.run(store(business, 3), order=(1,)),
+            ]
+        )
+        group._pending.wait_len(2)
+        gate.set()
+        join(leader + threads[1:])  # while the row is still held
+        assert outcomes[1][0] == "ok" and outcomes[1][1]["id"]
+        assert group.run(store(business, 4), one_statement=True)["id"]  # nothing waits behind
+        assert threads[0].is_alive()  # the held customer's caller waits for the row alone
+        assert sizes == [1, 1, 1, 1]  # first, the leader; the batch of two refused; then alone
+        holder.rollback()
+    join(threads)
+    assert outcomes[0][0] == "ok" and outcomes[0][1]["id"]
+    assert sizes == [1, 1, 1, 1, 1]
+    assert counts() == (5, 4)  # the held customer's second message joined their queued turn
 
 
 def test_a_work_of_two_statements_stays_whole_when_its_batch_is_refused(business):
@@ -417,7 +451,8 @@ def test_a_batch_takes_its_row_locks_in_order(business):
 
 
 def test_with_a_batch_of_one_each_work_commits_on_its_own(business):
-    off = GroupCommit(1)
+    sizes: list[int] = []
+    off = GroupCommit(1, on_commit=sizes.append)
     seen = []
 
     def noting(i):
@@ -432,7 +467,7 @@ def test_with_a_batch_of_one_each_work_commits_on_its_own(business):
     assert off.run(noting(1), one_statement=True)["id"]  # autocommitted, as before
     assert off.run(noting(2))["id"]  # a work of unknown size gets a transaction
     assert seen == [TransactionStatus.IDLE, TransactionStatus.INTRANS]
-    assert (off.commits, counts()) == (0, (2, 2))
+    assert (sizes, counts()) == ([], (2, 2))  # no group commit ran
 
 
 def test_inside_a_transaction_the_work_joins_it(business):

@@ -384,8 +384,9 @@ def test_the_statement_is_short_enough_for_psycopg_to_cache_its_parsing():
 
 def test_a_batch_gives_up_on_a_customer_locked_for_long(business):
     """A batch's statement waits at most BATCH_LOCK_TIMEOUT for a row lock (it is sent
-    autocommitted, the timeout set inside it): refused, each request runs alone, so one whose
-    customer is not locked commits while the other customer's row is still held."""
+    autocommitted, the timeout set inside it): refused, each request runs alone in its own
+    thread, so one whose customer is not locked commits while the other customer's row is
+    still held, even when the held one is sorted before it."""
     store([[inbound(business, 1, "34600000009")]])  # the customer whose row will be held
     locked = threading.Event()
     seen_while_held: list[bool] = []
@@ -410,8 +411,8 @@ def test_a_batch_gives_up_on_a_customer_locked_for_long(business):
     sent, outcomes = behind_a_held_statement(
         business,
         {
-            1: [inbound(business, 3, "34600000002")],  # ordered first: not held up
-            2: [inbound(business, 2, "34600000009")],  # the held customer
+            1: [inbound(business, 2, "34600000009")],  # the held customer, ordered first
+            2: [inbound(business, 3, "34600000002")],  # not held up behind it
         },
     )
     holder.join(DEADLINE)

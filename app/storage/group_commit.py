@@ -18,8 +18,9 @@ data that one function sends together (`send_together`): the webhook's deliverie
 them sent as one statement. The guarantees stay those of a transaction per caller:
 - a caller's statements are all committed or none of them, and `run` returns after the commit;
 - when the database refuses one of a batch's statements (a bad row, a deadlock, a row lock
-  held longer than `BATCH_LOCK_TIMEOUT`), the batch is rolled back and every work in it runs
-  again alone, in its own transaction, so one caller's failure is that caller's only;
+  held longer than `BATCH_LOCK_TIMEOUT`), the batch is rolled back and each of its callers
+  runs its work again alone, in its own thread and transaction, so one caller's failure (or
+  long wait for a row lock) is that caller's only, and the next batch goes meanwhile;
 - a lost connection or an unreachable database is every waiting caller's error (`BatchFailed`),
   as it would be with a transaction each (their senders retry; dedup makes that safe);
 - a caller whose work has not started within `wait` seconds is withdrawn (`CommitWaitTimeout`):
@@ -51,9 +52,10 @@ Send = Callable[[psycopg.Connection], Callable[[], Any]]
 # `receive` for each, in their order.
 SendTogether = Callable[[psycopg.Connection, list, str | None], list[Callable[[], Any]]]
 # A batch of several callers gives up on a row lock after this long: it is then refused and
-# its works run again alone, in its order (without this timeout), so one customer's long lock
-# (an erasure in progress) holds up the whole batch for a second, then that customer's request
-# and those sorted after it (docs/PERFORMANCE.md, section 13).
+# each caller runs its work again alone, in its own thread (without this timeout, as a
+# transaction of its own always waited), so one customer's long lock (an erasure in progress)
+# holds up the whole batch for a second, then that customer's request alone
+# (docs/PERFORMANCE.md, sections 13 and 16).
 BATCH_LOCK_TIMEOUT = "1s"
 
 
@@ -88,6 +90,7 @@ class _Waiter:
         "done",
         "finished",
         "lead",
+        "alone",
         "result",
         "error",
     )
@@ -103,6 +106,7 @@ class _Waiter:
         self.done.acquire()
         self.finished = False
         self.lead = False  # set (with `done` released) when this caller is to commit the next batch
+        self.alone = False  # set (with `done` released) when its batch was refused: run it alone
         self.result: Any = None
         self.error: BaseException | None = None
 
@@ -110,6 +114,12 @@ class _Waiter:
         if not self.finished:
             self.finished = True
             self.result, self.error = result, error
+            self.done.release()
+
+    def run_alone(self) -> None:
+        """Its batch was refused: its caller is to run the work again, on its own."""
+        if not self.finished:
+            self.finished = self.alone = True
             self.done.release()
 
 
@@ -126,6 +136,8 @@ class GroupCommit:
     one-statement work autocommitted, others in a transaction), as before group commit.
     `order` sorts a batch: callers pass the key of the rows they lock (the smallest, if
     several), so that two processes' batches take row locks in the same order.
+    `on_commit` is told how many works each commit carried (a refused batch's work run again
+    alone is a commit of one).
     `send_together(conn, works, lock_timeout)`, when given, sends a batch's works (then plain
     data) as one statement, in the committing caller's context, and returns a `receive` for
     each; that statement is sent autocommitted (it is the transaction), and sets
@@ -143,13 +155,10 @@ class GroupCommit:
         self.send_together = send_together
         self.max_batch = max(1, int(max_batch))
         self.wait = wait
-        self.on_commit = on_commit  # told how many works each commit carried
+        self.on_commit = on_commit
         self._lock = threading.Lock()
         self._pending: list[_Waiter] = []
         self._busy = False  # a caller is committing a batch, or has been handed the next one
-        # What has been committed: transactions, and works in them (read by tests).
-        self.commits = 0
-        self.committed = 0
 
     def run(self, work: Send | Any, order: tuple = (), one_statement: bool = False) -> Any:
         """Run a work in a transaction; return what its `receive()` read, once committed.
@@ -175,9 +184,20 @@ class GroupCommit:
         except BaseException:
             self._abandon(me)
             raise
+        if me.alone:
+            return self._alone(me)
         if me.error is not None:
             raise me.error
         return me.result
+
+    def _alone(self, me: _Waiter) -> Any:
+        """A refused batch's work, run again in its caller's thread, in a transaction of its own
+        (a one-statement work autocommitted) without the batch's lock timeout. Its errors are
+        its caller's alone, as with a transaction each."""
+        with db.connection() if me.one_statement else db.transaction() as conn:
+            result = self._send(conn, [me.work])[0]()
+        self._committed(1)
+        return result
 
     def _await(self, me: _Waiter) -> None:
         if me.done.acquire(timeout=self.wait):
@@ -232,30 +252,14 @@ class GroupCommit:
             if len(batch) == 1:
                 batch[0].finish(error=exc)
                 return
-            log.info("group commit of %d refused (%r); committing one by one", len(batch), exc)
-            self._one_by_one(batch)
+            log.info("group commit of %d refused (%r); each commits alone", len(batch), exc)
+            for waiter in batch:
+                waiter.run_alone()
             return
         self._committed(len(batch))
         self._receive(batch, receivers)
 
-    def _one_by_one(self, batch: list[_Waiter]) -> None:
-        for i, waiter in enumerate(batch):
-            try:
-                receivers = self._run([waiter])
-            except _Lost as lost:  # the database went away: the rest would only wait for it
-                cause = lost.__cause__ or lost
-                for rest in batch[i:]:
-                    rest.finish(error=_failed(cause))
-                return
-            except Exception as exc:
-                waiter.finish(error=exc)
-                continue
-            self._committed(1)
-            self._receive([waiter], receivers)
-
     def _committed(self, works: int) -> None:
-        self.commits += 1
-        self.committed += works
         if self.on_commit is not None:
             self.on_commit(works)
 
