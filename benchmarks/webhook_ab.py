@@ -2,6 +2,7 @@
 
     python -m benchmarks.webhook_ab OTHER_CHECKOUT [--rounds 3] [--seconds 6] [--backlog 0]
                                    [--this-backlog N] [--other-env KEY=VALUE ...]
+                                   [--threads 16] [--workers 2] [--other-workers N]
 
 Machine noise on shared cores moves single runs by 30%; serving the other checkout (say, a
 `git worktree` of the commit before a change) and this one in turns, each on a fresh database,
@@ -9,7 +10,8 @@ and comparing medians shows what a change is worth. The bare route runs before, 
 after the rounds, and each round is set against the bare runs on either side of it. Both run in
 this checkout's virtualenv on a database migrated by this checkout. Given this checkout as OTHER
 and `--this-backlog 10000`, it serves the same code fresh and beside a backlog in turns; given
-`--other-env WEB_PIN_CPUS=on`, the same code with a setting and without.
+`--other-env WEB_PIN_CPUS=on`, the same code with a setting and without; given
+`--other-workers 3`, the same code with three web processes and with two.
 """
 
 from __future__ import annotations
@@ -54,14 +56,16 @@ class Round(NamedTuple):
         )
 
 
-def measure(run: Run, root: Path, label: str, backlog: int, extra_env: dict) -> Round:
-    """Saturation for the checkout at `root` with `backlog` turns queued and `extra_env` set
-    (PostgreSQL's CPU is every postgres process on the machine's: run nothing else)."""
+def measure(run: Run, root: Path, label: str, backlog: int, extra_env: dict, workers: int) -> Round:
+    """Saturation for the checkout at `root` with `backlog` turns queued, `extra_env` set and
+    `workers` web processes (PostgreSQL's CPU is every postgres process on the machine's: run
+    nothing else)."""
     name, url = create_database()
     try:
         seed(url, backlog)
         env = bot_env(url) | {"PYTHONPATH": str(root)} | extra_env
-        with Gunicorn("app:create_app()", env, root=root, threads=run.args.threads) as bot:
+        threads = run.args.threads
+        with Gunicorn("app:create_app()", env, root=root, workers=workers, threads=threads) as bot:
             asyncio.run(open_loop(bot.port, deliveries(300, run.args.customers), rate=300))
             kids = children(bot.proc.pid)
             before, pg0, idle0 = cpu_split(kids), postgres_cpu_seconds(), machine_ticks()
@@ -94,6 +98,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--customers", type=int, default=2000)
+    parser.add_argument(
+        "--workers", type=int, default=2, help="web processes (this checkout, the bare route)"
+    )
+    parser.add_argument(
+        "--other-workers", type=int, help="the other checkout's web processes (else --workers)"
+    )
     parser.add_argument("--threads", type=int, default=16, help="gunicorn threads per worker")
     parser.add_argument("--backlog", type=int, default=0, help="turns queued before each round")
     parser.add_argument(
@@ -121,7 +131,8 @@ def main() -> None:
         for label, root in order if i % 2 == 0 else order[::-1]:  # ABBA: no order bias
             backlog = a.backlog if label == "other" or a.this_backlog is None else a.this_backlog
             extra = other_env if label == "other" else {}
-            result = measure(run, root, f"{label} {i + 1}", backlog, extra)
+            workers = a.other_workers if label == "other" and a.other_workers else a.workers
+            result = measure(run, root, f"{label} {i + 1}", backlog, extra, workers)
             results[label].append(result)
             print(
                 f"{label} round {i + 1}: {result.rps:.0f} req/s, CPU ms/delivery:"

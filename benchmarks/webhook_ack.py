@@ -2,7 +2,7 @@
 bare Flask+HMAC route measured in the same run.
 
     python -m benchmarks.webhook_ack [--rate 300] [--duration 20] [--saturation-seconds 10]
-                                     [--backlog 10000] [--quick]
+                                     [--backlog 10000] [--workers 2] [--threads 16] [--quick]
 
 Scenarios, each on a fresh database: the webhook alone (workers stopped); the same with
 10,000 turns already queued; one job worker running on the same machine (the fake model and
@@ -127,7 +127,10 @@ class Run:
         machine's cores left idle meanwhile."""
         a = self.args
         with Gunicorn(
-            "benchmarks.bare_app:create_app()", {"APP_SECRET": SECRET}, threads=self.args.threads
+            "benchmarks.bare_app:create_app()",
+            {"APP_SECRET": SECRET},
+            workers=a.workers,
+            threads=a.threads,
         ) as bare:
             kids = children(bare.proc.pid)
             body = signed(envelope(0, 1))
@@ -207,7 +210,9 @@ def scenario(
         before = counts(url)
         with (
             Fakes() as fakes,
-            Gunicorn("app:create_app()", bot_env(url, fakes), threads=a.threads) as bot,
+            Gunicorn(
+                "app:create_app()", bot_env(url, fakes), workers=a.workers, threads=a.threads
+            ) as bot,
         ):
             asyncio.run(open_loop(bot.port, deliveries(200, a.customers), rate=200))  # warm
             if not worker:
@@ -253,6 +258,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=300.0)
     parser.add_argument("--duration", type=float, default=20.0, help="open-loop seconds")
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn web processes")
     parser.add_argument("--threads", type=int, default=16, help="gunicorn threads per worker")
     parser.add_argument("--saturation-seconds", type=float, default=10.0)
     parser.add_argument("--customers", type=int, default=2000)
