@@ -228,6 +228,9 @@ def worker(app):
             loop.run_until_complete(task_box["task"])
         except asyncio.CancelledError:
             pass
+        finally:  # as asyncio.run ends: the job threads stop with the loop
+            loop.run_until_complete(loop.shutdown_default_executor())
+            loop.close()
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import procrastinate
@@ -19,6 +20,8 @@ log = logging.getLogger(__name__)
 # Pause before starting a worker that lost the database again (doubling up to the maximum).
 RESTART_DELAY = 0.5
 MAX_RESTART_DELAY = 10.0
+# Threads for the worker's own blocking calls (asyncio.to_thread), beside one per job slot.
+OWN_THREADS = 4
 
 
 async def _retry_stalled_jobs(app: procrastinate.App, timeout: float) -> None:
@@ -59,6 +62,7 @@ async def run_worker_async(
     started again after a pause, so a database outage needs no restart of the process; it
     stops for good only on SIGINT/SIGTERM (when it installs signal handlers) or cancellation.
     """
+    _job_threads(flask_app.config["WORKER_CONCURRENCY"])
     if not wait:
         await _work(flask_app, wait=False)
         return
@@ -93,6 +97,18 @@ async def run_worker_async(
             raise
     finally:
         _remove_signal_handlers(loop)
+
+
+def _job_threads(concurrency: int) -> None:
+    """Give the running loop a thread per job slot (and OWN_THREADS more).
+
+    procrastinate runs a synchronous task (all of ours) in the loop's default executor, which
+    asyncio sizes by the machine, min(32, cores + 4): 6 threads on 2 cores, so any
+    WORKER_CONCURRENCY above that ran 6 jobs at once. asyncio.run shuts it down at the end.
+    """
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=concurrency + OWN_THREADS, thread_name_prefix="job")
+    )
 
 
 def _remove_signal_handlers(loop: asyncio.AbstractEventLoop) -> None:

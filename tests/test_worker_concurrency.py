@@ -1,0 +1,63 @@
+"""The worker runs WORKER_CONCURRENCY jobs at once on any machine (app/jobs/worker.py).
+
+procrastinate runs a synchronous task in its event loop's default executor, which asyncio
+sizes by the machine (min(32, cores + 4) threads): without a bigger one, a worker with more
+job slots than that ran no more jobs at once than the executor had threads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+
+import pytest
+
+from app.channels.meta import sign
+from tests import envelopes
+from tests.conftest import APP_SECRET
+from tests.test_faults_llm import sent_to
+
+ASYNCIO_THREADS = min(32, (os.cpu_count() or 1) + 4)  # asyncio's default executor
+SLOTS = ASYNCIO_THREADS + 2
+DEADLINE = 30.0
+
+
+@pytest.fixture
+def app_config(app_config):
+    # No model call gives up while the test holds them all (LLM_TIMEOUT > DEADLINE), so the
+    # count of calls waiting is the count of turns running at once, never a retry's.
+    return {
+        **app_config,
+        "WORKER_CONCURRENCY": SLOTS,
+        "DB_POOL_MAX": max(app_config["DB_POOL_MAX"], SLOTS + 4),
+        "LLM_TIMEOUT": 2 * DEADLINE,
+    }
+
+
+def test_a_worker_runs_as_many_turns_at_once_as_it_has_slots(client, worker, fake_llm, fake_graph):
+    customers = [f"3460500{i:04d}" for i in range(SLOTS)]
+    fake_llm.hold.clear()  # every model call waits until the test lets them all go
+    try:
+        for wa_id in customers:
+            body = json.dumps(envelopes.text(f"hello from {wa_id}", wa_id=wa_id)).encode()
+            headers = {
+                "Content-Type": "application/json",
+                "X-Hub-Signature-256": sign(body, APP_SECRET),
+            }
+            assert client.post("/webhook", data=body, headers=headers).status_code == 200
+        # Every customer's turn is inside its model call at the same time.
+        assert fake_llm.wait_for_requests(SLOTS, timeout=DEADLINE), (
+            f"{len(fake_llm.requests)} of {SLOTS} turns reached the model at once"
+        )
+    finally:
+        fake_llm.hold.set()
+    # Let go, each turn answers its customer once.
+    deadline = time.monotonic() + 2 * DEADLINE
+    tick = threading.Event()
+    while not all(sent_to(fake_graph, wa_id) for wa_id in customers):
+        assert time.monotonic() < deadline, "not every customer was answered"
+        tick.wait(0.1)
+    assert all(len(sent_to(fake_graph, wa_id)) == 1 for wa_id in customers)
+    assert len(fake_llm.requests) == SLOTS  # one model call a turn, none retried
