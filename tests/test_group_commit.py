@@ -13,6 +13,7 @@ import pytest
 from psycopg.pq import TransactionStatus
 
 from app import jobs
+from app.logs import request_id_var
 from app.storage import businesses, conversations, db
 from app.storage.group_commit import BatchFailed, CommitWaitTimeout, GroupCommit
 
@@ -224,20 +225,33 @@ def test_a_refused_work_fails_only_its_own_caller(business, caplog):
 def test_a_refused_batchs_callers_run_alone_so_a_held_row_holds_up_only_its_own(business):
     """A batch that gives up on a row lock (BATCH_LOCK_TIMEOUT) is refused, and each of its
     callers runs its work again in its own thread: the one whose customer stays locked waits
-    alone, while the other caller of its batch, and a caller arriving after, commit meanwhile."""
+    alone, while the other caller of its batch, and a caller arriving after, commit meanwhile.
+    Each runs its work in its own context (its request id), in the batch and alone."""
     sizes: list[int] = []
     group = GroupCommit(32, on_commit=sizes.append)
     held = "34699000001"
+    seen: list[tuple[str, str]] = []  # (whose work, the request id it ran under)
+
+    def as_request(rid: str, i: int, address: str | None = None):
+        inner = store(business, i, address)
+
+        def send(conn):
+            seen.append((rid, request_id_var.get()))
+            return inner(conn)
+
+        def call():
+            request_id_var.set(rid)  # this caller's thread's context
+            return group.run(send, order=(i,))
+
+        return call
+
     group.run(store(business, 1, held), one_statement=True)  # the customer whose row is held
     with psycopg.connect(db.pool().conninfo) as holder:  # a transaction, held open
         holder.execute("SELECT id FROM customers WHERE address = %s FOR UPDATE", (held,))
         group._pending = Watched()
         gate, leader, _ = held_leader(group, business)
         threads, outcomes = run_in_threads(
-            [
-                lambda: group.run(store(business, 2, held), order=(0,)),  # sorted first
-                lambda: group.run(store(business, 3), order=(1,)),
-            ]
+            [as_request("held", 2, held), as_request("other", 3)]  # the held one sorted first
         )
         group._pending.wait_len(2)
         gate.set()
@@ -245,11 +259,15 @@ def test_a_refused_batchs_callers_run_alone_so_a_held_row_holds_up_only_its_own(
         assert outcomes[1][0] == "ok" and outcomes[1][1]["id"]
         assert group.run(store(business, 4), one_statement=True)["id"]  # nothing waits behind
         assert threads[0].is_alive()  # the held customer's caller waits for the row alone
-        assert sizes == [1, 1, 1, 1]  # first, the leader; the batch of two refused; then alone
+        # The first store, the held leader, the other caller alone, the late caller (the
+        # refused batch of two is no commit).
+        assert sizes == [1, 1, 1, 1]
         holder.rollback()
     join(threads)
     assert outcomes[0][0] == "ok" and outcomes[0][1]["id"]
     assert sizes == [1, 1, 1, 1, 1]
+    # Each ran twice (in the refused batch, then alone), under its own caller's request id.
+    assert sorted(seen) == [("held", "held")] * 2 + [("other", "other")] * 2
     assert counts() == (5, 4)  # the held customer's second message joined their queued turn
 
 

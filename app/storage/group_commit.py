@@ -22,7 +22,8 @@ them sent as one statement. The guarantees stay those of a transaction per calle
   runs its work again alone, in its own thread and transaction, so one caller's failure (or
   long wait for a row lock) is that caller's only, and the next batch goes meanwhile;
 - a lost connection or an unreachable database is every waiting caller's error (`BatchFailed`),
-  as it would be with a transaction each (their senders retry; dedup makes that safe);
+  as it would be with a transaction each (their senders retry; dedup makes that safe); during
+  a refused batch's lone runs, each caller gets its own (psycopg's, or the pool's timeout);
 - a caller whose work has not started within `wait` seconds is withdrawn (`CommitWaitTimeout`):
   its work never runs.
 A work may therefore run twice (its first run rolled back, never after a commit): it must only
@@ -100,8 +101,9 @@ class _Waiter:
         self.work = work
         self.one_statement = one_statement
         self.context = contextvars.copy_context()
-        # Held until the work is done or the caller is to lead: a lock released once, which is
-        # cheaper to wait on than an Event (no Condition, no Python-level waiter list).
+        # Held until the work is done, or the caller is to lead or to run it alone: a lock
+        # released once, cheaper to wait on than an Event (no Condition, no Python-level
+        # waiter list).
         self.done = threading.Lock()
         self.done.acquire()
         self.finished = False
@@ -116,7 +118,7 @@ class _Waiter:
             self.result, self.error = result, error
             self.done.release()
 
-    def run_alone(self) -> None:
+    def refuse(self) -> None:
         """Its batch was refused: its caller is to run the work again, on its own."""
         if not self.finished:
             self.finished = self.alone = True
@@ -137,7 +139,8 @@ class GroupCommit:
     `order` sorts a batch: callers pass the key of the rows they lock (the smallest, if
     several), so that two processes' batches take row locks in the same order.
     `on_commit` is told how many works each commit carried (a refused batch's work run again
-    alone is a commit of one).
+    alone is a commit of one), from whichever caller's thread committed: it must be
+    thread-safe. A refused batch is told nothing (it is logged).
     `send_together(conn, works, lock_timeout)`, when given, sends a batch's works (then plain
     data) as one statement, in the committing caller's context, and returns a `receive` for
     each; that statement is sent autocommitted (it is the transaction), and sets
@@ -185,12 +188,12 @@ class GroupCommit:
             self._abandon(me)
             raise
         if me.alone:
-            return self._alone(me)
+            return self._run_alone(me)
         if me.error is not None:
             raise me.error
         return me.result
 
-    def _alone(self, me: _Waiter) -> Any:
+    def _run_alone(self, me: _Waiter) -> Any:
         """A refused batch's work, run again in its caller's thread, in a transaction of its own
         (a one-statement work autocommitted) without the batch's lock timeout. Its errors are
         its caller's alone, as with a transaction each."""
@@ -254,7 +257,7 @@ class GroupCommit:
                 return
             log.info("group commit of %d refused (%r); each commits alone", len(batch), exc)
             for waiter in batch:
-                waiter.run_alone()
+                waiter.refuse()
             return
         self._committed(len(batch))
         self._receive(batch, receivers)
