@@ -235,5 +235,6 @@ def worker(app):
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     yield thread
-    loop.call_soon_threadsafe(lambda: task_box["task"].cancel())
+    if not loop.is_closed():  # (closed already if the worker ended on its own)
+        loop.call_soon_threadsafe(lambda: task_box["task"].cancel())
     thread.join(timeout=30)

@@ -2,7 +2,10 @@
 
 procrastinate runs a synchronous task in its event loop's default executor, which asyncio
 sizes by the machine (min(32, cores + 4) threads): without a bigger one, a worker with more
-job slots than that ran no more jobs at once than the executor had threads.
+job slots than that ran no more jobs at once than the executor had threads. And a turn's
+reply transaction takes a second connection (its sends' place in line): with no more
+connections than jobs, turns released together each held one and waited for another until
+the pool gave up, and their retries called the model again.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import time
 import pytest
 
 from app.channels.meta import sign
+from app.jobs.worker import OWN_THREADS
+from app.storage import db
 from tests import envelopes
 from tests.conftest import APP_SECRET
 from tests.test_faults_llm import sent_to
@@ -27,11 +32,12 @@ DEADLINE = 30.0
 @pytest.fixture
 def app_config(app_config):
     # No model call gives up while the test holds them all (LLM_TIMEOUT > DEADLINE), so the
-    # count of calls waiting is the count of turns running at once, never a retry's.
+    # count of calls waiting is the count of turns running at once, never a retry's. A pool of
+    # two connections: the worker must raise it for its slots.
     return {
         **app_config,
         "WORKER_CONCURRENCY": SLOTS,
-        "DB_POOL_MAX": max(app_config["DB_POOL_MAX"], SLOTS + 4),
+        "DB_POOL_MAX": 2,
         "LLM_TIMEOUT": 2 * DEADLINE,
     }
 
@@ -61,3 +67,4 @@ def test_a_worker_runs_as_many_turns_at_once_as_it_has_slots(client, worker, fak
         tick.wait(0.1)
     assert all(len(sent_to(fake_graph, wa_id)) == 1 for wa_id in customers)
     assert len(fake_llm.requests) == SLOTS  # one model call a turn, none retried
+    assert db.pool().max_size == SLOTS + OWN_THREADS + 1  # the worker raised it

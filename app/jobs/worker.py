@@ -15,6 +15,7 @@ from procrastinate import PsycopgConnector
 from app import handoff
 from app.jobs.queue import queue
 from app.jobs.tasks import schedule_google_read, schedule_purge
+from app.storage import db
 
 log = logging.getLogger(__name__)
 # Pause before starting a worker that lost the database again (doubling up to the maximum).
@@ -62,7 +63,7 @@ async def run_worker_async(
     started again after a pause, so a database outage needs no restart of the process; it
     stops for good only on SIGINT/SIGTERM (when it installs signal handlers) or cancellation.
     """
-    _job_threads(flask_app.config["WORKER_CONCURRENCY"])
+    _job_slots(flask_app.config["WORKER_CONCURRENCY"])
     if not wait:
         await _work(flask_app, wait=False)
         return
@@ -99,16 +100,32 @@ async def run_worker_async(
         _remove_signal_handlers(loop)
 
 
-def _job_threads(concurrency: int) -> None:
-    """Give the running loop a thread per job slot (and OWN_THREADS more).
+def _job_slots(concurrency: int) -> None:
+    """A thread per job slot (and OWN_THREADS more), and connections enough for them all.
 
     procrastinate runs a synchronous task (all of ours) in the loop's default executor, which
     asyncio sizes by the machine, min(32, cores + 4): 6 threads on 2 cores, so any
-    WORKER_CONCURRENCY above that ran 6 jobs at once. asyncio.run shuts it down at the end.
+    WORKER_CONCURRENCY above that ran 6 jobs at once. The running loop gets a pool of its own
+    (asyncio.run shuts it down at the end; callers start the worker on a fresh loop).
+
+    A job may hold a connection while it takes a second one (a turn's reply transaction lines
+    its sends up on a connection of its own, `pacing.line_up`): with as many jobs as
+    connections, each could hold one and wait for another until the pool gives up. The app's
+    pool is raised, with a warning, to a connection per thread and one more.
     """
     asyncio.get_running_loop().set_default_executor(
         ThreadPoolExecutor(max_workers=concurrency + OWN_THREADS, thread_name_prefix="job")
     )
+    pool, needed = db.pool(), concurrency + OWN_THREADS + 1
+    if pool.max_size < needed:
+        log.warning(
+            "DB_POOL_MAX=%d is too small for WORKER_CONCURRENCY=%d: this process's database pool"
+            " holds up to %d connections (a job may hold one while it takes a second)",
+            pool.max_size,
+            concurrency,
+            needed,
+        )
+        pool.resize(pool.min_size, needed)
 
 
 def _remove_signal_handlers(loop: asyncio.AbstractEventLoop) -> None:
