@@ -10,18 +10,14 @@ the pool gave up, and their retries called the model again.
 
 from __future__ import annotations
 
-import json
 import os
-import threading
-import time
 
 import pytest
 
-from app.channels.meta import sign
 from app.jobs.worker import OWN_THREADS
 from app.storage import db
 from tests import envelopes
-from tests.conftest import APP_SECRET
+from tests.test_crash import wait_until
 from tests.test_faults_llm import sent_to
 
 ASYNCIO_THREADS = min(32, (os.cpu_count() or 1) + 4)  # asyncio's default executor
@@ -42,17 +38,15 @@ def app_config(app_config):
     }
 
 
-def test_a_worker_runs_as_many_turns_at_once_as_it_has_slots(client, worker, fake_llm, fake_graph):
+def test_a_worker_runs_as_many_turns_at_once_as_it_has_slots(
+    post_webhook, worker, fake_llm, fake_graph
+):
     customers = [f"3460500{i:04d}" for i in range(SLOTS)]
     fake_llm.hold.clear()  # every model call waits until the test lets them all go
     try:
         for wa_id in customers:
-            body = json.dumps(envelopes.text(f"hello from {wa_id}", wa_id=wa_id)).encode()
-            headers = {
-                "Content-Type": "application/json",
-                "X-Hub-Signature-256": sign(body, APP_SECRET),
-            }
-            assert client.post("/webhook", data=body, headers=headers).status_code == 200
+            envelope = envelopes.text(f"hello from {wa_id}", wa_id=wa_id)
+            assert post_webhook(envelope).status_code == 200
         # Every customer's turn is inside its model call at the same time.
         assert fake_llm.wait_for_requests(SLOTS, timeout=DEADLINE), (
             f"{len(fake_llm.requests)} of {SLOTS} turns reached the model at once"
@@ -60,11 +54,11 @@ def test_a_worker_runs_as_many_turns_at_once_as_it_has_slots(client, worker, fak
     finally:
         fake_llm.hold.set()
     # Let go, each turn answers its customer once.
-    deadline = time.monotonic() + 2 * DEADLINE
-    tick = threading.Event()
-    while not all(sent_to(fake_graph, wa_id) for wa_id in customers):
-        assert time.monotonic() < deadline, "not every customer was answered"
-        tick.wait(0.1)
+    wait_until(
+        lambda: all(sent_to(fake_graph, wa_id) for wa_id in customers),
+        2 * DEADLINE,
+        "every customer's reply",
+    )
     assert all(len(sent_to(fake_graph, wa_id)) == 1 for wa_id in customers)
     assert len(fake_llm.requests) == SLOTS  # one model call a turn, none retried
     assert db.pool().max_size == SLOTS + OWN_THREADS + 1  # the worker raised it

@@ -113,10 +113,11 @@ def _job_slots(concurrency: int) -> None:
     connections, each could hold one and wait for another until the pool gives up. The app's
     pool is raised, with a warning, to a connection per thread and one more.
     """
+    threads = concurrency + OWN_THREADS
     asyncio.get_running_loop().set_default_executor(
-        ThreadPoolExecutor(max_workers=concurrency + OWN_THREADS, thread_name_prefix="job")
+        ThreadPoolExecutor(max_workers=threads, thread_name_prefix="job")
     )
-    pool, needed = db.pool(), concurrency + OWN_THREADS + 1
+    pool, needed = db.pool(), threads + 1
     if pool.max_size < needed:
         log.warning(
             "DB_POOL_MAX=%d is too small for WORKER_CONCURRENCY=%d: this process's database pool"

@@ -170,10 +170,8 @@ class GroupCommit:
         is sent without BEGIN and COMMIT (a statement is its own transaction), the cheapest way.
         """
         if self.max_batch == 1 or db.current_conn.get() is not None:
-            # Off, or inside a transaction already: both join an enclosing transaction; on
-            # their own, one statement is autocommitted and several get a transaction.
-            with db.connection() if one_statement else db.transaction() as conn:
-                return self._send(conn, [work])[0]()
+            # Off, or inside a transaction already: both join an enclosing transaction.
+            return self._on_its_own(work, one_statement)
         me = _Waiter(order, work, one_statement)
         with self._lock:
             self._pending.append(me)
@@ -194,13 +192,17 @@ class GroupCommit:
         return me.result
 
     def _run_alone(self, me: _Waiter) -> Any:
-        """A refused batch's work, run again in its caller's thread, in a transaction of its own
-        (a one-statement work autocommitted) without the batch's lock timeout. Its errors are
-        its caller's alone, as with a transaction each."""
-        with db.connection() if me.one_statement else db.transaction() as conn:
-            result = self._send(conn, [me.work])[0]()
+        """A refused batch's work, run again in its caller's thread without the batch's lock
+        timeout. Its errors are its caller's alone, as with a transaction each."""
+        result = self._on_its_own(me.work, me.one_statement)
         self._committed(1)
         return result
+
+    def _on_its_own(self, work: Send | Any, one_statement: bool) -> Any:
+        """Run one work in the caller's thread: in the enclosing transaction if there is one;
+        else a one-statement work autocommitted, another in a transaction of its own."""
+        with db.connection() if one_statement else db.transaction() as conn:
+            return self._send(conn, [work])[0]()
 
     def _await(self, me: _Waiter) -> None:
         if me.done.acquire(timeout=self.wait):
