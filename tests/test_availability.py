@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.booking.availability import check_slot, list_slots, rules_for
+from app.booking.availability import check_slot, list_slots, rules_for, runs_past
 from app.booking.hours import _day_plan_exact, day_plan, parse_opening_hours
 
 MON = date(2026, 6, 1)
@@ -246,6 +246,23 @@ REASONS_BUSY = [(at("09:45"), at("10:00"), 1)]
 )
 def test_check_slot_reasons(start, expected):
     assert check_slot(REASONS_BIZ, 30, start, REASONS_NOW, REASONS_BUSY) == expected
+
+
+@pytest.mark.parametrize(
+    "start, minutes, expected",
+    [
+        (at("10:15"), 30, at("10:30")),  # past the break's start
+        (at("11:45"), 30, at("12:00")),  # past the day's close
+        (at("09:00"), 120, at("10:30")),
+        (at("10:00"), 30, None),  # it fits
+        (at("10:30"), 30, None),  # in the break: not within opening hours
+        (at("12:00"), 30, None),  # at the close: not within them either
+        (at("07:00"), 30, None),
+        (at("09:00", MON + timedelta(days=1)), 30, None),  # a closed date
+    ],
+)
+def test_runs_past_names_the_close_a_service_would_run_past(start, minutes, expected):
+    assert runs_past(REASONS_BIZ, minutes, start) == expected
 
 
 LATE_WINTER = datetime(2026, 2, 1, tzinfo=UTC)

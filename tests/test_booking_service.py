@@ -87,6 +87,26 @@ def test_bad_requests_store_nothing(salon, alice, service, starts_at, code):
     assert appointments(salon) == []
 
 
+@pytest.mark.parametrize(
+    ("starts_at", "closes_at", "message"),
+    [
+        (
+            madrid("2026-06-02 12:45"),
+            madrid("2026-06-02 13:00"),
+            "That time is outside opening hours: Haircut takes 30 minutes and would run past"
+            " 13:00, when we close.",
+        ),
+        (madrid("2026-06-02 02:00"), None, "That time is outside opening hours."),
+    ],
+)
+def test_a_time_the_service_would_run_past_a_close_from_names_it(
+    salon, alice, haircut, starts_at, closes_at, message
+):
+    result = book(salon, alice, haircut, starts_at, now=NOW)
+    assert (result.code, result.closes_at, result.message) == ("outside_hours", closes_at, message)
+    assert result.alternatives and appointments(salon) == []
+
+
 @pytest.mark.parametrize("customer", ["other-business", "nonexistent", "not-an-id", "negative"])
 def test_booking_for_a_foreign_or_bad_customer_is_invalid(salon, haircut, customer):
     other = make_business()

@@ -215,6 +215,17 @@ def test_with_one_booking_it_means_that_one(chat):
     assert statuses() == [("cancelled", at(day, "15:30"))]
 
 
+def test_a_bare_hour_after_to_is_the_time_it_moves_to(chat):
+    day = upcoming(2)
+    chat(f"book a haircut on {named(day)} at 10:00")
+    assert chat("move it to 12") == (
+        f"Moved ✅ Your *Haircut* is now on {when(day, '12:00')} (booking #1)."
+    )
+    assert chat("can you change it to 3 please") == (
+        f"Moved ✅ Your *Haircut* is now on {when(day, '15:00')} (booking #1)."
+    )
+
+
 def test_with_two_bookings_the_flow_asks_which(chat):
     first, second = upcoming(1), upcoming(3)
     chat(f"book a haircut on {named(first)} at 10:00")
@@ -318,6 +329,24 @@ def test_a_refused_time_offers_others_and_books_nothing(chat):
     reply = chat(f"book a haircut on {named(day)} at 13:00")  # the lunch break
     assert reply.startswith("That time is outside opening hours.\nFree times nearby:\n1. ")
     assert appointments() == {}
+
+
+def test_a_time_the_service_would_run_past_a_close_from_names_that_close(chat):
+    day = upcoming(2)  # a Wednesday: open 09:00-13:00 and 14:00-18:00
+    chat(f"book a hair coloring on {named(day)} at 10:00")
+    reply = chat("move it to 12:00")
+    assert reply.startswith(
+        "That time is outside opening hours: Hair coloring takes 90 minutes and would run"
+        " past 13:00, when we close.\nFree times nearby:\n1. "
+    )
+    assert "1. 11:00\n2. 11:15\n3. 11:30\n" in reply  # the closest that end by 13:00
+    assert booked() == {1: ("Hair coloring", at(day, "10:00"))}
+    reply = chat(f"quiero una coloración el {day.day} a las 17:00")
+    assert reply.startswith(
+        "Esa hora está fuera del horario: Hair coloring dura 90 minutos y terminaría después"
+        " de las 18:00, cuando cerramos.\nHoras libres cercanas:\n1. "
+    )
+    assert len(booked()) == 1
 
 
 def test_what_it_does_not_understand_it_offers_as_buttons(chat):

@@ -42,6 +42,13 @@ CASES = [
     ("great, 2pm works, put me down for that", {"intent": "book", "time": time(14)}),
     ("14:00 please", {"intent": "unknown", "time": time(14)}),
     ("move it to 14:30 same day", {"intent": "move", "time": time(14, 30), "same_day": True}),
+    # After "to", a bare number is a time, unless a date or a count follows it.
+    ("move it to 12", {"intent": "move", "time": time(12)}),
+    ("can you change it to 3 please", {"intent": "move", "time": time(15)}),
+    ("move it to 12 december", {"intent": "move", "day": date(2026, 12, 12)}),
+    ("move it to 12/12", {"intent": "move", "day": date(2026, 12, 12)}),
+    ("move it to 2 weeks later", {"intent": "move"}),
+    ("up to 3 people", {"intent": "unknown"}),
     ("can you move my appointment 30 minutes later", {"intent": "move", "shift": 30}),
     ("push that back half an hour", {"intent": "move", "shift": 30}),
     ("bring it forward an hour", {"intent": "move", "shift": -60}),

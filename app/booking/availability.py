@@ -167,6 +167,18 @@ def check_slot(
     return verdict(rules, plan, start, _duration(duration_minutes), now, Load(busy))
 
 
+def runs_past(business: Mapping, duration_minutes: int, start: datetime) -> datetime | None:
+    """When `start` is within opening hours but a service of `duration_minutes` would run past
+    the end of that period (a break or the day's close): that end. Otherwise None."""
+    _require_aware(start)
+    rules = rules_for(business)
+    start = start.astimezone(UTC)
+    closing = plan_for(rules, start.astimezone(rules.tz).date()).closing(start)
+    if closing is not None and start + _duration(duration_minutes) > closing:
+        return closing
+    return None
+
+
 def list_slots(
     business: Mapping,
     duration_minutes: int,

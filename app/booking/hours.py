@@ -35,6 +35,11 @@ class DayPlan:
         """Whether [start, end) lies inside a single open period."""
         return any(lo <= start and end <= hi for lo, hi in self.periods)
 
+    def closing(self, start: datetime) -> datetime | None:
+        """The end of the open period `start` falls in (a break or the day's close), or None
+        when `start` is not within opening hours."""
+        return next((hi for lo, hi in self.periods if lo <= start < hi), None)
+
 
 def parse_opening_hours(raw: Mapping | None) -> dict[int, tuple[Period, ...]]:
     """Map weekday (0 = Monday) to its open periods with breaks cut out; ValueError if malformed."""

@@ -89,6 +89,8 @@ class BookingResult:
 
     `find_slots` answers in the same shape: `slots` it found (between the local times `after`
     and `before` when given) and, when none, the next free times as `alternatives`.
+    `closes_at`, on an `outside_hours` refusal of a time within opening hours: the end of that
+    period (a break or the day's close), which the service would run past.
     """
 
     ok: bool
@@ -100,6 +102,15 @@ class BookingResult:
     slots: tuple[datetime, ...] = ()
     after: time | None = None
     before: time | None = None
+    closes_at: datetime | None = None
+
+
+def runs_past_message(service: str, minutes: int, closes: str) -> str:
+    """The `outside_hours` refusal of a time the service would run past a close from."""
+    return (
+        f"That time is outside opening hours: {service} takes {minutes} minutes and would run"
+        f" past {closes}, when we close."
+    )
 
 
 def refusal(code: str, message: str = "", appointment: Appointment | None = None) -> BookingResult:

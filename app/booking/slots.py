@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from app.booking import store
-from app.booking.availability import Busy, list_slots, rules_for, utc_window
+from app.booking.availability import (
+    OUTSIDE_HOURS,
+    Busy,
+    list_slots,
+    rules_for,
+    runs_past,
+    utc_window,
+)
 from app.booking.hours import wall_to_utc
 from app.booking.models import (
     AVAILABLE,
@@ -14,6 +21,7 @@ from app.booking.models import (
     SUGGEST_ALTERNATIVES,
     BookingResult,
     refusal,
+    runs_past_message,
 )
 from app.calendars import Calendar, get_calendar
 from app.storage.db import connection
@@ -96,18 +104,23 @@ def refuse_slot(
     now: datetime,
     exclude_id: int | None = None,
 ) -> BookingResult:
-    """A refusal for `reason`, with nearby free slots when they help."""
+    """A refusal for `reason`, with nearby free slots when they help. A time within opening
+    hours that the service would run past a close from says which close (`closes_at`)."""
     result = refusal(reason)
     if reason not in SUGGEST_ALTERNATIVES:
         return result
     tz = rules_for(business).tz
     day = start.astimezone(tz).date()
     minutes = service["duration_minutes"]
+    closes = runs_past(business, minutes, start) if reason == OUTSIDE_HOURS else None
+    if closes is not None:
+        local = f"{closes.astimezone(tz):%H:%M}"
+        result = refusal(reason, runs_past_message(service["name"], minutes, local))
     slots = free_slots(business, minutes, day, day + timedelta(days=6), now, exclude_id)
     # The same day's closest first (earlier on a tie), then the following days in order.
     nearest = sorted(slots, key=lambda s: (s.astimezone(tz).date() != day, abs(s - start), s))
     picked = tuple(sorted(nearest[:ALTERNATIVES]))
-    return BookingResult(False, reason, result.message, alternatives=picked)
+    return BookingResult(False, reason, result.message, alternatives=picked, closes_at=closes)
 
 
 def external_busy(calendar: Calendar, business: dict, start: datetime) -> list[Busy]:

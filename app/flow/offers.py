@@ -33,7 +33,8 @@ def done(turn: Turn, st: State, result: BookingResult, svc: dict | None) -> Repl
 
 def refused(turn: Turn, st: State, result: BookingResult, svc: dict | None) -> Reply:
     """A refusal in the customer's words, with nearby free times to tap when there are some."""
-    text = words.refusal(st.lang, result.code, result.message)
+    closes = f"{result.closes_at.astimezone(turn.tz):%H:%M}" if result.closes_at else None
+    text = words.refusal(st.lang, result.code, result.message, svc, closes)
     if not result.alternatives or svc is None:
         return offer(st, Reply(text, lang=st.lang))
     text += "\n" + words.say(st.lang, "alternatives")

@@ -146,6 +146,11 @@ REFUSALS_ES = {
     "full": "Esa hora está completa.",
     "calendar_unavailable": "Ahora mismo no puedo consultar la agenda; inténtalo en unos minutos.",
 }
+# An outside_hours refusal of a time the service would run past a close from.
+RUNS_PAST_ES = (
+    "Esa hora está fuera del horario: {service} dura {minutes} minutos y terminaría después de"
+    " las {closes}, cuando cerramos."
+)
 
 
 def say(lang: str, key: str, **values) -> str:
@@ -154,9 +159,15 @@ def say(lang: str, key: str, **values) -> str:
     return table.get(key, TEXTS["en"][key]).format(**values)
 
 
-def refusal(lang: str, code: str, message: str) -> str:
-    """A booking refusal in the customer's language (the service's own words in English)."""
+def refusal(
+    lang: str, code: str, message: str, service: dict | None = None, closes: str | None = None
+) -> str:
+    """A booking refusal in the customer's language (the service's own words in English).
+    `closes`: the close (HH:MM) the `service` would run past, on an outside_hours refusal."""
     if lang == "es":
+        if code == "outside_hours" and service is not None and closes:
+            minutes = service["duration_minutes"]
+            return RUNS_PAST_ES.format(service=service["name"], minutes=minutes, closes=closes)
         return REFUSALS_ES.get(code, REFUSALS_ES["invalid"])
     return message
 
