@@ -243,6 +243,29 @@ def test_with_two_bookings_the_flow_asks_which(chat):
     assert chat("cancel #2") == f"Cancelled: *Beard trim* on {when(target, '12:00')} (booking #2)."
 
 
+def test_the_service_or_the_day_named_says_which_appointment(chat):
+    first, second, third = upcoming(1), upcoming(3), upcoming(4)
+    chat(f"book a haircut on {named(first)} at 10:00")
+    chat(f"book a beard trim on {named(second)} at 11:00")
+    chat(f"book a haircut on {named(third)} at 16:00")
+    assert chat("move the beard trim to 12") == (
+        f"Moved ✅ Your *Beard trim* is now on {when(second, '12:00')} (booking #2)."
+    )
+    asked = chat("cancel my haircut")  # two haircuts: it asks which of those two
+    assert asked.startswith("Which one should I cancel?\n1. ")
+    assert asked.endswith("\nReply with 1–2.") and "Beard trim" not in asked
+    # A cancel's day says which; a move's day is where it goes, so it still asks.
+    assert chat(f"cancel my appointment on {named(third)}") == (
+        f"Cancelled: *Haircut* on {when(third, '16:00')} (booking #3)."
+    )
+    assert chat(f"move my appointment to {named(third)} at 10:00").startswith(
+        "Which one should I move?\n1. "
+    )
+    assert chat("cancel beard trim #1") == (  # a number names it, whatever the words say
+        f"Cancelled: *Haircut* on {when(first, '10:00')} (booking #1)."
+    )
+
+
 def option(reply: str, detail: str) -> str:
     """The number of the listed option with this detail."""
     [number] = re.findall(rf"^(\d+)\. .* — {re.escape(detail)}$", reply, re.M)

@@ -38,6 +38,7 @@ def cancel_request(turn: Turn, st: State, req: Request) -> Reply:
     items = actions.upcoming(turn)
     if not items and st.hold_id:
         return release(turn, st, st.hold_id, offer_again=False)
+    items = named(turn, items, req, by_day=True)
     meant = target(items, req, st)
     if isinstance(meant, Reply):
         return meant
@@ -66,6 +67,7 @@ def move_request(turn: Turn, st: State, req: Request) -> Reply:
     items = actions.upcoming(turn)
     if st.hold_id and not items and req.intent == "move":
         return release(turn, st, st.hold_id, offer_again=True)
+    items = named(turn, items, req, by_day=False)
     meant = target(items, req, st)
     if isinstance(meant, Reply):
         return meant
@@ -109,6 +111,22 @@ def ask_new_time(turn: Turn, st: State, appointment: Appointment) -> Reply:
         when=words.when(appointment.starts_at, turn.tz, st.lang),
     )
     return offer(st, Reply(text, lang=st.lang))
+
+
+def named(turn: Turn, items: list[Appointment], req: Request, by_day: bool) -> list[Appointment]:
+    """The appointments of `items` the request names: of its service ("cancel the beard trim")
+    and, `by_day`, on its day ("cancel my appointment on Tuesday"; a move's day is where it
+    goes, not which one). All of them when it names neither, or a number ("#12"), or when none
+    is so named."""
+    if req.reference is not None:
+        return items
+    found = [
+        a
+        for a in items
+        if (req.service is None or a.service_id == req.service["id"])
+        and (not by_day or req.day is None or a.starts_at.astimezone(turn.tz).date() == req.day)
+    ]
+    return found or items
 
 
 def target(items: list[Appointment], req: Request, st: State) -> Appointment | Reply | None:
