@@ -182,6 +182,18 @@ def test_change_time_lets_the_hold_go_and_lists_again(chat):
     assert chat("cancel") == "You have no upcoming appointments."
 
 
+def test_the_price_of_one_service_and_then_one_of_those(open_daily, chat):
+    tomorrow = today() + timedelta(days=1)
+    assert chat("how much is a beard trim?") == "*Beard trim* takes 15 min and costs 12.00 EUR."
+    reply = chat("can I get one tomorrow morning?")  # "one": the beard trim just asked about
+    assert reply.startswith(f"Free times for *Beard trim* on {long(tomorrow)}:\n1. 09:00\n")
+    assert chat("¿cuánto cuesta el tinte?") == "*Hair coloring* dura 90 min y cuesta 60.00 EUR."
+    assert chat("how much are a haircut and a beard trim?") == (
+        "Our services:\n• Haircut: 30 min, 25.00 EUR\n• Beard trim: 15 min, 12.00 EUR\n"
+        "• Hair coloring: 90 min, 60.00 EUR"
+    )
+
+
 def test_a_new_service_keeps_the_day_being_talked_about(chat):
     day = upcoming(2)
     chat(f"haircut on {named(day)}")

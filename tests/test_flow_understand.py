@@ -99,6 +99,9 @@ CASES = [
         },
     ),
     ("talk to a person please", {"intent": "handoff"}),
+    ("¿abrís el sábado?", {"intent": "hours", "day": date(2026, 12, 5)}),
+    ("are you opened tomorrow", {"intent": "hours", "day": date(2026, 12, 3)}),
+    ("¿qué citas tengo?", {"intent": "list"}),
     ("sí", {"intent": "confirm"}),
     ("Hola!", {"intent": "greeting"}),
 ]
@@ -137,6 +140,7 @@ def test_slips_are_read_as_the_word_meant(slip, word):
         "the lines are long",  # not "lunes"
         "can my junior come too",  # not "junio"
         "i'll pick the place",
+        "abris el sabado?",  # an intent's word: not "abril"
     ],
 )
 def test_ordinary_words_are_left_alone(text):

@@ -20,7 +20,7 @@ from app.flow.offers import ask_service, find, offer
 from app.flow.opening import day_hours, week_hours
 from app.flow.render import Reply
 from app.flow.state import Option, State
-from app.flow.understand import read
+from app.flow.understand import mentioned, read
 
 _BOOKING_INTENTS = ("book", "slots", "unknown", "greeting", "confirm", "thanks", "decline")
 
@@ -85,7 +85,8 @@ def on_text(turn: Turn, st: State, text: str) -> Reply:
     if intent == "info":
         return info(turn, st, text)
     if intent == "services":
-        return services(turn, st)
+        one = req.service and len(mentioned(turn.business["services"], req.text)) == 1
+        return services(turn, st, req.service if one else None)
     if intent in _BOOKING_INTENTS and (details or intent in ("book", "slots")):
         return times.booking_request(turn, st, req)
     if intent == "confirm":
@@ -115,7 +116,19 @@ def pick(turn: Turn, st: State, number: int) -> Reply:
     return on_tap(turn, st, tap) if tap else fallback(st)
 
 
-def services(turn: Turn, st: State) -> Reply:
+def services(turn: Turn, st: State, named: dict | None = None) -> Reply:
+    """Every service with its length and price; the one asked about ("how much is a beard
+    trim?"), which is then the service being talked about ("can I get one tomorrow?")."""
+    if named is not None:
+        st.service_id = named["id"]
+        text = words.say(
+            st.lang,
+            "service_price",
+            service=named["name"],
+            minutes=named["duration_minutes"],
+            price=f"{named['price']:.2f} {named['currency']}",
+        )
+        return offer(st, Reply(text, lang=st.lang))
     items = turn.business["services"]
     if not items:
         return offer(st, Reply(words.say(st.lang, "no_services"), lang=st.lang))

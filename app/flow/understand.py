@@ -39,7 +39,7 @@ INTENTS = (
         "list",
         r"\b(my (appointments?|bookings?|reservations?)|what (have|did) i (got )?booked?"
         r"|what have i got|what do i have|do i have|have i got|mis citas|mi cita|mis reservas"
-        r"|que tengo|tengo (alguna )?cita)\b",
+        r"|que tengo|tengo (alguna )?cita|citas tengo)\b",
     ),
     (
         "more",
@@ -48,7 +48,7 @@ INTENTS = (
     ),
     (
         "hours",
-        r"\b(hours|open|opening|close|closing|horario|abris|abren|abres|abierto|cierran"
+        r"\b(hours|open|opened|opening|close|closing|horario|abris|abren|abres|abierto|cierran"
         r"|cerrais|cierras|cerrado)\b",
     ),
     (
@@ -160,6 +160,12 @@ VOCABULARY = frozenset(
     junio julio agosto septiembre octubre noviembre diciembre tarde noche cancelar reservar
     cambiar disponible horario servicios precios gracias hueco huecos minutos""".split()
 )
+# The words the intents are read from: never "corrected" into another ("abrís" is not "abril").
+INTENT_WORDS = frozenset(
+    word
+    for _, pattern in INTENTS
+    for word in re.findall(r"[a-z]{5,}", re.sub(r"\\[a-z]", " ", pattern))  # not "\bforward"
+)
 # Common words a slip must never be "corrected" into a vocabulary word.
 KNOWN = frozenset(
     """there where these those which would could should about after before other their think
@@ -252,7 +258,7 @@ def correct(folded: str, vocab: frozenset[str]) -> str:
 
     def fix(m: re.Match) -> str:
         word = m[0]
-        if word in vocab or word in KNOWN or _singular(word) in vocab:
+        if word in vocab or word in KNOWN or word in INTENT_WORDS or _singular(word) in vocab:
             return word
         limit = 1 if len(word) <= 6 else 2
         # Slips keep the first letter ("tmorrow"); other words do not ("looking", "water").
@@ -274,6 +280,21 @@ def match_service(services: list[dict], folded: str) -> dict | None:
             re.search(rf"\b{re.escape(name)}s?\b", folded) or name.replace(" ", "") in squashed
         ):
             return service
+    scores = _scores(services, folded)
+    if not scores:
+        return None
+    best = max(scores.values())
+    winners = [i for i, score in scores.items() if score == best]
+    return services[winners[0]] if len(winners) == 1 else None
+
+
+def mentioned(services: list[dict], folded: str) -> list[dict]:
+    """Every service a word of the text points to ("beard trim and haircut": two)."""
+    return [services[i] for i in sorted(_scores(services, folded))]
+
+
+def _scores(services: list[dict], folded: str) -> dict[int, int]:
+    """For each service (by index) a word of the text points to, how many of its words do."""
     said = {_singular(w) for w in re.findall(r"[a-z]+", folded)} | set(
         re.findall(r"[a-z]+", folded)
     )
@@ -282,11 +303,7 @@ def match_service(services: list[dict], folded: str) -> dict | None:
         for word in _words(service["name"]):
             if {word, *SYNONYMS.get(word, ())} & said:
                 scores[index] = scores.get(index, 0) + 1
-    if not scores:
-        return None
-    best = max(scores.values())
-    winners = [i for i, score in scores.items() if score == best]
-    return services[winners[0]] if len(winners) == 1 else None
+    return scores
 
 
 def _words(name: str) -> list[str]:
