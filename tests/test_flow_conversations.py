@@ -140,7 +140,8 @@ def statuses() -> list[tuple]:
 
 
 @pytest.mark.parametrize(
-    "choice", ["great, 2pm works, put me down for that", "14:00 please", "ok 14:00"]
+    "choice",
+    ["great, 2pm works, put me down for that", "14:00 please", "ok 14:00", "what about 2?"],
 )
 def test_a_time_after_a_list_books_it_that_day(chat, choice):
     day = upcoming(2)
@@ -161,6 +162,16 @@ def test_a_number_holds_the_time_and_yes_books_it(chat):
         f"Booked ✅ *Haircut* on {when(day, '09:30')} (booking #1). See you then!"
     )
     assert statuses() == [("booked", at(day, "09:30"))]  # the hold became the booking
+
+
+def test_a_number_past_the_last_option_is_a_listed_time_s_hour(chat):
+    day = upcoming(2)
+    listed = chat(f"haircut {named(day)}")
+    assert "\n9. 11:00\n10. Later times" in listed
+    assert chat("11") == hold_reply(day, "11:00")
+    assert chat("2") == listed  # "Change time": the hold goes, the day is listed again
+    assert chat("12") == "Please reply with a number from 1 to 10."  # 12:00 is not listed
+    assert statuses() == []
 
 
 def test_the_first_one_then_the_confirm_button_typed(chat):

@@ -44,6 +44,8 @@ CASES = [
     ("move it to 14:30 same day", {"intent": "move", "time": time(14, 30), "same_day": True}),
     # After "to", a bare number is a time, unless a date or a count follows it.
     ("move it to 12", {"intent": "move", "time": time(12)}),
+    ("what about 11?", {"intent": "unknown", "time": time(11)}),
+    ("how about 3 people", {"intent": "unknown"}),
     ("can you change it to 3 please", {"intent": "move", "time": time(15)}),
     ("move it to 12 december", {"intent": "move", "day": date(2026, 12, 12)}),
     ("move it to 12/12", {"intent": "move", "day": date(2026, 12, 12)}),

@@ -61,10 +61,10 @@ _WEEKDAY = re.compile(
     + "|".join(sorted(_SHORT_DAYS | _DAYS, key=len, reverse=True))
     + r")\b(\s+que\s+viene)?"
 )
-# Words that make a number a time, before it ("at 5", "a las 5", "move it to 12") or after it
-# ("5pm").
+# Words that make a number a time, before it ("at 5", "a las 5", "move it to 12", "what about
+# 11?") or after it ("5pm").
 _LEAD = (
-    r"at|after|before|from|until|by|around|to"
+    r"at|after|before|from|until|by|around|about|to"
     r"|a\s+las?|las?|sobre\s+las?|hacia\s+las?|desde\s+las?|despues\s+de\s+las?"
     r"|antes\s+de\s+las?|hasta\s+las?"
 )
@@ -73,8 +73,8 @@ _TIME = re.compile(
     r"(am|pm|a\.m\.|p\.m\.|h|de la (?:tarde|noche|manana|madrugada))?(?!\w)"
 )
 _AFTERNOON_SUFFIX = ("de la tarde", "de la noche")
-# After "to", a bare number is a time unless a date or a count follows it: "to 12 December",
-# "to 12/12", "to 2 weeks", "to 3 people".
+# After "to" or "about", a bare number is a time unless a date or a count follows it: "to 12
+# December", "to 12/12", "to 2 weeks", "about 3 people".
 _NOT_A_TIME_AFTER = re.compile(
     r"\s*(?:[/.-]\d|(?:of|de|del|"
     + "|".join(sorted(_MONTHS, key=len, reverse=True))
@@ -152,7 +152,7 @@ def parse_time(text: str) -> time | None:
         suffix = (m[4] or "").replace(".", "")
         if not (m[3] or suffix or m[1]) or minute > 59:
             continue
-        if m[1] == "to" and not (m[3] or suffix) and _NOT_A_TIME_AFTER.match(s, m.end()):
+        if m[1] in ("to", "about") and not (m[3] or suffix) and _NOT_A_TIME_AFTER.match(s, m.end()):
             continue
         pm = suffix == "pm" or suffix in _AFTERNOON_SUFFIX
         am = suffix == "am" or suffix.startswith("de la ma")

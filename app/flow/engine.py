@@ -14,7 +14,7 @@ import time as clock
 from datetime import date
 
 from app.booking.models import NOT_FOUND
-from app.flow import actions, handoff, ids, lookup, moves, reminders, times, words
+from app.flow import actions, dates, handoff, ids, lookup, moves, reminders, times, words
 from app.flow.actions import Turn
 from app.flow.offers import ask_service, find, offer
 from app.flow.opening import day_hours, week_hours
@@ -111,7 +111,12 @@ def pick(turn: Turn, st: State, number: int) -> Reply:
         return Reply(words.say(st.lang, "nothing_to_pick"), lang=st.lang)
     index = len(st.offer) - 1 if number == -1 else number - 1
     if not 0 <= index < len(st.offer):
-        return Reply(words.say(st.lang, "pick_range", count=len(st.offer)), lang=st.lang)
+        # Past the last option, a number may be a listed time's hour ("11" for 11:00).
+        hour = dates.parse_time(f"at {number}") if number > 0 else None
+        listed = [o.title for o in st.offer]
+        if hour is None or f"{hour:%H:%M}" not in listed:
+            return Reply(words.say(st.lang, "pick_range", count=len(st.offer)), lang=st.lang)
+        index = listed.index(f"{hour:%H:%M}")
     tap = ids.parse(st.offer[index].id)
     return on_tap(turn, st, tap) if tap else fallback(st)
 
