@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from app.flow import words
+from app.flow.dates import MONTHS_ES
 from app.storage import businesses, db
 from tests import envelopes
 from tests.test_agent_conversations import MADRID, WA_ID, at, upcoming
@@ -199,6 +200,7 @@ def test_the_price_of_one_service_and_then_one_of_those(open_daily, chat):
     reply = chat("can I get one tomorrow morning?")  # "one": the beard trim just asked about
     assert reply.startswith(f"Free times for *Beard trim* on {long(tomorrow)}:\n1. 09:00\n")
     assert chat("¿cuánto cuesta el tinte?") == "*Hair coloring* dura 90 min y cuesta 60.00 EUR."
+    assert chat("how long does a haircut take?") == "*Haircut* takes 30 min and costs 25.00 EUR."
     assert chat("how much are a haircut and a beard trim?") == (
         "Our services:\n• Haircut: 30 min, 25.00 EUR\n• Beard trim: 15 min, 12.00 EUR\n"
         "• Hair coloring: 90 min, 60.00 EUR"
@@ -287,6 +289,41 @@ def test_the_service_or_the_day_named_says_which_appointment(chat):
     assert chat("cancel beard trim #1") == (  # a number names it, whatever the words say
         f"Cancelled: *Haircut* on {when(first, '10:00')} (booking #1)."
     )
+
+
+def test_an_appointment_named_that_is_not_booked_changes_nothing(chat):
+    day, other = upcoming(3), upcoming(1)
+    chat(f"book a beard trim on {named(day)} at 11:00")
+    mine = f"Your upcoming appointments:\n• #1 Beard trim on {when(day, '11:00')}"
+    assert chat("cancel my haircut") == f"You have no *Haircut* booked.\n{mine}"
+    assert chat(f"move my haircut to {named(day)} at 12:00") == (
+        f"You have no *Haircut* booked.\n{mine}"
+    )
+    assert chat(f"cancel my appointment on {named(other)}") == (
+        f"You have nothing booked on {long(other)}.\n{mine}"
+    )
+    assert chat(f"cancela mi corte del {other.day} de {MONTHS_ES[other.month - 1]}") == (
+        f"No tienes ninguna cita de *Haircut* el {long(other, 'es')}.\n"
+        f"Tus próximas citas:\n• #1 Beard trim el {when(day, '11:00', 'es')}"
+    )
+    assert statuses() == [("booked", at(day, "11:00"))]
+
+
+def test_two_services_in_one_request_ask_which_first(chat):
+    day = upcoming(3)
+    asked = chat(f"I need a haircut and a beard trim on {named(day)} at 10")
+    assert asked.startswith("Which service would you like?\n1. Haircut")
+    assert statuses() == []
+    assert chat("1") == (f"Booked ✅ *Haircut* on {when(day, '10:00')} (booking #1). See you then!")
+
+
+def test_never_mind_lets_a_held_time_go(chat):
+    day = upcoming(2)
+    chat(f"haircut {named(day)}")
+    assert chat("3") == hold_reply(day, "09:30")
+    assert chat("actually never mind") == "OK, I've let that time go. Anything else?"
+    assert statuses() == []
+    assert chat("never mind") == "OK. Anything else I can do for you?"
 
 
 def option(reply: str, detail: str) -> str:

@@ -104,6 +104,10 @@ CASES = [
     ("¿abrís el sábado?", {"intent": "hours", "day": date(2026, 12, 5)}),
     ("are you opened tomorrow", {"intent": "hours", "day": date(2026, 12, 3)}),
     ("¿qué citas tengo?", {"intent": "list"}),
+    ("how long is the colouring", {"intent": "services", "service": "Hair coloring"}),
+    ("¿cuánto dura el tinte?", {"intent": "services", "service": "Hair coloring"}),
+    ("actually never mind", {"intent": "decline"}),
+    ("forget it", {"intent": "decline"}),
     ("sí", {"intent": "confirm"}),
     ("Hola!", {"intent": "greeting"}),
 ]

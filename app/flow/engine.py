@@ -85,7 +85,7 @@ def on_text(turn: Turn, st: State, text: str) -> Reply:
     if intent == "info":
         return info(turn, st, text)
     if intent == "services":
-        one = req.service and len(mentioned(turn.business["services"], req.text)) == 1
+        one = req.service and len(mentioned(turn.business["services"], req.text)) <= 1
         return services(turn, st, req.service if one else None)
     if intent in _BOOKING_INTENTS and (details or intent in ("book", "slots")):
         return times.booking_request(turn, st, req)

@@ -21,7 +21,12 @@ def appointments(turn: Turn, st: State) -> Reply:
         return offer(st, Reply(words.say(st.lang, "none_booked"), lang=st.lang))
     if len(items) == 1:
         st.appointment_id = items[0].id
-    lines = [words.say(st.lang, "list")] + [
+    return offer(st, Reply("\n".join(listing(turn, st, items)), lang=st.lang))
+
+
+def listing(turn: Turn, st: State, items: list[Appointment]) -> list[str]:
+    """The lines that list the customer's upcoming appointments."""
+    return [words.say(st.lang, "list")] + [
         words.say(
             st.lang,
             "list_item",
@@ -31,14 +36,32 @@ def appointments(turn: Turn, st: State) -> Reply:
         )
         for a in items
     ]
-    return offer(st, Reply("\n".join(lines), lang=st.lang))
+
+
+def none_named(
+    turn: Turn, st: State, req: Request, items: list[Appointment], by_day: bool
+) -> Reply:
+    """None of the customer's appointments is the one named ("cancel my haircut" with only a
+    beard trim booked): say so, and list what they have. Nothing changes."""
+    day = words.day_long(req.day, st.lang) if by_day and req.day else None
+    service = req.service["name"] if req.service else None
+    if service and day:
+        text = words.say(st.lang, "none_of_service_on_day", service=service, day=day)
+    elif service:
+        text = words.say(st.lang, "none_of_service", service=service)
+    else:
+        text = words.say(st.lang, "none_on_day", day=day)
+    return offer(st, Reply("\n".join([text, *listing(turn, st, items)]), lang=st.lang))
 
 
 def cancel_request(turn: Turn, st: State, req: Request) -> Reply:
     items = actions.upcoming(turn)
     if not items and st.hold_id:
         return release(turn, st, st.hold_id, offer_again=False)
-    items = named(turn, items, req, by_day=True)
+    chosen = named(turn, items, req, by_day=True)
+    if items and not chosen:
+        return none_named(turn, st, req, items, by_day=True)
+    items = chosen
     meant = target(items, req, st)
     if isinstance(meant, Reply):
         return meant
@@ -67,7 +90,10 @@ def move_request(turn: Turn, st: State, req: Request) -> Reply:
     items = actions.upcoming(turn)
     if st.hold_id and not items and req.intent == "move":
         return release(turn, st, st.hold_id, offer_again=True)
-    items = named(turn, items, req, by_day=False)
+    chosen = named(turn, items, req, by_day=False)
+    if items and not chosen:
+        return none_named(turn, st, req, items, by_day=False)
+    items = chosen
     meant = target(items, req, st)
     if isinstance(meant, Reply):
         return meant
@@ -116,17 +142,15 @@ def ask_new_time(turn: Turn, st: State, appointment: Appointment) -> Reply:
 def named(turn: Turn, items: list[Appointment], req: Request, by_day: bool) -> list[Appointment]:
     """The appointments of `items` the request names: of its service ("cancel the beard trim")
     and, `by_day`, on its day ("cancel my appointment on Tuesday"; a move's day is where it
-    goes, not which one). All of them when it names neither, or a number ("#12"), or when none
-    is so named."""
+    goes, not which one). All of them when it names neither, or a number ("#12")."""
     if req.reference is not None:
         return items
-    found = [
+    return [
         a
         for a in items
         if (req.service is None or a.service_id == req.service["id"])
         and (not by_day or req.day is None or a.starts_at.astimezone(turn.tz).date() == req.day)
     ]
-    return found or items
 
 
 def target(items: list[Appointment], req: Request, st: State) -> Appointment | Reply | None:

@@ -23,14 +23,16 @@ from app.flow.offers import (
 )
 from app.flow.render import Reply
 from app.flow.state import Option, State
-from app.flow.understand import Request
+from app.flow.understand import Request, mentioned
 
 SEARCH_DAYS = 7  # how far "a haircut" with no day looks for the first free day
 
 
 def booking_request(turn: Turn, st: State, req: Request) -> Reply:
-    """Book the day and time asked for, or list free times, or ask what is missing."""
-    svc = req.service or turn.service(st.service_id) or only_service(turn)
+    """Book the day and time asked for, or list free times, or ask what is missing. Two
+    services named ("a haircut and a beard trim") ask which first: one booking at a time."""
+    several = len(mentioned(turn.business["services"], req.text)) > 1
+    svc = None if several else req.service or turn.service(st.service_id) or only_service(turn)
     talked_about = st.day_date if st.day_date and st.day_date >= turn.today else None
     day = req.day or talked_about  # a day that went by since is no context: it is not asked
     if day is not None and day < turn.today:

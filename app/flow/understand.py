@@ -69,8 +69,8 @@ INTENTS = (
     ),
     (
         "services",
-        r"\b(services?|prices?|cost|how much|menu|offer|treatments?|servicios|precios?|cuanto"
-        r"|cuesta|cuestan|tarifas?)\b",
+        r"\b(services?|prices?|cost|how much|how long|menu|offer|treatments?|servicios|precios?"
+        r"|cuanto|cuesta|cuestan|dura|tarifas?)\b",
     ),
     ("greeting", r"^\W*(hi|hello|hey|hola|good (morning|afternoon|evening)|buenas|buenos dias)\b"),
     ("thanks", r"\b(thanks?|thank you|gracias|cheers)\b"),
@@ -79,7 +79,7 @@ INTENTS = (
         r"^\W*(yes|yeah|yep|yup|sure|ok|okay|confirm|please do|go ahead|great|perfect"
         r"|sounds good|do it|si|vale|confirmo|confirmar|perfecto|de acuerdo|claro)\b",
     ),
-    ("decline", r"^\W*(no|nope|nah)\b"),
+    ("decline", r"^\W*(no|nope|nah)\b|\b(never ?mind|forget it|no importa|dejalo)\b"),
 )
 # A cancel that asks about the rules ("can I cancel for free?") is a question, not a request.
 _POLICY_WORDS = re.compile(
@@ -273,12 +273,8 @@ def correct(folded: str, vocab: frozenset[str]) -> str:
 
 def match_service(services: list[dict], folded: str) -> dict | None:
     """The service the text names: its whole name, else the one its words point to most."""
-    squashed = folded.replace(" ", "")
     for service in sorted(services, key=lambda s: len(s["name"]), reverse=True):
-        name = " ".join(_words(service["name"]))
-        if name and (
-            re.search(rf"\b{re.escape(name)}s?\b", folded) or name.replace(" ", "") in squashed
-        ):
+        if _names(service, folded):
             return service
     scores = _scores(services, folded)
     if not scores:
@@ -289,8 +285,17 @@ def match_service(services: list[dict], folded: str) -> dict | None:
 
 
 def mentioned(services: list[dict], folded: str) -> list[dict]:
-    """Every service a word of the text points to ("beard trim and haircut": two)."""
-    return [services[i] for i in sorted(_scores(services, folded))]
+    """Every service the text names in full ("a haircut and a beard trim": two)."""
+    return [service for service in services if _names(service, folded)]
+
+
+def _names(service: dict, folded: str) -> bool:
+    """Whether the text names the service in full ("hair coloring", "haircuts", "hair cut")."""
+    name = " ".join(_words(service["name"]))
+    return bool(name) and bool(
+        re.search(rf"\b{re.escape(name)}s?\b", folded)
+        or name.replace(" ", "") in folded.replace(" ", "")
+    )
 
 
 def _scores(services: list[dict], folded: str) -> dict[int, int]:

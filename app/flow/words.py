@@ -52,6 +52,9 @@ TEXTS = {
         "list": "Your upcoming appointments:",
         "list_item": "• #{id} {service} on {when}",
         "none_booked": "You have no upcoming appointments.",
+        "none_of_service": "You have no **{service}** booked.",
+        "none_on_day": "You have nothing booked on {day}.",
+        "none_of_service_on_day": "You have no **{service}** booked on {day}.",
         "which_cancel": "Which one should I cancel?",
         "which_move": "Which one should I move?",
         "move_to": (
@@ -111,6 +114,9 @@ TEXTS = {
         "list": "Tus próximas citas:",
         "list_item": "• #{id} {service} el {when}",
         "none_booked": "No tienes citas próximas.",
+        "none_of_service": "No tienes ninguna cita de **{service}**.",
+        "none_on_day": "No tienes nada reservado el {day}.",
+        "none_of_service_on_day": "No tienes ninguna cita de **{service}** el {day}.",
         "which_cancel": "¿Cuál quieres cancelar?",
         "which_move": "¿Cuál quieres cambiar?",
         "move_to": (
