@@ -72,6 +72,12 @@ TIMES = [
     ("midday", time(12, 0)),
     ("tomorrow at 10:00", time(10, 0)),
     ("book a haircut friday at 11", time(11, 0)),
+    ("move it to 12", time(12, 0)),
+    ("what about 11?", time(11, 0)),
+    ("I can't make it at 5, can we move it to 6?", time(18, 0)),  # after "to": the one asked for
+    ("move it to 12 december", None),
+    ("to 2 weeks", None),
+    ("about 3 people", None),
     ("", None),
     ("teatime", None),
     ("5", None),  # a bare number is not a time
@@ -127,6 +133,10 @@ WINDOWS = [
     ("después de las 5", (time(17, 0), None)),
     ("antes de las 12", (None, time(12, 0))),
     ("mañana", (None, None)),  # tomorrow, not the morning
+    ("from 10 to 12", (time(10, 0), time(12, 0))),
+    ("after 10 until 1pm", (time(10, 0), time(13, 0))),
+    ("desde las 10 hasta las 12", (time(10, 0), time(12, 0))),
+    ("from 3 to 2", (time(15, 0), None)),  # an end before the start ends nothing
 ]
 
 

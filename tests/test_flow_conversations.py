@@ -317,6 +317,31 @@ def test_two_services_in_one_request_ask_which_first(chat):
     assert chat("1") == (f"Booked ✅ *Haircut* on {when(day, '10:00')} (booking #1). See you then!")
 
 
+def test_cant_make_it_offers_to_move_or_cancel_and_changes_nothing_yet(chat):
+    day = upcoming(2)
+    chat(f"book a haircut on {named(day)} at 10:00")
+    offered = (
+        f"No problem. Shall I move your *Haircut* on {when(day, '10:00')} to another time, or"
+        " cancel it?\n1. Move it\n2. Cancel it\nReply with 1–2."
+    )
+    assert chat("I cant make it anymore") == offered
+    assert statuses() == [("booked", at(day, "10:00"))]
+    assert chat("1").startswith("When would you like your *Haircut*")
+    assert chat("sorry, I can't make it") == offered
+    assert chat("2") == f"Cancelled: *Haircut* on {when(day, '10:00')} (booking #1)."
+
+
+def test_a_range_of_times_lists_those(chat):
+    day = upcoming(2)
+    listed = chat(f"any free time for a haircut on {named(day)} from 10 to 11?")
+    times = "10:00 10:15 10:30 10:45 11:00".split()
+    assert listed.startswith(
+        f"Free times for *Haircut* on {long(day)}:\n"
+        + "\n".join(f"{n}. {t}" for n, t in enumerate(times, 1))
+        + "\nWhich one"
+    )
+
+
 def test_never_mind_lets_a_held_time_go(chat):
     day = upcoming(2)
     chat(f"haircut {named(day)}")

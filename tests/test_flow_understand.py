@@ -45,6 +45,13 @@ CASES = [
     # After "to", a bare number is a time, unless a date or a count follows it.
     ("move it to 12", {"intent": "move", "time": time(12)}),
     ("what about 11?", {"intent": "unknown", "time": time(11)}),
+    (
+        "any free time from 10 to 12 tomorrow?",
+        {"intent": "slots", "day": date(2026, 12, 3), "after": time(10), "before": time(12)},
+    ),
+    ("I can't make it at 5, can we move it to 6?", {"intent": "move", "time": time(18)}),
+    ("I cant make it anymore", {"intent": "cant_make"}),
+    ("no puedo ir el martes", {"intent": "cant_make", "day": date(2026, 12, 8)}),
     ("how about 3 people", {"intent": "unknown"}),
     ("can you change it to 3 please", {"intent": "move", "time": time(15)}),
     ("move it to 12 december", {"intent": "move", "day": date(2026, 12, 12)}),

@@ -143,30 +143,43 @@ def _relative_day(s: str) -> int | None:
 
 
 def parse_time(text: str) -> time | None:
-    """The clock time `text` names ("17:00", "5pm", "noon", "a las 5"); None when none."""
-    s = fold(text.strip())
+    """The clock time `text` names ("17:00", "5pm", "noon", "a las 5"); None when none. Of
+    several, the first after "to" ("I can't make it at 5, can we move it to 6?"), else the
+    first."""
+    found = _times(fold(text.strip()))
+    return next((t for lead, t in found if lead == "to"), found[0][1] if found else None)
+
+
+def _times(s: str) -> list[tuple[str, time]]:
+    """Every clock time the folded text names, in order, each with the first word before it
+    that makes it one ("" for none); noon is 12:00 whatever else is said."""
     if re.search(r"\b(noon|midday|mediodia)\b", s):
-        return time(12, 0)
-    for m in _TIME.finditer(s):
-        hour, minute = int(m[2]), int(m[3] or 0)
-        suffix = (m[4] or "").replace(".", "")
-        if not (m[3] or suffix or m[1]) or minute > 59:
-            continue
-        if m[1] in ("to", "about") and not (m[3] or suffix) and _NOT_A_TIME_AFTER.match(s, m.end()):
-            continue
-        pm = suffix == "pm" or suffix in _AFTERNOON_SUFFIX
-        am = suffix == "am" or suffix.startswith("de la ma")
-        if pm and hour < 12:
-            hour += 12
-        elif am and hour == 12:
-            hour = 0
-        elif not (am or suffix == "h") and 1 <= hour <= 7 and not m[2].startswith("0"):
-            # Nobody books a salon at 5 a.m.: a bare "5" means 17:00 ("05:00" stays 05:00).
-            hour += 12
-        if hour > 23:
-            continue
-        return time(hour, minute)
-    return None
+        return [("", time(12, 0))]
+    return [
+        ((m[1] or "").split(" ")[0], t)
+        for m in _TIME.finditer(s)
+        if (t := _clock(m, s)) is not None
+    ]
+
+
+def _clock(m: re.Match, s: str) -> time | None:
+    """The time one match of _TIME in `s` names, or None when it names none."""
+    hour, minute = int(m[2]), int(m[3] or 0)
+    suffix = (m[4] or "").replace(".", "")
+    if not (m[3] or suffix or m[1]) or minute > 59:
+        return None
+    if m[1] in ("to", "about") and not (m[3] or suffix) and _NOT_A_TIME_AFTER.match(s, m.end()):
+        return None
+    pm = suffix == "pm" or suffix in _AFTERNOON_SUFFIX
+    am = suffix == "am" or suffix.startswith("de la ma")
+    if pm and hour < 12:
+        hour += 12
+    elif am and hour == 12:
+        hour = 0
+    elif not (am or suffix == "h") and 1 <= hour <= 7 and not m[2].startswith("0"):
+        # Nobody books a salon at 5 a.m.: a bare "5" means 17:00 ("05:00" stays 05:00).
+        hour += 12
+    return time(hour, minute) if hour <= 23 else None
 
 
 def time_window(text: str) -> tuple[time | None, time | None]:
@@ -188,11 +201,15 @@ def time_window(text: str) -> tuple[time | None, time | None]:
         return time(12, 0), time(18, 0)
     if "evening" in s or "tonight" in s:
         return time(17, 0), None
-    t = parse_time(s)
-    if t is None:
+    found = _times(s)
+    if not found:
         return None, None
+    t = found[0][1]
     if re.search(r"\b(after|from|later than|despues de|desde|a partir de)\b", s):
-        return t, None  # parse_time already reads "after 5" as 17:00 and "after 7am" as 07:00
+        # "from 10 to 12", "desde las 10 hasta las 12": the time after "to" or "until" ends it
+        # (_TIME already reads "after 5" as 17:00 and "after 7am" as 07:00).
+        end = next((e for lead, e in found[1:] if lead in ("to", "until", "hasta")), None)
+        return t, end if end is not None and end > t else None
     if re.search(r"\b(before|until|by|antes de|hasta)\b", s):
         return None, t
     return t, None

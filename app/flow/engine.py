@@ -76,6 +76,8 @@ def on_text(turn: Turn, st: State, text: str) -> Reply:
     moving_on = st.moving is not None and intent in ("unknown", "book") and not req.service
     if intent == "move" or req.shift is not None or (moving_on and (details or req.same_day)):
         return moves.move_request(turn, st, req)
+    if intent == "cant_make":
+        return moves.cant_make(turn, st, req)
     if intent == "list":
         return moves.appointments(turn, st)
     if intent == "more":

@@ -116,6 +116,32 @@ def move_request(turn: Turn, st: State, req: Request) -> Reply:
     return ask_new_time(turn, st, meant)
 
 
+def cant_make(turn: Turn, st: State, req: Request) -> Reply:
+    """ "I can't make it": offer to move or cancel the appointment meant (nothing changes yet),
+    or ask which one, as for a move."""
+    items = actions.upcoming(turn)
+    chosen = named(turn, items, req, by_day=True)  # "I can't make it on Tuesday"
+    if items and not chosen:
+        return none_named(turn, st, req, items, by_day=True)
+    meant = target(chosen, req, st)
+    if isinstance(meant, Reply):
+        return meant
+    if meant is None:
+        return which(turn, st, chosen, "move")
+    st.appointment_id = meant.id
+    text = words.say(
+        st.lang,
+        "cant_make",
+        service=meant.service_name,
+        when=words.when(meant.starts_at, turn.tz, st.lang),
+    )
+    options = tuple(
+        Option(ids.appointment(action, meant.id), words.say(st.lang, key))
+        for action, key in (("move", "move_it"), ("cancel", "cancel_it"))
+    )
+    return offer(st, Reply(text, options, lang=st.lang))
+
+
 def move_to(turn: Turn, st: State, appointment: Appointment, start: datetime) -> Reply:
     result = actions.reschedule(turn, appointment, start)
     svc = turn.service(appointment.service_id)

@@ -35,6 +35,12 @@ INTENTS = (
         r"|cambiar|cambia|cambiame|cambiarla|mover|mueve|muevela|moverla|retrasar|retrasa"
         r"|retrasala|adelantar|adelanta|adelantala|aplazar)\b",
     ),
+    # Neither a move nor a cancel yet: the flow asks which (after both, which win when said).
+    (
+        "cant_make",
+        r"\b(can[\u2019']?t make it|cannot make it|can not make it|won[\u2019']?t make it"
+        r"|couldn[\u2019']?t make it|no puedo ir|no podre ir|no voy a poder ir)\b",
+    ),
     (
         "list",
         r"\b(my (appointments?|bookings?|reservations?)|what (have|did) i (got )?booked?"

@@ -57,6 +57,11 @@ TEXTS = {
         "none_of_service_on_day": "You have no **{service}** booked on {day}.",
         "which_cancel": "Which one should I cancel?",
         "which_move": "Which one should I move?",
+        "cant_make": (
+            "No problem. Shall I move your **{service}** on {when} to another time, or cancel it?"
+        ),
+        "move_it": "Move it",
+        "cancel_it": "Cancel it",
         "move_to": (
             "When would you like your **{service}** on {when} to be instead? "
             'Tell me a day and time, e.g. "Friday at 17:00".'
@@ -119,6 +124,9 @@ TEXTS = {
         "none_of_service_on_day": "No tienes ninguna cita de **{service}** el {day}.",
         "which_cancel": "¿Cuál quieres cancelar?",
         "which_move": "¿Cuál quieres cambiar?",
+        "cant_make": "Sin problema. ¿Cambio tu cita de **{service}** del {when} o la cancelo?",
+        "move_it": "Cambiarla",
+        "cancel_it": "Cancelarla",
         "move_to": (
             "¿A cuándo quieres pasar tu cita de **{service}** del {when}? "
             'Dime un día y una hora, por ejemplo "el viernes a las 17:00".'
