@@ -342,6 +342,21 @@ def test_a_range_of_times_lists_those(chat):
     )
 
 
+def test_make_it_another_time_instead_moves_what_was_just_booked_or_held(chat):
+    day = upcoming(2)
+    chat(f"book a haircut on {named(day)} at 10:00")
+    assert chat("wait, can you make it 11:00 instead?") == (
+        f"Moved ✅ Your *Haircut* is now on {when(day, '11:00')} (booking #1)."
+    )
+    assert statuses() == [("booked", at(day, "11:00"))]  # moved, not booked twice
+    chat(f"any free time for a beard trim on {named(day)}?")
+    assert chat("2").startswith("I'm holding *Beard trim*")
+    assert chat("make it 12:00").startswith(
+        f"I'm holding *Beard trim* on {when(day, '12:00')} for you"
+    )
+    assert sorted(statuses()) == [("booked", at(day, "11:00")), ("held", at(day, "12:00"))]
+
+
 def test_never_mind_lets_a_held_time_go(chat):
     day = upcoming(2)
     chat(f"haircut {named(day)}")

@@ -11,7 +11,7 @@ from app.flow.actions import Turn
 from app.flow.offers import SLOTS_SHOWN, done, find, hhmm, offer, past, refused, start_at
 from app.flow.render import Reply
 from app.flow.state import Option, State
-from app.flow.times import release, slots
+from app.flow.times import rehold, release, slots
 from app.flow.understand import Request
 
 
@@ -87,6 +87,8 @@ def cancel(turn: Turn, st: State, appointment: Appointment) -> Reply:
 
 def move_request(turn: Turn, st: State, req: Request) -> Reply:
     """Move the appointment meant to the time asked for, or ask which one or to when."""
+    if st.hold_id and req.intent == "move" and req.time is not None and req.reference is None:
+        return rehold(turn, st, st.hold_id, req)  # the held time is the one talked about
     items = actions.upcoming(turn)
     if st.hold_id and not items and req.intent == "move":
         return release(turn, st, st.hold_id, offer_again=True)

@@ -113,6 +113,19 @@ def release(turn: Turn, st: State, hold_id: int | None, offer_again: bool) -> Re
     return Reply(words.say(st.lang, "released"), lang=st.lang)
 
 
+def rehold(turn: Turn, st: State, hold_id: int, req: Request) -> Reply:
+    """ "Make it 15:00 instead" while a time is held: let it go and hold the time asked for, on
+    the held day unless another is said."""
+    result = actions.release(turn, hold_id)
+    st.hold_id = None
+    held = result.appointment
+    svc = turn.service(held.service_id) if held else None
+    if svc is None:  # gone meanwhile (expired): the request as it stands
+        return booking_request(turn, st, req)
+    day = req.day or held.starts_at.astimezone(turn.tz).date()
+    return hold(turn, st, svc, start_at(turn, day, req.time))
+
+
 def slots(
     turn: Turn, st: State, svc: dict, day: date, after: time | None, before: time | None
 ) -> Reply:

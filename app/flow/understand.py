@@ -20,6 +20,13 @@ from rapidfuzz.distance import OSA
 from app.flow import dates, lang
 from app.flow.dates import fold
 
+# "make it 15:00" is a move; "I can't make it at 3" is not.
+_MAKE_IT = (
+    "".join(
+        rf"(?<!{no} )" for no in ("can't", "cant", "can\u2019t", "cannot", "won't", "wont", "not")
+    )
+    + r"(?<![\w'\u2019])make it "
+)
 # Checked in order; the first that matches is the intent.
 INTENTS = (
     (
@@ -32,6 +39,7 @@ INTENTS = (
     (
         "move",
         r"\b(reschedule|move|moving|change|postpone|push|bring\b.{0,20}\bforward|another time"
+        r"|instead|" + _MAKE_IT + r"(?:at |for )?(?=\d)"
         r"|cambiar|cambia|cambiame|cambiarla|mover|mueve|muevela|moverla|retrasar|retrasa"
         r"|retrasala|adelantar|adelanta|adelantala|aplazar)\b",
     ),
