@@ -72,12 +72,11 @@ TIMES = [
     ("midday", time(12, 0)),
     ("tomorrow at 10:00", time(10, 0)),
     ("book a haircut friday at 11", time(11, 0)),
-    ("move it to 12", time(12, 0)),
     ("what about 11?", time(11, 0)),
-    ("I can't make it at 5, can we move it to 6?", time(18, 0)),  # after "to": the one asked for
-    ("move it to 12 december", None),
-    ("to 2 weeks", None),
-    ("about 3 people", None),
+    ("how about 3 people", None),
+    ("my son is about 8", None),
+    ("move it to 12", None),  # a bare "to N" is a time only in a move (below)
+    ("haircut at 5, cut it down to 2 inches", time(17, 0)),
     ("", None),
     ("teatime", None),
     ("5", None),  # a bare number is not a time
@@ -137,6 +136,10 @@ WINDOWS = [
     ("after 10 until 1pm", (time(10, 0), time(13, 0))),
     ("desde las 10 hasta las 12", (time(10, 0), time(12, 0))),
     ("from 3 to 2", (time(15, 0), None)),  # an end before the start ends nothing
+    ("10 to 12", (time(10, 0), time(12, 0))),
+    ("2 to 4pm", (time(14, 0), time(16, 0))),
+    ("10 to 12 december", (None, None)),  # a date
+    ("2 to 3 friends, tomorrow at 5", (time(17, 0), None)),  # two bare numbers beside a time
 ]
 
 
@@ -158,6 +161,22 @@ def test_parse_date(text, expected):
 @pytest.mark.parametrize(("text", "expected"), TIMES)
 def test_parse_time(text, expected):
     assert parse_time(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("move it to 12", time(12, 0)),
+        ("change it to 3", time(15, 0)),
+        ("I can't make it at 5, can we move it to 6?", time(18, 0)),  # after "to": the new one
+        ("move it to 12 december", None),
+        ("move it to 12/12", None),
+        ("push it to 2 weeks later", None),
+        ("move it to 14:30", time(14, 30)),
+    ],
+)
+def test_a_move_s_time_is_the_one_after_to(text, expected):
+    assert parse_time(text, moving=True) == expected
 
 
 @pytest.mark.parametrize(("text", "expected"), WINDOWS)

@@ -357,6 +357,25 @@ def test_make_it_another_time_instead_moves_what_was_just_booked_or_held(chat):
     assert sorted(statuses()) == [("booked", at(day, "11:00")), ("held", at(day, "12:00"))]
 
 
+def test_what_instead_and_to_do_not_take_from_what_they_should_not(chat):
+    day, other = upcoming(2), upcoming(4)
+    listed = chat(f"haircut {named(day)} 10 to 11")  # a range, not 11:00
+    assert listed.startswith(f"Free times for *Haircut* on {long(day)}:\n1. 10:00\n")
+    assert "\n5. 11:00\nWhich one" in listed
+    friday = chat(f"do you have anything on {named(other)} instead?")  # a day, not a move
+    assert friday.startswith(f"Free times for *Haircut* on {long(other)}:\n1. 09:00\n")
+    chat(f"book a haircut on {named(day)} at 10:00")
+    chat(f"any free time for a beard trim on {named(day)}?")
+    assert chat("2").startswith("I'm holding *Beard trim*")
+    # Holding a beard trim, a move of the haircut moves the haircut, not the held time.
+    assert chat("move my haircut to 15:00") == (
+        f"Moved ✅ Your *Haircut* is now on {when(day, '15:00')} (booking #1)."
+    )
+    assert chat("cancel my haircut and book me a beard trim instead") == (
+        f"Cancelled: *Haircut* on {when(day, '15:00')} (booking #1)."
+    )
+
+
 def test_never_mind_lets_a_held_time_go(chat):
     day = upcoming(2)
     chat(f"haircut {named(day)}")

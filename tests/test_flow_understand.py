@@ -51,8 +51,33 @@ CASES = [
     ),
     ("I can't make it at 5, can we move it to 6?", {"intent": "move", "time": time(18)}),
     ("I cant make it anymore", {"intent": "cant_make"}),
-    ("wait, can you make it 15:00 instead?", {"intent": "move", "time": time(15)}),
-    ("make it 3pm", {"intent": "move", "time": time(15)}),
+    ("wait, can you make it 15:00 instead?", {"intent": "instead", "time": time(15)}),
+    ("make it 3pm", {"intent": "instead", "time": time(15)}),
+    ("do you have anything on friday instead?", {"intent": "unknown", "day": date(2026, 12, 4)}),
+    # A bare "to N" is a time only in a move; "N to M" is a range.
+    (
+        "haircut tomorrow at 5, cut it down to 2 inches",
+        {"intent": "unknown", "service": "Haircut", "day": date(2026, 12, 3), "time": time(17)},
+    ),
+    (
+        "I'm coming with 2 to 3 friends, haircut tomorrow at 5",
+        {"intent": "unknown", "service": "Haircut", "day": date(2026, 12, 3), "time": time(17)},
+    ),
+    (
+        "haircut tomorrow 2 to 4",
+        {
+            "intent": "unknown",
+            "service": "Haircut",
+            "day": date(2026, 12, 3),
+            "after": time(14),
+            "before": time(16),
+        },
+    ),
+    (
+        "my son is about 8, can he get a haircut tomorrow at 4",
+        {"intent": "unknown", "service": "Haircut", "day": date(2026, 12, 3), "time": time(16)},
+    ),
+    ("is it about 15 euros?", {"intent": "unknown"}),
     ("I can't make it at 3", {"intent": "cant_make", "time": time(15)}),
     ("no puedo ir el martes", {"intent": "cant_make", "day": date(2026, 12, 8)}),
     ("how about 3 people", {"intent": "unknown"}),
@@ -118,6 +143,9 @@ CASES = [
     ("¿cuánto dura el tinte?", {"intent": "services", "service": "Hair coloring"}),
     ("actually never mind", {"intent": "decline"}),
     ("forget it", {"intent": "decline"}),
+    ("déjalo así, está bien", {"intent": "unknown"}),
+    ("how long will I have to wait", {"intent": "unknown"}),
+    ("¿me reservas una cita?", {"intent": "book"}),
     ("sí", {"intent": "confirm"}),
     ("Hola!", {"intent": "greeting"}),
 ]

@@ -61,10 +61,10 @@ _WEEKDAY = re.compile(
     + "|".join(sorted(_SHORT_DAYS | _DAYS, key=len, reverse=True))
     + r")\b(\s+que\s+viene)?"
 )
-# Words that make a number a time, before it ("at 5", "a las 5", "move it to 12", "what about
-# 11?") or after it ("5pm").
+# Words that make a number a time, before it ("at 5", "a las 5", "what about 11?", and for a
+# move "move it to 12") or after it ("5pm").
 _LEAD = (
-    r"at|after|before|from|until|by|around|about|to"
+    r"at|after|before|from|until|by|around|(?<=what )about|(?<=how )about|to"
     r"|a\s+las?|las?|sobre\s+las?|hacia\s+las?|desde\s+las?|despues\s+de\s+las?"
     r"|antes\s+de\s+las?|hasta\s+las?"
 )
@@ -73,8 +73,13 @@ _TIME = re.compile(
     r"(am|pm|a\.m\.|p\.m\.|h|de la (?:tarde|noche|manana|madrugada))?(?!\w)"
 )
 _AFTERNOON_SUFFIX = ("de la tarde", "de la noche")
-# After "to" or "about", a bare number is a time unless a date or a count follows it: "to 12
-# December", "to 12/12", "to 2 weeks", "about 3 people".
+# A range of two times: "10 to 12", "2 to 4pm", "9:30 until 11".
+_SPAN = re.compile(
+    r"\b(\d{1,2}(?:[:.]\d{2})?)\s*(am|pm)?\s+(?:to|till|until)\s+(\d{1,2}(?:[:.]\d{2})?)\s*(am|pm)?"
+    r"(?!\w|[/.]\d)"
+)
+# After "to" (in a move) or "what about", a bare number is a time unless a date or a count
+# follows it: "to 12 December", "to 12/12", "to 2 weeks", "how about 3 people".
 _NOT_A_TIME_AFTER = re.compile(
     r"\s*(?:[/.-]\d|(?:of|de|del|"
     + "|".join(sorted(_MONTHS, key=len, reverse=True))
@@ -142,34 +147,35 @@ def _relative_day(s: str) -> int | None:
     return None
 
 
-def parse_time(text: str) -> time | None:
-    """The clock time `text` names ("17:00", "5pm", "noon", "a las 5"); None when none. Of
-    several, the first after "to" ("I can't make it at 5, can we move it to 6?"), else the
-    first."""
-    found = _times(fold(text.strip()))
-    return next((t for lead, t in found if lead == "to"), found[0][1] if found else None)
+def parse_time(text: str, moving: bool = False) -> time | None:
+    """The clock time `text` names ("17:00", "5pm", "noon", "a las 5"); None when none.
+    `moving`: the text asks to move an appointment, so a bare number after "to" is a time too
+    ("move it to 12"), and of several times the one after "to" is the new one ("I can't make
+    it at 5, can we move it to 6?"); otherwise the first."""
+    found = _times(fold(text.strip()), moving)
+    first = found[0][1] if found else None
+    return next((t for lead, t in found if lead == "to"), first) if moving else first
 
 
-def _times(s: str) -> list[tuple[str, time]]:
+def _times(s: str, moving: bool = False) -> list[tuple[str, time]]:
     """Every clock time the folded text names, in order, each with the first word before it
     that makes it one ("" for none); noon is 12:00 whatever else is said."""
     if re.search(r"\b(noon|midday|mediodia)\b", s):
         return [("", time(12, 0))]
-    return [
-        ((m[1] or "").split(" ")[0], t)
-        for m in _TIME.finditer(s)
-        if (t := _clock(m, s)) is not None
-    ]
+    found = ((m, _clock(m, s, moving)) for m in _TIME.finditer(s))
+    return [((m[1] or "").split(" ")[0], t) for m, t in found if t is not None]
 
 
-def _clock(m: re.Match, s: str) -> time | None:
+def _clock(m: re.Match, s: str, moving: bool) -> time | None:
     """The time one match of _TIME in `s` names, or None when it names none."""
     hour, minute = int(m[2]), int(m[3] or 0)
     suffix = (m[4] or "").replace(".", "")
     if not (m[3] or suffix or m[1]) or minute > 59:
         return None
-    if m[1] in ("to", "about") and not (m[3] or suffix) and _NOT_A_TIME_AFTER.match(s, m.end()):
-        return None
+    if m[1] in ("to", "about") and not (m[3] or suffix):
+        # "to 2 inches", "down to 3 mm": only a move makes "to N" a time.
+        if (m[1] == "to" and not moving) or _NOT_A_TIME_AFTER.match(s, m.end()):
+            return None
     pm = suffix == "pm" or suffix in _AFTERNOON_SUFFIX
     am = suffix == "am" or suffix.startswith("de la ma")
     if pm and hour < 12:
@@ -180,6 +186,31 @@ def _clock(m: re.Match, s: str) -> time | None:
         # Nobody books a salon at 5 a.m.: a bare "5" means 17:00 ("05:00" stays 05:00).
         hour += 12
     return time(hour, minute) if hour <= 23 else None
+
+
+def is_span(text: str) -> bool:
+    """Whether the text names a range of two times ("10 to 12", not "10 to 12 December")."""
+    return _span(fold(text)) is not None
+
+
+def _span(s: str) -> tuple[time, time] | None:
+    """The range of two times the folded text names: "10 to 12", "2 to 4pm". Not two bare
+    numbers beside a time said otherwise ("2 to 3 friends, tomorrow at 5"), nor a date or a
+    count ("10 to 12 December", "2 to 3 weeks")."""
+    span = _SPAN.search(s)
+    if span is None or _NOT_A_TIME_AFTER.match(s, span.end()):
+        return None
+    bare = not any(c in span[0] for c in ":.") and not (span[2] or span[4])
+    if bare and any(m.end() <= span.start() or m.start() >= span.end() for m in _explicit(s)):
+        return None
+    start, end = span[1] + (span[2] or span[4] or ""), span[3] + (span[4] or "")
+    first, last = parse_time(f"at {start}"), parse_time(f"at {end}")
+    return (first, last) if first is not None and last is not None and last > first else None
+
+
+def _explicit(s: str) -> list[re.Match]:
+    """The matches of _TIME that name a time by themselves: a lead word, minutes or am/pm."""
+    return [m for m in _TIME.finditer(s) if _clock(m, s, False) is not None]
 
 
 def time_window(text: str) -> tuple[time | None, time | None]:
@@ -201,6 +232,8 @@ def time_window(text: str) -> tuple[time | None, time | None]:
         return time(12, 0), time(18, 0)
     if "evening" in s or "tonight" in s:
         return time(17, 0), None
+    if span := _span(s):  # "10 to 12", "2 to 4pm"
+        return span
     found = _times(s)
     if not found:
         return None, None

@@ -14,7 +14,7 @@ import time as clock
 from datetime import date
 
 from app.booking.models import NOT_FOUND
-from app.flow import actions, dates, handoff, ids, lookup, moves, reminders, times, words
+from app.flow import actions, handoff, ids, lookup, moves, reminders, times, words
 from app.flow.actions import Turn
 from app.flow.offers import ask_service, find, offer
 from app.flow.opening import day_hours, week_hours
@@ -76,6 +76,8 @@ def on_text(turn: Turn, st: State, text: str) -> Reply:
     moving_on = st.moving is not None and intent in ("unknown", "book") and not req.service
     if intent == "move" or req.shift is not None or (moving_on and (details or req.same_day)):
         return moves.move_request(turn, st, req)
+    if intent == "instead":
+        return moves.instead(turn, st, req)
     if intent == "cant_make":
         return moves.cant_make(turn, st, req)
     if intent == "list":
@@ -113,12 +115,14 @@ def pick(turn: Turn, st: State, number: int) -> Reply:
         return Reply(words.say(st.lang, "nothing_to_pick"), lang=st.lang)
     index = len(st.offer) - 1 if number == -1 else number - 1
     if not 0 <= index < len(st.offer):
-        # Past the last option, a number may be a listed time's hour ("11" for 11:00).
-        hour = dates.parse_time(f"at {number}") if number > 0 else None
-        listed = [o.title for o in st.offer]
-        if hour is None or f"{hour:%H:%M}" not in listed:
+        # Past the last option, a number may be a listed time's hour ("11" for 11:00, "8" for
+        # 20:00).
+        listed = [o.title for o in st.offer if o.id.startswith("slot:")]
+        hours = (f"{number:02d}:00", f"{number + 12:02d}:00") if 0 < number < 24 else ()
+        hour = next((h for h in hours if h in listed), None)
+        if hour is None:
             return Reply(words.say(st.lang, "pick_range", count=len(st.offer)), lang=st.lang)
-        index = listed.index(f"{hour:%H:%M}")
+        index = [o.title for o in st.offer].index(hour)
     tap = ids.parse(st.offer[index].id)
     return on_tap(turn, st, tap) if tap else fallback(st)
 

@@ -11,8 +11,8 @@ from app.flow.actions import Turn
 from app.flow.offers import SLOTS_SHOWN, done, find, hhmm, offer, past, refused, start_at
 from app.flow.render import Reply
 from app.flow.state import Option, State
-from app.flow.times import rehold, release, slots
-from app.flow.understand import Request
+from app.flow.times import booking_request, rehold, release, slots
+from app.flow.understand import Request, mentioned
 
 
 def appointments(turn: Turn, st: State) -> Reply:
@@ -87,7 +87,7 @@ def cancel(turn: Turn, st: State, appointment: Appointment) -> Reply:
 
 def move_request(turn: Turn, st: State, req: Request) -> Reply:
     """Move the appointment meant to the time asked for, or ask which one or to when."""
-    if st.hold_id and req.intent == "move" and req.time is not None and req.reference is None:
+    if _holding(st, req) and req.reference is None:
         return rehold(turn, st, st.hold_id, req)  # the held time is the one talked about
     items = actions.upcoming(turn)
     if st.hold_id and not items and req.intent == "move":
@@ -144,6 +144,30 @@ def cant_make(turn: Turn, st: State, req: Request) -> Reply:
     return offer(st, Reply(text, options, lang=st.lang))
 
 
+def instead(turn: Turn, st: State, req: Request) -> Reply:
+    """ "Make it 15:00", "14:30 instead": the time held, else the list just offered, else the
+    appointment just booked or moved, takes the time asked for; else it is a booking request."""
+    if _holding(st, req):
+        return rehold(turn, st, st.hold_id, req)
+    if not any(o.id.startswith("slot:") for o in st.offer):  # not picking again from a list
+        just = find(actions.upcoming(turn), st.appointment_id)
+        if just is not None and (req.service is None or req.service["id"] == just.service_id):
+            st.moving = just.id
+            start = new_start(turn, st, req, just)
+            if start is None:
+                return ask_new_time(turn, st, just)
+            if start.astimezone(turn.tz).date() < turn.today:
+                return past(st, start.astimezone(turn.tz).date())
+            return move_to(turn, st, just, start)
+    return booking_request(turn, st, req)
+
+
+def _holding(st: State, req: Request) -> bool:
+    """Whether the request gives the time held (of its service) a new time."""
+    same = req.service is None or req.service["id"] == st.service_id
+    return bool(st.hold_id) and req.time is not None and same
+
+
 def move_to(turn: Turn, st: State, appointment: Appointment, start: datetime) -> Reply:
     result = actions.reschedule(turn, appointment, start)
     svc = turn.service(appointment.service_id)
@@ -173,10 +197,13 @@ def named(turn: Turn, items: list[Appointment], req: Request, by_day: bool) -> l
     goes, not which one). All of them when it names neither, or a number ("#12")."""
     if req.reference is not None:
         return items
+    services = {s["id"] for s in mentioned(turn.business["services"], req.text)}
+    if req.service is not None:
+        services = services or {req.service["id"]}  # named by a word of it ("the colour")
     return [
         a
         for a in items
-        if (req.service is None or a.service_id == req.service["id"])
+        if (not services or a.service_id in services)
         and (not by_day or req.day is None or a.starts_at.astimezone(turn.tz).date() == req.day)
     ]
 

@@ -39,10 +39,11 @@ INTENTS = (
     (
         "move",
         r"\b(reschedule|move|moving|change|postpone|push|bring\b.{0,20}\bforward|another time"
-        r"|instead|" + _MAKE_IT + r"(?:at |for )?(?=\d)"
         r"|cambiar|cambia|cambiame|cambiarla|mover|mueve|muevela|moverla|retrasar|retrasa"
         r"|retrasala|adelantar|adelanta|adelantala|aplazar)\b",
     ),
+    # A time in place of the one just held, listed or booked: "make it 15:00", "14:30 instead".
+    ("instead", r"\binstead\b(?=.*\d)|\d.*\binstead\b|" + _MAKE_IT + r"(?:at |for )?(?=\d)"),
     # Neither a move nor a cancel yet: the flow asks which (after both, which win when said).
     (
         "cant_make",
@@ -73,7 +74,7 @@ INTENTS = (
     (
         "book",
         r"\b(book|reserve|make an? appointment|appointment for|schedule (me|an?)|put me down"
-        r"|sign me up|i'?ll take|works|reservar|reserva|reservame|apuntame|pedir cita"
+        r"|sign me up|i'?ll take|works|reservar|reserva|reservas|reservame|apuntame|pedir cita"
         r"|quiero (una )?cita|me va bien|me viene bien)\b",
     ),
     (
@@ -83,8 +84,9 @@ INTENTS = (
     ),
     (
         "services",
-        r"\b(services?|prices?|cost|how much|how long|menu|offer|treatments?|servicios|precios?"
-        r"|cuanto|cuesta|cuestan|dura|tarifas?)\b",
+        r"\b(services?|prices?|cost|how much|how long (?:is|are|does|do|would|will it)\b|menu"
+        r"|offer|treatments?|servicios|precios?|cuanto|cuesta|cuestan|cuanto dura|duracion"
+        r"|tarifas?)\b",
     ),
     ("greeting", r"^\W*(hi|hello|hey|hola|good (morning|afternoon|evening)|buenas|buenos dias)\b"),
     ("thanks", r"\b(thanks?|thank you|gracias|cheers)\b"),
@@ -93,7 +95,7 @@ INTENTS = (
         r"^\W*(yes|yeah|yep|yup|sure|ok|okay|confirm|please do|go ahead|great|perfect"
         r"|sounds good|do it|si|vale|confirmo|confirmar|perfecto|de acuerdo|claro)\b",
     ),
-    ("decline", r"^\W*(no|nope|nah)\b|\b(never ?mind|forget it|no importa|dejalo)\b"),
+    ("decline", r"^\W*(no|nope|nah)\b|\b(never ?mind|forget it|no importa|olvidalo)\b"),
 )
 # A cancel that asks about the rules ("can I cancel for free?") is a question, not a request.
 _POLICY_WORDS = re.compile(
@@ -225,8 +227,12 @@ def read(text: str, business: dict, today: date) -> Request:
     folded = correct(fold(text), vocabulary(services))
     intent = classify(folded)
     after, before = dates.time_window(folded)
-    clock = dates.parse_time(folded)
-    ranged = bool(_RANGE_WORDS.search(folded)) or (clock is None and (after or before))
+    clock = dates.parse_time(folded, moving=intent in ("move", "instead"))
+    ranged = (
+        bool(_RANGE_WORDS.search(folded))
+        or dates.is_span(folded)
+        or (clock is None and (after or before))
+    )
     number = _number(folded)
     return Request(
         text=folded,
@@ -299,8 +305,13 @@ def match_service(services: list[dict], folded: str) -> dict | None:
 
 
 def mentioned(services: list[dict], folded: str) -> list[dict]:
-    """Every service the text names in full ("a haircut and a beard trim": two)."""
-    return [service for service in services if _names(service, folded)]
+    """Every service the text names in full ("a haircut and a beard trim": two), but not one
+    whose name is part of another's it names ("kids haircut" is one)."""
+    named = [service for service in services if _names(service, folded)]
+    words = {service["id"]: " ".join(_words(service["name"])) for service in named}
+    return [
+        s for s in named if not any(o is not s and words[s["id"]] in words[o["id"]] for o in named)
+    ]
 
 
 def _names(service: dict, folded: str) -> bool:
