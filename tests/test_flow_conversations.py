@@ -175,6 +175,14 @@ def test_a_number_past_the_last_option_is_a_listed_time_s_hour(chat):
     assert statuses() == []
 
 
+def test_a_number_past_a_short_list_may_be_an_afternoon_hour(open_daily, chat):
+    day = upcoming(2)
+    assert chat(f"haircut {named(day)} after 7pm").startswith(
+        f"Free times for *Haircut* on {long(day)}:\n1. 19:00\n2. 19:15\n3. 19:30\n"
+    )
+    assert chat("7") == hold_reply(day, "19:00")
+
+
 def test_the_first_one_then_the_confirm_button_typed(chat):
     day = upcoming(3)
     chat(f"free times for a haircut on {named(day)} after 4pm")

@@ -8,7 +8,7 @@ from datetime import date, time
 import pytest
 
 from app.flow import lang
-from app.flow.understand import read
+from app.flow.understand import mentioned, read
 
 BUSINESS = {
     "services": [
@@ -208,3 +208,11 @@ def test_ordinary_words_are_left_alone(text):
 )
 def test_language(text, expected):
     assert lang.detect(text) == expected
+
+
+def test_a_service_whose_name_holds_another_s_is_named_once():
+    services = [{"id": 1, "name": "Haircut"}, {"id": 2, "name": "Kids haircut"}]
+    text = read("kids haircut tomorrow at 5", {"services": services}, TODAY).text
+    assert [s["name"] for s in mentioned(services, text)] == ["Kids haircut"]
+    both = read("a haircut and a beard trim", BUSINESS, TODAY).text
+    assert [s["name"] for s in mentioned(BUSINESS["services"], both)] == ["Haircut", "Beard trim"]
