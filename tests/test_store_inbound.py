@@ -278,10 +278,31 @@ def test_its_lookups_probe_indexes_whatever_the_table_was_when_planned(business,
     assert "Seq Scan on customers" not in plan, plan
     assert "Seq Scan on procrastinate_jobs" not in plan, plan
     assert "messages_channel_external_id_key" in plan, plan
-    # A customer's queued turn is found by its lock, not among every queued job: by the lock's
-    # own index (procrastinate's (id, lock) index would be read whole to find a lock).
-    assert "Index Scan using procrastinate_jobs_lock_todo_doing_idx" in plan, plan
+    # A customer's queued turn is found by its lock, not among every queued job: by the index
+    # made for it (procrastinate's (id, lock) index would be read whole to find a lock).
+    assert "Index Scan using procrastinate_jobs_queued_turn_idx" in plan, plan
     assert "Index Cond: (lock = " in plan, plan
+
+
+def test_only_the_index_made_for_it_can_serve_the_queued_turn_lookup(business):
+    """Without that index the lookup has no index at all to use: none of procrastinate's
+    (partial) indexes of queued jobs, which a plan made over an empty queue could read whole,
+    nor the lock's index the queue's fetch uses, whatever their sizes on disk."""
+    rows = [inbound(business, i).row() for i in range(8)]
+    with psycopg.connect(db.pool().conninfo) as conn:  # a transaction, rolled back
+        conn.execute("DROP INDEX procrastinate_jobs_queued_turn_idx")
+        conn.execute("SET LOCAL enable_seqscan = off")  # any index would be taken over it
+        conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        statement = _positional(conversations.STORE_INBOUND)
+        conn.execute(f"PREPARE store(jsonb, text, text) AS {statement}")
+        explain = sql.SQL("EXPLAIN EXECUTE store({}, 'on', '1s')").format(
+            sql.Literal(json.dumps(rows))
+        )
+        plan = "\n".join(r[0] for r in conn.execute(explain))
+        conn.rollback()
+    lookup = plan[plan.index("CTE waiting") : plan.index("CTE job")]
+    assert "Seq Scan on procrastinate_jobs" in lookup, plan
+    assert "Index" not in lookup.replace("Index Cond", ""), plan
 
 
 def _positional(sql: str) -> str:

@@ -115,12 +115,11 @@ WITH d AS (
     -- one is queued behind it, with retries of its own.
     SELECT j.lock, j.id FROM (SELECT DISTINCT lock, job->>'task' AS task FROM queued) q,
            LATERAL (SELECT j.lock, j.id FROM procrastinate_jobs j
-                     -- 'todo' said so that procrastinate's indexes of queued jobs alone
-                     -- (status = 'todo') cannot serve it: in a generic plan made before the
-                     -- table's statistics one could look as cheap to read whole as the lock's
-                     -- index (todo or doing) is to probe (tests/test_store_inbound.py).
-                     WHERE j.lock = q.lock AND j.status IN ('todo', 'doing')
-                       AND j.status <> 'doing' AND j.attempts = 0
+                     -- 'todo' said as `<= 'todo'` (the first status) so that only the index
+                     -- made for this lookup can serve it, probed by lock: in a generic plan
+                     -- made over an empty queue, procrastinate's indexes of queued jobs could
+                     -- look as cheap to read whole (migrations/0032, tests/test_store_inbound).
+                     WHERE j.lock = q.lock AND j.status <= 'todo' AND j.attempts = 0
                        AND j.task_name = q.task
                        FOR SHARE OF j) j
 ), new AS (
