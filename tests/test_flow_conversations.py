@@ -379,8 +379,46 @@ def test_what_instead_and_to_do_not_take_from_what_they_should_not(chat):
     assert chat("move my haircut to 15:00") == (
         f"Moved ✅ Your *Haircut* is now on {when(day, '15:00')} (booking #1)."
     )
+    # Two services named: nothing is acted on by guess (the beard trim is held, not booked).
     assert chat("cancel my haircut and book me a beard trim instead") == (
-        f"Cancelled: *Haircut* on {when(day, '15:00')} (booking #1)."
+        "You have no *Beard trim* booked.\nYour upcoming appointments:\n"
+        f"• #1 Haircut on {when(day, '15:00')}"
+    )
+
+
+def test_review_cases_act_on_nothing_by_guess(chat):
+    day, other = upcoming(2), upcoming(4)
+    chat(f"book a haircut on {named(day)} at 10:00")
+    mine = f"Your upcoming appointments:\n• #1 Haircut on {when(day, '10:00')}"
+    assert chat("please cancel the beard trim, not the haircut") == (
+        f"You have no *Beard trim* booked.\n{mine}"
+    )
+    son = chat("can my son come instead? he is 12")  # no time: not a move
+    assert not son.startswith(("Moved", "When would you like")), son
+    assert statuses() == [("booked", at(day, "10:00"))]
+    # A move under way: "make it 11:00" moves it, on the day it listed, and books nothing new.
+    assert chat(f"move my haircut to {named(other)}").startswith(
+        f"Free times for *Haircut* on {long(other)}:"
+    )
+    assert chat("make it 11:00") == (
+        f"Moved ✅ Your *Haircut* is now on {when(other, '11:00')} (booking #1)."
+    )
+    # Holding a beard trim while a haircut's move waits for its time: the haircut moves.
+    chat(f"any free time for a beard trim on {named(day)}?")
+    assert chat("2").startswith("I'm holding *Beard trim*")
+    assert chat("move my haircut").startswith("When would you like your *Haircut*")
+    assert chat(f"{named(day)} at 5pm") == (
+        f"Moved ✅ Your *Haircut* is now on {when(day, '17:00')} (booking #1)."
+    )
+    assert sorted(statuses()) == [("booked", at(day, "17:00")), ("held", at(day, "09:15"))]
+    # The state gone, "11am instead" moves the one appointment.
+    db.execute("DELETE FROM conversation_state")
+    db.execute("DELETE FROM appointments WHERE status = 'held'")
+    assert chat("Actually, 11am instead") == (
+        f"Moved ✅ Your *Haircut* is now on {when(day, '11:00')} (booking #1)."
+    )
+    assert chat("I can't make it at 11, 12pm instead?") == (
+        f"Moved ✅ Your *Haircut* is now on {when(day, '12:00')} (booking #1)."
     )
 
 

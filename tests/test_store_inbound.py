@@ -284,6 +284,12 @@ def test_its_lookups_probe_indexes_whatever_the_table_was_when_planned(business,
     assert "Index Cond: (lock = " in plan, plan
 
 
+def test_todo_is_the_first_job_status(business):
+    """The lookup says `status <= 'todo'` for `status = 'todo'`: true while todo sorts first."""
+    row = db.fetch_one("SELECT enum_first(NULL::procrastinate_job_status)::text AS first")
+    assert row["first"] == "todo"
+
+
 def test_only_the_index_made_for_it_can_serve_the_queued_turn_lookup(business):
     """Without that index the lookup has no index at all to use: none of procrastinate's
     (partial) indexes of queued jobs, which a plan made over an empty queue could read whole,

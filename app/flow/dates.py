@@ -64,7 +64,7 @@ _WEEKDAY = re.compile(
 # Words that make a number a time, before it ("at 5", "a las 5", "what about 11?", and for a
 # move "move it to 12") or after it ("5pm").
 _LEAD = (
-    r"at|after|before|from|until|by|around|(?<=what )about|(?<=how )about|to"
+    r"at|after|before|from|until|by|around|(?<=what )about|(?<=how )about|(?<=at )about|to"
     r"|a\s+las?|las?|sobre\s+las?|hacia\s+las?|desde\s+las?|despues\s+de\s+las?"
     r"|antes\s+de\s+las?|hasta\s+las?"
 )
@@ -150,11 +150,15 @@ def _relative_day(s: str) -> int | None:
 def parse_time(text: str, moving: bool = False) -> time | None:
     """The clock time `text` names ("17:00", "5pm", "noon", "a las 5"); None when none.
     `moving`: the text asks to move an appointment, so a bare number after "to" is a time too
-    ("move it to 12"), and of several times the one after "to" is the new one ("I can't make
-    it at 5, can we move it to 6?"); otherwise the first."""
+    ("move it to 12"), and of several times the new one is the one after "to" ("I can't make
+    it at 5, can we move it to 6?"), else the last ("not 3pm, 4pm instead"); otherwise the
+    first."""
     found = _times(fold(text.strip()), moving)
-    first = found[0][1] if found else None
-    return next((t for lead, t in found if lead == "to"), first) if moving else first
+    if not found:
+        return None
+    if not moving:
+        return found[0][1]
+    return next((t for lead, t in found if lead == "to"), found[-1][1])
 
 
 def _times(s: str, moving: bool = False) -> list[tuple[str, time]]:
@@ -205,6 +209,8 @@ def _span(s: str) -> tuple[time, time] | None:
         return None
     start, end = span[1] + (span[2] or span[4] or ""), span[3] + (span[4] or "")
     first, last = parse_time(f"at {start}"), parse_time(f"at {end}")
+    if not span[2] and first is not None and last is not None and first >= last:
+        first = parse_time(f"at {span[1]}")  # "10 to 4pm": 10:00, not 22:00
     return (first, last) if first is not None and last is not None and last > first else None
 
 

@@ -39,12 +39,17 @@ def listing(turn: Turn, st: State, items: list[Appointment]) -> list[str]:
 
 
 def none_named(
-    turn: Turn, st: State, req: Request, items: list[Appointment], by_day: bool
+    turn: Turn,
+    st: State,
+    req: Request,
+    items: list[Appointment],
+    by_day: bool,
+    service: dict | None = None,
 ) -> Reply:
     """None of the customer's appointments is the one named ("cancel my haircut" with only a
     beard trim booked): say so, and list what they have. Nothing changes."""
     day = words.day_long(req.day, st.lang) if by_day and req.day else None
-    service = req.service["name"] if req.service else None
+    service = (service or req.service or {}).get("name")
     if service and day:
         text = words.say(st.lang, "none_of_service_on_day", service=service, day=day)
     elif service:
@@ -61,6 +66,8 @@ def cancel_request(turn: Turn, st: State, req: Request) -> Reply:
     chosen = named(turn, items, req, by_day=True)
     if items and not chosen:
         return none_named(turn, st, req, items, by_day=True)
+    if (asked := several(turn, st, req, items, chosen, True, "cancel")) is not None:
+        return asked
     items = chosen
     meant = target(items, req, st)
     if isinstance(meant, Reply):
@@ -68,6 +75,28 @@ def cancel_request(turn: Turn, st: State, req: Request) -> Reply:
     if meant is None:
         return which(turn, st, items, "cancel")
     return cancel(turn, st, meant)
+
+
+def several(
+    turn: Turn,
+    st: State,
+    req: Request,
+    items: list[Appointment],
+    chosen: list[Appointment],
+    by_day: bool,
+    action: str,
+) -> Reply | None:
+    """With two services named ("cancel the beard trim, not the haircut"), nothing is acted on
+    by guess: one not booked is said so, else it asks which. None when one service or none is
+    named, or a number says which."""
+    said = mentioned(turn.business["services"], req.text) if req.reference is None else []
+    if len(said) < 2:
+        return None
+    booked = {a.service_id for a in items}
+    missing = next((s for s in said if s["id"] not in booked), None)
+    if missing is not None:
+        return none_named(turn, st, req, items, by_day, service=missing)
+    return which(turn, st, chosen, action)
 
 
 def cancel(turn: Turn, st: State, appointment: Appointment) -> Reply:
@@ -95,6 +124,8 @@ def move_request(turn: Turn, st: State, req: Request) -> Reply:
     chosen = named(turn, items, req, by_day=False)
     if items and not chosen:
         return none_named(turn, st, req, items, by_day=False)
+    if (asked := several(turn, st, req, items, chosen, False, "move")) is not None:
+        return asked
     items = chosen
     meant = target(items, req, st)
     if isinstance(meant, Reply):
@@ -125,6 +156,8 @@ def cant_make(turn: Turn, st: State, req: Request) -> Reply:
     chosen = named(turn, items, req, by_day=True)  # "I can't make it on Tuesday"
     if items and not chosen:
         return none_named(turn, st, req, items, by_day=True)
+    if (asked := several(turn, st, req, items, chosen, True, "move")) is not None:
+        return asked
     meant = target(chosen, req, st)
     if isinstance(meant, Reply):
         return meant
@@ -147,25 +180,33 @@ def cant_make(turn: Turn, st: State, req: Request) -> Reply:
 def instead(turn: Turn, st: State, req: Request) -> Reply:
     """ "Make it 15:00", "14:30 instead": the time held, else the list just offered, else the
     appointment just booked or moved, takes the time asked for; else it is a booking request."""
+    if st.moving is not None:  # a move under way: its new time
+        return move_request(turn, st, req)
+    if len(mentioned(turn.business["services"], req.text)) > 1:  # "a haircut instead of ..."
+        return booking_request(turn, st, req)
     if _holding(st, req):
         return rehold(turn, st, st.hold_id, req)
-    if not any(o.id.startswith("slot:") for o in st.offer):  # not picking again from a list
-        just = find(actions.upcoming(turn), st.appointment_id)
-        if just is not None and (req.service is None or req.service["id"] == just.service_id):
-            st.moving = just.id
-            start = new_start(turn, st, req, just)
-            if start is None:
-                return ask_new_time(turn, st, just)
-            if start.astimezone(turn.tz).date() < turn.today:
-                return past(st, start.astimezone(turn.tz).date())
-            return move_to(turn, st, just, start)
+    if any(o.id.startswith("slot:") for o in st.offer):  # picking again from a list
+        return booking_request(turn, st, req)
+    items = actions.upcoming(turn)
+    just = find(items, st.appointment_id)
+    if just is not None and (req.service is None or req.service["id"] == just.service_id):
+        st.moving = just.id
+        start = new_start(turn, st, req, just)
+        if start is None:
+            return ask_new_time(turn, st, just)
+        if start.astimezone(turn.tz).date() < turn.today:
+            return past(st, start.astimezone(turn.tz).date())
+        return move_to(turn, st, just, start)
+    if items and just is None:  # booked, but nothing just talked about: as a move says
+        return move_request(turn, st, req)
     return booking_request(turn, st, req)
 
 
 def _holding(st: State, req: Request) -> bool:
     """Whether the request gives the time held (of its service) a new time."""
     same = req.service is None or req.service["id"] == st.service_id
-    return bool(st.hold_id) and req.time is not None and same
+    return bool(st.hold_id) and req.time is not None and same and st.moving is None
 
 
 def move_to(turn: Turn, st: State, appointment: Appointment, start: datetime) -> Reply:
@@ -243,7 +284,14 @@ def new_start(turn: Turn, st: State, req: Request, target: Appointment) -> datet
     if req.shift is not None:
         return target.starts_at + timedelta(minutes=req.shift)
     if req.time is not None:
-        return start_at(turn, req.day or local.date(), req.time)
+        # Of a move under way, a time alone is on the day it listed ("move my haircut to
+        # Friday", then "make it 11:00"); else on the appointment's own day.
+        listed = (
+            st.day_date
+            if st.moving == target.id and any(o.id.startswith("slot:") for o in st.offer)
+            else None
+        )
+        return start_at(turn, req.day or listed or local.date(), req.time)
     if req.day is not None and req.same_time:
         return start_at(turn, req.day, local.time())
     return None

@@ -84,7 +84,8 @@ INTENTS = (
     ),
     (
         "services",
-        r"\b(services?|prices?|cost|how much|how long (?:is|are|does|do|would|will it)\b|menu"
+        r"\b(services?|prices?|cost|how much|how long (?:is|are|does|do|would|for)\b"
+        r"|how long will\b(?=.*\btake)|menu"
         r"|offer|treatments?|servicios|precios?|cuanto|cuesta|cuestan|cuanto dura|duracion"
         r"|tarifas?)\b",
     ),
@@ -227,10 +228,13 @@ def read(text: str, business: dict, today: date) -> Request:
     folded = correct(fold(text), vocabulary(services))
     intent = classify(folded)
     after, before = dates.time_window(folded)
-    clock = dates.parse_time(folded, moving=intent in ("move", "instead"))
+    moving = intent in ("move", "instead")
+    clock = dates.parse_time(folded, moving=moving)
+    if intent == "instead" and clock is None:
+        intent = "unknown"  # "can my son come instead? he is 12": no time, no move
     ranged = (
         bool(_RANGE_WORDS.search(folded))
-        or dates.is_span(folded)
+        or (dates.is_span(folded) and not moving)  # "change 10 to 11": from one to the other
         or (clock is None and (after or before))
     )
     number = _number(folded)
