@@ -267,13 +267,7 @@ def test_its_lookups_probe_indexes_whatever_the_table_was_when_planned(business,
                 (jobs_gone,),
             )
             conn.execute("DELETE FROM procrastinate_jobs")
-        conn.execute("SET plan_cache_mode = force_generic_plan")
-        statement = _positional(conversations.STORE_INBOUND)
-        conn.execute(f"PREPARE store(jsonb, text, text) AS {statement}")
-        explain = sql.SQL("EXPLAIN EXECUTE store({}, 'on', '1s')").format(
-            sql.Literal(json.dumps(rows))
-        )
-        plan = "\n".join(r[0] for r in conn.execute(explain))
+        plan = _generic_plan(conn, rows)
     assert "Seq Scan on messages" not in plan, plan
     assert "Seq Scan on customers" not in plan, plan
     assert "Seq Scan on procrastinate_jobs" not in plan, plan
@@ -298,17 +292,19 @@ def test_only_the_index_made_for_it_can_serve_the_queued_turn_lookup(business):
     with psycopg.connect(db.pool().conninfo) as conn:  # a transaction, rolled back
         conn.execute("DROP INDEX procrastinate_jobs_queued_turn_idx")
         conn.execute("SET LOCAL enable_seqscan = off")  # any index would be taken over it
-        conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-        statement = _positional(conversations.STORE_INBOUND)
-        conn.execute(f"PREPARE store(jsonb, text, text) AS {statement}")
-        explain = sql.SQL("EXPLAIN EXECUTE store({}, 'on', '1s')").format(
-            sql.Literal(json.dumps(rows))
-        )
-        plan = "\n".join(r[0] for r in conn.execute(explain))
+        plan = _generic_plan(conn, rows)
         conn.rollback()
     lookup = plan[plan.index("CTE waiting") : plan.index("CTE job")]
     assert "Seq Scan on procrastinate_jobs" in lookup, plan
     assert "Index" not in lookup.replace("Index Cond", ""), plan
+
+
+def _generic_plan(conn: psycopg.Connection, rows: list[dict]) -> str:
+    """EXPLAIN of the statement's generic plan (as a connection keeps it) for these rows."""
+    conn.execute("SET plan_cache_mode = force_generic_plan")
+    conn.execute(f"PREPARE store(jsonb, text, text) AS {_positional(conversations.STORE_INBOUND)}")
+    explain = sql.SQL("EXPLAIN EXECUTE store({}, 'on', '1s')").format(sql.Literal(json.dumps(rows)))
+    return "\n".join(r[0] for r in conn.execute(explain))
 
 
 def _positional(sql: str) -> str:

@@ -63,18 +63,27 @@ def cancel_request(turn: Turn, st: State, req: Request) -> Reply:
     items = actions.upcoming(turn)
     if not items and st.hold_id:
         return release(turn, st, st.hold_id, offer_again=False)
-    chosen = named(turn, items, req, by_day=True)
+    found = meant(turn, st, req, items, True, "cancel")
+    if isinstance(found, Reply):
+        return found
+    if isinstance(found, list):
+        return which(turn, st, found, "cancel")
+    return cancel(turn, st, found)
+
+
+def meant(
+    turn: Turn, st: State, req: Request, items: list[Appointment], by_day: bool, action: str
+) -> Appointment | Reply | list[Appointment]:
+    """The appointment a cancel, move or "can't make it" means; or the reply that says none is
+    so named (or asks which of two services named); or, when it cannot tell, the appointments
+    to ask among."""
+    chosen = named(turn, items, req, by_day)
     if items and not chosen:
-        return none_named(turn, st, req, items, by_day=True)
-    if (asked := several(turn, st, req, items, chosen, True, "cancel")) is not None:
+        return none_named(turn, st, req, items, by_day)
+    if (asked := several(turn, st, req, items, chosen, by_day, action)) is not None:
         return asked
-    items = chosen
-    meant = target(items, req, st)
-    if isinstance(meant, Reply):
-        return meant
-    if meant is None:
-        return which(turn, st, items, "cancel")
-    return cancel(turn, st, meant)
+    found = target(chosen, req, st)
+    return chosen if found is None else found
 
 
 def several(
@@ -121,57 +130,45 @@ def move_request(turn: Turn, st: State, req: Request) -> Reply:
     items = actions.upcoming(turn)
     if st.hold_id and not items and req.intent == "move":
         return release(turn, st, st.hold_id, offer_again=True)
-    chosen = named(turn, items, req, by_day=False)
-    if items and not chosen:
-        return none_named(turn, st, req, items, by_day=False)
-    if (asked := several(turn, st, req, items, chosen, False, "move")) is not None:
-        return asked
-    items = chosen
-    meant = target(items, req, st)
-    if isinstance(meant, Reply):
-        return meant
-    if meant is None:
+    found = meant(turn, st, req, items, False, "move")
+    if isinstance(found, Reply):
+        return found
+    if isinstance(found, list):
         st.day, st.time = (req.day.isoformat() if req.day else None), hhmm(req.time)
         st.pending = "move"
-        return which(turn, st, items, "move")
-    st.moving = st.appointment_id = meant.id
-    start = new_start(turn, st, req, meant)
+        return which(turn, st, found, "move")
+    st.moving = st.appointment_id = found.id
+    start = new_start(turn, st, req, found)
     if start is not None:
         if start.astimezone(turn.tz).date() < turn.today:
             return past(st, start.astimezone(turn.tz).date())
-        return move_to(turn, st, meant, start)
-    day = req.day or (meant.starts_at.astimezone(turn.tz).date() if req.same_day else None)
-    svc = turn.service(meant.service_id)
+        return move_to(turn, st, found, start)
+    day = req.day or (found.starts_at.astimezone(turn.tz).date() if req.same_day else None)
+    svc = turn.service(found.service_id)
     if day is not None and svc is not None:
         if day < turn.today:
             return past(st, day)
         return slots(turn, st, svc, day, req.after, req.before)
-    return ask_new_time(turn, st, meant)
+    return ask_new_time(turn, st, found)
 
 
 def cant_make(turn: Turn, st: State, req: Request) -> Reply:
     """ "I can't make it": offer to move or cancel the appointment meant (nothing changes yet),
     or ask which one, as for a move."""
-    items = actions.upcoming(turn)
-    chosen = named(turn, items, req, by_day=True)  # "I can't make it on Tuesday"
-    if items and not chosen:
-        return none_named(turn, st, req, items, by_day=True)
-    if (asked := several(turn, st, req, items, chosen, True, "move")) is not None:
-        return asked
-    meant = target(chosen, req, st)
-    if isinstance(meant, Reply):
-        return meant
-    if meant is None:
-        return which(turn, st, chosen, "move")
-    st.appointment_id = meant.id
+    found = meant(turn, st, req, actions.upcoming(turn), True, "move")  # "... on Tuesday"
+    if isinstance(found, Reply):
+        return found
+    if isinstance(found, list):
+        return which(turn, st, found, "move")
+    st.appointment_id = found.id
     text = words.say(
         st.lang,
         "cant_make",
-        service=meant.service_name,
-        when=words.when(meant.starts_at, turn.tz, st.lang),
+        service=found.service_name,
+        when=words.when(found.starts_at, turn.tz, st.lang),
     )
     options = tuple(
-        Option(ids.appointment(action, meant.id), words.say(st.lang, key))
+        Option(ids.appointment(action, found.id), words.say(st.lang, key))
         for action, key in (("move", "move_it"), ("cancel", "cancel_it"))
     )
     return offer(st, Reply(text, options, lang=st.lang))
