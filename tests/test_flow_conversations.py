@@ -422,6 +422,28 @@ def test_review_cases_act_on_nothing_by_guess(chat):
     )
 
 
+def test_asked_whether_a_time_is_free_it_holds_it_and_asks(chat):
+    day = upcoming(2)
+    month = words.MONTHS_ES[day.month - 1]
+    assert chat(f"¿tenéis hueco para un corte el {day.day} de {month} a las 11?") == (
+        f"Te guardo *Haircut* el {when(day, '11:00', 'es')} durante 5 minutos. ¿Lo reservo?\n"
+        "1. Confirmar\n2. Cambiar hora\n3. Cancelar\nResponde con un número del 1 al 3."
+    )
+    assert statuses() == [("held", at(day, "11:00"))]
+    assert chat("vale, resérvalo") == (
+        f"Reservado ✅ *Haircut* el {when(day, '11:00', 'es')} (reserva #1). ¡Hasta pronto!"
+    )
+    # Right after the booking, a time alone moves it rather than booking a second haircut.
+    assert chat("mejor a las 12:30") == (
+        f"Cambiada ✅ Tu cita de *Haircut* es ahora el {when(day, '12:30', 'es')} (reserva #1)."
+    )
+    assert chat("15:00 please") == (
+        f"Moved ✅ Your *Haircut* is now on {when(day, '15:00')} (booking #1)."
+    )
+    assert chat("is 16:00 free?").startswith(f"I'm holding *Haircut* on {when(day, '16:00')}")
+    assert sorted(statuses()) == [("booked", at(day, "15:00")), ("held", at(day, "16:00"))]
+
+
 def test_never_mind_lets_a_held_time_go(chat):
     day = upcoming(2)
     chat(f"haircut {named(day)}")

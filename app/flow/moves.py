@@ -200,6 +200,18 @@ def instead(turn: Turn, st: State, req: Request) -> Reply:
     return booking_request(turn, st, req)
 
 
+def just_booked(turn: Turn, st: State, req: Request) -> bool:
+    """Whether a time alone ("15:00 please", no day, no list open, nothing held) is for the
+    appointment just booked, moved or listed, of the service said if any: moving it, not
+    booking the same service again that day."""
+    if req.time is None or req.day is not None or st.hold_id or st.appointment_id is None:
+        return False
+    if any(o.id.startswith("slot:") for o in st.offer):
+        return False
+    just = find(actions.upcoming(turn), st.appointment_id)
+    return just is not None and (req.service is None or req.service["id"] == just.service_id)
+
+
 def _holding(st: State, req: Request) -> bool:
     """Whether the request gives the time held (of its service) a new time."""
     same = req.service is None or req.service["id"] == st.service_id

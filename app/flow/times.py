@@ -29,8 +29,9 @@ SEARCH_DAYS = 7  # how far "a haircut" with no day looks for the first free day
 
 
 def booking_request(turn: Turn, st: State, req: Request) -> Reply:
-    """Book the day and time asked for, or list free times, or ask what is missing. Two
-    services named ("a haircut and a beard trim") ask which first: one booking at a time."""
+    """Book the day and time asked for (hold it and ask, when the customer only asks whether
+    it is free), or list free times, or ask what is missing. Two services named ("a haircut
+    and a beard trim") ask which first: one booking at a time."""
     several = len(mentioned(turn.business["services"], req.text)) > 1
     svc = None if several else req.service or turn.service(st.service_id) or only_service(turn)
     talked_about = st.day_date if st.day_date and st.day_date >= turn.today else None
@@ -44,7 +45,10 @@ def booking_request(turn: Turn, st: State, req: Request) -> Reply:
         return ask_service(turn, st)
     st.time = st.pending = st.moving = None  # a new booking, not the move asked about before
     if req.time is not None:
-        return book(turn, st, svc, start_at(turn, day, req.time))
+        start = start_at(turn, day, req.time)
+        if req.intent == "slots":  # "is 5pm tomorrow free?", "¿tenéis hueco a las 11?"
+            return hold(turn, st, svc, start)
+        return book(turn, st, svc, start)
     if day is None:
         return first_free(turn, st, svc, req.after, req.before)
     return slots(turn, st, svc, day, req.after, req.before)

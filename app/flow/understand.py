@@ -43,7 +43,12 @@ INTENTS = (
         r"|retrasala|adelantar|adelanta|adelantala|aplazar)\b",
     ),
     # A time in place of the one just held, listed or booked: "make it 15:00", "14:30 instead".
-    ("instead", r"\binstead\b(?=.*\d)|\d.*\binstead\b|" + _MAKE_IT + r"(?:at |for )?(?=\d)"),
+    (
+        "instead",
+        r"\b(?:instead|mejor)\b(?=.*\d)|\d.*\b(?:instead|mejor)\b|"
+        + _MAKE_IT
+        + r"(?:at |for )?(?=\d)",
+    ),
     # Neither a move nor a cancel yet: the flow asks which (after both, which win when said).
     (
         "cant_make",
