@@ -76,8 +76,10 @@ def on_text(turn: Turn, st: State, text: str) -> Reply:
     moving_on = st.moving is not None and intent in ("unknown", "book") and not req.service
     if intent == "move" or req.shift is not None or (moving_on and (details or req.same_day)):
         return moves.move_request(turn, st, req)
-    if intent == "instead" or (intent == "unknown" and moves.just_booked(turn, st, req)):
-        return moves.instead(turn, st, req)  # "15:00 please" right after a booking moves it
+    if intent == "instead":
+        return moves.instead(turn, st, req)
+    if intent == "unknown" and (moved := moves.time_alone(turn, st, req)) is not None:
+        return moved  # "15:00 please" right after a booking moves it
     if intent == "book" and st.hold_id and not details:
         return times.confirm(turn, st, st.hold_id)  # "book it" while a time is held
     if intent == "cant_make":

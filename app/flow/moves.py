@@ -77,35 +77,19 @@ def meant(
     """The appointment a cancel, move or "can't make it" means; or the reply that says none is
     so named (or asks which of two services named); or, when it cannot tell, the appointments
     to ask among."""
-    chosen = named(turn, items, req, by_day)
+    # The services named in full; a number ("#12") says which whatever the words.
+    said = mentioned(turn.business["services"], req.text) if req.reference is None else []
+    chosen = named(turn, items, req, said, by_day)
     if items and not chosen:
         return none_named(turn, st, req, items, by_day)
-    if (asked := several(turn, st, req, items, chosen, by_day, action)) is not None:
-        return asked
+    if len(said) > 1:  # "cancel the beard trim, not the haircut": nothing acted on by guess
+        booked = {a.service_id for a in items}
+        missing = next((s for s in said if s["id"] not in booked), None)
+        if missing is not None:
+            return none_named(turn, st, req, items, by_day, service=missing)
+        return which(turn, st, chosen, action)
     found = target(chosen, req, st)
     return chosen if found is None else found
-
-
-def several(
-    turn: Turn,
-    st: State,
-    req: Request,
-    items: list[Appointment],
-    chosen: list[Appointment],
-    by_day: bool,
-    action: str,
-) -> Reply | None:
-    """With two services named ("cancel the beard trim, not the haircut"), nothing is acted on
-    by guess: one not booked is said so, else it asks which. None when one service or none is
-    named, or a number says which."""
-    said = mentioned(turn.business["services"], req.text) if req.reference is None else []
-    if len(said) < 2:
-        return None
-    booked = {a.service_id for a in items}
-    missing = next((s for s in said if s["id"] not in booked), None)
-    if missing is not None:
-        return none_named(turn, st, req, items, by_day, service=missing)
-    return which(turn, st, chosen, action)
 
 
 def cancel(turn: Turn, st: State, appointment: Appointment) -> Reply:
@@ -183,33 +167,45 @@ def instead(turn: Turn, st: State, req: Request) -> Reply:
         return booking_request(turn, st, req)
     if _holding(st, req):
         return rehold(turn, st, st.hold_id, req)
-    if any(o.id.startswith("slot:") for o in st.offer):  # picking again from a list
+    if st.lists_times:  # picking again from a list
         return booking_request(turn, st, req)
     items = actions.upcoming(turn)
-    just = find(items, st.appointment_id)
-    if just is not None and (req.service is None or req.service["id"] == just.service_id):
-        st.moving = just.id
-        start = new_start(turn, st, req, just)
-        if start is None:
-            return ask_new_time(turn, st, just)
-        if start.astimezone(turn.tz).date() < turn.today:
-            return past(st, start.astimezone(turn.tz).date())
-        return move_to(turn, st, just, start)
-    if items and just is None:  # booked, but nothing just talked about: as a move says
+    if (just := _just(st, req, items)) is not None:
+        return _move_just(turn, st, req, just)
+    if items and find(items, st.appointment_id) is None:  # nothing just talked about: a move
         return move_request(turn, st, req)
     return booking_request(turn, st, req)
 
 
-def just_booked(turn: Turn, st: State, req: Request) -> bool:
-    """Whether a time alone ("15:00 please", no day, no list open, nothing held) is for the
-    appointment just booked, moved or listed, of the service said if any: moving it, not
-    booking the same service again that day."""
+def time_alone(turn: Turn, st: State, req: Request) -> Reply | None:
+    """A time alone ("15:00 please": no day, one service or none, no list open, nothing held)
+    right after a booking moves the appointment just booked, moved or listed, rather than
+    booking the same service again that day. None when the message is not that."""
     if req.time is None or req.day is not None or st.hold_id or st.appointment_id is None:
-        return False
-    if any(o.id.startswith("slot:") for o in st.offer):
-        return False
-    just = find(actions.upcoming(turn), st.appointment_id)
-    return just is not None and (req.service is None or req.service["id"] == just.service_id)
+        return None
+    if st.lists_times or len(mentioned(turn.business["services"], req.text)) > 1:
+        return None
+    just = _just(st, req, actions.upcoming(turn))
+    return None if just is None else _move_just(turn, st, req, just)
+
+
+def _just(st: State, req: Request, items: list[Appointment]) -> Appointment | None:
+    """The appointment just booked, moved or listed, unless the request names another service."""
+    just = find(items, st.appointment_id)
+    if just is None or (req.service is not None and req.service["id"] != just.service_id):
+        return None
+    return just
+
+
+def _move_just(turn: Turn, st: State, req: Request, just: Appointment) -> Reply:
+    """Move the appointment just talked about to the time asked for (or ask when)."""
+    st.moving = just.id
+    start = new_start(turn, st, req, just)
+    if start is None:
+        return ask_new_time(turn, st, just)
+    if start.astimezone(turn.tz).date() < turn.today:
+        return past(st, start.astimezone(turn.tz).date())
+    return move_to(turn, st, just, start)
 
 
 def _holding(st: State, req: Request) -> bool:
@@ -241,13 +237,15 @@ def ask_new_time(turn: Turn, st: State, appointment: Appointment) -> Reply:
     return offer(st, Reply(text, lang=st.lang))
 
 
-def named(turn: Turn, items: list[Appointment], req: Request, by_day: bool) -> list[Appointment]:
-    """The appointments of `items` the request names: of its service ("cancel the beard trim")
-    and, `by_day`, on its day ("cancel my appointment on Tuesday"; a move's day is where it
-    goes, not which one). All of them when it names neither, or a number ("#12")."""
+def named(
+    turn: Turn, items: list[Appointment], req: Request, said: list[dict], by_day: bool
+) -> list[Appointment]:
+    """The appointments of `items` the request names: of the services `said` ("cancel the beard
+    trim") and, `by_day`, on its day ("cancel my appointment on Tuesday"; a move's day is where
+    it goes, not which one). All of them when it names neither, or a number ("#12")."""
     if req.reference is not None:
         return items
-    services = {s["id"] for s in mentioned(turn.business["services"], req.text)}
+    services = {s["id"] for s in said}
     if req.service is not None:
         services = services or {req.service["id"]}  # named by a word of it ("the colour")
     return [
@@ -295,11 +293,7 @@ def new_start(turn: Turn, st: State, req: Request, target: Appointment) -> datet
     if req.time is not None:
         # Of a move under way, a time alone is on the day it listed ("move my haircut to
         # Friday", then "make it 11:00"); else on the appointment's own day.
-        listed = (
-            st.day_date
-            if st.moving == target.id and any(o.id.startswith("slot:") for o in st.offer)
-            else None
-        )
+        listed = st.day_date if st.moving == target.id and st.lists_times else None
         return start_at(turn, req.day or listed or local.date(), req.time)
     if req.day is not None and req.same_time:
         return start_at(turn, req.day, local.time())

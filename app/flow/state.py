@@ -43,6 +43,11 @@ class State:
     def day_date(self) -> date | None:
         return date.fromisoformat(self.day) if self.day else None
 
+    @property
+    def lists_times(self) -> bool:
+        """Whether the last offer listed free times (slot:... ids), which a time said picks from."""
+        return any(o.id.startswith("slot:") for o in self.offer)
+
     def bounds(self) -> tuple[time | None, time | None]:
         return (
             time.fromisoformat(self.after) if self.after else None,
