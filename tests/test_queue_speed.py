@@ -3,6 +3,7 @@ an ordered index walk (migration 0018). Speed itself is measured by benchmarks/,
 
 import json
 import time
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
@@ -132,12 +133,14 @@ def store(conn, business_id: int, i: int, customers: int = 1000, notify: bool = 
     return conversations.store_inbound(conn, business_id, delivery, turn_job=job)
 
 
-def fetch_plan(conn) -> tuple[dict | None, str]:
-    """Fetch a job as a worker does; return it with the plan of the fetch's inner query."""
+def fetch_plan(conn, analyze: bool = False) -> tuple[dict | None, str]:
+    """Fetch a job as a worker does; return it with the plan of the fetch's inner query (with
+    `analyze`, what each node of it did)."""
     plans: list[str] = []
     conn.add_notice_handler(lambda d: plans.append(d.message_primary or ""))
     conn.execute("LOAD 'auto_explain'")
-    for setting in ("log_min_duration = 0", "log_nested_statements = on", "log_analyze = off"):
+    settings = ("log_min_duration = 0", "log_nested_statements = on")
+    for setting in (*settings, f"log_analyze = {'on' if analyze else 'off'}"):
         conn.execute(f"SET auto_explain.{setting}")
     conn.execute("SET client_min_messages = log")
     job = conn.execute(
@@ -188,3 +191,23 @@ def test_fetch_skips_a_customer_whose_turn_is_running(pool):
         ]
         == "todo"
     )
+
+
+def test_reminders_waiting_for_their_day_are_not_read_by_a_fetch(app, pool):
+    """Reminders are queued at booking time, days ahead of the turns that come in meanwhile:
+    in the queue's order (priority, then age) a fetch read each of them before reaching a
+    turn. Queued behind everything else (REMINDER_PRIORITY), none is read."""
+    business_id, _ = businesses.seed_demo(PHONE_NUMBER_ID)
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    with app.app_context(), db.transaction() as conn:
+        for appointment_id in range(1, 1001):
+            jobs.schedule_reminder(appointment_id, 60, tomorrow)
+        turn = store(conn, business_id, 0)
+    with psycopg.connect(db.pool().conninfo, autocommit=True) as conn:
+        conn.row_factory = psycopg.rows.dict_row
+        job, plan = fetch_plan(conn, analyze=True)
+    assert job["id"] == turn["job_ids"][0]
+    walk = plan[plan.index("procrastinate_jobs_priority_idx_v1") :]
+    walk = walk[: walk.index("->")] if "->" in walk else walk
+    assert "actual time" in walk and "rows=1 loops=1" in walk, walk
+    assert "Rows Removed by Filter" not in walk, walk  # no waiting reminder was read

@@ -18,7 +18,9 @@ from app.jobs.queue import (
     GOOGLE_READ_TASK,
     PURGE_MINUTE,
     PURGE_TASK,
+    REMINDER_PRIORITY,
     REMINDER_TASK,
+    SEND_PRIORITY,
     SEND_TASK,
     TURN_TASK,
     calendar_sync_locks,
@@ -111,7 +113,9 @@ def send_outbox(context: procrastinate.JobContext, business_id: int, customer_id
 def queue_send(business_id: int, customer_id: int, at: datetime | None = None) -> None:
     """Queue a customer's send task, to run at `at` (None: now); it joins the caller's
     transaction: the messages and their send commit together."""
-    job = send_outbox.configure(lock=outbox_lock(business_id, customer_id), schedule_at=at)
+    job = send_outbox.configure(
+        lock=outbox_lock(business_id, customer_id), schedule_at=at, priority=SEND_PRIORITY
+    )
     job.defer(business_id=business_id, customer_id=customer_id)
 
 
@@ -171,7 +175,9 @@ def schedule_reminder(appointment_id: int, offset_minutes: int, due_at: datetime
     """
     drop_reminder(appointment_id, offset_minutes)
     send_reminder.configure(
-        queueing_lock=reminder_lock(appointment_id, offset_minutes), schedule_at=due_at
+        queueing_lock=reminder_lock(appointment_id, offset_minutes),
+        schedule_at=due_at,
+        priority=REMINDER_PRIORITY,
     ).defer(appointment_id=appointment_id, offset_minutes=offset_minutes, due_at=due_at.isoformat())
 
 
@@ -192,9 +198,12 @@ def erase_customer(context: procrastinate.JobContext, business_id: int, customer
 
 
 def erase_after_send(business_id: int, customer_id: int) -> None:
-    """Queue a customer's erasure behind their queued sends (it shares their send lock, so it
-    runs once the sends queued before it have finished), in the caller's transaction."""
-    job = erase_customer.configure(lock=outbox_lock(business_id, customer_id))
+    """Queue a customer's erasure behind their queued sends (it shares their send lock and
+    priority, so it runs once the sends queued before it have finished), in the caller's
+    transaction."""
+    job = erase_customer.configure(
+        lock=outbox_lock(business_id, customer_id), priority=SEND_PRIORITY
+    )
     job.defer(business_id=business_id, customer_id=customer_id)
 
 
