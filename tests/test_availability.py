@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.booking.availability import check_slot, list_slots, rules_for, runs_past
-from app.booking.hours import _day_plan_exact, day_plan, parse_opening_hours
+from app.booking.hours import _day_plan_exact, closing_clock, day_plan, parse_opening_hours
 
 MON = date(2026, 6, 1)
 NOW = datetime(2026, 5, 31, 0, 0, tzinfo=UTC)  # the Sunday before, midnight UTC
@@ -263,6 +263,19 @@ def test_check_slot_reasons(start, expected):
 )
 def test_runs_past_names_the_close_a_service_would_run_past(start, minutes, expected):
     assert runs_past(REASONS_BIZ, minutes, start) == expected
+
+
+def test_a_close_at_midnight_reads_24_00():
+    """A service that would run past a 24:00 close names it so, not as "00:00"."""
+    madrid = ZoneInfo("Europe/Madrid")
+    late = business(
+        timezone="Europe/Madrid", opening_hours={"mon": {"open": "18:00", "close": "24:00"}}
+    )
+    start = datetime(2026, 6, 1, 23, 30, tzinfo=madrid)
+    closes = runs_past(late, 60, start)
+    assert closes == datetime(2026, 6, 2, 0, 0, tzinfo=madrid)
+    assert closing_clock(closes, madrid) == "24:00"
+    assert closing_clock(datetime(2026, 6, 1, 13, 0, tzinfo=madrid), madrid) == "13:00"
 
 
 LATE_WINTER = datetime(2026, 2, 1, tzinfo=UTC)

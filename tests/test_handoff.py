@@ -141,6 +141,27 @@ def test_the_notice_says_when_the_team_answers_in_the_customers_language(app):
     )
 
 
+def test_a_day_open_until_midnight_is_open_until_24_00(app):
+    """"24:00" closes a day at its end: the notice read such a day as closed (the time of day
+    has no 24:00), and said the team would answer the next morning."""
+    from app.flow.handoff import notice
+
+    late_hours = {"open": "16:00", "close": "24:00", "breaks": [["19:00", "20:00"]]}
+    business = {
+        "timezone": "Europe/Madrid",
+        "opening_hours": {"fri": late_hours, "sat": {"open": "10:00", "close": "14:00"}},
+        "closed_dates": [],
+    }
+    friday_late = datetime(2026, 11, 27, 22, 30, tzinfo=UTC)  # 23:30 in Madrid
+    friday_break = datetime(2026, 11, 27, 18, 15, tzinfo=UTC)  # 19:15
+    assert notice(business, friday_late, "en").endswith(
+        "We're open now until 24:00, so it shouldn't be long."
+    )
+    assert notice(business, friday_break, "es").endswith(
+        "Ahora estamos cerrados; te responderán cuando abramos: hoy a las 20:00."
+    )
+
+
 def test_two_turns_in_a_row_the_model_cannot_answer_hand_off(say, fake_llm, fake_graph):
     fake_llm.default = lambda body: text_reply("")  # no answer: the turn fails
     say("can I get a haircut?")

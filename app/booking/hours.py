@@ -61,6 +61,18 @@ def parse_opening_hours(raw: Mapping | None) -> dict[int, tuple[Period, ...]]:
     return hours
 
 
+def clock(minute: int) -> str:
+    """Minutes since local midnight as "HH:MM"; the end of the day is "24:00"."""
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def closing_clock(closes: datetime, tz: ZoneInfo) -> str:
+    """The end of an open period as the business's clock says it: a close at midnight is the
+    end of its day, "24:00" (not "00:00", which reads as the start)."""
+    local = closes.astimezone(tz)
+    return clock(local.hour * 60 + local.minute or DAY_MINUTES)
+
+
 def _minutes(text: object) -> int:
     """Minutes since midnight of an "HH:MM" string ("24:00" is the end of the day)."""
     try:

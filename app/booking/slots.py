@@ -13,7 +13,7 @@ from app.booking.availability import (
     runs_past,
     utc_window,
 )
-from app.booking.hours import wall_to_utc
+from app.booking.hours import closing_clock, wall_to_utc
 from app.booking.models import (
     AVAILABLE,
     MESSAGES,
@@ -114,7 +114,7 @@ def refuse_slot(
     minutes = service["duration_minutes"]
     closes = runs_past(business, minutes, start) if reason == OUTSIDE_HOURS else None
     if closes is not None:
-        local = f"{closes.astimezone(tz):%H:%M}"
+        local = closing_clock(closes, tz)
         result = refusal(reason, runs_past_message(service["name"], minutes, local))
     slots = free_slots(business, minutes, day, day + timedelta(days=6), now, exclude_id)
     # The same day's closest first (earlier on a tie), then the following days in order.

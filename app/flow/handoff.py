@@ -8,10 +8,10 @@ the bot and marks the conversation in the same transaction (`app.handoff`).
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from app.booking.hours import DAYS
+from app.booking.hours import clock, parse_opening_hours
 from app.flow import lang, words
 from app.storage import handoff as store
 
@@ -99,31 +99,20 @@ def requested(records: list[dict]) -> dict | None:
 def _when(business: dict, now: datetime, code: str) -> str:
     tz = ZoneInfo(business.get("timezone") or "UTC")
     local = now.astimezone(tz)
+    try:
+        hours = parse_opening_hours(business.get("opening_hours"))
+    except ValueError:  # never saved so (the admin API checks them): no promise then
+        return SOON[code]
     closed = set(business.get("closed_dates") or [])
-    hours = business.get("opening_hours") or {}
+    minute = local.hour * 60 + local.minute
     for offset in range(0, 15):
         day = local.date() + timedelta(days=offset)
-        spec = hours.get(DAYS[day.weekday()]) if day not in closed else None
-        for start, end in _periods(spec):
-            if offset == 0 and start <= local.time() < end:
-                return OPEN_NOW[code].format(close=f"{end:%H:%M}")
-            if offset > 0 or local.time() < start:
-                return OPENS[code].format(day=_day(day, local.date(), code), at=f"{start:%H:%M}")
+        for start, end in hours.get(day.weekday(), ()) if day not in closed else ():
+            if offset == 0 and start <= minute < end:
+                return OPEN_NOW[code].format(close=clock(end))
+            if offset > 0 or minute < start:
+                return OPENS[code].format(day=_day(day, local.date(), code), at=clock(start))
     return SOON[code]
-
-
-def _periods(spec: dict | None) -> list[tuple[time, time]]:
-    """A day's open periods (opening hours minus breaks), in order."""
-    if not spec:
-        return []
-    try:
-        edges = [time.fromisoformat(spec["open"])]
-        for a, b in spec.get("breaks") or []:
-            edges += [time.fromisoformat(a), time.fromisoformat(b)]
-        edges.append(time.fromisoformat(spec["close"]))
-    except (KeyError, TypeError, ValueError):
-        return []
-    return [(edges[i], edges[i + 1]) for i in range(0, len(edges) - 1, 2)]
 
 
 def _day(day: date, today: date, code: str) -> str:

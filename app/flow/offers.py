@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from app.booking.hours import closing_clock
 from app.booking.models import BOOKED, EXISTS, RESCHEDULED, Appointment, BookingResult
 from app.flow import ids, words
 from app.flow.actions import Turn
@@ -33,7 +34,7 @@ def done(turn: Turn, st: State, result: BookingResult, svc: dict | None) -> Repl
 
 def refused(turn: Turn, st: State, result: BookingResult, svc: dict | None) -> Reply:
     """A refusal in the customer's words, with nearby free times to tap when there are some."""
-    closes = f"{result.closes_at.astimezone(turn.tz):%H:%M}" if result.closes_at else None
+    closes = closing_clock(result.closes_at, turn.tz) if result.closes_at else None
     text = words.refusal(st.lang, result.code, result.message, svc, closes)
     if not result.alternatives or svc is None:
         return offer(st, Reply(text, lang=st.lang))
