@@ -142,7 +142,7 @@ def test_the_notice_says_when_the_team_answers_in_the_customers_language(app):
 
 
 def test_a_day_open_until_midnight_is_open_until_24_00(app):
-    """ "24:00" closes a day at its end: the notice read such a day as closed (the time of day
+    """A close at "24:00" ends the day: the notice read such a day as closed (the time of day
     has no 24:00), and said the team would answer the next morning."""
     from app.flow.handoff import notice
 
