@@ -230,5 +230,9 @@ def test_a_service_whose_name_holds_another_s_is_named_once():
     services = [{"id": 1, "name": "Haircut"}, {"id": 2, "name": "Kids haircut"}]
     text = read("kids haircut tomorrow at 5", {"services": services}, TODAY).text
     assert [s["name"] for s in mentioned(services, text)] == ["Kids haircut"]
+    said_alone = read("a haircut and a kids haircut", {"services": services}, TODAY).text
+    assert [s["name"] for s in mentioned(services, said_alone)] == ["Haircut", "Kids haircut"]
+    run_together = read("two kidshaircuts please", {"services": services}, TODAY).text
+    assert [s["name"] for s in mentioned(services, run_together)] == ["Kids haircut"]
     both = read("a haircut and a beard trim", BUSINESS, TODAY).text
     assert [s["name"] for s in mentioned(BUSINESS["services"], both)] == ["Haircut", "Beard trim"]

@@ -314,13 +314,22 @@ def match_service(services: list[dict], folded: str) -> dict | None:
 
 
 def mentioned(services: list[dict], folded: str) -> list[dict]:
-    """Every service the text names in full ("a haircut and a beard trim": two), but not one
-    whose name is part of another's it names ("kids haircut" is one)."""
-    named = [service for service in services if _names(service, folded)]
-    words = {service["id"]: " ".join(_words(service["name"])) for service in named}
-    return [
-        s for s in named if not any(o is not s and words[s["id"]] in words[o["id"]] for o in named)
-    ]
+    """Every service the text names in full ("a haircut and a beard trim": two), a name inside
+    another's counting only where the text says it alone ("kids haircut" is one; "a haircut
+    and a kids haircut", two). In the services' order."""
+    found, rest = set(), folded
+    longest_first = sorted(services, key=lambda s: len(" ".join(_words(s["name"]))), reverse=True)
+    for service in longest_first:
+        if _names(service, rest):
+            found.add(service["id"])
+            rest = _without(service, rest)
+    return [service for service in services if service["id"] in found]
+
+
+def _without(service: dict, folded: str) -> str:
+    """The text with each place it names the service blanked out (as `_names` finds them)."""
+    pattern = r"\s*".join(re.escape(word) for word in _words(service["name"]))
+    return re.sub(rf"{pattern}s?", " ", folded) if pattern else folded
 
 
 def _names(service: dict, folded: str) -> bool:
