@@ -1,5 +1,6 @@
-"""A reply goes out as soon as it is written, before the turns still queued (app/jobs/queue.py,
-SEND_PRIORITY).
+"""The queue's order (app/jobs/queue.py): a reply goes out as soon as it is written, before the
+turns still queued (SEND_PRIORITY); a reminder waits behind everything until its time, then
+takes its place in the queue's order (REMINDER_PRIORITY, promote_due_reminders).
 
 With one job slot and three customers' turns queued, each customer's reply must reach the
 channel before the next customer's turn asks the model. Taken in queue order alone, the worker
@@ -9,13 +10,19 @@ customer waited for the whole backlog.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import psycopg
 import pytest
 
-from app.storage import db
+from app import jobs
+from app.storage import businesses, db
 from tests import envelopes
+from tests.conftest import PHONE_NUMBER_ID
 from tests.fake_llm import last_user_text, text_reply
 from tests.test_crash import wait_until
 from tests.test_faults_llm import sent_to
+from tests.test_queue_speed import store
 
 CUSTOMERS = ["34605100001", "34605100002", "34605100003"]
 DEADLINE = 30.0
@@ -65,3 +72,40 @@ def test_each_reply_is_sent_before_the_next_queued_turn_runs(
         ["Hello second"],
         ["Hello third"],
     ]
+
+
+def fetch(conn) -> str | None:
+    """The task of the job a worker's fetch takes now (left taken)."""
+    row = conn.execute(
+        "SELECT task_name FROM procrastinate_fetch_job_v2(ARRAY['default']::varchar[], NULL)"
+    ).fetchone()
+    return row[0]
+
+
+def test_a_reminder_whose_time_has_come_goes_before_the_turns_queued_after_it(app, pool):
+    """A reminder waits behind every other job until its time (REMINDER_PRIORITY), and would
+    then wait for every turn due, however long a backlog lasts; once due, a worker puts it
+    back in the queue's order (promote_due_reminders)."""
+    business_id, _ = businesses.seed_demo(PHONE_NUMBER_ID)
+    now = datetime.now(UTC)
+    with app.app_context(), db.transaction() as conn:
+        jobs.schedule_reminder(1, 60, now + timedelta(days=1))
+        jobs.schedule_reminder(2, 60, now - timedelta(minutes=1))  # due already: no wait
+        # A day later, as the queue sees it.
+        conn.execute(
+            "UPDATE procrastinate_jobs SET scheduled_at = now() - interval '1 second'"
+            " WHERE args->>'appointment_id' = '1'"
+        )
+        for i in range(3):
+            store(conn, business_id, i, customers=3)
+    priorities = db.fetch_all(
+        "SELECT args->>'appointment_id' AS appointment, priority FROM procrastinate_jobs"
+        " WHERE task_name = 'send_reminder' ORDER BY id"
+    )
+    assert [(r["appointment"], r["priority"]) for r in priorities] == [("1", -1), ("2", 0)]
+    with psycopg.connect(db.pool().conninfo, autocommit=True) as conn:
+        assert fetch(conn) == "send_reminder"  # the one queued when due: appointment 2
+        assert fetch(conn) == "handle_turn"  # the waiting one waits behind the turns
+        assert jobs.promote_due_reminders() == 1
+        assert fetch(conn) == "send_reminder"  # now in the queue's order: before the turns
+        assert [fetch(conn) for _ in range(3)] == ["handle_turn", "handle_turn", None]

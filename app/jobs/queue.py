@@ -21,16 +21,20 @@ DEFAULT_QUEUE = "default"
 # A worker takes the highest priority first, then the oldest (docs/PERFORMANCE.md §18).
 # Sends go first: a reply written is one the customer is waiting for, and a send is one HTTP
 # call, so under a backlog of turns each reply goes as soon as it is written, not after every
-# turn queued before it. They cannot crowd the turns out: each account's line (`app.outbox`,
-# pacing) schedules what it cannot send soon for later. A customer's erasure shares their
+# turn queued before it. Each account's line (`app.outbox`, pacing) schedules for later what
+# its number cannot send soon, so one number never has more sends due than it may send; a
+# wave of sends over many numbers still goes before the turns, as far as the workers keep up
+# (before, it went before the turns queued after it). A customer's erasure shares their
 # sends' lock and priority, so it still runs after the sends queued before it. The jobs of
 # one lock must share a priority: procrastinate runs a lock's higher priority jobs first.
 SEND_PRIORITY = 1
-# Reminders go last. Each waits in the queue from the booking until its time, and a fetch
-# reads every job ahead of the one it takes: thousands of reminders waiting for their day,
-# ahead of the turns in the queue's order, were read by every fetch (3 ms each with 20,000).
-# Behind everything else they are read only when nothing else is due; a reminder whose time
-# has come waits for the turns and sends due before it (its message then goes as a send).
+DEFAULT_PRIORITY = 0  # turns and every other job
+# Reminders wait behind everything else. Each waits in the queue from the booking until its
+# time, and a fetch reads every job ahead of the one it takes: thousands of reminders waiting
+# for their day, ahead of the turns in the queue's order, were read by every fetch (3 ms each
+# with 20,000). Behind the rest they are read only when nothing else is due. Once due, a
+# reminder gets the other jobs' priority back (`promote_due_reminders`, run by each worker
+# every few seconds): it goes in the queue's order, before the turns queued after it.
 REMINDER_PRIORITY = -1
 
 

@@ -14,6 +14,7 @@ from app import bot, calendar_changes, erasure, outbox, reminders, retention, tr
 from app.calendars import google_sync
 from app.jobs.queue import (
     CALENDAR_SYNC_TASK,
+    DEFAULT_PRIORITY,
     ERASE_TASK,
     GOOGLE_READ_TASK,
     PURGE_MINUTE,
@@ -174,10 +175,11 @@ def schedule_reminder(appointment_id: int, offset_minutes: int, due_at: datetime
     queueing lock keeps at most one waiting job per appointment and offset.
     """
     drop_reminder(appointment_id, offset_minutes)
+    waiting = due_at > datetime.now(UTC)
     send_reminder.configure(
         queueing_lock=reminder_lock(appointment_id, offset_minutes),
         schedule_at=due_at,
-        priority=REMINDER_PRIORITY,
+        priority=REMINDER_PRIORITY if waiting else DEFAULT_PRIORITY,
     ).defer(appointment_id=appointment_id, offset_minutes=offset_minutes, due_at=due_at.isoformat())
 
 
@@ -188,6 +190,20 @@ def drop_reminder(appointment_id: int, offset_minutes: int) -> None:
         queueing_lock=reminder_lock(appointment_id, offset_minutes), status="todo"
     ):
         manager.cancel_job_by_id(job.id, delete_job=True)
+
+
+def promote_due_reminders() -> int:
+    """Give the reminders whose time has come the priority of the other jobs, so they go in
+    the queue's order (the oldest first: before turns queued after them) instead of waiting
+    for every other job due (see REMINDER_PRIORITY); how many. Workers call it every few
+    seconds; the index of waiting reminders (migration 0033) finds the due ones."""
+    with db.connection() as conn:
+        return conn.execute(
+            "UPDATE procrastinate_jobs SET priority = %s"
+            " WHERE status = 'todo' AND priority < 0 AND task_name = %s"
+            " AND scheduled_at <= now()",
+            (DEFAULT_PRIORITY, REMINDER_TASK),
+        ).rowcount
 
 
 @queue.task(name=ERASE_TASK, pass_context=True, retry=TurnRetry())

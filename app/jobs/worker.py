@@ -14,7 +14,7 @@ from procrastinate import PsycopgConnector
 
 from app import handoff
 from app.jobs.queue import queue
-from app.jobs.tasks import schedule_google_read, schedule_purge
+from app.jobs.tasks import promote_due_reminders, schedule_google_read, schedule_purge
 from app.storage import db
 
 log = logging.getLogger(__name__)
@@ -23,6 +23,9 @@ RESTART_DELAY = 0.5
 MAX_RESTART_DELAY = 10.0
 # Threads for the worker's own blocking calls (asyncio.to_thread), beside one per job slot.
 OWN_THREADS = 4
+# How often a worker gives the reminders whose time has come their place in the queue's order
+# (`promote_due_reminders`): a reminder may wait this much longer behind other jobs.
+REMINDER_CHECK_INTERVAL = 5.0
 
 
 async def _retry_stalled_jobs(app: procrastinate.App, timeout: float) -> None:
@@ -46,6 +49,16 @@ async def _resume_quiet_conversations(flask_app, interval: float) -> None:
             await asyncio.to_thread(_resume_due, flask_app)
         except Exception:  # keep checking even when the database blips
             log.exception("resuming quiet conversations failed")
+        await asyncio.sleep(interval)
+
+
+async def _promote_due_reminders(interval: float) -> None:
+    """Every `interval` s, put the reminders whose time has come in the queue's order."""
+    while True:
+        try:
+            await asyncio.to_thread(promote_due_reminders)
+        except Exception:  # keep checking even when the database blips
+            log.exception("promoting due reminders failed")
         await asyncio.sleep(interval)
 
 
@@ -155,6 +168,7 @@ async def _work(flask_app, wait: bool) -> None:
         resumer = asyncio.create_task(
             _resume_quiet_conversations(flask_app, cfg["HANDOFF_RESUME_INTERVAL"])
         )
+        reminders = asyncio.create_task(_promote_due_reminders(REMINDER_CHECK_INTERVAL))
         try:
             await worker_app.run_worker_async(
                 concurrency=cfg["WORKER_CONCURRENCY"],
@@ -172,6 +186,7 @@ async def _work(flask_app, wait: bool) -> None:
         finally:
             recovery.cancel()
             resumer.cancel()
+            reminders.cancel()
 
 
 def run_worker(flask_app, install_signal_handlers: bool = True, wait: bool = True) -> None:
