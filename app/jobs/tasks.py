@@ -32,6 +32,7 @@ from app.jobs.queue import (
 )
 from app.logs import request_id_var
 from app.storage import db
+from app.storage import reminders as reminder_store
 
 # Waits of 5 s + 2^n s: about 2.3 hours of retrying before the booking is marked "failed".
 CALENDAR_SYNC_ATTEMPTS = 12
@@ -196,14 +197,8 @@ def promote_due_reminders() -> int:
     """Give the reminders whose time has come the priority of the other jobs, so they go in
     the queue's order (the oldest first: before turns queued after them) instead of waiting
     for every other job due (see REMINDER_PRIORITY); how many. Workers call it every few
-    seconds; the index of waiting reminders (migration 0033) finds the due ones."""
-    with db.connection() as conn:
-        return conn.execute(
-            "UPDATE procrastinate_jobs SET priority = %s"
-            " WHERE status = 'todo' AND priority < 0 AND task_name = %s"
-            " AND scheduled_at <= now()",
-            (DEFAULT_PRIORITY, REMINDER_TASK),
-        ).rowcount
+    seconds."""
+    return reminder_store.promote_due_jobs(REMINDER_TASK, DEFAULT_PRIORITY)
 
 
 @queue.task(name=ERASE_TASK, pass_context=True, retry=TurnRetry())

@@ -142,3 +142,16 @@ def customer_off(business_id: int, customer_id: int) -> bool | None:
         (customer_id, business_id),
     )
     return None if row is None else row["reminders_off"]
+
+
+def promote_due_jobs(task_name: str, priority: int) -> int:
+    """The queue's `task_name` jobs waiting behind the others (a negative priority) whose time
+    has come get `priority`; how many. Which task and which priority, the job queue says
+    (`app.jobs`); migration 0033's index of those jobs by time finds the due ones."""
+    with connection() as conn:
+        return conn.execute(
+            "UPDATE procrastinate_jobs SET priority = %s"
+            " WHERE status = 'todo' AND priority < 0 AND task_name = %s"
+            " AND scheduled_at <= now()",
+            (priority, task_name),
+        ).rowcount
