@@ -149,9 +149,12 @@ def promote_due_jobs(task_name: str, priority: int) -> int:
     has come get `priority`; how many. Which task and which priority, the job queue says
     (`app.jobs`); migration 0033's index of those jobs by time finds the due ones."""
     with connection() as conn:
+        # Rows another worker holds (promoting them too, or fetching one) are left to it: no
+        # waiting, and two workers promoting at once cannot deadlock.
         return conn.execute(
-            "UPDATE procrastinate_jobs SET priority = %s"
-            " WHERE status = 'todo' AND priority < 0 AND task_name = %s"
-            " AND scheduled_at <= now()",
+            "UPDATE procrastinate_jobs SET priority = %s WHERE id IN ("
+            " SELECT id FROM procrastinate_jobs"
+            "  WHERE status = 'todo' AND priority < 0 AND task_name = %s"
+            "  AND scheduled_at <= now() FOR UPDATE SKIP LOCKED)",
             (priority, task_name),
         ).rowcount
