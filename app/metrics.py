@@ -38,6 +38,11 @@ TURN_SECONDS = Histogram("turn_seconds", "Duration of a customer turn", buckets=
 JOB_DELAY = Histogram(
     "turn_queue_delay_seconds", "From the first pending message to the turn starting", buckets=SLOW
 )
+REMINDER_DELAY = Histogram(
+    "reminder_delay_seconds",
+    "From a reminder's due time to its job running (a backlog of other jobs delays it)",
+    buckets=(1, 5, 10, 30, 60, 300, 900, 3600),
+)
 LLM_SECONDS = Histogram("llm_call_seconds", "Duration of one model call", buckets=SLOW)
 LLM_TOKENS = Counter("llm_tokens_total", "Model tokens", ["kind"])
 TOOL_SECONDS = Histogram("tool_call_seconds", "Duration of one tool call", ["tool"], buckets=FAST)

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 
-from app import channels, flow, outbox
+from app import channels, flow, metrics, outbox
 from app.booking import reminders as plans
 from app.channels.base import Button, Capability, Outbound, Template
 from app.flow import reminders as words
@@ -56,6 +56,8 @@ def fire(
         if outcome == "send":
             business = businesses.get_business(row["business_id"], document=False)
             outcome = _blocked(business, row, now) or "queued"
+        if due_at is not None:  # its job, acted on now (not put off): how late it ran
+            metrics.REMINDER_DELAY.observe(max((now - due_at).total_seconds(), 0.0))
         if outcome != "queued":
             store.mark_fired(conn, appointment_id, offset, outcome, None)
             return outcome

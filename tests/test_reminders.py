@@ -28,6 +28,30 @@ from tests.reminder_helpers import (
 DAY, TWO_HOURS = timedelta(hours=24), timedelta(hours=2)
 
 
+def test_how_late_a_reminder_ran_is_measured_once_it_is_acted_on(app):
+    """`reminder_delay_seconds` shows reminders waiting behind a backlog (docs/OPERATIONS.md);
+    a job put off (too early) is not counted until it runs again."""
+    from prometheus_client import REGISTRY
+
+    def observed() -> tuple[float, float]:
+        count = REGISTRY.get_sample_value("reminder_delay_seconds_count") or 0.0
+        return count, REGISTRY.get_sample_value("reminder_delay_seconds_sum") or 0.0
+
+    business_id = open_business("Europe/Madrid")
+    kim = customer(business_id)
+    starts_at = local("Europe/Madrid", "2026-06-10 11:00")
+    appointment_id = book(app, business_id, kim["id"], starts_at, now=starts_at - 3 * DAY)
+    due = starts_at - TWO_HOURS
+    count, total = observed()
+    with app.app_context():
+        with pytest.raises(reminders.FireLater):
+            reminders.fire(appointment_id, 120, due, now=due - TWO_HOURS)
+        assert observed() == (count, total)
+        late = timedelta(seconds=42)
+        assert reminders.fire(appointment_id, 120, due, now=due + late) == "queued"
+    assert observed() == (count + 1, total + 42)
+
+
 @pytest.mark.parametrize(
     "timezone, start, wall_24h_before",
     [
