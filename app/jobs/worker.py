@@ -8,6 +8,7 @@ import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from functools import partial
 
 import procrastinate
 from procrastinate import PsycopgConnector
@@ -41,24 +42,14 @@ async def _retry_stalled_jobs(app: procrastinate.App, timeout: float) -> None:
         await asyncio.sleep(max(timeout / 3, 0.2))
 
 
-async def _resume_quiet_conversations(flask_app, interval: float) -> None:
-    """Hand conversations back to the bot once their quiet time has passed, every `interval` s
-    (see `app.handoff`); the first check runs at once."""
+async def _every(interval: float, call, what: str) -> None:
+    """Run `call` in a thread now and every `interval` s after, forever; a failure (the
+    database blips) is logged as `what` failing and the next round runs anyway."""
     while True:
         try:
-            await asyncio.to_thread(_resume_due, flask_app)
-        except Exception:  # keep checking even when the database blips
-            log.exception("resuming quiet conversations failed")
-        await asyncio.sleep(interval)
-
-
-async def _promote_due_reminders(interval: float) -> None:
-    """Every `interval` s, put the reminders whose time has come in the queue's order."""
-    while True:
-        try:
-            await asyncio.to_thread(promote_due_reminders)
-        except Exception:  # keep checking even when the database blips
-            log.exception("promoting due reminders failed")
+            await asyncio.to_thread(call)
+        except Exception:
+            log.exception("%s failed", what)
         await asyncio.sleep(interval)
 
 
@@ -165,10 +156,18 @@ async def _work(flask_app, wait: bool) -> None:
         recovery = asyncio.create_task(
             _retry_stalled_jobs(worker_app, cfg["WORKER_STALLED_TIMEOUT"])
         )
+        # Conversations handed to the team go back to the bot once their quiet time has
+        # passed (see `app.handoff`); due reminders take their place in the queue's order.
         resumer = asyncio.create_task(
-            _resume_quiet_conversations(flask_app, cfg["HANDOFF_RESUME_INTERVAL"])
+            _every(
+                cfg["HANDOFF_RESUME_INTERVAL"],
+                partial(_resume_due, flask_app),
+                "resuming quiet conversations",
+            )
         )
-        reminders = asyncio.create_task(_promote_due_reminders(REMINDER_CHECK_INTERVAL))
+        reminders = asyncio.create_task(
+            _every(REMINDER_CHECK_INTERVAL, promote_due_reminders, "promoting due reminders")
+        )
         try:
             await worker_app.run_worker_async(
                 concurrency=cfg["WORKER_CONCURRENCY"],

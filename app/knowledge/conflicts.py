@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from app.booking.hours import DAYS
+from app.booking.hours import DAYS, clock
 
 _DAY = (
     r"(?:mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?"
@@ -140,7 +140,7 @@ def _span(value: str) -> tuple[str, str] | None | bool:
         minutes += [a, b]
     if not minutes:
         return False
-    return _hhmm(min(minutes)), _hhmm(max(minutes))
+    return clock(min(minutes)), clock(max(minutes))
 
 
 def _minutes(text: str) -> int | None:
@@ -157,7 +157,3 @@ def _minutes(text: str) -> int | None:
     if hours > 24 or minutes > 59 or hours * 60 + minutes > 1440:
         return None
     return hours * 60 + minutes
-
-
-def _hhmm(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
