@@ -1,7 +1,8 @@
 """The webhook's own Python per request, on one thread: signed ~1 KB deliveries through the WSGI
 app (POST /webhook: read, verify, decode, parse, the delivery rows and their JSON), with the
-group commit replaced by a writer that builds the statement's parameter and returns at once, so
-no database or network time is counted.
+group commit replaced by a writer that sends each batch through the real statement builder
+(`conversations.send_inbound`) to a connection without a database, which writes the parameter
+as psycopg would and answers at once: no database or network time is counted.
 
     python -m benchmarks.webhook_path [--requests 20000] [--repeat 5] [--root OTHER_CHECKOUT]
 
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import os
 import sys
 import timeit
@@ -25,16 +25,42 @@ from pathlib import Path
 
 
 class _Writer:
-    """Stands in for the webhook's group commit: the statement's parameter is built as the
-    real one builds it, and every delivery is answered as stored, joining a queued turn."""
+    """Stands in for the webhook's group commit: the batch goes through the real
+    `conversations.send_inbound` on a connection that writes the statement's parameter as
+    psycopg would (its rows as JSON) and answers every delivery as stored, joining a queued
+    turn."""
 
     def run(self, writes, order=None, one_statement=False):
         from app.storage import conversations
 
-        # A checkout from before orjson wrote the parameter (--root) has no _dumps.
-        dumps = getattr(conversations, "_dumps", lambda writes: json.dumps)(writes)
-        dumps([write.row() for write in writes])
-        return [{"id": 1, "customer_id": 1, "job_ids": [1], "new_job": False} for _ in writes]
+        return conversations.send_inbound(_Connection(), [writes])[0]()
+
+
+class _Connection:
+    """What `send_inbound` needs of a connection: `execute`, here without a database."""
+
+    def execute(self, query, params):
+        rows = params["rows"]  # a psycopg Jsonb: its dumper writes it with its own `dumps`
+        rows.dumps(rows.obj)
+        return _Cursor(rows.obj)
+
+
+class _Cursor:
+    def __init__(self, rows: list) -> None:
+        self.rows = rows
+
+    def fetchall(self) -> list:
+        return [
+            {
+                "channel": row["channel"],
+                "external_id": row["external_id"],
+                "id": 1,
+                "customer_id": 1,
+                "job_id": 1,
+                "new_job": False,
+            }
+            for row in self.rows
+        ]
 
 
 def main() -> None:
