@@ -6,7 +6,7 @@ from datetime import date, time
 
 import pytest
 
-from app.flow.dates import day_words, parse_date, parse_time, time_window
+from app.flow.dates import day_words, parse_date, parse_time, time_window, weekday_disagrees
 
 # A Wednesday; every relative date below counts from it.
 TODAY = date(2026, 6, 10)
@@ -39,9 +39,24 @@ DATES = [
     ("5 jan", date(2027, 1, 5)),
     ("sept 1", date(2026, 9, 1)),
     ("book a haircut on 24 june at 17:00", date(2026, 6, 24)),
+    # A day of the month alone: this month's, or next month's once it went by.
+    ("the 15th", date(2026, 6, 15)),
+    ("can I book a haircut on the 15th at 5pm?", date(2026, 6, 15)),
+    ("15th", date(2026, 6, 15)),
+    ("the 8th", date(2026, 7, 8)),
+    ("on the 3rd", date(2026, 7, 3)),
+    ("the 31st", date(2026, 7, 31)),  # June has no 31st
+    ("el día 20", date(2026, 6, 20)),
+    # A weekday with a date: the date ("Saturday 27 June", not the next Saturday).
+    ("haircut saturday 27 june at 10", date(2026, 6, 27)),
+    ("el sábado 27 de junio a las 10", date(2026, 6, 27)),
+    ("friday 27 june", date(2026, 6, 27)),  # not a Friday: see test_weekday_disagrees
+    ("next tuesday at 10 may be fine", date(2026, 6, 16)),  # "10 may" is a time here
+    ("tuesday at 10.05", date(2026, 6, 16)),
     ("", None),
     ("whenever suits you", None),
-    ("the 3rd", None),
+    ("the 3rd", None),  # "the 3rd" (up to the 5th) picks from a list; "on the 3rd" is a day
+    ("the 2nd one", None),
     ("december", None),
     ("31/02", None),
     ("2026-02-30", None),
@@ -77,6 +92,12 @@ TIMES = [
     ("my son is about 8", None),
     ("move it to 12", None),  # a bare "to N" is a time only in a move (below)
     ("haircut at 5, cut it down to 2 inches", time(17, 0)),
+    ("half past 4", time(16, 30)),
+    ("quarter past 11", time(11, 15)),
+    ("a quarter to 5", time(16, 45)),
+    ("half 4", time(16, 30)),
+    ("at 4 30", time(16, 30)),
+    ("in half an hour", None),
     ("", None),
     ("teatime", None),
     ("5", None),  # a bare number is not a time
@@ -111,6 +132,10 @@ SPANISH_TIMES = [
     ("sobre las 12:30", time(12, 30)),
     ("a mediodía", time(12, 0)),
     ("las 9", time(9, 0)),
+    ("a las 5 y media", time(17, 30)),
+    ("a las 10 y cuarto", time(10, 15)),
+    ("a las 6 menos cuarto", time(17, 45)),
+    ("a las 5 y media de la tarde", time(17, 30)),
 ]
 
 WINDOWS = [
@@ -173,6 +198,10 @@ def test_parse_time(text, expected):
         ("move it to 12/12", None),
         ("push it to 2 weeks later", None),
         ("move it to 14:30", time(14, 30)),
+        # The time being replaced is not the new one, wherever it is said.
+        ("can we do 5 instead of noon?", time(17, 0)),
+        ("mejor a las 5 en vez de a mediodía", time(17, 0)),
+        ("not at 3, 4pm", time(16, 0)),
     ],
 )
 def test_a_move_s_time_is_the_one_after_to(text, expected):
@@ -217,3 +246,18 @@ def test_dates_across_month_and_year_ends(text, today, expected):
 def test_day_words_read_back_as_the_same_day(day, expected):
     assert day_words(day, TODAY) == expected
     assert parse_date(f"{expected} after 16:00", TODAY) == day
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("friday 27 june at 10", True),  # the 27th is a Saturday
+        ("saturday 27 june at 10", False),
+        ("el viernes 27 de junio", True),
+        ("27 june", False),
+        ("friday", False),
+        ("tomorrow, friday", False),
+    ],
+)
+def test_weekday_disagrees(text, expected):
+    assert weekday_disagrees(text, TODAY) is expected

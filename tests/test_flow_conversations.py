@@ -642,3 +642,118 @@ def test_a_flow_failure_still_answers_and_is_recorded(chat, monkeypatch):
     assert chat("hello") == APOLOGY
     turn = db.fetch_one("SELECT status, error FROM turns ORDER BY id DESC LIMIT 1")
     assert turn == {"status": "failed", "error": "flow: RuntimeError: boom"}
+
+
+# Review cases: what a customer names (a time, a date with its weekday, a day of the month) is
+# what is booked, moved or cancelled; nothing else is acted on.
+
+
+def test_a_cancel_that_names_a_time_cancels_that_appointment(open_daily, chat):
+    five, ten = upcoming(3), upcoming(1)
+    chat(f"haircut {named(five)} at 5pm")
+    chat(f"haircut {named(ten)} at 10")  # the one just booked, and "it" below is not it
+    assert chat("please cancel the 5pm one, I can't make it") == (
+        f"Cancelled: *Haircut* on {when(five, '17:00')} (booking #1)."
+    )
+    assert sorted(statuses()) == sorted(
+        [("cancelled", at(five, "17:00")), ("booked", at(ten, "10:00"))]
+    )
+
+
+def test_a_cancel_that_names_another_time_cancels_nothing(open_daily, chat):
+    day = upcoming(2)
+    chat(f"haircut {named(day)} at 10")
+    chat("thanks")
+    assert chat(f"cancel my 3pm on {day:%A}") == (
+        f"You have nothing booked on {when(day, '15:00')}.\nYour upcoming appointments:\n"
+        f"• #1 Haircut on {when(day, '10:00')}"
+    )
+    assert chat("cancel my 3pm") == (
+        "You have nothing booked at 15:00.\nYour upcoming appointments:\n"
+        f"• #1 Haircut on {when(day, '10:00')}"
+    )
+    assert statuses() == [("booked", at(day, "10:00"))]
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_a_weekday_with_a_date_books_the_date(open_daily, chat, lang):
+    day = upcoming(5) + timedelta(days=14)  # a Saturday two weeks after the next one
+    if lang == "en":
+        reply = chat(f"haircut {day:%A} {named(day)} at 10")
+    else:
+        reply = chat(f"quiero un corte el sábado {day.day} de {MONTHS_ES[day.month - 1]} a las 10")
+    assert reply.startswith(("Booked ✅", "Reservado ✅")), reply
+    assert statuses() == [("booked", at(day, "10:00"))]
+
+
+def test_a_weekday_that_is_not_the_date_books_nothing_and_lists_the_date(open_daily, chat):
+    day = upcoming(5) + timedelta(days=14)  # a Saturday, called Friday
+    listed = chat(f"haircut Friday {named(day)} at 10")  # its times from 10:00, to tap
+    assert listed.startswith(f"Free times for *Haircut* on {long(day)}:\n1. 10:00\n"), listed
+    assert statuses() == []
+
+
+def test_a_day_of_the_month_alone_is_that_day(open_daily, chat):
+    day = today() + timedelta(days=9)
+    while day.day in (1, 2, 3, 21, 22, 23, 31):
+        day += timedelta(days=1)
+    assert chat(f"can I book a haircut on the {day.day}th at 5pm?") == (
+        f"Booked ✅ *Haircut* on {when(day, '17:00')} (booking #1). See you then!"
+    )
+
+
+def test_half_past_and_y_media_are_on_the_half_hour(open_daily, chat):
+    day = upcoming(2)
+    reply = chat(f"un corte el {day.day} de {MONTHS_ES[day.month - 1]} a las 5 y media")
+    assert reply.startswith("Reservado ✅"), reply
+    assert chat(f"and a beard trim on {named(day)} at half past 6").startswith("Booked ✅")
+    assert sorted(statuses()) == [("booked", at(day, "17:30")), ("booked", at(day, "18:30"))]
+
+
+def test_five_instead_of_noon_moves_to_five(open_daily, chat):
+    day = upcoming(2)
+    chat(f"haircut {named(day)} at noon")
+    assert statuses() == [("booked", at(day, "12:00"))]
+    assert chat("can we do 5 instead of noon?") == (
+        f"Moved ✅ Your *Haircut* is now on {when(day, '17:00')} (booking #1)."
+    )
+    # A move to the time it has says so, and not that it moved.
+    assert chat("make it 17:00") == (
+        f"You already have *Haircut* on {when(day, '17:00')} (booking #1). See you then!"
+    )
+    assert statuses() == [("booked", at(day, "17:00"))]
+
+
+def test_a_new_booking_with_a_fallback_time_moves_nothing(open_daily, chat):
+    first, second = upcoming(1), upcoming(4)
+    chat(f"haircut {named(first)} at 10")
+    assert chat(
+        f"Can I book another haircut for my son on {named(second)} at 5pm?"
+        " If not, an hour later is fine"
+    ) == (f"Booked ✅ *Haircut* on {when(second, '17:00')} (booking #2). See you then!")
+    assert sorted(statuses()) == [("booked", at(first, "10:00")), ("booked", at(second, "17:00"))]
+    # Arriving early is not a move either.
+    assert not chat("llegaré 15 minutos antes").startswith("Cambiada")
+    assert sorted(statuses()) == [("booked", at(first, "10:00")), ("booked", at(second, "17:00"))]
+
+
+def test_another_day_instead_moves_what_was_just_booked(open_daily, chat):
+    tue = upcoming(1)
+    thu = tue + timedelta(days=2)
+    chat(f"haircut {named(tue)} at 10")
+    listed = chat("could we do Thursday instead?")
+    assert listed.startswith(f"Free times for *Haircut* on {long(thu)}:\n1. 09:00\n"), listed
+    assert chat("11:00") == (
+        f"Moved ✅ Your *Haircut* is now on {when(thu, '11:00')} (booking #1)."
+    )
+    assert statuses() == [("booked", at(thu, "11:00"))]
+
+
+def test_i_cant_come_offers_to_move_or_cancel(open_daily, chat):
+    tomorrow = today() + timedelta(days=1)
+    chat(f"corte el {tomorrow.day} de {MONTHS_ES[tomorrow.month - 1]} a las 17:00")
+    assert chat("no puedo venir mañana").startswith("Sin problema. ¿Cambio tu cita")
+    assert chat("sorry, I can't come tomorrow at 5").startswith(
+        f"No problem. Shall I move your *Haircut* on {when(tomorrow, '17:00')}"
+    )
+    assert statuses() == [("booked", at(tomorrow, "17:00"))]

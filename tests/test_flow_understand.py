@@ -51,9 +51,17 @@ CASES = [
     ),
     ("I can't make it at 5, can we move it to 6?", {"intent": "move", "time": time(18)}),
     ("I cant make it anymore", {"intent": "cant_make"}),
+    ("sorry, I can't come tomorrow", {"intent": "cant_make", "day": date(2026, 12, 3)}),
+    ("I won't be able to make it", {"intent": "cant_make"}),
+    ("no puedo venir mañana", {"intent": "cant_make", "day": date(2026, 12, 3)}),
+    ("no voy a poder ir", {"intent": "cant_make"}),
+    ("llegaré 15 minutos antes", {"intent": "unknown"}),  # arriving early: no shift
+    ("I'll arrive 10 minutes later", {"intent": "unknown"}),
     ("wait, can you make it 15:00 instead?", {"intent": "instead", "time": time(15)}),
     ("make it 3pm", {"intent": "instead", "time": time(15)}),
-    ("do you have anything on friday instead?", {"intent": "unknown", "day": date(2026, 12, 4)}),
+    # A day instead: the flow moves what was just booked, else lists that day (as it would).
+    ("do you have anything on friday instead?", {"intent": "instead", "day": date(2026, 12, 4)}),
+    ("can my son come instead? he is 12", {"intent": "unknown"}),
     # A bare "to N" is a time only in a move; "N to M" is a range.
     (
         "haircut tomorrow at 5, cut it down to 2 inches",

@@ -65,6 +65,7 @@ _WEEKDAY = re.compile(
 # move "move it to 12") or after it ("5pm").
 _LEAD = (
     r"at|after|before|from|until|by|around|(?<=what )about|(?<=how )about|(?<=at )about|to"
+    r"|(?<=we )do|(?<=you )do"
     r"|a\s+las?|las?|sobre\s+las?|hacia\s+las?|desde\s+las?|despues\s+de\s+las?"
     r"|antes\s+de\s+las?|hasta\s+las?"
 )
@@ -85,6 +86,34 @@ _NOT_A_TIME_AFTER = re.compile(
     + "|".join(sorted(_MONTHS, key=len, reverse=True))
     + r"|mins?|minutes?|minutos?|hrs?|hours?|horas?|days?|dias?|weeks?|semanas?|months?"
     r"|meses|people|persons?|personas?)\b)"
+)
+# A day of the month alone: "the 15th", "15th", "on the 3rd", "el día 15". "The 2nd" and
+# "the 3rd one" pick from a list instead: an ordinal up to 5 is a day only after "on".
+_ORDINAL_DAY = re.compile(
+    r"\b(?:(on)\s+)?(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:one|of)\b)"
+    r"|\b(?:el\s+)?dia\s+(\d{1,2})\b(?!\s*(?:de\b|[:.h]\d))"
+)
+# "at 10 may work": a number after a time's lead word is a time, not the day of May.
+_TIME_BEFORE = re.compile(
+    r"\b(?:at|by|around|about|from|after|before|until|a\s+las?|las?|sobre|hacia|desde|hasta)\s+$"
+)
+# Times said in words (`spoken`): each pattern's hour `h`, the minutes it means, and the hours
+# to take off ("quarter to 5" is 4:45).
+_SPOKEN = (
+    (re.compile(r"\bhalf\s+past\s+(?P<h>\d{1,2})\b(?![:.]\d)"), 30, 0),
+    (re.compile(r"\b(?:a\s+)?quarter\s+past\s+(?P<h>\d{1,2})\b(?![:.]\d)"), 15, 0),
+    (re.compile(r"\b(?:a\s+)?quarter\s+to\s+(?P<h>\d{1,2})\b(?![:.]\d)"), 45, 1),
+    (re.compile(r"(?<!\ban )\bhalf\s+(?P<h>\d{1,2})\b(?![:.]\d|\s*(?:h\b|hours?))"), 30, 0),
+    (re.compile(r"\b(?P<h>\d{1,2})\s+y\s+media\b"), 30, 0),
+    (re.compile(r"\b(?P<h>\d{1,2})\s+y\s+cuarto\b"), 15, 0),
+    (re.compile(r"\b(?P<h>\d{1,2})\s+menos\s+cuarto\b"), 45, 1),
+)
+_NOON = re.compile(r"\b(?:noon|midday|mediodia)\b")
+_SPACED = re.compile(r"\b(at|a\s+las?)\s+([01]?\d|2[0-3])\s+([0-5]\d)\b(?!\s*(?:[/.]\d|\w))")
+# Before a time: it is the one being replaced ("5 instead of noon", "not at 3").
+_OLD_TIME = re.compile(
+    r"\b(?:instead of|rather than|en vez de|en lugar de|not|no)\s+(?:at\s+|a\s+(?:las?\s+)?"
+    r"|las?\s+)?$"
 )
 # Spanish "mañana" is tomorrow, except in "la mañana" / "esta mañana" (the morning).
 _MANANA = re.compile(r"(?<!\bla )(?<!\besta )\bmanana\b")
@@ -108,25 +137,54 @@ def parse_date(text: str, today: date) -> date | None:
         return today + timedelta(days=relative)
     if m := re.search(r"\b(?:in|en|dentro de)\s+(\d{1,3})\s+(?:days?|dias?)\b", s):
         return today + timedelta(days=int(m[1]))
-    if m := _WEEKDAY.search(s):
-        word = m[2]
-        target = _DAYS[word] if word in _DAYS else _SHORT_DAYS[word]
-        ahead = (target - today.weekday()) % 7
-        if (m[1] in ("next", "proximo") or m[3]) and ahead == 0:
-            ahead = 7
-        return today + timedelta(days=ahead)
+    return _written_date(s, today) or _weekday(s, today)
+
+
+def weekday_disagrees(text: str, today: date) -> bool:
+    """Whether the text names both a date and a weekday that date is not ("Friday 26
+    December" when the 26th is a Saturday): `parse_date` reads the date, and nothing should be
+    booked on it without the customer seeing which day it is."""
+    s = fold(text.strip())
+    written, named = _written_date(s, today), _WEEKDAY.search(s)
+    if written is None or named is None or _relative_day(s) is not None or _ISO.search(s):
+        return False
+    word = named[2]
+    return written.weekday() != (_DAYS[word] if word in _DAYS else _SHORT_DAYS[word])
+
+
+def _weekday(s: str, today: date) -> date | None:
+    """The day a weekday names: this one coming ("friday"), a week on with "next"."""
+    m = _WEEKDAY.search(s)
+    if m is None:
+        return None
+    word = m[2]
+    target = _DAYS[word] if word in _DAYS else _SHORT_DAYS[word]
+    ahead = (target - today.weekday()) % 7
+    if (m[1] in ("next", "proximo") or m[3]) and ahead == 0:
+        ahead = 7
+    return today + timedelta(days=ahead)
+
+
+def _written_date(s: str, today: date) -> date | None:
+    """The date written with a day number: "26 December", "Dec 26", "26/12", "the 26th"."""
     for m in _DAY_MONTH.finditer(s):
-        if m[2] in _MONTHS:
+        if m[2] in _MONTHS and not (m[2] == "may" and _TIME_BEFORE.search(s, 0, m.start())):
             return _nearest(today, _MONTHS[m[2]], int(m[1]))
     for m in _MONTH_DAY.finditer(s):
         if m[1] in _MONTHS:
             return _nearest(today, _MONTHS[m[1]], int(m[2]))
-    if m := _DMY.search(s):
+    for m in _DMY.finditer(s):
+        if "." in m[0] and not m[3] and _TIME_BEFORE.search(s, 0, m.start()):
+            continue  # "at 10.05" is a time
         day, month = int(m[1]), int(m[2])
         if m[3]:
             year = int(m[3]) + (2000 if len(m[3]) == 2 else 0)
             return _safe_date(year, month, day)
         return _nearest(today, month, day)
+    for m in _ORDINAL_DAY.finditer(s):
+        number = int(m[2] or m[3])
+        if m[3] or m[1] or number > 5:
+            return _next_day_of_month(today, number)
     return None
 
 
@@ -148,26 +206,44 @@ def _relative_day(s: str) -> int | None:
 
 
 def parse_time(text: str, moving: bool = False) -> time | None:
-    """The clock time `text` names ("17:00", "5pm", "noon", "a las 5"); None when none.
-    `moving`: the text asks to move an appointment, so a bare number after "to" is a time too
-    ("move it to 12"), and of several times the new one is the one after "to" ("I can't make
-    it at 5, can we move it to 6?"), else the last ("not 3pm, 4pm instead"); otherwise the
-    first."""
-    found = _times(fold(text.strip()), moving)
+    """The clock time `text` names ("17:00", "5pm", "noon", "a las 5", "half past 4"); None
+    when none. `moving`: the text asks to move an appointment, so a bare number after "to" or
+    "do" is a time too ("move it to 12", "can we do 5?"), and of several times the new one is
+    the one after "to" ("I can't make it at 5, can we move it to 6?"), else the last that is
+    not the old one ("not 3pm, 4pm instead", "5 instead of noon"); otherwise the first."""
+    found = _times(spoken(fold(text.strip())), moving)
     if not found:
         return None
     if not moving:
         return found[0][1]
-    return next((t for lead, t in found if lead == "to"), found[-1][1])
+    new = [(lead, t) for lead, t, old in found if not old] or [(lead, t) for lead, t, _ in found]
+    return next((t for lead, t in new if lead == "to"), new[-1][1])
 
 
-def _times(s: str, moving: bool = False) -> list[tuple[str, time]]:
-    """Every clock time the folded text names, in order, each with the first word before it
-    that makes it one ("" for none); noon is 12:00 whatever else is said."""
-    if re.search(r"\b(noon|midday|mediodia)\b", s):
-        return [("", time(12, 0))]
+def spoken(s: str) -> str:
+    """The folded text with the times said in words written as clock times: "noon" → 12:00,
+    "half past 4" and "half 4" → 4:30, "quarter to 5" → 4:45, "5 y media" → 5:30, "6 menos
+    cuarto" → 5:45, "at 4 30" → at 4:30."""
+    for pattern, minutes, back in _SPOKEN:
+        s = pattern.sub(lambda m, mm=minutes, b=back: _hour_minutes(int(m["h"]) - b, mm), s)
+    s = _NOON.sub("12:00", s)
+    return _SPACED.sub(r"\1 \2:\3", s)
+
+
+def _hour_minutes(hour: int, minutes: int) -> str:
+    return f"{hour if hour > 0 else 12}:{minutes:02d}"
+
+
+def _times(s: str, moving: bool = False) -> list[tuple[str, time, bool]]:
+    """Every clock time the folded text (times in words already written as clock times: see
+    `spoken`) names, in order, each with the first word before it that makes it one ("" for
+    none), and whether it is named as the time being replaced ("instead of 12:00", "not 3pm")."""
     found = ((m, _clock(m, s, moving)) for m in _TIME.finditer(s))
-    return [((m[1] or "").split(" ")[0], t) for m, t in found if t is not None]
+    return [
+        ((m[1] or "").split(" ")[0], t, bool(_OLD_TIME.search(s, 0, m.start())))
+        for m, t in found
+        if t is not None
+    ]
 
 
 def _clock(m: re.Match, s: str, moving: bool) -> time | None:
@@ -176,9 +252,9 @@ def _clock(m: re.Match, s: str, moving: bool) -> time | None:
     suffix = (m[4] or "").replace(".", "")
     if not (m[3] or suffix or m[1]) or minute > 59:
         return None
-    if m[1] in ("to", "about") and not (m[3] or suffix):
-        # "to 2 inches", "down to 3 mm": only a move makes "to N" a time.
-        if (m[1] == "to" and not moving) or _NOT_A_TIME_AFTER.match(s, m.end()):
+    if m[1] in ("to", "do", "about") and not (m[3] or suffix):
+        # "to 2 inches", "down to 3 mm", "do 2 things": only a move makes "to N" a time.
+        if (m[1] in ("to", "do") and not moving) or _NOT_A_TIME_AFTER.match(s, m.end()):
             return None
     pm = suffix == "pm" or suffix in _AFTERNOON_SUFFIX
     am = suffix == "am" or suffix.startswith("de la ma")
@@ -194,7 +270,7 @@ def _clock(m: re.Match, s: str, moving: bool) -> time | None:
 
 def is_span(text: str) -> bool:
     """Whether the text names a range of two times ("10 to 12", not "10 to 12 December")."""
-    return _span(fold(text)) is not None
+    return _span(spoken(fold(text))) is not None
 
 
 def _span(s: str) -> tuple[time, time] | None:
@@ -225,7 +301,7 @@ def time_window(text: str) -> tuple[time | None, time | None]:
     Spanish day parts follow the Spanish day: "por la mañana" until 14:00, "por la tarde"
     from 14:00 to 21:00, "por la noche" from 20:00.
     """
-    s = fold(text)
+    s = spoken(fold(text))
     if re.search(r"\b(la|esta) manana\b", s):
         return time(0, 0), time(14, 0)
     if re.search(r"\b(la|esta) tarde\b", s):
@@ -247,7 +323,7 @@ def time_window(text: str) -> tuple[time | None, time | None]:
     if re.search(r"\b(after|from|later than|despues de|desde|a partir de)\b", s):
         # "from 10 to 12", "desde las 10 hasta las 12": the time after "to" or "until" ends it
         # (_TIME already reads "after 5" as 17:00 and "after 7am" as 07:00).
-        end = next((e for lead, e in found[1:] if lead in ("to", "until", "hasta")), None)
+        end = next((e for lead, e, _ in found[1:] if lead in ("to", "until", "hasta")), None)
         return t, end if end is not None and end > t else None
     if re.search(r"\b(before|until|by|antes de|hasta)\b", s):
         return None, t
@@ -269,6 +345,16 @@ def _nearest(today: date, month: int, day: int) -> date | None:
     for year in range(since.year, since.year + 9):  # 29 February may be years away
         candidate = _safe_date(year, month, day)
         if candidate is not None and candidate >= since:
+            return candidate
+    return None
+
+
+def _next_day_of_month(today: date, day: int) -> date | None:
+    """The next date (today included) that is day `day` of its month."""
+    for ahead in range(13):
+        year, month = divmod(today.month - 1 + ahead, 12)
+        candidate = _safe_date(today.year + year, month + 1, day)
+        if candidate is not None and candidate >= today:
             return candidate
     return None
 

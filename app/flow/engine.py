@@ -74,7 +74,9 @@ def on_text(turn: Turn, st: State, text: str) -> Reply:
     if intent == "cancel":
         return moves.cancel_request(turn, st, req)
     moving_on = st.moving is not None and intent in ("unknown", "book") and not req.service
-    if intent == "move" or req.shift is not None or (moving_on and (details or req.same_day)):
+    # "an hour later" moves; "book ... at 5pm? If not, an hour later is fine" is a booking.
+    shifting = req.shift is not None and intent not in ("book", "slots")
+    if intent == "move" or shifting or (moving_on and (details or req.same_day)):
         return moves.move_request(turn, st, req)
     if intent == "instead":
         return moves.instead(turn, st, req)

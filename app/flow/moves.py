@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from app.booking.models import NOT_FOUND, Appointment
+from app.booking.models import EXISTS, NOT_FOUND, Appointment, BookingResult
 from app.flow import actions, ids, words
 from app.flow.actions import Turn
 from app.flow.offers import SLOTS_SHOWN, done, find, hhmm, offer, past, refused, start_at
@@ -47,15 +47,23 @@ def none_named(
     service: dict | None = None,
 ) -> Reply:
     """None of the customer's appointments is the one named ("cancel my haircut" with only a
-    beard trim booked): say so, and list what they have. Nothing changes."""
+    beard trim booked, "cancel my 3pm" with one at 10:00): say so, and list what they have.
+    Nothing changes."""
     day = words.day_long(req.day, st.lang) if by_day and req.day else None
+    at = hhmm(req.time) if by_day else None
+    if day and at:
+        day, at = words.say(st.lang, "day_at", day=day, time=at), None
     service = (service or req.service or {}).get("name")
     if service and day:
         text = words.say(st.lang, "none_of_service_on_day", service=service, day=day)
+    elif service and at:
+        text = words.say(st.lang, "none_of_service_at", service=service, time=at)
     elif service:
         text = words.say(st.lang, "none_of_service", service=service)
-    else:
+    elif day:
         text = words.say(st.lang, "none_on_day", day=day)
+    else:
+        text = words.say(st.lang, "none_at", time=at)
     return offer(st, Reply("\n".join([text, *listing(turn, st, items)]), lang=st.lang))
 
 
@@ -201,6 +209,12 @@ def _move_just(turn: Turn, st: State, req: Request, just: Appointment) -> Reply:
     """Move the appointment just talked about to the time asked for (or ask when)."""
     st.moving = just.id
     start = new_start(turn, st, req, just)
+    if start is None and req.day is not None:  # "could we do Thursday instead?": its times
+        svc = turn.service(just.service_id)
+        if req.day < turn.today:
+            return past(st, req.day)
+        if svc is not None:
+            return slots(turn, st, svc, req.day, req.after, req.before)
     if start is None:
         return ask_new_time(turn, st, just)
     if start.astimezone(turn.tz).date() < turn.today:
@@ -215,6 +229,9 @@ def _holding(st: State, req: Request) -> bool:
 
 
 def move_to(turn: Turn, st: State, appointment: Appointment, start: datetime) -> Reply:
+    if appointment.starts_at == start:  # already at that time: nothing moves, and none is said
+        result = BookingResult(True, EXISTS, "It is already at that time.", appointment)
+        return done(turn, st, result, turn.service(appointment.service_id))
     result = actions.reschedule(turn, appointment, start)
     svc = turn.service(appointment.service_id)
     if not result.ok:
@@ -241,8 +258,9 @@ def named(
     turn: Turn, items: list[Appointment], req: Request, said: list[dict], by_day: bool
 ) -> list[Appointment]:
     """The appointments of `items` the request names: of the services `said` ("cancel the beard
-    trim") and, `by_day`, on its day ("cancel my appointment on Tuesday"; a move's day is where
-    it goes, not which one). All of them when it names neither, or a number ("#12")."""
+    trim") and, `by_day`, on its day and at its time ("cancel my appointment on Tuesday", "the
+    5pm one"; a move's day and time are where it goes, not which one). All of them when it
+    names none of these, or a number ("#12")."""
     if req.reference is not None:
         return items
     services = {s["id"] for s in said}
@@ -253,6 +271,7 @@ def named(
         for a in items
         if (not services or a.service_id in services)
         and (not by_day or req.day is None or a.starts_at.astimezone(turn.tz).date() == req.day)
+        and (not by_day or req.time is None or a.starts_at.astimezone(turn.tz).time() == req.time)
     ]
 
 

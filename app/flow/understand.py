@@ -53,7 +53,9 @@ INTENTS = (
     (
         "cant_make",
         r"\b(can[\u2019']?t make it|cannot make it|can not make it|won[\u2019']?t make it"
-        r"|couldn[\u2019']?t make it|no puedo ir|no podre ir|no voy a poder ir)\b",
+        r"|couldn[\u2019']?t make it|(?:can[\u2019']?t|cannot|can not|couldn[\u2019']?t"
+        r"|won[\u2019']?t be able to) (?:come|make it|be there)"
+        r"|no (?:puedo|podre|voy a poder) (?:ir|venir|acudir))\b",
     ),
     (
         "list",
@@ -151,6 +153,9 @@ _PRONOUN = re.compile(
     r"\b(it|that|this one|that one|esa|ese)\b"
     r"|\b(muevela|cambiala|cancelala|anulala|retrasala|adelantala|moverla|cambiarla|cancelarla)\b"
 )
+_INSTEAD = re.compile(r"\b(instead|rather|en vez|en lugar|mejor)\b")
+# "I'll arrive 15 minutes early/before": not a move.
+_ARRIVING = re.compile(r"\b(arriv\w*|get there|be there|llegar\w*|llego|llegue|estare alli)\b")
 _LATER = re.compile(r"\b(later|push\w*\b.{0,25}\bback|back|delay|mas tarde|despues|retras\w*)\b")
 _EARLIER = re.compile(r"\b(earlier|forward|sooner|antes|mas temprano|adelant\w*)\b")
 _DURATIONS = (
@@ -235,8 +240,13 @@ def read(text: str, business: dict, today: date) -> Request:
     after, before = dates.time_window(folded)
     moving = intent in ("move", "instead")
     clock = dates.parse_time(folded, moving=moving)
-    if intent == "instead" and clock is None:
+    day = dates.parse_date(folded, today)
+    if intent in ("unknown", "slots") and day is not None and _INSTEAD.search(folded):
+        intent = "instead"  # "could we do Thursday instead?": the appointment's new day
+    if intent == "instead" and clock is None and day is None:
         intent = "unknown"  # "can my son come instead? he is 12": no time, no move
+    if dates.weekday_disagrees(folded, today):
+        clock = None  # "Friday 26 December" on a Saturday: list that day's times, book nothing
     ranged = (
         bool(_RANGE_WORDS.search(folded))
         or (dates.is_span(folded) and not moving)  # "change 10 to 11": from one to the other
@@ -248,7 +258,7 @@ def read(text: str, business: dict, today: date) -> Request:
         intent=intent,
         lang=lang.detect(text),
         service=match_service(services, folded),
-        day=dates.parse_date(folded, today),
+        day=day,
         time=None if ranged else clock,
         after=after if ranged else None,
         before=before if ranged else None,
@@ -373,7 +383,7 @@ def _number(folded: str) -> int | None:
 def _shift(folded: str) -> int | None:
     """Minutes to move by ("30 minutes later" → 30, "an hour earlier" → -60), else None."""
     later, earlier = _LATER.search(folded), _EARLIER.search(folded)
-    if not (later or earlier) or (later and earlier):
+    if not (later or earlier) or (later and earlier) or _ARRIVING.search(folded):
         return None
     minutes = next((n for pattern, n in _DURATIONS if pattern.search(folded)), None)
     if minutes is None and (m := _MINUTES.search(folded)):
