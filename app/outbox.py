@@ -214,15 +214,30 @@ class _Sender:
             _record_sent(message["id"], self.channel.name, f"mock.{message['id']}", "mock")
             return
         self._pace(message, now)
-        started = self._begin()
-        try:
-            result = self.channel.send(self.account, self.customer["address"], outgoing)
-        finally:
-            self._end(started)
+        started, result = self._attempt(outgoing)
+        if result.error is SendError.WINDOW_CLOSED and outgoing.template is None:
+            # Our clock said the window was open; the channel says it closed (at its edge). A
+            # message that may go outside it, as its template or with a tag, goes so at once.
+            last = self.customer.get("last_inbound_at")
+            since = max(now - last, self.channel.window) if last else timedelta.max
+            outside = self.channel.outside_window(self._outside(message), since)
+            if outside is not None and outside != outgoing:
+                outgoing = outside
+                started, result = self._attempt(outgoing)
         if result.ok:
-            _record_sent(message["id"], self.channel.name, result.external_id, _sent_as(outgoing))
+            _record_sent(
+                message["id"], self.channel.name, result.external_id, _sent_as(outgoing), started
+            )
         else:
             self._failed(message, result, now)
+
+    def _attempt(self, outgoing: Outbound) -> tuple[datetime, SendResult]:
+        """One send, counted in the account's last second: (when it started, its result)."""
+        started = self._begin()
+        try:
+            return started, self.channel.send(self.account, self.customer["address"], outgoing)
+        finally:
+            self._end(started)
 
     def _shape(self, message: dict, now: datetime) -> Outbound | None:
         """The message as it may go now; None (and recorded why) when it may not go at all."""
@@ -340,8 +355,14 @@ def start_reply(business: Mapping[str, Any], customer: Mapping[str, Any], last: 
     channel.start_reply(account, customer["address"], last["external_id"])
 
 
-def _record_sent(message_id: int, channel: str, external_id: str | None, sent_as: str) -> None:
-    """Record an accepted send, retrying a failed write a few times.
+def _record_sent(
+    message_id: int,
+    channel: str,
+    external_id: str | None,
+    sent_as: str,
+    sent_at: datetime | None = None,
+) -> None:
+    """Record an accepted send (started at `sent_at`), retrying a failed write a few times.
 
     The channel already has the message: one left `queued` would be sent again by the task's
     retry. One broken pooled connection (e.g. after a database restart) fails one attempt and
@@ -349,7 +370,7 @@ def _record_sent(message_id: int, channel: str, external_id: str | None, sent_as
     """
     for attempt in range(1, RECORD_ATTEMPTS + 1):
         try:
-            store.mark_sent(message_id, channel, external_id, sent_as)
+            store.mark_sent(message_id, channel, external_id, sent_as, sent_at)
             metrics.OUTBOX_SENDS.labels(channel, "sent").inc()
             return
         except psycopg.OperationalError as exc:

@@ -235,9 +235,14 @@ def _delivery(msg: Inbound, key: str) -> conversations.Delivery:
 
 def _apply_status(app: Flask, status: StatusUpdate) -> None:
     _STATUSES[status.status.value].inc()
-    if status.watermark is not None:
-        business_id = _business_id(app, status.channel, status.account_id)
-        changed = business_id is not None and outbox.apply_watermark(
+    business_id = _business_id(app, status.channel, status.account_id)
+    if business_id is None:
+        # A number or Page no business here owns (another app on the same Meta account):
+        # nothing is processed, as for its messages, and nothing is parked for later.
+        log.debug("status for unknown %s account %s ignored", status.channel, status.account_id)
+        changed = False
+    elif status.watermark is not None:
+        changed = outbox.apply_watermark(
             business_id, status.channel, status.recipient, status.status.value, status.watermark
         )
     else:

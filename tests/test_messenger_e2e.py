@@ -266,6 +266,22 @@ def test_a_watermark_marks_every_earlier_reply_delivered_then_read(
     assert [r["status"] for r in replies("whatsapp")] == ["sent"]
 
 
+def test_a_read_watermark_stamped_when_meta_took_the_reply_marks_it_read(
+    page, write, post_webhook, fake_graph
+):
+    """Meta stamps a reply when its send arrives, before it answers us: the reply's `sent_at`
+    is when our send started, so the watermark of that very reply covers it."""
+    write("hello")
+    [send] = send_requests(fake_graph)
+    arrived = datetime.now(UTC) - timedelta(seconds=time.monotonic() - send.at)
+    [reply] = replies()
+    assert reply["sent_at"] <= arrived
+    stamp = math.floor(arrived.timestamp() * 1000)  # Meta's stamp, in whole milliseconds
+    read = watermark("read", datetime.fromtimestamp(stamp / 1000, UTC))
+    assert post_webhook(read).status_code == 200
+    assert [r["status"] for r in replies()] == ["read"]
+
+
 def test_apply_watermark_is_scoped_to_the_business_channel_and_customer(page, write):
     from app.storage import outbox
 

@@ -276,6 +276,48 @@ def test_status_of_an_unknown_message_changes_no_message(post_webhook):
     assert count("status_backlog") == 1
 
 
+def test_statuses_of_a_number_no_business_owns_are_not_processed(post_webhook):
+    """Another number on the same Meta account: like its messages, its statuses change and park
+    nothing."""
+    for n in range(3):
+        envelope = envelopes.status(f"wamid.OTHER_{n}", "delivered", phone_number_id="999000999")
+        assert post_webhook(envelope).status_code == 200
+    assert count("status_backlog") == 0
+
+
+def test_a_parked_status_outlives_a_failed_attempt_at_applying_it(app, post_webhook, monkeypatch):
+    """A "failed" status that overtook the send's record is forgotten only once applied: the
+    record's retry after a lost connection still applies it, with Meta's code."""
+    import psycopg
+
+    from app import outbox as sender
+
+    post_webhook(envelopes.text("hi"))
+    out = db.fetch_one(
+        "INSERT INTO messages (business_id, customer_id, channel, direction, body, status)"
+        " SELECT business_id, id, 'whatsapp', 'out', 'hello', 'queued' FROM customers"
+        " RETURNING id"
+    )["id"]
+    failed = envelopes.status("wamid.EARLYFAIL", "failed", errors=[{"code": 131026}])
+    assert post_webhook(failed).status_code == 200
+    real, calls = outbox.apply_status, []
+
+    def flaky(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise psycopg.OperationalError("server closed the connection unexpectedly")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(outbox, "apply_status", flaky)
+    monkeypatch.setattr(sender.time, "sleep", lambda seconds: None)
+    with app.app_context():
+        sender._record_sent(out, "whatsapp", "wamid.EARLYFAIL", "text")
+    row = db.fetch_one("SELECT status, error_code FROM messages WHERE id = %s", (out,))
+    assert (row["status"], row["error_code"]) == ("failed", 131026)
+    assert len(calls) == 2
+    assert count("status_backlog") == 0
+
+
 def test_a_business_created_later_is_answered_at_once(post_webhook):
     post_webhook(envelopes.text("hi", phone_number_id="777"))
     businesses.create_business({"name": "New Studio", "whatsapp_number_id": "777"})

@@ -195,3 +195,38 @@ def test_the_provider_saying_the_window_closed_is_recorded_with_its_code(app, dr
         ("failed", "window_closed", 131047)
     ]
     assert len(text_sends(fake_graph)) == 1
+
+
+def test_a_notice_refused_at_the_window_s_edge_goes_as_its_template(app, drain, fake_graph):
+    """Meta refuses the free text (131047) where our clock still saw the window open: a notice
+    with the business's approved template goes as that template at once."""
+    db.execute(
+        "UPDATE businesses SET notice_template = 'appointment_update',"
+        " notice_template_language = 'en_US' WHERE id = %s",
+        (demo_id(),),
+    )
+    customer = add_customer(demo_id(), "34600600099", hours_since_last_message=23.99)
+    fake_graph.fail_next(131047)
+    queue(app, demo_id(), customer, ["Your Haircut on Monday at 10:00 was cancelled."], "notice")
+    drain()
+    sent = [r.json for r in fake_graph.requests if r.json and r.json.get("to") == "34600600099"]
+    assert [m["type"] for m in sent] == ["text", "template"]
+    assert sent[1]["template"]["name"] == "appointment_update"
+    assert [(r["status"], r["sent_as"]) for r in rows(customer["id"])] == [
+        ("sent", "template:appointment_update")
+    ]
+
+
+def test_a_messenger_notice_refused_at_the_window_s_edge_goes_with_its_tag(
+    page, app, drain, fake_graph
+):
+    customer = add_customer(page, PSID, channel="messenger", hours_since_last_message=23.99)
+    fake_graph.fail_next(10, subcode=2018278)
+    queue(app, page, customer, ["Your Haircut on Monday at 10:00 was cancelled."], "notice")
+    drain()
+    sends = messenger_sends(fake_graph)
+    assert [(m["messaging_type"], m.get("tag")) for m in sends] == [
+        ("RESPONSE", None),
+        ("MESSAGE_TAG", "CONFIRMED_EVENT_UPDATE"),
+    ]
+    assert [r["status"] for r in rows(customer["id"])] == ["sent"]

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from psycopg.types.json import Jsonb
 
-from app.storage.db import connection, fetch_all
+from app.storage.db import connection, execute, fetch_all
 
 # Delivery statuses only move forward; `failed` may replace queued/sent but nothing replaces it.
 STATUS_RANK = {"queued": 0, "sent": 1, "delivered": 2, "read": 3, "played": 4}
@@ -80,24 +80,38 @@ def queued(customer_id: int) -> list[dict]:
     )
 
 
-def mark_sent(message_id: int, channel: str, external_id: str | None, sent_as: str) -> None:
-    """Record that the channel accepted a message, then apply statuses that beat us here."""
+def mark_sent(
+    message_id: int,
+    channel: str,
+    external_id: str | None,
+    sent_as: str,
+    sent_at: datetime | None = None,
+) -> None:
+    """Record that the channel accepted a message, sent at `sent_at` (when the send started,
+    before the channel stamped it: a Messenger read receipt's watermark is that stamp; now when
+    not given), then apply the statuses that beat us here. Each parked status is forgotten only
+    once applied, so a failure on the way leaves the rest for the next try."""
     with connection() as conn:
         conn.execute(
-            "UPDATE messages SET status = 'sent', external_id = %s, sent_at = now(),"
-            " sent_as = %s, error_code = NULL, error_title = NULL, not_before = NULL,"
-            " updated_at = now() WHERE id = %s AND status = 'queued'",
-            (external_id, sent_as, message_id),
+            "UPDATE messages SET status = 'sent', external_id = %s,"
+            " sent_at = COALESCE(%s, now()), sent_as = %s, error_code = NULL,"
+            " error_title = NULL, not_before = NULL, updated_at = now()"
+            " WHERE id = %s AND status = 'queued'",
+            (external_id, sent_at, sent_as, message_id),
         )
         early = []
         if external_id:
             early = conn.execute(
-                "DELETE FROM status_backlog WHERE channel = %s AND external_id = %s"
-                " RETURNING status, error_code, error_title",
+                "SELECT status, error_code, error_title FROM status_backlog"
+                " WHERE channel = %s AND external_id = %s",
                 (channel, external_id),
             ).fetchall()
     for row in sorted(early, key=lambda r: STATUS_RANK.get(r["status"], 9)):
         apply_status(channel, external_id, row["status"], row["error_code"], row["error_title"])
+        execute(
+            "DELETE FROM status_backlog WHERE channel = %s AND external_id = %s AND status = %s",
+            (channel, external_id, row["status"]),
+        )
 
 
 def mark_unsent(message_id: int, reason: str, code: int | None, title: str) -> None:
