@@ -47,7 +47,68 @@ def test_staff_booking_is_accepted_when_free(api, world):
         (str(appointment["id"]),),
     )
     assert (row["action"], row["user_id"]) == ("book", world.user_ids["staff"])
-    assert row["after"]["customer_name"] == "Walk-in Wanda"
+    assert "customer_name" not in row["after"]  # the name is the customer row's, erasable
+
+
+def test_an_erased_front_desk_customer_is_named_nowhere(api, world):
+    """The name staff typed goes with the erasure: from the customer row and from the audit
+    entries an earlier version wrote with it."""
+    resp = api(
+        "POST",
+        base(world) + "/appointments",
+        "staff",
+        json={
+            **staff_booking(upcoming(1), "10:00", "Jane Q. Private"),
+            "customer_phone": "+34 611 222 333",
+        },
+    )
+    appointment = resp.get_json()["appointment"]
+    db.execute(  # as the audit log was written before it kept only the id
+        "UPDATE audit_log SET after = after || jsonb_build_object('customer_name', %s::text)"
+        " WHERE entity = 'appointment' AND entity_id = %s",
+        ("Jane Q. Private", str(appointment["id"])),
+    )
+    customer = appointment["customer_id"]
+    erased = api("POST", base(world) + f"/conversations/{customer}/erase", "staff")
+    assert erased.status_code == 200 and erased.get_json()["erased"], erased.get_json()
+    for path in (f"/appointments/{appointment['id']}", "/audit"):
+        shown = api("GET", base(world) + path, "owner")
+        assert shown.status_code == 200
+        assert "Jane Q. Private" not in shown.get_data(as_text=True), path
+
+
+def test_a_walk_in_cannot_be_messaged(api, world):
+    resp = api(
+        "POST", base(world) + "/appointments", "staff", json=staff_booking(upcoming(1), "10:00")
+    )
+    customer = resp.get_json()["appointment"]["customer_id"]
+    sent = api(
+        "POST", base(world) + f"/conversations/{customer}/messages", "staff", json={"text": "hi"}
+    )
+    assert sent.status_code == 409, sent.get_json()
+    assert sent.get_json()["message"] == ("not sent: this customer has no channel to reach them on")
+
+
+@pytest.mark.parametrize(
+    "method, path, body",
+    [
+        ("GET", "/overview?date=0001-01-01", None),
+        ("GET", "/overview?date=9999-12-31", None),
+        ("POST", "/appointments", {"service": "Haircut", "starts_at": "0001-01-01T00:00:00+01:00"}),
+        ("PATCH", "/appointments/{a}", {"starts_at": "9999-12-31T23:30:00-05:00"}),
+        (
+            "POST",
+            "/blocked-times",
+            {"starts_at": "0001-01-01T00:00:00+01:00", "ends_at": "0001-01-01T05:00:00+01:00"},
+        ),
+    ],
+)
+def test_dates_at_the_calendar_s_ends_are_refused(api, world, method, path, body):
+    path = base(world) + path.format(a=world.appointment_id)
+    resp = api(method, path, "staff", **({"json": body} if body else {}))
+    assert resp.status_code == 400, resp.get_data(as_text=True)
+    [field] = resp.get_json()["fields"]
+    assert field in ("date", "starts_at")
 
 
 def fix_clock(app, monkeypatch, moment: datetime) -> None:

@@ -51,12 +51,12 @@ def get_conversation(business_id: int, customer_id: int):
     customer = _customer(business_id, customer_id)
     limit = query_int("limit", 100, 1, MAX_THREAD)
     before = query_int("before", 0, 1, 2**63 - 1) or None
-    messages = [_shown(m) for m in console.thread(customer_id, before, limit + 1)]
+    messages = [shown(m) for m in console.thread(customer_id, before, limit + 1)]
     has_more = len(messages) > limit
     return ok({"customer": customer, "messages": messages[-limit:], "has_more": has_more})
 
 
-def _shown(message: dict) -> dict:
+def shown(message: dict) -> dict:
     """A thread message with what a reply offered to tap, as the customer saw it: `options`
     (buttons, quick replies or list rows, each `{title, description, section}`) and, for a list,
     `list_button`, the label that opened it. `tapped` marks a customer's tap on one of them."""
@@ -93,12 +93,14 @@ def send_staff_message(business_id: int, customer_id: int):
     """
     access.require_business(business_id)
     customer = _customer(business_id, customer_id)
+    if customer["channel"] not in channels.REGISTRY:  # a walk-in booked at the front desk
+        raise ApiError(409, "not sent: this customer has no channel to reach them on")
     text = _reply_text(json_body(), customer["channel"])
     try:
         sent = handoff.staff_reply(business_id, customer_id, access.user_id(), text, _now())
     except handoff.Refused as exc:
         raise ApiError(409, f"not sent: {exc}") from None
-    message = _shown(console.message(customer_id, sent["message_id"]))
+    message = shown(console.message(customer_id, sent["message_id"]))
     return ok({"message": message, "customer": console.customer(business_id, customer_id)}, 201)
 
 

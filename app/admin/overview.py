@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from app.admin import access
 from app.admin.blueprint import bp
-from app.admin.wire import invalid, ok, query_text
+from app.admin.wire import MAX_YEAR, MIN_YEAR, invalid, ok, query_text
 from app.booking.hours import wall_to_utc
 from app.storage import businesses, overview
 
@@ -26,6 +26,8 @@ def get_overview(business_id: int):
         day = date.fromisoformat(raw) if raw else datetime.now(UTC).astimezone(tz).date()
     except ValueError:
         raise invalid({"date": "must be a date, YYYY-MM-DD"}) from None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:  # its weeks, in UTC, stay in range
+        raise invalid({"date": f"must be between the years {MIN_YEAR} and {MAX_YEAR}"})
     monday = day - timedelta(days=day.weekday())
     weeks = {
         "this_week": week(business_id, tz, monday),

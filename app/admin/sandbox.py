@@ -9,6 +9,7 @@ from flask import g
 from app import booking, bot
 from app.admin import access
 from app.admin.blueprint import bp
+from app.admin.conversations import shown
 from app.admin.wire import ApiError, json_body, ok, reject_unknown
 from app.storage import audit, console, conversations
 from app.storage.db import session_lock, transaction
@@ -111,7 +112,9 @@ def _run_turn(business_id: int, customer_id: int) -> None:
 
 
 def _thread(customer_id: int) -> list[dict]:
-    messages = console.thread(customer_id, None, THREAD_LIMIT)
+    """The thread as the console's conversations show it (what each reply offered to tap), with
+    each turn's tool calls."""
+    messages = [shown(m) for m in console.thread(customer_id, None, THREAD_LIMIT)]
     for m in messages:
         m["tool_calls"] = (m.get("turn") or {}).get("tool_calls") or []
     return messages

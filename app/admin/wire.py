@@ -10,6 +10,9 @@ from flask import Response, current_app, jsonify, request
 
 MAX_ID = 2**63 - 1
 MAX_PER_PAGE = 100
+# Dates and instants outside these years are refused (400): year 1 or 9999 shifted by a UTC
+# offset or a time zone leaves what Python and PostgreSQL can hold.
+MIN_YEAR, MAX_YEAR = 1900, 9000
 # `app.extensions[CLOCK]`, when set, is the admin API's clock (a function returning an aware
 # datetime): tests fix "now" with it instead of waiting for the real one.
 CLOCK = "admin_clock"

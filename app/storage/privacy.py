@@ -54,6 +54,14 @@ def erase_customer(conn, customer_id: int, address_hash: str) -> dict:
         (customer_id,),
     )
     conn.execute("DELETE FROM conversation_state WHERE customer_id = %s", (customer_id,))
+    # Front-desk bookings recorded before the audit log kept only the customer's id also kept
+    # the name staff typed.
+    conn.execute(
+        "UPDATE audit_log SET after = after - 'customer_name'"
+        " WHERE entity = 'appointment' AND after ? 'customer_name'"
+        " AND after ->> 'customer_id' = %s::text",
+        (customer_id,),
+    )
     conn.execute(
         "DELETE FROM appointments WHERE customer_id = %s AND status = 'held'", (customer_id,)
     )
