@@ -757,3 +757,108 @@ def test_i_cant_come_offers_to_move_or_cancel(open_daily, chat):
         f"No problem. Shall I move your *Haircut* on {when(tomorrow, '17:00')}"
     )
     assert statuses() == [("booked", at(tomorrow, "17:00"))]
+
+
+# A time held and waiting for Confirm is what "cancel that", "change the time", "ok thanks" and
+# 👍 are about; a reminder's choices are what "1" or "yes" answer.
+
+
+def hold_a_beard_trim_beside_a_booked_haircut(chat) -> tuple[date, date]:
+    """A haircut booked on one day at 10:00, then a beard trim held the next day at 09:30."""
+    tue, wed = upcoming(1), upcoming(2)
+    chat(f"haircut {named(tue)} at 10")
+    chat(f"beard trim on {named(wed)}")
+    assert chat("3").startswith(f"I'm holding *Beard trim* on {when(wed, '09:30')}")
+    return tue, wed
+
+
+@pytest.mark.parametrize("text", ["no, cancel that", "cancel it please", "cancélala"])
+def test_a_cancel_said_to_a_held_time_lets_it_go(open_daily, chat, text):
+    tue, _ = hold_a_beard_trim_beside_a_booked_haircut(chat)
+    assert chat(text) in (
+        "OK, I've let that time go. Anything else?",
+        "Vale, he liberado esa hora. ¿Algo más?",
+    )
+    assert booked() == {1: ("Haircut", at(tue, "10:00"))}
+    assert [r["status"] for r in appointments().values()] == ["booked"]  # the hold is gone
+
+
+def test_change_the_time_said_to_a_held_time_lists_its_day_again(open_daily, chat):
+    tue, wed = hold_a_beard_trim_beside_a_booked_haircut(chat)
+    listed = chat("can I change the time?")
+    assert listed.startswith(f"Free times for *Beard trim* on {long(wed)}:\n"), listed
+    assert chat("11:30").startswith(f"Booked ✅ *Beard trim* on {when(wed, '11:30')}")
+    assert booked() == {1: ("Haircut", at(tue, "10:00")), 3: ("Beard trim", at(wed, "11:30"))}
+
+
+@pytest.mark.parametrize(
+    "change, then", [("actually make it a beard trim", "yes"), ("no wait, Friday", "ok")]
+)
+def test_a_changed_mind_lets_the_held_time_go(open_daily, chat, change, then):
+    tue = upcoming(1)
+    chat(f"haircut on {named(tue)}")
+    assert chat("3").startswith("I'm holding *Haircut*")
+    assert chat(change).startswith("Free times for ")
+    assert chat(then) == "OK. Anything else I can do for you?"
+    assert appointments() == {}  # the held haircut went when the customer moved on
+
+
+@pytest.mark.parametrize("text", ["ok thanks", "perfect thanks!", "vale gracias", "👍"])
+def test_ok_thanks_or_a_thumbs_up_to_a_held_time_books_it(open_daily, chat, text):
+    tue = upcoming(1)
+    chat(f"haircut on {named(tue)}")
+    assert chat("3").startswith("I'm holding *Haircut*")
+    assert chat(text).startswith(("Booked ✅", "Reservado ✅"))
+    assert statuses() == [("booked", at(tue, "09:30"))]
+
+
+def test_emoji_are_never_a_miss_that_hands_off(open_daily, chat):
+    chat(f"haircut {named(upcoming(1))} at 10")
+    assert chat("👍") == "OK. Anything else I can do for you?"
+    assert chat("❤️").startswith("You're welcome Alex!")
+    assert chat("👍") == "OK. Anything else I can do for you?"
+    assert db.fetch_one("SELECT bot_paused FROM customers")["bot_paused"] is False
+
+
+@pytest.fixture
+def reminded(app, drain, chat):
+    """A haircut booked at 12:00, its 2-hour reminder sent hours later (in mock mode, as text
+    ending "Reply with 1–3"); the appointment's id."""
+    from app import reminders
+
+    chat(f"haircut {named(upcoming(1))} at 12")
+    db.execute("DELETE FROM conversation_state")  # hours later: the flow forgot the talk
+    row = db.fetch_one("SELECT id, starts_at FROM appointments")
+    before = len(recorded())
+    with app.app_context():
+        assert reminders.fire(row["id"], 120, now=row["starts_at"] - timedelta(hours=2)) == "queued"
+    drain()
+    [sent] = recorded()[before:]
+    assert sent.endswith("1. Confirm\n2. Change\n3. Cancel\nReply with 1–3."), sent
+    return row["id"]
+
+
+@pytest.mark.parametrize("text", ["1", "Confirm", "yes I'll be there", "sí, allí estaré"])
+def test_a_typed_reply_to_a_reminder_confirms_the_appointment(reminded, chat, text):
+    assert chat(text).startswith(("Thanks Alex! Your *Haircut*", "¡Gracias Alex! Tu cita"))
+    row = db.fetch_one("SELECT confirmed_at FROM appointments WHERE id = %s", (reminded,))
+    assert row["confirmed_at"] is not None
+
+
+def test_a_reply_to_a_reminder_after_another_message_is_not_its_answer(reminded, chat):
+    """Once the bot said something else, "1" is no longer the reminder's Confirm."""
+    chat("what services do you have?")
+    assert chat("1") == "I have no list open for that number. What would you like?"
+    row = db.fetch_one("SELECT confirmed_at FROM appointments WHERE id = %s", (reminded,))
+    assert row["confirmed_at"] is None
+
+
+def test_cancel_the_second_one_after_listing_appointments(open_daily, chat):
+    tue, wed = upcoming(1), upcoming(2)
+    chat(f"haircut {named(tue)} at 10")
+    chat(f"beard trim {named(wed)} at 11")
+    assert chat("my appointments").startswith("Your upcoming appointments:")
+    assert chat("cancel the second one") == (
+        f"Cancelled: *Beard trim* on {when(wed, '11:00')} (booking #2)."
+    )
+    assert booked() == {1: ("Haircut", at(tue, "10:00"))}

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from app.flow import engine, handoff, ids, lang, privacy, state
+from app.flow import engine, handoff, ids, lang, privacy, reminders, state
 from app.flow.actions import CLAIMS, Turn
 from app.flow.render import Reply, for_channel, numbered, outbound
 
@@ -63,6 +63,7 @@ def run(
     st.lang = st.lang or lang.of_business(business)
     tap = ids.parse(payload) if payload else None
     if tap is None:
+        reminders.answered(business, customer, st)
         tap = _typed_option(st, text)
     misses = st.misses
     reply = engine.on_tap(turn, st, tap) if tap else engine.on_text(turn, st, text)

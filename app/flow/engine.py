@@ -11,6 +11,7 @@ books at once; a pick from a list is held and confirmed, like a tap.
 from __future__ import annotations
 
 import time as clock
+from dataclasses import replace
 from datetime import date
 
 from app.booking.models import NOT_FOUND
@@ -65,6 +66,13 @@ def on_text(turn: Turn, st: State, text: str) -> Reply:
     """Answer what the customer wrote."""
     req = read(text, turn.business, turn.today)
     st.lang = req.lang or st.lang
+    if req.number is not None and req.intent in ("cancel", "move", "cant_make") and not st.offer:
+        # "cancel the second one" with no list open: the second of their appointments, in the
+        # order "my appointments" lists them.
+        items = actions.upcoming(turn)
+        index = len(items) - 1 if req.number == -1 else req.number - 1
+        if 0 <= index < len(items) and req.reference is None:
+            req = replace(req, reference=items[index].id, number=None)
     if req.number is not None and not (req.day or req.time or req.service):
         return pick(turn, st, req.number)
     intent = req.intent
@@ -100,7 +108,11 @@ def on_text(turn: Turn, st: State, text: str) -> Reply:
     if intent in _BOOKING_INTENTS and (details or intent in ("book", "slots")):
         return times.booking_request(turn, st, req)
     if intent == "confirm":
-        return times.confirm(turn, st, st.hold_id) if st.hold_id else ok(st)
+        if st.hold_id:
+            return times.confirm(turn, st, st.hold_id)
+        # "yes I'll be there" to a reminder: its Confirm.
+        attending = next((o for o in st.offer if o.id.startswith("rem:confirm:")), None)
+        return on_tap(turn, st, ids.parse(attending.id)) if attending else ok(st)
     if intent == "decline":
         return times.release(turn, st, st.hold_id, offer_again=False) if st.hold_id else ok(st)
     name = turn.customer.get("profile_name") or ""

@@ -68,6 +68,8 @@ def none_named(
 
 
 def cancel_request(turn: Turn, st: State, req: Request) -> Reply:
+    if about_hold(turn, st, req):  # "no, cancel that" to "Shall I book it?": the held time goes
+        return release(turn, st, st.hold_id, offer_again=False)
     items = actions.upcoming(turn)
     if not items and st.hold_id:
         return release(turn, st, st.hold_id, offer_again=False)
@@ -119,6 +121,8 @@ def move_request(turn: Turn, st: State, req: Request) -> Reply:
     """Move the appointment meant to the time asked for, or ask which one or to when."""
     if _holding(st, req) and req.reference is None:
         return rehold(turn, st, st.hold_id, req)  # the held time is the one talked about
+    if about_hold(turn, st, req) and req.shift is None and not req.same_day:
+        return release(turn, st, st.hold_id, offer_again=True)  # "can I change the time?"
     items = actions.upcoming(turn)
     if st.hold_id and not items and req.intent == "move":
         return release(turn, st, st.hold_id, offer_again=True)
@@ -220,6 +224,22 @@ def _move_just(turn: Turn, st: State, req: Request, just: Appointment) -> Reply:
     if start.astimezone(turn.tz).date() < turn.today:
         return past(st, start.astimezone(turn.tz).date())
     return move_to(turn, st, just, start)
+
+
+def about_hold(turn: Turn, st: State, req: Request) -> bool:
+    """Whether a cancel or move that names nothing else ("cancel that", "can I change the
+    time?") is about the time held and waiting for Confirm: no appointment's number, day or
+    time, and no service but the held one's."""
+    services = turn.business["services"]
+    return (
+        bool(st.hold_id)
+        and st.moving is None
+        and req.reference is None
+        and req.day is None
+        and req.time is None
+        and (req.service is None or req.service["id"] == st.service_id)
+        and all(s["id"] == st.service_id for s in mentioned(services, req.text))
+    )
 
 
 def _holding(st: State, req: Request) -> bool:

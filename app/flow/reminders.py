@@ -19,6 +19,7 @@ from app.flow.actions import Turn
 from app.flow.offers import find, offer, refused
 from app.flow.render import Reply
 from app.flow.state import Option, State
+from app.storage import reminders as store
 
 TEXTS = {
     "en": {
@@ -77,13 +78,26 @@ def message(business: dict, appointment: dict, language: str) -> Reply:
         business=business["name"],
         when=words.when(appointment["starts_at"], tz, language),
     )
-    appointment_id = appointment["id"]
-    options = (
+    return Reply(text, options(appointment["id"], language), lang=language)
+
+
+def options(appointment_id: int, language: str) -> tuple[Option, ...]:
+    """A reminder's three choices: Confirm, Change, Cancel."""
+    return (
         Option(ids.reminder("confirm", appointment_id), words.say(language, "confirm")),
         Option(ids.reminder("change", appointment_id), say(language, "change")),
         Option(ids.reminder("cancel", appointment_id), words.say(language, "cancel")),
     )
-    return Reply(text, options, lang=language)
+
+
+def answered(business: dict, customer: dict, st: State) -> None:
+    """When the customer's last message from us is a reminder and the flow has no other offer
+    open, its choices are what they answer: "1", "Confirm" or "yes" confirm, as a tap would."""
+    if st.offer or st.hold_id:
+        return
+    appointment_id = store.last_reminded(business["id"], customer["id"])
+    if appointment_id is not None:
+        st.offer = list(options(appointment_id, st.lang or "en"))
 
 
 def template_parameters(

@@ -32,6 +32,11 @@ def booking_request(turn: Turn, st: State, req: Request) -> Reply:
     """Book the day and time asked for (hold it and ask, when the customer only asks whether
     it is free), or list free times, or ask what is missing. Two services named ("a haircut
     and a beard trim") ask which first: one booking at a time."""
+    if st.hold_id:
+        # Another request while a time is held ("actually a beard trim", "no wait, Friday"):
+        # the held time goes, so a later "yes" cannot book what the customer moved away from.
+        actions.release(turn, st.hold_id)
+        st.hold_id = None
     several = len(mentioned(turn.business["services"], req.text)) > 1
     svc = None if several else req.service or turn.service(st.service_id) or only_service(turn)
     talked_about = st.day_date if st.day_date and st.day_date >= turn.today else None

@@ -11,6 +11,7 @@ appointment number ("#12") are read from the corrected text.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, time
 
@@ -97,14 +98,17 @@ INTENTS = (
         r"|tarifas?)\b",
     ),
     ("greeting", r"^\W*(hi|hello|hey|hola|good (morning|afternoon|evening)|buenas|buenos dias)\b"),
-    ("thanks", r"\b(thanks?|thank you|gracias|cheers)\b"),
     (
         "confirm",
         r"^\W*(yes|yeah|yep|yup|sure|ok|okay|confirm|please do|go ahead|great|perfect"
         r"|sounds good|do it|si|vale|confirmo|confirmar|perfecto|de acuerdo|claro)\b",
     ),
+    # After "confirm": "ok thanks" and "perfect, thanks!" to "Shall I book it?" say yes.
+    ("thanks", r"\b(thanks?|thank you|gracias|cheers)\b"),
     ("decline", r"^\W*(no|nope|nah)\b|\b(never ?mind|forget it|no importa|olvidalo)\b"),
 )
+_YES_EMOJI = frozenset("\U0001f44d\U0001f44c\u2705\u2611\u2714\U0001f197\U0001f4af\U0001f64f")
+_NO_EMOJI = frozenset("\U0001f44e\u274c\U0001f6ab\u2716")
 # A cancel that asks about the rules ("can I cancel for free?") is a question, not a request.
 _POLICY_WORDS = re.compile(
     r"\b(free|fee|charge|cost|policy|penalty|how late|gratis|coste|cargo|politica|penalizacion)\b"
@@ -273,7 +277,15 @@ def read(text: str, business: dict, today: date) -> Request:
 
 
 def classify(folded: str) -> str:
-    """The message's main intent (the first rule that matches), or "unknown"."""
+    """The message's main intent (the first rule that matches), or "unknown". A message of
+    emoji alone says yes (👍, 👌, ✅...), no (👎, ❌) or thanks (any other)."""
+    if folded.strip() and not any(c.isalnum() for c in folded):
+        if any(c in _YES_EMOJI for c in folded):
+            return "confirm"
+        if any(c in _NO_EMOJI for c in folded):
+            return "decline"
+        if any(unicodedata.category(c) == "So" for c in folded):
+            return "thanks"
     for name, pattern in INTENTS:
         if re.search(pattern, folded):
             if name == "cancel" and _POLICY_WORDS.search(folded):
