@@ -55,11 +55,15 @@ class TurnTrace:
                     },
                 )
             )
-            from langfuse.langchain import CallbackHandler
+            if self.pii:
+                # LangChain's handler sends every prompt and completion: names and the
+                # customer's words. Without TRACE_LOG_PII, _Callbacks sends each model call's
+                # latency, tokens and tool names instead (`llm_observation`).
+                from langfuse.langchain import CallbackHandler
 
-            self.callbacks.append(
-                CallbackHandler(public_key=self.config.get("LANGFUSE_PUBLIC_KEY") or None)
-            )
+                self.callbacks.append(
+                    CallbackHandler(public_key=self.config.get("LANGFUSE_PUBLIC_KEY") or None)
+                )
         self.event(
             "turn.start",
             business_id=self.business_id,
@@ -83,6 +87,21 @@ class TurnTrace:
             error=error,
             latency_ms=round(elapsed * 1000, 2),
         )
+
+    def llm_observation(self, latency_ms: float, tokens: dict, tool_calls: list) -> None:
+        """One model call as a Langfuse generation without its text (TRACE_LOG_PII off)."""
+        if self._langfuse is None or self.pii:
+            return
+        try:
+            with self._langfuse.start_as_current_observation(
+                name="llm",
+                as_type="generation",
+                usage_details={k: int(v) for k, v in tokens.items()},
+                metadata={"latency_ms": latency_ms, "tool_calls": tool_calls},
+            ):
+                pass
+        except Exception:  # tracing never breaks a turn
+            log.warning("langfuse observation failed", exc_info=True)
 
     def text(self, value: str) -> str:
         """Message text as traces may show it: itself with TRACE_LOG_PII, else its length."""
@@ -132,6 +151,7 @@ class _Callbacks(BaseCallbackHandler):
         self.trace.event(
             "llm.call", latency_ms=round(latency * 1000, 2), tokens=usage, tool_calls=calls
         )
+        self.trace.llm_observation(round(latency * 1000, 2), usage, calls)
 
     def on_llm_error(self, error, *, run_id, **kwargs) -> None:
         latency = time.perf_counter() - self.started.pop(run_id, time.perf_counter())

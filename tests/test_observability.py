@@ -185,11 +185,15 @@ def reset_langfuse(app):
     app.extensions[tracing.EXTENSION].shutdown()
 
 
-def test_langfuse_receives_the_turn(
+def test_langfuse_receives_the_turn_without_names_or_text(
     app, langfuse_server, reset_langfuse, post_webhook, drain, fake_llm
 ):
+    """Without TRACE_LOG_PII, Langfuse gets what the console trace gets: the turn, each model
+    call's tokens and tool names, and no name or message text. (One Langfuse test per process:
+    its OpenTelemetry exporter is global.)"""
     app.config.update(
         TRACER_TYPE="langfuse",
+        TRACE_LOG_PII=False,
         LANGFUSE_PUBLIC_KEY="pk-lf-test",
         LANGFUSE_SECRET_KEY="sk-lf-test-secret",
         LANGFUSE_BASE_URL=langfuse_server.base_url,
@@ -203,6 +207,8 @@ def test_langfuse_receives_the_turn(
 
     assert langfuse_server.wait_for(has_turn), [p for _, p, _ in langfuse_server.requests]
     assert db.fetch_one("SELECT status FROM turns")["status"] == "answered"
+    sent = b"".join(_body(b) for _, _, b in langfuse_server.requests)
+    assert [w for w in ("book a haircut please", NAME) if w.encode() in sent] == []
 
 
 def _body(raw: bytes) -> bytes:
