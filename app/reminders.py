@@ -127,4 +127,5 @@ def _message(business: dict, row: dict, now: datetime) -> Outbound:
 def opt_out(business_id: int, customer_id: int) -> None:
     """The customer asked for no more reminders: none of theirs goes from now on."""
     store.set_customer_off(business_id, customer_id, True)
+    store.withdraw_customer_queued(business_id, customer_id, "not sent: reminders turned off")
     log.info("customer %s turned reminders off", customer_id)

@@ -201,3 +201,41 @@ def test_other_messages_are_not_taken_for_an_opt_out(text):
 )
 def test_opt_outs_are_understood_in_english_and_spanish(text, language):
     assert stops_reminders(text) == language
+
+
+def reminder_sends(fake_graph, address: str) -> list[str]:
+    return [
+        s["interactive"]["body"]["text"]
+        for s in sends_to(fake_graph, address)
+        if s.get("type") == "interactive" and "Reminder" in s["interactive"]["body"]["text"]
+    ]
+
+
+@pytest.mark.parametrize("change", ["cancel", "move", "stop reminders"])
+def test_a_reminder_waiting_in_the_outbox_does_not_go_once_its_appointment_changed(
+    app, drain, fake_graph, change
+):
+    """Queued, then held up by Meta's hiccup (a retry): the appointment is cancelled or moved, or
+    the customer turns reminders off, before it goes. It never goes, and the console says why."""
+    from app import outbox
+    from app.booking import service as booking
+
+    business_id, _, kim, appointment_id, start = booked_with_reminder(
+        app, 1, reminder_template=None
+    )
+    fake_graph.fail_next(131000, http_status=500)
+    with app.app_context():
+        with pytest.raises(outbox.SendLater):
+            outbox.send_pending(business_id, kim["id"])
+        now = datetime.now(UTC)
+        if change == "cancel":
+            assert booking.cancel(business_id, kim["id"], appointment_id, now).ok
+        elif change == "move":
+            later = start + timedelta(days=1)
+            assert booking.reschedule(business_id, kim["id"], appointment_id, later, now).ok
+        else:
+            reminders.opt_out(business_id, kim["id"])
+    drain()
+    assert reminder_sends(fake_graph, kim["address"]) == []
+    [message] = reminder_messages(kim["id"])
+    assert (message["status"], message["send_error"]) == ("failed", "withdrawn")

@@ -126,8 +126,17 @@ def schedule(conn, business: Mapping[str, Any], appointment, now: datetime) -> N
                 jobs.drop(appointment.id, offset)
 
 
+def withdraw(conn, appointment_id: int, why: str) -> None:
+    """Keep the appointment's reminders already in the outbox but not yet sent from going:
+    they name a time it no longer has, or an appointment it no longer is. In the change's
+    transaction, before `schedule` replaces the rows."""
+    store.withdraw_queued(conn, appointment_id, why)
+
+
 def drop(conn, appointment_id: int) -> None:
-    """Cancel an appointment's pending reminders and their jobs (it was cancelled)."""
+    """Cancel an appointment's pending reminders and their jobs, and keep those already queued
+    from going (it was cancelled)."""
+    withdraw(conn, appointment_id, "not sent: the appointment was cancelled")
     jobs = _jobs()
     for offset in store.pending_offsets(conn, appointment_id):
         store.set_state(conn, appointment_id, offset, "cancelled")

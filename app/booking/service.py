@@ -212,6 +212,7 @@ def reschedule(
                 conn, current, service["duration_minutes"], start, key, turn_id=turn_id
             )
             setup.calendar.sync(moved, RESCHEDULED)
+            reminders.withdraw(conn, moved.id, "not sent: the appointment was moved")
             reminders.schedule(conn, setup.business, moved, setup.now)
     if reason is not None:
         return _refuse(reason, setup, service, exclude_id=current.id)
@@ -262,6 +263,7 @@ def follow_calendar_move(
         overridden = check(conn, setup, service, exclude_id=current.id)
         moved = store.move(conn, current, service["duration_minutes"], start, key, turn_id=None)
         calendar.sync(moved, RESCHEDULED)
+        reminders.withdraw(conn, moved.id, "not sent: the appointment was moved")
         reminders.schedule(conn, business, moved, now)
     return BookingResult(True, RESCHEDULED, MESSAGES[RESCHEDULED], moved), overridden
 

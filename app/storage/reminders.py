@@ -59,6 +59,33 @@ def set_state(conn, appointment_id: int, offset: int, state: str) -> None:
     )
 
 
+def withdraw_queued(conn, appointment_id: int, title: str) -> int:
+    """Mark the appointment's reminder messages still waiting in the outbox (a retry, the
+    number's pace) as not to be sent: `failed`, send_error `withdrawn`. How many."""
+    return conn.execute(
+        "UPDATE messages SET status = 'failed', send_error = 'withdrawn', error_title = %s,"
+        " not_before = NULL, updated_at = now()"
+        " WHERE id IN (SELECT message_id FROM appointment_reminders"
+        " WHERE appointment_id = %s AND message_id IS NOT NULL)"
+        " AND status = 'queued' AND external_id IS NULL",
+        (title, appointment_id),
+    ).rowcount
+
+
+def withdraw_customer_queued(business_id: int, customer_id: int, title: str) -> int:
+    """`withdraw_queued` for every appointment of a customer (they asked for no reminders)."""
+    with connection() as conn:
+        return conn.execute(
+            "UPDATE messages SET status = 'failed', send_error = 'withdrawn', error_title = %s,"
+            " not_before = NULL, updated_at = now()"
+            " WHERE id IN (SELECT r.message_id FROM appointment_reminders r"
+            " JOIN appointments a ON a.id = r.appointment_id"
+            " WHERE a.customer_id = %s AND a.business_id = %s AND r.message_id IS NOT NULL)"
+            " AND status = 'queued' AND external_id IS NULL",
+            (title, customer_id, business_id),
+        ).rowcount
+
+
 def pending_offsets(conn, appointment_id: int) -> list[int]:
     """Offsets of the appointment's reminders still waiting for their time."""
     rows = conn.execute(

@@ -203,7 +203,7 @@ export type Erasure = {
 export type Channel = "whatsapp" | "messenger" | "walk_in";
 
 /** Why an outbound message was not sent (null for sent ones and for delivery failures). */
-export type SendError = "window_closed" | "expired" | "never_retry" | "bad_credentials" | "unreachable";
+export type SendError = "window_closed" | "expired" | "never_retry" | "bad_credentials" | "unreachable" | "withdrawn";
 
 export type Direction = "in" | "out";
 

@@ -521,6 +521,7 @@ const en = {
       never_retry: "Not sent: the channel refused it",
       bad_credentials: "Not sent: the channel refused our access token (reconnect the account)",
       unreachable: "Not delivered: the customer cannot receive messages",
+      withdrawn: "Not sent: its appointment changed (or reminders were turned off) before it went",
     },
     ticks: {
       queued: "Queued",

@@ -525,6 +525,7 @@ const es: Messages = {
       never_retry: "No enviado: el canal lo rechazó",
       bad_credentials: "No enviado: el canal rechazó nuestro token de acceso (vuelve a conectar la cuenta)",
       unreachable: "No entregado: el cliente no puede recibir mensajes",
+      withdrawn: "No enviado: su cita cambió (o se desactivaron los recordatorios) antes de salir",
     },
     ticks: {
       queued: "En cola",

@@ -30,7 +30,14 @@ type Props = {
 };
 
 // Why the outbox did not send a message, in the business's words: bubble.sendErrors.<code>.
-const SEND_ERRORS: readonly SendError[] = ["window_closed", "expired", "never_retry", "bad_credentials", "unreachable"];
+const SEND_ERRORS: readonly SendError[] = [
+  "window_closed",
+  "expired",
+  "never_retry",
+  "bad_credentials",
+  "unreachable",
+  "withdrawn",
+];
 
 export function Bubble(props: Props) {
   const { direction, body, status, createdAt, timeZone } = props;
