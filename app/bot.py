@@ -169,10 +169,20 @@ def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id,
     try:
         with db.transaction() as conn:
             _claim(conn, pending, "processed" if result.ok else "failed", turn_id)
-            outbox.queue(conn, business, customer, replies, "reply", pending[-1]["id"], turn_id)
-            if request:
-                handoff.take_over(conn, business, customer, request, now)
-            conversations.finish_turn(conn, turn_id, outcome, result.tool_calls, result.error)
+            if not request and handoff.taken_over(conn, business["id"], customer["id"]):
+                # Staff took the conversation while the model was answering: theirs to answer.
+                why = "superseded: staff took the conversation over during the turn"
+                conversations.finish_turn(conn, turn_id, "failed", result.tool_calls, why)
+                outcome = "superseded"
+            else:
+                outbox.queue(
+                    conn, business, customer, replies, "reply", pending[-1]["id"], turn_id
+                )
+                if request:
+                    handoff.take_over(conn, business, customer, request, now)
+                conversations.finish_turn(
+                    conn, turn_id, outcome, result.tool_calls, result.error
+                )
     except TurnSuperseded as exc:
         with db.transaction() as conn:
             conversations.finish_turn(conn, turn_id, "failed", result.tool_calls, str(exc))

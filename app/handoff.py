@@ -64,6 +64,13 @@ def take_over(
         outbox.queue(conn, business, contact, [" ".join(text.split())], "notice")
 
 
+def taken_over(conn, business_id: int, customer_id: int) -> bool:
+    """Whether a person has the conversation now (the bot paused), its row locked for the
+    caller's transaction: a pause committed before it is seen, one after it waits for it."""
+    state = store.state(conn, business_id, customer_id)
+    return bool(state and state["bot_paused"])
+
+
 def refusal(business: Mapping[str, Any], customer: Mapping[str, Any], now: datetime) -> str | None:
     """Why a staff reply cannot reach the customer now, or None when it can."""
     if customer.get("erased_at") is not None:

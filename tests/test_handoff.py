@@ -372,3 +372,28 @@ def test_a_model_outage_is_not_a_reason_to_hand_off(say, fake_llm, fake_graph):
     say("hello??")
     assert customer_row()["needs_attention"] is False
     assert not customer_row()["bot_paused"]
+
+
+def test_a_takeover_during_the_model_s_call_stops_the_bot_s_reply(
+    api, world, say, fake_llm, fake_graph
+):
+    """Staff press Pause while the model is still answering: the bot's reply is not sent, and
+    the turn records why."""
+    say("hello")
+    customer_id = customer_row()["id"]
+    before = len(sent_texts(fake_graph))
+
+    def staff_take_over_meanwhile(body):
+        path = f"/businesses/{world.business_id}/conversations/{customer_id}/pause"
+        assert api("POST", path, "staff").status_code == 200
+        return text_reply("A reply nobody should see")
+
+    fake_llm.script.append(staff_take_over_meanwhile)
+    say("I want to complain about my haircut")
+    assert customer_row()["bot_paused"]
+    assert sent_texts(fake_graph)[before:] == []
+    turn = db.fetch_one("SELECT status, error FROM turns ORDER BY id DESC LIMIT 1")
+    assert turn == {
+        "status": "failed",
+        "error": "superseded: staff took the conversation over during the turn",
+    }
