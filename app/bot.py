@@ -175,14 +175,10 @@ def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id,
                 conversations.finish_turn(conn, turn_id, "failed", result.tool_calls, why)
                 outcome = "superseded"
             else:
-                outbox.queue(
-                    conn, business, customer, replies, "reply", pending[-1]["id"], turn_id
-                )
+                outbox.queue(conn, business, customer, replies, "reply", pending[-1]["id"], turn_id)
                 if request:
                     handoff.take_over(conn, business, customer, request, now)
-                conversations.finish_turn(
-                    conn, turn_id, outcome, result.tool_calls, result.error
-                )
+                conversations.finish_turn(conn, turn_id, outcome, result.tool_calls, result.error)
     except TurnSuperseded as exc:
         with db.transaction() as conn:
             conversations.finish_turn(conn, turn_id, "failed", result.tool_calls, str(exc))

@@ -55,6 +55,17 @@ BAD_CALLS = {
     "nonsense date": ("book_appointment", lambda d, o: book("after the flood"), "invalid_date"),
     "nonsense time": ("book_appointment", lambda d, o: book(d, "teatime"), "invalid_time"),
     "invalid JSON": ("book_appointment", lambda d, o: "{not json", "invalid_arguments"),
+    # What PostgreSQL cannot store would fail the turn's record and retry it forever.
+    "a NUL": (
+        "book_appointment",
+        lambda d, o: book(d, service="Hair\u0000cut"),
+        "invalid_arguments",
+    ),
+    "half an emoji": (
+        "book_appointment",
+        lambda d, o: book(d, service="Haircut \ud83d"),
+        "invalid_arguments",
+    ),
     "unknown tool": ("delete_all_appointments", lambda d, o: {}, "unknown_tool"),
     "missing args": ("book_appointment", lambda d, o: {"service": "Haircut"}, "invalid_arguments"),
     "id not a number": (

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from app import flow, usage
 from app.agent.failover import NoModel
 from app.agent.tools import ToolContext, context_of
-from app.storage.db import DatabaseError
+from app.storage.db import DatabaseError, storable
 
 log = logging.getLogger(__name__)
 
@@ -94,10 +94,13 @@ def run_agent(
             )
         if call := usage.from_message(ai, model_name):
             spent.append(call)
+        ai, refused = _storable_message(ai)
         messages.append(ai)
         calls = list(ai.tool_calls) + [_invalid_call(c) for c in ai.invalid_tool_calls]
         if calls:
-            for call in calls:
+            for i, call in enumerate(calls):
+                if i in refused:
+                    call = {**call, "error": UNSTORABLE_ARGUMENTS}
                 messages.append(_execute(call, by_name, records, config))
             continue
         reply = _text(ai)
@@ -157,6 +160,32 @@ def _tool_spec(tool: BaseTool) -> dict | BaseTool:
         with _specs_lock:
             _specs[schema] = cached
     return cached[1]
+
+
+UNSTORABLE_ARGUMENTS = (
+    "The arguments held characters that cannot be stored (a NUL, or half of an emoji); they"
+    " were replaced by U+FFFD. Call the tool again with clean arguments."
+)
+
+
+def _storable_message(ai: AIMessage) -> tuple[AIMessage, set[int]]:
+    """The model's message with what the database (and the next request's UTF-8) cannot hold
+    replaced by U+FFFD: a NUL or a lone surrogate in its text or a tool call's arguments; and
+    the positions of the calls whose arguments had one, which are refused
+    (`UNSTORABLE_ARGUMENTS`) rather than run on the replaced text."""
+    content = storable(ai.content)
+    calls = [{**c, "args": storable(c.get("args"))} for c in ai.tool_calls]
+    refused = {
+        i
+        for i, (c, d) in enumerate(zip(calls, ai.tool_calls, strict=True))
+        if c["args"] is not d.get("args")
+    }
+    if content is ai.content and not refused:
+        return ai, set()
+    clean = AIMessage(
+        content=content, tool_calls=calls, id=ai.id, response_metadata=ai.response_metadata
+    )
+    return clean, refused
 
 
 def _execute(call: dict, by_name: dict[str, BaseTool], records: list[dict], config) -> ToolMessage:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import re
 from collections.abc import Iterator
 
 import psycopg
@@ -11,6 +12,28 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 _pool: ConnectionPool | None = None
+# Characters JSON and Python strings can hold but PostgreSQL's text and jsonb cannot: NUL, and
+# the halves of a surrogate pair on their own.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(value):
+    """`value` (strings, lists and dicts of them) with what PostgreSQL cannot store replaced
+    by U+FFFD; the same object when there was none."""
+    if isinstance(value, str):
+        return UNSTORABLE.sub("\ufffd", value) if UNSTORABLE.search(value) else value
+    if isinstance(value, list):
+        cleaned = [storable(v) for v in value]
+        return value if all(a is b for a, b in zip(cleaned, value, strict=True)) else cleaned
+    if isinstance(value, dict):
+        pairs = [(storable(k), storable(v)) for k, v in value.items()]
+        same = all(
+            k2 is k and v2 is v for (k2, v2), (k, v) in zip(pairs, value.items(), strict=True)
+        )
+        return value if same else dict(pairs)
+    return value
+
+
 # Every error of the database or the pool (PoolTimeout is one), for callers above storage.
 DatabaseError = psycopg.Error
 # The connection of the transaction in progress on this thread, so that job deferral
