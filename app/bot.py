@@ -177,7 +177,9 @@ def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id,
             else:
                 outbox.queue(conn, business, customer, replies, "reply", pending[-1]["id"], turn_id)
                 if request:
-                    handoff.take_over(conn, business, customer, request, now)
+                    handoff.take_over(
+                        conn, business, customer, request, now, about=pending[-1]["id"]
+                    )
                 conversations.finish_turn(conn, turn_id, outcome, result.tool_calls, result.error)
     except TurnSuperseded as exc:
         with db.transaction() as conn:

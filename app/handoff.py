@@ -36,8 +36,11 @@ def take_over(
     request: Mapping[str, Any],
     now: datetime,
     user_id: int | None = None,
+    about: int | None = None,
 ) -> None:
-    """Pause the bot and mark the conversation for the team, in the caller's transaction."""
+    """Pause the bot and mark the conversation for the team, in the caller's transaction. The
+    staff notice points at the customer's message `about` (`in_reply_to`), so that erasing the
+    customer finds and deletes it too."""
     before = store.state(conn, business["id"], customer["id"])
     store.take_over(
         conn, business["id"], customer["id"], request["reason"], request["summary"], now
@@ -61,7 +64,7 @@ def take_over(
             reason=request["reason"],
             summary=f'"{request["summary"]}"' if request["summary"] else "",
         )
-        outbox.queue(conn, business, contact, [" ".join(text.split())], "notice")
+        outbox.queue(conn, business, contact, [" ".join(text.split())], "notice", about)
 
 
 def taken_over(conn, business_id: int, customer_id: int) -> bool:

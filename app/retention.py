@@ -29,7 +29,9 @@ def purge(now: datetime | None = None, batch: int = BATCH) -> dict[int, list[int
 
 
 def purge_business(business_id: int, before: datetime, batch: int = BATCH) -> list[int]:
-    """Delete the business's messages created before `before`, `batch` at a time; the sizes."""
+    """Delete the business's messages created before `before`, `batch` at a time (and the
+    handoff summaries quoting them); the sizes."""
+    store.purge_handoff_summaries(business_id, before)
     batches = []
     while True:
         deleted = store.purge_messages_batch(business_id, before, batch)

@@ -397,3 +397,40 @@ def test_a_takeover_during_the_model_s_call_stops_the_bot_s_reply(
         "status": "failed",
         "error": "superseded: staff took the conversation over during the turn",
     }
+
+
+def test_retention_forgets_a_handoff_s_summary_with_its_messages(offline, say, world, app, api):
+    """The summary quotes the customer's last messages: when retention purges them, it goes."""
+    from app import retention
+
+    words = "my rash from the dye last week"
+    say(f"can I speak to someone please about {words}")
+    sam = customer_row()
+    assert words in sam["handoff_summary"]
+    path = f"/businesses/{world.business_id}/conversations/{sam['id']}/resume"
+    assert api("POST", path, "staff").status_code == 200
+    with app.app_context():
+        retention.purge(now=datetime.now(UTC) + timedelta(days=400))  # past 365 days
+    left = db.fetch_one("SELECT count(*) AS n FROM messages WHERE body LIKE %s", (f"%{words}%",))
+    assert left["n"] == 0
+    assert customer_row()["handoff_summary"] is None
+
+
+def test_erasure_takes_the_staff_notice_that_named_the_customer(offline, say, world, app):
+    """The team's notice of a handoff quotes the customer: erasing them deletes it too."""
+    from app import erasure
+
+    db.execute(
+        "UPDATE businesses SET staff_notify_number = '34699000111' WHERE id = %s",
+        (world.business_id,),
+    )
+    say("can I speak to someone please about my rash")
+    sam = customer_row()
+    notice = db.fetch_one("SELECT customer_id, body FROM messages WHERE purpose = 'notice'")
+    assert "my rash" in notice["body"] and notice["customer_id"] != sam["id"]
+    with app.app_context():
+        assert erasure.erase(world.business_id, sam["id"], by="staff")["erased"]
+    left = db.fetch_all(
+        "SELECT body FROM messages WHERE body LIKE %s OR body LIKE %s", ("%Sam%", "%my rash%")
+    )
+    assert left == []

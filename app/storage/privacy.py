@@ -41,6 +41,13 @@ def erase_customer(conn, customer_id: int, address_hash: str) -> dict:
     outcome but lose their tool calls; held times are let go; the row keeps only a keyed hash
     of the address and when it was erased.
     """
+    # Staff notices of their handoffs (on the staff number's conversation) name them and quote
+    # them: each points at the customer's message it was about.
+    conn.execute(
+        "DELETE FROM messages WHERE in_reply_to IN (SELECT id FROM messages WHERE customer_id = %s)"
+        " AND customer_id <> %s",
+        (customer_id, customer_id),
+    )
     messages = conn.execute(
         "WITH gone AS (DELETE FROM messages WHERE customer_id = %s"
         " RETURNING channel, external_id)"
@@ -140,4 +147,15 @@ def purge_messages_batch(business_id: int, before: datetime, limit: int) -> int:
             " WHERE business_id = %s AND created_at < %s ORDER BY created_at LIMIT %s"
             " FOR UPDATE SKIP LOCKED)",
             (business_id, before, limit),
+        ).rowcount
+
+
+def purge_handoff_summaries(business_id: int, before: datetime) -> int:
+    """Forget the summaries (the customer's last words, quoted) of the business's handoffs
+    made before `before`, as their messages are; how many."""
+    with connection() as conn:
+        return conn.execute(
+            "UPDATE customers SET handoff_summary = NULL WHERE business_id = %s"
+            " AND handoff_at < %s AND handoff_summary IS NOT NULL",
+            (business_id, before),
         ).rowcount
