@@ -204,6 +204,7 @@ class _Sender:
             if message["error_title"]:
                 title += f"; last error: {message['error_title']}"
             store.mark_unsent(message["id"], "expired", message["error_code"], title)
+            metrics.OUTBOX_SENDS.labels(self.channel.name, "expired").inc()
             return
         if message["not_before"] is not None and message["not_before"] > now:
             raise SendLater((message["not_before"] - now).total_seconds())
@@ -335,6 +336,7 @@ class _Sender:
         if message["expires_at"] is not None and at >= message["expires_at"]:
             title = f"gave up after {attempts} attempts: {result.error_title}"
             store.mark_unsent(message["id"], "expired", result.error_code, title)
+            metrics.OUTBOX_SENDS.labels(self.channel.name, "expired").inc()
             return
         store.schedule_retry(message["id"], attempts, at, result.error_code, result.error_title)
         raise SendLater(wait)

@@ -237,6 +237,10 @@ def _apply_status(app: Flask, status: StatusUpdate) -> None:
     _STATUSES[status.status.value].inc()
     business_id = _business_id(app, status.channel, status.account_id)
     if business_id is None:
+        # A business deactivated since it sent still learns what became of its messages.
+        column = channels.registration(status.channel).account_column
+        business_id = businesses.business_id_for_account(column, status.account_id, False)
+    if business_id is None:
         # A number or Page no business here owns (another app on the same Meta account):
         # nothing is processed, as for its messages, and nothing is parked for later.
         log.debug("status for unknown %s account %s ignored", status.channel, status.account_id)

@@ -56,6 +56,11 @@ BAD_CALLS = {
     "nonsense time": ("book_appointment", lambda d, o: book(d, "teatime"), "invalid_time"),
     "invalid JSON": ("book_appointment", lambda d, o: "{not json", "invalid_arguments"),
     # What PostgreSQL cannot store would fail the turn's record and retry it forever.
+    "invalid JSON with a NUL": (
+        "book_appointment",
+        lambda d, o: '{"service": "Hair\u0000cut", "date": ',
+        "invalid_arguments",
+    ),
     "a NUL": (
         "book_appointment",
         lambda d, o: book(d, service="Hair\u0000cut"),

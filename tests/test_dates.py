@@ -52,6 +52,8 @@ DATES = [
     ("el sábado 27 de junio a las 10", date(2026, 6, 27)),
     ("friday 27 june", date(2026, 6, 27)),  # not a Friday: see test_weekday_disagrees
     ("next tuesday at 10 may be fine", date(2026, 6, 16)),  # "10 may" is a time here
+    ("book a haircut from 10 may", date(2026, 5, 10)),  # past: refused by the caller
+    ("any haircut free around 10 may?", date(2026, 5, 10)),
     ("tuesday at 10.05", date(2026, 6, 16)),
     ("", None),
     ("whenever suits you", None),

@@ -845,12 +845,15 @@ def test_a_typed_reply_to_a_reminder_confirms_the_appointment(reminded, chat, te
     assert row["confirmed_at"] is not None
 
 
-def test_a_reply_to_a_reminder_after_another_message_is_not_its_answer(reminded, chat):
-    """Once the bot said something else, "1" is no longer the reminder's Confirm."""
-    chat("what services do you have?")
-    assert chat("1") == "I have no list open for that number. What would you like?"
-    row = db.fetch_one("SELECT confirmed_at FROM appointments WHERE id = %s", (reminded,))
-    assert row["confirmed_at"] is None
+@pytest.mark.parametrize("between", ["what services do you have?", "thanks"])
+def test_a_reply_to_a_reminder_after_another_message_is_not_its_answer(reminded, chat, between):
+    """Once the bot said something else, "1" is no longer the reminder's Confirm, nor "3" its
+    Cancel."""
+    chat(between)
+    for number in ("1", "3"):
+        assert chat(number) == "I have no list open for that number. What would you like?"
+    row = db.fetch_one("SELECT status, confirmed_at FROM appointments WHERE id = %s", (reminded,))
+    assert (row["status"], row["confirmed_at"]) == ("booked", None)
 
 
 def test_cancel_the_second_one_after_listing_appointments(open_daily, chat):
@@ -862,3 +865,27 @@ def test_cancel_the_second_one_after_listing_appointments(open_daily, chat):
         f"Cancelled: *Beard trim* on {when(wed, '11:00')} (booking #2)."
     )
     assert booked() == {1: ("Haircut", at(tue, "10:00"))}
+
+
+def test_on_the_2nd_is_a_day_not_the_second_appointment(open_daily, chat):
+    first = (today().replace(day=1) + timedelta(days=32)).replace(day=2)
+    later = first + timedelta(days=5)
+    chat(f"haircut {named(first)} at 10")
+    chat(f"beard trim {named(later)} at 11")
+    chat("thanks")
+    assert chat("please cancel my appointment on the 2nd") == (
+        f"Cancelled: *Haircut* on {when(first, '10:00')} (booking #1)."
+    )
+    assert booked() == {2: ("Beard trim", at(later, "11:00"))}
+
+
+def test_cancel_my_appointment_while_a_time_is_held_cancels_the_booked_one(open_daily, chat):
+    """ "My appointment" is a booked one, not the time held and waiting (expired or not)."""
+    tue, wed = hold_a_beard_trim_beside_a_booked_haircut(chat)
+    db.execute(
+        "UPDATE appointments SET hold_expires_at = now() - interval '1 minute'"
+        " WHERE status = 'held'"
+    )
+    assert chat("I need to cancel my appointment please") == (
+        f"Cancelled: *Haircut* on {when(tue, '10:00')} (booking #1)."
+    )

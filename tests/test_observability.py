@@ -297,6 +297,22 @@ def test_metrics_are_open_without_a_token(app, client):
     assert "webhook_requests_total" in resp.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("setting", ["PAGE_ACCESS_TOKEN", "FALLBACK_OPENAI_API_KEY"])
+def test_every_token_setting_is_redacted_from_logs(app_config, capsys, setting):
+    import logging
+
+    from app import create_app
+
+    value = f"{setting.lower()}-0123456789"
+    create_app({**app_config, setting: value})
+    try:
+        logging.getLogger("test").warning("the call used %s", value)
+        err = capsys.readouterr().err
+        assert "the call used [redacted]" in err and value not in err
+    finally:
+        db.close_pool()
+
+
 @pytest.mark.parametrize(
     ("authorization", "status"),
     [

@@ -123,16 +123,25 @@ def test_a_pair_rate_error_waits_for_that_customer_only(app, drain, fake_graph):
     assert len(fake_graph.messages_sent()) == 1
 
 
+def expired_count() -> float:
+    from prometheus_client import REGISTRY
+
+    labels = {"channel": "whatsapp", "outcome": "expired"}
+    return REGISTRY.get_sample_value("outbox_sends_total", labels) or 0.0
+
+
 def test_a_message_past_its_useful_life_is_recorded_without_a_request(app, drain, fake_graph):
     customer = add_customer(demo_id(), "34600500005")
     [message_id] = queue(app, demo_id(), customer, ["stale"])
     db.execute(
         "UPDATE messages SET expires_at = now() - interval '1 s' WHERE id = %s", (message_id,)
     )
+    before = expired_count()
     drain()
     assert fake_graph.requests == []
     [row] = rows(customer["id"])
     assert (row["status"], row["send_error"], row["error_code"]) == ("failed", "expired", None)
+    assert expired_count() == before + 1  # what OPERATIONS.md's alert watches
 
 
 @pytest.mark.parametrize("app_config", [{"OUTBOX_BACKOFF_BASE": 3600.0}], indirect=True)

@@ -285,6 +285,21 @@ def test_statuses_of_a_number_no_business_owns_are_not_processed(post_webhook):
     assert count("status_backlog") == 0
 
 
+def test_a_deactivated_business_still_learns_what_became_of_its_messages(app, post_webhook):
+    post_webhook(envelopes.text("hi"))
+    out = db.fetch_one(
+        "INSERT INTO messages (business_id, customer_id, channel, direction, body, status,"
+        " external_id, sent_at) SELECT business_id, id, 'whatsapp', 'out', 'Cancelled', 'sent',"
+        " 'wamid.LASTNOTICE', now() FROM customers RETURNING id"
+    )["id"]
+    db.execute("UPDATE businesses SET active = false")
+    app.extensions["business_ids"]._cache.clear()  # as after BUSINESS_CACHE_TTL
+    failed = envelopes.status("wamid.LASTNOTICE", "failed", errors=[{"code": 131026}])
+    assert post_webhook(failed).status_code == 200
+    row = db.fetch_one("SELECT status, error_code FROM messages WHERE id = %s", (out,))
+    assert (row["status"], row["error_code"]) == ("failed", 131026)
+
+
 def test_a_parked_status_outlives_a_failed_attempt_at_applying_it(app, post_webhook, monkeypatch):
     """A "failed" status that overtook the send's record is forgotten only once applied: the
     record's retry after a lost connection still applies it, with Meta's code."""

@@ -180,12 +180,16 @@ def _storable_message(ai: AIMessage) -> tuple[AIMessage, set[int]]:
         for i, (c, d) in enumerate(zip(calls, ai.tool_calls, strict=True))
         if c["args"] is not d.get("args")
     }
-    if content is ai.content and not refused:
+    invalid = [storable(dict(c)) for c in ai.invalid_tool_calls]  # raw text that was not JSON
+    if content is ai.content and not refused and invalid == ai.invalid_tool_calls:
         return ai, set()
-    clean = AIMessage(
-        content=content, tool_calls=calls, id=ai.id, response_metadata=ai.response_metadata
-    )
-    return clean, refused
+    update = {
+        "content": content,
+        "tool_calls": calls,
+        "invalid_tool_calls": invalid,
+        "additional_kwargs": storable(ai.additional_kwargs),
+    }
+    return ai.model_copy(update=update), refused
 
 
 def _execute(call: dict, by_name: dict[str, BaseTool], records: list[dict], config) -> ToolMessage:

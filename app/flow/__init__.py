@@ -62,11 +62,14 @@ def run(
     st = state.load(business["id"], customer["id"], now)
     st.lang = st.lang or lang.of_business(business)
     tap = ids.parse(payload) if payload else None
+    reminded = False
     if tap is None:
-        reminders.answered(business, customer, st)
+        reminded = reminders.answered(business, customer, st)
         tap = _typed_option(st, text)
     misses = st.misses
     reply = engine.on_tap(turn, st, tap) if tap else engine.on_text(turn, st, text)
+    if reminded and st.offer and all(o.id.startswith("rem:") for o in st.offer):
+        st.offer = []  # they answer the reminder in this message only, never after a reply
     if st.misses <= misses:
         st.misses = 0  # understood: the count starts again
     elif st.misses >= MISSES_FOR_A_PERSON:

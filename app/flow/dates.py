@@ -93,10 +93,9 @@ _ORDINAL_DAY = re.compile(
     r"\b(?:(on)\s+)?(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:one|of)\b)"
     r"|\b(?:el\s+)?dia\s+(\d{1,2})\b(?!\s*(?:de\b|[:.h]\d))"
 )
-# "at 10 may work": a number after a time's lead word is a time, not the day of May.
-_TIME_BEFORE = re.compile(
-    r"\b(?:at|by|around|about|from|after|before|until|a\s+las?|las?|sobre|hacia|desde|hasta)\s+$"
-)
+# "at 10 may work", "at 10.05": after "at" a number is a time, not the day of May or 10/5
+# ("from 10 May", "around 10 May", "by 10.05." stay dates).
+_TIME_BEFORE = re.compile(r"\b(?:at|a\s+las?|las?)\s+$")
 # Times said in words (`spoken`): each pattern's hour `h`, the minutes it means, and the hours
 # to take off ("quarter to 5" is 4:45).
 _SPOKEN = (

@@ -71,7 +71,7 @@ def on_text(turn: Turn, st: State, text: str) -> Reply:
         # order "my appointments" lists them.
         items = actions.upcoming(turn)
         index = len(items) - 1 if req.number == -1 else req.number - 1
-        if 0 <= index < len(items) and req.reference is None:
+        if 0 <= index < len(items) and req.reference is None and not (req.day or req.time):
             req = replace(req, reference=items[index].id, number=None)
     if req.number is not None and not (req.day or req.time or req.service):
         return pick(turn, st, req.number)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time, timedelta
 
 from app.booking.models import EXISTS, NOT_FOUND, Appointment, BookingResult
@@ -226,14 +227,22 @@ def _move_just(turn: Turn, st: State, req: Request, just: Appointment) -> Reply:
     return move_to(turn, st, just, start)
 
 
+# "my appointment", "mi cita": a booked one, not a time held and waiting for Confirm.
+_MY_BOOKING = re.compile(
+    r"\b(my|mi|mis)\s+(appointments?|bookings?|reservations?|citas?|reservas?)\b"
+)
+
+
 def about_hold(turn: Turn, st: State, req: Request) -> bool:
     """Whether a cancel or move that names nothing else ("cancel that", "can I change the
     time?") is about the time held and waiting for Confirm: no appointment's number, day or
-    time, and no service but the held one's."""
+    time, no "my appointment", and no service but the held one's. (A hold that expired
+    meanwhile is still what "cancel that" means: letting it go changes nothing booked.)"""
     services = turn.business["services"]
     return (
         bool(st.hold_id)
         and st.moving is None
+        and not _MY_BOOKING.search(req.text)
         and req.reference is None
         and req.day is None
         and req.time is None

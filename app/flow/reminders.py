@@ -90,14 +90,17 @@ def options(appointment_id: int, language: str) -> tuple[Option, ...]:
     )
 
 
-def answered(business: dict, customer: dict, st: State) -> None:
+def answered(business: dict, customer: dict, st: State) -> bool:
     """When the customer's last message from us is a reminder and the flow has no other offer
-    open, its choices are what they answer: "1", "Confirm" or "yes" confirm, as a tap would."""
+    open, its choices are what this message answers: "1", "Confirm" or "yes" confirm, as a
+    tap would. Whether they were put in `st.offer` (the caller takes them out after the turn)."""
     if st.offer or st.hold_id:
-        return
+        return False
     appointment_id = store.last_reminded(business["id"], customer["id"])
-    if appointment_id is not None:
-        st.offer = list(options(appointment_id, st.lang or "en"))
+    if appointment_id is None:
+        return False
+    st.offer = list(options(appointment_id, st.lang or "en"))
+    return True
 
 
 def template_parameters(

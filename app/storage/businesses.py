@@ -59,10 +59,14 @@ def updated_at(business_id: int) -> datetime | None:
     return row["updated_at"] if row else None
 
 
-def business_id_for_account(account_column: str, account_id: str) -> int | None:
-    """Just the id of the active business with this channel account (the webhook's lookup)."""
-    query = sql.SQL("SELECT id FROM businesses WHERE {} = %s AND active")
-    row = fetch_one(query.format(sql.Identifier(account_column)), (account_id,))
+def business_id_for_account(
+    account_column: str, account_id: str, active_only: bool = True
+) -> int | None:
+    """Just the id of the (active, unless `active_only` is False) business with this channel
+    account (the webhook's lookup)."""
+    active = sql.SQL(" AND active" if active_only else "")
+    query = sql.SQL("SELECT id FROM businesses WHERE {} = %s{}")
+    row = fetch_one(query.format(sql.Identifier(account_column), active), (account_id,))
     return row["id"] if row else None
 
 
