@@ -123,6 +123,7 @@ class FakeGraph:
         self._profiles: dict[str, tuple[int, dict[str, Any]]] = {}
         self._rate_limit = 0  # message sends per account per second; 0 = unlimited
         self._accepted: dict[str, deque[float]] = {}
+        self._arrived = 0  # message sends received, answered or not yet (a delayed one)
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -218,6 +219,7 @@ class FakeGraph:
             self._script.clear()
             self._profiles.clear()
             self._accepted.clear()
+            self._arrived = 0
 
     @property
     def requests(self) -> list[Recorded]:
@@ -253,6 +255,12 @@ class FakeGraph:
                 raise AssertionError(f"expected {n} sends, got {len(self._sent())} in {timeout}s")
             return self._sent()
 
+    def wait_for_arrivals(self, n: int, timeout: float = 10) -> None:
+        """Block until at least n message sends have arrived, a delayed one before its answer."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._arrived >= n, timeout):
+                raise AssertionError(f"expected {n} sends to arrive, got {self._arrived}")
+
     def _sent(self) -> list[dict[str, Any]]:
         return [r.json for r in self._requests if r.status == 200 and _is_send(r.json)]
 
@@ -268,6 +276,10 @@ class FakeGraph:
         account = match.group(1) if match else ""
         # Scripted answers apply to message sends only; read receipts and sender actions
         # always succeed.
+        if sending:
+            with self._cond:
+                self._arrived += 1
+                self._cond.notify_all()
         if status == 200 and sending:
             with self._cond:
                 canned = self._script.popleft() if self._script else None

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from functools import partial
 
 import procrastinate
+import procrastinate.worker
 from procrastinate import PsycopgConnector
 
 from app import handoff
@@ -168,24 +169,50 @@ async def _work(flask_app, wait: bool) -> None:
         reminders = asyncio.create_task(
             _every(REMINDER_CHECK_INTERVAL, promote_due_reminders, "promoting due reminders")
         )
-        try:
-            await worker_app.run_worker_async(
-                concurrency=cfg["WORKER_CONCURRENCY"],
-                install_signal_handlers=False,
-                update_heartbeat_interval=cfg["WORKER_HEARTBEAT_INTERVAL"],
-                stalled_worker_timeout=cfg["WORKER_STALLED_TIMEOUT"],
+        worker_app.perform_import_paths()
+        worker = procrastinate.worker.Worker(
+            app=worker_app,
+            **{
+                **worker_app.worker_defaults,
+                "concurrency": cfg["WORKER_CONCURRENCY"],
+                "install_signal_handlers": False,
+                "update_heartbeat_interval": cfg["WORKER_HEARTBEAT_INTERVAL"],
+                "stalled_worker_timeout": cfg["WORKER_STALLED_TIMEOUT"],
                 # New jobs wake the worker at once (LISTEN/NOTIFY); jobs scheduled for later
                 # (a send's turn or retry) are found by this poll.
-                fetch_job_polling_interval=cfg["WORKER_POLL_INTERVAL"],
-                listen_notify=wait,
-                wait=wait,
-                delete_jobs="successful",
-                additional_context={"flask_app": flask_app},  # what the tasks run under
-            )
+                "fetch_job_polling_interval": cfg["WORKER_POLL_INTERVAL"],
+                "listen_notify": wait,
+                "wait": wait,
+                "delete_jobs": "successful",
+                "additional_context": {"flask_app": flask_app},  # what the tasks run under
+            },
+        )
+        beating = asyncio.create_task(
+            _heartbeat(worker_app, worker, cfg["WORKER_HEARTBEAT_INTERVAL"])
+        )
+        try:
+            await worker.run()
         finally:
+            beating.cancel()
             recovery.cancel()
             resumer.cancel()
             reminders.cancel()
+
+
+async def _heartbeat(worker_app, worker, interval: float) -> None:
+    """Keep the worker's heartbeat while it lives, draining included.
+
+    On a graceful stop (SIGTERM) procrastinate stops its worker's heartbeat first, then waits
+    for the running jobs: a job running past WORKER_STALLED_TIMEOUT then looked stalled, and
+    another worker ran it again beside it (a send went to Meta twice, a customer's turn ran
+    twice). This beat goes on until the worker has finished and unregistered."""
+    while True:
+        await asyncio.sleep(interval)
+        if worker.worker_id is not None:
+            try:
+                await worker_app.job_manager.update_heartbeat(worker.worker_id)
+            except Exception as exc:  # the worker's own loop reports a lost database
+                log.warning("worker heartbeat not recorded (%r)", exc)
 
 
 def run_worker(flask_app, install_signal_handlers: bool = True, wait: bool = True) -> None:
