@@ -35,6 +35,9 @@ def erase(
     if business is None:
         return None
     with db.transaction() as conn:
+        # The booking lock first, as every booking takes it before the customer's row: a turn
+        # booking for this customer meanwhile waits, then finds them erased.
+        booking.lock_bookings(conn, business_id)
         customer = store.lock_customer(conn, business_id, customer_id)
         if customer is None:
             return None

@@ -256,6 +256,7 @@ def _apply_status(app: Flask, status: StatusUpdate) -> None:
             status.status.value,
             status.error_code,
             status.error_title,
+            business_id,
         )
     if not changed:
         log.debug("status %s for %s changed nothing", status.status.value, status.external_id)

@@ -235,3 +235,27 @@ def test_delete_my_data_on_messenger(app, post_webhook, drain, fake_graph):
     assert "your data has been erased" in fake_graph.messenger_sent()[-1]["message"]["text"]
     for needle in (psid, "Quirina", "Zapatero"):
         assert tables_holding(needle) == [], needle
+
+
+def test_a_customer_erased_mid_turn_keeps_no_booking_that_turn_tries(
+    app, post_webhook, drain, fake_llm, fake_graph
+):
+    """Staff erase the customer while the model writes its answer: the turn's booking call
+    finds them erased (the erasure held the booking lock first), and nothing is stored."""
+    from app import erasure
+    from tests.fake_llm import text_reply, tool_call
+
+    day = upcoming(1).isoformat()
+
+    def erase_then_book(body):
+        row = db.fetch_one("SELECT id, business_id FROM customers WHERE address = '34600000911'")
+        with app.app_context():
+            assert erasure.erase(row["business_id"], row["id"], by="staff")["erased"]
+        return tool_call("book_appointment", {"service": "Haircut", "date": day, "time": "10:00"})
+
+    fake_llm.script += [erase_then_book, text_reply("Booked!")]
+    post_webhook(envelopes.text(f"haircut on {day} at 10:00", wa_id="34600000911"))
+    drain()
+    assert db.fetch_one("SELECT erased_at FROM customers")["erased_at"] is not None
+    assert fake_graph.messages_sent() == []
+    assert db.fetch_all("SELECT id, status FROM appointments") == []

@@ -300,6 +300,22 @@ def test_a_deactivated_business_still_learns_what_became_of_its_messages(app, po
     assert (row["status"], row["error_code"]) == ("failed", 131026)
 
 
+def test_a_status_on_one_business_s_number_changes_no_message_of_another(
+    post_webhook, drain
+):
+    post_webhook(envelopes.text("hello", wa_id="34600000921"))
+    drain()
+    out = db.fetch_one("SELECT id, external_id, status FROM messages WHERE direction = 'out'")
+    assert out["status"] == "sent" and out["external_id"]
+    businesses.create_business({"name": "Other", "whatsapp_number_id": "777000777"})
+    failed = envelopes.status(
+        out["external_id"], "failed", errors=[{"code": 131026}], phone_number_id="777000777"
+    )
+    assert post_webhook(failed).status_code == 200
+    row = db.fetch_one("SELECT status, error_code FROM messages WHERE id = %s", (out["id"],))
+    assert (row["status"], row["error_code"]) == ("sent", None)
+
+
 def test_a_parked_status_outlives_a_failed_attempt_at_applying_it(app, post_webhook, monkeypatch):
     """A "failed" status that overtook the send's record is forgotten only once applied: the
     record's retry after a lost connection still applies it, with Meta's code."""

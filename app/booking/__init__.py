@@ -8,6 +8,7 @@ from app.booking.service import (
     find_slots,
     idempotency_key,
     list_for_customer,
+    lock_bookings,
     reschedule,
 )
 
@@ -21,6 +22,7 @@ __all__ = [
     "hold",
     "idempotency_key",
     "list_for_customer",
+    "lock_bookings",
     "release_hold",
     "reschedule",
 ]

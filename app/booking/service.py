@@ -219,6 +219,13 @@ def reschedule(
     return BookingResult(True, RESCHEDULED, MESSAGES[RESCHEDULED], moved)
 
 
+def lock_bookings(conn, business_id: int) -> None:
+    """Hold the business's booking lock for the caller's transaction: no booking change of the
+    business runs meanwhile (an erasure takes it first, so no turn books for the customer it is
+    erasing)."""
+    store.lock_business(conn, business_id)
+
+
 def follow_calendar_move(
     business_id: int,
     customer_id: int,

@@ -30,9 +30,11 @@ def lock_business(conn: psycopg.Connection, business_id: int) -> None:
 
 
 def customer_exists(conn: psycopg.Connection, business_id: int, customer_id: int) -> bool:
-    """Whether the customer belongs to the business."""
+    """Whether the customer belongs to the business and was not erased (an erasure holds the
+    booking lock, so under it this is settled)."""
     row = conn.execute(
-        "SELECT 1 FROM customers WHERE id = %s AND business_id = %s", (customer_id, business_id)
+        "SELECT 1 FROM customers WHERE id = %s AND business_id = %s AND erased_at IS NULL",
+        (customer_id, business_id),
     ).fetchone()
     return row is not None
 

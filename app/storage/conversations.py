@@ -328,7 +328,8 @@ def claim_name_lookup(customer_id: int) -> bool:
 def set_profile_name(customer_id: int, name: str) -> None:
     """Keep the name the channel gave for a customer whose webhook named nobody."""
     execute(
-        "UPDATE customers SET profile_name = %s WHERE id = %s AND profile_name = ''",
+        "UPDATE customers SET profile_name = %s WHERE id = %s AND profile_name = ''"
+        " AND erased_at IS NULL",
         (name, customer_id),
     )
 

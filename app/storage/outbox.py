@@ -147,23 +147,37 @@ def wait_turn(message_id: int, not_before: datetime) -> None:
 
 
 def apply_status(
-    channel: str, external_id: str, status: str, code: int | None = None, title: str = ""
+    channel: str,
+    external_id: str,
+    status: str,
+    code: int | None = None,
+    title: str = "",
+    business_id: int | None = None,
 ) -> bool:
-    """Move an outbound message's delivery status forward; return whether it changed."""
+    """Move an outbound message's delivery status forward; return whether it changed. With
+    `business_id` (the business whose number the status came on), only that business's."""
     if status == "failed":
         sql = (
             "UPDATE messages SET status = 'failed', error_code = %s, error_title = %s,"
             " updated_at = now() WHERE channel = %s AND external_id = %s AND direction = 'out'"
-            " AND status IN ('queued', 'sent')"
+            " AND status IN ('queued', 'sent') AND (%s::bigint IS NULL OR business_id = %s)"
         )
-        params: tuple = (code, (title or "")[:MAX_TITLE], channel, external_id)
+        params: tuple = (
+            code,
+            (title or "")[:MAX_TITLE],
+            channel,
+            external_id,
+            business_id,
+            business_id,
+        )
     elif status in STATUS_RANK:
         lower = [s for s, rank in STATUS_RANK.items() if rank < STATUS_RANK[status]]
         sql = (
             "UPDATE messages SET status = %s, updated_at = now() WHERE channel = %s"
             " AND external_id = %s AND direction = 'out' AND status = ANY(%s)"
+            " AND (%s::bigint IS NULL OR business_id = %s)"
         )
-        params = (status, channel, external_id, lower)
+        params = (status, channel, external_id, lower, business_id, business_id)
     else:
         return False
     with connection() as conn:
