@@ -300,9 +300,7 @@ def test_a_deactivated_business_still_learns_what_became_of_its_messages(app, po
     assert (row["status"], row["error_code"]) == ("failed", 131026)
 
 
-def test_a_status_on_one_business_s_number_changes_no_message_of_another(
-    post_webhook, drain
-):
+def test_a_status_on_one_business_s_number_changes_no_message_of_another(post_webhook, drain):
     post_webhook(envelopes.text("hello", wa_id="34600000921"))
     drain()
     out = db.fetch_one("SELECT id, external_id, status FROM messages WHERE direction = 'out'")
