@@ -373,3 +373,36 @@ def test_appointments_are_utc_whatever_the_session_timezone():
     row |= {"calendar_event_id": None, "rescheduled_from": None}
     appt = Appointment.from_row(row)
     assert (appt.starts_at, appt.starts_at.tzinfo) == (TUE_9, UTC)
+
+
+LATE = {"open": "18:00", "close": "24:00", "breaks": []}
+ALL_DAY = {"open": "00:00", "close": "24:00", "breaks": []}
+WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@pytest.mark.parametrize("after_midnight", ["a blocked next day", "a booking at 00:00"])
+def test_a_day_closing_at_24_offers_its_last_time_exactly_when_it_can_be_booked(
+    pool, after_midnight
+):
+    """With a buffer, the last service of a day closing at 24:00 runs past midnight: what is
+    busy then counts for the times listed as it does for the booking."""
+    from app.storage import front_desk
+    from app.storage.db import transaction
+
+    hours = LATE if after_midnight == "a blocked next day" else ALL_DAY
+    bar = make_business(
+        opening_hours=dict.fromkeys(WEEK, hours), max_concurrent=1, buffer_minutes=15
+    )
+    if after_midnight == "a blocked next day":
+        with transaction() as conn:
+            front_desk.add_block(
+                conn, bar, madrid("2026-06-03 00:00"), madrid("2026-06-04 00:00"), "holiday", None
+            )
+    else:
+        assert book(bar, make_customer(bar), "Haircut", madrid("2026-06-03 00:00"), now=NOW).ok
+    tue = date(2026, 6, 2)
+    offered = find_slots(bar, "Haircut", tue, tue, now=NOW).slots
+    last = madrid("2026-06-02 23:30")
+    result = book(bar, make_customer(bar), "Haircut", last, now=NOW)
+    assert last not in offered
+    assert (result.ok, result.code) == (False, "full")

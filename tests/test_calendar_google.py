@@ -200,3 +200,33 @@ def test_client_is_built_once_per_business_and_credentials(salon, gcal):
     connect_user(gcal, salon)  # new credentials: a new client
     reconnected = fetch_one("SELECT * FROM businesses WHERE id = %s", (salon,))
     assert client_for(reconnected) is not client
+
+
+def test_an_out_of_office_morning_refuses_a_booking_that_afternoon_as_the_slots_show(salon, gcal):
+    """The event closes its whole local day: a time after it ended that day is not offered,
+    and booking it directly is refused the same way."""
+    gcal.add_event(
+        CAL,
+        summary="Out of office",
+        eventType="outOfOffice",
+        start={"dateTime": "2026-06-02T09:00:00+02:00"},
+        end={"dateTime": "2026-06-02T10:00:00+02:00"},
+    )
+    tue = date(2026, 6, 2)
+    assert find_slots(salon, "Haircut", tue, tue, now=NOW).slots == ()
+    result = book(salon, make_customer(salon), "Haircut", madrid("2026-06-02 15:00"), now=NOW)
+    assert (result.ok, result.code) == (False, "full")
+
+
+def test_a_retried_booking_after_google_access_is_lost_answers_as_it_was_booked(salon, gcal):
+    """The retry finds its booking by its key before refusing for the calendar: it is not told
+    "nothing was booked" about a booking that stands."""
+    kim = make_customer(salon)
+    at = madrid("2026-06-02 10:00")
+    assert book(salon, kim, "Haircut", at, now=NOW).code == "booked"
+    gcal.revoke(next(iter(gcal.refresh_tokens)))
+    state().clients.clear()  # a fresh client must refresh its token, as after a restart
+    again = book(salon, kim, "Haircut", at, now=NOW)
+    assert (again.ok, again.code) == (True, "exists")
+    other = book(salon, kim, "Haircut", madrid("2026-06-02 12:00"), now=NOW)
+    assert (other.ok, other.code) == (False, "calendar_unavailable")

@@ -36,6 +36,7 @@ from app.booking.setup import (
     Setup,
     active_business,
     check,
+    idempotency_key,
     prepare,
 )
 from app.calendars import CalendarUnavailable, get_calendar
@@ -43,11 +44,6 @@ from app.storage.db import connection, transaction
 
 log = logging.getLogger(__name__)
 MAX_RANGE_DAYS = 31
-
-
-def idempotency_key(customer_id: int, service_id: int, starts_at: datetime) -> str:
-    """The key that makes one customer's same service at the same start a single booking."""
-    return f"c{customer_id}:s{service_id}:{starts_at.astimezone(UTC).isoformat()}"
 
 
 def find_slots(

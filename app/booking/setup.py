@@ -11,9 +11,18 @@ from datetime import UTC, datetime, timedelta
 
 from app.booking import slots, store, validate
 from app.booking.availability import Busy, check_slot, for_staff
-from app.booking.models import UNKNOWN_SERVICE, BookingResult, refusal
+from app.booking.models import (
+    BOOKED,
+    EXISTS,
+    MESSAGES,
+    RESCHEDULED,
+    UNKNOWN_SERVICE,
+    BookingResult,
+    refusal,
+)
 from app.calendars import Calendar, CalendarUnavailable, get_calendar
 from app.storage.businesses import get_business
+from app.storage.db import connection
 
 # A calendar backend that cannot be read (e.g. a revoked Google token) refuses, politely.
 CALENDAR_UNAVAILABLE = "calendar_unavailable"
@@ -74,8 +83,32 @@ def prepare(
     start = starts_at.astimezone(UTC)
     calendar, external = outside_busy(business, start)
     if calendar is None:
-        return refusal(CALENDAR_UNAVAILABLE, CALENDAR_MESSAGE)
+        # A retry of a change that was made answers as it did, not "nothing was booked".
+        return _done_already(business_id, ids, svc, start) or refusal(
+            CALENDAR_UNAVAILABLE, CALENDAR_MESSAGE
+        )
     return Setup(business, start, now, calendar, external, svc)
+
+
+def idempotency_key(customer_id: int, service_id: int, starts_at: datetime) -> str:
+    """The key that makes one customer's same service at the same start a single booking."""
+    return f"c{customer_id}:s{service_id}:{starts_at.astimezone(UTC).isoformat()}"
+
+
+def _done_already(
+    business_id: int, ids: tuple[int, ...], service: dict | None, start: datetime
+) -> BookingResult | None:
+    """The answer of a booking (customer, service) or move (customer, appointment) already
+    made at `start`; None when it was not."""
+    with connection() as conn:
+        if len(ids) == 1 and service is not None:
+            found = store.by_key(conn, business_id, idempotency_key(ids[0], service["id"], start))
+            return found and BookingResult(True, EXISTS, MESSAGES[EXISTS], found)
+        if len(ids) == 2:
+            found = store.owned(conn, business_id, *ids)
+            if found is not None and found.status == BOOKED and found.starts_at == start:
+                return BookingResult(True, RESCHEDULED, MESSAGES[RESCHEDULED], found)
+    return None
 
 
 def check(

@@ -42,6 +42,9 @@ def free_slots(
     """`list_slots` over the bookings, unexpired holds and calendar busy time of those days."""
     start, end = utc_window(business, day_from, day_to)
     buffer = timedelta(minutes=business["buffer_minutes"])
+    # A last service and its buffer may run past the window's end (a day closing at 24:00):
+    # what is busy then counts, as it does when the time is booked (`check`).
+    end += buffer
     with connection() as conn:
         busy = store.busy(
             conn,
@@ -124,8 +127,12 @@ def refuse_slot(
 
 
 def external_busy(calendar: Calendar, business: dict, start: datetime) -> list[Busy]:
-    """Calendar busy time that could overlap a booking starting at `start`."""
+    """Calendar busy time that could overlap a booking starting at `start`, read from the
+    start of its local day: an out-of-office event earlier that day closes the whole day, as
+    the free times `find_slots` lists show it."""
     # A service fits inside one local day (at most 25 hours), so two days plus the buffer
     # cover it whichever service is being booked or moved.
+    tz = rules_for(business).tz
+    begin = wall_to_utc(tz, start.astimezone(tz).date(), 0)
     end = start + timedelta(days=2, minutes=business["buffer_minutes"])
-    return calendar.busy(business, start, end)
+    return calendar.busy(business, begin, end)
