@@ -87,6 +87,13 @@ def read_business(business_id: int, now: datetime | None = None) -> list[str]:
     # time, and applying one twice does nothing the second time.
     appointments.save_sync_token(business_id, client.calendar_id, following)
     clear_error(business)
+    # Google answers: bookings whose sync gave up during an outage are written now, even when
+    # no other booking of this business is made or moved to queue them.
+    from app.calendars import google_sync
+    from app.calendars.google_state import state
+
+    if state().queue_sync is not None:
+        google_sync.requeue_unsynced(business_id, state().queue_sync)
     if full:
         log.info("read all of business %s's calendar again (%d events)", business_id, len(events))
     return outcomes
@@ -110,6 +117,7 @@ def apply(business: Mapping[str, Any], appointment_id: int, event: Mapping, now:
         if ours is not None and (changed is None or changed <= ours):
             return "ours"
         if found["starts_at"] <= now:
+            _restore(business, found)
             return "started"
         if event.get("status") == "cancelled":
             return _cancel(conn, business, found, now)
@@ -122,6 +130,7 @@ def apply(business: Mapping[str, Any], appointment_id: int, event: Mapping, now:
 def _cancel(conn, business: Mapping[str, Any], found: Mapping[str, Any], now: datetime) -> str:
     result = booking.cancel(business["id"], found["customer_id"], found["id"], now)
     if not result.ok:
+        _restore(business, found)
         return result.code
     notify = _tell(conn, business, found, "cancelled", found["starts_at"], now)
     _audit(
@@ -146,6 +155,7 @@ def _move(
     if not result.ok:
         after = {"starts_at": start, "why": result.code}
         _audit(conn, business, found, "move_ignored", before, after)
+        _restore(business, found)
         return result.code
     notify = _tell(conn, business, found, "moved", result.appointment.starts_at, now)
     after = {"starts_at": result.appointment.starts_at, "notified": notify}
@@ -159,6 +169,17 @@ def _move(
         )
     _audit(conn, business, found, "move", before, after)
     return "moved"
+
+
+def _restore(business: Mapping[str, Any], found: Mapping[str, Any]) -> None:
+    """A change not applied: queue the sync that writes the event back as Postgres has it, in
+    the caller's transaction, so the staff's calendar does not show a time that is not booked."""
+    from app.calendars.google_state import state
+
+    queue = state().queue_sync
+    if queue is not None:
+        appointments.mark_sync_pending(found["id"])
+        queue(business["id"], found["id"])
 
 
 def _tell(conn, business, found, kind: str, starts_at: datetime, now: datetime) -> bool:

@@ -244,3 +244,19 @@ def test_the_read_back_is_a_job_that_queues_its_next_run(app, salon, gcal, booke
         " AND status = 'todo'"
     )
     assert left["n"] == 0
+
+
+def test_a_move_the_read_back_refuses_puts_the_event_back(salon, gcal, booked, drain):
+    """Dragged into the past in Google: not applied, and the event goes back to the booked time
+    instead of staying where the staff calendar no longer shows the real appointment."""
+    appointment_id, _kim = booked
+    past = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
+    gcal.move_event(
+        CAL, event_id(appointment_id), past.isoformat(), (past + timedelta(minutes=30)).isoformat()
+    )
+    assert calendar_changes.read_business(salon) == ["past"]
+    assert appointment(appointment_id)["starts_at"] == day(3, "11:00")
+    drain()
+    event = gcal.live_events(CAL)[event_id(appointment_id)]
+    assert datetime.fromisoformat(event["start"]["dateTime"]) == day(3, "11:00")
+    assert calendar_changes.read_business(salon) in ([], ["ours"])  # our own write, not a move

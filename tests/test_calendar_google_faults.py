@@ -169,3 +169,29 @@ def test_token_revoked_after_booking_fails_the_sync_until_reconnected(salon, gca
     assert sync_state(appointment.id) == "synced"
     error = db.fetch_one("SELECT calendar_error FROM businesses WHERE id = %s", (salon,))
     assert error["calendar_error"] is None
+
+
+def test_a_booking_whose_sync_gave_up_reaches_google_once_the_read_back_gets_through(
+    salon, gcal, drain
+):
+    """The sync job's last retry fell in a long outage: when the periodic read-back next reaches
+    Google, the booking is queued again, though no other booking of the business is made."""
+    from app import calendar_changes
+    from app.calendars import google_sync
+    from app.calendars.google_client import Transient
+    from app.jobs import queue_calendar_sync
+
+    gcal.down = True
+    made = book(salon, make_customer(salon), "Haircut", madrid("2026-06-02 10:00"), now=NOW)
+    assert made.code == "booked"
+    db.execute("DELETE FROM procrastinate_jobs WHERE task_name = 'calendar_sync'")
+    with pytest.raises(Transient):  # its last retry, Google still down
+        google_sync.run_job(salon, made.appointment.id, queue_calendar_sync, last_try=True)
+    row = db.fetch_one(
+        "SELECT calendar_sync FROM appointments WHERE id = %s", (made.appointment.id,)
+    )
+    assert row["calendar_sync"] == "failed"
+    gcal.down = False
+    assert salon in calendar_changes.read_all()
+    drain()
+    assert event_id(made.appointment.id) in gcal.live_events(CAL)
