@@ -35,14 +35,15 @@ def erase(
     if business is None:
         return None
     with db.transaction() as conn:
-        # The booking lock first, as every booking takes it before the customer's row: a turn
-        # booking for this customer meanwhile waits, then finds them erased.
-        booking.lock_bookings(conn, business_id)
         customer = store.lock_customer(conn, business_id, customer_id)
         if customer is None:
             return None
         if customer["erased_at"] is not None:
             return {"erased": True, "already": True}
+        # The customer's row, then the booking lock, the order a front-desk booking takes them
+        # in. A booking for this customer that got the lock first is committed, so it is found
+        # and cancelled below; one that comes after waits, then finds them erased.
+        booking.lock_bookings(conn, business_id)
         cancelled = [
             a.id
             for a in booking.list_for_customer(business_id, customer_id, now=now)

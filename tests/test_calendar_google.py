@@ -230,3 +230,15 @@ def test_a_retried_booking_after_google_access_is_lost_answers_as_it_was_booked(
     assert (again.ok, again.code) == (True, "exists")
     other = book(salon, kim, "Haircut", madrid("2026-06-02 12:00"), now=NOW)
     assert (other.ok, other.code) == (False, "calendar_unavailable")
+
+
+def test_a_move_to_its_own_time_is_answered_alike_with_google_away(salon, gcal):
+    kim = make_customer(salon)
+    at = madrid("2026-06-02 10:00")
+    made = book(salon, kim, "Haircut", at, now=NOW)
+    reachable = reschedule(salon, kim, made.appointment.id, at, now=NOW)
+    assert reachable.message == "It is already at that time."
+    gcal.revoke(next(iter(gcal.refresh_tokens)))
+    state().clients.clear()
+    away = reschedule(salon, kim, made.appointment.id, at, now=NOW)
+    assert (away.ok, away.code, away.message) == (True, "rescheduled", reachable.message)

@@ -259,3 +259,66 @@ def test_a_customer_erased_mid_turn_keeps_no_booking_that_turn_tries(
     assert db.fetch_one("SELECT erased_at FROM customers")["erased_at"] is not None
     assert fake_graph.messages_sent() == []
     assert db.fetch_all("SELECT id, status FROM appointments") == []
+
+
+def test_a_front_desk_booking_and_an_erasure_of_the_same_customer_both_finish(app):
+    """Both take the customer's row, then the booking lock, in that order: neither deadlocks.
+    The booking waits until the erasure is under way (it waits for the row), then books, and
+    the erasure, once it has the row, cancels what was booked."""
+    import threading
+    import time
+
+    from app import erasure
+    from app.storage import front_desk
+    from tests.fixtures_booking import make_business
+
+    phone = "34600111222"
+    business = make_business()
+    customer = db.fetch_one(
+        "INSERT INTO customers (business_id, channel, address, profile_name)"
+        " VALUES (%s, 'whatsapp', %s, 'Ana') RETURNING id",
+        (business, phone),
+    )["id"]
+    errors: list[BaseException] = []
+    row_locked = threading.Event()
+
+    def erasure_waiting() -> bool:
+        db.execute("SELECT pg_stat_clear_snapshot()")  # read afresh inside the transaction
+        return bool(
+            db.fetch_one(
+                "SELECT count(*) AS n FROM pg_stat_activity"
+                " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )["n"]
+        )
+
+    def front_desk_booking() -> None:  # what create_appointment does, in its order
+        try:
+            with app.app_context(), db.transaction() as conn:
+                assert (
+                    front_desk.staff_customer(conn, business, "whatsapp", phone, "Ana") == customer
+                )
+                row_locked.set()
+                deadline = time.monotonic() + 30
+                while not erasure_waiting():
+                    assert time.monotonic() < deadline, "the erasure never waited for the row"
+                    time.sleep(0.02)
+                assert booking.book(business, customer, "Haircut", at(upcoming(1), "10:00")).ok
+        except BaseException as exc:
+            errors.append(exc)
+
+    def erase() -> None:
+        try:
+            assert row_locked.wait(30)
+            with app.app_context():
+                assert erasure.erase(business, customer, by="customer")["erased"]
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=front_desk_booking), threading.Thread(target=erase)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    statuses = [r["status"] for r in db.fetch_all("SELECT status FROM appointments")]
+    assert statuses == ["cancelled"]

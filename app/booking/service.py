@@ -217,8 +217,8 @@ def reschedule(
 
 def lock_bookings(conn, business_id: int) -> None:
     """Hold the business's booking lock for the caller's transaction: no booking change of the
-    business runs meanwhile (an erasure takes it first, so no turn books for the customer it is
-    erasing)."""
+    business runs meanwhile (an erasure takes it before it lists what to cancel, so no turn
+    books for the customer it is erasing)."""
     store.lock_business(conn, business_id)
 
 

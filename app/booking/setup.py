@@ -107,7 +107,9 @@ def _done_already(
         if len(ids) == 2:
             found = store.owned(conn, business_id, *ids)
             if found is not None and found.status == BOOKED and found.starts_at == start:
-                return BookingResult(True, RESCHEDULED, MESSAGES[RESCHEDULED], found)
+                done = store.last_move_to(conn, found.id) == start  # as `reschedule` says it
+                message = MESSAGES[RESCHEDULED] if done else "It is already at that time."
+                return BookingResult(True, RESCHEDULED, message, found)
     return None
 
 
