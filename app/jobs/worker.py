@@ -169,31 +169,33 @@ async def _work(flask_app, wait: bool) -> None:
         reminders = asyncio.create_task(
             _every(REMINDER_CHECK_INTERVAL, promote_due_reminders, "promoting due reminders")
         )
-        worker_app.perform_import_paths()
-        worker = procrastinate.worker.Worker(
-            app=worker_app,
-            **{
-                **worker_app.worker_defaults,
-                "concurrency": cfg["WORKER_CONCURRENCY"],
-                "install_signal_handlers": False,
-                "update_heartbeat_interval": cfg["WORKER_HEARTBEAT_INTERVAL"],
-                "stalled_worker_timeout": cfg["WORKER_STALLED_TIMEOUT"],
-                # New jobs wake the worker at once (LISTEN/NOTIFY); jobs scheduled for later
-                # (a send's turn or retry) are found by this poll.
-                "fetch_job_polling_interval": cfg["WORKER_POLL_INTERVAL"],
-                "listen_notify": wait,
-                "wait": wait,
-                "delete_jobs": "successful",
-                "additional_context": {"flask_app": flask_app},  # what the tasks run under
-            },
-        )
-        beating = asyncio.create_task(
-            _heartbeat(worker_app, worker, cfg["WORKER_HEARTBEAT_INTERVAL"])
-        )
         try:
-            await worker.run()
+            worker_app.perform_import_paths()
+            worker = procrastinate.worker.Worker(
+                app=worker_app,
+                **{
+                    **worker_app.worker_defaults,
+                    "concurrency": cfg["WORKER_CONCURRENCY"],
+                    "install_signal_handlers": False,
+                    "update_heartbeat_interval": cfg["WORKER_HEARTBEAT_INTERVAL"],
+                    "stalled_worker_timeout": cfg["WORKER_STALLED_TIMEOUT"],
+                    # New jobs wake the worker at once (LISTEN/NOTIFY); jobs scheduled for later
+                    # (a send's turn or retry) are found by this poll.
+                    "fetch_job_polling_interval": cfg["WORKER_POLL_INTERVAL"],
+                    "listen_notify": wait,
+                    "wait": wait,
+                    "delete_jobs": "successful",
+                    "additional_context": {"flask_app": flask_app},  # what the tasks run under
+                },
+            )
+            beating = asyncio.create_task(
+                _heartbeat(worker_app, worker, cfg["WORKER_HEARTBEAT_INTERVAL"])
+            )
+            try:
+                await worker.run()
+            finally:
+                beating.cancel()
         finally:
-            beating.cancel()
             recovery.cancel()
             resumer.cancel()
             reminders.cancel()
