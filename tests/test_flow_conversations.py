@@ -165,6 +165,12 @@ def test_a_number_holds_the_time_and_yes_books_it(chat):
     assert statuses() == [("booked", at(day, "09:30"))]  # the hold became the booking
 
 
+def test_the_last_one_of_a_list_of_times_is_its_last_time(chat):
+    day = upcoming(2)
+    assert "\n9. 11:00\n10. Later times" in chat(f"haircut {named(day)}")
+    assert chat("the last one") == hold_reply(day, "11:00")
+
+
 def test_a_number_past_the_last_option_is_a_listed_time_s_hour(chat):
     day = upcoming(2)
     listed = chat(f"haircut {named(day)}")

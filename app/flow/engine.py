@@ -131,7 +131,9 @@ def pick(turn: Turn, st: State, number: int) -> Reply:
     """The option `number` (1-based; -1 the last) of the last offer, as if it was tapped."""
     if not st.offer:
         return Reply(words.say(st.lang, "nothing_to_pick"), lang=st.lang)
-    index = len(st.offer) - 1 if number == -1 else number - 1
+    # "The last one" of a list of times is its last time, not the "Later times" row after it.
+    choices = [o for o in st.offer if not o.id.startswith("more:")] or st.offer
+    index = st.offer.index(choices[-1]) if number == -1 else number - 1
     if not 0 <= index < len(st.offer):
         # Past the last option, a number may be a listed time's hour ("11" for 11:00, "8" for
         # 20:00).
