@@ -895,3 +895,10 @@ def test_cancel_my_appointment_while_a_time_is_held_cancels_the_booked_one(open_
     assert chat("I need to cancel my appointment please") == (
         f"Cancelled: *Haircut* on {when(tue, '10:00')} (booking #1)."
     )
+
+
+def test_how_much_is_it_while_a_time_is_held_is_that_service_s_price(chat):
+    day = upcoming(2)
+    chat(f"beard trim {named(day)}")
+    assert chat("3").startswith("I'm holding *Beard trim*")
+    assert chat("how much is it?") == "*Beard trim* takes 15 min and costs 12.00 EUR."

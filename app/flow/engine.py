@@ -104,6 +104,8 @@ def on_text(turn: Turn, st: State, text: str) -> Reply:
         return info(turn, st, text)
     if intent == "services":
         one = req.service and len(mentioned(turn.business["services"], req.text)) <= 1
+        if not req.service and req.pronoun and st.service_id:  # "how much is it?"
+            return services(turn, st, turn.service(st.service_id))
         return services(turn, st, req.service if one else None)
     if intent in _BOOKING_INTENTS and (details or intent in ("book", "slots")):
         return times.booking_request(turn, st, req)
