@@ -902,3 +902,72 @@ def test_how_much_is_it_while_a_time_is_held_is_that_service_s_price(chat):
     chat(f"beard trim {named(day)}")
     assert chat("3").startswith("I'm holding *Beard trim*")
     assert chat("how much is it?") == "*Beard trim* takes 15 min and costs 12.00 EUR."
+
+
+# Spain's Spanish, and what a customer turns down.
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cambia mi cita del martes al jueves a las 12",
+        "quiero cambiar la cita del martes a las 10 al jueves a las 12",
+        "move my tuesday appointment to thursday at 12",
+        "pásame la cita al jueves a las 12",
+        "¿me puedes pasar la cita al jueves a las 12?",
+    ],
+)
+def test_a_move_from_one_day_to_another_goes_to_the_new_day(open_daily, chat, text):
+    tue, thu = upcoming(1), upcoming(3)
+    chat(f"corte el {tue.day} de {MONTHS_ES[tue.month - 1]} a las 10")
+    assert chat(text).startswith(("Moved ✅", "Cambiada ✅"))
+    assert booked() == {1: ("Haircut", at(thu, "12:00"))}
+
+
+@pytest.mark.parametrize(
+    "text", ["a las 10 no me viene bien", "no, a las 10 no", "las 10 no me va bien"]
+)
+def test_a_time_turned_down_is_not_booked(open_daily, chat, text):
+    day = upcoming(1)
+    chat(f"corte el {day.day} de {MONTHS_ES[day.month - 1]}")
+    chat(text)
+    assert statuses() == []
+
+
+def test_a_day_turned_down_gives_way_to_the_one_preferred(open_daily, chat):
+    tue, thu = upcoming(1), upcoming(3)
+    chat(f"corte el {tue.day} de {MONTHS_ES[tue.month - 1]} a las 10")
+    assert chat("no, el martes no, mejor el jueves").startswith(
+        f"Horas libres para *Haircut* el {long(thu, 'es')}"
+    )
+
+
+def test_spanish_for_the_8th_and_for_cancel_it_and_i_cant(open_daily, chat):
+    day, tomorrow = upcoming(1), today() + timedelta(days=1)
+    assert chat(f"corte el {day.day} a las 10").startswith(
+        f"Reservado ✅ *Haircut* el {when(day, '10:00', 'es')}"
+    )
+    assert chat("anúlala").startswith("Cancelada: *Haircut*")
+    chat(f"corte el {tomorrow.day} de {MONTHS_ES[tomorrow.month - 1]} a las 17:00")
+    assert chat("mañana no puedo").startswith("Sin problema. ¿Cambio tu cita de *Haircut*")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "¿estáis abiertos el sábado?",
+        "¿a qué hora abre el sábado?",
+        "¿a qué hora cierra la peluquería el sábado?",
+    ],
+)
+def test_spanish_opening_hours_questions(chat, text):
+    assert "10:00 a 14:00" in chat(text)  # the demo salon's Saturday
+
+
+def test_two_appointments_at_one_time_are_told_apart_when_asked_which(open_daily, chat):
+    day = upcoming(1)
+    chat(f"haircut on {named(day)} at 10")
+    chat(f"beard trim on {named(day)} at 10")
+    asked = chat(f"cancel my appointment on {named(day)}")
+    moment = words.moment_short(at(day, "10:00"), MADRID, "en")
+    assert f"1. {moment} Haircut" in asked and f"2. {moment} Beard trim" in asked, asked

@@ -93,6 +93,14 @@ _ORDINAL_DAY = re.compile(
     r"\b(?:(on)\s+)?(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:one|of)\b)"
     r"|\b(?:el\s+)?dia\s+(\d{1,2})\b(?!\s*(?:de\b|[:.h]\d))"
 )
+# Before a new day: "to Thursday", "al jueves", "para el 12", "mejor el jueves".
+_NEW_DAY = re.compile(r"\b(?:to|al|para(?: el)?|mejor(?: el)?|instead|rather)\s+")
+# "el 8", "del 8", "para el 8": a day of the month in Spanish, unless a time's words follow
+# ("el 8 y media" is not one; "a las 8" never is).
+_EL_DAY = re.compile(
+    r"\b(?:el|del|al|para el)\s+([12]?\d|3[01])\b(?!\s*(?:[:.h]\d|h\b|y\s|menos\b|de la\b"
+    r"|de\s+[a-z]|am\b|pm\b))"
+)
 # "at 10 may work", "at 10.05": after "at" a number is a time, not the day of May or 10/5
 # ("from 10 May", "around 10 May", "by 10.05." stay dates).
 _TIME_BEFORE = re.compile(r"\b(?:at|a\s+las?|las?)\s+$")
@@ -124,11 +132,24 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def parse_date(text: str, today: date) -> date | None:
-    """The calendar date `text` names, relative to `today`; None when it names none."""
+def parse_date(text: str, today: date, moving: bool = False) -> date | None:
+    """The calendar date `text` names, relative to `today`; None when it names none.
+    `moving`: the text gives a new day for something ("move my Tuesday one to Thursday", "del
+    martes al jueves", "el martes no, mejor el jueves"), so of several days the one after
+    "to", "al", "para" or "mejor" is the one meant."""
     s = fold(text.strip())
     if not s:
         return None
+    if moving:
+        for lead in reversed(list(_NEW_DAY.finditer(s))):
+            day = parse_date(s[lead.end() :], today)
+            if day is not None:
+                return day
+    return _one_date(s, today)
+
+
+def _one_date(s: str, today: date) -> date | None:
+    """`parse_date` of folded text: its first date."""
     if m := _ISO.search(s):
         return _safe_date(int(m[1]), int(m[2]), int(m[3]))
     relative = _relative_day(s)
@@ -184,6 +205,9 @@ def _written_date(s: str, today: date) -> date | None:
         number = int(m[2] or m[3])
         if m[3] or m[1] or number > 5:
             return _next_day_of_month(today, number)
+    if (m := _EL_DAY.search(s)) and not re.fullmatch(r"\W*(?:el|la)\s+\d{1,2}\W*", s):
+        # "el 2" alone picks the second option; "corte el 8 a las 10" is the 8th.
+        return _next_day_of_month(today, int(m[1]))
     return None
 
 

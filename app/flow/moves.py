@@ -321,13 +321,18 @@ def target(items: list[Appointment], req: Request, st: State) -> Appointment | R
 
 
 def which(turn: Turn, st: State, items: list[Appointment], action: str) -> Reply:
+    shown = items[: SLOTS_SHOWN + 1]
+    moments = [words.moment_short(a.starts_at, turn.tz, st.lang) for a in shown]
+    # Buttons and quick replies show only the title (and WhatsApp wants titles unique): two
+    # appointments at one time are told apart by their service.
+    same = {m for m in moments if moments.count(m) > 1}
     options = tuple(
         Option(
             ids.appointment(action, a.id),
-            words.moment_short(a.starts_at, turn.tz, st.lang),
+            f"{moment} {a.service_name}" if moment in same else moment,
             f"#{a.id} {a.service_name}",
         )
-        for a in items[: SLOTS_SHOWN + 1]
+        for a, moment in zip(shown, moments, strict=True)
     )
     key = "which_cancel" if action == "cancel" else "which_move"
     reply = Reply(words.say(st.lang, key), options, lang=st.lang, details=True)

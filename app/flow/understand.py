@@ -36,11 +36,16 @@ INTENTS = (
         r"|speak (to|with) (someone|somebody|a person)|(an? |live |human )?agent|operator"
         r"|hablar con (alguien|una persona|un humano)|persona real|agente|humano)\b",
     ),
-    ("cancel", r"\b(cancel|call off|cancelar|cancela|cancelame|cancelarla|anular|anula)\b"),
+    (
+        "cancel",
+        r"\b(cancel|call off|cancelar|cancela|cancelame|cancelarla|cancelamela|anular|anula"
+        r"|anulala|anulamela|anularla|borrala|borrarla)\b",
+    ),
     (
         "move",
         r"\b(reschedule|move|moving|change|postpone|push|bring\b.{0,20}\bforward|another time"
-        r"|cambiar|cambia|cambiame|cambiarla|mover|mueve|muevela|moverla|retrasar|retrasa"
+        r"|cambiar|cambia|cambiame|cambiarla|cambiarlo|cambialo|mover|mueve|muevela|moverla"
+        r"|moverlo|muevelo|pasar|pasarla|pasarlo|pasame|pasamela|pasala|pasalo|pasas|retrasar|retrasa"
         r"|retrasala|adelantar|adelanta|adelantala|aplazar)\b",
     ),
     # A time in place of the one just held, listed or booked: "make it 15:00", "14:30 instead".
@@ -56,7 +61,8 @@ INTENTS = (
         r"\b(can[\u2019']?t make it|cannot make it|can not make it|won[\u2019']?t make it"
         r"|couldn[\u2019']?t make it|(?:can[\u2019']?t|cannot|can not|couldn[\u2019']?t"
         r"|won[\u2019']?t be able to) (?:come|make it|be there)"
-        r"|no (?:puedo|podre|voy a poder) (?:ir|venir|acudir))\b",
+        r"|no (?:puedo|podre|voy a poder) (?:ir|venir|acudir))\b"
+        r"|\bno (?:puedo|podre|voy a poder)\W*$",  # "mañana no puedo"
     ),
     (
         "list",
@@ -71,8 +77,8 @@ INTENTS = (
     ),
     (
         "hours",
-        r"\b(hours|open|opened|opening|close|closing|horario|abris|abren|abres|abierto|cierran"
-        r"|cerrais|cierras|cerrado)\b",
+        r"\b(hours|open|opened|opening|close|closing|horarios?|abris|abren|abres|abre|abiertos?"
+        r"|abierta|cierran|cierra|cerrais|cierras|cerrado)\b",
     ),
     (
         "info",
@@ -83,7 +89,7 @@ INTENTS = (
         "book",
         r"\b(book|reserve|make an? appointment|appointment for|schedule (me|an?)|put me down"
         r"|sign me up|i'?ll take|works|reservar|reserva|reservas|reservame|apuntame|pedir cita"
-        r"|quiero (una )?cita|me va bien|me viene bien)\b",
+        r"|quiero (una )?cita|(?<!no )me va bien|(?<!no )me viene bien)\b",
     ),
     (
         "slots",
@@ -156,6 +162,11 @@ _REFERENCE = re.compile(
 _PRONOUN = re.compile(
     r"\b(it|that|this one|that one|esa|ese)\b"
     r"|\b(muevela|cambiala|cancelala|anulala|retrasala|adelantala|moverla|cambiarla|cancelarla)\b"
+)
+# A time said only to turn it down: "a las 10 no", "10 doesn't work", "no me viene bien".
+_REFUSED = re.compile(
+    r"\b(?:no me (?:va|viene) bien|(?:does ?n[o']?t|won[\u2019']?t) work|not good for me"
+    r"|(?:a las?|at)\s+\d{1,2}(?:[:.]\d\d)?\s+no\b)"
 )
 _INSTEAD = re.compile(r"\b(instead|rather|en vez|en lugar|mejor)\b")
 # "I'll arrive 15 minutes early/before": not a move.
@@ -244,7 +255,9 @@ def read(text: str, business: dict, today: date) -> Request:
     after, before = dates.time_window(folded)
     moving = intent in ("move", "instead")
     clock = dates.parse_time(folded, moving=moving)
-    day = dates.parse_date(folded, today)
+    if _REFUSED.search(folded):
+        clock = None  # "a las 10 no me viene bien": that time is the one not to book
+    day = dates.parse_date(folded, today, moving=moving or bool(_INSTEAD.search(folded)))
     if intent in ("unknown", "slots") and day is not None and _INSTEAD.search(folded):
         intent = "instead"  # "could we do Thursday instead?": the appointment's new day
     if intent == "instead" and clock is None and day is None:
