@@ -51,6 +51,14 @@ MESSENGER_TOUR = [
 ]
 
 
+def _fixture_from(address: str) -> str | None:
+    """The name of a message fixture written by `address` (a status fixture's recipient)."""
+    for path in sorted(FIXTURES.glob("*.json")):
+        if not path.stem.startswith("status") and f'"{address}"' in path.read_text():
+            return path.stem
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     cfg = load_config()
     args = parse_args(argv, cfg)
@@ -175,7 +183,9 @@ def point_statuses_at_replies(session, server: str, envelope: dict) -> dict:
             data = fetch(session, server, target, 0)
             replies = [m for m in data["messages"] if m["direction"] == "out"]
             if not replies or not replies[-1].get("external_id"):
-                first = "messenger_text" if target.channel == "messenger" else "text_greeting"
+                first = _fixture_from(target.address) or (
+                    "messenger_text" if target.channel == "messenger" else "text_greeting"
+                )
                 raise SystemExit(
                     f"{show(target)} has no reply to mark {status} yet:"
                     f" replay one of their messages first (e.g. fixtures/{first}.json)"

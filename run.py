@@ -1,8 +1,8 @@
 """Run the whole bot for development: web app and worker in one process.
 
 `python run.py` with nothing configured starts an embedded PostgreSQL, migrates it, seeds the
-demo business and runs in mock mode with the offline model. Ctrl-C (or SIGTERM) stops the web
-app, the worker and the embedded PostgreSQL it started.
+demo business and runs in mock mode with the model-free booking flow. Ctrl-C (or SIGTERM, or
+closing the terminal) stops the web app, the worker and the embedded PostgreSQL it started.
 """
 
 from __future__ import annotations
@@ -29,9 +29,12 @@ def main() -> int:
     except ConfigError as exc:
         print(f"Error: {exc.message}", file=sys.stderr)
         return 2
-    # Ctrl-C and SIGTERM stop the server loop; atexit handlers (the database) still run.
+    # Ctrl-C, SIGTERM and a closed terminal (SIGHUP) stop the server loop; atexit handlers (the
+    # embedded database) still run.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, _exit_on_sigterm)
     try:
         app = start(server)
     except ConfigError as exc:

@@ -207,6 +207,21 @@ def test_flask_command_works_beside_the_running_bot_and_ctrl_c_stops_everything(
 
 
 @pytest.mark.slow
+def test_closing_the_terminal_stops_everything_too(local_bot, tmp_path):
+    """SIGHUP (the terminal closed) stops the bot as Ctrl-C does, embedded PostgreSQL included."""
+    pg = postgres_pid(tmp_path / "pg")
+    assert pg and running(pg)
+    proc = local_bot["_PROC"]
+    proc.send_signal(signal.SIGHUP)
+    out, err = proc.communicate(timeout=60)
+    assert "stopping: web app, worker, embedded PostgreSQL" in out, err[-2000:]
+    deadline = time.monotonic() + 30
+    while running(pg) and time.monotonic() < deadline:
+        time.sleep(0.1)  # waiting for another process to exit
+    assert not running(pg), "the embedded PostgreSQL outlived run.py"
+
+
+@pytest.mark.slow
 def test_a_busy_port_is_the_first_error_and_names_port(tmp_path):
     env = bot_env(tmp_path)
     with socket.socket() as taken:
