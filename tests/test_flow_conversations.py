@@ -971,3 +971,12 @@ def test_two_appointments_at_one_time_are_told_apart_when_asked_which(open_daily
     asked = chat(f"cancel my appointment on {named(day)}")
     moment = words.moment_short(at(day, "10:00"), MADRID, "en")
     assert f"1. {moment} Haircut" in asked and f"2. {moment} Beard trim" in asked, asked
+
+
+def test_a_closed_day_offers_the_nearest_free_times(chat):
+    sunday = upcoming(6)  # the demo salon is closed on Sundays
+    monday = sunday + timedelta(days=1)
+    closed = chat(f"haircut {named(sunday)} at 11")
+    first = words.moment_short(at(monday, "09:00"), MADRID, "en")
+    assert closed.startswith(f"The business is closed that day.\nFree times nearby:\n1. {first}")
+    assert statuses() == []

@@ -52,7 +52,9 @@ MESSAGES = {
     av.FULL: "That time is fully booked.",
 }
 # Refusals where a few nearby free slots help the customer pick again.
-SUGGEST_ALTERNATIVES = frozenset({av.FULL, TAKEN, av.NOT_ON_STEP, av.OUTSIDE_HOURS})
+SUGGEST_ALTERNATIVES = frozenset(
+    {av.FULL, TAKEN, av.NOT_ON_STEP, av.OUTSIDE_HOURS, av.CLOSED_DAY, av.TOO_SOON}
+)
 
 
 @dataclass(frozen=True)
