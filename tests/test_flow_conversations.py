@@ -980,3 +980,15 @@ def test_a_closed_day_offers_the_nearest_free_times(chat):
     first = words.moment_short(at(monday, "09:00"), MADRID, "en")
     assert closed.startswith(f"The business is closed that day.\nFree times nearby:\n1. {first}")
     assert statuses() == []
+
+
+def test_every_service_is_offered_when_the_flow_asks_which(open_daily, chat):
+    business = db.fetch_one("SELECT id FROM businesses LIMIT 1")["id"]
+    for n in range(4, 13):
+        db.execute(
+            "INSERT INTO services (business_id, name, duration_minutes, price, position)"
+            " VALUES (%s, %s, 30, 20, %s)",
+            (business, f"Treatment {n}", n),
+        )
+    asked = chat("¿tenéis hueco el jueves por la tarde?")
+    assert "\n12. Treatment 12" in asked and asked.endswith("Responde con un número del 1 al 12.")

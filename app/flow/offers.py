@@ -54,7 +54,7 @@ def ask_service(turn: Turn, st: State) -> Reply:
             s["name"],
             f"{s['duration_minutes']} min, {s['price']:.2f} {s['currency']}",
         )
-        for s in items[: SLOTS_SHOWN + 1]
+        for s in items  # all of them: more than a list holds go as numbered text (`render`)
     )
     reply = Reply(words.say(st.lang, "which_service"), options, lang=st.lang, details=True)
     return offer(st, reply)
