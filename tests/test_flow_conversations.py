@@ -992,3 +992,13 @@ def test_every_service_is_offered_when_the_flow_asks_which(open_daily, chat):
         )
     asked = chat("¿tenéis hueco el jueves por la tarde?")
     assert "\n12. Treatment 12" in asked and asked.endswith("Responde con un número del 1 al 12.")
+
+
+def test_turning_a_time_down_and_picking_in_spanish(open_daily, chat):
+    day = upcoming(1)
+    chat(f"corte el {day.day} de {MONTHS_ES[day.month - 1]}")
+    assert chat("el 2 por favor").startswith(f"Te guardo *Haircut* el {when(day, '09:15', 'es')}")
+    assert chat("no puedo") == "Vale, he liberado esa hora. ¿Algo más?"
+    chat(f"corte el {day.day} de {MONTHS_ES[day.month - 1]}")
+    assert chat("a las 10 no, mejor a las 11").startswith("Reservado ✅")
+    assert booked() == {2: ("Haircut", at(day, "11:00"))}

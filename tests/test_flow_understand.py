@@ -62,6 +62,28 @@ CASES = [
     # A day instead: the flow moves what was just booked, else lists that day (as it would).
     ("do you have anything on friday instead?", {"intent": "instead", "day": date(2026, 12, 4)}),
     ("can my son come instead? he is 12", {"intent": "unknown"}),
+    # A time turned down is not the time; another said with it is.
+    ("a las 10 no, mejor a las 11", {"intent": "instead", "time": time(11)}),
+    ("can we do 12 instead? 10 doesn't work", {"intent": "instead", "time": time(12)}),
+    ("a las 10 no me viene bien", {"intent": "unknown"}),
+    ("see you at 5 no problem", {"intent": "unknown", "time": time(17)}),
+    # Of two days, the new one: after "to", "al", "mejor"; "instead of" names the old one.
+    ("could we do thursday instead of tuesday?", {"intent": "instead", "day": date(2026, 12, 3)}),
+    ("move it to thursday instead of tuesday", {"intent": "move", "day": date(2026, 12, 3)}),
+    ("cambia mi cita del martes al jueves", {"intent": "move", "day": date(2026, 12, 3)}),
+    # "el 2" with courtesy words picks; "el 8" with a booking is a day.
+    ("el 2 por favor", {"intent": "unknown", "number": 2}),
+    ("vale, el 3", {"intent": "confirm"}),
+    (
+        "corte el 8 a las 10",
+        {"intent": "unknown", "service": "Haircut", "day": date(2026, 12, 8), "time": time(10)},
+    ),
+    # Spain's "pásame" is "send me"; "pásame la cita" moves it.
+    ("pásame los precios", {"intent": "services"}),
+    ("pásame la cita al jueves", {"intent": "move", "day": date(2026, 12, 3)}),
+    ("qué horarios libres hay el jueves", {"intent": "slots", "day": date(2026, 12, 3)}),
+    ("no puedo", {"intent": "decline"}),
+    ("mañana no puedo", {"intent": "cant_make", "day": date(2026, 12, 3)}),
     # A bare "to N" is a time only in a move; "N to M" is a range.
     (
         "haircut tomorrow at 5, cut it down to 2 inches",

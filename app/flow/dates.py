@@ -94,12 +94,17 @@ _ORDINAL_DAY = re.compile(
     r"|\b(?:el\s+)?dia\s+(\d{1,2})\b(?!\s*(?:de\b|[:.h]\d))"
 )
 # Before a new day: "to Thursday", "al jueves", "para el 12", "mejor el jueves".
-_NEW_DAY = re.compile(r"\b(?:to|al|para(?: el)?|mejor(?: el)?|instead|rather)\s+")
+_NEW_DAY = re.compile(r"\b(?:to|al|para(?: el)?|mejor(?: el)?)\s+")
 # "el 8", "del 8", "para el 8": a day of the month in Spanish, unless a time's words follow
 # ("el 8 y media" is not one; "a las 8" never is).
 _EL_DAY = re.compile(
     r"\b(?:el|del|al|para el)\s+([12]?\d|3[01])\b(?!\s*(?:[:.h]\d|h\b|y\s|menos\b|de la\b"
     r"|de\s+[a-z]|am\b|pm\b))"
+)
+# A pick from a list, not a day: "el 2", "vale, el 3", "quiero el 2 por favor".
+_PICK = re.compile(
+    r"\W*(?:(?:si|vale|ok|okay|pues|quiero|prefiero|me quedo con|mejor)\W+)*(?:el|la)\s+\d{1,2}"
+    r"(?:\W+(?:por favor|porfa|gracias|please))*\W*"
 )
 # "at 10 may work", "at 10.05": after "at" a number is a time, not the day of May or 10/5
 # ("from 10 May", "around 10 May", "by 10.05." stay dates).
@@ -205,8 +210,8 @@ def _written_date(s: str, today: date) -> date | None:
         number = int(m[2] or m[3])
         if m[3] or m[1] or number > 5:
             return _next_day_of_month(today, number)
-    if (m := _EL_DAY.search(s)) and not re.fullmatch(r"\W*(?:el|la)\s+\d{1,2}\W*", s):
-        # "el 2" alone picks the second option; "corte el 8 a las 10" is the 8th.
+    if (m := _EL_DAY.search(s)) and not _PICK.fullmatch(s):
+        # "el 2 por favor" picks the second option; "corte el 8 a las 10" is the 8th.
         return _next_day_of_month(today, int(m[1]))
     return None
 

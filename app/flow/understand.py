@@ -45,7 +45,8 @@ INTENTS = (
         "move",
         r"\b(reschedule|move|moving|change|postpone|push|bring\b.{0,20}\bforward|another time"
         r"|cambiar|cambia|cambiame|cambiarla|cambiarlo|cambialo|mover|mueve|muevela|moverla"
-        r"|moverlo|muevelo|pasar|pasarla|pasarlo|pasame|pasamela|pasala|pasalo|pasas|retrasar|retrasa"
+        r"|moverlo|muevelo|pasarla|pasarlo|pasamela|pasala|pasalo"
+        r"|pas(?:ar|ame|as|a)\s+(?:la|mi)\s+(?:cita|reserva)|retrasar|retrasa"
         r"|retrasala|adelantar|adelanta|adelantala|aplazar)\b",
     ),
     # A time in place of the one just held, listed or booked: "make it 15:00", "14:30 instead".
@@ -62,7 +63,7 @@ INTENTS = (
         r"|couldn[\u2019']?t make it|(?:can[\u2019']?t|cannot|can not|couldn[\u2019']?t"
         r"|won[\u2019']?t be able to) (?:come|make it|be there)"
         r"|no (?:puedo|podre|voy a poder) (?:ir|venir|acudir))\b"
-        r"|\bno (?:puedo|podre|voy a poder)\W*$",  # "mañana no puedo"
+        r"|\b(?:manana|hoy|pasado manana|el \w+|ese dia)\s+no (?:puedo|podre|voy a poder)\W*$",
     ),
     (
         "list",
@@ -77,7 +78,8 @@ INTENTS = (
     ),
     (
         "hours",
-        r"\b(hours|open|opened|opening|close|closing|horarios?|abris|abren|abres|abre|abiertos?"
+        r"\b(hours|open|opened|opening|close|closing|horario"
+        r"|horarios(?!\s+(?:libres?|disponibles?|hay|tienes|teneis))|abris|abren|abres|abre|abiertos?"
         r"|abierta|cierran|cierra|cerrais|cierras|cerrado)\b",
     ),
     (
@@ -163,10 +165,13 @@ _PRONOUN = re.compile(
     r"\b(it|that|this one|that one|esa|ese)\b"
     r"|\b(muevela|cambiala|cancelala|anulala|retrasala|adelantala|moverla|cambiarla|cancelarla)\b"
 )
-# A time said only to turn it down: "a las 10 no", "10 doesn't work", "no me viene bien".
+# A time said only to turn it down: "a las 10 no", "las 10 no me va bien", "10 doesn't work".
+# It is taken out of the text the time is read from; another time said with it stays.
 _REFUSED = re.compile(
-    r"\b(?:no me (?:va|viene) bien|(?:does ?n[o']?t|won[\u2019']?t) work|not good for me"
-    r"|(?:a las?|at)\s+\d{1,2}(?:[:.]\d\d)?\s+no\b)"
+    r"\b(?:(?:a\s+)?las?\s+|at\s+)?\d{1,2}(?:[:.]\d\d)?\s*(?:am|pm)?\s+"
+    r"(?:no\b(?!\s+(?:problem|worries|prob))(?:\s+me\s+(?:va|viene)\s+bien)?"
+    r"|(?:does ?n[o']?t|won[\u2019']?t)\s+work(?:\s+for\s+me)?"
+    r"|(?:is\s+)?not\s+good(?:\s+for\s+me)?)"
 )
 _INSTEAD = re.compile(r"\b(instead|rather|en vez|en lugar|mejor)\b")
 # "I'll arrive 15 minutes early/before": not a move.
@@ -252,11 +257,10 @@ def read(text: str, business: dict, today: date) -> Request:
     services = business.get("services") or []
     folded = correct(fold(text), vocabulary(services))
     intent = classify(folded)
-    after, before = dates.time_window(folded)
+    timed = _REFUSED.sub(" ", folded)  # the times said, without one turned down
+    after, before = dates.time_window(timed)
     moving = intent in ("move", "instead")
-    clock = dates.parse_time(folded, moving=moving)
-    if _REFUSED.search(folded):
-        clock = None  # "a las 10 no me viene bien": that time is the one not to book
+    clock = dates.parse_time(timed, moving=moving)
     day = dates.parse_date(folded, today, moving=moving or bool(_INSTEAD.search(folded)))
     if intent in ("unknown", "slots") and day is not None and _INSTEAD.search(folded):
         intent = "instead"  # "could we do Thursday instead?": the appointment's new day
@@ -266,7 +270,7 @@ def read(text: str, business: dict, today: date) -> Request:
         clock = None  # "Friday 26 December" on a Saturday: list that day's times, book nothing
     ranged = (
         bool(_RANGE_WORDS.search(folded))
-        or (dates.is_span(folded) and not moving)  # "change 10 to 11": from one to the other
+        or (dates.is_span(timed) and not moving)  # "change 10 to 11": from one to the other
         or (clock is None and (after or before))
     )
     number = _number(folded)
