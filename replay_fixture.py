@@ -52,10 +52,23 @@ MESSENGER_TOUR = [
 
 
 def _fixture_from(address: str) -> str | None:
-    """The name of a message fixture written by `address` (a status fixture's recipient)."""
-    for path in sorted(FIXTURES.glob("*.json")):
-        if not path.stem.startswith("status") and f'"{address}"' in path.read_text():
-            return path.stem
+    """The name of a fixture in which `address` (a status fixture's recipient) writes a text
+    message, text_* and *_text ones first."""
+    for path in sorted(FIXTURES.glob("*.json"), key=lambda p: ("text" not in p.stem, p.stem)):
+        try:
+            data = json.loads(path.read_text())
+        except ValueError:
+            continue
+        for entry in data.get("entry") or []:
+            for change in entry.get("changes") or []:  # WhatsApp
+                for message in (change.get("value") or {}).get("messages") or []:
+                    if message.get("from") == address and message.get("type") == "text":
+                        return path.stem
+            for event in entry.get("messaging") or []:  # Messenger
+                message = event.get("message") or {}
+                sender = (event.get("sender") or {}).get("id")
+                if sender == address and "text" in message and not message.get("is_echo"):
+                    return path.stem
     return None
 
 

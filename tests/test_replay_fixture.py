@@ -127,6 +127,16 @@ def test_a_watermark_fixture_before_any_reply_says_what_to_replay_first(server, 
         replay_fixture.main(["--server", server, str(replay_fixture.MESSENGER_TOUR[-1])])
 
 
+def test_a_status_fixture_before_any_reply_names_the_fixture_its_recipient_writes(server):
+    """status_failed.json is for the customer of text_services_prices.json, not of the
+    greeting."""
+    hint = r"first \(e\.g\. fixtures/text_services_prices\.json\)$"
+    with pytest.raises(SystemExit, match=hint):
+        replay_fixture.main(
+            ["--server", server, str(replay_fixture.FIXTURES / "status_failed.json")]
+        )
+
+
 @pytest.mark.parametrize(
     ("content", "says"),
     [
