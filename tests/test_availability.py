@@ -357,3 +357,21 @@ def test_malformed_opening_hours_are_rejected(raw):
 def test_naive_datetimes_are_rejected():
     with pytest.raises(ValueError):
         check_slot(business(), 30, datetime(2026, 6, 1, 9, 0), NOW)
+
+
+def test_an_opening_inside_the_spring_forward_gap_opens_right_after_it():
+    """Madrid jumps from 02:00 to 03:00 on 28 March 2027: a business opening at 02:30 opens at
+    03:00, the first wall minute that exists (fold=0 read it as 03:30)."""
+    business = {
+        "timezone": "Europe/Madrid",
+        "opening_hours": {"sun": {"open": "02:30", "close": "08:00"}},
+        "slot_step_minutes": 15,
+        "min_notice_minutes": 0,
+        "max_concurrent": 1,
+    }
+    day, now = date(2027, 3, 28), datetime(2027, 3, 20, tzinfo=UTC)
+    madrid = ZoneInfo("Europe/Madrid")
+    three = datetime(2027, 3, 28, 3, 0, tzinfo=madrid).astimezone(UTC)
+    slots = list_slots(business, 30, day, day, now)
+    assert slots[0] == three
+    assert check_slot(business, 30, three, now) is None
