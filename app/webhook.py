@@ -235,11 +235,8 @@ def _delivery(msg: Inbound, key: str) -> conversations.Delivery:
 
 def _apply_status(app: Flask, status: StatusUpdate) -> None:
     _STATUSES[status.status.value].inc()
-    business_id = _business_id(app, status.channel, status.account_id)
-    if business_id is None:
-        # A business deactivated since it sent still learns what became of its messages.
-        column = channels.registration(status.channel).account_column
-        business_id = businesses.business_id_for_account(column, status.account_id, False)
+    # A business deactivated since it sent still learns what became of its messages.
+    business_id = _business_id(app, status.channel, status.account_id, active_only=False)
     if business_id is None:
         # A number or Page no business here owns (another app on the same Meta account):
         # nothing is processed, as for its messages, and nothing is parked for later.
@@ -280,7 +277,9 @@ class BusinessIds:
             self._cache[key] = business_id
 
 
-def _business_id(app: Flask, channel: str, account_id: str) -> int | None:
+def _business_id(app: Flask, channel: str, account_id: str, active_only: bool = True) -> int | None:
+    """The business with this channel account: an active one (cached), else, unless
+    `active_only`, a deactivated one (not cached)."""
     cache: BusinessIds = app.extensions["business_ids"]
     key = (channel, account_id)
     business_id = cache.get(key)
@@ -291,6 +290,8 @@ def _business_id(app: Flask, channel: str, account_id: str) -> int | None:
     if business_id is not None:
         # Misses are not cached: a business created or reactivated is answered at once.
         cache.put(key, business_id)
+    elif not active_only:
+        business_id = businesses.business_id_for_account(column, account_id, active_only=False)
     return business_id
 
 

@@ -51,6 +51,8 @@ MESSAGES = {
     av.NOT_ON_STEP: "Appointments can only start at the listed slot times.",
     av.FULL: "That time is fully booked.",
 }
+# A move to the time the appointment already has, that no earlier try made: nothing moved.
+ALREADY_THERE = "It is already at that time."
 # Refusals where a few nearby free slots help the customer pick again.
 SUGGEST_ALTERNATIVES = frozenset(
     {av.FULL, TAKEN, av.NOT_ON_STEP, av.OUTSIDE_HOURS, av.CLOSED_DAY, av.TOO_SOON}

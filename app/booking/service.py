@@ -35,6 +35,7 @@ from app.booking.setup import (
     CALENDAR_UNAVAILABLE,
     Setup,
     active_business,
+    at_its_time,
     check,
     idempotency_key,
     prepare,
@@ -191,10 +192,7 @@ def reschedule(
         if isinstance(current, BookingResult):
             return current
         if current.starts_at == start:
-            # A retried move finds its work done: answer as the move did.
-            done = store.last_move_to(conn, current.id) == start
-            message = MESSAGES[RESCHEDULED] if done else "It is already at that time."
-            return BookingResult(True, RESCHEDULED, message, current)
+            return at_its_time(conn, current)
         if current.starts_at < setup.now:
             return refusal(PAST, "That appointment has already started.", current)
         service = store.service(conn, business_id, current.service_id)

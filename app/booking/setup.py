@@ -12,11 +12,13 @@ from datetime import UTC, datetime, timedelta
 from app.booking import slots, store, validate
 from app.booking.availability import Busy, check_slot, for_staff
 from app.booking.models import (
+    ALREADY_THERE,
     BOOKED,
     EXISTS,
     MESSAGES,
     RESCHEDULED,
     UNKNOWN_SERVICE,
+    Appointment,
     BookingResult,
     refusal,
 )
@@ -107,10 +109,16 @@ def _done_already(
         if len(ids) == 2:
             found = store.owned(conn, business_id, *ids)
             if found is not None and found.status == BOOKED and found.starts_at == start:
-                done = store.last_move_to(conn, found.id) == start  # as `reschedule` says it
-                message = MESSAGES[RESCHEDULED] if done else "It is already at that time."
-                return BookingResult(True, RESCHEDULED, message, found)
+                return at_its_time(conn, found)
     return None
+
+
+def at_its_time(conn, appointment: Appointment) -> BookingResult:
+    """The answer to a move of `appointment` to the time it has: a retried move finds its
+    work done and answers as the move did; otherwise nothing moved (ALREADY_THERE)."""
+    done = store.last_move_to(conn, appointment.id) == appointment.starts_at
+    message = MESSAGES[RESCHEDULED] if done else ALREADY_THERE
+    return BookingResult(True, RESCHEDULED, message, appointment)
 
 
 def check(

@@ -173,8 +173,7 @@ def weekday_disagrees(text: str, today: date) -> bool:
     written, named = _written_date(s, today), _WEEKDAY.search(s)
     if written is None or named is None or _relative_day(s) is not None or _ISO.search(s):
         return False
-    word = named[2]
-    return written.weekday() != (_DAYS[word] if word in _DAYS else _SHORT_DAYS[word])
+    return written.weekday() != _weekday_index(named[2])
 
 
 def _weekday(s: str, today: date) -> date | None:
@@ -182,12 +181,15 @@ def _weekday(s: str, today: date) -> date | None:
     m = _WEEKDAY.search(s)
     if m is None:
         return None
-    word = m[2]
-    target = _DAYS[word] if word in _DAYS else _SHORT_DAYS[word]
-    ahead = (target - today.weekday()) % 7
+    ahead = (_weekday_index(m[2]) - today.weekday()) % 7
     if (m[1] in ("next", "proximo") or m[3]) and ahead == 0:
         ahead = 7
     return today + timedelta(days=ahead)
+
+
+def _weekday_index(word: str) -> int:
+    """0 for Monday ("monday", "mon", "lunes") to 6 for Sunday."""
+    return _DAYS[word] if word in _DAYS else _SHORT_DAYS[word]
 
 
 def _written_date(s: str, today: date) -> date | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, time, timedelta
 
-from app.booking.models import EXISTS, NOT_FOUND, Appointment, BookingResult
+from app.booking.models import ALREADY_THERE, EXISTS, NOT_FOUND, Appointment, BookingResult
 from app.flow import actions, ids, words
 from app.flow.actions import Turn
 from app.flow.offers import SLOTS_SHOWN, done, find, hhmm, offer, past, refused, start_at
@@ -259,7 +259,7 @@ def _holding(st: State, req: Request) -> bool:
 
 def move_to(turn: Turn, st: State, appointment: Appointment, start: datetime) -> Reply:
     if appointment.starts_at == start:  # already at that time: nothing moves, and none is said
-        result = BookingResult(True, EXISTS, "It is already at that time.", appointment)
+        result = BookingResult(True, EXISTS, ALREADY_THERE, appointment)
         return done(turn, st, result, turn.service(appointment.service_id))
     result = actions.reschedule(turn, appointment, start)
     svc = turn.service(appointment.service_id)

@@ -59,29 +59,28 @@ def set_state(conn, appointment_id: int, offset: int, state: str) -> None:
     )
 
 
+# Reminder messages still waiting in the outbox (a retry, the number's pace), of the
+# appointments the `{}` condition picks, are not to be sent: `failed`, send_error `withdrawn`.
+_WITHDRAW = (
+    "UPDATE messages SET status = 'failed', send_error = 'withdrawn', error_title = %s,"
+    " not_before = NULL, updated_at = now()"
+    " WHERE id IN (SELECT r.message_id FROM appointment_reminders r"
+    " JOIN appointments a ON a.id = r.appointment_id WHERE {} AND r.message_id IS NOT NULL)"
+    " AND status = 'queued' AND external_id IS NULL"
+)
+
+
 def withdraw_queued(conn, appointment_id: int, title: str) -> int:
-    """Mark the appointment's reminder messages still waiting in the outbox (a retry, the
-    number's pace) as not to be sent: `failed`, send_error `withdrawn`. How many."""
-    return conn.execute(
-        "UPDATE messages SET status = 'failed', send_error = 'withdrawn', error_title = %s,"
-        " not_before = NULL, updated_at = now()"
-        " WHERE id IN (SELECT message_id FROM appointment_reminders"
-        " WHERE appointment_id = %s AND message_id IS NOT NULL)"
-        " AND status = 'queued' AND external_id IS NULL",
-        (title, appointment_id),
-    ).rowcount
+    """Withdraw the appointment's reminder messages waiting in the outbox (`_WITHDRAW`), in
+    the caller's transaction; how many."""
+    return conn.execute(_WITHDRAW.format("a.id = %s"), (title, appointment_id)).rowcount
 
 
 def withdraw_customer_queued(business_id: int, customer_id: int, title: str) -> int:
     """`withdraw_queued` for every appointment of a customer (they asked for no reminders)."""
     with connection() as conn:
         return conn.execute(
-            "UPDATE messages SET status = 'failed', send_error = 'withdrawn', error_title = %s,"
-            " not_before = NULL, updated_at = now()"
-            " WHERE id IN (SELECT r.message_id FROM appointment_reminders r"
-            " JOIN appointments a ON a.id = r.appointment_id"
-            " WHERE a.customer_id = %s AND a.business_id = %s AND r.message_id IS NOT NULL)"
-            " AND status = 'queued' AND external_id IS NULL",
+            _WITHDRAW.format("a.customer_id = %s AND a.business_id = %s"),
             (title, customer_id, business_id),
         ).rowcount
 
