@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from app.flow import words
+from app.flow import ids, words
 from app.flow.dates import MONTHS_ES
 from app.storage import businesses, db
 from tests import envelopes
@@ -1002,3 +1002,96 @@ def test_turning_a_time_down_and_picking_in_spanish(open_daily, chat):
     chat(f"corte el {day.day} de {MONTHS_ES[day.month - 1]}")
     assert chat("a las 10 no, mejor a las 11").startswith("Reservado ✅")
     assert booked() == {2: ("Haircut", at(day, "11:00"))}
+
+
+# A held time the flow forgot (its memory of the talk expired): "yes" still answers it.
+
+
+def forget_the_talk(hours_ago: int = 3) -> None:
+    db.execute("UPDATE conversation_state SET expires_at = now()")
+    db.execute(
+        "UPDATE appointments SET hold_expires_at = now() - make_interval(hours => %s)"
+        " WHERE status = 'held'",
+        (hours_ago,),
+    )
+
+
+def test_yes_to_a_held_time_after_the_talk_was_forgotten_books_it(chat):
+    day = upcoming(2)
+    chat(f"haircut {named(day)}")
+    assert chat("3") == hold_reply(day, "09:30")
+    forget_the_talk()
+    assert chat("yes please") == (
+        f"Booked ✅ *Haircut* on {when(day, '09:30')} (booking #1). See you then!"
+    )
+    assert statuses() == [("booked", at(day, "09:30"))]
+
+
+def test_no_to_a_forgotten_held_time_lets_it_go(chat):
+    day = upcoming(2)
+    chat(f"haircut {named(day)}")
+    chat("3")
+    forget_the_talk()
+    assert chat("no thanks") == "OK, I've let that time go. Anything else?"
+    assert statuses() == []
+
+
+@pytest.mark.parametrize("text", ["no thanks", "no, thank you", "no gracias"])
+def test_no_thanks_to_a_held_time_lets_it_go(chat, text):
+    day = upcoming(2)
+    chat(f"haircut {named(day)}")
+    chat("3")
+    assert chat(text) in (
+        "OK, I've let that time go. Anything else?",
+        "Vale, he liberado esa hora. ¿Algo más?",
+    )
+    assert statuses() == []
+
+
+def test_yes_to_a_forgotten_held_time_no_longer_free_books_nothing(chat):
+    day = upcoming(2)
+    chat(f"haircut {named(day)}")
+    chat("3")
+    forget_the_talk()
+    db.execute(  # staff blocked the morning meanwhile
+        "INSERT INTO blocked_times (business_id, starts_at, ends_at)"
+        " SELECT id, %s, %s FROM businesses",
+        (at(day, "09:00"), at(day, "12:00")),
+    )
+    reply = chat("yes")
+    assert reply.startswith("Sorry, that time was just taken."), reply
+    assert "09:30" not in reply, reply
+    assert statuses() == []  # the hold went, nothing booked
+
+
+def test_yes_after_another_message_from_us_is_not_an_answer_to_the_hold(chat):
+    day = upcoming(2)
+    chat(f"haircut {named(day)}")
+    chat("3")
+    forget_the_talk()
+    chat("hello")  # answered: our last message is no longer the question
+    db.execute("UPDATE conversation_state SET expires_at = now()")
+    assert chat("yes") == "OK. Anything else I can do for you?"
+    assert statuses() == [("held", at(day, "09:30"))]
+
+
+def test_yes_to_a_renewed_forgotten_hold_books_it(chat, post_webhook, drain):
+    """The listed time tapped again renews the hold: the later question is the one answered."""
+    day = upcoming(2)
+    haircut = db.fetch_one("SELECT id FROM services WHERE name = 'Haircut'")["id"]
+    slot = ids.slot(haircut, at(day, "09:30"))
+
+    def tap() -> str:
+        assert post_webhook(envelopes.tap(slot, "09:30", wa_id=WA_ID)).status_code == 200
+        drain()
+        return recorded()[-1]
+
+    chat(f"haircut {named(day)}")
+    assert tap() == hold_reply(day, "09:30")
+    chat("hello")
+    assert tap() == hold_reply(day, "09:30")
+    assert [a["status"] for a in appointments().values()] == ["held"]  # one hold, renewed
+    forget_the_talk()
+    assert chat("yes") == (
+        f"Booked ✅ *Haircut* on {when(day, '09:30')} (booking #1). See you then!"
+    )

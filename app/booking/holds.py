@@ -79,7 +79,7 @@ def _replace_hold(conn, setup: Setup, customer_id, svc, key, turn_id, expires) -
     business_id = setup.business["id"]
     current = store.hold_of(conn, business_id, customer_id)
     if current and (current.starts_at, current.service_id) == (setup.start, svc["id"]):
-        store.extend_hold(conn, current.id, expires)
+        store.extend_hold(conn, current.id, expires, turn_id)
         return store.get(conn, current.id)
     if current is not None:
         store.delete_hold(conn, current.id)

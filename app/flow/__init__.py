@@ -15,6 +15,7 @@ from datetime import datetime
 from app.flow import engine, handoff, ids, lang, privacy, reminders, state
 from app.flow.actions import CLAIMS, Turn
 from app.flow.render import Reply, for_channel, numbered, outbound
+from app.storage import flow_state
 
 __all__ = [
     "CLAIMS",
@@ -65,6 +66,10 @@ def run(
     reminded = False
     if tap is None:
         reminded = reminders.answered(business, customer, st)
+        if not (reminded or st.offer or st.hold_id):
+            # "yes" to "Shall I book it?" after the flow forgot the talk (its state expired)
+            # answers the held time the question was about.
+            st.hold_id = flow_state.offered_hold(business["id"], customer["id"])
         tap = _typed_option(st, text)
     misses = st.misses
     reply = engine.on_tap(turn, st, tap) if tap else engine.on_text(turn, st, text)

@@ -111,9 +111,10 @@ INTENTS = (
         r"^\W*(yes|yeah|yep|yup|sure|ok|okay|confirm|please do|go ahead|great|perfect"
         r"|sounds good|do it|si|vale|confirmo|confirmar|perfecto|de acuerdo|claro)\b",
     ),
-    # After "confirm": "ok thanks" and "perfect, thanks!" to "Shall I book it?" say yes.
-    ("thanks", r"\b(thanks?|thank you|gracias|cheers)\b"),
+    # After "confirm": "ok thanks" and "perfect, thanks!" to "Shall I book it?" say yes; before
+    # "thanks": "no thanks" says no.
     ("decline", r"^\W*(no|nope|nah)\b|\b(never ?mind|forget it|no importa|olvidalo)\b"),
+    ("thanks", r"\b(thanks?|thank you|gracias|cheers)\b"),
 )
 _YES_EMOJI = frozenset("\U0001f44d\U0001f44c\u2705\u2611\u2714\U0001f197\U0001f4af\U0001f64f")
 _NO_EMOJI = frozenset("\U0001f44e\u274c\U0001f6ab\u2716")

@@ -155,12 +155,14 @@ def hold_of(conn: psycopg.Connection, business_id: int, customer_id: int) -> dic
     ).fetchone()
 
 
-def extend_hold(conn: psycopg.Connection, appointment_id: int, expires_at: datetime) -> None:
-    """Give a hold a new expiry."""
+def extend_hold(
+    conn: psycopg.Connection, appointment_id: int, expires_at: datetime, turn_id: int | None
+) -> None:
+    """Give a hold a new expiry, renewed by turn `turn_id` (the one whose reply asks about it)."""
     conn.execute(
-        "UPDATE appointments SET hold_expires_at = %s, updated_at = now()"
-        " WHERE id = %s AND status = 'held'",
-        (expires_at, appointment_id),
+        "UPDATE appointments SET hold_expires_at = %s, turn_id = COALESCE(%s, turn_id),"
+        " updated_at = now() WHERE id = %s AND status = 'held'",
+        (expires_at, turn_id, appointment_id),
     )
 
 
