@@ -34,6 +34,32 @@ def test_staff_erase(api, world):
     assert db.fetch_one("SELECT count(*) AS n FROM audit_log WHERE action = 'erase'")["n"] == 1
 
 
+def test_erasure_takes_the_handoff_reason_out_of_the_audit_log(api, world):
+    """Why the bot stepped aside is the model's words about the customer: erasure removes it
+    from the audit entry, which keeps the rest (who, when, the flags)."""
+    from datetime import UTC, datetime
+
+    from app import handoff
+    from app.flow.handoff import request
+    from app.storage import businesses, conversations
+
+    reason = "Alex says the peel burned her skin and wants a refund"
+    business = businesses.get_row(world.business_id)
+    customer = conversations.get_customer(world.customer_id)
+    now = datetime.now(UTC)
+    with db.transaction() as conn:
+        handoff.take_over(
+            conn, business, customer, request(business, customer, now, reason, ""), now
+        )
+    log = api("GET", f"/businesses/{world.business_id}/audit", "owner").get_json()["entries"]
+    assert any(reason in json.dumps(e) for e in log)  # kept until the customer is erased
+    assert api("POST", path(world, world.customer_id, "erase"), "staff").status_code == 200
+    log = api("GET", f"/businesses/{world.business_id}/audit", "owner").get_json()["entries"]
+    assert not [e for e in log if reason in json.dumps(e)]
+    entry = db.fetch_one("SELECT after FROM audit_log WHERE action = 'handoff'")
+    assert entry["after"] == {"bot_paused": True, "needs_attention": True}
+
+
 def test_erased_conversation_still_lists_without_a_name(api, world):
     api("POST", path(world, world.customer_id, "erase"), "owner")
     thread = api("GET", path(world, world.customer_id, "")[:-1], "owner").get_json()

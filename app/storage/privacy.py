@@ -69,6 +69,13 @@ def erase_customer(conn, customer_id: int, address_hash: str) -> dict:
         " AND after ->> 'customer_id' = %s::text",
         (customer_id,),
     )
+    # A handoff's audit entry keeps why the bot stepped aside, in the model's words about them.
+    conn.execute(
+        "UPDATE audit_log SET after = after - 'reason'"
+        " WHERE entity = 'customer' AND action = 'handoff' AND entity_id = %s::text"
+        " AND after ? 'reason'",
+        (customer_id,),
+    )
     conn.execute(
         "DELETE FROM appointments WHERE customer_id = %s AND status = 'held'", (customer_id,)
     )
