@@ -256,6 +256,27 @@ def test_language(text, expected):
     assert lang.detect(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("es", "es"),
+        ("es-ES", "es"),
+        ("es_ES", "es"),
+        ("es_MX", "es"),
+        ("Spanish (Spain)", "es"),
+        ("Español", "es"),
+        ("castellano", "es"),
+        ("English", "en"),
+        ("en_US", "en"),
+        ("", "en"),
+        ("Estonian", "en"),
+        ("Esperanto", "en"),
+    ],
+)
+def test_the_business_language_by_name_or_code(language, expected):
+    assert lang.of_business({"language": language}) == expected
+
+
 def test_a_service_whose_name_holds_another_s_is_named_once():
     services = [{"id": 1, "name": "Haircut"}, {"id": 2, "name": "Kids haircut"}]
     text = read("kids haircut tomorrow at 5", {"services": services}, TODAY).text

@@ -51,6 +51,7 @@ def detect(text: str) -> str | None:
 
 
 def of_business(business: dict) -> str:
-    """The business's language as the flow speaks it ("es" for Spanish, else "en")."""
-    wanted = fold(business.get("language") or "").strip()
-    return ES if wanted.split("-")[0] in ("es", "spanish", "espanol", "castellano") else EN
+    """The business's language as the flow speaks it ("es" for Spanish, else "en"): a name or
+    a code, with a region or not ("Spanish", "Español (España)", "es", "es-ES", "es_MX")."""
+    first = re.split(r"[^a-z]", fold(business.get("language") or "").strip(), maxsplit=1)[0]
+    return ES if first in ("es", "spanish", "espanol", "castellano") else EN
