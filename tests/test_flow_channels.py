@@ -147,6 +147,29 @@ def test_messenger_quick_replies_then_booked(page, send):
     assert rows() == [("booked", at(day, "09:30"))]
 
 
+def test_messenger_which_appointment_at_one_time_is_told_apart(page, send):
+    """Two bookings at 10:00 (a haircut and a colouring): the chips would read alike once cut
+    to Messenger's 20 characters, so the question goes as numbered text with the services."""
+    day = upcoming(2)
+    for service in ("Haircut", "Hair coloring"):
+        sid = db.fetch_one("SELECT id FROM services WHERE name = %s", (service,))["id"]
+        slot = f"slot:{sid}:{at(day, '10:00'):%Y-%m-%dT%H:%MZ}"
+        held = send(envelopes.messenger(PSID, PAGE_ID, text="10:00", quick_reply=slot))
+        confirm = held["message"]["quick_replies"][0]["payload"]
+        send(envelopes.messenger(PSID, PAGE_ID, text="Confirm", quick_reply=confirm))
+    asked = send(envelopes.messenger(PSID, PAGE_ID, text="cancel my appointment"))["message"]
+    assert "quick_replies" not in asked
+    moment = f"{day:%a} {day.day} {day:%b} 10:00"
+    assert asked["text"] == (
+        f"Which one should I cancel?\n1. {moment} Haircut — #1 Haircut\n"
+        f"2. {moment} Hair coloring — #2 Hair coloring\nReply with 1–2."
+    )
+    assert send(envelopes.messenger(PSID, PAGE_ID, text="2"))["message"]["text"].startswith(
+        "Cancelled: Hair coloring"
+    )
+    assert sorted(rows()) == [("booked", at(day, "10:00")), ("cancelled", at(day, "10:00"))]
+
+
 def haircut_id() -> int:
     return db.fetch_one("SELECT id FROM services WHERE name = 'Haircut'")["id"]
 

@@ -181,9 +181,10 @@ def test_times_on_several_days_go_in_sections_per_day():
 @pytest.mark.parametrize("channel", ["whatsapp", "messenger"])
 def test_long_names_are_cut_to_fit(channel):
     long_name = "Balayage with toner, gloss and blow-dry finish"
+    names = [long_name, "Bridal hair trial with veil", "Keratin smoothing treatment", "Cut"]
     options = tuple(
-        Option(ids.service(n), f"{long_name} {n}", f"{long_name} — 120 min, 180.00 EUR " * 2)
-        for n in range(1, 5)
+        Option(ids.service(n), name, f"{name} — 120 min, 180.00 EUR " * 2)
+        for n, name in enumerate(names, 1)
     )
     reply = Reply("Which service would you like?", options, lang="en", details=True)
     message = render.outbound(reply, CHANNELS[channel])
@@ -194,6 +195,33 @@ def test_long_names_are_cut_to_fit(channel):
         assert len(message.sections[0].rows[0].description) == 72
     else:
         assert message.quick_replies[0].title == "Balayage with toner…"
+        # What a chip cannot show stays in the text, numbered as the chips are.
+        assert message.text.startswith(f"Which service would you like?\n1. {long_name} — ")
+
+
+@pytest.mark.parametrize("channel", ["whatsapp", "messenger"])
+def test_names_cut_to_the_same_words_go_as_numbered_text(channel):
+    names = ["Corte de pelo mujer - pelo largo", "Corte de pelo mujer - pelo corto", "Manicura"]
+    options = tuple(
+        Option(ids.service(n), name, "60 min, 35.00 EUR") for n, name in enumerate(names, 1)
+    )
+    reply = Reply("¿Qué servicio te gustaría?", options, lang="es", details=True)
+    message = render.outbound(reply, CHANNELS[channel])
+    assert (message.buttons, message.sections, message.quick_replies) == ((), (), ())
+    assert message.text.startswith(
+        "¿Qué servicio te gustaría?\n1. Corte de pelo mujer - pelo largo — 60 min, 35.00 EUR\n"
+        "2. Corte de pelo mujer - pelo corto — 60 min, 35.00 EUR\n"
+    )
+
+
+def test_rows_alike_on_different_days_are_not_the_same_choice():
+    day1, day2 = datetime(2027, 3, 1, 9, tzinfo=UTC), datetime(2027, 3, 2, 9, tzinfo=UTC)
+    options = tuple(
+        Option(ids.slot(1, start), "10:00", "Haircut · 30 min", section)
+        for start, section in ((day1, "Monday 1 March"), (day2, "Tuesday 2 March"))
+    )
+    message = render.outbound(Reply("Times:", options), CHANNELS["whatsapp"])
+    assert [len(s.rows) for s in message.sections] == [1, 1]
 
 
 def test_spanish_day_titles_fit_a_section():
@@ -236,4 +264,5 @@ def test_the_check_names_what_breaks_the_limits():
     assert render.problems(message, WHATSAPP) == [
         "4 buttons, over 3",
         *[f"button title {'a' * 21!r} must have 1 to 20 characters"] * 4,
+        "two choices read the same",
     ]

@@ -114,7 +114,10 @@ def shape(reply: Reply, capabilities: frozenset, limits: Limits) -> Outbound:
         chips = tuple(
             Button(o.id, words.fit(o.title, limits.quick_reply_title_chars)) for o in options
         )
-        return Outbound(text=body(reply), quick_replies=chips)
+        # A chip shows its title alone: what the descriptions add (prices, lengths, which
+        # booking) stays in the text, numbered as the chips are.
+        described = reply.details and any(o.description for o in options)
+        return Outbound(text=numbered(reply) if described else body(reply), quick_replies=chips)
     return Outbound(text=numbered(reply))
 
 
@@ -167,9 +170,22 @@ def problems(message: Outbound, limits: Limits) -> list[str]:
     every = [item.id for item in (*message.buttons, *message.quick_replies, *rows)]
     if len(every) != len(set(every)):
         found.append("ids must be unique within a message")
+    # Two choices that read alike (names cut to the same words) cannot be told apart, and
+    # WhatsApp refuses two buttons with one title.
+    seen = [_told(b.title) for b in (*message.buttons, *message.quick_replies)]
+    seen += [
+        (s.title, _told(r.title), _told(r.description)) for s in message.sections for r in s.rows
+    ]
+    if len(seen) != len(set(seen)):
+        found.append("two choices read the same")
     if sum(bool(x) for x in (message.buttons, message.sections, message.quick_replies)) > 1:
         found.append("buttons, a list and quick replies cannot share one message")
     return found
+
+
+def _told(text: str) -> str:
+    """What a customer tells a title by: its words, whatever their case and spacing."""
+    return " ".join(text.casefold().split())
 
 
 def _items(what: str, items, most: int, title_chars: int) -> list[str]:
