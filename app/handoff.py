@@ -58,13 +58,33 @@ def take_over(
     number = business.get("staff_notify_number")
     if number and not customer.get("sandbox"):
         contact = store.staff_contact(conn, business["id"], number)
+        most = channels.get(contact["channel"]).limits.template_parameter_chars
+        text = staff_notice(business, customer, request, most)
+        outbox.queue(conn, business, contact, [text], "notice", about)
+
+
+def staff_notice(
+    business: Mapping[str, Any], customer: Mapping[str, Any], request: Mapping[str, Any], most: int
+) -> str:
+    """The team's notice of a handoff, one line. With `most` (the size of a template's text on
+    the staff number's channel, as the notice goes outside its window) a long summary is
+    shortened to fit, the rest kept whole: the console has it all."""
+
+    def notice(summary: str) -> str:
         text = STAFF_NOTICE.format(
             business=business["name"],
             customer=customer.get("profile_name") or "A customer",
             reason=request["reason"],
-            summary=f'"{request["summary"]}"' if request["summary"] else "",
+            summary=f'"{summary}"' if summary else "",
         )
-        outbox.queue(conn, business, contact, [" ".join(text.split())], "notice", about)
+        return " ".join(text.split())
+
+    summary = " ".join(request["summary"].split())
+    text, keep = notice(summary), len(summary)
+    while most and len(text) > most and keep > 0:
+        keep = max(0, keep - (len(text) - most) - 1)
+        text = notice(summary[:keep].rstrip() + "…" if keep else "")
+    return text
 
 
 def taken_over(conn, business_id: int, customer_id: int) -> bool:
@@ -74,8 +94,10 @@ def taken_over(conn, business_id: int, customer_id: int) -> bool:
     return bool(state and state["bot_paused"])
 
 
-def refusal(business: Mapping[str, Any], customer: Mapping[str, Any], now: datetime) -> str | None:
-    """Why a staff reply cannot reach the customer now, or None when it can."""
+def refusal(
+    business: Mapping[str, Any], customer: Mapping[str, Any], now: datetime, text: str = ""
+) -> str | None:
+    """Why a staff reply (`text`) cannot reach the customer now, or None when it can."""
     if customer.get("erased_at") is not None:
         return "the customer's data was erased at their request; they can write again to start anew"
     if customer.get("sandbox"):
@@ -86,9 +108,17 @@ def refusal(business: Mapping[str, Any], customer: Mapping[str, Any], now: datet
         return f"the customer has never written on {channel.name}, so no reply can reach them"
     if outbox.window_open(channel, customer, now):
         return None
-    if outbox.can_go_outside_window(business, customer, "staff", now):
-        return None
     hours = (now - last).total_seconds() / 3600
+    if outbox.can_go_outside_window(business, customer, "staff", now):
+        # It goes as the reply template, the text its one parameter (made one line).
+        most, length = channel.limits.template_parameter_chars, len(" ".join(text.split()))
+        if most and length > most:
+            return (
+                f"the customer last wrote {hours:.0f} hours ago, so the reply goes as the reply "
+                f"template, whose text holds at most {most} characters (this one has {length}): "
+                "shorten it, or wait for the customer to write again"
+            )
+        return None
     if channel.name == "whatsapp":
         return (
             f"the customer last wrote {hours:.0f} hours ago: WhatsApp allows free text only "
@@ -108,7 +138,7 @@ def staff_reply(business_id: int, customer_id: int, user_id: int, text: str, now
     """
     business = businesses.get_row(business_id)
     customer = conversations.get_customer(customer_id)
-    reason = refusal(business, customer, now)
+    reason = refusal(business, customer, now, text)
     if reason:
         raise Refused(reason)
     quiet = business.get("handoff_quiet_minutes")

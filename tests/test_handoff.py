@@ -266,6 +266,43 @@ def test_a_whatsapp_reply_outside_the_window_goes_as_the_configured_template(
     assert sent["template"]["components"][0]["parameters"][0]["text"] == "Your jacket is ready."
 
 
+def test_a_reply_longer_than_the_template_holds_is_refused_not_cut(api, world, drain, fake_graph):
+    """Outside the window the reply is the template's text, at most 1,024 characters on
+    WhatsApp: a longer one is refused with the figures (inside the window it goes whole)."""
+    db.execute(
+        "UPDATE businesses SET staff_reply_template ="
+        """ '{"name": "staff_answer", "language": "es"}' WHERE id = %s""",
+        (world.business_id,),
+    )
+    text = "The full treatment includes a consultation, the peel and aftercare. " * 20
+    text += "The final price is 180 EUR."
+    late = add_customer(world.business_id, "34600700004", hours_since_last_message=30)
+    resp = reply(api, world, late["id"], text)
+    assert resp.status_code == 409
+    message = resp.get_json()["message"]
+    assert "at most 1024 characters" in message and f"this one has {len(text.strip())}" in message
+    drain()
+    assert fake_graph.requests == []
+    recent = add_customer(world.business_id, "34600700005", hours_since_last_message=2)
+    assert reply(api, world, recent["id"], text).status_code == 201
+    drain()
+    [sent] = fake_graph.messages_sent()
+    assert sent["text"]["body"].endswith("The final price is 180 EUR.")
+
+
+def test_a_template_text_cut_by_a_closing_window_shows_it_was_cut():
+    """A reply queued just inside the window and sent after it closed: cut at a word, with "…"."""
+    from app.channels.base import Outbound, Template
+    from app.channels.whatsapp import WhatsAppChannel
+
+    channel = WhatsAppChannel("http://127.0.0.1:9", "v21.0")
+    words = "word " * 300
+    form = Outbound(template=Template("staff_answer", "es", (words,)))
+    [parameter] = channel.outside_window(form, timedelta(hours=30)).template.parameters
+    assert len(parameter) <= 1024 and parameter.endswith("word…")
+    assert channel.validate(channel.outside_window(form, timedelta(hours=30))) == []
+
+
 PAGE_ID = "1029384756"
 
 
@@ -361,6 +398,7 @@ def test_a_configured_staff_number_is_told_through_the_notice_template(
     text = told["template"]["components"][0]["parameters"][0]["text"]
     assert text.startswith("Demo Salon: Sam needs a person (The customer asked for a person).")
     assert '"can I speak to someone please"' in text
+    assert text.endswith("Answer in the console.")
     staff_number = customer_row("34699000111")
     assert not staff_number["needs_attention"] and not staff_number["bot_paused"]
 
@@ -434,3 +472,14 @@ def test_erasure_takes_the_staff_notice_that_named_the_customer(offline, say, wo
         "SELECT body FROM messages WHERE body LIKE %s OR body LIKE %s", ("%Sam%", "%my rash%")
     )
     assert left == []
+
+
+def test_a_long_handoff_notice_shortens_its_summary_to_fit_a_template():
+    business, customer = {"name": "Clínica Dental Sonrisa Perfecta"}, {"profile_name": "María"}
+    request = {"reason": "r" * 300, "summary": "La paciente dice " + "x " * 600}
+    text = handoff.staff_notice(business, customer, request, 1024)
+    assert len(text) <= 1024
+    assert text.startswith(f"Clínica Dental Sonrisa Perfecta: María needs a person ({'r' * 300}).")
+    assert '"La paciente dice x x' in text and text.endswith('…" Answer in the console.')
+    whole = handoff.staff_notice(business, customer, request, 0)  # no template: all of it
+    assert whole.endswith('x" Answer in the console.') and len(whole) > 1024

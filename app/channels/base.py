@@ -42,6 +42,7 @@ class Limits:
     list_row_description_chars: int = 0
     quick_replies: int = 0
     quick_reply_title_chars: int = 0
+    template_parameter_chars: int = 0  # a template's text parameter (0: no templates)
 
 
 class InboundKind(StrEnum):

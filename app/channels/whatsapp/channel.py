@@ -201,8 +201,15 @@ def _time(stamp: int | None) -> datetime | None:
 
 
 def _parameter(text: str) -> str:
-    """Template parameters may hold no new line, tab or run of spaces: make the text one line."""
-    return " ".join(text.split())[: messages.TEMPLATE_PARAMETER_CHARS]
+    """Template parameters may hold no new line, tab or run of spaces: make the text one line.
+    One too long (a staff reply is refused before that; a window that closed between queueing
+    and sending) is cut at a word, with "…" to show it was."""
+    line = " ".join(text.split())
+    most = messages.TEMPLATE_PARAMETER_CHARS
+    if len(line) <= most:
+        return line
+    cut = line[: most - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut) + "…"
 
 
 def _codes(errors: tuple[ErrorInfo, ...]) -> str:

@@ -18,6 +18,7 @@ LIMITS = Limits(
     list_row_description_chars=72,
     quick_replies=3,  # sent as reply buttons
     quick_reply_title_chars=20,
+    template_parameter_chars=1024,
 )
 MAX_MESSAGE = LIMITS.text_chars
 

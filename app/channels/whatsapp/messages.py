@@ -14,7 +14,7 @@ SECTION_TITLE_CHARS = 24
 ID_CHARS = 256  # button and row ids
 TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
 TEMPLATE_LANGUAGE = re.compile(r"^[a-z]{2,3}(_[A-Za-z]{2,4})?$")
-TEMPLATE_PARAMETER_CHARS = 1024
+TEMPLATE_PARAMETER_CHARS = LIMITS.template_parameter_chars
 
 
 def _replies(message: Outbound) -> list[Button]:
