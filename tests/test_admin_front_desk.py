@@ -164,6 +164,9 @@ def test_staff_booking_on_a_closed_day_is_refused(api, world):
         ({"starts_at": "tomorrow"}, "starts_at"),
         ({"customer_name": ""}, "customer_name"),
         ({"customer_phone": "call me"}, "customer_phone"),
+        ({"customer_phone": "600 11 22 33"}, "customer_phone"),  # no country code
+        ({"customer_phone": "+34 600"}, "customer_phone"),
+        ({"customer_phone": "+999 600 11 22 33"}, "customer_phone"),  # no such country
         ({"color": "red"}, "color"),
     ],
 )

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import phonenumbers
+
 from app import outbox
 from app.admin import access
 from app.admin.blueprint import bp
@@ -207,11 +209,25 @@ def _customer_fields(body: dict) -> tuple[str, str | None]:
     if phone not in (None, ""):
         digits = phone.translate(PHONE_PUNCTUATION) if isinstance(phone, str) else ""
         digits = digits.removeprefix("+")
-        if not (digits.isascii() and digits.isdigit() and 6 <= len(digits) <= 15):
-            errors["customer_phone"] = "must be a phone number with its country code"
+        if not _international(digits):
+            errors["customer_phone"] = (
+                "must be a phone number with its country code, such as +34 600 11 22 33"
+            )
     if errors:
         raise invalid(errors)
     return name.strip(), digits
+
+
+def _international(digits: str) -> bool:
+    """Whether `digits` are a number that exists, read with its country code first ("600 11 22
+    33", a Spanish number without +34, would be read as Malaysian and is not one): reminders
+    and notices go to it on WhatsApp, and the customer writing from it is the same customer."""
+    if not (digits.isascii() and digits.isdigit() and 6 <= len(digits) <= 15):
+        return False
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse("+" + digits))
+    except phonenumbers.NumberParseException:
+        return False
 
 
 def _raise_refusal(result: BookingResult, field: str) -> None:
