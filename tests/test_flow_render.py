@@ -266,3 +266,20 @@ def test_the_check_names_what_breaks_the_limits():
         *[f"button title {'a' * 21!r} must have 1 to 20 characters"] * 4,
         "two choices read the same",
     ]
+
+
+@pytest.mark.parametrize(
+    ("title", "cut"),
+    [
+        ("Masaje pareja 👩\u200d❤️\u200d👨 relax", "Masaje pareja…"),  # 20 code points in
+        ("Manicura " + "🇪🇸" * 6, "Manicura " + "🇪🇸" * 5 + "…"),
+        ("Cafe\u0301 con leche y masaje", "Cafe\u0301 con leche y m…"),
+        ("Cafe con leche y me\u0301s", "Cafe con leche y m…"),  # not "me…": é is two
+        ("Balayage with toner, gloss", "Balayage with toner…"),
+    ],
+)
+def test_a_cut_title_never_splits_what_reads_as_one_character(title, cut):
+    from app.flow import words
+
+    assert words.fit(title, 20) == cut
+    assert len(cut) <= 20

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import regex
+
 from app.flow.dates import MONTHS, MONTHS_ES, WEEKDAYS
 
 WEEKDAYS_ES = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"]
@@ -236,5 +238,16 @@ def moment_short(moment: datetime, tz: ZoneInfo, lang: str) -> str:
 
 
 def fit(text: str, limit: int) -> str:
-    """The text cut to `limit` characters, with "…" when cut."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    """The text cut to `limit` characters, with "…" when cut; never inside what reads as one
+    character (an emoji of several code points, a flag, a letter with its accent marks)."""
+    if len(text) <= limit:
+        return text
+    kept = ""
+    for grapheme in _GRAPHEME.findall(text):
+        if len(kept) + len(grapheme) > limit - 1:
+            break
+        kept += grapheme
+    return kept.rstrip() + "…"
+
+
+_GRAPHEME = regex.compile(r"\X")
