@@ -4,10 +4,17 @@ Without a proxy the connection goes to the very address the guard checked, while
 header, TLS server name and certificate check keep the real host name. With a proxy (from the
 standard HTTP_PROXY/HTTPS_PROXY/NO_PROXY variables) the proxy connects; the guard still refuses
 hosts that resolve here to internal addresses, but cannot see what the proxy resolves.
+
+The page's deadline bounds the whole request, not just each read: a watchdog thread shuts the
+connection's socket down when it passes, so a server that drips its TLS handshake, status line,
+headers or body a byte at a time is cut off there, and the page fails as too slow.
 """
 
 from __future__ import annotations
 
+import contextvars
+import socket
+import threading
 import time
 import urllib.request
 from collections.abc import Callable
@@ -16,6 +23,7 @@ from urllib.parse import urljoin
 
 import certifi
 import urllib3
+import urllib3.connection
 
 from app.knowledge import guard
 from app.knowledge.guard import Target
@@ -123,12 +131,12 @@ def _read(resp, deadline: float, max_bytes: int) -> bytes:
     """The body, read as it arrives; FetchFailed past `max_bytes`, TimeUp past `deadline`."""
     chunks, size = [], 0
     while True:
-        if time.monotonic() >= deadline:
-            raise TimeUp("too slow: the time limit passed while reading it")
         try:
             chunk = resp.read1(CHUNK)  # returns as soon as any data arrives
         except urllib3.exceptions.HTTPError as exc:
             raise _failure(exc, deadline) from None
+        if time.monotonic() >= deadline:  # an end now may be the watchdog's, not the page's
+            raise TimeUp("too slow: the time limit passed while reading it")
         if not chunk:
             return b"".join(chunks)
         size += len(chunk)
@@ -144,6 +152,7 @@ class _open:
         self.target, self.proxy, self.policy, self.deadline = target, proxy, policy, deadline
         self.pool = None
         self.resp = None
+        self.watchdog = None
 
     def __enter__(self):
         remaining = self.deadline - time.monotonic()
@@ -157,17 +166,20 @@ class _open:
         }
         t = self.target
         tls = {"cert_reqs": "CERT_REQUIRED", "ca_certs": certifi.where()}
+        self.watchdog = _Watchdog(self.deadline)
+        watching = _current_watchdog.set(self.watchdog)  # for the connections the pool opens
         try:
             if self.proxy:
                 self.pool = urllib3.ProxyManager(self.proxy, num_pools=1, **tls)
+                self.pool.pool_classes_by_scheme = _POOLS
                 url = t.url
             elif t.scheme == "https":
-                self.pool = urllib3.HTTPSConnectionPool(
+                self.pool = _HTTPSPool(
                     t.address, t.port, server_hostname=t.host, assert_hostname=t.host, **tls
                 )
                 url, headers["Host"] = t.path, t.host_header
             else:
-                self.pool = urllib3.HTTPConnectionPool(t.address, t.port)
+                self.pool = _HTTPPool(t.address, t.port)
                 url, headers["Host"] = t.path, t.host_header
             self.resp = self.pool.urlopen(
                 "GET",
@@ -180,17 +192,114 @@ class _open:
                 timeout=timeout,
                 assert_same_host=False,
             )
+            if time.monotonic() >= self.deadline:  # headers the watchdog may have cut short
+                raise TimeUp("too slow: the time limit passed before it answered")
         except urllib3.exceptions.HTTPError as exc:
             self.__exit__()
             raise _failure(exc, self.deadline) from None
+        except BaseException:
+            self.__exit__()
+            raise
+        finally:
+            _current_watchdog.reset(watching)
         return self.resp
 
     def __exit__(self, *exc_info):
+        if self.watchdog is not None:
+            self.watchdog.stop()
         if self.resp is not None:
             self.resp.close()
         if self.pool is not None:
             self.pool.clear() if self.proxy else self.pool.close()
         return False
+
+
+class _Watchdog:
+    """Shuts down the sockets of one request when its deadline passes, so a read blocked on a
+    server that sends a byte now and then returns (at its end of data or with an error)."""
+
+    def __init__(self, deadline: float):
+        self.deadline = deadline
+        self._lock = threading.Lock()
+        self._socks: list[socket.socket] = []  # duplicates: ours to close, never reused
+        self._fired = False
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="fetch-deadline", daemon=True)
+        self._thread.start()
+
+    def watch(self, sock: socket.socket) -> None:
+        """Shut `sock` down at the deadline (at once if it has passed)."""
+        dup = sock.dup()  # the same connection: shutting it down ends reads on `sock` too
+        with self._lock:
+            if not self._fired:
+                self._socks.append(dup)
+                return
+        _shut(dup)
+        dup.close()
+
+    def stop(self) -> None:
+        """End the watch (the thread included) and close the duplicates."""
+        self._stopped.set()
+        self._thread.join()
+        for dup in self._socks:
+            dup.close()
+        self._socks.clear()
+
+    def _run(self) -> None:
+        while (left := self.deadline - time.monotonic()) > 0:
+            if self._stopped.wait(left):
+                return
+        with self._lock:
+            self._fired = True
+            for dup in self._socks:
+                _shut(dup)
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed by the peer
+
+
+# The watchdog of the request being opened, handed to every connection its pool opens.
+_current_watchdog: contextvars.ContextVar[_Watchdog] = contextvars.ContextVar("fetch_watchdog")
+
+
+class _Watched:
+    """A connection whose socket is given to the request's watchdog as soon as it connects
+    (before any TLS handshake or proxy tunnel)."""
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        try:
+            watchdog = _current_watchdog.get(None)
+            if watchdog is None:  # only _open makes these pools: never read without a deadline
+                raise RuntimeError("a website import connection without a watchdog")
+            watchdog.watch(sock)
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+
+
+class _HTTPConnection(_Watched, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_Watched, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+_POOLS = {"http": _HTTPPool, "https": _HTTPSPool}  # for the proxy manager's pools
 
 
 def _failure(exc: Exception, deadline: float) -> FetchFailed:

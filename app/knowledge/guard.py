@@ -17,6 +17,19 @@ MAX_URL_LENGTH = 2000
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # 64:ff9b::/96 translates to IPv4 (NAT64): the embedded address is what it reaches.
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# Not globally routable or special-purpose, yet not flagged by Python 3.11's ipaddress
+# (is_private, is_reserved, is_global, ...), so refused by name. Everything else IANA's
+# special-purpose registries mark as not globally reachable is flagged there already (and IPv6
+# outside 2000::/3 is reserved, multicast, link-local or private, but for fec0::/10).
+_DENIED = [
+    (ipaddress.ip_network(net), reason)
+    for net, reason in [
+        ("192.0.0.0/24", "an IETF protocol assignment address"),  # RFC 6890; all of it
+        ("192.88.99.0/24", "a 6to4 relay anycast address"),  # deprecated, RFC 7526
+        ("fec0::/10", "a site-local address"),  # deprecated, RFC 3879
+        ("3fff::/20", "a documentation address"),  # RFC 9637
+    ]
+]
 _IP = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
@@ -100,7 +113,8 @@ def _reason(ip: _IP) -> str | None:
         ("a reserved address", ip.is_reserved),
         ("an address that is not globally reachable", not ip.is_global),
     ]
-    return next((name for name, hit in checks if hit), None)
+    flagged = next((name for name, hit in checks if hit), None)
+    return flagged or next((reason for net, reason in _DENIED if ip in net), None)
 
 
 def resolve(host: str, port: int) -> list[str]:
