@@ -177,10 +177,11 @@ def test_bad_staff_booking_names_the_field(api, world, change, field):
     assert field in resp.get_json()["fields"]
 
 
-def test_a_phone_number_books_for_that_whatsapp_customer(api, world):
-    body = {**staff_booking(upcoming(1), "11:00", name="Alex"), "customer_phone": "+34 600 111 222"}
+@pytest.mark.parametrize("phone", ["+34 600 111 222", "0034 600-111-222", "34 (600) 111.222"])
+def test_a_phone_number_books_for_that_whatsapp_customer(api, world, phone):
+    body = {**staff_booking(upcoming(1), "11:00", name="Alex"), "customer_phone": phone}
     resp = api("POST", base(world) + "/appointments", "staff", json=body)
-    assert resp.status_code == 201
+    assert resp.status_code == 201, resp.get_json()
     assert resp.get_json()["appointment"]["customer_id"] == world.customer_id
 
 
