@@ -15,6 +15,7 @@ import {
   messengerSays,
   shot,
   signIn,
+  sql,
   statusUpdate,
   waitForReply,
   weekdayAhead,
@@ -416,3 +417,41 @@ async function countOut(): Promise<number> {
   );
   return thread.messages.filter((m) => m.direction === "out").length;
 }
+
+test("the team page dates a member by the salon's day, not UTC's", async ({ page }) => {
+  const email = `late.${Date.now()}@example.com`;
+  await api(token, "POST", `/businesses/${businessId}/staff`, { email, role: "staff" });
+  // Added at 00:30 in Madrid on 2 March 2026: 23:30 on 1 March in UTC.
+  sql(
+    "UPDATE memberships SET created_at = '2026-03-01 23:30:00+00'" +
+      " WHERE business_id = %s AND user_id = (SELECT id FROM users WHERE email = %s) RETURNING user_id",
+    [businessId, email],
+  );
+  await signIn(page);
+  await page.goto(biz("/team"));
+  const row = page.getByRole("row").filter({ hasText: email });
+  await expect(row).toContainText("added Monday, 2 March 2026");
+});
+
+test("in Spanish, the business header and the team's and users' messages are in Spanish", async ({ page }) => {
+  await signIn(page);
+  await page.goto(biz("/team"));
+  await page.getByRole("button", { name: "Español" }).click();
+  await expect(page.locator("html")).toHaveAttribute("lang", "es");
+  const header = page.locator(".biz-header .meta");
+  await expect(header).toContainText("tu rol: superadministrador");
+  await expect(header).not.toContainText("you are");
+
+  const member = `es.staff.${Date.now()}@example.com`;
+  const add = page.getByRole("form", { name: "Añadir un miembro" });
+  await add.getByLabel("Correo electrónico").fill(member);
+  await add.getByRole("button", { name: "Añadir miembro" }).click();
+  await expect(add.getByText(`${member} se añadió como personal.`)).toBeVisible();
+
+  const user = `es.user.${Date.now()}@example.com`;
+  await page.goto("/users");
+  const create = page.getByRole("form", { name: "Crear un usuario" });
+  await create.getByLabel("Correo electrónico").fill(user);
+  await create.getByRole("button", { name: "Crear usuario" }).click();
+  await expect(create.getByText(`Se creó la cuenta ${user}.`)).toBeVisible();
+});

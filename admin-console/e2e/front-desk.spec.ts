@@ -6,8 +6,10 @@ import {
   checkAccessibility,
   checkLayoutAndLabels,
   customerSays,
+  daysToSunday,
   demoBusinessId,
   madrid,
+  pickDateWithKeyboard,
   shot,
   signIn,
   sql,
@@ -208,6 +210,8 @@ test("the calendar in Spanish, as a week on a desktop and a day list on a phone"
 // Labels the console shows in English; none may be left on a page once the reader chose Spanish.
 // Whole words, case-sensitive; what customers, staff or the bot wrote is not checked (below).
 const ENGLISH = [
+  "you are",
+  "inactive",
   "Overview",
   "Conversations",
   "Appointments",
@@ -336,4 +340,190 @@ test("every page in Spanish: no English label left", async ({ page }) => {
   await expect(page).toHaveURL(/\/login/);
   await expect(page.getByRole("button", { name: "Iniciar sesión" })).toBeVisible();
   expect(await leftoverEnglish(page), "/login").toEqual([]);
+});
+
+// The front desk's forms and blocked time, on a day of their own.
+const formsDay = weekdayAhead(15, [day, blockedDay]);
+
+test("the booking form forgets a time picked for another service or day: nothing stale is booked", async ({ page }) => {
+  await signIn(page, staff.email, staff.password);
+  await page.goto(calendar(formsDay));
+  const form = await openForm(page, "New booking", "Book for a phone or walk-in customer");
+  const service = form.getByLabel("Service");
+  const time = form.getByLabel("Time");
+  const book = form.getByRole("button", { name: "Book", exact: true });
+  await service.selectOption({ label: "Haircut (30 min)" });
+  await expect(time).toBeEnabled();
+  await time.selectOption({ label: "16:00" });
+  await form.getByLabel("Customer name").fill("Stale Sunday");
+  await expect(book).toBeEnabled();
+
+  // Another service: its times are other times, so the time is chosen again.
+  await service.selectOption({ index: 1 });
+  await expect(time).toHaveValue("");
+  await expect(book).toBeDisabled();
+  await service.selectOption({ label: "Haircut (30 min)" });
+  await expect(time).toBeEnabled();
+  await time.selectOption({ label: "16:00" });
+  await expect(book).toBeEnabled();
+
+  // Another day, Sunday (closed): no free times, so nothing can be booked (not the weekday's 16:00).
+  await pickDateWithKeyboard(page, form.getByTestId("date-picker"), daysToSunday(formsDay));
+  await expect(time).toBeDisabled();
+  await expect(time).toContainText("No free times that day.");
+  await expect(time).toHaveValue("");
+  await expect(book).toBeDisabled();
+  await form.getByLabel("Customer name").press("Enter");
+  await page.waitForTimeout(500);
+  expect(sql("SELECT c.id FROM customers c WHERE c.profile_name = 'Stale Sunday'")).toEqual([]);
+});
+
+test("the move form forgets a time picked on another day: nothing stale is moved", async ({ page }) => {
+  const { appointment } = await api<{ appointment: { id: number } }>(
+    token,
+    "POST",
+    `/businesses/${businessId}/appointments`,
+    { service: "Haircut", starts_at: madrid(formsDay, "12:00"), customer_name: "Move Mona" },
+  );
+  await signIn(page, staff.email, staff.password);
+  await page.goto(calendar(formsDay, "day", `&appointment=${appointment.id}`));
+  const move = page.getByRole("form", { name: "Move to another time" });
+  const time = move.getByLabel("When (h)");
+  const submit = move.getByRole("button", { name: "Move", exact: true });
+  await expect(time).toBeEnabled();
+  await time.selectOption({ label: "15:00" });
+  await expect(submit).toBeEnabled();
+  await pickDateWithKeyboard(page, move.getByTestId("date-picker"), daysToSunday(formsDay));
+  await expect(time).toBeDisabled();
+  await expect(time).toHaveValue("");
+  await expect(submit).toBeDisabled();
+  const [row] = sql<{ starts_at: string }>("SELECT starts_at FROM appointments WHERE id = %s", [appointment.id]);
+  expect(new Date(row!.starts_at).toISOString()).toBe(madrid(formsDay, "12:00"));
+});
+
+test("blocked time is unblocked from the calendar after a confirmation, on a desktop and on a phone", async ({
+  page,
+}) => {
+  const block = (from: string, until: string, reason: string) =>
+    api<{ blocked_time: { id: number } }>(token, "POST", `/businesses/${businessId}/blocked-times`, {
+      starts_at: madrid(formsDay, from),
+      ends_at: madrid(formsDay, until),
+      reason,
+    });
+  const mistake = (await block("11:00", "12:00", "Blocked by mistake")).blocked_time.id;
+  const dentist = (await block("16:30", "17:30", "Dentist")).blocked_time.id;
+  const exists = (id: number) => sql("SELECT id FROM blocked_times WHERE id = %s", [id]).length === 1;
+  await signIn(page, staff.email, staff.password);
+  await page.goto(calendar(formsDay));
+  const grid = page.getByTestId("calendar-grid");
+  await expect(grid.getByTestId("shade-blocked")).toHaveCount(2);
+
+  // With the keyboard: the block's button, then a confirmation naming it; keeping it keeps it.
+  const unblock = grid.getByRole("button", { name: /^Unblock .*Blocked by mistake/ });
+  await unblock.focus();
+  await page.keyboard.press("Enter");
+  const dialog = page.getByRole("dialog", { name: "Unblock this time?" });
+  await expect(dialog).toBeVisible();
+  await expect(dialog).toContainText("Blocked by mistake");
+  await checkAccessibility(page);
+  await dialog.getByRole("button", { name: "Keep it blocked" }).click();
+  await expect(dialog).toBeHidden();
+  expect(exists(mistake)).toBe(true);
+
+  await unblock.click();
+  await dialog.getByRole("button", { name: "Yes, unblock it" }).click();
+  await expect(grid.getByTestId("shade-blocked")).toHaveCount(1);
+  await expect(grid.getByTestId("shade-blocked")).toContainText("Dentist");
+  expect(exists(mistake)).toBe(false);
+  const free = await api<{ slots: string[] }>(
+    token,
+    "GET",
+    `/businesses/${businessId}/slots?service=Haircut&date=${formsDay}`,
+  );
+  expect(free.slots.map((s) => new Date(s).toISOString())).toContain(madrid(formsDay, "11:00"));
+
+  // On a phone, from the day list.
+  await page.setViewportSize({ width: 390, height: 844 });
+  const list = page.getByTestId("calendar-list");
+  await list.getByRole("button", { name: /^Unblock .*Dentist/ }).click();
+  await page
+    .getByRole("dialog", { name: "Unblock this time?" })
+    .getByRole("button", { name: "Yes, unblock it" })
+    .click();
+  await expect(list.getByText("Dentist")).toHaveCount(0);
+  expect(exists(dentist)).toBe(false);
+  await checkLayoutAndLabels(page);
+});
+
+test("the block form says in words that the end must be after the start, before asking the API", async ({ page }) => {
+  const blocks = () => sql<{ n: number }>("SELECT count(*)::int AS n FROM blocked_times")[0]!.n;
+  const before = blocks();
+  await signIn(page, staff.email, staff.password);
+  await page.goto(calendar(formsDay));
+  const form = await openForm(page, "Block time", "Block time (holiday, absence)");
+  // A three-day holiday: "From" is moved on first, while "Until" is still the same day.
+  await pickDateWithKeyboard(page, form.getByTestId("date-picker").first(), 1);
+  await form.getByRole("button", { name: "Block", exact: true }).click();
+  await expect(form.getByRole("alert")).toHaveText("The end must be after the start.");
+  expect(blocks()).toBe(before);
+});
+
+test("a date picked or left with the keyboard gives the focus back to its button", async ({ page }) => {
+  await signIn(page, staff.email, staff.password);
+  await page.goto(calendar(formsDay));
+  const form = await openForm(page, "Block time", "Block time (holiday, absence)");
+  const from = form.getByTestId("date-picker").first();
+  await pickDateWithKeyboard(page, from, 1);
+  await expect(from).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page.locator(".date-popover")).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(page.locator(".date-popover")).toHaveCount(0);
+  await expect(from).toBeFocused();
+});
+
+test("in Spanish, the front desk explains refusals and bad fields in Spanish", async ({ page }) => {
+  await signIn(page, staff.email, staff.password);
+  await page.goto(calendar(formsDay));
+  await page.getByRole("button", { name: "Español" }).click();
+  await expect(page.locator("html")).toHaveAttribute("lang", "es");
+  const form = await openForm(page, "Nueva cita", "Cita para un cliente por teléfono o en persona");
+  await form.getByLabel("Servicio").selectOption({ label: "Haircut (30 min)" });
+  const time = form.getByLabel("Hora");
+  await expect(time).toBeEnabled();
+  await time.selectOption({ label: "10:00" });
+  await form.getByLabel("Nombre del cliente").fill("Carla Completo");
+  const phone = form.getByLabel("Teléfono (opcional, con prefijo del país)");
+  const book = form.getByRole("button", { name: "Reservar", exact: true });
+  // A number the API refuses: the field is explained, not named.
+  await phone.fill("12");
+  await book.click();
+  await expect(form.getByRole("alert")).toHaveText(
+    "Escribe el teléfono con el prefijo del país, p. ej. +34 600 11 22 33.",
+  );
+  await phone.fill("");
+  // Meanwhile both chairs at 10:00 are taken at another desk: the refusal's reason in Spanish.
+  for (const name of ["Phone Pia", "Phone Pere"]) {
+    await api(token, "POST", `/businesses/${businessId}/appointments`, {
+      service: "Haircut",
+      starts_at: madrid(formsDay, "10:00"),
+      customer_name: name,
+    });
+  }
+  await expect(book).toBeEnabled();
+  await book.click();
+  await expect(form.getByRole("alert")).toHaveText("Esa hora ya está completa.");
+  await expect(form.getByTestId("alternatives")).toBeVisible();
+  expect(sql("SELECT id FROM customers WHERE profile_name = 'Carla Completo'")).toEqual([]);
+
+  // A block longer than the API allows (a year and two days): explained in Spanish too.
+  const block = await openForm(page, "Bloquear horas", "Bloquear horas (festivo, ausencia)");
+  await pickDateWithKeyboard(page, block.getByTestId("date-picker").nth(1), [
+    "Shift+PageDown",
+    "ArrowRight",
+    "ArrowRight",
+  ]);
+  await block.getByRole("button", { name: "Bloquear", exact: true }).click();
+  await expect(block.getByRole("alert")).toHaveText("Un bloqueo puede durar como máximo 366 días.");
+  await checkAccessibility(page);
 });

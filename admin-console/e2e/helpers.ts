@@ -1,5 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
-import { expect, type Page } from "@playwright/test";
+import { expect, type Locator, type Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
@@ -228,7 +228,8 @@ export async function checkAccessibility(page: Page) {
   expect.soft(bad, `on ${page.url()}`).toEqual([]);
 }
 
-/** Rows of one read-only query against the test database (the backend's own driver reads it). */
+/** Rows of one query against the test database (the backend's own driver runs it). A write
+ * must say RETURNING something; it is committed. */
 export function sql<T = Record<string, unknown>>(query: string, params: unknown[] = []): T[] {
   const url = process.env.E2E_DATABASE_URL;
   const python = process.env.E2E_PYTHON;
@@ -265,4 +266,23 @@ export function madrid(date: string, hhmm: string): string {
     at += guess - seenMs;
   }
   return new Date(at).toISOString();
+}
+
+/** Days from `date` (YYYY-MM-DD) to the next Sunday, when the demo salon is closed. */
+export function daysToSunday(date: string): number {
+  const weekday = new Date(`${date}T12:00:00Z`).getUTCDay();
+  return (7 - weekday) % 7 || 7;
+}
+
+/** Open a date picker with the keyboard, move `days` ahead with the arrow keys (or press `keys`,
+ * e.g. "Shift+PageDown" for a year on), pick with Enter. */
+export async function pickDateWithKeyboard(page: Page, button: Locator, keys: number | string[]) {
+  await button.focus();
+  await page.keyboard.press("Enter");
+  await expect(page.locator(".date-popover")).toBeVisible();
+  for (const key of typeof keys === "number" ? Array<string>(keys).fill("ArrowRight") : keys) {
+    await page.keyboard.press(key);
+  }
+  await page.keyboard.press("Enter");
+  await expect(page.locator(".date-popover")).toHaveCount(0);
 }

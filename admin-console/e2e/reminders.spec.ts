@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 
-import { api, apiToken, customerSays, demoBusinessId, signIn } from "./helpers";
+import { api, apiToken, checkAccessibility, customerSays, demoBusinessId, signIn } from "./helpers";
 
 // The business's reminder settings: typed in hours and minutes, refused field by field, saved.
 let token: string;
@@ -54,6 +54,47 @@ test("an owner sets when reminders go, quiet hours and the WhatsApp template", a
     reminder_quiet_hours: { start: "21:00", end: "09:00" },
     reminder_template: null,
   });
+});
+
+test("equal quiet hours and a template name WhatsApp would refuse are explained in words", async ({ page }) => {
+  const before = await api<Reminders>(token, "GET", `/businesses/${businessId}`);
+  await signIn(page);
+  await page.goto(`/businesses/${businessId}/settings`);
+  await page.waitForLoadState("networkidle"); // the form is live: nothing typed is lost
+  const form = page.locator('form[aria-labelledby="reminders-title"]');
+  const until = form.getByLabel("Quiet until");
+  const name = form.getByLabel("WhatsApp template name");
+  const language = form.getByLabel("Template language");
+  await until.fill("21:00"); // the same as "Quiet from"
+  await name.fill("Appointment reminder");
+  await language.fill("Spanish");
+  await form.getByRole("button", { name: "Save reminders" }).click();
+  await expect(
+    form.getByRole("alert").filter({ hasText: "Quiet hours must start and end at different times." }),
+  ).toBeVisible();
+  await expect(
+    form.getByRole("alert").filter({ hasText: "Lower-case letters, digits and _ only, as in WhatsApp Manager" }),
+  ).toBeVisible();
+  await expect(form.getByRole("alert").filter({ hasText: "A language code such as en or en_US." })).toBeVisible();
+  await expect(form.getByText("Nothing was saved: fix the highlighted fields.")).toBeVisible();
+  await expect(until).toHaveAttribute("aria-invalid", "true");
+  await expect(name).toHaveAttribute("aria-invalid", "true");
+  await expect(language).toHaveAttribute("aria-invalid", "true");
+  expect((await form.getByRole("alert").allInnerTexts()).join(" | ")).not.toMatch(/[{}"]|must be null/);
+  expect(await api<Reminders>(token, "GET", `/businesses/${businessId}`)).toMatchObject({
+    reminder_quiet_hours: before.reminder_quiet_hours,
+    reminder_template: before.reminder_template,
+  });
+
+  // A name without a language is not a template either.
+  await until.fill("08:00");
+  await name.fill("appointment_reminder");
+  await language.fill("");
+  await form.getByRole("button", { name: "Save reminders" }).click();
+  await expect(form.getByRole("alert").filter({ hasText: "A language code such as en or en_US." })).toBeVisible();
+  await expect(until).not.toHaveAttribute("aria-invalid", "true");
+  await expect(name).not.toHaveAttribute("aria-invalid", "true");
+  await checkAccessibility(page);
 });
 
 test("staff turn reminders off for one customer from the conversation", async ({ page }) => {

@@ -51,3 +51,14 @@ test("what is not a string becomes /", () => {
     assert.equal(safeNext(value), "/");
   }
 });
+
+test("an ended session signs in again and comes back to its page of the console", async () => {
+  const { expiredLogin } = await importTs("app/lib/next-path.ts");
+  assert.equal(
+    expiredLogin("/businesses/1/appointments?view=week&date=2026-12-22"),
+    "/login?expired=1&next=%2Fbusinesses%2F1%2Fappointments%3Fview%3Dweek%26date%3D2026-12-22",
+  );
+  for (const page of [null, "", "/", "//evil.example/", "https://evil.example/", "/login?next=%2Fusers"]) {
+    assert.equal(expiredLogin(page), "/login?expired=1", JSON.stringify(page));
+  }
+});

@@ -3,7 +3,8 @@ import { test } from "node:test";
 
 import { importTs } from "./import-ts.mjs";
 
-const { formatOffsets, offsetLabel, parseOffsets, statusLabel, statusTone } = await importTs("app/lib/reminders.ts");
+const { checkReminderForm, formatOffsets, offsetLabel, parseOffsets, statusLabel, statusTone } =
+  await importTs("app/lib/reminders.ts");
 const { default: messages } = await importTs("app/messages/en.ts");
 const { states, metaError, windowClosed } = messages.reminderStatus;
 const english = { states, metaError, windowClosed };
@@ -40,4 +41,20 @@ test("a failed reminder names Meta's code or the reason", () => {
   assert.equal(statusTone("confirmed"), "good");
   assert.equal(statusTone("failed"), "bad");
   assert.equal(statusTone("pending"), "neutral");
+});
+
+test("quiet hours and the template are checked before saving, as the API would", () => {
+  const form = { quiet: true, quietStart: "21:00", quietEnd: "09:00", templateName: "", templateLanguage: "" };
+  assert.deepEqual(checkReminderForm(form), {});
+  assert.deepEqual(checkReminderForm({ ...form, quietEnd: "21:00" }), { quiet: "quietSame" });
+  assert.deepEqual(checkReminderForm({ ...form, quietEnd: "" }), { quiet: "quietTimes" });
+  assert.deepEqual(checkReminderForm({ ...form, quiet: false, quietEnd: "21:00" }), {});
+  assert.deepEqual(checkReminderForm({ ...form, templateName: "appointment_reminder", templateLanguage: "en_US" }), {});
+  assert.deepEqual(checkReminderForm({ ...form, templateName: "Appointment reminder", templateLanguage: "es" }), {
+    templateName: "templateNameError",
+  });
+  assert.deepEqual(checkReminderForm({ ...form, templateName: "appointment_reminder", templateLanguage: "" }), {
+    templateLanguage: "templateLanguageError",
+  });
+  assert.deepEqual(checkReminderForm({ ...form, templateName: "", templateLanguage: "Spanish" }), {});
 });

@@ -232,9 +232,10 @@ export async function addStaff(
   const name = String(form.get("name") ?? "").trim();
   const password = String(form.get("password") ?? "");
   const role = (form.get("role") === "owner" ? "owner" : "staff") as MemberRole;
+  const roleName = (await getT("common"))(`roles.${role}`);
   const result = await attempt(
     () => api.addStaff(businessId, { email, role, ...(name && { name }), ...(password && { password }) }),
-    `${email} was added as ${role}.`,
+    (await getT("actions"))("addedAs", { email, role: roleName }),
   );
   if (!result.ok) return result;
   revalidatePath(`/businesses/${businessId}/team`);
@@ -256,7 +257,7 @@ export async function createUser(_prev: NewMemberResult | undefined, form: FormD
   const isSuperadmin = form.get("is_superadmin") === "on";
   const result = await attempt(
     () => api.createUser({ email, is_superadmin: isSuperadmin, ...(name && { name }), ...(password && { password }) }),
-    `${email} was created.`,
+    (await getT("actions"))("userCreated", { email }),
   );
   if (!result.ok) return result;
   revalidatePath("/users");

@@ -1,5 +1,6 @@
 import "server-only";
 
+import { headers as requestHeaders } from "next/headers";
 import { notFound, redirect } from "next/navigation";
 import { cache } from "react";
 
@@ -33,6 +34,7 @@ import type {
   Usage,
   User,
 } from "./definitions";
+import { expiredLogin, PAGE_HEADER } from "./next-path";
 import { retryClosedOnce } from "./retry";
 import { readToken } from "./session";
 
@@ -85,8 +87,9 @@ async function request<T>(path: string, init: Init = {}): Promise<T> {
     console.error(`admin API ${method} ${path} failed:`, error);
     throw new ApiError(503, "The admin API cannot be reached. Try again in a moment.");
   }
-  // An expired or revoked session: sign in again (login itself answers 401 for bad passwords).
-  if (response.status === 401 && init.token === undefined) redirect("/login?expired=1");
+  // An expired or revoked session: sign in again, then back to this page (login itself answers
+  // 401 for bad passwords).
+  if (response.status === 401 && init.token === undefined) redirect(expiredLogin(await currentPage()));
   if (response.status === 204) return undefined as T;
   const body: unknown = await response.json().catch(() => null);
   if (!response.ok) {
@@ -94,6 +97,15 @@ async function request<T>(path: string, init: Init = {}): Promise<T> {
     throw new ApiError(response.status, error.message || response.statusText, error.fields ?? {}, error);
   }
   return body as T;
+}
+
+/** The console page this request is for (path and query, from `proxy.ts`), if known. */
+async function currentPage(): Promise<string | null> {
+  try {
+    return (await requestHeaders()).get(PAGE_HEADER);
+  } catch {
+    return null; // outside a request
+  }
 }
 
 /** Run a read for a page: 404 becomes the not-found page, anything else a user-safe error. */

@@ -5,7 +5,14 @@ import type { Appointment, BlockedTime, Business } from "./definitions";
 import { localParts, toMinutes, weekdayOf } from "./time";
 
 export type Placed = { appt: Appointment; start: number; end: number; lane: number; lanes: number };
-export type Shade = { start: number; end: number; kind: "closed" | "break" | "blocked"; reason?: string };
+export type Shade = {
+  start: number;
+  end: number;
+  kind: "closed" | "break" | "blocked";
+  reason?: string;
+  /** The blocked time a "blocked" shade draws (its part of this day). */
+  block?: BlockedTime;
+};
 export type DayPlan = {
   date: string;
   closed: "weekday" | "date" | null;
@@ -85,7 +92,7 @@ export function planDay(
   }
   for (const b of blocked) {
     const s = span(b.starts_at, b.ends_at, date, business.timezone);
-    if (s) shades.push({ start: s[0], end: s[1], kind: "blocked", reason: b.reason });
+    if (s) shades.push({ start: s[0], end: s[1], kind: "blocked", reason: b.reason, block: b });
   }
   const blocks = placeAppointments(date, appointments, business.timezone, business.max_concurrent);
   return { date, closed, open, close, shades, blocks };

@@ -5,6 +5,17 @@
 // the answer independent of the Host header, which the client writes.
 const BASE = "http://console.invalid";
 
+/** The request header `proxy.ts` sets to the page's path and query (never the client's own), so
+ * the server can send a browser whose session the API no longer knows back there after signing in. */
+export const PAGE_HEADER = "x-console-page";
+
+/** The sign-in page's address for a browser whose session ended on the console page `page`. */
+export function expiredLogin(page: unknown): string {
+  const next = safeNext(page);
+  const back = next !== "/" && !/^\/login(?:[/?#]|$)/.test(next);
+  return back ? `/login?expired=1&next=${encodeURIComponent(next)}` : "/login?expired=1";
+}
+
 /**
  * `value` as a path+search+hash of this console, or "/" when it is anything else.
  *

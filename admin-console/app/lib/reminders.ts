@@ -58,3 +58,36 @@ export function statusTone(status: ReminderState): "good" | "bad" | "neutral" {
   if (status === "failed") return "bad";
   return "neutral";
 }
+
+/** What the reminders form would send that the API refuses, by input (`settings.reminders`
+ * message keys); checked before saving so the reader gets words, not the API's JSON shapes. */
+export type ReminderFormProblems = {
+  quiet?: "quietSame" | "quietTimes";
+  templateName?: "templateNameError";
+  templateLanguage?: "templateLanguageError";
+};
+
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
+// The API's rules (app/admin/fields.py): WhatsApp's template names and language codes.
+const TEMPLATE_NAME = /^[a-z0-9_]{1,512}$/;
+const TEMPLATE_LANGUAGE = /^[a-z]{2,3}(_[A-Z]{2})?$/;
+
+export function checkReminderForm(form: {
+  quiet: boolean;
+  quietStart: string;
+  quietEnd: string;
+  templateName: string;
+  templateLanguage: string;
+}): ReminderFormProblems {
+  const problems: ReminderFormProblems = {};
+  if (form.quiet) {
+    if (!HHMM.test(form.quietStart) || !HHMM.test(form.quietEnd)) problems.quiet = "quietTimes";
+    else if (form.quietStart === form.quietEnd) problems.quiet = "quietSame";
+  }
+  const name = form.templateName.trim();
+  if (name) {
+    if (!TEMPLATE_NAME.test(name)) problems.templateName = "templateNameError";
+    if (!TEMPLATE_LANGUAGE.test(form.templateLanguage.trim())) problems.templateLanguage = "templateLanguageError";
+  }
+  return problems;
+}

@@ -12,6 +12,10 @@ const en = {
     signOut: "Sign out",
     language: "Language",
   },
+  business: {
+    you: "you are <strong>{role}</strong>",
+    inactive: "inactive",
+  },
   tabs: {
     overview: "Overview",
     conversations: "Conversations",
@@ -83,6 +87,36 @@ const en = {
     blocked:
       "Blocked. {count, plural, =0 {No bookings are inside it.} one {# booking is inside it: move or cancel it.} other {# bookings are inside it: move or cancel them.}}",
     remove: "Unblock",
+    removeAria: "Unblock {summary}",
+    removeTitle: "Unblock this time?",
+    removeYes: "Yes, unblock it",
+    removing: "Unblocking…",
+    keep: "Keep it blocked",
+  },
+  // What went wrong with a booking, a move or a block, from the API's answer (app/lib/problems.ts).
+  problems: {
+    endBeforeStart: "The end must be after the start.",
+    blockTooLong: "A block can last at most 366 days.",
+    reasonTooLong: "The reason can be at most 200 characters.",
+    when: "Choose the date and time again.",
+    customerName: "Write the customer's name (1 to 100 characters).",
+    customerPhone: "Write the phone number with its country code, e.g. +34 600 11 22 33.",
+    service: "That service no longer exists: reload the page and choose another.",
+    unknown: "Not saved: {detail}",
+    refused: "Refused: {detail}",
+    reasons: {
+      full: "That time is fully booked.",
+      taken: "Sorry, that time was just taken.",
+      closed_day: "The business is closed that day.",
+      outside_hours: "That time is outside opening hours.",
+      not_on_step: "Appointments can only start at the listed times.",
+      too_soon: "That time is too soon; more notice is needed.",
+      past: "That time is in the past.",
+      beyond_horizon: "That date is too far ahead to book.",
+      none_free: "There are no free times then.",
+      already_cancelled: "That appointment is already cancelled.",
+      calendar_unavailable: "The calendar cannot be reached right now. Try again in a moment.",
+    },
   },
   appointment: {
     title: "Appointment #{id}",
@@ -291,6 +325,11 @@ const en = {
       templateHint: "Approved in WhatsApp Manager; sent when the customer last wrote over 24 hours ago. Empty: none.",
       templateLanguage: "Template language",
       save: "Save reminders",
+      quietSame: "Quiet hours must start and end at different times.",
+      quietTimes: "Choose when quiet hours start and end.",
+      templateNameError: "Lower-case letters, digits and _ only, as in WhatsApp Manager (e.g. appointment_reminder).",
+      templateLanguageError: "A language code such as en or en_US.",
+      templateInvalid: "The template needs its name as in WhatsApp Manager and a language code such as en or en_US.",
     },
   },
   common: {
@@ -576,6 +615,8 @@ const en = {
     chooseBlock: "Choose when the block starts and ends.",
     blocked: "Blocked.",
     unblocked: "Unblocked.",
+    addedAs: "{email} was added as {role}.",
+    userCreated: "{email} was created.",
   },
   businesses: {
     title: "Businesses",

@@ -13,6 +13,10 @@ const es: Messages = {
     signOut: "Cerrar sesión",
     language: "Idioma",
   },
+  business: {
+    you: "tu rol: <strong>{role}</strong>",
+    inactive: "inactivo",
+  },
   tabs: {
     overview: "Resumen",
     conversations: "Conversaciones",
@@ -84,6 +88,35 @@ const es: Messages = {
     blocked:
       "Bloqueado. {count, plural, =0 {No hay citas dentro.} one {Hay # cita dentro: muévela o cancélala.} other {Hay # citas dentro: muévelas o cancélalas.}}",
     remove: "Desbloquear",
+    removeAria: "Desbloquear {summary}",
+    removeTitle: "¿Desbloquear estas horas?",
+    removeYes: "Sí, desbloquearlas",
+    removing: "Desbloqueando…",
+    keep: "Mantenerlas bloqueadas",
+  },
+  problems: {
+    endBeforeStart: "El final debe ser posterior al inicio.",
+    blockTooLong: "Un bloqueo puede durar como máximo 366 días.",
+    reasonTooLong: "El motivo puede tener como máximo 200 caracteres.",
+    when: "Vuelve a elegir la fecha y la hora.",
+    customerName: "Escribe el nombre del cliente (de 1 a 100 caracteres).",
+    customerPhone: "Escribe el teléfono con el prefijo del país, p. ej. +34 600 11 22 33.",
+    service: "Ese servicio ya no existe: recarga la página y elige otro.",
+    unknown: "No se guardó: {detail}",
+    refused: "Rechazado: {detail}",
+    reasons: {
+      full: "Esa hora ya está completa.",
+      taken: "Lo sentimos, esa hora se acaba de ocupar.",
+      closed_day: "El negocio cierra ese día.",
+      outside_hours: "Esa hora está fuera del horario de apertura.",
+      not_on_step: "Las citas solo pueden empezar a las horas de la lista.",
+      too_soon: "Esa hora es demasiado pronto; hace falta más antelación.",
+      past: "Esa hora ya ha pasado.",
+      beyond_horizon: "Esa fecha está demasiado lejos para reservar.",
+      none_free: "No hay horas libres entonces.",
+      already_cancelled: "Esa cita ya está cancelada.",
+      calendar_unavailable: "Ahora no se puede consultar el calendario. Vuelve a intentarlo en un momento.",
+    },
   },
   appointment: {
     title: "Cita n.º {id}",
@@ -293,6 +326,12 @@ const es: Messages = {
         "Aprobada en WhatsApp Manager; se envía si el cliente escribió por última vez hace más de 24 horas. Vacío: ninguna.",
       templateLanguage: "Idioma de la plantilla",
       save: "Guardar recordatorios",
+      quietSame: "Las horas de silencio deben empezar y terminar a horas distintas.",
+      quietTimes: "Elige cuándo empiezan y terminan las horas de silencio.",
+      templateNameError: "Solo minúsculas, dígitos y _, como en WhatsApp Manager (p. ej. appointment_reminder).",
+      templateLanguageError: "Un código de idioma como es o es_ES.",
+      templateInvalid:
+        "La plantilla necesita su nombre como en WhatsApp Manager y un código de idioma como es o es_ES.",
     },
   },
   common: {
@@ -580,6 +619,8 @@ const es: Messages = {
     chooseBlock: "Elige cuándo empieza y termina el bloqueo.",
     blocked: "Bloqueado.",
     unblocked: "Desbloqueado.",
+    addedAs: "{email} se añadió como {role}.",
+    userCreated: "Se creó la cuenta {email}.",
   },
   businesses: {
     title: "Negocios",

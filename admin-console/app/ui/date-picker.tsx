@@ -40,10 +40,21 @@ export function DatePicker({
 }) {
   const [open, setOpen] = useState(false);
   const box = useRef<HTMLDivElement>(null);
+  const button = useRef<HTMLButtonElement>(null);
   const id = useId();
+  // Closed by a choice or Escape, the focus goes back to the button (not to the page's start);
+  // closed by a click elsewhere, it stays where that click put it.
+  const closeToButton = () => {
+    setOpen(false);
+    button.current?.focus();
+  };
   useEffect(() => {
     if (!open) return;
-    const onKey = (e: KeyboardEvent) => e.key === "Escape" && setOpen(false);
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape") return;
+      setOpen(false);
+      button.current?.focus();
+    };
     const onClick = (e: MouseEvent) => box.current && !box.current.contains(e.target as Node) && setOpen(false);
     document.addEventListener("keydown", onKey);
     document.addEventListener("mousedown", onClick);
@@ -58,6 +69,7 @@ export function DatePicker({
         {label}
       </span>
       <button
+        ref={button}
         type="button"
         className="secondary date-button"
         aria-haspopup="dialog"
@@ -81,7 +93,7 @@ export function DatePicker({
             onSelect={(day: Date | undefined) => {
               if (!day) return;
               onChange(toIso(day));
-              setOpen(false);
+              closeToButton();
             }}
             autoFocus
           />

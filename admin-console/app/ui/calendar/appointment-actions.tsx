@@ -9,6 +9,7 @@ import type { Lang } from "@/app/lib/locale";
 import { DatePicker } from "@/app/ui/date-picker";
 
 import { Alternatives, TimeSelect } from "./time-select";
+import { useProblemText } from "./use-problem-text";
 import { useSlots } from "./use-slots";
 
 /** Move an appointment to another free time (same rules as the bot; it keeps its number). */
@@ -35,13 +36,18 @@ export function MoveForm({
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const [refusal, setRefusal] = useState<Refusal | null>(null);
   const [pending, startTransition] = useTransition();
-  const { slots } = useSlots(businessId, serviceId, date);
+  const [refresh, setRefresh] = useState(0);
+  const { slots } = useSlots(businessId, serviceId, date, refresh);
+  const problemText = useProblemText();
+  // Only a time of the current list counts: one picked on another day is gone with it.
+  const picked = slots?.includes(startsAt) ? startsAt : "";
 
   function move(at: string) {
     startTransition(async () => {
       const result = await moveBooking(businessId, appointmentId, at);
       setRefusal(result.ok ? null : (result.refusal ?? null));
-      setMessage({ ok: result.ok, text: result.ok ? t("moved_ok") : result.message });
+      setMessage({ ok: result.ok, text: result.ok ? t("moved_ok") : problemText(result) });
+      setRefresh((n) => n + 1);
     });
   }
   return (
@@ -50,18 +56,27 @@ export function MoveForm({
       aria-label={t("moveTitle")}
       onSubmit={(e) => {
         e.preventDefault();
-        move(startsAt);
+        if (picked) move(picked);
       }}
     >
       <h3>{t("moveTitle")}</h3>
       <div className="form-grid">
-        <DatePicker label={t("when")} value={date} onChange={setDate} lang={lang} locale={locale} />
+        <DatePicker
+          label={t("when")}
+          value={date}
+          onChange={(d) => {
+            setDate(d);
+            setStartsAt("");
+          }}
+          lang={lang}
+          locale={locale}
+        />
         <label htmlFor={`move-time-${appointmentId}`}>
           {t("when")} (h)
           <TimeSelect
             id={`move-time-${appointmentId}`}
             slots={slots}
-            value={startsAt}
+            value={picked}
             onChange={setStartsAt}
             timeZone={timeZone}
             locale={locale}
@@ -77,7 +92,7 @@ export function MoveForm({
         <Alternatives alternatives={refusal.alternatives} onPick={move} timeZone={timeZone} locale={locale} />
       ) : null}
       <div className="form-actions">
-        <button type="submit" disabled={pending || !startsAt}>
+        <button type="submit" disabled={pending || !picked}>
           {t("move")}
         </button>
       </div>

@@ -8,6 +8,8 @@ import type { Lang } from "@/app/lib/locale";
 import { formatMinutes, wallToUtc } from "@/app/lib/time";
 import { DatePicker } from "@/app/ui/date-picker";
 
+import { useProblemText } from "./use-problem-text";
+
 const QUARTERS = Array.from({ length: 24 * 4 + 1 }, (_, i) => i * 15);
 
 /** Block a stretch of time (a holiday, a staff absence): neither staff nor the bot can book it. */
@@ -25,6 +27,8 @@ export function BlockForm({
   locale: string;
 }) {
   const t = useTranslations("block");
+  const tp = useTranslations("problems");
+  const problemText = useProblemText();
   const [fromDate, setFromDate] = useState(initialDate);
   const [fromTime, setFromTime] = useState(9 * 60);
   const [untilDate, setUntilDate] = useState(initialDate);
@@ -35,18 +39,17 @@ export function BlockForm({
 
   function submit(e: React.FormEvent) {
     e.preventDefault();
+    const startsAt = wallToUtc(fromDate, fromTime, timeZone);
+    const endsAt = wallToUtc(untilDate, untilTime, timeZone);
+    // A block ends after it starts: said here, in words, without asking the API.
+    if (new Date(endsAt).getTime() <= new Date(startsAt).getTime()) {
+      setMessage({ ok: false, text: tp("endBeforeStart") });
+      return;
+    }
     startTransition(async () => {
-      const result = await blockTime(businessId, {
-        starts_at: wallToUtc(fromDate, fromTime, timeZone),
-        ends_at: wallToUtc(untilDate, untilTime, timeZone),
-        reason,
-      });
+      const result = await blockTime(businessId, { starts_at: startsAt, ends_at: endsAt, reason });
       if (result.ok) setMessage({ ok: true, text: t("blocked", { count: result.data?.overlapping ?? 0 }) });
-      else
-        setMessage({
-          ok: false,
-          text: result.message + (result.fields ? ` (${Object.values(result.fields).join("; ")})` : ""),
-        });
+      else setMessage({ ok: false, text: problemText(result) });
     });
   }
 

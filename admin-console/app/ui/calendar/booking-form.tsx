@@ -10,6 +10,7 @@ import type { Lang } from "@/app/lib/locale";
 import { DatePicker } from "@/app/ui/date-picker";
 
 import { Alternatives, TimeSelect } from "./time-select";
+import { useProblemText } from "./use-problem-text";
 import { useSlots } from "./use-slots";
 
 /** Book for a customer who phoned or walked in: a free time of the bot's own availability. */
@@ -38,10 +39,14 @@ export function BookingForm({
   const [name, setName] = useState("");
   const [phone, setPhone] = useState("");
   const [refresh, setRefresh] = useState(0);
-  const [message, setMessage] = useState<{ ok: boolean; text: string; fields?: Record<string, string> } | null>(null);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const [refusal, setRefusal] = useState<Refusal | null>(null);
   const [pending, startTransition] = useTransition();
   const { slots } = useSlots(businessId, serviceId, date, refresh);
+  const problemText = useProblemText();
+  // Only a time of the current list counts: one picked for another day or service is gone with it
+  // (and while the list loads there is none).
+  const picked = slots?.includes(startsAt) ? startsAt : "";
 
   function book(at: string) {
     startTransition(async () => {
@@ -52,9 +57,7 @@ export function BookingForm({
         customer_phone: phone,
       });
       setRefusal(result.ok ? null : (result.refusal ?? null));
-      setMessage(
-        result.ok ? { ok: true, text: t("booked") } : { ok: false, text: result.message, fields: result.fields },
-      );
+      setMessage(result.ok ? { ok: true, text: t("booked") } : { ok: false, text: problemText(result) });
       if (result.ok) {
         setStartsAt("");
         setName("");
@@ -71,13 +74,19 @@ export function BookingForm({
       aria-label={t("title")}
       onSubmit={(e) => {
         e.preventDefault();
-        book(startsAt);
+        if (picked) book(picked);
       }}
     >
       <div className="form-grid">
         <label>
           {t("service")}
-          <select value={serviceId} onChange={(e) => setServiceId(Number(e.target.value))}>
+          <select
+            value={serviceId}
+            onChange={(e) => {
+              setServiceId(Number(e.target.value));
+              setStartsAt("");
+            }}
+          >
             {services.map((s) => (
               <option key={s.id} value={s.id}>
                 {s.name} ({s.duration_minutes} min)
@@ -85,13 +94,22 @@ export function BookingForm({
             ))}
           </select>
         </label>
-        <DatePicker label={t("date")} value={date} onChange={setDate} lang={lang} locale={locale} />
+        <DatePicker
+          label={t("date")}
+          value={date}
+          onChange={(d) => {
+            setDate(d);
+            setStartsAt("");
+          }}
+          lang={lang}
+          locale={locale}
+        />
         <label htmlFor="booking-time">
           {t("time")}
           <TimeSelect
             id="booking-time"
             slots={slots}
-            value={startsAt}
+            value={picked}
             onChange={setStartsAt}
             timeZone={timeZone}
             locale={locale}
@@ -109,18 +127,13 @@ export function BookingForm({
       {message ? (
         <p className={`notice ${message.ok ? "ok" : "error"}`} role={message.ok ? "status" : "alert"}>
           {message.text}
-          {message.fields
-            ? ` (${Object.entries(message.fields)
-                .map(([k, v]) => `${k}: ${v}`)
-                .join("; ")})`
-            : ""}
         </p>
       ) : null}
       {refusal ? (
         <Alternatives alternatives={refusal.alternatives} onPick={book} timeZone={timeZone} locale={locale} />
       ) : null}
       <div className="form-actions">
-        <button type="submit" disabled={pending || !startsAt}>
+        <button type="submit" disabled={pending || !picked}>
           {pending ? t("booking") : t("submit")}
         </button>
       </div>

@@ -4,7 +4,9 @@ import { planDay, visibleRange, type DayPlan, type Placed } from "@/app/lib/cale
 import { customerLabel } from "@/app/lib/customers";
 import type { Appointment, BlockedTime, Business } from "@/app/lib/definitions";
 import { getT } from "@/app/lib/i18n";
-import { formatDay, formatMinutes, formatTime, localParts } from "@/app/lib/time";
+import { formatDateTime, formatDay, formatMinutes, formatTime, localParts } from "@/app/lib/time";
+
+import { UnblockButton } from "./unblock-button";
 
 const PX_PER_MINUTE = 1.1;
 
@@ -84,10 +86,19 @@ async function CalendarGrid({ business, plans, now, locale, openHref, dayHref }:
                   data-testid={`shade-${s.kind}`}
                 >
                   {s.kind === "blocked" ? (
-                    <span className="small">
-                      {t("blocked")}
-                      {s.reason ? `: ${s.reason}` : ""}
-                    </span>
+                    <>
+                      <span className="small">
+                        {t("blocked")}
+                        {s.reason ? `: ${s.reason}` : ""}
+                      </span>{" "}
+                      {s.block ? (
+                        <UnblockButton
+                          businessId={business.id}
+                          blockId={s.block.id}
+                          summary={blockSummary(s.block, business.timezone, locale)}
+                        />
+                      ) : null}
+                    </>
                   ) : s.kind === "break" ? (
                     <span className="small">{t("break")}</span>
                   ) : null}
@@ -116,6 +127,17 @@ async function CalendarGrid({ business, plans, now, locale, openHref, dayHref }:
       </div>
     </div>
   );
+}
+
+/** When a blocked time is and why: "Tue 22 Dec, 11:00–12:00 (Training)", both dates when it
+ * spans days. */
+function blockSummary(block: BlockedTime, timeZone: string, locale: string): string {
+  const sameDay = localParts(block.starts_at, timeZone).date === localParts(block.ends_at, timeZone).date;
+  const from = formatDateTime(block.starts_at, timeZone, locale);
+  const when = sameDay
+    ? `${from}–${formatTime(block.ends_at, timeZone, locale)}`
+    : `${from} – ${formatDateTime(block.ends_at, timeZone, locale)}`;
+  return block.reason ? `${when} (${block.reason})` : when;
 }
 
 function Block({
@@ -173,10 +195,17 @@ async function DayList({ business, plans, appointments, locale, openHref }: Prop
             <h4>{formatDay(plan.date, "long", locale)}</h4>
             {plan.closed ? <p className="muted small">{t(plan.closed === "date" ? "closedDate" : "closed")}</p> : null}
             {blocks.map((s, i) => (
-              <p key={i} className="cal-list-blocked small">
+              <div key={i} className="cal-list-blocked small">
                 {t("blocked")} {formatMinutes(s.start, locale)}–{formatMinutes(Math.min(s.end, 1439), locale)}
-                {s.reason ? `: ${s.reason}` : ""}
-              </p>
+                {s.reason ? `: ${s.reason}` : ""}{" "}
+                {s.block ? (
+                  <UnblockButton
+                    businessId={business.id}
+                    blockId={s.block.id}
+                    summary={blockSummary(s.block, business.timezone, locale)}
+                  />
+                ) : null}
+              </div>
             ))}
             {day.length === 0 && !plan.closed ? <p className="muted small">{t("noAppointments")}</p> : null}
             <ul className="list">

@@ -1,11 +1,11 @@
 "use client";
 
-import { useState } from "react";
+import { useId, useState } from "react";
 import { useTranslations } from "use-intl/react";
 
 import { saveSettings } from "@/app/lib/actions";
 import type { Business, BusinessSettings } from "@/app/lib/definitions";
-import { formatOffsets, parseOffsets } from "@/app/lib/reminders";
+import { checkReminderForm, formatOffsets, parseOffsets, type ReminderFormProblems } from "@/app/lib/reminders";
 
 import { Field, SaveBar } from "./field";
 import { useSave } from "./use-save";
@@ -23,8 +23,20 @@ export function RemindersForm({ business }: { business: Business }) {
     templateName: business.reminder_template?.name ?? "",
     templateLanguage: business.reminder_template?.language ?? "",
   }));
-  const { pending, result, save, errorFor, unplaced } = useSave();
+  const { pending, result, save, errorFor, unplaced, clear } = useSave();
+  // Refused here, in words, before the API would answer with its JSON shapes.
+  const [problems, setProblems] = useState<ReminderFormProblems>({});
   const t = useTranslations("settings.reminders");
+  const tf = useTranslations("form");
+  const quietErrorId = useId();
+  const quietError = problems.quiet ? t(problems.quiet) : errorFor("reminder_quiet_hours") ? t("quietSame") : undefined;
+  const templateError = problems.templateName
+    ? t(problems.templateName)
+    : errorFor("reminder_template")
+      ? t("templateInvalid")
+      : undefined;
+  const languageError = problems.templateLanguage ? t(problems.templateLanguage) : undefined;
+  const refused = Object.keys(problems).length > 0;
   const set = (key: keyof typeof form) => (event: React.ChangeEvent<HTMLInputElement>) =>
     setForm((f) => ({
       ...f,
@@ -33,6 +45,12 @@ export function RemindersForm({ business }: { business: Business }) {
 
   function submit(event: React.FormEvent) {
     event.preventDefault();
+    const found = checkReminderForm(form);
+    setProblems(found);
+    if (Object.keys(found).length) {
+      clear();
+      return;
+    }
     const name = form.templateName.trim();
     const settings = {
       reminders_enabled: form.enabled,
@@ -62,13 +80,25 @@ export function RemindersForm({ business }: { business: Business }) {
         </label>
         {form.quiet ? (
           <div className="fields">
-            <Field label={t("quietFrom")} type="time" value={form.quietStart} onChange={set("quietStart")} />
-            <Field label={t("quietUntil")} type="time" value={form.quietEnd} onChange={set("quietEnd")} />
+            <Field
+              label={t("quietFrom")}
+              type="time"
+              value={form.quietStart}
+              onChange={set("quietStart")}
+              invalidBy={quietError ? quietErrorId : undefined}
+            />
+            <Field
+              label={t("quietUntil")}
+              type="time"
+              value={form.quietEnd}
+              onChange={set("quietEnd")}
+              invalidBy={quietError ? quietErrorId : undefined}
+            />
           </div>
         ) : null}
-        {errorFor("reminder_quiet_hours") ? (
-          <span className="field-error" role="alert">
-            {errorFor("reminder_quiet_hours")}
+        {quietError ? (
+          <span id={quietErrorId} className="field-error" role="alert">
+            {quietError}
           </span>
         ) : null}
         <div className="fields">
@@ -76,7 +106,7 @@ export function RemindersForm({ business }: { business: Business }) {
             label={t("template")}
             value={form.templateName}
             onChange={set("templateName")}
-            error={errorFor("reminder_template")}
+            error={templateError}
             placeholder="appointment_reminder"
             hint={t("templateHint")}
           />
@@ -84,11 +114,17 @@ export function RemindersForm({ business }: { business: Business }) {
             label={t("templateLanguage")}
             value={form.templateLanguage}
             onChange={set("templateLanguage")}
+            error={languageError}
             placeholder="en_US"
           />
         </div>
       </div>
-      <SaveBar pending={pending} result={result} label={t("save")} leftover={unplaced((p) => PLACED.includes(p))} />
+      <SaveBar
+        pending={pending}
+        result={refused ? { ok: false, message: tf("fixFields") } : result}
+        label={t("save")}
+        leftover={unplaced((p) => PLACED.includes(p))}
+      />
     </form>
   );
 }

@@ -6,7 +6,7 @@ import { fetchBusiness, fetchMe, fetchRole, fetchStaff } from "@/app/lib/api";
 import { getLang, getT } from "@/app/lib/i18n";
 import { businessLocale } from "@/app/lib/locale";
 import { positiveInt, type BusinessParams } from "@/app/lib/params";
-import { formatDay } from "@/app/lib/time";
+import { formatDay, localParts } from "@/app/lib/time";
 import { NotAllowed } from "@/app/ui/not-allowed";
 import { NewMemberForm } from "@/app/ui/team/new-member-form";
 import { RowAction } from "@/app/ui/team/row-action";
@@ -50,7 +50,10 @@ export default async function TeamPage({ params }: BusinessParams) {
                     <strong>{member.email}</strong>
                     {member.id === me.id ? <span className="badge"> {tc("you")}</span> : null}
                     <div className="muted small">
-                      {t("added", { date: formatDay(member.added_at.slice(0, 10), "long", locale) })}
+                      {/* The business's day: 00:30 in Madrid is the day before in UTC. */}
+                      {t("added", {
+                        date: formatDay(localParts(member.added_at, business.timezone).date, "long", locale),
+                      })}
                     </div>
                   </td>
                   <td>
