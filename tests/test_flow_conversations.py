@@ -1027,6 +1027,27 @@ def test_yes_to_a_held_time_after_the_talk_was_forgotten_books_it(chat):
     assert statuses() == [("booked", at(day, "09:30"))]
 
 
+@pytest.mark.parametrize("answer", ["1", "Confirm"])
+def test_the_forgotten_question_s_own_choices_still_answer_it(chat, answer):
+    day = upcoming(2)
+    chat(f"haircut {named(day)}")
+    assert chat("3") == hold_reply(day, "09:30")  # "Reply with 1–3."
+    forget_the_talk()
+    assert chat(answer) == (
+        f"Booked ✅ *Haircut* on {when(day, '09:30')} (booking #1). See you then!"
+    )
+
+
+def test_no_cancel_the_haircut_to_a_forgotten_hold_lets_it_go_not_the_booking(open_daily, chat):
+    booked, held = upcoming(2), upcoming(3)
+    assert chat(f"haircut {named(booked)} at 5pm").startswith("Booked ✅")
+    chat(f"haircut {named(held)}")
+    assert chat("3") == hold_reply(held, "09:30")
+    forget_the_talk()
+    assert chat("no, cancel the haircut") == "OK, I've let that time go. Anything else?"
+    assert statuses() == [("booked", at(booked, "17:00"))]
+
+
 def test_no_to_a_forgotten_held_time_lets_it_go(chat):
     day = upcoming(2)
     chat(f"haircut {named(day)}")

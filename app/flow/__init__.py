@@ -12,10 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from app.flow import engine, handoff, ids, lang, privacy, reminders, state
+from app.flow import engine, handoff, ids, lang, privacy, reminders, state, times
 from app.flow.actions import CLAIMS, Turn
 from app.flow.render import Reply, for_channel, numbered, outbound
-from app.storage import flow_state
 
 __all__ = [
     "CLAIMS",
@@ -67,9 +66,7 @@ def run(
     if tap is None:
         reminded = reminders.answered(business, customer, st)
         if not (reminded or st.offer or st.hold_id):
-            # "yes" to "Shall I book it?" after the flow forgot the talk (its state expired)
-            # answers the held time the question was about.
-            st.hold_id = flow_state.offered_hold(business["id"], customer["id"])
+            times.asked_about_hold(turn, st)  # "yes" after the flow forgot the talk
         tap = _typed_option(st, text)
     misses = st.misses
     reply = engine.on_tap(turn, st, tap) if tap else engine.on_text(turn, st, text)

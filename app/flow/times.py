@@ -24,6 +24,7 @@ from app.flow.offers import (
 from app.flow.render import Reply
 from app.flow.state import Option, State
 from app.flow.understand import Request, mentioned
+from app.storage import flow_state
 
 SEARCH_DAYS = 7  # how far "a haircut" with no day looks for the first free day
 
@@ -93,11 +94,28 @@ def hold(turn: Turn, st: State, svc: dict, start: datetime) -> Reply:
         when=words.when(held.starts_at, turn.tz, st.lang),
         minutes=actions.minutes_held(),
     )
-    options = tuple(
-        Option(ids.hold(action, held.id), words.say(st.lang, key))
+    return offer(st, Reply(text, hold_options(held.id, st.lang), lang=st.lang))
+
+
+def hold_options(hold_id: int, lang: str | None) -> tuple[Option, ...]:
+    """The held time's three choices: Confirm, Change time, Cancel."""
+    return tuple(
+        Option(ids.hold(action, hold_id), words.say(lang, key))
         for action, key in (("confirm", "confirm"), ("change", "change"), ("cancel", "cancel"))
     )
-    return offer(st, Reply(text, options, lang=st.lang))
+
+
+def asked_about_hold(turn: Turn, st: State) -> bool:
+    """When our last message to the customer asked "Shall I book it?" about a time they still
+    hold (expired or not) and the flow has forgotten the talk, it is what this message answers:
+    the question is taken up again ("yes", "1", "no, cancel the haircut"). Whether it was."""
+    held = flow_state.offered_hold(turn.business["id"], turn.customer["id"])
+    if held is None:
+        return False
+    st.hold_id, st.service_id = held["id"], held["service_id"]
+    st.day = held["starts_at"].astimezone(turn.tz).date().isoformat()
+    st.offer = list(hold_options(held["id"], st.lang))
+    return True
 
 
 def confirm(turn: Turn, st: State, hold_id: int | None) -> Reply:
