@@ -185,6 +185,21 @@ def test_a_phone_number_books_for_that_whatsapp_customer(api, world, phone):
     assert resp.get_json()["appointment"]["customer_id"] == world.customer_id
 
 
+@pytest.mark.parametrize(
+    ("wa_id", "typed"),
+    [
+        ("5215512345678", "+52 1 55 1234 5678"),  # Mexico: WhatsApp's id keeps the old 1
+        ("551187654321", "+55 11 8765-4321"),  # Brazil: an older id without the ninth digit
+    ],
+)
+def test_a_number_as_whatsapp_shows_it_books_for_that_customer(api, world, wa_id, typed):
+    customer = make_conversation(world.business_id, wa_id=wa_id, name="Lupe")
+    body = {**staff_booking(upcoming(1), "11:00", name="Lupe"), "customer_phone": typed}
+    resp = api("POST", base(world) + "/appointments", "staff", json=body)
+    assert resp.status_code == 201, resp.get_json()
+    assert resp.get_json()["appointment"]["customer_id"] == customer
+
+
 def test_staff_move_keeps_the_id_and_is_audited(api, world):
     day = upcoming(2)
     c = make_conversation(world.business_id, wa_id="34600555444", name="Mo")

@@ -230,9 +230,24 @@ def _international(digits: str) -> bool:
     if not (digits.isascii() and digits.isdigit() and 6 <= len(digits) <= 15):
         return False
     try:
-        return phonenumbers.is_valid_number(phonenumbers.parse("+" + digits))
+        return any(
+            phonenumbers.is_valid_number(phonenumbers.parse("+" + form))
+            for form in _as_numbered_today(digits)
+        )
     except phonenumbers.NumberParseException:
         return False
+
+
+def _as_numbered_today(digits: str) -> list[str]:
+    """The number, and what it is today where WhatsApp still shows it as it used to be: a
+    Mexican mobile keeps its old 1 after 52 (521 55 …), an older Brazilian account lacks the
+    ninth digit of its mobile (55 11 8765 4321)."""
+    forms = [digits]
+    if digits.startswith("521") and len(digits) == 13:
+        forms.append("52" + digits[3:])
+    if digits.startswith("55") and len(digits) == 12 and digits[4] in "6789":
+        forms.append(digits[:4] + "9" + digits[4:])
+    return forms
 
 
 def _raise_refusal(result: BookingResult, field: str) -> None:
