@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -24,6 +25,7 @@ from tests.test_agent_conversations import upcoming
 # neither the flow's check nor the backend's is its own judge.
 WHATSAPP = Limits(
     text_chars=4096,
+    interactive_text_chars=1024,
     buttons=3,
     button_title_chars=20,
     list_rows=10,
@@ -283,3 +285,25 @@ def test_a_cut_title_never_splits_what_reads_as_one_character(title, cut):
 
     assert words.fit(title, 20) == cut
     assert len(cut) <= 20
+
+
+def test_messenger_chips_stay_when_their_details_do_not_fit_above_them():
+    """Thirteen services with long names: their numbered details pass the 1,024 characters of
+    a WhatsApp body but fit Messenger's 2,000 above the chips; past those, the chips stay under
+    the short text."""
+    names = [f"Servicio número {n} con lavado, secado y peinado de acabado" for n in range(1, 14)]
+    options = tuple(
+        Option(ids.service(n), name, f"{60 + n} min, {30 + n}.00 EUR")
+        for n, name in enumerate(names, 1)
+    )
+    reply = Reply("¿Qué servicio te gustaría?", options, lang="es", details=True)
+    assert 1024 < len(render.numbered(reply)) <= 2000
+    message = render.outbound(reply, MESSENGER)
+    assert len(message.quick_replies) == 13
+    assert message.text == render.numbered(reply)
+    longer = Reply(
+        reply.text, tuple(replace(o, title=o.title * 3) for o in options), "", "es", True
+    )
+    assert len(render.numbered(longer)) > 2000
+    message = render.outbound(longer, MESSENGER)
+    assert (len(message.quick_replies), message.text) == (13, "¿Qué servicio te gustaría?")

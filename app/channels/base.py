@@ -34,6 +34,7 @@ class Limits:
     """Sizes a channel refuses to exceed; validated before every send."""
 
     text_chars: int
+    interactive_text_chars: int = 0  # the text above buttons, a list or chips (0: text_chars)
     buttons: int = 0
     button_title_chars: int = 0
     list_rows: int = 0

@@ -115,9 +115,12 @@ def shape(reply: Reply, capabilities: frozenset, limits: Limits) -> Outbound:
             Button(o.id, words.fit(o.title, limits.quick_reply_title_chars)) for o in options
         )
         # A chip shows its title alone: what the descriptions add (prices, lengths, which
-        # booking) stays in the text, numbered as the chips are.
-        described = reply.details and any(o.description for o in options)
-        return Outbound(text=numbered(reply) if described else body(reply), quick_replies=chips)
+        # booking) stays in the text, numbered as the chips are, when it fits above them.
+        text = body(reply)
+        if reply.details and any(o.description for o in options):
+            listed = numbered(reply)
+            text = listed if len(listed) <= _interactive_text_chars(limits) else text
+        return Outbound(text=text, quick_replies=chips)
     return Outbound(text=numbered(reply))
 
 
@@ -142,7 +145,7 @@ def problems(message: Outbound, limits: Limits) -> list[str]:
     """Every way `message` exceeds `limits` (Meta's sizes for the channel); [] when it fits."""
     found = []
     interactive = message.buttons or message.sections or message.quick_replies
-    text_limit = min(limits.text_chars, 1024) if interactive else limits.text_chars
+    text_limit = _interactive_text_chars(limits) if interactive else limits.text_chars
     if not message.text.strip():
         found.append("text is empty")
     if len(message.text) > text_limit:
@@ -181,6 +184,10 @@ def problems(message: Outbound, limits: Limits) -> list[str]:
     if sum(bool(x) for x in (message.buttons, message.sections, message.quick_replies)) > 1:
         found.append("buttons, a list and quick replies cannot share one message")
     return found
+
+
+def _interactive_text_chars(limits: Limits) -> int:
+    return limits.interactive_text_chars or limits.text_chars
 
 
 def _told(text: str) -> str:

@@ -10,6 +10,7 @@ from app.channels.text import split_message
 
 LIMITS = Limits(
     text_chars=4096,
+    interactive_text_chars=1024,
     buttons=3,
     button_title_chars=20,
     list_rows=10,

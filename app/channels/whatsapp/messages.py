@@ -8,7 +8,7 @@ from typing import Any
 from app.channels.base import Button, ListSection, Outbound
 from app.channels.whatsapp.formatting import LIMITS
 
-INTERACTIVE_BODY_CHARS = 1024  # the text above buttons or a list
+INTERACTIVE_BODY_CHARS = LIMITS.interactive_text_chars  # the text above buttons or a list
 LIST_BUTTON_CHARS = 20
 SECTION_TITLE_CHARS = 24
 ID_CHARS = 256  # button and row ids
