@@ -4,10 +4,11 @@ Command-line flags (README: Deployment) still choose workers, threads and the ad
 """
 
 from app import cpus, heap
-from app.config import pin_web_cpus  # (a name `config` here would be read as gunicorn's setting)
+from app.config import pin_web_cpus, web_sched_batch  # (`config` is a gunicorn setting's name)
 
-# Web workers each on a core of its own (read again on HUP).
+# Web workers each on a core of its own, and their threads as throughput work (read again on HUP).
 _PIN = pin_web_cpus()
+_BATCH = web_sched_batch()
 
 
 def pre_fork(server, worker) -> None:
@@ -18,7 +19,10 @@ def pre_fork(server, worker) -> None:
 
 
 def post_fork(server, worker) -> None:
-    """In the new worker, before it loads the app: onto its core, threads and all."""
+    """In the new worker, before it loads the app: its threads as throughput work, and onto its
+    core, threads and all."""
+    if _BATCH and not cpus.batch():
+        server.log.warning("worker %s could not use SCHED_BATCH; it runs as usual", worker.pid)
     if worker.cpu is None:
         return
     if cpus.pin(worker.cpu):

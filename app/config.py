@@ -154,13 +154,25 @@ def resilience_settings() -> dict:
 
 def pin_web_cpus() -> bool:
     """`WEB_PIN_CPUS` (default off): gunicorn's master runs each web worker on a core of its own
-    (app/cpus.py; gunicorn.conf.py), for hosts whose cores serve the web processes alone. The
-    master reads it before any app exists, from the environment or else `.env`, without
-    loading `.env` into its environment (its workers read `.env` afresh when they start)."""
-    value = os.environ.get("WEB_PIN_CPUS")
+    (app/cpus.py; gunicorn.conf.py), for hosts whose cores serve the web processes alone."""
+    return _master_flag("WEB_PIN_CPUS", default=False)
+
+
+def web_sched_batch() -> bool:
+    """`WEB_SCHED_BATCH` (default on): each web worker asks the kernel's scheduler to treat its
+    threads as throughput work, so a thread woken does not preempt the one running (app/cpus.py;
+    gunicorn.conf.py)."""
+    return _master_flag("WEB_SCHED_BATCH", default=True)
+
+
+def _master_flag(name: str, default: bool) -> bool:
+    """A setting gunicorn's master reads before any app exists, from the environment or else
+    `.env`, without loading `.env` into its environment (its workers read `.env` afresh when
+    they start)."""
+    value = os.environ.get(name)
     if value is None:
-        value = dotenv_values().get("WEB_PIN_CPUS")
-    return _bool(value, default=False)
+        value = dotenv_values().get(name)
+    return _bool(value, default=default)
 
 
 def _positive(name: str, default: int) -> int:

@@ -1,4 +1,5 @@
-"""Each gunicorn web worker runs on a core of its own (app/cpus.py, gunicorn.conf.py)."""
+"""Each gunicorn web worker runs its threads as throughput work (SCHED_BATCH, by default) and,
+with WEB_PIN_CPUS=on, on a core of its own (app/cpus.py, gunicorn.conf.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import os
 import runpy
 import signal
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -120,3 +123,69 @@ def test_gunicorn_config_pins_workers_unless_web_pin_cpus_is_off(monkeypatch, va
     cores = [worker.cpu for worker in live.values()]
     choice = len(cpus.allowed()) >= 2
     assert cores == (sorted(cpus.allowed())[:2] if pinned and choice else [None, None])
+
+
+def policies(pid: int) -> set[int]:
+    """The scheduling policies of a process's threads."""
+    found = set()
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            found.add(os.sched_getscheduler(int(tid)))
+        except OSError:
+            pass  # the thread ended meanwhile
+    return found
+
+
+def test_web_workers_run_their_threads_as_batch_work():
+    """By default every thread of every web worker runs under SCHED_BATCH; the master not."""
+    env = {"APP_SECRET": "cpus-test-secret"}
+    with Gunicorn("benchmarks.bare_app:create_app()", env, workers=2, threads=2) as server:
+        deadline = time.monotonic() + DEADLINE
+        found: dict[int, set[int]] = {}
+        while time.monotonic() < deadline:
+            found = {pid: policies(pid) for pid in children(server.proc.pid)}
+            if len(found) == 2 and all(p == {os.SCHED_BATCH} for p in found.values()):
+                break
+            time.sleep(0.05)  # a worker is being forked; nothing to wait on but /proc
+        assert len(found) == 2 and all(p == {os.SCHED_BATCH} for p in found.values()), found
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{server.port}/", timeout=DEADLINE)
+        except urllib.error.HTTPError as answered:  # a 404 is an answer: a thread served it
+            assert answered.code == 404
+        # Threads started since (gthread's pool, for that request) inherit the policy.
+        assert all(policies(pid) == {os.SCHED_BATCH} for pid in children(server.proc.pid))
+        assert policies(server.proc.pid) == {os.SCHED_OTHER}
+
+
+@pytest.mark.parametrize(("value", "policy"), [("on", os.SCHED_BATCH), ("off", os.SCHED_OTHER)])
+def test_gunicorn_config_makes_workers_batch_work_unless_web_sched_batch_is_off(
+    monkeypatch, value, policy
+):
+    monkeypatch.setenv("WEB_SCHED_BATCH", value)
+    monkeypatch.setenv("WEB_PIN_CPUS", "off")
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    server = type("Arbiter", (), {"log": type("Log", (), {"warning": print, "info": print})()})()
+    child = os.fork()  # post_fork runs in the new worker: here, a child of the test
+    if child == 0:
+        try:
+            settings["post_fork"](server, _Worker())
+            os._exit(0 if os.sched_getscheduler(0) == policy else 1)
+        finally:
+            os._exit(2)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "dotenv", "expected"),
+    [(None, None, True), ("off", None, False), ("0", None, False), (None, "off", False)],
+)
+def test_batch_work_is_on_unless_web_sched_batch_says_off(monkeypatch, value, dotenv, expected):
+    monkeypatch.setattr(
+        config, "dotenv_values", lambda: {} if dotenv is None else {"WEB_SCHED_BATCH": dotenv}
+    )
+    if value is None:
+        monkeypatch.delenv("WEB_SCHED_BATCH", raising=False)
+    else:
+        monkeypatch.setenv("WEB_SCHED_BATCH", value)
+    assert config.web_sched_batch() is expected
