@@ -238,7 +238,9 @@ def test_staff_move_into_a_full_time_is_refused(api, world):
 def test_no_show_only_once_started(api, world):
     upcoming_path = f"{base(world)}/appointments/{world.appointment_id}/no-show"
     resp = api("POST", upcoming_path, "staff")
-    assert (resp.status_code, resp.get_json()["code"]) == (409, "not_started")
+    body = resp.get_json()
+    # The reason, as every refusal of the front desk gives it: the console words it.
+    assert (resp.status_code, body["code"], body["reason"]) == (409, "not_started", "not_started")
     past = make_appointment(world.business_id, world.customer_id, days_ahead=-1)
     resp = api("POST", f"{base(world)}/appointments/{past}/no-show", "staff")
     assert (resp.status_code, resp.get_json()["appointment"]["status"]) == (200, "no_show")

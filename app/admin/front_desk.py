@@ -130,8 +130,9 @@ def mark_no_show(business_id: int, appointment_id: int):
     with transaction() as conn:
         result = attendance.mark_no_show(business_id, found["customer_id"], appointment_id)
         if not result.ok:
-            code = 404 if result.code == NOT_FOUND else 409
-            raise ApiError(code, result.message, code=result.code)
+            if result.code == NOT_FOUND:
+                raise ApiError(404, result.message, code=result.code)
+            raise ApiError(409, result.message, code=result.code, reason=result.code)
         if found["status"] != result.appointment.status:
             audit.record(
                 conn,

@@ -16,6 +16,7 @@ export const REASONS = [
   "beyond_horizon",
   "none_free",
   "already_cancelled",
+  "not_started",
   "calendar_unavailable",
 ] as const;
 

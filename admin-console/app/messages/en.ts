@@ -115,6 +115,7 @@ const en = {
       beyond_horizon: "That date is too far ahead to book.",
       none_free: "There are no free times then.",
       already_cancelled: "That appointment is already cancelled.",
+      not_started: "That appointment has not started yet: mark a no-show once it has.",
       calendar_unavailable: "The calendar cannot be reached right now. Try again in a moment.",
     },
   },

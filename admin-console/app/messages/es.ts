@@ -115,6 +115,7 @@ const es: Messages = {
       beyond_horizon: "Esa fecha está demasiado lejos para reservar.",
       none_free: "No hay horas libres entonces.",
       already_cancelled: "Esa cita ya está cancelada.",
+      not_started: "Esa cita aún no ha empezado: márcala como no presentada cuando empiece.",
       calendar_unavailable: "Ahora no se puede consultar el calendario. Vuelve a intentarlo en un momento.",
     },
   },

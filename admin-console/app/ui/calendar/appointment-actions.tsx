@@ -103,6 +103,7 @@ export function MoveForm({
 /** Record that the customer did not come. */
 export function NoShowButton({ businessId, appointmentId }: { businessId: number; appointmentId: number }) {
   const t = useTranslations("appointment");
+  const problemText = useProblemText();
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const [pending, startTransition] = useTransition();
   return (
@@ -114,7 +115,7 @@ export function NoShowButton({ businessId, appointmentId }: { businessId: number
         onClick={() =>
           startTransition(async () => {
             const result = await markNoShow(businessId, appointmentId);
-            setMessage({ ok: result.ok, text: result.ok ? t("noShowDone") : result.message });
+            setMessage({ ok: result.ok, text: result.ok ? t("noShowDone") : problemText(result) });
           })
         }
       >
