@@ -210,7 +210,7 @@ def _customer_fields(body: dict) -> tuple[str, str | None]:
     if phone not in (None, ""):
         digits = phone.translate(PHONE_PUNCTUATION) if isinstance(phone, str) else ""
         # "+34 …" or "0034 …" (00 dials abroad from most of the world)
-        digits = digits.removeprefix("+") if digits.startswith("+") else _after_00(digits)
+        digits = digits[1:] if digits.startswith("+") else digits.removeprefix("00")
         if not _international(digits):
             errors["customer_phone"] = (
                 "must be a phone number with its country code, such as +34 600 11 22 33"
@@ -218,10 +218,6 @@ def _customer_fields(body: dict) -> tuple[str, str | None]:
     if errors:
         raise invalid(errors)
     return name.strip(), digits
-
-
-def _after_00(digits: str) -> str:
-    return digits[2:] if digits.startswith("00") else digits
 
 
 def _international(digits: str) -> bool:

@@ -105,17 +105,15 @@ def hold_options(hold_id: int, lang: str | None) -> tuple[Option, ...]:
     )
 
 
-def asked_about_hold(turn: Turn, st: State) -> bool:
+def asked_about_hold(turn: Turn, st: State) -> None:
     """When our last message to the customer asked "Shall I book it?" about a time they still
     hold (expired or not) and the flow has forgotten the talk, it is what this message answers:
-    the question is taken up again ("yes", "1", "no, cancel the haircut"). Whether it was."""
+    the question is taken up again ("yes", "1", "no, cancel the haircut")."""
     held = flow_state.offered_hold(turn.business["id"], turn.customer["id"])
-    if held is None:
-        return False
-    st.hold_id, st.service_id = held["id"], held["service_id"]
-    st.day = held["starts_at"].astimezone(turn.tz).date().isoformat()
-    st.offer = list(hold_options(held["id"], st.lang))
-    return True
+    if held is not None:
+        st.hold_id, st.service_id = held["id"], held["service_id"]
+        st.day = held["starts_at"].astimezone(turn.tz).date().isoformat()
+        st.offer = list(hold_options(held["id"], st.lang))
 
 
 def confirm(turn: Turn, st: State, hold_id: int | None) -> Reply:

@@ -39,12 +39,11 @@ def clear(business_id: int, customer_id: int) -> None:
 
 
 def offered_hold(business_id: int, customer_id: int) -> dict | None:
-    """The customer's held time (expired or not: id, service_id, starts_at) that our last
-    message to them asked about,
-    when that message is the hold's question (nothing was said to them since): what "yes"
-    answers after the flow has forgotten the talk. The question is the reply of the turn that
-    made or renewed the hold."""
-    row = fetch_one(
+    """The customer's held time (expired or not: id, service_id, starts_at) when our last
+    message to them is its question, "Shall I book it?" (nothing was said to them since): what
+    "yes" answers after the flow has forgotten the talk. The question is the reply of the turn
+    that made or renewed the hold."""
+    return fetch_one(
         "SELECT a.id, a.service_id, a.starts_at FROM appointments a, messages m"
         " WHERE m.id = (SELECT max(id) FROM messages"
         "               WHERE customer_id = %(customer)s AND business_id = %(business)s"
@@ -53,4 +52,3 @@ def offered_hold(business_id: int, customer_id: int) -> dict | None:
         " AND a.status = 'held' AND a.turn_id = m.turn_id",
         {"business": business_id, "customer": customer_id},
     )
-    return row

@@ -91,13 +91,7 @@ async function CalendarGrid({ business, plans, now, locale, openHref, dayHref }:
                         {t("blocked")}
                         {s.reason ? `: ${s.reason}` : ""}
                       </span>{" "}
-                      {s.block ? (
-                        <UnblockButton
-                          businessId={business.id}
-                          blockId={s.block.id}
-                          summary={blockSummary(s.block, business.timezone, locale)}
-                        />
-                      ) : null}
+                      {s.block ? <Unblock business={business} block={s.block} locale={locale} /> : null}
                     </>
                   ) : s.kind === "break" ? (
                     <span className="small">{t("break")}</span>
@@ -126,6 +120,17 @@ async function CalendarGrid({ business, plans, now, locale, openHref, dayHref }:
         ))}
       </div>
     </div>
+  );
+}
+
+/** The Unblock button of a blocked time, in the grid and in the phone list. */
+function Unblock({ business, block, locale }: { business: Props["business"]; block: BlockedTime; locale: string }) {
+  return (
+    <UnblockButton
+      businessId={business.id}
+      blockId={block.id}
+      summary={blockSummary(block, business.timezone, locale)}
+    />
   );
 }
 
@@ -198,13 +203,7 @@ async function DayList({ business, plans, appointments, locale, openHref }: Prop
               <div key={i} className="cal-list-blocked small">
                 {t("blocked")} {formatMinutes(s.start, locale)}–{formatMinutes(Math.min(s.end, 1439), locale)}
                 {s.reason ? `: ${s.reason}` : ""}{" "}
-                {s.block ? (
-                  <UnblockButton
-                    businessId={business.id}
-                    blockId={s.block.id}
-                    summary={blockSummary(s.block, business.timezone, locale)}
-                  />
-                ) : null}
+                {s.block ? <Unblock business={business} block={s.block} locale={locale} /> : null}
               </div>
             ))}
             {day.length === 0 && !plan.closed ? <p className="muted small">{t("noAppointments")}</p> : null}
