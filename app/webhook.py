@@ -248,12 +248,12 @@ def _apply_status(app: Flask, status: StatusUpdate) -> None:
         )
     else:
         changed = outbox.apply_status(
+            business_id,
             status.channel,
             status.external_id,
             status.status.value,
             status.error_code,
             status.error_title,
-            business_id,
         )
     if not changed:
         log.debug("status %s for %s changed nothing", status.status.value, status.external_id)

@@ -56,7 +56,7 @@ FILL = [
     "INSERT INTO auth_tokens (token_hash, user_id, expires_at) VALUES ('h', 1, now())",
     "INSERT INTO login_failures (email, ip) VALUES ('a@example.com', '127.0.0.1')",
     "INSERT INTO audit_log (action, entity) VALUES ('test', 'test')",
-    "INSERT INTO status_backlog (external_id, status) VALUES ('wamid.x', 'read')",
+    "INSERT INTO status_backlog (business_id, external_id, status) VALUES (1, 'wamid.x', 'read')",
     "INSERT INTO appointment_moves (appointment_id, from_starts_at, from_ends_at, to_starts_at,"
     " to_ends_at) VALUES (1, now(), now() + interval '1 hour', now() + interval '1 day',"
     " now() + interval '25 hours')",

@@ -314,6 +314,29 @@ def test_a_status_on_one_business_s_number_changes_no_message_of_another(post_we
     assert (row["status"], row["error_code"]) == ("sent", None)
 
 
+def test_a_status_parked_for_one_business_moves_no_message_of_another(post_webhook):
+    """A status that came on one business's number, before any message had its id, moves no
+    message of another business that records that id later (its own business's message would
+    take it: test_status_arriving_before_the_wamid_is_recorded_is_applied_later)."""
+    post_webhook(envelopes.text("hi", wa_id="34600000931"))
+    other = businesses.create_business({"name": "Other", "whatsapp_number_id": "777000778"})
+    post_webhook(envelopes.text("hola", wa_id="34600000932", phone_number_id="777000778"))
+    theirs = db.fetch_one(
+        "INSERT INTO messages (business_id, customer_id, channel, direction, body, status)"
+        " SELECT business_id, id, 'whatsapp', 'out', 'hello', 'queued' FROM customers"
+        " WHERE business_id = %s RETURNING id",
+        (other,),
+    )["id"]
+    failed = envelopes.status("wamid.SHARED", "failed", errors=[{"code": 131026}])
+    assert post_webhook(failed).status_code == 200  # on the first business's number
+    assert count("status_backlog") == 1
+
+    outbox.mark_sent(theirs, "whatsapp", "wamid.SHARED", "text")
+    row = db.fetch_one("SELECT status, error_code FROM messages WHERE id = %s", (theirs,))
+    assert (row["status"], row["error_code"]) == ("sent", None)
+    assert count("status_backlog") == 1  # it waits for its own business, or its 7 days
+
+
 def test_a_parked_status_outlives_a_failed_attempt_at_applying_it(app, post_webhook, monkeypatch):
     """A "failed" status that overtook the send's record is forgotten only once applied: the
     record's retry after a lost connection still applies it, with Meta's code."""

@@ -89,8 +89,9 @@ def mark_sent(
 ) -> None:
     """Record that the channel accepted a message, sent at `sent_at` (when the send started,
     before the channel stamped it: a Messenger read receipt's watermark is that stamp; now when
-    not given), then apply the statuses that beat us here. Each parked status is forgotten only
-    once applied, so a failure on the way leaves the rest for the next try."""
+    not given), then apply the statuses that beat us here, those that came for the message's
+    own business. Each parked status is forgotten only once applied, so a failure on the way
+    leaves the rest for the next try."""
     with connection() as conn:
         conn.execute(
             "UPDATE messages SET status = 'sent', external_id = %s,"
@@ -102,15 +103,20 @@ def mark_sent(
         early = []
         if external_id:
             early = conn.execute(
-                "SELECT status, error_code, error_title FROM status_backlog"
-                " WHERE channel = %s AND external_id = %s",
-                (channel, external_id),
+                "SELECT b.business_id, b.status, b.error_code, b.error_title"
+                " FROM status_backlog b JOIN messages m ON m.business_id = b.business_id"
+                " WHERE m.id = %s AND b.channel = %s AND b.external_id = %s",
+                (message_id, channel, external_id),
             ).fetchall()
     for row in sorted(early, key=lambda r: STATUS_RANK.get(r["status"], 9)):
-        apply_status(channel, external_id, row["status"], row["error_code"], row["error_title"])
+        business_id = row["business_id"]
+        apply_status(
+            business_id, channel, external_id, row["status"], row["error_code"], row["error_title"]
+        )
         execute(
-            "DELETE FROM status_backlog WHERE channel = %s AND external_id = %s AND status = %s",
-            (channel, external_id, row["status"]),
+            "DELETE FROM status_backlog WHERE business_id = %s AND channel = %s"
+            " AND external_id = %s AND status = %s",
+            (business_id, channel, external_id, row["status"]),
         )
 
 
@@ -147,43 +153,36 @@ def wait_turn(message_id: int, not_before: datetime) -> None:
 
 
 def apply_status(
+    business_id: int,
     channel: str,
     external_id: str,
     status: str,
     code: int | None = None,
     title: str = "",
-    business_id: int | None = None,
 ) -> bool:
-    """Move an outbound message's delivery status forward; return whether it changed. With
-    `business_id` (the business whose number the status came on), only that business's."""
+    """Move an outbound message's delivery status forward; return whether it changed. Only a
+    message of `business_id` (the business whose number or Page the status came on) moves; a
+    status that finds none is parked for it until its message's id is recorded."""
     if status == "failed":
         sql = (
             "UPDATE messages SET status = 'failed', error_code = %s, error_title = %s,"
-            " updated_at = now() WHERE channel = %s AND external_id = %s AND direction = 'out'"
-            " AND status IN ('queued', 'sent') AND (%s::bigint IS NULL OR business_id = %s)"
+            " updated_at = now() WHERE business_id = %s AND channel = %s AND external_id = %s"
+            " AND direction = 'out' AND status IN ('queued', 'sent')"
         )
-        params: tuple = (
-            code,
-            (title or "")[:MAX_TITLE],
-            channel,
-            external_id,
-            business_id,
-            business_id,
-        )
+        params: tuple = (code, (title or "")[:MAX_TITLE], business_id, channel, external_id)
     elif status in STATUS_RANK:
         lower = [s for s, rank in STATUS_RANK.items() if rank < STATUS_RANK[status]]
         sql = (
-            "UPDATE messages SET status = %s, updated_at = now() WHERE channel = %s"
-            " AND external_id = %s AND direction = 'out' AND status = ANY(%s)"
-            " AND (%s::bigint IS NULL OR business_id = %s)"
+            "UPDATE messages SET status = %s, updated_at = now() WHERE business_id = %s"
+            " AND channel = %s AND external_id = %s AND direction = 'out' AND status = ANY(%s)"
         )
-        params = (status, channel, external_id, lower, business_id, business_id)
+        params = (status, business_id, channel, external_id, lower)
     else:
         return False
     with connection() as conn:
         if conn.execute(sql, params).rowcount > 0:
             return True
-        _keep_early_status(conn, channel, external_id, status, code, title)
+        _keep_early_status(conn, business_id, channel, external_id, status, code, title)
         # mark_sent may have recorded the id just now, after our update and before our insert
         # (then its backlog read missed us): one more try covers that gap. Each statement
         # commits on its own, so whichever order the two interleave in, the status lands.
@@ -208,15 +207,33 @@ def apply_watermark(
 
 
 def _keep_early_status(
-    conn, channel: str, external_id: str, status: str, code: int | None, title: str
+    conn,
+    business_id: int,
+    channel: str,
+    external_id: str,
+    status: str,
+    code: int | None,
+    title: str,
 ) -> None:
-    """Park a status whose id no message has yet (mark_sent applies it when it does)."""
+    """Park a status whose id no message of its business has yet (mark_sent applies it when
+    one does)."""
     conn.execute(
-        "INSERT INTO status_backlog (channel, external_id, status, error_code, error_title)"
-        " SELECT %s, %s, %s, %s, %s WHERE NOT EXISTS"
-        " (SELECT 1 FROM messages WHERE channel = %s AND external_id = %s)"
+        "INSERT INTO status_backlog"
+        " (business_id, channel, external_id, status, error_code, error_title)"
+        " SELECT %s, %s, %s, %s, %s, %s WHERE NOT EXISTS (SELECT 1 FROM messages"
+        " WHERE business_id = %s AND channel = %s AND external_id = %s)"
         " ON CONFLICT DO NOTHING",
-        (channel, external_id, status, code, (title or "")[:MAX_TITLE], channel, external_id),
+        (
+            business_id,
+            channel,
+            external_id,
+            status,
+            code,
+            (title or "")[:MAX_TITLE],
+            business_id,
+            channel,
+            external_id,
+        ),
     )
     # Statuses of messages sent by other systems never find their message: forget them.
     conn.execute("DELETE FROM status_backlog WHERE received_at < now() - interval '7 days'")

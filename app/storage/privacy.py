@@ -50,9 +50,10 @@ def erase_customer(conn, customer_id: int, address_hash: str) -> dict:
     )
     messages = conn.execute(
         "WITH gone AS (DELETE FROM messages WHERE customer_id = %s"
-        " RETURNING channel, external_id)"
+        " RETURNING business_id, channel, external_id)"
         " , backlog AS (DELETE FROM status_backlog b USING gone"
-        " WHERE b.channel = gone.channel AND b.external_id = gone.external_id)"
+        " WHERE b.business_id = gone.business_id AND b.channel = gone.channel"
+        " AND b.external_id = gone.external_id)"
         " SELECT count(*) AS n FROM gone",
         (customer_id,),
     ).fetchone()["n"]
