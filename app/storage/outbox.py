@@ -73,7 +73,7 @@ def queued(customer_id: int) -> list[dict]:
     """Messages of a customer stored but not yet handed to the channel, oldest first."""
     return fetch_all(
         "SELECT id, body, payload, purpose, attempts, not_before, expires_at, error_code,"
-        " error_title"
+        " error_title, created_at"
         " FROM messages WHERE customer_id = %s AND direction = 'out' AND status = 'queued'"
         " AND external_id IS NULL ORDER BY id",
         (customer_id,),

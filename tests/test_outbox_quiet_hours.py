@@ -1,0 +1,120 @@
+"""A reminder whose send runs into the business's quiet hours (planned just before them, then
+held up by Meta's errors, a paused account or a backlog) waits for their end, and the
+customer's other messages go meanwhile; one sent within minutes of being queued goes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from psycopg.types.json import Jsonb
+
+from app import outbox
+from app.booking import reminders as plans
+from app.storage import businesses, db
+from tests.reminder_helpers import customer, open_business
+
+MADRID = ZoneInfo("Europe/Madrid")
+
+
+def _business_quiet_now(app, minutes_left: int) -> tuple[dict, datetime]:
+    """A business whose quiet hours began 30 minutes ago and end `minutes_left` from now (the
+    outbox reads the real clock); the business row and when they end."""
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    start, end = now - timedelta(minutes=30), now + timedelta(minutes=minutes_left)
+    quiet = {"start": f"{start.astimezone(MADRID):%H:%M}", "end": f"{end.astimezone(MADRID):%H:%M}"}
+    business_id = open_business(whatsapp_number_id=f"q{now.timestamp():.0f}{minutes_left}")
+    db.execute(
+        "UPDATE businesses SET reminder_quiet_hours = %s WHERE id = %s", (Jsonb(quiet), business_id)
+    )
+    business = businesses.get_row(business_id)
+    assert plans.in_quiet_hours(business, datetime.now(UTC))
+    return business, end
+
+
+def _queue(app, business, kim, text, purpose, expires_at=None) -> int:
+    """A message queued for Kim, as if 10 minutes ago (its send held up since)."""
+    with app.app_context(), db.transaction() as conn:
+        (message_id,) = outbox.queue(
+            conn, business, kim, [text], purpose=purpose, expires_at=expires_at
+        )
+        conn.execute(
+            "UPDATE messages SET created_at = created_at - interval '10 minutes' WHERE id = %s",
+            (message_id,),
+        )
+    return message_id
+
+
+def _message(message_id: int) -> dict:
+    return db.fetch_one(
+        "SELECT status, not_before, send_error, error_title FROM messages WHERE id = %s",
+        (message_id,),
+    )
+
+
+def _texts(fake_graph, address: str) -> list[str]:
+    return [s["text"]["body"] for s in fake_graph.messages_sent() if s.get("to") == address]
+
+
+def test_a_late_reminder_waits_for_quiet_hours_to_end_and_lets_a_reply_go(app, fake_graph):
+    business, end = _business_quiet_now(app, minutes_left=60)
+    kim = customer(business["id"])
+    reminder = _queue(app, business, kim, "Reminder: your haircut", "reminder")
+    reply = _queue(app, business, kim, "Yes, we open at 9.", "reply")
+
+    with app.app_context(), pytest.raises(outbox.SendLater) as later:
+        outbox.send_pending(business["id"], kim["id"])
+
+    assert _texts(fake_graph, kim["address"]) == ["Yes, we open at 9."]
+    assert _message(reply)["status"] == "sent"
+    held = _message(reminder)
+    assert (held["status"], held["not_before"]) == ("queued", end)
+    assert 0 < later.value.wait <= (end - datetime.now(UTC)).total_seconds() + 1
+
+    # Quiet hours over (as at their end): the reminder goes.
+    db.execute("UPDATE businesses SET reminder_quiet_hours = NULL WHERE id = %s", (business["id"],))
+    db.execute("UPDATE messages SET not_before = now() WHERE id = %s", (reminder,))
+    with app.app_context():
+        outbox.send_pending(business["id"], kim["id"])
+    assert _message(reminder)["status"] == "sent"
+    assert _texts(fake_graph, kim["address"])[-1] == "Reminder: your haircut"
+
+
+def test_a_reminder_whose_quiet_hours_outlast_its_appointment_is_not_sent(app, fake_graph):
+    business, end = _business_quiet_now(app, minutes_left=90)
+    kim = customer(business["id"])
+    starts = end - timedelta(minutes=30)  # the appointment starts before quiet hours end
+    reminder = _queue(app, business, kim, "Reminder: your haircut", "reminder", starts)
+
+    with app.app_context():
+        outbox.send_pending(business["id"], kim["id"])
+
+    assert _texts(fake_graph, kim["address"]) == []
+    row = _message(reminder)
+    assert (row["status"], row["send_error"]) == ("failed", "expired")
+    assert row["error_title"] == "quiet hours last until the appointment starts"
+
+
+def test_other_messages_in_quiet_hours_go_as_usual(app, fake_graph):
+    """Quiet hours are for reminders: a reply or a notice goes at once."""
+    business, _ = _business_quiet_now(app, minutes_left=60)
+    kim = customer(business["id"])
+    for purpose in ("reply", "notice"):
+        _queue(app, business, kim, f"a {purpose}", purpose)
+    with app.app_context():
+        outbox.send_pending(business["id"], kim["id"])
+    assert _texts(fake_graph, kim["address"]) == ["a reply", "a notice"]
+
+
+def test_a_reminder_sent_as_soon_as_it_is_queued_goes_even_in_quiet_hours(app, fake_graph):
+    """Planned a minute before quiet hours, it may reach the outbox just after they began."""
+    business, _ = _business_quiet_now(app, minutes_left=60)
+    kim = customer(business["id"])
+    reminder = _queue(app, business, kim, "Reminder: your haircut", "reminder")
+    db.execute(
+        "UPDATE messages SET created_at = now() - interval '1 minute' WHERE id = %s", (reminder,)
+    )
+    with app.app_context():
+        outbox.send_pending(business["id"], kim["id"])
+    assert _texts(fake_graph, kim["address"]) == ["Reminder: your haircut"]
