@@ -26,11 +26,13 @@ test("an owner sets when reminders go, quiet hours and the WhatsApp template", a
   await expect(when).toHaveValue("24h, 2h");
   await expect(form.getByLabel("Quiet from")).toHaveValue("21:00");
 
-  // Five minutes is too soon: the API names the field and nothing is saved.
+  // Five minutes is too soon: the API names the field, the console says why, nothing is saved.
   await when.fill("24h, 5m");
   await form.getByRole("button", { name: "Save reminders" }).click();
   await expect(when).toHaveAttribute("aria-invalid", "true");
-  await expect(form.getByRole("alert").filter({ hasText: "from 15 to 10080" })).toBeVisible();
+  await expect(
+    form.getByRole("alert").filter({ hasText: "Write 1 to 5 different times from 15 minutes to 7 days" }),
+  ).toBeVisible();
 
   await when.fill("2d, 3h");
   await form.getByLabel("Quiet until").fill("08:30");
@@ -54,6 +56,30 @@ test("an owner sets when reminders go, quiet hours and the WhatsApp template", a
     reminder_quiet_hours: { start: "21:00", end: "09:00" },
     reminder_template: null,
   });
+});
+
+test("reminder times the API refuses are explained in Spanish", async ({ page }) => {
+  const before = await api<Reminders>(token, "GET", `/businesses/${businessId}`);
+  await signIn(page);
+  await page.goto(`/businesses/${businessId}/settings`);
+  await page.getByRole("button", { name: "Español" }).click();
+  await expect(page.locator("html")).toHaveAttribute("lang", "es");
+  await page.waitForLoadState("networkidle"); // the form is live: nothing typed is lost
+  const form = page.locator('form[aria-labelledby="reminders-title"]');
+  const when = form.getByLabel("Cuándo (antes de la cita)");
+  await when.fill("24h, 5m");
+  await form.getByRole("button", { name: "Guardar recordatorios" }).click();
+  await expect(when).toHaveAttribute("aria-invalid", "true");
+  await expect(
+    form
+      .getByRole("alert")
+      .filter({ hasText: "Escribe de 1 a 5 momentos distintos, entre 15 minutos y 7 días antes de la cita" }),
+  ).toBeVisible();
+  await expect(form.getByText("No se ha guardado nada: corrige los campos marcados.")).toBeVisible();
+  expect((await form.getByRole("alert").allInnerTexts()).join(" | ")).not.toMatch(/must be|integers/);
+  expect((await api<Reminders>(token, "GET", `/businesses/${businessId}`)).reminder_offsets_minutes).toEqual(
+    before.reminder_offsets_minutes,
+  );
 });
 
 test("equal quiet hours and a template name WhatsApp would refuse are explained in words", async ({ page }) => {

@@ -38,13 +38,19 @@ async function attempt<T>(run: () => Promise<T>, done: string): Promise<ActionRe
     return { ok: true, message: done, data: await run() };
   } catch (error) {
     if (!(error instanceof api.ApiError)) throw error;
-    if (error.status === 403) return { ok: false, message: await say("forbidden") };
-    if (error.status === 404) return { ok: false, message: await say("gone") };
-    const fields = Object.keys(error.fields).length ? error.fields : undefined;
-    const { reason, alternatives } = error.body;
-    const refusal = reason ? { reason, alternatives: alternatives ?? [] } : undefined;
-    return { ok: false, message: error.message || (await say("refused")), fields, refusal };
+    return failed(error);
   }
+}
+
+/** An API error as a form is told it: the API's words, its bad fields and its reason, which
+ * app/lib/problems.ts says in the reader's language. */
+async function failed(error: api.ApiError): Promise<ActionResult> {
+  if (error.status === 403) return { ok: false, message: await say("forbidden") };
+  if (error.status === 404) return { ok: false, message: await say("gone") };
+  const fields = Object.keys(error.fields).length ? error.fields : undefined;
+  const { reason, alternatives } = error.body;
+  const refusal = reason ? { reason, alternatives: alternatives ?? [] } : undefined;
+  return { ok: false, message: error.message || (await say("refused")), fields, refusal };
 }
 
 /** The outcome without its payload, for forms that only report success. */
@@ -72,7 +78,7 @@ export async function signIn(_prev: ActionResult | undefined, form: FormData): P
     if (!(error instanceof api.ApiError)) throw error;
     if (error.status === 401) return { ok: false, message: await say("wrongLogin") };
     if (error.status === 429) return { ok: false, message: await say("throttled") };
-    return { ok: false, message: error.message };
+    return failed(error);
   }
   // Only a path of this console: never bounce a fresh session to another site.
   redirect(safeNext(form.get("next")));

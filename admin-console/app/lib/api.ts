@@ -35,6 +35,7 @@ import type {
   User,
 } from "./definitions";
 import { expiredLogin, PAGE_HEADER } from "./next-path";
+import { UNREACHABLE } from "./problems";
 import { retryClosedOnce } from "./retry";
 import { readToken } from "./session";
 
@@ -85,7 +86,8 @@ async function request<T>(path: string, init: Init = {}): Promise<T> {
     );
   } catch (error) {
     console.error(`admin API ${method} ${path} failed:`, error);
-    throw new ApiError(503, "The admin API cannot be reached. Try again in a moment.");
+    // Its reason is said in the reader's language (app/lib/problems.ts); the message is for logs.
+    throw new ApiError(503, "the admin API cannot be reached", {}, { reason: UNREACHABLE });
   }
   // An expired or revoked session: sign in again, then back to this page (login itself answers
   // 401 for bad passwords).

@@ -1,10 +1,14 @@
 import type { Refusal } from "./definitions";
 
-// Why a booking, a move or a block was not made, as keys of the `problems` messages: the API
-// answers in English with its field names ("invalid fields: ends_at (must be after starts_at)")
-// and a refusal's `reason` code. No imports besides types, so unit/problems.test.mjs loads it.
+// Why a change was not made, as keys of the `problems` messages: the API answers in English with
+// its field names ("invalid fields: ends_at (must be after starts_at)") and a refusal's `reason`
+// code. No imports besides types, so unit/problems.test.mjs loads it.
 
-/** Refusal reasons of the booking rules that have their own message (`problems.reasons`). */
+/** The reason app/lib/api.ts gives when the admin API cannot be reached at all. */
+export const UNREACHABLE = "api_unreachable";
+
+/** Reasons that have their own message (`problems.reasons`): the booking rules' refusals, and the
+ * console's own when the API is out of reach. */
 export const REASONS = [
   "full",
   "taken",
@@ -18,6 +22,7 @@ export const REASONS = [
   "already_cancelled",
   "not_started",
   "calendar_unavailable",
+  UNREACHABLE,
 ] as const;
 
 export type ProblemKey =
@@ -28,6 +33,7 @@ export type ProblemKey =
   | "customerName"
   | "customerPhone"
   | "service"
+  | "reminderOffsets"
   | `reasons.${(typeof REASONS)[number]}`;
 
 /** A message to translate (`detail`: the API's own words, for what is not known here), or a text
@@ -46,21 +52,43 @@ const FIELDS: Record<string, [RegExp, ProblemKey][]> = {
   customer_name: [[/./, "customerName"]],
   customer_phone: [[/./, "customerPhone"]],
   service: [[/./, "service"]],
+  reminder_offsets_minutes: [[/./, "reminderOffsets"]],
 };
 
-/** What to tell the reader about a failed front-desk change. */
-export function problemsOf(result: { message: string; fields?: Record<string, string>; refusal?: Refusal }): Problem[] {
-  if (result.refusal) {
-    const reason = result.refusal.reason as (typeof REASONS)[number];
-    return [REASONS.includes(reason) ? { key: `reasons.${reason}` } : { key: "refused", detail: result.message }];
-  }
+/** A failed change as a form is told it (`ActionResult`). */
+export type Failure = { message: string; fields?: Record<string, string>; refusal?: Refusal };
+
+/** The message that explains one field's error as the API words it, if there is one. */
+export function fieldKey(field: string, text: string): ProblemKey | undefined {
+  return FIELDS[field]?.find(([pattern]) => pattern.test(text))?.[1];
+}
+
+/** The one thing to tell the reader about a failed change: its reason, else its message (the
+ * API's words, or the console's own). */
+export function failureOf(result: Failure): Problem {
+  if (!result.refusal) return { text: result.message };
+  const reason = result.refusal.reason as (typeof REASONS)[number];
+  return REASONS.includes(reason) ? { key: `reasons.${reason}` } : { key: "refused", detail: result.message };
+}
+
+/** What to tell the reader about a failed front-desk change, each bad field explained. */
+export function problemsOf(result: Failure): Problem[] {
   const fields = Object.entries(result.fields ?? {});
-  if (!fields.length) return [{ text: result.message }];
+  if (result.refusal || !fields.length) return [failureOf(result)];
   const found: Problem[] = [];
   for (const [field, text] of fields) {
-    const key = FIELDS[field]?.find(([pattern]) => pattern.test(text))?.[1];
+    const key = fieldKey(field, text);
     const problem: Problem = key ? { key } : { key: "unknown", detail: `${field}: ${text}` };
     if (!found.some((p) => JSON.stringify(p) === JSON.stringify(problem))) found.push(problem);
   }
   return found;
+}
+
+/** A problem in the reader's words, `t` translating the `problems` messages. */
+export function sayProblem(
+  problem: Problem,
+  t: (key: ProblemKey | "unknown" | "refused", values?: { detail: string }) => string,
+): string {
+  if ("text" in problem) return problem.text;
+  return "detail" in problem ? t(problem.key, { detail: problem.detail }) : t(problem.key);
 }

@@ -93,7 +93,7 @@ const en = {
     removing: "Unblocking…",
     keep: "Keep it blocked",
   },
-  // What went wrong with a booking, a move or a block, from the API's answer (app/lib/problems.ts).
+  // What went wrong with a change, from the API's answer (app/lib/problems.ts).
   problems: {
     endBeforeStart: "The end must be after the start.",
     blockTooLong: "A block can last at most 366 days.",
@@ -102,6 +102,8 @@ const en = {
     customerName: "Write the customer's name (1 to 100 characters).",
     customerPhone: "Write the phone number with its country code, e.g. +34 600 11 22 33.",
     service: "That service no longer exists: reload the page and choose another.",
+    reminderOffsets:
+      "Write 1 to 5 different times from 15 minutes to 7 days before the appointment, e.g. 24h, 2h or 90m.",
     unknown: "Not saved: {detail}",
     refused: "Refused: {detail}",
     reasons: {
@@ -117,6 +119,7 @@ const en = {
       already_cancelled: "That appointment is already cancelled.",
       not_started: "That appointment has not started yet: mark a no-show once it has.",
       calendar_unavailable: "The calendar cannot be reached right now. Try again in a moment.",
+      api_unreachable: "The admin API cannot be reached. Try again in a moment.",
     },
   },
   appointment: {

@@ -102,6 +102,8 @@ const es: Messages = {
     customerName: "Escribe el nombre del cliente (de 1 a 100 caracteres).",
     customerPhone: "Escribe el teléfono con el prefijo del país, p. ej. +34 600 11 22 33.",
     service: "Ese servicio ya no existe: recarga la página y elige otro.",
+    reminderOffsets:
+      "Escribe de 1 a 5 momentos distintos, entre 15 minutos y 7 días antes de la cita, p. ej. 24h, 2h o 90m.",
     unknown: "No se guardó: {detail}",
     refused: "Rechazado: {detail}",
     reasons: {
@@ -117,6 +119,7 @@ const es: Messages = {
       already_cancelled: "Esa cita ya está cancelada.",
       not_started: "Esa cita aún no ha empezado: márcala como no presentada cuando empiece.",
       calendar_unavailable: "Ahora no se puede consultar el calendario. Vuelve a intentarlo en un momento.",
+      api_unreachable: "No se puede conectar con la API de administración. Vuelve a intentarlo en un momento.",
     },
   },
   appointment: {

@@ -3,6 +3,7 @@
 import { type ReactNode, useId, useRef, useState, useTransition } from "react";
 
 import type { ActionResult } from "@/app/lib/definitions";
+import { useFailureText } from "@/app/ui/use-problem-text";
 
 /** A button that asks first: a dialog naming what it acts on (`summary`), with any options
  * (`children`), runs `action` when confirmed, and says why when it is refused. */
@@ -31,6 +32,7 @@ export function ConfirmAction({
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [error, setError] = useState<string | null>(null);
+  const failureText = useFailureText();
   const [pending, startTransition] = useTransition();
   const titleId = useId();
 
@@ -39,7 +41,7 @@ export function ConfirmAction({
       const result = await action();
       // The page is drawn again without it (the action revalidates it).
       if (result.ok) dialog.current?.close();
-      else setError(result.message);
+      else setError(failureText(result));
     });
   }
 

@@ -3,12 +3,14 @@
 import { useActionState, useState } from "react";
 
 import { signIn } from "@/app/lib/actions";
+import { useFailureText } from "@/app/ui/use-problem-text";
 
 type Labels = { email: string; password: string; submit: string; busy: string };
 
-/** The sign-in form, its words given by the (server) page in the reader's language. */
+/** The sign-in form, its labels given by the (server) page in the reader's language. */
 export function LoginForm({ next, labels }: { next: string; labels: Labels }) {
   const [state, action, pending] = useActionState(signIn, undefined);
+  const failureText = useFailureText();
   // Controlled, so a failed attempt keeps the email (React resets uncontrolled fields after an action).
   const [email, setEmail] = useState("");
   const fields = state && !state.ok ? (state.fields ?? {}) : {};
@@ -41,7 +43,7 @@ export function LoginForm({ next, labels }: { next: string; labels: Labels }) {
       </div>
       {state && !state.ok ? (
         <p className="notice error" role="alert">
-          {state.message}
+          {failureText(state)}
         </p>
       ) : null}
       <button type="submit" disabled={pending}>

@@ -7,9 +7,9 @@ import { markNoShow, moveBooking } from "@/app/lib/actions";
 import type { Refusal } from "@/app/lib/definitions";
 import type { Lang } from "@/app/lib/locale";
 import { DatePicker } from "@/app/ui/date-picker";
+import { useProblemText } from "@/app/ui/use-problem-text";
 
 import { Alternatives, TimeSelect } from "./time-select";
-import { useProblemText } from "./use-problem-text";
 import { useSlots } from "./use-slots";
 
 /** Move an appointment to another free time (same rules as the bot; it keeps its number). */

@@ -7,8 +7,7 @@ import { blockTime } from "@/app/lib/actions";
 import type { Lang } from "@/app/lib/locale";
 import { formatMinutes, wallToUtc } from "@/app/lib/time";
 import { DatePicker } from "@/app/ui/date-picker";
-
-import { useProblemText } from "./use-problem-text";
+import { useProblemText } from "@/app/ui/use-problem-text";
 
 const QUARTERS = Array.from({ length: 24 * 4 + 1 }, (_, i) => i * 15);
 

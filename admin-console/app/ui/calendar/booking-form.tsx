@@ -8,9 +8,9 @@ import { bookForCustomer } from "@/app/lib/actions";
 import type { Refusal, Service } from "@/app/lib/definitions";
 import type { Lang } from "@/app/lib/locale";
 import { DatePicker } from "@/app/ui/date-picker";
+import { useProblemText } from "@/app/ui/use-problem-text";
 
 import { Alternatives, TimeSelect } from "./time-select";
-import { useProblemText } from "./use-problem-text";
 import { useSlots } from "./use-slots";
 
 /** Book for a customer who phoned or walked in: a free time of the bot's own availability. */

@@ -5,6 +5,7 @@ import { useTranslations } from "use-intl/react";
 
 import { resetSandbox, sendSandboxMessage } from "@/app/lib/actions";
 import type { SandboxMessage } from "@/app/lib/definitions";
+import { useFailureText } from "@/app/ui/use-problem-text";
 
 import { Bubble } from "./bubble";
 
@@ -22,6 +23,7 @@ export function SandboxChat({
   initial: SandboxMessage[];
 }) {
   const t = useTranslations("sandbox");
+  const failureText = useFailureText();
   const [messages, setMessages] = useState(initial);
   const [text, setText] = useState("");
   const [error, setError] = useState<string | null>(null);
@@ -52,7 +54,7 @@ export function SandboxChat({
       } else {
         setMessages((current) => current.filter((m) => m.id !== optimistic.id));
         setText(trimmed);
-        setError(result.ok ? t("noAnswer") : result.message);
+        setError(result.ok ? t("noAnswer") : failureText(result));
       }
     });
   }
@@ -62,7 +64,7 @@ export function SandboxChat({
     startTransition(async () => {
       const result = await resetSandbox(businessId);
       if (result.ok) setMessages([]);
-      else setError(result.message);
+      else setError(failureText(result));
     });
   }
 

@@ -4,6 +4,7 @@ import { useTranslations } from "use-intl/react";
 import { useState, useTransition } from "react";
 
 import { setBotPaused } from "@/app/lib/actions";
+import { useFailureText } from "@/app/ui/use-problem-text";
 
 /** Human takeover: stop (or restart) the bot's replies to one customer. */
 export function PauseToggle({
@@ -18,6 +19,7 @@ export function PauseToggle({
   const [pending, startTransition] = useTransition();
   const [error, setError] = useState<string | null>(null);
   const t = useTranslations("thread");
+  const failureText = useFailureText();
   return (
     <div className="row">
       <button
@@ -27,7 +29,7 @@ export function PauseToggle({
         onClick={() =>
           startTransition(async () => {
             const result = await setBotPaused(businessId, customerId, !paused);
-            setError(result.ok ? null : result.message);
+            setError(result.ok ? null : failureText(result));
           })
         }
       >

@@ -4,6 +4,7 @@ import { useTranslations } from "use-intl/react";
 import { useState, useTransition } from "react";
 
 import { eraseCustomer } from "@/app/lib/actions";
+import { useFailureText } from "@/app/ui/use-problem-text";
 
 /** A customer's data on their request: download it as JSON, or erase it (asked twice). */
 export function PrivacyActions({
@@ -19,6 +20,7 @@ export function PrivacyActions({
   const [pending, startTransition] = useTransition();
   const [error, setError] = useState<string | null>(null);
   const t = useTranslations("thread");
+  const failureText = useFailureText();
   const exportHref = `/businesses/${businessId}/conversations/${customerId}/export`;
   return (
     <div className="row" style={{ flexWrap: "wrap" }}>
@@ -35,7 +37,7 @@ export function PrivacyActions({
             onClick={() =>
               startTransition(async () => {
                 const result = await eraseCustomer(businessId, customerId);
-                setError(result.ok ? null : result.message);
+                setError(result.ok ? null : failureText(result));
                 if (result.ok) setConfirming(false);
               })
             }

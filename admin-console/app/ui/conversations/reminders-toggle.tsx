@@ -4,6 +4,7 @@ import { useTranslations } from "use-intl/react";
 import { useState, useTransition } from "react";
 
 import { setCustomerReminders } from "@/app/lib/actions";
+import { useFailureText } from "@/app/ui/use-problem-text";
 
 /** Turn appointment reminders off (or on again) for one customer. */
 export function RemindersToggle({
@@ -18,6 +19,7 @@ export function RemindersToggle({
   const [pending, startTransition] = useTransition();
   const [error, setError] = useState<string | null>(null);
   const t = useTranslations("thread");
+  const failureText = useFailureText();
   return (
     <div className="row">
       <button
@@ -28,7 +30,7 @@ export function RemindersToggle({
         onClick={() =>
           startTransition(async () => {
             const result = await setCustomerReminders(businessId, customerId, off);
-            setError(result.ok ? null : result.message);
+            setError(result.ok ? null : failureText(result));
           })
         }
       >

@@ -4,6 +4,7 @@ import { useTranslations } from "use-intl/react";
 import { useState, useTransition } from "react";
 
 import { sendStaffMessage } from "@/app/lib/actions";
+import { useFailureText } from "@/app/ui/use-problem-text";
 
 /** Answer the customer as yourself: sent on their channel, shown in the thread under your name. */
 export function StaffReply({ businessId, customerId }: { businessId: number; customerId: number }) {
@@ -11,6 +12,7 @@ export function StaffReply({ businessId, customerId }: { businessId: number; cus
   const [pending, startTransition] = useTransition();
   const [outcome, setOutcome] = useState<{ ok: boolean; message: string } | null>(null);
   const t = useTranslations("thread");
+  const failureText = useFailureText();
   return (
     <form
       className="staff-reply"
@@ -19,7 +21,11 @@ export function StaffReply({ businessId, customerId }: { businessId: number; cus
         event.preventDefault();
         startTransition(async () => {
           const result = await sendStaffMessage(businessId, customerId, text);
-          setOutcome({ ok: result.ok, message: result.message ?? (result.ok ? t("sent") : t("notSent")) });
+          setOutcome(
+            result.ok
+              ? { ok: true, message: result.message ?? t("sent") }
+              : { ok: false, message: failureText(result) || t("notSent") },
+          );
           if (result.ok) setText("");
         });
       }}

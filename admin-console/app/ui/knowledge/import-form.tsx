@@ -6,12 +6,14 @@ import { useTranslations } from "use-intl/react";
 import { importWebsite } from "@/app/lib/actions";
 import { Field } from "@/app/ui/settings/field";
 import { useSave } from "@/app/ui/settings/use-save";
+import { useFailureText } from "@/app/ui/use-problem-text";
 
 /** "Import from website": the API crawls the site now and stores what it says as a new version. */
 export function ImportForm({ businessId, url }: { businessId: number; url: string }) {
   const [value, setValue] = useState(url);
   const { pending, result, save, errorFor } = useSave();
   const t = useTranslations("knowledge");
+  const failureText = useFailureText();
 
   function submit(event: React.FormEvent) {
     event.preventDefault();
@@ -39,7 +41,7 @@ export function ImportForm({ businessId, url }: { businessId: number; url: strin
           {result?.ok ? <span className="notice ok">{result.message}</span> : null}
           {result && !result.ok && !errorFor("url") ? (
             <span className="notice error" role="alert">
-              {result.message}
+              {failureText(result)}
             </span>
           ) : null}
         </span>

@@ -2,6 +2,7 @@ import { useId } from "react";
 import { useTranslations } from "use-intl/react";
 
 import type { ActionResult } from "@/app/lib/definitions";
+import { useFailureText } from "@/app/ui/use-problem-text";
 
 type Common = {
   label: React.ReactNode;
@@ -82,6 +83,7 @@ export function SaveBar({
   leftover?: [string, string][];
 }) {
   const t = useTranslations("form");
+  const failureText = useFailureText();
   return (
     <div className="form-actions">
       <button type="submit" disabled={pending}>
@@ -91,7 +93,7 @@ export function SaveBar({
         {result?.ok ? <span className="notice ok">{result.message ?? t("saved")}</span> : null}
         {result && !result.ok ? (
           <span className="notice error" role="alert">
-            {leftover.length || result.message.startsWith("invalid fields") ? t("fixFields") : result.message}
+            {leftover.length || result.message.startsWith("invalid fields") ? t("fixFields") : failureText(result)}
           </span>
         ) : null}
       </span>

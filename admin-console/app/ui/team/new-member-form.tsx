@@ -5,6 +5,7 @@ import { useTranslations } from "use-intl/react";
 
 import type { NewMemberResult } from "@/app/lib/actions";
 import { Field } from "@/app/ui/settings/field";
+import { useFailureText } from "@/app/ui/use-problem-text";
 
 type Props = {
   action: (prev: NewMemberResult | undefined, form: FormData) => Promise<NewMemberResult>;
@@ -18,6 +19,7 @@ type Props = {
 export function NewMemberForm({ action, title, extra, submitLabel }: Props) {
   const [state, formAction, pending] = useActionState(action, undefined);
   const t = useTranslations("member");
+  const failureText = useFailureText();
   const fields = state && !state.ok ? (state.fields ?? {}) : {};
   return (
     <form action={formAction} className="card" aria-label={title} noValidate>
@@ -59,7 +61,7 @@ export function NewMemberForm({ action, title, extra, submitLabel }: Props) {
           {state?.ok ? <span className="notice ok">{state.message}</span> : null}
           {state && !state.ok ? (
             <span className="notice error" role="alert">
-              {state.message}
+              {failureText(state)}
             </span>
           ) : null}
         </span>

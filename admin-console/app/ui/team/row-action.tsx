@@ -3,6 +3,7 @@
 import { useState, useTransition } from "react";
 
 import type { ActionResult } from "@/app/lib/definitions";
+import { useFailureText } from "@/app/ui/use-problem-text";
 
 /** A small row button that runs a server action, asking first when `confirm` is given. */
 export function RowAction({
@@ -20,6 +21,7 @@ export function RowAction({
 }) {
   const [pending, startTransition] = useTransition();
   const [error, setError] = useState<string | null>(null);
+  const failureText = useFailureText();
   return (
     <span className="row">
       <button
@@ -31,7 +33,7 @@ export function RowAction({
           if (confirm && !window.confirm(confirm)) return;
           startTransition(async () => {
             const result = await run();
-            setError(result.ok ? null : result.message);
+            setError(result.ok ? null : failureText(result));
           });
         }}
       >

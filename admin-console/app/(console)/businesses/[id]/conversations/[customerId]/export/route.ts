@@ -1,5 +1,7 @@
 import { ApiError, fetchCustomerExport } from "@/app/lib/api";
+import { getT } from "@/app/lib/i18n";
 import { positiveInt } from "@/app/lib/params";
+import { failureOf, sayProblem } from "@/app/lib/problems";
 
 // "Export JSON": everything stored about one customer, downloaded with the caller's own token
 // (the API checks their role and the business).
@@ -19,6 +21,8 @@ export async function GET(_request: Request, { params }: { params: Promise<{ id:
     });
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
-    return Response.json({ message: error.message }, { status: error.status });
+    const { reason } = error.body;
+    const failure = { message: error.message, refusal: reason ? { reason, alternatives: [] } : undefined };
+    return Response.json({ message: sayProblem(failureOf(failure), await getT("problems")) }, { status: error.status });
   }
 }
