@@ -1,9 +1,9 @@
 """Customers' data: erase one customer (asked in the chat, or by staff on request), export one.
 
 Erasure cancels the customer's upcoming appointments through the booking service (so their
-calendar events are deleted), keeps past ones without a name (their calendar events are
-rewritten without it), removes their messages, name and address, and records in the audit log
-that it happened, without anything that names them.
+calendar events are deleted), keeps past ones and no-shows without a name (their calendar
+events are rewritten without it), removes their messages, name and address, and records in
+the audit log that it happened, without anything that names them.
 """
 
 from __future__ import annotations
@@ -14,11 +14,15 @@ from datetime import UTC, datetime
 from flask import current_app
 
 from app import booking, privacy
+from app.booking.models import Appointment
 from app.calendars import CalendarUnavailable, get_calendar
-from app.storage import audit, businesses, db
+from app.storage import audit, bookings, businesses, db
 from app.storage import privacy as store
 
 log = logging.getLogger(__name__)
+# The appointments kept once the upcoming ones are cancelled, each with a calendar event that
+# named the customer: past bookings, and no-shows (their event stays, see `google_sync`).
+KEPT_STATUSES = ("booked", "no_show")
 
 
 def erase(
@@ -53,7 +57,10 @@ def erase(
         key = current_app.config.get("SECRET_KEY") or ""
         digest = privacy.address_hash(key, customer["channel"], customer["address"])
         removed = store.erase_customer(conn, customer_id, digest)
-        kept = booking.list_for_customer(business_id, customer_id, include_past=True, now=now)
+        kept = [
+            Appointment.from_row(row)
+            for row in bookings.for_customer(conn, business_id, customer_id, None, KEPT_STATUSES)
+        ]
         _rewrite_events(business, kept)
         done = {
             "erased": True,

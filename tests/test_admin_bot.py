@@ -92,6 +92,7 @@ def test_cancelling_sends_the_customer_a_notice(api, world, drain, fake_graph):
     assert status == "cancelled"
     again = api("POST", path, "staff")
     assert again.status_code == 409 and again.get_json()["code"] == "already_cancelled"
+    assert again.get_json()["reason"] == "already_cancelled"  # the console words it (problems.ts)
 
 
 def test_cancel_without_notice(api, world, drain, fake_graph):

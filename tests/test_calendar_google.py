@@ -82,15 +82,16 @@ def test_the_bots_own_events_are_not_counted_twice(salon, gcal, drain):
 
 
 def test_free_declined_cancelled_and_out_of_office_events():
-    business = {"timezone": "Europe/Madrid", "max_concurrent": 3}
+    business = {"id": 7, "timezone": "Europe/Madrid", "max_concurrent": 3}
     timed = {"start": THU_11[0], "end": THU_11[1]}
+    ours = {"business_id": "7"}
     events = [
         {**timed, "id": "a1", "transparency": "transparent"},
         {**timed, "id": "a2", "attendees": [{"self": True, "responseStatus": "declined"}]},
         {**timed, "id": "a3", "status": "cancelled"},
         {**timed, "id": "a4", "eventType": "workingLocation"},
-        {**timed, "id": "appt00000007"},
-        {**timed, "id": "a5", "extendedProperties": {"private": {"wa_booking_bot": "1"}}},
+        {**timed, "id": "appt00000007", "extendedProperties": {"private": ours}},
+        {**timed, "id": "a5", "extendedProperties": {"private": {"wa_booking_bot": "1", **ours}}},
         {**timed, "id": "a6", "eventType": "outOfOffice"},
         {"id": "a7", "start": {"date": "2026-06-05"}, "end": {"date": "2026-06-06"}},
     ]

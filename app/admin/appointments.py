@@ -53,7 +53,7 @@ def cancel_appointment(business_id: int, appointment_id: int):
         result = booking.cancel(business_id, found["customer_id"], appointment_id, moment)
         if not result.ok:
             code = 404 if result.code == NOT_FOUND else 409
-            raise ApiError(code, result.message, code=result.code)
+            raise ApiError(code, result.message, code=result.code, reason=result.code)
         business = businesses.get_business(business_id)
         text = text or notice(
             business,

@@ -23,7 +23,7 @@ from app.booking.models import (
     refusal,
     runs_past_message,
 )
-from app.calendars import Calendar, get_calendar
+from app.calendars import Calendar, CalendarUnavailable, get_calendar
 from app.storage.db import connection
 
 ALTERNATIVES = 3
@@ -108,7 +108,10 @@ def refuse_slot(
     exclude_id: int | None = None,
 ) -> BookingResult:
     """A refusal for `reason`, with nearby free slots when they help. A time within opening
-    hours that the service would run past a close from says which close (`closes_at`)."""
+    hours that the service would run past a close from says which close (`closes_at`).
+
+    The slots need the calendar read again: when it can no longer be (access lost meanwhile),
+    the refusal comes without them."""
     result = refusal(reason)
     if reason not in SUGGEST_ALTERNATIVES:
         return result
@@ -119,7 +122,12 @@ def refuse_slot(
     if closes is not None:
         local = closing_clock(closes, tz)
         result = refusal(reason, runs_past_message(service["name"], minutes, local))
-    slots = free_slots(business, minutes, day, day + timedelta(days=6), now, exclude_id)
+    try:
+        slots = free_slots(business, minutes, day, day + timedelta(days=6), now, exclude_id)
+    except CalendarUnavailable:
+        # The calendar was read for the refused time, so the refusal stands; only the
+        # alternatives need this second read, and none can be offered without it.
+        return BookingResult(False, reason, result.message, closes_at=closes)
     # The same day's closest first (earlier on a tie), then the following days in order.
     nearest = sorted(slots, key=lambda s: (s.astimezone(tz).date() != day, abs(s - start), s))
     picked = tuple(sorted(nearest[:ALTERNATIVES]))

@@ -1,9 +1,10 @@
 """The Google Calendar backend: busy time from the business's calendar, bookings mirrored to it.
 
 Busy time is read with events.list (singleEvents=true, so recurring instances come expanded).
-Events the bot wrote itself are skipped (their appointments are counted from Postgres): they
-carry the id from `event_id` and `extendedProperties.private.wa_booking_bot`. A revoked token
-or an unshared calendar raises `CalendarAccessError` (the booking tools then answer
+Events the bot wrote for this business are skipped (their appointments are counted from
+Postgres): they carry the id from `event_id`, `extendedProperties.private.wa_booking_bot` and
+the business's id there; another business's bookings in a shared calendar are busy. A revoked
+token or an unshared calendar raises `CalendarAccessError` (the booking tools then answer
 "calendar_unavailable"); an outage only logs, and availability falls back to Postgres alone.
 """
 
@@ -148,9 +149,11 @@ def _changes(client: Client, query: dict) -> tuple[list[dict], str | None]:
     return _pages(client, None, showDeleted=True, fields=CHANGE_FIELDS, **query)
 
 
-def own_appointment_id(event: Mapping) -> int | None:
-    """The appointment one of our events stands for (None for anyone else's event)."""
-    if not is_own(event):
+def own_appointment_id(event: Mapping, business_id: int | None = None) -> int | None:
+    """The appointment one of the bot's events stands for (None for anyone else's event and,
+    given `business_id`, for another business's)."""
+    mine = is_bot_event(event) if business_id is None else is_own(event, business_id)
+    if not mine:
         return None
     private = (event.get("extendedProperties") or {}).get("private") or {}
     raw = private.get("appointment_id") or ""
@@ -169,10 +172,23 @@ def event_updated(event: Mapping) -> datetime | None:
     return _instant(updated) if updated else None
 
 
-def is_own(event: Mapping) -> bool:
-    """Whether the bot wrote this event (so Postgres already counts its appointment)."""
+def is_bot_event(event: Mapping) -> bool:
+    """Whether the bot wrote this event, for whichever business."""
     private = (event.get("extendedProperties") or {}).get("private") or {}
     return bool(OWN_EVENT_ID.match(event.get("id") or "")) or BOT_MARK in private
+
+
+def is_own(event: Mapping, business_id: int | None) -> bool:
+    """Whether the bot wrote this event for the business `business_id` (so Postgres already
+    counts its appointment).
+
+    Businesses may share one Google calendar: another business's bookings there are busy time
+    like a staff event, since Postgres counts only this business's. Every event the bot writes
+    names its business (`event_body`); a bot-looking event that names none is counted too.
+    """
+    private = (event.get("extendedProperties") or {}).get("private") or {}
+    named = private.get("business_id")
+    return is_bot_event(event) and named is not None and named == str(business_id)
 
 
 def busy_from(business: Mapping, events: list[Mapping]) -> list[Busy]:
@@ -180,7 +196,7 @@ def busy_from(business: Mapping, events: list[Mapping]) -> list[Busy]:
     tz = ZoneInfo(business.get("timezone") or "UTC")
     busy: list[Busy] = []
     for event in events:
-        if _ignored(event):
+        if _ignored(event, business.get("id")):
             continue
         start, end = event.get("start") or {}, event.get("end") or {}
         if "date" in start:  # all-day: whole local days, end date exclusive (even if "free")
@@ -199,8 +215,8 @@ def busy_from(business: Mapping, events: list[Mapping]) -> list[Busy]:
     return busy
 
 
-def _ignored(event: Mapping) -> bool:
-    if event.get("status") == "cancelled" or is_own(event):
+def _ignored(event: Mapping, business_id: int | None) -> bool:
+    if event.get("status") == "cancelled" or is_own(event, business_id):
         return True
     if event.get("eventType") == "workingLocation":
         return True

@@ -34,6 +34,10 @@ SCOPES = (
 )
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"})
+# OAuth errors of the token endpoint that mean the stored credentials no longer work: revoked
+# or expired (invalid_grant), a deleted or disabled client or key (invalid_client), a client
+# not allowed this grant (unauthorized_client). Retrying cannot help; an admin must reconnect.
+REFUSED_GRANTS = frozenset({"invalid_grant", "invalid_client", "unauthorized_client"})
 
 
 class GoogleError(Exception):
@@ -117,15 +121,30 @@ def classify(exc: BaseException) -> GoogleError | None:
             return AccessDenied(text, status, reason)
         return Rejected(text, status, reason)
     if isinstance(exc, auth_exceptions.RefreshError):
-        # Only the first argument: the second is the token endpoint's raw answer.
-        summary = str(exc.args[0]) if exc.args else "refresh failed"
-        if getattr(exc, "retryable", False):
-            return Transient(f"token refresh failed: {summary}")
-        return AccessDenied(f"Google refused the stored credentials ({summary})", 401, "auth")
+        return _refresh_error(exc)
     if isinstance(exc, auth_exceptions.TransportError | httplib2.HttpLib2Error | OSError):
         # Connection refused/reset, DNS failure and timeouts (socket.timeout is an OSError).
         return Transient(f"network error: {type(exc).__name__}")
     return None
+
+
+def _refresh_error(exc: auth_exceptions.RefreshError) -> GoogleError:
+    """What a failed token refresh stands for: refused credentials only when the token endpoint
+    says so with an OAuth error (RFC 6749 §5.2); anything else (a 502 from a gateway, an answer
+    that is not an OAuth error) may pass, so it is retried like an outage.
+
+    The message names the OAuth error and Google's description of it, never the endpoint's
+    raw answer (which google-auth puts in the exception's arguments when it is not JSON).
+    """
+    answer = next((a for a in exc.args if isinstance(a, dict)), {})
+    code = answer.get("error")
+    if not isinstance(code, str) or code not in REFUSED_GRANTS or getattr(exc, "retryable", 0):
+        known = code[:40] if isinstance(code, str) and code.isidentifier() else "no OAuth error"
+        return Transient(f"token refresh failed ({known})")
+    description = answer.get("error_description")
+    if isinstance(description, str) and description:
+        code = f"{code}: {' '.join(description.split())[:120]}"
+    return AccessDenied(f"Google refused the stored credentials ({code})", 401, "auth")
 
 
 def _details(exc: HttpError) -> tuple[int, str, str]:

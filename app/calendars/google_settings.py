@@ -95,7 +95,9 @@ def save(
 ) -> None:
     """Store encrypted credentials and the calendar, and switch the business to Google.
 
-    `key` encrypts them; by default the SECRET_KEY of the app in context.
+    `key` encrypts them; by default the SECRET_KEY of the app in context. Another calendar than
+    before leaves the upcoming bookings pending, to be written into it by the requeue that
+    follows (`google_sync.requeue_unsynced`).
     """
     key = state().secret_key if key is None else key
     if not key:

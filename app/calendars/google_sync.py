@@ -1,10 +1,10 @@
 """Calendar sync: make a booking's Google event match Postgres, retried until it does.
 
 A moved appointment keeps its row and id, so its event `event_id(<id>)` is patched to the new
-times; a cancel deletes it. Bookings moved before migration 0009 are chains of rows linked by
-`rescheduled_from`; such a chain has one event, `event_id(<first row's id>)`, following its last
-row. `sync_now` re-reads the appointment (or chain), so retried, duplicated, late or
-out-of-order jobs all converge on what Postgres says.
+times; a cancel deletes it, a no-show keeps it. Bookings moved before migration 0009 are chains
+of rows linked by `rescheduled_from`; such a chain has one event, `event_id(<first row's id>)`,
+following its last row. `sync_now` re-reads the appointment (or chain), so retried, duplicated,
+late or out-of-order jobs all converge on what Postgres says.
 The `calendar_sync` job that runs it belongs to `app.jobs`; this module is handed the function
 that queues one (`QueueSync`). The Google libraries load inside `sync_now`, so importing this
 module stays cheap.
@@ -21,6 +21,9 @@ from app.storage.db import transaction
 
 log = logging.getLogger(__name__)
 REQUEUE_BATCH = 50
+# Statuses whose event stays in the calendar: a no-show still happened at its time, on the
+# staff's calendar. Any other (cancelled) has its event deleted.
+WRITTEN = frozenset({"booked", "no_show"})
 
 
 def requeue_unsynced(business_id: int, queue: QueueSync, limit: int = REQUEUE_BATCH) -> int:
@@ -66,7 +69,7 @@ def sync_now(appointment_id: int, queue: QueueSync) -> str:
     eid = event_id(chain[0]["id"])
     try:
         client = client_for(business)
-        if head["status"] == "booked":
+        if head["status"] in WRITTEN:
             # An event written before (e.g. of an appointment since moved) is patched first.
             written = head["calendar_sync"] == "synced" or head["calendar_event_id"] is not None
             moved = len(chain) > 1 or written
@@ -86,7 +89,7 @@ def sync_now(appointment_id: int, queue: QueueSync) -> str:
         appointments.set_sync_state(ids, "failed", only_pending=False)
         return "failed"
     # Synced, unless the head changed while Google was being called (its own job follows).
-    appointments.mark_synced(ids, eid, head, updated)
+    appointments.mark_synced(ids, eid, head, updated, client.calendar_id)
     clear_error(business)
     requeue_unsynced(business["id"], queue)  # Google answers again: catch up on the rest
     return "synced"

@@ -98,10 +98,17 @@ def turn_job(business_id: int, request_id: str | None, notify: bool = True) -> C
     )
 
 
-def calendar_sync_locks(business_id: int, appointment_id: int) -> tuple[str, str]:
-    """(lock, queueing lock) of a sync job: one Google call per business at a time, and at
-    most one waiting job per appointment."""
-    return f"gcal:{business_id}", f"gcal:appt:{appointment_id}"
+def calendar_sync_locks(appointment_id: int, first_id: int | None = None) -> tuple[str, str]:
+    """(lock, queueing lock) of a sync job: one job at a time per Google event, and at most one
+    waiting job per appointment.
+
+    `first_id` is the first row of the appointment's booking (`appointments.first_of_chain`):
+    its id names the event, and a booking moved before migration 0009 has several rows, whose
+    jobs write that one event. Not one lock per business: procrastinate starts no job while an
+    earlier job of its lock waits, even one scheduled for later, so a booking waiting for its
+    retry would hold back every other booking's sync of the business.
+    """
+    return f"gcal:event:{first_id or appointment_id}", f"gcal:appt:{appointment_id}"
 
 
 def reminder_lock(appointment_id: int, offset_minutes: int) -> str:

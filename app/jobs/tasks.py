@@ -31,6 +31,7 @@ from app.jobs.queue import (
     reminder_lock,
 )
 from app.logs import request_id_var
+from app.storage import appointments as appointment_store
 from app.storage import db
 from app.storage import reminders as reminder_store
 
@@ -140,7 +141,8 @@ def queue_calendar_sync(business_id: int, appointment_id: int) -> bool:
 
     Joins the caller's transaction (in a savepoint, so a refused duplicate rolls back alone).
     """
-    lock, queueing_lock = calendar_sync_locks(business_id, appointment_id)
+    first = appointment_store.first_of_chain(appointment_id)
+    lock, queueing_lock = calendar_sync_locks(appointment_id, first)
     job = calendar_sync.configure(lock=lock, queueing_lock=queueing_lock)
     return _defer_once(job, business_id=business_id, appointment_id=appointment_id)
 

@@ -30,6 +30,16 @@ SELECT a.id, a.business_id, a.starts_at, a.ends_at, a.status, a.calendar_sync,
   JOIN services s ON s.id = a.service_id JOIN customers c ON c.id = a.customer_id
  ORDER BY fwd.step
 """
+# The first row alone (its id names the booking's event), walked back as in CHAIN_SQL.
+FIRST_SQL = """
+WITH RECURSIVE back AS (
+    SELECT id, rescheduled_from, 0 AS depth FROM appointments WHERE id = %(id)s
+    UNION ALL
+    SELECT a.id, a.rescheduled_from, b.depth + 1
+      FROM appointments a JOIN back b ON a.id = b.rescheduled_from WHERE b.depth < 1000
+)
+SELECT id FROM back ORDER BY depth DESC LIMIT 1
+"""
 UNSYNCED_SQL = """
 SELECT id FROM appointments
  WHERE business_id = %s
@@ -45,6 +55,13 @@ def sync_chain(appointment_id: int) -> list[dict]:
     return fetch_all(CHAIN_SQL, {"id": appointment_id})
 
 
+def first_of_chain(appointment_id: int) -> int:
+    """The id of the first row of the appointment's booking, which names its calendar event
+    (the appointment's own id unless it was moved before migration 0009)."""
+    row = fetch_one(FIRST_SQL, {"id": appointment_id})
+    return row["id"] if row else appointment_id
+
+
 def unsynced(business_id: int, limit: int) -> list[int]:
     """Ids of appointments pending, failed, or booked a while ago and never synced."""
     return [r["id"] for r in fetch_all(UNSYNCED_SQL, (business_id, limit))]
@@ -58,8 +75,16 @@ def mark_sync_pending(appointment_id: int) -> None:
         )
 
 
-def mark_synced(ids: list[int], event_id: str, head: dict, updated: datetime | None = None) -> int:
-    """Mark the chain synced, unless its head (status or times) changed since it was read;
+def mark_synced(
+    ids: list[int],
+    event_id: str,
+    head: dict,
+    updated: datetime | None = None,
+    calendar_id: str | None = None,
+) -> int:
+    """Mark the chain synced, unless its head (status or times) changed since it was read, or
+    its business now uses another calendar than `calendar_id`, the one written (it was
+    reconnected meanwhile: the booking stays pending for that calendar's write);
     `updated`: Google's time of the write (an event's last change we made ourselves)."""
     return execute(
         "UPDATE appointments SET calendar_sync = 'synced', calendar_event_id = %(eid)s,"
@@ -67,7 +92,9 @@ def mark_synced(ids: list[int], event_id: str, head: dict, updated: datetime | N
         " WHERE id = ANY(%(ids)s)"
         " AND (SELECT status = %(status)s AND starts_at = %(starts)s AND ends_at = %(ends)s"
         "      FROM appointments WHERE id = %(head)s)"
-        " AND NOT EXISTS (SELECT 1 FROM appointments n WHERE n.rescheduled_from = %(head)s)",
+        " AND NOT EXISTS (SELECT 1 FROM appointments n WHERE n.rescheduled_from = %(head)s)"
+        " AND (%(cal)s::text IS NULL OR (SELECT b.calendar_settings->>'calendar_id'"
+        "      FROM businesses b WHERE b.id = appointments.business_id) = %(cal)s::text)",
         {
             "eid": event_id,
             "updated": updated,
@@ -76,6 +103,7 @@ def mark_synced(ids: list[int], event_id: str, head: dict, updated: datetime | N
             "status": head["status"],
             "starts": head["starts_at"],
             "ends": head["ends_at"],
+            "cal": calendar_id,
         },
     )
 

@@ -232,14 +232,19 @@ def mark_cancelled(conn: psycopg.Connection, appointment_id: int) -> None:
 
 
 def for_customer(
-    conn: psycopg.Connection, business_id: int, customer_id: int, ending_after: datetime | None
+    conn: psycopg.Connection,
+    business_id: int,
+    customer_id: int,
+    ending_after: datetime | None,
+    statuses: tuple[str, ...] = ("booked",),
 ) -> list[dict]:
-    """Booked appointment rows of a customer, oldest first, optionally only those not yet over."""
+    """Appointment rows of a customer in `statuses` (booked ones by default), oldest first,
+    optionally only those not yet over."""
     return conn.execute(
         SELECT_APPOINTMENT + " WHERE a.business_id = %s AND a.customer_id = %s"
-        " AND a.status = 'booked' AND (%s::timestamptz IS NULL OR a.ends_at > %s)"
+        " AND a.status = ANY(%s) AND (%s::timestamptz IS NULL OR a.ends_at > %s)"
         " ORDER BY a.starts_at, a.id",
-        (business_id, customer_id, ending_after, ending_after),
+        (business_id, customer_id, list(statuses), ending_after, ending_after),
     ).fetchall()
 
 

@@ -162,13 +162,36 @@ def seed_demo(
         return business_id, True
 
 
-def save_google_calendar(business_id: int, settings: dict) -> None:
-    """Switch the business to its Google calendar with these settings; forget the last error."""
-    execute(
-        "UPDATE businesses SET calendar_backend = 'google', calendar_settings = %s,"
-        " calendar_error = NULL, calendar_error_at = NULL, updated_at = now() WHERE id = %s",
-        (Jsonb(settings), business_id),
-    )
+def save_google_calendar(business_id: int, settings: dict) -> int:
+    """Switch the business to its Google calendar with these settings; forget the last error.
+
+    When the calendar changes (another one, or the first), the bookings not over yet are
+    marked pending without their event's id and write time: those name events of the calendar
+    left behind, so the requeue that follows (re)connecting writes them into this one (past
+    ones stay where they were written). How many bookings were marked.
+    """
+    with transaction() as conn:
+        before = conn.execute(
+            "SELECT calendar_backend, calendar_settings->>'calendar_id' AS calendar_id"
+            " FROM businesses WHERE id = %s FOR UPDATE",
+            (business_id,),
+        ).fetchone()
+        conn.execute(
+            "UPDATE businesses SET calendar_backend = 'google', calendar_settings = %s,"
+            " calendar_error = NULL, calendar_error_at = NULL, updated_at = now() WHERE id = %s",
+            (Jsonb(settings), business_id),
+        )
+        if before is None or (
+            before["calendar_backend"] == "google"
+            and before["calendar_id"] == settings.get("calendar_id")
+        ):
+            return 0
+        return conn.execute(
+            "UPDATE appointments SET calendar_sync = 'pending', calendar_event_id = NULL,"
+            " calendar_event_updated = NULL"
+            " WHERE business_id = %s AND status IN ('booked', 'no_show') AND ends_at > now()",
+            (business_id,),
+        ).rowcount
 
 
 def record_calendar_error(business_id: int, message: str) -> None:
