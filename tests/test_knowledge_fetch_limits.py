@@ -1,9 +1,12 @@
-"""The website import's limits hold against hostile servers: a page's deadline bounds the whole
-request however slowly a server sends it (TLS handshake, proxy tunnel, status line, headers,
-body), and the guard refuses special-purpose addresses Python's ipaddress does not flag."""
+"""The website import's limits hold against hostile servers and resolvers: a page's deadline
+bounds the whole request however slowly a server sends it (TLS handshake, proxy tunnel, status
+line, headers, body) or a resolver answers (each hop's name, a proxy's name), hung lookups hold
+only a few threads, and the guard refuses special-purpose addresses Python's ipaddress does not
+flag."""
 
 from __future__ import annotations
 
+import errno
 import os
 import socket
 import socketserver
@@ -16,6 +19,7 @@ from app.knowledge import fetch, guard
 from app.knowledge.crawl import CrawlLimits, crawl
 from app.knowledge.fetch import FetchPolicy, TimeUp
 from app.storage import db
+from tests.fake_site import FakeSite, page, redirect
 
 LIMIT = 2.0  # the page's deadline in these tests, in seconds
 BOUND = 10.0  # well past LIMIT, well short of DRIP: a fetch that obeys LIMIT ends before this
@@ -283,5 +287,276 @@ def test_a_name_resolving_to_a_special_purpose_address_is_refused(monkeypatch, a
         return [(family, socket.SOCK_STREAM, 6, "", (address, port))]
 
     monkeypatch.setattr(guard, "_getaddrinfo", getaddrinfo)
+    deadline = time.monotonic() + BOUND
     with pytest.raises(guard.Refused, match="intranet.example resolves to a"):
-        guard.check(guard.parse("http://intranet.example/"), frozenset())
+        guard.check(guard.parse("http://intranet.example/"), frozenset(), deadline=deadline)
+
+
+HANG = DRIP  # how long a hung lookup would block if the test never released it
+FETCHERS = 12  # fetches at once against a hung resolver: more than there are lookup threads
+
+
+def lookup_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "address-lookup"]
+
+
+class SlowDNS:
+    """socket.getaddrinfo for the names a test gives: each answers its addresses, after
+    `before()` returns; a hung name only once `release` is set (when the test ends). Every
+    call is recorded with the name of the thread that made it; other names go to the real
+    resolver (numeric hosts: the local servers)."""
+
+    def __init__(self, real):
+        self.real = real
+        self.release = threading.Event()
+        self.calls: list[tuple[str, str]] = []  # (name, thread)
+        self.busy = self.most_busy = 0  # lookups blocked in here now, and at most
+        self._names: dict[str, tuple[list[str], object]] = {}
+        self._lock = threading.Lock()
+
+    def answer(self, name: str, addresses: list[str], before=lambda: None) -> None:
+        self._names[name] = (addresses, before)
+
+    def hang(self, name: str, addresses: list[str]) -> None:
+        self.answer(name, addresses, lambda: self.release.wait(HANG))
+
+    def getaddrinfo(self, host, port, *args, **kwargs):
+        if host not in self._names:
+            return self.real(host, port, *args, **kwargs)
+        addresses, before = self._names[host]
+        with self._lock:
+            self.calls.append((host, threading.current_thread().name))
+            self.busy += 1
+            self.most_busy = max(self.most_busy, self.busy)
+        try:
+            before()
+        finally:
+            with self._lock:
+                self.busy -= 1
+        port = int(port or 0)
+        return [
+            (socket.AF_INET6, socket.SOCK_STREAM, 6, "", (a, port, 0, 0))
+            if ":" in a
+            else (socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port))
+            for a in addresses
+        ]
+
+
+@pytest.fixture
+def slow_dns(monkeypatch):
+    """A SlowDNS standing in for socket.getaddrinfo (for the guard and the HTTP client alike).
+    At the end it answers the hung lookups, and their threads must all end; no watchdog may be
+    left."""
+    dns = SlowDNS(socket.getaddrinfo)
+    monkeypatch.setattr(socket, "getaddrinfo", dns.getaddrinfo)
+    yield dns
+    dns.release.set()
+    for thread in lookup_threads():
+        thread.join(BOUND)
+    assert lookup_threads() == []
+    assert watchdogs() == []
+
+
+@pytest.mark.parametrize("page_timeout, deadline", [(LIMIT, 60.0), (60.0, LIMIT)])
+def test_the_deadline_bounds_a_slow_name_lookup(slow_dns, page_timeout, deadline):
+    slow_dns.hang("shop.test", ["93.184.216.34"])
+    error, took = timed_get("http://shop.test/", policy(page_timeout=page_timeout), deadline)
+    assert (str(error), LIMIT - 0.1 < took < BOUND) == (TOO_SLOW, True)
+    assert slow_dns.calls == [("shop.test", "address-lookup")]
+
+
+def test_a_redirect_hop_is_looked_up_within_the_same_deadline(slow_dns):
+    site = FakeSite()
+    try:
+        site.routes["/go"] = redirect(f"http://slow.test:{site.port}/")
+        slow_dns.hang("slow.test", ["127.0.0.1"])
+        p = policy(("127.0.0.1", site.port), ("slow.test", site.port))
+        error, took = timed_get(site.origin + "/go", p)
+    finally:
+        site.stop()
+    assert (str(error), LIMIT - 0.1 < took < BOUND) == (TOO_SLOW, True)
+    assert site.paths == ["/go"]
+    assert slow_dns.calls == [("slow.test", "address-lookup")]
+    assert sockets_to(site.port) == 0
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_the_deadline_bounds_a_slow_proxy_lookup(slow_dns, scheme):
+    slow_dns.answer("shop.example", ["93.184.216.34"])
+    slow_dns.hang("proxy.test", ["127.0.0.1"])
+    proxy = "http://proxy.test:9"  # never reached: its name does not resolve in time
+    error, took = timed_get(f"{scheme}://shop.example/", policy(proxies={scheme: proxy}))
+    assert (str(error), LIMIT - 0.1 < took < BOUND) == (TOO_SLOW, True)
+    assert slow_dns.calls == [("shop.example", "address-lookup"), ("proxy.test", "address-lookup")]
+
+
+@pytest.mark.parametrize(
+    "page_timeout, time_limit, stopped",
+    [(LIMIT, 60.0, None), (60.0, LIMIT, "time limit reached")],
+)
+def test_a_crawl_gives_up_on_a_site_whose_name_is_slow(slow_dns, page_timeout, time_limit, stopped):
+    slow_dns.hang("shop.test", ["93.184.216.34"])
+    p = policy(page_timeout=page_timeout)
+    started = time.monotonic()
+    report = crawl("http://shop.test/", p, CrawlLimits(max_pages=5, time_limit=time_limit))
+    assert LIMIT - 0.1 < time.monotonic() - started < BOUND
+    assert report.as_dict() == {
+        "start_url": "http://shop.test/",
+        "pages": [],
+        "skipped": [{"url": "http://shop.test/", "reason": TOO_SLOW}],
+        "stopped": stopped,
+        "requests": 0,
+        "bytes_read": 0,
+    }
+
+
+def test_the_console_import_of_a_slow_name_ends_at_the_limit(app, api, world, slow_dns):
+    slow_dns.hang("shop.test", ["93.184.216.34"])
+    app.config.update(
+        WEBSITE_IMPORT_ALLOWED_HOSTS=frozenset(),
+        WEBSITE_IMPORT_PROXIES={},
+        WEBSITE_IMPORT_TIME_LIMIT=LIMIT,
+        WEBSITE_IMPORT_PAGE_TIMEOUT=60.0,
+    )
+    started = time.monotonic()
+    resp = api(
+        "POST",
+        f"/businesses/{world.business_id}/reference-document/import",
+        json={"url": "http://shop.test/"},
+    )
+    assert time.monotonic() - started < BOUND
+    assert resp.status_code == 422
+    assert TOO_SLOW in resp.get_json()["message"]
+    assert db.fetch_one("SELECT count(*) AS n FROM reference_documents")["n"] == 0
+
+
+def test_hung_lookups_hold_only_a_few_threads(slow_dns):
+    # What the hung lookups answer once released: an internal address, dropped unused.
+    slow_dns.hang("shop.test", ["10.0.0.8"])
+    outcomes = []
+
+    def fetch_one():
+        started = time.monotonic()
+        try:
+            fetch.get(
+                "http://shop.test/",
+                policy(),
+                deadline=started + LIMIT,
+                max_bytes=1_000_000,
+                types=("text/html",),
+            )
+        except Exception as exc:
+            outcomes.append((type(exc).__name__, str(exc), time.monotonic() - started < BOUND))
+
+    fetchers = [threading.Thread(target=fetch_one) for _ in range(FETCHERS)]
+    for thread in fetchers:
+        thread.start()
+    for thread in fetchers:
+        thread.join(HANG + BOUND)
+    assert outcomes == [("TimeUp", TOO_SLOW, True)] * FETCHERS
+    # Only LOOKUP_THREADS lookups ever started; the other fetches waited for a free lookup
+    # thread until their own deadline.
+    assert len(slow_dns.calls) == slow_dns.most_busy == guard.LOOKUP_THREADS < FETCHERS
+    assert len(lookup_threads()) == guard.LOOKUP_THREADS
+
+    # The resolver answers at last: the threads end and every one of them can be used again.
+    slow_dns.release.set()
+    for thread in lookup_threads():
+        thread.join(BOUND)
+    assert lookup_threads() == []
+    together = threading.Barrier(guard.LOOKUP_THREADS, timeout=BOUND)
+    slow_dns.answer("quick.test", ["93.184.216.34"], before=together.wait)
+    answers = []
+
+    def look_up():
+        deadline = time.monotonic() + BOUND
+        answers.append(guard.lookup("quick.test", 80, deadline=deadline))
+
+    lookers = [threading.Thread(target=look_up) for _ in range(guard.LOOKUP_THREADS)]
+    for thread in lookers:
+        thread.start()
+    for thread in lookers:
+        thread.join(2 * BOUND)
+    assert answers == [["93.184.216.34"]] * guard.LOOKUP_THREADS
+
+
+def site_refusing_ipv6(routes) -> tuple[FakeSite, socket.socket | None]:
+    """A FakeSite (on 127.0.0.1) whose port on ::1 is held by a socket bound there and not
+    listening, so that a connection to [::1]:port is refused (None: no IPv6 here to connect
+    to at all)."""
+    for _ in range(20):
+        site = FakeSite(routes)
+        try:
+            holder = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        except OSError:
+            return site, None
+        try:
+            holder.bind(("::1", site.port))
+            return site, holder
+        except OSError as exc:
+            holder.close()
+            if exc.errno != errno.EADDRINUSE:
+                return site, None
+            site.stop()
+    raise AssertionError("no port free on both 127.0.0.1 and ::1")
+
+
+def pause():
+    time.sleep(0.2)
+
+
+def test_a_lookup_answering_in_time_connects_to_the_checked_address(slow_dns):
+    site = FakeSite({"/": page("<p>Welcome</p>")})
+    slow_dns.answer("shop.test", ["127.0.0.1"], before=pause)
+    try:
+        got = fetch.get(
+            f"http://shop.test:{site.port}/",
+            policy(("shop.test", site.port), page_timeout=LIMIT),
+            deadline=time.monotonic() + 60.0,
+            max_bytes=1_000_000,
+            types=("text/html",),
+        )
+    finally:
+        site.stop()
+    assert got.body == b"<p>Welcome</p>"
+    assert site.requests == [("/", f"shop.test:{site.port}")]
+    assert slow_dns.calls == [("shop.test", "address-lookup")]
+    assert sockets_to(site.port) == 0
+
+
+def test_a_proxy_name_answering_in_time_is_connected_to_address_by_address(slow_dns):
+    # Its first address (IPv6) refuses the connection: the next one (IPv4) is the proxy.
+    proxy, holder = site_refusing_ipv6({"http://shop.example/hours": page("<p>9 to 5</p>")})
+    slow_dns.answer("shop.example", ["93.184.216.34"])
+    slow_dns.answer("proxy.test", ["::1", "127.0.0.1"], before=pause)
+    p = policy(proxies={"http": f"http://proxy.test:{proxy.port}"}, page_timeout=LIMIT)
+    try:
+        got = fetch.get(
+            "http://shop.example/hours",
+            p,
+            deadline=time.monotonic() + 60.0,
+            max_bytes=1_000_000,
+            types=("text/html",),
+        )
+    finally:
+        proxy.stop()
+        if holder is not None:
+            holder.close()
+    assert got.body == b"<p>9 to 5</p>"
+    assert proxy.requests == [("http://shop.example/hours", "shop.example")]
+    assert slow_dns.calls == [("shop.example", "address-lookup"), ("proxy.test", "address-lookup")]
+    assert sockets_to(proxy.port) == 0
+
+
+def test_a_lookup_answering_in_time_is_checked_as_strictly(slow_dns):
+    slow_dns.answer("mixed.test", ["93.184.216.34", "::ffff:10.0.0.1"], before=pause)
+    with pytest.raises(guard.Refused) as refused:
+        fetch.get(
+            "http://mixed.test/",
+            policy(page_timeout=LIMIT),
+            deadline=time.monotonic() + 60.0,
+            max_bytes=1_000_000,
+            types=("text/html",),
+        )
+    assert str(refused.value) == "mixed.test resolves to a private address"
+    assert slow_dns.calls == [("mixed.test", "address-lookup")]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from app.knowledge import fetch, guard
 from app.knowledge.extract import PageText, page_text
-from app.knowledge.fetch import FetchFailed, FetchPolicy, TooLarge
+from app.knowledge.fetch import FetchFailed, FetchPolicy, TimeUp, TooLarge
 from app.knowledge.guard import Refused, Target
 
 # The product token robots.txt rules may name to allow or refuse the import.
@@ -69,9 +69,13 @@ class Crawl:
 
     def run(self) -> CrawlReport:
         """Read the site breadth-first from its start URL until done or a limit is reached."""
-        proxied = fetch.proxy_for(self.site, self.policy.proxies) is not None
-        guard.check(self.site, self.policy.allowed, proxied=proxied)  # Refused: nothing to do
         queue, seen = deque([self.site.url]), {self.site.url}
+        page_deadline = min(self.deadline, time.monotonic() + self.policy.page_timeout)
+        try:
+            fetch.check(self.site, self.policy, deadline=page_deadline)  # Refused: nothing to do
+        except TimeUp as exc:  # its name did not resolve in time, as a first page too slow
+            self.report.skip(self.site.url, str(exc))
+            queue.clear()
         while queue:
             self.report.stopped = self._limit_reached()
             if self.report.stopped:

@@ -5,14 +5,17 @@ header, TLS server name and certificate check keep the real host name. With a pr
 standard HTTP_PROXY/HTTPS_PROXY/NO_PROXY variables) the proxy connects; the guard still refuses
 hosts that resolve here to internal addresses, but cannot see what the proxy resolves.
 
-The page's deadline bounds the whole request, not just each read: a watchdog thread shuts the
-connection's socket down when it passes, so a server that drips its TLS handshake, status line,
-headers or body a byte at a time is cut off there, and the page fails as too slow.
+The page's deadline bounds the whole request, not just each read: every name lookup (each
+hop's host in the guard, a proxy's host before connecting to it) is waited for only until it,
+and a watchdog thread shuts the connection's socket down when it passes, so a resolver that
+does not answer, or a server that drips its TLS handshake, status line, headers or body a byte
+at a time, is cut off there, and the page fails as too slow.
 """
 
 from __future__ import annotations
 
 import contextvars
+import ipaddress
 import socket
 import threading
 import time
@@ -24,12 +27,14 @@ from urllib.parse import urljoin
 import certifi
 import urllib3
 import urllib3.connection
+import urllib3.util.connection
 
 from app.knowledge import guard
 from app.knowledge.guard import Target
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 CHUNK = 65536
+TOO_SLOW = "too slow: the time limit passed before it answered"
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,7 @@ def get(
         if allow is not None:
             allow(target)
         proxy = proxy_for(target, policy.proxies)
-        target = guard.check(target, policy.allowed, proxied=proxy is not None)
+        target = check(target, policy, deadline=deadline)
         with _open(target, proxy, policy, deadline) as resp:
             location = resp.headers.get("Location")
             if resp.status in REDIRECTS and location:
@@ -95,6 +100,16 @@ def get(
                 continue
             return _accept(target, resp, deadline, max_bytes, types)
     raise FetchFailed(f"more than {policy.max_redirects} redirects")
+
+
+def check(target: Target, policy: FetchPolicy, *, deadline: float) -> Target:
+    """guard.check for a fetch under `policy`: Refused by the guard, TimeUp when the host's
+    name has not resolved by `deadline`."""
+    proxied = proxy_for(target, policy.proxies) is not None
+    try:
+        return guard.check(target, policy.allowed, deadline=deadline, proxied=proxied)
+    except guard.TooSlow:
+        raise TimeUp(TOO_SLOW) from None
 
 
 def proxy_for(target: Target, proxies: dict[str, str]) -> str | None:
@@ -157,7 +172,7 @@ class _open:
     def __enter__(self):
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
-            raise TimeUp("too slow: the time limit passed before it answered")
+            raise TimeUp(TOO_SLOW)
         timeout = urllib3.Timeout(connect=remaining, read=remaining)
         headers = {
             "User-Agent": self.policy.user_agent,
@@ -193,7 +208,7 @@ class _open:
                 assert_same_host=False,
             )
             if time.monotonic() >= self.deadline:  # headers the watchdog may have cut short
-                raise TimeUp("too slow: the time limit passed before it answered")
+                raise TimeUp(TOO_SLOW)
         except urllib3.exceptions.HTTPError as exc:
             self.__exit__()
             raise _failure(exc, self.deadline) from None
@@ -209,8 +224,15 @@ class _open:
             self.watchdog.stop()
         if self.resp is not None:
             self.resp.close()
-        if self.pool is not None:
-            self.pool.clear() if self.proxy else self.pool.close()
+        if self.pool is not None and self.proxy:
+            # A ProxyManager's clear() leaves closing its pools to the garbage collector.
+            for key in self.pool.pools.keys():
+                pool = self.pool.pools.get(key)
+                if pool is not None:
+                    pool.close()
+            self.pool.clear()
+        elif self.pool is not None:
+            self.pool.close()
         return False
 
 
@@ -268,19 +290,62 @@ _current_watchdog: contextvars.ContextVar[_Watchdog] = contextvars.ContextVar("f
 
 class _Watched:
     """A connection whose socket is given to the request's watchdog as soon as it connects
-    (before any TLS handshake or proxy tunnel)."""
+    (before any TLS handshake or proxy tunnel). A host it is given by name (a proxy's: a
+    target's is always the checked address) is looked up within the request's deadline."""
 
     def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
+        watchdog = _current_watchdog.get(None)
+        if watchdog is None:  # only _open makes these pools: never read without a deadline
+            raise RuntimeError("a website import connection without a watchdog")
+        sock = self._connect(watchdog.deadline)
         try:
-            watchdog = _current_watchdog.get(None)
-            if watchdog is None:  # only _open makes these pools: never read without a deadline
-                raise RuntimeError("a website import connection without a watchdog")
             watchdog.watch(sock)
         except BaseException:
             sock.close()
             raise
         return sock
+
+    def _connect(self, deadline: float) -> socket.socket:
+        """urllib3's connect, its name lookup made by the guard's lookup threads, so that a
+        resolver that does not answer fails it at `deadline` as a connect timeout."""
+        name = self._dns_host
+        try:
+            ipaddress.ip_address(name.strip("[]"))
+        except ValueError:
+            pass
+        else:
+            return super()._new_conn()  # nothing to look up
+        family = urllib3.util.connection.allowed_gai_family()
+        try:
+            addresses = guard.lookup(name, self.port, deadline=deadline, family=family)
+        except guard.TooSlow:
+            raise urllib3.exceptions.ConnectTimeoutError(
+                self, f"Connection to {self.host} timed out: no address in time"
+            ) from None
+        except OSError as exc:
+            raise urllib3.exceptions.NameResolutionError(self.host, self, exc) from None
+        if not addresses:
+            raise urllib3.exceptions.NewConnectionError(self, f"{self.host} has no address")
+        timeout, failed = self.timeout, None
+        try:
+            for address in addresses:  # in order, as socket.create_connection tries them
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._dns_host = address  # the name itself stays for TLS and the tunnel
+                self.timeout = min(timeout, left) if isinstance(timeout, int | float) else left
+                try:
+                    return super()._new_conn()
+                except urllib3.exceptions.NewConnectionError as exc:  # refused: the next one
+                    failed = exc
+            if failed is None or time.monotonic() >= deadline:
+                raise urllib3.exceptions.ConnectTimeoutError(
+                    self, f"Connection to {self.host} timed out"
+                )
+            raise failed
+        finally:
+            self._dns_host, self.timeout = name, timeout
+            failed = None  # no cycle from its traceback back to this frame
 
 
 class _HTTPConnection(_Watched, urllib3.connection.HTTPConnection):
@@ -305,7 +370,7 @@ _POOLS = {"http": _HTTPPool, "https": _HTTPSPool}  # for the proxy manager's poo
 def _failure(exc: Exception, deadline: float) -> FetchFailed:
     """A short, secret-free reason for a transport error."""
     if time.monotonic() >= deadline or isinstance(exc, urllib3.exceptions.TimeoutError):
-        return TimeUp("too slow: the time limit passed before it answered")
+        return TimeUp(TOO_SLOW)
     names = {
         urllib3.exceptions.SSLError: "TLS failed",
         urllib3.exceptions.ProxyError: "the proxy refused",

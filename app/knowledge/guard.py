@@ -4,12 +4,19 @@ Every URL (the first, every link, every redirect hop) is checked here, and its h
 once: the fetch then connects to the address that was checked, so a second DNS answer cannot
 swap in an internal one. Only the exact host:port origins of WEBSITE_IMPORT_ALLOWED_HOSTS skip
 the address check.
+
+A name is looked up by one of a few shared threads and waited for only until the fetch's
+deadline: the system resolver's own timeouts and retries cannot hold the caller past it.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -31,10 +38,18 @@ _DENIED = [
     ]
 ]
 _IP = ipaddress.IPv4Address | ipaddress.IPv6Address
+# How many name lookups may run at once in this process. A lookup that does not answer keeps
+# its thread until the resolver gives up; while all of them are taken, a new lookup waits for
+# one until its own deadline.
+LOOKUP_THREADS = 4
 
 
 class Refused(Exception):
     """A URL the guard will not fetch; the message says why."""
+
+
+class TooSlow(Exception):
+    """A name's lookup had not answered by the deadline."""
 
 
 @dataclass(frozen=True)
@@ -117,13 +132,24 @@ def _reason(ip: _IP) -> str | None:
     return flagged or next((reason for net, reason in _DENIED if ip in net), None)
 
 
-def resolve(host: str, port: int) -> list[str]:
-    """Every address `host` resolves to (an IP literal resolves to itself)."""
+def resolve(host: str, port: int, *, deadline: float) -> list[str]:
+    """Every address `host` resolves to (an IP literal resolves to itself).
+
+    `deadline` is a time.monotonic() instant: TooSlow when the lookup has not answered by then.
+    """
     try:
         return [str(ipaddress.ip_address(host))]
     except ValueError:
         pass
-    infos = _getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return lookup(host, port, deadline=deadline)
+
+
+def lookup(host: str, port: int, *, deadline: float, family: int = 0) -> list[str]:
+    """The addresses of `host` (a name) for a TCP connection, in the resolver's order; OSError
+    when it does not resolve, TooSlow when it has not answered by `deadline`."""
+    infos = _lookups.run(
+        lambda: _getaddrinfo(host, port, family=family, type=socket.SOCK_STREAM), deadline
+    )
     return list(dict.fromkeys(info[4][0] for info in infos))
 
 
@@ -132,8 +158,81 @@ def _getaddrinfo(host: str, port: int, **kwargs):
     return socket.getaddrinfo(host, port, **kwargs)
 
 
-def check(target: Target, allowed: frozenset[tuple[str, int]], proxied: bool = False) -> Target:
-    """`target` with the address to connect to; Refused when its host is not public.
+class _Lookup:
+    """One call of a lookup thread: its answer or error, once `done` is set."""
+
+    def __init__(self, call: Callable[[], list]):
+        self.call: Callable[[], list] | None = call
+        self.done = threading.Event()
+        self.answer: list | None = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.answer = self.call()
+        except BaseException as exc:  # handed to the caller, if it is still waiting
+            self.error = exc.with_traceback(None)  # no frames kept alive with it
+        finally:
+            self.call = None
+            self.done.set()
+
+
+class _Lookups:
+    """Runs each lookup in a daemon thread of its own, at most `size` at a time, and waits for
+    it until the caller's deadline. A lookup given up on finishes in its thread whenever the
+    resolver returns; its answer is then dropped with it, and its place freed."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._places = threading.BoundedSemaphore(size)
+
+    def run(self, call: Callable[[], list], deadline: float) -> list:
+        if not _wait(lambda left: self._places.acquire(timeout=left), deadline):
+            raise TooSlow("every lookup thread is busy")
+        job = _Lookup(call)
+        try:
+            threading.Thread(
+                target=self._work, args=(job, self._places), name="address-lookup", daemon=True
+            ).start()
+        except BaseException:
+            self._places.release()
+            raise
+        if not _wait(job.done.wait, deadline):
+            raise TooSlow("the lookup did not answer in time")
+        if job.error is not None:
+            raise job.error
+        return job.answer
+
+    @staticmethod
+    def _work(job: _Lookup, places: threading.BoundedSemaphore) -> None:
+        try:
+            job.run()
+        finally:
+            places.release()
+
+    def _after_fork(self) -> None:
+        # The threads holding places were not copied into the child: its places are all free.
+        self._places = threading.BoundedSemaphore(self.size)
+
+
+def _wait(wait: Callable[[float], bool], deadline: float) -> bool:
+    """Call `wait(seconds left)` until it returns True (True) or `deadline` passes (False)."""
+    while (left := deadline - time.monotonic()) > 0:
+        if wait(left):
+            return True
+    return False
+
+
+_lookups = _Lookups(LOOKUP_THREADS)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_lookups._after_fork)
+
+
+def check(
+    target: Target, allowed: frozenset[tuple[str, int]], *, deadline: float, proxied: bool = False
+) -> Target:
+    """`target` with the address to connect to; Refused when its host is not public, TooSlow
+    when its name has not resolved by `deadline` (a time.monotonic() instant).
 
     With `proxied`, the proxy connects: a name that does not resolve here is left to it.
     """
@@ -141,7 +240,7 @@ def check(target: Target, allowed: frozenset[tuple[str, int]], proxied: bool = F
     if not exempt and (target.host == "localhost" or target.host.endswith(".localhost")):
         raise Refused(f"{target.host} is this machine")
     try:
-        addresses = resolve(target.host, target.port)
+        addresses = resolve(target.host, target.port, deadline=deadline)
     except OSError:
         if proxied:
             return target
