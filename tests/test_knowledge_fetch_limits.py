@@ -17,7 +17,7 @@ import pytest
 
 from app.knowledge import fetch, guard
 from app.knowledge.crawl import CrawlLimits, crawl
-from app.knowledge.fetch import FetchPolicy, TimeUp
+from app.knowledge.fetch import FetchFailed, FetchPolicy, TimeUp
 from app.storage import db
 from tests.fake_site import FakeSite, page, redirect
 
@@ -164,6 +164,22 @@ SLOW_ANSWERS = {
     # the watchdog's end of data must not pass for the end of the page
     "body to the close": (HEADERS + b"Connection: close\r\n\r\n" + BODY, b" ", b""),
 }
+
+
+def test_a_refused_connection_is_not_called_too_slow():
+    """Nothing listens on the port: the site cannot be reached, which is not slowness."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))  # a port of ours, not listening: connecting is refused
+        port = held.getsockname()[1]
+        with pytest.raises(FetchFailed) as raised:
+            fetch.get(
+                f"http://127.0.0.1:{port}/",
+                policy(("127.0.0.1", port)),
+                deadline=time.monotonic() + 30,
+                max_bytes=1000,
+                types=("text/html",),
+            )
+    assert (type(raised.value), str(raised.value)) == (FetchFailed, "cannot connect")
 
 
 @pytest.mark.parametrize("part", SLOW_ANSWERS)

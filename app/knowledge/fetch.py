@@ -368,8 +368,13 @@ _POOLS = {"http": _HTTPPool, "https": _HTTPSPool}  # for the proxy manager's poo
 
 
 def _failure(exc: Exception, deadline: float) -> FetchFailed:
-    """A short, secret-free reason for a transport error."""
-    if time.monotonic() >= deadline or isinstance(exc, urllib3.exceptions.TimeoutError):
+    """A short, secret-free reason for a transport error. (urllib3's refused connection is a
+    kind of its TimeoutError, so it is told apart first.)"""
+    if time.monotonic() >= deadline:
+        return TimeUp(TOO_SLOW)
+    if isinstance(exc, urllib3.exceptions.NewConnectionError):
+        return FetchFailed("cannot connect")
+    if isinstance(exc, urllib3.exceptions.TimeoutError):
         return TimeUp(TOO_SLOW)
     names = {
         urllib3.exceptions.SSLError: "TLS failed",
