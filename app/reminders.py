@@ -3,7 +3,10 @@
 The job that calls `fire` was queued with the booking (`app.booking.reminders`); it runs at the
 reminder's due time, or later after an outage. Nothing goes for a cancelled or moved
 appointment, nor once the appointment has started; the message expires at the start, so a
-send held up by retries never arrives after it. The outbox decides at send time what the
+send held up by retries never arrives after it. A cancel, a move or reminders turned off at the
+same moment is serialised with the firing on the reminder's row (`store.for_firing`,
+`store.withdraw_queued`): either the reminder is queued first and the change withdraws it, or
+the change commits first and the firing sees it. The outbox decides at send time what the
 customer's window allows: text and buttons inside it; outside, the business's template
 (WhatsApp) or the CONFIRMED_EVENT_UPDATE tag (Messenger).
 """
@@ -125,7 +128,9 @@ def _message(business: dict, row: dict, now: datetime) -> Outbound:
 
 
 def opt_out(business_id: int, customer_id: int) -> None:
-    """The customer asked for no more reminders: none of theirs goes from now on."""
-    store.set_customer_off(business_id, customer_id, True)
-    store.withdraw_customer_queued(business_id, customer_id, "not sent: reminders turned off")
+    """The customer asked for no more reminders: none of theirs goes from now on (those
+    waiting in the outbox are withdrawn in the same transaction)."""
+    with db.transaction() as conn:
+        store.set_customer_off(conn, business_id, customer_id, True)
+        store.withdraw_customer_queued(conn, business_id, customer_id, plans.TURNED_OFF)
     log.info("customer %s turned reminders off", customer_id)

@@ -138,3 +138,62 @@ def test_staff_turn_reminders_off_for_an_appointment_and_for_a_customer(app, api
                json={"enabled": "no"}).status_code == 400  # fmt: skip
     other = f"/businesses/{world.other_business_id}/customers/{world.customer_id}/reminders"
     assert api("PUT", other, "other_owner", json={"enabled": True}).status_code == 404
+
+
+@pytest.mark.parametrize("how", ["appointment", "customer", "business"])
+def test_turning_reminders_off_withdraws_one_waiting_in_the_outbox(
+    app, api, world, drain, fake_graph, how
+):
+    """The reminder went to the outbox and waits for a retry (Meta's hiccup) when staff turn
+    reminders off for the appointment or the customer, or the owner for the business: it never
+    goes, the console says why, and the setting's audit row is written with it."""
+    from app import outbox
+
+    appointment_id = _booked_and_reminded(app, world)
+    fake_graph.fail_next(131000, http_status=500)
+    with app.app_context(), pytest.raises(outbox.SendLater):
+        outbox.send_pending(world.business_id, world.customer_id)
+
+    base = f"/businesses/{world.business_id}"
+    if how == "business":
+        resp = api("PATCH", base, "owner", json={"reminders_enabled": False})
+        action, entity = "update", "business"
+    else:
+        which = f"appointments/{appointment_id}"
+        if how == "customer":
+            which = f"customers/{world.customer_id}"
+        resp = api("PUT", f"{base}/{which}/reminders", "staff", json={"enabled": False})
+        action, entity = "reminders_off", how
+    assert resp.status_code == 200, resp.get_json()
+    audited = db.fetch_one("SELECT action, entity FROM audit_log ORDER BY id DESC LIMIT 1")
+    assert (audited["action"], audited["entity"]) == (action, entity)
+    drain()
+
+    sent = [
+        s["interactive"]["body"]["text"]
+        for s in fake_graph.messages_sent()
+        if s.get("type") == "interactive" and "Reminder" in s["interactive"]["body"]["text"]
+    ]
+    assert sent == [], f"turned off for the {how}, still sent"
+    path = f"{base}/appointments/{appointment_id}"
+    first = api("GET", path, "staff").get_json()["appointment"]["reminders"][0]
+    assert (first["status"], first["send_error"]) == ("failed", "withdrawn")
+
+
+def test_reminders_planned_while_the_business_has_them_off_show_off_then_pending(api, world):
+    """Booked while the owner has reminders off, an appointment still gets its reminders
+    planned: the console shows them `off` (what they record if they fire so), and `pending`
+    again once reminders are back on."""
+    base = f"/businesses/{world.business_id}"
+    assert api("PATCH", base, "owner", json={"reminders_enabled": False}).status_code == 200
+    result = booking.book(world.business_id, world.customer_id, "Haircut", at(upcoming(3), "12:00"))
+    assert result.ok
+    path = f"{base}/appointments/{result.appointment.id}"
+
+    def shown() -> list[tuple[int, str]]:
+        reminders = api("GET", path, "staff").get_json()["appointment"]["reminders"]
+        return [(r["offset_minutes"], r["status"]) for r in reminders]
+
+    assert shown() == [(1440, "off"), (120, "off")]
+    assert api("PATCH", base, "owner", json={"reminders_enabled": True}).status_code == 200
+    assert shown() == [(1440, "pending"), (120, "pending")]

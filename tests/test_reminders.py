@@ -282,3 +282,77 @@ def test_a_customer_on_no_messaging_channel_gets_no_reminder_and_no_error(app):
             appointment_id, 120, starts_at - TWO_HOURS, starts_at - TWO_HOURS
         ) == ("skipped")
     assert reminder_messages(walk_in["id"]) == []
+
+
+@pytest.mark.parametrize(
+    "offsets, start, expected",
+    [
+        # 06:30 and 07:30 are both quiet: both would go at 20:59 the evening before.
+        ([180, 120], "2026-06-03 09:30", {180: "2026-06-02 20:59", 120: None}),
+        ([1440, 180, 120], "2026-06-03 09:30",
+         {1440: "2026-06-02 09:30", 180: "2026-06-02 20:59", 120: None}),
+        ([20, 16], "2026-06-03 12:00", {20: "2026-06-03 11:40", 16: None}),  # 4 minutes apart
+        ([20, 15], "2026-06-03 12:00", {20: "2026-06-03 11:40", 15: "2026-06-03 11:45"}),
+    ],
+)  # fmt: skip
+def test_reminders_due_within_minutes_of_one_another_are_planned_once(offsets, start, expected):
+    business = {
+        "timezone": "Europe/Madrid",
+        "reminder_quiet_hours": plans.DEFAULT_QUIET,
+        "reminder_offsets_minutes": offsets,
+    }
+    now = local("Europe/Madrid", "2026-06-01 10:00")
+    planned = plans.plan(business, local("Europe/Madrid", start), now)
+    assert dict(planned) == {
+        o: local("Europe/Madrid", due) if due else None for o, due in expected.items()
+    }
+
+
+def test_two_offsets_moved_to_the_same_minute_by_quiet_hours_send_one_reminder(app):
+    """3 hours and 2 hours before a 09:30 start are both in quiet hours: the 3-hour reminder goes
+    at 20:59 the evening before and the 2-hour one, which would go in the same minute, is
+    skipped. A move that sets them apart plans both again."""
+    business_id = open_business(reminder_offsets_minutes=[180, 120])
+    kim = customer(business_id)
+    now = local("Europe/Madrid", "2026-06-01 10:00")
+    start = local("Europe/Madrid", "2026-06-03 09:30")
+    appointment_id = book(app, business_id, kim["id"], start, now)
+
+    evening = local("Europe/Madrid", "2026-06-02 20:59")
+    rows = reminder_rows(appointment_id)
+    assert {o: r["state"] for o, r in rows.items()} == {180: "pending", 120: "skipped"}
+    assert rows[180]["due_at"] == evening
+    assert waiting_jobs(appointment_id) == {180: [evening]}
+    with app.app_context():
+        fired = [reminders.fire(appointment_id, o, evening, now=evening) for o in (180, 120)]
+    assert fired == ["queued", "skipped"]
+    assert len(reminder_messages(kim["id"])) == 1
+
+    later = local("Europe/Madrid", "2026-06-04 12:00")  # 09:00 and 10:00: out of quiet hours
+    with app.app_context():
+        assert booking.reschedule(business_id, kim["id"], appointment_id, later, now=now).ok
+    assert waiting_jobs(appointment_id) == {
+        180: [local("Europe/Madrid", "2026-06-04 09:00")],
+        120: [local("Europe/Madrid", "2026-06-04 10:00")],
+    }
+
+
+def test_bookings_made_while_reminders_are_off_get_them_once_they_are_on_again(app):
+    """The owner turns reminders off for a few days, then on again: an appointment booked in
+    between is planned like any other; a reminder firing while they are off records `off`, one
+    firing after they are back on goes."""
+    business_id = open_business()
+    kim = customer(business_id)
+    now = local("Europe/Madrid", "2026-06-01 10:00")
+    db.execute("UPDATE businesses SET reminders_enabled = false WHERE id = %s", (business_id,))
+    start = local("Europe/Madrid", "2026-06-02 15:00")
+    appointment_id = book(app, business_id, kim["id"], start, now)
+    assert waiting_jobs(appointment_id) == {1440: [start - DAY], 120: [start - TWO_HOURS]}
+
+    with app.app_context():
+        assert reminders.fire(appointment_id, 1440, start - DAY, now=start - DAY) == "off"
+    db.execute("UPDATE businesses SET reminders_enabled = true WHERE id = %s", (business_id,))
+    with app.app_context():
+        due = start - TWO_HOURS
+        assert reminders.fire(appointment_id, 120, due, now=due) == "queued"
+    assert len(reminder_messages(kim["id"])) == 1

@@ -10,6 +10,7 @@ from app.admin import access, validation
 from app.admin.blueprint import bp
 from app.admin.wire import ApiError, invalid, json_body, ok, query_text
 from app.agent.prompts import build_system_prompt
+from app.booking import reminders as plans
 from app.secrets import encrypt
 from app.storage import audit, business_settings, businesses
 from app.storage.db import connection, transaction
@@ -71,6 +72,10 @@ def update_business(business_id: int):
     _check_accounts_free(fields, business_id)
     _encrypt_tokens(fields)
     with transaction() as conn:
+        if fields.get("reminders_enabled") is False:
+            # Reminders waiting in the outbox do not go either (`stop_business`: its locks
+            # come before the business's row is written).
+            plans.stop_business(conn, business_id)
         before = business_settings.get(conn, business_id)
         business_settings.update(conn, business_id, fields)
         after = business_settings.get(conn, business_id)

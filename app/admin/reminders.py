@@ -1,5 +1,6 @@
 """Reminder endpoints: an appointment with its reminders' status, and turning reminders off for
-one appointment or for one customer (staff may do both)."""
+one appointment or for one customer (staff may do both). Turning them off withdraws those
+waiting in the outbox, in the transaction that writes the setting and its audit row."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from app.admin import access
 from app.admin.blueprint import bp
 from app.admin.front_desk import appointment_detail
 from app.admin.wire import ApiError, check_id, invalid, json_body, ok
+from app.booking import reminders as plans
 from app.storage import audit
 from app.storage import reminders as store
 from app.storage.db import transaction
@@ -32,7 +34,10 @@ def set_appointment_reminders(business_id: int, appointment_id: int):
     if found is None:
         raise ApiError(404, "no such appointment")
     with transaction() as conn:
-        store.set_appointment_off(business_id, appointment_id, not enabled)
+        # The appointment's row, then its reminders (`withdraw_queued`): a cancel's order.
+        store.set_appointment_off(conn, business_id, appointment_id, not enabled)
+        if not enabled:
+            store.withdraw_queued(conn, appointment_id, plans.TURNED_OFF)
         _audit(conn, business_id, "appointment", appointment_id, found["reminders_off"], enabled)
     changed = store.appointment(business_id, appointment_id)
     return ok({"appointment": {**changed, "reminders": _reminders(appointment_id)}})
@@ -47,7 +52,10 @@ def set_customer_reminders(business_id: int, customer_id: int):
     if was_off is None:
         raise ApiError(404, "no such customer")
     with transaction() as conn:
-        store.set_customer_off(business_id, customer_id, not enabled)
+        # The customer's row, then their reminders: an erasure's order.
+        store.set_customer_off(conn, business_id, customer_id, not enabled)
+        if not enabled:
+            store.withdraw_customer_queued(conn, business_id, customer_id, plans.TURNED_OFF)
         _audit(conn, business_id, "customer", customer_id, was_off, enabled)
     return ok({"customer_id": customer_id, "reminders_enabled": enabled})
 

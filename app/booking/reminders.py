@@ -3,9 +3,12 @@
 "24 hours before" is 24 real hours (86,400 s) before the start, whatever the clocks do in
 between: the day after a DST change the reminder comes at a different wall time than the
 appointment. A time due in the business's quiet hours moves to the last minute before they
-begin; one that would then fall before `now` is skipped. Rows are written in the booking's own
-transaction and each row's job is queued (or dropped) there too, by the function the job
-queue hands down (`init_app`), so a reminder exists exactly when its booking does.
+begin; one that would then fall before `now` is skipped, and so is one that would go within
+`SAME_MOMENT` of another of the appointment's reminders (the customer would get the same message
+twice). Rows are written in the booking's own transaction and each row's job is queued (or
+dropped) there too, by the function the job queue hands down (`init_app`), so a reminder exists
+exactly when its booking does. They are planned whether or not the business has reminders on
+at the time: whether one goes is decided when it fires (`app.reminders`).
 """
 
 from __future__ import annotations
@@ -18,12 +21,18 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 
+from app.booking import store as booking_store
 from app.storage import reminders as store
 
 EXTENSION = "reminder_jobs"
 DEFAULT_OFFSETS = (1440, 120)
 DEFAULT_QUIET = {"start": "21:00", "end": "09:00"}
 QUIET_MARGIN = timedelta(minutes=1)  # "before quiet hours" = one minute before they begin
+# Two reminders this close are one: the one planned second (the smaller offset) is skipped.
+# Quiet hours move every offset due in them to the same minute (3 h and 2 h before a 09:30
+# start would both go at 20:59).
+SAME_MOMENT = timedelta(minutes=5)
+TURNED_OFF = "not sent: reminders turned off"  # a withdrawn reminder's title (`withdraw`)
 
 
 @dataclass(frozen=True)
@@ -40,9 +49,11 @@ def init_app(app, schedule, drop) -> None:
 
 
 def offsets(business: Mapping[str, Any]) -> list[int]:
-    """The business's reminder offsets in minutes, none when its reminders are off."""
-    if not business.get("reminders_enabled", True):
-        return []
+    """The business's reminder offsets in minutes, earliest reminder first.
+
+    Also while its reminders are off: the rows and jobs are there when they are turned on
+    again, and a reminder that fires while they are off records `off` and sends nothing.
+    """
     return sorted(set(business.get("reminder_offsets_minutes") or DEFAULT_OFFSETS), reverse=True)
 
 
@@ -93,11 +104,14 @@ def due_at(business: Mapping[str, Any], starts_at: datetime, offset_minutes: int
 def plan(
     business: Mapping[str, Any], starts_at: datetime, now: datetime
 ) -> list[tuple[int, datetime | None]]:
-    """(offset, due time) of each reminder of an appointment at `starts_at`; None: skipped."""
-    planned = []
+    """(offset, due time) of each reminder of an appointment at `starts_at`; None: skipped,
+    because its time has passed or because an earlier offset's reminder goes within
+    `SAME_MOMENT` of it (after the quiet-hours move)."""
+    planned: list[tuple[int, datetime | None]] = []
     for offset in offsets(business):
         due = due_at(business, starts_at, offset)
-        planned.append((offset, due if due > now else None))
+        taken = any(abs(due - other) < SAME_MOMENT for _, other in planned if other is not None)
+        planned.append((offset, due if due > now and not taken else None))
     return planned
 
 
@@ -129,8 +143,26 @@ def schedule(conn, business: Mapping[str, Any], appointment, now: datetime) -> N
 def withdraw(conn, appointment_id: int, why: str) -> None:
     """Keep the appointment's reminders already in the outbox but not yet sent from going:
     they name a time it no longer has, or an appointment it no longer is. In the change's
-    transaction, before `schedule` replaces the rows."""
+    transaction, after it wrote the appointment's row and before `schedule` replaces the rows.
+
+    A reminder firing meanwhile is waited for and withdrawn; one firing after it waits for
+    the change to commit and sends nothing (`store.withdraw_queued`).
+    """
     store.withdraw_queued(conn, appointment_id, why)
+
+
+def stop_business(conn, business_id: int) -> int:
+    """Keep the business's reminders waiting in the outbox from going, in the transaction that
+    turns its reminders off, before it writes the business's row; how many.
+
+    Under the business's booking lock, taken first as by every booking change: an erasure
+    cancels a customer's appointments under it one by one, so their reminders would be locked
+    in another order than ours. Before the business's row: a firing reminder holds its row
+    while its message takes a key-share lock on the business's, which a change of one of the
+    business's keys (its WhatsApp number) in the same request would block.
+    """
+    booking_store.lock_business(conn, business_id)
+    return store.withdraw_business_queued(conn, business_id, TURNED_OFF)
 
 
 def drop(conn, appointment_id: int) -> None:

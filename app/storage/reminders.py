@@ -6,8 +6,8 @@ from datetime import datetime
 
 from app.storage.db import connection, fetch_all, fetch_one
 
-# What a firing reminder needs, read at fire time in one statement: the reminder, its
-# appointment (as it is now), the customer and the business.
+# What a firing reminder needs, read in one statement once the reminder is locked (`for_firing`):
+# the reminder, its appointment (as it is now), the customer and the business.
 FIRE_SQL = """
 SELECT r.appointment_id, r.offset_minutes, r.due_at, r.state,
        a.business_id, a.customer_id, a.starts_at, a.status, a.reminders_off AS appointment_off,
@@ -18,14 +18,17 @@ SELECT r.appointment_id, r.offset_minutes, r.due_at, r.state,
   JOIN services s ON s.id = a.service_id
   JOIN customers c ON c.id = a.customer_id
  WHERE r.appointment_id = %s AND r.offset_minutes = %s
-   FOR UPDATE OF r
 """
 
 # A reminder's status as the console shows it: its own state until its message exists, then
-# the message's delivery status; `confirmed` once the customer confirmed after it went.
+# the message's delivery status; `confirmed` once the customer confirmed after it went. One
+# waiting for its time shows `off` while reminders are off for its business, appointment or
+# customer (what it records if it fires so; `pending` again once they are back on).
 STATUS_SQL = """
 SELECT r.appointment_id, r.offset_minutes, r.due_at,
-       CASE WHEN r.state <> 'queued' THEN r.state
+       CASE WHEN r.state = 'pending' AND (NOT b.reminders_enabled OR a.reminders_off
+                 OR c.reminders_off OR c.opted_out) THEN 'off'
+            WHEN r.state <> 'queued' THEN r.state
             WHEN m.id IS NULL THEN 'sent'
             WHEN m.status = 'failed' THEN 'failed'
             WHEN a.confirmed_at IS NOT NULL AND a.confirmed_at >= r.fired_at THEN 'confirmed'
@@ -33,6 +36,8 @@ SELECT r.appointment_id, r.offset_minutes, r.due_at,
        m.error_code, m.send_error, m.sent_as
   FROM appointment_reminders r
   JOIN appointments a ON a.id = r.appointment_id
+  JOIN customers c ON c.id = a.customer_id
+  JOIN businesses b ON b.id = a.business_id
   LEFT JOIN messages m ON m.id = r.message_id
  WHERE r.appointment_id = ANY(%s)
  ORDER BY r.appointment_id, r.offset_minutes DESC
@@ -68,21 +73,46 @@ _WITHDRAW = (
     " JOIN appointments a ON a.id = r.appointment_id WHERE {} AND r.message_id IS NOT NULL)"
     " AND status = 'queued' AND external_id IS NULL"
 )
+# The same appointments' reminders a job may be firing right now (still `pending`), locked in
+# one order (by appointment and offset) whoever takes them. A firing job holds its row until it
+# commits, so a change waits here and its withdrawal then finds the message that job queued; a
+# job that comes after waits for the change to commit and reads it (`for_firing`). Without this
+# a withdrawal running before the firing transaction commits finds nothing, and the reminder
+# goes for a time the appointment no longer has.
+_LOCK_PENDING = (
+    "SELECT 1 FROM appointment_reminders r JOIN appointments a ON a.id = r.appointment_id"
+    " WHERE {} AND r.state = 'pending' ORDER BY r.appointment_id, r.offset_minutes"
+    " FOR UPDATE OF r"
+)
+
+
+def _withdraw(conn, condition: str, params: tuple, title: str) -> int:
+    """Wait for the reminders of `condition` being fired, keep those that have not fired from
+    firing until commit, and withdraw their messages waiting in the outbox; how many."""
+    conn.execute(_LOCK_PENDING.format(condition), params)
+    return conn.execute(_WITHDRAW.format(condition), (title, *params)).rowcount
 
 
 def withdraw_queued(conn, appointment_id: int, title: str) -> int:
     """Withdraw the appointment's reminder messages waiting in the outbox (`_WITHDRAW`), in
-    the caller's transaction; how many."""
-    return conn.execute(_WITHDRAW.format("a.id = %s"), (title, appointment_id)).rowcount
+    the caller's transaction; how many. The caller has changed the appointment (or holds its
+    row) before: the appointment's row, then its reminders, is the order every change takes."""
+    return _withdraw(conn, "a.id = %s", (appointment_id,), title)
 
 
-def withdraw_customer_queued(business_id: int, customer_id: int, title: str) -> int:
-    """`withdraw_queued` for every appointment of a customer (they asked for no reminders)."""
-    with connection() as conn:
-        return conn.execute(
-            _WITHDRAW.format("a.customer_id = %s AND a.business_id = %s"),
-            (title, customer_id, business_id),
-        ).rowcount
+def withdraw_customer_queued(conn, business_id: int, customer_id: int, title: str) -> int:
+    """`withdraw_queued` for every appointment of a customer (their reminders were turned off),
+    in the caller's transaction, after the customer's row was changed."""
+    return _withdraw(
+        conn, "a.customer_id = %s AND a.business_id = %s", (customer_id, business_id), title
+    )
+
+
+def withdraw_business_queued(conn, business_id: int, title: str) -> int:
+    """`withdraw_queued` for every appointment of a business (its reminders were turned off),
+    in the caller's transaction, under the business's booking lock: an erasure cancels a
+    customer's appointments one by one under that lock, in no particular order of their rows."""
+    return _withdraw(conn, "a.business_id = %s", (business_id,), title)
 
 
 def pending_offsets(conn, appointment_id: int) -> list[int]:
@@ -96,8 +126,27 @@ def pending_offsets(conn, appointment_id: int) -> list[int]:
 
 
 def for_firing(conn, appointment_id: int, offset: int) -> dict | None:
-    """The reminder with its appointment, customer and business facts, locked until commit."""
-    return conn.execute(FIRE_SQL, (appointment_id, offset)).fetchone()
+    """The reminder with its appointment, customer and business facts, locked until commit.
+
+    The locks first, then the read: a statement that waited for a row lock returns the row's
+    new version joined with the other tables' rows as they were when it began, so a reminder
+    whose cancel or move committed meanwhile would be read beside the old appointment. The
+    customer's row comes first (a key-share lock, which storing the reminder's message takes
+    anyway), then the reminder's: the order of an erasure, which locks the customer's row and
+    then cancels their appointments. Taken the other way round, the reminder's message would
+    wait for the erasure's customer row while the erasure waits for the reminder's row.
+    """
+    conn.execute(
+        "SELECT 1 FROM customers WHERE id = (SELECT customer_id FROM appointments WHERE id = %s)"
+        " FOR KEY SHARE",
+        (appointment_id,),
+    )
+    locked = conn.execute(
+        "SELECT 1 FROM appointment_reminders WHERE appointment_id = %s AND offset_minutes = %s"
+        " FOR UPDATE",
+        (appointment_id, offset),
+    ).fetchone()
+    return None if locked is None else conn.execute(FIRE_SQL, (appointment_id, offset)).fetchone()
 
 
 def mark_fired(conn, appointment_id: int, offset: int, state: str, message_id: int | None) -> None:
@@ -136,29 +185,29 @@ def appointment(business_id: int, appointment_id: int) -> dict | None:
     )
 
 
-def set_customer_off(business_id: int, customer_id: int, off: bool) -> bool:
-    """Turn a customer's reminders off (or on again); whether the customer exists."""
-    with connection() as conn:
-        return (
-            conn.execute(
-                "UPDATE customers SET reminders_off = %s WHERE id = %s AND business_id = %s",
-                (off, customer_id, business_id),
-            ).rowcount
-            > 0
-        )
+def set_customer_off(conn, business_id: int, customer_id: int, off: bool) -> bool:
+    """Turn a customer's reminders off (or on again), in the caller's transaction; whether the
+    customer exists."""
+    return (
+        conn.execute(
+            "UPDATE customers SET reminders_off = %s WHERE id = %s AND business_id = %s",
+            (off, customer_id, business_id),
+        ).rowcount
+        > 0
+    )
 
 
-def set_appointment_off(business_id: int, appointment_id: int, off: bool) -> bool:
-    """Turn one appointment's reminders off (or on again); whether the appointment exists."""
-    with connection() as conn:
-        return (
-            conn.execute(
-                "UPDATE appointments SET reminders_off = %s, updated_at = now()"
-                " WHERE id = %s AND business_id = %s",
-                (off, appointment_id, business_id),
-            ).rowcount
-            > 0
-        )
+def set_appointment_off(conn, business_id: int, appointment_id: int, off: bool) -> bool:
+    """Turn one appointment's reminders off (or on again), in the caller's transaction; whether
+    the appointment exists."""
+    return (
+        conn.execute(
+            "UPDATE appointments SET reminders_off = %s, updated_at = now()"
+            " WHERE id = %s AND business_id = %s",
+            (off, appointment_id, business_id),
+        ).rowcount
+        > 0
+    )
 
 
 def customer_off(business_id: int, customer_id: int) -> bool | None:
