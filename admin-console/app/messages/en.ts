@@ -701,7 +701,7 @@ const en = {
       failed: "Failed",
       cancelled: "Not sent: cancelled",
       missed: "Not sent: too late",
-      skipped: "Not sent: its time had passed",
+      skipped: "Not sent: its time had passed, or another reminder goes then",
       off: "Not sent: reminders off",
     },
   },

@@ -705,7 +705,7 @@ const es: Messages = {
       failed: "Fallido",
       cancelled: "No enviado: cancelada",
       missed: "No enviado: demasiado tarde",
-      skipped: "No enviado: su hora ya había pasado",
+      skipped: "No enviado: su hora ya había pasado, u otro recordatorio sale a esa hora",
       off: "No enviado: recordatorios desactivados",
     },
   },
