@@ -14,6 +14,7 @@ from app import booking, channels, flow, handoff, metrics, outbox, reminders, tr
 from app.agent import llm, loop, prompts, tools
 from app.channels.base import Capability, Channel, InboundKind, Outbound
 from app.flow import handoff as flow_handoff
+from app.flow import lang
 from app.flow import privacy as privacy_flow
 from app.flow import reminders as reminder_words
 from app.storage import businesses, conversations, db
@@ -82,6 +83,7 @@ def run_turn(business_id: int, customer_id: int, request_id: str | None = None) 
         _reply_fixed(business, customer, pending, NON_TEXT_REPLY)
         metrics.TURNS.labels("non_text").inc()
         return
+    customer = _with_language(customer, pending)
     if _privacy_turn(business, customer, pending, request_id):
         return
     stop = "" if tapped(pending) else reminder_words.stops_reminders(render_input(texts))
@@ -115,6 +117,18 @@ def _with_name(business: dict, customer: dict, channel: Channel) -> dict:
         return customer
     conversations.set_profile_name(customer["id"], name)
     return {**customer, "profile_name": name}
+
+
+def _with_language(customer: dict, pending: list[dict]) -> dict:
+    """The customer, with the language their typed words lean to kept on them when it changed
+    (a tap, or "14:00", says neither): the flow starts a new conversation in it, and reminders
+    and notices speak it once the conversation is over."""
+    typed = [m["body"] for m in pending if readable(m) and not m.get("choice")]
+    found = lang.detect("\n".join(typed))
+    if found is None or found == customer.get("language"):
+        return customer
+    conversations.set_language(customer["id"], found)
+    return {**customer, "language": found}
 
 
 def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id, trace) -> None:

@@ -1,7 +1,9 @@
 """Which language a customer writes in: English or Spanish, by the words they use.
 
 A message with no telling words ("14:00", "2", "ok") says nothing, and the conversation keeps
-the language it had; a new conversation starts in the business's language.
+the language it had. Each turn keeps the language the customer's words showed on the customer
+(`customers.language`, see `app.bot`), so it outlives the conversation: a new conversation, a
+reminder or a notice speaks it, and the business's language only while it is not known.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """What the customer is told when staff move or cancel their appointment, in their language.
 
-The language is the one their reminders use (`reminders.customer_language`: the conversation's,
-else the business's), and the time is said the way the flow says it, in the business's timezone.
+The language is the one their reminders use (`reminders.customer_language`: the one they last
+wrote in, however long ago, else the business's), and the time is said the way the flow says it,
+in the business's timezone.
 """
 
 from __future__ import annotations

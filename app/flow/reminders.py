@@ -64,8 +64,10 @@ def say(language: str, key: str, **values) -> str:
 
 
 def customer_language(business: dict, customer_id: int, now: datetime) -> str:
-    """The language the conversation is in (the business's own when it never started)."""
-    return state.load(business["id"], customer_id, now).lang or lang.of_business(business)
+    """The language the customer last wrote in, at any `now` (kept on the customer, it does not
+    expire with the conversation: a reminder a day later speaks it), else their last
+    conversation's, else the business's."""
+    return state.language(business["id"], customer_id) or lang.of_business(business)
 
 
 def message(business: dict, appointment: dict, language: str) -> Reply:

@@ -1,7 +1,8 @@
 """What the flow remembers between a customer's messages, kept in PostgreSQL per customer.
 
 It expires `TTL` after the last flow turn: an offer made yesterday is not what "the first one"
-means today.
+means today. The language the customer writes in outlives it: kept on the customer by each turn
+(`app.bot`), it is the language a new conversation, a reminder or a notice speaks.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 
+from app.flow.lang import LANGUAGES
 from app.storage import flow_state
 
 TTL = timedelta(hours=2)
@@ -71,8 +73,19 @@ class State:
 
 
 def load(business_id: int, customer_id: int, now: datetime) -> State:
-    """The customer's state, or a fresh one when none is kept or it expired."""
-    return State.from_json(flow_state.load(business_id, customer_id, now))
+    """The customer's state, or a fresh one when none is kept or it expired (in the language
+    they last wrote in, when known)."""
+    data = flow_state.load(business_id, customer_id, now)
+    if data is None:
+        return State(lang=language(business_id, customer_id))
+    return State.from_json(data)
+
+
+def language(business_id: int, customer_id: int) -> str | None:
+    """The language the customer last wrote in, else their last conversation's, however long
+    ago (None: unknown)."""
+    found = flow_state.language(business_id, customer_id)
+    return found if found in LANGUAGES else None
 
 
 def save(business_id: int, customer_id: int, state: State, now: datetime) -> None:

@@ -334,6 +334,15 @@ def set_profile_name(customer_id: int, name: str) -> None:
     )
 
 
+def set_language(customer_id: int, language: str) -> None:
+    """Keep the language the customer last wrote in ("en" or "es")."""
+    execute(
+        "UPDATE customers SET language = %s WHERE id = %s AND language IS DISTINCT FROM %s"
+        " AND erased_at IS NULL",
+        (language, customer_id, language),
+    )
+
+
 def set_bot_paused(conn, business_id: int, customer_id: int, paused: bool) -> None:
     """Stop (or let) the bot answer a customer of the business."""
     conn.execute(
@@ -362,11 +371,12 @@ def sandbox_customer(business_id: int, address: str) -> dict | None:
 
 
 def delete_history(conn, customer_id: int) -> None:
-    """Delete a customer's messages, turns and what the booking flow remembered of them (the
-    customer row stays)."""
+    """Delete a customer's messages, turns and what the booking flow remembered of them, and
+    forget the language they wrote in (the customer row stays)."""
     conn.execute("DELETE FROM messages WHERE customer_id = %s", (customer_id,))
     conn.execute("DELETE FROM turns WHERE customer_id = %s", (customer_id,))
     conn.execute("DELETE FROM conversation_state WHERE customer_id = %s", (customer_id,))
+    conn.execute("UPDATE customers SET language = NULL WHERE id = %s", (customer_id,))
 
 
 def pending_inbound(customer_id: int) -> list[dict]:

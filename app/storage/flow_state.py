@@ -1,4 +1,5 @@
-"""The booking flow's memory of a conversation: one row per customer, with an expiry."""
+"""The booking flow's memory of a conversation: one row per customer, with an expiry; and the
+language the customer last wrote in, which outlives it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,20 @@ def load(business_id: int, customer_id: int, now: datetime) -> dict | None:
         (customer_id, business_id, now),
     )
     return row["state"] if row else None
+
+
+def language(business_id: int, customer_id: int) -> str | None:
+    """The language the customer last wrote in (kept on the customer), else the one of their
+    last state, expired or not (a language is no stale offer, and a customer who last wrote
+    before it was kept on customers has it only there); None when neither is known."""
+    row = fetch_one(
+        "SELECT COALESCE(c.language, s.state ->> 'lang') AS language FROM customers c"
+        " LEFT JOIN conversation_state s ON s.customer_id = c.id"
+        " AND s.business_id = c.business_id"
+        " WHERE c.id = %s AND c.business_id = %s",
+        (customer_id, business_id),
+    )
+    return row["language"] if row else None
 
 
 def save(business_id: int, customer_id: int, state: dict, expires_at: datetime) -> None:

@@ -37,9 +37,9 @@ def kept_appointments(conn, customer_id: int) -> list[int]:
 def erase_customer(conn, customer_id: int, address_hash: str) -> dict:
     """Remove everything naming the customer, in the caller's transaction; what was removed.
 
-    Messages (texts, payloads, channel ids) and what the flow remembered go; turns keep their
-    outcome but lose their tool calls; held times are let go; the row keeps only a keyed hash
-    of the address and when it was erased.
+    Messages (texts, payloads, channel ids), what the flow remembered and the language they
+    wrote in go; turns keep their outcome but lose their tool calls; held times are let go; the
+    row keeps only a keyed hash of the address and when it was erased.
     """
     # Staff notices of their handoffs (on the staff number's conversation) name them and quote
     # them: each points at the customer's message it was about.
@@ -82,7 +82,8 @@ def erase_customer(conn, customer_id: int, address_hash: str) -> dict:
     )
     conn.execute(
         "UPDATE customers SET address = %s || id, erased_address = %s, erased_at = now(),"
-        " profile_name = '', last_inbound_at = NULL, last_seen_at = now(), bot_paused = false,"
+        " profile_name = '', language = NULL, last_inbound_at = NULL, last_seen_at = now(),"
+        " bot_paused = false,"
         # The handoff's summary is the customer's own words.
         " needs_attention = false, handoff_reason = NULL, handoff_summary = NULL,"
         " handoff_at = NULL, paused_until = NULL"
