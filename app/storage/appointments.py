@@ -9,13 +9,14 @@ from app.storage.db import connection, execute, fetch_all, fetch_one
 # A move keeps the appointment's row, so its chain is that one row. Before migration 0009 a
 # reschedule made a new row pointing at the one it replaced (`rescheduled_from`): walk back to
 # the first row, then forward to the last, at most 1,000 moves each way.
-CHAIN_SQL = """
-WITH RECURSIVE back AS (
+_BACK = """back AS (
     SELECT id, rescheduled_from, 0 AS depth FROM appointments WHERE id = %(id)s
     UNION ALL
     SELECT a.id, a.rescheduled_from, b.depth + 1
       FROM appointments a JOIN back b ON a.id = b.rescheduled_from WHERE b.depth < 1000
-), root AS (
+)"""
+CHAIN_SQL = f"""
+WITH RECURSIVE {_BACK}, root AS (
     SELECT id FROM back ORDER BY depth DESC LIMIT 1
 ), fwd AS (
     SELECT id, 0 AS step FROM root
@@ -29,17 +30,9 @@ SELECT a.id, a.business_id, a.starts_at, a.ends_at, a.status, a.calendar_sync,
   FROM fwd JOIN appointments a ON a.id = fwd.id
   JOIN services s ON s.id = a.service_id JOIN customers c ON c.id = a.customer_id
  ORDER BY fwd.step
-"""
+"""  # noqa: S608 - a constant CTE
 # The first row alone (its id names the booking's event), walked back as in CHAIN_SQL.
-FIRST_SQL = """
-WITH RECURSIVE back AS (
-    SELECT id, rescheduled_from, 0 AS depth FROM appointments WHERE id = %(id)s
-    UNION ALL
-    SELECT a.id, a.rescheduled_from, b.depth + 1
-      FROM appointments a JOIN back b ON a.id = b.rescheduled_from WHERE b.depth < 1000
-)
-SELECT id FROM back ORDER BY depth DESC LIMIT 1
-"""
+FIRST_SQL = f"WITH RECURSIVE {_BACK} SELECT id FROM back ORDER BY depth DESC LIMIT 1"  # noqa: S608
 UNSYNCED_SQL = """
 SELECT id FROM appointments
  WHERE business_id = %s
