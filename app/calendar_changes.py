@@ -105,7 +105,10 @@ def apply(business: Mapping[str, Any], appointment_id: int, event: Mapping, now:
     from app.calendars import google
 
     with transaction() as conn:
-        booking_store.lock_business(conn, business["id"])
+        # The customer's row before the booking lock, as every change that may tell them does
+        # (booking_store.lock_business); an appointment's customer never changes.
+        customer_id = appointments.customer_of(conn, business["id"], appointment_id)
+        booking_store.lock_business(conn, business["id"], customer_id)
         found = appointments.for_event(conn, business["id"], appointment_id)
         if found is None or found["status"] != "booked":
             return "not booked"

@@ -289,7 +289,18 @@ def test_a_502_from_the_token_endpoint_during_a_sync_is_retried(app, gcal, drain
     assert event_id(made.appointment.id) in gcal.live_events(CAL)
 
 
-@pytest.mark.parametrize("code", ["invalid_grant", "invalid_client", "unauthorized_client"])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "invalid_grant",
+        "invalid_client",
+        "unauthorized_client",
+        "invalid_scope",
+        "unsupported_grant_type",
+        "invalid_request",
+        "admin_policy_enforced",
+    ],
+)
 def test_refused_credentials_are_access_denied_without_the_raw_answer(code):
     answer = {"error": code, "error_description": "Token has been expired or revoked.", "x": "y"}
     error = classify(auth_exceptions.RefreshError(f"{code}: raw", answer, retryable=False))
@@ -304,8 +315,8 @@ def test_refused_credentials_are_access_denied_without_the_raw_answer(code):
     [
         ("<html><body>502 Bad Gateway: upstream 10.1.2.3</body></html>",),  # not JSON
         ("{...}: None", {"error": {"code": 502, "message": "upstream 10.1.2.3"}}),
-        ("invalid_request: upstream 10.1.2.3", {"error": "invalid_request"}),
         ("server_error: upstream 10.1.2.3", {"error": "server_error"}),
+        ("temporarily_unavailable: upstream 10.1.2.3", {"error": "temporarily_unavailable"}),
     ],
 )
 def test_other_refresh_failures_are_transient_without_the_raw_answer(args):

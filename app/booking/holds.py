@@ -58,7 +58,7 @@ def hold(
     svc = setup.service
     expires = setup.now + timedelta(seconds=hold_seconds(seconds))
     with transaction() as conn:
-        store.lock_business(conn, business_id)
+        store.lock_business(conn, business_id, customer_id)
         if not store.customer_exists(conn, business_id, customer_id):
             return refusal(INVALID, "unknown customer")
         key = idempotency_key(customer_id, svc["id"], setup.start)
@@ -124,7 +124,7 @@ def confirm_hold(
     if isinstance(setup, BookingResult):
         return setup
     with transaction() as conn:
-        store.lock_business(conn, business_id)
+        store.lock_business(conn, business_id, customer_id)
         current = _hold(conn, business_id, customer_id, found.id)
         if isinstance(current, BookingResult):
             return current
@@ -156,7 +156,7 @@ def release_hold(business_id: int, customer_id: int, hold_id: int | None = None)
     if bad:
         return bad
     with transaction() as conn:
-        store.lock_business(conn, business_id)
+        store.lock_business(conn, business_id, customer_id)
         current = _hold(conn, business_id, customer_id, hold_id)
         if isinstance(current, BookingResult):
             return current

@@ -131,7 +131,7 @@ def book(
         return setup
     service = setup.service
     with transaction() as conn:
-        store.lock_business(conn, business_id)
+        store.lock_business(conn, business_id, customer_id)
         if not store.customer_exists(conn, business_id, customer_id):
             return refusal(INVALID, "unknown customer")
         key = idempotency_key(customer_id, service["id"], setup.start)
@@ -187,7 +187,7 @@ def reschedule(
         return setup
     start = setup.start
     with transaction() as conn:
-        store.lock_business(conn, business_id)
+        store.lock_business(conn, business_id, customer_id)
         current = _booking_of(conn, business_id, customer_id, appointment_id)
         if isinstance(current, BookingResult):
             return current
@@ -248,7 +248,7 @@ def follow_calendar_move(
         return refusal(PAST, "That time has passed."), None
     calendar = get_calendar(business)
     with transaction() as conn:
-        store.lock_business(conn, business_id)
+        store.lock_business(conn, business_id, customer_id)
         current = _booking_of(conn, business_id, customer_id, appointment_id)
         if isinstance(current, BookingResult):
             return current, None
@@ -301,7 +301,7 @@ def cancel(
     except CalendarUnavailable:
         calendar = None  # never connected, so no event to remove; the cancellation still counts
     with transaction() as conn:
-        store.lock_business(conn, business_id)
+        store.lock_business(conn, business_id, customer_id)
         appointment = _booking_of(conn, business_id, customer_id, appointment_id)
         if isinstance(appointment, BookingResult):
             return appointment

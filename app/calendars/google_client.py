@@ -37,7 +37,9 @@ RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "q
 # OAuth errors of the token endpoint that mean the stored credentials no longer work: revoked
 # or expired (invalid_grant), a deleted or disabled client or key (invalid_client), a client
 # not allowed this grant (unauthorized_client). Retrying cannot help; an admin must reconnect.
-REFUSED_GRANTS = frozenset({"invalid_grant", "invalid_client", "unauthorized_client"})
+# OAuth errors of the token endpoint that say it could not answer now; every other one says
+# the stored credentials (or our request with them) are refused, which a retry does not mend.
+PASSING_OAUTH_ERRORS = frozenset({"server_error", "temporarily_unavailable"})
 
 
 class GoogleError(Exception):
@@ -129,18 +131,22 @@ def classify(exc: BaseException) -> GoogleError | None:
 
 
 def _refresh_error(exc: auth_exceptions.RefreshError) -> GoogleError:
-    """What a failed token refresh stands for: refused credentials only when the token endpoint
-    says so with an OAuth error (RFC 6749 §5.2); anything else (a 502 from a gateway, an answer
-    that is not an OAuth error) may pass, so it is retried like an outage.
+    """What a failed token refresh stands for: refused credentials when the token endpoint
+    answers with an OAuth error (RFC 6749 §5.2: invalid_grant, invalid_client, invalid_scope,
+    Google's admin_policy_enforced, …) that google-auth does not call retryable and that does
+    not say the server is failing; anything else (a 502 from a gateway, an answer that is not an
+    OAuth error, server_error) may pass, so it is retried like an outage.
 
     The message names the OAuth error and Google's description of it, never the endpoint's
     raw answer (which google-auth puts in the exception's arguments when it is not JSON).
     """
     answer = next((a for a in exc.args if isinstance(a, dict)), {})
     code = answer.get("error")
-    if not isinstance(code, str) or code not in REFUSED_GRANTS or getattr(exc, "retryable", 0):
-        known = code[:40] if isinstance(code, str) and code.isidentifier() else "no OAuth error"
+    oauth = isinstance(code, str) and code.isidentifier()
+    if not oauth or code in PASSING_OAUTH_ERRORS or getattr(exc, "retryable", 0):
+        known = code[:40] if oauth else "no OAuth error"
         return Transient(f"token refresh failed ({known})")
+    code = code[:40]
     description = answer.get("error_description")
     if isinstance(description, str) and description:
         code = f"{code}: {' '.join(description.split())[:120]}"

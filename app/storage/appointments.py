@@ -147,3 +147,12 @@ def for_event(conn, business_id: int, appointment_id: int) -> dict | None:
         " WHERE a.id = %s AND a.business_id = %s FOR UPDATE OF a",
         (appointment_id, business_id),
     ).fetchone()
+
+
+def customer_of(conn, business_id: int, appointment_id: int) -> int | None:
+    """The customer of one of the business's appointments (None: no such appointment)."""
+    row = conn.execute(
+        "SELECT customer_id FROM appointments WHERE id = %s AND business_id = %s",
+        (appointment_id, business_id),
+    ).fetchone()
+    return row["customer_id"] if row else None

@@ -21,8 +21,17 @@ SELECT a.id, a.business_id, a.customer_id, a.service_id, s.name AS service_name,
 """
 
 
-def lock_business(conn: psycopg.Connection, business_id: int) -> None:
-    """Serialise every booking change of one business until the transaction ends."""
+def lock_business(
+    conn: psycopg.Connection, business_id: int, customer_id: int | None = None
+) -> None:
+    """Serialise every booking change of one business until the transaction ends.
+
+    A change for a customer first takes a key-share lock on the customer's row, which storing
+    a message for them (a notice) takes anyway: an erasure locks that row, then this lock, so
+    a change that took this lock first and then waited for the row would deadlock with it.
+    Taken first, the change waits for the erasure to end, then finds the customer erased."""
+    if customer_id is not None:
+        conn.execute("SELECT 1 FROM customers WHERE id = %s FOR KEY SHARE", (customer_id,))
     # Folding a huge id onto another business's key only serialises more, never less.
     conn.execute(
         "SELECT pg_advisory_xact_lock(%s, %s)", (_LOCK_NAMESPACE, business_id & 0x7FFFFFFF)

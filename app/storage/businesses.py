@@ -8,6 +8,7 @@ from decimal import Decimal
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from app.storage import bookings
 from app.storage.db import execute, fetch_all, fetch_one, transaction
 from app.storage.knowledge import current_content
 
@@ -171,9 +172,13 @@ def save_google_calendar(business_id: int, settings: dict) -> int:
     ones stay where they were written). How many bookings were marked.
     """
     with transaction() as conn:
+        # The booking lock first, as every booking change takes it before an appointment's
+        # row; and the business's row without blocking the key-share locks that storing a
+        # message or an audit row for the business takes.
+        bookings.lock_business(conn, business_id)
         before = conn.execute(
             "SELECT calendar_backend, calendar_settings->>'calendar_id' AS calendar_id"
-            " FROM businesses WHERE id = %s FOR UPDATE",
+            " FROM businesses WHERE id = %s FOR NO KEY UPDATE",
             (business_id,),
         ).fetchone()
         conn.execute(
