@@ -127,6 +127,7 @@ def test_other_tenants_rows_are_not_counted(api, world):
 def test_another_tenant_or_nobody_reads_nothing(api, world, actor, status):
     on_google(world.business_id)
     businesses.record_calendar_error(world.business_id, "Google Calendar refused access")
+    assert "refused access" in health(api, world, "owner")["calendar_error"]
     resp = api("GET", f"/businesses/{world.business_id}/calendar", actor)
     assert resp.status_code == status
     assert "refused access" not in resp.get_data(as_text=True)
