@@ -57,6 +57,8 @@ def tour(world) -> list[tuple[str, str, str, dict | None]]:
         ("GET", f"/businesses/{b}/blocked-times", "staff", None),
         ("GET", f"/businesses/{b}/overview", "staff", None),
         ("GET", f"/businesses/{b}/overview?date=0001-01-01", "staff", None),
+        ("GET", f"/businesses/{b}/calendar", "staff", None),
+        ("GET", f"/businesses/{other}/calendar", "owner", None),
         ("GET", f"/businesses/{b}/slots?service=Haircut&date={soon}", "staff", None),
         (
             "POST",

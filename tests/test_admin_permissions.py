@@ -134,6 +134,7 @@ ENDPOINTS = [
     Endpoint("POST", B + "/blocked-times", member(201), BLOCK),
     Endpoint("DELETE", B + "/blocked-times/<int:block_id>", member(204), prepare=a_block),
     Endpoint("GET", B + "/overview", member(200)),
+    Endpoint("GET", B + "/calendar", member(200)),
     Endpoint(
         "PUT", B + "/appointments/<int:appointment_id>/reminders", member(200), {"enabled": False}
     ),

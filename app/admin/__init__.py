@@ -6,6 +6,7 @@ from app.admin import (  # noqa: F401 - importing the view modules registers the
     auth,
     blocked_times,
     businesses,
+    calendar_health,
     conversations,
     front_desk,
     knowledge,

@@ -132,5 +132,4 @@ def status(business_id: int) -> dict | None:
         return None
     settings = row.pop("calendar_settings") or {}
     row.update({k: settings.get(k) for k in ("calendar_id", "kind", "account")})
-    row["configured"] = bool(settings.get("credentials"))
     return row

@@ -61,10 +61,12 @@ def unsynced(business_id: int, limit: int) -> list[int]:
 
 
 def mark_sync_pending(appointment_id: int) -> None:
-    """Set the appointment's calendar sync to pending (in the caller's transaction, if any)."""
+    """Set the appointment's calendar sync to pending (in the caller's transaction, if any);
+    its `updated_at` tells how long it has been waiting."""
     with connection() as conn:
         conn.execute(
-            "UPDATE appointments SET calendar_sync = 'pending' WHERE id = %s", (appointment_id,)
+            "UPDATE appointments SET calendar_sync = 'pending', updated_at = now() WHERE id = %s",
+            (appointment_id,),
         )
 
 

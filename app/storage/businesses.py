@@ -193,7 +193,7 @@ def save_google_calendar(business_id: int, settings: dict) -> int:
             return 0
         return conn.execute(
             "UPDATE appointments SET calendar_sync = 'pending', calendar_event_id = NULL,"
-            " calendar_event_updated = NULL"
+            " calendar_event_updated = NULL, updated_at = now()"
             " WHERE business_id = %s AND status IN ('booked', 'no_show') AND ends_at > now()",
             (business_id,),
         ).rowcount
@@ -216,17 +216,45 @@ def clear_calendar_error(business_id: int) -> None:
     )
 
 
+# A booking still pending in Google this long after its last change is late: its job has been
+# retried for a while (its row's `updated_at` moves when a change makes it pending again).
+SYNC_LATE_AFTER_MINUTES = 10
+# Settings without the credentials; the sync backlog (all pending/failed rows, through the
+# partial index of migration 0006), and of it what is not over yet: pending for longer than
+# SYNC_LATE_AFTER_MINUTES, and failed; the last time Google confirmed a write of ours or
+# answered a read of the calendar's changes (whichever is later; NULL if never).
+CALENDAR_STATUS_SQL = """
+SELECT b.calendar_backend, b.calendar_settings - 'credentials' AS calendar_settings,
+       coalesce(b.calendar_settings ? 'credentials', false) AS configured,
+       b.calendar_error, b.calendar_error_at,
+       u.pending, u.failed, u.upcoming_pending_late, u.upcoming_failed,
+       greatest(
+           (SELECT max(w.calendar_event_updated) FROM appointments w WHERE w.business_id = b.id),
+           (SELECT g.synced_at FROM google_event_sync g
+             WHERE g.business_id = b.id
+               AND g.calendar_id = b.calendar_settings->>'calendar_id')
+       ) AS last_synced_at
+  FROM businesses b
+  CROSS JOIN LATERAL (
+      SELECT count(*) FILTER (WHERE a.calendar_sync = 'pending') AS pending,
+             count(*) FILTER (WHERE a.calendar_sync = 'failed') AS failed,
+             count(*) FILTER (WHERE a.calendar_sync = 'pending' AND a.ends_at > now()
+                              AND a.updated_at < now() - make_interval(mins => %(late)s))
+                 AS upcoming_pending_late,
+             count(*) FILTER (WHERE a.calendar_sync = 'failed' AND a.ends_at > now())
+                 AS upcoming_failed
+        FROM appointments a
+       WHERE a.business_id = b.id AND a.calendar_sync IN ('pending', 'failed')
+  ) u
+ WHERE b.id = %(id)s
+"""
+
+
 def calendar_status(business_id: int) -> dict | None:
-    """Calendar backend, settings, last error and sync backlog (pending, failed) of a business."""
-    return fetch_one(
-        "SELECT b.calendar_backend, b.calendar_settings, b.calendar_error, b.calendar_error_at,"
-        " (SELECT count(*) FROM appointments a WHERE a.business_id = b.id"
-        "   AND a.calendar_sync = 'pending') AS pending,"
-        " (SELECT count(*) FROM appointments a WHERE a.business_id = b.id"
-        "   AND a.calendar_sync = 'failed') AS failed"
-        " FROM businesses b WHERE b.id = %s",
-        (business_id,),
-    )
+    """Calendar backend, settings (without credentials), last error and sync backlog of a
+    business: every pending and failed booking, and of those not over yet the ones pending
+    for more than SYNC_LATE_AFTER_MINUTES and the failed ones; `last_synced_at`."""
+    return fetch_one(CALENDAR_STATUS_SQL, {"id": business_id, "late": SYNC_LATE_AFTER_MINUTES})
 
 
 def _with_services(row: dict | None, document: bool = True) -> dict | None:

@@ -13,6 +13,7 @@ import type {
   Business,
   BusinessSettings,
   BusinessSummary,
+  CalendarHealth,
   Conversation,
   Erasure,
   LlmBreaker,
@@ -350,6 +351,17 @@ export async function createBlockedTime(id: number, block: { starts_at: string; 
 
 export async function deleteBlockedTime(id: number, blockId: number) {
   return request<void>(`${biz(id)}/blocked-times/${blockId}`, { method: "DELETE" });
+}
+
+/** Whether the business's calendar is up to date, or null when it cannot be read (no warning then). */
+export async function fetchCalendarHealth(id: number): Promise<CalendarHealth | null> {
+  try {
+    return await request<CalendarHealth>(`${biz(id)}/calendar`);
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    console.error(`could not read the calendar's status: ${error.status} ${error.message}`);
+    return null;
+  }
 }
 
 export async function fetchOverview(id: number, date?: string) {

@@ -131,6 +131,8 @@ export type AppointmentDetail = {
   reminders: Reminder[];
   service_id: number;
   customer_channel: Channel;
+  /** Where the booking stands in Google Calendar (the business uses Google): none, pending, synced, failed. */
+  calendar_sync: string;
   customer_address: string;
   created_by: "bot" | "staff";
   created_by_email: string | null;
@@ -441,3 +443,17 @@ export type ApiErrorBody = {
 export type ActionResult<T = undefined> =
   | { ok: true; message?: string; data?: T }
   | { ok: false; message: string; fields?: Record<string, string>; refusal?: Refusal };
+
+/** Whether the business's calendar is up to date (`GET …/calendar`). */
+export type CalendarHealth = {
+  calendar_backend: "local" | "google";
+  /** The last problem the bot recorded with Google (cleared by the next success). */
+  calendar_error: string | null;
+  calendar_error_at: string | null;
+  /** Bookings not over yet waiting to be written to Google for more than `late_after_minutes`. */
+  upcoming_pending_late: number;
+  /** Bookings not over yet that could not be written to Google. */
+  upcoming_failed: number;
+  late_after_minutes: number;
+  last_synced_at: string | null;
+};

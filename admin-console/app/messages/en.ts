@@ -146,6 +146,29 @@ const en = {
       cancel: "cancelled by {user}",
       no_show: "marked no-show by {user}",
     },
+    googleCalendar: "Google Calendar",
+    sync: {
+      pending: "Not in Google Calendar yet",
+      failed: "Could not be written to Google Calendar",
+      cancelPending: "Still in Google Calendar: the cancellation is not written there yet",
+      cancelFailed: "Still in Google Calendar: the cancellation could not be written there",
+    },
+  },
+  calendarHealth: {
+    title: "Google Calendar is not up to date",
+    error: "The bot could not use the business's Google Calendar ({date}).",
+    errorNoDate: "The bot could not use the business's Google Calendar.",
+    errorDetail: "Details: {message}",
+    late: "{count, plural, one {# upcoming booking has} other {# upcoming bookings have}} been waiting more than {minutes} minutes to be written to Google Calendar.",
+    failed:
+      "{count, plural, one {# upcoming booking could not} other {# upcoming bookings could not}} be written to Google Calendar.",
+    meaning:
+      "Bookings are still saved here and confirmed to customers, but Google Calendar may be missing them or their changes: check appointments in this console, not in Google.",
+    lastSynced: "Last successful sync with Google: {date}.",
+    neverSynced: "No successful sync with Google is recorded.",
+    ownerAction:
+      "What to do: reconnect Google Calendar on the server with <code>{command}</code> (CALENDAR_INTEGRATION.md explains each step). Bookings waiting are then written to it on their own.",
+    staffAction: "What to do: tell the business's owner, who can reconnect Google Calendar.",
   },
   cancel: {
     button: "Cancel",

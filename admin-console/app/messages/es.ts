@@ -146,6 +146,29 @@ const es: Messages = {
       cancel: "cancelada por {user}",
       no_show: "marcada «no se presentó» por {user}",
     },
+    googleCalendar: "Google Calendar",
+    sync: {
+      pending: "Aún no está en Google Calendar",
+      failed: "No se pudo escribir en Google Calendar",
+      cancelPending: "Sigue en Google Calendar: la cancelación aún no se ha escrito allí",
+      cancelFailed: "Sigue en Google Calendar: no se pudo escribir allí la cancelación",
+    },
+  },
+  calendarHealth: {
+    title: "Google Calendar no está al día",
+    error: "El bot no pudo usar el Google Calendar del negocio ({date}).",
+    errorNoDate: "El bot no pudo usar el Google Calendar del negocio.",
+    errorDetail: "Detalle: {message}",
+    late: "{count, plural, one {# cita próxima lleva} other {# citas próximas llevan}} más de {minutes} minutos esperando a escribirse en Google Calendar.",
+    failed:
+      "{count, plural, one {# cita próxima no se pudo} other {# citas próximas no se pudieron}} escribir en Google Calendar.",
+    meaning:
+      "Las citas se siguen guardando aquí y confirmando a los clientes, pero puede que a Google Calendar le falten algunas o sus cambios: consulta las citas en esta consola, no en Google.",
+    lastSynced: "Última sincronización correcta con Google: {date}.",
+    neverSynced: "No consta ninguna sincronización correcta con Google.",
+    ownerAction:
+      "Qué hacer: vuelve a conectar Google Calendar en el servidor con <code>{command}</code> (CALENDAR_INTEGRATION.md explica cada paso). Después, las citas pendientes se escriben en él solas.",
+    staffAction: "Qué hacer: avisa al propietario del negocio, que puede volver a conectar Google Calendar.",
   },
   cancel: {
     button: "Cancelar",

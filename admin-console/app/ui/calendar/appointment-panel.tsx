@@ -1,6 +1,7 @@
 import Link from "next/link";
 
 import { fetchAppointment } from "@/app/lib/api";
+import { syncNote } from "@/app/lib/calendar-health";
 import { customerLabel, addressLabel } from "@/app/lib/customers";
 import type { Business } from "@/app/lib/definitions";
 import { getCustomerWords, getT } from "@/app/lib/i18n";
@@ -37,6 +38,7 @@ export async function AppointmentPanel({
   const who = customerLabel(a.customer_name ?? "", a.customer_channel, a.customer_address, words);
   const at = (iso: string) => formatDateTime(iso, tz, locale);
   const started = new Date(a.starts_at).getTime() <= now;
+  const sync = syncNote(business.calendar_backend, a, now);
   const events = [
     ...a.moves.map((m) => ({
       when: m.moved_at,
@@ -73,6 +75,16 @@ export async function AppointmentPanel({
           <span className={`badge status-${a.status}`}>{tc(`status.${a.status}`)}</span>{" "}
           {t("made", { by: tc(`by.${a.created_by}`), date: at(a.created_at) })}
         </dd>
+        {sync ? (
+          <>
+            <dt>{t("googleCalendar")}</dt>
+            <dd data-testid="appointment-sync">
+              <span className={`badge ${sync === "failed" || sync === "cancelFailed" ? "red" : "yellow"}`}>
+                {t(`sync.${sync}`)}
+              </span>
+            </dd>
+          </>
+        ) : null}
       </dl>
       {a.customer_channel !== "walk_in" ? (
         <p>

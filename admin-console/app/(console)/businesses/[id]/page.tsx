@@ -9,6 +9,7 @@ import { getCustomerWords, getLang, getT } from "@/app/lib/i18n";
 import { businessLocale } from "@/app/lib/locale";
 import { positiveInt, type BusinessParams } from "@/app/lib/params";
 import { addDays, formatDateTime, nowMs, todayIn } from "@/app/lib/time";
+import { CalendarWarning } from "@/app/ui/calendar/calendar-warning";
 import { SandboxChat } from "@/app/ui/chat/sandbox-chat";
 import { OverviewNumbers } from "@/app/ui/overview/overview-numbers";
 import { CardSkeleton, ChatSkeleton } from "@/app/ui/skeletons";
@@ -21,6 +22,9 @@ export default async function BusinessPage({ params }: BusinessParams) {
   const [t, ts] = await Promise.all([getT("home"), getT("sandbox")]);
   return (
     <>
+      <Suspense fallback={null}>
+        <CalendarWarning businessId={business.id} timeZone={business.timezone} locale={locale} />
+      </Suspense>
       <Suspense fallback={<CardSkeleton label={t("loadingNumbers")} lines={4} />}>
         <OverviewNumbers business={business} locale={locale} />
       </Suspense>

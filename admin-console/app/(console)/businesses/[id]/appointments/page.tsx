@@ -12,6 +12,7 @@ import { addDays, formatDay, isIsoDate, nowMs, startOfWeek, todayIn } from "@/ap
 import { AppointmentPanel } from "@/app/ui/calendar/appointment-panel";
 import { BlockForm } from "@/app/ui/calendar/block-form";
 import { BookingForm } from "@/app/ui/calendar/booking-form";
+import { CalendarWarning } from "@/app/ui/calendar/calendar-warning";
 import { CalendarView } from "@/app/ui/calendar/calendar-view";
 import { DateJump } from "@/app/ui/calendar/date-jump";
 import { CardSkeleton } from "@/app/ui/skeletons";
@@ -57,6 +58,9 @@ export default async function AppointmentsPage({
 
   return (
     <>
+      <Suspense fallback={null}>
+        <CalendarWarning businessId={id} timeZone={business.timezone} locale={locale} />
+      </Suspense>
       <section className="card" aria-labelledby="appointments-title">
         <div className="card-head">
           <h2 id="appointments-title">{title}</h2>
