@@ -15,7 +15,7 @@ from app.booking import reminders as plans
 from app.storage import businesses, db
 from tests.reminder_helpers import customer, open_business
 
-MADRID = ZoneInfo("Europe/Madrid")
+TZ = ZoneInfo("Asia/Tokyo")  # no daylight saving: the hours below mean the same every day
 
 
 def _business_quiet_now(app, minutes_left: int) -> tuple[dict, datetime]:
@@ -23,8 +23,10 @@ def _business_quiet_now(app, minutes_left: int) -> tuple[dict, datetime]:
     outbox reads the real clock); the business row and when they end."""
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     start, end = now - timedelta(minutes=30), now + timedelta(minutes=minutes_left)
-    quiet = {"start": f"{start.astimezone(MADRID):%H:%M}", "end": f"{end.astimezone(MADRID):%H:%M}"}
-    business_id = open_business(whatsapp_number_id=f"q{now.timestamp():.0f}{minutes_left}")
+    quiet = {"start": f"{start.astimezone(TZ):%H:%M}", "end": f"{end.astimezone(TZ):%H:%M}"}
+    business_id = open_business(
+        timezone="Asia/Tokyo", whatsapp_number_id=f"q{now.timestamp():.0f}{minutes_left}"
+    )
     db.execute(
         "UPDATE businesses SET reminder_quiet_hours = %s WHERE id = %s", (Jsonb(quiet), business_id)
     )
