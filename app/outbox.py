@@ -39,7 +39,7 @@ TAGS = {"notice": "CONFIRMED_EVENT_UPDATE", "reminder": "CONFIRMED_EVENT_UPDATE"
 WINDOW_CLOSED = "not sent: the customer-service window had closed (last message {ago} ago)"
 NEVER_WROTE = "not sent: the customer has never written on this channel"
 # A reminder is planned a minute before quiet hours; one sent within this long of being queued
-# goes even if they began meanwhile, one held up longer waits for their end.
+# goes even if they began meanwhile, one held up longer into them is not sent.
 QUIET_GRACE = timedelta(minutes=5)
 RECORD_ATTEMPTS = 6  # attempts at recording a send the channel accepted (see _record_sent)
 
@@ -52,12 +52,6 @@ class SendLater(Exception):
     def __init__(self, wait: float):
         super().__init__(f"send again in {wait:.3f} s")
         self.wait = wait
-
-
-class _QuietHours(SendLater):
-    """A reminder reached the outbox late, in the business's quiet hours: it waits for their
-    end, and the customer's other messages go meanwhile (a reply must not wait until morning;
-    a reminder stands alone, so its place in line does not matter)."""
 
 
 def init_app(app, queue_send: QueueSend) -> None:
@@ -193,18 +187,8 @@ def send_pending(business_id: int, customer_id: int) -> None:
     if not waiting:
         return
     sender = _Sender(business, customer)
-    quiet: _QuietHours | None = None
     for message in waiting:
-        try:
-            sender.send(message)
-        except _QuietHours as held:
-            quiet = held if quiet is None or held.wait < quiet.wait else quiet
-        except SendLater as later:
-            if quiet is not None and quiet.wait < later.wait:
-                raise quiet from None
-            raise
-    if quiet is not None:
-        raise quiet
+        sender.send(message)
 
 
 class _Sender:
@@ -231,7 +215,15 @@ class _Sender:
             and now - message["created_at"] > QUIET_GRACE
             and plans.in_quiet_hours(self.business, now)
         ):
-            self._hold_until_quiet_ends(message, now)
+            # Its send was held up into the night (Meta's errors and their retries, a paused
+            # account, a backlog). Waiting for the morning would hold up the customer's other
+            # messages too (the send job keeps their order, and a later job of theirs waits for
+            # it), so it is not sent; the console shows why.
+            title = "held up into quiet hours"
+            if message["error_title"]:
+                title += f"; last error: {message['error_title']}"
+            store.mark_unsent(message["id"], "quiet_hours", None, title)
+            metrics.OUTBOX_SENDS.labels(self.channel.name, "quiet_hours").inc()
             return
         if message["not_before"] is not None and message["not_before"] > now:
             raise SendLater((message["not_before"] - now).total_seconds())
@@ -258,20 +250,6 @@ class _Sender:
             )
         else:
             self._failed(message, result, now)
-
-    def _hold_until_quiet_ends(self, message: dict, now: datetime) -> None:
-        """A reminder queued before quiet hours (its firing checks them) whose send ran into
-        them more than QUIET_GRACE later (retries after Meta's errors, a paused account, a
-        backlog): it waits for their end (_QuietHours), or goes unsent when they last until
-        its appointment starts."""
-        resume = plans.quiet_ends(self.business, now)
-        if message["expires_at"] is not None and resume >= message["expires_at"]:
-            title = "quiet hours last until the appointment starts"
-            store.mark_unsent(message["id"], "expired", message["error_code"], title)
-            metrics.OUTBOX_SENDS.labels(self.channel.name, "expired").inc()
-            return
-        store.wait_turn(message["id"], resume)
-        raise _QuietHours((resume - now).total_seconds())
 
     def _attempt(self, outgoing: Outbound) -> tuple[datetime, SendResult]:
         """One send, counted in the account's last second: (when it started, its result)."""

@@ -205,7 +205,8 @@ export type Erasure = {
 export type Channel = "whatsapp" | "messenger" | "walk_in";
 
 /** Why an outbound message was not sent (null for sent ones and for delivery failures). */
-export type SendError = "window_closed" | "expired" | "never_retry" | "bad_credentials" | "unreachable" | "withdrawn";
+export type SendError =
+  "window_closed" | "expired" | "never_retry" | "bad_credentials" | "unreachable" | "withdrawn" | "quiet_hours";
 
 export type Direction = "in" | "out";
 

@@ -588,6 +588,7 @@ const en = {
       bad_credentials: "Not sent: the channel refused our access token (reconnect the account)",
       unreachable: "Not delivered: the customer cannot receive messages",
       withdrawn: "Not sent: its appointment changed (or reminders were turned off) before it went",
+      quiet_hours: "Not sent: held up until the business's quiet hours",
     },
     ticks: {
       queued: "Queued",

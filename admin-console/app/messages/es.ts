@@ -592,6 +592,7 @@ const es: Messages = {
       bad_credentials: "No enviado: el canal rechazó nuestro token de acceso (vuelve a conectar la cuenta)",
       unreachable: "No entregado: el cliente no puede recibir mensajes",
       withdrawn: "No enviado: su cita cambió (o se desactivaron los recordatorios) antes de salir",
+      quiet_hours: "No enviado: se retrasó hasta las horas de silencio del negocio",
     },
     ticks: {
       queued: "En cola",

@@ -37,6 +37,7 @@ const SEND_ERRORS: readonly SendError[] = [
   "bad_credentials",
   "unreachable",
   "withdrawn",
+  "quiet_hours",
 ];
 
 export function Bubble(props: Props) {
