@@ -43,6 +43,17 @@ test("a failed reminder names Meta's code or the reason", () => {
   assert.equal(statusTone("pending"), "neutral");
 });
 
+test("a reminder our outbox did not send says why in the reader's words", async () => {
+  const { default: spanish } = await importTs("app/messages/es.ts");
+  const withdrawn = { status: "failed", error_code: null, send_error: "withdrawn" };
+  const quiet = { status: "failed", error_code: null, send_error: "quiet_hours" };
+  const words = { ...english, sendErrors: messages.bubble.sendErrors };
+  assert.equal(statusLabel(withdrawn, words), messages.bubble.sendErrors.withdrawn);
+  assert.equal(statusLabel(quiet, words), "Not sent: held up until the business's quiet hours");
+  const es = { ...spanish.reminderStatus, sendErrors: spanish.bubble.sendErrors };
+  assert.equal(statusLabel(quiet, es), "No enviado: se retrasó hasta las horas de silencio del negocio");
+});
+
 test("quiet hours and the template are checked before saving, as the API would", () => {
   const form = { quiet: true, quietStart: "21:00", quietEnd: "09:00", templateName: "", templateLanguage: "" };
   assert.deepEqual(checkReminderForm(form), {});

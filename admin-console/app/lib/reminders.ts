@@ -1,4 +1,4 @@
-import type { Reminder, ReminderState } from "./definitions";
+import type { Reminder, ReminderState, SendError } from "./definitions";
 
 // How the console reads and shows reminder settings and statuses (no I/O: unit tested).
 
@@ -34,8 +34,14 @@ export function formatOffsets(minutes: number[]): string {
   return minutes.map((m) => offsetLabel(m).replace(" ", "")).join(", ");
 }
 
-/** A reminder's words: each status, and the failure templates ({label}, {code}). */
-export type ReminderWords = { states: Record<ReminderState, string>; metaError: string; windowClosed: string };
+/** A reminder's words: each status, the failure templates ({label}, {code}), and why the outbox
+ * did not send one (messages `bubble.sendErrors`, as a conversation shows it). */
+export type ReminderWords = {
+  states: Record<ReminderState, string>;
+  metaError: string;
+  windowClosed: string;
+  sendErrors?: Partial<Record<SendError, string>>;
+};
 
 /** A reminder's status in the reader's `words` (messages `reminderStatus`), with Meta's code or
  * the reason when it failed. */
@@ -49,6 +55,8 @@ export function statusLabel(
     return words.metaError.replace("{label}", label).replace("{code}", String(reminder.error_code));
   }
   if (reminder.send_error === "window_closed") return words.windowClosed.replace("{label}", label);
+  const reason = reminder.send_error ? words.sendErrors?.[reminder.send_error] : undefined;
+  if (reason) return reason;
   return reminder.send_error ? `${label}: ${reminder.send_error.replace("_", " ")}` : label;
 }
 

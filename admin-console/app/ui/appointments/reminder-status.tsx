@@ -1,4 +1,4 @@
-import type { Reminder, ReminderState } from "@/app/lib/definitions";
+import type { Reminder, ReminderState, SendError } from "@/app/lib/definitions";
 import { getT } from "@/app/lib/i18n";
 import { offsetLabel, statusLabel, statusTone } from "@/app/lib/reminders";
 import en from "@/app/messages/en";
@@ -23,8 +23,12 @@ export async function ReminderStatus({
   const states = Object.fromEntries(
     (Object.keys(en.reminderStatus.states) as ReminderState[]).map((state) => [state, t(`states.${state}`)]),
   ) as Record<ReminderState, string>;
+  const bubble = await getT("bubble");
+  const sendErrors = Object.fromEntries(
+    (Object.keys(en.bubble.sendErrors) as SendError[]).map((code) => [code, bubble(`sendErrors.${code}`)]),
+  ) as Record<SendError, string>;
   // The failure templates keep their {label} and {code}: statusLabel fills them.
-  const words = { states, metaError: t.raw("metaError"), windowClosed: t.raw("windowClosed") };
+  const words = { states, metaError: t.raw("metaError"), windowClosed: t.raw("windowClosed"), sendErrors };
   const when = new Intl.DateTimeFormat(locale, {
     timeZone: timezone,
     weekday: "short",
