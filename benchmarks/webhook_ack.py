@@ -5,11 +5,12 @@ bare Flask+HMAC route measured in the same run.
                                      [--backlog 10000] [--workers 2] [--threads 16] [--quick]
 
 Scenarios, each on a fresh database: the webhook alone (workers stopped); the same with
-10,000 turns already queued; one job worker running on the same machine (the fake model and
-Graph API answering at once), with its CPU per turn; and that worker working through a
-10,000-turn backlog while deliveries arrive at --rate. Open-loop latency counts from each
-request's scheduled send time; saturation is N closed-loop senders. The bare route is
-measured first and last; every ratio is against their mean.
+10,000 turns already queued (the two saturations measured twice, fresh, queued, queued, fresh,
+so that a machine changing speed during the run weighs on both alike); one job worker
+running on the same machine (the fake model and Graph API answering at once), with its CPU per
+turn; and that worker working through a 10,000-turn backlog while deliveries arrive at --rate.
+Open-loop latency counts from each request's scheduled send time; saturation is N closed-loop
+senders. The bare route is measured first and last; every ratio is against their mean.
 """
 
 from __future__ import annotations
@@ -200,9 +201,16 @@ def counts(url: str) -> dict[str, int]:
 
 
 def scenario(
-    run: Run, label: str, backlog: int = 0, worker: bool = False, saturate=True, dup=False
+    run: Run,
+    label: str,
+    backlog: int = 0,
+    worker: bool = False,
+    saturate=True,
+    dup=False,
+    latency=True,
 ) -> list[Row]:
-    """Measure the webhook on a fresh database, with a backlog and/or a worker running."""
+    """Measure the webhook on a fresh database, with a backlog and/or a worker running: its
+    open-loop latency (unless `latency` is false), then its saturation (if `saturate`)."""
     a = run.args
     name, url = create_database()
     try:
@@ -216,7 +224,7 @@ def scenario(
         ):
             asyncio.run(open_loop(bot.port, deliveries(200, a.customers), rate=200))  # warm
             if not worker:
-                rows = [run.open_loop(bot.port, label)]
+                rows = [run.open_loop(bot.port, label)] if latency else []
                 if saturate:
                     rows.append(run.saturation(bot.port, label))
                 after = counts(url)
@@ -270,8 +278,13 @@ def main() -> None:
 
     run = Run(args)
     run.measure_bare()
+    # Fresh, queued, queued, fresh: a machine that speeds up or slows down during the run
+    # (seen here: 20% within two minutes) weighs on both alike, as one pair would not.
+    queued = f"webhook alone, {args.backlog:,} queued"
     fresh = scenario(run, "webhook alone, fresh", dup=True)[:2]
-    backlog = scenario(run, f"webhook alone, {args.backlog:,} queued", backlog=args.backlog)
+    backlog = scenario(run, queued, backlog=args.backlog)
+    backlog += scenario(run, f"{queued}, again", backlog=args.backlog, latency=False)
+    fresh += scenario(run, "webhook alone, fresh, again", latency=False)
     scenario(run, "worker running, fresh", worker=True)
     scenario(
         run,
@@ -281,22 +294,26 @@ def main() -> None:
         saturate=False,
     )
     run.measure_bare()
-    _print(run, fresh[-1].rps, backlog[-1].rps)
+    _print(run, [fresh[1].rps, fresh[2].rps], [backlog[1].rps, backlog[2].rps])
 
 
-def _print(run: Run, fresh_rps: float, backlog_rps: float) -> None:
+def _print(run: Run, fresh_rps: list[float], backlog_rps: list[float]) -> None:
     bare = sum(run.bare) / len(run.bare)
     print(
         f"bare route: {' and '.join(f'{b:.0f}' for b in run.bare)} req/s (first and last);"
         f" ratios against their mean, {bare:.0f}"
     )
-    print(f"{'scenario':52} {'req/s':>7} {'× bare':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7}")
+    print(f"{'scenario':62} {'req/s':>7} {'× bare':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7}")
     for row in run.rows:
         lat = "".join(f" {v:7.2f}" for v in row.latency) if row.latency else " " * 24
-        print(f"{row.label:52} {row.rps:7.0f} {row.rps / bare:7.2f}{lat}  {row.statuses}")
+        print(f"{row.label:62} {row.rps:7.0f} {row.rps / bare:7.2f}{lat}  {row.statuses}")
         for note in row.notes:
-            print(f"{'':54}{note}")
-    print(f"saturation with {run.args.backlog:,} queued = {backlog_rps / fresh_rps:.2f} × fresh")
+            print(f"{'':64}{note}")
+    pairs = ", ".join(f"{b / f:.2f}" for b, f in zip(backlog_rps, fresh_rps, strict=True))
+    print(
+        f"saturation with {run.args.backlog:,} queued = {sum(backlog_rps) / sum(fresh_rps):.2f}"
+        f" × fresh (measured fresh, queued, queued, fresh; each queued beside its fresh: {pairs})"
+    )
 
 
 if __name__ == "__main__":
