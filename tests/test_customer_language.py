@@ -17,6 +17,7 @@ from app import erasure, reminders
 from app.flow import ids, notices
 from app.storage import businesses, conversations, db
 from tests import envelopes
+from tests.fake_llm import system_prompt
 from tests.reminder_helpers import book, open_business, reminder_messages
 
 DAY = timedelta(hours=24)
@@ -142,6 +143,24 @@ def test_the_latest_telling_words_decide_and_numbers_or_taps_keep_the_language(a
     assert salon.customer["language"] == "en"
     _, text = reminded(app, salon, soon())
     assert text.startswith("Reminder: your *Haircut* at Test Salon is on "), text
+
+
+def test_the_model_is_told_the_language_the_customer_last_wrote_in(app, salon, fake_llm):
+    salon.write("hola, quiero una cita para un corte de pelo")
+    db.execute("UPDATE conversation_state SET expires_at = now()")
+    salon.write("14:00")  # days later, words that say no language
+    prompt = system_prompt(fake_llm.requests[-1])
+    assert "Reply in Spanish, the language this customer last wrote in" in prompt, prompt
+    assert "Reply in en " not in prompt  # not the (English) business's
+
+
+def test_a_customer_whose_language_is_not_known_is_answered_in_the_business_language(
+    app, salon, fake_llm
+):
+    salon.write("14:00")
+    assert salon.customer["language"] is None
+    prompt = system_prompt(fake_llm.requests[-1])
+    assert f"Reply in {salon.business()['language']} unless the customer writes" in prompt, prompt
 
 
 def test_whose_words_never_said_which_get_the_business_language(app, post_webhook, drain):

@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from app.booking.hours import DAYS as DAY_KEYS
+from app.flow import lang
 from app.flow.handoff import DONT_KNOW, STAFF_MARK
 
 DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -59,8 +60,7 @@ def build_system_prompt(
         f"You are the {channel} assistant of {business['name']}.",
         "Personality and tone: "
         + _sentence(business["personality"] or "friendly and professional"),
-        f"Reply in {business['language'] or 'the customer’s language'} unless the customer writes"
-        " in another language; then reply in theirs.",
+        _language_rule(business, customer),
         f"Current date and time: {local_now:%A %d %B %Y, %H:%M} ({business['timezone']}).",
         f"Customer's name: {name}.",
         "",
@@ -79,6 +79,22 @@ def build_system_prompt(
         parts += ["", DOCUMENT_START, document, DOCUMENT_END]
     parts += ["", RULES]
     return "\n".join(parts)
+
+
+def _language_rule(business: dict, customer: dict) -> str:
+    """Which language to answer in: the one the customer last wrote in when their words showed
+    it (`customers.language`, kept across conversations), else the business's. A message that
+    says neither ("14:00", "ok") is then still answered in the customer's language."""
+    known = lang.NAMES.get(customer.get("language") or "")
+    if known:
+        return (
+            f"Reply in {known}, the language this customer last wrote in, unless they now write"
+            " in another language; then reply in theirs."
+        )
+    return (
+        f"Reply in {business['language'] or 'the customer’s language'} unless the customer writes"
+        " in another language; then reply in theirs."
+    )
 
 
 def reference_excerpt(text: str, limit: int) -> str:

@@ -3,7 +3,8 @@
 A message with no telling words ("14:00", "2", "ok") says nothing, and the conversation keeps
 the language it had. Each turn keeps the language the customer's words showed on the customer
 (`customers.language`, see `app.bot`), so it outlives the conversation: a new conversation, a
-reminder or a notice speaks it, and the business's language only while it is not known.
+reminder or a notice speaks it, the model's instructions name it (`app.agent.prompts`), and the
+business's language is spoken only while it is not known.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from app.flow.dates import fold
 
 EN, ES = "en", "es"
 LANGUAGES = (EN, ES)
+NAMES = {EN: "English", ES: "Spanish"}  # as the model's instructions name them
 _SPANISH = frozenset(
     """hola buenas buenos gracias quiero quisiera querria cita citas reservar reserva reservame
     apuntame manana hoy ayer pasado tarde noche hueco huecos teneis tienes tiene tienen hay
