@@ -385,7 +385,8 @@ def _whatsapp_problem(data: dict) -> str:
 
 
 def _is_send(data: Any) -> bool:
-    return isinstance(data, dict) and "type" in data and "to" in data
+    """A message send: addressed by phone number (`to`) or by BSUID (`recipient`)."""
+    return isinstance(data, dict) and "type" in data and ("to" in data or "recipient" in data)
 
 
 def _is_receipt(data: Any) -> bool:
@@ -493,7 +494,11 @@ def _pairs(headers: dict[str, str] | None) -> tuple[tuple[str, str], ...]:
 def _accepted(data: dict, wamid: str) -> dict[str, Any]:
     return {
         "messaging_product": "whatsapp",
-        "contacts": [{"input": data.get("to"), "wa_id": data.get("to")}],
+        "contacts": [
+            {"input": data["to"], "wa_id": data["to"]}
+            if "to" in data
+            else {"input": data["recipient"], "user_id": data["recipient"]}
+        ],
         "messages": [{"id": wamid}],
     }
 

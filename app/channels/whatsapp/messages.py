@@ -102,7 +102,7 @@ def request_body(recipient: str, message: Outbound) -> dict[str, Any]:
     body: dict[str, Any] = {
         "messaging_product": "whatsapp",
         "recipient_type": "individual",
-        "to": recipient,
+        **addressed(recipient),
     }
     if message.template is not None:
         return {**body, "type": "template", "template": _template(message)}
@@ -119,6 +119,18 @@ def request_body(recipient: str, message: Outbound) -> dict[str, Any]:
         action = {"button": message.list_button, "sections": _sections(message.sections)}
         return {**body, "type": "interactive", "interactive": _interactive("list", message, action)}
     return {**body, "type": "text", "text": {"preview_url": False, "body": message.text}}
+
+
+# A business-scoped user id (BSUID): a two-letter country code, a period, then letters and digits
+# ("US.13491208655302741918"; a parent BSUID "US.ENT.…"). A customer who hides their number
+# behind a username is known only by it; a phone number never has a period or a letter.
+BSUID = re.compile(r"[A-Z]{2}\.[A-Za-z0-9.]+")
+
+
+def addressed(recipient: str) -> dict[str, str]:
+    """Who a message goes to, as the Cloud API takes it: a phone number in `to`, a BSUID in
+    `recipient`."""
+    return {"recipient": recipient} if BSUID.fullmatch(recipient) else {"to": recipient}
 
 
 def _interactive(kind: str, message: Outbound, action: dict) -> dict[str, Any]:

@@ -87,6 +87,11 @@ class _Parser(ParseNotes):
             if not as_str(msg.get("id")):
                 self.ignore("message without id")
                 continue
+            if msg.get("group_id") is not None:
+                # Written in a group (Meta's groups API): the bot speaks one to one, and an
+                # answer sent to the member alone would take a group talk private.
+                self.ignore("group message")
+                continue
             message = _message(msg, phone_id, display, contacts, self)
             if max(len(message.wamid), len(message.sender)) > MAX_ID_LENGTH:
                 self.ignore("message id or sender too long")
