@@ -55,7 +55,11 @@ def erase(
         ]
         held = store.held_appointments(conn, customer_id)
         key = current_app.config.get("SECRET_KEY") or ""
-        digest = privacy.address_hash(key, customer["channel"], customer["address"])
+        # The tombstone a redelivered message is recognised by: the BSUID when the customer has
+        # one (every message since carries it, whether it shows their number or not).
+        digest = privacy.address_hash(
+            key, customer["channel"], customer.get("user_id") or customer["address"]
+        )
         removed = store.erase_customer(conn, customer_id, digest)
         kept = [
             Appointment.from_row(row)

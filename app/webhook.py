@@ -230,6 +230,8 @@ def _delivery(msg: Inbound, key: str) -> conversations.Delivery:
         opens_window=msg.kind is not InboundKind.SYSTEM,
         choice=msg.payload if msg.kind is InboundKind.CHOICE else "",
         address_hash=privacy.address_hash(key, msg.channel, msg.sender),
+        user_id=msg.user_id,
+        user_hash=msg.user_id and privacy.address_hash(key, msg.channel, msg.user_id),
     )
 
 

@@ -96,6 +96,9 @@ class Inbound:
     payload: str = ""  # for CHOICE: the id/payload we put on the button, row or quick reply
     reply_to: str | None = None  # external id of the message this one answers, if any
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    # A second id of the sender that outlasts `sender` (WhatsApp's business-scoped user id,
+    # which stays when the customer hides their number behind a username); "" when none.
+    user_id: str = ""
 
     @property
     def expects_reply(self) -> bool:

@@ -57,17 +57,28 @@ def _compact(statement: str) -> str:
 # come back in the order the jobs were given: they are drawn from one sequence as the rows
 # are inserted.
 STORE_INBOUND = _compact("""
-WITH d AS (
+WITH g AS (
     SELECT * FROM ROWS FROM (jsonb_to_recordset(%(rows)s::jsonb) AS (
-        business_id bigint, channel text, address text, profile_name text, external_id text,
+        business_id bigint, channel text, given text, profile_name text, external_id text,
         kind text, type text, body text, payload jsonb, choice text, sent_at timestamptz,
-        address_hash text, opens_window boolean, status text, request_id text, job jsonb))
-        WITH ORDINALITY AS d(business_id, channel, address, profile_name, external_id, kind,
+        address_hash text, opens_window boolean, status text, request_id text, job jsonb,
+        user_id text, user_hash text))
+        WITH ORDINALITY AS g(business_id, channel, given, profile_name, external_id, kind,
             type, body, payload, choice, sent_at, address_hash, opens_window, status,
-            request_id, job, ord)
+            request_id, job, user_id, user_hash, ord)
      -- A batch's lock timeout, for the statement alone (it is its own transaction).
      WHERE (SELECT %(lock_timeout)s::text IS NULL
                    OR set_config('lock_timeout', %(lock_timeout)s, true) IS NOT NULL)
+), d AS (
+    -- The customer's address: the one already stored for their channel user id (a BSUID) when
+    -- there is one, else the first given for it in the batch, else the address given. So a
+    -- customer first known by their number stays one customer once they hide it.
+    SELECT g.*, CASE WHEN g.user_id IS NULL THEN g.given ELSE COALESCE(
+               (SELECT c.address FROM customers c WHERE (c.business_id, c.channel, c.user_id)
+                       = (g.business_id, g.channel, g.user_id) LIMIT 1),
+               first_value(g.given) OVER (PARTITION BY g.business_id, g.channel, g.user_id
+                                          ORDER BY g.ord)) END AS address
+      FROM g
 ), fresh AS (
     -- A redelivery within the batch is the first of its rows: the others touch nothing.
     SELECT DISTINCT ON (d.channel, d.external_id) d.* FROM d
@@ -76,19 +87,22 @@ WITH d AS (
        -- A message written before its sender erased their data is an old one redelivered.
        AND (SELECT true FROM customers c
              WHERE c.business_id = d.business_id AND c.channel = d.channel
-               AND c.erased_address = d.address_hash
+               AND c.erased_address IN (d.address_hash, d.user_hash)
                AND c.erased_at >= COALESCE(d.sent_at, now()) LIMIT 1) IS NULL
      ORDER BY d.channel, d.external_id, d.ord
 ), cust AS (
-    INSERT INTO customers (business_id, channel, address, profile_name, last_inbound_at)
+    INSERT INTO customers (business_id, channel, address, profile_name, last_inbound_at,
+                           user_id)
     SELECT business_id, channel, address,
            COALESCE((array_agg(profile_name ORDER BY ord DESC)
                      FILTER (WHERE profile_name <> ''))[1], ''),
-           max(CASE WHEN opens_window THEN LEAST(COALESCE(sent_at, now()), now()) END)
+           max(CASE WHEN opens_window THEN LEAST(COALESCE(sent_at, now()), now()) END),
+           max(user_id)
       FROM fresh
      GROUP BY business_id, channel, address
      ORDER BY business_id, channel, address
     ON CONFLICT (business_id, channel, address) DO UPDATE SET last_seen_at = now(),
+        user_id = COALESCE(EXCLUDED.user_id, customers.user_id),
         profile_name = CASE WHEN EXCLUDED.profile_name <> '' THEN EXCLUDED.profile_name
                             ELSE customers.profile_name END,
         last_inbound_at = GREATEST(customers.last_inbound_at, EXCLUDED.last_inbound_at)
@@ -164,6 +178,10 @@ class Delivery:
     opens_window: bool = True  # whether it counts as the customer writing (not a system notice)
     choice: str = ""  # a tap: the id we put on what was tapped (see channels.base.Inbound)
     address_hash: str = ""  # privacy.address_hash of the address: an erased sender's tombstone
+    # The channel's second id of the sender (a WhatsApp BSUID, see channels.base.Inbound), and
+    # its privacy.address_hash: an erased sender known by it is recognised by it.
+    user_id: str = ""
+    user_hash: str = ""
 
 
 @dataclass(frozen=True)
@@ -187,7 +205,7 @@ class Inbound:
         return {
             "business_id": self.business_id,
             "channel": d.channel,
-            "address": d.address,
+            "given": d.address,
             "profile_name": d.profile_name,
             "external_id": d.external_id,
             "kind": d.kind,
@@ -197,6 +215,8 @@ class Inbound:
             "choice": d.choice[:MAX_CHOICE] or None,
             "sent_at": d.sent_at.isoformat() if d.sent_at else None,
             "address_hash": d.address_hash or None,
+            "user_id": d.user_id or None,
+            "user_hash": d.user_hash or None,
             "opens_window": d.opens_window,
             "status": "received" if d.needs_turn else "ignored",
             "request_id": self.request_id,

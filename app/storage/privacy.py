@@ -82,7 +82,8 @@ def erase_customer(conn, customer_id: int, address_hash: str) -> dict:
     )
     conn.execute(
         "UPDATE customers SET address = %s || id, erased_address = %s, erased_at = now(),"
-        " profile_name = '', language = NULL, last_inbound_at = NULL, last_seen_at = now(),"
+        " profile_name = '', language = NULL, user_id = NULL, last_inbound_at = NULL,"
+        " last_seen_at = now(),"
         " bot_paused = false,"
         # The handoff's summary is the customer's own words.
         " needs_attention = false, handoff_reason = NULL, handoff_summary = NULL,"

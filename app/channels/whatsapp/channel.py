@@ -153,6 +153,7 @@ def inbound(message: InboundMessage) -> Inbound:
         payload=message.payload,
         reply_to=message.context_wamid,
         raw=message.raw,
+        user_id=message.user_id,
     )
 
 

@@ -129,7 +129,7 @@ def _message(
 ) -> InboundMessage:
     raw_type = as_str(msg.get("type"))
     kind = MessageType(raw_type)
-    sender, name = _who(as_str(msg.get("from")), as_str(msg.get("from_user_id")), contacts)
+    sender, name, user_id = _who(as_str(msg.get("from")), as_str(msg.get("from_user_id")), contacts)
     context = as_dict(msg.get("context"))
     return InboundMessage(
         phone_number_id=phone_id,
@@ -145,11 +145,13 @@ def _message(
         errors=parser.error_infos(msg.get("errors")),
         payload=_payload(kind, msg),
         raw=msg,
+        user_id=user_id,
     )
 
 
-def _who(sender: str, user_id: str, contacts: list[dict]) -> tuple[str, str]:
-    """Return (sender, profile name), preferring `from` and the contact that matches it."""
+def _who(sender: str, user_id: str, contacts: list[dict]) -> tuple[str, str, str]:
+    """Return (sender, profile name, BSUID), preferring `from` and the contact that matches it;
+    the sender is the phone number when the message gives one, else the BSUID."""
     keys = {k for k in (sender, user_id) if k}
     match = next(
         (c for c in contacts if keys & {as_str(c.get("wa_id")), as_str(c.get("user_id"))} - {""}),
@@ -159,8 +161,9 @@ def _who(sender: str, user_id: str, contacts: list[dict]) -> tuple[str, str]:
     if match is None and len(contacts) == 1:
         match = contacts[0]
     contact = match or {}
-    sender = sender or as_str(contact.get("wa_id")) or as_str(contact.get("user_id")) or user_id
-    return sender, as_str(as_dict(contact.get("profile")).get("name"))
+    user_id = user_id or as_str(contact.get("user_id"))
+    sender = sender or as_str(contact.get("wa_id")) or user_id
+    return sender, as_str(as_dict(contact.get("profile")).get("name")), user_id
 
 
 def _text(kind: MessageType, msg: dict) -> str:

@@ -84,6 +84,9 @@ class InboundMessage:
     payload: str
     # A plain dict (not a MappingProxyType) so json.dumps can store it as received.
     raw: Mapping[str, Any] = field(compare=False, hash=False, repr=False)
+    # The sender's business-scoped user id (BSUID), when the message carries one: it stays the
+    # same when the sender later hides their number behind a username ("" when not given).
+    user_id: str = ""
 
     @property
     def expects_reply(self) -> bool:

@@ -1,0 +1,110 @@
+"""A WhatsApp customer who hides their number behind a username stays one customer.
+
+Meta's webhooks give each sender a business-scoped user id (BSUID) beside their phone number;
+once they adopt a username, a message may carry the BSUID alone. The webhook's statement finds
+the customer by the BSUID stored with them, so their appointments, language and history stay
+theirs; an erased customer's redelivered message is recognised by it too.
+"""
+
+from __future__ import annotations
+
+import time
+
+import psycopg
+import pytest
+
+from app import erasure
+from app.storage import businesses, db
+from tests.test_store_inbound import _generic_plan, inbound, store
+from tests.test_whatsapp_addressing import BSUID, envelope, sends
+
+PHONE = "972987654321"
+
+
+def message(wamid: str, text: str, phone: str | None = PHONE, sent: float | None = None) -> dict:
+    """A text message from the user, with their number (`phone`) or with their BSUID alone."""
+    msg = {
+        "from_user_id": BSUID,
+        "id": wamid,
+        "timestamp": str(int(sent or time.time())),
+        "type": "text",
+        "text": {"body": text},
+    }
+    contact = {"profile": {"name": "Noa"}, "user_id": BSUID}
+    if phone:
+        msg["from"], contact["wa_id"] = phone, phone
+    return envelope(msg, contact)
+
+
+def customers() -> list[dict]:
+    return db.fetch_all(
+        "SELECT id, address, user_id, erased_at FROM customers WHERE channel = 'whatsapp'"
+        " ORDER BY id"
+    )
+
+
+def test_known_by_number_then_by_bsuid_alone_is_one_customer(app, post_webhook, drain, fake_graph):
+    assert post_webhook(message("wamid.B1", "hi, a haircut please")).status_code == 200
+    assert post_webhook(message("wamid.B2", "is my booking ok?", phone=None)).status_code == 200
+    drain()
+    [customer] = customers()
+    assert (customer["address"], customer["user_id"]) == (PHONE, BSUID)
+    inbound = db.fetch_all("SELECT customer_id FROM messages WHERE direction = 'in' ORDER BY id")
+    assert [m["customer_id"] for m in inbound] == [customer["id"]] * 2
+    assert {s.get("to") for s in sends(fake_graph)} == {PHONE}  # still answered by number
+
+
+def test_known_by_bsuid_first_then_with_the_number_is_one_customer(app, post_webhook, drain):
+    assert post_webhook(message("wamid.C1", "hello", phone=None)).status_code == 200
+    assert post_webhook(message("wamid.C2", "hello again")).status_code == 200
+    [customer] = customers()
+    assert (customer["address"], customer["user_id"]) == (BSUID, BSUID)
+
+
+@pytest.fixture
+def business(pool):
+    business_id, _ = businesses.seed_demo("123456123")
+    return business_id
+
+
+def test_both_ways_in_one_batch_are_one_customer(business):
+    """Two requests stored by one statement (the group commit's batch), neither finding the
+    customer stored: the first address given for the BSUID is theirs."""
+    by_number = inbound(business, 1, PHONE, user_id=BSUID)
+    by_bsuid = inbound(business, 2, BSUID, user_id=BSUID)
+    assert all(store([[by_number], [by_bsuid]]))
+    [customer] = customers()
+    assert (customer["address"], customer["user_id"]) == (PHONE, BSUID)
+    assert db.fetch_one("SELECT count(*) AS n FROM messages WHERE direction = 'in'")["n"] == 2
+
+
+def test_an_erased_customers_old_message_by_bsuid_alone_stays_erased(app, post_webhook, drain):
+    sent = time.time() - 60
+    assert post_webhook(message("wamid.E1", "hi", sent=sent)).status_code == 200
+    drain()
+    [customer] = customers()
+    with app.app_context():
+        assert erasure.erase(_business(customer["id"]), customer["id"], by="customer")["erased"]
+    [erased] = customers()
+    assert erased["user_id"] is None and erased["erased_at"] is not None
+    # Meta redelivers a message sent before the erasure, the number now hidden.
+    assert post_webhook(message("wamid.E2", "hi", phone=None, sent=sent)).status_code == 200
+    assert [c["id"] for c in customers()] == [customer["id"]]  # no new customer from it
+    assert db.fetch_one("SELECT 1 FROM messages WHERE external_id = 'wamid.E2'") is None
+
+
+def _business(customer_id: int) -> int:
+    return db.fetch_one("SELECT business_id FROM customers WHERE id = %s", (customer_id,))[
+        "business_id"
+    ]
+
+
+def test_the_bsuid_lookup_probes_its_index(business):
+    """Every WhatsApp message carries a BSUID: finding its customer is one index probe, in the
+    generic plan a pooled connection keeps, whatever the table's size."""
+    rows = [inbound(business, i, f"3460000000{i}", user_id=f"US.{i}").row() for i in range(8)]
+    with psycopg.connect(db.pool().conninfo) as conn:  # a transaction, rolled back
+        conn.execute("SET LOCAL enable_seqscan = off")
+        plan = _generic_plan(conn, rows)
+        conn.rollback()
+    assert "Index Scan using customers_user_id on customers" in plan, plan
