@@ -48,7 +48,8 @@ _ids = itertools.count()
 
 
 def envelope(i: int, customers: int) -> bytes:
-    """A realistic ~1 KB text-message envelope from one of `customers` customers."""
+    """A realistic ~1 KB text-message envelope from one of `customers` customers, with their
+    business-scoped user id beside their number, as Meta's messages carry it since 2026."""
     wa_id = f"3460{i % customers:07d}"
     body = "Hi! Can I book a haircut tomorrow after 5pm, please? " * 8
     message = envelopes.text(
@@ -58,6 +59,9 @@ def envelope(i: int, customers: int) -> bytes:
         wamid=f"wamid.BENCH{i:012d}",
         phone_number_id=PHONE_NUMBER_ID,
     )
+    bsuid = f"ES.{13491208655302741918 + i % customers}"
+    value = message["entry"][0]["changes"][0]["value"]
+    value["messages"][0]["from_user_id"] = value["contacts"][0]["user_id"] = bsuid
     return json.dumps(message).encode()
 
 
