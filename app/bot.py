@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from cachetools import TTLCache
 from flask import current_app
@@ -65,6 +65,10 @@ def run_turn(business_id: int, customer_id: int, request_id: str | None = None) 
         # The quiet time after the last staff reply has passed: the bot answers again.
         if handoff.resume_if_due(business_id, customer_id, datetime.now(UTC)):
             customer = conversations.get_customer(customer_id)
+    if not customer["bot_paused"] and _answered_too_often(customer):
+        _step_aside(business, customer, pending)
+        metrics.TURNS.labels("too_many_replies").inc()
+        return
     if customer["bot_paused"] or customer["opted_out"]:
         # Stored and shown in the console, never answered: not now, nor in a burst on resume.
         with db.transaction() as conn:
@@ -237,6 +241,38 @@ def _privacy_turn(business: dict, customer: dict, pending: list[dict], request_i
             conversations.finish_turn(conn, turn_id, "failed", result.tool_calls, str(exc))
     metrics.TURNS.labels("privacy").inc()
     return True
+
+
+def _answered_too_often(customer: dict) -> bool:
+    """Whether the bot has answered the customer BOT_REPLY_LIMIT times within the last
+    BOT_REPLY_WINDOW_MINUTES: no person keeps a booking bot that busy, another automated sender
+    answering each reply does (the console's test chat is exempt)."""
+    cfg = current_app.config
+    limit, minutes = cfg["BOT_REPLY_LIMIT"], cfg["BOT_REPLY_WINDOW_MINUTES"]
+    if limit <= 0 or minutes <= 0 or customer["sandbox"]:
+        return False
+    at = handoff_store.nth_latest_reply_at(customer["id"], limit)
+    return at is not None and at >= datetime.now(UTC) - timedelta(minutes=minutes)
+
+
+def _step_aside(business: dict, customer: dict, pending: list[dict]) -> None:
+    """Hand the conversation to the team, as a customer's request for a person would: the
+    customer is told, the bot pauses and the team is notified; nothing else is answered."""
+    cfg, now = current_app.config, datetime.now(UTC)
+    reason = flow_handoff.TOO_MANY_REPLIES.format(
+        replies=cfg["BOT_REPLY_LIMIT"], minutes=cfg["BOT_REPLY_WINDOW_MINUTES"]
+    )
+    request = flow_handoff.request(business, customer, now, reason, "")
+    try:
+        with db.transaction() as conn:
+            _claim(conn, pending, "processed", None)
+            outbox.queue(conn, business, customer, [request["notice"]], "reply", pending[-1]["id"])
+            handoff.take_over(conn, business, customer, request, now, about=pending[-1]["id"])
+    except TurnSuperseded:
+        return
+    log.warning(
+        "business %s customer %s: %s; handed to the team", business["id"], customer["id"], reason
+    )
 
 
 def _handoff_request(

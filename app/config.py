@@ -87,6 +87,8 @@ def load_config() -> dict:
         **resilience_settings(),
         "AGENT_MAX_ITERATIONS": _int("AGENT_MAX_ITERATIONS", 6),
         "HISTORY_LIMIT": _int("HISTORY_LIMIT", 10),
+        "BOT_REPLY_LIMIT": _int("BOT_REPLY_LIMIT", 20),
+        "BOT_REPLY_WINDOW_MINUTES": _int("BOT_REPLY_WINDOW_MINUTES", 10),
         "MOCK_MODE": mock,
         "HOST": env("HOST", "127.0.0.1"),
         "SERVER_URL": env("SERVER_URL") or f"http://localhost:{port}",

@@ -19,6 +19,7 @@ TOOL = "handoff_to_human"
 ASKED = "The customer asked for a person"
 NOT_UNDERSTOOD = "The bot did not understand the customer twice in a row"
 FAILED_TURNS = "The bot could not answer twice in a row"
+TOO_MANY_REPLIES = "The bot answered {replies} times in {minutes} minutes (another bot answering?)"
 # How a staff member's reply appears in the bot's history: "[Staff: Ana] See you at 5!".
 STAFF_MARK = "[Staff"
 MAX_REASON = 300

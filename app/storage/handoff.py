@@ -80,6 +80,18 @@ def recent_inbound(customer_id: int, limit: int = 3) -> list[str]:
     return [r["body"] for r in reversed(rows)]
 
 
+def nth_latest_reply_at(customer_id: int, n: int) -> datetime | None:
+    """When the bot wrote the customer its `n`th latest reply (staff replies, notices and
+    reminders not counted); None when it has written fewer. Read backwards along the customer's
+    messages, so it costs the same however long their history."""
+    row = fetch_one(
+        "SELECT created_at FROM messages WHERE customer_id = %s AND direction = 'out'"
+        " AND purpose = 'reply' ORDER BY id DESC OFFSET %s LIMIT 1",
+        (customer_id, n - 1),
+    )
+    return row and row["created_at"]
+
+
 def previous_turn_error(customer_id: int) -> str | None:
     """The error of the customer's last finished turn (None when it did not fail)."""
     row = fetch_one(
