@@ -175,7 +175,7 @@ def _read_body(environ: dict, limit: int | None) -> bytes | None:
 def _store_messages(app: Flask, channel: str, messages, request_id: str, size: int) -> None:
     if not messages:
         return
-    writes = []
+    writes, moves = [], []
     key = app.config["SECRET_KEY"]
     for msg in messages:
         business_id = _business_id(app, channel, msg.account_id)
@@ -191,6 +191,8 @@ def _store_messages(app: Flask, channel: str, messages, request_id: str, size: i
         job = jobs.turn_job(business_id, request_id, notify=False)
         delivery = _delivery(msg, key)
         writes.append(conversations.Inbound(business_id, delivery, request_id, job, size))
+        if msg.new_sender and msg.new_sender != msg.sender:
+            moves.append((business_id, msg))
     if not writes:
         return
     # Row locks in (business, channel, customer) order, as every batch takes them; the sort is
@@ -203,12 +205,30 @@ def _store_messages(app: Flask, channel: str, messages, request_id: str, size: i
     stored = writer.run(writes, order=_lock_order(writes[0]), one_statement=True)
     for row in stored:
         _MESSAGES["stored" if row else "duplicate"].inc()
+    if moves:
+        _change_numbers(writes, stored, moves)
     if any(row and row["new_job"] for row in stored):
         # Committed: the workers will find the jobs. A message that joined its customer's
         # queued turn asks for none: the workers were woken when that turn was queued. (A
         # worker whose fetch ran while this statement held that job skipped it, and finds it
         # at its next poll, WORKER_POLL_INTERVAL: later, never lost.)
         jobs.wake_workers()
+
+
+def _change_numbers(writes: list, stored: list, moves: list[tuple[int, Inbound]]) -> None:
+    """Move each customer whose notice of a changed number was stored now (a redelivered one
+    moves nobody again): rare, so after the batch's commit, a statement each."""
+    new = {
+        (w.delivery.channel, w.delivery.external_id)
+        for w, row in zip(writes, stored, strict=True)
+        if row
+    }
+    for business_id, msg in moves:
+        if (msg.channel, msg.external_id) in new:
+            moved = conversations.change_address(
+                business_id, msg.channel, msg.sender, msg.new_sender
+            )
+            log.info("business %s: number change moved customer %s", business_id, moved)
 
 
 def _lock_order(write: conversations.Inbound) -> tuple:

@@ -108,3 +108,48 @@ def test_the_bsuid_lookup_probes_its_index(business):
         plan = _generic_plan(conn, rows)
         conn.rollback()
     assert "Index Scan using customers_user_id on customers" in plan, plan
+
+
+def number_change(old: str, new: str, wamid: str = "wamid.NUM1") -> dict:
+    """WhatsApp's notice that a user changed their number (as in meta-payloads)."""
+    msg = {
+        "from": old,
+        "id": wamid,
+        "timestamp": str(int(time.time())),
+        "system": {
+            "body": f"User A changed from {old} to {new}",
+            "wa_id": new,
+            "type": "user_changed_number",
+        },
+        "type": "system",
+    }
+    return envelope(msg, {"profile": {"name": "Noa"}, "wa_id": old})
+
+
+def test_a_changed_number_takes_the_customer_with_it(app, post_webhook, drain, fake_graph):
+    assert post_webhook(message("wamid.N1", "hi, a haircut please")).status_code == 200
+    drain()
+    [before] = customers()
+    new = "972912345678"
+    assert post_webhook(number_change(PHONE, new)).status_code == 200
+    drain()
+    [after] = customers()
+    assert (after["id"], after["address"]) == (before["id"], new)
+    # Their next message, from the new number (a new BSUID with it), is the same customer's.
+    nxt = message("wamid.N2", "me again", phone=new)
+    nxt["entry"][0]["changes"][0]["value"]["messages"][0]["from_user_id"] = "US.999"
+    assert post_webhook(nxt).status_code == 200
+    drain()
+    assert [c["id"] for c in customers()] == [before["id"]]
+    assert sends(fake_graph)[-1]["to"] == new
+
+
+def test_a_number_already_in_use_by_another_customer_is_not_merged(app, post_webhook, drain):
+    new = "972912345678"
+    assert post_webhook(message("wamid.M1", "hi")).status_code == 200
+    other = message("wamid.M2", "hi", phone=new)
+    other["entry"][0]["changes"][0]["value"]["messages"][0]["from_user_id"] = "US.888"
+    other["entry"][0]["changes"][0]["value"]["contacts"][0]["user_id"] = "US.888"
+    assert post_webhook(other).status_code == 200
+    assert post_webhook(number_change(PHONE, new)).status_code == 200
+    assert sorted(c["address"] for c in customers()) == sorted([PHONE, new])

@@ -99,6 +99,9 @@ class Inbound:
     # A second id of the sender that outlasts `sender` (WhatsApp's business-scoped user id,
     # which stays when the customer hides their number behind a username); "" when none.
     user_id: str = ""
+    # A SYSTEM notice that the sender's address changed (WhatsApp's user_changed_number): the
+    # new one, which their conversation, appointments and reminders follow; "" otherwise.
+    new_sender: str = ""
 
     @property
     def expects_reply(self) -> bool:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
+import psycopg
 from psycopg.types.json import Jsonb
 
 from app.storage.db import execute, fetch_all, fetch_one
@@ -352,6 +353,23 @@ def set_profile_name(customer_id: int, name: str) -> None:
         " AND erased_at IS NULL",
         (name, customer_id),
     )
+
+
+def change_address(business_id: int, channel: str, old: str, new: str) -> int | None:
+    """Move a customer to the new address their channel reported (a changed phone number): the
+    id of the customer moved, None when there was none to move or the new address already has
+    a customer of its own (the two are not merged)."""
+    try:
+        row = fetch_one(
+            "UPDATE customers SET address = %(new)s WHERE business_id = %(business)s"
+            " AND channel = %(channel)s AND address = %(old)s AND erased_at IS NULL"
+            " AND NOT EXISTS (SELECT FROM customers c WHERE c.business_id = %(business)s"
+            " AND c.channel = %(channel)s AND c.address = %(new)s) RETURNING id",
+            {"business": business_id, "channel": channel, "old": old, "new": new},
+        )
+    except psycopg.errors.UniqueViolation:  # the new address's customer came meanwhile
+        return None
+    return row and row["id"]
 
 
 def set_language(customer_id: int, language: str) -> None:
