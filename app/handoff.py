@@ -26,7 +26,12 @@ STAFF_NOTICE = "{business}: {customer} needs a person ({reason}). {summary} Answ
 
 
 class Refused(Exception):
-    """A staff reply the customer's channel would not deliver now (nothing was stored)."""
+    """A staff reply the customer's channel would not deliver now (nothing was stored): the
+    message says why in English, `reason` names it for the console to say in the reader's words."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
 
 
 def take_over(
@@ -96,16 +101,22 @@ def taken_over(conn, business_id: int, customer_id: int) -> bool:
 
 def refusal(
     business: Mapping[str, Any], customer: Mapping[str, Any], now: datetime, text: str = ""
-) -> str | None:
+) -> Refused | None:
     """Why a staff reply (`text`) cannot reach the customer now, or None when it can."""
     if customer.get("erased_at") is not None:
-        return "the customer's data was erased at their request; they can write again to start anew"
+        return Refused(
+            "the customer's data was erased at their request; they can write again to start anew",
+            "customer_erased",
+        )
     if customer.get("sandbox"):
         return None
     channel = channels.get(customer["channel"])
     last = customer.get("last_inbound_at")
     if last is None:
-        return f"the customer has never written on {channel.name}, so no reply can reach them"
+        return Refused(
+            f"the customer has never written on {channel.name}, so no reply can reach them",
+            "never_wrote",
+        )
     if outbox.window_open(channel, customer, now):
         return None
     hours = (now - last).total_seconds() / 3600
@@ -113,21 +124,24 @@ def refusal(
         # It goes as the reply template, the text its one parameter (made one line).
         most, length = channel.limits.template_parameter_chars, len(" ".join(text.split()))
         if most and length > most:
-            return (
+            return Refused(
                 f"the customer last wrote {hours:.0f} hours ago, so the reply goes as the reply "
                 f"template, whose text holds at most {most} characters (this one has {length}): "
-                "shorten it, or wait for the customer to write again"
+                "shorten it, or wait for the customer to write again",
+                "template_too_long",
             )
         return None
     if channel.name == "whatsapp":
-        return (
+        return Refused(
             f"the customer last wrote {hours:.0f} hours ago: WhatsApp allows free text only "
             "within 24 hours of their last message, and no reply template is configured "
-            "(staff_reply_template); wait for the customer to write again"
+            "(staff_reply_template); wait for the customer to write again",
+            "no_reply_template",
         )
-    return (
+    return Refused(
         f"the customer last wrote {hours / 24:.0f} days ago: {channel.name} lets a person "
-        "answer only within 7 days of their last message"
+        "answer only within 7 days of their last message",
+        "window_closed",
     )
 
 
@@ -138,9 +152,9 @@ def staff_reply(business_id: int, customer_id: int, user_id: int, text: str, now
     """
     business = businesses.get_row(business_id)
     customer = conversations.get_customer(customer_id)
-    reason = refusal(business, customer, now, text)
-    if reason:
-        raise Refused(reason)
+    refused = refusal(business, customer, now, text)
+    if refused:
+        raise refused
     quiet = business.get("handoff_quiet_minutes")
     until = now + timedelta(minutes=quiet) if quiet else None
     with transaction() as conn:

@@ -167,18 +167,23 @@ def test_owner_cannot_change_operator_fields(api, world, field):
     )
 
 
-@pytest.mark.parametrize("field", ["whatsapp_number_id", "messenger_page_id"])
-def test_channel_accounts_are_unique_across_businesses(api, world, field):
+@pytest.mark.parametrize(
+    ("field", "reason"),
+    [("whatsapp_number_id", "number_taken"), ("messenger_page_id", "page_taken")],
+)
+def test_channel_accounts_are_unique_across_businesses(api, world, field, reason):
     other = {"name": "Other", "whatsapp_number_id": "555000555", "messenger_page_id": "900900"}
     created = api("POST", "/businesses", "superadmin", json=other)
     assert created.status_code == 201 and created.get_json()[field] == other[field]
     clash = {**{"name": "Clash", "whatsapp_number_id": "555000556"}, field: other[field]}
     resp = api("POST", "/businesses", "superadmin", json=clash)
     assert resp.status_code == 409 and field in resp.get_json()["message"]
+    assert resp.get_json()["reason"] == reason
     before = snapshot(world.business_id)
     mine = f"/businesses/{world.business_id}"
     resp = api("PATCH", mine, "superadmin", json={field: other[field]})
     assert resp.status_code == 409 and field in resp.get_json()["message"]
+    assert resp.get_json()["reason"] == reason
     assert snapshot(world.business_id) == before
     # A business writing its own accounts again is no clash.
     again = api("PATCH", f"/businesses/{created.get_json()['id']}", "superadmin", json=other)

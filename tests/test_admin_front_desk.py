@@ -87,6 +87,7 @@ def test_a_walk_in_cannot_be_messaged(api, world):
     )
     assert sent.status_code == 409, sent.get_json()
     assert sent.get_json()["message"] == ("not sent: this customer has no channel to reach them on")
+    assert sent.get_json()["reason"] == "no_channel"
 
 
 @pytest.mark.parametrize(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
+from app.knowledge import guard
 from app.storage import db
 from tests import envelopes
 from tests.fake_llm import system_prompt
-from tests.fake_site import FakeSite, page
+from tests.fake_site import FakeSite, page, redirect
 
 PARKING = "Free parking is available in the Plaza Mayor garage behind the salon."
 
@@ -135,21 +138,41 @@ def test_the_console_import_stores_a_version(api, path, site):
 
 
 @pytest.mark.parametrize(
-    "url, message",
+    "url, message, reason",
     [
         ("http://127.0.0.1:9/", "http://127.0.0.1:9/ cannot be imported: 127.0.0.1 resolves to a"
-         " loopback address"),
+         " loopback address", "private_address"),
         ("http://169.254.169.254/latest/", "http://169.254.169.254/latest/ cannot be imported:"
-         " 169.254.169.254 resolves to a link-local address"),
-        ("file:///etc/passwd", "only http and https URLs can be imported"),
-        ("https://user:pw@example.com/", "the URL must not contain a user name or password"),
+         " 169.254.169.254 resolves to a link-local address", "private_address"),
+        ("http://localhost:8000/", "http://localhost:8000/ cannot be imported: localhost is this"
+         " machine", "private_address"),
+        ("file:///etc/passwd", "only http and https URLs can be imported", "not_http"),
+        ("https://user:pw@example.com/", "the URL must not contain a user name or password",
+         "url_credentials"),
+        ("https://www.example .com/", "the URL contains blanks or control characters", "bad_url"),
+        ("https:///about", "the URL has no host", "bad_url"),
+        ("", "must be 1 to 2000 characters", "bad_url"),
     ],
 )  # fmt: skip
-def test_an_unsafe_url_is_a_400_naming_url(api, path, site, url, message):
+def test_an_unsafe_url_is_a_400_naming_url(api, path, site, url, message, reason):
     resp = api("POST", path + "/import", json={"url": url})
     assert resp.status_code == 400
     assert resp.get_json()["fields"] == {"url": message}
+    assert resp.get_json()["reason"] == reason
     assert audit_rows() == []
+
+
+def test_a_name_that_does_not_resolve_is_a_400_naming_url(api, path, monkeypatch):
+    def getaddrinfo(host, port, **kwargs):
+        raise socket.gaierror(f"unknown test name {host}")
+
+    monkeypatch.setattr(guard, "_getaddrinfo", getaddrinfo)
+    resp = api("POST", path + "/import", json={"url": "https://salon.invalid/"})
+    assert resp.status_code == 400
+    assert resp.get_json()["fields"] == {
+        "url": "https://salon.invalid/ cannot be imported: cannot resolve salon.invalid"
+    }
+    assert resp.get_json()["reason"] == "unknown_host"
 
 
 def test_a_site_that_cannot_be_read_is_a_422(api, path, site):
@@ -157,7 +180,74 @@ def test_a_site_that_cannot_be_read_is_a_422(api, path, site):
     resp = api("POST", path + "/import", json={"url": site.origin + "/"})
     assert resp.status_code == 422
     assert resp.get_json()["message"].startswith(f"no page of {site.origin}/ could be read: ")
+    assert resp.get_json()["reason"] == "robots_unreadable"
     assert db.fetch_one("SELECT count(*) AS n FROM reference_documents")["n"] == 0
+
+
+ELSEWHERE = "http://127.0.0.1:9"  # another site (another port), never contacted
+
+
+@pytest.mark.parametrize(
+    "routes, reason, why",
+    [
+        ({"/": page("<p>Moved away.</p>", status=404)}, "http_error", "HTTP 404"),
+        ({"/": page("PNG", content_type="image/png")}, "not_a_page", "not a web page (image/png)"),
+        ({"/": redirect("/")}, "too_many_redirects", "more than 5 redirects"),
+        ({"/": redirect(ELSEWHERE + "/")}, "other_site", "on another site"),
+        (
+            {"/robots.txt": page("User-agent: *\nDisallow: /\n", content_type="text/plain")},
+            "robots_disallowed",
+            "disallowed by robots.txt",
+        ),
+        (
+            {"/robots.txt": redirect(ELSEWHERE + "/robots.txt")},
+            "robots_unreadable",
+            "robots.txt of this site could not be read",
+        ),
+    ],
+)
+def test_why_no_page_could_be_read_is_a_reason(api, path, site, routes, reason, why):
+    site.routes.update(routes)
+    resp = api("POST", path + "/import", json={"url": site.origin + "/"})
+    assert resp.status_code == 422
+    assert resp.get_json()["message"].endswith(f"{site.origin}/: {why}")
+    assert resp.get_json()["reason"] == reason
+
+
+def test_a_page_larger_than_the_limit_is_a_422_page_too_large(app, api, path, site):
+    app.config["WEBSITE_IMPORT_MAX_PAGE_BYTES"] = 20
+    resp = api("POST", path + "/import", json={"url": site.origin + "/"})
+    assert resp.status_code == 422
+    assert resp.get_json()["message"].endswith(f"{site.origin}/: larger than 20 bytes")
+    assert resp.get_json()["reason"] == "page_too_large"
+
+
+def test_a_site_that_is_down_is_a_422_site_unreachable(app, api, path):
+    with socket.socket() as probe:  # a port nothing listens on once it is closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app.config["WEBSITE_IMPORT_ALLOWED_HOSTS"] = frozenset({("127.0.0.1", port)})
+    app.config["WEBSITE_IMPORT_PROXIES"] = {}
+    resp = api("POST", path + "/import", json={"url": f"http://127.0.0.1:{port}/"})
+    assert resp.status_code == 422
+    assert "robots.txt unreadable: cannot connect" in resp.get_json()["message"]
+    assert resp.get_json()["reason"] == "site_unreachable"
+
+
+def test_a_site_whose_tls_fails_is_a_422_tls_failed(api, path, site):
+    url = f"https://127.0.0.1:{site.port}/"  # a plain HTTP server: no TLS handshake
+    resp = api("POST", path + "/import", json={"url": url})
+    assert resp.status_code == 422
+    assert "robots.txt unreadable: TLS failed" in resp.get_json()["message"]
+    assert resp.get_json()["reason"] == "tls_failed"
+
+
+def test_a_crawl_stopped_before_its_first_page_is_a_422_site_unreadable(app, api, path, site):
+    app.config["WEBSITE_IMPORT_MAX_PAGES"] = 0
+    resp = api("POST", path + "/import", json={"url": site.origin + "/"})
+    assert resp.status_code == 422
+    assert resp.get_json()["message"].endswith(": page limit (0) reached")
+    assert resp.get_json()["reason"] == "site_unreadable"
 
 
 def test_the_edited_document_reaches_the_bots_next_turn(api, path, post_webhook, drain, fake_llm):

@@ -242,6 +242,7 @@ def test_a_whatsapp_reply_outside_the_window_without_a_template_is_refused(
     assert resp.status_code == 409
     message = resp.get_json()["message"]
     assert "30 hours ago" in message and "24 hours" in message and "template" in message
+    assert resp.get_json()["reason"] == "no_reply_template"
     drain()
     assert fake_graph.requests == []
     count = "SELECT count(*) AS n FROM messages WHERE customer_id = %s"
@@ -281,6 +282,7 @@ def test_a_reply_longer_than_the_template_holds_is_refused_not_cut(api, world, d
     assert resp.status_code == 409
     message = resp.get_json()["message"]
     assert "at most 1024 characters" in message and f"this one has {len(text.strip())}" in message
+    assert resp.get_json()["reason"] == "template_too_long"
     drain()
     assert fake_graph.requests == []
     recent = add_customer(world.business_id, "34600700005", hours_since_last_message=2)
@@ -324,6 +326,7 @@ def test_messenger_staff_replies_carry_the_human_agent_tag_for_7_days(
     sends = [r.json for r in fake_graph.requests if r.json and "recipient" in r.json]
     if status == 409:
         assert "7 days" in resp.get_json()["message"] and sends == []
+        assert resp.get_json()["reason"] == "window_closed"
         return
     [sent] = sends
     assert (sent["messaging_type"], sent["tag"]) == ("MESSAGE_TAG", "HUMAN_AGENT")
@@ -350,19 +353,52 @@ def test_the_bot_resumes_by_itself_after_the_quiet_time(app, api, world):
 
 
 @pytest.mark.parametrize(
-    ("body", "field"),
+    ("body", "reason"),
     [
-        ({}, "text"),
-        ({"text": "   "}, "text"),
-        ({"text": 5}, "text"),
-        ({"text": "x" * 4097}, "text"),
+        ({}, "reply_empty"),
+        ({"text": "   "}, "reply_empty"),
+        ({"text": 5}, "reply_empty"),
+        ({"text": "x" * 4097}, "reply_too_long"),
     ],
 )
-def test_a_bad_reply_is_400_naming_the_field(api, world, body, field):
+def test_a_bad_reply_is_400_naming_the_field_and_why(api, world, body, reason):
     path = f"/businesses/{world.business_id}/conversations/{world.customer_id}/messages"
     resp = api("POST", path, "staff", json=body)
     assert resp.status_code == 400
-    assert field in resp.get_json()["fields"]
+    assert "text" in resp.get_json()["fields"]
+    assert resp.get_json()["reason"] == reason
+
+
+def test_a_reply_longer_than_messenger_allows_is_reply_too_long(api, world):
+    db.execute(
+        "UPDATE businesses SET messenger_page_id = %s, page_access_token = 'page-token'"
+        " WHERE id = %s",
+        (PAGE_ID, world.business_id),
+    )
+    customer = add_customer(world.business_id, "6254381284600002", "messenger")
+    resp = reply(api, world, customer["id"], "x" * 2001)
+    assert resp.status_code == 400
+    assert resp.get_json()["fields"] == {"text": "at most 2000 characters on messenger"}
+    assert resp.get_json()["reason"] == "reply_too_long"
+
+
+def test_a_customer_who_never_wrote_cannot_be_answered(api, world, fake_graph):
+    customer = add_customer(world.business_id, "34600700006", hours_since_last_message=None)
+    resp = reply(api, world, customer["id"], "Hello?")
+    assert resp.status_code == 409
+    assert resp.get_json()["message"] == (
+        "not sent: the customer has never written on whatsapp, so no reply can reach them"
+    )
+    assert resp.get_json()["reason"] == "never_wrote"
+
+
+def test_an_erased_customer_cannot_be_answered(api, world, fake_graph):
+    base = f"/businesses/{world.business_id}/conversations/{world.customer_id}"
+    assert api("POST", base + "/erase", "staff").status_code == 200
+    resp = reply(api, world, world.customer_id, "Are you still there?")
+    assert resp.status_code == 409
+    assert resp.get_json()["message"].startswith("not sent: the customer's data was erased")
+    assert resp.get_json()["reason"] == "customer_erased"
 
 
 def test_staff_of_one_business_cannot_read_or_answer_anothers_customers(api, world, fake_graph):

@@ -261,6 +261,7 @@ def test_the_console_import_does_not_hold_a_request_past_the_limit(app, api, wor
     assert time.monotonic() - started < BOUND
     assert resp.status_code == 422
     assert TOO_SLOW in resp.get_json()["message"]
+    assert resp.get_json()["reason"] == "site_too_slow"
     assert db.fetch_one("SELECT count(*) AS n FROM reference_documents")["n"] == 0
 
 
@@ -443,6 +444,7 @@ def test_the_console_import_of_a_slow_name_ends_at_the_limit(app, api, world, sl
     assert time.monotonic() - started < BOUND
     assert resp.status_code == 422
     assert TOO_SLOW in resp.get_json()["message"]
+    assert resp.get_json()["reason"] == "site_too_slow"
     assert db.fetch_one("SELECT count(*) AS n FROM reference_documents")["n"] == 0
 
 

@@ -92,7 +92,12 @@ test("edit services and hours: a validation error shows inline, the fix reaches 
   await mondayCloses.fill("08:00");
   await page.getByRole("button", { name: "Save hours" }).click();
   await expect(mondayCloses).toHaveAttribute("aria-invalid", "true");
-  await expect(page.getByTestId("day-mon").getByRole("alert").filter({ hasText: "must be after open" })).toBeVisible();
+  await expect(
+    page
+      .getByTestId("day-mon")
+      .getByRole("alert")
+      .filter({ hasText: "Closing time: It must be after the opening time." }),
+  ).toBeVisible();
   await expect(page.getByText("Nothing was saved: fix the highlighted fields.")).toBeVisible();
   await page
     .locator('form[aria-labelledby="hours-title"]')

@@ -119,3 +119,28 @@ test("usage: a superadmin sets the budget, the console warns from 80%", async ({
   const business = await api<{ monthly_token_budget: number | null }>(token, "GET", `/businesses/${businessId}`);
   expect(business.monthly_token_budget).toBeNull();
 });
+
+test("an address the import refuses, and a page it cannot read, are explained in Spanish", async ({ page }) => {
+  await signIn(page);
+  await page.goto(biz("/knowledge"));
+  await page.getByRole("button", { name: "Español" }).click();
+  await expect(page.locator("html")).toHaveAttribute("lang", "es");
+  await page.waitForLoadState("networkidle"); // the form is live: nothing typed is lost
+  const form = page.locator('form[aria-labelledby="import-title"]');
+  const site = form.getByLabel("La web del propio negocio");
+
+  await site.fill("http://127.0.0.1:9/"); // this machine: refused before anything is fetched (400)
+  await form.getByRole("button", { name: "Importar desde la web" }).click();
+  await expect(site).toHaveAttribute("aria-invalid", "true");
+  await expect(
+    form.getByRole("alert").filter({ hasText: "Esa dirección está en este servidor o en una red privada" }),
+  ).toBeVisible();
+
+  await site.fill(`${SITE}no-such-page.html`); // the salon's site answers 404 (422)
+  await form.getByRole("button", { name: "Importar desde la web" }).click();
+  await expect(
+    form.getByRole("alert").filter({ hasText: "La web respondió con un error en lugar de la página" }),
+  ).toBeVisible({ timeout: 60_000 });
+  await expect(site).not.toHaveAttribute("aria-invalid", "true");
+  expect((await form.getByRole("alert").allInnerTexts()).join(" | ")).not.toMatch(/cannot|could not|resolves/);
+});

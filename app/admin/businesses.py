@@ -133,9 +133,9 @@ def preview_prompt(business_id: int):
 
 def _check_accounts_free(fields: dict, business_id: int | None = None) -> None:
     """409 when another business already has a WhatsApp number or Page being written."""
-    for key in validation.ACCOUNT_FIELDS:
+    for key, reason in validation.ACCOUNT_FIELDS.items():
         if fields.get(key) and business_settings.account_taken(key, fields[key], business_id):
-            raise ApiError(409, f"another business already uses this {key}")
+            raise ApiError(409, f"another business already uses this {key}", reason=reason)
 
 
 def _encrypt_tokens(fields: dict) -> None:

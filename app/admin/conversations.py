@@ -89,17 +89,20 @@ def send_staff_message(business_id: int, customer_id: int):
     """Answer the customer as the calling staff member, through the outbox on their channel.
 
     201 when queued (the bot stays paused for the business's quiet time); 409 when the channel
-    would not deliver it now (outside the customer-service window without a way through).
+    would not deliver it now (outside the customer-service window without a way through). A
+    refusal's `reason` code names why, for the console to say in the reader's language.
     """
     access.require_business(business_id)
     customer = _customer(business_id, customer_id)
     if customer["channel"] not in channels.REGISTRY:  # a walk-in booked at the front desk
-        raise ApiError(409, "not sent: this customer has no channel to reach them on")
+        raise ApiError(
+            409, "not sent: this customer has no channel to reach them on", reason="no_channel"
+        )
     text = _reply_text(json_body(), customer["channel"])
     try:
         sent = handoff.staff_reply(business_id, customer_id, access.user_id(), text, _now())
     except handoff.Refused as exc:
-        raise ApiError(409, f"not sent: {exc}") from None
+        raise ApiError(409, f"not sent: {exc}", reason=exc.reason) from None
     message = shown(console.message(customer_id, sent["message_id"]))
     return ok({"message": message, "customer": console.customer(business_id, customer_id)}, 201)
 
@@ -111,9 +114,9 @@ def _reply_text(body: dict, channel: str) -> str:
     if unknown:
         raise invalid({k: "unknown field" for k in unknown})
     if not isinstance(text, str) or not text.strip():
-        raise invalid({"text": "is required: the reply's text"})
+        raise invalid({"text": "is required: the reply's text"}, reason="reply_empty")
     if len(text.strip()) > limit:
-        raise invalid({"text": f"at most {limit} characters on {channel}"})
+        raise invalid({"text": f"at most {limit} characters on {channel}"}, reason="reply_too_long")
     return text.strip()
 
 

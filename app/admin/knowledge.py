@@ -59,18 +59,22 @@ def update_reference_document(business_id: int):
 
 @bp.post("/businesses/<int:business_id>/reference-document/import")
 def import_reference_document(business_id: int):
-    """Crawl the business's website now and store what it says as a new version (owner)."""
+    """Crawl the business's website now and store what it says as a new version (owner).
+
+    A refused URL (400 naming `url`) or a site of which no page could be read (422) carries the
+    `reason` code of why, for the console to say in the reader's language.
+    """
     access.require_business(business_id, owner=True)
     data = json_body()
     reject_unknown(data, {"url"})
     errors: dict[str, str] = {}
     url = text(1, guard.MAX_URL_LENGTH)(data.get("url"), "url", errors)
     if url is BAD:
-        raise invalid(errors)
+        raise invalid(errors, reason="bad_url")
     try:
         guard.parse(url)
     except guard.Refused as exc:
-        raise invalid({"url": str(exc)}) from None
+        raise invalid({"url": str(exc)}, reason=exc.reason) from None
     business = businesses.get_business(business_id)
 
     def audited(conn, version: int) -> None:
@@ -82,8 +86,8 @@ def import_reference_document(business_id: int):
         )
     except ImportFailed as exc:
         if exc.field:
-            raise invalid({exc.field: str(exc)}) from None
-        raise ApiError(422, str(exc)) from None
+            raise invalid({exc.field: str(exc)}, reason=exc.reason) from None
+        raise ApiError(422, str(exc), reason=exc.reason) from None
     return ok(_shown(business, knowledge.get_version(business_id, result.version)), 201)
 
 

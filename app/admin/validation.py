@@ -68,8 +68,9 @@ SUPERADMIN_FIELDS = frozenset(
 )
 # Written, stored encrypted, never read back: the console sees has_<name> instead.
 SECRET_FIELDS = ("access_token", "page_access_token")
-# Each names the business's account on a channel, unique across businesses.
-ACCOUNT_FIELDS = ("whatsapp_number_id", "messenger_page_id")
+# The business's account on each channel, unique across businesses, with the reason code of the
+# 409 when another business has it.
+ACCOUNT_FIELDS = {"whatsapp_number_id": "number_taken", "messenger_page_id": "page_taken"}
 REQUIRED_ON_CREATE = ("name", "whatsapp_number_id")
 
 

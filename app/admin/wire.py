@@ -34,10 +34,11 @@ def now() -> datetime:
     return clock() if clock is not None else datetime.now(UTC)
 
 
-def invalid(fields: dict[str, str], message: str = "") -> ApiError:
-    """A 400 naming every bad field."""
+def invalid(fields: dict[str, str], message: str = "", **extra) -> ApiError:
+    """A 400 naming every bad field (`extra`: more of the body, e.g. the `reason` code of a
+    refusal the console words on its own)."""
     names = ", ".join(sorted(fields))
-    return ApiError(400, message or f"invalid fields: {names}", fields=fields)
+    return ApiError(400, message or f"invalid fields: {names}", fields=fields, **extra)
 
 
 def dump(value):

@@ -17,6 +17,10 @@ ROBOTS_AGENT = "BookingBotImport"
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 MAX_ROBOTS_BYTES = 500_000
 TIME_LIMIT = "time limit reached"
+ROBOTS_UNREADABLE = "robots_unreadable"
+# Fetch failures of robots.txt that say the whole site cannot be reached (down, too slow, its TLS
+# broken): an import that read nothing gives these reasons rather than robots_unreadable.
+SITE_DOWN = frozenset({"site_unreachable", "site_too_slow", "tls_failed"})
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,9 @@ class CrawlLimits:
 
 @dataclass
 class CrawlReport:
-    """The pages read, the URLs skipped (with why) and why the crawl stopped early, if it did."""
+    """The pages read, the URLs skipped (with why) and why the crawl stopped early, if it did;
+    `failure` is the reason code of the start URL left unread (not stored: an import that read
+    nothing is refused with it)."""
 
     start_url: str
     pages: list[PageText] = field(default_factory=list)
@@ -39,6 +45,7 @@ class CrawlReport:
     stopped: str | None = None
     requests: int = 0
     bytes_read: int = 0
+    failure: str | None = None
 
     def skip(self, url: str, reason: str) -> None:
         """Note a URL left unread."""
@@ -65,6 +72,7 @@ class Crawl:
         self.site = guard.parse(start_url)
         self.report = CrawlReport(self.site.url)
         self.robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
+        self.unread: dict[str, str] = {}  # origin -> the reason code of its unread robots.txt
         self.out_of_bytes = False
 
     def run(self) -> CrawlReport:
@@ -74,7 +82,7 @@ class Crawl:
         try:
             fetch.check(self.site, self.policy, deadline=page_deadline)  # Refused: nothing to do
         except TimeUp as exc:  # its name did not resolve in time, as a first page too slow
-            self.report.skip(self.site.url, str(exc))
+            self._give_up(self.site.url, exc)
             queue.clear()
         while queue:
             self.report.stopped = self._limit_reached()
@@ -85,7 +93,7 @@ class Crawl:
                 self.allow(guard.parse(url))
                 page = self._read(url)
             except (Refused, FetchFailed) as exc:  # TimeUp included: the loop checks the time
-                self.report.skip(url, str(exc))
+                self._give_up(url, exc)
                 continue
             self.report.pages.append(page)
             for link in page.links:
@@ -94,15 +102,22 @@ class Crawl:
             self.report.stopped = TIME_LIMIT
         return self.report
 
+    def _give_up(self, url: str, exc: Refused | FetchFailed) -> None:
+        """Skip `url`; for the start URL, keep the reason code an import that read nothing gives."""
+        self.report.skip(url, str(exc))
+        if url == self.site.url:
+            self.report.failure = exc.reason
+
     def allow(self, target: Target) -> None:
         """Refused unless `target` is on the site and its origin's robots.txt allows it."""
         if not guard.same_site(target, self.site):
-            raise Refused("on another site")
+            raise Refused("on another site", "other_site")
         rules = self._robots(target)
         if rules is None:
-            raise Refused("robots.txt of this site could not be read")
+            reason = self.unread[_origin(target)]
+            raise Refused("robots.txt of this site could not be read", reason)
         if not rules.can_fetch(ROBOTS_AGENT, target.url):
-            raise Refused("disallowed by robots.txt")
+            raise Refused("disallowed by robots.txt", "robots_disallowed")
 
     def _limit_reached(self) -> str | None:
         if time.monotonic() >= self.deadline:
@@ -150,9 +165,10 @@ class Crawl:
         """The rules of `target`'s origin, fetched once; None when they cannot be read.
 
         As RFC 9309 says: a missing robots.txt (4xx) allows everything; an unreachable one (5xx,
-        network, time, another site) allows nothing.
+        network, time, another site) allows nothing. Why it could not be read is kept in
+        `unread`: the site's own failure when the site could not be reached at all.
         """
-        origin = f"{target.scheme}://{target.host_header}"
+        origin = _origin(target)
         if origin in self.robots:
             return self.robots[origin]
         self.robots[origin] = None  # while it is being read, and for good if it cannot be
@@ -171,17 +187,23 @@ class Crawl:
         except FetchFailed as exc:
             if not str(exc).startswith(("HTTP 4", "not a web page")):
                 self.report.skip(url, f"robots.txt unreadable: {exc}")
+                self.unread[origin] = exc.reason if exc.reason in SITE_DOWN else ROBOTS_UNREADABLE
                 return None
             rules.parse([])
         except Refused as exc:
             self.report.skip(url, f"robots.txt refused: {exc}")
+            self.unread[origin] = ROBOTS_UNREADABLE
             return None
         self.robots[origin] = rules
         return rules
 
     def _on_site(self, target: Target) -> None:
         if not guard.same_site(target, self.site):
-            raise Refused("on another site")
+            raise Refused("on another site", "other_site")
+
+
+def _origin(target: Target) -> str:
+    return f"{target.scheme}://{target.host_header}"
 
 
 def crawl(start_url: str, policy: FetchPolicy, limits: CrawlLimits) -> CrawlReport:

@@ -35,6 +35,7 @@ from app.knowledge.guard import Target
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 CHUNK = 65536
 TOO_SLOW = "too slow: the time limit passed before it answered"
+UNREACHABLE = "site_unreachable"  # the reason of a connection that failed (refused, broken, ...)
 
 
 @dataclass(frozen=True)
@@ -49,15 +50,26 @@ class FetchPolicy:
 
 
 class FetchFailed(Exception):
-    """The page could not be read (status, size, type, network); the message says why."""
+    """The page could not be read (status, size, type, network); the message says why, `reason`
+    names it (a code the admin API hands on for the console to word)."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
 
 
 class TimeUp(FetchFailed):
     """The import's time limit passed while this page was being read."""
 
+    def __init__(self, message: str):
+        super().__init__(message, "site_too_slow")
+
 
 class TooLarge(FetchFailed):
     """The page is larger than it may be; reading stopped at the limit."""
+
+    def __init__(self, message: str):
+        super().__init__(message, "page_too_large")
 
 
 @dataclass(frozen=True)
@@ -99,7 +111,7 @@ def get(
                 target = guard.parse(urljoin(target.url, location.strip()))
                 continue
             return _accept(target, resp, deadline, max_bytes, types)
-    raise FetchFailed(f"more than {policy.max_redirects} redirects")
+    raise FetchFailed(f"more than {policy.max_redirects} redirects", "too_many_redirects")
 
 
 def check(target: Target, policy: FetchPolicy, *, deadline: float) -> Target:
@@ -122,11 +134,11 @@ def proxy_for(target: Target, proxies: dict[str, str]) -> str | None:
 
 def _accept(target: Target, resp, deadline: float, max_bytes: int, types) -> Response:
     if resp.status != 200:
-        raise FetchFailed(f"HTTP {resp.status}")
+        raise FetchFailed(f"HTTP {resp.status}", "http_error")
     content_type, _, params = (resp.headers.get("Content-Type") or "").partition(";")
     content_type = content_type.strip().lower()
     if content_type not in types:
-        raise FetchFailed(f"not a web page ({content_type or 'no content type'})")
+        raise FetchFailed(f"not a web page ({content_type or 'no content type'})", "not_a_page")
     length = resp.headers.get("Content-Length", "")
     if length.isdigit() and int(length) > max_bytes:
         raise TooLarge(f"larger than {max_bytes} bytes")
@@ -373,13 +385,16 @@ def _failure(exc: Exception, deadline: float) -> FetchFailed:
     if time.monotonic() >= deadline:
         return TimeUp(TOO_SLOW)
     if isinstance(exc, urllib3.exceptions.NewConnectionError):
-        return FetchFailed("cannot connect")
+        return FetchFailed("cannot connect", UNREACHABLE)
     if isinstance(exc, urllib3.exceptions.TimeoutError):
         return TimeUp(TOO_SLOW)
     names = {
-        urllib3.exceptions.SSLError: "TLS failed",
-        urllib3.exceptions.ProxyError: "the proxy refused",
-        urllib3.exceptions.NewConnectionError: "cannot connect",
-        urllib3.exceptions.ProtocolError: "the connection broke",
+        urllib3.exceptions.SSLError: ("TLS failed", "tls_failed"),
+        urllib3.exceptions.ProxyError: ("the proxy refused", UNREACHABLE),
+        urllib3.exceptions.NewConnectionError: ("cannot connect", UNREACHABLE),
+        urllib3.exceptions.ProtocolError: ("the connection broke", UNREACHABLE),
     }
-    return FetchFailed(next((v for k, v in names.items() if isinstance(exc, k)), "network error"))
+    message, reason = next(
+        (v for k, v in names.items() if isinstance(exc, k)), ("network error", UNREACHABLE)
+    )
+    return FetchFailed(message, reason)

@@ -45,7 +45,12 @@ LOOKUP_THREADS = 4
 
 
 class Refused(Exception):
-    """A URL the guard will not fetch; the message says why."""
+    """A URL the guard will not fetch; the message says why, `reason` names it (a code the admin
+    API hands on for the console to word)."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
 
 
 class TooSlow(Exception):
@@ -68,26 +73,26 @@ class Target:
 def parse(url: str) -> Target:
     """Split an http(s) URL into a Target (address unresolved); Refused when it is unusable."""
     if not isinstance(url, str) or len(url) > MAX_URL_LENGTH:
-        raise Refused(f"a URL must be at most {MAX_URL_LENGTH} characters")
+        raise Refused(f"a URL must be at most {MAX_URL_LENGTH} characters", "bad_url")
     if any(ch in url for ch in "\x00\r\n\t ") or not url.isprintable():
-        raise Refused("the URL contains blanks or control characters")
+        raise Refused("the URL contains blanks or control characters", "bad_url")
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise Refused(f"not a valid URL ({exc})") from None
+        raise Refused(f"not a valid URL ({exc})", "bad_url") from None
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
-        raise Refused("only http and https URLs can be imported")
+        raise Refused("only http and https URLs can be imported", "not_http")
     if parts.username is not None or parts.password is not None:
-        raise Refused("the URL must not contain a user name or password")
+        raise Refused("the URL must not contain a user name or password", "url_credentials")
     host = (parts.hostname or "").lower()
     if not host:
-        raise Refused("the URL has no host")
+        raise Refused("the URL has no host", "bad_url")
     try:
         host = host.encode("idna").decode("ascii")  # a Host header is ASCII
     except UnicodeError:
-        raise Refused("the URL's host is not a valid name") from None
+        raise Refused("the URL's host is not a valid name", "bad_url") from None
     port = port or DEFAULT_PORTS[scheme]
     netloc = f"[{host}]" if ":" in host else host
     host_header = netloc if port == DEFAULT_PORTS[scheme] else f"{netloc}:{port}"
@@ -238,21 +243,21 @@ def check(
     """
     exempt = (target.host, target.port) in allowed
     if not exempt and (target.host == "localhost" or target.host.endswith(".localhost")):
-        raise Refused(f"{target.host} is this machine")
+        raise Refused(f"{target.host} is this machine", "private_address")
     try:
         addresses = resolve(target.host, target.port, deadline=deadline)
     except OSError:
         if proxied:
             return target
-        raise Refused(f"cannot resolve {target.host}") from None
+        raise Refused(f"cannot resolve {target.host}", "unknown_host") from None
     if not addresses:
-        raise Refused(f"cannot resolve {target.host}")
+        raise Refused(f"cannot resolve {target.host}", "unknown_host")
     if not exempt:
         for address in addresses:
             # Any private answer refuses the host: a mixed answer is how rebinding starts.
             reason = blocked_reason(address)
             if reason:
-                raise Refused(f"{target.host} resolves to {reason}")
+                raise Refused(f"{target.host} resolves to {reason}", "private_address")
     if proxied:
         return target
     return Target(**{**target.__dict__, "address": addresses[0]})

@@ -21,10 +21,12 @@ USER_AGENT = "Mozilla/5.0 (compatible; BookingBotImport/1.0; reads a business's 
 
 
 class ImportFailed(Exception):
-    """Nothing was imported; the message says why in one line. `field` names a bad input."""
+    """Nothing was imported; the message says why in one line, `reason` names it (a code the admin
+    API hands on for the console to word). `field` names a bad input."""
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, reason: str, field: str | None = None):
         super().__init__(message)
+        self.reason = reason
         self.field = field
 
 
@@ -73,9 +75,11 @@ def import_website(
     try:
         report = crawl(url, fetch_policy(config), crawl_limits(config))
     except Refused as exc:
-        raise ImportFailed(f"{url} cannot be imported: {exc}", field="url") from None
+        raise ImportFailed(f"{url} cannot be imported: {exc}", exc.reason, field="url") from None
     if not report.pages:
-        raise ImportFailed(f"no page of {report.start_url} could be read: {_why(report)}")
+        # Without a failure of the start URL, a limit stopped the crawl before it was read.
+        reason = report.failure or "site_unreadable"
+        raise ImportFailed(f"no page of {report.start_url} could be read: {_why(report)}", reason)
     now = datetime.now(UTC)
     content, method = write_document(config, business, report, now)
     stored = {**report.as_dict(), "written_by": method}

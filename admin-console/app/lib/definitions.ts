@@ -305,7 +305,8 @@ export type BlockedTime = {
   reason: string;
 };
 
-/** A refused booking change: why (`reason`) and up to three free starts nearby. */
+/** A refused change: why (`reason`, a code app/lib/problems.ts words) and, for a booking, up to
+ * three free starts nearby. */
 export type Refusal = { reason: string; alternatives: string[] };
 
 export type OverviewWeek = {
@@ -435,7 +436,7 @@ export type ApiErrorBody = {
   message: string;
   fields?: Record<string, string>;
   retry_after?: number;
-  /** A refused booking change: why, and free starts nearby. */
+  /** A refused change: why, as a code (a booking's also with free starts nearby). */
   reason?: string;
   alternatives?: string[];
 };

@@ -7,8 +7,9 @@ import type { Refusal } from "./definitions";
 /** The reason app/lib/api.ts gives when the admin API cannot be reached at all. */
 export const UNREACHABLE = "api_unreachable";
 
-/** Reasons that have their own message (`problems.reasons`): the booking rules' refusals, and the
- * console's own when the API is out of reach. */
+/** Reasons that have their own message (`problems.reasons`): the booking rules' refusals, the
+ * settings', a staff reply's and the website import's, and the console's own when the API is out
+ * of reach. */
 export const REASONS = [
   "full",
   "taken",
@@ -22,25 +23,86 @@ export const REASONS = [
   "already_cancelled",
   "not_started",
   "calendar_unavailable",
+  // A WhatsApp number or Facebook Page another business has.
+  "number_taken",
+  "page_taken",
+  // A staff reply the customer's channel would not deliver now, or its bad text.
+  "no_channel",
+  "customer_erased",
+  "never_wrote",
+  "no_reply_template",
+  "template_too_long",
+  "window_closed",
+  "reply_empty",
+  "reply_too_long",
+  // A website import's refused address, or why no page of the site could be read.
+  "bad_url",
+  "not_http",
+  "url_credentials",
+  "private_address",
+  "unknown_host",
+  "site_unreachable",
+  "site_too_slow",
+  "tls_failed",
+  "robots_unreadable",
+  "robots_disallowed",
+  "other_site",
+  "too_many_redirects",
+  "http_error",
+  "not_a_page",
+  "page_too_large",
+  "site_unreadable",
   UNREACHABLE,
 ] as const;
 
-export type ProblemKey =
-  | "endBeforeStart"
-  | "blockTooLong"
-  | "reasonTooLong"
-  | "when"
-  | "customerName"
-  | "customerPhone"
-  | "service"
-  | "reminderOffsets"
-  | `reasons.${(typeof REASONS)[number]}`;
+/** Messages that explain a field's error (`problems.<key>`): the front desk's and the reminders',
+ * then the other settings'. */
+export const FIELD_PROBLEMS = [
+  "endBeforeStart",
+  "blockTooLong",
+  "reasonTooLong",
+  "when",
+  "customerName",
+  "customerPhone",
+  "service",
+  "reminderOffsets",
+  "businessName",
+  "displayPhone",
+  "timezone",
+  "language",
+  "personality",
+  "instructions",
+  "accessToken",
+  "accountId",
+  "maxConcurrent",
+  "slotStep",
+  "buffer",
+  "minNotice",
+  "horizon",
+  "tokenBudget",
+  "serviceName",
+  "serviceTwice",
+  "serviceDuration",
+  "price",
+  "currency",
+  "tooManyServices",
+  "timeFormat",
+  "closeTime",
+  "closeBeforeOpen",
+  "breakEndsFirst",
+  "breakOutside",
+  "breakOverlap",
+  "tooManyBreaks",
+] as const;
+
+export type ProblemKey = (typeof FIELD_PROBLEMS)[number] | `reasons.${(typeof REASONS)[number]}`;
 
 /** A message to translate (`detail`: the API's own words, for what is not known here), or a text
  * that is already the reader's (the console's own messages, e.g. "Your role does not allow this."). */
 export type Problem = { key: ProblemKey } | { key: "unknown" | "refused"; detail: string } | { text: string };
 
-/** A field's error as the API words it → the message that explains it (first match wins). */
+/** A field's error as the API words it → the message that explains it (first match wins), by the
+ * field's path with its list indices and weekdays as `*` (see `shapeOf`). */
 const FIELDS: Record<string, [RegExp, ProblemKey][]> = {
   ends_at: [
     [/after/, "endBeforeStart"],
@@ -53,14 +115,57 @@ const FIELDS: Record<string, [RegExp, ProblemKey][]> = {
   customer_phone: [[/./, "customerPhone"]],
   service: [[/./, "service"]],
   reminder_offsets_minutes: [[/./, "reminderOffsets"]],
+  // Settings (app/admin/validation.py, fields.py, schedule.py).
+  name: [[/./, "businessName"]],
+  display_phone_number: [[/./, "displayPhone"]],
+  timezone: [[/./, "timezone"]],
+  language: [[/./, "language"]],
+  personality: [[/./, "personality"]],
+  instructions: [[/./, "instructions"]],
+  access_token: [[/./, "accessToken"]],
+  page_access_token: [[/./, "accessToken"]],
+  whatsapp_number_id: [[/./, "accountId"]],
+  messenger_page_id: [[/./, "accountId"]],
+  max_concurrent: [[/./, "maxConcurrent"]],
+  slot_step_minutes: [[/./, "slotStep"]],
+  buffer_minutes: [[/./, "buffer"]],
+  min_notice_minutes: [[/./, "minNotice"]],
+  horizon_days: [[/./, "horizon"]],
+  monthly_token_budget: [[/./, "tokenBudget"]],
+  services: [[/./, "tooManyServices"]],
+  "services.*.name": [
+    [/duplicates/, "serviceTwice"],
+    [/./, "serviceName"],
+  ],
+  "services.*.duration_minutes": [[/./, "serviceDuration"]],
+  "services.*.price": [[/./, "price"]],
+  "services.*.currency": [[/./, "currency"]],
+  "opening_hours.*.open": [[/./, "timeFormat"]],
+  "opening_hours.*.close": [
+    [/after/, "closeBeforeOpen"],
+    [/./, "closeTime"],
+  ],
+  "opening_hours.*.breaks": [[/./, "tooManyBreaks"]],
+  "opening_hours.*.breaks.*": [
+    [/HH:MM/, "timeFormat"],
+    [/end after/, "breakEndsFirst"],
+    [/inside/, "breakOutside"],
+    [/overlap/, "breakOverlap"],
+  ],
 };
+
+/** A field's path as FIELDS names it: "services.2.price" → "services.*.price",
+ * "opening_hours.mon.breaks.0" → "opening_hours.*.breaks.*". */
+function shapeOf(path: string): string {
+  return path.replace(/\.(\d+|mon|tue|wed|thu|fri|sat|sun)(?=\.|$)/g, ".*");
+}
 
 /** A failed change as a form is told it (`ActionResult`). */
 export type Failure = { message: string; fields?: Record<string, string>; refusal?: Refusal };
 
 /** The message that explains one field's error as the API words it, if there is one. */
 export function fieldKey(field: string, text: string): ProblemKey | undefined {
-  return FIELDS[field]?.find(([pattern]) => pattern.test(text))?.[1];
+  return FIELDS[shapeOf(field)]?.find(([pattern]) => pattern.test(text))?.[1];
 }
 
 /** The one thing to tell the reader about a failed change: its reason, else its message (the

@@ -14,6 +14,9 @@ export function ImportForm({ businessId, url }: { businessId: number; url: strin
   const { pending, result, save, errorFor } = useSave();
   const t = useTranslations("knowledge");
   const failureText = useFailureText();
+  // A refused address is said by its reason, in the reader's words (app/lib/problems.ts).
+  const refusal = result && !result.ok && result.refusal ? failureText(result) : undefined;
+  const urlError = errorFor("url") ? (refusal ?? errorFor("url")) : undefined;
 
   function submit(event: React.FormEvent) {
     event.preventDefault();
@@ -30,7 +33,7 @@ export function ImportForm({ businessId, url }: { businessId: number; url: strin
         placeholder="https://www.example.com/"
         value={value}
         onChange={(event) => setValue(event.target.value)}
-        error={errorFor("url")}
+        error={urlError}
         hint={t("siteHint")}
       />
       <div className="form-actions">
@@ -39,7 +42,7 @@ export function ImportForm({ businessId, url }: { businessId: number; url: strin
         </button>
         <span aria-live="polite">
           {result?.ok ? <span className="notice ok">{result.message}</span> : null}
-          {result && !result.ok && !errorFor("url") ? (
+          {result && !result.ok && !urlError ? (
             <span className="notice error" role="alert">
               {failureText(result)}
             </span>
