@@ -7,8 +7,9 @@ import type { Refusal } from "./definitions";
 /** The reason app/lib/api.ts gives when the admin API cannot be reached at all. */
 export const UNREACHABLE = "api_unreachable";
 
-/** Reasons that have their own message (`problems.reasons`): the booking rules' refusals, and the
- * console's own when the API is out of reach. */
+/** Reasons that have their own message (`problems.reasons`): the booking rules' refusals, adding
+ * an account whose password is not its holder's yet, and the console's own when the API is out of
+ * reach. */
 export const REASONS = [
   "full",
   "taken",
@@ -22,6 +23,7 @@ export const REASONS = [
   "already_cancelled",
   "not_started",
   "calendar_unavailable",
+  "account_not_claimed",
   UNREACHABLE,
 ] as const;
 
