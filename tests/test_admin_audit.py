@@ -14,6 +14,7 @@ from tests.test_admin_permissions import ENDPOINTS, SITE, B, website  # noqa: F4
 AUDITED = {
     ("POST", "/auth/login"): ("login", "session", False, True),
     ("POST", "/auth/logout"): ("logout", "session", False, False),
+    ("POST", "/auth/password"): ("update", "user", False, True),
     ("POST", "/businesses"): ("create", "business", False, True),
     ("PATCH", B): ("update", "business", True, True),
     ("PUT", B + "/services"): ("replace", "services", True, True),

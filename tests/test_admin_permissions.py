@@ -68,6 +68,7 @@ class Endpoint:
 
 
 LOGIN = {"email": "owner@example.com", "password": PASSWORD}
+NEW_PASSWORD = {"current_password": PASSWORD, "new_password": "quartz lantern meadow 57"}
 SITE = "<the test website>"  # replaced by the `website` fixture's address
 SERVICES = {"services": [{"name": "Haircut", "duration_minutes": 45, "price": "30.00"}]}
 # Free times of the demo salon (Madrid): a Tuesday at 10:00, and a Wednesday at 11:00.
@@ -97,6 +98,7 @@ def a_block(w) -> dict[str, int]:
 ENDPOINTS = [
     Endpoint("POST", "/auth/login", public(200), LOGIN),
     Endpoint("POST", "/auth/logout", signed_in(204)),
+    Endpoint("POST", "/auth/password", signed_in(204), NEW_PASSWORD),
     Endpoint("GET", "/me", signed_in(200)),
     Endpoint("GET", "/openapi.json", public(200)),
     Endpoint("GET", "/businesses", signed_in(200)),

@@ -626,6 +626,10 @@ def valid_body(operation: str, n: int) -> dict:
     """A body the operation accepts, to break one field at a time."""
     return {
         "login": {"email": f"nobody{n}@example.com", "password": "not the password"},
+        "changePassword": {
+            "current_password": "not the password",
+            "new_password": "quartz lantern meadow 57",
+        },
         "createBusiness": {"name": "Fuzz", "whatsapp_number_id": f"fuzz{n}", "timezone": "UTC"},
         "updateBusiness": {"name": "Demo Salon"},
         "replaceServices": {
@@ -687,6 +691,7 @@ def test_every_operation_with_a_body_has_a_valid_body_to_break():
     names = {operation for _, _, operation in operations()}
     assert names == {
         "login",
+        "changePassword",
         "createBusiness",
         "updateBusiness",
         "replaceServices",

@@ -1,6 +1,17 @@
 import { expect, test, type Page } from "@playwright/test";
 
-import { api, apiToken, checkAccessibility, demoBusinessId, madrid, shot, signIn, sql, weekdayAhead } from "./helpers";
+import {
+  api,
+  apiToken,
+  checkAccessibility,
+  claimAccount,
+  demoBusinessId,
+  madrid,
+  shot,
+  signIn,
+  sql,
+  weekdayAhead,
+} from "./helpers";
 
 // The warning that Google Calendar is not up to date: nothing for a healthy calendar, local or
 // Google; in Spanish, what is wrong and what to do (owners reconnect, staff tell an owner); and an
@@ -19,6 +30,7 @@ test.beforeAll(async () => {
     role: "staff",
   });
   staffId = added.user.id;
+  await claimAccount(staff.email, staff.password);
 });
 
 test.afterAll(async () => {

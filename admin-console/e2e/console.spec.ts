@@ -9,6 +9,7 @@ import {
   apiToken,
   checkAccessibility,
   checkLayoutAndLabels,
+  claimAccount,
   customerSays,
   demoBusinessId,
   hasSandbox,
@@ -285,6 +286,7 @@ test("owners manage their staff; staff see no settings and cannot open them", as
     password: owner.password,
     role: "owner",
   });
+  await claimAccount(owner.email, owner.password);
 
   await signIn(page, owner.email, owner.password);
   await expect(page).toHaveURL(new RegExp(`${biz()}$`));
@@ -298,6 +300,8 @@ test("owners manage their staff; staff see no settings and cannot open them", as
   await expect(page.getByRole("cell").getByText(staff.email, { exact: true })).toBeVisible();
   await expect(page.getByRole("button", { name: `Remove ${owner.email} from the team` })).toHaveCount(0);
 
+  // (Choosing their own password at the first sign-in is password.spec.ts's story.)
+  await claimAccount(staff.email, staff.password);
   const staffContext = await browser.newContext();
   const staffPage = await staffContext.newPage();
   await signIn(staffPage, staff.email, staff.password);

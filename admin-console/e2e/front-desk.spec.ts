@@ -5,6 +5,7 @@ import {
   apiToken,
   checkAccessibility,
   checkLayoutAndLabels,
+  claimAccount,
   customerSays,
   daysToSunday,
   demoBusinessId,
@@ -32,6 +33,7 @@ test.beforeAll(async () => {
   token = await apiToken();
   businessId = await demoBusinessId(token);
   await api(token, "POST", `/businesses/${businessId}/staff`, { ...staff, name: "Desk", role: "staff" });
+  await claimAccount(staff.email, staff.password);
 });
 
 const calendar = (date: string, view = "day", extra = "") =>

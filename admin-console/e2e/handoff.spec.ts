@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 
-import { api, apiToken, customerSays, demoBusinessId, shot, signIn, waitForReply } from "./helpers";
+import { api, apiToken, claimAccount, customerSays, demoBusinessId, shot, signIn, waitForReply } from "./helpers";
 
 // Human handoff as staff live it: a customer asks for a person (the model-free flow hands the
 // conversation over), a staff member signs in, finds it first in the list, answers, and gives
@@ -13,6 +13,7 @@ test("staff see the waiting conversation first, reply, and resume the bot", asyn
   const token = await apiToken();
   const businessId = await demoBusinessId(token);
   await api(token, "POST", `/businesses/${businessId}/staff`, { ...staff, role: "staff" });
+  await claimAccount(staff.email, staff.password);
 
   await customerSays(waiting.waId, waiting.name, "I want to talk to a person please");
   const handedOff = await waitForReply(token, businessId, waiting.waId, 1);

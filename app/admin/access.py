@@ -16,6 +16,10 @@ STAFF = "staff"
 SUPERADMIN = "superadmin"
 # Endpoints that answer without a token (login is how a token is obtained).
 PUBLIC_ENDPOINTS = frozenset({"admin.login", "admin.get_openapi"})
+# What an account whose password was set by someone else (an owner, a superadmin) may do until
+# its holder chooses their own: everything else answers 403 password_change_required.
+UNCHOSEN_PASSWORD_ENDPOINTS = frozenset({"admin.get_me", "admin.logout", "admin.change_password"})
+PASSWORD_CHANGE_REQUIRED = "password_change_required"
 
 
 def authenticate() -> None:
@@ -28,6 +32,13 @@ def authenticate() -> None:
     if user is None:
         raise ApiError(401, "missing, invalid, expired or revoked token")
     g.admin_user = user
+    if not user["password_chosen"] and request.endpoint not in UNCHOSEN_PASSWORD_ENDPOINTS:
+        raise ApiError(
+            403,
+            "this account's password was set by someone else: choose your own first"
+            " (POST /api/admin/auth/password)",
+            reason=PASSWORD_CHANGE_REQUIRED,
+        )
 
 
 def bearer_token() -> str | None:

@@ -13,6 +13,7 @@ from app.storage.db import transaction
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,252}\.[^@\s]{1,63}$")
 ROLES = ("staff", "owner")
+ACCOUNT_NOT_CLAIMED = "account_not_claimed"
 
 
 @bp.get("/businesses/<int:business_id>/staff")
@@ -39,12 +40,24 @@ def add_staff(business_id: int):
         raise invalid(errors)
     if role == "owner" and not access.is_superadmin():
         raise ApiError(403, "only a superadmin may add an owner")
+    if existing and not access.is_superadmin() and _unclaimed(existing["id"], business_id):
+        # Whoever set that password (another owner) knows it: membership here would open this
+        # business to them. The person signs in and chooses their own first.
+        raise ApiError(
+            409,
+            "this account has not chosen its own password yet: the person must first sign in"
+            " with the password they were given and choose their own (or ask a superadmin)",
+            reason=ACCOUNT_NOT_CLAIMED,
+        )
     generated = None
     with transaction() as conn:
         user = existing
         if user is None:
             generated = None if password else random_password()
-            user = users.create_user(conn, email, name, hash_password(password or generated))
+            # The owner typed or is shown this password: its holder must choose their own.
+            user = users.create_user(
+                conn, email, name, hash_password(password or generated), password_chosen=False
+            )
         if not users.add_membership(conn, user["id"], business_id, role):
             raise ApiError(409, "this user already belongs to the business")
         member = {"user_id": user["id"], "email": user["email"], "role": role}
@@ -96,8 +109,14 @@ def create_user():
         raise invalid(errors)
     generated = None if password else random_password()
     with transaction() as conn:
+        # The superadmin typed or is shown this password: its holder must choose their own.
         user = users.create_user(
-            conn, email, name, hash_password(password or generated), superadmin
+            conn,
+            email,
+            name,
+            hash_password(password or generated),
+            superadmin,
+            password_chosen=False,
         )
         _audit(conn, "create", user, after=user)
     body = {"user": user}
@@ -142,6 +161,12 @@ def delete_user(user_id: int):
         users.delete_user(conn, user_id)
         _audit(conn, "delete", before, before=before)
     return no_content()
+
+
+def _unclaimed(user_id: int, business_id: int) -> bool:
+    """Whether the account is not a member of the business yet and its password was set by
+    someone other than its holder (who has not chosen their own since)."""
+    return users.role_in(user_id, business_id) is None and not users.password_chosen(user_id)
 
 
 def _user(user_id: int) -> dict:
@@ -201,6 +226,9 @@ def _user_fields(data: dict, errors: dict, current: dict) -> dict:
         password = check_password_field(data["password"], errors, email, name)
         if password:
             fields["password_hash"] = hash_password(password)
+            # Set for someone else, the password is known to the superadmin: its holder must
+            # choose their own. A superadmin setting their own chose it.
+            fields["password_chosen"] = user_id == access.user_id()
     return fields
 
 

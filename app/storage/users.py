@@ -12,7 +12,7 @@ from app.storage.db import connection, fetch_all, fetch_one, transaction
 
 # Never select password_hash into anything that may be serialised.
 USER = sql.SQL("u.id, u.email, u.name, u.is_superadmin, u.active, u.created_at")
-UPDATABLE = ("email", "name", "password_hash", "is_superadmin", "active")
+UPDATABLE = ("email", "name", "password_hash", "password_chosen", "is_superadmin", "active")
 
 
 def token_hash(token: str) -> str:
@@ -32,6 +32,25 @@ def credentials(email: str) -> dict | None:
     )
 
 
+def own_credentials(user_id: int) -> dict | None:
+    """The id, email, name and hash of a user, for checking their own current password."""
+    return fetch_one("SELECT id, email, name, password_hash FROM users WHERE id = %s", (user_id,))
+
+
+def get_me(user_id: int) -> dict | None:
+    """A user without their hash, with `password_change_required` (not chosen by its holder)."""
+    query = sql.SQL(
+        "SELECT {}, NOT u.password_chosen AS password_change_required FROM users u WHERE u.id = %s"
+    ).format(USER)
+    return fetch_one(query, (user_id,))
+
+
+def password_chosen(user_id: int) -> bool:
+    """Whether the user's password was chosen by the user (False: set by someone else)."""
+    row = fetch_one("SELECT password_chosen FROM users WHERE id = %s", (user_id,))
+    return bool(row and row["password_chosen"])
+
+
 def find_by_email(email: str) -> dict | None:
     """A user by email (case-insensitive), without their password hash."""
     return fetch_one(
@@ -45,13 +64,24 @@ def list_users() -> list[dict]:
 
 
 def create_user(
-    conn, email: str, name: str, password_hash: str, is_superadmin: bool = False
+    conn,
+    email: str,
+    name: str,
+    password_hash: str,
+    is_superadmin: bool = False,
+    *,
+    password_chosen: bool = True,
 ) -> dict:
-    """Insert a user; return it without the hash."""
+    """Insert a user; return it without the hash.
+
+    `password_chosen=False` when someone other than its holder set the password (an owner or a
+    superadmin): the account must choose its own before it may do anything else.
+    """
     return conn.execute(
-        "INSERT INTO users (email, name, password_hash, is_superadmin) VALUES (%s, %s, %s, %s)"
+        "INSERT INTO users (email, name, password_hash, is_superadmin, password_chosen)"
+        " VALUES (%s, %s, %s, %s, %s)"
         " RETURNING id, email, name, is_superadmin, active, created_at",
-        (email, name, password_hash, is_superadmin),
+        (email, name, password_hash, is_superadmin, password_chosen),
     ).fetchone()
 
 
@@ -76,11 +106,15 @@ def delete_user(conn, user_id: int) -> bool:
 
 
 def upsert_superadmin(email: str, password_hash: str) -> tuple[int, bool]:
-    """Make `email` an active superadmin with this password; return (id, created)."""
+    """Make `email` an active superadmin with this password; return (id, created).
+
+    The operator types it on the command line for themselves: the password counts as chosen.
+    A login whose check of the old password was under way is refused (`issue_login_token`).
+    """
     with transaction() as conn:
         row = conn.execute(
-            "UPDATE users SET password_hash = %s, is_superadmin = true, active = true"
-            " WHERE lower(email) = lower(%s) RETURNING id",
+            "UPDATE users SET password_hash = %s, is_superadmin = true, active = true,"
+            " password_chosen = true WHERE lower(email) = lower(%s) RETURNING id",
             (password_hash, email),
         ).fetchone()
         if row:
@@ -142,7 +176,10 @@ def remove_membership(conn, user_id: int, business_id: int) -> bool:
 
 
 def issue_token(user_id: int, ttl_hours: float) -> tuple[str, datetime]:
-    """Create a login token; only its hash is stored. Return (token, expires_at)."""
+    """Create a token for a user, unconditionally (tests, tools); only its hash is stored.
+
+    Login uses `issue_login_token`, which checks the password hash it verified is still current.
+    """
     token = secrets.token_urlsafe(32)
     row = fetch_one(
         "INSERT INTO auth_tokens (token_hash, user_id, expires_at)"
@@ -152,10 +189,32 @@ def issue_token(user_id: int, ttl_hours: float) -> tuple[str, datetime]:
     return token, row["expires_at"]
 
 
+def issue_login_token(
+    conn, user_id: int, verified_hash: str, ttl_hours: float
+) -> tuple[str, datetime] | None:
+    """A token for a login that verified `verified_hash`, or None when that hash is no longer
+    the user's (a password change committed during the slow check) or the user is inactive.
+
+    One statement: the token row exists only if the user row still holds the verified hash.
+    FOR SHARE makes it wait for a password change in flight (its UPDATE holds the row) and
+    then re-read the row, finding the new hash; and a change that starts after it waits for
+    this transaction, so that its revoke-all sees, and revokes, the token issued here.
+    """
+    token = secrets.token_urlsafe(32)
+    row = conn.execute(
+        "INSERT INTO auth_tokens (token_hash, user_id, expires_at)"
+        " SELECT %s, u.id, now() + make_interval(secs => %s) FROM ("
+        "   SELECT id FROM users WHERE id = %s AND password_hash = %s AND active FOR SHARE"
+        " ) u RETURNING expires_at",
+        (token_hash(token), ttl_hours * 3600, user_id, verified_hash),
+    ).fetchone()
+    return (token, row["expires_at"]) if row else None
+
+
 def user_for_token(token: str) -> dict | None:
     """The active user owning a live (unexpired, unrevoked) token, or None."""
     query = sql.SQL(
-        "SELECT {} FROM auth_tokens t JOIN users u ON u.id = t.user_id"
+        "SELECT {}, u.password_chosen FROM auth_tokens t JOIN users u ON u.id = t.user_id"
         " WHERE t.token_hash = %s AND t.revoked_at IS NULL AND t.expires_at > now() AND u.active"
     ).format(USER)
     return fetch_one(query, (token_hash(token),))
@@ -179,6 +238,28 @@ def revoke_all(conn, user_id: int) -> None:
     conn.execute(
         "UPDATE auth_tokens SET revoked_at = now() WHERE user_id = %s AND revoked_at IS NULL",
         (user_id,),
+    )
+
+
+def revoke_others(conn, user_id: int, keep_token: str) -> None:
+    """Revoke every token of a user but `keep_token` (their own password change)."""
+    conn.execute(
+        "UPDATE auth_tokens SET revoked_at = now()"
+        " WHERE user_id = %s AND revoked_at IS NULL AND token_hash <> %s",
+        (user_id, token_hash(keep_token)),
+    )
+
+
+def set_own_password(conn, user_id: int, old_hash: str, new_hash: str) -> bool:
+    """Replace the hash the holder just proved they know with theirs (now chosen); False when
+    it changed meanwhile (another change won the race)."""
+    return (
+        conn.execute(
+            "UPDATE users SET password_hash = %s, password_chosen = true"
+            " WHERE id = %s AND password_hash = %s AND active",
+            (new_hash, user_id, old_hash),
+        ).rowcount
+        > 0
     )
 
 

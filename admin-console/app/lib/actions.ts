@@ -18,6 +18,7 @@ import type { Messages } from "@/app/messages/en";
 import { getT } from "./i18n";
 import { isLang } from "./locale";
 import { safeNext } from "./next-path";
+import { checkPasswordForm, passwordFieldError, passwordPage, type PasswordError, sayPasswordError } from "./password";
 import { clearToken, clientAddress, readToken, saveLanguage, saveToken } from "./session";
 
 // Server actions: the forms' only way to change anything. Each calls the API with the caller's
@@ -71,9 +72,11 @@ export async function signIn(_prev: ActionResult | undefined, form: FormData): P
       },
     };
   }
+  let mustChoose = false;
   try {
     const session = await api.login(email, password, await clientAddress());
     await saveToken(session.token, session.expires_at);
+    mustChoose = session.user.password_change_required === true;
   } catch (error) {
     if (!(error instanceof api.ApiError)) throw error;
     if (error.status === 401) return { ok: false, message: await say("wrongLogin") };
@@ -81,7 +84,44 @@ export async function signIn(_prev: ActionResult | undefined, form: FormData): P
     return failed(error);
   }
   // Only a path of this console: never bounce a fresh session to another site.
-  redirect(safeNext(form.get("next")));
+  const next = safeNext(form.get("next"));
+  // A password someone else set: the holder chooses their own before anything else.
+  redirect(mustChoose ? passwordPage(next) : next);
+}
+
+/**
+ * Choose or change one's own password. With a `next` field (the forced choice after signing in
+ * with a password someone else set) success goes on to that page; without, the form says so.
+ * Field errors come back in the reader's words, each under its field.
+ */
+export async function changePassword(_prev: ActionResult | undefined, form: FormData): Promise<ActionResult> {
+  const current = String(form.get("current_password") ?? "");
+  const next = String(form.get("new_password") ?? "");
+  const confirm = String(form.get("confirm_password") ?? "");
+  const t = await getT("password");
+  const inWords = (errors: Record<string, PasswordError>) =>
+    Object.fromEntries(
+      Object.entries(errors).map(([field, error]) => [field, sayPasswordError(error, (k, v) => t(`errors.${k}`, v))]),
+    );
+  const local = checkPasswordForm(current, next, confirm);
+  if (Object.keys(local).length) return { ok: false, message: t("fixFields"), fields: inWords(local) };
+  try {
+    await api.changePassword(current, next, await clientAddress());
+  } catch (error) {
+    if (!(error instanceof api.ApiError)) throw error;
+    if (error.status === 429) return { ok: false, message: (await getT("actions"))("throttled") };
+    if (error.status === 400 && Object.keys(error.fields).length) {
+      const errors = Object.fromEntries(
+        Object.entries(error.fields).map(([field, text]) => [field, passwordFieldError(field, text)]),
+      );
+      return { ok: false, message: t("fixFields"), fields: inWords(errors) };
+    }
+    return failed(error);
+  }
+  revalidatePath("/", "layout");
+  const then = form.get("next");
+  if (typeof then === "string" && then) redirect(safeNext(then));
+  return { ok: true, message: t("changed") };
 }
 
 export async function signOut(): Promise<void> {

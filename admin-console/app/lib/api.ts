@@ -36,6 +36,7 @@ import type {
   User,
 } from "./definitions";
 import { expiredLogin, PAGE_HEADER } from "./next-path";
+import { mustChoosePassword, PASSWORD_PAGE, passwordPage } from "./password";
 import { UNREACHABLE } from "./problems";
 import { retryClosedOnce } from "./retry";
 import { readToken } from "./session";
@@ -95,6 +96,11 @@ async function request<T>(path: string, init: Init = {}): Promise<T> {
   if (response.status === 401 && init.token === undefined) redirect(expiredLogin(await currentPage()));
   if (response.status === 204) return undefined as T;
   const body: unknown = await response.json().catch(() => null);
+  // A password someone else set: nothing but choosing one's own until then (app/lib/password.ts).
+  if (init.token === undefined && mustChoosePassword(response.status, body)) {
+    const page = await currentPage();
+    if (!page?.startsWith(PASSWORD_PAGE)) redirect(passwordPage(page));
+  }
   if (!response.ok) {
     const error = (body ?? {}) as Partial<ApiErrorBody>;
     throw new ApiError(response.status, error.message || response.statusText, error.fields ?? {}, error);
@@ -142,6 +148,17 @@ export async function logout(token: string) {
 }
 
 export const fetchMe = cache(async () => load("your account", () => request<Me>("/me")));
+
+/** Change the caller's own password (400 with `fields` naming what is wrong; 429 throttled). The
+ * browser's address goes with it, as with signing in: wrong current passwords count against the
+ * same per-address limit (not against the console's own address, which every user shares). */
+export async function changePassword(currentPassword: string, newPassword: string, clientIp?: string) {
+  return request<void>("/auth/password", {
+    method: "POST",
+    body: { current_password: currentPassword, new_password: newPassword },
+    headers: clientIp ? { "X-Forwarded-For": clientIp } : {},
+  });
+}
 
 // Businesses and settings
 

@@ -18,7 +18,12 @@ export type Membership = {
   role: MemberRole;
 };
 
-export type Me = User & { memberships: Membership[] };
+export type Me = User & {
+  memberships: Membership[];
+  /** The password was set by someone else: the user must choose their own (POST /auth/password)
+   * before the API answers anything but /me, logout and that. */
+  password_change_required: boolean;
+};
 
 export type LoginResponse = {
   token: string;

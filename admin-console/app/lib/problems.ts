@@ -8,8 +8,8 @@ import type { Refusal } from "./definitions";
 export const UNREACHABLE = "api_unreachable";
 
 /** Reasons that have their own message (`problems.reasons`): the booking rules' refusals, the
- * settings', a staff reply's and the website import's, and the console's own when the API is out
- * of reach. */
+ * settings', a staff reply's and the website import's, adding an account whose password is not its
+ * holder's yet, and the console's own when the API is out of reach. */
 export const REASONS = [
   "full",
   "taken",
@@ -52,6 +52,8 @@ export const REASONS = [
   "not_a_page",
   "page_too_large",
   "site_unreadable",
+  // Adding an account whose password someone else set, not yet chosen by its holder.
+  "account_not_claimed",
   UNREACHABLE,
 ] as const;
 

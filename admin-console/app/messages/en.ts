@@ -11,6 +11,7 @@ const en = {
     users: "Users",
     signOut: "Sign out",
     language: "Language",
+    password: "Change password",
   },
   business: {
     you: "you are <strong>{role}</strong>",
@@ -178,6 +179,8 @@ const en = {
       page_too_large: "That page is too large to import.",
       site_unreadable: "No page of the website could be read.",
       api_unreachable: "The admin API cannot be reached. Try again in a moment.",
+      account_not_claimed:
+        "This person's account still has a password someone else set. They must first sign in with it and choose their own; then add them again (or ask a superadmin).",
     },
   },
   appointment: {
@@ -293,6 +296,35 @@ const en = {
     password: "Password",
     submit: "Sign in",
     busy: "Signing in…",
+  },
+  password: {
+    chooseTitle: "Choose your password",
+    chooseIntro:
+      "Your password was set by someone else, who may still know it. Choose your own to use the console: nothing else opens until you do.",
+    changeTitle: "Change password",
+    changeIntro: "Your other sessions are signed out when the password changes; this one stays.",
+    current: "Current password",
+    currentHint: "The one you signed in with.",
+    new: "New password",
+    newHint:
+      "At least 8 characters and hard to guess: a few unrelated words work well. Not a common password, not like your email.",
+    confirm: "Confirm the new password",
+    submit: "Save the password",
+    busy: "Saving…",
+    changed: "Your password was changed.",
+    fixFields: "Check the fields marked above.",
+    errors: {
+      currentRequired: "Enter your current password.",
+      wrongCurrent: "That is not your current password.",
+      newRequired: "Enter a new password.",
+      length: "Use 8 to 200 characters.",
+      common: "That password is too common.",
+      similarEmail: "It is too similar to your email.",
+      similarName: "It is too similar to your name.",
+      same: "Choose a password different from the current one.",
+      guessable: "It is too easy to guess ({detail}).",
+      mismatch: "The two new passwords differ.",
+    },
   },
   form: {
     save: "Save",
@@ -444,6 +476,7 @@ const en = {
       users: "the users",
       login: "the sign-in page",
       console: "the console",
+      password: "the password page",
     },
   },
   team: {
@@ -466,7 +499,7 @@ const en = {
     name: "Name (optional)",
     password: "Password (optional)",
     passwordHint:
-      "Leave empty to generate a one-time password. A chosen one must be hard to guess (not a common password, not like the email). Ignored for existing accounts.",
+      "Leave empty to generate a one-time password. A chosen one must be hard to guess (not a common password, not like the email). Either way they choose their own when they first sign in. Ignored for existing accounts.",
     role: "Role",
     staff: "Staff",
     owner: "Owner",
@@ -474,7 +507,8 @@ const en = {
     superadmin: "Superadmin",
     adding: "Adding…",
     oneTime: "One-time password for {email}:",
-    copyNow: "Copy it now and share it privately; it will not be shown again.",
+    copyNow:
+      "Copy it now and share it privately; it will not be shown again. They will choose their own password when they first sign in.",
   },
   users: {
     title: "Users",
@@ -507,6 +541,7 @@ const en = {
     appointments: "Loading appointments",
     users: "Loading users",
     login: "Loading sign-in",
+    password: "Loading",
   },
   usage: {
     title: "Usage",

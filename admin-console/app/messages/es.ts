@@ -12,6 +12,7 @@ const es: Messages = {
     users: "Usuarios",
     signOut: "Cerrar sesión",
     language: "Idioma",
+    password: "Cambiar la contraseña",
   },
   business: {
     you: "tu rol: <strong>{role}</strong>",
@@ -182,6 +183,8 @@ const es: Messages = {
       page_too_large: "Esa página es demasiado grande para importarla.",
       site_unreadable: "No se pudo leer ninguna página de la web.",
       api_unreachable: "No se puede conectar con la API de administración. Vuelve a intentarlo en un momento.",
+      account_not_claimed:
+        "La cuenta de esta persona aún tiene una contraseña que puso otra persona. Primero debe iniciar sesión con ella y elegir la suya; después, añádela de nuevo (o pide ayuda a un superadministrador).",
     },
   },
   appointment: {
@@ -297,6 +300,35 @@ const es: Messages = {
     password: "Contraseña",
     submit: "Iniciar sesión",
     busy: "Iniciando sesión…",
+  },
+  password: {
+    chooseTitle: "Elige tu contraseña",
+    chooseIntro:
+      "Tu contraseña la puso otra persona, que quizá aún la conozca. Elige la tuya para usar la consola: no se abre nada más hasta que lo hagas.",
+    changeTitle: "Cambiar la contraseña",
+    changeIntro: "Al cambiarla se cierran tus otras sesiones; esta sigue abierta.",
+    current: "Contraseña actual",
+    currentHint: "La que usaste para iniciar sesión.",
+    new: "Contraseña nueva",
+    newHint:
+      "Al menos 8 caracteres y difícil de adivinar: unas cuantas palabras sin relación funcionan bien. Ni una contraseña común ni parecida a tu correo.",
+    confirm: "Confirma la contraseña nueva",
+    submit: "Guardar la contraseña",
+    busy: "Guardando…",
+    changed: "Se ha cambiado tu contraseña.",
+    fixFields: "Revisa los campos marcados arriba.",
+    errors: {
+      currentRequired: "Escribe tu contraseña actual.",
+      wrongCurrent: "Esa no es tu contraseña actual.",
+      newRequired: "Escribe una contraseña nueva.",
+      length: "Usa de 8 a 200 caracteres.",
+      common: "Esa contraseña es demasiado común.",
+      similarEmail: "Se parece demasiado a tu correo.",
+      similarName: "Se parece demasiado a tu nombre.",
+      same: "Elige una contraseña distinta de la actual.",
+      guessable: "Es demasiado fácil de adivinar ({detail}).",
+      mismatch: "Las dos contraseñas nuevas no coinciden.",
+    },
   },
   form: {
     save: "Guardar",
@@ -451,6 +483,7 @@ const es: Messages = {
       users: "los usuarios",
       login: "la página de inicio de sesión",
       console: "la consola",
+      password: "la página de la contraseña",
     },
   },
   team: {
@@ -473,7 +506,7 @@ const es: Messages = {
     name: "Nombre (opcional)",
     password: "Contraseña (opcional)",
     passwordHint:
-      "Déjala vacía para generar una contraseña de un solo uso. Si la eliges, debe ser difícil de adivinar (no una contraseña común ni parecida al correo). Se ignora para cuentas existentes.",
+      "Déjala vacía para generar una contraseña de un solo uso. Si la eliges, debe ser difícil de adivinar (no una contraseña común ni parecida al correo). En ambos casos, la persona elegirá la suya al iniciar sesión por primera vez. Se ignora para cuentas existentes.",
     role: "Rol",
     staff: "Personal",
     owner: "Propietario",
@@ -481,7 +514,8 @@ const es: Messages = {
     superadmin: "Superadministrador",
     adding: "Añadiendo…",
     oneTime: "Contraseña de un solo uso para {email}:",
-    copyNow: "Cópiala ahora y compártela en privado; no se volverá a mostrar.",
+    copyNow:
+      "Cópiala ahora y compártela en privado; no se volverá a mostrar. La persona elegirá su propia contraseña al iniciar sesión por primera vez.",
   },
   users: {
     title: "Usuarios",
@@ -515,6 +549,7 @@ const es: Messages = {
     appointments: "Cargando las citas",
     users: "Cargando los usuarios",
     login: "Cargando el inicio de sesión",
+    password: "Cargando",
   },
   usage: {
     title: "Uso",

@@ -1,0 +1,14 @@
+-- Whether an account's password was chosen by the person who holds it. An owner adding staff
+-- (POST /businesses/{id}/staff) creates the account with a password they typed or were shown, and
+-- accounts are global: without this, another business later adding the same email (membership
+-- only, password untouched) would let the first owner sign in there as that person. False
+-- whenever someone other than the holder sets the password (an owner creating the account, a
+-- superadmin's POST /users or PATCH /users/{id} for another user); such an account can sign in
+-- but do nothing except choose its own password (POST /auth/password), and an owner cannot add it
+-- to another business until then (409 account_not_claimed). See ROLE_SYSTEM.md.
+--
+-- Existing accounts are treated as chosen (DEFAULT true): nothing recorded who set their
+-- passwords, and forcing every current user to change theirs at the next sign-in is a decision
+-- for a superadmin (PATCH /users/{id} with a new password sets it false for one account).
+-- A constant default with NOT NULL adds no table rewrite and no scan (PostgreSQL 11+).
+ALTER TABLE users ADD COLUMN password_chosen boolean NOT NULL DEFAULT true;
