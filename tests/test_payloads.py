@@ -173,6 +173,20 @@ def test_message_fields_and_raw():
     assert json.loads(json.dumps(msg.raw))["text"] == {"body": "Does it come in another color?"}
 
 
+def test_identities_beside_the_sender():
+    """The BSUID a message carries (even with no number), and a number change's new number."""
+    (bsuid_only,) = parse_envelope(load("text_bsuid_only_no_from.json")).messages
+    assert (bsuid_only.sender, bsuid_only.user_id, bsuid_only.new_number) == (
+        "BSUID_123",
+        "BSUID_123",
+        "",
+    )
+    (changed,) = parse_envelope(load("system_user_changed_number.json")).messages
+    assert (changed.sender, changed.new_number) == (PYWA, "972912345678")
+    (text,) = parse_envelope(load("text_message.json")).messages
+    assert text.new_number == ""
+
+
 def test_error_details_from_error_data_and_legacy_top_level():
     (failed,) = parse_envelope(load("status_failed_130472.json")).statuses
     assert failed.errors[0].details.startswith("Failed to send message")

@@ -154,17 +154,8 @@ def inbound(message: InboundMessage) -> Inbound:
         reply_to=message.context_wamid,
         raw=message.raw,
         user_id=message.user_id,
-        new_sender=_new_number(message),
+        new_sender=message.new_number,
     )
-
-
-def _new_number(message: InboundMessage) -> str:
-    """The customer's new number, when the message is WhatsApp's notice that they changed it."""
-    system = message.raw.get("system") if message.type is MessageType.SYSTEM else None
-    if not isinstance(system, dict) or system.get("type") != "user_changed_number":
-        return ""
-    number = system.get("wa_id")
-    return number if isinstance(number, str) and number.isdigit() and len(number) <= 20 else ""
 
 
 def status_update(status: WhatsAppStatus) -> StatusUpdate | None:

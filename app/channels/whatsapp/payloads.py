@@ -146,7 +146,17 @@ def _message(
         payload=_payload(kind, msg),
         raw=msg,
         user_id=user_id,
+        new_number=_new_number(kind, msg),
     )
+
+
+def _new_number(kind: MessageType, msg: dict) -> str:
+    """The sender's new number, when the message is WhatsApp's notice that they changed it."""
+    system = as_dict(msg.get("system")) if kind is MessageType.SYSTEM else {}
+    if as_str(system.get("type")) != "user_changed_number":
+        return ""
+    number = as_str(system.get("wa_id"))
+    return number if number.isdigit() and len(number) <= MAX_ID_LENGTH else ""
 
 
 def _who(sender: str, user_id: str, contacts: list[dict]) -> tuple[str, str, str]:

@@ -87,6 +87,9 @@ class InboundMessage:
     # The sender's business-scoped user id (BSUID), when the message carries one: it stays the
     # same when the sender later hides their number behind a username ("" when not given).
     user_id: str = ""
+    # WhatsApp's notice that the sender changed their number (`system` of type
+    # user_changed_number): the new number ("" for any other message).
+    new_number: str = ""
 
     @property
     def expects_reply(self) -> bool:
