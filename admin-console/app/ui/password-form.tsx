@@ -5,14 +5,13 @@ import { useTranslations } from "use-intl/react";
 
 import { changePassword } from "@/app/lib/actions";
 import { Field } from "@/app/ui/settings/field";
-import { useFailureText } from "@/app/ui/use-problem-text";
+import { FormOutcome } from "@/app/ui/form-outcome";
 
 /** Current password, new password and its confirmation; each API error under its field. With
  * `next` (the forced choice) success goes on to that page. */
 export function PasswordForm({ next, email }: { next?: string; email: string }) {
   const [state, action, pending] = useActionState(changePassword, undefined);
   const t = useTranslations("password");
-  const failureText = useFailureText();
   const fields = state && !state.ok ? (state.fields ?? {}) : {};
   return (
     <form action={action} className="stack" noValidate>
@@ -49,14 +48,7 @@ export function PasswordForm({ next, email }: { next?: string; email: string }) 
         <button type="submit" disabled={pending}>
           {pending ? t("busy") : t("submit")}
         </button>
-        <span aria-live="polite">
-          {state?.ok ? <span className="notice ok">{state.message}</span> : null}
-          {state && !state.ok ? (
-            <span className="notice error" role="alert">
-              {failureText(state)}
-            </span>
-          ) : null}
-        </span>
+        <FormOutcome state={state} />
       </div>
     </form>
   );

@@ -5,7 +5,7 @@ import { useTranslations } from "use-intl/react";
 
 import type { NewMemberResult } from "@/app/lib/actions";
 import { Field } from "@/app/ui/settings/field";
-import { useFailureText } from "@/app/ui/use-problem-text";
+import { FormOutcome } from "@/app/ui/form-outcome";
 
 type Props = {
   action: (prev: NewMemberResult | undefined, form: FormData) => Promise<NewMemberResult>;
@@ -19,7 +19,6 @@ type Props = {
 export function NewMemberForm({ action, title, extra, submitLabel }: Props) {
   const [state, formAction, pending] = useActionState(action, undefined);
   const t = useTranslations("member");
-  const failureText = useFailureText();
   const fields = state && !state.ok ? (state.fields ?? {}) : {};
   return (
     <form action={formAction} className="card" aria-label={title} noValidate>
@@ -57,14 +56,7 @@ export function NewMemberForm({ action, title, extra, submitLabel }: Props) {
         <button type="submit" disabled={pending}>
           {pending ? t("adding") : submitLabel}
         </button>
-        <span aria-live="polite">
-          {state?.ok ? <span className="notice ok">{state.message}</span> : null}
-          {state && !state.ok ? (
-            <span className="notice error" role="alert">
-              {failureText(state)}
-            </span>
-          ) : null}
-        </span>
+        <FormOutcome state={state} />
       </div>
       {state?.ok && state.data?.password ? (
         <p className="notice warn" role="status">
