@@ -251,8 +251,11 @@ def _answered_too_often(customer: dict) -> bool:
     limit, minutes = cfg["BOT_REPLY_LIMIT"], cfg["BOT_REPLY_WINDOW_MINUTES"]
     if limit <= 0 or minutes <= 0 or customer["sandbox"]:
         return False
-    at = handoff_store.nth_latest_reply_at(customer["id"], limit)
-    return at is not None and at >= datetime.now(UTC) - timedelta(minutes=minutes)
+    since = datetime.now(UTC) - timedelta(minutes=minutes)
+    if customer["handoff_at"] is not None:  # since the team last took it: their resume stands
+        since = max(since, customer["handoff_at"])
+    # A long answer goes in parts: reading ten rows an answer finds the limit's answers.
+    return handoff_store.answers_since(customer["id"], since, scan=limit * 10) >= limit
 
 
 def _step_aside(business: dict, customer: dict, pending: list[dict]) -> None:

@@ -55,12 +55,11 @@ def erase(
         ]
         held = store.held_appointments(conn, customer_id)
         key = current_app.config.get("SECRET_KEY") or ""
-        # The tombstone a redelivered message is recognised by: the BSUID when the customer has
-        # one (every message since carries it, whether it shows their number or not).
-        digest = privacy.address_hash(
-            key, customer["channel"], customer.get("user_id") or customer["address"]
-        )
-        removed = store.erase_customer(conn, customer_id, digest)
+        # The tombstones a redelivered message is recognised by: its address, or its BSUID.
+        digest = privacy.address_hash(key, customer["channel"], customer["address"])
+        user = customer.get("user_id")
+        user_digest = user and privacy.address_hash(key, customer["channel"], user)
+        removed = store.erase_customer(conn, customer_id, digest, user_digest or None)
         kept = [
             Appointment.from_row(row)
             for row in bookings.for_customer(conn, business_id, customer_id, None, KEPT_STATUSES)

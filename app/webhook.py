@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 
 from cachetools import TTLCache
 from flask import Blueprint, Flask, current_app, g, request
+from psycopg import errors as pg_errors
 from werkzeug.exceptions import ClientDisconnected, HTTPException
 from werkzeug.wsgi import get_content_length, get_input_stream
 
@@ -175,7 +176,7 @@ def _read_body(environ: dict, limit: int | None) -> bytes | None:
 def _store_messages(app: Flask, channel: str, messages, request_id: str, size: int) -> None:
     if not messages:
         return
-    writes, moves = [], []
+    writes = []
     key = app.config["SECRET_KEY"]
     for msg in messages:
         business_id = _business_id(app, channel, msg.account_id)
@@ -192,7 +193,12 @@ def _store_messages(app: Flask, channel: str, messages, request_id: str, size: i
         delivery = _delivery(msg, key)
         writes.append(conversations.Inbound(business_id, delivery, request_id, job, size))
         if msg.new_sender and msg.new_sender != msg.sender:
-            moves.append((business_id, msg))
+            # Rare: before the batch, so that a message from the new number in the same
+            # delivery finds the customer there (a redelivered notice finds nobody to move).
+            moved = conversations.change_address(
+                business_id, msg.channel, msg.sender, msg.new_sender
+            )
+            log.info("business %s: number change moved customer %s", business_id, moved)
     if not writes:
         return
     # Row locks in (business, channel, customer) order, as every batch takes them; the sort is
@@ -202,11 +208,14 @@ def _store_messages(app: Flask, channel: str, messages, request_id: str, size: i
     # requests this process is storing at the moment (app/storage/group_commit.py); the
     # answer to Meta waits for that commit.
     writer: GroupCommit = app.extensions["webhook_commits"]
-    stored = writer.run(writes, order=_lock_order(writes[0]), one_statement=True)
+    try:
+        stored = writer.run(writes, order=_lock_order(writes[0]), one_statement=True)
+    except pg_errors.UniqueViolation:
+        # Another process committed a new customer's BSUID meanwhile (their number and their
+        # BSUID alone, in two requests at once): stored again, the statement now finds it.
+        stored = writer.run(writes, order=_lock_order(writes[0]), one_statement=True)
     for row in stored:
         _MESSAGES["stored" if row else "duplicate"].inc()
-    if moves:
-        _change_numbers(writes, stored, moves)
     if any(row and row["new_job"] for row in stored):
         # Committed: the workers will find the jobs. A message that joined its customer's
         # queued turn asks for none: the workers were woken when that turn was queued. (A
@@ -215,30 +224,16 @@ def _store_messages(app: Flask, channel: str, messages, request_id: str, size: i
         jobs.wake_workers()
 
 
-def _change_numbers(writes: list, stored: list, moves: list[tuple[int, Inbound]]) -> None:
-    """Move each customer whose notice of a changed number was stored now (a redelivered one
-    moves nobody again): rare, so after the batch's commit, a statement each."""
-    new = {
-        (w.delivery.channel, w.delivery.external_id)
-        for w, row in zip(writes, stored, strict=True)
-        if row
-    }
-    for business_id, msg in moves:
-        if (msg.channel, msg.external_id) in new:
-            moved = conversations.change_address(
-                business_id, msg.channel, msg.sender, msg.new_sender
-            )
-            log.info("business %s: number change moved customer %s", business_id, moved)
-
-
 def _lock_order(write: conversations.Inbound) -> tuple:
     return write.business_id, write.delivery.channel, write.delivery.address
 
 
 def _delivery(msg: Inbound, key: str) -> conversations.Delivery:
+    # A notice of a changed number is the customer's, now at the new one (moved just before).
+    address = msg.new_sender or msg.sender
     return conversations.Delivery(
         channel=msg.channel,
-        address=msg.sender,
+        address=address,
         profile_name=msg.profile_name,
         external_id=msg.external_id,
         kind=msg.kind.value,
@@ -249,7 +244,7 @@ def _delivery(msg: Inbound, key: str) -> conversations.Delivery:
         needs_turn=msg.expects_reply,
         opens_window=msg.kind is not InboundKind.SYSTEM,
         choice=msg.payload if msg.kind is InboundKind.CHOICE else "",
-        address_hash=privacy.address_hash(key, msg.channel, msg.sender),
+        address_hash=privacy.address_hash(key, msg.channel, address),
         user_id=msg.user_id,
         user_hash=msg.user_id and privacy.address_hash(key, msg.channel, msg.user_id),
     )

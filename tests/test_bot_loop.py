@@ -9,6 +9,7 @@ import pytest
 from app.flow import handoff as flow_handoff
 from app.storage import db
 from tests import envelopes
+from tests.fake_llm import text_reply
 
 WA_ID = "34600700099"
 
@@ -20,8 +21,12 @@ def app(request, app_config):
     from app import create_app
     from app.storage import businesses
 
-    limit = getattr(request, "param", 3)
-    config = {**app_config, "OPENAI_API_KEY": "", "BOT_REPLY_LIMIT": limit}
+    param = getattr(request, "param", 3)
+    model = param == "model"  # the fake model answers, three replies the limit
+    limit = 3 if model else param
+    config = {**app_config, "BOT_REPLY_LIMIT": limit}
+    if not model:
+        config["OPENAI_API_KEY"] = ""
     config["BOT_REPLY_WINDOW_MINUTES"] = 10
     flask_app = create_app(config)
     businesses.seed_demo("123456123")
@@ -91,3 +96,25 @@ def test_a_limit_of_zero_never_steps_aside(app, say):
     for n in range(25):
         say(f"hi {n}")
     assert not customer()["bot_paused"] and len(replies()) == 25
+
+
+@pytest.mark.parametrize("app", ["model"], indirect=True)
+def test_a_long_answer_sent_in_parts_is_one_answer(app, say, fake_llm):
+    long_text = " ".join(["We are open every weekday and happy to help you."] * 200)
+    fake_llm.default = lambda body: text_reply(long_text)  # ~10,000 characters
+    say("hi, what are your hours?")
+    assert len(replies()) >= 3  # one answer, sent as three WhatsApp messages or more
+    fake_llm.default = lambda body: text_reply("You're welcome!")
+    say("thanks!")
+    assert not customer()["bot_paused"], customer()["handoff_reason"]
+
+
+def test_a_resume_by_staff_stands(app, say, api, world):
+    for n in range(4):
+        say(f"hello {n}")
+    assert customer()["bot_paused"]  # the guard stepped aside
+    path = f"/businesses/{world.business_id}/conversations/{customer()['id']}/resume"
+    assert api("POST", path, "staff").status_code == 200
+    say("a haircut tomorrow, please")
+    assert not customer()["bot_paused"], customer()["handoff_reason"]
+    assert flow_handoff.NOTICE["en"] not in replies()[-1]

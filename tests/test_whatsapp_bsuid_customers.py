@@ -8,6 +8,7 @@ theirs; an erased customer's redelivered message is recognised by it too.
 
 from __future__ import annotations
 
+import threading
 import time
 
 import psycopg
@@ -19,6 +20,7 @@ from tests.test_store_inbound import _generic_plan, inbound, store
 from tests.test_whatsapp_addressing import BSUID, envelope, sends
 
 PHONE = "972987654321"
+DEADLINE = 30.0
 
 
 def message(wamid: str, text: str, phone: str | None = PHONE, sent: float | None = None) -> dict:
@@ -153,3 +155,91 @@ def test_a_number_already_in_use_by_another_customer_is_not_merged(app, post_web
     assert post_webhook(other).status_code == 200
     assert post_webhook(number_change(PHONE, new)).status_code == 200
     assert sorted(c["address"] for c in customers()) == sorted([PHONE, new])
+
+
+def without_bsuid(envelope_: dict) -> dict:
+    """The same envelope as a message written before Meta added BSUIDs: the number alone."""
+    value = envelope_["entry"][0]["changes"][0]["value"]
+    del value["messages"][0]["from_user_id"]
+    del value["contacts"][0]["user_id"]
+    return envelope_
+
+
+def test_an_erased_customers_old_message_by_number_alone_stays_erased(app, post_webhook, drain):
+    sent = time.time() - 120
+    first = without_bsuid(message("wamid.OLD1", "hi, a haircut please", sent=sent))
+    assert post_webhook(first).status_code == 200
+    assert post_webhook(message("wamid.NEW1", "tomorrow?", sent=sent + 30)).status_code == 200
+    drain()
+    [customer] = customers()
+    assert customer["user_id"] == BSUID
+    with app.app_context():
+        assert erasure.erase(_business(customer["id"]), customer["id"], by="customer")["erased"]
+    assert post_webhook(first).status_code == 200  # Meta redelivers the first, as it was
+    drain()
+    assert [c["id"] for c in customers()] == [customer["id"]]
+    assert db.fetch_one("SELECT 1 FROM messages WHERE external_id = 'wamid.OLD1'") is None
+
+
+def test_a_number_change_and_a_message_from_the_new_number_in_one_delivery(
+    app, post_webhook, drain
+):
+    assert post_webhook(message("wamid.S1", "hi, a haircut please")).status_code == 200
+    drain()
+    [before] = customers()
+    new = "972912345678"
+    notice = number_change(PHONE, new, wamid="wamid.S2")
+    nxt = message("wamid.S3", "me again, new number", phone=new, sent=time.time() + 1)
+    msg, contact = (nxt["entry"][0]["changes"][0]["value"][k][0] for k in ("messages", "contacts"))
+    msg["from_user_id"] = contact["user_id"] = "US.999"  # a new number brings a new BSUID
+    value = notice["entry"][0]["changes"][0]["value"]
+    value["messages"].append(msg)
+    value["contacts"].append(contact)
+    assert post_webhook(notice).status_code == 200
+    drain()
+    assert [(c["id"], c["address"]) for c in customers()] == [(before["id"], new)]
+
+
+def test_a_new_customers_number_and_bsuid_alone_stored_at_once_are_one(app, post_webhook):
+    """Two requests of one new customer in two processes at once, one with their number and
+    BSUID, one with the BSUID alone: the second meets the first's uncommitted BSUID, waits for
+    it, is refused by the unique index once it commits, and is stored again onto it (200)."""
+    with psycopg.connect(db.pool().conninfo) as holder:
+        business = _first_business()
+        holder.execute(
+            "INSERT INTO customers (business_id, channel, address, user_id)"
+            " VALUES (%s, 'whatsapp', %s, %s)",
+            (business, PHONE, BSUID),
+        )  # uncommitted: as another process's statement in flight
+        answer: dict = {}
+        later = threading.Thread(
+            target=lambda: answer.setdefault("r", post_webhook(message("wamid.R2", "hi", None)))
+        )
+        later.start()
+        _until_waiting_for_a_transaction(holder)
+        holder.commit()
+    later.join(DEADLINE)
+    assert answer["r"].status_code == 200
+    [customer] = customers()
+    assert customer["address"] == PHONE
+    stored = db.fetch_one("SELECT customer_id FROM messages WHERE external_id = 'wamid.R2'")
+    assert stored["customer_id"] == customer["id"]
+
+
+def _first_business() -> int:
+    return db.fetch_one("SELECT id FROM businesses ORDER BY id LIMIT 1")["id"]
+
+
+def _until_waiting_for_a_transaction(holder) -> None:
+    """Until another session waits on `holder`'s transaction (its uncommitted row)."""
+    deadline = time.monotonic() + DEADLINE
+    pid = holder.info.backend_pid
+    while time.monotonic() < deadline:
+        row = db.fetch_one(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
+            (pid,),
+        )
+        if row["n"]:
+            return
+        time.sleep(0.02)  # polling another session's state; the deadline is generous
+    raise AssertionError("no session came to wait for the held row")

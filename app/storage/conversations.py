@@ -59,14 +59,12 @@ def _compact(statement: str) -> str:
 # are inserted.
 STORE_INBOUND = _compact("""
 WITH g AS (
-    SELECT * FROM ROWS FROM (jsonb_to_recordset(%(rows)s::jsonb) AS (
+    -- `ord`: each row's place in the batch (a customer's messages are stored in their order).
+    SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb) AS g(
         business_id bigint, channel text, given text, profile_name text, external_id text,
         kind text, type text, body text, payload jsonb, choice text, sent_at timestamptz,
         address_hash text, opens_window boolean, status text, request_id text, job jsonb,
-        user_id text, user_hash text))
-        WITH ORDINALITY AS g(business_id, channel, given, profile_name, external_id, kind,
-            type, body, payload, choice, sent_at, address_hash, opens_window, status,
-            request_id, job, user_id, user_hash, ord)
+        user_id text, user_hash text, ord int)
      -- A batch's lock timeout, for the statement alone (it is its own transaction).
      WHERE (SELECT %(lock_timeout)s::text IS NULL
                    OR set_config('lock_timeout', %(lock_timeout)s, true) IS NOT NULL)
@@ -85,10 +83,11 @@ WITH g AS (
     SELECT DISTINCT ON (d.channel, d.external_id) d.* FROM d
      WHERE (SELECT true FROM messages m
              WHERE m.channel = d.channel AND m.external_id = d.external_id LIMIT 1) IS NULL
-       -- A message written before its sender erased their data is an old one redelivered.
+       -- A message written before its sender erased their data is an old one redelivered
+       -- (known by their address, or by their BSUID when it carries one).
        AND (SELECT true FROM customers c
              WHERE c.business_id = d.business_id AND c.channel = d.channel
-               AND c.erased_address IN (d.address_hash, d.user_hash)
+               AND (c.erased_address = d.address_hash OR c.erased_user = d.user_hash)
                AND c.erased_at >= COALESCE(d.sent_at, now()) LIMIT 1) IS NULL
      ORDER BY d.channel, d.external_id, d.ord
 ), cust AS (
@@ -200,10 +199,11 @@ class Inbound:
         """The job to queue with it: its turn job, if it needs an answer."""
         return self.turn_job if self.delivery.needs_turn else None
 
-    def row(self) -> dict:
-        """The delivery as one element of STORE_INBOUND's `rows`."""
+    def row(self, ord: int = 0) -> dict:
+        """The delivery as one element of STORE_INBOUND's `rows`, `ord`th in its batch."""
         d, job = self.delivery, self.job
         return {
+            "ord": ord,
             "business_id": self.business_id,
             "channel": d.channel,
             "given": d.address,
@@ -266,7 +266,9 @@ def send_inbound(
     cursor = conn.execute(
         STORE_INBOUND,
         {
-            "rows": Jsonb([write.row() for write in writes], dumps=_dumps(writes)),
+            "rows": Jsonb(
+                [write.row(ord) for ord, write in enumerate(writes, 1)], dumps=_dumps(writes)
+            ),
             "quiet": "on" if _all_quiet(writes) else "off",
             "lock_timeout": lock_timeout,
         },

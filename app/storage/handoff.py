@@ -80,16 +80,18 @@ def recent_inbound(customer_id: int, limit: int = 3) -> list[str]:
     return [r["body"] for r in reversed(rows)]
 
 
-def nth_latest_reply_at(customer_id: int, n: int) -> datetime | None:
-    """When the bot wrote the customer its `n`th latest reply (staff replies, notices and
-    reminders not counted); None when it has written fewer. Read backwards along the customer's
-    messages, so it costs the same however long their history."""
+def answers_since(customer_id: int, since: datetime, scan: int) -> int:
+    """How many times the bot has answered the customer since `since`: its replies counted by
+    the message they answer (a long answer sent in parts is one; staff replies, notices and
+    reminders are not answers). Only the latest `scan` replies are read, backwards along the
+    customer's messages, so it costs the same however long their history."""
     row = fetch_one(
-        "SELECT created_at FROM messages WHERE customer_id = %s AND direction = 'out'"
-        " AND purpose = 'reply' ORDER BY id DESC OFFSET %s LIMIT 1",
-        (customer_id, n - 1),
+        "SELECT count(DISTINCT in_reply_to) AS n FROM (SELECT in_reply_to, created_at"
+        " FROM messages WHERE customer_id = %s AND direction = 'out' AND purpose = 'reply'"
+        " ORDER BY id DESC LIMIT %s) m WHERE created_at >= %s",
+        (customer_id, scan, since),
     )
-    return row and row["created_at"]
+    return row["n"]
 
 
 def previous_turn_error(customer_id: int) -> str | None:

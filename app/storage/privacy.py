@@ -34,7 +34,7 @@ def kept_appointments(conn, customer_id: int) -> list[int]:
     return [r["id"] for r in rows]
 
 
-def erase_customer(conn, customer_id: int, address_hash: str) -> dict:
+def erase_customer(conn, customer_id: int, address_hash: str, user_hash: str | None = None) -> dict:
     """Remove everything naming the customer, in the caller's transaction; what was removed.
 
     Messages (texts, payloads, channel ids), what the flow remembered and the language they
@@ -81,7 +81,8 @@ def erase_customer(conn, customer_id: int, address_hash: str) -> dict:
         "DELETE FROM appointments WHERE customer_id = %s AND status = 'held'", (customer_id,)
     )
     conn.execute(
-        "UPDATE customers SET address = %s || id, erased_address = %s, erased_at = now(),"
+        "UPDATE customers SET address = %s || id, erased_address = %s, erased_user = %s,"
+        " erased_at = now(),"
         " profile_name = '', language = NULL, user_id = NULL, last_inbound_at = NULL,"
         " last_seen_at = now(),"
         " bot_paused = false,"
@@ -89,7 +90,7 @@ def erase_customer(conn, customer_id: int, address_hash: str) -> dict:
         " needs_attention = false, handoff_reason = NULL, handoff_summary = NULL,"
         " handoff_at = NULL, paused_until = NULL"
         " WHERE id = %s",
-        (ERASED_PREFIX, address_hash, customer_id),
+        (ERASED_PREFIX, address_hash, user_hash, customer_id),
     )
     return {"messages": messages}
 
