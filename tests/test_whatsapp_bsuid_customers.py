@@ -101,15 +101,24 @@ def _business(customer_id: int) -> int:
     ]
 
 
-def test_the_bsuid_lookup_probes_its_index(business):
-    """Every WhatsApp message carries a BSUID: finding its customer is one index probe, in the
-    generic plan a pooled connection keeps, whatever the table's size."""
-    rows = [inbound(business, i, f"3460000000{i}", user_id=f"US.{i}").row() for i in range(8)]
+def test_the_bsuid_lookups_probe_their_indexes(business):
+    """Every WhatsApp message carries a BSUID: finding its customer, and each erased-sender
+    tombstone, is one index probe in the generic plan a pooled connection keeps, not a read of
+    every customer of the business."""
+    db.execute(
+        "INSERT INTO customers (business_id, channel, address)"
+        " SELECT %s, 'whatsapp', 'a' || n FROM generate_series(1, 3000) n",
+        (business,),
+    )
+    rows = [
+        inbound(business, i, f"3460000000{i}", user_id=f"US.{i}", address_hash="a", user_hash="u")
+        for i in range(8)
+    ]
     with psycopg.connect(db.pool().conninfo) as conn:  # a transaction, rolled back
-        conn.execute("SET LOCAL enable_seqscan = off")
-        plan = _generic_plan(conn, rows)
+        plan = _generic_plan(conn, [write.row(i) for i, write in enumerate(rows, 1)])
         conn.rollback()
-    assert "Index Scan using customers_user_id on customers" in plan, plan
+    for index in ("customers_user_id", "customers_erased_address", "customers_erased_user"):
+        assert f"Index Scan using {index} on customers" in plan, plan
 
 
 def number_change(old: str, new: str, wamid: str = "wamid.NUM1") -> dict:

@@ -84,11 +84,16 @@ WITH g AS (
      WHERE (SELECT true FROM messages m
              WHERE m.channel = d.channel AND m.external_id = d.external_id LIMIT 1) IS NULL
        -- A message written before its sender erased their data is an old one redelivered
-       -- (known by their address, or by their BSUID when it carries one).
+       -- (known by their address, or by their BSUID when it carries one): a probe of each
+       -- tombstone's index (one condition with OR would read every customer of the business).
        AND (SELECT true FROM customers c
-             WHERE c.business_id = d.business_id AND c.channel = d.channel
-               AND (c.erased_address = d.address_hash OR c.erased_user = d.user_hash)
+             WHERE (c.business_id, c.channel, c.erased_address)
+                   = (d.business_id, d.channel, d.address_hash)
                AND c.erased_at >= COALESCE(d.sent_at, now()) LIMIT 1) IS NULL
+       AND (d.user_hash IS NULL OR (SELECT true FROM customers c
+             WHERE (c.business_id, c.channel, c.erased_user)
+                   = (d.business_id, d.channel, d.user_hash)
+               AND c.erased_at >= COALESCE(d.sent_at, now()) LIMIT 1) IS NULL)
      ORDER BY d.channel, d.external_id, d.ord
 ), cust AS (
     INSERT INTO customers (business_id, channel, address, profile_name, last_inbound_at,
