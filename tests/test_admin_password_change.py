@@ -360,3 +360,14 @@ def test_owner_chosen_password_does_not_open_another_business(api, client, world
     token = log_in(client, email, typed).get_json()["token"]
     assert client.get(f"/api/admin/businesses/{b}", headers=bearer(token)).status_code == 403
     assert client.get(f"/api/admin/businesses/{a}", headers=bearer(token)).status_code == 403
+
+
+def test_superadmins_see_which_accounts_are_not_claimed_yet(api, client, world, newcomer):
+    def listed() -> dict[str, bool]:
+        users = api("GET", "/users", "superadmin").get_json()["users"]
+        return {u["email"]: u["password_change_required"] for u in users}
+
+    assert listed()[EMAIL] is True
+    assert not any(flag for email, flag in listed().items() if email != EMAIL)
+    assert change(client, newcomer, OTHER, "a-fresh-Passphrase-41").status_code == 204
+    assert listed()[EMAIL] is False

@@ -136,7 +136,7 @@ def test_superadmin_cannot_lock_themselves_out(api, world, body):
 def test_user_listing_never_shows_password_hashes(api, world):
     for path in ("/users", f"/businesses/{world.business_id}/staff", "/me"):
         text = api("GET", path, "superadmin").get_data(as_text=True)
-        # GET /me names one flag about the password (never the password itself).
+        # GET /me and GET /users name one flag about the password (never the password itself).
         text = text.replace('"password_change_required"', "")
         assert "scrypt" not in text and "password" not in text
 

@@ -92,3 +92,19 @@ test("a new staff member chooses their own password before anything else", async
   await expect(newPage.getByRole("heading", { name: "Change password" })).toBeVisible();
   await context.close();
 });
+
+test("superadmins see which accounts have not chosen their password yet", async ({ page }) => {
+  const waiting = `pw.waiting.${stamp}@example.com`;
+  const added = await api<{ user: { id: number } }>(token, "POST", `/businesses/${businessId}/staff`, {
+    email: waiting,
+    password: "set-by-the-owner-93",
+  });
+  ids.push(added.user.id);
+  await signIn(page);
+  await page.goto("/users");
+  const row = page.getByRole("row").filter({ hasText: waiting });
+  await expect(row.getByText("password not chosen yet")).toBeVisible();
+  await expect(page.getByRole("row").filter({ hasText: owner.email }).getByText("password not chosen yet")).toHaveCount(
+    0,
+  );
+});

@@ -59,8 +59,13 @@ def find_by_email(email: str) -> dict | None:
 
 
 def list_users() -> list[dict]:
-    """Every user, oldest first."""
-    return fetch_all(sql.SQL("SELECT {} FROM users u ORDER BY u.id").format(USER))
+    """Every user, oldest first, with whether their password is still someone else's choice."""
+    return fetch_all(
+        sql.SQL(
+            "SELECT {}, NOT u.password_chosen AS password_change_required FROM users u"
+            " ORDER BY u.id"
+        ).format(USER)
+    )
 
 
 def create_user(

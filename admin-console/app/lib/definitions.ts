@@ -10,6 +10,8 @@ export type User = {
   is_superadmin: boolean;
   active: boolean;
   created_at: string;
+  /** In the superadmins' list: the password was set by someone else, not yet by its holder. */
+  password_change_required?: boolean;
 };
 
 export type Membership = {

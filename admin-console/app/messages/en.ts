@@ -517,6 +517,8 @@ const en = {
     superadmin: "superadmin",
     member: "member",
     deactivated: "deactivated",
+    unclaimed: "password not chosen yet",
+    unclaimedHint: "Its password was set by someone else; its holder has not signed in to choose their own.",
     deactivate: "Deactivate",
     activate: "Activate",
     deactivateAria: "Deactivate {email}",

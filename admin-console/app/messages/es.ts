@@ -525,6 +525,8 @@ const es: Messages = {
     superadmin: "superadministrador",
     member: "miembro",
     deactivated: "desactivado",
+    unclaimed: "contraseña aún sin elegir",
+    unclaimedHint: "Otra persona fijó su contraseña; su titular aún no ha entrado para elegir la suya.",
     deactivate: "Desactivar",
     activate: "Activar",
     deactivateAria: "Desactivar a {email}",

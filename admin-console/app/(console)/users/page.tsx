@@ -49,7 +49,12 @@ export default async function UsersPage() {
                   ) : (
                     <span className="badge">{t("member")}</span>
                   )}{" "}
-                  {user.active ? null : <span className="badge red">{t("deactivated")}</span>}
+                  {user.active ? null : <span className="badge red">{t("deactivated")}</span>}{" "}
+                  {user.password_change_required ? (
+                    <span className="badge" title={t("unclaimedHint")}>
+                      {t("unclaimed")}
+                    </span>
+                  ) : null}
                 </td>
                 <td>
                   {user.id === me.id ? (
