@@ -23,7 +23,11 @@ def unfrozen():
 
 def test_settle_imports_then_freezes_so_full_collections_skip_the_startup_heap(unfrozen):
     frozen = heap.settle(("json", "email.mime.text"))
-    assert frozen == gc.get_freeze_count() > 10_000  # this process's whole heap
+    # This process's whole heap. Its other threads (the fake servers', the pools') may free
+    # frozen objects meanwhile, and a freed object leaves the frozen generation: the count can
+    # only shrink after the freeze, by a few.
+    count = gc.get_freeze_count()
+    assert 10_000 < count <= frozen and frozen - count < 1_000, (frozen, count)
     before = len(gc.get_objects(generation=2))
     garbage = [[] for _ in range(1000)]
     for item in garbage:
