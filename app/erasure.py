@@ -58,8 +58,8 @@ def erase(
         # The tombstones a redelivered message is recognised by: its address, or its BSUID.
         digest = privacy.address_hash(key, customer["channel"], customer["address"])
         user = customer.get("user_id")
-        user_digest = user and privacy.address_hash(key, customer["channel"], user)
-        removed = store.erase_customer(conn, customer_id, digest, user_digest or None)
+        user_digest = privacy.address_hash(key, customer["channel"], user) if user else None
+        removed = store.erase_customer(conn, customer_id, digest, user_digest)
         kept = [
             Appointment.from_row(row)
             for row in bookings.for_customer(conn, business_id, customer_id, None, KEPT_STATUSES)

@@ -86,14 +86,13 @@ def _language_rule(business: dict, customer: dict) -> str:
     it (`customers.language`, kept across conversations), else the business's. A message that
     says neither ("14:00", "ok") is then still answered in the customer's language."""
     known = lang.NAMES.get(customer.get("language") or "")
-    if known:
-        return (
-            f"Reply in {known}, the language this customer last wrote in, unless they now write"
-            " in another language; then reply in theirs."
-        )
+    language = (
+        f"{known}, the language this customer last wrote in,"
+        if known
+        else business["language"] or "the customer’s language"
+    )
     return (
-        f"Reply in {business['language'] or 'the customer’s language'} unless the customer writes"
-        " in another language; then reply in theirs."
+        f"Reply in {language} unless the customer writes in another language; then reply in theirs."
     )
 
 

@@ -12,6 +12,8 @@ from app.storage.db import connection, fetch_all, fetch_one, transaction
 
 # Never select password_hash into anything that may be serialised.
 USER = sql.SQL("u.id, u.email, u.name, u.is_superadmin, u.active, u.created_at")
+# A user as they and superadmins see them: with whether their password is still someone else's.
+LISTED = sql.SQL("{}, NOT u.password_chosen AS password_change_required").format(USER)
 UPDATABLE = ("email", "name", "password_hash", "password_chosen", "is_superadmin", "active")
 
 
@@ -39,10 +41,7 @@ def own_credentials(user_id: int) -> dict | None:
 
 def get_me(user_id: int) -> dict | None:
     """A user without their hash, with `password_change_required` (not chosen by its holder)."""
-    query = sql.SQL(
-        "SELECT {}, NOT u.password_chosen AS password_change_required FROM users u WHERE u.id = %s"
-    ).format(USER)
-    return fetch_one(query, (user_id,))
+    return fetch_one(sql.SQL("SELECT {} FROM users u WHERE u.id = %s").format(LISTED), (user_id,))
 
 
 def password_chosen(user_id: int) -> bool:
@@ -60,12 +59,7 @@ def find_by_email(email: str) -> dict | None:
 
 def list_users() -> list[dict]:
     """Every user, oldest first, with whether their password is still someone else's choice."""
-    return fetch_all(
-        sql.SQL(
-            "SELECT {}, NOT u.password_chosen AS password_change_required FROM users u"
-            " ORDER BY u.id"
-        ).format(USER)
-    )
+    return fetch_all(sql.SQL("SELECT {} FROM users u ORDER BY u.id").format(LISTED))
 
 
 def create_user(
