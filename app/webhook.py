@@ -192,13 +192,18 @@ def _store_messages(app: Flask, channel: str, messages, request_id: str, size: i
         job = jobs.turn_job(business_id, request_id, notify=False)
         delivery = _delivery(msg, key)
         writes.append(conversations.Inbound(business_id, delivery, request_id, job, size))
-        if msg.new_sender and msg.new_sender != msg.sender:
-            # Rare: before the batch, so that a message from the new number in the same
-            # delivery finds the customer there (a redelivered notice finds nobody to move).
-            moved = conversations.change_address(
-                business_id, msg.channel, msg.sender, msg.new_sender
+        if msg.new_sender not in ("", msg.sender) or msg.new_user_id not in ("", msg.user_id):
+            # Rare: before the batch, so that a message from the new number (or BSUID) in the
+            # same delivery finds the customer there (a redelivered notice finds nobody to move).
+            moved = conversations.change_identity(
+                business_id,
+                msg.channel,
+                msg.sender,
+                msg.new_sender or msg.sender,
+                msg.user_id,
+                msg.new_user_id,
             )
-            log.info("business %s: number change moved customer %s", business_id, moved)
+            log.info("business %s: identity change moved customer %s", business_id, moved)
     if not writes:
         return
     # Row locks in (business, channel, customer) order, as every batch takes them; the sort is
@@ -229,8 +234,10 @@ def _lock_order(write: conversations.Inbound) -> tuple:
 
 
 def _delivery(msg: Inbound, key: str) -> conversations.Delivery:
-    # A notice of a changed number is the customer's, now at the new one (moved just before).
+    # A notice of a changed number or BSUID is the customer's, now at the new one (moved just
+    # before).
     address = msg.new_sender or msg.sender
+    user_id = msg.new_user_id or msg.user_id
     return conversations.Delivery(
         channel=msg.channel,
         address=address,
@@ -245,8 +252,8 @@ def _delivery(msg: Inbound, key: str) -> conversations.Delivery:
         opens_window=msg.kind is not InboundKind.SYSTEM,
         choice=msg.payload if msg.kind is InboundKind.CHOICE else "",
         address_hash=privacy.address_hash(key, msg.channel, address),
-        user_id=msg.user_id,
-        user_hash=msg.user_id and privacy.address_hash(key, msg.channel, msg.user_id),
+        user_id=user_id,
+        user_hash=user_id and privacy.address_hash(key, msg.channel, user_id),
     )
 
 

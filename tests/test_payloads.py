@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 import pytest
 
+from app.channels.whatsapp import WhatsAppChannel
 from app.channels.whatsapp.payloads import (
     MAX_UPDATES,
     Envelope,
@@ -184,7 +185,85 @@ def test_identities_beside_the_sender():
     (changed,) = parse_envelope(load("system_user_changed_number.json")).messages
     assert (changed.sender, changed.new_number) == (PYWA, "972912345678")
     (text,) = parse_envelope(load("text_message.json")).messages
-    assert text.new_number == ""
+    assert (text.new_number, text.new_user_id) == ("", "")
+
+
+def _system(system: dict, **fields) -> dict:
+    msg = {"id": "wamid.SYS1", "timestamp": "1753851315", "type": "system", "system": system}
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "id": "1",
+                "changes": [
+                    {
+                        "field": "messages",
+                        "value": {
+                            "messaging_product": "whatsapp",
+                            "metadata": {
+                                "display_phone_number": "15550000000",
+                                "phone_number_id": "PNID",
+                            },
+                            "messages": [{**msg, **fields}],
+                        },
+                    }
+                ],
+            }
+        ],
+    }
+
+
+def test_a_changed_bsuid_speaks_of_the_sender_as_they_were():
+    """user_changed_user_id (no number to share): the sender is their previous BSUID, and the
+    new one is given beside it; a number change's new BSUID is given too."""
+    notice = _system(
+        {
+            "body": "User A changed their business-scoped user ID",
+            "user_id": "US.NEW",
+            "previous_user_id": "US.OLD",
+            "type": "user_changed_user_id",
+        }
+    )
+    (changed,) = parse_envelope(notice).messages
+    assert (changed.sender, changed.user_id, changed.new_user_id, changed.new_number) == (
+        "US.OLD",
+        "US.OLD",
+        "US.NEW",
+        "",
+    )
+    [inbound] = WhatsAppChannel("http://x", "v21.0").parse(notice).messages
+    assert (inbound.sender, inbound.new_sender, inbound.new_user_id) == (
+        "US.OLD",
+        "US.NEW",
+        "US.NEW",
+    )
+    number = _system(
+        {
+            "body": "User A changed from 972987654321 to 972912345678",
+            "wa_id": "972912345678",
+            "user_id": "US.NEW",
+            "previous_user_id": "US.OLD",
+            "type": "user_changed_number",
+        },
+        **{"from": "972987654321"},
+    )
+    (changed,) = parse_envelope(number).messages
+    assert (changed.sender, changed.user_id, changed.new_number, changed.new_user_id) == (
+        "972987654321",
+        "US.OLD",
+        "972912345678",
+        "US.NEW",
+    )
+    [inbound] = WhatsAppChannel("http://x", "v21.0").parse(number).messages
+    assert (inbound.new_sender, inbound.new_user_id) == ("972912345678", "US.NEW")
+
+
+def test_an_overlong_bsuid_is_not_a_key():
+    """A BSUID is a unique key: one of kilobytes could not be indexed (the store would fail
+    and Meta redeliver for days), so the message is skipped, as an overlong sender is."""
+    msg = {"from": "34600111222", "from_user_id": "US." + "9" * 300, "text": {"body": "hi"}}
+    env = parse_envelope(_system({}, type="text", **msg))
+    assert env.messages == () and env.ignored
 
 
 def test_error_details_from_error_data_and_legacy_top_level():

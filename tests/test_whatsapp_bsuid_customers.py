@@ -235,6 +235,112 @@ def test_a_new_customers_number_and_bsuid_alone_stored_at_once_are_one(app, post
     assert stored["customer_id"] == customer["id"]
 
 
+NEW_BSUID = "US.20000000000000000001"
+
+
+def bsuid_change(old: str, new: str, wamid: str = "wamid.UID1", phone: str = "") -> dict:
+    """WhatsApp's notice that a user's BSUID changed (`user_changed_user_id`): no contacts, and
+    a number only when it can be shared."""
+    msg = {
+        "id": wamid,
+        "timestamp": str(int(time.time())),
+        "type": "system",
+        "system": {
+            "body": "User A changed their business-scoped user ID",
+            "user_id": new,
+            "previous_user_id": old,
+            "type": "user_changed_user_id",
+        },
+    }
+    if phone:
+        msg["from"] = phone
+    value = envelope(msg, {})["entry"][0]["changes"][0]["value"]
+    del value["contacts"]
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": value}]}],
+    }
+
+
+def by_bsuid_alone(wamid: str, text: str, bsuid: str) -> dict:
+    """A message from the user with their BSUID `bsuid` and no number."""
+    env = message(wamid, text, phone=None)
+    value = env["entry"][0]["changes"][0]["value"]
+    value["messages"][0]["from_user_id"] = value["contacts"][0]["user_id"] = bsuid
+    return env
+
+
+def test_a_changed_bsuid_keeps_a_customer_known_by_it_alone(app, post_webhook, drain, fake_graph):
+    """A customer with no number to share gets a new BSUID: they stay one customer, now
+    known and answered by the new one."""
+    assert post_webhook(message("wamid.U1", "hi, a haircut please", phone=None)).status_code == 200
+    drain()
+    [before] = customers()
+    assert post_webhook(bsuid_change(BSUID, NEW_BSUID)).status_code == 200
+    assert post_webhook(by_bsuid_alone("wamid.U2", "is it booked?", NEW_BSUID)).status_code == 200
+    drain()
+    [after] = customers()
+    assert (after["id"], after["address"], after["user_id"]) == (before["id"], NEW_BSUID, NEW_BSUID)
+    notice = db.fetch_one("SELECT customer_id, type FROM messages WHERE external_id = 'wamid.UID1'")
+    assert notice == {"customer_id": before["id"], "type": "system"}
+    assert sends(fake_graph)[-1]["recipient"] == NEW_BSUID
+
+
+def test_a_changed_bsuid_of_a_customer_with_a_number(app, post_webhook, drain, fake_graph):
+    """With their number kept as their address, the new BSUID finds them when they later
+    write by it alone; an earlier notice redelivered after a later one does not take it back."""
+    assert post_webhook(message("wamid.V1", "hi, a haircut please")).status_code == 200
+    drain()
+    [before] = customers()
+    assert post_webhook(bsuid_change(BSUID, NEW_BSUID)).status_code == 200  # no number shared
+    assert post_webhook(by_bsuid_alone("wamid.V2", "is it booked?", NEW_BSUID)).status_code == 200
+    drain()
+    [after] = customers()
+    assert (after["id"], after["address"], after["user_id"]) == (before["id"], PHONE, NEW_BSUID)
+    assert sends(fake_graph)[-1]["to"] == PHONE
+    newer, newest = "US.30000000000000000003", "US.40000000000000000004"
+    first = bsuid_change(NEW_BSUID, newer, wamid="wamid.UID2", phone=PHONE)
+    assert post_webhook(first).status_code == 200
+    assert (
+        post_webhook(bsuid_change(newer, newest, wamid="wamid.UID3", phone=PHONE)).status_code
+        == 200
+    )
+    assert [c["user_id"] for c in customers()] == [newest]
+    assert post_webhook(first).status_code == 200  # Meta redelivers the earlier notice
+    assert [c["user_id"] for c in customers()] == [newest]
+
+
+def test_a_number_change_brings_the_new_bsuid(app, post_webhook, drain, fake_graph):
+    """A number change makes a new BSUID, which the notice gives: a later message by the new
+    BSUID alone is the same customer's, answered at the new number."""
+    assert post_webhook(message("wamid.W1", "hi, a haircut please")).status_code == 200
+    drain()
+    [before] = customers()
+    new = "972912345678"
+    notice = number_change(PHONE, new)
+    notice["entry"][0]["changes"][0]["value"]["messages"][0]["system"].update(
+        user_id=NEW_BSUID, previous_user_id=BSUID
+    )
+    assert post_webhook(notice).status_code == 200
+    assert post_webhook(by_bsuid_alone("wamid.W2", "still on?", NEW_BSUID)).status_code == 200
+    drain()
+    [after] = customers()
+    assert (after["id"], after["address"], after["user_id"]) == (before["id"], new, NEW_BSUID)
+    assert sends(fake_graph)[-1]["to"] == new
+
+
+def test_a_changed_bsuid_already_another_customers_is_not_merged(app, post_webhook, drain):
+    """The new BSUID wrote first (the notice came late) and is a customer of its own: the two
+    are not merged, and neither loses their id."""
+    assert post_webhook(message("wamid.X1", "hi", phone=None)).status_code == 200
+    assert post_webhook(by_bsuid_alone("wamid.X2", "hello", NEW_BSUID)).status_code == 200
+    assert post_webhook(bsuid_change(BSUID, NEW_BSUID)).status_code == 200
+    assert sorted((c["address"], c["user_id"]) for c in customers()) == [
+        (BSUID, BSUID),
+        (NEW_BSUID, NEW_BSUID),
+    ]
+
+
 def _first_business() -> int:
     return db.fetch_one("SELECT id FROM businesses ORDER BY id LIMIT 1")["id"]
 

@@ -99,9 +99,13 @@ class Inbound:
     # A second id of the sender that outlasts `sender` (WhatsApp's business-scoped user id,
     # which stays when the customer hides their number behind a username); "" when none.
     user_id: str = ""
-    # A SYSTEM notice that the sender's address changed (WhatsApp's user_changed_number): the
-    # new one, which their conversation, appointments and reminders follow; "" otherwise.
+    # A SYSTEM notice that the sender's address changed (WhatsApp's user_changed_number, or
+    # user_changed_user_id for a customer known by their BSUID alone): the new one, which
+    # their conversation, appointments and reminders follow; "" otherwise.
     new_sender: str = ""
+    # A SYSTEM notice that the sender's second id changed (a new WhatsApp BSUID): the new one,
+    # kept with the customer in place of `user_id`; "" otherwise.
+    new_user_id: str = ""
 
     @property
     def expects_reply(self) -> bool:

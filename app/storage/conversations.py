@@ -362,17 +362,40 @@ def set_profile_name(customer_id: int, name: str) -> None:
     )
 
 
-def change_address(business_id: int, channel: str, old: str, new: str) -> int | None:
-    """Move a customer to the new address their channel reported (a changed phone number): the
-    id of the customer moved, None when there was none to move or the new address already has
-    a customer of its own (the two are not merged)."""
+def change_identity(
+    business_id: int, channel: str, old: str, new: str, old_user: str = "", new_user: str = ""
+) -> int | None:
+    """Move a customer to the address and second id their channel reported as new (a changed
+    phone number, a changed WhatsApp BSUID): the customer known by `old_user` (else by the
+    address `old`) gets the address `new` if theirs was `old`, and the id `new_user` if given
+    (unless theirs is already another than `old_user`: a stale notice). Returns the id of the
+    customer moved; None when there was none to move, or when the new address or id already
+    belongs to another customer (the two are not merged)."""
     try:
         row = fetch_one(
-            "UPDATE customers SET address = %(new)s WHERE business_id = %(business)s"
-            " AND channel = %(channel)s AND address = %(old)s AND erased_at IS NULL"
-            " AND NOT EXISTS (SELECT FROM customers c WHERE c.business_id = %(business)s"
-            " AND c.channel = %(channel)s AND c.address = %(new)s) RETURNING id",
-            {"business": business_id, "channel": channel, "old": old, "new": new},
+            "UPDATE customers t SET"
+            " address = CASE WHEN t.address = %(old)s THEN %(new)s ELSE t.address END,"
+            " user_id = CASE WHEN %(new_user)s::text IS NULL THEN t.user_id"
+            " WHEN %(old_user)s::text IS NULL OR t.user_id IS NULL OR t.user_id = %(old_user)s"
+            " THEN %(new_user)s ELSE t.user_id END"
+            " WHERE t.id = COALESCE("
+            "  (SELECT c.id FROM customers c WHERE (c.business_id, c.channel, c.user_id)"
+            "   = (%(business)s, %(channel)s, %(old_user)s) AND c.erased_at IS NULL),"
+            "  (SELECT c.id FROM customers c WHERE (c.business_id, c.channel, c.address)"
+            "   = (%(business)s, %(channel)s, %(old)s) AND c.erased_at IS NULL))"
+            " AND NOT EXISTS (SELECT FROM customers c WHERE (c.business_id, c.channel, c.address)"
+            "  = (%(business)s, %(channel)s, %(new)s) AND c.id <> t.id)"
+            " AND NOT EXISTS (SELECT FROM customers c WHERE (c.business_id, c.channel, c.user_id)"
+            "  = (%(business)s, %(channel)s, %(new_user)s) AND c.id <> t.id)"
+            " RETURNING t.id",
+            {
+                "business": business_id,
+                "channel": channel,
+                "old": old,
+                "new": new,
+                "old_user": old_user or None,
+                "new_user": new_user or None,
+            },
         )
     except psycopg.errors.UniqueViolation:  # the new address's customer came meanwhile
         return None

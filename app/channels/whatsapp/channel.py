@@ -154,7 +154,10 @@ def inbound(message: InboundMessage) -> Inbound:
         reply_to=message.context_wamid,
         raw=message.raw,
         user_id=message.user_id,
-        new_sender=message.new_number,
+        # A customer known by their BSUID alone is addressed by it: a new BSUID is a new address.
+        new_sender=message.new_number
+        or (message.new_user_id if message.user_id and message.sender == message.user_id else ""),
+        new_user_id=message.new_user_id,
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from app.channels.meta import ParseNotes, as_dict, as_int, as_str
 from app.channels.whatsapp.updates import (
     ChangeError,
@@ -93,7 +95,7 @@ class _Parser(ParseNotes):
                 self.ignore("group message")
                 continue
             message = _message(msg, phone_id, display, contacts, self)
-            if max(len(message.wamid), len(message.sender)) > MAX_ID_LENGTH:
+            if max(len(message.wamid), len(message.sender), len(message.user_id)) > MAX_ID_LENGTH:
                 self.ignore("message id or sender too long")
                 continue
             self.messages.append(message)
@@ -129,7 +131,10 @@ def _message(
 ) -> InboundMessage:
     raw_type = as_str(msg.get("type"))
     kind = MessageType(raw_type)
-    sender, name, user_id = _who(as_str(msg.get("from")), as_str(msg.get("from_user_id")), contacts)
+    change = _identity_change(kind, msg)
+    # A notice of a changed id speaks of the sender as they were: their previous BSUID.
+    user_id = change.previous_user_id or as_str(msg.get("from_user_id"))
+    sender, name, user_id = _who(as_str(msg.get("from")), user_id, contacts)
     context = as_dict(msg.get("context"))
     return InboundMessage(
         phone_number_id=phone_id,
@@ -146,17 +151,39 @@ def _message(
         payload=_payload(kind, msg),
         raw=msg,
         user_id=user_id,
-        new_number=_new_number(kind, msg),
+        new_number=change.new_number,
+        new_user_id=change.new_user_id if change.new_user_id != user_id else "",
     )
 
 
-def _new_number(kind: MessageType, msg: dict) -> str:
-    """The sender's new number, when the message is WhatsApp's notice that they changed it."""
+@dataclass(frozen=True)
+class _IdentityChange:
+    new_number: str = ""
+    new_user_id: str = ""
+    previous_user_id: str = ""
+
+
+_NO_CHANGE = _IdentityChange()
+
+
+def _identity_change(kind: MessageType, msg: dict) -> _IdentityChange:
+    """What WhatsApp's notice that the sender changed their number (`user_changed_number`) or
+    their BSUID (`user_changed_user_id`) says: the new number, the new BSUID (a number change
+    makes a new one too), the previous BSUID. Nothing for any other message."""
     system = as_dict(msg.get("system")) if kind is MessageType.SYSTEM else {}
-    if as_str(system.get("type")) != "user_changed_number":
-        return ""
-    number = as_str(system.get("wa_id"))
-    return number if number.isdigit() and len(number) <= MAX_ID_LENGTH else ""
+    change = as_str(system.get("type"))
+    if change not in ("user_changed_number", "user_changed_user_id"):
+        return _NO_CHANGE
+    number = as_str(system.get("wa_id")) if change == "user_changed_number" else ""
+    return _IdentityChange(
+        new_number=number if number.isdigit() and len(number) <= MAX_ID_LENGTH else "",
+        new_user_id=_short(as_str(system.get("user_id"))),
+        previous_user_id=_short(as_str(system.get("previous_user_id"))),
+    )
+
+
+def _short(user_id: str) -> str:
+    return user_id if len(user_id) <= MAX_ID_LENGTH else ""
 
 
 def _who(sender: str, user_id: str, contacts: list[dict]) -> tuple[str, str, str]:

@@ -90,6 +90,10 @@ class InboundMessage:
     # WhatsApp's notice that the sender changed their number (`system` of type
     # user_changed_number): the new number ("" for any other message).
     new_number: str = ""
+    # WhatsApp's notice that the sender's BSUID changed (`user_changed_user_id`, or a number
+    # change, which makes a new one): the new BSUID ("" for any other message; `user_id` is
+    # then the previous one).
+    new_user_id: str = ""
 
     @property
     def expects_reply(self) -> bool:
