@@ -183,12 +183,12 @@ def send_pending(business_id: int, customer_id: int) -> None:
     if customer is None or business is None:
         log.warning("send for missing business %s / customer %s", business_id, customer_id)
         return
-    waiting = store.queued(customer_id)
-    if not waiting:
-        return
-    sender = _Sender(business, customer)
-    for message in waiting:
+    sender, last = None, 0
+    # One at a time, each read just before its send: what staff withdraw meanwhile stays.
+    while (message := store.next_queued(customer_id, last)) is not None:
+        sender = sender or _Sender(business, customer)
         sender.send(message)
+        last = message["id"]
 
 
 class _Sender:

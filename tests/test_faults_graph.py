@@ -12,8 +12,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.jobs import SendRetry, TurnRetry
-from app.outbox import SendLater, backoff
+from app.jobs import SEND_RETRY, TurnRetry
+from app.outbox import backoff
 from app.storage import db, users
 from tests import envelopes
 from tests.fake_llm import last_user_text, text_reply
@@ -57,10 +57,10 @@ def outbound(wa_id: str) -> list[dict]:
 
 
 def retried_send_waiting() -> bool:
-    """A send task was told to try again later (procrastinate counts the attempt)."""
+    """A reply was refused at least once and waits for its next try (still queued)."""
     row = db.fetch_one(
-        "SELECT count(*) AS n FROM procrastinate_jobs WHERE status = 'todo' AND attempts >= 1"
-        " AND task_name = 'send_outbox'"
+        "SELECT count(*) AS n FROM messages WHERE direction = 'out' AND status = 'queued'"
+        " AND attempts >= 1"
     )
     return row["n"] > 0
 
@@ -214,20 +214,9 @@ def test_a_turn_is_tried_six_times(exception, attempts, retried):
         assert timedelta(0) < wait <= timedelta(seconds=300)
 
 
-@pytest.mark.parametrize("attempts", [0, 49, 5000])
-def test_a_send_told_to_wait_runs_again_after_exactly_that_wait(attempts):
-    """The outbox's own bound (each message's useful life) ends a send task, not a count."""
-    before = datetime.now(UTC)
-    decision = SendRetry().get_retry_decision(
-        exception=SendLater(42.5), job=SimpleNamespace(attempts=attempts)
-    )
-    after = datetime.now(UTC)
-    assert before + timedelta(seconds=42.5) <= decision.retry_at <= after + timedelta(seconds=42.5)
-
-
 @pytest.mark.parametrize(("attempts", "retried"), [(0, True), (49, True), (50, False)])
-def test_a_send_task_that_fails_otherwise_is_tried_fifty_times(attempts, retried):
-    decision = SendRetry().get_retry_decision(
+def test_a_send_task_that_fails_is_tried_fifty_times(attempts, retried):
+    decision = SEND_RETRY.get_retry_decision(
         exception=RuntimeError("database"), job=SimpleNamespace(attempts=attempts)
     )
     assert (decision is not None) == retried

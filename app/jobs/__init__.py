@@ -18,7 +18,7 @@ from app.jobs.queue import (
     turn_job,
 )
 from app.jobs.tasks import (
-    SendRetry,
+    SEND_RETRY,
     TurnRetry,
     defer_turn,
     drop_reminder,
@@ -32,7 +32,7 @@ from app.jobs.waker import Waker
 from app.jobs.worker import run_worker, run_worker_async
 
 __all__ = [
-    "SendRetry",
+    "SEND_RETRY",
     "TurnRetry",
     "customer_lock",
     "defer_turn",

@@ -59,22 +59,8 @@ class TurnRetry(procrastinate.BaseRetryStrategy):
         return procrastinate.RetryDecision(retry_in={"seconds": wait})
 
 
-class SendRetry(TurnRetry):
-    """Run a customer's send task again when the outbox says (SendLater: a retry's backoff, a
-    paused account, a send slot), as often as it says: each message's useful life bounds it.
-
-    Anything else (the database away) is retried like a turn, but for longer.
-    """
-
-    def __init__(self, max_attempts: int = 50, max_wait: int = 300):
-        super().__init__(max_attempts, max_wait)
-
-    def get_retry_decision(
-        self, *, exception: BaseException, job
-    ) -> procrastinate.RetryDecision | None:
-        if isinstance(exception, outbox.SendLater):
-            return procrastinate.RetryDecision(retry_in={"seconds": exception.wait})
-        return super().get_retry_decision(exception=exception, job=job)
+# A customer's send task that fails (the database away) is retried like a turn, but for longer.
+SEND_RETRY = TurnRetry(max_attempts=50)
 
 
 def flask_app(context: procrastinate.JobContext) -> Flask:
@@ -106,11 +92,20 @@ def defer_turn(business_id: int, customer_id: int, request_id: str | None = None
     )
 
 
-@queue.task(name=SEND_TASK, pass_context=True, retry=SendRetry())
+@queue.task(name=SEND_TASK, pass_context=True, retry=SEND_RETRY)
 def send_outbox(context: procrastinate.JobContext, business_id: int, customer_id: int) -> None:
-    """Send a customer's queued messages, in order (see `app.outbox`)."""
+    """Send a customer's queued messages, in order (see `app.outbox`).
+
+    When the outbox says to wait (SendLater: a retry's backoff, a paused account, a send
+    slot), a new send task is queued for then, as often as it says (each message's useful
+    life bounds it), and this one ends: waits are not failures, and do not use up the
+    retries a failure has (SEND_RETRY), which a long wait would otherwise have spent.
+    """
     with flask_app(context).app_context():
-        outbox.send_pending(business_id, customer_id)
+        try:
+            outbox.send_pending(business_id, customer_id)
+        except outbox.SendLater as later:
+            queue_send(business_id, customer_id, datetime.now(UTC) + timedelta(seconds=later.wait))
 
 
 def queue_send(business_id: int, customer_id: int, at: datetime | None = None) -> None:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from psycopg.types.json import Jsonb
 
-from app.storage.db import connection, execute, fetch_all
+from app.storage.db import connection, execute, fetch_one
 
 # Delivery statuses only move forward; `failed` may replace queued/sent but nothing replaces it.
 STATUS_RANK = {"queued": 0, "sent": 1, "delivered": 2, "read": 3, "played": 4}
@@ -69,14 +69,16 @@ def queue_messages(
     return sorted(r["id"] for r in rows)
 
 
-def queued(customer_id: int) -> list[dict]:
-    """Messages of a customer stored but not yet handed to the channel, oldest first."""
-    return fetch_all(
+def next_queued(customer_id: int, after: int = 0) -> dict | None:
+    """The customer's oldest message stored but not yet handed to the channel, after the
+    message `after`; read just before it is sent, so a message withdrawn (or erased) while
+    the one before it was sending is not sent."""
+    return fetch_one(
         "SELECT id, body, payload, purpose, attempts, not_before, expires_at, error_code,"
         " error_title, created_at"
         " FROM messages WHERE customer_id = %s AND direction = 'out' AND status = 'queued'"
-        " AND external_id IS NULL ORDER BY id",
-        (customer_id,),
+        " AND external_id IS NULL AND id > %s ORDER BY id LIMIT 1",
+        (customer_id, after),
     )
 
 
