@@ -862,6 +862,25 @@ def test_a_reply_to_a_reminder_after_another_message_is_not_its_answer(reminded,
     assert (row["status"], row["confirmed_at"]) == ("booked", None)
 
 
+def test_a_reminder_that_was_never_sent_is_not_what_a_reply_answers(app, chat):
+    """A reminder withdrawn or refused (its window closed, no template) never reached the
+    customer: their "1" answers the list they last saw, not the reminder's Confirm."""
+    from app import reminders
+
+    chat(f"haircut {named(upcoming(1))} at 12")
+    db.execute("DELETE FROM conversation_state")
+    row = db.fetch_one("SELECT id, starts_at FROM appointments")
+    with app.app_context():
+        assert reminders.fire(row["id"], 120, now=row["starts_at"] - timedelta(hours=2)) == "queued"
+    db.execute(
+        "UPDATE messages SET status = 'failed', send_error = 'window_closed'"
+        " WHERE id = (SELECT max(id) FROM messages WHERE direction = 'out')"
+    )
+    assert chat("1") == "I have no list open for that number. What would you like?"
+    row = db.fetch_one("SELECT status, confirmed_at FROM appointments WHERE id = %s", (row["id"],))
+    assert (row["status"], row["confirmed_at"]) == ("booked", None)
+
+
 def test_cancel_the_second_one_after_listing_appointments(open_daily, chat):
     tue, wed = upcoming(1), upcoming(2)
     chat(f"haircut {named(tue)} at 10")

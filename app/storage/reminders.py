@@ -236,12 +236,15 @@ def promote_due_jobs(task_name: str, priority: int) -> int:
 
 
 def last_reminded(business_id: int, customer_id: int) -> int | None:
-    """The appointment the customer's last outbound message reminded them of, when that last
-    message is a reminder (nothing was said to them since): what "1" or "yes" answers."""
+    """The appointment the customer's last message from us reminded them of, when that last
+    message is a reminder (nothing was said to them since): what "1" or "yes" answers. Only a
+    message that reached the channel counts: a reminder withdrawn, refused or never sent was
+    not seen, so it is not what they answer."""
     row = fetch_one(
         "SELECT r.appointment_id FROM appointment_reminders r"
         " WHERE r.message_id = (SELECT max(id) FROM messages"
-        " WHERE customer_id = %s AND business_id = %s AND direction = 'out')",
+        " WHERE customer_id = %s AND business_id = %s AND direction = 'out'"
+        " AND status IN ('sent', 'delivered', 'read'))",
         (customer_id, business_id),
     )
     return row["appointment_id"] if row else None
