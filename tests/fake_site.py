@@ -1,4 +1,4 @@
-"""A local website for the website import: pages, redirects, a slow page and a huge one.
+"""A local website for the website import: pages, redirects, a slow page, a huge one, a hang-up.
 
 It records every request (path and Host header), so a test can show what was never fetched.
 """
@@ -46,6 +46,11 @@ def stalled(release: threading.Event, body: str = "<p>Too late.</p>") -> Route:
         page(body)(handler)
 
     return respond
+
+
+def hang_up(handler: BaseHTTPRequestHandler) -> None:
+    """Close the connection without an answer."""
+    handler.close_connection = True
 
 
 def endless(head: str, size: int) -> Route:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import socket
 
 import pytest
+from jsonschema import Draft202012Validator
 
+from app.admin.openapi import spec
 from app.knowledge import guard
-from app.storage import db
+from app.storage import db, knowledge
+from app.storage.db import transaction
 from tests import envelopes
 from tests.fake_llm import system_prompt
 from tests.fake_site import FakeSite, page, redirect
@@ -135,6 +138,43 @@ def test_the_console_import_stores_a_version(api, path, site):
     assert [(r["action"], r["after"]) for r in audit_rows()] == [
         ("import", {"version": 1, "url": site.origin + "/"}),
     ]
+
+
+def documented(body: dict) -> list[str]:
+    """What in `body` the OpenAPI ReferenceDocument schema does not allow."""
+    schema = {"$ref": "#/components/schemas/ReferenceDocument", "components": spec()["components"]}
+    return [e.message for e in Draft202012Validator(schema).iter_errors(body)]
+
+
+def test_the_import_report_names_why_by_code(app, api, path, site):
+    links = '<a href="/gone">Old offers</a> <a href="/hours">Hours</a> <a href="/more">More</a>'
+    site.routes["/"] = page(f"<main><p>{PARKING}</p>{links}</main>")
+    app.config["WEBSITE_IMPORT_MAX_PAGES"] = 3  # "/", "/gone", "/hours": "/more" waits
+    assert api("POST", path + "/import", json={"url": site.origin + "/"}).status_code == 201
+    body = api("GET", path, "staff").get_json()
+    assert body["report"]["skipped"] == [
+        {"url": site.origin + "/gone", "reason": "HTTP 404", "code": "http_error"}
+    ]
+    stopped = (body["report"]["stopped"], body["report"]["stopped_code"])
+    assert stopped == ("page limit (3) reached", "page_limit")
+    assert documented(body) == []
+
+
+def test_a_report_stored_before_the_codes_is_served_as_it_was(api, path, world):
+    old = {
+        "start_url": "https://salon.example/",
+        "pages": [{"url": "https://salon.example/", "title": "Salon", "chars": 120}],
+        "skipped": [{"url": "https://salon.example/x", "reason": "HTTP 404"}],
+        "stopped": "time limit reached",
+        "requests": 2,
+        "bytes_read": 900,
+        "written_by": "extractive",
+    }
+    with transaction() as conn:
+        knowledge.add_version(conn, world.business_id, "- Parking.", "import", report=old)
+    body = api("GET", path, "staff").get_json()
+    assert body["report"] == old
+    assert documented(body) == []
 
 
 @pytest.mark.parametrize(

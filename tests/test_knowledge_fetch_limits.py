@@ -225,10 +225,12 @@ def test_the_deadline_bounds_a_slow_proxy(drip_server, public_name, scheme):
 
 
 @pytest.mark.parametrize(
-    "page_timeout, time_limit, stopped",
-    [(LIMIT, 60.0, None), (60.0, LIMIT, "time limit reached")],
+    "page_timeout, time_limit, stopped, stopped_code",
+    [(LIMIT, 60.0, None, None), (60.0, LIMIT, "time limit reached", "time_limit")],
 )
-def test_a_crawl_gives_up_on_a_slow_page(drip_server, page_timeout, time_limit, stopped):
+def test_a_crawl_gives_up_on_a_slow_page(
+    drip_server, page_timeout, time_limit, stopped, stopped_code
+):
     server = drip_server(HEADERS + b"X-Slow: ", b"a")
     p = policy(("127.0.0.1", server.port), page_timeout=page_timeout)
     started = time.monotonic()
@@ -237,8 +239,9 @@ def test_a_crawl_gives_up_on_a_slow_page(drip_server, page_timeout, time_limit, 
     assert report.as_dict() == {
         "start_url": server.origin + "/",
         "pages": [],
-        "skipped": [{"url": server.origin + "/", "reason": TOO_SLOW}],
+        "skipped": [{"url": server.origin + "/", "reason": TOO_SLOW, "code": "site_too_slow"}],
         "stopped": stopped,
+        "stopped_code": stopped_code,
         "requests": 1,
         "bytes_read": 0,
     }
@@ -408,10 +411,12 @@ def test_the_deadline_bounds_a_slow_proxy_lookup(slow_dns, scheme):
 
 
 @pytest.mark.parametrize(
-    "page_timeout, time_limit, stopped",
-    [(LIMIT, 60.0, None), (60.0, LIMIT, "time limit reached")],
+    "page_timeout, time_limit, stopped, stopped_code",
+    [(LIMIT, 60.0, None, None), (60.0, LIMIT, "time limit reached", "time_limit")],
 )
-def test_a_crawl_gives_up_on_a_site_whose_name_is_slow(slow_dns, page_timeout, time_limit, stopped):
+def test_a_crawl_gives_up_on_a_site_whose_name_is_slow(
+    slow_dns, page_timeout, time_limit, stopped, stopped_code
+):
     slow_dns.hang("shop.test", ["93.184.216.34"])
     p = policy(page_timeout=page_timeout)
     started = time.monotonic()
@@ -420,8 +425,9 @@ def test_a_crawl_gives_up_on_a_site_whose_name_is_slow(slow_dns, page_timeout, t
     assert report.as_dict() == {
         "start_url": "http://shop.test/",
         "pages": [],
-        "skipped": [{"url": "http://shop.test/", "reason": TOO_SLOW}],
+        "skipped": [{"url": "http://shop.test/", "reason": TOO_SLOW, "code": "site_too_slow"}],
         "stopped": stopped,
+        "stopped_code": stopped_code,
         "requests": 0,
         "bytes_read": 0,
     }

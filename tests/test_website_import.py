@@ -125,14 +125,18 @@ def test_the_document_holds_the_allowed_facts_only(app, servers):
     ]
     assert other.paths == []
     assert internal.paths == []
-    skipped = {s["url"].removeprefix(site.origin): s["reason"] for s in result.report["skipped"]}
-    assert skipped == {
-        f"{internal.origin}/admin": "on another site",
-        "/private/staff": "disallowed by robots.txt",
-        "/gallery": "larger than 200000 bytes",
-        "/partners": "on another site",
-        "/slow": "too slow: the time limit passed before it answered",
+    skipped = {
+        s["url"].removeprefix(site.origin): (s["code"], s["reason"])
+        for s in result.report["skipped"]
     }
+    assert skipped == {
+        f"{internal.origin}/admin": ("other_site", "on another site"),
+        "/private/staff": ("robots_disallowed", "disallowed by robots.txt"),
+        "/gallery": ("page_too_large", "larger than 200000 bytes"),
+        "/partners": ("other_site", "on another site"),
+        "/slow": ("site_too_slow", "too slow: the time limit passed before it answered"),
+    }
+    assert (result.report["stopped"], result.report["stopped_code"]) == (None, None)
     assert [p["url"].removeprefix(site.origin) for p in result.report["pages"]] == [
         "/",
         "/hours",
@@ -176,6 +180,7 @@ def test_page_limit(app, servers):
     result = import_website(app.config, demo(), site.origin + "/")
     assert site.paths == ["/robots.txt", "/", "/hours", "/parking"]
     assert result.report["stopped"] == "page limit (3) reached"
+    assert result.report["stopped_code"] == "page_limit"
 
 
 def test_byte_limit_for_the_whole_import(app, servers):
@@ -189,8 +194,10 @@ def test_byte_limit_for_the_whole_import(app, servers):
     assert result.report["skipped"][-1] == {
         "url": site.origin + "/hours",
         "reason": "larger than 50 bytes",
+        "code": "page_too_large",
     }
     assert result.report["stopped"] == f"byte limit ({len(home) + 50}) reached"
+    assert result.report["stopped_code"] == "byte_limit"
 
 
 def test_time_limit_for_the_whole_import(app, servers):
@@ -200,9 +207,11 @@ def test_time_limit_for_the_whole_import(app, servers):
     result = import_website(app.config, demo(), site.origin + "/")
     assert site.paths == ["/robots.txt", "/", "/slow"]
     assert result.report["stopped"] == "time limit reached"
+    assert result.report["stopped_code"] == "time_limit"
     assert result.report["skipped"][-1] == {
         "url": site.origin + "/slow",
         "reason": "too slow: the time limit passed before it answered",
+        "code": "site_too_slow",
     }
 
 

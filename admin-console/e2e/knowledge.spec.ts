@@ -21,17 +21,27 @@ test.beforeAll(async () => {
 
 const biz = (suffix = "") => `/businesses/${businessId}${suffix}`;
 
-/** Model usage as a turn of today would have stored it (the browser tests run the offline model). */
-function recordUsage(prompt: number, completion: number) {
+/** Run one SQL statement on the browser tests' database, `params` (integers) for its %s. */
+function execute(statement: string, ...params: number[]) {
   const python = process.env.E2E_PYTHON;
   const url = process.env.E2E_DATABASE_URL;
   if (!python || !url) throw new Error("E2E_PYTHON and E2E_DATABASE_URL are set by scripts/ci.sh");
-  const insert =
+  const run =
     "import sys, psycopg\n" +
     "with psycopg.connect(sys.argv[1]) as c:\n" +
-    '    c.execute("INSERT INTO model_usage (business_id, purpose, model, prompt_tokens, completion_tokens)' +
-    " VALUES (%s, 'turn', 'gpt-4o-mini', %s, %s)\", (int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])))\n";
-  execFileSync(python, ["-c", insert, url, String(businessId), String(prompt), String(completion)]);
+    "    c.execute(sys.argv[2], [int(p) for p in sys.argv[3:]])\n";
+  execFileSync(python, ["-c", run, url, statement, ...params.map(String)]);
+}
+
+/** Model usage as a turn of today would have stored it (the browser tests run the offline model). */
+function recordUsage(prompt: number, completion: number) {
+  execute(
+    "INSERT INTO model_usage (business_id, purpose, model, prompt_tokens, completion_tokens)" +
+      " VALUES (%s, 'turn', 'gpt-4o-mini', %s, %s)",
+    businessId,
+    prompt,
+    completion,
+  );
 }
 
 test("import the salon's website, see its conflicts, edit it; the bot answers from it", async ({ page }) => {
@@ -50,7 +60,9 @@ test("import the salon's website, see its conflicts, edit it; the bot answers fr
   await expect(page.getByTestId("conflicts")).toContainText(/Saturday hours: settings .+, document 10:00–15:00/);
   const report = page.getByRole("region", { name: "Last import" });
   await expect(report).toContainText("3 pages read");
-  await expect(report).toContainText("disallowed by robots.txt");
+  await expect(report).toContainText("The website's robots.txt does not allow importing it.");
+  await expect(report).toContainText("The website answered with an error instead of the page.");
+  await expect(report.getByText("HTTP 404")).toBeVisible(); // the API's words beside the reason
   await expect(page.getByTestId("versions")).toContainText("Version 1");
 
   // The owner's edit is a new version; the first stays readable.
@@ -143,4 +155,30 @@ test("an address the import refuses, and a page it cannot read, are explained in
   ).toBeVisible({ timeout: 60_000 });
   await expect(site).not.toHaveAttribute("aria-invalid", "true");
   expect((await form.getByRole("alert").allInnerTexts()).join(" | ")).not.toMatch(/cannot|could not|resolves/);
+});
+
+test("a skipped page's reason is said in Spanish; an older report's in the API's English", async ({ page }) => {
+  await signIn(page);
+  await page.goto(biz("/knowledge?version=1")); // the first test's import
+  await page.getByRole("button", { name: "Español" }).click();
+  await expect(page.locator("html")).toHaveAttribute("lang", "es");
+  const report = page.getByRole("region", { name: "Última importación" });
+  await expect(report).toContainText("3 páginas leídas");
+  await expect(report).toContainText("El robots.txt de la web no permite importarla.");
+  await expect(report).toContainText("La web respondió con un error en lugar de la página.");
+  await expect(report.getByText("HTTP 404")).toHaveAttribute("lang", "en"); // the API's detail
+  await expect(report).not.toContainText("disallowed by robots.txt");
+
+  // The same report as it was stored before skipped pages had codes: the API's English words.
+  execute(
+    "UPDATE reference_documents SET report = (report - 'stopped_code') || jsonb_build_object('skipped'," +
+      " (SELECT jsonb_agg(s - 'code') FROM jsonb_array_elements(report -> 'skipped') s))" +
+      " WHERE business_id = %s AND version = 1",
+    businessId,
+  );
+  await page.reload();
+  await expect(report).toContainText("3 páginas leídas");
+  await expect(report.getByText("disallowed by robots.txt")).toHaveAttribute("lang", "en");
+  await expect(report.getByText("HTTP 404")).toBeVisible();
+  await expect(report).not.toContainText("El robots.txt de la web no permite importarla.");
 });

@@ -16,7 +16,13 @@ from app.knowledge.guard import Refused, Target
 ROBOTS_AGENT = "BookingBotImport"
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 MAX_ROBOTS_BYTES = 500_000
-TIME_LIMIT = "time limit reached"
+# Why a crawl stops early: its code -> its English words (given the limit).
+STOPS = {
+    "time_limit": "time limit reached",
+    "page_limit": "page limit ({}) reached",
+    "byte_limit": "byte limit ({}) reached",
+}
+OTHER_SITE = "other_site"
 ROBOTS_UNREADABLE = "robots_unreadable"
 # Fetch failures of robots.txt that say the whole site cannot be reached (down, too slow, its TLS
 # broken): an import that read nothing gives these reasons rather than robots_unreadable.
@@ -37,19 +43,30 @@ class CrawlLimits:
 class CrawlReport:
     """The pages read, the URLs skipped (with why) and why the crawl stopped early, if it did;
     `failure` is the reason code of the start URL left unread (not stored: an import that read
-    nothing is refused with it)."""
+    nothing is refused with it).
+
+    Beside their English words, codes the console words: each skipped URL's `code` is the
+    `reason` of the Refused or FetchFailed that left it unread (robots_unreadable for a robots.txt
+    that could not be read), `stopped_code` a key of STOPS. Reports stored before the codes have
+    none.
+    """
 
     start_url: str
     pages: list[PageText] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)
     stopped: str | None = None
+    stopped_code: str | None = None
     requests: int = 0
     bytes_read: int = 0
     failure: str | None = None
 
-    def skip(self, url: str, reason: str) -> None:
-        """Note a URL left unread."""
-        self.skipped.append({"url": url, "reason": reason})
+    def skip(self, url: str, reason: str, code: str) -> None:
+        """Note a URL left unread: `reason` in English, `code` naming it."""
+        self.skipped.append({"url": url, "reason": reason, "code": code})
+
+    def stop(self, reason: str, code: str) -> None:
+        """Note why the crawl stopped early: `reason` in English, `code` naming it."""
+        self.stopped, self.stopped_code = reason, code
 
     def as_dict(self) -> dict:
         """The report as stored with the document version (no page text)."""
@@ -58,6 +75,7 @@ class CrawlReport:
             "pages": [{"url": p.url, "title": p.title, "chars": len(p.text)} for p in self.pages],
             "skipped": self.skipped,
             "stopped": self.stopped,
+            "stopped_code": self.stopped_code,
             "requests": self.requests,
             "bytes_read": self.bytes_read,
         }
@@ -85,8 +103,9 @@ class Crawl:
             self._give_up(self.site.url, exc)
             queue.clear()
         while queue:
-            self.report.stopped = self._limit_reached()
-            if self.report.stopped:
+            limit = self._limit_reached()
+            if limit:
+                self.report.stop(*limit)
                 break
             url = queue.popleft()
             try:
@@ -99,19 +118,19 @@ class Crawl:
             for link in page.links:
                 self._enqueue(link, queue, seen)
         if self.report.stopped is None and time.monotonic() >= self.deadline:
-            self.report.stopped = TIME_LIMIT
+            self.report.stop(STOPS["time_limit"], "time_limit")
         return self.report
 
     def _give_up(self, url: str, exc: Refused | FetchFailed) -> None:
         """Skip `url`; for the start URL, keep the reason code an import that read nothing gives."""
-        self.report.skip(url, str(exc))
+        self.report.skip(url, str(exc), exc.reason)
         if url == self.site.url:
             self.report.failure = exc.reason
 
     def allow(self, target: Target) -> None:
         """Refused unless `target` is on the site and its origin's robots.txt allows it."""
         if not guard.same_site(target, self.site):
-            raise Refused("on another site", "other_site")
+            raise Refused("on another site", OTHER_SITE)
         rules = self._robots(target)
         if rules is None:
             reason = self.unread[_origin(target)]
@@ -119,13 +138,14 @@ class Crawl:
         if not rules.can_fetch(ROBOTS_AGENT, target.url):
             raise Refused("disallowed by robots.txt", "robots_disallowed")
 
-    def _limit_reached(self) -> str | None:
+    def _limit_reached(self) -> tuple[str, str] | None:
+        """(English words, code) of the limit that ends the crawl now, if one does."""
         if time.monotonic() >= self.deadline:
-            return TIME_LIMIT
+            return STOPS["time_limit"], "time_limit"
         if self.report.requests >= self.limits.max_pages:
-            return f"page limit ({self.limits.max_pages}) reached"
+            return STOPS["page_limit"].format(self.limits.max_pages), "page_limit"
         if self.out_of_bytes or self.report.bytes_read >= self.limits.max_total_bytes:
-            return f"byte limit ({self.limits.max_total_bytes}) reached"
+            return STOPS["byte_limit"].format(self.limits.max_total_bytes), "byte_limit"
         return None
 
     def _read(self, url: str) -> PageText:
@@ -157,7 +177,7 @@ class Crawl:
             return
         seen.add(target.url)
         if not guard.same_site(target, self.site):
-            self.report.skip(target.url, "on another site")
+            self.report.skip(target.url, "on another site", OTHER_SITE)
             return
         queue.append(target.url)
 
@@ -186,12 +206,12 @@ class Crawl:
             rules.parse(resp.body.decode(resp.charset or "utf-8", errors="replace").splitlines())
         except FetchFailed as exc:
             if not str(exc).startswith(("HTTP 4", "not a web page")):
-                self.report.skip(url, f"robots.txt unreadable: {exc}")
+                self.report.skip(url, f"robots.txt unreadable: {exc}", ROBOTS_UNREADABLE)
                 self.unread[origin] = exc.reason if exc.reason in SITE_DOWN else ROBOTS_UNREADABLE
                 return None
             rules.parse([])
         except Refused as exc:
-            self.report.skip(url, f"robots.txt refused: {exc}")
+            self.report.skip(url, f"robots.txt refused: {exc}", ROBOTS_UNREADABLE)
             self.unread[origin] = ROBOTS_UNREADABLE
             return None
         self.robots[origin] = rules
@@ -199,7 +219,7 @@ class Crawl:
 
     def _on_site(self, target: Target) -> None:
         if not guard.same_site(target, self.site):
-            raise Refused("on another site", "other_site")
+            raise Refused("on another site", OTHER_SITE)
 
 
 def _origin(target: Target) -> str:

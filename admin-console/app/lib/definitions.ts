@@ -368,12 +368,14 @@ export type Conflict = {
   text: string;
 };
 
-/** What an import read and skipped, stored with the version it made. */
+/** What an import read and skipped, stored with the version it made: `reason` and `stopped` in
+ * English, `code` and `stopped_code` for the console to word (absent from reports stored before). */
 export type ImportReport = {
   start_url: string;
   pages: { url: string; title: string; chars: number }[];
-  skipped: { url: string; reason: string }[];
+  skipped: { url: string; reason: string; code?: string }[];
   stopped: string | null;
+  stopped_code?: string | null;
   requests: number;
   bytes_read: number;
   written_by: "model" | "extractive";

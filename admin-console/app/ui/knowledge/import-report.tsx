@@ -1,9 +1,11 @@
 import type { ImportReport } from "@/app/lib/definitions";
 import { getT } from "@/app/lib/i18n";
+import { skippedLines, stoppedReason } from "@/app/lib/import-report";
 
 /** What the import that made this version read and left out, and why. */
 export async function ImportReportCard({ report }: { report: ImportReport }) {
   const t = await getT("knowledge");
+  const stopped = stoppedReason(report, t);
   return (
     <section className="card" aria-labelledby="report-title">
       <h2 id="report-title">{t("lastImport")}</h2>
@@ -13,7 +15,7 @@ export async function ImportReportCard({ report }: { report: ImportReport }) {
           url: report.start_url,
           how: report.written_by === "model" ? t("byModel") : t("bySentences"),
         })}
-        {report.stopped ? ` ${t("stopped", { reason: report.stopped })}` : ""}
+        {stopped ? ` ${t("stopped", { reason: stopped })}` : ""}
       </p>
       <ul className="list small">
         {report.pages.map((p) => (
@@ -22,10 +24,15 @@ export async function ImportReportCard({ report }: { report: ImportReport }) {
             {p.title ? <div className="muted break">{p.url}</div> : null}
           </li>
         ))}
-        {report.skipped.map((s) => (
-          <li key={`${s.url}-${s.reason}`}>
+        {skippedLines(report, t).map((s, i) => (
+          <li key={`${s.url}-${i}`}>
             <span className="badge">{t("skipped")}</span> <span className="break">{s.url}</span>
-            <div className="muted">{s.reason}</div>
+            <div lang={s.english ? "en" : undefined}>{s.reason}</div>
+            {s.detail ? (
+              <div className="muted break" lang="en">
+                {s.detail}
+              </div>
+            ) : null}
           </li>
         ))}
       </ul>
