@@ -14,6 +14,7 @@ from app import booking, channels, flow, handoff, metrics, outbox, reminders, tr
 from app.agent import llm, loop, prompts, tools
 from app.channels.base import Capability, Channel, InboundKind, Outbound
 from app.flow import handoff as flow_handoff
+from app.flow import ids as flow_ids
 from app.flow import lang
 from app.flow import privacy as privacy_flow
 from app.flow import reminders as reminder_words
@@ -68,6 +69,10 @@ def run_turn(business_id: int, customer_id: int, request_id: str | None = None) 
     if not customer["bot_paused"] and _answered_too_often(customer):
         _step_aside(business, customer, pending)
         metrics.TURNS.labels("too_many_replies").inc()
+        return
+    if customer["bot_paused"] and not customer["opted_out"] and _reminder_tap(pending):
+        # Reminders still go while staff have the conversation, so their buttons must work.
+        _paused_reminder_turn(business, customer, pending, request_id)
         return
     if customer["bot_paused"] or customer["opted_out"]:
         # Stored and shown in the console, never answered: not now, nor in a burst on resume.
@@ -241,6 +246,36 @@ def _privacy_turn(business: dict, customer: dict, pending: list[dict], request_i
             conversations.finish_turn(conn, turn_id, "failed", result.tool_calls, str(exc))
     metrics.TURNS.labels("privacy").inc()
     return True
+
+
+def _reminder_tap(pending: list[dict]) -> str:
+    """The id of the customer's tap when all they sent is taps on a reminder's buttons."""
+    tap = tapped(pending)
+    taps = [flow_ids.parse(m["choice"]) for m in pending] if tap else []
+    return tap if taps and all(t is not None and t.kind == "rem" for t in taps) else ""
+
+
+def _paused_reminder_turn(business: dict, customer: dict, pending: list[dict], request_id) -> None:
+    """Answer a paused customer's tap on a reminder's button as the flow always does (no
+    model); the team sees it in the conversation like any turn, and keeps the rest of it."""
+    turn_id = conversations.start_turn(business["id"], customer["id"], request_id)
+    ctx = tools.ToolContext(
+        business=business, customer=customer, turn_id=turn_id, now=datetime.now(UTC)
+    )
+    result = loop.run_flow(ctx, payload=tapped(pending))
+    metrics.record_tool_calls(result.tool_calls)
+    outcome = "answered" if result.ok else "failed"
+    try:
+        with db.transaction() as conn:
+            _claim(conn, pending, "processed" if result.ok else "failed", turn_id)
+            replies = _replies(result, customer) or [loop.APOLOGY]
+            outbox.queue(conn, business, customer, replies, "reply", pending[-1]["id"], turn_id)
+            conversations.finish_turn(conn, turn_id, outcome, result.tool_calls, result.error)
+    except TurnSuperseded as exc:
+        with db.transaction() as conn:
+            conversations.finish_turn(conn, turn_id, "failed", result.tool_calls, str(exc))
+        return
+    metrics.TURNS.labels(outcome).inc()
 
 
 def _answered_too_often(customer: dict) -> bool:

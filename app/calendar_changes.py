@@ -10,7 +10,9 @@ accepts, reads every event from a day ago on). For each event the bot wrote (`go
   gets the console's move notice. The business decided it in its own calendar, so a time the
   booking rules would refuse (closed, full, off the step) is kept; the log and the audit row
   name the rule it overrides. A move into the past, or of an appointment that has started, is
-  not applied (audited as ignored).
+  not applied (audited as ignored);
+- its end changed in Google (or the event made all-day), its start not: the event is written
+  back as booked (an appointment's length is the bot's: the booking rules counted it).
 
 Our own writes never come back as changes: an event is the business's change only when Google
 changed it after our last write of it (`calendar_event_updated`) and our copy of the
@@ -125,9 +127,14 @@ def apply(business: Mapping[str, Any], appointment_id: int, event: Mapping, now:
         if event.get("status") == "cancelled":
             return _cancel(conn, business, found, now)
         start = google.event_start(event)
-        if start is None or start == found["starts_at"]:
-            return "unchanged"
-        return _move(conn, business, found, start, now)
+        if start is not None and start != found["starts_at"]:
+            return _move(conn, business, found, start, now)
+        if start is None or google.event_end(event) != found["ends_at"]:
+            # Only a move or a deletion is read back: a changed end (or an event made all-day)
+            # is written back as booked, so the staff's calendar shows the time Postgres counts.
+            _restore(business, found)
+            return "restored"
+        return "unchanged"
 
 
 def _cancel(conn, business: Mapping[str, Any], found: Mapping[str, Any], now: datetime) -> str:

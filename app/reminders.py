@@ -92,7 +92,9 @@ def _blocked(business: dict, row: dict, now: datetime) -> str | None:
     if row["channel"] not in channels.REGISTRY:
         return "skipped"  # a phone or walk-in customer: no channel to remind them on
     off = row["appointment_off"] or row["customer_off"] or row["opted_out"]
-    if off or not business["reminders_enabled"]:
+    # A deactivated business's messages are not read (the webhook ignores its accounts): a
+    # reminder would offer buttons that do nothing.
+    if off or not business["reminders_enabled"] or not business["active"]:
         return "off"
     if plans.in_quiet_hours(business, now):
         # Only a late job gets here (due times are planned outside quiet hours).

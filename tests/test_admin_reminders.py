@@ -140,13 +140,14 @@ def test_staff_turn_reminders_off_for_an_appointment_and_for_a_customer(app, api
     assert api("PUT", other, "other_owner", json={"enabled": True}).status_code == 404
 
 
-@pytest.mark.parametrize("how", ["appointment", "customer", "business"])
+@pytest.mark.parametrize("how", ["appointment", "customer", "business", "deactivated"])
 def test_turning_reminders_off_withdraws_one_waiting_in_the_outbox(
     app, api, world, drain, fake_graph, how
 ):
     """The reminder went to the outbox and waits for a retry (Meta's hiccup) when staff turn
-    reminders off for the appointment or the customer, or the owner for the business: it never
-    goes, the console says why, and the setting's audit row is written with it."""
+    reminders off for the appointment or the customer, the owner for the business, or a
+    superadmin deactivates the business: it never goes, the console says why, and the setting's
+    audit row is written with it."""
     from app import outbox
 
     appointment_id = _booked_and_reminded(app, world)
@@ -157,6 +158,9 @@ def test_turning_reminders_off_withdraws_one_waiting_in_the_outbox(
     base = f"/businesses/{world.business_id}"
     if how == "business":
         resp = api("PATCH", base, "owner", json={"reminders_enabled": False})
+        action, entity = "update", "business"
+    elif how == "deactivated":
+        resp = api("PATCH", base, "superadmin", json={"active": False})
         action, entity = "update", "business"
     else:
         which = f"appointments/{appointment_id}"

@@ -214,6 +214,23 @@ def test_a_move_into_the_past_is_not_applied_and_the_event_goes_back(salon, gcal
     assert calendar_changes.read_business(salon) in ([], ["ours"])  # our own write, not a move
 
 
+def test_an_end_changed_in_google_goes_back_to_the_booked_length(salon, gcal, booked, drain):
+    """Only a move or a deletion is read back: a longer event left in place would show staff a
+    busy time that Postgres, and so the bot's bookings, do not count."""
+    appointment_id, kim = booked
+    start = day(3, "11:00")
+    gcal.move_event(  # the end dragged from 11:30 to 12:30, the start left alone
+        CAL, event_id(appointment_id), start.isoformat(), day(3, "12:30").isoformat()
+    )
+    assert calendar_changes.read_business(salon) == ["restored"]
+    assert appointment(appointment_id)["ends_at"] == day(3, "11:30")
+    assert notices(kim) == []
+    drain()
+    event = gcal.live_events(CAL)[event_id(appointment_id)]
+    assert datetime.fromisoformat(event["end"]["dateTime"]) == day(3, "11:30")
+    assert calendar_changes.read_business(salon) in ([], ["ours"])  # our own write, not a change
+
+
 def test_other_peoples_events_are_ignored(salon, gcal, booked):
     appointment_id, kim = booked
     start = day(3, "12:00")

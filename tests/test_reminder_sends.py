@@ -239,3 +239,105 @@ def test_a_reminder_waiting_in_the_outbox_does_not_go_once_its_appointment_chang
     assert reminder_sends(fake_graph, kim["address"]) == []
     [message] = reminder_messages(kim["id"])
     assert (message["status"], message["send_error"]) == ("failed", "withdrawn")
+
+
+def test_a_deactivated_business_sends_no_reminders(app, drain, fake_graph):
+    """Nothing its customers tap would be read: the webhook ignores a deactivated business."""
+    business_id = open_business(reminder_template=None)
+    kim = customer(business_id)
+    start = soon()
+    appointment_id = book(app, business_id, kim["id"], start, now=datetime.now(UTC))
+    db.execute("UPDATE businesses SET active = false WHERE id = %s", (business_id,))
+    with app.app_context():
+        assert reminders.fire(appointment_id, 1440, now=start - timedelta(hours=24)) == "off"
+    drain()
+    assert sends_to(fake_graph, kim["address"]) == []
+
+
+def paused_with_reminder(app, drain) -> tuple:
+    """(number id, customer, appointment id) for a customer whose conversation staff took over
+    before the 24-hour reminder went (inside the window, with its buttons)."""
+    number = f"num{datetime.now(UTC).timestamp():.0f}"
+    business_id = open_business(whatsapp_number_id=number, reminder_template=None)
+    kim = customer(business_id)
+    db.execute(
+        "UPDATE customers SET bot_paused = true, needs_attention = true WHERE id = %s", (kim["id"],)
+    )
+    start = soon()
+    appointment_id = book(app, business_id, kim["id"], start, now=datetime.now(UTC))
+    with app.app_context():
+        assert reminders.fire(appointment_id, 1440, now=start - timedelta(hours=24)) == "queued"
+    drain()
+    return number, kim, appointment_id
+
+
+def replies_to(customer_id: int) -> list[str]:
+    rows = db.fetch_all(
+        "SELECT body FROM messages WHERE customer_id = %s AND direction = 'out'"
+        " AND purpose = 'reply' ORDER BY id",
+        (customer_id,),
+    )
+    return [r["body"] for r in rows]
+
+
+@pytest.mark.parametrize(
+    "action, title, answer, status",
+    [
+        ("cancel", "Cancel", "Cancelled", "cancelled"),
+        ("confirm", "Confirm", "is confirmed", "booked"),
+        ("change", "Change", "When would you like your", "booked"),
+    ],
+)
+def test_a_paused_customer_gets_the_reminder_and_its_buttons_work(
+    app, drain, fake_graph, fake_llm, post_webhook, action, title, answer, status
+):
+    """Staff have the conversation, but the reminder still goes: its buttons are answered by
+    the flow as always (no model), and the answer is in the conversation staff read."""
+    number, kim, appointment_id = paused_with_reminder(app, drain)
+    assert reminder_sends(fake_graph, kim["address"]) != []
+    tap = envelopes.tap(f"rem:{action}:{appointment_id}", title, "button_reply",
+                        wa_id=kim["address"], phone_number_id=number)  # fmt: skip
+    assert post_webhook(tap).status_code == 200
+    drain()
+    row = db.fetch_one(
+        "SELECT status, confirmed_at FROM appointments WHERE id = %s", (appointment_id,)
+    )
+    assert row["status"] == status
+    assert (row["confirmed_at"] is not None) == (action == "confirm")
+    [reply] = replies_to(kim["id"])
+    assert answer in reply
+    assert answer in str(sends_to(fake_graph, kim["address"])[-1])
+    assert fake_llm.requests == []
+    paused = db.fetch_one("SELECT bot_paused FROM customers WHERE id = %s", (kim["id"],))
+    assert paused["bot_paused"]
+
+
+@pytest.mark.parametrize("sent", ["text", "appointment tap", "text and reminder tap"])
+def test_a_paused_customer_s_other_messages_are_still_left_to_the_team(
+    app, drain, fake_graph, fake_llm, post_webhook, sent
+):
+    number, kim, appointment_id = paused_with_reminder(app, drain)
+    before = len(sends_to(fake_graph, kim["address"]))
+    typed = envelopes.text("Please cancel my appointment", wa_id=kim["address"],
+                           phone_number_id=number)  # fmt: skip
+    listed = envelopes.tap(f"appt:cancel:{appointment_id}", "Cancel it",
+                           wa_id=kim["address"], phone_number_id=number)  # fmt: skip
+    reminded = envelopes.tap(f"rem:cancel:{appointment_id}", "Cancel", "button_reply",
+                             wa_id=kim["address"], phone_number_id=number)  # fmt: skip
+    envelopes_sent = {
+        "text": [typed],
+        "appointment tap": [listed],
+        "text and reminder tap": [typed, reminded],  # read together: typed words are staff's
+    }[sent]
+    for envelope in envelopes_sent:
+        assert post_webhook(envelope).status_code == 200
+    drain()
+    assert len(sends_to(fake_graph, kim["address"])) == before
+    assert replies_to(kim["id"]) == []
+    status = db.fetch_one("SELECT status FROM appointments WHERE id = %s", (appointment_id,))
+    assert status["status"] == "booked"
+    assert fake_llm.requests == []
+    inbound = db.fetch_all(
+        "SELECT status FROM messages WHERE customer_id = %s AND direction = 'in'", (kim["id"],)
+    )
+    assert [m["status"] for m in inbound] == ["processed"] * len(envelopes_sent)

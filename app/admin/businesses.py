@@ -72,9 +72,10 @@ def update_business(business_id: int):
     _check_accounts_free(fields, business_id)
     _encrypt_tokens(fields)
     with transaction() as conn:
-        if fields.get("reminders_enabled") is False:
+        if fields.get("reminders_enabled") is False or fields.get("active") is False:
             # Reminders waiting in the outbox do not go either (`stop_business`: its locks
-            # come before the business's row is written).
+            # come before the business's row is written); a deactivated business's customers
+            # could not act on theirs.
             plans.stop_business(conn, business_id)
         before = business_settings.get(conn, business_id)
         business_settings.update(conn, business_id, fields)

@@ -166,6 +166,12 @@ def event_start(event: Mapping) -> datetime | None:
     return _instant(start) if start else None
 
 
+def event_end(event: Mapping) -> datetime | None:
+    """When a timed event ends (None for an all-day one)."""
+    end = (event.get("end") or {}).get("dateTime")
+    return _instant(end) if end else None
+
+
 def event_updated(event: Mapping) -> datetime | None:
     """When Google last saw the event change."""
     updated = event.get("updated")

@@ -142,7 +142,7 @@ def save_sync_token(business_id: int, calendar_id: str, token: str | None) -> No
 def for_event(conn, business_id: int, appointment_id: int) -> dict | None:
     """The business's appointment an event stands for, locked, with what a notice needs."""
     return conn.execute(
-        "SELECT a.id, a.customer_id, a.status, a.starts_at, a.calendar_sync,"
+        "SELECT a.id, a.customer_id, a.status, a.starts_at, a.ends_at, a.calendar_sync,"
         " a.calendar_event_id, a.calendar_event_updated, s.name AS service_name,"
         " c.opted_out, c.channel, c.sandbox FROM appointments a"
         " JOIN services s ON s.id = a.service_id JOIN customers c ON c.id = a.customer_id"

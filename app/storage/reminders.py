@@ -22,12 +22,13 @@ SELECT r.appointment_id, r.offset_minutes, r.due_at, r.state,
 
 # A reminder's status as the console shows it: its own state until its message exists, then
 # the message's delivery status; `confirmed` once the customer confirmed after it went. One
-# waiting for its time shows `off` while reminders are off for its business, appointment or
-# customer (what it records if it fires so; `pending` again once they are back on).
+# waiting for its time shows `off` while reminders are off for its business (or it is
+# deactivated), appointment or customer (what it records if it fires so; `pending` again once
+# they are back on).
 STATUS_SQL = """
 SELECT r.appointment_id, r.offset_minutes, r.due_at,
-       CASE WHEN r.state = 'pending' AND (NOT b.reminders_enabled OR a.reminders_off
-                 OR c.reminders_off OR c.opted_out) THEN 'off'
+       CASE WHEN r.state = 'pending' AND (NOT b.reminders_enabled OR NOT b.active
+                 OR a.reminders_off OR c.reminders_off OR c.opted_out) THEN 'off'
             WHEN r.state <> 'queued' THEN r.state
             WHEN m.id IS NULL THEN 'sent'
             WHEN m.status = 'failed' THEN 'failed'
