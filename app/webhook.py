@@ -190,20 +190,26 @@ def _store_messages(app: Flask, channel: str, messages, request_id: str, size: i
             continue
         # Its NOTIFY would make each delivery's commit wait for the one before it.
         job = jobs.turn_job(business_id, request_id, notify=False)
-        delivery = _delivery(msg, key)
-        writes.append(conversations.Inbound(business_id, delivery, request_id, job, size))
         if msg.new_sender not in ("", msg.sender) or msg.new_user_id not in ("", msg.user_id):
             # Rare: before the batch, so that a message from the new number (or BSUID) in the
-            # same delivery finds the customer there (a redelivered notice finds nobody to move).
+            # same delivery finds the customer there.
             moved = conversations.change_identity(
                 business_id,
                 msg.channel,
+                msg.external_id,
                 msg.sender,
                 msg.new_sender or msg.sender,
                 msg.user_id,
                 msg.new_user_id,
             )
             log.info("business %s: identity change moved customer %s", business_id, moved)
+            if moved is None:
+                # Seen before, overtaken, someone else's, or an erased customer's: stored, it
+                # would make a customer of the ids it names, or give one an id they left.
+                _MESSAGES["identity_change_unmatched"].inc()
+                continue
+        delivery = _delivery(msg, key)
+        writes.append(conversations.Inbound(business_id, delivery, request_id, job, size))
     if not writes:
         return
     # Row locks in (business, channel, customer) order, as every batch takes them; the sort is

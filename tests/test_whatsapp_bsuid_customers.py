@@ -341,6 +341,116 @@ def test_a_changed_bsuid_already_another_customers_is_not_merged(app, post_webho
     ]
 
 
+NEW_PHONE, THIRD_PHONE = "972912345678", "972955555555"
+NEWEST = "US.40000000000000000004"
+
+
+def with_ids(notice: dict, new_user: str, previous_user: str) -> dict:
+    """A number-change notice as Meta sends it since August 2026: with the new BSUID the
+    change made and the previous one."""
+    system = notice["entry"][0]["changes"][0]["value"]["messages"][0]["system"]
+    system.update(user_id=new_user, previous_user_id=previous_user)
+    return notice
+
+
+def known_by_bsuid_then_with_number(post_webhook, drain) -> None:
+    """A customer who first wrote by their BSUID alone (their address) and later with their
+    number too (the address stays the BSUID)."""
+    assert post_webhook(message("wamid.K1", "hello", phone=None)).status_code == 200
+    assert post_webhook(message("wamid.K2", "hello again")).status_code == 200
+    drain()
+    assert [c["address"] for c in customers()] == [BSUID]
+
+
+def test_a_customer_addressed_by_a_bsuid_it_changed_is_answered_by_number(
+    app, post_webhook, drain, fake_graph
+):
+    known_by_bsuid_then_with_number(post_webhook, drain)
+    notice = bsuid_change(BSUID, NEW_BSUID, wamid="wamid.K3", phone=PHONE)
+    assert post_webhook(notice).status_code == 200
+    assert post_webhook(by_bsuid_alone("wamid.K4", "is it booked?", NEW_BSUID)).status_code == 200
+    drain()
+    [after] = customers()
+    assert (after["address"], after["user_id"]) == (PHONE, NEW_BSUID)
+    assert sends(fake_graph)[-1]["to"] == PHONE
+
+
+def test_a_customer_addressed_by_their_bsuid_follows_a_number_change(
+    app, post_webhook, drain, fake_graph
+):
+    known_by_bsuid_then_with_number(post_webhook, drain)
+    notice = with_ids(number_change(PHONE, NEW_PHONE, wamid="wamid.K3"), NEW_BSUID, BSUID)
+    assert post_webhook(notice).status_code == 200
+    assert post_webhook(by_bsuid_alone("wamid.K4", "still on?", NEW_BSUID)).status_code == 200
+    drain()
+    [after] = customers()
+    assert (after["address"], after["user_id"]) == (NEW_PHONE, NEW_BSUID)
+    assert sends(fake_graph)[-1]["to"] == NEW_PHONE
+
+
+def test_a_redelivered_number_change_after_changing_back_moves_nobody(app, post_webhook):
+    assert post_webhook(message("wamid.C1", "hi")).status_code == 200
+    first = with_ids(number_change(PHONE, NEW_PHONE, wamid="wamid.C2"), NEW_BSUID, BSUID)
+    assert post_webhook(first).status_code == 200
+    back = with_ids(number_change(NEW_PHONE, PHONE, wamid="wamid.C3"), NEWEST, NEW_BSUID)
+    assert post_webhook(back).status_code == 200
+    assert post_webhook(first).status_code == 200  # redelivered (Meta retries for days)
+    [c] = customers()
+    assert (c["address"], c["user_id"]) == (PHONE, NEWEST)
+
+
+def test_a_redelivered_number_change_does_not_move_the_numbers_next_holder(app, post_webhook):
+    """The customer changed number twice; their first number went to someone else (their own
+    BSUID), who writes. The first notice redelivered leaves that other customer where they are."""
+    assert post_webhook(message("wamid.D1", "hi")).status_code == 200
+    first = with_ids(number_change(PHONE, NEW_PHONE, wamid="wamid.D2"), NEW_BSUID, BSUID)
+    assert post_webhook(first).status_code == 200
+    second = with_ids(number_change(NEW_PHONE, THIRD_PHONE, wamid="wamid.D3"), NEWEST, NEW_BSUID)
+    assert post_webhook(second).status_code == 200
+    other = message("wamid.D4", "hello, new here")
+    value = other["entry"][0]["changes"][0]["value"]
+    value["messages"][0]["from_user_id"] = value["contacts"][0]["user_id"] = "US.77777777777"
+    assert post_webhook(other).status_code == 200
+    assert post_webhook(first).status_code == 200  # redelivered
+    rows = {c["user_id"]: c["address"] for c in customers()}
+    assert rows == {NEWEST: THIRD_PHONE, "US.77777777777": PHONE}
+
+
+def test_bsuid_notices_out_of_order_and_the_next_message_with_the_number(app, post_webhook):
+    """Meta delivers the later change first: it names an id the customer does not have yet, so
+    it changes nothing (applied, a late earlier one could not be told from it and would take
+    the id back); the earlier one is applied; their next message with their number carries
+    their current BSUID, which then is theirs."""
+    assert post_webhook(message("wamid.E1", "hi, a haircut please")).status_code == 200
+    [before] = customers()
+    later = bsuid_change(NEW_BSUID, NEWEST, wamid="wamid.E3", phone=PHONE)
+    assert post_webhook(later).status_code == 200
+    earlier = bsuid_change(BSUID, NEW_BSUID, wamid="wamid.E2", phone=PHONE)
+    assert post_webhook(earlier).status_code == 200
+    assert [c["user_id"] for c in customers()] == [NEW_BSUID]
+    current = message("wamid.E4", "is my booking ok?")
+    value = current["entry"][0]["changes"][0]["value"]
+    value["messages"][0]["from_user_id"] = value["contacts"][0]["user_id"] = NEWEST
+    assert post_webhook(current).status_code == 200
+    assert post_webhook(by_bsuid_alone("wamid.E5", "and now?", NEWEST)).status_code == 200
+    assert [(c["id"], c["user_id"]) for c in customers()] == [(before["id"], NEWEST)]
+
+
+def test_an_erased_customers_old_bsuid_notice_makes_no_customer(app, post_webhook, drain):
+    sent = time.time() - 120
+    assert post_webhook(message("wamid.F1", "hi", phone=None, sent=sent)).status_code == 200
+    drain()
+    [customer] = customers()
+    with app.app_context():
+        assert erasure.erase(_business(customer["id"]), customer["id"], by="customer")["erased"]
+    # A notice written before the erasure, delivered (or redelivered) after it.
+    notice = bsuid_change(BSUID, NEW_BSUID, wamid="wamid.F2")
+    notice["entry"][0]["changes"][0]["value"]["messages"][0]["timestamp"] = str(int(sent + 30))
+    assert post_webhook(notice).status_code == 200
+    assert [c["id"] for c in customers()] == [customer["id"]]
+    assert db.fetch_one("SELECT 1 FROM messages WHERE external_id = 'wamid.F2'") is None
+
+
 def _first_business() -> int:
     return db.fetch_one("SELECT id FROM businesses ORDER BY id LIMIT 1")["id"]
 

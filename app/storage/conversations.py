@@ -363,18 +363,30 @@ def set_profile_name(customer_id: int, name: str) -> None:
 
 
 def change_identity(
-    business_id: int, channel: str, old: str, new: str, old_user: str = "", new_user: str = ""
+    business_id: int,
+    channel: str,
+    notice_id: str,
+    old: str,
+    new: str,
+    old_user: str = "",
+    new_user: str = "",
 ) -> int | None:
-    """Move a customer to the address and second id their channel reported as new (a changed
-    phone number, a changed WhatsApp BSUID): the customer known by `old_user` (else by the
-    address `old`) gets the address `new` if theirs was `old`, and the id `new_user` if given
-    (unless theirs is already another than `old_user`: a stale notice). Returns the id of the
-    customer moved; None when there was none to move, or when the new address or id already
-    belongs to another customer (the two are not merged)."""
+    """Move a customer to the address and second id their channel's notice `notice_id`
+    reported as new (a changed phone number, a changed WhatsApp BSUID).
+
+    The customer is the one known by `old_user`, else the one at the address `old` (unless
+    that one is known by another id: someone else, or a notice overtaken by a later one). Their
+    address becomes `new` if it was `old` or `old_user` (an id the change makes dead); their id
+    becomes `new_user` if given (unless theirs is already another than `old_user`). Returns the
+    id of the customer moved; None when there was none, when the notice was seen before (Meta
+    redelivers: the customer may have moved on since, or their old number been given to
+    someone else), or when the new address or id belongs to another customer (the two are not
+    merged)."""
     try:
         row = fetch_one(
             "UPDATE customers t SET"
-            " address = CASE WHEN t.address = %(old)s THEN %(new)s ELSE t.address END,"
+            " address = CASE WHEN t.address IN (%(old)s, %(old_user)s) THEN %(new)s"
+            " ELSE t.address END,"
             " user_id = CASE WHEN %(new_user)s::text IS NULL THEN t.user_id"
             " WHEN %(old_user)s::text IS NULL OR t.user_id IS NULL OR t.user_id = %(old_user)s"
             " THEN %(new_user)s ELSE t.user_id END"
@@ -382,7 +394,11 @@ def change_identity(
             "  (SELECT c.id FROM customers c WHERE (c.business_id, c.channel, c.user_id)"
             "   = (%(business)s, %(channel)s, %(old_user)s) AND c.erased_at IS NULL),"
             "  (SELECT c.id FROM customers c WHERE (c.business_id, c.channel, c.address)"
-            "   = (%(business)s, %(channel)s, %(old)s) AND c.erased_at IS NULL))"
+            "   = (%(business)s, %(channel)s, %(old)s) AND c.erased_at IS NULL"
+            "   AND (%(old_user)s::text IS NULL OR c.user_id IS NULL"
+            "        OR c.user_id = %(old_user)s)))"
+            " AND NOT EXISTS (SELECT FROM messages m"
+            "  WHERE (m.channel, m.external_id) = (%(channel)s, %(notice)s))"
             " AND NOT EXISTS (SELECT FROM customers c WHERE (c.business_id, c.channel, c.address)"
             "  = (%(business)s, %(channel)s, %(new)s) AND c.id <> t.id)"
             " AND NOT EXISTS (SELECT FROM customers c WHERE (c.business_id, c.channel, c.user_id)"
@@ -391,6 +407,7 @@ def change_identity(
             {
                 "business": business_id,
                 "channel": channel,
+                "notice": notice_id,
                 "old": old,
                 "new": new,
                 "old_user": old_user or None,
