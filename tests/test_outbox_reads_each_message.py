@@ -2,18 +2,21 @@
 
 - A reminder withdrawn (its appointment cancelled) while the customer's earlier message is on
   its way to Meta is not sent; nor are the messages of a customer erased meanwhile.
-- Waits the outbox asks for (throughput pauses, backoffs, send slots) queue a new send task
-  rather than retry the running one, so however many there were, a failure afterwards (the
-  database restarting) still has its retries, and the message is sent.
+- Waits the outbox asks for (throughput pauses, backoffs, send slots) are not retries of the
+  running send task, so however many there were, a failure afterwards (the database
+  restarting) still has its retries, and the message is sent; and a short wait is not held up
+  behind the customer's next send task due later.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 
 import psycopg
 
-from app import erasure, outbox, reminders
+from app import erasure, jobs, outbox, reminders
 from app.booking import service as booking
 from app.storage import businesses, db
 from tests.reminder_helpers import book, customer, open_business, reminder_messages
@@ -99,3 +102,31 @@ def test_a_failure_after_many_waits_still_has_its_retries(app, drain, fake_graph
     assert len(runs) == 57
     row = db.fetch_one("SELECT status FROM messages WHERE id = %s", (message_id,))
     assert row["status"] == "sent"
+
+
+def test_a_short_wait_is_not_held_up_by_a_send_due_later(app, fake_graph, monkeypatch):
+    """A reply meets Meta's throughput error (a pause of OUTBOX_RATE_PAUSE, 0.05 s here) while
+    the customer's next message is lined up a minute away behind the account's backlog: the
+    reply goes after the pause, not after the minute."""
+    business_id = open_business(whatsapp_number_id="num-short-wait")
+    kim = customer(business_id, 1)
+    business = businesses.get_row(business_id)
+    with app.app_context(), db.transaction() as conn:
+        [first] = outbox.queue(conn, business, kim, ["Your booking is confirmed."])
+    later = datetime.now(UTC) + timedelta(minutes=1)
+    monkeypatch.setattr(outbox, "_line_up", lambda *a, **k: later)
+    with app.app_context(), db.transaction() as conn:
+        outbox.queue(conn, business, kim, ["See you then!"])
+    fake_graph.fail_next(130429, times=1)
+
+    def run_due_jobs() -> None:
+        asyncio.run(jobs.run_worker_async(app, install_signal_handlers=False, wait=False))
+
+    run_due_jobs()
+    assert db.fetch_one("SELECT status FROM messages WHERE id = %s", (first,))["status"] == "queued"
+    deadline = time.monotonic() + 30
+    while db.fetch_one("SELECT status FROM messages WHERE id = %s", (first,))["status"] == "queued":
+        assert time.monotonic() < deadline, "the reply waited for the send due a minute later"
+        time.sleep(0.05)
+        run_due_jobs()
+    assert db.fetch_one("SELECT status FROM messages WHERE id = %s", (first,))["status"] == "sent"

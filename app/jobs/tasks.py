@@ -33,6 +33,7 @@ from app.jobs.queue import (
 from app.logs import request_id_var
 from app.storage import appointments as appointment_store
 from app.storage import db
+from app.storage import outbox as outbox_store
 from app.storage import reminders as reminder_store
 
 # Waits of 5 s + 2^n s: about 2.3 hours of retrying before the booking is marked "failed".
@@ -97,15 +98,28 @@ def send_outbox(context: procrastinate.JobContext, business_id: int, customer_id
     """Send a customer's queued messages, in order (see `app.outbox`).
 
     When the outbox says to wait (SendLater: a retry's backoff, a paused account, a send
-    slot), a new send task is queued for then, as often as it says (each message's useful
-    life bounds it), and this one ends: waits are not failures, and do not use up the
-    retries a failure has (SEND_RETRY), which a long wait would otherwise have spent.
+    slot), the customer's send runs again then, as often as it says (each message's useful
+    life bounds it), and this task ends: waits are not failures, and do not use up the
+    retries a failure has (SEND_RETRY), which a long run of waits would otherwise have spent.
     """
     with flask_app(context).app_context():
         try:
             outbox.send_pending(business_id, customer_id)
         except outbox.SendLater as later:
-            queue_send(business_id, customer_id, datetime.now(UTC) + timedelta(seconds=later.wait))
+            _send_again(business_id, customer_id, later.wait)
+
+
+def _send_again(business_id: int, customer_id: int, wait: float) -> None:
+    """Have the customer's send run `wait` seconds from now: by their next send task, if one is
+    queued (brought forward to then if it was due later), else by a new one. Any of their send
+    tasks sends all their messages, and the queue starts none of a lock while an earlier one
+    waits, so a new task behind one due later would wait for it."""
+    at = datetime.now(UTC) + timedelta(seconds=wait)
+    with db.transaction() as conn:
+        if not outbox_store.bring_forward_job(
+            conn, SEND_TASK, outbox_lock(business_id, customer_id), at
+        ):
+            queue_send(business_id, customer_id, at)
 
 
 def queue_send(business_id: int, customer_id: int, at: datetime | None = None) -> None:

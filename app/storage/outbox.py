@@ -69,6 +69,22 @@ def queue_messages(
     return sorted(r["id"] for r in rows)
 
 
+def bring_forward_job(conn, task_name: str, lock: str, at: datetime) -> bool:
+    """The first queued `task_name` job of `lock` runs at `at` at the latest (a job due
+    earlier stays as it is); whether there was one. Which task and which lock, the job queue
+    says (`app.jobs`)."""
+    return (
+        conn.execute(
+            "UPDATE procrastinate_jobs SET scheduled_at = CASE WHEN scheduled_at > %(at)s"
+            " THEN %(at)s ELSE scheduled_at END"
+            " WHERE id = (SELECT min(id) FROM procrastinate_jobs WHERE lock = %(lock)s"
+            " AND status = 'todo' AND task_name = %(task)s) RETURNING id",
+            {"at": at, "lock": lock, "task": task_name},
+        ).fetchone()
+        is not None
+    )
+
+
 def next_queued(customer_id: int, after: int = 0) -> dict | None:
     """The customer's oldest message stored but not yet handed to the channel, after the
     message `after`; read just before it is sent, so a message withdrawn (or erased) while
