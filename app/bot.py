@@ -249,10 +249,13 @@ def _privacy_turn(business: dict, customer: dict, pending: list[dict], request_i
 
 
 def _reminder_tap(pending: list[dict]) -> str:
-    """The id of the customer's tap when all they sent is taps on a reminder's buttons."""
+    """The id of the customer's tap when all they sent is taps on a reminder's Confirm or
+    Cancel: each is done in one answer. (Change asks for a new time, and the customer's answer
+    would be the team's: whoever has the conversation arranges it.)"""
     tap = tapped(pending)
     taps = [flow_ids.parse(m["choice"]) for m in pending] if tap else []
-    return tap if taps and all(t is not None and t.kind == "rem" for t in taps) else ""
+    done_at_once = [t for t in taps if t and t.kind == "rem" and t.action in ("confirm", "cancel")]
+    return tap if taps and len(done_at_once) == len(taps) else ""
 
 
 def _paused_reminder_turn(business: dict, customer: dict, pending: list[dict], request_id) -> None:
