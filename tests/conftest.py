@@ -182,6 +182,14 @@ def post_concurrently(app):
 
 
 @pytest.fixture
+def release():
+    """Set at the end of the test: lets a slow fake page's handler finish."""
+    event = threading.Event()
+    yield event
+    event.set()
+
+
+@pytest.fixture
 def drain(app):
     """Run the job worker until no job is due and no send waits for a retry.
 

@@ -4,7 +4,6 @@ English words the report has always had, so the console can say it in the reader
 from __future__ import annotations
 
 import socket
-import threading
 from urllib.parse import urljoin
 
 import pytest
@@ -16,14 +15,6 @@ from tests.fake_site import FakeSite, endless, hang_up, page, redirect, stalled
 ELSEWHERE = "http://127.0.0.1:9"  # another site (another port), never contacted
 LIMITS = CrawlLimits(max_pages=10, max_page_bytes=100_000, time_limit=20.0)
 ROBOTS_READ = "robots.txt of this site could not be read"
-
-
-@pytest.fixture
-def release():
-    """Set at the end of the test: lets the slow page's handler finish."""
-    event = threading.Event()
-    yield event
-    event.set()
 
 
 @pytest.fixture

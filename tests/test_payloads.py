@@ -16,6 +16,8 @@ from app.channels.whatsapp.payloads import (
     StatusKind,
     parse_envelope,
 )
+from tests.test_whatsapp_bsuid_customers import bsuid_change, number_change, with_ids
+from tests.test_whatsapp_bsuid_customers import message as bsuid_message
 
 DATA = Path(__file__).parent / "data" / "meta-payloads"
 WABA = "whatsapp_business_account"
@@ -188,42 +190,11 @@ def test_identities_beside_the_sender():
     assert (text.new_number, text.new_user_id) == ("", "")
 
 
-def _system(system: dict, **fields) -> dict:
-    msg = {"id": "wamid.SYS1", "timestamp": "1753851315", "type": "system", "system": system}
-    return {
-        "object": "whatsapp_business_account",
-        "entry": [
-            {
-                "id": "1",
-                "changes": [
-                    {
-                        "field": "messages",
-                        "value": {
-                            "messaging_product": "whatsapp",
-                            "metadata": {
-                                "display_phone_number": "15550000000",
-                                "phone_number_id": "PNID",
-                            },
-                            "messages": [{**msg, **fields}],
-                        },
-                    }
-                ],
-            }
-        ],
-    }
-
-
 def test_a_changed_bsuid_speaks_of_the_sender_as_they_were():
     """user_changed_user_id (no number to share): the sender is their previous BSUID, and the
     new one is given beside it; a number change's new BSUID is given too."""
-    notice = _system(
-        {
-            "body": "User A changed their business-scoped user ID",
-            "user_id": "US.NEW",
-            "previous_user_id": "US.OLD",
-            "type": "user_changed_user_id",
-        }
-    )
+    channel = WhatsAppChannel("http://x", "v21.0")
+    notice = bsuid_change("US.OLD", "US.NEW")
     (changed,) = parse_envelope(notice).messages
     assert (changed.sender, changed.user_id, changed.new_user_id, changed.new_number) == (
         "US.OLD",
@@ -231,39 +202,29 @@ def test_a_changed_bsuid_speaks_of_the_sender_as_they_were():
         "US.NEW",
         "",
     )
-    [inbound] = WhatsAppChannel("http://x", "v21.0").parse(notice).messages
-    assert (inbound.sender, inbound.new_sender, inbound.new_user_id) == (
-        "US.OLD",
+    [inbound] = channel.parse(notice).messages
+    assert (inbound.sender, inbound.new_sender, inbound.new_user_id) == ("US.OLD",) + (
         "US.NEW",
-        "US.NEW",
-    )
-    number = _system(
-        {
-            "body": "User A changed from 972987654321 to 972912345678",
-            "wa_id": "972912345678",
-            "user_id": "US.NEW",
-            "previous_user_id": "US.OLD",
-            "type": "user_changed_number",
-        },
-        **{"from": "972987654321"},
-    )
+    ) * 2
+    number = with_ids(number_change(PYWA, "972912345678"), "US.NEW", "US.OLD")
     (changed,) = parse_envelope(number).messages
     assert (changed.sender, changed.user_id, changed.new_number, changed.new_user_id) == (
-        "972987654321",
+        PYWA,
         "US.OLD",
         "972912345678",
         "US.NEW",
     )
-    [inbound] = WhatsAppChannel("http://x", "v21.0").parse(number).messages
+    [inbound] = channel.parse(number).messages
     assert (inbound.new_sender, inbound.new_user_id) == ("972912345678", "US.NEW")
 
 
 def test_an_overlong_bsuid_is_not_a_key():
     """A BSUID is a unique key: one of kilobytes could not be indexed (the store would fail
     and Meta redeliver for days), so the message is skipped, as an overlong sender is."""
-    msg = {"from": "34600111222", "from_user_id": "US." + "9" * 300, "text": {"body": "hi"}}
-    env = parse_envelope(_system({}, type="text", **msg))
-    assert env.messages == () and env.ignored
+    env = bsuid_message("wamid.LONG", "hi", phone="34600111222")
+    env["entry"][0]["changes"][0]["value"]["messages"][0]["from_user_id"] = "US." + "9" * 300
+    parsed = parse_envelope(env)
+    assert parsed.messages == () and parsed.ignored
 
 
 def test_error_details_from_error_data_and_legacy_top_level():

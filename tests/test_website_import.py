@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -24,14 +23,6 @@ POLICY = "You can cancel for free up to 24 hours before your appointment."
 
 def html(body: str, title: str = "") -> str:
     return f"<html><head><title>{title}</title></head><body><main>{body}</main></body></html>"
-
-
-@pytest.fixture
-def release():
-    """Set at the end of the test: lets the slow page's handler finish."""
-    event = threading.Event()
-    yield event
-    event.set()
 
 
 @pytest.fixture

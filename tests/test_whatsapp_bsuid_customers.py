@@ -254,12 +254,9 @@ def bsuid_change(old: str, new: str, wamid: str = "wamid.UID1", phone: str = "")
     }
     if phone:
         msg["from"] = phone
-    value = envelope(msg, {})["entry"][0]["changes"][0]["value"]
-    del value["contacts"]
-    return {
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": value}]}],
-    }
+    notice = envelope(msg, {})
+    del notice["entry"][0]["changes"][0]["value"]["contacts"]  # system notices have none
+    return notice
 
 
 def by_bsuid_alone(wamid: str, text: str, bsuid: str) -> dict:
