@@ -199,6 +199,8 @@ def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id,
                 outcome = "superseded"
             else:
                 outbox.queue(conn, business, customer, replies, "reply", pending[-1]["id"], turn_id)
+                if result.flow_state is not None:  # kept with its reply, or not at all
+                    flow.keep(business["id"], customer["id"], result.flow_state, now)
                 if request:
                     handoff.take_over(
                         conn, business, customer, request, now, about=pending[-1]["id"]

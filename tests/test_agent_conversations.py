@@ -135,6 +135,23 @@ def test_find_available_slots(app, say, fake_llm, fake_graph):
     assert len(rows()) == 2
 
 
+def test_find_available_slots_for_a_move_counts_its_own_seat_as_free(app, say, fake_llm):
+    day = upcoming(1)
+    seed(add_customer("34600000001", "Other"), "Haircut", day, "17:00")
+    mine = seed(add_customer(), "Haircut", day, "17:00")  # capacity 2: 17:00 is full
+    args = {"service": "haircut", "date": day.isoformat(), "after": "17:00"}
+    moving = {**args, "appointment_id": mine}
+    fake_llm.script += [
+        tool_call("find_available_slots", args),
+        tool_call("find_available_slots", moving),
+        text_reply("Here they are."),
+    ]
+    say("Could I move my haircut a bit later?")
+    listed, for_the_move = tool_results(fake_llm.requests[2])
+    assert listed["slots"] == ["17:30"]
+    assert for_the_move["slots"] == ["17:00", "17:15", "17:30"]  # where it may move to
+
+
 def test_find_available_slots_counts_the_times_it_leaves_out(app, say, fake_llm):
     day = upcoming(1)
     args = {"service": "Haircut", "date": day.isoformat(), "after": "12:00"}

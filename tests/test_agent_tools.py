@@ -83,6 +83,11 @@ BAD_CALLS = {
     "no such id": ("cancel_appointment", lambda d, o: {"appointment_id": o + 1000}, "not_found"),
     "other's id, cancel": ("cancel_appointment", lambda d, o: {"appointment_id": o}, "not_found"),
     "other's id, move": ("reschedule_appointment", lambda d, o: move(o, d), "not_found"),
+    "other's id, slots": (
+        "find_available_slots",
+        lambda d, o: {**slots(d), "appointment_id": o},
+        "not_found",
+    ),
 }
 
 

@@ -650,6 +650,33 @@ def test_a_flow_failure_still_answers_and_is_recorded(chat, monkeypatch):
     assert turn == {"status": "failed", "error": "flow: RuntimeError: boom"}
 
 
+def test_a_turn_run_again_after_its_reply_failed_repeats_what_it_did(
+    app, chat, post_webhook, drain, monkeypatch
+):
+    """Where the talk is, is kept with the reply: a turn run again after its reply's transaction
+    failed picks the listed time again, never the Confirm it led to."""
+    from app import bot, outbox
+
+    day = upcoming(2)
+    chat(f"haircut on {named(day)}")
+    assert post_webhook(envelopes.text("1", wa_id=WA_ID)).status_code == 200
+    customer = db.fetch_one("SELECT id, business_id FROM customers WHERE address = %s", (WA_ID,))
+    queue = outbox.queue
+
+    def lost_once(*args, **kwargs):
+        monkeypatch.setattr(outbox, "queue", queue)
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr(outbox, "queue", lost_once)
+    with app.app_context():
+        with pytest.raises(RuntimeError):
+            bot.run_turn(customer["business_id"], customer["id"])
+        bot.run_turn(customer["business_id"], customer["id"])  # its job, retried
+    drain()
+    assert statuses() == [("held", at(day, "09:00"))]
+    assert recorded()[-1] == hold_reply(day, "09:00")
+
+
 # Review cases: what a customer names (a time, a date with its weekday, a day of the month) is
 # what is booked, moved or cancelled; nothing else is acted on.
 

@@ -97,7 +97,9 @@ def turn(app):
         with app.app_context():
             business = businesses.get_business(business_id)
             now = datetime.now(UTC)
-            return flow.run(business, customer, now, text=text, payload=payload).reply
+            out = flow.run(business, customer, now, text=text, payload=payload)
+            flow.keep(business_id, customer["id"], out.state, now)  # as a stored turn does
+            return out.reply
 
     return run
 

@@ -13,7 +13,7 @@ from app.flow import ids
 from app.storage import businesses, db
 from tests import envelopes
 from tests.test_agent_conversations import MADRID, at, upcoming
-from tests.test_flow_conversations import when
+from tests.test_flow_conversations import named, when
 
 
 @pytest.fixture
@@ -31,15 +31,22 @@ def customer(business_id: int, address: str) -> dict:
 
 @pytest.fixture
 def tap(app, demo, fake_llm):
-    """Tap `payload` (or write `text`) as customer `who`; returns (reply text, action names)."""
+    """Tap `payload` (or write `text`) as customer `who`; returns (reply text, action names).
+
+    `kept=False`: a turn whose reply was never stored, so where it led the talk is not kept.
+    """
     people = {}
 
-    def run(payload: str = "", text: str = "", who: str = "346001") -> tuple[str, list[str]]:
+    def run(
+        payload: str = "", text: str = "", who: str = "346001", kept: bool = True
+    ) -> tuple[str, list[str]]:
         if who not in people:
             people[who] = customer(demo, who)
         with app.app_context():
-            business = businesses.get_business(demo)
-            out = flow.run(business, people[who], datetime.now(UTC), text=text, payload=payload)
+            business, now = businesses.get_business(demo), datetime.now(UTC)
+            out = flow.run(business, people[who], now, text=text, payload=payload)
+            if kept:
+                flow.keep(demo, people[who]["id"], out.state, now)
         assert fake_llm.requests == []  # no model, ever
         return out.text, [r["name"] for r in out.records]
 
@@ -89,6 +96,65 @@ def test_change_and_cancel_let_the_hold_go(tap, demo):
         ["release_hold"],
     )
     assert rows() == []
+
+
+def test_a_pick_run_again_holds_the_same_time_and_books_nothing(tap, demo):
+    """A turn run again (its reply's transaction failed, its job retried) reads the same message
+    against the talk as it was: "1" picks the listed time again, never the Confirm it led to."""
+    tap(ids.service(service_id(demo, "Haircut")))
+    first = tap(text="1", kept=False)
+    assert first[1] == ["hold_time"]
+    assert tap(text="1") == first
+    assert [r[1] for r in rows()] == ["held"]
+
+
+@pytest.mark.parametrize("action", ["change", "cancel"])
+def test_a_hold_button_tapped_after_confirming_never_books_twice(tap, demo, action):
+    day = upcoming(2)
+    haircut = service_id(demo, "Haircut")
+    tap(ids.slot(haircut, at(day, "10:00")))
+    tap(ids.hold("confirm", 1))
+    text, names = tap(ids.hold(action, 1))  # a button of the older "Shall I book it?"
+    assert rows() == [(1, "booked", at(day, "10:00"))]
+    if action == "cancel":  # it is a booking now: asked, not let go
+        assert text == (
+            f"Your **Haircut** on {when(day, '10:00')} is already booked (booking #1). "
+            "Shall I cancel it, or move it to another time?\n1. Cancel it\n2. Move it\n"
+            "Reply with 1–2."
+        )
+        assert names == ["release_hold"]
+        assert tap(text="1")[0].startswith(f"Cancelled: **Haircut** on {when(day, '10:00')}")
+        return
+    assert text.startswith(f"Free times for **Haircut** on {day:%A} {day.day}")
+    tap(ids.slot(haircut, at(day, "11:00")))  # its new time: a move, not a second booking
+    assert tap(ids.hold("confirm", 2))[1] == ["confirm_hold"]
+    assert rows() == [(1, "booked", at(day, "11:00"))]
+
+
+def test_booking_from_the_menu_ends_a_move_asked_about(tap, demo):
+    day = upcoming(2)
+    haircut = service_id(demo, "Haircut")
+    tap(ids.slot(haircut, at(day, "10:00")))
+    tap(ids.hold("confirm", 1))
+    tap(ids.appointment("move", 1))  # "Move it", then "Book a time" instead
+    tap(ids.menu("book"))
+    tap(ids.service(haircut))
+    text, names = tap(ids.slot(haircut, at(day, "12:00")))
+    assert names == ["hold_time"]  # a new booking, held to confirm
+    assert rows() == [(1, "booked", at(day, "10:00")), (2, "held", at(day, "12:00"))]
+
+
+def test_times_listed_for_a_move_count_its_own_seat_as_free(tap, demo):
+    day = upcoming(2)  # the demo salon takes two at a time
+    haircut = service_id(demo, "Haircut")
+    tap(ids.slot(haircut, at(day, "10:00")))
+    tap(ids.hold("confirm", 1))
+    tap(ids.slot(haircut, at(day, "10:15")), who="346002")
+    tap(ids.hold("confirm", 2), who="346002")
+    text, names = tap(text=f"move my haircut to {named(day)}")
+    assert "\n6. 10:15\n" in text  # 10:15 is full only with the haircut being moved
+    assert names[-1] == "find_available_slots"
+    assert tap(text="6")[0].startswith(f"Moved ✅ Your **Haircut** is now on {when(day, '10:15')}")
 
 
 def test_a_time_taken_meanwhile_offers_others(tap, demo):

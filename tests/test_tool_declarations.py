@@ -18,7 +18,13 @@ PARAMETERS = {
     "list_services": ({}, []),
     "get_business_info": ({}, []),
     "find_available_slots": (
-        {"service": S, "date": S, "after": {**S, "default": ""}, "before": {**S, "default": ""}},
+        {
+            "service": S,
+            "date": S,
+            "after": {**S, "default": ""},
+            "before": {**S, "default": ""},
+            "appointment_id": {**INT, "default": 0},
+        },
         ["service", "date"],
     ),
     "book_appointment": ({"service": S, "date": S, "time": S}, ["service", "date", "time"]),

@@ -46,6 +46,7 @@ class AgentResult:
     error: str | None = None
     usage: list[tuple[str, int, int]] = field(default_factory=list)  # (model, prompt, completion)
     flow_reply: flow.Reply | None = None  # a model-free turn's reply, options and all
+    flow_state: flow.State | None = None  # where its talk is now, kept with the reply
 
 
 def run_agent(
@@ -144,7 +145,14 @@ def run_flow(ctx: ToolContext, text: str = "", payload: str = "", note: str = ""
         return AgentResult(APOLOGY, False, error=f"flow: {type(exc).__name__}: {exc}")
     if note:
         outcome = outcome.noted(note)
-    return AgentResult(outcome.text, True, list(outcome.records), 0, flow_reply=outcome.reply)
+    return AgentResult(
+        outcome.text,
+        True,
+        list(outcome.records),
+        0,
+        flow_reply=outcome.reply,
+        flow_state=outcome.state,
+    )
 
 
 def _tool_spec(tool: BaseTool) -> dict | BaseTool:

@@ -56,11 +56,13 @@ def find_slots(
     after: time | None = None,
     before: time | None = None,
     by_staff: bool = False,
+    exclude_id: int | None = None,
 ) -> BookingResult:
     """Free starts (UTC) of a service on local dates day_from..day_to, or why none can be given.
 
     `after` and `before` bound the local time of day (both inclusive); `by_staff` asks for the
-    times staff may book (`availability.for_staff`: no minimum notice). The result's code is
+    times staff may book (`availability.for_staff`: no minimum notice); `exclude_id`, the
+    appointment being moved, leaves its own seat out, as `reschedule` does. The result's code is
     `available` (with `slots`) or `none_free` (with the next free times as `alternatives`);
     a refusal for a bad query, an unknown service, a past or too distant window.
     """
@@ -82,7 +84,7 @@ def find_slots(
     if day_from > rules.last_day(now):
         return refusal(BEYOND_HORIZON)
     try:
-        return slots.in_window(business, svc, day_from, day_to, now, after, before)
+        return slots.in_window(business, svc, day_from, day_to, now, after, before, exclude_id)
     except CalendarUnavailable:
         return refusal(CALENDAR_UNAVAILABLE, CALENDAR_MESSAGE)
 

@@ -68,12 +68,14 @@ def in_window(
     now: datetime,
     after: time | None,
     before: time | None,
+    exclude_id: int | None = None,
 ) -> BookingResult:
     """Free starts on day_from..day_to between the local times `after` and `before` (inclusive);
-    when there are none, the first few free times after the window as alternatives."""
+    when there are none, the first few free times after the window as alternatives.
+    `exclude_id`: an appointment whose seat does not count (the one being moved)."""
     tz = rules_for(business).tz
     minutes = service["duration_minutes"]
-    free = free_slots(business, minutes, day_from, day_to, now)
+    free = free_slots(business, minutes, day_from, day_to, now, exclude_id)
     found = tuple(s for s in free if _between(s.astimezone(tz).time(), after, before))
     if found:
         return BookingResult(
@@ -83,7 +85,8 @@ def in_window(
         window_end = wall_to_utc(tz, day_to + timedelta(days=1), 0)
     else:
         window_end = wall_to_utc(tz, day_to, before.hour * 60 + before.minute)
-    later = free_slots(business, minutes, day_to, day_to + timedelta(days=LOOK_AHEAD_DAYS), now)
+    later_to = day_to + timedelta(days=LOOK_AHEAD_DAYS)
+    later = free_slots(business, minutes, day_to, later_to, now, exclude_id)
     alternatives = tuple([s for s in later if s > window_end][:ALTERNATIVES])
     return BookingResult(
         True,

@@ -4,7 +4,7 @@ turns run without a model (no API key, over budget, every model's breaker open).
 `run` answers one turn for one customer: it reads what the flow remembers of the conversation
 (`state`), handles the tap (`ids`) or the text (`understand`), acts through the booking service
 (`actions`, each call recorded like a tool call) and returns the reply (`render` shapes it for
-the customer's channel).
+the customer's channel) with where the talk is now, which the turn `keep`s with its reply.
 """
 
 from __future__ import annotations
@@ -15,14 +15,17 @@ from datetime import datetime
 from app.flow import engine, handoff, ids, lang, privacy, reminders, state, times
 from app.flow.actions import CLAIMS, Turn
 from app.flow.render import Reply, for_channel, numbered, outbound
+from app.flow.state import State
 
 __all__ = [
     "CLAIMS",
     "Outcome",
     "Reply",
+    "State",
     "Turn",
     "for_channel",
     "is_ours",
+    "keep",
     "numbered",
     "outbound",
     "run",
@@ -34,10 +37,12 @@ MISSES_FOR_A_PERSON = 2
 
 @dataclass(frozen=True)
 class Outcome:
-    """One flow turn: its reply and the booking calls it made (tool-call records)."""
+    """One flow turn: its reply, the booking calls it made (tool-call records) and what the
+    flow is to remember once the reply is stored (`keep`)."""
 
     reply: Reply
     records: list[dict]
+    state: State | None = None
 
     @property
     def text(self) -> str:
@@ -57,7 +62,8 @@ def run(
     text: str = "",
     payload: str = "",
 ) -> Outcome:
-    """Answer a tap (`payload`, one of our ids) or a text, and remember where the talk is."""
+    """Answer a tap (`payload`, one of our ids) or a text; the outcome says where the talk is
+    now, for the caller to `keep` with the reply (nothing of it is kept before)."""
     turn = Turn(business, customer, now, turn_id)
     st = state.load(business["id"], customer["id"], now)
     st.lang = st.lang or lang.of_business(business)
@@ -76,8 +82,18 @@ def run(
         st.misses = 0  # understood: the count starts again
     elif st.misses >= MISSES_FOR_A_PERSON:
         reply = engine.hand_off(turn, st, handoff.NOT_UNDERSTOOD)
-    state.save(business["id"], customer["id"], st, now)
-    return Outcome(reply, turn.records)
+    return Outcome(reply, turn.records, st)
+
+
+def keep(business_id: int, customer_id: int, st: State, now: datetime) -> None:
+    """Remember where the talk is after a turn, in the transaction that stores its reply.
+
+    Kept any earlier, a turn run again (its reply's transaction failed, or its job was retried)
+    would read the same message against the next step: "1" that picked a listed time would
+    pick Confirm and book a time the customer was never asked about. From the old state it
+    repeats what it did (holding a time again only renews the hold).
+    """
+    state.save(business_id, customer_id, st, now)
 
 
 def is_ours(payload: str | None) -> bool:

@@ -61,11 +61,25 @@ class Turn:
 
 
 def find_slots(
-    turn: Turn, svc: dict, first: date, last: date, after: time | None, before: time | None
+    turn: Turn,
+    svc: dict,
+    first: date,
+    last: date,
+    after: time | None,
+    before: time | None,
+    moving: int | None = None,
 ) -> BookingResult:
+    """Free times of `svc`; `moving`: the appointment they are for, whose own seat is free."""
     started = clock.perf_counter()
     result = bookings.find_slots(
-        turn.business["id"], svc["id"], first, last, now=turn.now, after=after, before=before
+        turn.business["id"],
+        svc["id"],
+        first,
+        last,
+        now=turn.now,
+        after=after,
+        before=before,
+        exclude_id=moving,
     )
     args = {"service": svc["name"], "date": first.isoformat()}
     if last != first:
@@ -74,6 +88,8 @@ def find_slots(
         args["after"] = f"{after:%H:%M}"
     if before:
         args["before"] = f"{before:%H:%M}"
+    if moving is not None:
+        args["appointment_id"] = moving
     shown = [s.astimezone(turn.tz) for s in result.slots]
     view = _view(result, turn) | {"slots": [f"{s:%Y-%m-%d %H:%M}" for s in shown]}
     turn.record("find_available_slots", args, view, started)

@@ -194,7 +194,8 @@ def info(turn: Turn, st: State, question: str) -> Reply:
 
 def menu(turn: Turn, st: State, what: str) -> Reply:
     if what == "book":
-        st.day = st.time = st.after = st.before = None
+        # A new booking: a move asked about before ends here, so its times book, not move.
+        st.day = st.time = st.after = st.before = st.moving = None
         st.pending = "book"
         return ask_service(turn, st)
     if what == "mine":

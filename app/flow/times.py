@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from app.booking.models import EXISTS, NOT_FOUND
+from app.booking.models import EXISTS, NOT_FOUND, RELEASED, Appointment
 from app.flow import actions, ids, words
 from app.flow.actions import Turn
 from app.flow.offers import (
@@ -61,10 +61,11 @@ def booking_request(turn: Turn, st: State, req: Request) -> Reply:
 
 
 def continue_with(turn: Turn, st: State, svc: dict) -> Reply:
-    """The request waiting for its service, now that the customer chose it."""
+    """The request waiting for its service, now that the customer chose it: a booking (only a
+    booking asks for a service), so a move asked about before ends here."""
     day, wanted = st.day_date, st.time
     after, before = st.bounds()
-    st.time = st.pending = None
+    st.time = st.pending = st.moving = None
     if day is not None and day < turn.today:
         day = None
     if wanted:
@@ -126,16 +127,43 @@ def confirm(turn: Turn, st: State, hold_id: int | None) -> Reply:
 
 
 def release(turn: Turn, st: State, hold_id: int | None, offer_again: bool) -> Reply:
+    """Let the held time go (`offer_again`: and list its day's times again)."""
     result = actions.release(turn, hold_id)
     st.hold_id = None
     held = result.appointment
-    svc = turn.service(held.service_id) if held else None
+    if result.code == EXISTS:  # confirmed since (an older message's button): a booking now
+        return _booked_already(turn, st, held, offer_again)
+    if result.code != RELEASED:
+        return Reply(words.say(st.lang, "no_hold"), lang=st.lang)
+    svc = turn.service(held.service_id)
     if offer_again and svc is not None:
         day = held.starts_at.astimezone(turn.tz).date()
         return slots(turn, st, svc, max(day, turn.today), None, None)
-    if result.code == NOT_FOUND:
-        return Reply(words.say(st.lang, "no_hold"), lang=st.lang)
     return Reply(words.say(st.lang, "released"), lang=st.lang)
+
+
+def _booked_already(turn: Turn, st: State, booked: Appointment, change: bool) -> Reply:
+    """Change time or Cancel tapped on a held time that has been booked since: a change lists
+    times to move the booking to (never a second booking); a cancel asks first, as letting a
+    held time go changed nothing booked."""
+    st.appointment_id = booked.id
+    svc = turn.service(booked.service_id)
+    when = words.when(booked.starts_at, turn.tz, st.lang)
+    if change:
+        st.moving = booked.id
+        if svc is not None:
+            day = booked.starts_at.astimezone(turn.tz).date()
+            return slots(turn, st, svc, max(day, turn.today), None, None)
+        text = words.say(st.lang, "move_to", service=booked.service_name, when=when)
+        return offer(st, Reply(text, lang=st.lang))
+    text = words.say(
+        st.lang, "booked_already", service=booked.service_name, when=when, id=booked.id
+    )
+    options = tuple(
+        Option(ids.appointment(action, booked.id), words.say(st.lang, key))
+        for action, key in (("cancel", "cancel_it"), ("move", "move_it"))
+    )
+    return offer(st, Reply(text, options, lang=st.lang))
 
 
 def rehold(turn: Turn, st: State, hold_id: int, req: Request) -> Reply:
@@ -144,6 +172,8 @@ def rehold(turn: Turn, st: State, hold_id: int, req: Request) -> Reply:
     result = actions.release(turn, hold_id)
     st.hold_id = None
     held = result.appointment
+    if result.code == EXISTS:  # booked since: its times to move to, not a second booking
+        return _booked_already(turn, st, held, change=True)
     svc = turn.service(held.service_id) if held else None
     if svc is None:  # gone meanwhile (expired): the request as it stands
         return booking_request(turn, st, req)
@@ -154,14 +184,15 @@ def rehold(turn: Turn, st: State, hold_id: int, req: Request) -> Reply:
 def slots(
     turn: Turn, st: State, svc: dict, day: date, after: time | None, before: time | None
 ) -> Reply:
-    """The free times of `day` (within the bounds), up to SLOTS_SHOWN and a "later" row."""
+    """The free times of `day` (within the bounds), up to SLOTS_SHOWN and a "later" row; for a
+    move, those its appointment could move to (its own seat counts as free, as it does there)."""
     st.service_id, st.day, st.after, st.before = (
         svc["id"],
         day.isoformat(),
         hhmm(after),
         hhmm(before),
     )
-    result = actions.find_slots(turn, svc, day, day, after, before)
+    result = actions.find_slots(turn, svc, day, day, after, before, st.moving)
     if not result.ok:
         return refused(turn, st, result, svc)
     if result.slots:

@@ -50,6 +50,10 @@ TEXTS = {
         "moved": "Moved ✅ Your **{service}** is now on {when} (booking #{id}).",
         "cancelled": "Cancelled: **{service}** on {when} (booking #{id}).",
         "released": "OK, I've let that time go. Anything else?",
+        "booked_already": (
+            "Your **{service}** on {when} is already booked (booking #{id}). "
+            "Shall I cancel it, or move it to another time?"
+        ),
         "no_hold": "There is no time waiting for your confirmation. Which time would you like?",
         "list": "Your upcoming appointments:",
         "list_item": "• #{id} {service} on {when}",
@@ -120,6 +124,10 @@ TEXTS = {
         "moved": "Cambiada ✅ Tu cita de **{service}** es ahora el {when} (reserva #{id}).",
         "cancelled": "Cancelada: **{service}** el {when} (reserva #{id}).",
         "released": "Vale, he liberado esa hora. ¿Algo más?",
+        "booked_already": (
+            "Tu cita de **{service}** del {when} ya está reservada (reserva #{id}). "
+            "¿La cancelo o la paso a otra hora?"
+        ),
         "no_hold": "No hay ninguna hora pendiente de confirmar. ¿Qué hora te gustaría?",
         "list": "Tus próximas citas:",
         "list_item": "• #{id} {service} el {when}",

@@ -16,7 +16,7 @@ from app.agent.tools.base import (
 )
 from app.agent.tools.grounding import BOOKED, CANCELLED, MOVED
 from app.booking import service as bookings
-from app.booking.models import ALREADY_CANCELLED, BookingResult
+from app.booking.models import ALREADY_CANCELLED, MESSAGES, NOT_FOUND, BookingResult
 from app.flow import dates
 
 # Free times listed at once; the rest are counted, with the words that list them.
@@ -25,13 +25,20 @@ SLOTS_LISTED = 12
 
 @tool()
 def find_available_slots(
-    ctx: ToolContext, service: str, date: str, after: str = "", before: str = ""
+    ctx: ToolContext,
+    service: str,
+    date: str,
+    after: str = "",
+    before: str = "",
+    appointment_id: int = 0,
 ) -> str:
     """Find free start times for a service on a day.
 
     The day may be "2026-11-24", "tomorrow" or "next tuesday"; `after` and `before` are
-    optional times like "17:00". At most 12 times are listed: `more` counts the rest, which
-    a call with after=`next_after` lists; tell the customer they exist.
+    optional times like "17:00". When the times are for moving one of this customer's
+    appointments, give its id as `appointment_id`: its own seat then counts as free, as it does
+    when it is moved. At most 12 times are listed: `more` counts the rest, which a call with
+    after=`next_after` lists; tell the customer they exist.
     """
     b = ctx.business
     svc = find_service(b, service)
@@ -40,9 +47,14 @@ def find_available_slots(
     day = dates.parse_date(date, ctx.today)
     if day is None:
         return error("invalid_date", f"I could not understand the date {date!r}.")
+    moving = int(appointment_id) or None
+    if moving is not None and not _owned(ctx, moving):
+        return error(NOT_FOUND, MESSAGES[NOT_FOUND])
     lo = dates.parse_time(after) if after else None
     hi = dates.parse_time(before) if before else None
-    result = bookings.find_slots(b["id"], svc["id"], day, day, now=ctx.now, after=lo, before=hi)
+    result = bookings.find_slots(
+        b["id"], svc["id"], day, day, now=ctx.now, after=lo, before=hi, exclude_id=moving
+    )
     if not result.ok:
         return error(result.code, result.message)
     shown = [s.astimezone(ctx.tz) for s in result.slots]
@@ -111,6 +123,12 @@ TOOLS = (
     reschedule_appointment,
     cancel_appointment,
 )
+
+
+def _owned(ctx: ToolContext, appointment_id: int) -> bool:
+    """Whether `appointment_id` is one of this customer's upcoming appointments."""
+    items = bookings.list_for_customer(ctx.business["id"], ctx.customer["id"], now=ctx.now)
+    return any(a.id == appointment_id for a in items)
 
 
 def appointment_view(appointment, ctx: ToolContext) -> dict:
