@@ -264,9 +264,8 @@ def _paused_reminder_turn(business: dict, customer: dict, pending: list[dict], r
     """Answer a paused customer's tap on a reminder's button as the flow always does (no
     model); the team sees it in the conversation like any turn, and keeps the rest of it."""
     turn_id = conversations.start_turn(business["id"], customer["id"], request_id)
-    ctx = tools.ToolContext(
-        business=business, customer=customer, turn_id=turn_id, now=datetime.now(UTC)
-    )
+    now = datetime.now(UTC)
+    ctx = tools.ToolContext(business=business, customer=customer, turn_id=turn_id, now=now)
     result = loop.run_flow(ctx, payload=tapped(pending))
     metrics.record_tool_calls(result.tool_calls)
     outcome = "answered" if result.ok else "failed"
@@ -275,6 +274,8 @@ def _paused_reminder_turn(business: dict, customer: dict, pending: list[dict], r
             _claim(conn, pending, "processed" if result.ok else "failed", turn_id)
             replies = _replies(result, customer) or [loop.APOLOGY]
             outbox.queue(conn, business, customer, replies, "reply", pending[-1]["id"], turn_id)
+            if result.flow_state is not None:  # kept with its reply, as every turn's
+                flow.keep(business["id"], customer["id"], result.flow_state, now)
             conversations.finish_turn(conn, turn_id, outcome, result.tool_calls, result.error)
     except TurnSuperseded as exc:
         with db.transaction() as conn:
