@@ -289,10 +289,15 @@ def test_an_unclaimed_account_cannot_join_another_business(api, world):
     assert EMAIL not in {m["email"] for m in staff["staff"]}
 
 
-def test_readding_a_member_is_still_the_plain_conflict(api, world):
+def test_readding_a_member_is_refused_with_its_own_reason(api, world):
     assert add_staff(api, world, {"email": EMAIL}).status_code == 201
+    before = audit_count()
     resp = add_staff(api, world, {"email": EMAIL})
-    assert resp.status_code == 409 and "reason" not in resp.get_json()
+    assert resp.status_code == 409
+    body = resp.get_json()
+    assert body["reason"] == "already_member"
+    assert body["message"] == "this user already belongs to the business"
+    assert audit_count() == before
 
 
 def test_a_superadmin_may_add_an_unclaimed_account(api, client, world):

@@ -464,3 +464,53 @@ test("in Spanish, the business header and the team's and users' messages are in 
   await create.getByRole("button", { name: "Crear usuario" }).click();
   await expect(create.getByText(`Se creó la cuenta ${user}.`)).toBeVisible();
 });
+
+test("a new member the API refuses keeps the email and name typed; only the password is cleared", async ({ page }) => {
+  await signIn(page);
+  await page.goto(biz("/team"));
+  const form = page.getByRole("form", { name: "Add a member" });
+  const email = `keep.${Date.now()}@example.com`;
+  await form.getByLabel("Email").fill(email);
+  await form.getByLabel("Name (optional)").fill("Kept Name");
+  await form.getByLabel("Password (optional)").fill("password");
+  await form.getByRole("button", { name: "Add member" }).click();
+  // The API refuses the password (400, fields.password): nothing was added.
+  await expect(form.locator(".field-error")).toBeVisible();
+  expect(sql("SELECT id FROM users WHERE email = %s", [email])).toEqual([]);
+  await expect(form.getByLabel("Email")).toHaveValue(email);
+  await expect(form.getByLabel("Name (optional)")).toHaveValue("Kept Name");
+  await expect(form.getByLabel("Password (optional)")).toHaveValue("");
+});
+
+test("in Spanish, adding someone already on the team is refused in Spanish", async ({ page }) => {
+  const member = `es.dup.${Date.now()}@example.com`;
+  await api(token, "POST", `/businesses/${businessId}/staff`, { email: member, role: "staff" });
+  await signIn(page);
+  await page.goto(biz("/team"));
+  await page.getByRole("button", { name: "Español" }).click();
+  await expect(page.locator("html")).toHaveAttribute("lang", "es");
+  const form = page.getByRole("form", { name: "Añadir un miembro" });
+  await form.getByLabel("Correo electrónico").fill(member);
+  await form.getByRole("button", { name: "Añadir miembro" }).click();
+  await expect(form.locator(".notice.error")).toHaveText("Esta persona ya es miembro de este negocio.");
+  await expect(form.getByLabel("Correo electrónico")).toHaveValue(member);
+});
+
+test("in Spanish, a new member's fields the API refuses are explained in Spanish", async ({ page }) => {
+  await signIn(page);
+  await page.goto(biz("/team"));
+  await page.getByRole("button", { name: "Español" }).click();
+  await expect(page.locator("html")).toHaveAttribute("lang", "es");
+  const form = page.getByRole("form", { name: "Añadir un miembro" });
+  // Each refused by the API in English: fields.email, fields.name and fields.password.
+  await form.getByLabel("Correo electrónico").fill("not-an-email");
+  await form.getByLabel("Nombre (opcional)").fill("N".repeat(201));
+  await form.getByLabel("Contraseña (opcional)").fill("password");
+  await form.getByRole("button", { name: "Añadir miembro" }).click();
+  await expect(form.locator(".notice.error")).toHaveText("No se ha guardado nada: corrige los campos marcados.");
+  await expect(form.locator(".field-error")).toHaveText([
+    "Escribe una dirección de correo electrónico, p. ej. ana@example.com.",
+    "El nombre puede tener como máximo 200 caracteres.",
+    "Esa contraseña es demasiado común.",
+  ]);
+});

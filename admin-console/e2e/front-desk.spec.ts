@@ -529,3 +529,61 @@ test("in Spanish, the front desk explains refusals and bad fields in Spanish", a
   await expect(block.getByRole("alert")).toHaveText("Un bloqueo puede durar como máximo 366 días.");
   await checkAccessibility(page);
 });
+
+// A day of its own for the offered alternatives.
+const fullDay = weekdayAhead(12, [day, blockedDay, formsDay]);
+
+test("a double click on an offered free time books the walk-in once", async ({ page }) => {
+  await signIn(page, staff.email, staff.password);
+  await page.goto(calendar(fullDay));
+  const form = await openForm(page, "New booking", "Book for a phone or walk-in customer");
+  await form.getByLabel("Service").selectOption({ label: "Haircut (30 min)" });
+  const time = form.getByLabel("Time");
+  await expect(time).toBeEnabled();
+  await time.selectOption({ label: "11:00" });
+  // Both chairs at 11:00 are taken at another desk meanwhile: the refusal offers other times.
+  for (const name of ["Phone Abel", "Phone Berta"]) {
+    await api(token, "POST", `/businesses/${businessId}/appointments`, {
+      service: "Haircut",
+      starts_at: madrid(fullDay, "11:00"),
+      customer_name: name,
+    });
+  }
+  const name = `Double Dora ${Date.now()}`;
+  await form.getByLabel("Customer name").fill(name);
+  await form.getByRole("button", { name: "Book", exact: true }).click();
+  await expect(form.getByRole("alert")).toHaveText("That time is fully booked.");
+  const alternative = form.getByTestId("alternatives").getByRole("button").first();
+  await alternative.dblclick();
+  await expect(page.getByTestId("appointment-panel")).toContainText(name);
+  await page.waitForTimeout(1000);
+  const booked = sql(
+    "SELECT a.id FROM appointments a JOIN customers c ON c.id = a.customer_id" +
+      " WHERE c.profile_name = %s AND a.status = 'booked'",
+    [name],
+  );
+  expect(booked, "one walk-in, one booking").toHaveLength(1);
+});
+
+test("a date beyond the booking horizon says why it has no free times, to book or to move", async ({ page }) => {
+  const { appointment } = await api<{ appointment: { id: number } }>(
+    token,
+    "POST",
+    `/businesses/${businessId}/appointments`,
+    { service: "Haircut", starts_at: madrid(fullDay, "16:00"), customer_name: "Far Fabio" },
+  );
+  await signIn(page, staff.email, staff.password);
+  await page.goto(calendar(weekdayAhead(400)));
+  const form = await openForm(page, "New booking", "Book for a phone or walk-in customer");
+  // GET …/slots answers {slots: [], reason: "beyond_horizon"}.
+  await expect(form.getByLabel("Time")).toContainText("No free times that day.");
+  await expect(form.getByTestId("no-times")).toHaveText("That date is too far ahead to book.");
+
+  await page.goto(calendar(fullDay, "day", `&appointment=${appointment.id}`));
+  const move = page.getByRole("form", { name: "Move to another time" });
+  await expect(move.getByLabel("When (h)")).toBeEnabled();
+  await expect(move.getByTestId("no-times")).toHaveCount(0);
+  await pickDateWithKeyboard(page, move.getByTestId("date-picker"), ["Shift+PageDown"]);
+  await expect(move.getByLabel("When (h)")).toBeDisabled();
+  await expect(move.getByTestId("no-times")).toHaveText("That date is too far ahead to book.");
+});

@@ -69,6 +69,10 @@ test("the API's field errors become messages of the reader's language", () => {
       { key: "guessable", detail: 'Repeats like "aaa" are easy to guess.' },
     ],
     ["new_password", "something new the API says", { text: "something new the API says" }],
+    // A new member's password (POST …/staff, POST /users).
+    ["password", "is too common", { key: "common" }],
+    ["password", "must be a string of 8 to 200 characters", { key: "length" }],
+    ["password", "the user exists already; their password is not changed here", { key: "existingAccount" }],
     ["extra", "unknown field", { text: "unknown field" }],
   ];
   for (const [field, text, expected] of cases) assert.deepEqual(passwordFieldError(field, text), expected, text);
@@ -90,6 +94,7 @@ test("every error key has an English message, and the detail is put in", () => {
     "similarName",
     "same",
     "mismatch",
+    "existingAccount",
   ]) {
     assert.equal(sayPasswordError({ key }, t), en.password.errors[key]);
   }

@@ -5,7 +5,7 @@ import { createTranslator } from "use-intl/core";
 
 import { importTs } from "./import-ts.mjs";
 
-const { FIELD_PROBLEMS, failureOf, fieldKey, problemsOf, REASONS, sayProblem, UNREACHABLE } =
+const { FIELD_PROBLEMS, failureOf, fieldKey, problemsOf, reasonKey, REASONS, sayProblem, UNREACHABLE } =
   await importTs("app/lib/problems.ts");
 const { default: en } = await importTs("app/messages/en.ts");
 const { default: es } = await importTs("app/messages/es.ts");
@@ -98,6 +98,44 @@ test("a failure without a reason keeps its words; an unknown reason is refused i
   const lunch = { message: "Closed for lunch.", refusal: { reason: "lunch", alternatives: [] } };
   assert.equal(say(es, "es", [failureOf(lunch)]), "Rechazado: Closed for lunch.");
   assert.equal(fieldKey("notify", "must be true or false"), undefined);
+});
+
+test("the API's words without a reason are refused in the reader's words, never shown bare", () => {
+  // As app/lib/actions.ts hands on an API error that has no `reason` (a 409, a 400's message).
+  const conflict = { message: "you cannot delete yourself", fromApi: true };
+  assert.deepEqual(failureOf(conflict), { key: "refused", detail: "you cannot delete yourself" });
+  assert.deepEqual(problemsOf(conflict), [{ key: "refused", detail: "you cannot delete yourself" }]);
+  assert.equal(say(es, "es", [failureOf(conflict)]), "Rechazado: you cannot delete yourself");
+  assert.equal(say(en, "en", [failureOf(conflict)]), "Refused: you cannot delete yourself");
+  // A known reason still wins over the words.
+  const member = { message: "this user already belongs to the business", fromApi: true };
+  assert.equal(
+    say(es, "es", [failureOf({ ...member, refusal: { reason: "already_member", alternatives: [] } })]),
+    "Esta persona ya es miembro de este negocio.",
+  );
+});
+
+test("a reason code has its message, if the console knows it", () => {
+  assert.equal(reasonKey("beyond_horizon"), "reasons.beyond_horizon");
+  assert.equal(reasonKey("past"), "reasons.past");
+  assert.equal(reasonKey("invalid"), undefined);
+});
+
+test("a new member's fields the API refuses are explained in the reader's words", () => {
+  // [the field's path, the API's words (app/admin/people.py), the message]
+  const cases = [
+    ["email", "must be an email address", "email"],
+    ["email", "a user with this email exists already", "emailTaken"],
+    ["name", "must be a string of at most 200 characters", "memberName"],
+  ];
+  for (const [path, text, key] of cases) assert.equal(fieldKey(path, text), key, `${path}: ${text}`);
+  // A business's name is still the settings' field.
+  assert.equal(fieldKey("name", "must be 1 to 200 characters"), "businessName");
+  const t = createTranslator({ locale: "es", messages: es, namespace: "problems" });
+  assert.equal(
+    t(fieldKey("email", "must be an email address")),
+    "Escribe una dirección de correo electrónico, p. ej. ana@example.com.",
+  );
 });
 
 test("the new reasons and messages have their words in English and Spanish", () => {
@@ -211,7 +249,8 @@ test("a settings field's error is explained in the reader's words, list items an
   ];
   for (const [path, text, key] of cases) assert.equal(fieldKey(path, text), key, `${path}: ${text}`);
   const older = ["endBeforeStart", "blockTooLong", "reasonTooLong", "when", "customerName", "customerPhone", "service"];
-  const settings = FIELD_PROBLEMS.filter((key) => ![...older, "reminderOffsets"].includes(key));
+  const member = ["email", "emailTaken", "memberName"];
+  const settings = FIELD_PROBLEMS.filter((key) => ![...older, "reminderOffsets", ...member].includes(key));
   assert.deepEqual([...new Set(cases.map(([, , key]) => key))].sort(), settings.sort());
   // Fields the settings do not name keep the API's words; the front desk's are unchanged.
   assert.equal(fieldKey("services.0.id", "appears twice"), undefined);

@@ -14,6 +14,7 @@ from app.storage.db import transaction
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,252}\.[^@\s]{1,63}$")
 ROLES = ("staff", "owner")
 ACCOUNT_NOT_CLAIMED = "account_not_claimed"
+ALREADY_MEMBER = "already_member"
 
 
 @bp.get("/businesses/<int:business_id>/staff")
@@ -59,7 +60,7 @@ def add_staff(business_id: int):
                 conn, email, name, hash_password(password or generated), password_chosen=False
             )
         if not users.add_membership(conn, user["id"], business_id, role):
-            raise ApiError(409, "this user already belongs to the business")
+            raise ApiError(409, "this user already belongs to the business", reason=ALREADY_MEMBER)
         member = {"user_id": user["id"], "email": user["email"], "role": role}
         member["user_created"] = existing is None
         _audit(conn, "add", user, business_id=business_id, entity="membership", after=member)

@@ -19,6 +19,7 @@ import { getT } from "./i18n";
 import { isLang } from "./locale";
 import { safeNext } from "./next-path";
 import { checkPasswordForm, passwordFieldError, passwordPage, type PasswordError, sayPasswordError } from "./password";
+import { fieldKey } from "./problems";
 import { clearToken, clientAddress, readToken, saveLanguage, saveToken } from "./session";
 
 // Server actions: the forms' only way to change anything. Each calls the API with the caller's
@@ -51,7 +52,8 @@ async function failed(error: api.ApiError): Promise<ActionResult> {
   const fields = Object.keys(error.fields).length ? error.fields : undefined;
   const { reason, alternatives } = error.body;
   const refusal = reason ? { reason, alternatives: alternatives ?? [] } : undefined;
-  return { ok: false, message: error.message || (await say("refused")), fields, refusal };
+  if (!error.message) return { ok: false, message: await say("refused"), fields, refusal };
+  return { ok: false, message: error.message, fields, refusal, fromApi: true };
 }
 
 /** The outcome without its payload, for forms that only report success. */
@@ -268,6 +270,22 @@ export async function resetSandbox(businessId: number): Promise<ActionResult> {
 
 export type NewMemberResult = ActionResult<{ email: string; password?: string }>;
 
+/** A refused new member's bad fields in the reader's words, each shown under its field, and the
+ * form's "fix the fields" above them; the API's words stay only for a field not known here. */
+async function memberFailure(result: NewMemberResult & { ok: false }): Promise<NewMemberResult> {
+  if (!result.fields || result.refusal) return result;
+  const [problems, password, form] = await Promise.all([getT("problems"), getT("password"), getT("form")]);
+  const inWords = ([field, text]: [string, string]) => {
+    if (field === "password") {
+      return sayPasswordError(passwordFieldError(field, text), (k, v) => password(`errors.${k}`, v));
+    }
+    const key = fieldKey(field, text);
+    return key ? problems(key) : text;
+  };
+  const fields = Object.fromEntries(Object.entries(result.fields).map((entry) => [entry[0], inWords(entry)]));
+  return { ok: false, message: form("fixFields"), fields };
+}
+
 export async function addStaff(
   businessId: number,
   _prev: NewMemberResult | undefined,
@@ -283,7 +301,7 @@ export async function addStaff(
     () => api.addStaff(businessId, { email, role, ...(name && { name }), ...(password && { password }) }),
     (await getT("actions"))("addedAs", { email, role: roleName }),
   );
-  if (!result.ok) return result;
+  if (!result.ok) return memberFailure(result);
   revalidatePath(`/businesses/${businessId}/team`);
   return { ok: true, message: result.message, data: { email, password: result.data?.password } };
 }
@@ -305,7 +323,7 @@ export async function createUser(_prev: NewMemberResult | undefined, form: FormD
     () => api.createUser({ email, is_superadmin: isSuperadmin, ...(name && { name }), ...(password && { password }) }),
     (await getT("actions"))("userCreated", { email }),
   );
-  if (!result.ok) return result;
+  if (!result.ok) return memberFailure(result);
   revalidatePath("/users");
   return { ok: true, message: result.message, data: { email, password: result.data?.password } };
 }
@@ -331,12 +349,21 @@ export async function deleteUser(userId: number): Promise<ActionResult> {
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
-export async function loadSlots(businessId: number, serviceId: number, date: string): Promise<ActionResult<string[]>> {
+/** The free starts staff may book, with the API's reason when the day has none (past,
+ * beyond_horizon, …). */
+export async function loadSlots(
+  businessId: number,
+  serviceId: number,
+  date: string,
+): Promise<ActionResult<{ slots: string[]; reason: string | null }>> {
   assertId(businessId);
   assertId(serviceId);
   if (typeof date !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(date))
     return { ok: false, message: await say("chooseDate") };
-  return attempt(async () => (await api.fetchSlots(businessId, serviceId, date)).slots, "");
+  return attempt(async () => {
+    const { slots, reason } = await api.fetchSlots(businessId, serviceId, date);
+    return { slots, reason: reason ?? null };
+  }, "");
 }
 
 export async function bookForCustomer(

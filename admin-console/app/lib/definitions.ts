@@ -450,10 +450,11 @@ export type ApiErrorBody = {
   alternatives?: string[];
 };
 
-/** What a server action hands back to the form that called it. */
+/** What a server action hands back to the form that called it (`fromApi`: a failure's message is
+ * the API's own words, which app/lib/problems.ts never shows bare). */
 export type ActionResult<T = undefined> =
   | { ok: true; message?: string; data?: T }
-  | { ok: false; message: string; fields?: Record<string, string>; refusal?: Refusal };
+  | { ok: false; message: string; fields?: Record<string, string>; refusal?: Refusal; fromApi?: boolean };
 
 /** Whether the business's calendar is up to date (`GET …/calendar`). */
 export type CalendarHealth = {

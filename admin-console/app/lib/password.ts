@@ -20,7 +20,8 @@ export type PasswordErrorKey =
   | "similarName"
   | "same"
   | "guessable"
-  | "mismatch";
+  | "mismatch"
+  | "existingAccount";
 
 /** A field's error: a message to translate (`detail`: words of the API to put in it), or the
  * API's own words when they are not known here. */
@@ -54,13 +55,15 @@ export function checkPasswordForm(
   return errors;
 }
 
-/** A field error of POST /auth/password (the API's English words) as a message to translate. */
+/** A field error of POST /auth/password, or of a new member's `password` (POST …/staff, POST
+ * /users), in the API's English words as a message to translate. */
 export function passwordFieldError(field: string, text: string): PasswordError {
   if (field === "current_password") {
     if (/not your current password/.test(text)) return { key: "wrongCurrent" };
     if (/non-empty/.test(text)) return { key: "currentRequired" };
   }
-  if (field === "new_password") {
+  if (field === "password" && /exists already/.test(text)) return { key: "existingAccount" };
+  if (field === "new_password" || field === "password") {
     if (/\d+ to \d+ characters/.test(text)) return { key: "length" };
     if (/too common/.test(text)) return { key: "common" };
     if (/similar to the email/.test(text)) return { key: "similarEmail" };

@@ -8,8 +8,8 @@ import type { Refusal } from "./definitions";
 export const UNREACHABLE = "api_unreachable";
 
 /** Reasons that have their own message (`problems.reasons`): the booking rules' refusals, the
- * settings', a staff reply's and the website import's, adding an account whose password is not its
- * holder's yet, and the console's own when the API is out of reach. */
+ * settings', a staff reply's and the website import's, adding a member, and the console's own when
+ * the API is out of reach. */
 export const REASONS = [
   "full",
   "taken",
@@ -52,13 +52,15 @@ export const REASONS = [
   "not_a_page",
   "page_too_large",
   "site_unreadable",
-  // Adding an account whose password someone else set, not yet chosen by its holder.
+  // Adding a member: one already there, or an account whose password someone else set, not yet
+  // chosen by its holder.
+  "already_member",
   "account_not_claimed",
   UNREACHABLE,
 ] as const;
 
 /** Messages that explain a field's error (`problems.<key>`): the front desk's and the reminders',
- * then the other settings'. */
+ * then the other settings', then a new member's. */
 export const FIELD_PROBLEMS = [
   "endBeforeStart",
   "blockTooLong",
@@ -95,9 +97,14 @@ export const FIELD_PROBLEMS = [
   "breakOutside",
   "breakOverlap",
   "tooManyBreaks",
+  "email",
+  "emailTaken",
+  "memberName",
 ] as const;
 
-export type ProblemKey = (typeof FIELD_PROBLEMS)[number] | `reasons.${(typeof REASONS)[number]}`;
+type Reason = (typeof REASONS)[number];
+
+export type ProblemKey = (typeof FIELD_PROBLEMS)[number] | `reasons.${Reason}`;
 
 /** A message to translate (`detail`: the API's own words, for what is not known here), or a text
  * that is already the reader's (the console's own messages, e.g. "Your role does not allow this."). */
@@ -117,8 +124,15 @@ const FIELDS: Record<string, [RegExp, ProblemKey][]> = {
   customer_phone: [[/./, "customerPhone"]],
   service: [[/./, "service"]],
   reminder_offsets_minutes: [[/./, "reminderOffsets"]],
-  // Settings (app/admin/validation.py, fields.py, schedule.py).
-  name: [[/./, "businessName"]],
+  // Settings (app/admin/validation.py, fields.py, schedule.py); a new member's (app/admin/people.py).
+  name: [
+    [/string of at most/, "memberName"],
+    [/./, "businessName"],
+  ],
+  email: [
+    [/exists already/, "emailTaken"],
+    [/./, "email"],
+  ],
   display_phone_number: [[/./, "displayPhone"]],
   timezone: [[/./, "timezone"]],
   language: [[/./, "language"]],
@@ -162,20 +176,26 @@ function shapeOf(path: string): string {
   return path.replace(/\.(\d+|mon|tue|wed|thu|fri|sat|sun)(?=\.|$)/g, ".*");
 }
 
-/** A failed change as a form is told it (`ActionResult`). */
-export type Failure = { message: string; fields?: Record<string, string>; refusal?: Refusal };
+/** A failed change as a form is told it (`ActionResult`); `fromApi`: its message is the API's own
+ * (English) words, not the console's. */
+export type Failure = { message: string; fields?: Record<string, string>; refusal?: Refusal; fromApi?: boolean };
 
 /** The message that explains one field's error as the API words it, if there is one. */
 export function fieldKey(field: string, text: string): ProblemKey | undefined {
   return FIELDS[shapeOf(field)]?.find(([pattern]) => pattern.test(text))?.[1];
 }
 
+/** The message of a reason code, if it has one (e.g. why a day has no free times). */
+export function reasonKey(reason: string): ProblemKey | undefined {
+  return REASONS.includes(reason as Reason) ? `reasons.${reason as Reason}` : undefined;
+}
+
 /** The one thing to tell the reader about a failed change: its reason, else its message (the
- * API's words, or the console's own). */
+ * console's own as it is, the API's behind a translated "Refused:"). */
 export function failureOf(result: Failure): Problem {
-  if (!result.refusal) return { text: result.message };
-  const reason = result.refusal.reason as (typeof REASONS)[number];
-  return REASONS.includes(reason) ? { key: `reasons.${reason}` } : { key: "refused", detail: result.message };
+  if (!result.refusal) return result.fromApi ? { key: "refused", detail: result.message } : { text: result.message };
+  const key = reasonKey(result.refusal.reason);
+  return key ? { key } : { key: "refused", detail: result.message };
 }
 
 /** What to tell the reader about a failed front-desk change, each bad field explained. */

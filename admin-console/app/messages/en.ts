@@ -132,6 +132,9 @@ const en = {
     breakOutside: "It must be within the opening hours.",
     breakOverlap: "It overlaps another break.",
     tooManyBreaks: "A day can have at most 20 breaks.",
+    email: "Write an email address, e.g. ana@example.com.",
+    emailTaken: "An account with this email exists already.",
+    memberName: "The name can be at most 200 characters.",
     unknown: "Not saved: {detail}",
     refused: "Refused: {detail}",
     reasons: {
@@ -179,6 +182,7 @@ const en = {
       page_too_large: "That page is too large to import.",
       site_unreadable: "No page of the website could be read.",
       api_unreachable: "The admin API cannot be reached. Try again in a moment.",
+      already_member: "This person is already a member of this business.",
       account_not_claimed:
         "This person's account still has a password someone else set. They must first sign in with it and choose their own; then add them again (or ask a superadmin).",
     },
@@ -319,11 +323,12 @@ const en = {
       newRequired: "Enter a new password.",
       length: "Use 8 to 200 characters.",
       common: "That password is too common.",
-      similarEmail: "It is too similar to your email.",
-      similarName: "It is too similar to your name.",
+      similarEmail: "It is too similar to the account's email.",
+      similarName: "It is too similar to the account's name.",
       same: "Choose a password different from the current one.",
       guessable: "It is too easy to guess ({detail}).",
       mismatch: "The two new passwords differ.",
+      existingAccount: "This person has an account already, whose password is not changed here: leave it empty.",
     },
   },
   form: {

@@ -133,6 +133,9 @@ const es: Messages = {
     breakOutside: "Debe quedar dentro del horario de apertura.",
     breakOverlap: "Se solapa con otro descanso.",
     tooManyBreaks: "Un día puede tener como máximo 20 descansos.",
+    email: "Escribe una dirección de correo electrónico, p. ej. ana@example.com.",
+    emailTaken: "Ya existe una cuenta con este correo.",
+    memberName: "El nombre puede tener como máximo 200 caracteres.",
     unknown: "No se guardó: {detail}",
     refused: "Rechazado: {detail}",
     reasons: {
@@ -183,6 +186,7 @@ const es: Messages = {
       page_too_large: "Esa página es demasiado grande para importarla.",
       site_unreadable: "No se pudo leer ninguna página de la web.",
       api_unreachable: "No se puede conectar con la API de administración. Vuelve a intentarlo en un momento.",
+      already_member: "Esta persona ya es miembro de este negocio.",
       account_not_claimed:
         "La cuenta de esta persona aún tiene una contraseña que puso otra persona. Primero debe iniciar sesión con ella y elegir la suya; después, añádela de nuevo (o pide ayuda a un superadministrador).",
     },
@@ -323,11 +327,12 @@ const es: Messages = {
       newRequired: "Escribe una contraseña nueva.",
       length: "Usa de 8 a 200 caracteres.",
       common: "Esa contraseña es demasiado común.",
-      similarEmail: "Se parece demasiado a tu correo.",
-      similarName: "Se parece demasiado a tu nombre.",
+      similarEmail: "Se parece demasiado al correo de la cuenta.",
+      similarName: "Se parece demasiado al nombre de la cuenta.",
       same: "Elige una contraseña distinta de la actual.",
       guessable: "Es demasiado fácil de adivinar ({detail}).",
       mismatch: "Las dos contraseñas nuevas no coinciden.",
+      existingAccount: "Esta persona ya tiene una cuenta, cuya contraseña no se cambia aquí: déjala vacía.",
     },
   },
   form: {

@@ -1,6 +1,6 @@
 "use client";
 
-import { useState, useTransition } from "react";
+import { useRef, useState, useTransition } from "react";
 import { useTranslations } from "use-intl/react";
 
 import { markNoShow, moveBooking } from "@/app/lib/actions";
@@ -9,7 +9,7 @@ import type { Lang } from "@/app/lib/locale";
 import { DatePicker } from "@/app/ui/date-picker";
 import { useProblemText } from "@/app/ui/use-problem-text";
 
-import { Alternatives, TimeSelect } from "./time-select";
+import { Alternatives, NoTimesReason, TimeSelect } from "./time-select";
 import { useSlots } from "./use-slots";
 
 /** Move an appointment to another free time (same rules as the bot; it keeps its number). */
@@ -37,17 +37,25 @@ export function MoveForm({
   const [refusal, setRefusal] = useState<Refusal | null>(null);
   const [pending, startTransition] = useTransition();
   const [refresh, setRefresh] = useState(0);
-  const { slots } = useSlots(businessId, serviceId, date, refresh);
+  // Set at once, unlike `pending`: a double click's second click comes before the next render.
+  const moving = useRef(false);
+  const { slots, reason, error } = useSlots(businessId, serviceId, date, refresh);
   const problemText = useProblemText();
   // Only a time of the current list counts: one picked on another day is gone with it.
   const picked = slots?.includes(startsAt) ? startsAt : "";
 
   function move(at: string) {
+    if (moving.current) return;
+    moving.current = true;
     startTransition(async () => {
-      const result = await moveBooking(businessId, appointmentId, at);
-      setRefusal(result.ok ? null : (result.refusal ?? null));
-      setMessage({ ok: result.ok, text: result.ok ? t("moved_ok") : problemText(result) });
-      setRefresh((n) => n + 1);
+      try {
+        const result = await moveBooking(businessId, appointmentId, at);
+        setRefusal(result.ok ? null : (result.refusal ?? null));
+        setMessage({ ok: result.ok, text: result.ok ? t("moved_ok") : problemText(result) });
+        setRefresh((n) => n + 1);
+      } finally {
+        moving.current = false;
+      }
     });
   }
   return (
@@ -80,16 +88,24 @@ export function MoveForm({
             onChange={setStartsAt}
             timeZone={timeZone}
             locale={locale}
+            describedBy={`move-time-${appointmentId}-why`}
           />
         </label>
       </div>
+      <NoTimesReason id={`move-time-${appointmentId}-why`} slots={slots} reason={reason} error={error} />
       {message ? (
         <p className={`notice ${message.ok ? "ok" : "error"}`} role={message.ok ? "status" : "alert"}>
           {message.text}
         </p>
       ) : null}
       {refusal ? (
-        <Alternatives alternatives={refusal.alternatives} onPick={move} timeZone={timeZone} locale={locale} />
+        <Alternatives
+          alternatives={refusal.alternatives}
+          onPick={move}
+          timeZone={timeZone}
+          locale={locale}
+          disabled={pending}
+        />
       ) : null}
       <div className="form-actions">
         <button type="submit" disabled={pending || !picked}>

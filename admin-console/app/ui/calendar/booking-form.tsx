@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useState, useTransition } from "react";
+import { useRef, useState, useTransition } from "react";
 import { useTranslations } from "use-intl/react";
 
 import { bookForCustomer } from "@/app/lib/actions";
@@ -10,7 +10,7 @@ import type { Lang } from "@/app/lib/locale";
 import { DatePicker } from "@/app/ui/date-picker";
 import { useProblemText } from "@/app/ui/use-problem-text";
 
-import { Alternatives, TimeSelect } from "./time-select";
+import { Alternatives, NoTimesReason, TimeSelect } from "./time-select";
 import { useSlots } from "./use-slots";
 
 /** Book for a customer who phoned or walked in: a free time of the bot's own availability. */
@@ -42,29 +42,37 @@ export function BookingForm({
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const [refusal, setRefusal] = useState<Refusal | null>(null);
   const [pending, startTransition] = useTransition();
-  const { slots } = useSlots(businessId, serviceId, date, refresh);
+  // Set at once, unlike `pending`: a double click's second click comes before the next render.
+  const booking = useRef(false);
+  const { slots, reason, error } = useSlots(businessId, serviceId, date, refresh);
   const problemText = useProblemText();
   // Only a time of the current list counts: one picked for another day or service is gone with it
   // (and while the list loads there is none).
   const picked = slots?.includes(startsAt) ? startsAt : "";
 
   function book(at: string) {
+    if (booking.current) return;
+    booking.current = true;
     startTransition(async () => {
-      const result = await bookForCustomer(businessId, {
-        service: serviceId,
-        starts_at: at,
-        customer_name: name,
-        customer_phone: phone,
-      });
-      setRefusal(result.ok ? null : (result.refusal ?? null));
-      setMessage(result.ok ? { ok: true, text: t("booked") } : { ok: false, text: problemText(result) });
-      if (result.ok) {
-        setStartsAt("");
-        setName("");
-        setPhone("");
-        router.push(`${openHref}${result.data?.id ?? ""}`, { scroll: false });
+      try {
+        const result = await bookForCustomer(businessId, {
+          service: serviceId,
+          starts_at: at,
+          customer_name: name,
+          customer_phone: phone,
+        });
+        setRefusal(result.ok ? null : (result.refusal ?? null));
+        setMessage(result.ok ? { ok: true, text: t("booked") } : { ok: false, text: problemText(result) });
+        if (result.ok) {
+          setStartsAt("");
+          setName("");
+          setPhone("");
+          router.push(`${openHref}${result.data?.id ?? ""}`, { scroll: false });
+        }
+        setRefresh((n) => n + 1);
+      } finally {
+        booking.current = false;
       }
-      setRefresh((n) => n + 1);
     });
   }
 
@@ -113,6 +121,7 @@ export function BookingForm({
             onChange={setStartsAt}
             timeZone={timeZone}
             locale={locale}
+            describedBy="booking-time-why"
           />
         </label>
         <label>
@@ -124,13 +133,20 @@ export function BookingForm({
           <input value={phone} onChange={(e) => setPhone(e.target.value)} inputMode="tel" autoComplete="off" />
         </label>
       </div>
+      <NoTimesReason id="booking-time-why" slots={slots} reason={reason} error={error} />
       {message ? (
         <p className={`notice ${message.ok ? "ok" : "error"}`} role={message.ok ? "status" : "alert"}>
           {message.text}
         </p>
       ) : null}
       {refusal ? (
-        <Alternatives alternatives={refusal.alternatives} onPick={book} timeZone={timeZone} locale={locale} />
+        <Alternatives
+          alternatives={refusal.alternatives}
+          onPick={book}
+          timeZone={timeZone}
+          locale={locale}
+          disabled={pending}
+        />
       ) : null}
       <div className="form-actions">
         <button type="submit" disabled={pending || !picked}>

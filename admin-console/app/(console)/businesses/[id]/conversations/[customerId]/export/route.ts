@@ -22,7 +22,11 @@ export async function GET(_request: Request, { params }: { params: Promise<{ id:
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     const { reason } = error.body;
-    const failure = { message: error.message, refusal: reason ? { reason, alternatives: [] } : undefined };
+    const failure = {
+      message: error.message,
+      refusal: reason ? { reason, alternatives: [] } : undefined,
+      fromApi: true,
+    };
     return Response.json({ message: sayProblem(failureOf(failure), await getT("problems")) }, { status: error.status });
   }
 }
