@@ -183,6 +183,7 @@ def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id,
             poll_new_input=poll_new_input,
             check_reply=tools.check_grounded,
             callbacks=trace.callbacks,
+            log_pii=trace.pii,
         )
     metrics.record_tool_calls(result.tool_calls)
     usage.record(business["id"], turn_id, result.usage)

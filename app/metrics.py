@@ -135,12 +135,12 @@ def _refresh_llm_circuits() -> None:
 
 def record_tool_calls(records: list[dict]) -> None:
     """Count a turn's tool calls, their latency and the outcomes of tools that claim an action."""
-    from app.agent.tools import claim_of  # the tools' own declarations say which act
+    from app.agent.tools import claim_of, is_ours  # the tools' own declarations
 
     for rec in records:
         result = rec.get("result") or {}
-        # A name the model made up must not create a new series per invention.
-        tool = "unknown" if result.get("error") == "unknown_tool" else rec["name"]
+        # A name the model made up (it may quote the customer) must not become a series.
+        tool = rec["name"] if is_ours(rec["name"]) else "unknown"
         TOOL_CALLS.labels(tool, str(rec["ok"]).lower()).inc()
         TOOL_SECONDS.labels(tool).observe(rec["latency_ms"] / 1000)
         if claim_of(tool) is not None:

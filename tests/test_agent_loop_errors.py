@@ -31,3 +31,27 @@ def test_a_database_error_fails_the_turn_so_its_job_retries_it(error):
 def test_a_model_failure_still_ends_the_turn_with_an_apology():
     result = run_agent(Model(RuntimeError("model down")), "system", [], "hi", [], max_iterations=2)
     assert result.reply == APOLOGY and result.error.startswith("llm: RuntimeError")
+
+
+class StatusError(Exception):
+    """A provider's refusal, which quotes the request (as pydantic's `input_value=` does)."""
+
+    status_code = 400
+
+
+@pytest.mark.parametrize(
+    "error, recorded",
+    [
+        (RuntimeError("input_value='Rosa Quintero, Calle Mayor 5'"), "llm: RuntimeError"),
+        (StatusError("Invalid message 'Rosa Quintero'"), "llm: StatusError (HTTP 400)"),
+    ],
+)
+def test_a_model_failure_records_no_words_of_the_customer(error, recorded):
+    result = run_agent(Model(error), "system", [], "Rosa Quintero", [], max_iterations=2)
+    assert result.error == recorded
+
+
+def test_a_model_failure_keeps_its_words_when_pii_may_be_traced():
+    error = RuntimeError("input_value='Rosa'")
+    result = run_agent(Model(error), "system", [], "Rosa", [], max_iterations=2, log_pii=True)
+    assert result.error == "llm: RuntimeError: input_value='Rosa'"

@@ -252,9 +252,6 @@ FAILURES = {
     "not json": (Raw(200, b"upstream request timeout", (("Content-Type", "text/plain"),)),),
     "missing choices": ((200, {"id": "x", "object": "chat.completion", "model": "fake"}),),
     "choices not a list": ((200, {"id": "x", "object": "chat.completion", "choices": "no"}),),
-    # Valid JSON that is not an object fails inside LangChain's parsing, before the loop sees
-    # a tool call: the model call as a whole counts as failed.
-    "tool arguments not an object": (tool_call("book_appointment", "[1, 2]"),),
     "json array": (Raw(200, b"[1, 2, 3]"),),
 }
 
@@ -306,6 +303,13 @@ BAD_CALLS = {
     "wrong argument types": tool_call("book_appointment", {"service": ["x"], "date": {"y": 1}}),
     "missing arguments": tool_call("cancel_appointment", {}),
     "huge id": tool_call("cancel_appointment", {"appointment_id": 10**40}),
+    # Valid JSON, but not the object of named arguments a tool takes.
+    "arguments a list": tool_call("book_appointment", "[1, 2]"),
+    "arguments a string": tool_call("handoff_to_human", '"call me"'),
+    "arguments a number": tool_call("cancel_appointment", "7"),
+    # A name the database cannot store (jsonb refuses NUL and lone surrogates).
+    "NUL in the name": tool_call("list_services\u0000", {}),
+    "surrogate in the name": tool_call("list_services\ud800", {}),
 }
 
 
@@ -322,6 +326,20 @@ def test_invalid_tool_call_is_answered_to_the_model_not_the_customer(
     assert tool_result["ok"] is False
     assert db.fetch_one("SELECT count(*) AS n FROM appointments")["n"] == 0
     assert inbound_statuses() == ["processed"]
+    assert db.fetch_one("SELECT status FROM turns")["status"] == "answered"
+    assert jobs_left() == 0
+
+
+def test_arguments_not_an_object_keep_the_calls_usage(post_webhook, drain, fake_llm, fake_graph):
+    fake_llm.script.append(tool_call("book_appointment", "[1, 2]"))
+    post_webhook(envelopes.text("book me in", wa_id="34600000004"))
+    run_within(drain)
+    used = db.fetch_one(
+        "SELECT sum(prompt_tokens) AS p, sum(completion_tokens) AS c FROM model_usage"
+    )
+    assert (used["p"], used["c"]) == (20, 10)  # both calls, the refused one too
+    [call] = db.fetch_one("SELECT tool_calls FROM turns")["tool_calls"]
+    assert call["result"]["error"] == "invalid_arguments"
 
 
 def test_empty_answer_gets_the_fallback_reply(post_webhook, drain, fake_llm, fake_graph):
@@ -372,7 +390,7 @@ def mixed_behaviour(release: threading.Event):
 
 KINDS = ["ok", "hang", "500", "429", "garbage", "nochoices", "badtool", "notobject", "loop"]
 EXPECTED = {"hang": APOLOGY, "500": APOLOGY, "429": APOLOGY, "garbage": APOLOGY}
-EXPECTED |= {"nochoices": APOLOGY, "notobject": APOLOGY, "loop": EXHAUSTED}
+EXPECTED |= {"nochoices": APOLOGY, "loop": EXHAUSTED}
 
 
 def test_many_customers_with_every_fault_at_once_each_get_one_reply(

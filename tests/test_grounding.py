@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from app.agent.loop import EXHAUSTED
+from app.agent.tools import check_grounded
 from app.storage import db
 from tests import envelopes
 from tests.fake_llm import last_user_text, text_reply, tool_call
@@ -126,4 +127,156 @@ def test_relaying_a_full_slot_is_not_a_claim(app, say, fake_llm, fake_graph):
     fake_llm.script += [tool_call("book_appointment", args), relay(lambda r: r["message"])]
     say("Haircut at 16:00 please")
     assert sent(fake_graph) == ["That time is fully booked."]
+    assert turn()["status"] == "answered"
+
+
+# A turn's tool calls as the loop records them, for the rules below (no database needed).
+BOOKED_CALL = {"name": "book_appointment", "ok": True, "result": {"ok": True, "status": "booked"}}
+FULL_SLOT = {"name": "book_appointment", "ok": False, "result": {"ok": False, "error": "full"}}
+CANCEL = {"name": "cancel_appointment", "ok": True, "result": {"ok": True, "status": "cancelled"}}
+MOVE = {"name": "reschedule_appointment", "ok": True, "result": {"ok": True, "status": "moved"}}
+LISTED = {"name": "list_my_appointments", "ok": True, "result": {"ok": True, "appointments": [{}]}}
+NONE_LISTED = {
+    "name": "list_my_appointments",
+    "ok": True,
+    "result": {"ok": True, "appointments": []},
+}
+
+# Claims no tool call of the turn made: each is sent back to the model.
+UNGROUNDED = {
+    "made your booking": ("I've made your booking for Tuesday at 10:00.", []),
+    "put you down": ("Done! I've put you down for a haircut on Tuesday at 10:00.", []),
+    "curly apostrophe": ("You’re all set for Tuesday!", []),
+    "already booked, no tool": ("You're already booked for Tuesday at 10:00.", []),
+    "es reservada": ("¡Listo! Tu cita queda reservada para el martes a las 10:00.", []),
+    "es confirmada": ("Tu cita está confirmada para el martes.", []),
+    "es apuntado": ("Te he apuntado el martes a las 10:00.", []),
+    "es preterite": ("Reservé tu corte para el martes.", []),
+    "es moved": ("He cambiado tu cita al viernes a las 11:00.", []),
+    "es cancelled": ("Tu cita ha sido cancelada.", []),
+    "es anulada": ("Listo, cita anulada.", []),
+    "empty read-back": ("Your haircut is booked for Tuesday at 10:00!", [NONE_LISTED]),
+    "refused, then claimed": ("Your haircut is booked for Tuesday at 16:00.", [FULL_SLOT]),
+    "cancel does not book": ("Cancelled, and your colour is booked for Friday.", [CANCEL]),
+    "claim before a question": ("I've booked you for Tuesday at 10, anything else?", []),
+    "booking does not cancel": ("Booked! Your old appointment is cancelled.", [BOOKED_CALL]),
+}
+# Honest replies: negations, questions, a slot's state, a policy, and what the turn's own
+# successful calls permit.
+GROUNDED = {
+    "es not yet": ("Todavía no he reservado nada. ¿Quieres que lo haga?", []),
+    "es not": ("No la he cancelado todavía.", []),
+    "question": ("16:00 is taken, but 16:30 is free. Would you like it booked?", [FULL_SLOT]),
+    "es question": ("¿Quieres que te deje la cita reservada para el martes?", []),
+    "already booked slot": ("Sorry, 16:00 is already booked. Would 16:30 work?", [FULL_SLOT]),
+    "es slot taken": (
+        "Lo siento, las 16:00 ya están reservadas. ¿Te va bien a las 16:30?",
+        [FULL_SLOT],
+    ),
+    "cancel, was booked": (
+        "Done: your haircut that was booked for Tuesday has been cancelled.",
+        [CANCEL],
+    ),
+    "cancel, scheduled for": ("Your haircut scheduled for Tuesday is now cancelled.", [CANCEL]),
+    "es cancel": (
+        "Hecho: tu corte, que estaba reservado para el martes, está cancelado.",
+        [CANCEL],
+    ),
+    "move frees the old time": (
+        "Moved! Your 10:00 time is cancelled and you're now at 11:00.",
+        [MOVE],
+    ),
+    "move books the new time": ("Rescheduled: you're booked for Friday at 11:00.", [MOVE]),
+    "policy": (
+        "Booked for Tuesday at 10:00. Appointments cancelled less than 24 h before are charged.",
+        [BOOKED_CALL],
+    ),
+    "es policy": (
+        "Reservado el martes a las 10:00. Las citas canceladas con menos de 24 h se cobran.",
+        [BOOKED_CALL],
+    ),
+    "read back": ("You're booked for Tuesday at 10:00.", [LISTED]),
+}
+
+
+@pytest.mark.parametrize("reply, records", UNGROUNDED.values(), ids=UNGROUNDED.keys())
+def test_a_claim_no_call_made_is_sent_back(reply, records):
+    assert check_grounded(reply, records) is not None
+
+
+@pytest.mark.parametrize("reply, records", GROUNDED.values(), ids=GROUNDED.keys())
+def test_an_honest_reply_passes(reply, records):
+    assert check_grounded(reply, records) is None
+
+
+def test_an_empty_appointment_list_does_not_ground_a_booking_claim(app, say, fake_llm, fake_graph):
+    add_customer()
+    claim = CLAIMS["book"]
+    fake_llm.script += [tool_call("list_my_appointments", {}), text_reply(claim), text_reply(claim)]
+    say("book me a haircut tuesday at 10")
+    assert sent(fake_graph) == [EXHAUSTED]
+    assert rows() == []
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "¡Listo! Tu cita queda reservada para el martes a las 10:00.",
+        "I've made your booking for Tuesday at 10:00.",
+    ],
+)
+def test_a_spanish_or_reworded_claim_is_never_sent(claim, app, say, fake_llm, fake_graph):
+    fake_llm.script += [text_reply(claim), text_reply(claim)]
+    say("Hola, quiero una cita el martes a las 10")
+    assert sent(fake_graph) == [EXHAUSTED]
+    assert rows() == []
+
+
+def test_a_cancel_naming_when_it_was_booked_is_sent(appointment, say, fake_llm, fake_graph):
+    reply = "Done: your haircut that was booked for Tuesday has been cancelled."
+    fake_llm.script += [
+        tool_call("cancel_appointment", {"appointment_id": appointment}),
+        text_reply(reply),
+    ]
+    say("cancel my haircut please")
+    assert sent(fake_graph) == [reply]
+    assert turn()["status"] == "answered"
+    assert [r["status"] for r in rows()] == ["cancelled"]
+
+
+def test_a_move_saying_the_old_time_is_cancelled_is_sent(appointment, say, fake_llm, fake_graph):
+    day = upcoming(1)
+    reply = "Moved! Your 10:00 time is cancelled and you're now at 11:00."
+    args = {"appointment_id": appointment, "date": day.isoformat(), "time": "11:00"}
+    fake_llm.script += [tool_call("reschedule_appointment", args), text_reply(reply)]
+    say("move my haircut to 11")
+    assert sent(fake_graph) == [reply]
+    assert turn()["status"] == "answered"
+
+
+def test_a_booking_quoting_the_cancellation_policy_is_sent(app, say, fake_llm, fake_graph):
+    day = upcoming(1)
+    reply = "Booked for Tuesday at 10:00. Appointments cancelled less than 24 h before are charged."
+    args = {"service": "Haircut", "date": day.isoformat(), "time": "10:00"}
+    fake_llm.script += [tool_call("book_appointment", args), text_reply(reply)]
+    say("haircut tuesday 10")
+    assert sent(fake_graph) == [reply]
+    assert [r["status"] for r in rows()] == ["booked"]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Sorry, 16:00 is already booked. Would 16:30 work for you?",
+        "16:00 is taken, but 16:30 is free. Would you like it booked?",
+    ],
+)
+def test_an_honest_reply_after_a_refused_booking_is_sent(reply, app, say, fake_llm, fake_graph):
+    day = upcoming(1)
+    for wa_id in ("34600000001", "34600000002"):  # capacity 2: 16:00 is full
+        seed(add_customer(wa_id, "Other"), "Haircut", day, "16:00")
+    args = {"service": "Haircut", "date": day.isoformat(), "time": "16:00"}
+    fake_llm.script += [tool_call("book_appointment", args), text_reply(reply)]
+    say("Haircut at 16:00 please")
+    assert sent(fake_graph) == [reply]
     assert turn()["status"] == "answered"

@@ -95,6 +95,34 @@ def test_tool_errors_quoting_the_customer_stay_out_of_traces(post_webhook, drain
     assert "Rosa" not in err
 
 
+def test_model_errors_quoting_the_customer_stay_out_of_traces_and_turns(
+    post_webhook, drain, fake_llm, capsys
+):
+    refusal = {"error": {"message": "Invalid content: 'Rosa Quintero, Calle Mayor 5'"}}
+    fake_llm.script.append((400, refusal))
+    post_webhook(envelopes.text("help", wa_id=CUSTOMER))
+    drain()
+    err = capsys.readouterr().err
+    [end] = [e for e in trace_lines(err) if e["trace"] == "turn.end"]
+    assert end["error"] == "llm: OpenAIInvalidRequestError (HTTP 400)"
+    assert db.fetch_one("SELECT error FROM turns")["error"] == end["error"]
+    assert "Rosa" not in err
+
+
+def test_an_invented_tool_name_is_no_metric_label(client, post_webhook, drain, fake_llm):
+    invented = "ann_smith_at_calle_mayor_5"
+    before = client.get("/metrics").get_data(as_text=True)
+    fake_llm.script += [tool_call(invented, "{not json"), text_reply("Sorry.")]
+    post_webhook(envelopes.text("hello", wa_id=CUSTOMER))
+    drain()
+    after = client.get("/metrics").get_data(as_text=True)
+    assert invented not in after
+    counted = [
+        metric(page, "tool_calls_total", tool="unknown", ok="false") for page in (before, after)
+    ]
+    assert counted[1] == counted[0] + 1
+
+
 def test_message_text_is_traced_only_when_enabled(app, post_webhook, drain, fake_llm, capsys):
     app.config["TRACE_LOG_PII"] = True
     booking_turn(post_webhook, drain, fake_llm)

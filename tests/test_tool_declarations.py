@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from app import metrics
@@ -101,3 +102,24 @@ def test_metrics_count_outcomes_of_the_tools_that_claim():
     ]
     metrics.record_tool_calls(records)
     assert (count("booked"), count("already_cancelled")) == (before[0] + 1, before[1] + 1)
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"name": "ann_smith_at_calle_mayor_5", "result": {"error": "invalid_arguments"}},
+        {"name": "drop_all_tables", "result": {"error": "unknown_tool"}},
+        {"name": "list_services\ufffd", "result": {"error": "invalid_arguments"}},
+    ],
+)
+def test_metrics_label_a_name_no_tool_has_as_unknown(record):
+    metrics.record_tool_calls([{**record, "ok": False, "latency_ms": 1}])
+    labels = {s.labels["tool"] for m in metrics.TOOL_CALLS.collect() for s in m.samples}
+    assert record["name"] not in labels and "unknown" in labels
+
+
+@pytest.mark.parametrize("name", ["book_appointment", "hold_time", "confirm_attendance"])
+def test_metrics_label_our_tools_and_flow_actions_by_name(name):
+    metrics.record_tool_calls([{"name": name, "ok": True, "latency_ms": 1, "result": {}}])
+    labels = {s.labels["tool"] for m in metrics.TOOL_CALLS.collect() for s in m.samples}
+    assert name in labels

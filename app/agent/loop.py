@@ -60,11 +60,13 @@ def run_agent(
     check_reply: ReplyCheck | None = None,
     fallback_reply: str = EXHAUSTED,
     callbacks: list | None = None,
+    log_pii: bool = False,
 ) -> AgentResult:
     """Run the model with tools until it answers in text or `max_iterations` model calls pass.
 
     Without a model this turn (`offline.ModelFree`, or `NoModel` from a model call), the
-    model-free flow answers instead, for the customer the tools act for.
+    model-free flow answers instead, for the customer the tools act for. `log_pii`
+    (TRACE_LOG_PII) lets a failed model call's error keep its message, which may quote them.
     """
     if getattr(model, "model_free", False):
         return run_without_model(tools, user_input)
@@ -90,9 +92,7 @@ def run_agent(
             raise
         except Exception as exc:  # any model/transport failure ends the turn politely
             log.warning("LLM call failed: %s", type(exc).__name__)
-            return AgentResult(
-                APOLOGY, False, records, iteration, f"llm: {type(exc).__name__}: {exc}", spent
-            )
+            return AgentResult(APOLOGY, False, records, iteration, _llm_error(exc, log_pii), spent)
         if call := usage.from_message(ai, model_name):
             spent.append(call)
         ai, refused = _storable_message(ai)
@@ -155,6 +155,16 @@ def run_flow(ctx: ToolContext, text: str = "", payload: str = "", note: str = ""
     )
 
 
+def _llm_error(exc: Exception, log_pii: bool) -> str:
+    """ "llm: BadRequestError (HTTP 400)": a failed model call as the turn records it. Its
+    message may quote the request (pydantic's `input_value=…`, a provider's refusal), so only
+    `log_pii` keeps it."""
+    if log_pii:
+        return f"llm: {type(exc).__name__}: {exc}"
+    status = getattr(exc, "status_code", None)
+    return f"llm: {type(exc).__name__}" + (f" (HTTP {status})" if isinstance(status, int) else "")
+
+
 def _tool_spec(tool: BaseTool) -> dict | BaseTool:
     """The tool's OpenAI schema, converted once per argument schema (converting is slow)."""
     schema = tool.args_schema
@@ -171,23 +181,19 @@ def _tool_spec(tool: BaseTool) -> dict | BaseTool:
 
 
 UNSTORABLE_ARGUMENTS = (
-    "The arguments held characters that cannot be stored (a NUL, or half of an emoji); they"
-    " were replaced by U+FFFD. Call the tool again with clean arguments."
+    "The tool name or arguments held characters that cannot be stored (a NUL, or half of an"
+    " emoji); they were replaced by U+FFFD. Call the tool again with clean ones."
 )
 
 
 def _storable_message(ai: AIMessage) -> tuple[AIMessage, set[int]]:
     """The model's message with what the database (and the next request's UTF-8) cannot hold
-    replaced by U+FFFD: a NUL or a lone surrogate in its text or a tool call's arguments; and
-    the positions of the calls whose arguments had one, which are refused
+    replaced by U+FFFD: a NUL or a lone surrogate in its text or a tool call's name or
+    arguments; and the positions of the calls that had one, which are refused
     (`UNSTORABLE_ARGUMENTS`) rather than run on the replaced text."""
     content = storable(ai.content)
-    calls = [{**c, "args": storable(c.get("args"))} for c in ai.tool_calls]
-    refused = {
-        i
-        for i, (c, d) in enumerate(zip(calls, ai.tool_calls, strict=True))
-        if c["args"] is not d.get("args")
-    }
+    calls = [storable(c) for c in ai.tool_calls]
+    refused = {i for i, (c, d) in enumerate(zip(calls, ai.tool_calls, strict=True)) if c is not d}
     invalid = [storable(dict(c)) for c in ai.invalid_tool_calls]  # raw text that was not JSON
     if content is ai.content and not refused and invalid == ai.invalid_tool_calls:
         return ai, set()
@@ -242,7 +248,8 @@ def _invalid_call(call: dict) -> dict:
         "name": call.get("name") or "",
         "args": {"raw": call.get("args")},
         "id": call.get("id") or "invalid",
-        "error": f"The arguments were not valid JSON: {call.get('error') or call.get('args')}",
+        # LangChain's reason (not JSON), or ours (JSON, but not an object: `chat_openai`).
+        "error": call.get("error") or f"The arguments were not valid JSON: {call.get('args')}",
     }
 
 

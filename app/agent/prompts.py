@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -96,10 +97,38 @@ def _language_rule(business: dict, customer: dict) -> str:
     )
 
 
+# Unicode's format characters a reader does not see (category Cf, as far as text carries them).
+FORMAT = "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+
+
+def _marker_pattern(marker: str) -> re.Pattern:
+    """`marker` in any case, its brackets and full stop optional, with invisible format
+    characters (zero-width spaces and joiners, word joiners, BOMs) anywhere in it."""
+    gap = f"[{FORMAT}]*"
+    words = marker.strip("():. ").split()
+    body = rf"[\s{FORMAT}]+".join(gap.join(map(re.escape, word)) for word in words)
+    return re.compile(rf"\(?{gap}{body}{gap}[.:]?{gap}\)?", re.IGNORECASE)
+
+
+MARKERS = [_marker_pattern(DOCUMENT_START), _marker_pattern(DOCUMENT_END)]
+
+
+def without_markers(text: str) -> str:
+    """`text` with every occurrence of the document's heading and end marker removed, however
+    written, so that the document cannot close its own block (and let the text after it pass
+    for instructions). Removed until none is left: taking one out may join another."""
+    while True:
+        cleaned = text
+        for pattern in MARKERS:
+            cleaned = pattern.sub("", cleaned)
+        if cleaned == text:
+            return text
+        text = cleaned
+
+
 def reference_excerpt(text: str, limit: int) -> str:
     """The document as it goes into the prompt: whole lines, at most `limit` characters."""
-    lines = [line for line in text.strip().splitlines() if line.strip() != DOCUMENT_END]
-    text = "\n".join(lines)
+    text = without_markers(text).strip()
     if len(text) <= limit:
         return text
     cut = text[: max(0, limit - len(DOCUMENT_CUT) - 1)].rsplit("\n", 1)[0]

@@ -13,12 +13,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from app.flow import engine, handoff, ids, lang, privacy, reminders, state, times
-from app.flow.actions import CLAIMS, Turn
+from app.flow.actions import CLAIMS, OWN_ACTIONS, Turn
 from app.flow.render import Reply, for_channel, numbered, outbound
 from app.flow.state import State
 
 __all__ = [
     "CLAIMS",
+    "OWN_ACTIONS",
     "Outcome",
     "Reply",
     "State",

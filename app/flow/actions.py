@@ -21,6 +21,9 @@ from app.flow import words
 # The flow's own actions that claim something when they succeed (the agent's tools declare
 # theirs in `app.agent.tools`).
 CLAIMS = {"confirm_hold": "booked"}
+# The flow's own actions (the others keep the agent tool's name), so metrics can tell the names
+# a record may hold from a name a model made up.
+OWN_ACTIONS = frozenset({"hold_time", "confirm_hold", "release_hold", "confirm_attendance"})
 
 
 @dataclass

@@ -11,7 +11,7 @@ import orjson
 import psycopg
 from psycopg.types.json import Jsonb
 
-from app.storage.db import execute, fetch_all, fetch_one
+from app.storage.db import execute, fetch_all, fetch_one, storable
 
 
 @dataclass(frozen=True)
@@ -508,10 +508,12 @@ def finish_turn(
     conn, turn_id: int, status: str, tool_calls: list, error: str | None = None
 ) -> None:
     """Close a turn with its outcome and tool calls."""
+    # What a model or a tool wrote may hold a NUL or a lone surrogate, which jsonb and text
+    # refuse: the turn would fail, and its job run (and call the model) again, for ever.
     conn.execute(
         "UPDATE turns SET status = %s, tool_calls = %s, error = %s, finished_at = now()"
         " WHERE id = %s",
-        (status, Jsonb(tool_calls), error, turn_id),
+        (status, Jsonb(storable(tool_calls)), storable(error), turn_id),
     )
 
 

@@ -20,6 +20,7 @@ from app.agent.tools.base import (
 )
 from app.agent.tools.grounding import BOOKED, CANCELLED, MOVED, Claim
 from app.flow import CLAIMS as FLOW_CLAIMS
+from app.flow import OWN_ACTIONS as FLOW_ACTIONS
 
 TOOLS: tuple[Tool, ...] = (*info.TOOLS, *booking.TOOLS, *handoff.TOOLS)
 BY_NAME = {t.name: t for t in TOOLS}
@@ -38,6 +39,7 @@ __all__ = [
     "context_of",
     "find_service",
     "fmt_local",
+    "is_ours",
     "make_tools",
     "resolve_start",
 ]
@@ -51,6 +53,11 @@ def make_tools(ctx: ToolContext) -> list[StructuredTool]:
 def check_grounded(reply: str, records: list[dict]) -> str | None:
     """A correction for the model when its reply claims what no tool did (see `grounding`)."""
     return grounding.check_grounded(reply, records, TOOLS)
+
+
+def is_ours(name: str) -> bool:
+    """Whether `name` is one of our tools or model-free flow actions, not one a model made up."""
+    return name in BY_NAME or name in FLOW_ACTIONS
 
 
 def claim_of(name: str) -> Claim | None:

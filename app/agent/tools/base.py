@@ -41,9 +41,10 @@ class Tool:
     """One tool, declared once: what the model sees (name, description, argument schema), the
     function behind it, and what its success lets a reply claim.
 
-    `reads_back`: its result lists existing bookings, which a reply may then call booked.
-    `confirmed_by`: refusal codes that confirm the claimed state all the same ("already
-    cancelled" lets a reply say cancelled).
+    `also_permits`: other claims its success permits (a move books the new time and frees the
+    old one). `reads_back`: its result lists existing bookings, which a reply may then call
+    booked when it lists one. `confirmed_by`: refusal codes that confirm the claimed state all
+    the same ("already cancelled" lets a reply say cancelled).
     """
 
     name: str
@@ -51,6 +52,7 @@ class Tool:
     schema: type
     run: Callable[..., str]  # run(ctx, **arguments)
     claim: Claim | None = None
+    also_permits: tuple[Claim, ...] = ()
     reads_back: bool = False
     confirmed_by: frozenset[str] = frozenset()
 
@@ -78,7 +80,10 @@ def context_of(bound: list) -> ToolContext | None:
 
 
 def tool(
-    claim: Claim | None = None, reads_back: bool = False, confirmed_by: tuple[str, ...] = ()
+    claim: Claim | None = None,
+    also_permits: tuple[Claim, ...] = (),
+    reads_back: bool = False,
+    confirmed_by: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., str]], Tool]:
     """Declare `func(ctx, ...)` a tool: its name and docstring are the model's; `ctx` is not."""
 
@@ -90,6 +95,7 @@ def tool(
             schema=create_schema_from_function(func.__name__, func, filter_args=["ctx"]),
             run=func,
             claim=claim,
+            also_permits=also_permits,
             reads_back=reads_back,
             confirmed_by=frozenset(confirmed_by),
         )

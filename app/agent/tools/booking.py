@@ -92,7 +92,7 @@ def list_my_appointments(ctx: ToolContext) -> str:
     return dump({"ok": True, "appointments": [appointment_view(a, ctx) for a in items]})
 
 
-@tool(claim=MOVED, reads_back=True)
+@tool(claim=MOVED, also_permits=(BOOKED, CANCELLED))
 def reschedule_appointment(ctx: ToolContext, appointment_id: int, date: str, time: str) -> str:
     """Move one of this customer's appointments (by id) to a new date and time."""
     start, err = resolve_start(ctx, date, time)
