@@ -396,7 +396,7 @@ def render_input(messages: list[dict]) -> str:
     for m in messages:
         if readable(m):
             # No channel lets a customer type more than 4,096 characters: longer is not typing.
-            parts.append(m["body"][:MAX_INPUT_CHARS])
+            parts.append(flow_handoff.customer_line(m["body"][:MAX_INPUT_CHARS]))
         else:
             parts.append(f"[The customer sent a {m['type']!r} message, which you cannot see.]")
     return "\n".join(parts)
@@ -412,7 +412,7 @@ def history_messages(customer_id: int, limit: int) -> list:
     or list as lines of its text: "the first one" may refer to them)."""
     rows = conversations.history(customer_id, limit)
     return [
-        HumanMessage(r["body"])
+        HumanMessage(flow_handoff.customer_line(r["body"]))
         if r["direction"] == "in"
         # A staff member's reply is marked, so the bot does not contradict (or claim) it.
         else AIMessage(flow_handoff.staff_line(r["staff"], r["body"]))

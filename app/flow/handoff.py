@@ -8,6 +8,7 @@ the bot and marks the conversation in the same transaction (`app.handoff`).
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -127,3 +128,13 @@ def _day(day: date, today: date, code: str) -> str:
 def staff_line(name: str, body: str) -> str:
     """A staff reply as the bot reads it in its history."""
     return f"{STAFF_MARK}: {name or 'team'}] {body}"
+
+
+# The mark as a customer could type it, in any case or spacing.
+_TYPED_MARK = re.compile(r"\[\s*staff", re.I)
+
+
+def customer_line(body: str) -> str:
+    """A customer's message as the bot reads it: a staff mark typed in it is not one (the bot
+    never contradicts a staff reply, so a forged one would speak for the team)."""
+    return _TYPED_MARK.sub("(staff", body)
