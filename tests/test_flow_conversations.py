@@ -642,12 +642,13 @@ def test_a_flow_failure_still_answers_and_is_recorded(chat, monkeypatch):
     from app.flow import engine
 
     def broken(*args):
-        raise RuntimeError("boom")
+        raise RuntimeError("Key (address)=(34600111222) already exists.")
 
     monkeypatch.setattr(engine, "on_text", broken)
     assert chat("hello") == APOLOGY
     turn = db.fetch_one("SELECT status, error FROM turns ORDER BY id DESC LIMIT 1")
-    assert turn == {"status": "failed", "error": "flow: RuntimeError: boom"}
+    # Its type only: the text may quote the customer, and the error goes to traces.
+    assert turn == {"status": "failed", "error": "flow: RuntimeError"}
 
 
 def test_a_turn_run_again_after_its_reply_failed_repeats_what_it_did(

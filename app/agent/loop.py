@@ -142,7 +142,9 @@ def run_flow(ctx: ToolContext, text: str = "", payload: str = "", note: str = ""
         outcome = flow.run(ctx.business, ctx.customer, ctx.now, ctx.turn_id, text, payload)
     except Exception as exc:  # a flow bug must not leave the customer without an answer
         log.exception("model-free flow failed")
-        return AgentResult(APOLOGY, False, error=f"flow: {type(exc).__name__}: {exc}")
+        # Its type only: the text may quote the customer (a database error's row), and the
+        # turn's error goes to traces and the console.
+        return AgentResult(APOLOGY, False, error=f"flow: {type(exc).__name__}")
     if note:
         outcome = outcome.noted(note)
     return AgentResult(
