@@ -152,6 +152,24 @@ def test_find_available_slots_for_a_move_counts_its_own_seat_as_free(app, say, f
     assert for_the_move["slots"] == ["17:00", "17:15", "17:30"]  # where it may move to
 
 
+def test_find_available_slots_counts_the_customers_own_hold_as_free(app, say, fake_llm):
+    """A time the customer holds is theirs to take (a new hold or booking replaces it): listed
+    for them, while it is full for anyone else."""
+    from app.booking import holds
+
+    day = upcoming(1)
+    seed(add_customer("34600000001", "Other"), "Haircut", day, "17:00")
+    mine = add_customer()
+    assert holds.hold(business_id(), mine, "Haircut", at(day, "17:00")).ok  # capacity 2: full
+    args = {"service": "haircut", "date": day.isoformat(), "after": "17:00"}
+    fake_llm.script += [tool_call("find_available_slots", args), text_reply("Here they are.")]
+    say("Any haircut from 17:00 that day?")
+    [listed] = tool_results(fake_llm.requests[1])
+    assert listed["slots"] == ["17:00", "17:15", "17:30"]
+    other = booking.find_slots(business_id(), "Haircut", day, day, after=time(17, 0))
+    assert [f"{s.astimezone(MADRID):%H:%M}" for s in other.slots] == ["17:30"]
+
+
 def test_find_available_slots_counts_the_times_it_leaves_out(app, say, fake_llm):
     day = upcoming(1)
     args = {"service": "Haircut", "date": day.isoformat(), "after": "12:00"}

@@ -57,14 +57,17 @@ def find_slots(
     before: time | None = None,
     by_staff: bool = False,
     exclude_id: int | None = None,
+    holder: int | None = None,
 ) -> BookingResult:
     """Free starts (UTC) of a service on local dates day_from..day_to, or why none can be given.
 
     `after` and `before` bound the local time of day (both inclusive); `by_staff` asks for the
     times staff may book (`availability.for_staff`: no minimum notice); `exclude_id`, the
-    appointment being moved, leaves its own seat out, as `reschedule` does. The result's code is
-    `available` (with `slots`) or `none_free` (with the next free times as `alternatives`);
-    a refusal for a bad query, an unknown service, a past or too distant window.
+    appointment being moved, leaves its own seat out, as `reschedule` does; `holder`, the
+    customer asking, leaves their own hold out (a new one replaces it, as `book` and `hold`
+    count it). The result's code is `available` (with `slots`) or `none_free` (with the next
+    free times as `alternatives`); a refusal for a bad query, an unknown service, a past or too
+    distant window.
     """
     now = validate.utc_now(now)
     bad = _bad_query(day_from, day_to, after, before)
@@ -84,7 +87,9 @@ def find_slots(
     if day_from > rules.last_day(now):
         return refusal(BEYOND_HORIZON)
     try:
-        return slots.in_window(business, svc, day_from, day_to, now, after, before, exclude_id)
+        return slots.in_window(
+            business, svc, day_from, day_to, now, after, before, exclude_id, holder
+        )
     except CalendarUnavailable:
         return refusal(CALENDAR_UNAVAILABLE, CALENDAR_MESSAGE)
 

@@ -38,8 +38,10 @@ def free_slots(
     day_to: date,
     now: datetime,
     exclude_id: int | None = None,
+    holder: int | None = None,
 ) -> list[datetime]:
-    """`list_slots` over the bookings, unexpired holds and calendar busy time of those days."""
+    """`list_slots` over the bookings, unexpired holds (but `holder`'s) and calendar busy time of
+    those days."""
     start, end = utc_window(business, day_from, day_to)
     buffer = timedelta(minutes=business["buffer_minutes"])
     # A last service and its buffer may run past the window's end (a day closing at 24:00):
@@ -54,6 +56,7 @@ def free_slots(
             buffer,
             now,
             exclude_id,
+            holder,
             capacity=business["max_concurrent"],
         )
     busy += get_calendar(business).busy(business, start, end)
@@ -69,13 +72,15 @@ def in_window(
     after: time | None,
     before: time | None,
     exclude_id: int | None = None,
+    holder: int | None = None,
 ) -> BookingResult:
     """Free starts on day_from..day_to between the local times `after` and `before` (inclusive);
     when there are none, the first few free times after the window as alternatives.
-    `exclude_id`: an appointment whose seat does not count (the one being moved)."""
+    `exclude_id`: an appointment whose seat does not count (the one being moved); `holder`: a
+    customer whose hold does not count (theirs to replace)."""
     tz = rules_for(business).tz
     minutes = service["duration_minutes"]
-    free = free_slots(business, minutes, day_from, day_to, now, exclude_id)
+    free = free_slots(business, minutes, day_from, day_to, now, exclude_id, holder)
     found = tuple(s for s in free if _between(s.astimezone(tz).time(), after, before))
     if found:
         return BookingResult(
@@ -86,7 +91,7 @@ def in_window(
     else:
         window_end = wall_to_utc(tz, day_to, before.hour * 60 + before.minute)
     later_to = day_to + timedelta(days=LOOK_AHEAD_DAYS)
-    later = free_slots(business, minutes, day_to, later_to, now, exclude_id)
+    later = free_slots(business, minutes, day_to, later_to, now, exclude_id, holder)
     alternatives = tuple([s for s in later if s > window_end][:ALTERNATIVES])
     return BookingResult(
         True,

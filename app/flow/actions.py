@@ -83,6 +83,7 @@ def find_slots(
         after=after,
         before=before,
         exclude_id=moving,
+        holder=turn.customer["id"],
     )
     args = {"service": svc["name"], "date": first.isoformat()}
     if last != first:

@@ -53,7 +53,15 @@ def find_available_slots(
     lo = dates.parse_time(after) if after else None
     hi = dates.parse_time(before) if before else None
     result = bookings.find_slots(
-        b["id"], svc["id"], day, day, now=ctx.now, after=lo, before=hi, exclude_id=moving
+        b["id"],
+        svc["id"],
+        day,
+        day,
+        now=ctx.now,
+        after=lo,
+        before=hi,
+        exclude_id=moving,
+        holder=ctx.customer["id"],
     )
     if not result.ok:
         return error(result.code, result.message)
