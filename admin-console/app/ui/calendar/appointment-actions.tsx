@@ -9,6 +9,7 @@ import type { Lang } from "@/app/lib/locale";
 import { DatePicker } from "@/app/ui/date-picker";
 import { useProblemText } from "@/app/ui/use-problem-text";
 
+import { type Outcome, OutcomeNotice } from "./outcome-notice";
 import { Alternatives, NoTimesReason, TimeSelect } from "./time-select";
 import { useSlots } from "./use-slots";
 
@@ -33,7 +34,7 @@ export function MoveForm({
   const t = useTranslations("appointment");
   const [date, setDate] = useState(initialDate);
   const [startsAt, setStartsAt] = useState("");
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [message, setMessage] = useState<Outcome | null>(null);
   const [refusal, setRefusal] = useState<Refusal | null>(null);
   const [pending, startTransition] = useTransition();
   const [refresh, setRefresh] = useState(0);
@@ -93,11 +94,7 @@ export function MoveForm({
         </label>
       </div>
       <NoTimesReason id={`move-time-${appointmentId}-why`} slots={slots} reason={reason} error={error} />
-      {message ? (
-        <p className={`notice ${message.ok ? "ok" : "error"}`} role={message.ok ? "status" : "alert"}>
-          {message.text}
-        </p>
-      ) : null}
+      <OutcomeNotice outcome={message} />
       {refusal ? (
         <Alternatives
           alternatives={refusal.alternatives}
@@ -120,7 +117,7 @@ export function MoveForm({
 export function NoShowButton({ businessId, appointmentId }: { businessId: number; appointmentId: number }) {
   const t = useTranslations("appointment");
   const problemText = useProblemText();
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [message, setMessage] = useState<Outcome | null>(null);
   const [pending, startTransition] = useTransition();
   return (
     <div className="row">
@@ -137,11 +134,7 @@ export function NoShowButton({ businessId, appointmentId }: { businessId: number
       >
         {t("noShow")}
       </button>
-      {message ? (
-        <span className={`notice ${message.ok ? "ok" : "error"}`} role={message.ok ? "status" : "alert"}>
-          {message.text}
-        </span>
-      ) : null}
+      <OutcomeNotice outcome={message} inline />
     </div>
   );
 }

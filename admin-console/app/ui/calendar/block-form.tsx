@@ -9,6 +9,8 @@ import { formatMinutes, wallToUtc } from "@/app/lib/time";
 import { DatePicker } from "@/app/ui/date-picker";
 import { useProblemText } from "@/app/ui/use-problem-text";
 
+import { type Outcome, OutcomeNotice } from "./outcome-notice";
+
 const QUARTERS = Array.from({ length: 24 * 4 + 1 }, (_, i) => i * 15);
 
 /** Block a stretch of time (a holiday, a staff absence): neither staff nor the bot can book it. */
@@ -33,7 +35,7 @@ export function BlockForm({
   const [untilDate, setUntilDate] = useState(initialDate);
   const [untilTime, setUntilTime] = useState(18 * 60);
   const [reason, setReason] = useState("");
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [message, setMessage] = useState<Outcome | null>(null);
   const [pending, startTransition] = useTransition();
 
   function submit(e: React.FormEvent) {
@@ -88,11 +90,7 @@ export function BlockForm({
           <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={200} />
         </label>
       </div>
-      {message ? (
-        <p className={`notice ${message.ok ? "ok" : "error"}`} role={message.ok ? "status" : "alert"}>
-          {message.text}
-        </p>
-      ) : null}
+      <OutcomeNotice outcome={message} />
       <div className="form-actions">
         <button type="submit" disabled={pending}>
           {t("submit")}

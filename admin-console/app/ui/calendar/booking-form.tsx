@@ -10,6 +10,7 @@ import type { Lang } from "@/app/lib/locale";
 import { DatePicker } from "@/app/ui/date-picker";
 import { useProblemText } from "@/app/ui/use-problem-text";
 
+import { type Outcome, OutcomeNotice } from "./outcome-notice";
 import { Alternatives, NoTimesReason, TimeSelect } from "./time-select";
 import { useSlots } from "./use-slots";
 
@@ -39,7 +40,7 @@ export function BookingForm({
   const [name, setName] = useState("");
   const [phone, setPhone] = useState("");
   const [refresh, setRefresh] = useState(0);
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [message, setMessage] = useState<Outcome | null>(null);
   const [refusal, setRefusal] = useState<Refusal | null>(null);
   const [pending, startTransition] = useTransition();
   // Set at once, unlike `pending`: a double click's second click comes before the next render.
@@ -134,11 +135,7 @@ export function BookingForm({
         </label>
       </div>
       <NoTimesReason id="booking-time-why" slots={slots} reason={reason} error={error} />
-      {message ? (
-        <p className={`notice ${message.ok ? "ok" : "error"}`} role={message.ok ? "status" : "alert"}>
-          {message.text}
-        </p>
-      ) : null}
+      <OutcomeNotice outcome={message} />
       {refusal ? (
         <Alternatives
           alternatives={refusal.alternatives}
