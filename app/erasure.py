@@ -51,7 +51,7 @@ def erase(
         cancelled = [
             a.id
             for a in booking.list_for_customer(business_id, customer_id, now=now)
-            if booking.cancel(business_id, customer_id, a.id, now).ok
+            if booking.cancel(business_id, customer_id, a.id, now, erasing=True).ok
         ]
         held = store.held_appointments(conn, customer_id)
         key = current_app.config.get("SECRET_KEY") or ""

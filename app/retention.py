@@ -30,8 +30,10 @@ def purge(now: datetime | None = None, batch: int = BATCH) -> dict[int, list[int
 
 def purge_business(business_id: int, before: datetime, batch: int = BATCH) -> list[int]:
     """Delete the business's messages created before `before`, `batch` at a time (and the
-    handoff summaries quoting them); the sizes."""
+    handoff summaries and turns' tool calls quoting them); the sizes."""
     store.purge_handoff_summaries(business_id, before)
+    while store.purge_turn_details_batch(business_id, before, batch) == batch:
+        pass
     batches = []
     while True:
         deleted = store.purge_messages_batch(business_id, before, batch)

@@ -322,3 +322,49 @@ def test_a_front_desk_booking_and_an_erasure_of_the_same_customer_both_finish(ap
     assert errors == []
     statuses = [r["status"] for r in db.fetch_all("SELECT status FROM appointments")]
     assert statuses == ["cancelled"]
+
+
+def test_a_turn_running_during_the_erasure_writes_nothing_of_theirs_back(
+    app, post_webhook, drain, fake_llm
+):
+    """Staff erase the customer while the model answers: the turn, superseded, keeps none of
+    its tool calls (their arguments quote the customer)."""
+    from app import erasure
+    from tests.fake_llm import text_reply, tool_call
+
+    phone, words = "34600000911", "Marisol says her dog Bartolo bit the stylist"
+
+    def erase_then_hand_off(body):
+        row = db.fetch_one("SELECT id, business_id FROM customers WHERE address = %s", (phone,))
+        with app.app_context():
+            assert erasure.erase(row["business_id"], row["id"], by="staff")["erased"]
+        return tool_call("handoff_to_human", {"reason": "complaint", "summary": words})
+
+    fake_llm.script += [erase_then_hand_off, text_reply("ok")]
+    said = "my dog Bartolo bit your stylist, I want to complain"
+    assert post_webhook(envelopes.text(said, wa_id=phone)).status_code == 200
+    drain()
+    assert db.fetch_one("SELECT erased_at FROM customers")["erased_at"] is not None
+    assert tables_holding("Bartolo") == []
+
+
+def test_erasing_a_customer_of_a_deactivated_business_cancels_their_booking(app):
+    """Their reminders must not fire for an erased customer should the business be active
+    again, nor its calendar keep the time."""
+    from app import erasure
+    from tests.fixtures_booking import make_business
+
+    business = make_business()
+    me = db.fetch_one(
+        "INSERT INTO customers (business_id, channel, address, profile_name)"
+        " VALUES (%s, 'whatsapp', '34600777888', 'Ana Pérez') RETURNING id",
+        (business,),
+    )["id"]
+    assert booking.book(business, me, "Haircut", at(upcoming(2), "10:00")).ok
+    db.execute("UPDATE businesses SET active = false WHERE id = %s", (business,))
+    with app.app_context():
+        done = erasure.erase(business, me, by="staff")
+    assert (done["erased"], done["cancelled_appointments"]) == (True, 1)
+    assert [r["status"] for r in db.fetch_all("SELECT status FROM appointments")] == ["cancelled"]
+    states = db.fetch_all("SELECT state FROM appointment_reminders")
+    assert all(r["state"] != "pending" for r in states), states

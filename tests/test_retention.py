@@ -151,3 +151,22 @@ def test_retention_deletes_replies_pointing_at_old_messages_cleanly(demo):
     retention.purge(now=datetime.now(UTC) + timedelta(seconds=1))
     kept = db.fetch_one("SELECT body, in_reply_to FROM messages")
     assert kept == {"body": "a recent reply", "in_reply_to": None}
+
+
+def test_turns_tool_calls_go_with_the_messages_they_quote(app, post_webhook, drain, fake_llm):
+    """A handoff's summary is in its turn's tool calls too: past the period, it goes there as
+    from the customer's row."""
+    from tests.fake_llm import text_reply, tool_call
+    from tests.test_privacy_erasure import tables_holding
+
+    said = "my dog Bartolo bit your stylist on Tuesday"
+    fake_llm.script += [
+        tool_call("handoff_to_human", {"reason": "complaint", "summary": said}),
+        text_reply("(replaced by the notice)"),
+    ]
+    assert post_webhook(envelopes.text(said, wa_id="34600000912")).status_code == 200
+    drain()
+    assert "turns" in tables_holding("Bartolo")
+    retention.purge(now=datetime.now(UTC) + timedelta(days=400))  # past the default 365 days
+    assert db.fetch_one("SELECT count(*) AS n FROM messages")["n"] == 0
+    assert tables_holding("Bartolo") == []

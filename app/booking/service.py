@@ -41,6 +41,7 @@ from app.booking.setup import (
     prepare,
 )
 from app.calendars import CalendarUnavailable, get_calendar
+from app.storage.businesses import get_business
 from app.storage.db import connection, transaction
 
 log = logging.getLogger(__name__)
@@ -293,14 +294,21 @@ def _booking_of(conn, business_id, customer_id, appointment_id) -> Appointment |
 
 
 def cancel(
-    business_id: int, customer_id: int, appointment_id: int, now: datetime | None = None
+    business_id: int,
+    customer_id: int,
+    appointment_id: int,
+    now: datetime | None = None,
+    erasing: bool = False,
 ) -> BookingResult:
-    """Cancel one of the customer's own upcoming appointments."""
+    """Cancel one of the customer's own upcoming appointments. `erasing`: for the customer's
+    erasure, which cancels them in a deactivated business too (its reminders must not fire
+    for an erased customer should it be active again, nor its calendar keep the time)."""
     now = validate.utc_now(now)
     bad = validate.bad_ids(business_id, customer_id, appointment_id)
     if bad:
         return bad
-    business = active_business(business_id)
+    business = get_business(business_id, document=False) if erasing else None
+    business = business or active_business(business_id)
     if business is None:
         return refusal(NOT_FOUND)
     try:

@@ -507,12 +507,15 @@ def start_turn(business_id: int, customer_id: int, request_id: str | None) -> in
 def finish_turn(
     conn, turn_id: int, status: str, tool_calls: list, error: str | None = None
 ) -> None:
-    """Close a turn with its outcome and tool calls."""
+    """Close a turn with its outcome and tool calls; those of a customer erased while it ran
+    are not kept (the erasure emptied their turns: its arguments quote them)."""
     # What a model or a tool wrote may hold a NUL or a lone surrogate, which jsonb and text
     # refuse: the turn would fail, and its job run (and call the model) again, for ever.
     conn.execute(
-        "UPDATE turns SET status = %s, tool_calls = %s, error = %s, finished_at = now()"
-        " WHERE id = %s",
+        "UPDATE turns t SET status = %s, finished_at = now(),"
+        " tool_calls = CASE WHEN c.erased_at IS NULL THEN %s ELSE '[]' END,"
+        " error = CASE WHEN c.erased_at IS NULL THEN %s END"
+        " FROM customers c WHERE c.id = t.customer_id AND t.id = %s",
         (status, Jsonb(storable(tool_calls)), storable(error), turn_id),
     )
 

@@ -161,6 +161,20 @@ def purge_messages_batch(business_id: int, before: datetime, limit: int) -> int:
         ).rowcount
 
 
+def purge_turn_details_batch(business_id: int, before: datetime, limit: int) -> int:
+    """Empty the tool calls and error of up to `limit` of the business's turns started before
+    `before` (they quote the customer, as the purged messages did); how many. Rows another
+    transaction holds are skipped, as for messages."""
+    with connection() as conn:
+        return conn.execute(
+            "UPDATE turns SET tool_calls = '[]', error = NULL WHERE id IN (SELECT id FROM turns"
+            " WHERE business_id = %s AND started_at < %s"
+            " AND (tool_calls <> '[]' OR error IS NOT NULL)"
+            " ORDER BY started_at LIMIT %s FOR UPDATE SKIP LOCKED)",
+            (business_id, before, limit),
+        ).rowcount
+
+
 def purge_handoff_summaries(business_id: int, before: datetime) -> int:
     """Forget the summaries (the customer's last words, quoted) of the business's handoffs
     made before `before`, as their messages are; how many."""
