@@ -71,8 +71,10 @@ def run_turn(business_id: int, customer_id: int, request_id: str | None = None) 
         metrics.TURNS.labels("too_many_replies").inc()
         return
     if customer["bot_paused"] and not customer["opted_out"] and _reminder_tap(pending):
-        # Reminders still go while staff have the conversation, so their buttons must work.
-        _paused_reminder_turn(business, customer, pending, request_id)
+        # Reminders still go while staff have the conversation, so their buttons must work:
+        # answered as the flow always does (no model), in the thread the team reads.
+        with tracing.TurnTrace(current_app.config, request_id, business, customer) as trace:
+            _agent_turn(business, customer, pending, request_id, trace)
         return
     if customer["bot_paused"] or customer["opted_out"]:
         # Stored and shown in the console, never answered: not now, nor in a burst on resume.
@@ -187,13 +189,20 @@ def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id,
         )
     metrics.record_tool_calls(result.tool_calls)
     usage.record(business["id"], turn_id, result.usage)
-    request = _handoff_request(business, customer, result, now)
+    # A turn of a customer the team has already (a reminder's tap, see run_turn) asks for no
+    # person and is not superseded by them; the bot stays paused.
+    staffed = customer["bot_paused"]
+    request = None if staffed else _handoff_request(business, customer, result, now)
     replies = [request["notice"]] if request else _replies(result, customer) or [loop.APOLOGY]
     outcome = "answered" if result.ok else "failed"
     try:
         with db.transaction() as conn:
             _claim(conn, pending, "processed" if result.ok else "failed", turn_id)
-            if not request and handoff.taken_over(conn, business["id"], customer["id"]):
+            if (
+                not request
+                and not staffed
+                and handoff.taken_over(conn, business["id"], customer["id"])
+            ):
                 # Staff took the conversation while the model was answering: theirs to answer.
                 why = "superseded: staff took the conversation over during the turn"
                 conversations.finish_turn(conn, turn_id, "failed", result.tool_calls, why)
@@ -259,30 +268,6 @@ def _reminder_tap(pending: list[dict]) -> str:
     taps = [flow_ids.parse(m["choice"]) for m in pending] if tap else []
     done_at_once = [t for t in taps if t and t.kind == "rem" and t.action in ("confirm", "cancel")]
     return tap if taps and len(done_at_once) == len(taps) else ""
-
-
-def _paused_reminder_turn(business: dict, customer: dict, pending: list[dict], request_id) -> None:
-    """Answer a paused customer's tap on a reminder's button as the flow always does (no
-    model); the team sees it in the conversation like any turn, and keeps the rest of it."""
-    turn_id = conversations.start_turn(business["id"], customer["id"], request_id)
-    now = datetime.now(UTC)
-    ctx = tools.ToolContext(business=business, customer=customer, turn_id=turn_id, now=now)
-    result = loop.run_flow(ctx, payload=tapped(pending))
-    metrics.record_tool_calls(result.tool_calls)
-    outcome = "answered" if result.ok else "failed"
-    try:
-        with db.transaction() as conn:
-            _claim(conn, pending, "processed" if result.ok else "failed", turn_id)
-            replies = _replies(result, customer) or [loop.APOLOGY]
-            outbox.queue(conn, business, customer, replies, "reply", pending[-1]["id"], turn_id)
-            if result.flow_state is not None:  # kept with its reply, as every turn's
-                flow.keep(business["id"], customer["id"], result.flow_state, now)
-            conversations.finish_turn(conn, turn_id, outcome, result.tool_calls, result.error)
-    except TurnSuperseded as exc:
-        with db.transaction() as conn:
-            conversations.finish_turn(conn, turn_id, "failed", result.tool_calls, str(exc))
-        return
-    metrics.TURNS.labels(outcome).inc()
 
 
 def _answered_too_often(customer: dict) -> bool:
