@@ -188,9 +188,7 @@ def _store_messages(app: Flask, channel: str, messages, request_id: str, size: i
             log.warning("message %s has no sender; dropped", msg.external_id)
             _MESSAGES["no_sender"].inc()
             continue
-        # Its NOTIFY would make each delivery's commit wait for the one before it.
-        job = jobs.turn_job(business_id, request_id, notify=False)
-        if msg.new_sender not in ("", msg.sender) or msg.new_user_id not in ("", msg.user_id):
+        if msg.new_sender not in ("", msg.sender) or msg.new_user_id:
             # Rare: before the batch, so that a message from the new number (or BSUID) in the
             # same delivery finds the customer there.
             moved = conversations.change_identity(
@@ -208,6 +206,8 @@ def _store_messages(app: Flask, channel: str, messages, request_id: str, size: i
                 # would make a customer of the ids it names, or give one an id they left.
                 _MESSAGES["identity_change_unmatched"].inc()
                 continue
+        # Its NOTIFY would make each delivery's commit wait for the one before it.
+        job = jobs.turn_job(business_id, request_id, notify=False)
         delivery = _delivery(msg, key)
         writes.append(conversations.Inbound(business_id, delivery, request_id, job, size))
     if not writes:

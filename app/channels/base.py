@@ -103,8 +103,8 @@ class Inbound:
     # user_changed_user_id for a customer known by their BSUID alone): the new one, which
     # their conversation, appointments and reminders follow; "" otherwise.
     new_sender: str = ""
-    # A SYSTEM notice that the sender's second id changed (a new WhatsApp BSUID): the new one,
-    # kept with the customer in place of `user_id`; "" otherwise.
+    # A SYSTEM notice that the sender's second id changed (a new WhatsApp BSUID): the new one
+    # (never `user_id` itself), kept with the customer in place of `user_id`; "" otherwise.
     new_user_id: str = ""
 
     @property
