@@ -221,9 +221,10 @@ def _store_messages(app: Flask, channel: str, messages, request_id: str, size: i
     writer: GroupCommit = app.extensions["webhook_commits"]
     try:
         stored = writer.run(writes, order=_lock_order(writes[0]), one_statement=True)
-    except pg_errors.UniqueViolation:
+    except (pg_errors.UniqueViolation, pg_errors.SerializationFailure):
         # Another process committed a new customer's BSUID meanwhile (their number and their
-        # BSUID alone, in two requests at once): stored again, the statement now finds it.
+        # BSUID alone, in two requests at once), or an erasure of the sender (migrations/0039):
+        # stored again, the statement now finds the one, or drops the message for the other.
         stored = writer.run(writes, order=_lock_order(writes[0]), one_statement=True)
     for row in stored:
         _MESSAGES["stored" if row else "duplicate"].inc()

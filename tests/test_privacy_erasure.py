@@ -368,3 +368,66 @@ def test_erasing_a_customer_of_a_deactivated_business_cancels_their_booking(app)
     assert [r["status"] for r in db.fetch_all("SELECT status FROM appointments")] == ["cancelled"]
     states = db.fetch_all("SELECT state FROM appointment_reminders")
     assert all(r["state"] != "pending" for r in states), states
+
+
+@pytest.mark.parametrize(
+    "by_number, written_after",
+    [(True, False), (False, False), (True, True)],
+    ids=["by number", "by BSUID alone", "written after the erasure"],
+)
+def test_a_message_written_before_an_erasure_and_stored_during_it_is_dropped(
+    app, post_webhook, by_number, written_after
+):
+    """The webhook's statement finds no tombstone in its snapshot (the erasure has not
+    committed), waits for the customer's row the erasure holds, then finds the address free:
+    stored, the message would make the erased customer again. It is dropped as a message
+    written before the erasure and delivered after it is; one written after it starts a new
+    customer, as it would without the race."""
+    import threading
+    import time
+
+    import psycopg
+    from psycopg.rows import dict_row
+
+    from app import privacy
+    from app.storage import privacy as privacy_store
+    from tests.test_whatsapp_bsuid_customers import (
+        DEADLINE,
+        _business,
+        _until_waiting_for_a_transaction,
+        customers,
+        message,
+    )
+
+    sent = time.time() - 60
+    assert post_webhook(message("wamid.ER1", "hi", sent=sent)).status_code == 200
+    [customer] = customers()
+    key = app.config["SECRET_KEY"]
+    with psycopg.connect(db.pool().conninfo, row_factory=dict_row) as holder:
+        # What erasure.erase does in its transaction, held open before its commit.
+        row = privacy_store.lock_customer(holder, _business(customer["id"]), customer["id"])
+        address, user = (
+            privacy.address_hash(key, "whatsapp", row[k]) for k in ("address", "user_id")
+        )
+        privacy_store.erase_customer(holder, customer["id"], address, user)
+        later = time.time() + 60 if written_after else sent + 10
+        late = message("wamid.ER2", "my address is 12 Elm St", None, later)
+        if by_number:
+            late = message("wamid.ER2", "my address is 12 Elm St", sent=later)
+        answer: dict = {}
+        storing = threading.Thread(target=lambda: answer.setdefault("r", post_webhook(late)))
+        storing.start()
+        _until_waiting_for_a_transaction(holder)
+        holder.commit()
+    storing.join(DEADLINE)
+    assert answer["r"].status_code == 200
+    stored = db.fetch_one("SELECT customer_id FROM messages WHERE external_id = 'wamid.ER2'")
+    if written_after:
+        [erased, fresh] = customers()
+        assert erased["erased_at"] is not None and fresh["erased_at"] is None
+        assert stored["customer_id"] == fresh["id"]
+    else:
+        assert [(c["id"], c["erased_at"] is not None) for c in customers()] == [
+            (customer["id"], True)
+        ]
+        assert stored is None

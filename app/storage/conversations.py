@@ -82,7 +82,7 @@ WITH g AS (
     -- A redelivery within the batch is the first of its rows: the others touch nothing.
     SELECT DISTINCT ON (d.channel, d.external_id) d.* FROM d
      WHERE (SELECT true FROM messages m
-             WHERE m.channel = d.channel AND m.external_id = d.external_id LIMIT 1) IS NULL
+             WHERE (m.channel, m.external_id) = (d.channel, d.external_id) LIMIT 1) IS NULL
        -- A message written before its sender erased their data is an old one redelivered
        -- (known by their address, or by their BSUID when it carries one): a probe of each
        -- tombstone's index (one condition with OR would read every customer of the business).
@@ -111,19 +111,23 @@ WITH g AS (
         profile_name = CASE WHEN EXCLUDED.profile_name <> '' THEN EXCLUDED.profile_name
                             ELSE customers.profile_name END,
         last_inbound_at = GREATEST(customers.last_inbound_at, EXCLUDED.last_inbound_at)
-    RETURNING id, business_id, channel, address
+    -- `added`: inserted, not found (an updated row's xmax is the updating transaction).
+    RETURNING id, business_id, channel, address, xmax = 0 AS added
 ), msg AS (
     INSERT INTO messages (business_id, customer_id, channel, direction, kind, type, body,
                           payload, choice, external_id, status, request_id)
     SELECT f.business_id, cust.id, f.channel, 'in', f.kind, f.type, f.body, f.payload,
            f.choice, f.external_id, f.status, f.request_id
       FROM fresh f JOIN cust USING (business_id, channel, address)
+     -- A new customer's sender may have been erased after this statement's snapshot, while
+     -- it waited for their row (migrations/0039): read the tombstones again.
+     WHERE NOT cust.added OR inbound_sender_unerased(to_jsonb(f))
      ORDER BY f.ord
     ON CONFLICT (channel, external_id) DO NOTHING
     RETURNING id, customer_id, channel, external_id
 ), queued AS (
     SELECT msg.id, msg.customer_id, f.job, (f.job->>'lock_prefix') || msg.customer_id AS lock
-      FROM msg JOIN fresh f ON f.channel = msg.channel AND f.external_id = msg.external_id
+      FROM msg JOIN fresh f USING (channel, external_id)
      WHERE f.job IS NOT NULL
 ), waiting AS (
     -- A customer's turn queued and never started answers every message of theirs it finds
