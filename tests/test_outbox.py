@@ -102,6 +102,17 @@ def test_a_permanent_error_is_recorded_with_its_code_and_never_retried(app, drai
     assert jobs_left() == 0
 
 
+def test_a_send_error_whose_code_fits_no_column_is_recorded_without_it(app, drain, fake_graph):
+    """A code beyond 32 bits made recording the failure fail, and the send job with it."""
+    customer = add_customer(demo_id(), "34600500003")
+    fake_graph.fail_next(2**40)
+    queue(app, demo_id(), customer, ["one"])
+    drain()
+    [row] = rows(customer["id"])
+    assert (row["status"], row["error_code"]) == ("failed", None)
+    assert jobs_left() == 0
+
+
 def test_throughput_errors_pause_the_number_and_fail_nothing(app, drain, fake_graph):
     customer = add_customer(demo_id(), "34600500003")
     fake_graph.fail_next(130429, times=3)

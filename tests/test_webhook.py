@@ -256,6 +256,24 @@ def test_failed_status_keeps_error_code(post_webhook, drain):
     assert (row["status"], row["error_code"]) == ("failed", 131049)
 
 
+@pytest.mark.parametrize("code", [2**31, str(2**40), -(2**31) - 1])
+def test_a_failed_status_whose_code_fits_no_column_still_lets_the_others_apply(
+    post_webhook, drain, code
+):
+    """Stored, a code beyond 32 bits refused the POST's every write: a 500, for days."""
+    post_webhook(envelopes.text("hi"))
+    drain()
+    wamid = db.fetch_one("SELECT external_id FROM messages WHERE direction = 'out'")["external_id"]
+    envelope = envelopes.status("wamid.NOT.OURS", "failed", errors=[{"code": code, "title": "x"}])
+    read = envelopes.status(wamid, "read")["entry"][0]["changes"][0]["value"]["statuses"]
+    envelope["entry"][0]["changes"][0]["value"]["statuses"] += read
+    assert post_webhook(envelope).status_code == 200
+    row = db.fetch_one("SELECT status FROM messages WHERE external_id = %s", (wamid,))
+    assert row["status"] == "read"
+    parked = db.fetch_one("SELECT error_code, error_title FROM status_backlog")
+    assert (parked["error_code"], parked["error_title"]) == (None, "x")
+
+
 def test_status_arriving_before_the_wamid_is_recorded_is_applied_later(post_webhook, drain):
     post_webhook(envelopes.text("hi"))
     drain()

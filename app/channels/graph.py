@@ -15,7 +15,7 @@ from urllib.parse import quote
 import requests
 
 from app.channels.base import Account, Channel, Outbound, SendError, SendResult
-from app.channels.meta import as_dict
+from app.channels.meta import as_dict, error_code
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def error_fields(body: Mapping[str, Any], http_status: int) -> GraphError:
     """Return the code, subcode and message of a Graph API error body of any shape."""
     error = as_dict(body.get("error"))
     title = error.get("message") or error.get("type") or f"HTTP {http_status}"
-    code, subcode = _code(error.get("code")), _code(error.get("error_subcode"))
+    code, subcode = error_code(error.get("code")), error_code(error.get("error_subcode"))
     return GraphError(code, subcode, str(title)[:MAX_TITLE])
 
 
@@ -188,11 +188,3 @@ def _seconds(value: object, scale: float = 1) -> float | None:
     if not math.isfinite(seconds) or seconds < 0:
         return None
     return min(seconds, MAX_RETRY_AFTER)
-
-
-def _code(value: object) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 12:
-        return int(value)
-    return None

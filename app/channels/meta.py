@@ -183,6 +183,14 @@ def as_int(value: object) -> int | None:
     return None
 
 
+def error_code(value: object) -> int | None:
+    """An error code Meta gives (a number or a digit string), or None: one that does not fit
+    the 32-bit column it is kept in is not a code of theirs, and stored it would refuse the
+    whole write (a delivery's other statuses, a send's record)."""
+    code = as_int(value)
+    return code if code is not None and -(2**31) <= code < 2**31 else None
+
+
 class ParseNotes:
     """What a parser of one body skipped and why, counted by reason, and its update budget."""
 

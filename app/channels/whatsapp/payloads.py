@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.channels.meta import ParseNotes, as_dict, as_int, as_str
+from app.channels.meta import ParseNotes, as_dict, as_int, as_str, error_code
 from app.channels.whatsapp.updates import (
     ChangeError,
     Envelope,
@@ -258,7 +258,7 @@ def _error(error: dict) -> ErrorInfo:
         error.get("details")
     )
     return ErrorInfo(
-        code=as_int(error.get("code")),
+        code=error_code(error.get("code")),
         title=as_str(error.get("title")),
         message=as_str(error.get("message")),
         details=details,
