@@ -189,8 +189,11 @@ def _store_messages(app: Flask, channel: str, messages, request_id: str, size: i
             _MESSAGES["no_sender"].inc()
             continue
         if msg.new_sender not in ("", msg.sender) or msg.new_user_id:
-            # Rare: before the batch, so that a message from the new number (or BSUID) in the
-            # same delivery finds the customer there.
+            # Rare: the messages before the notice (written from the old number or BSUID, or a
+            # new customer's first) are stored first, so that it moves them with their customer;
+            # those after it, from the new one, find the customer there.
+            _store_writes(app, writes)
+            writes = []
             moved = conversations.change_identity(
                 business_id,
                 msg.channel,
@@ -210,6 +213,10 @@ def _store_messages(app: Flask, channel: str, messages, request_id: str, size: i
         job = jobs.turn_job(business_id, request_id, notify=False)
         delivery = _delivery(msg, key)
         writes.append(conversations.Inbound(business_id, delivery, request_id, job, size))
+    _store_writes(app, writes)
+
+
+def _store_writes(app: Flask, writes: list[conversations.Inbound]) -> None:
     if not writes:
         return
     # Row locks in (business, channel, customer) order, as every batch takes them; the sort is

@@ -155,6 +155,30 @@ def test_a_changed_number_takes_the_customer_with_it(app, post_webhook, drain, f
     assert sends(fake_graph)[-1]["to"] == new
 
 
+@pytest.mark.parametrize("known", [True, False], ids=["a customer", "a first message"])
+def test_a_message_from_the_old_number_before_the_change_in_one_delivery_moves_with_it(
+    app, post_webhook, drain, fake_graph, known
+):
+    """The notice was applied before the delivery's messages were stored, so a message written
+    before it, from the old number, made a second customer there (or, as a first message, found
+    no customer for the notice to move), and was answered at the number left."""
+    if known:
+        assert post_webhook(message("wamid.O1", "hi")).status_code == 200
+        drain()
+    new = "972912345678"
+    # By number alone (a BSUID would find the moved customer whatever the order).
+    delivery = without_bsuid(
+        message("wamid.O2", "a haircut tomorrow, please", sent=time.time() - 1)
+    )
+    notice = number_change(PHONE, new, wamid="wamid.O3")["entry"][0]["changes"][0]["value"]
+    delivery["entry"][0]["changes"][0]["value"]["messages"] += notice["messages"]
+    assert post_webhook(delivery).status_code == 200
+    drain()
+    [customer] = customers()
+    assert customer["address"] == new
+    assert sends(fake_graph)[-1]["to"] == new
+
+
 def test_a_number_already_in_use_by_another_customer_is_not_merged(app, post_webhook, drain):
     new = "972912345678"
     assert post_webhook(message("wamid.M1", "hi")).status_code == 200
