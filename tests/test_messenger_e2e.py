@@ -282,6 +282,30 @@ def test_a_read_watermark_stamped_when_meta_took_the_reply_marks_it_read(
     assert [r["status"] for r in replies()] == ["read"]
 
 
+@pytest.mark.parametrize(
+    ("event", "after_start", "status"),
+    [("read", True, "read"), ("delivery", True, "delivered"), ("read", False, "sent")],
+)
+def test_a_watermark_that_comes_while_the_send_is_in_flight_covers_it_once_recorded(
+    page, write, post_webhook, event, after_start, status
+):
+    """The customer read the reply before the worker recorded its send: the read receipt,
+    which names no message, changed nothing then, and the reply stayed `sent` for good."""
+    from app.storage import outbox
+
+    write("hello")
+    [reply] = replies()
+    db.execute(
+        "UPDATE messages SET status = 'queued', sent_at = NULL WHERE id = %s", (reply["id"],)
+    )
+    started = datetime.now(UTC) - timedelta(seconds=2)  # the send started, Meta stamped it
+    stamp = started + timedelta(seconds=1) if after_start else started - timedelta(seconds=1)
+    assert post_webhook(watermark(event, stamp)).status_code == 200
+    assert [r["status"] for r in replies()] == ["queued"]
+    outbox.mark_sent(reply["id"], "messenger", "m_in.flight", "text", started)
+    assert [(r["status"], r["sent_at"]) for r in replies()] == [(status, started)]
+
+
 def test_apply_watermark_is_scoped_to_the_business_channel_and_customer(page, write):
     from app.storage import outbox
 

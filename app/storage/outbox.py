@@ -111,12 +111,17 @@ def mark_sent(
     own business. Each parked status is forgotten only once applied, so a failure on the way
     leaves the rest for the next try."""
     with connection() as conn:
+        # A watermark that came while the send was in flight (Messenger's, kept with the
+        # customer by apply_watermark) covers it now.
         conn.execute(
-            "UPDATE messages SET status = 'sent', external_id = %s,"
-            " sent_at = COALESCE(%s, now()), sent_as = %s, error_code = NULL,"
-            " error_title = NULL, not_before = NULL, updated_at = now()"
-            " WHERE id = %s AND status = 'queued'",
-            (external_id, sent_at, sent_as, message_id),
+            "UPDATE messages m SET external_id = %(id)s, sent_at = s.at, sent_as = %(as)s,"
+            " status = COALESCE((SELECT CASE WHEN c.read_until >= s.at THEN 'read'"
+            " WHEN c.delivered_until >= s.at THEN 'delivered' END FROM customers c"
+            " WHERE c.id = m.customer_id), 'sent'),"
+            " error_code = NULL, error_title = NULL, not_before = NULL, updated_at = now()"
+            " FROM (SELECT COALESCE(%(at)s::timestamptz, now()) AS at) s"
+            " WHERE m.id = %(message)s AND m.status = 'queued'",
+            {"id": external_id, "at": sent_at, "as": sent_as, "message": message_id},
         )
         early = []
         if external_id:
@@ -210,17 +215,32 @@ def apply_status(
 def apply_watermark(
     business_id: int, channel: str, recipient: str, status: str, watermark: datetime
 ) -> int:
-    """Move forward every message sent to `recipient` at or before `watermark`; how many."""
+    """Move forward every message sent to `recipient` at or before `watermark`; how many.
+    The customer keeps their latest delivered and read watermarks, for a send recorded after
+    (mark_sent)."""
     if status not in STATUS_RANK:
         return 0
     lower = [s for s, rank in STATUS_RANK.items() if rank < STATUS_RANK[status]]
     with connection() as conn:
         return conn.execute(
-            "UPDATE messages m SET status = %s, updated_at = now() FROM customers c"
-            " WHERE c.id = m.customer_id AND c.business_id = %s AND c.channel = %s"
-            " AND c.address = %s AND m.direction = 'out' AND m.status = ANY(%s)"
-            " AND m.sent_at <= %s",
-            (status, business_id, channel, recipient, lower, watermark),
+            "WITH c AS (UPDATE customers SET"
+            " delivered_until = CASE WHEN %(status)s = 'delivered'"
+            " THEN GREATEST(delivered_until, %(at)s) ELSE delivered_until END,"
+            " read_until = CASE WHEN %(status)s = 'read'"
+            " THEN GREATEST(read_until, %(at)s) ELSE read_until END"
+            " WHERE business_id = %(business)s AND channel = %(channel)s"
+            " AND address = %(recipient)s RETURNING id)"
+            " UPDATE messages m SET status = %(status)s, updated_at = now() FROM c"
+            " WHERE m.customer_id = c.id AND m.direction = 'out' AND m.status = ANY(%(lower)s)"
+            " AND m.sent_at <= %(at)s",
+            {
+                "status": status,
+                "at": watermark,
+                "business": business_id,
+                "channel": channel,
+                "recipient": recipient,
+                "lower": lower,
+            },
         ).rowcount
 
 
