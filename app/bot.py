@@ -18,6 +18,7 @@ from app.flow import ids as flow_ids
 from app.flow import lang
 from app.flow import privacy as privacy_flow
 from app.flow import reminders as reminder_words
+from app.flow import words as flow_words
 from app.storage import businesses, conversations, db
 from app.storage import handoff as handoff_store
 
@@ -30,6 +31,8 @@ NON_TEXT_REPLY = (
     "Thanks! I can only read text messages for now. Please write what you need, "
     'for example "book a haircut tomorrow at 17:00".'
 )
+# WhatsApp's notice that a user opened the chat for the first time (no text to read).
+WELCOME_TYPE = "request_welcome"
 MAX_INPUT_CHARS = 4096
 # Upper bound on re-reading a customer's newer messages inside one turn.
 MAX_MID_TURN_MERGES = 5
@@ -90,6 +93,11 @@ def run_turn(business_id: int, customer_id: int, request_id: str | None = None) 
         metrics.TURNS.labels("window_closed").inc()
         return
     texts = [m for m in pending if readable(m)]
+    if not texts and all(m["type"] == WELCOME_TYPE for m in pending):
+        # They opened the chat for the first time and wrote nothing yet: say what we do.
+        _reply_fixed(business, customer, pending, _welcome(business, customer))
+        metrics.TURNS.labels("welcome").inc()
+        return
     if not texts:
         _reply_fixed(business, customer, pending, NON_TEXT_REPLY)
         metrics.TURNS.labels("non_text").inc()
@@ -128,6 +136,15 @@ def _with_name(business: dict, customer: dict, channel: Channel) -> dict:
         return customer
     conversations.set_profile_name(customer["id"], name)
     return {**customer, "profile_name": name}
+
+
+def _welcome(business: dict, customer: dict) -> str:
+    """The flow's greeting, in the customer's language once known, else the business's."""
+    name = customer.get("profile_name") or ""
+    speaks = customer.get("language") or lang.of_business(business)
+    return flow_words.say(
+        speaks, "greeting", name=f" {name}" if name else "", business=business["name"]
+    )
 
 
 def _with_language(customer: dict, pending: list[dict]) -> dict:

@@ -75,6 +75,27 @@ def test_every_real_payload_is_accepted_and_handled(path, app, post_webhook, dra
 
 
 @pytest.mark.parametrize(
+    ("language", "words"), [("English", "Welcome to Demo Salon"), ("es", "Bienvenid")]
+)
+def test_a_chat_opened_for_the_first_time_is_welcomed(
+    post_webhook, drain, fake_graph, language, words
+):
+    """WhatsApp's `request_welcome`: the user opened the chat and wrote nothing yet. Told that
+    only text can be read, they were answered as if they had sent a photo."""
+    db.execute("UPDATE businesses SET language = %s", (language,))
+    opened = {"from": "34600000777", "id": "wamid.WELCOME1", "type": "request_welcome"}
+    opened["timestamp"] = str(int(time.time()))
+    contacts = [{"profile": {"name": "Lía"}, "wa_id": "34600000777"}]
+    assert (
+        post_webhook(envelopes.wrap({"messages": [opened], "contacts": contacts})).status_code
+        == 200
+    )
+    drain()
+    [sent] = [m["text"]["body"] for m in fake_graph.messages_sent()]
+    assert words in sent and "Lía" in sent and sent != NON_TEXT_REPLY
+
+
+@pytest.mark.parametrize(
     "header",
     [None, "", "sha256=", "sha256=" + "0" * 64, "sha1=abc", sign(b"other body", APP_SECRET)],
 )
