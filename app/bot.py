@@ -397,6 +397,10 @@ def render_input(messages: list[dict]) -> str:
     parts = []
     for m in messages:
         if readable(m):
+            if m["kind"] == InboundKind.MEDIA:  # its caption: the words are theirs to answer
+                parts.append(
+                    f"[The customer sent a {m['type']!r} you cannot see, with this caption:]"
+                )
             # No channel lets a customer type more than 4,096 characters: longer is not typing.
             parts.append(flow_handoff.customer_line(m["body"][:MAX_INPUT_CHARS]))
         else:
@@ -405,8 +409,12 @@ def render_input(messages: list[dict]) -> str:
 
 
 def readable(message: dict) -> bool:
-    """Whether the agent can read a stored inbound message as text (typed or tapped)."""
-    return message["kind"] in (InboundKind.TEXT, InboundKind.CHOICE) and bool(message["body"])
+    """Whether the agent can read a stored inbound message as text (typed, tapped, or a photo,
+    video or document's caption)."""
+    return message["kind"] in _READABLE and bool(message["body"])
+
+
+_READABLE = (InboundKind.TEXT, InboundKind.CHOICE, InboundKind.MEDIA)
 
 
 def history_messages(customer_id: int, limit: int) -> list:

@@ -88,6 +88,21 @@ def test_media_gets_a_polite_text_only_reply(post_webhook, drain, fake_graph, fa
     assert fake_llm.requests == []
 
 
+def test_a_photo_s_caption_is_read_and_answered(post_webhook, drain, fake_graph, fake_llm):
+    """ "Can I get this style on Friday?" under a photo was answered "I can only read text"."""
+    fake_llm.script.append(text_reply("That style is our Haircut; Friday has free times."))
+    caption = "Can I get this style on Friday?"
+    image = {"type": "image", "image": {"id": "1", "mime_type": "image/jpeg", "caption": caption}}
+    post_webhook(envelopes.message(image))
+    drain()
+    [request] = fake_llm.requests
+    said = request["messages"][-1]["content"]
+    assert "'image' you cannot see" in said and caption in said
+    assert [m["text"]["body"] for m in fake_graph.messages_sent()] == [
+        "That style is our Haircut; Friday has free times."
+    ]
+
+
 def test_reaction_gets_no_reply(post_webhook, drain, fake_graph):
     reaction = {"type": "reaction", "reaction": {"message_id": "wamid.X", "emoji": "👍"}}
     post_webhook(envelopes.message(reaction))
