@@ -14,6 +14,7 @@ import {
   demoBusinessId,
   hasSandbox,
   messengerSays,
+  postWebhook,
   shot,
   signIn,
   sql,
@@ -393,7 +394,7 @@ test("a customer's data on request: export it as JSON, then erase it", async ({ 
   await page.goto(biz(`/conversations/${customerId}`));
   const [download] = await Promise.all([
     page.waitForEvent("download"),
-    page.getByRole("link", { name: "Export JSON" }).click(),
+    page.getByRole("button", { name: "Export JSON" }).click(),
   ]);
   expect(download.suggestedFilename()).toBe(`customer-${businessId}-${customerId}.json`);
   const saved = JSON.parse(readFileSync((await download.path())!, "utf-8"));
@@ -409,6 +410,30 @@ test("a customer's data on request: export it as JSON, then erase it", async ({ 
   await expect(page.getByRole("heading", { name: "erased customer" })).toBeVisible();
   await expect(page.getByText("what are your opening hours?")).toBeHidden();
   await shot(page, "conversation-erased");
+});
+
+test("in Spanish, an export the API refuses says why on the page, and nothing downloads", async ({ page }) => {
+  const asker = { waId: "34611222778", name: "Pablo Private" };
+  await customerSays(asker.waId, asker.name, "do you open on Saturdays?");
+  const { customerId } = await waitForReply(token, businessId, asker.waId, 1);
+  const member = { email: `export.${Date.now()}@example.com`, password: "export-password-1" };
+  const { user } = await api<{ user: { id: number } }>(token, "POST", `/businesses/${businessId}/staff`, {
+    ...member,
+    role: "staff",
+  });
+  await claimAccount(member.email, member.password);
+
+  await signIn(page, member.email, member.password);
+  await page.goto(biz(`/conversations/${customerId}`));
+  await page.getByRole("button", { name: "Español" }).click();
+  await expect(page.locator("html")).toHaveAttribute("lang", "es");
+  // Meanwhile they are removed from the team: the API no longer shows them this business (404).
+  await api(token, "DELETE", `/businesses/${businessId}/staff/${user.id}`);
+  const downloads: string[] = [];
+  page.on("download", (download) => downloads.push(download.suggestedFilename()));
+  await page.getByText("Exportar JSON", { exact: true }).click();
+  await expect(page.getByRole("main").getByRole("alert")).toHaveText("Ya no existe o no puedes verlo.");
+  expect(downloads).toEqual([]);
 });
 
 async function countOut(): Promise<number> {
@@ -513,4 +538,42 @@ test("in Spanish, a new member's fields the API refuses are explained in Spanish
     "El nombre puede tener como máximo 200 caracteres.",
     "Esa contraseña es demasiado común.",
   ]);
+});
+
+test("a New York business reads its chat times the American way, in both languages", async ({ page }) => {
+  const numberId = `ny-${Date.now()}`;
+  const ny = await api<{ id: number }>(token, "POST", "/businesses", {
+    name: "Brooklyn Barbers",
+    whatsapp_number_id: numberId,
+    timezone: "America/New_York",
+  });
+  const waId = "12125550123";
+  await postWebhook({
+    metadata: { display_phone_number: "12125550100", phone_number_id: numberId },
+    contacts: [{ profile: { name: "Nora York" }, wa_id: waId }],
+    messages: [
+      {
+        from: waId,
+        id: `wamid.e2e.ny.${Date.now()}`,
+        timestamp: String(Math.floor(Date.now() / 1000)),
+        type: "text",
+        text: { body: "any chairs free this afternoon?" },
+      },
+    ],
+  });
+  const [customer] = sql<{ id: number }>(
+    // 15:05 in New York on 2 March 2026 (EST, UTC-5).
+    "UPDATE messages SET created_at = '2026-03-02 20:05:00+00'" +
+      " WHERE business_id = %s AND direction = 'in' RETURNING customer_id AS id",
+    [ny.id],
+  );
+  expect(customer).toBeDefined();
+
+  await signIn(page);
+  await page.goto(`/businesses/${ny.id}/conversations/${customer!.id}`);
+  const time = page.getByTestId("thread").getByTestId("bubble-in").first().locator("time");
+  await expect(time).toHaveText(/^03:05\sPM$/);
+  await page.getByRole("button", { name: "Español" }).click();
+  await expect(page.locator("html")).toHaveAttribute("lang", "es");
+  await expect(time).toHaveText(/^03:05\sp\.\s?m\.$/);
 });

@@ -104,6 +104,26 @@ test("staff move the booking: same number, new time, the move in its history", a
   await expect(block).toContainText("15:00");
 });
 
+test("the history lists the booking before its move, whatever fractions of a second they carry", async ({ page }) => {
+  // Booked at 09:00:00 sharp, moved within the same second: the API writes the first instant
+  // without fractions ("…T09:00:00+00:00") and the others with them ("…T09:00:00.400000+00:00").
+  sql(
+    "UPDATE audit_log SET created_at = CASE action WHEN 'book' THEN '2026-03-02 09:00:00+00'::timestamptz" +
+      " ELSE '2026-03-02 09:00:00.5+00' END WHERE entity = 'appointment' AND entity_id = %s RETURNING id",
+    [String(wandaId)],
+  );
+  sql("UPDATE appointment_moves SET moved_at = '2026-03-02 09:00:00.4+00' WHERE appointment_id = %s RETURNING id", [
+    wandaId,
+  ]);
+  await signIn(page, staff.email, staff.password);
+  await page.goto(calendar(day, "day", `&appointment=${wandaId}`));
+  await expect(page.getByTestId("appointment-history").getByRole("listitem")).toHaveText([
+    /booked by/,
+    /Moved from/,
+    /moved by/,
+  ]);
+});
+
 test("blocked time hides its slots from the bot", async ({ page }) => {
   await signIn(page, staff.email, staff.password);
   await page.goto(calendar(blockedDay));

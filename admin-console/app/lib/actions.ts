@@ -203,6 +203,19 @@ export async function eraseCustomer(businessId: number, customerId: number): Pro
   return bare(result);
 }
 
+/** Everything stored about one customer (an access request), as the JSON text to download; a
+ * refusal comes back like any other form's, for the page to say in the reader's language. */
+export async function exportCustomer(businessId: number, customerId: number): Promise<ActionResult<string>> {
+  assertId(businessId);
+  assertId(customerId);
+  try {
+    return { ok: true, data: JSON.stringify(await api.fetchCustomerExport(businessId, customerId), null, 2) };
+  } catch (error) {
+    if (!(error instanceof api.ApiError)) throw error;
+    return failed(error);
+  }
+}
+
 export async function setCustomerReminders(
   businessId: number,
   customerId: number,

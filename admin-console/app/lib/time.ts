@@ -61,24 +61,26 @@ export function formatDay(date: string, style: "short" | "long" = "short", local
   }).format(new Date(`${date}T00:00:00Z`));
 }
 
-export function formatTime(iso: string, timeZone: string, locale = "en-GB"): string {
+/** A time of day in the locale's way (15:05 in Spain, 03:05 PM in New York); the locale is the
+ * business's (`businessLocale`), never a default. */
+export function formatTime(iso: string, timeZone: string, locale: string): string {
   return new Intl.DateTimeFormat(locale, { timeZone, hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
 }
 
 /** A time of day given in minutes since midnight, written the locale's way. */
-export function formatMinutes(minutes: number, locale = "en-GB"): string {
+export function formatMinutes(minutes: number, locale: string): string {
   const at = new Date(Date.UTC(2000, 0, 1, Math.floor(minutes / 60), minutes % 60));
   return new Intl.DateTimeFormat(locale, { timeZone: "UTC", hour: "2-digit", minute: "2-digit" }).format(at);
 }
 
 /** A calendar date written the locale's way with numbers only (02/12/2026 in Spain). */
-export function formatNumericDate(date: string, locale = "en-GB"): string {
+export function formatNumericDate(date: string, locale: string): string {
   return new Intl.DateTimeFormat(locale, { timeZone: "UTC", day: "2-digit", month: "2-digit", year: "numeric" }).format(
     new Date(`${date}T00:00:00Z`),
   );
 }
 
-export function formatDateTime(iso: string, timeZone: string, locale = "en-GB"): string {
+export function formatDateTime(iso: string, timeZone: string, locale: string): string {
   return new Intl.DateTimeFormat(locale, {
     timeZone,
     weekday: "short",
@@ -93,6 +95,14 @@ export function formatDateTime(iso: string, timeZone: string, locale = "en-GB"):
 export function formatWhen(iso: string, timeZone: string, now: Date = new Date(), locale = "en-GB"): string {
   const { date } = localParts(iso, timeZone);
   return date === todayIn(timeZone, now) ? formatTime(iso, timeZone, locale) : formatDay(date, "short", locale);
+}
+
+/** Compare two instants written in ISO 8601 by time (for `sort`). Their text does not order them:
+ * the API writes each with its database session's UTC offset ("…T02:30:00+02:00" is before
+ * "…T02:15:00+01:00" on the night clocks go back) and without a fraction of a second when it is
+ * zero ("…T09:00:00+00:00" is before "…T09:00:00.400000+00:00", which `localeCompare` puts first). */
+export function byInstant(a: string, b: string): number {
+  return new Date(a).getTime() - new Date(b).getTime();
 }
 
 /** The UTC instant of a wall-clock time on a local date in `timeZone` (ISO, with "Z"). */

@@ -674,6 +674,7 @@ const en = {
     sent: "Reply sent.",
     notSent: "Not sent.",
     export: "Export JSON",
+    exporting: "Exporting…",
     confirmErase: "Confirm erasure",
     eraseQuestion:
       "Erase this customer's messages, name and number, and cancel their upcoming appointments? This cannot be undone.",

@@ -683,6 +683,7 @@ const es: Messages = {
     sent: "Respuesta enviada.",
     notSent: "No enviada.",
     export: "Exportar JSON",
+    exporting: "Exportando…",
     confirmErase: "Confirmar el borrado",
     eraseQuestion:
       "¿Borrar los mensajes, el nombre y el número de este cliente y cancelar sus próximas citas? No se puede deshacer.",

@@ -6,7 +6,7 @@ import { customerLabel, addressLabel } from "@/app/lib/customers";
 import type { Business } from "@/app/lib/definitions";
 import { getCustomerWords, getT } from "@/app/lib/i18n";
 import type { Lang } from "@/app/lib/locale";
-import { formatDateTime, formatTime, localParts } from "@/app/lib/time";
+import { byInstant, formatDateTime, formatTime, localParts } from "@/app/lib/time";
 import { CancelButton } from "@/app/ui/appointments/cancel-button";
 import { ReminderStatus } from "@/app/ui/appointments/reminder-status";
 
@@ -50,7 +50,7 @@ export async function AppointmentPanel({
         when: h.created_at,
         text: t(`audit.${h.action as "book" | "move" | "cancel" | "no_show"}`, { user: h.user_email ?? "?" }),
       })),
-  ].sort((x, y) => x.when.localeCompare(y.when));
+  ].sort((x, y) => byInstant(x.when, y.when));
   return (
     <section className="card appt-panel" aria-labelledby="appt-title" data-testid="appointment-panel">
       <div className="card-head">

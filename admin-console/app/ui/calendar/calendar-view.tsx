@@ -4,7 +4,7 @@ import { planDay, visibleRange, type DayPlan, type Placed } from "@/app/lib/cale
 import { customerLabel } from "@/app/lib/customers";
 import type { Appointment, BlockedTime, Business } from "@/app/lib/definitions";
 import { getT } from "@/app/lib/i18n";
-import { formatDateTime, formatDay, formatMinutes, formatTime, localParts } from "@/app/lib/time";
+import { byInstant, formatDateTime, formatDay, formatMinutes, formatTime, localParts } from "@/app/lib/time";
 
 import { UnblockButton } from "./unblock-button";
 
@@ -193,7 +193,7 @@ async function DayList({ business, plans, appointments, locale, openHref }: Prop
       {plans.map((plan) => {
         const day = appointments
           .filter((a) => localParts(a.starts_at, business.timezone).date === plan.date)
-          .sort((a, b) => a.starts_at.localeCompare(b.starts_at));
+          .sort((a, b) => byInstant(a.starts_at, b.starts_at));
         const blocks = plan.shades.filter((s) => s.kind === "blocked");
         return (
           <section key={plan.date} className="cal-list-day" aria-label={formatDay(plan.date, "long", locale)}>

@@ -15,6 +15,8 @@ type Props = {
   status: string;
   createdAt: string;
   timeZone: string;
+  /** The business's locale (`businessLocale`): how its times are written. */
+  locale: string;
   errorTitle?: string | null;
   errorCode?: number | null;
   sendError?: SendError | null;
@@ -41,7 +43,7 @@ const SEND_ERRORS: readonly SendError[] = [
 ];
 
 export function Bubble(props: Props) {
-  const { direction, body, status, createdAt, timeZone } = props;
+  const { direction, body, status, createdAt, timeZone, locale } = props;
   const t = useTranslations("bubble");
   const failed = status === "failed";
   const who = direction === "out" ? (props.author ? t("staff", { author: props.author }) : t("bot")) : t("customer");
@@ -77,7 +79,7 @@ export function Bubble(props: Props) {
       ) : null}
       {props.turnError ? <div className="msg-error">{t("turnFailed", { error: props.turnError })}</div> : null}
       <div className="foot">
-        <time dateTime={createdAt}>{formatTime(createdAt, timeZone)}</time>
+        <time dateTime={createdAt}>{formatTime(createdAt, timeZone, locale)}</time>
         {direction === "out" ? <Ticks status={status} /> : null}
       </div>
       {props.toolCalls?.length ? <ToolCalls calls={props.toolCalls} open={props.toolsOpen} /> : null}

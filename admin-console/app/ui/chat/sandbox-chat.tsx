@@ -16,10 +16,12 @@ const EXAMPLES = ["services", "hours", "appointments"] as const;
 export function SandboxChat({
   businessId,
   timeZone,
+  locale,
   initial,
 }: {
   businessId: number;
   timeZone: string;
+  locale: string;
   initial: SandboxMessage[];
 }) {
   const t = useTranslations("sandbox");
@@ -91,6 +93,7 @@ export function SandboxChat({
             status={m.status}
             createdAt={m.created_at}
             timeZone={timeZone}
+            locale={locale}
             toolCalls={m.tool_calls}
             toolsOpen
           />

@@ -49,6 +49,7 @@ export function ThreadView({ messages, timeZone, locale }: { messages: Message[]
             status={m.status}
             createdAt={m.created_at}
             timeZone={timeZone}
+            locale={locale}
             errorTitle={m.error_title}
             errorCode={m.error_code}
             sendError={m.send_error}

@@ -37,7 +37,7 @@ export default async function BusinessPage({ params }: BusinessParams) {
             </div>
           }
         >
-          <Sandbox business={business} />
+          <Sandbox business={business} locale={locale} />
         </Suspense>
         <div>
           <Suspense fallback={<CardSkeleton label={t("loadingUpcoming")} />}>
@@ -68,7 +68,7 @@ export default async function BusinessPage({ params }: BusinessParams) {
   );
 }
 
-async function Sandbox({ business }: { business: Business }) {
+async function Sandbox({ business, locale }: { business: Business; locale: string }) {
   const messages = await fetchSandbox(business.id);
   if (messages === null) {
     const [t, ts] = await Promise.all([getT("home"), getT("sandbox")]);
@@ -79,7 +79,7 @@ async function Sandbox({ business }: { business: Business }) {
       </section>
     );
   }
-  return <SandboxChat businessId={business.id} timeZone={business.timezone} initial={messages} />;
+  return <SandboxChat businessId={business.id} timeZone={business.timezone} locale={locale} initial={messages} />;
 }
 
 async function Upcoming({ business, locale }: { business: Business; locale: string }) {
