@@ -51,27 +51,33 @@ def scrub(value, key: str, depth: int = 0):
     return value
 
 
+# PostgreSQL's detail of a refused row quotes the row's values: a customer's number, name or
+# words ("Key (business_id, channel, address)=(1, whatsapp, 34600111222) already exists.",
+# "Failing row contains (…)"). A logged database error keeps what failed, not the values.
+ROW_VALUES = re.compile(r"(\bKey \([^)\n]*\)=\(|\bFailing row contains \()[^\n]*")
+
+
 class SecretFilter(logging.Filter):
-    """Replace configured secret values in every log record with "[redacted]"."""
+    """Replace configured secret values in every log record with "[redacted]", and the row
+    values a database error quotes with "[row values withheld]"."""
 
     def __init__(self, secrets: list[str]):
         super().__init__()
         # Short values would redact ordinary words; real secrets are long.
         self.secrets = sorted({s for s in secrets if s and len(s) >= 8}, key=len, reverse=True)
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
-            return True
-        message = record.getMessage()
-        cleaned = message
+    def _clean(self, text: str) -> str:
         for secret in self.secrets:
-            cleaned = cleaned.replace(secret, "[redacted]")
+            text = text.replace(secret, "[redacted]")
+        return ROW_VALUES.sub(r"\1[row values withheld])", text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = self._clean(message)
         if cleaned != message or record.exc_info:
             if record.exc_info:
                 text = logging.Formatter().formatException(record.exc_info)
-                for secret in self.secrets:
-                    text = text.replace(secret, "[redacted]")
-                record.exc_text = text
+                record.exc_text = self._clean(text)
                 record.exc_info = None
             record.msg, record.args = cleaned, None
         return True

@@ -341,6 +341,37 @@ def test_every_token_setting_is_redacted_from_logs(app_config, capsys, setting):
         db.close_pool()
 
 
+def test_a_logged_database_error_keeps_what_failed_but_not_the_rows_values(app_config, capsys):
+    """A refused row's detail quotes its values (a customer's number, their words): logged
+    with the error, they reached the logs in the clear."""
+    import logging
+
+    import psycopg
+
+    from app import create_app
+
+    create_app(app_config)
+    try:
+        with psycopg.connect(db.pool().conninfo, autocommit=True) as conn:
+            conn.execute("CREATE TEMP TABLE t (address text UNIQUE, note text NOT NULL)")
+            conn.execute("INSERT INTO t VALUES ('34600111222', 'x')")
+            for statement in (
+                "INSERT INTO t VALUES ('34600111222', 'y')",
+                "INSERT INTO t VALUES ('34600999888', NULL)",
+            ):
+                try:
+                    conn.execute(statement)
+                except psycopg.Error as exc:
+                    logging.getLogger("test").exception("store failed")
+                    logging.getLogger("test").warning("store failed: %s", exc)
+        err = capsys.readouterr().err
+        assert "unique constraint" in err and "not-null constraint" in err
+        assert "[row values withheld]" in err
+        assert "34600111222" not in err and "34600999888" not in err
+    finally:
+        db.close_pool()
+
+
 @pytest.mark.parametrize(
     ("authorization", "status"),
     [
