@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import json
 import logging
 import re
 
@@ -26,6 +27,14 @@ def address_hash(key: str, channel: str, address: str) -> str:
     message of theirs, cannot be turned back into the number (nor guessed without the key)."""
     digest = _keyed(key).copy()  # the key's HMAC state, prepared once (the webhook's hot path)
     digest.update(f"erased-address:{channel}:{address}".encode())
+    return digest.hexdigest()
+
+
+def request_fingerprint(key: str, fields: dict) -> str:
+    """A keyed hash of a request's fields (they may name a person): equal for the same request,
+    and neither readable nor guessable without the key."""
+    digest = _keyed(key).copy()
+    digest.update(b"request:" + json.dumps(fields, sort_keys=True, default=str).encode())
     return digest.hexdigest()
 
 

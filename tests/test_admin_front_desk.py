@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
 
 from app.admin.wire import CLOCK
 from app.booking import service as booking
 from app.flow import state
-from app.storage import db
+from app.storage import bookings, db
 from tests.fixtures_admin import make_appointment, make_conversation
 from tests.test_agent_conversations import at, spoken, upcoming
+from tests.test_reminder_races import Run, lock_waits, wait_until
 
 MADRID = ZoneInfo("Europe/Madrid")
 
@@ -448,3 +450,81 @@ def es_date(day) -> str:
     months = "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre"
     month = (months.split() + ["diciembre"])[day.month - 1]
     return f"{weekdays[day.weekday()]} {day.day} de {month} de {day.year}"
+
+
+# --- Idempotency-Key: a booking request sent again books once ---
+
+
+def _post_booking(api, world, body: dict, key: str | None, actor: str = "staff"):
+    headers = {"Idempotency-Key": key} if key is not None else {}
+    return api("POST", base(world) + "/appointments", actor, json=body, headers=headers)
+
+
+def _walk_ins(world) -> int:
+    return db.fetch_one(
+        "SELECT count(*) AS n FROM appointments a JOIN customers c ON c.id = a.customer_id"
+        " WHERE a.business_id = %s AND c.channel = 'walk_in' AND a.status = 'booked'",
+        (world.business_id,),
+    )["n"]
+
+
+def test_a_walk_in_booking_sent_again_with_its_key_books_once(api, world):
+    body = staff_booking(upcoming(1), "10:00")
+    first = _post_booking(api, world, body, "3f1c-click-1")
+    again = _post_booking(api, world, body, "3f1c-click-1")
+    assert (first.status_code, again.status_code) == (201, 200), again.get_json()
+    assert again.get_json()["appointment"]["id"] == first.get_json()["appointment"]["id"]
+    assert again.get_json()["created"] is False
+    assert _walk_ins(world) == 1
+    booked = "SELECT count(*) AS n FROM audit_log WHERE action = 'book'"
+    assert db.fetch_one(booked)["n"] == 1
+
+
+def test_a_key_sent_with_another_booking_is_refused(api, world):
+    day = upcoming(1)
+    assert _post_booking(api, world, staff_booking(day, "10:00"), "k-1").status_code == 201
+    other = _post_booking(api, world, staff_booking(day, "11:00"), "k-1")
+    assert other.status_code == 422, other.get_json()
+    assert other.get_json()["code"] == "idempotency_key_reused"
+    assert _walk_ins(world) == 1
+
+
+def test_a_key_is_the_business_s_own(api, world):
+    """Another tenant's request with the same key is its own: it neither gets this business's
+    appointment nor makes this business's retry a different request."""
+    body = staff_booking(upcoming(1), "10:00")
+    first = _post_booking(api, world, body, "shared-key")
+    elsewhere = api(
+        "POST",
+        f"/businesses/{world.other_business_id}/appointments",
+        "other_owner",
+        json={**body, "service": "Massage"},
+        headers={"Idempotency-Key": "shared-key"},
+    )
+    assert elsewhere.status_code not in (200, 422), elsewhere.get_json()
+    again = _post_booking(api, world, body, "shared-key")
+    assert again.status_code == 200
+    assert again.get_json()["appointment"]["id"] == first.get_json()["appointment"]["id"]
+
+
+@pytest.mark.parametrize("key", ["", "x" * 256, "clé", "two words"])
+def test_a_bad_key_names_the_header(api, world, key):
+    resp = _post_booking(api, world, staff_booking(upcoming(1), "10:00"), key)
+    assert resp.status_code == 400, resp.get_json()
+    assert "Idempotency-Key" in resp.get_json()["fields"]
+    assert _walk_ins(world) == 0
+
+
+def test_a_retry_arriving_while_the_first_request_runs_waits_for_it(app, api, world, db_url):
+    """The business's booking lock is held, so the first request stops inside its transaction;
+    the retry waits for its key, then answers with the appointment the first one booked."""
+    body = staff_booking(upcoming(1), "10:00")
+    with psycopg.connect(db_url) as holder:
+        bookings.lock_business(holder, world.business_id)
+        sends = [Run(app, lambda: _post_booking(api, world, body, "k-race")) for _ in range(2)]
+        wait_until(lambda: lock_waits() == 2, "both requests to wait")
+        holder.rollback()
+        answers = sorted((r.outcome() for r in sends), key=lambda r: r.status_code)
+    assert [r.status_code for r in answers] == [200, 201]
+    ids = {r.get_json()["appointment"]["id"] for r in answers}
+    assert len(ids) == 1 and _walk_ins(world) == 1

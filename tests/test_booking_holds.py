@@ -12,6 +12,7 @@ from app.booking import (
     hold,
     list_for_customer,
     release_hold,
+    reschedule,
 )
 from app.storage.db import fetch_all
 from tests.fixtures_booking import (
@@ -206,6 +207,39 @@ def test_booking_replaces_the_customers_hold(salon, haircut):
     assert book(salon, alice, haircut, TUE_9, now=NOW).code == "booked"
     assert holds(salon) == []
     assert len(booked(salon)) == 2
+
+
+def test_moving_onto_the_customers_own_hold_replaces_it(salon, haircut):
+    alice, bob, carol = customers(salon, 3)
+    appt = book(salon, alice, haircut, TUE_9, now=NOW).appointment
+    assert book(salon, bob, haircut, TUE_10, now=NOW).ok
+    assert hold(salon, alice, haircut, TUE_10, now=NOW).ok  # 2 of 2 seats: bob and alice
+    result = reschedule(salon, alice, appt.id, TUE_10, now=NOW)
+    assert (result.ok, result.code) == (True, "rescheduled")
+    assert (result.appointment.id, result.appointment.starts_at) == (appt.id, TUE_10)
+    assert holds(salon) == []  # the move took the held seat, as a booking does
+    assert book(salon, carol, haircut, TUE_10, now=NOW).code == "full"
+
+
+@pytest.mark.parametrize("change", ["book", "reschedule", "hold"])
+def test_a_refusal_offers_the_customers_own_held_time(pool, change):
+    """Capacity 1: alice may not book, hold, or move her 09:00 to 09:30 (bob's); among the
+    times offered instead is 10:00, which she holds (a new booking, hold or move replaces it)."""
+    salon = make_business(max_concurrent=1)
+    haircut = service_id(salon, "Haircut")
+    alice, bob = customers(salon, 2)
+    appt = book(salon, alice, haircut, TUE_9, now=NOW).appointment
+    assert book(salon, bob, haircut, madrid("2026-06-02 09:30"), now=NOW).ok
+    assert hold(salon, alice, haircut, TUE_10, now=NOW).ok
+    at_bobs = madrid("2026-06-02 09:30")
+    if change == "book":
+        result = book(salon, alice, haircut, at_bobs, now=NOW)
+    elif change == "hold":
+        result = hold(salon, alice, haircut, at_bobs, now=NOW)
+    else:
+        result = reschedule(salon, alice, appt.id, at_bobs, now=NOW)
+    assert (result.ok, result.code in ("full", "taken")) == (False, True)
+    assert TUE_10 in result.alternatives
 
 
 def test_release_frees_the_seat_at_once(salon, haircut):

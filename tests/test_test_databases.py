@@ -70,6 +70,8 @@ FILL = [
     "INSERT INTO procrastinate_periodic_defers (task_name) VALUES ('t')",
     "INSERT INTO procrastinate_workers DEFAULT VALUES",
     "INSERT INTO google_event_sync (business_id, calendar_id) VALUES (1, 'primary')",
+    "INSERT INTO appointment_requests (business_id, key, fingerprint, appointment_id)"
+    " VALUES (1, 'k', 'f', 1)",
     # The template's own rows change too.
     "DELETE FROM schema_migrations WHERE name > '0010'",
     "UPDATE schema_migrations SET applied_at = now() - interval '1 day'",

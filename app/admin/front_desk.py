@@ -6,12 +6,12 @@ lock as the bot) and is written to the audit log in the same transaction.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import phonenumbers
 
 from app import outbox
-from app.admin import access
+from app.admin import access, request_keys
 from app.admin.blueprint import bp
 from app.admin.wire import (
     MAX_YEAR,
@@ -46,40 +46,61 @@ PHONE_PUNCTUATION = str.maketrans("", "", " .-()/")
 
 @bp.post("/businesses/<int:business_id>/appointments")
 def create_appointment(business_id: int):
-    """Book a service for a phone or walk-in customer (201), or 409 with why and alternatives."""
+    """Book a service for a phone or walk-in customer (201), or 409 with why and alternatives.
+
+    With an `Idempotency-Key` header, the request sent again answers 200 with the appointment
+    the first one booked, and the key with another booking is 422.
+    """
     access.require_business(business_id)
     body = json_body()
     reject_unknown(body, BOOKING_FIELDS)
     service, starts_at = _service(body), instant(body, "starts_at")
     name, phone = _customer_fields(body)
+    key = request_keys.from_header()
+    asked = {"service": service, "at": starts_at.astimezone(UTC), "name": name, "phone": phone}
     with transaction() as conn:
-        # A phone number is the customer's WhatsApp address (its digits), so a caller who also
-        # writes to the bot is one customer with one history.
-        channel = "whatsapp" if phone else front_desk.WALK_IN
-        customer_id = front_desk.staff_customer(conn, business_id, channel, phone, name)
-        result = booking.book(
-            business_id, customer_id, service, starts_at, now(), staff_user=access.user_id()
+        earlier = request_keys.earlier_booking(conn, business_id, key, asked) if key else None
+        if earlier is not None:
+            appointment_id, created = earlier, False
+        else:
+            appointment_id, created = _book(conn, business_id, service, starts_at, name, phone)
+            if key:
+                front_desk.settle_request(conn, business_id, key, appointment_id)
+    detail = appointment_detail(business_id, appointment_id)
+    return ok({"appointment": detail, "created": created}, 201 if created else 200)
+
+
+def _book(
+    conn, business_id: int, service, starts_at, name: str, phone: str | None
+) -> tuple[int, bool]:
+    """Book for the customer `phone` (a new walk-in without one) and audit it: the appointment's
+    id and whether it is new; an ApiError for a refusal."""
+    # A phone number is the customer's WhatsApp address (its digits), so a caller who also
+    # writes to the bot is one customer with one history.
+    channel = "whatsapp" if phone else front_desk.WALK_IN
+    customer_id = front_desk.staff_customer(conn, business_id, channel, phone, name)
+    result = booking.book(
+        business_id, customer_id, service, starts_at, now(), staff_user=access.user_id()
+    )
+    _raise_refusal(result, "service")  # rolls back the new customer with the booking
+    appointment = result.appointment
+    if result.created:
+        audit.record(
+            conn,
+            user_id=access.user_id(),
+            business_id=business_id,
+            action="book",
+            entity="appointment",
+            entity_id=appointment.id,
+            after={
+                "service": appointment.service_name,
+                "starts_at": appointment.starts_at,
+                # The customer's name stays on the customer's row, which an erasure
+                # empties; the audit log keeps only the id.
+                "customer_id": customer_id,
+            },
         )
-        _raise_refusal(result, "service")  # rolls back the new customer with the booking
-        appointment = result.appointment
-        if result.created:
-            audit.record(
-                conn,
-                user_id=access.user_id(),
-                business_id=business_id,
-                action="book",
-                entity="appointment",
-                entity_id=appointment.id,
-                after={
-                    "service": appointment.service_name,
-                    "starts_at": appointment.starts_at,
-                    # The customer's name stays on the customer's row, which an erasure
-                    # empties; the audit log keeps only the id.
-                    "customer_id": customer_id,
-                },
-            )
-    detail = appointment_detail(business_id, appointment.id)
-    return ok({"appointment": detail, "created": result.created}, 201 if result.created else 200)
+    return appointment.id, result.created
 
 
 @bp.patch("/businesses/<int:business_id>/appointments/<int:appointment_id>")

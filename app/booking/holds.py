@@ -70,7 +70,7 @@ def hold(
         if reason is None:
             held = _replace_hold(conn, setup, customer_id, svc, key, turn_id, expires)
     if reason is not None:
-        return _refuse(reason, setup, svc)
+        return _refuse(reason, setup, svc, holder=customer_id)
     return BookingResult(True, HELD, MESSAGES[HELD], held, created=True)
 
 
@@ -186,7 +186,8 @@ def _hold(conn, business_id, customer_id, hold_id) -> Appointment | BookingResul
     return refusal(NOT_FOUND, NO_HOLD)
 
 
-def _refuse(reason: str, setup: Setup, service: dict) -> BookingResult:
-    """A refusal with nearby free times; a full time is `taken` (someone else got there first)."""
+def _refuse(reason: str, setup: Setup, service: dict, holder: int | None = None) -> BookingResult:
+    """A refusal with nearby free times (leaving `holder`'s hold out, as the check did); a full
+    time is `taken` (someone else got there first)."""
     code = TAKEN if reason == FULL else reason
-    return slots.refuse_slot(code, setup.business, service, setup.start, setup.now)
+    return slots.refuse_slot(code, setup.business, service, setup.start, setup.now, None, holder)

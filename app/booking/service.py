@@ -148,9 +148,7 @@ def book(
             return BookingResult(True, EXISTS, MESSAGES[EXISTS], existing)
         reason = check(conn, setup, service, holder=customer_id)
         if reason is None:
-            held = store.hold_of(conn, business_id, customer_id)
-            if held is not None:
-                store.delete_hold(conn, held.id)
+            _replace_own_hold(conn, business_id, customer_id)
             appointment = store.insert(
                 conn,
                 business_id=business_id,
@@ -165,7 +163,7 @@ def book(
             setup.calendar.sync(appointment, BOOKED)
             reminders.schedule(conn, setup.business, appointment, setup.now)
     if reason is not None:
-        return slots.refuse_slot(reason, setup.business, service, setup.start, setup.now)
+        return _refuse(reason, setup, service, holder=customer_id)
     return BookingResult(True, BOOKED, MESSAGES[BOOKED], appointment, created=True)
 
 
@@ -180,6 +178,8 @@ def reschedule(
 ) -> BookingResult:
     """Move an appointment to a new start, keeping its id, if the new slot is accepted.
 
+    As in `book`, the customer's own hold does not stand in the way: a move onto its seat
+    takes it.
     A move `by_staff` skips the minimum notice (`availability.for_staff`).
     """
     setup = prepare(
@@ -209,6 +209,11 @@ def reschedule(
             return refusal(INVALID, "You already have this service booked at that time.")
         # The appointment's own seat is free for its new time: it leaves the old one.
         reason = check(conn, setup, service, exclude_id=current.id)
+        if reason is not None and check(conn, setup, service, current.id, customer_id) is None:
+            # Only the customer's own hold stands in the way: the move takes its seat, as a
+            # booking would (a hold elsewhere stays, for the booking it is for).
+            _replace_own_hold(conn, business_id, customer_id)
+            reason = None
         if reason is None:
             moved = store.move(
                 conn, current, service["duration_minutes"], start, key, turn_id=turn_id
@@ -217,7 +222,7 @@ def reschedule(
             reminders.withdraw(conn, moved.id, "not sent: the appointment was moved")
             reminders.schedule(conn, setup.business, moved, setup.now)
     if reason is not None:
-        return _refuse(reason, setup, service, exclude_id=current.id)
+        return _refuse(reason, setup, service, exclude_id=current.id, holder=customer_id)
     return BookingResult(True, RESCHEDULED, MESSAGES[RESCHEDULED], moved)
 
 
@@ -277,10 +282,25 @@ def follow_calendar_move(
     return BookingResult(True, RESCHEDULED, MESSAGES[RESCHEDULED], moved), overridden
 
 
-def _refuse(reason: str, setup: Setup, service: dict, exclude_id: int | None) -> BookingResult:
+def _refuse(
+    reason: str,
+    setup: Setup,
+    service: dict,
+    exclude_id: int | None = None,
+    holder: int | None = None,
+) -> BookingResult:
+    """The refusal, its alternatives counted as the refused change was (`check`'s arguments)."""
     return slots.refuse_slot(
-        reason, setup.business, service, setup.start, setup.now, exclude_id=exclude_id
+        reason, setup.business, service, setup.start, setup.now, exclude_id, holder
     )
+
+
+def _replace_own_hold(conn, business_id: int, customer_id: int) -> None:
+    """Let the customer's hold go as their booking or move takes its place: `check` left it
+    out (`holder`), so kept it would count beside the change and could exceed capacity."""
+    held = store.hold_of(conn, business_id, customer_id)
+    if held is not None:
+        store.delete_hold(conn, held.id)
 
 
 def _booking_of(conn, business_id, customer_id, appointment_id) -> Appointment | BookingResult:

@@ -114,9 +114,11 @@ def refuse_slot(
     start: datetime,
     now: datetime,
     exclude_id: int | None = None,
+    holder: int | None = None,
 ) -> BookingResult:
     """A refusal for `reason`, with nearby free slots when they help. A time within opening
     hours that the service would run past a close from says which close (`closes_at`).
+    `exclude_id` and `holder` leave out what the refused change did not count (as `free_slots`).
 
     The slots need the calendar read again: when it can no longer be (access lost meanwhile),
     the refusal comes without them."""
@@ -131,7 +133,7 @@ def refuse_slot(
         local = closing_clock(closes, tz)
         result = refusal(reason, runs_past_message(service["name"], minutes, local))
     try:
-        slots = free_slots(business, minutes, day, day + timedelta(days=6), now, exclude_id)
+        slots = free_slots(business, minutes, day, day + timedelta(days=6), now, exclude_id, holder)
     except CalendarUnavailable:
         # The calendar was read for the refused time, so the refusal stands; only the
         # alternatives need this second read, and none can be offered without it.

@@ -1,5 +1,5 @@
-"""What the front desk writes and reads: customers booked by staff, blocked times, one
-appointment's history."""
+"""What the front desk writes and reads: customers booked by staff, their request keys,
+blocked times, one appointment's history."""
 
 from __future__ import annotations
 
@@ -25,6 +25,33 @@ def staff_customer(conn, business_id: int, channel: str, address: str | None, na
         (business_id, channel, address or f"walk-in-{uuid.uuid4().hex}", name),
     ).fetchone()
     return row["id"]
+
+
+def claim_request(conn, business_id: int, key: str, fingerprint: str) -> dict | None:
+    """Claim the business's request key `key` for this request: None when it is now ours, else
+    the earlier request's row (`fingerprint`, `appointment_id`). A request with the same key
+    still running is waited for (its claim is a row of the primary key); if it fails, the
+    claim is ours."""
+    claimed = conn.execute(
+        "INSERT INTO appointment_requests (business_id, key, fingerprint) VALUES (%s, %s, %s)"
+        " ON CONFLICT (business_id, key) DO NOTHING RETURNING key",
+        (business_id, key, fingerprint),
+    ).fetchone()
+    if claimed is not None:
+        return None
+    return conn.execute(
+        "SELECT fingerprint, appointment_id FROM appointment_requests"
+        " WHERE business_id = %s AND key = %s",
+        (business_id, key),
+    ).fetchone()
+
+
+def settle_request(conn, business_id: int, key: str, appointment_id: int) -> None:
+    """Record the appointment the request with `key` booked (or found already booked)."""
+    conn.execute(
+        "UPDATE appointment_requests SET appointment_id = %s WHERE business_id = %s AND key = %s",
+        (appointment_id, business_id, key),
+    )
 
 
 def add_block(

@@ -379,9 +379,12 @@ export async function loadSlots(
   }, "");
 }
 
+/** Book for a phone or walk-in customer; `requestKey` (the API's Idempotency-Key) is the same for
+ * every retry of one booking, so a request whose answer was lost does not book twice. */
 export async function bookForCustomer(
   businessId: number,
   booking: { service: number; starts_at: string; customer_name: string; customer_phone: string },
+  requestKey?: string,
 ): Promise<ActionResult<{ id: number }>> {
   assertId(businessId);
   assertId(booking.service);
@@ -390,12 +393,16 @@ export async function bookForCustomer(
   const result = await attempt(
     async () =>
       (
-        await api.createAppointment(businessId, {
-          service: booking.service,
-          starts_at: booking.starts_at,
-          customer_name: String(booking.customer_name ?? ""),
-          ...(phone && { customer_phone: phone }),
-        })
+        await api.createAppointment(
+          businessId,
+          {
+            service: booking.service,
+            starts_at: booking.starts_at,
+            customer_name: String(booking.customer_name ?? ""),
+            ...(phone && { customer_phone: phone }),
+          },
+          typeof requestKey === "string" && requestKey ? requestKey : undefined,
+        )
       ).appointment,
     await say("booked"),
   );

@@ -328,8 +328,13 @@ export async function cancelAppointment(id: number, appointmentId: number, notif
 
 export type NewBooking = { service: number; starts_at: string; customer_name: string; customer_phone?: string };
 
-export async function createAppointment(id: number, booking: NewBooking) {
-  return request<{ appointment: AppointmentDetail }>(`${biz(id)}/appointments`, { method: "POST", body: booking });
+/** `requestKey`: the Idempotency-Key of this booking (a retry with it answers the first one's). */
+export async function createAppointment(id: number, booking: NewBooking, requestKey?: string) {
+  return request<{ appointment: AppointmentDetail }>(`${biz(id)}/appointments`, {
+    method: "POST",
+    body: booking,
+    headers: requestKey ? { "Idempotency-Key": requestKey } : {},
+  });
 }
 
 export async function moveAppointment(id: number, appointmentId: number, startsAt: string) {

@@ -45,6 +45,9 @@ export function BookingForm({
   const [pending, startTransition] = useTransition();
   // Set at once, unlike `pending`: a double click's second click comes before the next render.
   const booking = useRef(false);
+  // The Idempotency-Key of the booking being made: sent again with the same fields (a retry after
+  // an answer that never came back), it books once; other fields are another booking, a new key.
+  const attempt = useRef<{ fields: string; key: string } | null>(null);
   const { slots, reason, error } = useSlots(businessId, serviceId, date, refresh);
   const problemText = useProblemText();
   // Only a time of the current list counts: one picked for another day or service is gone with it
@@ -54,17 +57,17 @@ export function BookingForm({
   function book(at: string) {
     if (booking.current) return;
     booking.current = true;
+    const fields = { service: serviceId, starts_at: at, customer_name: name, customer_phone: phone };
+    const signature = JSON.stringify(fields);
+    if (attempt.current?.fields !== signature) attempt.current = { fields: signature, key: newRequestKey() };
+    const key = attempt.current.key;
     startTransition(async () => {
       try {
-        const result = await bookForCustomer(businessId, {
-          service: serviceId,
-          starts_at: at,
-          customer_name: name,
-          customer_phone: phone,
-        });
+        const result = await bookForCustomer(businessId, fields, key);
         setRefusal(result.ok ? null : (result.refusal ?? null));
         setMessage(result.ok ? { ok: true, text: t("booked") } : { ok: false, text: problemText(result) });
         if (result.ok) {
+          attempt.current = null; // booked: the next booking is another one
           setStartsAt("");
           setName("");
           setPhone("");
@@ -152,4 +155,9 @@ export function BookingForm({
       </div>
     </form>
   );
+}
+
+/** A fresh random key (crypto.randomUUID needs a secure context; getRandomValues does not). */
+function newRequestKey(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
