@@ -189,6 +189,7 @@ const API_REASONS = {
   not_a_page: "Esa dirección no es una página web (p. ej., una imagen o un PDF).",
   page_too_large: "Esa página es demasiado grande para importarla.",
   site_unreadable: "No se pudo leer ninguna página de la web.",
+  idempotency_key_reused: "Esta cita se envió con la clave de otra reserva. Recarga la página y vuelve a reservar.",
 };
 
 test("every refusal of the settings, a staff reply and the website import is said by its reason", () => {

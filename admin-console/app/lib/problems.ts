@@ -56,6 +56,8 @@ export const REASONS = [
   // chosen by its holder.
   "already_member",
   "account_not_claimed",
+  // A front-desk booking's Idempotency-Key sent again with another booking.
+  "idempotency_key_reused",
   UNREACHABLE,
 ] as const;
 

@@ -185,6 +185,8 @@ const en = {
       already_member: "This person is already a member of this business.",
       account_not_claimed:
         "This person's account still has a password someone else set. They must first sign in with it and choose their own; then add them again (or ask a superadmin).",
+      idempotency_key_reused:
+        "This booking was sent with another booking's request key. Reload the page and book again.",
     },
   },
   appointment: {

@@ -189,6 +189,7 @@ const es: Messages = {
       already_member: "Esta persona ya es miembro de este negocio.",
       account_not_claimed:
         "La cuenta de esta persona aún tiene una contraseña que puso otra persona. Primero debe iniciar sesión con ella y elegir la suya; después, añádela de nuevo (o pide ayuda a un superadministrador).",
+      idempotency_key_reused: "Esta cita se envió con la clave de otra reserva. Recarga la página y vuelve a reservar.",
     },
   },
   appointment: {
