@@ -221,6 +221,29 @@ def test_moving_onto_the_customers_own_hold_replaces_it(salon, haircut):
     assert book(salon, carol, haircut, TUE_10, now=NOW).code == "full"
 
 
+@pytest.mark.parametrize("by_staff", [False, True], ids=["her move", "a move by staff"])
+def test_a_move_never_takes_a_hold_of_another_booking_in_the_making(pool, by_staff):
+    """Capacity 1: Alice holds a 90-minute coloring at 10:00 and is about to confirm it. Moving
+    her haircut to 11:00, inside it, is refused, and her hold stays (it was taken, and her
+    Confirm then found nothing); so does a move by staff onto the very time and service she
+    holds, which she did not choose."""
+    salon = make_business(max_concurrent=1)
+    haircut, coloring = service_id(salon, "Haircut"), service_id(salon, "Hair coloring")
+    alice = make_customer(salon)
+    appt = book(salon, alice, haircut, TUE_9, now=NOW).appointment
+    held = hold(salon, alice, coloring, TUE_10, now=NOW)
+    assert held.ok
+    moved = reschedule(salon, alice, appt.id, madrid("2026-06-02 11:00"), NOW, by_staff=by_staff)
+    assert (moved.ok, moved.code) == (False, "full")
+    assert confirm_hold(salon, alice, held.appointment.id, now=NOW).ok
+    if by_staff:  # and onto a hold of this service and time: still hers to confirm or let go
+        other = hold(salon, alice, haircut, madrid("2026-06-03 10:00"), now=NOW)
+        assert other.ok
+        moved = reschedule(salon, alice, appt.id, madrid("2026-06-03 10:00"), NOW, by_staff=True)
+        assert (moved.ok, moved.code) == (False, "full")
+        assert [h[1] for h in holds(salon)] == [madrid("2026-06-03 10:00")]
+
+
 @pytest.mark.parametrize("change", ["book", "reschedule", "hold"])
 def test_a_refusal_offers_the_customers_own_held_time(pool, change):
     """Capacity 1: alice may not book, hold, or move her 09:00 to 09:30 (bob's); among the

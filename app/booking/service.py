@@ -178,8 +178,8 @@ def reschedule(
 ) -> BookingResult:
     """Move an appointment to a new start, keeping its id, if the new slot is accepted.
 
-    As in `book`, the customer's own hold does not stand in the way: a move onto its seat
-    takes it.
+    The customer's own hold of this service at this time does not stand in the way of their
+    move: the move takes its seat, as their booking would.
     A move `by_staff` skips the minimum notice (`availability.for_staff`).
     """
     setup = prepare(
@@ -209,10 +209,16 @@ def reschedule(
             return refusal(INVALID, "You already have this service booked at that time.")
         # The appointment's own seat is free for its new time: it leaves the old one.
         reason = check(conn, setup, service, exclude_id=current.id)
-        if reason is not None and check(conn, setup, service, current.id, customer_id) is None:
-            # Only the customer's own hold stands in the way: the move takes its seat, as a
-            # booking would (a hold elsewhere stays, for the booking it is for).
-            _replace_own_hold(conn, business_id, customer_id)
+        held = None if reason is None or by_staff else store.hold_of(conn, business_id, customer_id)
+        if (
+            held is not None
+            and (held.service_id, held.starts_at) == (service["id"], start)
+            and check(conn, setup, service, current.id, customer_id) is None
+        ):
+            # Only the customer's own hold of this very service and time stands in the way: their
+            # move gives them what they held, so it takes its seat. A hold of anything else is
+            # for a booking still being made, and a move by staff is not the customer choosing.
+            store.delete_hold(conn, held.id)
             reason = None
         if reason is None:
             moved = store.move(
