@@ -63,7 +63,14 @@ def scrub(value, key: str, depth: int = 0):
 # PostgreSQL's detail of a refused row quotes the row's values: a customer's number, name or
 # words ("Key (business_id, channel, address)=(1, whatsapp, 34600111222) already exists.",
 # "Failing row contains (…)"). A logged database error keeps what failed, not the values.
-ROW_VALUES = re.compile(r"(\bKey \([^)\n]*\)=\(|\bFailing row contains \()[^\n]*")
+# A value may hold newlines (a message's text) and a key an expression ("Key (lower(email))=(…)"),
+# so what follows is withheld up to the next section of the error or of the traceback, or its end.
+ROW_VALUES = re.compile(
+    r"(\bKey \(.*?\)=\(|\bFailing row contains \()"
+    r".*?(?=\n(?:HINT: |CONTEXT: |STATEMENT: |\n|Traceback \(|The above exception"
+    r"|During handling)|\Z)",
+    re.DOTALL,
+)
 
 
 class SecretFilter(logging.Filter):
