@@ -306,6 +306,51 @@ def test_a_watermark_that_comes_while_the_send_is_in_flight_covers_it_once_recor
     assert [(r["status"], r["sent_at"]) for r in replies()] == [(status, started)]
 
 
+@pytest.mark.parametrize("first", ["the watermark", "the send's record"])
+def test_a_watermark_and_a_send_recorded_at_the_same_moment_meet(page, write, first):
+    """Each takes the customer's row, so one waits for the other: a send recorded while the
+    watermark is being kept reads it once kept, and a watermark kept while a send is being
+    recorded looks for the messages it covers after that record (each had missed the other)."""
+    import threading
+
+    import psycopg
+    from psycopg.rows import dict_row
+
+    from app.storage import outbox
+    from tests.test_whatsapp_bsuid_customers import DEADLINE, _until_waiting_for_a_transaction
+
+    write("hello")
+    [reply] = replies()
+    queued = "UPDATE messages SET status = 'queued', sent_at = NULL WHERE id = %s"
+    db.execute(queued, (reply["id"],))
+    customer = db.fetch_one("SELECT customer_id FROM messages WHERE id = %s", (reply["id"],))
+    started = datetime.now(UTC) - timedelta(seconds=2)
+    read = started + timedelta(seconds=1)
+    with psycopg.connect(db.pool().conninfo, row_factory=dict_row) as holder:
+        if first == "the watermark":  # kept, not committed yet
+            kept = "UPDATE customers SET read_until = %s WHERE id = %s"
+            holder.execute(kept, (read, customer["customer_id"]))
+            later = threading.Thread(
+                target=outbox.mark_sent, args=(reply["id"], "messenger", "m_x", "text", started)
+            )
+        else:  # the send being recorded, as mark_sent does, not committed yet
+            holder.execute(
+                "SELECT 1 FROM customers WHERE id = %s FOR SHARE", (customer["customer_id"],)
+            )
+            holder.execute(
+                "UPDATE messages SET status = 'sent', sent_at = %s WHERE id = %s",
+                (started, reply["id"]),
+            )
+            later = threading.Thread(
+                target=outbox.apply_watermark, args=(page, "messenger", PSID, "read", read)
+            )
+        later.start()
+        _until_waiting_for_a_transaction(holder)
+        holder.commit()
+    later.join(DEADLINE)
+    assert [r["status"] for r in replies()] == ["read"]
+
+
 def test_apply_watermark_is_scoped_to_the_business_channel_and_customer(page, write):
     from app.storage import outbox
 

@@ -112,12 +112,14 @@ def mark_sent(
     leaves the rest for the next try."""
     with connection() as conn:
         # A watermark that came while the send was in flight (Messenger's, kept with the
-        # customer by apply_watermark) covers it now.
+        # customer by apply_watermark) covers it now. The customer's row is read locked, so a
+        # watermark being kept meanwhile is read once committed, and one kept after waits for
+        # this record before it looks for the messages it covers.
         conn.execute(
             "UPDATE messages m SET external_id = %(id)s, sent_at = s.at, sent_as = %(as)s,"
             " status = COALESCE((SELECT CASE WHEN c.read_until >= s.at THEN 'read'"
             " WHEN c.delivered_until >= s.at THEN 'delivered' END FROM customers c"
-            " WHERE c.id = m.customer_id), 'sent'),"
+            " WHERE c.id = m.customer_id FOR SHARE), 'sent'),"
             " error_code = NULL, error_title = NULL, not_before = NULL, updated_at = now()"
             " FROM (SELECT COALESCE(%(at)s::timestamptz, now()) AS at) s"
             " WHERE m.id = %(message)s AND m.status = 'queued'",
@@ -222,25 +224,32 @@ def apply_watermark(
         return 0
     lower = [s for s, rank in STATUS_RANK.items() if rank < STATUS_RANK[status]]
     with connection() as conn:
-        return conn.execute(
-            "WITH c AS (UPDATE customers SET"
+        # Kept first, then applied in a statement of its own, whose snapshot comes after: a
+        # send recorded meanwhile (mark_sent holds the customer's row) is then either seen
+        # sent here, or read this watermark when it was recorded.
+        customer = conn.execute(
+            "UPDATE customers SET"
             " delivered_until = CASE WHEN %(status)s = 'delivered'"
             " THEN GREATEST(delivered_until, %(at)s) ELSE delivered_until END,"
             " read_until = CASE WHEN %(status)s = 'read'"
             " THEN GREATEST(read_until, %(at)s) ELSE read_until END"
             " WHERE business_id = %(business)s AND channel = %(channel)s"
-            " AND address = %(recipient)s RETURNING id)"
-            " UPDATE messages m SET status = %(status)s, updated_at = now() FROM c"
-            " WHERE m.customer_id = c.id AND m.direction = 'out' AND m.status = ANY(%(lower)s)"
-            " AND m.sent_at <= %(at)s",
+            " AND address = %(recipient)s RETURNING id",
             {
                 "status": status,
                 "at": watermark,
                 "business": business_id,
                 "channel": channel,
                 "recipient": recipient,
-                "lower": lower,
             },
+        ).fetchone()
+        if customer is None:
+            return 0
+        return conn.execute(
+            "UPDATE messages SET status = %s, updated_at = now()"
+            " WHERE customer_id = %s AND direction = 'out' AND status = ANY(%s)"
+            " AND sent_at <= %s",
+            (status, customer["id"], lower, watermark),
         ).rowcount
 
 
