@@ -54,8 +54,7 @@ def post_sandbox_message(business_id: int):
         stored = conversations.store_inbound(
             conn, business_id, delivery, request_id=g.get("request_id")
         )
-    _run_turn(business_id, stored["customer_id"])
-    with transaction() as conn:
+        # With the message it records, as every write's audit row is (the turn is the bot's).
         audit.record(
             conn,
             user_id=access.user_id(),
@@ -65,6 +64,7 @@ def post_sandbox_message(business_id: int):
             entity_id=customer["id"],
             after={"message_id": stored["id"]},
         )
+    _run_turn(business_id, stored["customer_id"])
     return ok({"messages": _thread(customer["id"])})
 
 
