@@ -58,6 +58,12 @@ for (const method of ["POST", "PATCH", "DELETE"]) {
   });
 }
 
+test("a POST with an idempotency key is sent once more after a closed connection", async () => {
+  const response = await retryClosedOnce("POST", send("POST"), undefined, true);
+  assert.equal(response.status, 200);
+  assert.equal(received, 2);
+});
+
 test("other failures are not retried", async () => {
   let calls = 0;
   const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED" });

@@ -85,6 +85,7 @@ async function request<T>(path: string, init: Init = {}): Promise<T> {
       method,
       () => fetch(`${baseUrl()}${path}`, { method, headers, body: payload, cache: "no-store", signal }),
       () => console.warn(`admin API ${method} ${path}: the connection was closed; sending it again`),
+      "Idempotency-Key" in headers,
     );
   } catch (error) {
     console.error(`admin API ${method} ${path} failed:`, error);

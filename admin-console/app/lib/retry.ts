@@ -4,8 +4,9 @@
 
 /**
  * Sent again after a closed connection: reads, and PUT (it replaces a whole list, so sending it
- * twice leaves what sending it once does). Never POST or PATCH; nor DELETE: a repeat that finds
- * the thing already gone answers 404, which would report a success as a failure.
+ * twice leaves what sending it once does). Never POST or PATCH, unless the request carries an
+ * Idempotency-Key (the API answers its repeat with the first one's result); nor DELETE: a repeat
+ * that finds the thing already gone answers 404, which would report a success as a failure.
  */
 const RETRIED_METHODS = new Set(["GET", "HEAD", "PUT"]);
 
@@ -24,16 +25,18 @@ export function isClosedConnection(error: unknown): boolean {
   return false;
 }
 
-/** Run `send`; for an idempotent method, run it exactly once more if the connection was closed. */
+/** Run `send`; for an idempotent method, or a request with an idempotency key (`keyed`), run it
+ * exactly once more if the connection was closed. */
 export async function retryClosedOnce<T>(
   method: string,
   send: () => Promise<T>,
   onRetry?: (error: unknown) => void,
+  keyed = false,
 ): Promise<T> {
   try {
     return await send();
   } catch (error) {
-    if (!RETRIED_METHODS.has(method.toUpperCase()) || !isClosedConnection(error)) throw error;
+    if (!(keyed || RETRIED_METHODS.has(method.toUpperCase())) || !isClosedConnection(error)) throw error;
     onRetry?.(error);
     return send();
   }
