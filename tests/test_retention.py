@@ -170,3 +170,15 @@ def test_turns_tool_calls_go_with_the_messages_they_quote(app, post_webhook, dra
     retention.purge(now=datetime.now(UTC) + timedelta(days=400))  # past the default 365 days
     assert db.fetch_one("SELECT count(*) AS n FROM messages")["n"] == 0
     assert tables_holding("Bartolo") == []
+
+
+def test_the_front_desk_s_request_keys_are_forgotten_after_a_week(demo):
+    """A retry comes within seconds; kept for ever, the keys would only grow."""
+    for key, age in (("old", 8), ("recent", 6)):
+        db.execute(
+            "INSERT INTO appointment_requests (business_id, key, fingerprint, created_at)"
+            " VALUES (%s, %s, 'f', now() - make_interval(days => %s))",
+            (demo, key, age),
+        )
+    retention.purge()
+    assert [r["key"] for r in db.fetch_all("SELECT key FROM appointment_requests")] == ["recent"]

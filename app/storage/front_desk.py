@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from app.storage.db import fetch_all, fetch_one
+from app.storage.db import connection, fetch_all, fetch_one
 
 # Customers staff book without a messaging address (a walk-in who left no phone number).
 WALK_IN = "walk_in"
@@ -52,6 +52,15 @@ def settle_request(conn, business_id: int, key: str, appointment_id: int) -> Non
         "UPDATE appointment_requests SET appointment_id = %s WHERE business_id = %s AND key = %s",
         (appointment_id, business_id, key),
     )
+
+
+def forget_request_keys(before: datetime) -> int:
+    """Forget the request keys of bookings made before `before` (a retry comes within seconds:
+    older keys answer nothing); how many."""
+    with connection() as conn:
+        return conn.execute(
+            "DELETE FROM appointment_requests WHERE created_at < %s", (before,)
+        ).rowcount
 
 
 def add_block(
