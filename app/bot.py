@@ -215,12 +215,9 @@ def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id,
     try:
         with db.transaction() as conn:
             _claim(conn, pending, "processed" if result.ok else "failed", turn_id)
-            if (
-                not request
-                and not staffed
-                and handoff.taken_over(conn, business["id"], customer["id"])
-            ):
-                # Staff took the conversation while the model was answering: theirs to answer.
+            if _taken_over(conn, business, customer):
+                # Staff took the conversation while the model was answering: theirs to answer,
+                # and a person the turn asks for is there already.
                 why = "superseded: staff took the conversation over during the turn"
                 conversations.finish_turn(conn, turn_id, "failed", result.tool_calls, why)
                 outcome = "superseded"
@@ -265,6 +262,12 @@ def _privacy_turn(business: dict, customer: dict, pending: list[dict], request_i
     try:
         with db.transaction() as conn:
             _claim(conn, pending, "processed", turn_id)
+            if action != privacy_flow.ERASE and _taken_over(conn, business, customer):
+                # Staff have the conversation now: theirs to answer. (An erasure the customer
+                # confirmed goes ahead: their data is theirs to have erased.)
+                why = "superseded: staff took the conversation over during the turn"
+                conversations.finish_turn(conn, turn_id, "failed", result.tool_calls, why)
+                return True
             replies = _replies(result, customer)
             outbox.queue(conn, business, customer, replies, "reply", pending[-1]["id"], turn_id)
             conversations.finish_turn(conn, turn_id, "answered", result.tool_calls)
@@ -313,6 +316,8 @@ def _step_aside(business: dict, customer: dict, pending: list[dict]) -> None:
     try:
         with db.transaction() as conn:
             _claim(conn, pending, "processed", None)
+            if _taken_over(conn, business, customer):
+                return  # the team has it already
             outbox.queue(conn, business, customer, [request["notice"]], "reply", pending[-1]["id"])
             handoff.take_over(conn, business, customer, request, now, about=pending[-1]["id"])
     except TurnSuperseded:
@@ -387,9 +392,18 @@ def _reply_fixed(business: dict, customer: dict, pending: list[dict], text: str)
     try:
         with db.transaction() as conn:
             _claim(conn, pending, "processed", None)
-            outbox.queue(conn, business, customer, [text], "reply", pending[-1]["id"])
+            if not _taken_over(conn, business, customer):
+                outbox.queue(conn, business, customer, [text], "reply", pending[-1]["id"])
     except TurnSuperseded:
         return
+
+
+def _taken_over(conn, business: dict, customer: dict) -> bool:
+    """Whether staff took the conversation since this turn read the customer (Pause, a staff
+    reply): then it stores no reply, only its messages as read. The customer's row is locked for
+    the reply's transaction, so a pause committed before it is seen and one after it waits. A
+    turn of a customer the team already had (a reminder's tap) is not taken over by them."""
+    return not customer["bot_paused"] and handoff.taken_over(conn, business["id"], customer["id"])
 
 
 def render_input(messages: list[dict]) -> str:

@@ -352,6 +352,112 @@ def test_the_bot_resumes_by_itself_after_the_quiet_time(app, api, world):
     assert entry["after"] == {"bot_paused": False, "by": "quiet time"}
 
 
+def test_an_explicit_pause_after_a_staff_reply_is_not_undone_by_its_quiet_time(app, api, world):
+    db.execute(
+        "UPDATE businesses SET handoff_quiet_minutes = 30 WHERE id = %s", (world.business_id,)
+    )
+    assert reply(api, world, world.customer_id, "I'll check and get back to you").status_code == 201
+    path = f"/businesses/{world.business_id}/conversations/{world.customer_id}/pause"
+    assert api("POST", path, "staff").status_code == 200
+    with app.app_context():
+        assert handoff.resume_due(datetime.now(UTC) + timedelta(minutes=31)) == 0
+    assert (
+        customer_row("34600111222")["bot_paused"],
+        customer_row("34600111222")["paused_until"],
+    ) == (
+        True,
+        None,
+    )
+
+
+def test_a_turn_asking_for_a_person_while_staff_answer_leaves_the_conversation_theirs(
+    api, world, say, fake_llm, fake_graph
+):
+    """Staff answered while the model was working, and it then asked for a person: the notice
+    went after staff's reply, the staff number was told, and the quiet time was wiped."""
+    db.execute(
+        "UPDATE businesses SET handoff_quiet_minutes = 30, staff_notify_number = '34699000111'"
+        " WHERE id = %s",
+        (world.business_id,),
+    )
+    say("hello")
+    customer = customer_row()["id"]
+    before = len(sent_texts(fake_graph))
+
+    def staff_answer_meanwhile(body):
+        assert reply(api, world, customer, "Hi Sam, Ana here, I'll sort it out").status_code == 201
+        return tool_call("handoff_to_human", {"reason": "complaint", "summary": "wants a refund"})
+
+    fake_llm.script += [staff_answer_meanwhile, text_reply("(not sent)")]
+    say("I want a refund")
+    assert sent_texts(fake_graph)[before:] == ["Hi Sam, Ana here, I'll sort it out"]
+    row = customer_row()
+    assert row["bot_paused"] and row["paused_until"] is not None and not row["needs_attention"]
+    assert db.fetch_one("SELECT count(*) AS n FROM messages WHERE purpose = 'notice'")["n"] == 0
+    turn = db.fetch_one("SELECT status, error FROM turns ORDER BY id DESC LIMIT 1")
+    assert turn["error"].startswith("superseded: staff took the conversation over")
+
+
+@pytest.mark.parametrize("turn", ["delete my data", "a photo"])
+def test_a_turn_answered_without_a_model_while_staff_pause_sends_nothing(
+    api, world, say, post_webhook, drain, fake_graph, monkeypatch, turn
+):
+    """The turn read the customer before staff pressed Pause: the privacy question (or the
+    reply to a photo) still went to a conversation staff had paused."""
+    from app import booking, outbox
+
+    say("hello")
+    customer = customer_row()["id"]
+    before = len(fake_graph.messages_sent())
+    path = f"/businesses/{world.business_id}/conversations/{customer}/pause"
+    # Called by each turn after it has read the customer (not paused), before its reply.
+    read_after, name = (
+        (booking, "list_for_customer") if turn != "a photo" else (outbox, "window_open")
+    )
+    real = getattr(read_after, name)
+
+    def pause_meanwhile(*args, **kwargs):
+        assert api("POST", path, "staff").status_code == 200
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(read_after, name, pause_meanwhile)
+    if turn == "a photo":
+        image = {"type": "image", "image": {"id": "1", "mime_type": "image/jpeg"}}
+        assert post_webhook(envelopes.message(image, wa_id=WA_ID)).status_code == 200
+        drain()
+    else:
+        say(turn)
+    assert customer_row()["bot_paused"]
+    assert fake_graph.messages_sent()[before:] == []
+    assert (
+        db.fetch_one(
+            "SELECT count(*) AS n FROM messages WHERE customer_id = %s AND direction = 'in'"
+            " AND status = 'received'",
+            (customer,),
+        )["n"]
+        == 0
+    )  # read, not left waiting
+
+
+def test_resetting_the_test_chat_after_a_handoff_lets_the_bot_answer_again(app, api, world):
+    app.config["OPENAI_API_KEY"] = ""  # the model-free flow hands off on "talk to a person"
+    chat = f"/businesses/{world.business_id}/sandbox"
+    said = api("POST", chat + "/messages", "staff", json={"text": "can I talk to a person please"})
+    assert said.status_code == 200
+    assert db.fetch_one("SELECT bot_paused FROM customers WHERE sandbox")["bot_paused"]
+    assert api("DELETE", chat, "staff").status_code == 204
+    row = db.fetch_one(
+        "SELECT bot_paused, needs_attention, handoff_reason FROM customers WHERE sandbox"
+    )
+    assert (row["bot_paused"], row["needs_attention"], row["handoff_reason"]) == (
+        False,
+        False,
+        None,
+    )
+    said = api("POST", chat + "/messages", "staff", json={"text": "hello"})
+    assert any(m["direction"] == "out" for m in said.get_json()["messages"])
+
+
 @pytest.mark.parametrize(
     ("body", "reason"),
     [

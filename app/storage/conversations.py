@@ -433,9 +433,11 @@ def set_language(customer_id: int, language: str) -> None:
 
 
 def set_bot_paused(conn, business_id: int, customer_id: int, paused: bool) -> None:
-    """Stop (or let) the bot answer a customer of the business."""
+    """Stop (or let) the bot answer a customer of the business: until someone resumes it, so
+    the quiet time a staff reply set no longer resumes it."""
     conn.execute(
-        "UPDATE customers SET bot_paused = %s WHERE id = %s AND business_id = %s",
+        "UPDATE customers SET bot_paused = %s, paused_until = NULL"
+        " WHERE id = %s AND business_id = %s",
         (paused, customer_id, business_id),
     )
 
@@ -461,11 +463,16 @@ def sandbox_customer(business_id: int, address: str) -> dict | None:
 
 def delete_history(conn, customer_id: int) -> None:
     """Delete a customer's messages, turns and what the booking flow remembered of them, and
-    forget the language they wrote in (the customer row stays)."""
+    forget the language they wrote in and any handoff (the customer row stays, the bot answers)."""
     conn.execute("DELETE FROM messages WHERE customer_id = %s", (customer_id,))
     conn.execute("DELETE FROM turns WHERE customer_id = %s", (customer_id,))
     conn.execute("DELETE FROM conversation_state WHERE customer_id = %s", (customer_id,))
-    conn.execute("UPDATE customers SET language = NULL WHERE id = %s", (customer_id,))
+    conn.execute(
+        "UPDATE customers SET language = NULL, bot_paused = false, needs_attention = false,"
+        " handoff_reason = NULL, handoff_summary = NULL, handoff_at = NULL, paused_until = NULL"
+        " WHERE id = %s",
+        (customer_id,),
+    )
 
 
 def pending_inbound(customer_id: int) -> list[dict]:
