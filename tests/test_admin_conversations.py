@@ -40,6 +40,25 @@ def test_inbox_lists_last_message_and_unread(api, world):
     assert second["last_message"]["direction"] == "out"
 
 
+@pytest.mark.parametrize("purpose", ["reminder", "notice"])
+def test_a_reminder_or_notice_sent_after_the_customer_wrote_leaves_their_words_unread(
+    api, world, purpose
+):
+    """Unread counted what came after the last outbound message of any kind: a reminder going
+    out to a handed-off customer made their two waiting messages look answered."""
+    add_inbound(world.customer_id, world.business_id, "are you there?")
+    add_inbound(world.customer_id, world.business_id, "hello??")
+    db.execute(
+        "INSERT INTO messages (business_id, customer_id, direction, body, status, purpose)"
+        " VALUES (%s, %s, 'out', 'See you tomorrow at 10:00', 'sent', %s)",
+        (world.business_id, world.customer_id, purpose),
+    )
+    [first] = [
+        c for c in inbox(api, world).get_json()["conversations"] if c["id"] == world.customer_id
+    ]
+    assert first["unread"] == 2
+
+
 def test_inbox_is_paginated(api, world):
     for i in range(4):
         make_conversation(world.business_id, wa_id=f"3462200000{i}", name=f"P{i}")

@@ -24,9 +24,12 @@ _FILTER = sql.SQL("""
 _LIST = sql.SQL(
     "SELECT {customer}, last.body AS last_body, last.direction AS last_direction,"
     " last.created_at AS last_at,"
+    # Unread: what the customer wrote since the last answer, the bot's or staff's (a reminder
+    # or a notice answers nothing).
     " (SELECT count(*) FROM messages i WHERE i.customer_id = c.id AND i.direction = 'in'"
-    "   AND i.id > COALESCE((SELECT max(o.id) FROM messages o"
-    "                         WHERE o.customer_id = c.id AND o.direction = 'out'), 0)) AS unread"
+    "   AND i.id > COALESCE((SELECT max(o.id) FROM messages o WHERE o.customer_id = c.id"
+    "                         AND o.direction = 'out' AND o.purpose IN ('reply', 'staff')), 0))"
+    " AS unread"
     " FROM customers c LEFT JOIN LATERAL (SELECT body, direction, created_at FROM messages m"
     "   WHERE m.customer_id = c.id ORDER BY m.id DESC LIMIT 1) last ON true {filter}"
     # Waiting for a person first, longest waiting first; then newest activity.
