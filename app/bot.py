@@ -79,6 +79,14 @@ def run_turn(business_id: int, customer_id: int, request_id: str | None = None) 
         with tracing.TurnTrace(current_app.config, request_id, business, customer) as trace:
             _agent_turn(business, customer, pending, request_id, trace)
         return
+    if (
+        customer["bot_paused"]
+        and not customer["opted_out"]
+        and _privacy_turn(business, customer, pending, request_id)
+    ):
+        # Their data is theirs to have erased whoever has the conversation: "delete my data"
+        # and its buttons are answered by the privacy flow (no model), in the thread staff read.
+        return
     if customer["bot_paused"] or customer["opted_out"]:
         # Stored and shown in the console, never answered: not now, nor in a burst on resume.
         with db.transaction() as conn:

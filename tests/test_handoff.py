@@ -439,6 +439,23 @@ def test_a_turn_answered_without_a_model_while_staff_pause_sends_nothing(
     )  # read, not left waiting
 
 
+def test_a_staff_reply_that_never_reached_the_customer_is_not_in_the_bots_history(
+    api, world, say, fake_llm
+):
+    """The model is told never to contradict what staff said; a reply Meta refused was read
+    as said all the same."""
+    say("hello")
+    customer = customer_row()["id"]
+    assert reply(api, world, customer, "Your refund is on its way").status_code == 201
+    assert reply(api, world, customer, "Ana here, anything else?").status_code == 201
+    db.execute("UPDATE messages SET status = 'failed' WHERE body = 'Your refund is on its way'")
+    path = f"/businesses/{world.business_id}/conversations/{customer}/resume"
+    assert api("POST", path, "staff").status_code == 200
+    say("so where is my refund?")
+    said = json.dumps(fake_llm.requests[-1]["messages"])
+    assert "Ana here, anything else?" in said and "refund is on its way" not in said
+
+
 def test_resetting_the_test_chat_after_a_handoff_lets_the_bot_answer_again(app, api, world):
     app.config["OPENAI_API_KEY"] = ""  # the model-free flow hands off on "talk to a person"
     chat = f"/businesses/{world.business_id}/sandbox"

@@ -146,6 +146,32 @@ def test_writing_again_later_starts_a_fresh_customer(salon, post_webhook, drain_
     assert history[0]["body"] == "back again"
 
 
+def test_a_customer_the_team_has_can_still_have_their_data_erased(
+    salon, post_webhook, drain_all, fake_graph
+):
+    """While staff had the conversation, "delete my data" and the Erase tap were stored for
+    them and never answered: the customer could not exercise the right at all in the chat."""
+    say(post_webhook, "hi")
+    drain_all()
+    me = customer_id(salon, PHONE)
+    db.execute(
+        "UPDATE customers SET bot_paused = true, needs_attention = true WHERE id = %s", (me,)
+    )
+    say(post_webhook, "please delete my data")
+    drain_all()
+    question = fake_graph.messages_sent()[-1]
+    assert question["type"] == "interactive"
+    assert [b["reply"]["id"] for b in question["interactive"]["action"]["buttons"]] == [
+        privacy_flow.ERASE,
+        privacy_flow.KEEP,
+    ]
+    tap(post_webhook, privacy_flow.ERASE, "Erase my data")
+    drain_all()
+    assert "your data has been erased" in fake_graph.messages_sent()[-1]["text"]["body"]
+    assert db.fetch_one("SELECT erased_at FROM customers WHERE id = %s", (me,))["erased_at"]
+    assert tables_holding(PHONE) == []
+
+
 def test_keep_my_data_erases_nothing(salon, post_webhook, drain_all, fake_graph):
     say(post_webhook, "borra mis datos")
     drain_all()

@@ -485,15 +485,18 @@ def pending_inbound(customer_id: int) -> list[dict]:
 
 
 def history(customer_id: int, limit: int) -> list[dict]:
-    """The last `limit` answered messages of a customer (both directions), oldest first;
-    `extras` holds an outbound message's buttons, list or quick replies (None for the rest),
-    `staff` the name of the staff member who wrote it (None for the bot's and the customer's)."""
+    """The last `limit` answered messages of a customer (both directions), oldest first, but
+    what never reached them (an outbound message that failed: a staff reply refused outside
+    the window, a send Meta rejected); `extras` holds an outbound message's buttons, list or
+    quick replies (None for the rest), `staff` the name of the staff member who wrote it (None
+    for the bot's and the customer's)."""
     rows = fetch_all(
         "SELECT m.id, m.direction, m.type, m.body, m.created_at,"
         " CASE WHEN m.direction = 'out' THEN m.payload END AS extras,"
         " CASE WHEN m.purpose = 'staff' THEN COALESCE(NULLIF(u.name, ''), u.email, '') END"
         " AS staff FROM messages m LEFT JOIN users u ON u.id = m.sent_by"
         " WHERE m.customer_id = %s AND m.status NOT IN ('received', 'ignored')"
+        " AND NOT (m.direction = 'out' AND m.status = 'failed')"
         " ORDER BY m.id DESC LIMIT %s",
         (customer_id, limit),
     )
