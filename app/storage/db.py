@@ -67,6 +67,7 @@ def open_pool(
         min_size=min_size,
         max_size=max_size,
         kwargs={"row_factory": dict_row, "autocommit": True},
+        configure=_in_utc,
         timeout=timeout,
         open=False,
         name="app",
@@ -74,6 +75,12 @@ def open_pool(
     # Fail fast when the database is unreachable at startup.
     _pool.open(wait=True, timeout=15)
     return _pool
+
+
+def _in_utc(conn: psycopg.Connection) -> None:
+    """Every session speaks UTC, whatever the server's or the URL's TimeZone: timestamps come
+    back, and the API writes them, with one offset (+00:00), as the tests see them."""
+    conn.execute("SET TIME ZONE 'UTC'")
 
 
 def close_pool() -> None:

@@ -98,9 +98,10 @@ export function formatWhen(iso: string, timeZone: string, now: Date = new Date()
 }
 
 /** Compare two instants written in ISO 8601 by time (for `sort`). Their text does not order them:
- * the API writes each with its database session's UTC offset ("…T02:30:00+02:00" is before
- * "…T02:15:00+01:00" on the night clocks go back) and without a fraction of a second when it is
- * zero ("…T09:00:00+00:00" is before "…T09:00:00.400000+00:00", which `localeCompare` puts first). */
+ * the API writes each without a fraction of a second when it is zero ("…T09:00:00+00:00" is
+ * before "…T09:00:00.400000+00:00", which `localeCompare` puts first), and an offset other than
+ * UTC's would not sort either ("…T02:30:00+02:00" is before "…T02:15:00+01:00" on the night
+ * clocks go back). */
 export function byInstant(a: string, b: string): number {
   return new Date(a).getTime() - new Date(b).getTime();
 }
