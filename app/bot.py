@@ -31,8 +31,6 @@ NON_TEXT_REPLY = (
     "Thanks! I can only read text messages for now. Please write what you need, "
     'for example "book a haircut tomorrow at 17:00".'
 )
-# WhatsApp's notice that a user opened the chat for the first time (no text to read).
-WELCOME_TYPE = "request_welcome"
 MAX_INPUT_CHARS = 4096
 # Upper bound on re-reading a customer's newer messages inside one turn.
 MAX_MID_TURN_MERGES = 5
@@ -40,6 +38,8 @@ BUSINESS_CACHE = "business_configs"
 # Turn errors that mean the bot could not answer (two in a row hand the talk to a person).
 UNANSWERED = frozenset({"max iterations reached", "ungrounded reply", "empty reply"})
 ERASE_AFTER_SEND = "erase_after_send"
+# A turn's error when staff took the conversation while it ran (it stored no reply).
+TAKEN_OVER = "superseded: staff took the conversation over during the turn"
 
 
 def init_app(app, erase_after_send=None) -> None:
@@ -101,7 +101,7 @@ def run_turn(business_id: int, customer_id: int, request_id: str | None = None) 
         metrics.TURNS.labels("window_closed").inc()
         return
     texts = [m for m in pending if readable(m)]
-    if not texts and all(m["type"] == WELCOME_TYPE for m in pending):
+    if not texts and all(m["kind"] == InboundKind.WELCOME for m in pending):
         # They opened the chat for the first time and wrote nothing yet: say what we do.
         _reply_fixed(business, customer, pending, _welcome(business, customer))
         metrics.TURNS.labels("welcome").inc()
@@ -226,8 +226,7 @@ def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id,
             if _taken_over(conn, business, customer):
                 # Staff took the conversation while the model was answering: theirs to answer,
                 # and a person the turn asks for is there already.
-                why = "superseded: staff took the conversation over during the turn"
-                conversations.finish_turn(conn, turn_id, "failed", result.tool_calls, why)
+                conversations.finish_turn(conn, turn_id, "failed", result.tool_calls, TAKEN_OVER)
                 outcome = "superseded"
             else:
                 outbox.queue(conn, business, customer, replies, "reply", pending[-1]["id"], turn_id)
@@ -273,8 +272,7 @@ def _privacy_turn(business: dict, customer: dict, pending: list[dict], request_i
             if action != privacy_flow.ERASE and _taken_over(conn, business, customer):
                 # Staff have the conversation now: theirs to answer. (An erasure the customer
                 # confirmed goes ahead: their data is theirs to have erased.)
-                why = "superseded: staff took the conversation over during the turn"
-                conversations.finish_turn(conn, turn_id, "failed", result.tool_calls, why)
+                conversations.finish_turn(conn, turn_id, "failed", result.tool_calls, TAKEN_OVER)
                 return True
             replies = _replies(result, customer)
             outbox.queue(conn, business, customer, replies, "reply", pending[-1]["id"], turn_id)
@@ -430,13 +428,13 @@ def render_input(messages: list[dict]) -> str:
     return "\n".join(parts)
 
 
+_READABLE = (InboundKind.TEXT, InboundKind.CHOICE, InboundKind.MEDIA)
+
+
 def readable(message: dict) -> bool:
     """Whether the agent can read a stored inbound message as text (typed, tapped, or a photo,
     video or document's caption)."""
     return message["kind"] in _READABLE and bool(message["body"])
-
-
-_READABLE = (InboundKind.TEXT, InboundKind.CHOICE, InboundKind.MEDIA)
 
 
 def history_messages(customer_id: int, limit: int) -> list:

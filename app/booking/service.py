@@ -148,7 +148,11 @@ def book(
             return BookingResult(True, EXISTS, MESSAGES[EXISTS], existing)
         reason = check(conn, setup, service, holder=customer_id)
         if reason is None:
-            _replace_own_hold(conn, business_id, customer_id)
+            # `check` left the customer's hold out (`holder`): kept, it would count beside the
+            # booking that takes its place.
+            held = store.hold_of(conn, business_id, customer_id)
+            if held is not None:
+                store.delete_hold(conn, held.id)
             appointment = store.insert(
                 conn,
                 business_id=business_id,
@@ -299,14 +303,6 @@ def _refuse(
     return slots.refuse_slot(
         reason, setup.business, service, setup.start, setup.now, exclude_id, holder
     )
-
-
-def _replace_own_hold(conn, business_id: int, customer_id: int) -> None:
-    """Let the customer's hold go as their booking or move takes its place: `check` left it
-    out (`holder`), so kept it would count beside the change and could exceed capacity."""
-    held = store.hold_of(conn, business_id, customer_id)
-    if held is not None:
-        store.delete_hold(conn, held.id)
 
 
 def _booking_of(conn, business_id, customer_id, appointment_id) -> Appointment | BookingResult:

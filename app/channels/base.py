@@ -56,6 +56,7 @@ class InboundKind(StrEnum):
     CONTACTS = "contacts"
     REACTION = "reaction"
     SYSTEM = "system"  # number changes and other notices: never answered
+    WELCOME = "welcome"  # the user opened the chat for the first time, writing nothing: greeted
     OTHER = "other"  # anything else a person sent: answered politely
 
 

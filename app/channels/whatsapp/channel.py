@@ -45,6 +45,7 @@ _KINDS = {
     MessageType.CONTACTS: InboundKind.CONTACTS,
     MessageType.REACTION: InboundKind.REACTION,
     MessageType.SYSTEM: InboundKind.SYSTEM,
+    MessageType.REQUEST_WELCOME: InboundKind.WELCOME,
 }
 # "played" (a voice message listened to) is past "read"; deleted and warning say nothing about
 # delivery.
