@@ -123,7 +123,7 @@ def _message(business: dict, row: dict, now: datetime) -> Outbound:
         parameters = words.template_parameters(
             business, appointment, row["profile_name"] or "", language
         )
-        buttons = tuple(Button(i, i) for i in words.template_button_ids(appointment["id"]))
+        buttons = tuple(Button(i, i) for i in words.template_button_ids(appointment))
         template = Template(chosen["name"], chosen["language"], parameters, buttons)
         message = replace(message, template=template)
     return message

@@ -1,5 +1,5 @@
-"""No-shows: marked under the booking lock, so a move or cancel in progress is waited for and
-the mark goes by what it left."""
+"""No-shows and confirmations: under the booking lock, so a move or cancel in progress is waited
+for and the mark goes by what it left; a confirmation counts only for the time it names."""
 
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -10,6 +10,7 @@ import pytest
 
 from app.booking import book
 from app.booking.attendance import mark_no_show
+from app.booking.service import confirm_attendance
 from app.storage import bookings
 from app.storage.db import fetch_one
 from tests.fixtures_booking import NOW, appointments, madrid, make_business, make_customer
@@ -63,3 +64,32 @@ def test_a_no_show_marked_during_a_change_goes_by_the_change(pool, db_url, chang
         result = marking.result(DEADLINE)
     assert (result.ok, result.code) == (False, code)
     assert [r["status"] for r in appointments(salon)] == [status]
+
+
+def test_a_confirmation_made_during_a_move_is_not_counted_for_the_new_time(pool, db_url):
+    """The customer taps a reminder's Confirm of 09:00 while staff move the appointment to
+    12:00: the confirmation waits for the move and is refused with the appointment as moved."""
+    salon = make_business()
+    customer = make_customer(salon)
+    appointment = book(salon, customer, "Haircut", TUE_9, now=NOW).appointment
+    with psycopg.connect(db_url) as other, ThreadPoolExecutor(1) as thread:
+        bookings.lock_business(other, salon, customer)
+        confirming = thread.submit(confirm_attendance, salon, customer, appointment.id, NOW, TUE_9)
+        _until_blocked_or_done(confirming, other)
+        _move(other, appointment)
+        other.commit()
+        result = confirming.result(DEADLINE)
+    assert (result.ok, result.code) == (False, "moved_since")
+    assert result.appointment.starts_at == TUE_9 + LATER
+    row = fetch_one("SELECT confirmed_at FROM appointments WHERE id = %s", (appointment.id,))
+    assert row["confirmed_at"] is None
+
+
+def test_a_confirmation_of_the_time_the_appointment_has_counts(pool):
+    salon = make_business()
+    customer = make_customer(salon)
+    appointment = book(salon, customer, "Haircut", TUE_9, now=NOW).appointment
+    result = confirm_attendance(salon, customer, appointment.id, NOW, TUE_9)
+    assert (result.ok, result.code) == (True, "confirmed")
+    row = fetch_one("SELECT confirmed_at FROM appointments WHERE id = %s", (appointment.id,))
+    assert row["confirmed_at"] is not None

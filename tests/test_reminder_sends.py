@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app import reminders
+from app.booking import service as booking
+from app.flow import ids
 from app.flow.reminders import stops_reminders
 from app.storage import db
 from tests import envelopes
@@ -53,7 +55,7 @@ def test_inside_the_window_the_reminder_is_text_with_confirm_change_cancel_butto
     assert f"{local.day} " in body and "at 12:00" in body and "Haircut" in body
     buttons = sent["interactive"]["action"]["buttons"]
     assert [(b["reply"]["id"], b["reply"]["title"]) for b in buttons] == [
-        (f"rem:confirm:{appointment_id}", "Confirm"),
+        (f"rem:confirm:{appointment_id}:{ids.minute(start)}", "Confirm"),
         (f"rem:change:{appointment_id}", "Change"),
         (f"rem:cancel:{appointment_id}", "Cancel"),
     ]
@@ -75,7 +77,7 @@ def test_outside_the_window_whatsapp_sends_the_template_and_its_cancel_button_ca
     day = f"{local:%A} {local.day} {local:%B} {local.year}"
     assert [p["text"] for p in body["parameters"]] == ["Kim", "Haircut", day, "12:00"]
     assert [(b["sub_type"], b["index"], b["parameters"][0]["payload"]) for b in buttons] == [
-        ("quick_reply", "0", f"rem:confirm:{appointment_id}"),
+        ("quick_reply", "0", f"rem:confirm:{appointment_id}:{ids.minute(start)}"),
         ("quick_reply", "1", f"rem:change:{appointment_id}"),
         ("quick_reply", "2", f"rem:cancel:{appointment_id}"),
     ]
@@ -122,14 +124,22 @@ def test_messenger_outside_the_window_uses_the_confirmed_event_update_tag(app, d
     [sent] = [m for m in fake_graph.messenger_sent() if m["recipient"]["id"] == psid]
     assert (sent["messaging_type"], sent["tag"]) == ("MESSAGE_TAG", "CONFIRMED_EVENT_UPDATE")
     assert [q["payload"] for q in sent["message"]["quick_replies"]] == [
-        f"rem:{a}:{appointment_id}" for a in ("confirm", "change", "cancel")
+        f"rem:confirm:{appointment_id}:{ids.minute(start)}",
+        f"rem:change:{appointment_id}",
+        f"rem:cancel:{appointment_id}",
     ]
 
 
-def test_the_confirm_button_marks_the_appointment_confirmed(app, drain, fake_graph, post_webhook):
-    _, number, kim, appointment_id, _ = booked_with_reminder(app, 1)
+@pytest.mark.parametrize("names_its_time", [True, False])
+def test_the_confirm_button_marks_the_appointment_confirmed(
+    app, drain, fake_graph, post_webhook, names_its_time
+):
+    """A Confirm sent before its id named the time (still on customers' phones) counts for the
+    appointment as it is."""
+    _, number, kim, appointment_id, start = booked_with_reminder(app, 1)
     drain()
-    tap = envelopes.tap(f"rem:confirm:{appointment_id}", "Confirm", "button_reply",
+    tapped = ids.reminder("confirm", appointment_id, start if names_its_time else None)
+    tap = envelopes.tap(tapped, "Confirm", "button_reply",
                         wa_id=kim["address"], phone_number_id=number)  # fmt: skip
     assert post_webhook(tap).status_code == 200
     drain()
@@ -138,6 +148,42 @@ def test_the_confirm_button_marks_the_appointment_confirmed(app, drain, fake_gra
     assert row["status"] == "booked" and row["confirmed_at"] is not None
     reply = sends_to(fake_graph, kim["address"])[-1]
     assert "confirmed" in reply["text"]["body"]
+
+
+def test_a_confirm_tapped_after_the_appointment_moved_asks_about_the_new_time(
+    app, drain, fake_graph, post_webhook
+):
+    """The reminder named 12:00; staff moved the appointment to 15:00 before Kim tapped its
+    Confirm. Nothing is confirmed: Kim is told the new time and asked again, and the new
+    question's Confirm counts."""
+    business_id, number, kim, appointment_id, start = booked_with_reminder(app, 1)
+    drain()
+    [reminder] = sends_to(fake_graph, kim["address"])
+    old_confirm = reminder["interactive"]["action"]["buttons"][0]["reply"]["id"]
+    later = start + timedelta(hours=3)
+    with app.app_context():
+        moved = booking.reschedule(
+            business_id, kim["id"], appointment_id, later, now=datetime.now(UTC), by_staff=True
+        )
+    assert moved.ok, moved
+
+    def tap(payload: str) -> dict:
+        envelope = envelopes.tap(payload, "Confirm", "button_reply",
+                                 wa_id=kim["address"], phone_number_id=number)  # fmt: skip
+        assert post_webhook(envelope).status_code == 200
+        drain()
+        return sends_to(fake_graph, kim["address"])[-1]
+
+    asked = tap(old_confirm)
+    confirmed = "SELECT confirmed_at FROM appointments WHERE id = %s"
+    assert db.fetch_one(confirmed, (appointment_id,))["confirmed_at"] is None
+    assert "15:00" in asked["interactive"]["body"]["text"]
+    buttons = [b["reply"]["id"] for b in asked["interactive"]["action"]["buttons"]]
+    assert buttons[0] == ids.reminder("confirm", appointment_id, later)
+
+    reply = tap(buttons[0])
+    assert db.fetch_one(confirmed, (appointment_id,))["confirmed_at"] is not None
+    assert "confirmed" in reply["text"]["body"] and "15:00" in reply["text"]["body"]
 
 
 def test_the_change_button_asks_for_a_new_time(app, drain, fake_graph, post_webhook):

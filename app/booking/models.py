@@ -24,6 +24,7 @@ AVAILABLE = "available"
 NONE_FREE = "none_free"
 NO_SHOW = "no_show"
 NOT_STARTED = "not_started"
+MOVED_SINCE = "moved_since"
 
 # Plain sentences a tool can relay; times are left to the caller, who knows the timezone.
 MESSAGES = {
@@ -43,6 +44,7 @@ MESSAGES = {
     NONE_FREE: "There are no free times then.",
     NO_SHOW: "The appointment is marked as a no-show.",
     NOT_STARTED: "That appointment has not started yet.",
+    MOVED_SINCE: "That appointment has moved since; it is at another time now.",
     av.PAST: "That time is in the past.",
     av.TOO_SOON: "That time is too soon; more notice is needed.",
     av.BEYOND_HORIZON: "That date is too far ahead to book.",

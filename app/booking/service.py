@@ -23,6 +23,7 @@ from app.booking.models import (
     EXISTS,
     INVALID,
     MESSAGES,
+    MOVED_SINCE,
     NOT_FOUND,
     RESCHEDULED,
     UNKNOWN_SERVICE,
@@ -352,19 +353,31 @@ def cancel(
 
 
 def confirm_attendance(
-    business_id: int, customer_id: int, appointment_id: int, now: datetime | None = None
+    business_id: int,
+    customer_id: int,
+    appointment_id: int,
+    now: datetime | None = None,
+    starts_at: datetime | None = None,
 ) -> BookingResult:
-    """Mark one of the customer's upcoming appointments confirmed (they will come)."""
+    """Mark one of the customer's upcoming appointments confirmed (they will come).
+
+    `starts_at` is the time the customer is confirming: under the booking lock, an appointment
+    moved from it meanwhile is refused (`moved_since`, with the appointment as it is now), so a
+    confirmation is never counted for a time the customer did not see.
+    """
     now = validate.utc_now(now)
     bad = validate.bad_ids(business_id, customer_id, appointment_id)
     if bad:
         return bad
     with transaction() as conn:
+        store.lock_business(conn, business_id, customer_id)
         appointment = _booking_of(conn, business_id, customer_id, appointment_id)
         if isinstance(appointment, BookingResult):
             return appointment
         if appointment.starts_at < now:
             return refusal(PAST, "That appointment has already started.", appointment)
+        if starts_at is not None and appointment.starts_at != starts_at:
+            return refusal(MOVED_SINCE, appointment=appointment)
         store.confirm_attendance(conn, appointment.id)
     return BookingResult(True, CONFIRMED, MESSAGES[CONFIRMED], appointment)
 

@@ -152,9 +152,9 @@ def cancel(turn: Turn, appointment_id: int) -> BookingResult:
     return result
 
 
-def confirm_attendance(turn: Turn, appointment_id: int) -> BookingResult:
+def confirm_attendance(turn: Turn, appointment_id: int, starts_at: datetime) -> BookingResult:
     started = clock.perf_counter()
-    result = bookings.confirm_attendance(*turn.ids, appointment_id, turn.now)
+    result = bookings.confirm_attendance(*turn.ids, appointment_id, turn.now, starts_at)
     turn.record(
         "confirm_attendance", {"appointment_id": appointment_id}, _view(result, turn), started
     )

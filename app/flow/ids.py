@@ -6,7 +6,8 @@ A tap comes back with the id we sent (WhatsApp `list_reply.id` / `button_reply.i
     slot:<service id>:<start, UTC ISO>   this time for this service (held, then confirmed)
     hold:confirm|change|cancel:<id>      the held time: book it, pick another, let it go
     appt:move|cancel:<id>                one of the customer's appointments
-    rem:confirm|change|cancel:<id>       a reminder's buttons (and its template's quick replies)
+    rem:confirm|change|cancel:<id>       a reminder's buttons (and its template's quick replies);
+    rem:confirm:<id>:<start, UTC ISO>      its Confirm names the time it confirms (older ones don't)
     svc:<service id>                     this service (for the request being made)
     more:<service id>:<date>:<HH:MM>     later free times of that day
     menu:book|mine|prices|hours          what the flow can do
@@ -33,7 +34,10 @@ _PATTERNS = {
     "slot": re.compile(r"^slot:(\d{1,18}):(\d{4}-\d\d-\d\dT\d\d:\d\dZ)$"),
     "hold": re.compile(r"^hold:(confirm|change|cancel):(\d{1,18})$"),
     "appt": re.compile(r"^appt:(move|cancel):(\d{1,18})$"),
-    "rem": re.compile(r"^rem:(confirm|change|cancel):(\d{1,18})$"),
+    "rem": re.compile(
+        r"^rem:(confirm|change|cancel):(\d{1,18})"
+        r"(?::(\d{4}-\d\d-\d\dT\d\d:\d\dZ))?$"
+    ),
     "svc": re.compile(r"^svc:(\d{1,18})$"),
     "more": re.compile(r"^more:(\d{1,18}):(\d{4}-\d\d-\d\d):(\d\d:\d\d)$"),
     "menu": re.compile(r"^menu:(book|mine|prices|hours)$"),
@@ -53,8 +57,13 @@ class Tap:
     after: time | None = None
 
 
+def minute(moment: datetime) -> str:
+    """A moment as ids write it: UTC, to the minute."""
+    return f"{moment.astimezone(UTC):%Y-%m-%dT%H:%MZ}"
+
+
 def slot(service_id: int, start: datetime) -> str:
-    return f"slot:{service_id}:{start.astimezone(UTC):%Y-%m-%dT%H:%MZ}"
+    return f"slot:{service_id}:{minute(start)}"
 
 
 def hold(action: str, appointment_id: int) -> str:
@@ -67,8 +76,12 @@ def appointment(action: str, appointment_id: int) -> str:
     return f"appt:{action}:{appointment_id}"
 
 
-def reminder(action: str, appointment_id: int) -> str:
+def reminder(action: str, appointment_id: int, start: datetime | None = None) -> str:
+    """A reminder's button; a Confirm given the appointment's start confirms only that time (a
+    tap after the appointment moved is asked about the new one, not counted for it)."""
     assert action in REMINDER_ACTIONS, action
+    if action == "confirm" and start is not None:
+        return f"rem:confirm:{appointment_id}:{minute(start)}"
     return f"rem:{action}:{appointment_id}"
 
 
@@ -107,6 +120,11 @@ def _tap(kind: str, m: re.Match) -> Tap:
     if kind == "slot":
         start = datetime.fromisoformat(m[2]).replace(tzinfo=UTC)
         return Tap(kind, service_id=int(m[1]), start=start)
+    if kind == "rem" and m[3]:
+        if m[1] != "confirm":
+            raise ValueError("only a reminder's Confirm names a time")
+        start = datetime.fromisoformat(m[3]).replace(tzinfo=UTC)
+        return Tap(kind, action=m[1], appointment_id=int(m[2]), start=start)
     if kind in ("hold", "appt", "rem"):
         return Tap(kind, action=m[1], appointment_id=int(m[2]))
     if kind == "svc":

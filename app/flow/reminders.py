@@ -4,7 +4,8 @@ A reminder names the appointment with its absolute date and time in the business
 in the customer's language, and offers Confirm / Change / Cancel (`ids.reminder`). Outside the
 customer-service window WhatsApp sends the business's approved template instead, with four
 body parameters in this order: customer name, service, date, time (`template_parameters`);
-its quick-reply buttons carry the same three ids.
+its quick-reply buttons carry the same three ids. Its Confirm names the appointment's start:
+tapped after the appointment moved, it asks about the new time instead of confirming it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from app.booking.models import NOT_FOUND
+from app.booking.models import MOVED_SINCE, NOT_FOUND
 from app.flow import actions, ids, lang, moves, state, words
 from app.flow.actions import Turn
 from app.flow.offers import find, offer, refused
@@ -26,12 +27,14 @@ TEXTS = {
         "reminder": "Reminder: your **{service}** at {business} is on {when}. Will you come?",
         "change": "Change",
         "attending": "Thanks{name}! Your **{service}** on {when} is confirmed. See you then!",
+        "moved_since": "Your **{service}** has moved: it is now on {when}. Will you come then?",
         "reminders_off": "OK, I won't send you any more appointment reminders.",
     },
     "es": {
         "reminder": "Recordatorio: tu cita de **{service}** en {business} es el {when}. ¿Vendrás?",
         "change": "Cambiar",
         "attending": "¡Gracias{name}! Tu cita de **{service}** del {when} está confirmada.",
+        "moved_since": "Tu cita de **{service}** ha cambiado: ahora es el {when}. ¿Vendrás?",
         "reminders_off": "Vale, no te enviaré más recordatorios de citas.",
     },
 }
@@ -80,13 +83,16 @@ def message(business: dict, appointment: dict, language: str) -> Reply:
         business=business["name"],
         when=words.when(appointment["starts_at"], tz, language),
     )
-    return Reply(text, options(appointment["id"], language), lang=language)
+    options_ = options(appointment["id"], language, appointment["starts_at"])
+    return Reply(text, options_, lang=language)
 
 
-def options(appointment_id: int, language: str) -> tuple[Option, ...]:
-    """A reminder's three choices: Confirm, Change, Cancel."""
+def options(
+    appointment_id: int, language: str, starts_at: datetime | None = None
+) -> tuple[Option, ...]:
+    """A reminder's three choices: Confirm (of `starts_at` when given), Change, Cancel."""
     return (
-        Option(ids.reminder("confirm", appointment_id), words.say(language, "confirm")),
+        Option(ids.reminder("confirm", appointment_id, starts_at), words.say(language, "confirm")),
         Option(ids.reminder("change", appointment_id), say(language, "change")),
         Option(ids.reminder("cancel", appointment_id), words.say(language, "cancel")),
     )
@@ -119,9 +125,11 @@ def template_parameters(
     )
 
 
-def template_button_ids(appointment_id: int) -> tuple[str, str, str]:
+def template_button_ids(appointment: dict) -> tuple[str, str, str]:
     """The payloads of the template's three quick replies, in order: confirm, change, cancel."""
-    return tuple(ids.reminder(a, appointment_id) for a in ids.REMINDER_ACTIONS)
+    return tuple(
+        ids.reminder(a, appointment["id"], appointment["starts_at"]) for a in ids.REMINDER_ACTIONS
+    )
 
 
 def stops_reminders(text: str) -> str | None:
@@ -145,7 +153,11 @@ def on_tap(turn: Turn, st: State, tap: ids.Tap) -> Reply:
         return moves.cancel(turn, st, found)
     if tap.action == "change":
         return moves.ask_new_time(turn, st, found)
-    result = actions.confirm_attendance(turn, found.id)
+    if tap.start is not None and ids.minute(found.starts_at) != ids.minute(tap.start):
+        return moved_since(turn, st, found)  # a Confirm of the time before a move
+    result = actions.confirm_attendance(turn, found.id, found.starts_at)
+    if result.code == MOVED_SINCE:  # moved while this tap was read
+        return moved_since(turn, st, result.appointment)
     if not result.ok:
         return refused(turn, st, result, None)
     name = turn.customer.get("profile_name") or ""
@@ -157,3 +169,16 @@ def on_tap(turn: Turn, st: State, tap: ids.Tap) -> Reply:
         when=words.when(found.starts_at, turn.tz, st.lang),
     )
     return offer(st, Reply(text, lang=st.lang))
+
+
+def moved_since(turn: Turn, st: State, appointment) -> Reply:
+    """The appointment is at another time than the Confirm tapped: say when it is now and ask
+    again, with the reminder's three choices for the new time."""
+    text = say(
+        st.lang,
+        "moved_since",
+        service=appointment.service_name,
+        when=words.when(appointment.starts_at, turn.tz, st.lang),
+    )
+    choices = options(appointment.id, st.lang, appointment.starts_at)
+    return offer(st, Reply(text, choices, lang=st.lang))

@@ -1,0 +1,35 @@
+"""The ids on our buttons read back as what they stand for, and nothing else does."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from app.flow import ids
+
+START = datetime(2026, 12, 8, 10, 0, tzinfo=UTC)
+
+
+def test_a_reminders_confirm_names_the_time_it_confirms():
+    tap = ids.parse(ids.reminder("confirm", 42, START))
+    assert (tap.kind, tap.action, tap.appointment_id, tap.start) == ("rem", "confirm", 42, START)
+    assert ids.reminder("confirm", 42, START) == "rem:confirm:42:2026-12-08T10:00Z"
+
+
+@pytest.mark.parametrize("action", ids.REMINDER_ACTIONS)
+def test_a_reminder_button_without_a_time_reads_as_before(action):
+    tap = ids.parse(f"rem:{action}:42")
+    assert (tap.kind, tap.action, tap.appointment_id, tap.start) == ("rem", action, 42, None)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "rem:cancel:42:2026-12-08T10:00Z",  # only a Confirm names a time
+        "rem:change:42:2026-12-08T10:00Z",
+        "rem:confirm:42:2026-02-30T10:00Z",  # no such day
+        "rem:confirm:42:2026-12-08T10:00",  # not UTC
+        "rem:confirm:42:",
+    ],
+)
+def test_malformed_reminder_ids_are_not_taps(payload):
+    assert ids.parse(payload) is None
