@@ -13,6 +13,7 @@ from app.flow import privacy as privacy_flow
 from app.storage import db
 from tests import envelopes
 from tests.fake_gcal.accounts import CAL, google_salon
+from tests.fake_llm import text_reply
 from tests.fixtures_booking import NOW, madrid
 from tests.test_agent_conversations import at, upcoming
 
@@ -193,6 +194,25 @@ def test_typed_number_after_the_question_picks_the_button(salon, post_webhook, d
     say(post_webhook, "1")
     drain_all()
     assert customer_id(salon, PHONE) is None
+
+
+@pytest.mark.parametrize("typed", ["1", "2"])
+def test_a_number_typed_to_the_models_answer_after_the_question_picks_no_button(
+    salon, post_webhook, drain_all, fake_llm, fake_graph, typed
+):
+    """The customer changed their mind in words and the model answered with a numbered list:
+    their "1" (or "2") is the model's to read, though the question's buttons are still kept."""
+    say(post_webhook, "delete my data")
+    drain_all()
+    fake_llm.script.append(text_reply("Sure! Which service? 1. Haircut 2. Beard trim"))
+    say(post_webhook, "actually no, I want to book a haircut")
+    drain_all()
+    fake_llm.script.append(text_reply("Great, a haircut. Which day?"))
+    say(post_webhook, typed)
+    drain_all()
+    assert len(fake_llm.requests) == 2
+    assert customer_id(salon, PHONE) is not None
+    assert fake_graph.messages_sent()[-1]["text"]["body"] == "Great, a haircut. Which day?"
 
 
 def test_asked_without_a_model(salon, post_webhook, drain_all, fake_llm, fake_graph):

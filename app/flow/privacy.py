@@ -1,8 +1,8 @@
 """A customer asking to erase their data, answered without any model.
 
 "delete my data" (or "borra mis datos", in any casing) is answered with what erasing does and
-two buttons; tapping "Erase my data" (or typing it, or its number) erases, "Keep my data" does
-nothing. The buttons' ids:
+two buttons; tapping "Erase my data" (or typing it, or its number, while that question is still
+our last message to them) erases, "Keep my data" does nothing. The buttons' ids:
 
     privacy:erase    erase everything stored about me
     privacy:keep     changed my mind
@@ -17,11 +17,13 @@ from app.flow import lang, state
 from app.flow.dates import fold
 from app.flow.render import Reply
 from app.flow.state import Option
+from app.storage import flow_state
 
 ERASE = "privacy:erase"
 KEEP = "privacy:keep"
 IDS = (ERASE, KEEP)
 ASK = "ask"
+ASKED = f"privacy_{ASK}"  # how the turn that asked records its call
 MAX_TYPED = 40  # longer than any button title or number: not a typed choice
 
 _VERBS_EN = r"(?:delete|erase|remove|wipe|clear|destroy|forget)"
@@ -94,7 +96,9 @@ def request(business: dict, customer: dict, texts: list[str], tap: str, now: dat
         return ""
     if len(texts) == 1 and len(texts[0]) <= MAX_TYPED:  # "Erase my data" typed is the button
         picked = _typed(state.load(business["id"], customer["id"], now), texts[0])
-        if picked:
+        # Only while the question is our last message: a "1" after a model's numbered answer
+        # picks from that answer, not the buttons still kept in the flow's state.
+        if picked and flow_state.last_reply_recorded(business["id"], customer["id"], ASKED):
             return picked
     return ASK if any(asks_erasure(t) for t in texts) else ""
 

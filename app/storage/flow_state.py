@@ -67,3 +67,16 @@ def offered_hold(business_id: int, customer_id: int) -> dict | None:
         " AND a.status = 'held' AND a.turn_id = m.turn_id",
         {"business": business_id, "customer": customer_id},
     )
+
+
+def last_reply_recorded(business_id: int, customer_id: int, call: str) -> bool:
+    """Whether our last message to the customer is the reply of a turn that recorded `call`
+    (nothing was said to them since, so what they write now answers that reply)."""
+    row = fetch_one(
+        "SELECT 1 AS found FROM messages m JOIN turns t ON t.id = m.turn_id"
+        " WHERE m.id = (SELECT max(id) FROM messages"
+        "               WHERE customer_id = %s AND business_id = %s AND direction = 'out')"
+        " AND t.tool_calls @> %s",
+        (customer_id, business_id, Jsonb([{"name": call}])),
+    )
+    return row is not None
