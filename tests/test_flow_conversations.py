@@ -890,6 +890,29 @@ def test_a_reply_to_a_reminder_after_another_message_is_not_its_answer(reminded,
     assert (row["status"], row["confirmed_at"]) == ("booked", None)
 
 
+@pytest.mark.parametrize("open_before", ["a list of times", "a held time"])
+@pytest.mark.parametrize("text", ["1", "yes I'll be there"])
+def test_a_reply_to_a_reminder_answers_it_whatever_was_open_before(
+    app, drain, chat, open_before, text
+):
+    """The reminder came within the two hours the flow remembers an open list (or a held time,
+    waiting for "yes"): it is the last thing said, so "1" or "yes" answer it."""
+    from app import reminders
+
+    chat(f"haircut {named(upcoming(1))} at 12")
+    listed = chat(f"what times for a beard trim on {named(upcoming(2))}?")
+    assert "Free times for *Beard trim*" in listed, listed
+    if open_before == "a held time":
+        assert "Shall I book it?" in chat("1")
+    row = db.fetch_one("SELECT id, starts_at FROM appointments WHERE status = 'booked'")
+    with app.app_context():
+        assert reminders.fire(row["id"], 120, now=row["starts_at"] - timedelta(hours=2)) == "queued"
+    drain()
+    assert chat(text).startswith("Thanks Alex! Your *Haircut*")
+    booked_now = db.fetch_all("SELECT id, confirmed_at FROM appointments WHERE status = 'booked'")
+    assert [(r["id"], r["confirmed_at"] is not None) for r in booked_now] == [(row["id"], True)]
+
+
 def test_a_reminder_that_was_never_sent_is_not_what_a_reply_answers(app, chat):
     """A reminder withdrawn or refused (its window closed, no template) never reached the
     customer: their "1" answers the list they last saw, not the reminder's Confirm."""

@@ -99,15 +99,15 @@ def options(
 
 
 def answered(business: dict, customer: dict, st: State) -> bool:
-    """When the customer's last message from us is a reminder and the flow has no other offer
-    open, its choices are what this message answers: "1", "Confirm" or "yes" confirm, as a
-    tap would. Whether they were put in `st.offer` (the caller takes them out after the turn)."""
-    if st.offer or st.hold_id:
-        return False
+    """When the customer's last message from us is a reminder, its choices are what this
+    message answers: "1", "Confirm" or "yes" confirm, as a tap would. Whatever the flow offered
+    or held before it was said before the reminder, so it is not what they answer. Whether
+    they were put in `st.offer` (the caller takes them out after the turn)."""
     appointment_id = store.last_reminded(business["id"], customer["id"])
     if appointment_id is None:
         return False
     st.offer = list(options(appointment_id, st.lang or "en"))
+    st.hold_id = None  # the held time expires on its own; "yes" is to the reminder now
     return True
 
 
