@@ -82,10 +82,13 @@ def run_turn(business_id: int, customer_id: int, request_id: str | None = None) 
     if (
         customer["bot_paused"]
         and not customer["opted_out"]
-        and _privacy_turn(business, customer, pending, request_id)
+        and (
+            _privacy_turn(business, customer, pending, request_id)
+            or _reminders_off_turn(business, customer, pending)
+        )
     ):
-        # Their data is theirs to have erased whoever has the conversation: "delete my data"
-        # and its buttons are answered by the privacy flow (no model), in the thread staff read.
+        # Their data is theirs to have erased, and the reminders (which still go) theirs to
+        # stop, whoever has the conversation: answered without a model, in the thread staff read.
         return
     if customer["bot_paused"] or customer["opted_out"]:
         # Stored and shown in the console, never answered: not now, nor in a burst on resume.
@@ -113,11 +116,7 @@ def run_turn(business_id: int, customer_id: int, request_id: str | None = None) 
     customer = _with_language(customer, pending)
     if _privacy_turn(business, customer, pending, request_id):
         return
-    stop = "" if tapped(pending) else reminder_words.stops_reminders(render_input(texts))
-    if stop:
-        reminders.opt_out(business["id"], customer["id"])
-        _reply_fixed(business, customer, pending, reminder_words.say(stop, "reminders_off"))
-        metrics.TURNS.labels("reminders_off").inc()
+    if _reminders_off_turn(business, customer, pending):
         return
     if not tapped(pending):
         # A tap is answered at once: a typing indicator (and the read receipt WhatsApp sends
@@ -283,6 +282,20 @@ def _privacy_turn(business: dict, customer: dict, pending: list[dict], request_i
         with db.transaction() as conn:
             conversations.finish_turn(conn, turn_id, "failed", result.tool_calls, str(exc))
     metrics.TURNS.labels("privacy").inc()
+    return True
+
+
+def _reminders_off_turn(business: dict, customer: dict, pending: list[dict]) -> bool:
+    """Answer "stop reminders" (before and without any model); whether it was that."""
+    texts = [m for m in pending if readable(m)]
+    if not texts or tapped(pending):
+        return False
+    stop = reminder_words.stops_reminders(render_input(texts))
+    if not stop:
+        return False
+    reminders.opt_out(business["id"], customer["id"])
+    _reply_fixed(business, customer, pending, reminder_words.say(stop, "reminders_off"))
+    metrics.TURNS.labels("reminders_off").inc()
     return True
 
 

@@ -222,6 +222,26 @@ def test_stop_reminders_turns_them_off_for_the_customer_in_one_line(
     assert reminder_rows(appointment_id)[120]["state"] == "off"
 
 
+def test_stop_reminders_works_while_staff_have_the_conversation(
+    app, drain, fake_graph, fake_llm, post_webhook
+):
+    """Reminders still go to a customer the team has, so stopping them is theirs to do too
+    (it was stored for staff and never acted on)."""
+    _, number, kim, appointment_id, start = booked_with_reminder(app, 1)
+    drain()
+    db.execute("UPDATE customers SET bot_paused = true WHERE id = %s", (kim["id"],))
+    envelope = envelopes.text("stop reminders", wa_id=kim["address"], phone_number_id=number)
+    assert post_webhook(envelope).status_code == 200
+    drain()
+    reply = sends_to(fake_graph, kim["address"])[-1]
+    assert reply["text"]["body"] == "OK, I won't send you any more appointment reminders."
+    assert fake_llm.requests == []
+    with app.app_context():
+        assert reminders.fire(appointment_id, 120, now=start - timedelta(hours=2)) == "off"
+    paused = db.fetch_one("SELECT bot_paused FROM customers WHERE id = %s", (kim["id"],))
+    assert paused["bot_paused"] is True
+
+
 @pytest.mark.parametrize(
     "text",
     [
