@@ -111,6 +111,25 @@ def test_a_reminder_due_in_quiet_hours_goes_at_the_last_minute_before_them(start
     assert plans.due_at(business, starts_at, offset) == local("Europe/Madrid", due)
 
 
+@pytest.mark.parametrize(
+    "booked_at, start, planned",
+    [
+        # Moved back to 20:59, already past: at the end of quiet hours instead, before 10:00.
+        ("2026-06-02 22:00", "2026-06-03 10:00", {1440: None, 120: "2026-06-03 09:00"}),
+        ("2026-06-02 22:00", "2026-06-03 09:00", {1440: None, 120: None}),  # no time before it
+        ("2026-06-03 08:30", "2026-06-03 10:00", {1440: None, 120: None}),  # 08:00 passed anyway
+        ("2026-06-02 20:00", "2026-06-03 10:00", {1440: None, 120: "2026-06-02 20:59"}),
+    ],
+)
+def test_a_reminder_quiet_hours_would_move_into_the_past_goes_when_they_end(
+    booked_at, start, planned
+):
+    business = {"timezone": "Europe/Madrid", "reminder_quiet_hours": plans.DEFAULT_QUIET}
+    now, starts_at = local("Europe/Madrid", booked_at), local("Europe/Madrid", start)
+    expected = {o: t and local("Europe/Madrid", t) for o, t in planned.items()}
+    assert dict(plans.plan(business, starts_at, now)) == expected
+
+
 def test_quiet_hours_can_be_switched_off_and_a_reminder_already_past_is_skipped(app):
     business_id = open_business()
     db.execute("UPDATE businesses SET reminder_quiet_hours = NULL WHERE id = %s", (business_id,))

@@ -101,6 +101,19 @@ def due_at(business: Mapping[str, Any], starts_at: datetime, offset_minutes: int
     return datetime.combine(day, start, tzinfo=tz).astimezone(UTC) - QUIET_MARGIN
 
 
+def _after_quiet_hours(
+    business: Mapping[str, Any], starts_at: datetime, offset_minutes: int, now: datetime
+) -> datetime | None:
+    """When a reminder still ahead but due in quiet hours that began before `now` (so moving
+    it back put it in the past) goes instead: at their end, if that is before the appointment
+    (a booking made at 22:00 for 10:00 is reminded at 09:00, as a late job would be)."""
+    due = starts_at.astimezone(UTC) - timedelta(minutes=offset_minutes)
+    if due <= now or not in_quiet_hours(business, due):
+        return None
+    later = quiet_ends(business, due)
+    return later if now < later < starts_at else None
+
+
 def plan(
     business: Mapping[str, Any], starts_at: datetime, now: datetime
 ) -> list[tuple[int, datetime | None]]:
@@ -110,6 +123,8 @@ def plan(
     planned: list[tuple[int, datetime | None]] = []
     for offset in offsets(business):
         due = due_at(business, starts_at, offset)
+        if due <= now:
+            due = _after_quiet_hours(business, starts_at, offset, now) or due
         taken = any(abs(due - other) < SAME_MOMENT for _, other in planned if other is not None)
         planned.append((offset, due if due > now and not taken else None))
     return planned
