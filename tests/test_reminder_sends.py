@@ -97,6 +97,23 @@ def test_outside_the_window_whatsapp_sends_the_template_and_its_cancel_button_ca
     assert reply["type"] == "text" and "Cancelled" in reply["text"]["body"]
 
 
+@pytest.mark.parametrize(
+    "template_language, day",
+    [("en_US", "{local:%A} {local.day} {local:%B} {local.year}"), ("es", " {local.day} de ")],
+)
+def test_the_templates_date_is_in_the_templates_language(
+    app, drain, fake_graph, template_language, day
+):
+    """Kim last wrote in Spanish; the date is written into the template's own words."""
+    template = {"name": "appointment_reminder", "language": template_language}
+    _, _, kim, _, start = booked_with_reminder(app, 25, reminder_template=template)
+    db.execute("UPDATE customers SET language = 'es' WHERE id = %s", (kim["id"],))
+    drain()
+    [sent] = sends_to(fake_graph, kim["address"])
+    date = sent["template"]["components"][0]["parameters"][2]["text"]
+    assert day.format(local=start.astimezone(ZoneInfo("Europe/Madrid"))) in date, date
+
+
 def test_outside_the_window_without_a_template_nothing_is_attempted_and_it_shows_why(
     app, drain, fake_graph
 ):

@@ -55,7 +55,12 @@ def detect(text: str) -> str | None:
 
 
 def of_business(business: dict) -> str:
-    """The business's language as the flow speaks it ("es" for Spanish, else "en"): a name or
-    a code, with a region or not ("Spanish", "Español (España)", "es", "es-ES", "es_MX")."""
-    first = re.split(r"[^a-z]", fold(business.get("language") or "").strip(), maxsplit=1)[0]
+    """The business's language as the flow speaks it ("es" for Spanish, else "en")."""
+    return named(business.get("language") or "")
+
+
+def named(name: str) -> str:
+    """A language's name or code as the flow speaks it ("es" for Spanish, else "en"), with a
+    region or not ("Spanish", "Español (España)", "es", "es-ES", "es_MX")."""
+    first = re.split(r"[^a-z]", fold(name).strip(), maxsplit=1)[0]
     return ES if first in ("es", "spanish", "espanol", "castellano") else EN
