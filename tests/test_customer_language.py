@@ -17,7 +17,8 @@ from app import erasure, reminders
 from app.flow import ids, notices
 from app.storage import businesses, conversations, db
 from tests import envelopes
-from tests.fake_llm import system_prompt
+from tests.fake_llm import system_prompt, text_reply
+from tests.fixtures_booking import service_id
 from tests.reminder_helpers import book, open_business, reminder_messages
 
 DAY = timedelta(hours=24)
@@ -143,6 +144,15 @@ def test_the_latest_telling_words_decide_and_numbers_or_taps_keep_the_language(a
     assert salon.customer["language"] == "en"
     _, text = reminded(app, salon, soon())
     assert text.startswith("Reminder: your *Haircut* at Test Salon is on "), text
+
+
+def test_a_tap_after_words_a_model_answered_is_answered_in_their_language(app, salon, fake_llm):
+    salon.tap(ids.menu("book"), "Book a time")  # the flow's state begins in English
+    assert salon.last_reply().startswith("Which service would you like?")
+    fake_llm.script.append(text_reply("¡Claro! ¿Qué servicio quieres?"))
+    salon.write("hola, quiero una cita para un corte de pelo")  # the model answers
+    salon.tap(ids.service(service_id(salon.id, "Haircut")), "Haircut")
+    assert salon.last_reply().startswith("Horas libres para *Haircut*"), salon.last_reply()
 
 
 def test_the_model_is_told_the_language_the_customer_last_wrote_in(app, salon, fake_llm):

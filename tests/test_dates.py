@@ -138,6 +138,8 @@ SPANISH_TIMES = [
     ("a las 10 y cuarto", time(10, 15)),
     ("a las 6 menos cuarto", time(17, 45)),
     ("a las 5 y media de la tarde", time(17, 30)),
+    ("a las 11 de la noche", time(23, 0)),
+    ("a las 12 de la noche", time(0, 0)),  # midnight, not noon
 ]
 
 WINDOWS = [

@@ -1074,6 +1074,30 @@ def test_turning_a_time_down_and_picking_in_spanish(open_daily, chat):
     assert booked() == {2: ("Haircut", at(day, "11:00"))}
 
 
+@pytest.mark.parametrize(
+    ("pick", "hhmm"),
+    [
+        ("la 2", "09:15"),
+        ("la 2 por favor", "09:15"),
+        ("vale, la 3", "09:30"),
+        ("vale, el 3", "09:30"),
+        ("me quedo con el 2", "09:15"),
+    ],
+)
+def test_la_n_after_a_list_of_times_holds_that_option(open_daily, chat, pick, hhmm):
+    day = upcoming(2)
+    listed = chat(f"quiero un corte de pelo el {named(day)}")
+    assert listed.startswith("Horas libres para *Haircut*"), listed
+    assert chat(pick).startswith(f"Te guardo *Haircut* el {when(day, hhmm, 'es')}")
+    assert statuses() == [("held", at(day, hhmm))]
+
+
+def test_twelve_at_night_is_midnight_not_noon(open_daily, chat):
+    reply = chat(f"quiero un corte de pelo el {named(upcoming(2))} a las 12 de la noche")
+    assert reply.startswith("Esa hora está fuera del horario."), reply
+    assert statuses() == []
+
+
 # A held time the flow forgot (its memory of the talk expired): "yes" still answers it.
 
 

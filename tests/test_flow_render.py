@@ -309,3 +309,11 @@ def test_messenger_chips_stay_when_their_details_do_not_fit_above_them():
     assert len(render.numbered(longer)) > 2000
     message = render.outbound(longer, MESSENGER)
     assert (len(message.quick_replies), message.text) == (13, "¿Qué servicio te gustaría?")
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_an_invalid_request_is_never_told_in_the_booking_service_s_words(lang):
+    from app.flow import words
+
+    text = words.refusal(lang, "invalid", "before must not be earlier than after")
+    assert text and "before must not" not in text

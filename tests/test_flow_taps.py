@@ -243,3 +243,52 @@ def test_times_on_another_day_than_asked_name_their_day(tap, demo):
     assert names == ["find_available_slots"]
     assert text.startswith(f"Sorry, there are no free times for Haircut on {day:%A} {day.day}")
     assert f"1. {nxt:%a} {nxt.day} {nxt:%b} 09:00\n" in text
+
+
+def new_request_taps(demo: int, day) -> dict[str, list[str]]:
+    """Ways to ask by taps for something other than a time held on `day`."""
+    haircut, beard = service_id(demo, "Haircut"), service_id(demo, "Beard trim")
+    return {
+        "book a time, then a service": [ids.menu("book"), ids.service(beard)],
+        "an older message's service": [ids.service(beard)],
+        "later times of another service": [ids.more(beard, day, dtime(12))],
+        "later times of another day": [ids.more(haircut, day + timedelta(days=1), dtime(12))],
+    }
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        "book a time, then a service",
+        "an older message's service",
+        "later times of another service",
+        "later times of another day",
+    ],
+)
+def test_a_new_request_by_taps_lets_the_held_time_go(tap, demo, how):
+    day = upcoming(2)
+    tap(ids.slot(service_id(demo, "Haircut"), at(day, "10:00")))
+    for payload in new_request_taps(demo, day)[how]:
+        tap(payload)
+    assert rows() == []
+    text, names = tap(text="ok")  # a later "yes" books nothing
+    assert "confirm_hold" not in names, text
+    assert rows() == []
+
+
+def test_later_times_of_the_held_time_s_own_list_keep_it(tap, demo):
+    day = upcoming(2)
+    haircut = service_id(demo, "Haircut")
+    tap(ids.slot(haircut, at(day, "10:00")))
+    tap(ids.more(haircut, day, dtime(12)))
+    assert rows() == [(1, "held", at(day, "10:00"))]
+
+
+@pytest.mark.parametrize("since", ["beard trim on {other} before 11", "haircut on {day} before 11"])
+def test_later_times_of_an_older_list_are_that_list_s(tap, demo, since):
+    day, other = upcoming(2), upcoming(3)
+    tap(text=f"haircut on {named(day)}")
+    tap(text=since.format(day=named(day), other=named(other)))
+    text, names = tap(ids.more(service_id(demo, "Haircut"), day, dtime(11, 30)))
+    assert text.startswith(f"Free times for **Haircut** on {day:%A} {day.day}"), text
+    assert "\n1. 11:30\n" in text

@@ -73,7 +73,15 @@ CASES = [
     ("cambia mi cita del martes al jueves", {"intent": "move", "day": date(2026, 12, 3)}),
     # "el 2" with courtesy words picks; "el 8" with a booking is a day.
     ("el 2 por favor", {"intent": "unknown", "number": 2}),
-    ("vale, el 3", {"intent": "confirm"}),
+    ("vale, el 3", {"intent": "confirm", "number": 3}),
+    # "la 2" picks the second option, not 14:00; "a la 1" stays a time.
+    ("la 2", {"intent": "unknown", "number": 2}),
+    ("la 2 por favor", {"intent": "unknown", "number": 2}),
+    ("vale, la 3", {"intent": "confirm", "number": 3}),
+    ("si, el 1", {"intent": "confirm", "number": 1}),
+    ("quiero el 2 por favor", {"intent": "unknown", "number": 2}),
+    ("me quedo con el 2", {"intent": "unknown", "number": 2}),
+    ("a la 1", {"intent": "unknown", "time": time(13)}),
     (
         "corte el 8 a las 10",
         {"intent": "unknown", "service": "Haircut", "day": date(2026, 12, 8), "time": time(10)},

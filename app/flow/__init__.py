@@ -67,7 +67,9 @@ def run(
     now, for the caller to `keep` with the reply (nothing of it is kept before)."""
     turn = Turn(business, customer, now, turn_id)
     st = state.load(business["id"], customer["id"], now)
-    st.lang = st.lang or lang.of_business(business)
+    # The customer's language is kept current on every typed turn (app.bot), a model's too:
+    # the state's may be older than words a model answered since.
+    st.lang = customer.get("language") or st.lang or lang.of_business(business)
     tap = ids.parse(payload) if payload else None
     reminded = False
     if tap is None:

@@ -101,10 +101,11 @@ _EL_DAY = re.compile(
     r"\b(?:el|del|al|para el)\s+([12]?\d|3[01])\b(?!\s*(?:[:.h]\d|h\b|y\s|menos\b|de la\b"
     r"|de\s+[a-z]|am\b|pm\b))"
 )
-# A pick from a list, not a day: "el 2", "vale, el 3", "quiero el 2 por favor".
+# A pick from a list, not a day nor a time: "el 2", "la 2", "vale, el 3", "quiero el 2 por
+# favor" ("a la 1" and "las 2" stay times).
 _PICK = re.compile(
-    r"\W*(?:(?:si|vale|ok|okay|pues|quiero|prefiero|me quedo con|mejor)\W+)*(?:el|la)\s+\d{1,2}"
-    r"(?:\W+(?:por favor|porfa|gracias|please))*\W*"
+    r"\W*(?:(?:si|vale|ok|okay|pues|quiero|prefiero|me quedo con|mejor)\W+)*(?:el|la)\s+"
+    r"(\d{1,2})(?:\W+(?:por favor|porfa|gracias|please))*\W*"
 )
 # "at 10 may work", "at 10.05": after "at" a number is a time, not the day of May or 10/5
 # ("from 10 May", "around 10 May", "by 10.05." stay dates).
@@ -212,10 +213,17 @@ def _written_date(s: str, today: date) -> date | None:
         number = int(m[2] or m[3])
         if m[3] or m[1] or number > 5:
             return _next_day_of_month(today, number)
-    if (m := _EL_DAY.search(s)) and not _PICK.fullmatch(s):
+    if (m := _EL_DAY.search(s)) and picked(s) is None:
         # "el 2 por favor" picks the second option; "corte el 8 a las 10" is the 8th.
         return _next_day_of_month(today, int(m[1]))
     return None
+
+
+def picked(s: str) -> int | None:
+    """The option a folded text picks when it says nothing but a pick ("la 2", "vale, el 3"),
+    else None."""
+    m = _PICK.fullmatch(s)
+    return int(m[1]) if m else None
 
 
 def _relative_day(s: str) -> int | None:
@@ -290,8 +298,8 @@ def _clock(m: re.Match, s: str, moving: bool) -> time | None:
     am = suffix == "am" or suffix.startswith("de la ma")
     if pm and hour < 12:
         hour += 12
-    elif am and hour == 12:
-        hour = 0
+    elif (am or suffix == "de la noche") and hour == 12:
+        hour = 0  # "12am", "las 12 de la noche": midnight
     elif not (am or suffix == "h") and 1 <= hour <= 7 and not m[2].startswith("0"):
         # Nobody books a salon at 5 a.m.: a bare "5" means 17:00 ("05:00" stays 05:00).
         hour += 12

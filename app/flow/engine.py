@@ -56,7 +56,7 @@ def on_tap(turn: Turn, st: State, tap: ids.Tap) -> Reply:
         svc = turn.service(tap.service_id)
         if svc is None:
             return fallback(st)
-        return times.slots(turn, st, svc, tap.day, tap.after, st.bounds()[1])
+        return times.later_times(turn, st, svc, tap.day, tap.after)
     if tap.kind == "menu":
         return menu(turn, st, tap.action)
     return hand_off(turn, st, handoff.ASKED)
@@ -194,7 +194,9 @@ def info(turn: Turn, st: State, question: str) -> Reply:
 
 def menu(turn: Turn, st: State, what: str) -> Reply:
     if what == "book":
-        # A new booking: a move asked about before ends here, so its times book, not move.
+        # A new booking: a move asked about before ends here, so its times book, not move; a
+        # time held ends too, so a later "yes" cannot book it.
+        times.let_hold_go(turn, st)
         st.day = st.time = st.after = st.before = st.moving = None
         st.pending = "book"
         return ask_service(turn, st)

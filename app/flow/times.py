@@ -33,11 +33,7 @@ def booking_request(turn: Turn, st: State, req: Request) -> Reply:
     """Book the day and time asked for (hold it and ask, when the customer only asks whether
     it is free), or list free times, or ask what is missing. Two services named ("a haircut
     and a beard trim") ask which first: one booking at a time."""
-    if st.hold_id:
-        # Another request while a time is held ("actually a beard trim", "no wait, Friday"):
-        # the held time goes, so a later "yes" cannot book what the customer moved away from.
-        actions.release(turn, st.hold_id)
-        st.hold_id = None
+    let_hold_go(turn, st)  # "actually a beard trim", "no wait, Friday"
     several = len(mentioned(turn.business["services"], req.text)) > 1
     svc = None if several else req.service or turn.service(st.service_id) or only_service(turn)
     talked_about = st.day_date if st.day_date and st.day_date >= turn.today else None
@@ -60,9 +56,18 @@ def booking_request(turn: Turn, st: State, req: Request) -> Reply:
     return slots(turn, st, svc, day, req.after, req.before)
 
 
+def let_hold_go(turn: Turn, st: State) -> None:
+    """Let the held time go, as the customer asks for another service or day (typed or
+    tapped): a later "yes" must not book what they moved away from."""
+    if st.hold_id:
+        actions.release(turn, st.hold_id)
+        st.hold_id = None
+
+
 def continue_with(turn: Turn, st: State, svc: dict) -> Reply:
     """The request waiting for its service, now that the customer chose it: a booking (only a
-    booking asks for a service), so a move asked about before ends here."""
+    booking asks for a service), so a move asked about before ends here, as does a held time."""
+    let_hold_go(turn, st)
     day, wanted = st.day_date, st.time
     after, before = st.bounds()
     st.time = st.pending = st.moving = None
@@ -234,8 +239,19 @@ def more(turn: Turn, st: State) -> Reply:
     if svc is None or (later is None and st.day_date is None):
         return ask_service(turn, st)
     if later is not None:
-        return slots(turn, st, svc, later.day, later.after, st.bounds()[1])
+        return later_times(turn, st, svc, later.day, later.after)
     return slots(turn, st, svc, st.day_date, *st.bounds())
+
+
+def later_times(turn: Turn, st: State, svc: dict, day: date, after: time) -> Reply:
+    """A list's "Later times" (its id's service, day and first later time): within the bound
+    asked for with it only while it is the list being talked about, since an older list's tap
+    must not take another request's "before 11"; another service or day lets a held time go."""
+    if (st.service_id, st.day_date) != (svc["id"], day):
+        let_hold_go(turn, st)
+        return slots(turn, st, svc, day, after, None)
+    before = st.bounds()[1]
+    return slots(turn, st, svc, day, after, before if before and before > after else None)
 
 
 def slot_list(turn: Turn, st: State, svc: dict, day: date, free: list[datetime]) -> Reply:

@@ -262,6 +262,9 @@ def read(text: str, business: dict, today: date) -> Request:
     after, before = dates.time_window(timed)
     moving = intent in ("move", "instead")
     clock = dates.parse_time(timed, moving=moving)
+    pick = dates.picked(folded)
+    if pick is not None:
+        clock = after = before = None  # "la 2" is the second option, not 14:00
     day = dates.parse_date(folded, today, moving=moving or bool(_INSTEAD.search(folded)))
     if intent in ("unknown", "slots") and day is not None and _INSTEAD.search(folded):
         intent = "instead"  # "could we do Thursday instead?": the appointment's new day
@@ -274,7 +277,6 @@ def read(text: str, business: dict, today: date) -> Request:
         or (dates.is_span(timed) and not moving)  # "change 10 to 11": from one to the other
         or (clock is None and (after or before))
     )
-    number = _number(folded)
     return Request(
         text=folded,
         intent=intent,
@@ -284,7 +286,7 @@ def read(text: str, business: dict, today: date) -> Request:
         time=None if ranged else clock,
         after=after if ranged else None,
         before=before if ranged else None,
-        number=number,
+        number=pick if pick is not None else _number(folded),
         shift=_shift(folded),
         reference=_reference(folded),
         same_day=bool(_SAME_DAY.search(folded)),

@@ -178,6 +178,9 @@ REFUSALS_ES = {
     "full": "Esa hora está completa.",
     "calendar_unavailable": "Ahora mismo no puedo consultar la agenda; inténtalo en unos minutos.",
 }
+# An invalid request in English: the booking service words it for a developer ("before must
+# not be earlier than after"), not for the customer.
+INVALID_EN = "Sorry, I couldn't do that."
 # An outside_hours refusal of a time the service would run past a close from.
 RUNS_PAST_ES = (
     "Esa hora está fuera del horario: {service} dura {minutes} minutos y terminaría después de"
@@ -194,14 +197,15 @@ def say(lang: str, key: str, **values) -> str:
 def refusal(
     lang: str, code: str, message: str, service: dict | None = None, closes: str | None = None
 ) -> str:
-    """A booking refusal in the customer's language (the service's own words in English).
+    """A booking refusal in the customer's language (the service's own words in English, but
+    for an invalid request's).
     `closes`: the close (HH:MM) the `service` would run past, on an outside_hours refusal."""
     if lang == "es":
         if code == "outside_hours" and service is not None and closes:
             minutes = service["duration_minutes"]
             return RUNS_PAST_ES.format(service=service["name"], minutes=minutes, closes=closes)
         return REFUSALS_ES.get(code, REFUSALS_ES["invalid"])
-    return message
+    return INVALID_EN if code == "invalid" else message
 
 
 def when(moment: datetime, tz: ZoneInfo, lang: str) -> str:
