@@ -317,3 +317,17 @@ def test_an_invalid_request_is_never_told_in_the_booking_service_s_words(lang):
 
     text = words.refusal(lang, "invalid", "before must not be earlier than after")
     assert text and "before must not" not in text
+
+
+@pytest.mark.parametrize(
+    "lang, text",
+    [
+        ("en", "You already have this service booked at that time."),
+        ("es", "Ya tienes este servicio reservado a esa hora."),
+    ],
+)
+def test_an_invalid_move_the_customer_can_act_on_says_why(lang, text):
+    from app.booking.models import ALREADY_HAS_IT
+    from app.flow import words
+
+    assert words.refusal(lang, "invalid", ALREADY_HAS_IT) == text

@@ -55,6 +55,8 @@ MESSAGES = {
 }
 # A move to the time the appointment already has, that no earlier try made: nothing moved.
 ALREADY_THERE = "It is already at that time."
+# An invalid move the customer can act on (the flow words every other invalid request alike).
+ALREADY_HAS_IT = "You already have this service booked at that time."
 # Refusals where a few nearby free slots help the customer pick again.
 SUGGEST_ALTERNATIVES = frozenset(
     {av.FULL, TAKEN, av.NOT_ON_STEP, av.OUTSIDE_HOURS, av.CLOSED_DAY, av.TOO_SOON}

@@ -17,6 +17,7 @@ from app.booking import reminders, slots, store, validate
 from app.booking.availability import BEYOND_HORIZON, PAST, for_staff, rules_for
 from app.booking.models import (
     ALREADY_CANCELLED,
+    ALREADY_HAS_IT,
     BOOKED,
     CANCELLED,
     CONFIRMED,
@@ -211,7 +212,7 @@ def reschedule(
         service = store.service(conn, business_id, current.service_id)
         key = idempotency_key(customer_id, service["id"], start)
         if store.by_key(conn, business_id, key) is not None:
-            return refusal(INVALID, "You already have this service booked at that time.")
+            return refusal(INVALID, ALREADY_HAS_IT)
         # The appointment's own seat is free for its new time: it leaves the old one.
         reason = check(conn, setup, service, exclude_id=current.id)
         held = None if reason is None or by_staff else store.hold_of(conn, business_id, customer_id)

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import regex
 
+from app.booking.models import ALREADY_HAS_IT
 from app.flow.dates import MONTHS, MONTHS_ES, WEEKDAYS
 
 WEEKDAYS_ES = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"]
@@ -179,8 +180,9 @@ REFUSALS_ES = {
     "calendar_unavailable": "Ahora mismo no puedo consultar la agenda; inténtalo en unos minutos.",
 }
 # An invalid request in English: the booking service words it for a developer ("before must
-# not be earlier than after"), not for the customer.
+# not be earlier than after"), not for the customer; but for one they can act on.
 INVALID_EN = "Sorry, I couldn't do that."
+ALREADY_HAS_IT_ES = "Ya tienes este servicio reservado a esa hora."
 # An outside_hours refusal of a time the service would run past a close from.
 RUNS_PAST_ES = (
     "Esa hora está fuera del horario: {service} dura {minutes} minutos y terminaría después de"
@@ -204,8 +206,10 @@ def refusal(
         if code == "outside_hours" and service is not None and closes:
             minutes = service["duration_minutes"]
             return RUNS_PAST_ES.format(service=service["name"], minutes=minutes, closes=closes)
+        if code == "invalid" and message == ALREADY_HAS_IT:
+            return ALREADY_HAS_IT_ES
         return REFUSALS_ES.get(code, REFUSALS_ES["invalid"])
-    return INVALID_EN if code == "invalid" else message
+    return INVALID_EN if code == "invalid" and message != ALREADY_HAS_IT else message
 
 
 def when(moment: datetime, tz: ZoneInfo, lang: str) -> str:
