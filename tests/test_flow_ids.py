@@ -33,3 +33,10 @@ def test_a_reminder_button_without_a_time_reads_as_before(action):
 )
 def test_malformed_reminder_ids_are_not_taps(payload):
     assert ids.parse(payload) is None
+
+
+def test_a_move_lists_row_names_the_appointment_and_its_new_time():
+    tap = ids.parse(ids.move_to(7, START))
+    assert (tap.kind, tap.appointment_id, tap.start) == ("to", 7, START)
+    assert ids.is_time(ids.move_to(7, START)) and ids.is_time(ids.slot(3, START))
+    assert not ids.is_time(ids.more(3, START.date(), START.time()))

@@ -292,3 +292,21 @@ def test_later_times_of_an_older_list_are_that_list_s(tap, demo, since):
     text, names = tap(ids.more(service_id(demo, "Haircut"), day, dtime(11, 30)))
     assert text.startswith(f"Free times for **Haircut** on {day:%A} {day.day}"), text
     assert "\n1. 11:30\n" in text
+
+
+def test_a_move_list_tapped_after_the_move_was_forgotten_still_moves(tap, demo):
+    """Two hours on, the flow has forgotten the move: a row of the list it offered moves that
+    appointment all the same (it held a second haircut, which Confirm booked)."""
+    day = upcoming(2)
+    haircut = service_id(demo, "Haircut")
+    tap(ids.slot(haircut, at(day, "10:00")))
+    tap(ids.hold("confirm", 1))
+    tap(ids.appointment("move", 1))
+    text, _ = tap(text=f"{day:%A}")
+    assert text.startswith("Free times for **Haircut**"), text
+    offered = db.fetch_one("SELECT state FROM conversation_state")["state"]["offer"]
+    assert ids.move_to(1, at(day, "11:00")) in [o["id"] for o in offered]
+    db.execute("DELETE FROM conversation_state")
+    text, names = tap(ids.move_to(1, at(day, "11:00")))
+    assert names == ["list_my_appointments", "reschedule_appointment"], (text, names)
+    assert rows() == [(1, "booked", at(day, "11:00"))]

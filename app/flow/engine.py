@@ -36,6 +36,11 @@ def on_tap(turn: Turn, st: State, tap: ids.Tap) -> Reply:
         if moving is not None:
             return moves.move_to(turn, st, moving, tap.start)
         return times.hold(turn, st, svc, tap.start)
+    if tap.kind == "to":
+        found = find(actions.upcoming(turn), tap.appointment_id)
+        if found is None:
+            return Reply(words.refusal(st.lang, NOT_FOUND, "No such appointment."), lang=st.lang)
+        return moves.move_to(turn, st, found, tap.start)
     if tap.kind == "hold":
         if tap.action == "confirm":
             return times.confirm(turn, st, tap.appointment_id)
@@ -139,7 +144,7 @@ def pick(turn: Turn, st: State, number: int) -> Reply:
     if not 0 <= index < len(st.offer):
         # Past the last option, a number may be a listed time's hour ("11" for 11:00, "8" for
         # 20:00).
-        listed = [o.title for o in st.offer if o.id.startswith("slot:")]
+        listed = [o.title for o in st.offer if ids.is_time(o.id)]
         hours = (f"{number:02d}:00", f"{number + 12:02d}:00") if 0 < number < 24 else ()
         hour = next((h for h in hours if h in listed), None)
         if hour is None:

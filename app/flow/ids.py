@@ -4,6 +4,7 @@ A tap comes back with the id we sent (WhatsApp `list_reply.id` / `button_reply.i
 `quick_reply.payload` / `postback.payload`), so an id carries everything its tap needs:
 
     slot:<service id>:<start, UTC ISO>   this time for this service (held, then confirmed)
+    to:<appointment id>:<start, UTC ISO> this time for this appointment (a move list's rows)
     hold:confirm|change|cancel:<id>      the held time: book it, pick another, let it go
     appt:move|cancel:<id>                one of the customer's appointments
     rem:confirm|change|cancel:<id>       a reminder's buttons (and its template's quick replies);
@@ -32,6 +33,7 @@ MAX_ID = 200  # under WhatsApp's 256 and Messenger's 1,000
 
 _PATTERNS = {
     "slot": re.compile(r"^slot:(\d{1,18}):(\d{4}-\d\d-\d\dT\d\d:\d\dZ)$"),
+    "to": re.compile(r"^to:(\d{1,18}):(\d{4}-\d\d-\d\dT\d\d:\d\dZ)$"),
     "hold": re.compile(r"^hold:(confirm|change|cancel):(\d{1,18})$"),
     "appt": re.compile(r"^appt:(move|cancel):(\d{1,18})$"),
     "rem": re.compile(
@@ -48,7 +50,7 @@ _PATTERNS = {
 class Tap:
     """What a tapped id asks for (only the fields its kind uses are set)."""
 
-    kind: str  # slot, hold, appt, rem, svc, more, menu, handoff
+    kind: str  # slot, to, hold, appt, rem, svc, more, menu, handoff
     action: str = ""
     service_id: int | None = None
     appointment_id: int | None = None
@@ -64,6 +66,17 @@ def minute(moment: datetime) -> str:
 
 def slot(service_id: int, start: datetime) -> str:
     return f"slot:{service_id}:{minute(start)}"
+
+
+def move_to(appointment_id: int, start: datetime) -> str:
+    """A move list's row: it moves that appointment, whatever the flow remembers by then (a
+    slot id tapped after the move was forgotten would book a second one)."""
+    return f"to:{appointment_id}:{minute(start)}"
+
+
+def is_time(option_id: str) -> bool:
+    """Whether an offered id is a listed time (to book or to move to)."""
+    return option_id.startswith(("slot:", "to:"))
 
 
 def hold(action: str, appointment_id: int) -> str:
@@ -120,6 +133,9 @@ def _tap(kind: str, m: re.Match) -> Tap:
     if kind == "slot":
         start = datetime.fromisoformat(m[2]).replace(tzinfo=UTC)
         return Tap(kind, service_id=int(m[1]), start=start)
+    if kind == "to":
+        start = datetime.fromisoformat(m[2]).replace(tzinfo=UTC)
+        return Tap(kind, appointment_id=int(m[1]), start=start)
     if kind == "rem" and m[3]:
         if m[1] != "confirm":
             raise ValueError("only a reminder's Confirm names a time")

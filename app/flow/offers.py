@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from app.booking import service as bookings
 from app.booking.hours import closing_clock
 from app.booking.models import BOOKED, EXISTS, RESCHEDULED, Appointment, BookingResult
 from app.flow import ids, words
@@ -75,13 +76,24 @@ def slot_options(
     days = {s.astimezone(turn.tz).date() for s in starts}
     bare = days == {asked}
     detail = f"{svc['name']} · {svc['duration_minutes']} min"
+    moving = _moving(turn, st, svc)
     options = []
     for start in starts:
         local = start.astimezone(turn.tz)
         title = f"{local:%H:%M}" if bare else words.moment_short(start, turn.tz, st.lang)
         section = words.day_short(local.date(), st.lang)
-        options.append(Option(ids.slot(svc["id"], start), title, detail, section))
+        row = ids.move_to(moving, start) if moving else ids.slot(svc["id"], start)
+        options.append(Option(row, title, detail, section))
     return tuple(options)
+
+
+def _moving(turn: Turn, st: State, svc: dict) -> int | None:
+    """The appointment a list of `svc`'s times is for, when it is a move's list."""
+    if st.moving is None:
+        return None
+    # Read, not recorded: listing times is not the customer asking for their appointments.
+    found = find(bookings.list_for_customer(*turn.ids, now=turn.now), st.moving)
+    return found.id if found is not None and found.service_id == svc["id"] else None
 
 
 def offer(st: State, reply: Reply) -> Reply:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 
+from app.flow import ids
 from app.flow.lang import LANGUAGES
 from app.storage import flow_state
 
@@ -47,8 +48,8 @@ class State:
 
     @property
     def lists_times(self) -> bool:
-        """Whether the last offer listed free times (slot:... ids), which a time said picks from."""
-        return any(o.id.startswith("slot:") for o in self.offer)
+        """Whether the last offer listed free times, which a time said picks from."""
+        return any(ids.is_time(o.id) for o in self.offer)
 
     def bounds(self) -> tuple[time | None, time | None]:
         return (
