@@ -2,7 +2,8 @@
 
 Each run reads what changed in every Google-backed business's calendar since the last run
 (Google's incremental sync: the token it returned last time; none yet, or one Google no longer
-accepts, reads every event from a day ago on). For each event the bot wrote (`google.is_own`):
+accepts, reads every event from a day ago on). For each event the bot wrote (`google.is_own`;
+a deleted one Google lists with its id alone is ours by that id, `_appointment_of`):
 
 - deleted in Google: the appointment is cancelled under the usual rules (its seat freed, its
   reminders dropped) and the customer gets the console's cancellation notice;
@@ -15,7 +16,8 @@ accepts, reads every event from a day ago on). For each event the bot wrote (`go
   back as booked (an appointment's length is the bot's: the booking rules counted it).
 
 Our own writes never come back as changes: an event is the business's change only when Google
-changed it after our last write of it (`calendar_event_updated`) and our copy of the
+changed it after our last write of it (`calendar_event_updated`; a deletion listed without
+Google's time is the business's, as we delete only cancelled bookings' events) and our copy of the
 appointment is in the calendar already (`calendar_sync` is "synced"; a change of ours still on
 its way overwrites the event, as the event's description says). Everything is compared with the
 appointment's current state under the booking lock, so reading an event twice, or all of them
@@ -82,7 +84,7 @@ def read_business(business_id: int, now: datetime | None = None) -> list[str]:
     events, following, full = google.read_changes(client, token, now - LOOKBACK)
     outcomes = []
     for event in events:
-        appointment_id = google.own_appointment_id(event)
+        appointment_id = _appointment_of(business_id, event)
         if appointment_id is not None:
             outcomes.append(apply(business, appointment_id, event, now))
     # Saved after the changes are applied: a run that stops halfway reads them again next
@@ -99,6 +101,18 @@ def read_business(business_id: int, now: datetime | None = None) -> list[str]:
     if full:
         log.info("read all of business %s's calendar again (%d events)", business_id, len(events))
     return outcomes
+
+
+def _appointment_of(business_id: int, event: Mapping) -> int | None:
+    """The appointment one of our events stands for. A deleted event may come back as its id
+    alone (Google guarantees no more, also when the event moved to another organizer): then
+    the booking is the one the sync recorded that event for in this business."""
+    from app.calendars import google
+
+    found = google.own_appointment_id(event)
+    if found is None and google.is_bare_own(event):
+        found = appointments.booked_with_event(business_id, event["id"])
+    return found
 
 
 def apply(business: Mapping[str, Any], appointment_id: int, event: Mapping, now: datetime) -> str:
@@ -118,8 +132,7 @@ def apply(business: Mapping[str, Any], appointment_id: int, event: Mapping, now:
             return "another event"  # an older booking's event, not this appointment's
         if found["calendar_sync"] != "synced":
             return "ours on its way"
-        ours, changed = found["calendar_event_updated"], google.event_updated(event)
-        if ours is not None and (changed is None or changed <= ours):
+        if _ours(found, event):
             return "ours"
         if found["starts_at"] <= now:
             _restore(business, found)
@@ -135,6 +148,21 @@ def apply(business: Mapping[str, Any], appointment_id: int, event: Mapping, now:
             _restore(business, found)
             return "restored"
         return "unchanged"
+
+
+def _ours(found: Mapping[str, Any], event: Mapping) -> bool:
+    """Whether the event is as our last write left it: Google changed it no later than that.
+
+    A deletion listed without `updated` (Google guarantees only a deleted event's id) is the
+    business's: we delete only the events of cancelled bookings, and this one is booked."""
+    from app.calendars import google
+
+    ours, changed = found["calendar_event_updated"], google.event_updated(event)
+    if ours is None:
+        return False
+    if changed is None:
+        return event.get("status") != "cancelled"
+    return changed <= ours
 
 
 def _cancel(conn, business: Mapping[str, Any], found: Mapping[str, Any], now: datetime) -> str:

@@ -8,7 +8,7 @@ from datetime import timedelta
 import psycopg
 import pytest
 
-from app.booking import book
+from app.booking import book, find_slots
 from app.booking.attendance import mark_no_show
 from app.booking.service import confirm_attendance
 from app.storage import bookings
@@ -16,6 +16,7 @@ from app.storage.db import fetch_one
 from tests.fixtures_booking import NOW, appointments, madrid, make_business, make_customer
 
 TUE_9 = madrid("2026-06-02 09:00")
+THU_11 = madrid("2026-06-04 11:00")
 LATER = timedelta(hours=3)
 DEADLINE = 30.0  # seconds: generous, the wait ends as soon as PostgreSQL shows the lock wait
 
@@ -93,3 +94,28 @@ def test_a_confirmation_of_the_time_the_appointment_has_counts(pool):
     assert (result.ok, result.code) == (True, "confirmed")
     row = fetch_one("SELECT confirmed_at FROM appointments WHERE id = %s", (appointment.id,))
     assert row["confirmed_at"] is not None
+
+
+def _no_show_of_a_coloring(salon: int):
+    """A 90-minute coloring at Thursday 11:00 (to 12:30) marked a no-show ten minutes in; when."""
+    kim = make_customer(salon)
+    coloring = book(salon, kim, "Hair coloring", THU_11, now=NOW).appointment
+    during = THU_11 + timedelta(minutes=10)
+    assert mark_no_show(salon, kim, coloring.id, now=during).code == "no_show"
+    return during
+
+
+def test_a_no_show_keeps_its_seat_until_it_ends(pool):
+    """SPEC §5 counts every appointment not cancelled: the staff's calendar keeps its time."""
+    salon = make_business(max_concurrent=1, min_notice_minutes=0)
+    during = _no_show_of_a_coloring(salon)
+    ana = make_customer(salon)
+    assert book(salon, ana, "Haircut", THU_11 + timedelta(minutes=30), now=during).code == "full"
+    assert book(salon, ana, "Haircut", THU_11 + timedelta(minutes=90), now=during).code == "booked"
+
+
+def test_free_times_leave_out_a_no_shows_time(pool):
+    salon = make_business(max_concurrent=1, min_notice_minutes=0)
+    during = _no_show_of_a_coloring(salon)
+    found = find_slots(salon, "Haircut", THU_11.date(), THU_11.date(), now=during)
+    assert found.slots[0] == THU_11 + timedelta(minutes=90)

@@ -58,6 +58,35 @@ def test_all_day_event_closes_the_whole_local_day(salon, gcal):
     assert refused.code == "full"
 
 
+def test_a_contacts_birthday_does_not_close_the_business(salon, gcal):
+    """Google lists its generated birthdays (all-day, yearly) when `eventTypes` is not asked."""
+    gcal.add_event(
+        CAL,
+        summary="Ana's birthday",
+        eventType="birthday",
+        transparency="transparent",
+        start={"date": "2026-06-03"},
+        end={"date": "2026-06-04"},
+        recurrence=["RRULE:FREQ=YEARLY"],
+        birthdayProperties={"type": "birthday"},
+    )
+    wed = date(2026, 6, 3)
+    assert find_slots(salon, "Haircut", wed, wed, now=NOW).code == "available"
+    booked = book(salon, make_customer(salon), "Haircut", madrid("2026-06-03 12:00"), now=NOW)
+    assert booked.code == "booked"
+
+
+def test_an_all_day_event_marked_free_still_closes_the_day():
+    """Google makes every all-day event "free" unless told otherwise: a closed day entered the
+    usual way is one, so its transparency says nothing of the business's meaning."""
+    business = {"id": 7, "timezone": "Europe/Madrid", "max_concurrent": 3}
+    day = {"start": {"date": "2026-06-05"}, "end": {"date": "2026-06-06"}}
+    holiday = {**day, "id": "h1", "transparency": "transparent"}
+    assert busy_from(business, [holiday]) == [
+        (madrid("2026-06-05 00:00"), madrid("2026-06-06 00:00"), 3)
+    ]
+
+
 def test_recurring_event_instances_are_counted(salon, gcal):
     start, end = THU_11
     gcal.add_event(

@@ -11,6 +11,7 @@ import pytest
 from app import calendar_changes
 from app.booking import service as booking
 from app.calendars import event_id
+from app.jobs import queue_calendar_sync
 from app.jobs.tasks import schedule_google_read
 from app.storage import db
 from tests.fake_gcal.accounts import CAL, google_salon
@@ -99,6 +100,63 @@ def test_an_event_deleted_in_google_cancels_the_appointment_and_tells_the_custom
     assert "timeMin" in first and first["showDeleted"] == "true" and "syncToken" not in first
     assert second["syncToken"] and "timeMin" not in second and second["showDeleted"] == "true"
     assert third["syncToken"] != second["syncToken"]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [("kind", "id", "status", "updated", "etag"), ("id", "status")],
+    ids=["updated", "bare"],
+)
+def test_a_deletion_listed_with_its_id_alone_still_cancels_the_appointment(
+    salon, gcal, booked, fields
+):
+    """Google guarantees only a deleted event's id: ours by its id, found by the event id the
+    sync recorded; a deletion without `updated` is the business's (we delete only cancelled
+    bookings' events)."""
+    appointment_id, kim = booked
+    gcal.deleted_fields = fields
+    gcal.delete_event(CAL, event_id(appointment_id))
+    assert calendar_changes.read_business(salon) == ["cancelled"]
+    assert appointment(appointment_id)["status"] == "cancelled"
+    assert len(notices(kim)) == 1
+
+
+def test_a_bare_deletion_of_another_business_event_changes_nothing_here(salon, gcal, booked):
+    """A shared calendar: an `appt…` id this business never synced is not its appointment."""
+    appointment_id, kim = booked
+    gcal.deleted_fields = ("id", "status")
+    other = gcal.add_event(CAL, id=event_id(appointment_id + 1000), **_staff_times(day(3, "15:00")))
+    gcal.delete_event(CAL, other["id"])
+    assert calendar_changes.read_business(salon) == []
+    assert appointment(appointment_id)["status"] == "booked"
+
+
+def test_a_bare_deletion_of_a_booking_moved_before_0009_cancels_its_last_row(
+    app, salon, gcal, drain
+):
+    """Such a booking is a chain of rows with the event of its first: the booked row is the
+    one found by that event id."""
+    kim, now = customer(salon)["id"], datetime.now(UTC)
+    first = book(app, salon, kim, day(3, "11:00"), now=now)
+    last = book(app, salon, kim, day(3, "15:00"), now=now)
+    db.execute("UPDATE appointments SET status = 'cancelled' WHERE id = %s", (first,))
+    db.execute("UPDATE appointments SET rescheduled_from = %s WHERE id = %s", (first, last))
+    # One sync of the chain (the jobs queued by the bookings predate it).
+    db.execute("DELETE FROM procrastinate_jobs WHERE task_name = 'calendar_sync'")
+    with db.transaction():
+        assert queue_calendar_sync(salon, last)
+    drain()
+    assert list(gcal.live_events(CAL)) == [event_id(first)]
+    assert calendar_changes.read_business(salon) == ["ours"]
+    gcal.deleted_fields = ("id", "status")
+    gcal.delete_event(CAL, event_id(first))
+    assert calendar_changes.read_business(salon) == ["cancelled"]
+    assert appointment(last)["status"] == "cancelled"
+
+
+def _staff_times(start: datetime) -> dict:
+    end = start + timedelta(hours=1)
+    return {"start": {"dateTime": start.isoformat()}, "end": {"dateTime": end.isoformat()}}
 
 
 def test_an_event_moved_in_google_moves_the_appointment_and_its_reminders(

@@ -160,6 +160,13 @@ def own_appointment_id(event: Mapping, business_id: int | None = None) -> int | 
     return int(raw) if raw.isdigit() else None
 
 
+def is_bare_own(event: Mapping) -> bool:
+    """Whether an event has the id of one of the bot's but not its appointment: Google may list
+    a deleted event with its id alone ("only guaranteed to have the id field populated")."""
+    private = (event.get("extendedProperties") or {}).get("private") or {}
+    return bool(OWN_EVENT_ID.match(event.get("id") or "")) and "appointment_id" not in private
+
+
 def event_start(event: Mapping) -> datetime | None:
     """When a timed event starts (None for an all-day one)."""
     start = (event.get("start") or {}).get("dateTime")
@@ -205,7 +212,9 @@ def busy_from(business: Mapping, events: list[Mapping]) -> list[Busy]:
         if _ignored(event, business.get("id")):
             continue
         start, end = event.get("start") or {}, event.get("end") or {}
-        if "date" in start:  # all-day: whole local days, end date exclusive (even if "free")
+        # All-day: whole local days, end date exclusive; even if "free", which Google makes
+        # every all-day event unless told otherwise (a closed day entered the usual way).
+        if "date" in start:
             day_from = date.fromisoformat(start["date"])
             day_to = date.fromisoformat(end.get("date") or start["date"])
             busy.append(blocking(business, _midnight(tz, day_from), _midnight(tz, day_to)))
@@ -221,10 +230,15 @@ def busy_from(business: Mapping, events: list[Mapping]) -> list[Busy]:
     return busy
 
 
+# Event types Google makes up, which say nothing of who is at work: a contact's birthday
+# (listed, all-day, when events.list names no `eventTypes`) and where someone works from.
+NOT_BUSY_TYPES = frozenset({"birthday", "workingLocation"})
+
+
 def _ignored(event: Mapping, business_id: int | None) -> bool:
     if event.get("status") == "cancelled" or is_own(event, business_id):
         return True
-    if event.get("eventType") == "workingLocation":
+    if event.get("eventType") in NOT_BUSY_TYPES:
         return True
     declined = [a for a in event.get("attendees") or () if a.get("self")]
     return bool(declined) and declined[0].get("responseStatus") == "declined"

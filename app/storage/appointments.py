@@ -139,6 +139,17 @@ def save_sync_token(business_id: int, calendar_id: str, token: str | None) -> No
     )
 
 
+def booked_with_event(business_id: int, event_id: str) -> int | None:
+    """The business's booked appointment whose calendar event is `event_id`, if any (the rows
+    of a booking moved before migration 0009 all name its event; only the last is booked)."""
+    row = fetch_one(
+        "SELECT id FROM appointments WHERE business_id = %s AND status = 'booked'"
+        " AND calendar_event_id = %s ORDER BY id DESC LIMIT 1",
+        (business_id, event_id),
+    )
+    return row["id"] if row else None
+
+
 def for_event(conn, business_id: int, appointment_id: int) -> dict | None:
     """The business's appointment an event stands for, locked, with what a notice needs."""
     return conn.execute(

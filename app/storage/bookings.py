@@ -84,15 +84,21 @@ def occupying(
     exclude_id: int | None = None,
     holder: int | None = None,
 ) -> list[dict]:
-    """(starts_at, ends_at) of what takes a seat in [start, end): bookings and unexpired holds.
+    """(starts_at, ends_at) of what takes a seat in [start, end): bookings, no-shows and
+    unexpired holds.
 
-    A hold counts only while `hold_expires_at` is after `now`, so expiry needs no clean-up; the
-    holds of `holder` (a customer replacing or confirming their own) are left out.
+    A no-show keeps its seat until it ends (SPEC §5 counts every appointment not cancelled;
+    its event stays on the staff's calendar). A hold counts only while `hold_expires_at` is
+    after `now`, so expiry needs no clean-up; the holds of `holder` (a customer replacing or
+    confirming their own) are left out.
     """
+    # One OR arm per status, not IN: each arm is read from its own partial index (0001, 0012,
+    # 0042); an IN matches none of them and scans every business's appointments.
     return conn.execute(
         "SELECT starts_at, ends_at FROM appointments"
         " WHERE business_id = %(b)s AND starts_at < %(end)s AND ends_at > %(start)s"
-        " AND (status = 'booked' OR (status = 'held' AND hold_expires_at > %(now)s"
+        " AND (status = 'booked' OR status = 'no_show'"
+        "      OR (status = 'held' AND hold_expires_at > %(now)s"
         "      AND customer_id IS DISTINCT FROM %(holder)s))"
         " AND id IS DISTINCT FROM %(exclude)s",
         {

@@ -59,6 +59,9 @@ class CalendarApi:
     """Calendar v3 handlers; `calendars`, `_seq` and `_lock` come from the server."""
 
     calendars: dict[str, Calendar]
+    # Set to field names: deleted events are listed with those alone, as Google may list them
+    # ("Deleted events are only guaranteed to have the id field populated").
+    deleted_fields: tuple[str, ...] | None = None
 
     def _api(self, method: str, parts: list[str], query: dict, body: Any, who: str):
         if parts == ["users", "me", "calendarList"] and method == "GET":
@@ -135,7 +138,7 @@ class CalendarApi:
         size = int(query.get("maxResults", 250))
         offset = int(query.get("pageToken", 0))
         page = {"kind": "calendar#events", "summary": cal.summary, "timeZone": cal.tz}
-        page["items"] = found[offset : offset + size]
+        page["items"] = [self._listed(e) for e in found[offset : offset + size]]
         if offset + size < len(found):
             page["nextPageToken"] = str(offset + size)
         else:
@@ -143,6 +146,11 @@ class CalendarApi:
                 latest = max(cal.changed.values(), default=0)
             page["nextSyncToken"] = _sync_token(cal.token_generation, latest)
         return 200, page
+
+    def _listed(self, event: dict) -> dict:
+        if event["status"] != "cancelled" or self.deleted_fields is None:
+            return event
+        return {k: v for k, v in event.items() if k in self.deleted_fields}
 
     def _in_range(self, cal: Calendar, query: dict) -> list[dict]:
         lo, hi = _instant(query.get("timeMin")), _instant(query.get("timeMax"))
