@@ -110,6 +110,11 @@ class _Canned:
     delay: float = 0.0
     error: tuple[int, int | None] | None = None  # (code, subcode): Meta's body for the API called
     headers: tuple[tuple[str, str], ...] = ()
+    release: threading.Event | None = None  # answered once set (or after HOLD_LIMIT)
+
+
+# How long a held send waits for its release at most: the test failed if it never came.
+HOLD_LIMIT = 60.0
 
 
 class FakeGraph:
@@ -212,6 +217,12 @@ class FakeGraph:
         with self._cond:
             self._script.extend(_Canned(200, None, seconds) for _ in range(times))
 
+    def hold_next(self, release: threading.Event) -> None:
+        """Answer the next message send successfully, but only once `release` is set: the
+        send is at Meta (`wait_for_arrivals`) for as long as the test needs."""
+        with self._cond:
+            self._script.append(_Canned(200, None, release=release))
+
     def reset(self) -> None:
         """Forget recorded requests and any scripted responses."""
         with self._cond:
@@ -289,6 +300,8 @@ class FakeGraph:
                     )
         if canned and canned.delay:
             self._stopping.wait(canned.delay)
+        if canned and canned.release:
+            canned.release.wait(HOLD_LIMIT)
         if canned and canned.error is not None:
             status, body = canned.status, _error_for(data, *canned.error)
         elif canned and canned.body is not None:

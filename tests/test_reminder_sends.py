@@ -15,6 +15,7 @@ from app.flow.reminders import stops_reminders
 from app.storage import db
 from tests import envelopes
 from tests.reminder_helpers import book, customer, open_business, reminder_messages, reminder_rows
+from tests.test_reminder_races import Run
 
 TEMPLATE = {"name": "appointment_reminder", "language": "en_US"}
 PAGE_ID = "5550001112223"
@@ -322,6 +323,29 @@ def test_a_reminder_waiting_in_the_outbox_does_not_go_once_its_appointment_chang
     assert reminder_sends(fake_graph, kim["address"]) == []
     [message] = reminder_messages(kim["id"])
     assert (message["status"], message["send_error"]) == ("failed", "withdrawn")
+
+
+def test_a_reminder_withdrawn_while_its_send_is_at_meta_is_recorded_sent(app, fake_graph, release):
+    """The withdrawal came too late: the customer got it, so it is recorded sent with Meta's id
+    (its delivery statuses find it); `withdrawn` stays as the note of the late withdrawal."""
+    from app import outbox
+
+    business_id, _, kim, appointment_id, _ = booked_with_reminder(app, 1, reminder_template=None)
+    fake_graph.hold_next(release)
+    sender = Run(app, lambda: outbox.send_pending(business_id, kim["id"]))
+    fake_graph.wait_for_arrivals(1, timeout=30)  # at Meta, not answered yet
+    with app.app_context():
+        assert booking.cancel(business_id, kim["id"], appointment_id, datetime.now(UTC)).ok
+    release.set()
+    sender.outcome()
+    [sent] = reminder_sends(fake_graph, kim["address"])
+    row = db.fetch_one(
+        "SELECT status, send_error, external_id FROM messages WHERE customer_id = %s"
+        " AND purpose = 'reminder'",
+        (kim["id"],),
+    )
+    assert row["status"] == "sent" and row["external_id"] is not None
+    assert row["send_error"] == "withdrawn"
 
 
 def test_a_deactivated_business_sends_no_reminders(app, drain, fake_graph):

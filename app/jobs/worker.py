@@ -12,10 +12,9 @@ from functools import partial
 
 import procrastinate
 import procrastinate.worker
-from procrastinate import PsycopgConnector
 
 from app import handoff
-from app.jobs.queue import queue
+from app.jobs import manager
 from app.jobs.tasks import promote_due_reminders, schedule_google_read, schedule_purge
 from app.storage import db
 
@@ -31,16 +30,27 @@ REMINDER_CHECK_INTERVAL = 5.0
 
 
 async def _retry_stalled_jobs(app: procrastinate.App, timeout: float) -> None:
-    """Put jobs of dead workers (no heartbeat for `timeout` s) back in the queue, forever."""
+    """Put jobs of dead workers (no heartbeat for `timeout` s) back in the queue, forever; one
+    replaced meanwhile by a newer job of its queueing lock is let go (`app.jobs.manager`)."""
     while True:
         try:
             stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=timeout)
-            for job in stalled:
-                log.warning("retrying stalled job %s (%s)", job.id, job.task_name)
-                await app.job_manager.retry_job(job)
         except Exception:  # keep recovering even when the database blips
             log.exception("stalled-job recovery failed")
+            stalled = []
+        for job in stalled:
+            await _retry_stalled(app, job)
         await asyncio.sleep(max(timeout / 3, 0.2))
+
+
+async def _retry_stalled(app: procrastinate.App, job) -> None:
+    """Retry one stalled job; a failure is logged, and the round goes on to the next job (one
+    job failing every round held back the recovery of those listed after it)."""
+    log.warning("retrying stalled job %s (%s)", job.id, job.task_name)
+    try:
+        await manager.retry_or_let_go(app.job_manager, job)
+    except Exception:
+        log.exception("retrying stalled job %s (%s) failed", job.id, job.task_name)
 
 
 async def _every(interval: float, call, what: str) -> None:
@@ -150,9 +160,7 @@ async def _work(flask_app, wait: bool) -> None:
         with flask_app.app_context():
             # The read-back of businesses' Google Calendars, unless one is queued (0: off).
             await asyncio.to_thread(schedule_google_read, cfg["GOOGLE_SYNC_INTERVAL"])
-    worker_app = queue.with_connector(
-        PsycopgConnector(conninfo=cfg["DATABASE_URL"], min_size=1, max_size=4)
-    )
+    worker_app = manager.worker_app(cfg["DATABASE_URL"])
     async with worker_app.open_async():
         recovery = asyncio.create_task(
             _retry_stalled_jobs(worker_app, cfg["WORKER_STALLED_TIMEOUT"])

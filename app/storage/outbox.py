@@ -109,7 +109,12 @@ def mark_sent(
     before the channel stamped it: a Messenger read receipt's watermark is that stamp; now when
     not given), then apply the statuses that beat us here, those that came for the message's
     own business. Each parked status is forgotten only once applied, so a failure on the way
-    leaves the rest for the next try."""
+    leaves the rest for the next try.
+
+    A reminder withdrawn while its send was at the channel (`_WITHDRAW` in storage.reminders takes
+    only queued messages, and a send claims nothing) went all the same: it is recorded sent, with
+    its id, so its delivery statuses find it; its `send_error` stays `withdrawn`, the note that
+    the withdrawal came too late (the console shows a reason only for a failed message)."""
     with connection() as conn:
         # A watermark that came while the send was in flight (Messenger's, kept with the
         # customer by apply_watermark) covers it now. The customer's row is read locked, so a
@@ -122,7 +127,8 @@ def mark_sent(
             " WHERE c.id = m.customer_id FOR SHARE), 'sent'),"
             " error_code = NULL, error_title = NULL, not_before = NULL, updated_at = now()"
             " FROM (SELECT COALESCE(%(at)s::timestamptz, now()) AS at) s"
-            " WHERE m.id = %(message)s AND m.status = 'queued'",
+            " WHERE m.id = %(message)s AND (m.status = 'queued' OR (m.status = 'failed'"
+            " AND m.send_error = 'withdrawn' AND m.external_id IS NULL))",
             {"id": external_id, "at": sent_at, "as": sent_as, "message": message_id},
         )
         early = []
