@@ -140,6 +140,7 @@ SPANISH_TIMES = [
     ("a las 5 y media de la tarde", time(17, 30)),
     ("a las 11 de la noche", time(23, 0)),
     ("a las 12 de la noche", time(0, 0)),  # midnight, not noon
+    ("a las 12 de la mañana", time(12, 0)),  # noon, as it is said in Spain
 ]
 
 WINDOWS = [

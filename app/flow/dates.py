@@ -298,8 +298,8 @@ def _clock(m: re.Match, s: str, moving: bool) -> time | None:
     am = suffix == "am" or suffix.startswith("de la ma")
     if pm and hour < 12:
         hour += 12
-    elif (am or suffix == "de la noche") and hour == 12:
-        hour = 0  # "12am", "las 12 de la noche": midnight
+    elif (suffix == "am" or suffix == "de la noche") and hour == 12:
+        hour = 0  # "12am", "las 12 de la noche": midnight ("las 12 de la mañana" is noon)
     elif not (am or suffix == "h") and 1 <= hour <= 7 and not m[2].startswith("0"):
         # Nobody books a salon at 5 a.m.: a bare "5" means 17:00 ("05:00" stays 05:00).
         hour += 12
