@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
-from app.storage import front_desk
+from app.storage import front_desk, outbox
 from app.storage import privacy as store
 
 log = logging.getLogger(__name__)
@@ -20,9 +20,10 @@ REQUEST_KEY_DAYS = 7
 
 def purge(now: datetime | None = None, batch: int = BATCH) -> dict[int, list[int]]:
     """Delete every business's messages older than its retention (and request keys older than
-    REQUEST_KEY_DAYS); the batch sizes per business."""
+    REQUEST_KEY_DAYS, parked statuses older than 7 days); the batch sizes per business."""
     now = now or datetime.now(UTC)
     front_desk.forget_request_keys(now - timedelta(days=REQUEST_KEY_DAYS))
+    outbox.forget_old_statuses()
     done: dict[int, list[int]] = {}
     for business in store.retention_days():
         before = now - timedelta(days=business["message_retention_days"])

@@ -182,3 +182,42 @@ def test_the_front_desk_s_request_keys_are_forgotten_after_a_week(demo):
         )
     retention.purge()
     assert [r["key"] for r in db.fetch_all("SELECT key FROM appointment_requests")] == ["recent"]
+
+
+def test_a_message_still_waiting_to_be_sent_is_not_purged(demo):
+    me = customer(demo)
+    db.execute("UPDATE businesses SET message_retention_days = 1 WHERE id = %s", (demo,))
+    # A reminder queued 30 hours ago for an appointment two days out (offset 2880 min), still
+    # waiting for its next retry: it is useful until the appointment starts.
+    queued = db.fetch_one(
+        "INSERT INTO messages (business_id, customer_id, direction, body, status, purpose,"
+        " created_at, expires_at, not_before, attempts)"
+        " VALUES (%s, %s, 'out', 'Reminder: haircut tomorrow', 'queued', 'reminder',"
+        " now() - interval '30 hours', now() + interval '18 hours', now() + interval '1 hour', 7)"
+        " RETURNING id",
+        (demo, me),
+    )["id"]
+    received = db.fetch_one(
+        "INSERT INTO messages (business_id, customer_id, direction, body, status, created_at)"
+        " VALUES (%s, %s, 'in', 'old question', 'processed', now() - interval '30 hours')"
+        " RETURNING id",
+        (demo, me),
+    )["id"]
+    retention.purge()
+    left = {
+        r["id"] for r in db.fetch_all("SELECT id FROM messages WHERE business_id = %s", (demo,))
+    }
+    assert received not in left  # old, done: purged as it should be
+    assert queued in left, "the queued, unexpired message was deleted before it could be sent"
+
+
+def test_parked_statuses_are_forgotten_after_seven_days_by_the_purge(demo):
+    db.execute(
+        "INSERT INTO status_backlog (business_id, channel, external_id, status, received_at)"
+        " VALUES (%s, 'whatsapp', 'wamid.HBgLMzQ2OTk4ODc3NjYVAgARGBI', 'read',"
+        " now() - interval '30 days')",
+        (demo,),
+    )
+    retention.purge()  # the hourly privacy job
+    left = db.fetch_one("SELECT count(*) AS n FROM status_backlog")["n"]
+    assert left == 0

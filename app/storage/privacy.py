@@ -150,13 +150,16 @@ def purge_messages_batch(business_id: int, before: datetime, limit: int) -> int:
     """Delete up to `limit` of the business's messages created before `before`; how many.
 
     One short statement of its own: rows another transaction holds are skipped (the next run
-    takes them), so a turn never waits on the purge, nor the purge on a turn.
+    takes them), so a turn never waits on the purge, nor the purge on a turn. A message still
+    waiting to be sent (a reminder queued days ahead, a send retried for hours) is kept until
+    it goes or expires: deleting it would lose it unsaid.
     """
     with connection() as conn:
         return conn.execute(
             "DELETE FROM messages WHERE id IN (SELECT id FROM messages"
-            " WHERE business_id = %s AND created_at < %s ORDER BY created_at LIMIT %s"
-            " FOR UPDATE SKIP LOCKED)",
+            " WHERE business_id = %s AND created_at < %s"
+            " AND NOT (status = 'queued' AND direction = 'out' AND expires_at > now())"
+            " ORDER BY created_at LIMIT %s FOR UPDATE SKIP LOCKED)",
             (business_id, before, limit),
         ).rowcount
 
