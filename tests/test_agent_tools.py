@@ -54,6 +54,16 @@ BAD_CALLS = {
     "18 years, slots": ("find_available_slots", lambda d, o: slots(d + YEARS_18), "beyond_horizon"),
     "nonsense date": ("book_appointment", lambda d, o: book("after the flood"), "invalid_date"),
     "nonsense time": ("book_appointment", lambda d, o: book(d, "teatime"), "invalid_time"),
+    "nonsense after, slots": (
+        "find_available_slots",
+        lambda d, o: {**slots(d), "after": "teatime"},
+        "invalid_time",
+    ),
+    "nonsense before, slots": (
+        "find_available_slots",
+        lambda d, o: {**slots(d), "after": "10:00", "before": "soonish"},
+        "invalid_time",
+    ),
     "invalid JSON": ("book_appointment", lambda d, o: "{not json", "invalid_arguments"),
     # What PostgreSQL cannot store would fail the turn's record and retry it forever.
     "invalid JSON with a NUL": (

@@ -52,6 +52,10 @@ def find_available_slots(
         return error(NOT_FOUND, MESSAGES[NOT_FOUND])
     lo = dates.parse_time(after) if after else None
     hi = dates.parse_time(before) if before else None
+    if (after and lo is None) or (before and hi is None):
+        # Listed anyway, the whole day would read as the times asked for.
+        unread = after if after and lo is None else before
+        return error("invalid_time", f"I could not understand the time {unread!r}.")
     result = bookings.find_slots(
         b["id"],
         svc["id"],
