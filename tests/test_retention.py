@@ -221,3 +221,18 @@ def test_parked_statuses_are_forgotten_after_seven_days_by_the_purge(demo):
     retention.purge()  # the hourly privacy job
     left = db.fetch_one("SELECT count(*) AS n FROM status_backlog")["n"]
     assert left == 0
+
+
+def test_a_handoff_s_reason_goes_with_its_summary(demo):
+    """The model words the reason from what the customer said ("her scalp burned after the
+    dye"): it is forgotten with the summary and the messages, not kept for good."""
+    me = customer(demo)
+    db.execute(
+        "UPDATE customers SET handoff_reason = 'her scalp burned after the dye',"
+        " handoff_summary = 'the dye burned', handoff_at = now() - interval '400 days'"
+        " WHERE id = %s",
+        (me,),
+    )
+    retention.purge()
+    row = db.fetch_one("SELECT handoff_reason, handoff_summary FROM customers WHERE id = %s", (me,))
+    assert (row["handoff_reason"], row["handoff_summary"]) == (None, None)

@@ -179,11 +179,13 @@ def purge_turn_details_batch(business_id: int, before: datetime, limit: int) -> 
 
 
 def purge_handoff_summaries(business_id: int, before: datetime) -> int:
-    """Forget the summaries (the customer's last words, quoted) of the business's handoffs
-    made before `before`, as their messages are; how many."""
+    """Forget the summaries (the customer's last words, quoted) and reasons (the model's
+    words about what they wanted) of the business's handoffs made before `before`, as their
+    messages are; how many."""
     with connection() as conn:
         return conn.execute(
-            "UPDATE customers SET handoff_summary = NULL WHERE business_id = %s"
-            " AND handoff_at < %s AND handoff_summary IS NOT NULL",
+            "UPDATE customers SET handoff_summary = NULL, handoff_reason = NULL"
+            " WHERE business_id = %s AND handoff_at < %s"
+            " AND (handoff_summary IS NOT NULL OR handoff_reason IS NOT NULL)",
             (business_id, before),
         ).rowcount
