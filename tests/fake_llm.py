@@ -41,7 +41,7 @@ class FakeLLM:
 
     def __init__(self):
         self.requests: list[dict] = []
-        self.script: list[dict | tuple[int, dict] | Callable[[dict], dict]] = []
+        self.script: list[dict | tuple[int, dict | bytes] | Callable[[dict], dict]] = []
         self.default: Callable[[dict], dict] = lambda body: text_reply(
             "You said: " + last_user_text(body)
         )
@@ -105,7 +105,8 @@ class FakeLLM:
                 fake.entered.set()
                 fake.hold.wait(60)
                 status, payload = fake._next(body)
-                data = json.dumps(payload).encode()
+                # bytes go out as they are: a body that is not JSON at all
+                data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))

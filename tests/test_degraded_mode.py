@@ -142,6 +142,30 @@ def test_a_failed_trial_keeps_the_turns_on_the_model_free_flow(client, say, fake
     assert len(fake_llm.requests) == 3
 
 
+# Answers with HTTP 200 that are no answer: each says the provider is broken, as a 500 does.
+UNUSABLE = {
+    "no choices": {"id": "x", "object": "chat.completion", "model": "fake"},
+    "null choices": {"id": "x", "object": "chat.completion", "model": "fake", "choices": None},
+    "an error": {"error": {"message": "overloaded", "type": "server_error"}},
+    "not JSON": b"<html><body>Bad gateway</body></html>",
+}
+
+
+@pytest.mark.parametrize("body", UNUSABLE.values(), ids=UNUSABLE.keys())
+def test_unusable_answers_open_the_breaker(client, say, fake_llm, clock, body):
+    fake_llm.default = lambda _: (200, body)
+    assert [say("hello"), say("hello?")] == [APOLOGY, APOLOGY]
+    assert circuit(client, fake_llm) == 2
+    assert say("hello").startswith(NOTES["en"])
+    assert len(fake_llm.requests) == 2
+
+
+def test_an_unusable_answer_does_not_reset_the_count_of_outages(client, say, fake_llm, clock):
+    fake_llm.script += [DOWN, (200, UNUSABLE["no choices"])]
+    assert [say("hello"), say("hello?")] == [APOLOGY, APOLOGY]
+    assert circuit(client, fake_llm) == 2
+
+
 @pytest.mark.parametrize("fallback", [True])
 def test_the_fallback_model_answers_when_the_primary_fails(client, say, fake_llm, fallback_llm):
     fake_llm.default = lambda body: DOWN

@@ -136,6 +136,16 @@ FULL_SLOT = {"name": "book_appointment", "ok": False, "result": {"ok": False, "e
 CANCEL = {"name": "cancel_appointment", "ok": True, "result": {"ok": True, "status": "cancelled"}}
 MOVE = {"name": "reschedule_appointment", "ok": True, "result": {"ok": True, "status": "moved"}}
 LISTED = {"name": "list_my_appointments", "ok": True, "result": {"ok": True, "appointments": [{}]}}
+FAILED_BOOKING = {
+    "name": "book_appointment",
+    "ok": False,
+    "result": {"ok": False, "error": "taken"},
+}
+ALREADY_CANCELLED = {
+    "name": "cancel_appointment",
+    "ok": False,
+    "result": {"ok": False, "error": "already_cancelled"},
+}
 NONE_LISTED = {
     "name": "list_my_appointments",
     "ok": True,
@@ -160,6 +170,35 @@ UNGROUNDED = {
     "cancel does not book": ("Cancelled, and your colour is booked for Friday.", [CANCEL]),
     "claim before a question": ("I've booked you for Tuesday at 10, anything else?", []),
     "booking does not cancel": ("Booked! Your old appointment is cancelled.", [BOOKED_CALL]),
+    "no worries": ("No worries I've cancelled it for you.", []),
+    "don't worry": ("Don't worry I've booked you in for Tuesday 8 December 2026 at 10:00.", []),
+    "no problem": ("No problem I've moved it to Friday at 11:00.", []),
+    "dash before a question": (
+        "Your haircut is booked for Tuesday at 10:00 — anything else I can help with?",
+        [],
+    ),
+    "en dash before a question": ("Booked for Tuesday at 10:00 – need anything else?", []),
+    "hyphen before a question": ("Cancelled - anything else?", []),
+    "emoji before a question": (
+        "Your appointment has been cancelled 👍 Can I help with anything else?",
+        [],
+    ),
+    "es emoji before a question": ("Tu cita está cancelada ✅ ¿Algo más?", []),
+    "rebooked": ("I've rebooked you for Tuesday at 10:00.", []),
+    "re-scheduled": ("I've re-scheduled it for Friday at 11:00.", [BOOKED_CALL]),
+    "es reagendada": ("Tu cita quedó reagendada para el viernes.", []),
+    "you were booked, booking failed": (
+        "Great news, you were booked for Tuesday at 10:00!",
+        [FAILED_BOOKING],
+    ),
+    "your haircut was booked, booking failed": (
+        "Your haircut was booked for Tuesday 8 December 2026 at 10:00.",
+        [FAILED_BOOKING],
+    ),
+    "you're already booked, booking failed": (
+        "You're already booked for Tuesday at 10:00.",
+        [FULL_SLOT],
+    ),
 }
 # Honest replies: negations, questions, a slot's state, a policy, and what the turn's own
 # successful calls permit.
@@ -196,6 +235,21 @@ GROUNDED = {
         [BOOKED_CALL],
     ),
     "read back": ("You're booked for Tuesday at 10:00.", [LISTED]),
+    "no worries, not yet": ("No worries, nothing is booked yet.", []),
+    "no problem, not yet": ("No problem. I haven't cancelled it yet.", []),
+    "don't worry, a question": ("Don't worry — would you like it booked for Tuesday?", []),
+    "emoji after the question": ("Would you like it booked for Tuesday? 😊", []),
+    "a range in a question": ("Would you like it booked for 10:00–10:30?", []),
+    "hyphenated words in a question": ("Would you like the follow-up booked for Tuesday?", []),
+    "taken time, you elsewhere": (
+        "Sorry, you can't have 16:00, it is already booked. Would 16:30 work?",
+        [FULL_SLOT],
+    ),
+    "already cancelled, was booked": (
+        "Your haircut that was booked for Tuesday had already been cancelled.",
+        [ALREADY_CANCELLED],
+    ),
+    "move, rebooked": ("Done, I've rebooked you for Friday at 11:00.", [MOVE]),
 }
 
 

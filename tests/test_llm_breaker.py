@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -9,7 +11,13 @@ import httpx
 import openai
 import pytest
 
-from app.agent.breaker import Breaker, fallback_settings, is_outage, provider_key
+from app.agent.breaker import (
+    Breaker,
+    UnusableAnswer,
+    fallback_settings,
+    is_outage,
+    provider_key,
+)
 
 P = "gpt-4o-mini@http://127.0.0.1:9/v1"
 OTHER = "fallback@http://127.0.0.1:8/v1"
@@ -75,6 +83,10 @@ def fail(breaker: Breaker, times: int, provider: str = P) -> None:
         (openai.APIConnectionError(request=REQUEST), True),
         (TimeoutError(), True),
         (ConnectionRefusedError(), True),
+        (UnusableAnswer("no choices"), True),  # a 200 whose body is no answer
+        (openai.APIResponseValidationError(httpx.Response(200, request=REQUEST), None), True),
+        (json.JSONDecodeError("Expecting value", "<html>", 0), True),
+        (Status(302), True),
         (Status(400), False),
         (Status(401), False),
         (api_status(openai.BadRequestError, 400), False),
@@ -103,6 +115,19 @@ def test_refusals_of_our_request_do_not_count(breaker):
     for _ in range(5):
         breaker.record(P, Status(400))
     assert breaker.state(P) == "closed"
+
+
+@pytest.mark.parametrize("bug", [TypeError("ours"), KeyError("ours"), ValueError("ours")])
+def test_our_own_bug_neither_resets_nor_counts_and_is_logged(breaker, bug, caplog):
+    fail(breaker, 2)
+    with caplog.at_level(logging.ERROR, logger="app.agent.breaker"):
+        breaker.record(P, bug)
+    [logged] = [r for r in caplog.records if r.name == "app.agent.breaker"]
+    # With its traceback (the privacy filter may have moved it into exc_text).
+    trace = logged.exc_text or logging.Formatter().formatException(logged.exc_info)
+    assert f"{type(bug).__name__}: " in trace
+    fail(breaker, 1)
+    assert breaker.state(P) == "open"
 
 
 def test_half_open_after_the_reset_time_lets_one_trial_through(breaker, clock):

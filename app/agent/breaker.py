@@ -3,8 +3,9 @@
 Closed: calls go through; `LLM_BREAKER_FAILURES` failed calls in a row open it. Open: calls are
 refused at once for `LLM_BREAKER_RESET_SECONDS`; then it is half-open and one call, claimed
 atomically in PostgreSQL by one process, tries the provider: success closes the breaker, failure
-opens it again. Failures are outages only (timeouts, connection errors, 5xx, 429), never a
-request the provider refused as wrong.
+opens it again. Failures are outages only (timeouts, connection errors, 5xx, 429, and an answer
+that is no answer: HTTP 200 with a body we cannot read), never a request the provider refused as
+wrong (4xx). An error that is neither (a bug on our side) is logged and counts for nothing.
 
 Before each call the state is read from a short in-process cache, so a healthy provider costs no
 extra query per call.
@@ -12,6 +13,8 @@ extra query per call.
 
 from __future__ import annotations
 
+import json
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +22,8 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 from app.storage import breakers as store
+
+log = logging.getLogger(__name__)
 
 EXTENSION = "llm_breaker"
 CLOSED, HALF_OPEN, OPEN = "closed", "half_open", "open"
@@ -67,16 +72,28 @@ def provider_key(base_url: str | None, model: str) -> str:
     return f"{model}@{url}"
 
 
+class UnusableAnswer(Exception):
+    """The provider answered (HTTP 200) with a body that holds no usable answer."""
+
+
 def is_outage(exc: BaseException) -> bool:
-    """Whether a failed call says the provider is down or overloaded (not that we were wrong)."""
+    """Whether a failed call says the provider is down, overloaded or broken (not that we were
+    wrong)."""
+    from openai import APIConnectionError, APIResponseValidationError  # timeouts: connection
+
+    # Checked first: a body that fails validation carries the 200 it came with.
+    if isinstance(exc, UnusableAnswer | APIResponseValidationError | json.JSONDecodeError):
+        return True
     status = getattr(exc, "status_code", None)
     if isinstance(status, int):
-        return status == 429 or status >= 500
-    try:
-        from openai import APIConnectionError  # timeouts are connection errors too
-    except ImportError:  # pragma: no cover - openai comes with langchain-openai
-        APIConnectionError = ()  # noqa: N806
+        return not is_refusal(exc)  # 5xx, 429, or a status no client expects (3xx)
     return isinstance(exc, TimeoutError | ConnectionError | APIConnectionError)
+
+
+def is_refusal(exc: BaseException) -> bool:
+    """Whether the provider refused our request as wrong (4xx but 429): it is up."""
+    status = getattr(exc, "status_code", None)
+    return isinstance(status, int) and 400 <= status < 500 and status != 429
 
 
 class Breaker:
@@ -110,10 +127,14 @@ class Breaker:
         return claimed
 
     def record(self, provider: str, error: BaseException | None) -> None:
-        """Record a call's outcome: an outage counts as a failure; anything else (an answer, or a
-        refusal of our request) shows the provider is up, and closes the breaker."""
+        """Record a call's outcome: an outage counts as a failure; an answer or a refusal of our
+        request shows the provider is up, and closes the breaker; any other error, nothing."""
         if error is not None and is_outage(error):
             self._remember(provider, store.record_failure(provider, self.failures, self.clock()))
+            return
+        if error is not None and not is_refusal(error):
+            # Our own bug says nothing of the provider: closing on it would hide an outage.
+            log.error("model call to %s failed on our side", provider, exc_info=error)
             return
         # Always written (a no-op when clean): a cached "closed" may hide another process's count.
         store.record_success(provider, self.clock())

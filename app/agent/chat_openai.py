@@ -21,6 +21,8 @@ from langchain_core.messages.tool import invalid_tool_call
 from langchain_core.outputs import ChatResult
 from langchain_openai import ChatOpenAI
 
+from app.agent.breaker import UnusableAnswer
+
 BULK = ("messages", "tools")
 
 
@@ -37,8 +39,13 @@ class WireChatOpenAI(ChatOpenAI):
         # LangChain fails the whole answer on arguments like `[1, 2]` (its message type takes
         # only objects): the tokens spent would go unrecorded, and a fallback model would be
         # asked the same again. Such a call becomes an invalid call the loop answers.
-        response, invalid = split_non_object_calls(response)
-        result = super()._create_chat_result(response, generation_info)
+        try:
+            response, invalid = split_non_object_calls(response)
+            result = super()._create_chat_result(response, generation_info)
+        except (TypeError, KeyError, ValueError, AttributeError) as exc:
+            # No `choices`, an `error` in a 200, a page instead of JSON: the provider is broken,
+            # which its circuit breaker counts as an outage (a bare TypeError it would not).
+            raise UnusableAnswer(f"unusable answer: {exc}") from exc
         for generation, calls in zip(result.generations, invalid, strict=False):
             if calls and isinstance(generation.message, AIMessage):
                 generation.message.invalid_tool_calls.extend(calls)
