@@ -134,6 +134,8 @@ def import_website_command(business_id: int, url: str) -> None:
     )
     for skipped in report["skipped"]:
         click.echo(f"skipped {skipped['url']}: {skipped['reason']}")
+    if report["skipped_omitted"]:
+        click.echo(f"skipped {report['skipped_omitted']} more URLs, not listed")
     if report["stopped"]:
         click.echo(f"stopped early: {report['stopped']}")
     for conflict in result.conflicts:

@@ -3,12 +3,13 @@ English words the report has always had, so the console can say it in the reader
 
 from __future__ import annotations
 
+import json
 import socket
 from urllib.parse import urljoin
 
 import pytest
 
-from app.knowledge.crawl import CrawlLimits, crawl
+from app.knowledge.crawl import MAX_OTHER_SITE_LISTED, MAX_SKIPPED_LISTED, CrawlLimits, crawl
 from app.knowledge.fetch import FetchPolicy
 from tests.fake_site import FakeSite, endless, hang_up, page, redirect, stalled
 
@@ -100,3 +101,27 @@ def test_a_site_whose_tls_fails_names_its_pages_tls_failed(site):
         (origin + "/robots.txt", "robots_unreadable", "robots.txt unreadable: TLS failed"),
         (origin + "/", "tls_failed", ROBOTS_READ),
     ]
+
+
+def links_report(site: FakeSite, hrefs: list[str]) -> dict:
+    """The report of a crawl whose home page links to `hrefs`."""
+    links = "".join(f'<a href="{href}">x</a>' for href in hrefs)
+    site.routes["/"] = page(f"<main><p>Welcome.</p>{links}</main>")
+    return crawl(site.origin + "/", policy(site.port), LIMITS).as_dict()
+
+
+def test_links_to_other_sites_are_counted_the_first_few_listed(site):
+    hrefs = [f"https://elsewhere{i}.example/" for i in range(2_000)]
+    report = links_report(site, hrefs)
+    assert [s["url"] for s in report["skipped"]] == hrefs[:MAX_OTHER_SITE_LISTED]
+    assert report["other_site_links"] == 2_000
+    assert report["skipped_omitted"] == 2_000 - MAX_OTHER_SITE_LISTED
+    assert len(json.dumps(report)) < 10_000
+
+
+def test_the_skipped_list_is_capped(site):
+    report = links_report(site, [f"/private/{i}" for i in range(1_000)])
+    assert len(report["skipped"]) == MAX_SKIPPED_LISTED
+    assert report["skipped"][0]["code"] == "robots_disallowed"
+    assert report["skipped_omitted"] == 1_000 - MAX_SKIPPED_LISTED
+    assert report["other_site_links"] == 0

@@ -79,6 +79,18 @@ test("a code the console does not know keeps the API's English words", () => {
   assert.equal(stoppedReason({ ...coded, stopped_code: "memory_limit" }, t), "page limit (20) reached");
 });
 
+test("what the report counts but does not list is said in the reader's words", () => {
+  assert.equal(
+    knowledge(es, "es")("notListed", { count: 180 }),
+    "180 direcciones más se omitieron y no aparecen en la lista.",
+  );
+  assert.equal(knowledge(en, "en")("notListed", { count: 1 }), "1 more URL was skipped and is not listed.");
+  assert.equal(
+    knowledge(en, "en")("otherSiteLinks", { count: 200 }),
+    "200 links lead to other websites, which the import does not read.",
+  );
+});
+
 test("every code has its words in English and Spanish, and they are the API's codes", async () => {
   for (const messages of [en, es]) {
     assert.deepEqual(Object.keys(messages.knowledge.skipReasons).sort(), [...SKIP_CODES].sort());

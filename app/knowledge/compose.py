@@ -12,9 +12,14 @@ from datetime import datetime
 
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from app.knowledge.extract import PageText
+from app.knowledge.extract import PageText, clip
 
 MAX_DOCUMENT_CHARS = 20_000
+# The header's and the sources list's share of it: the sections get what is left.
+MAX_HEADER_PART_CHARS = 200  # the business's name, the start URL
+MAX_SOURCE_URL_CHARS = 200
+MAX_SOURCES_CHARS = 2_000
+MORE_SOURCES_ROOM = 40  # kept free for the "- … and N more" line ending a list cut short
 MAX_MODEL_INPUT_CHARS = 60_000
 SECTIONS = [
     "Services and prices",
@@ -68,14 +73,23 @@ starting with "- ", leaving out any section the pages say nothing about: {sectio
 def header(name: str, start_url: str, pages: list[PageText], now: datetime) -> str:
     """The document's first line: what it is, where from, when."""
     count = f"{len(pages)} page" + ("" if len(pages) == 1 else "s")
+    name, start_url = clip(name, MAX_HEADER_PART_CHARS), clip(start_url, MAX_HEADER_PART_CHARS)
     return f"Reference document of {name}, from {start_url} ({count} read on {now:%Y-%m-%d})."
 
 
 def sources(pages: list[PageText]) -> str:
-    """The pages the document was written from."""
-    return "Sources:\n" + "\n".join(
-        f"- {p.url}" + (f" ({p.title})" if p.title else "") for p in pages
-    )
+    """The pages the document was written from, in at most MAX_SOURCES_CHARS characters."""
+    lines = ["Sources:"]
+    used = len(lines[0])
+    for i, page in enumerate(pages):
+        titled = f" ({page.title})" if page.title else ""
+        line = f"- {clip(page.url, MAX_SOURCE_URL_CHARS)}{titled}"
+        if used + 1 + len(line) > MAX_SOURCES_CHARS - MORE_SOURCES_ROOM:
+            lines.append(f"- … and {len(pages) - i} more")
+            break
+        lines.append(line)
+        used += 1 + len(line)
+    return "\n".join(lines)
 
 
 def extractive(name: str, start_url: str, pages: list[PageText], now: datetime) -> str:
@@ -88,21 +102,34 @@ def extractive(name: str, start_url: str, pages: list[PageText], now: datetime) 
             if key not in seen:
                 seen.add(key)
                 sections[section].append(line)
-    body = [header(name, start_url, pages, now)]
-    budget = MAX_DOCUMENT_CHARS - len(body[0]) - len(sources(pages)) - 100
+    head, tail = header(name, start_url, pages, now), sources(pages)
+    return _frame(head, _fit(sections, _room(head, tail)), tail)
+
+
+def _fit(sections: dict[str, list[str]], room: int) -> str:
+    """The sections in order, each with as many of its lines as fit in `room` characters."""
+    blocks, used = [], -2  # no blank line before the first block
     for title in SECTIONS:
-        lines = [f"- {line}" for line in sections[title]]
-        kept = []
-        for line in lines:
-            if budget - len(line) - 1 < 0:
+        heading = f"## {title}"
+        kept, size = [], used + 2 + len(heading)
+        for line in sections[title]:
+            if size + 3 + len(line) > room:
                 break
-            kept.append(line)
-            budget -= len(line) + 1
+            kept.append(f"- {line}")
+            size += 3 + len(line)
         if kept:
-            body.append(f"## {title}\n" + "\n".join(kept))
-            budget -= len(title) + 5
-    body.append(sources(pages))
-    return "\n\n".join(body)
+            blocks.append(heading + "\n" + "\n".join(kept))
+            used = size
+    return "\n\n".join(blocks)
+
+
+def _room(head: str, tail: str) -> int:
+    """What the sections may take between the header and the sources list."""
+    return max(0, MAX_DOCUMENT_CHARS - len(head) - len(tail) - 4)
+
+
+def _frame(head: str, body: str, tail: str) -> str:
+    return "\n\n".join(part for part in (head, body, tail) if part)
 
 
 def _sorted_lines(page: PageText):
@@ -168,5 +195,13 @@ def model_messages(name: str, pages: list[PageText]) -> list:
 
 def from_model(name: str, start_url: str, pages: list[PageText], now: datetime, text: str) -> str:
     """The model's sections framed like an extractive document (header and sources)."""
-    body = text.strip()[: MAX_DOCUMENT_CHARS - 2000]
-    return "\n\n".join([header(name, start_url, pages, now), body, sources(pages)])
+    head, tail = header(name, start_url, pages, now), sources(pages)
+    return _frame(head, _whole_lines(text.strip(), _room(head, tail)), tail)
+
+
+def _whole_lines(text: str, room: int) -> str:
+    """`text` cut to `room` characters, at the end of a line when it has one in them."""
+    if len(text) <= room:
+        return text
+    cut = text[:room]
+    return cut.rsplit("\n", 1)[0] if "\n" in cut else cut

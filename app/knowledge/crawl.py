@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
-import urllib.robotparser
 from collections import deque
 from dataclasses import dataclass, field
+
+from protego import Protego
 
 from app.knowledge import fetch, guard
 from app.knowledge.extract import PageText, page_text
@@ -15,7 +16,9 @@ from app.knowledge.guard import Refused, Target
 # The product token robots.txt rules may name to allow or refuse the import.
 ROBOTS_AGENT = "BookingBotImport"
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
-MAX_ROBOTS_BYTES = 500_000
+# RFC 9309 2.5: a parsing limit of at least 500 KiB. A longer robots.txt is left unread (so,
+# conservatively, nothing of its site is read) rather than obeyed in part.
+MAX_ROBOTS_BYTES = 500 * 1024
 # Why a crawl stops early: its code -> its English words (given the limit).
 STOPS = {
     "time_limit": "time limit reached",
@@ -23,6 +26,10 @@ STOPS = {
     "byte_limit": "byte limit ({}) reached",
 }
 OTHER_SITE = "other_site"
+# The report is stored with the version and sent with every read of it: a page with thousands of
+# links (off the site, or kept out by robots.txt) is counted past these, not listed.
+MAX_OTHER_SITE_LISTED = 20
+MAX_SKIPPED_LISTED = 200
 ROBOTS_UNREADABLE = "robots_unreadable"
 # Fetch failures of robots.txt that say the whole site cannot be reached (down, too slow, its TLS
 # broken): an import that read nothing gives these reasons rather than robots_unreadable.
@@ -49,6 +56,10 @@ class CrawlReport:
     `reason` of the Refused or FetchFailed that left it unread (robots_unreadable for a robots.txt
     that could not be read), `stopped_code` a key of STOPS. Reports stored before the codes have
     none.
+
+    Links to other sites are counted in `other_site_links`, the first MAX_OTHER_SITE_LISTED of
+    them listed as skipped; at most MAX_SKIPPED_LISTED URLs are listed in all, and
+    `skipped_omitted` counts the skipped URLs not listed.
     """
 
     start_url: str
@@ -59,10 +70,23 @@ class CrawlReport:
     requests: int = 0
     bytes_read: int = 0
     failure: str | None = None
+    other_site_links: int = 0
+    skipped_omitted: int = 0
 
     def skip(self, url: str, reason: str, code: str) -> None:
         """Note a URL left unread: `reason` in English, `code` naming it."""
-        self.skipped.append({"url": url, "reason": reason, "code": code})
+        if len(self.skipped) < MAX_SKIPPED_LISTED:
+            self.skipped.append({"url": url, "reason": reason, "code": code})
+        else:
+            self.skipped_omitted += 1
+
+    def skip_other_site(self, url: str) -> None:
+        """Note a link to another site: counted, and listed while there are few."""
+        self.other_site_links += 1
+        if self.other_site_links <= MAX_OTHER_SITE_LISTED:
+            self.skip(url, "on another site", OTHER_SITE)
+        else:
+            self.skipped_omitted += 1
 
     def stop(self, reason: str, code: str) -> None:
         """Note why the crawl stopped early: `reason` in English, `code` naming it."""
@@ -74,6 +98,8 @@ class CrawlReport:
             "start_url": self.start_url,
             "pages": [{"url": p.url, "title": p.title, "chars": len(p.text)} for p in self.pages],
             "skipped": self.skipped,
+            "skipped_omitted": self.skipped_omitted,
+            "other_site_links": self.other_site_links,
             "stopped": self.stopped,
             "stopped_code": self.stopped_code,
             "requests": self.requests,
@@ -89,7 +115,7 @@ class Crawl:
         self.deadline = time.monotonic() + limits.time_limit
         self.site = guard.parse(start_url)
         self.report = CrawlReport(self.site.url)
-        self.robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
+        self.robots: dict[str, Protego | None] = {}
         self.unread: dict[str, str] = {}  # origin -> the reason code of its unread robots.txt
         self.out_of_bytes = False
 
@@ -135,7 +161,7 @@ class Crawl:
         if rules is None:
             reason = self.unread[_origin(target)]
             raise Refused("robots.txt of this site could not be read", reason)
-        if not rules.can_fetch(ROBOTS_AGENT, target.url):
+        if not rules.can_fetch(target.url, ROBOTS_AGENT):
             raise Refused("disallowed by robots.txt", "robots_disallowed")
 
     def _limit_reached(self) -> tuple[str, str] | None:
@@ -177,45 +203,53 @@ class Crawl:
             return
         seen.add(target.url)
         if not guard.same_site(target, self.site):
-            self.report.skip(target.url, "on another site", OTHER_SITE)
+            self.report.skip_other_site(target.url)
             return
         queue.append(target.url)
 
-    def _robots(self, target: Target) -> urllib.robotparser.RobotFileParser | None:
+    def _robots(self, target: Target) -> Protego | None:
         """The rules of `target`'s origin, fetched once; None when they cannot be read.
 
-        As RFC 9309 says: a missing robots.txt (4xx) allows everything; an unreachable one (5xx,
-        network, time, another site) allows nothing. Why it could not be read is kept in
-        `unread`: the site's own failure when the site could not be reached at all.
+        As RFC 9309 says: a robots.txt that was read is parsed whatever its content type; a
+        missing one (4xx) allows everything; an unreachable one (5xx, network, time, another
+        site) allows nothing. Why it could not be read is kept in `unread`: the site's own
+        failure when the site could not be reached at all.
         """
         origin = _origin(target)
         if origin in self.robots:
             return self.robots[origin]
         self.robots[origin] = None  # while it is being read, and for good if it cannot be
         url = origin + "/robots.txt"
-        rules = urllib.robotparser.RobotFileParser(url)
+        try:
+            text = self._robots_text(url)
+        except FetchFailed as exc:
+            self.report.skip(url, f"robots.txt unreadable: {exc}", ROBOTS_UNREADABLE)
+            self.unread[origin] = exc.reason if exc.reason in SITE_DOWN else ROBOTS_UNREADABLE
+            return None
+        except Refused as exc:
+            self.report.skip(url, f"robots.txt refused: {exc}", ROBOTS_UNREADABLE)
+            self.unread[origin] = ROBOTS_UNREADABLE
+            return None
+        self.robots[origin] = Protego.parse(text)
+        return self.robots[origin]
+
+    def _robots_text(self, url: str) -> str:
+        """The robots.txt at `url`, "" when there is none (a 4xx)."""
         try:
             resp = fetch.get(
                 url,
                 self.policy,
                 deadline=self.deadline,
                 max_bytes=MAX_ROBOTS_BYTES,
-                types=PAGE_TYPES,
+                types=None,  # servers label robots.txt many ways; RFC 9309 reads it all the same
                 allow=self._on_site,
             )
-            rules.parse(resp.body.decode(resp.charset or "utf-8", errors="replace").splitlines())
         except FetchFailed as exc:
-            if not str(exc).startswith(("HTTP 4", "not a web page")):
-                self.report.skip(url, f"robots.txt unreadable: {exc}", ROBOTS_UNREADABLE)
-                self.unread[origin] = exc.reason if exc.reason in SITE_DOWN else ROBOTS_UNREADABLE
-                return None
-            rules.parse([])
-        except Refused as exc:
-            self.report.skip(url, f"robots.txt refused: {exc}", ROBOTS_UNREADABLE)
-            self.unread[origin] = ROBOTS_UNREADABLE
-            return None
-        self.robots[origin] = rules
-        return rules
+            if exc.status is not None and 400 <= exc.status < 500:
+                return ""
+            raise
+        # RFC 9309: UTF-8, whatever the header says; a byte order mark is not part of a rule.
+        return resp.body.decode("utf-8-sig", errors="replace")
 
     def _on_site(self, target: Target) -> None:
         if not guard.same_site(target, self.site):

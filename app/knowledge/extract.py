@@ -16,6 +16,9 @@ NOT_PAGES = re.compile(
     re.I,
 )
 MAX_FOOTER_CHARS = 600
+# A <title> says what the page is in a line: a longer one is cut (the report and the document's
+# sources list show it).
+MAX_TITLE_CHARS = 120
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,13 @@ def page_text(url: str, body: bytes, charset: str | None, content_type: str) -> 
         )
         or ""
     )
-    return PageText(url, " ".join(title.split()), _plain(text), footer, links, link_texts)
+    title = clip(" ".join(title.split()), MAX_TITLE_CHARS)
+    return PageText(url, title, _plain(text), footer, links, link_texts)
+
+
+def clip(text: str, limit: int) -> str:
+    """`text`, or its first `limit` - 1 characters and "…" when it is longer."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _decode(body: bytes, charset: str | None) -> str:

@@ -53,9 +53,10 @@ class FetchFailed(Exception):
     """The page could not be read (status, size, type, network); the message says why, `reason`
     names it (a code the admin API hands on for the console to word)."""
 
-    def __init__(self, message: str, reason: str):
+    def __init__(self, message: str, reason: str, status: int | None = None):
         super().__init__(message)
         self.reason = reason
+        self.status = status  # the HTTP status of a response other than 200
 
 
 class TimeUp(FetchFailed):
@@ -89,13 +90,14 @@ def get(
     *,
     deadline: float,
     max_bytes: int,
-    types: tuple[str, ...],
+    types: tuple[str, ...] | None,
     allow: Callable[[Target], None] | None = None,
 ) -> Response:
     """GET `url`, following at most `policy.max_redirects` redirects, each hop guarded.
 
-    `deadline` is a time.monotonic() instant; `allow`, when given, is asked about every hop
-    before it is requested and raises Refused to stop it (another site, robots.txt).
+    `deadline` is a time.monotonic() instant; `types` the content types accepted (None: any);
+    `allow`, when given, is asked about every hop before it is requested and raises Refused to
+    stop it (another site, robots.txt).
     Raises Refused (guard or `allow`) or FetchFailed (everything else).
     """
     deadline = min(deadline, time.monotonic() + policy.page_timeout)
@@ -134,10 +136,10 @@ def proxy_for(target: Target, proxies: dict[str, str]) -> str | None:
 
 def _accept(target: Target, resp, deadline: float, max_bytes: int, types) -> Response:
     if resp.status != 200:
-        raise FetchFailed(f"HTTP {resp.status}", "http_error")
+        raise FetchFailed(f"HTTP {resp.status}", "http_error", resp.status)
     content_type, _, params = (resp.headers.get("Content-Type") or "").partition(";")
     content_type = content_type.strip().lower()
-    if content_type not in types:
+    if types is not None and content_type not in types:
         raise FetchFailed(f"not a web page ({content_type or 'no content type'})", "not_a_page")
     length = resp.headers.get("Content-Length", "")
     if length.isdigit() and int(length) > max_bytes:

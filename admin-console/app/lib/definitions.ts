@@ -369,11 +369,15 @@ export type Conflict = {
 };
 
 /** What an import read and skipped, stored with the version it made: `reason` and `stopped` in
- * English, `code` and `stopped_code` for the console to word (absent from reports stored before). */
+ * English, `code` and `stopped_code` for the console to word (absent from reports stored before).
+ * `skipped` lists at most 200 URLs (20 links to other sites among them): `skipped_omitted` counts
+ * the rest, `other_site_links` every link to another site (both absent from older reports). */
 export type ImportReport = {
   start_url: string;
   pages: { url: string; title: string; chars: number }[];
   skipped: { url: string; reason: string; code?: string }[];
+  skipped_omitted?: number;
+  other_site_links?: number;
   stopped: string | null;
   stopped_code?: string | null;
   requests: number;

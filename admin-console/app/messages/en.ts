@@ -618,6 +618,10 @@ const en = {
     stopped: "Stopped early: {reason}.",
     read: "read",
     skipped: "skipped",
+    notListed:
+      "{count, plural, one {# more URL was skipped and is} other {# more URLs were skipped and are}} not listed.",
+    otherSiteLinks:
+      "{count, plural, one {# link leads} other {# links lead}} to other websites, which the import does not read.",
     skipReasons: {
       other_site: "On another website.",
       robots_disallowed: "The website's robots.txt does not allow importing it.",

@@ -625,6 +625,10 @@ const es: Messages = {
     stopped: "Se detuvo antes: {reason}.",
     read: "leída",
     skipped: "omitida",
+    notListed:
+      "{count, plural, one {# dirección más se omitió y no aparece} other {# direcciones más se omitieron y no aparecen}} en la lista.",
+    otherSiteLinks:
+      "{count, plural, one {# enlace lleva} other {# enlaces llevan}} a otras webs, que la importación no lee.",
     skipReasons: {
       other_site: "Está en otra web.",
       robots_disallowed: "El robots.txt de la web no permite importarla.",

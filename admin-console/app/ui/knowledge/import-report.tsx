@@ -16,6 +16,7 @@ export async function ImportReportCard({ report }: { report: ImportReport }) {
           how: report.written_by === "model" ? t("byModel") : t("bySentences"),
         })}
         {stopped ? ` ${t("stopped", { reason: stopped })}` : ""}
+        {report.other_site_links ? ` ${t("otherSiteLinks", { count: report.other_site_links })}` : ""}
       </p>
       <ul className="list small">
         {report.pages.map((p) => (
@@ -35,6 +36,7 @@ export async function ImportReportCard({ report }: { report: ImportReport }) {
             ) : null}
           </li>
         ))}
+        {report.skipped_omitted ? <li className="muted">{t("notListed", { count: report.skipped_omitted })}</li> : null}
       </ul>
     </section>
   );
