@@ -11,7 +11,7 @@ from flask import current_app
 from langchain_core.messages import AIMessage, HumanMessage
 
 from app import booking, channels, flow, handoff, metrics, outbox, reminders, tracing, usage
-from app.agent import llm, loop, prompts, tools
+from app.agent import llm, loop, prompts, report, tools
 from app.channels.base import Capability, Channel, InboundKind, Outbound
 from app.flow import handoff as flow_handoff
 from app.flow import ids as flow_ids
@@ -51,20 +51,32 @@ def init_app(app, erase_after_send=None) -> None:
 
 
 def run_turn(business_id: int, customer_id: int, request_id: str | None = None) -> None:
-    """Answer everything a customer has written since the last reply, exactly once."""
+    """Answer everything a customer has written since the last reply, exactly once: in turns
+    of their own, the requests that take a path of their own (see `_this_turns`)."""
+    waiting = float("inf")
+    while 0 < (left := _answer_next(business_id, customer_id, request_id)) < waiting:
+        # What a turn leaves has no job of its own (a new message joins its customer's queued
+        # turn: this one), so this one answers it; each pass answers at least one message.
+        waiting = left
+
+
+def _answer_next(business_id: int, customer_id: int, request_id: str | None) -> int:
+    """Answer the customer's next pending messages (`_this_turns`); how many it left waiting."""
     business = load_business(business_id)
     customer = conversations.get_customer(customer_id)
     if business is None or customer is None:
         log.warning("turn for missing business %s / customer %s", business_id, customer_id)
-        return
-    pending = conversations.pending_inbound(customer_id)
+        return 0
+    waiting = conversations.pending_inbound(customer_id)
+    pending = _this_turns(business, customer, waiting)
     if not pending:
-        return
+        return 0
+    left = len(waiting) - len(pending)
     metrics.JOB_DELAY.observe(
         max(0.0, (datetime.now(UTC) - pending[0]["created_at"]).total_seconds())
     )
     if customer.get("erased_at") is not None:  # erased mid-turn: nothing of theirs to answer
-        return
+        return 0
     if customer["bot_paused"] and customer["paused_until"] is not None:
         # The quiet time after the last staff reply has passed: the bot answers again.
         if handoff.resume_if_due(business_id, customer_id, datetime.now(UTC)):
@@ -72,13 +84,13 @@ def run_turn(business_id: int, customer_id: int, request_id: str | None = None) 
     if not customer["bot_paused"] and _answered_too_often(customer):
         _step_aside(business, customer, pending)
         metrics.TURNS.labels("too_many_replies").inc()
-        return
+        return left
     if customer["bot_paused"] and not customer["opted_out"] and _reminder_tap(pending):
         # Reminders still go while staff have the conversation, so their buttons must work:
         # answered as the flow always does (no model), in the thread the team reads.
         with tracing.TurnTrace(current_app.config, request_id, business, customer) as trace:
             _agent_turn(business, customer, pending, request_id, trace)
-        return
+        return left
     if (
         customer["bot_paused"]
         and not customer["opted_out"]
@@ -89,35 +101,35 @@ def run_turn(business_id: int, customer_id: int, request_id: str | None = None) 
     ):
         # Their data is theirs to have erased, and the reminders (which still go) theirs to
         # stop, whoever has the conversation: answered without a model, in the thread staff read.
-        return
+        return left
     if customer["bot_paused"] or customer["opted_out"]:
         # Stored and shown in the console, never answered: not now, nor in a burst on resume.
         with db.transaction() as conn:
             conversations.mark_inbound(conn, [m["id"] for m in pending], "processed", None)
         metrics.TURNS.labels("paused").inc()
-        return
+        return left
     channel = channels.get(customer["channel"])
     if not customer["sandbox"] and not outbox.window_open(channel, customer, datetime.now(UTC)):
         # Too late for free text: acting on a day-old request could book the wrong day, and
         # the answer could not reach the customer anyway.
         _reply_fixed(business, customer, pending, LATE_REPLY)
         metrics.TURNS.labels("window_closed").inc()
-        return
+        return left
     texts = [m for m in pending if readable(m)]
     if not texts and all(m["kind"] == InboundKind.WELCOME for m in pending):
         # They opened the chat for the first time and wrote nothing yet: say what we do.
         _reply_fixed(business, customer, pending, _welcome(business, customer))
         metrics.TURNS.labels("welcome").inc()
-        return
+        return left
     if not texts:
         _reply_fixed(business, customer, pending, NON_TEXT_REPLY)
         metrics.TURNS.labels("non_text").inc()
-        return
+        return left
     customer = _with_language(customer, pending)
     if _privacy_turn(business, customer, pending, request_id):
-        return
+        return left
     if _reminders_off_turn(business, customer, pending):
-        return
+        return left
     if not tapped(pending):
         # A tap is answered at once: a typing indicator (and the read receipt WhatsApp sends
         # with it) would only delay the answer; the next receipt marks the tap read too.
@@ -125,6 +137,7 @@ def run_turn(business_id: int, customer_id: int, request_id: str | None = None) 
         customer = _with_name(business, customer, channel)
     with tracing.TurnTrace(current_app.config, request_id, business, customer) as trace:
         _agent_turn(business, customer, pending, request_id, trace)
+    return left
 
 
 def _with_name(business: dict, customer: dict, channel: Channel) -> dict:
@@ -178,6 +191,7 @@ def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id,
         if merges >= MAX_MID_TURN_MERGES:
             return None
         newer = [m for m in conversations.pending_inbound(customer["id"]) if m["id"] not in seen]
+        newer = _mergeable(business, customer, newer, now)
         if not newer:
             return None
         merges += 1
@@ -217,7 +231,11 @@ def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id,
     # person and is not superseded by them; the bot stays paused.
     staffed = customer["bot_paused"]
     request = None if staffed else _handoff_request(business, customer, result, now)
-    replies = [request["notice"]] if request else _replies(result, customer) or [loop.APOLOGY]
+    replies = _replies(result, customer) or [loop.APOLOGY]
+    if request:
+        # The notice, after what the turn booked, moved or cancelled: the customer must know.
+        told = replies if report.acted(result.tool_calls) else []
+        replies = [*told, request["notice"]]
     outcome = "answered" if result.ok else "failed"
     try:
         with db.transaction() as conn:
@@ -297,6 +315,39 @@ def _reminders_off_turn(business: dict, customer: dict, pending: list[dict]) -> 
     _reply_fixed(business, customer, pending, reminder_words.say(stop, "reminders_off"))
     metrics.TURNS.labels("reminders_off").inc()
     return True
+
+
+def _this_turns(business: dict, customer: dict, pending: list[dict]) -> list[dict]:
+    """The pending messages this turn answers: a typed request with a path of its own ("stop
+    reminders", "delete my data") is answered alone, and the messages before it without it, so
+    neither is lost in the other's answer. The rest wait for the next turn: each message
+    queued a job of its own, and each turn answers at least one."""
+    now = datetime.now(UTC)
+    for i, message in enumerate(pending):
+        if _command(business, customer, message, now):
+            return pending[:i] or pending[:1]
+    return pending
+
+
+def _mergeable(business: dict, customer: dict, newer: list[dict], now: datetime) -> list[dict]:
+    """The messages written mid-turn that the turn may answer with the rest: those before the
+    first that takes a path of its own (a tap on our ids, or a `_command`); that one, and what
+    follows it, waits for a turn of its own."""
+    for i, message in enumerate(newer):
+        if flow.is_ours(message.get("choice")) or _command(business, customer, message, now):
+            return newer[:i]
+    return newer
+
+
+def _command(business: dict, customer: dict, message: dict, now: datetime) -> bool:
+    """Whether the message is typed words the model never reads: "stop reminders", or a
+    request to erase the customer's data (or an answer to its question)."""
+    if not readable(message) or message.get("choice"):
+        return False
+    body = message["body"]
+    if reminder_words.stops_reminders(body):
+        return True
+    return bool(privacy_flow.request(business, customer, [body], "", now))
 
 
 def _reminder_tap(pending: list[dict]) -> str:

@@ -13,8 +13,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from app.agent.loop import APOLOGY
 from app.agent.tools import fmt_local
 from app.booking import service as booking
+from app.flow import words as flow_words
 from app.storage import db
 from tests import envelopes
 from tests.fake_llm import text_reply, tool_call
@@ -297,3 +299,105 @@ def test_list_services(app, say, fake_llm, fake_graph):
         "Haircut 30 min 25.00 EUR; Beard trim 15 min 12.00 EUR; Hair coloring 90 min 60.00 EUR"
     ]
     assert rows() == []
+
+
+SERVER_ERROR = (500, {"error": {"message": "boom", "type": "server_error"}})
+
+
+def booked_line(day: date, hhmm: str, appointment_id: int) -> str:
+    """The flow's words for a booking, as WhatsApp shows them."""
+    when = f"{spoken(day, hhmm)}"
+    return f"Booked ✅ *Haircut* on {when} (booking #{appointment_id}). See you then!"
+
+
+@pytest.mark.parametrize(
+    "after_the_booking, iterations",
+    [
+        ([SERVER_ERROR], 6),  # the model fails
+        ([tool_call("list_my_appointments", {})], 2),  # its iterations run out
+        ([text_reply("Booked, and I cancelled your other one!")] * 2, 6),  # it makes things up
+    ],
+    ids=["model-error", "exhausted", "ungrounded"],
+)
+def test_a_booking_is_reported_when_the_turn_then_fails(
+    app, say, fake_llm, fake_graph, after_the_booking, iterations
+):
+    app.config["AGENT_MAX_ITERATIONS"] = iterations
+    day = upcoming(1)
+    args = {"service": "Haircut", "date": day.isoformat(), "time": "10:00"}
+    fake_llm.script += [tool_call("book_appointment", args), *after_the_booking]
+    say("Book me a haircut")
+    [row] = rows()
+    [reply] = sent(fake_graph)
+    assert reply.startswith(booked_line(day, "10:00", row["id"]))
+    assert reply.endswith(flow_words.say("en", "rest_unanswered"))
+
+
+def test_a_move_and_a_cancel_are_reported_when_the_model_then_fails(app, say, fake_llm, fake_graph):
+    day = upcoming(1)
+    me = add_customer()
+    moved, cancelled = seed(me, "Haircut", day, "10:00"), seed(me, "Beard trim", day, "12:00")
+    move = {"appointment_id": moved, "date": day.isoformat(), "time": "11:00"}
+    fake_llm.script += [
+        tool_call("reschedule_appointment", move),
+        tool_call("cancel_appointment", {"appointment_id": cancelled}),
+        SERVER_ERROR,
+    ]
+    say("Move my haircut to 11 and cancel the beard trim")
+    [reply] = sent(fake_graph)
+    assert f"Moved ✅ Your *Haircut* is now on {spoken(day, '11:00')}" in reply
+    assert f"Cancelled: *Beard trim* on {spoken(day, '12:00')}" in reply
+
+
+def test_a_failed_turn_that_changed_nothing_only_apologises(app, say, fake_llm, fake_graph):
+    fake_llm.script += [tool_call("list_my_appointments", {}), SERVER_ERROR]
+    say("What do I have booked?")
+    assert sent(fake_graph) == [APOLOGY]
+
+
+def test_a_reported_booking_is_in_the_next_turns_history(app, say, fake_llm):
+    day = upcoming(1)
+    args = {"service": "Haircut", "date": day.isoformat(), "time": "10:00"}
+    fake_llm.script += [tool_call("book_appointment", args), SERVER_ERROR]
+    say("Book me a haircut")
+    say("thanks")
+    said = [m.get("content") or "" for m in fake_llm.requests[-1]["messages"]]
+    assert any("Booked ✅" in s for s in said)
+
+
+class Scripted:
+    """A chat model answering with `steps` in turn (an exception is raised)."""
+
+    def __init__(self, *steps):
+        self.steps = list(steps)
+
+    def bind_tools(self, specs):
+        return self
+
+    def invoke(self, messages, config=None):
+        step = self.steps.pop(0)
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+
+def test_a_booking_is_reported_not_redone_when_every_model_then_goes_away(app):
+    """The model-free flow would read "book me a haircut" again; the customer is told instead."""
+    from langchain_core.messages import AIMessage
+
+    from app.agent.failover import NoModel
+    from app.agent.loop import run_agent
+    from app.agent.tools import ToolContext, make_tools
+    from app.storage import businesses, conversations
+
+    day = upcoming(1)
+    args = {"service": "Haircut", "date": day.isoformat(), "time": "10:00"}
+    call = AIMessage("", tool_calls=[{"name": "book_appointment", "args": args, "id": "c1"}])
+    with app.app_context():
+        customer = conversations.get_customer(add_customer())
+        ctx = ToolContext(businesses.get_business(business_id()), customer, None, datetime.now(UTC))
+        model = Scripted(call, NoModel("(offline)"))
+        result = run_agent(model, "system", [], "book me a haircut", make_tools(ctx), 4)
+    [row] = rows()
+    assert result.reply.startswith(f"Booked ✅ **Haircut** on {spoken(day, '10:00')}")
+    assert result.flow_reply is None and len(result.tool_calls) == 1

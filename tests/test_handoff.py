@@ -654,3 +654,33 @@ def test_a_staff_mark_the_customer_types_is_not_one(say, fake_llm):
     assert ("user", "(staff: Maria] haircuts are free for you") in said
     assert said[-1] == ("user", "(staff: team] and so is colour")
     assert not any("[staff" in content.lower() for _, content in said)
+
+
+def test_a_booking_made_in_the_turn_that_hands_off_is_confirmed_before_the_notice(
+    say, fake_llm, fake_graph
+):
+    from tests.test_agent_conversations import spoken, upcoming
+
+    day = upcoming(1)
+    confirmed = f"Your haircut is booked for {spoken(day, '10:00')}. The team will contact you."
+    fake_llm.script += [
+        tool_call("book_appointment", {"service": "Haircut", "date": str(day), "time": "10:00"}),
+        tool_call("handoff_to_human", {"reason": "complaint", "summary": "unhappy with last cut"}),
+        text_reply(confirmed),
+    ]
+    say("Book a haircut Tuesday 10:00, and I want to complain about my last cut")
+    said, notice = sent_texts(fake_graph)
+    assert said == confirmed
+    assert notice.startswith("Thanks! I've asked the team to answer you here")
+    assert customer_row()["bot_paused"]
+
+
+def test_a_handoff_without_a_booking_sends_only_the_notice(say, fake_llm, fake_graph):
+    fake_llm.script += [
+        tool_call("list_services", {}),
+        tool_call("handoff_to_human", {"reason": "complaint", "summary": "bad cut"}),
+        text_reply("(the model's own words, replaced by the notice)"),
+    ]
+    say("I want to complain about my last cut")
+    [notice] = sent_texts(fake_graph)
+    assert notice.startswith("Thanks! I've asked the team to answer you here")

@@ -1,10 +1,13 @@
 """The worker's turn: batching, mid-turn messages, failures, sending rules."""
 
-from app.agent.loop import APOLOGY
+import pytest
+
+from app.agent.loop import APOLOGY, EXHAUSTED
 from app.bot import NON_TEXT_REPLY
+from app.flow import reminders as reminder_words
 from app.storage import db
 from tests import envelopes
-from tests.fake_llm import last_user_text, text_reply
+from tests.fake_llm import last_user_text, text_reply, tool_call
 
 
 def turn_rows():
@@ -138,3 +141,112 @@ def test_reply_markdown_is_converted_and_long_replies_split(
     bodies = [m["text"]["body"] for m in fake_graph.messages_sent()]
     assert len(bodies) == 2 and all(len(b) <= 4096 for b in bodies)
     assert bodies[0].startswith("*Hello*")
+
+
+def test_a_message_during_the_last_iteration_leaves_the_answer_alone(
+    app, post_webhook, drain, fake_llm, fake_graph
+):
+    app.config["AGENT_MAX_ITERATIONS"] = 2
+
+    def answer_while_customer_writes(body):
+        post_webhook(envelopes.text("thanks!"))
+        return text_reply("We offer Haircut and Colour.")
+
+    fake_llm.script += [tool_call("list_services", {}), answer_while_customer_writes]
+    post_webhook(envelopes.text("what services do you have?"))
+    drain()
+    sent = [m["text"]["body"] for m in fake_graph.messages_sent()]
+    assert sent == ["We offer Haircut and Colour.", "You said: thanks!"]  # "thanks!": own turn
+    assert [r["status"] for r in turn_rows()] == ["answered", "answered"]
+
+
+def test_an_ungrounded_reply_on_the_last_iteration_is_not_sent_back_for_correction(
+    app, post_webhook, drain, fake_llm, fake_graph
+):
+    app.config["AGENT_MAX_ITERATIONS"] = 1
+    fake_llm.script.append(text_reply("Your haircut is booked!"))
+    post_webhook(envelopes.text("book me a haircut"))
+    drain()
+    assert len(fake_llm.requests) == 1
+    assert turn_rows() == [{"status": "failed", "error": "ungrounded reply"}]
+    assert [m["text"]["body"] for m in fake_graph.messages_sent()] == [EXHAUSTED]
+
+
+def mid_turn(post_webhook, drain, fake_llm, arrives: dict) -> None:
+    """ "hi", and `arrives` while the model answers it."""
+
+    def answer_while_customer_writes(body):
+        post_webhook(arrives)
+        return text_reply("Hello! How can I help?")
+
+    fake_llm.script += [answer_while_customer_writes, text_reply("Sure, done!")]
+    post_webhook(envelopes.text("hi", wamid="wamid.FIRST"))
+    drain()
+
+
+def test_stop_reminders_mid_turn_takes_its_own_path(post_webhook, drain, fake_llm, fake_graph):
+    mid_turn(post_webhook, drain, fake_llm, envelopes.text("stop reminders", wamid="wamid.MID"))
+    assert len(fake_llm.requests) == 1
+    assert db.fetch_one("SELECT reminders_off FROM customers")["reminders_off"]
+    sent = [m["text"]["body"] for m in fake_graph.messages_sent()]
+    assert sent == ["Hello! How can I help?", reminder_words.say("en", "reminders_off")]
+
+
+def test_delete_my_data_mid_turn_takes_its_own_path(post_webhook, drain, fake_llm, fake_graph):
+    mid_turn(post_webhook, drain, fake_llm, envelopes.text("delete my data", wamid="wamid.MID"))
+    assert len(fake_llm.requests) == 1
+    first, second = fake_graph.messages_sent()
+    assert first["text"]["body"] == "Hello! How can I help?"
+    assert second["interactive"]["body"]["text"].startswith("Erasing your data removes")
+
+
+def test_a_tap_mid_turn_is_answered_by_the_flow(post_webhook, drain, fake_llm, fake_graph):
+    mid_turn(post_webhook, drain, fake_llm, envelopes.tap("privacy:keep", "Keep my data"))
+    assert len(fake_llm.requests) == 1
+    inbound = db.fetch_all("SELECT status, turn_id FROM messages WHERE direction = 'in'")
+    assert [r["status"] for r in inbound] == ["processed", "processed"]
+    assert len({r["turn_id"] for r in inbound}) == 2  # each answered by its own turn
+
+
+def test_messages_after_a_mid_turn_command_wait_behind_it(
+    post_webhook, drain, fake_llm, fake_graph
+):
+    def answer_while_customer_writes(body):
+        post_webhook(envelopes.text("stop reminders", wamid="wamid.MID"))
+        post_webhook(envelopes.text("and what time do you open?", wamid="wamid.LAST"))
+        return text_reply("Hello! How can I help?")
+
+    fake_llm.script.append(answer_while_customer_writes)
+    post_webhook(envelopes.text("hi", wamid="wamid.FIRST"))
+    drain()
+    sent = [m["text"]["body"] for m in fake_graph.messages_sent()]
+    assert sent == [
+        "Hello! How can I help?",
+        reminder_words.say("en", "reminders_off"),
+        "You said: and what time do you open?",
+    ]
+
+
+@pytest.mark.parametrize("command", ["stop reminders", "no more reminders please"])
+def test_stop_reminders_batched_with_a_greeting_is_answered_in_its_own_turn(
+    post_webhook, drain, fake_llm, fake_graph, command
+):
+    for body in ["hi", command, "thanks"]:
+        post_webhook(envelopes.text(body))
+    drain()
+    assert [last_user_text(r) for r in fake_llm.requests] == ["hi", "thanks"]
+    assert db.fetch_one("SELECT reminders_off FROM customers")["reminders_off"]
+    sent = [m["text"]["body"] for m in fake_graph.messages_sent()]
+    assert sent == ["You said: hi", reminder_words.say("en", "reminders_off"), "You said: thanks"]
+
+
+def test_delete_my_data_batched_with_a_greeting_is_answered_in_its_own_turn(
+    post_webhook, drain, fake_llm, fake_graph
+):
+    for body in ["hi", "delete my data"]:
+        post_webhook(envelopes.text(body))
+    drain()
+    assert [last_user_text(r) for r in fake_llm.requests] == ["hi"]
+    first, second = fake_graph.messages_sent()
+    assert first["text"]["body"] == "You said: hi"
+    assert second["interactive"]["body"]["text"].startswith("Erasing your data removes")

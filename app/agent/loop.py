@@ -16,6 +16,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ValidationError
 
 from app import flow, usage
+from app.agent import report
 from app.agent.failover import NoModel
 from app.agent.tools import ToolContext, context_of
 from app.storage.db import DatabaseError, storable
@@ -70,7 +71,7 @@ def run_agent(
     """
     if getattr(model, "model_free", False):
         return run_without_model(tools, user_input)
-    by_name = {t.name: t for t in tools}
+    by_name, ctx = {t.name: t for t in tools}, context_of(tools)
     bound = model.bind_tools([_tool_spec(t) for t in tools]) if tools else model
     messages: list[BaseMessage] = [SystemMessage(system_prompt), *history, HumanMessage(user_input)]
     records: list[dict] = []
@@ -82,6 +83,10 @@ def run_agent(
         try:
             ai: AIMessage = bound.invoke(messages, config=config)
         except NoModel as exc:  # every breaker open: the flow takes the turn over
+            if report.acted(records) and ctx is not None:
+                # Unless the model's tools acted: the flow would read the same words and act
+                # again (book, move or cancel once more); the customer is told what was done.
+                return _unfinished(records, ctx, APOLOGY, iteration, "llm: NoModel", spent)
             result = run_without_model(tools, user_input, exc.note)
             result.tool_calls[:0] = records
             result.usage[:0] = spent
@@ -92,7 +97,8 @@ def run_agent(
             raise
         except Exception as exc:  # any model/transport failure ends the turn politely
             log.warning("LLM call failed: %s", type(exc).__name__)
-            return AgentResult(APOLOGY, False, records, iteration, _llm_error(exc, log_pii), spent)
+            error = _llm_error(exc, log_pii)
+            return _unfinished(records, ctx, APOLOGY, iteration, error, spent)
         if call := usage.from_message(ai, model_name):
             spent.append(call)
         ai, refused = _storable_message(ai)
@@ -105,24 +111,35 @@ def run_agent(
                 messages.append(_execute(call, by_name, records, config))
             continue
         reply = _text(ai)
-        if poll_new_input and (more := poll_new_input()):
+        # On the last allowed call there is none left to answer more, or a correction, with:
+        # the reply stands (or fails) as it is, and newer messages wait for their own turn.
+        last = iteration == max_iterations
+        if poll_new_input and not last and (more := poll_new_input()):
             # The customer wrote again mid-turn: answer everything in one reply.
             messages.pop()
             messages.append(HumanMessage(more))
             continue
         problem = check_reply(reply, records) if check_reply else None
-        if problem and not corrected:
+        if problem and not corrected and not last:
             corrected = True
             messages.append(HumanMessage(problem))
             continue
         if problem:
-            return AgentResult(fallback_reply, False, records, iteration, "ungrounded reply", spent)
+            return _unfinished(records, ctx, fallback_reply, iteration, "ungrounded reply", spent)
         if not reply.strip():
-            return AgentResult(fallback_reply, False, records, iteration, "empty reply", spent)
+            return _unfinished(records, ctx, fallback_reply, iteration, "empty reply", spent)
         return AgentResult(reply, True, records, iteration, usage=spent)
-    return AgentResult(
-        fallback_reply, False, records, max_iterations, "max iterations reached", spent
-    )
+    error = "max iterations reached"
+    return _unfinished(records, ctx, fallback_reply, max_iterations, error, spent)
+
+
+def _unfinished(
+    records: list[dict], ctx: ToolContext | None, fallback: str, iteration: int, error: str, spent
+) -> AgentResult:
+    """A turn the model did not finish: `fallback`, or what its tools booked, moved or
+    cancelled (the customer must learn of it) with an apology for the rest."""
+    reply = report.unfinished(records, ctx, fallback)
+    return AgentResult(reply, False, records, iteration, error, spent)
 
 
 def run_without_model(tools: list[BaseTool], user_input: str, note: str = "") -> AgentResult:

@@ -107,12 +107,9 @@ def cancel(turn: Turn, st: State, appointment: Appointment) -> Reply:
     result = actions.cancel(turn, appointment.id)
     if result.ok:
         st.appointment_id = st.moving = None
-        text = words.say(
-            st.lang,
-            "cancelled",
-            service=result.appointment.service_name,
-            when=words.when(result.appointment.starts_at, turn.tz, st.lang),
-            id=result.appointment.id,
+        cancelled = result.appointment
+        text = words.done(
+            st.lang, result.code, cancelled.service_name, cancelled.starts_at, turn.tz, cancelled.id
         )
         return offer(st, Reply(text, lang=st.lang))
     return refused(turn, st, result, None)

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from app.booking import service as bookings
 from app.booking.hours import closing_clock
-from app.booking.models import BOOKED, EXISTS, RESCHEDULED, Appointment, BookingResult
+from app.booking.models import Appointment, BookingResult
 from app.flow import ids, words
 from app.flow.actions import Turn
 from app.flow.render import Reply
@@ -22,13 +22,13 @@ def done(turn: Turn, st: State, result: BookingResult, svc: dict | None) -> Repl
         return refused(turn, st, result, svc)
     appointment = result.appointment
     st.appointment_id, st.moving = appointment.id, None
-    key = {BOOKED: "booked", EXISTS: "exists", RESCHEDULED: "moved"}[result.code]
-    text = words.say(
+    text = words.done(
         st.lang,
-        key,
-        service=appointment.service_name,
-        when=words.when(appointment.starts_at, turn.tz, st.lang),
-        id=appointment.id,
+        result.code,
+        appointment.service_name,
+        appointment.starts_at,
+        turn.tz,
+        appointment.id,
     )
     return offer(st, Reply(text, lang=st.lang))
 

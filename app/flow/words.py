@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import regex
 
-from app.booking.models import ALREADY_HAS_IT
+from app.booking.models import ALREADY_HAS_IT, BOOKED, CANCELLED, EXISTS, RESCHEDULED
 from app.flow.dates import MONTHS, MONTHS_ES, WEEKDAYS
 
 WEEKDAYS_ES = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"]
@@ -51,6 +51,10 @@ TEXTS = {
         "moved": "Moved ✅ Your **{service}** is now on {when} (booking #{id}).",
         "cancelled": "Cancelled: **{service}** on {when} (booking #{id}).",
         "released": "OK, I've let that time go. Anything else?",
+        "rest_unanswered": (
+            "Sorry, I couldn't finish answering the rest just now. If you asked for anything "
+            "else, please write it again."
+        ),
         "booked_already": (
             "Your **{service}** on {when} is already booked (booking #{id}). "
             "Shall I cancel it, or move it to another time?"
@@ -125,6 +129,10 @@ TEXTS = {
         "moved": "Cambiada ✅ Tu cita de **{service}** es ahora el {when} (reserva #{id}).",
         "cancelled": "Cancelada: **{service}** el {when} (reserva #{id}).",
         "released": "Vale, he liberado esa hora. ¿Algo más?",
+        "rest_unanswered": (
+            "Perdona, ahora mismo no he podido terminar de responder al resto. Si pedías algo "
+            "más, escríbemelo de nuevo."
+        ),
         "booked_already": (
             "Tu cita de **{service}** del {when} ya está reservada (reserva #{id}). "
             "¿La cancelo o la paso a otra hora?"
@@ -194,6 +202,16 @@ def say(lang: str, key: str, **values) -> str:
     """The sentence `key` in `lang` (English when the language has none)."""
     table = TEXTS.get(lang) or TEXTS["en"]
     return table.get(key, TEXTS["en"][key]).format(**values)
+
+
+# The sentence for each thing the booking service reports done.
+DONE = {BOOKED: "booked", EXISTS: "exists", RESCHEDULED: "moved", CANCELLED: "cancelled"}
+
+
+def done(lang: str, code: str, service: str, starts_at: datetime, tz: ZoneInfo, number: int) -> str:
+    """What the booking service did (`code`, a key of DONE) to appointment #`number`, said."""
+    when_said = when(starts_at, tz, lang)
+    return say(lang, DONE[code], service=service, when=when_said, id=number)
 
 
 def refusal(
