@@ -91,17 +91,14 @@ def _answer_next(business_id: int, customer_id: int, request_id: str | None) -> 
         with tracing.TurnTrace(current_app.config, request_id, business, customer) as trace:
             _agent_turn(business, customer, pending, request_id, trace)
         return left
-    if (
-        customer["bot_paused"]
-        and not customer["opted_out"]
-        and (
-            _privacy_turn(business, customer, pending, request_id)
-            or _reminders_off_turn(business, customer, pending)
-        )
-    ):
+    if customer["bot_paused"] and not customer["opted_out"]:
         # Their data is theirs to have erased, and the reminders (which still go) theirs to
         # stop, whoever has the conversation: answered without a model, in the thread staff read.
-        return left
+        action = _privacy_turn(business, customer, pending, request_id)
+        if action:
+            return _left_after(action, left)
+        if _reminders_off_turn(business, customer, pending):
+            return left
     if customer["bot_paused"] or customer["opted_out"]:
         # Stored and shown in the console, never answered: not now, nor in a burst on resume.
         with db.transaction() as conn:
@@ -126,8 +123,9 @@ def _answer_next(business_id: int, customer_id: int, request_id: str | None) -> 
         metrics.TURNS.labels("non_text").inc()
         return left
     customer = _with_language(customer, pending)
-    if _privacy_turn(business, customer, pending, request_id):
-        return left
+    action = _privacy_turn(business, customer, pending, request_id)
+    if action:
+        return _left_after(action, left)
     if _reminders_off_turn(business, customer, pending):
         return left
     if not tapped(pending):
@@ -161,7 +159,7 @@ def _with_name(business: dict, customer: dict, channel: Channel) -> dict:
 def _welcome(business: dict, customer: dict) -> str:
     """The flow's greeting, in the customer's language once known, else the business's."""
     name = customer.get("profile_name") or ""
-    speaks = customer.get("language") or lang.of_business(business)
+    speaks = lang.of_customer(business, customer)
     return flow_words.say(
         speaks, "greeting", name=f" {name}" if name else "", business=business["name"]
     )
@@ -191,7 +189,7 @@ def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id,
         if merges >= MAX_MID_TURN_MERGES:
             return None
         newer = [m for m in conversations.pending_inbound(customer["id"]) if m["id"] not in seen]
-        newer = _mergeable(business, customer, newer, now)
+        newer = _before_own_path(business, customer, newer, now)
         if not newer:
             return None
         merges += 1
@@ -262,8 +260,15 @@ def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id,
     trace.end(outcome, len(result.tool_calls), result.error)
 
 
-def _privacy_turn(business: dict, customer: dict, pending: list[dict], request_id) -> bool:
-    """Answer "delete my data" and its buttons, before and without any model; whether it did.
+def _left_after(privacy_action: str, left: int) -> int:
+    """What is left to answer after a privacy turn: nothing once the customer confirmed their
+    erasure (what they wrote after it is erased with the rest, never answered)."""
+    return 0 if privacy_action == privacy_flow.ERASE else left
+
+
+def _privacy_turn(business: dict, customer: dict, pending: list[dict], request_id) -> str:
+    """Answer "delete my data" and its buttons, before and without any model; what it did
+    (`privacy_flow`'s ERASE, KEEP or ASK), "" when the messages ask none of that.
 
     Erasing happens after the last reply has gone (see `app.erasure`): the job that does it is
     queued with the reply, behind its send.
@@ -272,7 +277,7 @@ def _privacy_turn(business: dict, customer: dict, pending: list[dict], request_i
     typed = [m["body"] for m in pending if readable(m) and not m.get("choice")]
     action = privacy_flow.request(business, customer, typed, tapped(pending), now)
     if not action:
-        return False
+        return ""
     language = privacy_flow.language(business, customer, typed, now)
     if action == privacy_flow.ASK:
         upcoming = booking.list_for_customer(business["id"], customer["id"], now=now)
@@ -290,7 +295,7 @@ def _privacy_turn(business: dict, customer: dict, pending: list[dict], request_i
                 # Staff have the conversation now: theirs to answer. (An erasure the customer
                 # confirmed goes ahead: their data is theirs to have erased.)
                 conversations.finish_turn(conn, turn_id, "failed", result.tool_calls, TAKEN_OVER)
-                return True
+                return action
             replies = _replies(result, customer)
             outbox.queue(conn, business, customer, replies, "reply", pending[-1]["id"], turn_id)
             conversations.finish_turn(conn, turn_id, "answered", result.tool_calls)
@@ -300,7 +305,7 @@ def _privacy_turn(business: dict, customer: dict, pending: list[dict], request_i
         with db.transaction() as conn:
             conversations.finish_turn(conn, turn_id, "failed", result.tool_calls, str(exc))
     metrics.TURNS.labels("privacy").inc()
-    return True
+    return action
 
 
 def _reminders_off_turn(business: dict, customer: dict, pending: list[dict]) -> bool:
@@ -318,25 +323,25 @@ def _reminders_off_turn(business: dict, customer: dict, pending: list[dict]) -> 
 
 
 def _this_turns(business: dict, customer: dict, pending: list[dict]) -> list[dict]:
-    """The pending messages this turn answers: a typed request with a path of its own ("stop
-    reminders", "delete my data") is answered alone, and the messages before it without it, so
-    neither is lost in the other's answer. The rest wait for the next turn: each message
-    queued a job of its own, and each turn answers at least one."""
-    now = datetime.now(UTC)
-    for i, message in enumerate(pending):
-        if _command(business, customer, message, now):
-            return pending[:i] or pending[:1]
-    return pending
+    """The pending messages this turn answers: a tap on our ids, or a typed request with a path
+    of its own ("stop reminders", "delete my data"), is answered alone, and the messages before
+    it without it, so neither is lost in the other's answer. The rest wait for the next turn
+    (`run_turn` runs it), and each turn answers at least one."""
+    return _before_own_path(business, customer, pending, datetime.now(UTC)) or pending[:1]
 
 
-def _mergeable(business: dict, customer: dict, newer: list[dict], now: datetime) -> list[dict]:
-    """The messages written mid-turn that the turn may answer with the rest: those before the
-    first that takes a path of its own (a tap on our ids, or a `_command`); that one, and what
-    follows it, waits for a turn of its own."""
-    for i, message in enumerate(newer):
-        if flow.is_ours(message.get("choice")) or _command(business, customer, message, now):
-            return newer[:i]
-    return newer
+def _before_own_path(
+    business: dict, customer: dict, messages: list[dict], now: datetime
+) -> list[dict]:
+    """The messages before the first that takes a path of its own (a tap on our ids, or a
+    `_command`): that one, and what follows it, waits for a turn of its own. Mid-turn, they are
+    what the turn may answer with the rest (`poll_new_input`). While staff have the
+    conversation, a tap sent with words is theirs with them (docs/HANDOFF.md)."""
+    for i, message in enumerate(messages):
+        tap = flow.is_ours(message.get("choice")) and not customer["bot_paused"]
+        if tap or _command(business, customer, message, now):
+            return messages[:i]
+    return messages
 
 
 def _command(business: dict, customer: dict, message: dict, now: datetime) -> bool:

@@ -401,3 +401,18 @@ def test_a_booking_is_reported_not_redone_when_every_model_then_goes_away(app):
     [row] = rows()
     assert result.reply.startswith(f"Booked ✅ **Haircut** on {spoken(day, '10:00')}")
     assert result.flow_reply is None and len(result.tool_calls) == 1
+
+
+def test_one_booking_is_reported_once(app, say, fake_llm, fake_graph):
+    day = upcoming(1)
+    args = {"service": "Haircut", "date": day.isoformat(), "time": "10:00"}
+    # The model books, books the same again (the service answers "exists"), then fails.
+    fake_llm.script += [
+        tool_call("book_appointment", args),
+        tool_call("book_appointment", args),
+        SERVER_ERROR,
+    ]
+    say("Book me a haircut")
+    [row] = rows()
+    [reply] = sent(fake_graph)
+    assert reply.count(f"#{row['id']}") == 1, reply

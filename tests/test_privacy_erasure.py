@@ -477,3 +477,32 @@ def test_a_message_written_before_an_erasure_and_stored_during_it_is_dropped(
             (customer["id"], True)
         ]
         assert stored is None
+
+
+def test_nothing_after_a_confirmed_erasure_is_answered(
+    salon, post_webhook, drain_all, fake_llm, fake_graph
+):
+    say(post_webhook, "delete my data")
+    drain_all()
+    say(post_webhook, "1")
+    say(post_webhook, "my dog Bartolo hates scissors, what time do you open?")
+    drain_all()
+    bodies = [m.get("text", {}).get("body", "") for m in fake_graph.messages_sent()]
+    assert customer_id(salon, PHONE) is None
+    # The customer asked for their data to be erased: their next words go to no model...
+    assert fake_llm.requests == []
+    # ...and nothing is said to them after "your data has been erased".
+    assert "your data has been erased" in bodies[-1]
+
+
+def test_words_written_with_the_erase_are_not_kept(
+    salon, post_webhook, drain_all, fake_llm, fake_graph
+):
+    say(post_webhook, "delete my data")
+    drain_all()
+    say(post_webhook, "1")
+    say(post_webhook, "my dog Bartolo hates scissors, book me a haircut")
+    drain_all()
+    assert customer_id(salon, PHONE) is None
+    assert tables_holding("Bartolo") == []
+    assert tables_holding(PHONE) == []

@@ -1,11 +1,15 @@
 """The worker's turn: batching, mid-turn messages, failures, sending rules."""
 
+from datetime import UTC, datetime
+
 import pytest
 
+from app import bot
 from app.agent.loop import APOLOGY, EXHAUSTED
 from app.bot import NON_TEXT_REPLY
+from app.channels.base import InboundKind
 from app.flow import reminders as reminder_words
-from app.storage import db
+from app.storage import conversations, db, flow_state
 from tests import envelopes
 from tests.fake_llm import last_user_text, text_reply, tool_call
 
@@ -250,3 +254,35 @@ def test_delete_my_data_batched_with_a_greeting_is_answered_in_its_own_turn(
     first, second = fake_graph.messages_sent()
     assert first["text"]["body"] == "You said: hi"
     assert second["interactive"]["body"]["text"].startswith("Erasing your data removes")
+
+
+def test_a_tap_batched_after_a_greeting_gets_its_own_turn(
+    post_webhook, drain, fake_llm, fake_graph
+):
+    post_webhook(envelopes.text("hi", wamid="wamid.FIRST"))
+    post_webhook(envelopes.tap("privacy:keep", "Keep my data"))
+    drain()
+    assert [last_user_text(r) for r in fake_llm.requests] == ["hi"]
+    inbound = db.fetch_all("SELECT turn_id FROM messages WHERE direction = 'in' ORDER BY id")
+    assert len({r["turn_id"] for r in inbound}) == 2
+
+
+def test_a_plain_message_costs_no_extra_queries(app, monkeypatch):
+    with app.app_context():
+        business = bot.load_business(db.fetch_one("SELECT id FROM businesses LIMIT 1")["id"])
+        row = db.fetch_one(
+            "INSERT INTO customers (business_id, address, profile_name) VALUES (%s, 'x', 'A')"
+            " RETURNING id",
+            (business["id"],),
+        )
+        customer = conversations.get_customer(row["id"])
+        calls = []
+        real = flow_state.fetch_one
+        monkeypatch.setattr(flow_state, "fetch_one", lambda *a: calls.append(a) or real(*a))
+        now = datetime.now(UTC)
+        pending = [
+            {"id": i, "kind": InboundKind.TEXT, "body": body, "choice": None, "created_at": now}
+            for i, body in enumerate(["hi", "tomorrow", "at 10", "haircut", "thanks"])
+        ]
+        assert bot._this_turns(business, customer, pending) == pending
+        assert len(calls) == 0, f"{len(calls)} queries for 5 plain messages"

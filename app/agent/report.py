@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from app.agent.tools import ToolContext, claim_of
+from app.booking.models import EXISTS
 from app.flow import lang, words
 
 
@@ -17,13 +18,24 @@ def acted(records: list[dict]) -> list[dict]:
 
 def told(records: list[dict], ctx: ToolContext) -> str:
     """One line per booking, move or cancellation of the turn, in the customer's language."""
-    speaks = ctx.customer.get("language") or lang.of_business(ctx.business)
+    speaks = lang.of_customer(ctx.business, ctx.customer)
     lines = []
-    for record in acted(records):
-        code, shown = record["result"]["status"], record["result"]["appointment"]
+    for code, shown in _last_of_each(acted(records)).values():
         starts = datetime.fromisoformat(shown["starts_at"])
         lines.append(words.done(speaks, code, shown["service"], starts, ctx.tz, shown["id"]))
-    return "\n".join(dict.fromkeys(lines))  # the same booking made twice is told once
+    return "\n".join(lines)
+
+
+def _last_of_each(records: list[dict]) -> dict[int, tuple[str, dict]]:
+    """Each appointment the turn acted on, once, as the last call left it (booked then moved
+    is told moved); booking it again in the same turn (`exists`) is no news after `booked`."""
+    found: dict[int, tuple[str, dict]] = {}
+    for record in records:
+        code, shown = record["result"]["status"], record["result"]["appointment"]
+        if code == EXISTS and shown["id"] in found:
+            continue
+        found[shown["id"]] = (code, shown)
+    return found
 
 
 def unfinished(records: list[dict], ctx: ToolContext | None, fallback: str) -> str:
@@ -32,7 +44,7 @@ def unfinished(records: list[dict], ctx: ToolContext | None, fallback: str) -> s
     done = told(records, ctx) if ctx is not None else ""
     if not done:
         return fallback
-    speaks = ctx.customer.get("language") or lang.of_business(ctx.business)
+    speaks = lang.of_customer(ctx.business, ctx.customer)
     return f"{done}\n\n{words.say(speaks, 'rest_unanswered')}"
 
 

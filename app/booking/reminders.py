@@ -3,7 +3,8 @@
 "24 hours before" is 24 real hours (86,400 s) before the start, whatever the clocks do in
 between: the day after a DST change the reminder comes at a different wall time than the
 appointment. A time due in the business's quiet hours moves to the last minute before they
-begin; one that would then fall before `now` is skipped, and so is one that would go within
+begin; one that would then fall before `now` goes when they end instead, if that is before the
+appointment, and is skipped otherwise; so is one that would go within
 `SAME_MOMENT` of another of the appointment's reminders (the customer would get the same message
 twice). Rows are written in the booking's own transaction and each row's job is queued (or
 dropped) there too, by the function the job queue hands down (`init_app`), so a reminder exists

@@ -54,6 +54,12 @@ def detect(text: str) -> str | None:
     return None
 
 
+def of_customer(business: dict, customer: dict) -> str:
+    """The language to speak to the customer in: the one they last wrote in, else the
+    business's."""
+    return customer.get("language") or of_business(business)
+
+
 def of_business(business: dict) -> str:
     """The business's language as the flow speaks it ("es" for Spanish, else "en")."""
     return named(business.get("language") or "")

@@ -74,6 +74,12 @@ TEXTS = {
 }
 
 
+# What typing a button of the question can be: its number or its title, in any language.
+PICKS = frozenset(
+    {"1", "2"} | {fold(words[key]) for words in TEXTS.values() for key in ("erase", "keep")}
+)
+
+
 def asks_erasure(text: str) -> bool:
     """Whether the text asks to erase the writer's data ("Delete my data", "borra mis datos")."""
     folded = fold(" ".join((text or "").split()))
@@ -94,7 +100,7 @@ def request(business: dict, customer: dict, texts: list[str], tap: str, now: dat
         return tap
     if tap:
         return ""
-    if len(texts) == 1 and len(texts[0]) <= MAX_TYPED:  # "Erase my data" typed is the button
+    if len(texts) == 1 and _could_pick(texts[0]):  # "Erase my data" typed is the button
         picked = _typed(state.load(business["id"], customer["id"], now), texts[0])
         # Only while the question is our last message: a "1" after a model's numbered answer
         # picks from that answer, not the buttons still kept in the flow's state.
@@ -103,11 +109,21 @@ def request(business: dict, customer: dict, texts: list[str], tap: str, now: dat
     return ASK if any(asks_erasure(t) for t in texts) else ""
 
 
+def _could_pick(text: str) -> bool:
+    """Whether typed text could be a button of the question (its number or a title), before
+    the flow's state is read to see whether the question was asked."""
+    return len(text) <= MAX_TYPED and _folded(text) in PICKS
+
+
+def _folded(text: str) -> str:
+    return fold(" ".join(text.split())).strip(" .!")
+
+
 def _typed(st: state.State, text: str) -> str:
     offered = [o for o in st.offer if o.id in IDS]
     if not offered or len(offered) != len(st.offer):
         return ""
-    wanted = fold(" ".join(text.split())).strip(" .!")
+    wanted = _folded(text)
     for n, option in enumerate(offered, 1):
         if wanted in (fold(option.title), str(n)):
             return option.id
