@@ -310,3 +310,23 @@ def test_a_move_list_tapped_after_the_move_was_forgotten_still_moves(tap, demo):
     text, names = tap(ids.move_to(1, at(day, "11:00")))
     assert names == ["list_my_appointments", "reschedule_appointment"], (text, names)
     assert rows() == [(1, "booked", at(day, "11:00"))]
+
+
+def test_later_times_of_a_forgotten_move_s_list_still_move_it(tap, demo):
+    """The move list's "Later times" names the appointment too: tapped after the flow forgot
+    the move, its rows move that appointment; one naming no appointment of theirs books."""
+    day = upcoming(2)
+    haircut = service_id(demo, "Haircut")
+    tap(ids.slot(haircut, at(day, "10:00")))
+    tap(ids.hold("confirm", 1))
+    tap(ids.appointment("move", 1))
+    tap(text=f"{day:%A}")
+    offered = db.fetch_one("SELECT state FROM conversation_state")["state"]["offer"]
+    [later] = [o["id"] for o in offered if o["id"].startswith("more:")]
+    assert ids.parse(later).appointment_id == 1
+    for tapped, kind in ((later, "to"), (later.rsplit(":", 1)[0] + ":999", "slot")):
+        db.execute("DELETE FROM conversation_state")
+        tap(tapped)
+        offered = db.fetch_one("SELECT state FROM conversation_state")["state"]["offer"]
+        rows_offered = [o["id"] for o in offered if not o["id"].startswith("more:")]
+        assert rows_offered and all(ids.parse(r).kind == kind for r in rows_offered), tapped

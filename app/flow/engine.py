@@ -17,7 +17,7 @@ from datetime import date
 from app.booking.models import NOT_FOUND
 from app.flow import actions, handoff, ids, lookup, moves, reminders, times, words
 from app.flow.actions import Turn
-from app.flow.offers import ask_service, find, offer
+from app.flow.offers import ask_service, find, offer, own_appointment
 from app.flow.opening import day_hours, week_hours
 from app.flow.render import Reply
 from app.flow.state import Option, State
@@ -61,6 +61,9 @@ def on_tap(turn: Turn, st: State, tap: ids.Tap) -> Reply:
         svc = turn.service(tap.service_id)
         if svc is None:
             return fallback(st)
+        if tap.appointment_id is not None and st.moving is None:
+            # A move's list, tapped after the flow forgot the move: its later times move it too.
+            st.moving = own_appointment(turn, tap.appointment_id, svc)
         return times.later_times(turn, st, svc, tap.day, tap.after)
     if tap.kind == "menu":
         return menu(turn, st, tap.action)

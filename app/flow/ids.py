@@ -11,6 +11,7 @@ A tap comes back with the id we sent (WhatsApp `list_reply.id` / `button_reply.i
     rem:confirm:<id>:<start, UTC ISO>      its Confirm names the time it confirms (older ones don't)
     svc:<service id>                     this service (for the request being made)
     more:<service id>:<date>:<HH:MM>     later free times of that day
+    more:…:<HH:MM>:<appointment id>      the same, of a move's list (to move that appointment)
     menu:book|mine|prices|hours          what the flow can do
     handoff:request                      a person, please (reserved for the handoff flow)
 
@@ -41,7 +42,7 @@ _PATTERNS = {
         r"(?::(\d{4}-\d\d-\d\dT\d\d:\d\dZ))?$"
     ),
     "svc": re.compile(r"^svc:(\d{1,18})$"),
-    "more": re.compile(r"^more:(\d{1,18}):(\d{4}-\d\d-\d\d):(\d\d:\d\d)$"),
+    "more": re.compile(r"^more:(\d{1,18}):(\d{4}-\d\d-\d\d):(\d\d:\d\d)(?::(\d{1,18}))?$"),
     "menu": re.compile(r"^menu:(book|mine|prices|hours)$"),
 }
 
@@ -102,8 +103,10 @@ def service(service_id: int) -> str:
     return f"svc:{service_id}"
 
 
-def more(service_id: int, day: date, after: time) -> str:
-    return f"more:{service_id}:{day.isoformat()}:{after:%H:%M}"
+def more(service_id: int, day: date, after: time, moving: int | None = None) -> str:
+    """A list's "Later times"; a move's list names its appointment, as its rows do."""
+    tail = f":{moving}" if moving else ""
+    return f"more:{service_id}:{day.isoformat()}:{after:%H:%M}{tail}"
 
 
 def menu(what: str) -> str:
@@ -146,7 +149,7 @@ def _tap(kind: str, m: re.Match) -> Tap:
     if kind == "svc":
         return Tap(kind, service_id=int(m[1]))
     if kind == "more":
-        return Tap(
-            kind, service_id=int(m[1]), day=date.fromisoformat(m[2]), after=time.fromisoformat(m[3])
-        )
+        day, after = date.fromisoformat(m[2]), time.fromisoformat(m[3])
+        moving = int(m[4]) if m[4] else None
+        return Tap(kind, service_id=int(m[1]), appointment_id=moving, day=day, after=after)
     return Tap(kind, action=m[1])

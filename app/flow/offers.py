@@ -89,10 +89,13 @@ def slot_options(
 
 def _moving(turn: Turn, st: State, svc: dict) -> int | None:
     """The appointment a list of `svc`'s times is for, when it is a move's list."""
-    if st.moving is None:
-        return None
+    return None if st.moving is None else own_appointment(turn, st.moving, svc)
+
+
+def own_appointment(turn: Turn, appointment_id: int, svc: dict) -> int | None:
+    """`appointment_id` if it is one of the customer's upcoming appointments of `svc`."""
     # Read, not recorded: listing times is not the customer asking for their appointments.
-    found = find(bookings.list_for_customer(*turn.ids, now=turn.now), st.moving)
+    found = find(bookings.list_for_customer(*turn.ids, now=turn.now), appointment_id)
     return found.id if found is not None and found.service_id == svc["id"] else None
 
 

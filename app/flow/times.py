@@ -264,9 +264,9 @@ def slot_list(turn: Turn, st: State, svc: dict, day: date, free: list[datetime])
             st.lang, "later_detail", count=len(free) - SLOTS_SHOWN, last=f"{last:%H:%M}"
         )
         section = options[-1].section
-        later = Option(
-            ids.more(svc["id"], day, nxt.time()), words.say(st.lang, "later"), detail, section
-        )
+        moving = ids.parse(options[0].id).appointment_id  # a move's rows name it (`to:`)
+        later_id = ids.more(svc["id"], day, nxt.time(), moving)
+        later = Option(later_id, words.say(st.lang, "later"), detail, section)
         options.append(later)
     text = words.say(st.lang, "slots", service=svc["name"], day=words.day_long(day, st.lang))
     prompt = words.say(st.lang, "slots_prompt")
