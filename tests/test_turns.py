@@ -67,6 +67,34 @@ def test_llm_failure_sends_apology_and_records_failed_turn(
     assert db.fetch_one("SELECT status FROM messages WHERE direction = 'in'")["status"] == "failed"
 
 
+@pytest.mark.parametrize(
+    "text, ending",
+    [
+        ("hola, quiero una cita mañana", "Lo siento, ahora mismo no puedo responder."),
+        ("hello, I'd like an appointment tomorrow", "Sorry, I'm having trouble answering"),
+    ],
+)
+def test_the_apology_is_in_the_customer_s_language(
+    post_webhook, drain, fake_llm, fake_graph, text, ending
+):
+    fake_llm.script.append((500, {"error": {"message": "boom", "type": "server_error"}}))
+    post_webhook(envelopes.text(text))
+    drain()
+    [sent] = [m["text"]["body"] for m in fake_graph.messages_sent()]
+    assert sent.startswith(ending), sent
+
+
+def test_an_unfinished_turn_asks_again_in_the_customer_s_language(
+    app, post_webhook, drain, fake_llm, fake_graph
+):
+    app.config["AGENT_MAX_ITERATIONS"] = 1
+    fake_llm.script.append(text_reply("¡Tu corte está reservado!"))
+    post_webhook(envelopes.text("resérvame un corte de pelo"))
+    drain()
+    [sent] = [m["text"]["body"] for m in fake_graph.messages_sent()]
+    assert sent.startswith("Lo siento, no he podido terminarlo."), sent
+
+
 def test_rate_limited_send_is_retried_and_delivered_once(post_webhook, drain, fake_graph):
     fake_graph.fail_next(130429)
     post_webhook(envelopes.text("hi"))

@@ -19,17 +19,15 @@ from app import flow, usage
 from app.agent import report
 from app.agent.failover import NoModel
 from app.agent.tools import ToolContext, context_of
+from app.flow import words as flow_words
 from app.storage.db import DatabaseError, storable
 
 log = logging.getLogger(__name__)
 
-APOLOGY = (
-    "Sorry, I'm having trouble answering right now. Please try again in a few minutes, "
-    "or call us directly."
-)
-EXHAUSTED = (
-    "Sorry, I couldn't finish that. Could you tell me again, in one message, what you would like?"
-)
+# The turn's fixed endings, in English; the reply stored is in the customer's language
+# (`bot._in_their_words`).
+APOLOGY = flow_words.say("en", "apology")
+EXHAUSTED = flow_words.say("en", "exhausted")
 _specs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # args schema -> OpenAI spec
 _specs_lock = threading.Lock()
 # (reply, tool records) -> a correction to send back to the model, or None when the reply is fine.

@@ -55,6 +55,14 @@ TEXTS = {
             "Sorry, I couldn't finish answering the rest just now. If you asked for anything "
             "else, please write it again."
         ),
+        "apology": (
+            "Sorry, I'm having trouble answering right now. Please try again in a few minutes, "
+            "or call us directly."
+        ),
+        "exhausted": (
+            "Sorry, I couldn't finish that. Could you tell me again, in one message, what you"
+            " would like?"
+        ),
         "booked_already": (
             "Your **{service}** on {when} is already booked (booking #{id}). "
             "Shall I cancel it, or move it to another time?"
@@ -132,6 +140,14 @@ TEXTS = {
         "rest_unanswered": (
             "Perdona, ahora mismo no he podido terminar de responder al resto. Si pedías algo "
             "más, escríbemelo de nuevo."
+        ),
+        "apology": (
+            "Lo siento, ahora mismo no puedo responder. Inténtalo de nuevo en unos minutos o"
+            " llámanos directamente."
+        ),
+        "exhausted": (
+            "Lo siento, no he podido terminarlo. ¿Me dices de nuevo, en un solo mensaje, qué te"
+            " gustaría?"
         ),
         "booked_already": (
             "Tu cita de **{service}** del {when} ya está reservada (reserva #{id}). "
