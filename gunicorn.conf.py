@@ -32,8 +32,30 @@ def post_fork(server, worker) -> None:
 
 
 def post_worker_init(worker) -> None:
-    """Once the app is loaded in a worker: freeze the startup heap (see app/heap.py)."""
+    """Once the app is loaded in a worker: refuse to serve on gevent if psycopg would block
+    the process (app/storage/db.py, `check_cooperative`), and freeze the startup heap (see
+    app/heap.py)."""
+    from app.storage import db  # here, in the worker: psycopg must not load in the master
+
+    db.check_cooperative()
     heap.settle()
+
+
+def worker_exit(server, worker) -> None:
+    """In a gevent worker (the README's webhook processes), just before it exits: flush and
+    close the logging handlers, and forget them, so that none is closed again while the
+    interpreter tears gevent down (logging's cleanup then takes a lock gevent has patched and
+    prints "Exception ignored in _removeHandlerRef" for each; gevent issue 2148)."""
+    import sys
+
+    if "gevent.monkey" not in sys.modules:
+        return
+    import logging
+
+    logging.shutdown()
+    handlers = getattr(logging, "_handlerList", None)
+    if isinstance(handlers, list):
+        handlers.clear()
 
 
 # Each worker listens on its own socket (SO_REUSEPORT), so the kernel spreads connections

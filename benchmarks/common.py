@@ -54,10 +54,25 @@ class Gunicorn:
     """A gunicorn server for `app_spec`, started and stopped by the benchmark."""
 
     THREADS = 16  # per worker, as the README's deployment command runs it
+    # gthread; or gevent, as the README's webhook processes run (then `threads` is unused)
+    WORKER_CLASSES = ("gthread", "gevent")
 
     def __init__(
-        self, app_spec: str, env: dict, workers: int = 2, threads: int = THREADS, root: Path = ROOT
+        self,
+        app_spec: str,
+        env: dict,
+        workers: int = 2,
+        threads: int = THREADS,
+        root: Path = ROOT,
+        worker_class: str = "gthread",
     ):
+        if worker_class not in self.WORKER_CLASSES:
+            raise ValueError(f"worker class {worker_class!r}: one of {self.WORKER_CLASSES}")
+        concurrency = (
+            ["--threads", str(threads)]
+            if worker_class == "gthread"
+            else ["--worker-connections", "1000"]
+        )
         self.port = free_port()
         self.root = root  # the checkout gunicorn starts in and imports the app from
         self.cmd = [
@@ -67,9 +82,8 @@ class Gunicorn:
             "-w",
             str(workers),
             "-k",
-            "gthread",
-            "--threads",
-            str(threads),
+            worker_class,
+            *concurrency,
             "-b",
             f"127.0.0.1:{self.port}",
             "--log-level",

@@ -3,6 +3,8 @@
     python -m benchmarks.webhook_ab OTHER_CHECKOUT [--rounds 3] [--seconds 6] [--backlog 0]
                                    [--this-backlog N] [--other-env KEY=VALUE ...]
                                    [--threads 16] [--workers 2] [--other-workers N]
+                                   [--other-app SPEC] [--worker-class K]
+                                   [--other-worker-class K]
 
 Machine noise on shared cores moves single runs by 30%; serving the other checkout (say, a
 `git worktree` of the commit before a change) and this one in turns, each on a fresh database,
@@ -11,7 +13,10 @@ after the rounds, and each round is set against the bare runs on either side of 
 this checkout's virtualenv on a database migrated by this checkout. Given this checkout as OTHER
 and `--this-backlog 10000`, it serves the same code fresh and beside a backlog in turns; given
 `--other-env WEB_PIN_CPUS=on`, the same code with a setting and without; given
-`--other-workers 3`, the same code with three web processes and with two.
+`--other-workers 3`, the same code with three web processes and with two; given
+`--other-app "benchmarks.nostore_app:create_app()"`, the same code with its store taken out;
+given `--other-worker-class gevent`, the same code on gevent processes and on gthread ones
+(`--worker-class` sets this checkout's and the bare route's).
 """
 
 from __future__ import annotations
@@ -56,16 +61,27 @@ class Round(NamedTuple):
         )
 
 
-def measure(run: Run, root: Path, label: str, backlog: int, extra_env: dict, workers: int) -> Round:
-    """Saturation for the checkout at `root` with `backlog` turns queued, `extra_env` set and
-    `workers` web processes (PostgreSQL's CPU is every postgres process on the machine's: run
-    nothing else)."""
+def measure(
+    run: Run,
+    root: Path,
+    label: str,
+    backlog: int,
+    extra_env: dict,
+    workers: int,
+    app_spec: str = "app:create_app()",
+    worker_class: str = "gthread",
+) -> Round:
+    """Saturation for `app_spec` of the checkout at `root` with `backlog` turns queued,
+    `extra_env` set and `workers` web processes (PostgreSQL's CPU is every postgres process on
+    the machine's: run nothing else)."""
     name, url = create_database()
     try:
         seed(url, backlog)
         env = bot_env(url) | {"PYTHONPATH": str(root)} | extra_env
         threads = run.args.threads
-        with Gunicorn("app:create_app()", env, root=root, workers=workers, threads=threads) as bot:
+        with Gunicorn(
+            app_spec, env, root=root, workers=workers, threads=threads, worker_class=worker_class
+        ) as bot:
             asyncio.run(open_loop(bot.port, deliveries(300, run.args.customers), rate=300))
             kids = children(bot.proc.pid)
             before, pg0, idle0 = cpu_split(kids), postgres_cpu_seconds(), machine_ticks()
@@ -116,6 +132,23 @@ def main() -> None:
         metavar="KEY=VALUE",
         help="set for the other checkout's web processes only (repeatable)",
     )
+    parser.add_argument(
+        "--other-app",
+        default="app:create_app()",
+        metavar="SPEC",
+        help="the app gunicorn serves for the other checkout (benchmarks.nostore_app:create_app())",
+    )
+    parser.add_argument(
+        "--worker-class",
+        choices=Gunicorn.WORKER_CLASSES,
+        default="gthread",
+        help="gunicorn's worker class for this checkout and the bare route",
+    )
+    parser.add_argument(
+        "--other-worker-class",
+        choices=Gunicorn.WORKER_CLASSES,
+        help="the other checkout's worker class (else --worker-class)",
+    )
     a = parser.parse_args()
     if bad := [item for item in a.other_env if "=" not in item]:
         parser.error(f"--other-env takes KEY=VALUE, got {bad[0]!r}")
@@ -123,6 +156,7 @@ def main() -> None:
     a.saturation_seconds = a.seconds
     run = Run(a)
     checkouts = {"other": a.other.resolve(), "this": common.ROOT}
+    kinds = {"other": a.other_worker_class or a.worker_class, "this": a.worker_class}
     results: dict[str, list[Round]] = {k: [] for k in checkouts}
     ratios: dict[str, list[float]] = {k: [] for k in checkouts}
     bares = [measure_bare(run)]
@@ -132,7 +166,10 @@ def main() -> None:
             backlog = a.backlog if label == "other" or a.this_backlog is None else a.this_backlog
             extra = other_env if label == "other" else {}
             workers = a.other_workers if label == "other" and a.other_workers else a.workers
-            result = measure(run, root, f"{label} {i + 1}", backlog, extra, workers)
+            spec = a.other_app if label == "other" else "app:create_app()"
+            result = measure(
+                run, root, f"{label} {i + 1}", backlog, extra, workers, spec, kinds[label]
+            )
             results[label].append(result)
             print(
                 f"{label} round {i + 1}: {result.rps:.0f} req/s, CPU ms/delivery:"
@@ -150,6 +187,9 @@ def main() -> None:
         each = ", ".join(f"{r:.2f}" for r in ratios[label])
         mid = _median(rounds)
         setting = "".join(f" {k}={v}" for k, v in other_env.items()) if label == "other" else ""
+        if label == "other" and a.other_app != "app:create_app()":
+            setting += f" {a.other_app}"
+        setting += f" -k {kinds[label]}"
         print(
             f"{label:6} {checkouts[label]}{setting}: median {mid.rps:.0f} req/s, median"
             f" {statistics.median(ratios[label]):.2f} × the bare runs around its round ({each}),"

@@ -53,6 +53,28 @@ def init_app(app) -> None:
     )
 
 
+def check_cooperative() -> None:
+    """Under gevent (the README's webhook processes, `gunicorn -k gevent`), psycopg must wait
+    for the server through gevent's patched `select`, or one query blocks every request of the
+    process. psycopg chooses how it waits when it is first imported: imported before gevent
+    patched the standard library (`--preload`, or a `gunicorn.conf.py` importing it in the
+    master), it waits in C and blocks them all. Raise then, instead of serving slowly
+    (`gunicorn.conf.py` calls this in each worker once it has loaded the app)."""
+    import sys
+
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is None or not monkey.is_module_patched("select"):
+        return
+    from psycopg import waiting
+
+    if waiting.wait is getattr(waiting, "wait_c", None):
+        raise RuntimeError(
+            "psycopg was imported before gevent patched the standard library, so its waits "
+            "would block every request of this process: do not import psycopg (or the app's "
+            "storage) in the gunicorn master, and do not use --preload with -k gevent"
+        )
+
+
 def open_pool(
     url: str, min_size: int = 1, max_size: int = 10, timeout: float = 30.0
 ) -> ConnectionPool:
