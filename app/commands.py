@@ -116,6 +116,7 @@ def psql_command(psql_args: tuple[str, ...]) -> None:
 @click.argument("url")
 def import_website_command(business_id: int, url: str) -> None:
     """Crawl URL (the business's own site) into a new version of its reference document."""
+    from app.knowledge.crawl import MAX_ROBOTS_BYTES
     from app.knowledge.importer import ImportFailed, import_website
     from app.storage.businesses import get_business
 
@@ -136,6 +137,11 @@ def import_website_command(business_id: int, url: str) -> None:
         click.echo(f"skipped {skipped['url']}: {skipped['reason']}")
     if report["skipped_omitted"]:
         click.echo(f"skipped {report['skipped_omitted']} more URLs, not listed")
+    for robots in report["robots_cut"]:
+        click.echo(
+            f"obeyed {robots} up to its first {MAX_ROBOTS_BYTES} bytes (RFC 9309's limit),"
+            " not the rest"
+        )
     if report["stopped"]:
         click.echo(f"stopped early: {report['stopped']}")
     for conflict in result.conflicts:

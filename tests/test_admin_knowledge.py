@@ -181,12 +181,12 @@ def test_a_report_stored_before_the_codes_is_served_as_it_was(api, path, world):
 @pytest.mark.parametrize(
     "url, message, reason",
     [
-        ("http://127.0.0.1:9/", "http://127.0.0.1:9/ cannot be imported: 127.0.0.1 resolves to a"
-         " loopback address", "private_address"),
+        ("http://127.0.0.1:9/", "http://127.0.0.1:9/ cannot be imported: 127.0.0.1 is not a"
+         " public address", "private_address"),
         ("http://169.254.169.254/latest/", "http://169.254.169.254/latest/ cannot be imported:"
-         " 169.254.169.254 resolves to a link-local address", "private_address"),
-        ("http://localhost:8000/", "http://localhost:8000/ cannot be imported: localhost is this"
-         " machine", "private_address"),
+         " 169.254.169.254 is not a public address", "private_address"),
+        ("http://localhost:8000/", "http://localhost:8000/ cannot be imported: localhost is not a"
+         " public address", "private_address"),
         ("file:///etc/passwd", "only http and https URLs can be imported", "not_http"),
         ("https://user:pw@example.com/", "the URL must not contain a user name or password",
          "url_credentials"),
@@ -214,6 +214,24 @@ def test_a_name_that_does_not_resolve_is_a_400_naming_url(api, path, monkeypatch
         "url": "https://salon.invalid/ cannot be imported: cannot resolve salon.invalid"
     }
     assert resp.get_json()["reason"] == "unknown_host"
+
+
+def test_a_public_host_on_another_port_is_a_400_naming_url(api, path, monkeypatch):
+    def getaddrinfo(host, port, **kwargs):
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))]
+
+    monkeypatch.setattr(guard, "_getaddrinfo", getaddrinfo)
+    resp = api("POST", path + "/import", json={"url": "https://salon.example:8443/"})
+    assert resp.status_code == 400
+    assert resp.get_json()["fields"] == {
+        "url": "https://salon.example:8443/ cannot be imported: only ports 80 and 443 can be"
+        " imported, not 8443"
+    }
+    assert resp.get_json()["reason"] == "port_not_allowed"
+    route = spec()["paths"]["/api/admin/businesses/{business_id}/reference-document/import"]
+    schema = route["post"]["responses"]["400"]["content"]["application/json"]["schema"]
+    schema = {**schema, "components": spec()["components"]}
+    assert [e.message for e in Draft202012Validator(schema).iter_errors(resp.get_json())] == []
 
 
 def test_a_site_that_cannot_be_read_is_a_422(api, path, site):

@@ -14,12 +14,13 @@ import threading
 import time
 
 import pytest
+import urllib3
 
 from app.knowledge import fetch, guard
 from app.knowledge.crawl import CrawlLimits, crawl
-from app.knowledge.fetch import FetchFailed, FetchPolicy, TimeUp
+from app.knowledge.fetch import FetchFailed, FetchPolicy, TimeUp, TooLarge
 from app.storage import db
-from tests.fake_site import FakeSite, page, redirect
+from tests.fake_site import FakeSite, endless, page, redirect
 
 LIMIT = 2.0  # the page's deadline in these tests, in seconds
 BOUND = 10.0  # well past LIMIT, well short of DRIP: a fetch that obeys LIMIT ends before this
@@ -182,6 +183,57 @@ def test_a_refused_connection_is_not_called_too_slow():
     assert (type(raised.value), str(raised.value)) == (FetchFailed, "cannot connect")
 
 
+@pytest.mark.parametrize("cut", [False, True])
+def test_reading_stops_one_byte_past_the_limit(monkeypatch, cut):
+    """However long a body goes on (here as good as without end), no more than the limit and the
+    byte that tells it is over is read: the page fails as too large or, cut, is its beginning."""
+    read: list[int] = []
+    read1 = urllib3.response.HTTPResponse.read1
+
+    def counted(self, amt=None, *args, **kwargs):
+        chunk = read1(self, amt, *args, **kwargs)
+        read.append(len(chunk))
+        return chunk
+
+    monkeypatch.setattr(urllib3.response.HTTPResponse, "read1", counted)
+    site = FakeSite({"/": endless("<p>head</p>", 1_000_000_000)})
+    try:
+        got = fetch.get(
+            site.origin + "/",
+            policy(("127.0.0.1", site.port)),
+            deadline=time.monotonic() + BOUND,
+            max_bytes=100_000,
+            types=("text/html",),
+            cut=cut,
+        )
+    except TooLarge:
+        got = None
+    finally:
+        site.stop()
+    assert sum(read) == 100_001
+    if cut:
+        assert (got.cut, len(got.body), got.body[:11]) == (True, 100_000, b"<p>head</p>")
+    else:
+        assert got is None
+
+
+@pytest.mark.parametrize("size, cut", [(999, False), (1000, False), (1001, True), (50_000, True)])
+def test_a_body_announced_past_the_limit_is_cut_there(size, cut):
+    site = FakeSite({"/": page("x" * size)})
+    try:
+        got = fetch.get(
+            site.origin + "/",
+            policy(("127.0.0.1", site.port)),
+            deadline=time.monotonic() + BOUND,
+            max_bytes=1000,
+            types=("text/html",),
+            cut=True,
+        )
+    finally:
+        site.stop()
+    assert (got.body, got.cut) == (b"x" * min(size, 1000), cut)
+
+
 @pytest.mark.parametrize("part", SLOW_ANSWERS)
 def test_the_deadline_bounds_every_part_of_the_response(drip_server, part):
     server = drip_server(*SLOW_ANSWERS[part])
@@ -244,6 +296,7 @@ def test_a_crawl_gives_up_on_a_slow_page(
         "other_site_links": 0,
         "stopped": stopped,
         "stopped_code": stopped_code,
+        "robots_cut": [],
         "requests": 1,
         "bytes_read": 0,
     }
@@ -310,8 +363,9 @@ def test_a_name_resolving_to_a_special_purpose_address_is_refused(monkeypatch, a
 
     monkeypatch.setattr(guard, "_getaddrinfo", getaddrinfo)
     deadline = time.monotonic() + BOUND
-    with pytest.raises(guard.Refused, match="intranet.example resolves to a"):
+    with pytest.raises(guard.Refused) as refused:
         guard.check(guard.parse("http://intranet.example/"), frozenset(), deadline=deadline)
+    assert refused.value.reason == "private_address"
 
 
 HANG = DRIP  # how long a hung lookup would block if the test never released it
@@ -432,6 +486,7 @@ def test_a_crawl_gives_up_on_a_site_whose_name_is_slow(
         "other_site_links": 0,
         "stopped": stopped,
         "stopped_code": stopped_code,
+        "robots_cut": [],
         "requests": 0,
         "bytes_read": 0,
     }
@@ -586,5 +641,5 @@ def test_a_lookup_answering_in_time_is_checked_as_strictly(slow_dns):
             max_bytes=1_000_000,
             types=("text/html",),
         )
-    assert str(refused.value) == "mixed.test resolves to a private address"
+    assert str(refused.value) == "mixed.test is not a public address"
     assert slow_dns.calls == [("mixed.test", "address-lookup")]

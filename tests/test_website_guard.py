@@ -1,8 +1,10 @@
-"""The website import's guard: http(s) only, no internal addresses after DNS and redirects, the
-checked address is the one connected to, and only exact allowed origins are exempt."""
+"""The website import's guard: http(s) only, no internal addresses after DNS and redirects, web
+ports only, the checked address is the one connected to, and only exact allowed origins are
+exempt. A refusal does not tell the admin what a name resolves to."""
 
 from __future__ import annotations
 
+import logging
 import socket
 import time
 
@@ -14,6 +16,7 @@ from app.knowledge.guard import Refused
 from tests.fake_site import FakeSite, page, redirect
 
 TYPES = ("text/html",)
+PUBLIC = "93.184.216.34"
 
 
 @pytest.fixture
@@ -107,7 +110,7 @@ def test_unusable_urls_are_refused(url, message):
 def test_a_loopback_server_not_allowed_is_never_contacted(internal):
     with pytest.raises(Refused) as refused:
         get(internal.origin + "/admin", policy())
-    assert str(refused.value) == "127.0.0.1 resolves to a loopback address"
+    assert str(refused.value) == "127.0.0.1 is not a public address"
     assert internal.paths == []
 
 
@@ -126,7 +129,7 @@ def test_a_redirect_to_an_internal_address_is_refused_before_it_is_followed(site
     site.routes["/go"] = redirect(internal.origin + "/admin")
     with pytest.raises(Refused) as refused:
         get(site.origin + "/go", policy(("127.0.0.1", site.port)))
-    assert str(refused.value) == "127.0.0.1 resolves to a loopback address"
+    assert str(refused.value) == "127.0.0.1 is not a public address"
     assert site.paths == ["/go"]
     assert internal.paths == []
 
@@ -142,19 +145,31 @@ def test_a_redirect_to_an_internal_address_is_refused_before_it_is_followed(site
         (["93.184.216.34", "192.168.0.10"], "a private address"),
     ],
 )
-def test_a_name_resolving_to_an_internal_address_is_refused(dns, internal, addresses, reason):
+def test_a_name_resolving_to_an_internal_address_is_refused(
+    dns, internal, caplog, addresses, reason
+):
+    """Whatever the range, the admin reads the same words; why is for the server's log."""
     dns["shop.test"] = addresses
-    with pytest.raises(Refused) as refused:
-        get(f"http://shop.test:{internal.port}/", policy())
-    assert str(refused.value) == f"shop.test resolves to {reason}"
+    with caplog.at_level(logging.INFO, logger="app.knowledge.guard"):
+        with pytest.raises(Refused) as refused:
+            get(f"http://shop.test:{internal.port}/", policy())
+    assert (str(refused.value), refused.value.reason) == (
+        "shop.test is not a public address",
+        "private_address",
+    )
     assert internal.paths == []
+    assert [r.levelno for r in caplog.records] == [logging.INFO]
+    assert f"refused shop.test, which resolves to {reason} (" in caplog.text
 
 
 @pytest.mark.parametrize("host", ["localhost", "api.localhost"])
 def test_localhost_names_are_refused_without_asking_dns(dns, host):
     with pytest.raises(Refused) as refused:
         get(f"http://{host}/", policy())
-    assert str(refused.value) == f"{host} is this machine"
+    assert (str(refused.value), refused.value.reason) == (
+        f"{host} is not a public address",
+        "private_address",
+    )
 
 
 def test_the_checked_address_is_connected_to_and_the_host_name_kept(dns, site):
@@ -195,6 +210,73 @@ def test_with_a_proxy_internal_names_are_still_refused(dns):
     finally:
         proxy.stop()
     assert proxy.requests == []
+
+
+@pytest.mark.parametrize(
+    "url", ["http://shop.example:8080/", "https://shop.example:8443/", "http://shop.example:22/"]
+)
+def test_a_public_host_on_another_port_is_refused(dns, url):
+    """A business's website is on 80 or 443: no other service of a public host is asked."""
+    dns["shop.example"] = [PUBLIC]
+    proxy = FakeSite({url: page("<p>Redis, SSH, an admin panel...</p>")})
+    try:
+        with pytest.raises(Refused) as refused:
+            get(url, policy(proxies={"http": proxy.origin, "https": proxy.origin}))
+    finally:
+        proxy.stop()
+    port = url.rsplit(":", 1)[1].strip("/")
+    assert (str(refused.value), refused.value.reason) == (
+        f"only ports 80 and 443 can be imported, not {port}",
+        "port_not_allowed",
+    )
+    assert proxy.requests == []
+
+
+def test_a_name_left_to_the_proxy_is_held_to_the_web_ports_too(dns):
+    proxy = FakeSite({"http://elsewhere.example:8080/": page("<p>admin panel</p>")})
+    try:
+        with pytest.raises(Refused) as refused:
+            get("http://elsewhere.example:8080/", policy(proxies={"http": proxy.origin}))
+    finally:
+        proxy.stop()
+    assert refused.value.reason == "port_not_allowed"
+    assert proxy.requests == []
+
+
+@pytest.mark.parametrize("url", ["http://shop.example:80/", "http://shop.example:443/"])
+def test_a_public_host_on_a_web_port_is_read(dns, url):
+    dns["shop.example"] = [PUBLIC]
+    asked = url.replace(":80/", "/")  # the default port is not written
+    proxy = FakeSite({asked: page("<p>Open 9 to 5</p>")})
+    try:
+        got = get(url, policy(proxies={"http": proxy.origin}))
+    finally:
+        proxy.stop()
+    assert got.body == b"<p>Open 9 to 5</p>"
+    assert proxy.paths == [asked]
+
+
+def test_a_redirect_to_another_port_is_refused_before_it_is_followed(dns):
+    dns["shop.example"] = [PUBLIC]
+    proxy = FakeSite(
+        {
+            "http://shop.example/go": redirect("http://shop.example:8080/admin"),
+            "http://shop.example:8080/admin": page("<p>admin panel</p>"),
+        }
+    )
+    try:
+        with pytest.raises(Refused) as refused:
+            get("http://shop.example/go", policy(proxies={"http": proxy.origin}))
+    finally:
+        proxy.stop()
+    assert refused.value.reason == "port_not_allowed"
+    assert proxy.paths == ["http://shop.example/go"]
+
+
+def test_an_allowed_origin_on_another_port_is_read(site):
+    """WEBSITE_IMPORT_ALLOWED_HOSTS names a host and port: either may be anything."""
+    assert site.port not in (80, 443)
+    assert get(site.origin + "/", policy(("127.0.0.1", site.port))).status == 200
 
 
 def test_no_proxy_hosts_bypass_the_proxy(site):

@@ -3,6 +3,7 @@ forbids, other hosts, internal addresses, huge and slow pages are never read; li
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -233,7 +234,7 @@ def test_a_start_url_at_an_internal_address_imports_nothing(app, servers):
     with pytest.raises(ImportFailed) as failed:
         import_website(app.config, demo(), internal.origin + "/admin")
     assert str(failed.value) == (
-        f"{internal.origin}/admin cannot be imported: 127.0.0.1 resolves to a loopback address"
+        f"{internal.origin}/admin cannot be imported: 127.0.0.1 is not a public address"
     )
     assert failed.value.field == "url"
     assert internal.paths == []
@@ -333,6 +334,23 @@ def test_command_imports_and_reports(app, servers, db_url):
     assert db.fetch_one("SELECT max(version) AS v FROM reference_documents")["v"] == 1
 
 
+def test_command_says_which_robots_txt_it_obeyed_in_part(app, servers, db_url):
+    site = servers[0]
+    long = "User-agent: *\nDisallow: /private/\n" + "# a sitemap pasted in\n" * 25_000
+    site.routes["/robots.txt"] = page(long + "Disallow: /\n", content_type="text/plain")
+    allowed = f"127.0.0.1:{site.port}"
+    done = flask_cli(
+        db_url, allowed, "import-website", str(demo()["id"]), site.origin + "/", MOCK_MODE="true"
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert (
+        f"obeyed {site.origin}/robots.txt up to its first 512000 bytes (RFC 9309's limit),"
+        " not the rest"
+    ) in lines
+    assert f"skipped {site.origin}/private/staff: disallowed by robots.txt" in lines
+
+
 PRODUCTION = {
     "MOCK_MODE": "false",
     "APP_SECRET": "cli-app-secret",
@@ -343,24 +361,28 @@ PRODUCTION = {
 
 
 @pytest.mark.parametrize(
-    "business, url, message",
+    "business, url, message, logged",
     [
         (
             "demo",
             "http://127.0.0.1:9/admin",
-            "Error: http://127.0.0.1:9/admin cannot be imported: "
-            "127.0.0.1 resolves to a loopback address",
+            "Error: http://127.0.0.1:9/admin cannot be imported: 127.0.0.1 is not a public address",
+            "website import refused 127.0.0.1, which resolves to a loopback address (127.0.0.1)",
         ),
         (
             "demo",
             "ftp://example.com/",
             "Error: ftp://example.com/ cannot be imported: "
             "only http and https URLs can be imported",
+            None,
         ),
-        ("987654", "https://example.com/", "Error: no business with id 987654"),
+        ("987654", "https://example.com/", "Error: no business with id 987654", None),
     ],
 )
-def test_command_fails_with_one_line(app, db_url, business, url, message):
+def test_command_fails_with_one_line(app, db_url, business, url, message, logged):
+    """One line says why; what an internal address is, only the log says (as the server's does)."""
     business_id = str(demo()["id"]) if business == "demo" else business
     done = flask_cli(db_url, "", "import-website", business_id, url, **PRODUCTION)
-    assert (done.returncode, done.stdout, done.stderr) == (1, "", message + "\n")
+    *log, said = done.stderr.splitlines()
+    assert (done.returncode, done.stdout, said) == (1, "", message)
+    assert [json.loads(line)["message"] for line in log] == ([logged] if logged else [])

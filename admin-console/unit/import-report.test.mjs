@@ -89,6 +89,7 @@ test("what the report counts but does not list is said in the reader's words", (
     knowledge(en, "en")("otherSiteLinks", { count: 200 }),
     "200 links lead to other websites, which the import does not read.",
   );
+  assert.match(knowledge(es, "es")("robotsCut"), /^El robots\.txt de la web es más largo de lo que lee la importación/);
 });
 
 test("every code has its words in English and Spanish, and they are the API's codes", async () => {

@@ -178,6 +178,7 @@ const API_REASONS = {
   url_credentials: "La dirección no debe contener un usuario ni una contraseña.",
   private_address: "Esa dirección está en este servidor o en una red privada, que la importación no puede leer.",
   unknown_host: "No hay ninguna web con ese nombre: revisa la dirección.",
+  port_not_allowed: /^Solo se pueden importar webs en los puertos habituales \(80 y 443\)/,
   site_unreachable: "Ahora no se puede conectar con la web: revisa la dirección o vuelve a intentarlo más tarde.",
   site_too_slow: "La web tardó demasiado en responder. Vuelve a intentarlo más tarde.",
   tls_failed: /^Falló la conexión segura \(HTTPS\) con la web/,

@@ -16,8 +16,8 @@ from app.knowledge.guard import Refused, Target
 # The product token robots.txt rules may name to allow or refuse the import.
 ROBOTS_AGENT = "BookingBotImport"
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
-# RFC 9309 2.5: a parsing limit of at least 500 KiB. A longer robots.txt is left unread (so,
-# conservatively, nothing of its site is read) rather than obeyed in part.
+# RFC 9309 2.5: a parsing limit of at least 500 KiB. A longer robots.txt is read up to it, back to
+# its last whole line (a rule cut short could say more or less than it does), and obeyed as that.
 MAX_ROBOTS_BYTES = 500 * 1024
 # Why a crawl stops early: its code -> its English words (given the limit).
 STOPS = {
@@ -60,6 +60,9 @@ class CrawlReport:
     Links to other sites are counted in `other_site_links`, the first MAX_OTHER_SITE_LISTED of
     them listed as skipped; at most MAX_SKIPPED_LISTED URLs are listed in all, and
     `skipped_omitted` counts the skipped URLs not listed.
+
+    `robots_cut` lists each robots.txt longer than MAX_ROBOTS_BYTES: obeyed up to that, the rest
+    of it unread.
     """
 
     start_url: str
@@ -72,6 +75,7 @@ class CrawlReport:
     failure: str | None = None
     other_site_links: int = 0
     skipped_omitted: int = 0
+    robots_cut: list[str] = field(default_factory=list)
 
     def skip(self, url: str, reason: str, code: str) -> None:
         """Note a URL left unread: `reason` in English, `code` naming it."""
@@ -102,6 +106,7 @@ class CrawlReport:
             "other_site_links": self.other_site_links,
             "stopped": self.stopped,
             "stopped_code": self.stopped_code,
+            "robots_cut": self.robots_cut,
             "requests": self.requests,
             "bytes_read": self.bytes_read,
         }
@@ -234,7 +239,8 @@ class Crawl:
         return self.robots[origin]
 
     def _robots_text(self, url: str) -> str:
-        """The robots.txt at `url`, "" when there is none (a 4xx)."""
+        """The robots.txt at `url`, "" when there is none (a 4xx); its whole lines within
+        MAX_ROBOTS_BYTES when it is longer (noted in the report)."""
         try:
             resp = fetch.get(
                 url,
@@ -243,13 +249,19 @@ class Crawl:
                 max_bytes=MAX_ROBOTS_BYTES,
                 types=None,  # servers label robots.txt many ways; RFC 9309 reads it all the same
                 allow=self._on_site,
+                cut=True,
             )
         except FetchFailed as exc:
             if exc.status is not None and 400 <= exc.status < 500:
                 return ""
             raise
+        body = resp.body
+        if resp.cut:
+            # RFC 9309 ends a line with CR, LF or both: a CR just before the cut ends one too.
+            body = body[: max(body.rfind(b"\n"), body.rfind(b"\r")) + 1]
+            self.report.robots_cut.append(url)
         # RFC 9309: UTF-8, whatever the header says; a byte order mark is not part of a rule.
-        return resp.body.decode("utf-8-sig", errors="replace")
+        return body.decode("utf-8-sig", errors="replace")
 
     def _on_site(self, target: Target) -> None:
         if not guard.same_site(target, self.site):

@@ -82,6 +82,7 @@ class Response:
     content_type: str
     charset: str | None
     body: bytes
+    cut: bool = False  # the body went on past the limit: this is its beginning only
 
 
 def get(
@@ -92,12 +93,14 @@ def get(
     max_bytes: int,
     types: tuple[str, ...] | None,
     allow: Callable[[Target], None] | None = None,
+    cut: bool = False,
 ) -> Response:
     """GET `url`, following at most `policy.max_redirects` redirects, each hop guarded.
 
     `deadline` is a time.monotonic() instant; `types` the content types accepted (None: any);
     `allow`, when given, is asked about every hop before it is requested and raises Refused to
-    stop it (another site, robots.txt).
+    stop it (another site, robots.txt). Reading stops at `max_bytes`: a longer body fails as
+    TooLarge or, with `cut`, is returned cut there (`Response.cut`), whatever size it announced.
     Raises Refused (guard or `allow`) or FetchFailed (everything else).
     """
     deadline = min(deadline, time.monotonic() + policy.page_timeout)
@@ -112,7 +115,7 @@ def get(
             if resp.status in REDIRECTS and location:
                 target = guard.parse(urljoin(target.url, location.strip()))
                 continue
-            return _accept(target, resp, deadline, max_bytes, types)
+            return _accept(target, resp, deadline, max_bytes, types, cut)
     raise FetchFailed(f"more than {policy.max_redirects} redirects", "too_many_redirects")
 
 
@@ -134,7 +137,7 @@ def proxy_for(target: Target, proxies: dict[str, str]) -> str | None:
     return proxy
 
 
-def _accept(target: Target, resp, deadline: float, max_bytes: int, types) -> Response:
+def _accept(target: Target, resp, deadline: float, max_bytes: int, types, cut: bool) -> Response:
     if resp.status != 200:
         raise FetchFailed(f"HTTP {resp.status}", "http_error", resp.status)
     content_type, _, params = (resp.headers.get("Content-Type") or "").partition(";")
@@ -142,9 +145,9 @@ def _accept(target: Target, resp, deadline: float, max_bytes: int, types) -> Res
     if types is not None and content_type not in types:
         raise FetchFailed(f"not a web page ({content_type or 'no content type'})", "not_a_page")
     length = resp.headers.get("Content-Length", "")
-    if length.isdigit() and int(length) > max_bytes:
+    if not cut and length.isdigit() and int(length) > max_bytes:
         raise TooLarge(f"larger than {max_bytes} bytes")
-    body = _read(resp, deadline, max_bytes)
+    body, over = _read(resp, deadline, max_bytes, cut)
     charset = next(
         (
             v.strip().strip("\"'")
@@ -153,24 +156,30 @@ def _accept(target: Target, resp, deadline: float, max_bytes: int, types) -> Res
         ),
         None,
     )
-    return Response(target.url, resp.status, content_type, charset, body)
+    return Response(target.url, resp.status, content_type, charset, body, over)
 
 
-def _read(resp, deadline: float, max_bytes: int) -> bytes:
-    """The body, read as it arrives; FetchFailed past `max_bytes`, TimeUp past `deadline`."""
+def _read(resp, deadline: float, max_bytes: int, cut: bool) -> tuple[bytes, bool]:
+    """The body, read as it arrives, and whether it went on past `max_bytes`: reading stops one
+    byte past it (the byte that tells), and fails as TooLarge or, with `cut`, keeps the first
+    `max_bytes`; TimeUp past `deadline`."""
     chunks, size = [], 0
     while True:
         try:
-            chunk = resp.read1(CHUNK)  # returns as soon as any data arrives
+            # Returns as soon as any data arrives, and never more than the byte past the limit.
+            chunk = resp.read1(min(CHUNK, max_bytes + 1 - size))
         except urllib3.exceptions.HTTPError as exc:
             raise _failure(exc, deadline) from None
         if time.monotonic() >= deadline:  # an end now may be the watchdog's, not the page's
             raise TimeUp("too slow: the time limit passed while reading it")
         if not chunk:
-            return b"".join(chunks)
+            return b"".join(chunks), False
         size += len(chunk)
         if size > max_bytes:
-            raise TooLarge(f"larger than {max_bytes} bytes")
+            if not cut:
+                raise TooLarge(f"larger than {max_bytes} bytes")
+            chunks.append(chunk[: len(chunk) - (size - max_bytes)])
+            return b"".join(chunks), True
         chunks.append(chunk)
 
 

@@ -2,8 +2,11 @@
 
 Every URL (the first, every link, every redirect hop) is checked here, and its host resolved
 once: the fetch then connects to the address that was checked, so a second DNS answer cannot
-swap in an internal one. Only the exact host:port origins of WEBSITE_IMPORT_ALLOWED_HOSTS skip
-the address check.
+swap in an internal one. A public host is asked on the web's ports only. Only the exact
+host:port origins of WEBSITE_IMPORT_ALLOWED_HOSTS skip the address and port checks.
+
+What an internal host resolves to is said in the server's log, never in the refusal: its words
+reach the admin who asked for the import (any business's owner) and the import report.
 
 A name is looked up by one of a few shared threads and waited for only until the fetch's
 deadline: the system resolver's own timeouts and retries cannot hold the caller past it.
@@ -12,6 +15,7 @@ deadline: the system resolver's own timeouts and retries cannot hold the caller 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import socket
 import threading
@@ -20,8 +24,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+log = logging.getLogger(__name__)
+
 MAX_URL_LENGTH = 2000
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# A business's website is served on these; another port of its host is another service.
+WEB_PORTS = frozenset(DEFAULT_PORTS.values())
 # 64:ff9b::/96 translates to IPv4 (NAT64): the embedded address is what it reaches.
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 # Not globally routable or special-purpose, yet not flagged by Python 3.11's ipaddress
@@ -236,31 +244,44 @@ if hasattr(os, "register_at_fork"):
 def check(
     target: Target, allowed: frozenset[tuple[str, int]], *, deadline: float, proxied: bool = False
 ) -> Target:
-    """`target` with the address to connect to; Refused when its host is not public, TooSlow
-    when its name has not resolved by `deadline` (a time.monotonic() instant).
+    """`target` with the address to connect to; Refused when its host is not public or its port
+    not a web port, TooSlow when its name has not resolved by `deadline` (a time.monotonic()
+    instant).
 
     With `proxied`, the proxy connects: a name that does not resolve here is left to it.
     """
     exempt = (target.host, target.port) in allowed
     if not exempt and (target.host == "localhost" or target.host.endswith(".localhost")):
-        raise Refused(f"{target.host} is this machine", "private_address")
+        raise _internal(target, "is this machine")
     try:
         addresses = resolve(target.host, target.port, deadline=deadline)
     except OSError:
-        if proxied:
-            return target
-        raise Refused(f"cannot resolve {target.host}", "unknown_host") from None
-    if not addresses:
-        raise Refused(f"cannot resolve {target.host}", "unknown_host")
+        if not proxied:
+            raise Refused(f"cannot resolve {target.host}", "unknown_host") from None
+        addresses = []  # the proxy's to resolve; its port is still checked
+    else:
+        if not addresses:
+            raise Refused(f"cannot resolve {target.host}", "unknown_host")
     if not exempt:
         for address in addresses:
             # Any private answer refuses the host: a mixed answer is how rebinding starts.
             reason = blocked_reason(address)
             if reason:
-                raise Refused(f"{target.host} resolves to {reason}", "private_address")
+                raise _internal(target, f"resolves to {reason} ({address})")
+        if target.port not in WEB_PORTS:
+            raise Refused(
+                f"only ports 80 and 443 can be imported, not {target.port}", "port_not_allowed"
+            )
     if proxied:
         return target
     return Target(**{**target.__dict__, "address": addresses[0]})
+
+
+def _internal(target: Target, why: str) -> Refused:
+    """The refusal of a host that is not public, in the same words whatever `why` (which the
+    log has): whether an internal name resolves, and into which range, is ours to know."""
+    log.info("website import refused %s, which %s", target.host, why)
+    return Refused(f"{target.host} is not a public address", "private_address")
 
 
 def same_site(target: Target, site: Target) -> bool:

@@ -371,7 +371,8 @@ export type Conflict = {
 /** What an import read and skipped, stored with the version it made: `reason` and `stopped` in
  * English, `code` and `stopped_code` for the console to word (absent from reports stored before).
  * `skipped` lists at most 200 URLs (20 links to other sites among them): `skipped_omitted` counts
- * the rest, `other_site_links` every link to another site (both absent from older reports). */
+ * the rest, `other_site_links` every link to another site (both absent from older reports).
+ * `robots_cut` names each robots.txt over 500 KiB, obeyed up to that (absent from older reports). */
 export type ImportReport = {
   start_url: string;
   pages: { url: string; title: string; chars: number }[];
@@ -380,6 +381,7 @@ export type ImportReport = {
   other_site_links?: number;
   stopped: string | null;
   stopped_code?: string | null;
+  robots_cut?: string[];
   requests: number;
   bytes_read: number;
   written_by: "model" | "extractive";

@@ -41,6 +41,7 @@ export const REASONS = [
   "url_credentials",
   "private_address",
   "unknown_host",
+  "port_not_allowed",
   "site_unreachable",
   "site_too_slow",
   "tls_failed",

@@ -170,6 +170,8 @@ const en = {
       url_credentials: "The address must not contain a user name or password.",
       private_address: "That address is on this server or a private network, which the import may not read.",
       unknown_host: "No website has that name: check the address.",
+      port_not_allowed:
+        "Only websites on the usual ports (80 and 443) can be imported: remove the port, such as :8080, from the address.",
       site_unreachable: "The website cannot be reached right now: check the address, or try again later.",
       site_too_slow: "The website took too long to answer. Try again later.",
       tls_failed: "The website's secure connection (HTTPS) failed: check its certificate, or try its http:// address.",
@@ -622,6 +624,8 @@ const en = {
       "{count, plural, one {# more URL was skipped and is} other {# more URLs were skipped and are}} not listed.",
     otherSiteLinks:
       "{count, plural, one {# link leads} other {# links lead}} to other websites, which the import does not read.",
+    robotsCut:
+      "The website's robots.txt is longer than the import reads (500 KiB): its first 500 KiB were obeyed, the rest was not read.",
     skipReasons: {
       other_site: "On another website.",
       robots_disallowed: "The website's robots.txt does not allow importing it.",

@@ -171,6 +171,8 @@ const es: Messages = {
       url_credentials: "La dirección no debe contener un usuario ni una contraseña.",
       private_address: "Esa dirección está en este servidor o en una red privada, que la importación no puede leer.",
       unknown_host: "No hay ninguna web con ese nombre: revisa la dirección.",
+      port_not_allowed:
+        "Solo se pueden importar webs en los puertos habituales (80 y 443): quita el puerto, como :8080, de la dirección.",
       site_unreachable: "Ahora no se puede conectar con la web: revisa la dirección o vuelve a intentarlo más tarde.",
       site_too_slow: "La web tardó demasiado en responder. Vuelve a intentarlo más tarde.",
       tls_failed:
@@ -629,6 +631,8 @@ const es: Messages = {
       "{count, plural, one {# dirección más se omitió y no aparece} other {# direcciones más se omitieron y no aparecen}} en la lista.",
     otherSiteLinks:
       "{count, plural, one {# enlace lleva} other {# enlaces llevan}} a otras webs, que la importación no lee.",
+    robotsCut:
+      "El robots.txt de la web es más largo de lo que lee la importación (500 KiB): se obedecieron sus primeros 500 KiB y el resto no se leyó.",
     skipReasons: {
       other_site: "Está en otra web.",
       robots_disallowed: "El robots.txt de la web no permite importarla.",

@@ -17,6 +17,7 @@ export async function ImportReportCard({ report }: { report: ImportReport }) {
         })}
         {stopped ? ` ${t("stopped", { reason: stopped })}` : ""}
         {report.other_site_links ? ` ${t("otherSiteLinks", { count: report.other_site_links })}` : ""}
+        {report.robots_cut?.length ? ` ${t("robotsCut")}` : ""}
       </p>
       <ul className="list small">
         {report.pages.map((p) => (
