@@ -913,6 +913,58 @@ def test_a_reply_to_a_reminder_answers_it_whatever_was_open_before(
     assert [(r["id"], r["confirmed_at"] is not None) for r in booked_now] == [(row["id"], True)]
 
 
+@pytest.mark.parametrize("answer", ["1", "yes I'll be there", "its Confirm tapped"])
+def test_answering_a_reminder_lets_the_time_held_before_it_go(
+    app, drain, chat, post_webhook, answer
+):
+    """Alex taps a time, held for him (the last seat), then the reminder of his haircut comes and
+    he answers it: the held time is given up, so its seat is another customer's at once, not
+    only once the hold expires (SLOT_HOLD_SECONDS), and a later "ok thanks" to the reminder's
+    answer cannot book it."""
+    from app import reminders
+    from app.booking import service as booking
+
+    db.execute("UPDATE businesses SET max_concurrent = 1")
+    chat(f"haircut {named(upcoming(1))} at 12")
+    business_id = businesses.business_id_for_account(
+        "whatsapp_number_id", envelopes.PHONE_NUMBER_ID
+    )
+    beard_trim = db.fetch_one("SELECT id FROM services WHERE name = 'Beard trim'")["id"]
+    wed = upcoming(2)
+    tapped = envelopes.tap(ids.slot(beard_trim, at(wed, "10:00")), "10:00", wa_id=WA_ID)
+    assert post_webhook(tapped).status_code == 200
+    drain()
+    assert recorded()[-1].startswith(f"I'm holding *Beard trim* on {when(wed, '10:00')}")
+    assert [r["status"] for r in appointments().values()] == ["booked", "held"]
+    row = db.fetch_one("SELECT id, starts_at FROM appointments WHERE status = 'booked'")
+    with app.app_context():
+        assert reminders.fire(row["id"], 120, now=row["starts_at"] - timedelta(hours=2)) == "queued"
+    drain()
+
+    if answer == "its Confirm tapped":
+        confirm = ids.reminder("confirm", row["id"], row["starts_at"])
+        tapped = envelopes.tap(confirm, "Confirm", "button_reply", wa_id=WA_ID)
+        assert post_webhook(tapped).status_code == 200
+        drain()
+        reply = recorded()[-1]
+    else:
+        reply = chat(answer)
+    assert reply.startswith("Thanks Alex! Your *Haircut*")
+    confirmed = db.fetch_one("SELECT confirmed_at FROM appointments WHERE id = %s", (row["id"],))
+    assert confirmed["confirmed_at"] is not None
+    assert [r["status"] for r in appointments().values()] == ["booked"]  # the hold is gone
+    assert chat("ok thanks") == "OK. Anything else I can do for you?"
+    other = db.fetch_one(
+        "INSERT INTO customers (business_id, address) VALUES (%s, '34600999888') RETURNING id",
+        (business_id,),
+    )
+    with app.app_context():
+        taken = booking.book(
+            business_id, other["id"], beard_trim, at(wed, "10:00"), now=datetime.now(UTC)
+        )
+    assert taken.ok, taken
+
+
 def test_a_reminder_that_was_never_sent_is_not_what_a_reply_answers(app, chat):
     """A reminder withdrawn or refused (its window closed, no template) never reached the
     customer: their "1" answers the list they last saw, not the reminder's Confirm."""
