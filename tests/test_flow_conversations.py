@@ -965,6 +965,52 @@ def test_answering_a_reminder_lets_the_time_held_before_it_go(
     assert taken.ok, taken
 
 
+@pytest.mark.parametrize("action", ["cancel", "move"])
+def test_cancelling_or_moving_an_appointment_lets_the_time_held_before_it_go(
+    app, drain, chat, post_webhook, action
+):
+    """Alex taps a time, held for him (the last seat), then taps Cancel or Move on one of his
+    appointments, from the list of them: the held time is given up, so its seat is another
+    customer's at once, not only once the hold expires (SLOT_HOLD_SECONDS), and a later "ok
+    thanks" cannot book it."""
+    from app.booking import service as booking
+
+    db.execute("UPDATE businesses SET max_concurrent = 1")
+    tue, wed = upcoming(1), upcoming(2)
+    chat(f"haircut {named(tue)} at 12")
+    business_id = businesses.business_id_for_account(
+        "whatsapp_number_id", envelopes.PHONE_NUMBER_ID
+    )
+    beard_trim = db.fetch_one("SELECT id FROM services WHERE name = 'Beard trim'")["id"]
+    tapped = envelopes.tap(ids.slot(beard_trim, at(wed, "10:00")), "10:00", wa_id=WA_ID)
+    assert post_webhook(tapped).status_code == 200
+    drain()
+    assert recorded()[-1].startswith(f"I'm holding *Beard trim* on {when(wed, '10:00')}")
+    haircut = db.fetch_one("SELECT id FROM appointments WHERE status = 'booked'")["id"]
+
+    row = envelopes.tap(ids.appointment(action, haircut), "Tue 12:00", wa_id=WA_ID)
+    assert post_webhook(row).status_code == 200
+    drain()
+    reply = recorded()[-1]
+    if action == "cancel":
+        assert reply == f"Cancelled: *Haircut* on {when(tue, '12:00')} (booking #{haircut})."
+        assert [r["status"] for r in appointments().values()] == ["cancelled"]
+    else:
+        assert reply.startswith(f"When would you like your *Haircut* on {when(tue, '12:00')}")
+        assert [r["status"] for r in appointments().values()] == ["booked"]
+    assert chat("ok thanks") == "OK. Anything else I can do for you?"
+    assert not [r for r in appointments().values() if r["service"] == "Beard trim"]
+    other = db.fetch_one(
+        "INSERT INTO customers (business_id, address) VALUES (%s, '34600999888') RETURNING id",
+        (business_id,),
+    )
+    with app.app_context():
+        taken = booking.book(
+            business_id, other["id"], beard_trim, at(wed, "10:00"), now=datetime.now(UTC)
+        )
+    assert taken.ok, taken
+
+
 def test_a_reminder_that_was_never_sent_is_not_what_a_reply_answers(app, chat):
     """A reminder withdrawn or refused (its window closed, no template) never reached the
     customer: their "1" answers the list they last saw, not the reminder's Confirm."""

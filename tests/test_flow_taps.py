@@ -276,6 +276,40 @@ def test_a_new_request_by_taps_lets_the_held_time_go(tap, demo, how):
     assert rows() == []
 
 
+def other_taps(day) -> dict[str, str]:
+    """Taps about something other than a time held while haircut #1 is booked on `day`."""
+    booked = at(day, "10:00")
+    return {
+        "an appointment's Cancel": ids.appointment("cancel", 1),
+        "an appointment's Move": ids.appointment("move", 1),
+        "a move's time": ids.move_to(1, at(day, "11:00")),
+        "a reminder's Confirm": ids.reminder("confirm", 1, booked),
+        "an older message's Confirm": ids.hold("confirm", 1),
+        "an older message's Cancel": ids.hold("cancel", 1),
+        "my appointments": ids.menu("mine"),
+        "prices and hours": ids.menu("prices"),
+        "opening hours": ids.menu("hours"),
+        "a person": ids.HANDOFF,
+    }
+
+
+@pytest.mark.parametrize("how", list(other_taps(upcoming(2))))
+def test_a_tap_about_something_else_lets_the_held_time_go(tap, demo, how):
+    """Only the held time's own buttons, a listed time to hold instead and the "Later times"
+    of its list keep it: after any other tap a later "ok" books nothing."""
+    day = upcoming(2)
+    tap(ids.slot(service_id(demo, "Haircut"), at(day, "10:00")))
+    tap(ids.hold("confirm", 1))
+    tap(ids.slot(service_id(demo, "Beard trim"), at(day + timedelta(days=1), "10:00")))
+    assert [r[1] for r in rows()] == ["booked", "held"]
+    text, names = tap(other_taps(day)[how])
+    assert names[0] == "release_hold", (text, names)
+    assert "held" not in [r[1] for r in rows()]
+    text, names = tap(text="ok")
+    assert "confirm_hold" not in names, text
+    assert [r[0] for r in rows()] == [1]
+
+
 def test_later_times_of_the_held_time_s_own_list_keep_it(tap, demo):
     day = upcoming(2)
     haircut = service_id(demo, "Haircut")

@@ -150,9 +150,9 @@ def stops_reminders(text: str) -> str | None:
 def on_tap(turn: Turn, st: State, tap: ids.Tap) -> Reply:
     """Confirm, change or cancel the appointment a reminder was about.
 
-    A time held before is let go, as a typed answer lets it go (`answered`): the customer is
-    answering the reminder, so a later "ok thanks" must not book the time they left behind."""
-    times.let_hold_go(turn, st)
+    A time held before was let go by the tap (`engine.on_tap`), as a typed answer lets it go
+    (`answered`): the customer is answering the reminder, so a later "ok thanks" must not book
+    the time they left behind."""
     found = find(actions.upcoming(turn), tap.appointment_id)
     if found is None:
         return Reply(words.refusal(st.lang, NOT_FOUND, "No such appointment."), lang=st.lang)
