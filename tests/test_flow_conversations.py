@@ -381,11 +381,12 @@ def test_what_instead_and_to_do_not_take_from_what_they_should_not(chat):
     chat(f"book a haircut on {named(day)} at 10:00")
     chat(f"any free time for a beard trim on {named(day)}?")
     assert chat("2").startswith("I'm holding *Beard trim*")
-    # Holding a beard trim, a move of the haircut moves the haircut, not the held time.
+    # Holding a beard trim, a move of the haircut moves the haircut, not the held time (let go).
     assert chat("move my haircut to 15:00") == (
         f"Moved ✅ Your *Haircut* is now on {when(day, '15:00')} (booking #1)."
     )
-    # Two services named: nothing is acted on by guess (the beard trim is held, not booked).
+    assert statuses() == [("booked", at(day, "15:00"))]
+    # Two services named: nothing is acted on by guess (the beard trim was held, not booked).
     assert chat("cancel my haircut and book me a beard trim instead") == (
         "You have no *Beard trim* booked.\nYour upcoming appointments:\n"
         f"• #1 Haircut on {when(day, '15:00')}"
@@ -409,17 +410,17 @@ def test_review_cases_act_on_nothing_by_guess(chat):
     assert chat("make it 11:00") == (
         f"Moved ✅ Your *Haircut* is now on {when(other, '11:00')} (booking #1)."
     )
-    # Holding a beard trim while a haircut's move waits for its time: the haircut moves.
+    # Holding a beard trim, "move my haircut" asks when, and "<day> at 5pm" moves the haircut,
+    # not the held time (which the customer moved on from: it is let go).
     chat(f"any free time for a beard trim on {named(day)}?")
     assert chat("2").startswith("I'm holding *Beard trim*")
     assert chat("move my haircut").startswith("When would you like your *Haircut*")
     assert chat(f"{named(day)} at 5pm") == (
         f"Moved ✅ Your *Haircut* is now on {when(day, '17:00')} (booking #1)."
     )
-    assert sorted(statuses()) == [("booked", at(day, "17:00")), ("held", at(day, "09:15"))]
+    assert statuses() == [("booked", at(day, "17:00"))]
     # The state gone, "11am instead" moves the one appointment.
     db.execute("DELETE FROM conversation_state")
-    db.execute("DELETE FROM appointments WHERE status = 'held'")
     assert chat("Actually, 11am instead") == (
         f"Moved ✅ Your *Haircut* is now on {when(day, '11:00')} (booking #1)."
     )
@@ -965,18 +966,29 @@ def test_answering_a_reminder_lets_the_time_held_before_it_go(
     assert taken.ok, taken
 
 
-@pytest.mark.parametrize("action", ["cancel", "move"])
+@pytest.mark.parametrize(
+    "action, text",
+    [
+        ("cancel", ""),  # tapped
+        ("move", ""),
+        ("cancel", "cancel my haircut"),
+        ("cancel", "cancela mi corte"),
+        ("move", "move my haircut to {fri} at 12"),
+        ("move", "cambia mi corte al {fri_es} a las 12"),
+    ],
+)
 def test_cancelling_or_moving_an_appointment_lets_the_time_held_before_it_go(
-    app, drain, chat, post_webhook, action
+    app, drain, chat, post_webhook, action, text
 ):
-    """Alex taps a time, held for him (the last seat), then taps Cancel or Move on one of his
-    appointments, from the list of them: the held time is given up, so its seat is another
-    customer's at once, not only once the hold expires (SLOT_HOLD_SECONDS), and a later "ok
-    thanks" cannot book it."""
+    """Alex taps a time, held for him (the last seat), then cancels or moves his haircut: by
+    tapping Cancel or Move on it, from the list of his appointments (no `text`), or in words,
+    in English or Spanish. The held time is given up, so its seat is another customer's at
+    once, not only once the hold expires (SLOT_HOLD_SECONDS), and a later "ok thanks" cannot
+    book it."""
     from app.booking import service as booking
 
     db.execute("UPDATE businesses SET max_concurrent = 1")
-    tue, wed = upcoming(1), upcoming(2)
+    tue, wed, fri = upcoming(1), upcoming(2), upcoming(4)
     chat(f"haircut {named(tue)} at 12")
     business_id = businesses.business_id_for_account(
         "whatsapp_number_id", envelopes.PHONE_NUMBER_ID
@@ -988,17 +1000,38 @@ def test_cancelling_or_moving_an_appointment_lets_the_time_held_before_it_go(
     assert recorded()[-1].startswith(f"I'm holding *Beard trim* on {when(wed, '10:00')}")
     haircut = db.fetch_one("SELECT id FROM appointments WHERE status = 'booked'")["id"]
 
-    row = envelopes.tap(ids.appointment(action, haircut), "Tue 12:00", wa_id=WA_ID)
-    assert post_webhook(row).status_code == 200
-    drain()
-    reply = recorded()[-1]
-    if action == "cancel":
-        assert reply == f"Cancelled: *Haircut* on {when(tue, '12:00')} (booking #{haircut})."
-        assert [r["status"] for r in appointments().values()] == ["cancelled"]
+    spanish = text.startswith(("cancela ", "cambia "))
+    lang = "es" if spanish else "en"
+    if not text:
+        row = envelopes.tap(ids.appointment(action, haircut), "Tue 12:00", wa_id=WA_ID)
+        assert post_webhook(row).status_code == 200
+        drain()
+        reply = recorded()[-1]
     else:
+        fri_es = f"{fri.day} de {MONTHS_ES[fri.month - 1]}"
+        reply = chat(text.format(fri=named(fri), fri_es=fri_es))
+    ours = appointments()[haircut]
+    if action == "cancel":
+        assert reply == (
+            f"Cancelada: *Haircut* el {when(tue, '12:00', lang)} (reserva #{haircut})."
+            if spanish
+            else f"Cancelled: *Haircut* on {when(tue, '12:00')} (booking #{haircut})."
+        )
+        assert ours["status"] == "cancelled"
+    elif not text:
         assert reply.startswith(f"When would you like your *Haircut* on {when(tue, '12:00')}")
-        assert [r["status"] for r in appointments().values()] == ["booked"]
-    assert chat("ok thanks") == "OK. Anything else I can do for you?"
+        assert (ours["status"], ours["starts_at"]) == ("booked", at(tue, "12:00"))
+    else:
+        assert reply.startswith(
+            f"Cambiada ✅ Tu cita de *Haircut* es ahora el {when(fri, '12:00', lang)}"
+            if spanish
+            else f"Moved ✅ Your *Haircut* is now on {when(fri, '12:00')}"
+        ), reply
+        assert (ours["status"], ours["starts_at"]) == ("booked", at(fri, "12:00"))
+    if spanish:
+        assert chat("vale gracias") == "Vale. ¿Puedo ayudarte en algo más?"
+    else:
+        assert chat("ok thanks") == "OK. Anything else I can do for you?"
     assert not [r for r in appointments().values() if r["service"] == "Beard trim"]
     other = db.fetch_one(
         "INSERT INTO customers (business_id, address) VALUES (%s, '34600999888') RETURNING id",

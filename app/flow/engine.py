@@ -29,10 +29,10 @@ _BOOKING_INTENTS = ("book", "slots", "unknown", "greeting", "confirm", "thanks",
 def on_tap(turn: Turn, st: State, tap: ids.Tap) -> Reply:
     """Answer a tap on one of our buttons, list rows or quick replies.
 
-    A time held before is let go unless the tap is about it (`about_hold`): the customer has
-    moved on (cancelling or moving an appointment, answering a reminder, a new request), so a
-    later "ok thanks" must not book the time they left behind, and its seat is another
-    customer's at once rather than when the hold expires."""
+    A time held before is let go unless the tap is about it or only asks a question
+    (`about_hold`): the customer has moved on (cancelling or moving an appointment, answering a
+    reminder, a new request), so a later "ok thanks" must not book the time they left behind,
+    and its seat is another customer's at once rather than when the hold expires."""
     if not about_hold(st, tap):
         times.let_hold_go(turn, st)
     if tap.kind == "slot":
@@ -78,12 +78,16 @@ def on_tap(turn: Turn, st: State, tap: ids.Tap) -> Reply:
 
 
 def about_hold(st: State, tap: ids.Tap) -> bool:
-    """Whether a tap is about the time held: one of its own buttons (Confirm, Change time,
+    """Whether a tap keeps the time held: one of its own buttons (Confirm, Change time,
     Cancel), a listed time to hold in its place (a new hold replaces it, the same time renews
-    it), or "Later times" of the list it was picked from, to choose another. Anything else is
-    not: a move's times, an appointment's Move or Cancel, a reminder's buttons, a service, a
-    menu entry, a person, and an older message's hold buttons (they name another hold, gone or
-    booked since)."""
+    it), "Later times" of the list it was picked from, to choose another, or a menu entry that
+    only asks (prices and hours, opening hours, "My appointments": no new request, as the same
+    questions typed keep it, so a customer who checks the price can still say "ok"). Anything
+    else is not: a move's times, an appointment's Move or Cancel, a reminder's buttons, a
+    service, "Book a time", a person, and an older message's hold buttons (they name another
+    hold, gone or booked since)."""
+    if tap.kind == "menu":
+        return tap.action != "book"  # "Book a time" is a new request
     if tap.kind == "hold":
         return tap.appointment_id == st.hold_id
     if tap.kind == "slot":
