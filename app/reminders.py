@@ -8,7 +8,8 @@ same moment is serialised with the firing on the reminder's row (`store.for_firi
 `store.withdraw_queued`): either the reminder is queued first and the change withdraws it, or
 the change commits first and the firing sees it. The outbox decides at send time what the
 customer's window allows: text and buttons inside it; outside, the business's template
-(WhatsApp) or the CONFIRMED_EVENT_UPDATE tag (Messenger).
+(WhatsApp) or the CONFIRMED_EVENT_UPDATE tag (Messenger). A reminder whose job fails on every
+attempt is recorded `failed` after the last (`give_up`).
 """
 
 from __future__ import annotations
@@ -75,6 +76,17 @@ def fire(
         )
         store.mark_fired(conn, appointment_id, offset, "queued", message_id)
     return "queued"
+
+
+def give_up(appointment_id: int, offset: int, due_at: datetime) -> None:
+    """The reminder's job failed on its last attempt (the database or a fault of ours refused it
+    every time): record it `failed`, so the console no longer shows it waiting to be sent when
+    nothing will send it. Its failed firing rolled back, so nothing of it was queued; a move
+    since planned it again, with a job of its own, and is left alone (`store.mark_failed`)."""
+    with db.transaction() as conn:
+        failed = store.mark_failed(conn, appointment_id, offset, due_at)
+    if failed:
+        log.error("reminder %s/%s not sent: its job failed every attempt", appointment_id, offset)
 
 
 def _outcome(row: dict, now: datetime) -> str:

@@ -381,11 +381,12 @@ def test_what_instead_and_to_do_not_take_from_what_they_should_not(chat):
     chat(f"book a haircut on {named(day)} at 10:00")
     chat(f"any free time for a beard trim on {named(day)}?")
     assert chat("2").startswith("I'm holding *Beard trim*")
-    # Holding a beard trim, a move of the haircut moves the haircut, not the held time.
+    # Holding a beard trim, a move of the haircut moves the haircut, not the held time (let go).
     assert chat("move my haircut to 15:00") == (
         f"Moved ✅ Your *Haircut* is now on {when(day, '15:00')} (booking #1)."
     )
-    # Two services named: nothing is acted on by guess (the beard trim is held, not booked).
+    assert statuses() == [("booked", at(day, "15:00"))]
+    # Two services named: nothing is acted on by guess (the beard trim was held, not booked).
     assert chat("cancel my haircut and book me a beard trim instead") == (
         "You have no *Beard trim* booked.\nYour upcoming appointments:\n"
         f"• #1 Haircut on {when(day, '15:00')}"
@@ -409,17 +410,17 @@ def test_review_cases_act_on_nothing_by_guess(chat):
     assert chat("make it 11:00") == (
         f"Moved ✅ Your *Haircut* is now on {when(other, '11:00')} (booking #1)."
     )
-    # Holding a beard trim while a haircut's move waits for its time: the haircut moves.
+    # Holding a beard trim, "move my haircut" asks when, and "<day> at 5pm" moves the haircut,
+    # not the held time (which the customer moved on from: it is let go).
     chat(f"any free time for a beard trim on {named(day)}?")
     assert chat("2").startswith("I'm holding *Beard trim*")
     assert chat("move my haircut").startswith("When would you like your *Haircut*")
     assert chat(f"{named(day)} at 5pm") == (
         f"Moved ✅ Your *Haircut* is now on {when(day, '17:00')} (booking #1)."
     )
-    assert sorted(statuses()) == [("booked", at(day, "17:00")), ("held", at(day, "09:15"))]
+    assert statuses() == [("booked", at(day, "17:00"))]
     # The state gone, "11am instead" moves the one appointment.
     db.execute("DELETE FROM conversation_state")
-    db.execute("DELETE FROM appointments WHERE status = 'held'")
     assert chat("Actually, 11am instead") == (
         f"Moved ✅ Your *Haircut* is now on {when(day, '11:00')} (booking #1)."
     )
@@ -911,6 +912,136 @@ def test_a_reply_to_a_reminder_answers_it_whatever_was_open_before(
     assert chat(text).startswith("Thanks Alex! Your *Haircut*")
     booked_now = db.fetch_all("SELECT id, confirmed_at FROM appointments WHERE status = 'booked'")
     assert [(r["id"], r["confirmed_at"] is not None) for r in booked_now] == [(row["id"], True)]
+
+
+@pytest.mark.parametrize("answer", ["1", "yes I'll be there", "its Confirm tapped"])
+def test_answering_a_reminder_lets_the_time_held_before_it_go(
+    app, drain, chat, post_webhook, answer
+):
+    """Alex taps a time, held for him (the last seat), then the reminder of his haircut comes and
+    he answers it: the held time is given up, so its seat is another customer's at once, not
+    only once the hold expires (SLOT_HOLD_SECONDS), and a later "ok thanks" to the reminder's
+    answer cannot book it."""
+    from app import reminders
+    from app.booking import service as booking
+
+    db.execute("UPDATE businesses SET max_concurrent = 1")
+    chat(f"haircut {named(upcoming(1))} at 12")
+    business_id = businesses.business_id_for_account(
+        "whatsapp_number_id", envelopes.PHONE_NUMBER_ID
+    )
+    beard_trim = db.fetch_one("SELECT id FROM services WHERE name = 'Beard trim'")["id"]
+    wed = upcoming(2)
+    tapped = envelopes.tap(ids.slot(beard_trim, at(wed, "10:00")), "10:00", wa_id=WA_ID)
+    assert post_webhook(tapped).status_code == 200
+    drain()
+    assert recorded()[-1].startswith(f"I'm holding *Beard trim* on {when(wed, '10:00')}")
+    assert [r["status"] for r in appointments().values()] == ["booked", "held"]
+    row = db.fetch_one("SELECT id, starts_at FROM appointments WHERE status = 'booked'")
+    with app.app_context():
+        assert reminders.fire(row["id"], 120, now=row["starts_at"] - timedelta(hours=2)) == "queued"
+    drain()
+
+    if answer == "its Confirm tapped":
+        confirm = ids.reminder("confirm", row["id"], row["starts_at"])
+        tapped = envelopes.tap(confirm, "Confirm", "button_reply", wa_id=WA_ID)
+        assert post_webhook(tapped).status_code == 200
+        drain()
+        reply = recorded()[-1]
+    else:
+        reply = chat(answer)
+    assert reply.startswith("Thanks Alex! Your *Haircut*")
+    confirmed = db.fetch_one("SELECT confirmed_at FROM appointments WHERE id = %s", (row["id"],))
+    assert confirmed["confirmed_at"] is not None
+    assert [r["status"] for r in appointments().values()] == ["booked"]  # the hold is gone
+    assert chat("ok thanks") == "OK. Anything else I can do for you?"
+    other = db.fetch_one(
+        "INSERT INTO customers (business_id, address) VALUES (%s, '34600999888') RETURNING id",
+        (business_id,),
+    )
+    with app.app_context():
+        taken = booking.book(
+            business_id, other["id"], beard_trim, at(wed, "10:00"), now=datetime.now(UTC)
+        )
+    assert taken.ok, taken
+
+
+@pytest.mark.parametrize(
+    "action, text",
+    [
+        ("cancel", ""),  # tapped
+        ("move", ""),
+        ("cancel", "cancel my haircut"),
+        ("cancel", "cancela mi corte"),
+        ("move", "move my haircut to {fri} at 12"),
+        ("move", "cambia mi corte al {fri_es} a las 12"),
+    ],
+)
+def test_cancelling_or_moving_an_appointment_lets_the_time_held_before_it_go(
+    app, drain, chat, post_webhook, action, text
+):
+    """Alex taps a time, held for him (the last seat), then cancels or moves his haircut: by
+    tapping Cancel or Move on it, from the list of his appointments (no `text`), or in words,
+    in English or Spanish. The held time is given up, so its seat is another customer's at
+    once, not only once the hold expires (SLOT_HOLD_SECONDS), and a later "ok thanks" cannot
+    book it."""
+    from app.booking import service as booking
+
+    db.execute("UPDATE businesses SET max_concurrent = 1")
+    tue, wed, fri = upcoming(1), upcoming(2), upcoming(4)
+    chat(f"haircut {named(tue)} at 12")
+    business_id = businesses.business_id_for_account(
+        "whatsapp_number_id", envelopes.PHONE_NUMBER_ID
+    )
+    beard_trim = db.fetch_one("SELECT id FROM services WHERE name = 'Beard trim'")["id"]
+    tapped = envelopes.tap(ids.slot(beard_trim, at(wed, "10:00")), "10:00", wa_id=WA_ID)
+    assert post_webhook(tapped).status_code == 200
+    drain()
+    assert recorded()[-1].startswith(f"I'm holding *Beard trim* on {when(wed, '10:00')}")
+    haircut = db.fetch_one("SELECT id FROM appointments WHERE status = 'booked'")["id"]
+
+    spanish = text.startswith(("cancela ", "cambia "))
+    lang = "es" if spanish else "en"
+    if not text:
+        row = envelopes.tap(ids.appointment(action, haircut), "Tue 12:00", wa_id=WA_ID)
+        assert post_webhook(row).status_code == 200
+        drain()
+        reply = recorded()[-1]
+    else:
+        fri_es = f"{fri.day} de {MONTHS_ES[fri.month - 1]}"
+        reply = chat(text.format(fri=named(fri), fri_es=fri_es))
+    ours = appointments()[haircut]
+    if action == "cancel":
+        assert reply == (
+            f"Cancelada: *Haircut* el {when(tue, '12:00', lang)} (reserva #{haircut})."
+            if spanish
+            else f"Cancelled: *Haircut* on {when(tue, '12:00')} (booking #{haircut})."
+        )
+        assert ours["status"] == "cancelled"
+    elif not text:
+        assert reply.startswith(f"When would you like your *Haircut* on {when(tue, '12:00')}")
+        assert (ours["status"], ours["starts_at"]) == ("booked", at(tue, "12:00"))
+    else:
+        assert reply.startswith(
+            f"Cambiada ✅ Tu cita de *Haircut* es ahora el {when(fri, '12:00', lang)}"
+            if spanish
+            else f"Moved ✅ Your *Haircut* is now on {when(fri, '12:00')}"
+        ), reply
+        assert (ours["status"], ours["starts_at"]) == ("booked", at(fri, "12:00"))
+    if spanish:
+        assert chat("vale gracias") == "Vale. ¿Puedo ayudarte en algo más?"
+    else:
+        assert chat("ok thanks") == "OK. Anything else I can do for you?"
+    assert not [r for r in appointments().values() if r["service"] == "Beard trim"]
+    other = db.fetch_one(
+        "INSERT INTO customers (business_id, address) VALUES (%s, '34600999888') RETURNING id",
+        (business_id,),
+    )
+    with app.app_context():
+        taken = booking.book(
+            business_id, other["id"], beard_trim, at(wed, "10:00"), now=datetime.now(UTC)
+        )
+    assert taken.ok, taken
 
 
 def test_a_reminder_that_was_never_sent_is_not_what_a_reply_answers(app, chat):

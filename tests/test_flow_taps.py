@@ -276,6 +276,68 @@ def test_a_new_request_by_taps_lets_the_held_time_go(tap, demo, how):
     assert rows() == []
 
 
+def other_taps(day) -> dict[str, str]:
+    """Taps about something other than a time held while haircut #1 is booked on `day`."""
+    booked = at(day, "10:00")
+    return {
+        "an appointment's Cancel": ids.appointment("cancel", 1),
+        "an appointment's Move": ids.appointment("move", 1),
+        "a move's time": ids.move_to(1, at(day, "11:00")),
+        "a reminder's Confirm": ids.reminder("confirm", 1, booked),
+        "an older message's Confirm": ids.hold("confirm", 1),
+        "an older message's Cancel": ids.hold("cancel", 1),
+        "a person": ids.HANDOFF,
+    }
+
+
+@pytest.mark.parametrize("how", list(other_taps(upcoming(2))))
+def test_a_tap_about_something_else_lets_the_held_time_go(tap, demo, how):
+    """Only the held time's own buttons, a listed time to hold instead, the "Later times" of
+    its list and a question (prices, hours, "My appointments") keep it: after any other tap a
+    later "ok" books nothing."""
+    day = upcoming(2)
+    tap(ids.slot(service_id(demo, "Haircut"), at(day, "10:00")))
+    tap(ids.hold("confirm", 1))
+    tap(ids.slot(service_id(demo, "Beard trim"), at(day + timedelta(days=1), "10:00")))
+    assert [r[1] for r in rows()] == ["booked", "held"]
+    text, names = tap(other_taps(day)[how])
+    assert names[0] == "release_hold", (text, names)
+    assert "held" not in [r[1] for r in rows()]
+    text, names = tap(text="ok")
+    assert "confirm_hold" not in names, text
+    assert [r[0] for r in rows()] == [1]
+
+
+@pytest.mark.parametrize(
+    "payload, text",
+    [
+        (ids.menu("prices"), ""),
+        (ids.menu("hours"), ""),
+        (ids.menu("mine"), ""),
+        ("", "how much is it?"),
+        ("", "what are your opening hours?"),
+        ("", "my appointments"),
+    ],
+)
+def test_a_question_keeps_the_held_time(tap, demo, payload, text):
+    """Prices and hours, opening hours and "My appointments" only ask (they start no request),
+    tapped as typed: the held time stays held, and a later "ok" books it (a customer checks
+    the price before confirming)."""
+    day = upcoming(2)
+    later = day + timedelta(days=1)
+    tap(ids.slot(service_id(demo, "Haircut"), at(day, "10:00")))
+    tap(ids.hold("confirm", 1))
+    tap(ids.slot(service_id(demo, "Beard trim"), at(later, "10:00")))
+    assert [r[1] for r in rows()] == ["booked", "held"]
+    answer, names = tap(payload, text)
+    assert "release_hold" not in names, (answer, names)
+    assert rows() == [(1, "booked", at(day, "10:00")), (2, "held", at(later, "10:00"))]
+    answer, names = tap(text="ok")
+    assert names == ["confirm_hold"], answer
+    assert answer.startswith(f"Booked ✅ **Beard trim** on {when(later, '10:00')} (booking #2)")
+    assert rows() == [(1, "booked", at(day, "10:00")), (2, "booked", at(later, "10:00"))]
+
+
 def test_later_times_of_the_held_time_s_own_list_keep_it(tap, demo):
     day = upcoming(2)
     haircut = service_id(demo, "Haircut")

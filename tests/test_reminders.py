@@ -257,6 +257,53 @@ def test_after_two_hours_of_downtime_missed_reminders_go_once_unless_the_appoint
     assert [s["to"] for s in sent] == [kim["address"]]
 
 
+def test_a_reminder_whose_job_fails_every_attempt_is_recorded_failed_after_the_last(app, drain):
+    """The database refuses the reminder's message each time (here a constraint it breaks). Each
+    failed run before the last leaves the reminder `pending`, for the retry to send; the last
+    records `failed`, which the console shows: not a reminder pending for ever that nothing
+    will send."""
+    from app.jobs.tasks import REMINDER_RETRY
+    from app.storage import reminders as reminder_store
+
+    business_id = open_business()
+    db.execute("UPDATE businesses SET reminder_quiet_hours = NULL WHERE id = %s", (business_id,))
+    kim = customer(business_id)
+    real_now = datetime.now(UTC).replace(microsecond=0)
+    appointment_id = _appointment(
+        app,
+        businesses.get_row(business_id),
+        kim["id"],
+        real_now + timedelta(hours=1),
+        real_now - timedelta(hours=3),
+    )
+    assert reminder_rows(appointment_id)[120]["state"] == "pending"  # due an hour ago
+    db.execute(
+        "ALTER TABLE messages ADD CONSTRAINT no_reminders CHECK (purpose <> 'reminder') NOT VALID"
+    )
+
+    def job() -> dict:
+        return db.fetch_one(
+            "SELECT id, status, attempts FROM procrastinate_jobs WHERE task_name = 'send_reminder'"
+            " AND (args->>'appointment_id')::bigint = %s AND (args->>'offset_minutes')::int = 120",
+            (appointment_id,),
+        )
+
+    retries = REMINDER_RETRY.max_attempts
+    for attempt in range(1, retries + 1):
+        drain()
+        assert (job()["status"], job()["attempts"]) == ("todo", attempt)  # retried later
+        assert reminder_rows(appointment_id)[120]["state"] == "pending"
+        db.execute(
+            "UPDATE procrastinate_jobs SET scheduled_at = now() WHERE id = %s", (job()["id"],)
+        )
+    drain()  # the last attempt
+    assert job()["status"] == "failed"
+    assert reminder_rows(appointment_id)[120]["state"] == "failed"
+    assert reminder_messages(kim["id"]) == []
+    [shown] = [r for r in reminder_store.statuses(appointment_id) if r["offset_minutes"] == 120]
+    assert (shown["status"], shown["error_code"], shown["send_error"]) == ("failed", None, None)
+
+
 def _appointment(app, business: dict, customer_id: int, start: datetime, now: datetime) -> int:
     """An appointment inserted as the booking service does, its reminders planned at `now`
     (bypassing opening hours, which the time of day the test runs at would decide)."""

@@ -73,7 +73,7 @@ def run(
     tap = ids.parse(payload) if payload else None
     reminded = False
     if tap is None:
-        reminded = reminders.answered(business, customer, st)
+        reminded = reminders.answered(turn, st)
         if not (reminded or st.offer or st.hold_id):
             times.asked_about_hold(turn, st)  # "yes" after the flow forgot the talk
         tap = _typed_option(st, text)

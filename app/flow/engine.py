@@ -27,7 +27,14 @@ _BOOKING_INTENTS = ("book", "slots", "unknown", "greeting", "confirm", "thanks",
 
 
 def on_tap(turn: Turn, st: State, tap: ids.Tap) -> Reply:
-    """Answer a tap on one of our buttons, list rows or quick replies."""
+    """Answer a tap on one of our buttons, list rows or quick replies.
+
+    A time held before is let go unless the tap is about it or only asks a question
+    (`about_hold`): the customer has moved on (cancelling or moving an appointment, answering a
+    reminder, a new request), so a later "ok thanks" must not book the time they left behind,
+    and its seat is another customer's at once rather than when the hold expires."""
+    if not about_hold(st, tap):
+        times.let_hold_go(turn, st)
     if tap.kind == "slot":
         svc = turn.service(tap.service_id)
         if svc is None:
@@ -68,6 +75,27 @@ def on_tap(turn: Turn, st: State, tap: ids.Tap) -> Reply:
     if tap.kind == "menu":
         return menu(turn, st, tap.action)
     return hand_off(turn, st, handoff.ASKED)
+
+
+def about_hold(st: State, tap: ids.Tap) -> bool:
+    """Whether a tap keeps the time held: one of its own buttons (Confirm, Change time,
+    Cancel), a listed time to hold in its place (a new hold replaces it, the same time renews
+    it), "Later times" of the list it was picked from, to choose another, or a menu entry that
+    only asks (prices and hours, opening hours, "My appointments": no new request, as the same
+    questions typed keep it, so a customer who checks the price can still say "ok"). Anything
+    else is not: a move's times, an appointment's Move or Cancel, a reminder's buttons, a
+    service, "Book a time", a person, and an older message's hold buttons (they name another
+    hold, gone or booked since)."""
+    if tap.kind == "menu":
+        return tap.action != "book"  # "Book a time" is a new request
+    if tap.kind == "hold":
+        return tap.appointment_id == st.hold_id
+    if tap.kind == "slot":
+        return st.moving is None  # while a move is under way, a listed time may move it
+    if tap.kind == "more":  # a booking's list (a move's names its appointment)
+        its_list = (tap.service_id, tap.day) == (st.service_id, st.day_date)
+        return tap.appointment_id is None and its_list
+    return False
 
 
 def on_text(turn: Turn, st: State, text: str) -> Reply:
@@ -202,9 +230,8 @@ def info(turn: Turn, st: State, question: str) -> Reply:
 
 def menu(turn: Turn, st: State, what: str) -> Reply:
     if what == "book":
-        # A new booking: a move asked about before ends here, so its times book, not move; a
-        # time held ends too, so a later "yes" cannot book it.
-        times.let_hold_go(turn, st)
+        # A new booking: a move asked about before ends here, so its times book, not move (a
+        # time held was let go by `on_tap`, so a later "yes" cannot book it).
         st.day = st.time = st.after = st.before = st.moving = None
         st.pending = "book"
         return ask_service(turn, st)

@@ -12,7 +12,7 @@ from app.flow.actions import Turn
 from app.flow.offers import SLOTS_SHOWN, done, find, hhmm, offer, past, refused, start_at
 from app.flow.render import Reply
 from app.flow.state import Option, State
-from app.flow.times import booking_request, rehold, release, slots
+from app.flow.times import booking_request, let_hold_go, rehold, release, slots
 from app.flow.understand import Request, mentioned
 
 
@@ -69,6 +69,10 @@ def none_named(
 
 
 def cancel_request(turn: Turn, st: State, req: Request) -> Reply:
+    """Cancel the appointment meant, or ask which. A cancel about the time held lets it go
+    instead (`about_hold`); one that cancels a booked appointment lets it go too, as a tap on
+    the appointment's Cancel does (`engine.on_tap`): the customer moved on from it, so a later
+    "ok thanks" must not book it."""
     if about_hold(turn, st, req):  # "no, cancel that" to "Shall I book it?": the held time goes
         return release(turn, st, st.hold_id, offer_again=False)
     items = actions.upcoming(turn)
@@ -79,6 +83,7 @@ def cancel_request(turn: Turn, st: State, req: Request) -> Reply:
         return found
     if isinstance(found, list):
         return which(turn, st, found, "cancel")
+    let_hold_go(turn, st)  # "cancel my haircut" with a beard trim held: moved on from it
     return cancel(turn, st, found)
 
 
@@ -116,7 +121,10 @@ def cancel(turn: Turn, st: State, appointment: Appointment) -> Reply:
 
 
 def move_request(turn: Turn, st: State, req: Request) -> Reply:
-    """Move the appointment meant to the time asked for, or ask which one or to when."""
+    """Move the appointment meant to the time asked for, or ask which one or to when. A move
+    about the time held gives it a new time or lists its day again; one that moves a booked
+    appointment lets it go, as a tap on the appointment's Move does (`engine.on_tap`): the
+    customer moved on from it, so a later "ok thanks" must not book it."""
     if _holding(st, req) and req.reference is None:
         return rehold(turn, st, st.hold_id, req)  # the held time is the one talked about
     if about_hold(turn, st, req) and req.shift is None and not req.same_day:
@@ -131,6 +139,7 @@ def move_request(turn: Turn, st: State, req: Request) -> Reply:
         st.day, st.time = (req.day.isoformat() if req.day else None), hhmm(req.time)
         st.pending = "move"
         return which(turn, st, found, "move")
+    let_hold_go(turn, st)  # "move my haircut to Friday" with a beard trim held: moved on from it
     st.moving = st.appointment_id = found.id
     start = new_start(turn, st, req, found)
     if start is not None:

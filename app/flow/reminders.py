@@ -15,7 +15,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from app.booking.models import MOVED_SINCE, NOT_FOUND
-from app.flow import actions, ids, lang, moves, state, words
+from app.flow import actions, ids, lang, moves, state, times, words
 from app.flow.actions import Turn
 from app.flow.offers import find, offer, refused
 from app.flow.render import Reply
@@ -98,16 +98,19 @@ def options(
     )
 
 
-def answered(business: dict, customer: dict, st: State) -> bool:
+def answered(turn: Turn, st: State) -> bool:
     """When the customer's last message from us is a reminder, its choices are what this
     message answers: "1", "Confirm" or "yes" confirm, as a tap would. Whatever the flow offered
     or held before it was said before the reminder, so it is not what they answer. Whether
-    they were put in `st.offer` (the caller takes them out after the turn)."""
-    appointment_id = store.last_reminded(business["id"], customer["id"])
+    they were put in `st.offer` (the caller takes them out after the turn).
+
+    A time held before is let go, as when the customer moves on to another request: forgotten
+    but kept, it would keep its seat from other customers until it expired."""
+    appointment_id = store.last_reminded(*turn.ids)
     if appointment_id is None:
         return False
     st.offer = list(options(appointment_id, st.lang or "en"))
-    st.hold_id = None  # the held time expires on its own; "yes" is to the reminder now
+    times.let_hold_go(turn, st)  # "yes" is to the reminder now
     return True
 
 
@@ -145,7 +148,11 @@ def stops_reminders(text: str) -> str | None:
 
 
 def on_tap(turn: Turn, st: State, tap: ids.Tap) -> Reply:
-    """Confirm, change or cancel the appointment a reminder was about."""
+    """Confirm, change or cancel the appointment a reminder was about.
+
+    A time held before was let go by the tap (`engine.on_tap`), as a typed answer lets it go
+    (`answered`): the customer is answering the reminder, so a later "ok thanks" must not book
+    the time they left behind."""
     found = find(actions.upcoming(turn), tap.appointment_id)
     if found is None:
         return Reply(words.refusal(st.lang, NOT_FOUND, "No such appointment."), lang=st.lang)

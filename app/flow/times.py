@@ -57,17 +57,19 @@ def booking_request(turn: Turn, st: State, req: Request) -> Reply:
 
 
 def let_hold_go(turn: Turn, st: State) -> None:
-    """Let the held time go, as the customer asks for another service or day (typed or
-    tapped): a later "yes" must not book what they moved away from."""
+    """Let the held time go, as the customer moves on from it (another service or day typed;
+    a booked appointment cancelled or moved in words, `moves`; any tap that does not keep it,
+    `engine.on_tap`; a reminder answered): a later "yes" must not book what they moved away
+    from."""
     if st.hold_id:
         actions.release(turn, st.hold_id)
         st.hold_id = None
 
 
 def continue_with(turn: Turn, st: State, svc: dict) -> Reply:
-    """The request waiting for its service, now that the customer chose it: a booking (only a
-    booking asks for a service), so a move asked about before ends here, as does a held time."""
-    let_hold_go(turn, st)
+    """The request waiting for its service, now that the customer chose it (a tap, which let a
+    held time go: `engine.on_tap`): a booking (only a booking asks for a service), so a move
+    asked about before ends here."""
     day, wanted = st.day_date, st.time
     after, before = st.bounds()
     st.time = st.pending = st.moving = None

@@ -158,7 +158,8 @@ def queue_calendar_sync(business_id: int, appointment_id: int) -> bool:
 
 class ReminderRetry(TurnRetry):
     """Run a reminder again when it says (FireLater: not yet, or quiet hours); anything else
-    (the database away) like a turn, for up to about an hour."""
+    (the database away) like a turn, for up to about an hour, after which the reminder is
+    recorded `failed` (`send_reminder`)."""
 
     def __init__(self, max_attempts: int = 16, max_wait: int = 300):
         super().__init__(max_attempts, max_wait)
@@ -171,13 +172,28 @@ class ReminderRetry(TurnRetry):
         return super().get_retry_decision(exception=exception, job=job)
 
 
-@queue.task(name=REMINDER_TASK, pass_context=True, retry=ReminderRetry())
+REMINDER_RETRY = ReminderRetry()
+
+
+@queue.task(name=REMINDER_TASK, pass_context=True, retry=REMINDER_RETRY)
 def send_reminder(
     context: procrastinate.JobContext, appointment_id: int, offset_minutes: int, due_at: str
 ) -> None:
-    """Send an appointment's reminder if it is still due (see `app.reminders`)."""
+    """Send an appointment's reminder if it is still due (see `app.reminders`).
+
+    A failure its retry policy will not retry (the last attempt) records the reminder `failed`:
+    nothing runs it again, and left `pending` it would show as still to be sent. The policy
+    itself says which attempt is the last (procrastinate's `job.attempts` counts the runs
+    before this one, FireLater's included), so the two cannot disagree.
+    """
+    due = datetime.fromisoformat(due_at)
     with flask_app(context).app_context():
-        reminders.fire(appointment_id, offset_minutes, datetime.fromisoformat(due_at))
+        try:
+            reminders.fire(appointment_id, offset_minutes, due)
+        except Exception as exc:
+            if REMINDER_RETRY.get_retry_decision(exception=exc, job=context.job) is None:
+                reminders.give_up(appointment_id, offset_minutes, due)
+            raise
 
 
 def schedule_reminder(appointment_id: int, offset_minutes: int, due_at: datetime) -> None:

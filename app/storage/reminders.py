@@ -159,6 +159,21 @@ def mark_fired(conn, appointment_id: int, offset: int, state: str, message_id: i
     )
 
 
+def mark_failed(conn, appointment_id: int, offset: int, due_at: datetime) -> bool:
+    """Record that a reminder's job gave up (`failed`); whether it did. Only a reminder still
+    pending for `due_at`, the time the job was queued for: one a move planned again since has a
+    job of its own."""
+    return (
+        conn.execute(
+            "UPDATE appointment_reminders SET state = 'failed', fired_at = now(),"
+            " updated_at = now() WHERE appointment_id = %s AND offset_minutes = %s"
+            " AND state = 'pending' AND due_at = %s",
+            (appointment_id, offset, due_at),
+        ).rowcount
+        > 0
+    )
+
+
 def statuses(appointment_id: int) -> list[dict]:
     """Each reminder of an appointment: offset, due time, status and Meta's code if it failed."""
     return statuses_for([appointment_id])[appointment_id]

@@ -98,7 +98,10 @@ export type QuietHours = { start: string; end: string };
 
 export type ReminderTemplate = { name: string; language: string };
 
-/** What became of one reminder: its own state until its message exists, then the message's. */
+/**
+ * What became of one reminder: its own state until its message exists (`failed` too, with no code
+ * nor send_error, when its job failed on every attempt), then the message's.
+ */
 export type ReminderState =
   | "pending"
   | "skipped"
