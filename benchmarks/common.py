@@ -90,6 +90,9 @@ class Gunicorn:
             "warning",
             "--keep-alive",
             "30",
+            # gunicorn's control socket is at one path per user: one of the benchmark's would
+            # take a running gunicorn's
+            "--no-control-socket",
             app_spec,
         ]
         self.env = {**os.environ, **env}
