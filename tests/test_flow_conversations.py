@@ -1044,6 +1044,61 @@ def test_cancelling_or_moving_an_appointment_lets_the_time_held_before_it_go(
     assert taken.ok, taken
 
 
+@pytest.mark.parametrize(
+    "text, question",
+    [
+        ("cancel my appointment", "Which one should I cancel?"),
+        ("move my appointment", "Which one should I move?"),
+        ("cancela mi cita", "¿Cuál quieres cancelar?"),
+        ("cambia mi cita", "¿Cuál quieres cambiar?"),
+    ],
+)
+def test_asking_which_appointment_to_cancel_or_move_lets_the_time_held_before_it_go(
+    app, drain, chat, post_webhook, text, question
+):
+    """Alex has two haircuts booked and taps a beard trim's time, held for him (the last seat),
+    then asks to cancel or move "my appointment", in English or Spanish: the flow asks which of
+    the two (the held time is not one of them: only booked appointments are listed). He has
+    moved on from the held time, so it is given up there and then: a later "ok thanks" cannot
+    book it, and its seat is another customer's at once."""
+    from app.booking import service as booking
+
+    db.execute("UPDATE businesses SET max_concurrent = 1")
+    tue, wed, thu = upcoming(1), upcoming(2), upcoming(3)
+    chat(f"haircut {named(tue)} at 12")
+    chat(f"haircut {named(thu)} at 12")
+    business_id = businesses.business_id_for_account(
+        "whatsapp_number_id", envelopes.PHONE_NUMBER_ID
+    )
+    beard_trim = db.fetch_one("SELECT id FROM services WHERE name = 'Beard trim'")["id"]
+    tapped = envelopes.tap(ids.slot(beard_trim, at(wed, "10:00")), "10:00", wa_id=WA_ID)
+    assert post_webhook(tapped).status_code == 200
+    drain()
+    assert recorded()[-1].startswith(f"I'm holding *Beard trim* on {when(wed, '10:00')}")
+    haircuts = {i: r["starts_at"] for i, r in appointments().items() if r["status"] == "booked"}
+    assert sorted(haircuts.values()) == [at(tue, "12:00"), at(thu, "12:00")]
+
+    assert chat(text).startswith(question)
+    assert not [r for r in appointments().values() if r["status"] == "held"]
+    if text.startswith(("cancela ", "cambia ")):
+        chat("vale gracias")
+    else:
+        chat("ok thanks")
+    assert not [r for r in appointments().values() if r["service"] == "Beard trim"]
+    assert {i: r["starts_at"] for i, r in appointments().items() if r["status"] == "booked"} == (
+        haircuts
+    )
+    other = db.fetch_one(
+        "INSERT INTO customers (business_id, address) VALUES (%s, '34600999888') RETURNING id",
+        (business_id,),
+    )
+    with app.app_context():
+        taken = booking.book(
+            business_id, other["id"], beard_trim, at(wed, "10:00"), now=datetime.now(UTC)
+        )
+    assert taken.ok, taken
+
+
 def test_a_reminder_that_was_never_sent_is_not_what_a_reply_answers(app, chat):
     """A reminder withdrawn or refused (its window closed, no template) never reached the
     customer: their "1" answers the list they last saw, not the reminder's Confirm."""

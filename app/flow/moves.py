@@ -70,9 +70,9 @@ def none_named(
 
 def cancel_request(turn: Turn, st: State, req: Request) -> Reply:
     """Cancel the appointment meant, or ask which. A cancel about the time held lets it go
-    instead (`about_hold`); one that cancels a booked appointment lets it go too, as a tap on
-    the appointment's Cancel does (`engine.on_tap`): the customer moved on from it, so a later
-    "ok thanks" must not book it."""
+    instead (`about_hold`); one that cancels a booked appointment, or asks which of them to
+    cancel, lets it go too, as a tap on the appointment's Cancel does (`engine.on_tap`): the
+    customer moved on from it, so a later "ok thanks" must not book it."""
     if about_hold(turn, st, req):  # "no, cancel that" to "Shall I book it?": the held time goes
         return release(turn, st, st.hold_id, offer_again=False)
     items = actions.upcoming(turn)
@@ -81,9 +81,11 @@ def cancel_request(turn: Turn, st: State, req: Request) -> Reply:
     found = meant(turn, st, req, items, True, "cancel")
     if isinstance(found, Reply):
         return found
+    # "cancel my haircut" (or "cancel my appointment", asking which) with a beard trim held:
+    # moved on from it. The ones to ask among are booked, never the held time (`upcoming`).
+    let_hold_go(turn, st)
     if isinstance(found, list):
         return which(turn, st, found, "cancel")
-    let_hold_go(turn, st)  # "cancel my haircut" with a beard trim held: moved on from it
     return cancel(turn, st, found)
 
 
@@ -123,8 +125,9 @@ def cancel(turn: Turn, st: State, appointment: Appointment) -> Reply:
 def move_request(turn: Turn, st: State, req: Request) -> Reply:
     """Move the appointment meant to the time asked for, or ask which one or to when. A move
     about the time held gives it a new time or lists its day again; one that moves a booked
-    appointment lets it go, as a tap on the appointment's Move does (`engine.on_tap`): the
-    customer moved on from it, so a later "ok thanks" must not book it."""
+    appointment, or asks which of them to move, lets it go, as a tap on the appointment's Move
+    does (`engine.on_tap`): the customer moved on from it, so a later "ok thanks" must not book
+    it."""
     if _holding(st, req) and req.reference is None:
         return rehold(turn, st, st.hold_id, req)  # the held time is the one talked about
     if about_hold(turn, st, req) and req.shift is None and not req.same_day:
@@ -135,11 +138,13 @@ def move_request(turn: Turn, st: State, req: Request) -> Reply:
     found = meant(turn, st, req, items, False, "move")
     if isinstance(found, Reply):
         return found
+    # "move my haircut to Friday" (or "move my appointment", asking which) with a beard trim
+    # held: moved on from it. The ones to ask among are booked, never the held time.
+    let_hold_go(turn, st)
     if isinstance(found, list):
         st.day, st.time = (req.day.isoformat() if req.day else None), hhmm(req.time)
         st.pending = "move"
         return which(turn, st, found, "move")
-    let_hold_go(turn, st)  # "move my haircut to Friday" with a beard trim held: moved on from it
     st.moving = st.appointment_id = found.id
     start = new_start(turn, st, req, found)
     if start is not None:

@@ -58,9 +58,9 @@ def booking_request(turn: Turn, st: State, req: Request) -> Reply:
 
 def let_hold_go(turn: Turn, st: State) -> None:
     """Let the held time go, as the customer moves on from it (another service or day typed;
-    a booked appointment cancelled or moved in words, `moves`; any tap that does not keep it,
-    `engine.on_tap`; a reminder answered): a later "yes" must not book what they moved away
-    from."""
+    a booked appointment cancelled or moved in words, or asked which to, `moves`; any tap that
+    does not keep it, `engine.on_tap`; a reminder answered): a later "yes" must not book what
+    they moved away from."""
     if st.hold_id:
         actions.release(turn, st.hold_id)
         st.hold_id = None
