@@ -25,37 +25,10 @@ from app.jobs.queue import queue as tasks_app
 log = logging.getLogger(__name__)
 
 
-async def retry_or_let_go(
-    manager: procrastinate_manager.JobManager,
-    job: jobs.Job,
-    retry_at: datetime | None = None,
-    priority: int | None = None,
-    queue: str | None = None,
-    lock: str | None = None,
-) -> bool:
-    """Retry `job` as procrastinate does, unless a newer job of its queueing lock waits: then
-    delete it (the newer one does its work). Whether it was retried."""
-    try:  # procrastinate's own retry (ours, `JobManager.retry_job`, calls this function)
-        await procrastinate_manager.JobManager.retry_job(
-            manager, job, retry_at=retry_at, priority=priority, queue=queue, lock=lock
-        )
-    except exceptions.UniqueViolation as exc:
-        if exc.constraint_name != procrastinate_manager.QUEUEING_LOCK_CONSTRAINT:
-            raise
-        log.warning(
-            "job %s (%s) let go: a newer job of its queueing lock %s waits and does its work",
-            job.id,
-            job.task_name,
-            job.queueing_lock,
-        )
-        await manager.finish_job(job, jobs.Status.ABORTED, delete_job=True)
-        return False
-    return True
-
-
 class JobManager(procrastinate_manager.JobManager):
-    """procrastinate's, but a retry (a task's retry strategy, in the worker) lets a replaced
-    job go (`retry_or_let_go`) instead of failing and leaving it `doing`."""
+    """procrastinate's, but a retry lets a replaced job go instead of failing and leaving it
+    `doing`. Both retries go through it: a task's retry strategy (in the worker) and the
+    stalled-job recovery (`app.jobs.worker`), whose App `worker_app` builds with this manager."""
 
     async def retry_job(
         self,
@@ -65,7 +38,22 @@ class JobManager(procrastinate_manager.JobManager):
         queue: str | None = None,
         lock: str | None = None,
     ) -> None:
-        await retry_or_let_go(self, job, retry_at, priority, queue, lock)
+        """Retry `job` as procrastinate does, unless a newer job of its queueing lock waits:
+        then delete it (the newer one does its work)."""
+        try:
+            await super().retry_job(
+                job, retry_at=retry_at, priority=priority, queue=queue, lock=lock
+            )
+        except exceptions.UniqueViolation as exc:
+            if exc.constraint_name != procrastinate_manager.QUEUEING_LOCK_CONSTRAINT:
+                raise
+            log.warning(
+                "job %s (%s) let go: a newer job of its queueing lock %s waits and does its work",
+                job.id,
+                job.task_name,
+                job.queueing_lock,
+            )
+            await self.finish_job(job, jobs.Status.ABORTED, delete_job=True)
 
 
 def worker_app(conninfo: str) -> procrastinate.App:

@@ -31,7 +31,8 @@ REMINDER_CHECK_INTERVAL = 5.0
 
 async def _retry_stalled_jobs(app: procrastinate.App, timeout: float) -> None:
     """Put jobs of dead workers (no heartbeat for `timeout` s) back in the queue, forever; one
-    replaced meanwhile by a newer job of its queueing lock is let go (`app.jobs.manager`)."""
+    replaced meanwhile by a newer job of its queueing lock is let go (`app` is built by
+    `manager.worker_app`, whose job manager's retry does that)."""
     while True:
         try:
             stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=timeout)
@@ -48,7 +49,7 @@ async def _retry_stalled(app: procrastinate.App, job) -> None:
     job failing every round held back the recovery of those listed after it)."""
     log.warning("retrying stalled job %s (%s)", job.id, job.task_name)
     try:
-        await manager.retry_or_let_go(app.job_manager, job)
+        await app.job_manager.retry_job(job)  # ours: a replaced job is let go
     except Exception:
         log.exception("retrying stalled job %s (%s) failed", job.id, job.task_name)
 
