@@ -524,6 +524,10 @@ test("in Spanish, the front desk explains refusals and bad fields in Spanish", a
     "Escribe el teléfono con el prefijo del país, p. ej. +34 600 11 22 33.",
   );
   await phone.fill("");
+  // Every answer reloads the free times (the select is disabled while they load): wait for that
+  // reload before 10:00 fills up, or it could end after and drop 10:00 from the list.
+  await expect(time).toBeEnabled();
+  await expect(time.locator("option:checked")).toHaveText("10:00");
   // Meanwhile both chairs at 10:00 are taken at another desk: the refusal's reason in Spanish.
   for (const name of ["Phone Pia", "Phone Pere"]) {
     await api(token, "POST", `/businesses/${businessId}/appointments`, {
