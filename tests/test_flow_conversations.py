@@ -52,6 +52,19 @@ def open_daily(app):
     )
 
 
+def assert_seat_free(app, business_id: int, service_id: int, start: datetime) -> None:
+    """Another customer can book `service_id` at `start` at once: no hold keeps its seat."""
+    from app.booking import service as booking
+
+    other = db.fetch_one(
+        "INSERT INTO customers (business_id, address) VALUES (%s, '34600999888') RETURNING id",
+        (business_id,),
+    )
+    with app.app_context():
+        taken = booking.book(business_id, other["id"], service_id, start, now=datetime.now(UTC))
+    assert taken.ok, taken
+
+
 def appointments() -> dict[int, dict]:
     rows = db.fetch_all(
         "SELECT a.id, s.name AS service, a.starts_at, a.status FROM appointments a"
@@ -923,7 +936,6 @@ def test_answering_a_reminder_lets_the_time_held_before_it_go(
     only once the hold expires (SLOT_HOLD_SECONDS), and a later "ok thanks" to the reminder's
     answer cannot book it."""
     from app import reminders
-    from app.booking import service as booking
 
     db.execute("UPDATE businesses SET max_concurrent = 1")
     chat(f"haircut {named(upcoming(1))} at 12")
@@ -955,15 +967,7 @@ def test_answering_a_reminder_lets_the_time_held_before_it_go(
     assert confirmed["confirmed_at"] is not None
     assert [r["status"] for r in appointments().values()] == ["booked"]  # the hold is gone
     assert chat("ok thanks") == "OK. Anything else I can do for you?"
-    other = db.fetch_one(
-        "INSERT INTO customers (business_id, address) VALUES (%s, '34600999888') RETURNING id",
-        (business_id,),
-    )
-    with app.app_context():
-        taken = booking.book(
-            business_id, other["id"], beard_trim, at(wed, "10:00"), now=datetime.now(UTC)
-        )
-    assert taken.ok, taken
+    assert_seat_free(app, business_id, beard_trim, at(wed, "10:00"))
 
 
 @pytest.mark.parametrize(
@@ -985,7 +989,6 @@ def test_cancelling_or_moving_an_appointment_lets_the_time_held_before_it_go(
     in English or Spanish. The held time is given up, so its seat is another customer's at
     once, not only once the hold expires (SLOT_HOLD_SECONDS), and a later "ok thanks" cannot
     book it."""
-    from app.booking import service as booking
 
     db.execute("UPDATE businesses SET max_concurrent = 1")
     tue, wed, fri = upcoming(1), upcoming(2), upcoming(4)
@@ -1033,15 +1036,7 @@ def test_cancelling_or_moving_an_appointment_lets_the_time_held_before_it_go(
     else:
         assert chat("ok thanks") == "OK. Anything else I can do for you?"
     assert not [r for r in appointments().values() if r["service"] == "Beard trim"]
-    other = db.fetch_one(
-        "INSERT INTO customers (business_id, address) VALUES (%s, '34600999888') RETURNING id",
-        (business_id,),
-    )
-    with app.app_context():
-        taken = booking.book(
-            business_id, other["id"], beard_trim, at(wed, "10:00"), now=datetime.now(UTC)
-        )
-    assert taken.ok, taken
+    assert_seat_free(app, business_id, beard_trim, at(wed, "10:00"))
 
 
 @pytest.mark.parametrize(
@@ -1061,7 +1056,6 @@ def test_asking_which_appointment_to_cancel_or_move_lets_the_time_held_before_it
     the two (the held time is not one of them: only booked appointments are listed). He has
     moved on from the held time, so it is given up there and then: a later "ok thanks" cannot
     book it, and its seat is another customer's at once."""
-    from app.booking import service as booking
 
     db.execute("UPDATE businesses SET max_concurrent = 1")
     tue, wed, thu = upcoming(1), upcoming(2), upcoming(3)
@@ -1088,15 +1082,7 @@ def test_asking_which_appointment_to_cancel_or_move_lets_the_time_held_before_it
     assert {i: r["starts_at"] for i, r in appointments().items() if r["status"] == "booked"} == (
         haircuts
     )
-    other = db.fetch_one(
-        "INSERT INTO customers (business_id, address) VALUES (%s, '34600999888') RETURNING id",
-        (business_id,),
-    )
-    with app.app_context():
-        taken = booking.book(
-            business_id, other["id"], beard_trim, at(wed, "10:00"), now=datetime.now(UTC)
-        )
-    assert taken.ok, taken
+    assert_seat_free(app, business_id, beard_trim, at(wed, "10:00"))
 
 
 def test_a_reminder_that_was_never_sent_is_not_what_a_reply_answers(app, chat):
