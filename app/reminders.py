@@ -23,7 +23,6 @@ from flask import current_app
 from app import channels, flow, metrics, outbox
 from app.booking import reminders as plans
 from app.channels.base import Button, Capability, Outbound, Template
-from app.flow import lang
 from app.flow import reminders as words
 from app.storage import businesses, db
 from app.storage import reminders as store
@@ -135,7 +134,7 @@ def _message(business: dict, row: dict, now: datetime) -> Outbound:
     if chosen and Capability.TEMPLATES in channel.capabilities:
         # The template's own words are in its language: the date written into it is too.
         parameters = words.template_parameters(
-            business, appointment, row["profile_name"] or "", lang.named(chosen["language"])
+            business, appointment, row["profile_name"] or "", chosen["language"]
         )
         buttons = tuple(Button(i, i) for i in words.template_button_ids(appointment))
         template = Template(chosen["name"], chosen["language"], parameters, buttons)

@@ -100,7 +100,15 @@ def test_outside_the_window_whatsapp_sends_the_template_and_its_cancel_button_ca
 
 @pytest.mark.parametrize(
     "template_language, day",
-    [("en_US", "{local:%A} {local.day} {local:%B} {local.year}"), ("es", " {local.day} de ")],
+    [
+        ("en_US", "{local:%A} {local.day} {local:%B} {local.year}"),
+        ("es", " {local.day} de "),
+        # Other languages in CLDR's full format (Babel): the weekday and month in their words.
+        ("pt_BR", "{weekday_pt}, {local.day} de {month_pt} de {local.year}"),
+        ("de", "{weekday_de}, {local.day}. {month_de} {local.year}"),
+        # A code no locale answers to: English rather than nothing.
+        ("xx_YY", "{local:%A} {local.day} {local:%B} {local.year}"),
+    ],
 )
 def test_the_templates_date_is_in_the_templates_language(
     app, drain, fake_graph, template_language, day
@@ -112,7 +120,23 @@ def test_the_templates_date_is_in_the_templates_language(
     drain()
     [sent] = sends_to(fake_graph, kim["address"])
     date = sent["template"]["components"][0]["parameters"][2]["text"]
-    assert day.format(local=start.astimezone(ZoneInfo("Europe/Madrid"))) in date, date
+    local = start.astimezone(ZoneInfo("Europe/Madrid"))
+    names = {
+        "weekday_pt": PT_WEEKDAYS[local.weekday()],
+        "month_pt": PT_MONTHS[local.month - 1],
+        "weekday_de": DE_WEEKDAYS[local.weekday()],
+        "month_de": DE_MONTHS[local.month - 1],
+    }
+    assert day.format(local=local, **names) in date, date
+
+
+PT_WEEKDAYS = ["segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira",
+               "sábado", "domingo"]  # fmt: skip
+PT_MONTHS = ["janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto",
+             "setembro", "outubro", "novembro", "dezembro"]  # fmt: skip
+DE_WEEKDAYS = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]
+DE_MONTHS = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
+             "Oktober", "November", "Dezember"]  # fmt: skip
 
 
 def test_outside_the_window_without_a_template_nothing_is_attempted_and_it_shows_why(

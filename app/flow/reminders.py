@@ -11,8 +11,11 @@ tapped after the appointment moved, it asks about the new time instead of confir
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
 
 from app.booking.models import MOVED_SINCE, NOT_FOUND
 from app.flow import actions, ids, lang, moves, state, times, words
@@ -117,15 +120,28 @@ def answered(turn: Turn, st: State) -> bool:
 def template_parameters(
     business: dict, appointment: dict, customer_name: str, language: str
 ) -> tuple[str, str, str, str]:
-    """The template's body parameters in their fixed order: name, service, date, time."""
+    """The template's body parameters in their fixed order: name, service, date, time.
+    `language` is the template's own code as WhatsApp names it ("en_US", "es", "pt_BR"): the
+    date is written in it, since the template's words around it are."""
     local = appointment["starts_at"].astimezone(ZoneInfo(business["timezone"]))
-    name = customer_name.strip() or ("cliente" if language == "es" else "there")
-    return (
-        name,
-        appointment["service_name"],
-        words.day_long(local.date(), language),
-        f"{local:%H:%M}",
-    )
+    spoken = lang.named(language)
+    name = customer_name.strip() or ("cliente" if spoken == "es" else "there")
+    day = template_day(local.date(), language)
+    return (name, appointment["service_name"], day, f"{local:%H:%M}")
+
+
+def template_day(day: date, language: str) -> str:
+    """`day` written in a template's language: in the flow's own words for English and Spanish
+    (as its messages say it), in CLDR's full date format for any other language Babel knows
+    ("terça-feira, 8 de dezembro de 2026" for pt_BR), else in English."""
+    spoken = lang.named(language)
+    code = language.strip().replace("-", "_")
+    if spoken == "es" or not code or code.lower().split("_")[0] == "en":
+        return words.day_long(day, spoken)
+    try:
+        return format_date(day, format="full", locale=Locale.parse(code))
+    except (UnknownLocaleError, ValueError):
+        return words.day_long(day, "en")
 
 
 def template_button_ids(appointment: dict) -> tuple[str, str, str]:
