@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from cachetools import TTLCache
@@ -230,8 +229,10 @@ def _agent_turn(business: dict, customer: dict, pending: list[dict], request_id,
     # person and is not superseded by them; the bot stays paused.
     staffed = customer["bot_paused"]
     request = None if staffed else _handoff_request(business, customer, result, now)
-    result = _in_their_words(result, business, customer)
-    replies = _replies(result, customer) or [_in_their_words_text(loop.APOLOGY, business, customer)]
+    # Nothing to send (the reply formatted to no message): the apology, in their language.
+    replies = _replies(result, customer) or [
+        flow_words.say(lang.of_customer(business, customer), "apology")
+    ]
     if request:
         # The notice, after what the turn booked, moved or cancelled: the customer must know.
         told = replies if report.acted(result.tool_calls) else []
@@ -432,22 +433,6 @@ def tapped(pending: list[dict]) -> str:
     """
     choices = [m.get("choice") or "" for m in pending]
     return choices[-1] if choices and all(flow.is_ours(c) for c in choices) else ""
-
-
-# The agent's fixed endings, by their key in the flow's words.
-FIXED_ENDINGS = {loop.APOLOGY: "apology", loop.EXHAUSTED: "exhausted"}
-
-
-def _in_their_words(result: loop.AgentResult, business: dict, customer: dict) -> loop.AgentResult:
-    """The result with a fixed ending of the agent's (in English) said in the customer's
-    language."""
-    text = _in_their_words_text(result.reply, business, customer)
-    return result if text is result.reply else replace(result, reply=text)
-
-
-def _in_their_words_text(text: str, business: dict, customer: dict) -> str:
-    key = FIXED_ENDINGS.get(text)
-    return flow_words.say(lang.of_customer(business, customer), key) if key else text
 
 
 def _replies(result: loop.AgentResult, customer: dict) -> list:

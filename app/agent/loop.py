@@ -19,19 +19,27 @@ from app import flow, usage
 from app.agent import report
 from app.agent.failover import NoModel
 from app.agent.tools import ToolContext, context_of
+from app.flow import lang
 from app.flow import words as flow_words
 from app.storage.db import DatabaseError, storable
 
 log = logging.getLogger(__name__)
 
-# The turn's fixed endings, in English; the reply stored is in the customer's language
-# (`bot._in_their_words`).
+# The turn's fixed endings in English, as said with no customer to speak to (see `ending`).
 APOLOGY = flow_words.say("en", "apology")
 EXHAUSTED = flow_words.say("en", "exhausted")
 _specs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # args schema -> OpenAI spec
 _specs_lock = threading.Lock()
 # (reply, tool records) -> a correction to send back to the model, or None when the reply is fine.
 ReplyCheck = Callable[[str, list[dict]], str | None]
+
+
+def ending(ctx: ToolContext | None, key: str) -> str:
+    """A fixed ending of the turn ("apology", "exhausted") in the customer's language: the one
+    they last wrote in, else the business's; English when the tools act for no turn."""
+    if ctx is None:
+        return flow_words.say(lang.EN, key)
+    return flow_words.say(lang.of_customer(ctx.business, ctx.customer), key)
 
 
 @dataclass
@@ -57,7 +65,7 @@ def run_agent(
     max_iterations: int,
     poll_new_input: Callable[[], str | None] | None = None,
     check_reply: ReplyCheck | None = None,
-    fallback_reply: str = EXHAUSTED,
+    fallback_reply: str | None = None,
     callbacks: list | None = None,
     log_pii: bool = False,
 ) -> AgentResult:
@@ -66,10 +74,14 @@ def run_agent(
     Without a model this turn (`offline.ModelFree`, or `NoModel` from a model call), the
     model-free flow answers instead, for the customer the tools act for. `log_pii`
     (TRACE_LOG_PII) lets a failed model call's error keep its message, which may quote them.
+    A turn that ends unanswered says `fallback_reply`, by default the "exhausted" ending; its
+    fixed endings are in the customer's language (`ending`).
     """
     if getattr(model, "model_free", False):
         return run_without_model(tools, user_input)
     by_name, ctx = {t.name: t for t in tools}, context_of(tools)
+    apology = ending(ctx, "apology")
+    fallback = ending(ctx, "exhausted") if fallback_reply is None else fallback_reply
     bound = model.bind_tools([_tool_spec(t) for t in tools]) if tools else model
     messages: list[BaseMessage] = [SystemMessage(system_prompt), *history, HumanMessage(user_input)]
     records: list[dict] = []
@@ -84,7 +96,7 @@ def run_agent(
             if report.acted(records) and ctx is not None:
                 # Unless the model's tools acted: the flow would read the same words and act
                 # again (book, move or cancel once more); the customer is told what was done.
-                return _unfinished(records, ctx, APOLOGY, iteration, "llm: NoModel", spent)
+                return _unfinished(records, ctx, apology, iteration, "llm: NoModel", spent)
             result = run_without_model(tools, user_input, exc.note)
             result.tool_calls[:0] = records
             result.usage[:0] = spent
@@ -96,7 +108,7 @@ def run_agent(
         except Exception as exc:  # any model/transport failure ends the turn politely
             log.warning("LLM call failed: %s", type(exc).__name__)
             error = _llm_error(exc, log_pii)
-            return _unfinished(records, ctx, APOLOGY, iteration, error, spent)
+            return _unfinished(records, ctx, apology, iteration, error, spent)
         if call := usage.from_message(ai, model_name):
             spent.append(call)
         ai, refused = _storable_message(ai)
@@ -123,12 +135,12 @@ def run_agent(
             messages.append(HumanMessage(problem))
             continue
         if problem:
-            return _unfinished(records, ctx, fallback_reply, iteration, "ungrounded reply", spent)
+            return _unfinished(records, ctx, fallback, iteration, "ungrounded reply", spent)
         if not reply.strip():
-            return _unfinished(records, ctx, fallback_reply, iteration, "empty reply", spent)
+            return _unfinished(records, ctx, fallback, iteration, "empty reply", spent)
         return AgentResult(reply, True, records, iteration, usage=spent)
     error = "max iterations reached"
-    return _unfinished(records, ctx, fallback_reply, max_iterations, error, spent)
+    return _unfinished(records, ctx, fallback, max_iterations, error, spent)
 
 
 def _unfinished(
@@ -144,7 +156,7 @@ def run_without_model(tools: list[BaseTool], user_input: str, note: str = "") ->
     """The turn answered by the model-free flow, acting for the customer the tools act for."""
     ctx = context_of(tools)
     if ctx is None:  # tools not bound to a turn: nobody to act for
-        return AgentResult(APOLOGY, False, error="no turn to act for")
+        return AgentResult(ending(None, "apology"), False, error="no turn to act for")
     return run_flow(ctx, text=user_input, note=note)
 
 
@@ -159,7 +171,7 @@ def run_flow(ctx: ToolContext, text: str = "", payload: str = "", note: str = ""
         log.exception("model-free flow failed")
         # Its type only: the text may quote the customer (a database error's row), and the
         # turn's error goes to traces and the console.
-        return AgentResult(APOLOGY, False, error=f"flow: {type(exc).__name__}")
+        return AgentResult(ending(ctx, "apology"), False, error=f"flow: {type(exc).__name__}")
     if note:
         outcome = outcome.noted(note)
     return AgentResult(
