@@ -25,12 +25,10 @@ from app.storage import handoff as handoff_store
 log = logging.getLogger(__name__)
 
 # A message we could not answer within the customer-service window (e.g. delivered late after
-# an outage): the outbox records this reply as outside the window instead of sending it.
-LATE_REPLY = "Sorry for the late answer! Please write again and we will help you right away."
-NON_TEXT_REPLY = (
-    "Thanks! I can only read text messages for now. Please write what you need, "
-    'for example "book a haircut tomorrow at 17:00".'
-)
+# an outage): the outbox records this reply as outside the window instead of sending it. Both
+# fixed replies are said in the customer's language (the flow's words); these are the English.
+LATE_REPLY = flow_words.say(lang.EN, "late_reply")
+NON_TEXT_REPLY = flow_words.say(lang.EN, "non_text")
 MAX_INPUT_CHARS = 4096
 # Upper bound on re-reading a customer's newer messages inside one turn.
 MAX_MID_TURN_MERGES = 5
@@ -109,7 +107,9 @@ def _answer_next(business_id: int, customer_id: int, request_id: str | None) -> 
     if not customer["sandbox"] and not outbox.window_open(channel, customer, datetime.now(UTC)):
         # Too late for free text: acting on a day-old request could book the wrong day, and
         # the answer could not reach the customer anyway.
-        _reply_fixed(business, customer, pending, LATE_REPLY)
+        customer = _with_language(customer, pending)
+        late = flow_words.say(lang.of_customer(business, customer), "late_reply")
+        _reply_fixed(business, customer, pending, late)
         metrics.TURNS.labels("window_closed").inc()
         return left
     texts = [m for m in pending if readable(m)]
@@ -119,7 +119,9 @@ def _answer_next(business_id: int, customer_id: int, request_id: str | None) -> 
         metrics.TURNS.labels("welcome").inc()
         return left
     if not texts:
-        _reply_fixed(business, customer, pending, NON_TEXT_REPLY)
+        # Nothing typed to tell the language by: the one they last wrote in, else the business's.
+        non_text = flow_words.say(lang.of_customer(business, customer), "non_text")
+        _reply_fixed(business, customer, pending, non_text)
         metrics.TURNS.labels("non_text").inc()
         return left
     customer = _with_language(customer, pending)

@@ -9,6 +9,7 @@ from app.agent.loop import APOLOGY, EXHAUSTED
 from app.bot import NON_TEXT_REPLY
 from app.channels.base import InboundKind
 from app.flow import reminders as reminder_words
+from app.flow.words import say
 from app.storage import conversations, db, flow_state
 from tests import envelopes
 from tests.fake_llm import last_user_text, text_reply, tool_call
@@ -120,6 +121,24 @@ def test_media_gets_a_polite_text_only_reply(post_webhook, drain, fake_graph, fa
     post_webhook(envelopes.message(image))
     drain()
     assert [m["text"]["body"] for m in fake_graph.messages_sent()] == [NON_TEXT_REPLY]
+    assert fake_llm.requests == []
+
+
+def test_media_from_a_customer_who_writes_spanish_gets_that_reply_in_spanish(
+    post_webhook, drain, fake_graph, fake_llm
+):
+    """A photo says no language: the customer is answered in the one they last wrote in."""
+    db.execute(
+        "INSERT INTO customers (business_id, channel, address, language)"
+        " SELECT id, 'whatsapp', '34600111222', 'es' FROM businesses"
+        " WHERE whatsapp_number_id = %s",
+        (envelopes.PHONE_NUMBER_ID,),
+    )
+    image = {"type": "image", "image": {"id": "1", "mime_type": "image/jpeg", "sha256": "x"}}
+    post_webhook(envelopes.message(image, wa_id="34600111222"))
+    drain()
+    assert [m["text"]["body"] for m in fake_graph.messages_sent()] == [say("es", "non_text")]
+    assert say("es", "non_text").startswith("¡Gracias! Por ahora solo puedo leer")
     assert fake_llm.requests == []
 
 

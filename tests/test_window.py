@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from app.flow.words import say
 from app.storage import db
 from tests import envelopes
 from tests.test_outbox import add_customer, demo_id, queue, rows, text_sends
@@ -55,6 +56,22 @@ def test_a_late_whatsapp_delivery_gets_no_free_text_and_the_console_shows_why(
     [shown] = [m for m in thread.get_json()["messages"] if m["direction"] == "out"]
     assert (shown["status"], shown["send_error"]) == ("failed", "window_closed")
     assert shown["error_title"].startswith("not sent: the customer-service window had closed")
+
+
+def test_a_late_delivery_s_reply_is_recorded_in_the_customer_s_language(
+    post_webhook, drain, fake_graph
+):
+    """The reply staff see in the thread (never sent: the window closed) is in the words the
+    late message was written in."""
+    envelope = envelopes.text("hola, ¿puedo reservar mañana a las 10?", wa_id="34600600009")
+    written = int(time.time()) - 25 * 3600
+    envelope["entry"][0]["changes"][0]["value"]["messages"][0]["timestamp"] = str(written)
+    assert post_webhook(envelope).status_code == 200
+    drain()
+    customer = db.fetch_one("SELECT id FROM customers WHERE address = '34600600009'")
+    [reply] = rows(customer["id"])
+    assert reply["body"] == say("es", "late_reply")
+    assert reply["send_error"] == "window_closed"
 
 
 def test_a_reply_25_hours_after_the_last_message_is_not_attempted(app, drain, fake_graph):

@@ -59,6 +59,13 @@ TEXTS = {
             "Sorry, I'm having trouble answering right now. Please try again in a few minutes, "
             "or call us directly."
         ),
+        "late_reply": (
+            "Sorry for the late answer! Please write again and we will help you right away."
+        ),
+        "non_text": (
+            "Thanks! I can only read text messages for now. Please write what you need, "
+            'for example "book a haircut tomorrow at 17:00".'
+        ),
         "exhausted": (
             "Sorry, I couldn't finish that. Could you tell me again, in one message, what you"
             " would like?"
@@ -144,6 +151,13 @@ TEXTS = {
         "apology": (
             "Lo siento, ahora mismo no puedo responder. Inténtalo de nuevo en unos minutos o"
             " llámanos directamente."
+        ),
+        "late_reply": (
+            "¡Perdona la respuesta tardía! Escríbenos de nuevo y te ayudamos enseguida."
+        ),
+        "non_text": (
+            "¡Gracias! Por ahora solo puedo leer mensajes de texto. Escribe lo que necesitas, "
+            'por ejemplo "reservar un corte mañana a las 17:00".'
         ),
         "exhausted": (
             "Lo siento, no he podido terminarlo. ¿Me dices de nuevo, en un solo mensaje, qué te"
