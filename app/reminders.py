@@ -15,6 +15,7 @@ attempt is recorded `failed` after the last (`give_up`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -77,12 +78,21 @@ def fire(
     return "queued"
 
 
-def give_up(appointment_id: int, offset: int, due_at: datetime) -> None:
+def give_up(
+    appointment_id: int, offset: int, due_at: datetime, planned_again: Callable[[], bool]
+) -> None:
     """The reminder's job failed on its last attempt (the database or a fault of ours refused it
     every time): record it `failed`, so the console no longer shows it waiting to be sent when
-    nothing will send it. Its failed firing rolled back, so nothing of it was queued; a move
-    since planned it again, with a job of its own, and is left alone (`store.mark_failed`)."""
+    nothing will send it. Its failed firing rolled back, so nothing of it was queued.
+
+    A move may have planned it again meanwhile, with a job of its own (`planned_again` says
+    whether one is waiting or running), even for the same due time (quiet hours pull two
+    times back to one): that plan is left alone. The reminder's row is locked first: a move
+    writes the row and queues its job in one transaction, so once the lock is held, a new
+    plan's job is either committed and seen, or yet to come after this."""
     with db.transaction() as conn:
+        if store.for_firing(conn, appointment_id, offset) is None or planned_again():
+            return
         failed = store.mark_failed(conn, appointment_id, offset, due_at)
     if failed:
         log.error("reminder %s/%s not sent: its job failed every attempt", appointment_id, offset)

@@ -123,6 +123,18 @@ def test_a_robots_txt_over_the_limit_is_obeyed_up_to_it(robots):
     ]
 
 
+def test_a_robots_txt_with_no_whole_line_within_the_limit_keeps_the_site_out():
+    """Nothing of it can be read as a rule: the site is not imported rather than all of it."""
+    paths, report = crawl_site(page("#" * (MAX_ROBOTS_BYTES + 10), content_type="text/plain"))
+    assert paths == ["/robots.txt"]
+    origin = report["start_url"].removesuffix("/")
+    assert [(s["url"], s["code"]) for s in report["skipped"]][0] == (
+        origin + "/robots.txt",
+        "robots_unreadable",
+    )
+    assert {s["code"] for s in report["skipped"]} == {"robots_unreadable"}
+
+
 @pytest.mark.parametrize("eol", ["\n", "\r\n"])
 def test_a_rule_cut_at_the_limit_is_not_applied(eol):
     """Read in part, "Disallow: /private/staff" would be "Disallow: /": the whole site."""

@@ -304,6 +304,47 @@ def test_a_reminder_whose_job_fails_every_attempt_is_recorded_failed_after_the_l
     assert (shown["status"], shown["error_code"], shown["send_error"]) == ("failed", None, None)
 
 
+def test_a_reminder_planned_again_while_its_last_attempt_failed_is_left_to_the_new_plan(app):
+    """A move plans the reminder again (here for the same due time, as quiet hours can) while
+    the old job runs its last attempt: the old job's giving up leaves the new plan `pending`,
+    for its own job to send. Without a new plan it records `failed`."""
+    from app import reminders
+    from app.jobs import tasks
+
+    business_id = open_business()
+    kim = customer(business_id)
+    now = datetime.now(UTC).replace(microsecond=0)
+    appointment_id = _appointment(
+        app,
+        businesses.get_row(business_id),
+        kim["id"],
+        now + timedelta(hours=1),
+        now - timedelta(hours=3),
+    )
+    due = reminder_rows(appointment_id)[120]["due_at"]
+    old = db.fetch_one(
+        "SELECT id FROM procrastinate_jobs WHERE task_name = 'send_reminder'"
+        " AND (args->>'appointment_id')::bigint = %s AND (args->>'offset_minutes')::int = 120",
+        (appointment_id,),
+    )["id"]
+    db.execute("UPDATE procrastinate_jobs SET status = 'doing' WHERE id = %s", (old,))
+    with app.app_context():
+        with db.transaction():  # the move: the row planned again, a job of its own queued
+            tasks.schedule_reminder(appointment_id, 120, due)
+        reminders.give_up(
+            appointment_id, 120, due, lambda: tasks.reminder_planned_again(appointment_id, 120, old)
+        )
+        assert reminder_rows(appointment_id)[120]["state"] == "pending"
+
+        db.execute(  # no new plan: the old job's giving up records it
+            "DELETE FROM procrastinate_jobs WHERE task_name = 'send_reminder' AND id <> %s", (old,)
+        )
+        reminders.give_up(
+            appointment_id, 120, due, lambda: tasks.reminder_planned_again(appointment_id, 120, old)
+        )
+        assert reminder_rows(appointment_id)[120]["state"] == "failed"
+
+
 def _appointment(app, business: dict, customer_id: int, start: datetime, now: datetime) -> int:
     """An appointment inserted as the booking service does, its reminders planned at `now`
     (bypassing opening hours, which the time of day the test runs at would decide)."""

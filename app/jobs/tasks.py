@@ -192,8 +192,19 @@ def send_reminder(
             reminders.fire(appointment_id, offset_minutes, due)
         except Exception as exc:
             if REMINDER_RETRY.get_retry_decision(exception=exc, job=context.job) is None:
-                reminders.give_up(appointment_id, offset_minutes, due)
+                reminders.give_up(
+                    appointment_id,
+                    offset_minutes,
+                    due,
+                    lambda: reminder_planned_again(appointment_id, offset_minutes, context.job.id),
+                )
             raise
+
+
+def reminder_planned_again(appointment_id: int, offset_minutes: int, own_job_id: int) -> bool:
+    """Whether another job of this reminder waits or runs (a move planned it again)."""
+    jobs = queue.job_manager.list_jobs(queueing_lock=reminder_lock(appointment_id, offset_minutes))
+    return any(job.id != own_job_id and job.status in ("todo", "doing") for job in jobs)
 
 
 def schedule_reminder(appointment_id: int, offset_minutes: int, due_at: datetime) -> None:

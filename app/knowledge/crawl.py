@@ -258,7 +258,12 @@ class Crawl:
         body = resp.body
         if resp.cut:
             # RFC 9309 ends a line with CR, LF or both: a CR just before the cut ends one too.
-            body = body[: max(body.rfind(b"\n"), body.rfind(b"\r")) + 1]
+            end = max(body.rfind(b"\n"), body.rfind(b"\r")) + 1
+            if not end:  # not one whole line within the limit: no rule could be read
+                raise FetchFailed(
+                    f"no whole line within its first {MAX_ROBOTS_BYTES} bytes", ROBOTS_UNREADABLE
+                )
+            body = body[:end]
             self.report.robots_cut.append(url)
         # RFC 9309: UTF-8, whatever the header says; a byte order mark is not part of a rule.
         return body.decode("utf-8-sig", errors="replace")

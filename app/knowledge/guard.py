@@ -279,7 +279,8 @@ def check(
 
 def _internal(target: Target, why: str) -> Refused:
     """The refusal of a host that is not public, in the same words whatever `why` (which the
-    log has): whether an internal name resolves, and into which range, is ours to know."""
+    log has): which internal range a name resolves into, and to which address, is ours to know.
+    (That a name resolves at all still shows: one that does not is `unknown_host`.)"""
     log.info("website import refused %s, which %s", target.host, why)
     return Refused(f"{target.host} is not a public address", "private_address")
 
