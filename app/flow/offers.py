@@ -40,7 +40,8 @@ def refused(turn: Turn, st: State, result: BookingResult, svc: dict | None) -> R
     if not result.alternatives or svc is None:
         return offer(st, Reply(text, lang=st.lang))
     text += "\n" + words.say(st.lang, "alternatives")
-    options = slot_options(turn, st, svc, result.alternatives, st.day_date)
+    moving = moving_for(turn, st, svc)
+    options = slot_options(turn, st, svc, result.alternatives, st.day_date, moving)
     prompt = words.say(st.lang, "slots_prompt")
     return offer(st, Reply(text, options, prompt, st.lang, list_button=times_label(st)))
 
@@ -68,15 +69,15 @@ def past(st: State, day: date) -> Reply:
 
 
 def slot_options(
-    turn: Turn, st: State, svc: dict, starts, asked: date | None = None
+    turn: Turn, st: State, svc: dict, starts, asked: date | None = None, moving: int | None = None
 ) -> tuple[Option, ...]:
     """Times to tap, in sections per day. A title is the bare time only when every time is on
     `asked`, the day the customer is talking about; otherwise it names the day too, since reply
-    buttons have no section headers to carry it."""
+    buttons have no section headers to carry it. `moving`: the appointment they would move
+    (`moving_for`), else they book."""
     days = {s.astimezone(turn.tz).date() for s in starts}
     bare = days == {asked}
     detail = f"{svc['name']} · {svc['duration_minutes']} min"
-    moving = _moving(turn, st, svc)
     options = []
     for start in starts:
         local = start.astimezone(turn.tz)
@@ -87,7 +88,7 @@ def slot_options(
     return tuple(options)
 
 
-def _moving(turn: Turn, st: State, svc: dict) -> int | None:
+def moving_for(turn: Turn, st: State, svc: dict) -> int | None:
     """The appointment a list of `svc`'s times is for, when it is a move's list."""
     return None if st.moving is None else own_appointment(turn, st.moving, svc)
 

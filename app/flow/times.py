@@ -13,6 +13,7 @@ from app.flow.offers import (
     ask_service,
     done,
     hhmm,
+    moving_for,
     offer,
     only_service,
     past,
@@ -208,7 +209,7 @@ def slots(
     if not result.alternatives:
         return offer(st, Reply(text, lang=st.lang))
     text += "\n" + words.say(st.lang, "next_free")
-    options = slot_options(turn, st, svc, result.alternatives, day)
+    options = slot_options(turn, st, svc, result.alternatives, day, moving_for(turn, st, svc))
     prompt = words.say(st.lang, "slots_prompt")
     return offer(st, Reply(text, options, prompt, st.lang, list_button=times_label(st)))
 
@@ -258,7 +259,8 @@ def later_times(turn: Turn, st: State, svc: dict, day: date, after: time) -> Rep
 
 def slot_list(turn: Turn, st: State, svc: dict, day: date, free: list[datetime]) -> Reply:
     shown = free[:SLOTS_SHOWN]
-    options = list(slot_options(turn, st, svc, shown, day))
+    moving = moving_for(turn, st, svc)  # a move's rows and its "Later times" name it
+    options = list(slot_options(turn, st, svc, shown, day, moving))
     if len(free) > SLOTS_SHOWN:
         nxt = free[SLOTS_SHOWN].astimezone(turn.tz)
         last = free[-1].astimezone(turn.tz)
@@ -266,7 +268,6 @@ def slot_list(turn: Turn, st: State, svc: dict, day: date, free: list[datetime])
             st.lang, "later_detail", count=len(free) - SLOTS_SHOWN, last=f"{last:%H:%M}"
         )
         section = options[-1].section
-        moving = ids.parse(options[0].id).appointment_id  # a move's rows name it (`to:`)
         later_id = ids.more(svc["id"], day, nxt.time(), moving)
         later = Option(later_id, words.say(st.lang, "later"), detail, section)
         options.append(later)
