@@ -52,6 +52,20 @@ def open_daily(app):
     )
 
 
+def hold_beard_trim(post_webhook, drain, day: date) -> tuple[int, int]:
+    """Alex taps a beard trim at 10:00 on `day`, which is held for him; the business's id and
+    the service's."""
+    business_id = businesses.business_id_for_account(
+        "whatsapp_number_id", envelopes.PHONE_NUMBER_ID
+    )
+    beard_trim = db.fetch_one("SELECT id FROM services WHERE name = 'Beard trim'")["id"]
+    tapped = envelopes.tap(ids.slot(beard_trim, at(day, "10:00")), "10:00", wa_id=WA_ID)
+    assert post_webhook(tapped).status_code == 200
+    drain()
+    assert recorded()[-1].startswith(f"I'm holding *Beard trim* on {when(day, '10:00')}")
+    return business_id, beard_trim
+
+
 def assert_seat_free(app, business_id: int, service_id: int, start: datetime) -> None:
     """Another customer can book `service_id` at `start` at once: no hold keeps its seat."""
     from app.booking import service as booking
@@ -939,15 +953,8 @@ def test_answering_a_reminder_lets_the_time_held_before_it_go(
 
     db.execute("UPDATE businesses SET max_concurrent = 1")
     chat(f"haircut {named(upcoming(1))} at 12")
-    business_id = businesses.business_id_for_account(
-        "whatsapp_number_id", envelopes.PHONE_NUMBER_ID
-    )
-    beard_trim = db.fetch_one("SELECT id FROM services WHERE name = 'Beard trim'")["id"]
     wed = upcoming(2)
-    tapped = envelopes.tap(ids.slot(beard_trim, at(wed, "10:00")), "10:00", wa_id=WA_ID)
-    assert post_webhook(tapped).status_code == 200
-    drain()
-    assert recorded()[-1].startswith(f"I'm holding *Beard trim* on {when(wed, '10:00')}")
+    business_id, beard_trim = hold_beard_trim(post_webhook, drain, wed)
     assert [r["status"] for r in appointments().values()] == ["booked", "held"]
     row = db.fetch_one("SELECT id, starts_at FROM appointments WHERE status = 'booked'")
     with app.app_context():
@@ -993,14 +1000,7 @@ def test_cancelling_or_moving_an_appointment_lets_the_time_held_before_it_go(
     db.execute("UPDATE businesses SET max_concurrent = 1")
     tue, wed, fri = upcoming(1), upcoming(2), upcoming(4)
     chat(f"haircut {named(tue)} at 12")
-    business_id = businesses.business_id_for_account(
-        "whatsapp_number_id", envelopes.PHONE_NUMBER_ID
-    )
-    beard_trim = db.fetch_one("SELECT id FROM services WHERE name = 'Beard trim'")["id"]
-    tapped = envelopes.tap(ids.slot(beard_trim, at(wed, "10:00")), "10:00", wa_id=WA_ID)
-    assert post_webhook(tapped).status_code == 200
-    drain()
-    assert recorded()[-1].startswith(f"I'm holding *Beard trim* on {when(wed, '10:00')}")
+    business_id, beard_trim = hold_beard_trim(post_webhook, drain, wed)
     haircut = db.fetch_one("SELECT id FROM appointments WHERE status = 'booked'")["id"]
 
     spanish = text.startswith(("cancela ", "cambia "))
@@ -1061,14 +1061,7 @@ def test_asking_which_appointment_to_cancel_or_move_lets_the_time_held_before_it
     tue, wed, thu = upcoming(1), upcoming(2), upcoming(3)
     chat(f"haircut {named(tue)} at 12")
     chat(f"haircut {named(thu)} at 12")
-    business_id = businesses.business_id_for_account(
-        "whatsapp_number_id", envelopes.PHONE_NUMBER_ID
-    )
-    beard_trim = db.fetch_one("SELECT id FROM services WHERE name = 'Beard trim'")["id"]
-    tapped = envelopes.tap(ids.slot(beard_trim, at(wed, "10:00")), "10:00", wa_id=WA_ID)
-    assert post_webhook(tapped).status_code == 200
-    drain()
-    assert recorded()[-1].startswith(f"I'm holding *Beard trim* on {when(wed, '10:00')}")
+    business_id, beard_trim = hold_beard_trim(post_webhook, drain, wed)
     haircuts = {i: r["starts_at"] for i, r in appointments().items() if r["status"] == "booked"}
     assert sorted(haircuts.values()) == [at(tue, "12:00"), at(thu, "12:00")]
 

@@ -282,11 +282,7 @@ def test_a_reminder_whose_job_fails_every_attempt_is_recorded_failed_after_the_l
     )
 
     def job() -> dict:
-        return db.fetch_one(
-            "SELECT id, status, attempts FROM procrastinate_jobs WHERE task_name = 'send_reminder'"
-            " AND (args->>'appointment_id')::bigint = %s AND (args->>'offset_minutes')::int = 120",
-            (appointment_id,),
-        )
+        return _reminder_job(appointment_id, 120)
 
     retries = REMINDER_RETRY.max_attempts
     for attempt in range(1, retries + 1):
@@ -322,11 +318,7 @@ def test_a_reminder_planned_again_while_its_last_attempt_failed_is_left_to_the_n
         now - timedelta(hours=3),
     )
     due = reminder_rows(appointment_id)[120]["due_at"]
-    old = db.fetch_one(
-        "SELECT id FROM procrastinate_jobs WHERE task_name = 'send_reminder'"
-        " AND (args->>'appointment_id')::bigint = %s AND (args->>'offset_minutes')::int = 120",
-        (appointment_id,),
-    )["id"]
+    old = _reminder_job(appointment_id, 120)["id"]
     db.execute("UPDATE procrastinate_jobs SET status = 'doing' WHERE id = %s", (old,))
     with app.app_context():
         with db.transaction():  # the move: the row planned again, a job of its own queued
@@ -343,6 +335,16 @@ def test_a_reminder_planned_again_while_its_last_attempt_failed_is_left_to_the_n
             appointment_id, 120, due, lambda: tasks.reminder_planned_again(appointment_id, 120, old)
         )
         assert reminder_rows(appointment_id)[120]["state"] == "failed"
+
+
+def _reminder_job(appointment_id: int, offset: int) -> dict | None:
+    """The reminder's job (the first queued for it): its id, status and attempts."""
+    return db.fetch_one(
+        "SELECT id, status, attempts FROM procrastinate_jobs WHERE task_name = 'send_reminder'"
+        " AND (args->>'appointment_id')::bigint = %s AND (args->>'offset_minutes')::int = %s"
+        " ORDER BY id LIMIT 1",
+        (appointment_id, offset),
+    )
 
 
 def _appointment(app, business: dict, customer_id: int, start: datetime, now: datetime) -> int:

@@ -134,15 +134,16 @@ def test_duplicate_delivery_changes_nothing(post_webhook):
     assert count("messages") == 1 and count("procrastinate_jobs") == 1
 
 
-@pytest.mark.parametrize(
-    ("mode", "token", "expected"),
-    [
-        ("subscribe", VERIFY_TOKEN, 200),
-        ("subscribe", "wrong", 403),
-        ("unsubscribe", VERIFY_TOKEN, 403),
-        (None, None, 403),
-    ],
-)
+# Meta's verification request (hub.mode, hub.verify_token) and the status it gets.
+HANDSHAKES = [
+    ("subscribe", VERIFY_TOKEN, 200),
+    ("subscribe", "wrong", 403),
+    ("unsubscribe", VERIFY_TOKEN, 403),
+    (None, None, 403),
+]
+
+
+@pytest.mark.parametrize(("mode", "token", "expected"), HANDSHAKES)
 def test_verification_handshake(client, mode, token, expected):
     params = {"hub.challenge": "1158201444"}
     if mode:

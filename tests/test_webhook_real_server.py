@@ -27,6 +27,7 @@ from tests.conftest import PHONE_NUMBER_ID, VERIFY_TOKEN
 from tests.gunicorn_server import Gunicorn, signed
 from tests.test_messenger_channel import SHARED as MESSENGER_EXPECTED
 from tests.test_payloads import EXPECTED as WHATSAPP_EXPECTED
+from tests.test_webhook import HANDSHAKES
 
 PAYLOADS = Path(__file__).parent / "data" / "meta-payloads"
 LIMIT = 3 * 1024 * 1024  # MAX_BODY_BYTES, the default, given to the servers
@@ -420,15 +421,7 @@ def test_after_a_413_to_a_body_it_did_not_read_gevent_keeps_the_connection_gthre
 # --- 4. Meta's verification handshake ----------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("mode", "token", "expected"),
-    [
-        ("subscribe", VERIFY_TOKEN, 200),
-        ("subscribe", "wrong", 403),
-        ("unsubscribe", VERIFY_TOKEN, 403),
-        (None, None, 403),
-    ],
-)
+@pytest.mark.parametrize(("mode", "token", "expected"), HANDSHAKES)
 def test_verification_handshake(served, mode, token, expected):
     params = {"hub.challenge": "123"}
     if mode:
