@@ -276,7 +276,8 @@ def _wait_until_working(url: str, turns_before: int) -> None:
         time.sleep(0.2)  # polling another process's progress
 
 
-def main() -> None:
+def parser() -> argparse.ArgumentParser:
+    """This benchmark's options (`benchmarks.worker_ab` builds its runs from them too)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=300.0)
     parser.add_argument("--duration", type=float, default=20.0, help="open-loop seconds")
@@ -293,7 +294,11 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=2000)
     parser.add_argument("--backlog", type=int, default=10_000, help="queued turns")
     parser.add_argument("--quick", action="store_true", help="4 s per measurement")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = parser().parse_args()
     if args.quick:
         args.duration = args.saturation_seconds = 4.0
 

@@ -2,6 +2,7 @@
 
     python -m benchmarks.worker_ab KEY=VALUE [KEY=VALUE ...] [--rounds 3] [--backlog 10000]
                                    [--seconds 15] [--threads 16] [--workers 2]
+                                   [--worker-class gthread|gevent]
 
 Each round runs, once with the settings and once without (the order alternating from round to
 round, each on a fresh database), the two scenarios of `benchmarks.webhook_ack` where a worker
@@ -19,6 +20,8 @@ import os
 import re
 import statistics
 
+from benchmarks import webhook_ack
+from benchmarks.common import Gunicorn
 from benchmarks.webhook_ack import Run, scenario
 
 _WORKER = re.compile(r"worker: (\d+) turns/s, ([\d.]+) CPU ms/turn")
@@ -66,7 +69,9 @@ def _line(r: dict) -> str:
     )
 
 
-def main() -> None:
+def run_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, argparse.Namespace]:
+    """This benchmark's options, and the `webhook_ack` run they make (every option that one has,
+    at its default unless set here)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("settings", nargs="+", metavar="KEY=VALUE")
     parser.add_argument("--rounds", type=int, default=3)
@@ -74,21 +79,23 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0, help="per measurement")
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args()
-    settings = dict(item.split("=", 1) for item in args.settings)
-    run = Run(
-        argparse.Namespace(
-            rate=300.0,
-            duration=args.seconds,
-            concurrency=50,
-            workers=args.workers,
-            threads=args.threads,
-            saturation_seconds=args.seconds,
-            customers=2000,
-            backlog=args.backlog,
-            quick=False,
-        )
+    parser.add_argument("--worker-class", choices=Gunicorn.WORKER_CLASSES, default="gthread")
+    args = parser.parse_args(argv)
+    if bad := [item for item in args.settings if "=" not in item]:
+        parser.error(f"settings are KEY=VALUE, got {bad[0]!r}")
+    seconds = str(args.seconds)
+    ack = webhook_ack.parser().parse_args(
+        ["--duration", seconds, "--saturation-seconds", seconds, "--backlog", str(args.backlog)]
+        + ["--workers", str(args.workers), "--threads", str(args.threads)]
+        + ["--worker-class", args.worker_class]
     )
+    return args, ack
+
+
+def main() -> None:
+    args, ack = run_args()
+    settings = dict(item.split("=", 1) for item in args.settings)
+    run = Run(ack)
     found = rounds(run, settings, args.rounds)
     for with_settings, label in ((True, " ".join(args.settings)), (False, "without")):
         results = found[with_settings]
