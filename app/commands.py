@@ -30,10 +30,14 @@ def migrate_command() -> None:
 @click.command("worker")
 def worker_command() -> None:
     """Run the job worker until interrupted."""
-    from app import heap, jobs
+    from app import cpus, heap, jobs
 
     heap.settle(heap.WORKER_MODULES)
-    click.echo("worker started")
+    wanted = current_app.config["WORKER_NICE"]  # below the web processes on shared cores
+    niceness = cpus.lower(wanted)
+    if niceness is None:
+        current_app.logger.warning("WORKER_NICE=%s: the kernel refused it", wanted)
+    click.echo("worker started" + (f" at niceness {niceness}" if niceness else ""))
     jobs.run_worker(current_app._get_current_object())
 
 

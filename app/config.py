@@ -41,6 +41,13 @@ def _hops(name: str) -> int:
     return hops
 
 
+def _niceness(name: str, default: int) -> int:
+    value = _int(name, default)
+    if not 0 <= value <= 19:
+        raise ConfigError(f"{name} must be from 0 (normal) to 19 (lowest), got {value}")
+    return value
+
+
 def _token(name: str, min_length: int = 16) -> str:
     """An optional secret token of at least `min_length` characters when set."""
     # A short token is guessable, and log redaction skips values under 8 characters.
@@ -112,6 +119,8 @@ def load_config() -> dict:
         "WEBHOOK_COMMIT_BATCH": _int("WEBHOOK_COMMIT_BATCH", 32),
         "MAX_CONTENT_LENGTH": _int("MAX_BODY_BYTES", 3 * 1024 * 1024),
         "WORKER_CONCURRENCY": _int("WORKER_CONCURRENCY", 4),
+        # Job workers run below the web processes on shared cores (app/cpus.py): 0 to 19.
+        "WORKER_NICE": _niceness("WORKER_NICE", 10),
         "WORKER_STALLED_TIMEOUT": _float("WORKER_STALLED_TIMEOUT", 30.0),
         "WORKER_HEARTBEAT_INTERVAL": _float("WORKER_HEARTBEAT_INTERVAL", 5.0),
         # How often an idle worker looks for jobs that have become due (seconds).

@@ -20,6 +20,13 @@ the webhook's context switches fell from 7.6 to 5.4 per delivery and it answered
 deliveries a second; the bare route gained as much, and a job worker beside the web processes
 did not lose (docs/PERFORMANCE.md, section 19). Unlike pinning, nothing is tied to a core.
 
+Job workers (`flask --app app worker`) run below the web processes (`WORKER_NICE`, niceness 10
+by default; `lower`): on the cores they share, a web thread with a delivery to acknowledge runs
+before a turn's next step. Served in turns on a 2-core machine, a worker draining 10,000 queued
+turns beside 300 deliveries/s left the acks' p50 and p99 about a third to a half lower and did as
+many turns a second; beside a webhook saturating the machine it did a quarter fewer
+(docs/PERFORMANCE.md, section 26).
+
 The master picks the core before it forks a worker (`choose`): the allowed core with the fewest
 live workers, so a worker that restarts takes the place its predecessor left. The kernel still
 places everything else on any core, around the pinned processes. Two gunicorn masters on one
@@ -76,3 +83,23 @@ def batch() -> bool:
     except OSError:
         return False
     return True
+
+
+def lower(niceness: int) -> int | None:
+    """Run this process at `niceness` (0 normal, 19 lowest) or below, every thread it has and
+    every thread it starts from now on; return the niceness it now runs at, or None where the
+    kernel refuses or the platform cannot (on Linux a process may always lower its own)."""
+    if not hasattr(os, "setpriority"):
+        return None
+    # Linux keeps a priority per thread: PRIO_PROCESS with a thread's id sets that thread's.
+    tasks = "/proc/self/task"
+    ids = [int(task) for task in os.listdir(tasks)] if os.path.isdir(tasks) else [0]
+    for tid in ids:
+        try:
+            if os.getpriority(os.PRIO_PROCESS, tid) < niceness:
+                os.setpriority(os.PRIO_PROCESS, tid, niceness)
+        except ProcessLookupError:
+            continue  # the thread ended meanwhile
+        except OSError:
+            return None
+    return os.getpriority(os.PRIO_PROCESS, 0)

@@ -1,16 +1,21 @@
 """Each gunicorn web worker runs its threads as throughput work (SCHED_BATCH, by default) and,
-with WEB_PIN_CPUS=on, on a core of its own (app/cpus.py, gunicorn.conf.py)."""
+with WEB_PIN_CPUS=on, on a core of its own (app/cpus.py, gunicorn.conf.py); job workers run
+below them (WORKER_NICE)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import runpy
 import signal
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from app import config, cpus
@@ -189,3 +194,63 @@ def test_batch_work_is_on_unless_web_sched_batch_says_off(monkeypatch, value, do
     else:
         monkeypatch.setenv("WEB_SCHED_BATCH", value)
     assert config.web_sched_batch() is expected
+
+
+LOWER = """
+import os, threading
+from app import cpus
+started = threading.Event()
+before = threading.Thread(target=started.wait)  # a thread the process had already
+before.start()
+first = cpus.lower(7)
+after = threading.Thread(target=started.wait)  # one it starts afterwards
+after.start()
+again = cpus.lower(3)  # asks for less than it has: it stays lower
+tids = [int(tid) for tid in os.listdir("/proc/self/task")]
+print(first, again, *sorted(os.getpriority(os.PRIO_PROCESS, tid) for tid in tids))
+started.set()
+"""
+
+
+def test_lowering_sets_every_thread_and_those_started_after_and_never_raises_one():
+    # In a process of its own: a thread's niceness can be raised back only by root.
+    done = subprocess.run(
+        [sys.executable, "-c", LOWER], cwd=ROOT, capture_output=True, text=True, timeout=DEADLINE
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["7", "7", "7", "7", "7"]
+
+
+def niceness_of_threads(pid: int) -> list[int]:
+    """Each thread's niceness as the kernel keeps it (/proc/PID/task/TID/stat, field 19)."""
+    found = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with contextlib.suppress(FileNotFoundError):  # a thread that ended meanwhile
+            stat = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
+            found.append(int(stat.rsplit(")", 1)[1].split()[16]))
+    return found
+
+
+@pytest.mark.parametrize(("setting", "expected"), [(None, 10), ("4", 4), ("0", 0)])
+def test_a_job_worker_runs_every_thread_at_worker_nice(app_config, db_url, setting, expected):
+    from tests.test_faults_workers import db_wait, start_worker, stop
+
+    overrides = {} if setting is None else {"WORKER_NICE": setting}
+    worker = start_worker(app_config, **overrides)
+    try:
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            # registered, so past the lowering: threads it starts later inherit it
+            registered = "SELECT count(*) FROM procrastinate_workers"
+            db_wait(lambda: conn.execute(registered).fetchone()[0])
+        threads = niceness_of_threads(worker.pid)
+        assert len(threads) > 1
+        assert set(threads) == {expected}
+    finally:
+        stop(worker)
+
+
+@pytest.mark.parametrize("value", ["20", "-1", "low"])
+def test_worker_nice_outside_0_to_19_is_a_configuration_error(monkeypatch, value):
+    monkeypatch.setenv("WORKER_NICE", value)
+    with pytest.raises(config.ConfigError, match="WORKER_NICE"):
+        config.load_config()
