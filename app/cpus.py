@@ -23,9 +23,9 @@ did not lose (docs/PERFORMANCE.md, section 19). Unlike pinning, nothing is tied 
 Job workers (`flask --app app worker`) run below the web processes (`WORKER_NICE`, niceness 10
 by default; `lower`): on the cores they share, a web thread with a delivery to acknowledge runs
 before a turn's next step. Served in turns on a 2-core machine, a worker draining 10,000 queued
-turns beside 300 deliveries/s left the acks' p50 and p99 about a third to a half lower and did as
-many turns a second; beside a webhook saturating the machine it did a quarter fewer
-(docs/PERFORMANCE.md, section 26).
+turns beside 300 deliveries/s left the acks' p99 about a third lower (the p50 a fifth to a half)
+with as many turns a second within the rounds' spread; beside a webhook saturating the machine it
+did a fifth to a quarter fewer (docs/PERFORMANCE.md, section 26).
 
 The master picks the core before it forks a worker (`choose`): the allowed core with the fewest
 live workers, so a worker that restarts takes the place its predecessor left. The kernel still
