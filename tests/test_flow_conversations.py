@@ -59,15 +59,22 @@ def hold_beard_trim(post_webhook, drain, day: date) -> tuple[int, int]:
         "whatsapp_number_id", envelopes.PHONE_NUMBER_ID
     )
     beard_trim = db.fetch_one("SELECT id FROM services WHERE name = 'Beard trim'")["id"]
-    tapped = envelopes.tap(ids.slot(beard_trim, at(day, "10:00")), "10:00", wa_id=WA_ID)
-    assert post_webhook(tapped).status_code == 200
-    drain()
-    assert recorded()[-1].startswith(f"I'm holding *Beard trim* on {when(day, '10:00')}")
+    held = tap(post_webhook, drain, ids.slot(beard_trim, at(day, "10:00")), "10:00")
+    assert held.startswith(f"I'm holding *Beard trim* on {when(day, '10:00')}")
     return business_id, beard_trim
 
 
-def assert_seat_free(app, business_id: int, service_id: int, start: datetime) -> None:
-    """Another customer can book `service_id` at `start` at once: no hold keeps its seat."""
+def tap(post_webhook, drain, choice_id: str, title: str, kind: str = "list_reply") -> str:
+    """Alex taps the row or button `choice_id` of one of our messages; the one reply."""
+    before = len(recorded())
+    assert post_webhook(envelopes.tap(choice_id, title, kind, wa_id=WA_ID)).status_code == 200
+    drain()
+    [reply] = recorded()[before:]
+    return reply
+
+
+def another_customer_books(app, business_id: int, service_id: int, start: datetime):
+    """Another customer books `service_id` at `start`: the booking service's result."""
     from app.booking import service as booking
 
     other = db.fetch_one(
@@ -75,8 +82,19 @@ def assert_seat_free(app, business_id: int, service_id: int, start: datetime) ->
         (business_id,),
     )
     with app.app_context():
-        taken = booking.book(business_id, other["id"], service_id, start, now=datetime.now(UTC))
+        return booking.book(business_id, other["id"], service_id, start, now=datetime.now(UTC))
+
+
+def assert_seat_free(app, business_id: int, service_id: int, start: datetime) -> None:
+    """Another customer can book `service_id` at `start` at once: no hold keeps its seat."""
+    taken = another_customer_books(app, business_id, service_id, start)
     assert taken.ok, taken
+
+
+def assert_seat_held(app, business_id: int, service_id: int, start: datetime) -> None:
+    """Another customer cannot book `service_id` at `start` (the last seat): a hold keeps it."""
+    taken = another_customer_books(app, business_id, service_id, start)
+    assert not taken.ok, taken
 
 
 def appointments() -> dict[int, dict]:
@@ -963,10 +981,7 @@ def test_answering_a_reminder_lets_the_time_held_before_it_go(
 
     if answer == "its Confirm tapped":
         confirm = ids.reminder("confirm", row["id"], row["starts_at"])
-        tapped = envelopes.tap(confirm, "Confirm", "button_reply", wa_id=WA_ID)
-        assert post_webhook(tapped).status_code == 200
-        drain()
-        reply = recorded()[-1]
+        reply = tap(post_webhook, drain, confirm, "Confirm", "button_reply")
     else:
         reply = chat(answer)
     assert reply.startswith("Thanks Alex! Your *Haircut*")
@@ -1006,10 +1021,7 @@ def test_cancelling_or_moving_an_appointment_lets_the_time_held_before_it_go(
     spanish = text.startswith(("cancela ", "cambia "))
     lang = "es" if spanish else "en"
     if not text:
-        row = envelopes.tap(ids.appointment(action, haircut), "Tue 12:00", wa_id=WA_ID)
-        assert post_webhook(row).status_code == 200
-        drain()
-        reply = recorded()[-1]
+        reply = tap(post_webhook, drain, ids.appointment(action, haircut), "Tue 12:00")
     else:
         fri_es = f"{fri.day} de {MONTHS_ES[fri.month - 1]}"
         reply = chat(text.format(fri=named(fri), fri_es=fri_es))
@@ -1076,6 +1088,51 @@ def test_asking_which_appointment_to_cancel_or_move_lets_the_time_held_before_it
         haircuts
     )
     assert_seat_free(app, business_id, beard_trim, at(wed, "10:00"))
+
+
+@pytest.mark.parametrize("button", ["its Cancel", "its Move", "a time of its move list"])
+def test_a_button_of_an_appointment_cancelled_since_keeps_the_time_held(
+    app, drain, chat, post_webhook, button
+):
+    """Alex cancels his haircut, taps a time, held for him (the last seat), then taps a button
+    about the haircut in an older message: there is no such appointment any more, and nothing
+    he did moves him away from the held time, so it stays held: its seat is his, and a later
+    "ok thanks" books it."""
+    db.execute("UPDATE businesses SET max_concurrent = 1")
+    tue, wed = upcoming(1), upcoming(2)
+    chat(f"haircut {named(tue)} at 12")
+    haircut = db.fetch_one("SELECT id FROM appointments WHERE status = 'booked'")["id"]
+    assert chat("cancel my haircut").startswith("Cancelled: *Haircut*")
+    business_id, beard_trim = hold_beard_trim(post_webhook, drain, wed)
+    stale = {
+        "its Cancel": ids.appointment("cancel", haircut),
+        "its Move": ids.appointment("move", haircut),
+        "a time of its move list": ids.move_to(haircut, at(tue, "13:00")),
+    }[button]
+
+    assert tap(post_webhook, drain, stale, "Tue 12:00") == "No such appointment."
+    assert statuses() == [("cancelled", at(tue, "12:00")), ("held", at(wed, "10:00"))]
+    assert_seat_held(app, business_id, beard_trim, at(wed, "10:00"))
+    assert chat("ok thanks").startswith(f"Booked ✅ *Beard trim* on {when(wed, '10:00')}")
+
+
+@pytest.mark.parametrize("asked", ["typed", "tapped"])
+def test_asking_for_a_person_keeps_the_time_held(app, drain, chat, post_webhook, asked):
+    """Alex taps a time, held for him (the last seat), then asks for a person, in words or by
+    an older message's "Talk to a person": the team can book it for him, so the held time stays
+    held (it still expires on its own, SLOT_HOLD_SECONDS) and its seat is his meanwhile."""
+    db.execute("UPDATE businesses SET max_concurrent = 1")
+    wed = upcoming(2)
+    business_id, beard_trim = hold_beard_trim(post_webhook, drain, wed)
+
+    if asked == "typed":
+        reply = chat("talk to a person please")
+    else:
+        reply = tap(post_webhook, drain, ids.HANDOFF, "Talk to a person")
+    assert reply.startswith("Thanks! I've asked the team to answer you here, in this chat.")
+    assert db.fetch_one("SELECT bot_paused FROM customers")["bot_paused"] is True
+    assert statuses() == [("held", at(wed, "10:00"))]
+    assert_seat_held(app, business_id, beard_trim, at(wed, "10:00"))
 
 
 def test_a_reminder_that_was_never_sent_is_not_what_a_reply_answers(app, chat):
@@ -1361,15 +1418,10 @@ def test_yes_to_a_renewed_forgotten_hold_books_it(chat, post_webhook, drain):
     haircut = db.fetch_one("SELECT id FROM services WHERE name = 'Haircut'")["id"]
     slot = ids.slot(haircut, at(day, "09:30"))
 
-    def tap() -> str:
-        assert post_webhook(envelopes.tap(slot, "09:30", wa_id=WA_ID)).status_code == 200
-        drain()
-        return recorded()[-1]
-
     chat(f"haircut {named(day)}")
-    assert tap() == hold_reply(day, "09:30")
+    assert tap(post_webhook, drain, slot, "09:30") == hold_reply(day, "09:30")
     chat("hello")
-    assert tap() == hold_reply(day, "09:30")
+    assert tap(post_webhook, drain, slot, "09:30") == hold_reply(day, "09:30")
     assert [a["status"] for a in appointments().values()] == ["held"]  # one hold, renewed
     forget_the_talk()
     assert chat("yes") == (

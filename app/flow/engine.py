@@ -29,10 +29,13 @@ _BOOKING_INTENTS = ("book", "slots", "unknown", "greeting", "confirm", "thanks",
 def on_tap(turn: Turn, st: State, tap: ids.Tap) -> Reply:
     """Answer a tap on one of our buttons, list rows or quick replies.
 
-    A time held before is let go unless the tap is about it or only asks a question
-    (`about_hold`): the customer has moved on (cancelling or moving an appointment, answering a
-    reminder, a new request), so a later "ok thanks" must not book the time they left behind,
-    and its seat is another customer's at once rather than when the hold expires."""
+    A time held before is let go unless the tap is about it, only asks a question or asks for
+    a person (`about_hold`): the customer has moved on (cancelling or moving an appointment,
+    answering a reminder, a new request), so a later "ok thanks" must not book the time they
+    left behind, and its seat is another customer's at once rather than when the hold expires.
+    An appointment's tap lets it go only once it finds the appointment (`appointment_tap`)."""
+    if tap.kind in ("to", "appt"):
+        return appointment_tap(turn, st, tap)
     if not about_hold(st, tap):
         times.let_hold_go(turn, st)
     if tap.kind == "slot":
@@ -43,22 +46,10 @@ def on_tap(turn: Turn, st: State, tap: ids.Tap) -> Reply:
         if moving is not None:
             return moves.move_to(turn, st, moving, tap.start)
         return times.hold(turn, st, svc, tap.start)
-    if tap.kind == "to":
-        found = find(actions.upcoming(turn), tap.appointment_id)
-        if found is None:
-            return Reply(words.refusal(st.lang, NOT_FOUND, "No such appointment."), lang=st.lang)
-        return moves.move_to(turn, st, found, tap.start)
     if tap.kind == "hold":
         if tap.action == "confirm":
             return times.confirm(turn, st, tap.appointment_id)
         return times.release(turn, st, tap.appointment_id, offer_again=tap.action == "change")
-    if tap.kind == "appt":
-        found = find(actions.upcoming(turn), tap.appointment_id)
-        if found is None:
-            return Reply(words.refusal(st.lang, NOT_FOUND, "No such appointment."), lang=st.lang)
-        if tap.action == "cancel":
-            return moves.cancel(turn, st, found)
-        return moves.ask_new_time(turn, st, found)
     if tap.kind == "rem":
         return reminders.on_tap(turn, st, tap)
     if tap.kind == "svc":
@@ -77,15 +68,34 @@ def on_tap(turn: Turn, st: State, tap: ids.Tap) -> Reply:
     return hand_off(turn, st, handoff.ASKED)
 
 
+def appointment_tap(turn: Turn, st: State, tap: ids.Tap) -> Reply:
+    """An appointment's Cancel or Move, or a time of its move list. A button on one cancelled
+    or past since finds nothing and changes nothing, so a time held stays held; once the
+    appointment is found the customer has moved on, and the held time goes before the move is
+    tried (a move onto the held time itself needs its seat)."""
+    found = find(actions.upcoming(turn), tap.appointment_id)
+    if found is None:
+        return Reply(words.refusal(st.lang, NOT_FOUND, "No such appointment."), lang=st.lang)
+    times.let_hold_go(turn, st)
+    if tap.kind == "to":
+        return moves.move_to(turn, st, found, tap.start)
+    if tap.action == "cancel":
+        return moves.cancel(turn, st, found)
+    return moves.ask_new_time(turn, st, found)
+
+
 def about_hold(st: State, tap: ids.Tap) -> bool:
     """Whether a tap keeps the time held: one of its own buttons (Confirm, Change time,
     Cancel), a listed time to hold in its place (a new hold replaces it, the same time renews
-    it), "Later times" of the list it was picked from, to choose another, or a menu entry that
+    it), "Later times" of the list it was picked from, to choose another, a menu entry that
     only asks (prices and hours, opening hours, "My appointments": no new request, as the same
-    questions typed keep it, so a customer who checks the price can still say "ok"). Anything
-    else is not: a move's times, an appointment's Move or Cancel, a reminder's buttons, a
-    service, "Book a time", a person, and an older message's hold buttons (they name another
-    hold, gone or booked since)."""
+    questions typed keep it, so a customer who checks the price can still say "ok"), or "Talk
+    to a person" (as asked in words: staff can book the time for them meanwhile; it expires on
+    its own otherwise). Anything else is not: a reminder's buttons, a service, "Book a time",
+    and an older message's hold buttons (they name another hold, gone or booked since); an
+    appointment's taps let it go once they find it (`appointment_tap`)."""
+    if tap.kind == "handoff":
+        return True
     if tap.kind == "menu":
         return tap.action != "book"  # "Book a time" is a new request
     if tap.kind == "hold":
