@@ -35,6 +35,21 @@ def upcoming(weekday: int, at_least: int = 2) -> date:
     return day
 
 
+def in_order(*weekdays: int) -> tuple[date, ...]:
+    """Upcoming days of `weekdays` (ascending, 0 = Monday) in that order, within one week, away
+    from a DST change: for a test whose days must come one after the other. upcoming() takes
+    each weekday's own next date, so on a Monday upcoming(1), eight days on, falls after
+    upcoming(2) and upcoming(3); a test that names a weekday in words ("move it to Thursday")
+    wants that next date, and takes upcoming()."""
+    if list(weekdays) != sorted(set(weekdays)):
+        raise ValueError(f"weekdays must ascend: {weekdays}")
+    first = upcoming(weekdays[0])
+    span = range(-3, weekdays[-1] - weekdays[0] + 4)
+    while len({_offset(first + timedelta(days=d)) for d in span}) > 1:
+        first += timedelta(days=7)
+    return tuple(first + timedelta(days=weekday - weekdays[0]) for weekday in weekdays)
+
+
 def _offset(day: date) -> timedelta | None:
     return datetime.combine(day, time(12), MADRID).utcoffset()
 

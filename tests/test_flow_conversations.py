@@ -19,7 +19,7 @@ from app.flow import ids, words
 from app.flow.dates import MONTHS_ES
 from app.storage import businesses, db
 from tests import envelopes
-from tests.test_agent_conversations import MADRID, WA_ID, at, upcoming
+from tests.test_agent_conversations import MADRID, WA_ID, at, in_order, upcoming
 
 OPEN_DAILY = {d: {"open": "09:00", "close": "20:00", "breaks": []} for d in businesses.DEMO_HOURS}
 CLAIMS = re.compile(
@@ -311,10 +311,9 @@ def test_a_bare_hour_after_to_is_the_time_it_moves_to(chat):
 
 
 def test_with_two_bookings_the_flow_asks_which(chat):
-    first, second = upcoming(1), upcoming(3)
+    first, second, target = in_order(1, 3, 4)
     chat(f"book a haircut on {named(first)} at 10:00")
     chat(f"book a beard trim on {named(second)} at 11:00")
-    target = upcoming(4)
     asked = chat(f"move my appointment to {named(target)} at 12:00")
     assert asked.startswith("Which one should I move?\n1. ")
     assert asked.endswith("\nReply with 1–2.")
@@ -328,7 +327,7 @@ def test_with_two_bookings_the_flow_asks_which(chat):
 
 
 def test_the_service_or_the_day_named_says_which_appointment(chat):
-    first, second, third = upcoming(1), upcoming(3), upcoming(4)
+    first, second, third = in_order(1, 3, 4)
     chat(f"book a haircut on {named(first)} at 10:00")
     chat(f"book a beard trim on {named(second)} at 11:00")
     chat(f"book a haircut on {named(third)} at 16:00")
@@ -417,7 +416,7 @@ def test_make_it_another_time_instead_moves_what_was_just_booked_or_held(chat):
 
 
 def test_what_instead_and_to_do_not_take_from_what_they_should_not(chat):
-    day, other = upcoming(2), upcoming(4)
+    day, other = in_order(2, 4)
     listed = chat(f"haircut {named(day)} 10 to 11")  # a range, not 11:00
     assert listed.startswith(f"Free times for *Haircut* on {long(day)}:\n1. 10:00\n")
     assert "\n5. 11:00\nWhich one" in listed
@@ -439,7 +438,7 @@ def test_what_instead_and_to_do_not_take_from_what_they_should_not(chat):
 
 
 def test_review_cases_act_on_nothing_by_guess(chat):
-    day, other = upcoming(2), upcoming(4)
+    day, other = in_order(2, 4)
     chat(f"book a haircut on {named(day)} at 10:00")
     mine = f"Your upcoming appointments:\n• #1 Haircut on {when(day, '10:00')}"
     assert chat("please cancel the beard trim, not the haircut") == (
@@ -512,7 +511,7 @@ def option(reply: str, detail: str) -> str:
 
 
 def test_move_asks_to_when_and_the_next_message_says(chat):
-    day, later = upcoming(1), upcoming(2)
+    day, later = in_order(1, 2)
     chat(f"book a haircut on {named(day)} at 10:00")
     assert chat("I need to change my appointment") == (
         f"When would you like your *Haircut* on {when(day, '10:00')} to be instead? "
@@ -805,7 +804,7 @@ def test_five_instead_of_noon_moves_to_five(open_daily, chat):
 
 
 def test_a_new_booking_with_a_fallback_time_moves_nothing(open_daily, chat):
-    first, second = upcoming(1), upcoming(4)
+    first, second = in_order(1, 4)
     chat(f"haircut {named(first)} at 10")
     assert chat(
         f"Can I book another haircut for my son on {named(second)} at 5pm?"
@@ -818,15 +817,15 @@ def test_a_new_booking_with_a_fallback_time_moves_nothing(open_daily, chat):
 
 
 def test_another_day_instead_moves_what_was_just_booked(open_daily, chat):
-    tue = upcoming(1)
-    thu = tue + timedelta(days=2)
-    chat(f"haircut {named(tue)} at 10")
-    listed = chat("could we do Thursday instead?")
-    assert listed.startswith(f"Free times for *Haircut* on {long(thu)}:\n1. 09:00\n"), listed
+    # The weekday named is the next one of its name: four days on, two after the booking.
+    booked, instead = today() + timedelta(days=2), today() + timedelta(days=4)
+    chat(f"haircut {named(booked)} at 10")
+    listed = chat(f"could we do {instead:%A} instead?")
+    assert listed.startswith(f"Free times for *Haircut* on {long(instead)}:\n1. 09:00\n"), listed
     assert chat("11:00") == (
-        f"Moved ✅ Your *Haircut* is now on {when(thu, '11:00')} (booking #1)."
+        f"Moved ✅ Your *Haircut* is now on {when(instead, '11:00')} (booking #1)."
     )
-    assert statuses() == [("booked", at(thu, "11:00"))]
+    assert statuses() == [("booked", at(instead, "11:00"))]
 
 
 def test_i_cant_come_offers_to_move_or_cancel(open_daily, chat):
@@ -845,7 +844,7 @@ def test_i_cant_come_offers_to_move_or_cancel(open_daily, chat):
 
 def hold_a_beard_trim_beside_a_booked_haircut(chat) -> tuple[date, date]:
     """A haircut booked on one day at 10:00, then a beard trim held the next day at 09:30."""
-    tue, wed = upcoming(1), upcoming(2)
+    tue, wed = in_order(1, 2)
     chat(f"haircut {named(tue)} at 10")
     chat(f"beard trim on {named(wed)}")
     assert chat("3").startswith(f"I'm holding *Beard trim* on {when(wed, '09:30')}")
@@ -1013,7 +1012,7 @@ def test_cancelling_or_moving_an_appointment_lets_the_time_held_before_it_go(
     book it."""
 
     db.execute("UPDATE businesses SET max_concurrent = 1")
-    tue, wed, fri = upcoming(1), upcoming(2), upcoming(4)
+    tue, wed, fri = in_order(1, 2, 4)
     chat(f"haircut {named(tue)} at 12")
     business_id, beard_trim = hold_beard_trim(post_webhook, drain, wed)
     haircut = db.fetch_one("SELECT id FROM appointments WHERE status = 'booked'")["id"]
@@ -1070,7 +1069,7 @@ def test_asking_which_appointment_to_cancel_or_move_lets_the_time_held_before_it
     book it, and its seat is another customer's at once."""
 
     db.execute("UPDATE businesses SET max_concurrent = 1")
-    tue, wed, thu = upcoming(1), upcoming(2), upcoming(3)
+    tue, wed, thu = in_order(1, 2, 3)
     chat(f"haircut {named(tue)} at 12")
     chat(f"haircut {named(thu)} at 12")
     business_id, beard_trim = hold_beard_trim(post_webhook, drain, wed)
@@ -1099,7 +1098,7 @@ def test_a_button_of_an_appointment_cancelled_since_keeps_the_time_held(
     he did moves him away from the held time, so it stays held: its seat is his, and a later
     "ok thanks" books it."""
     db.execute("UPDATE businesses SET max_concurrent = 1")
-    tue, wed = upcoming(1), upcoming(2)
+    tue, wed = in_order(1, 2)
     chat(f"haircut {named(tue)} at 12")
     haircut = db.fetch_one("SELECT id FROM appointments WHERE status = 'booked'")["id"]
     assert chat("cancel my haircut").startswith("Cancelled: *Haircut*")
@@ -1155,7 +1154,7 @@ def test_a_reminder_that_was_never_sent_is_not_what_a_reply_answers(app, chat):
 
 
 def test_cancel_the_second_one_after_listing_appointments(open_daily, chat):
-    tue, wed = upcoming(1), upcoming(2)
+    tue, wed = in_order(1, 2)
     chat(f"haircut {named(tue)} at 10")
     chat(f"beard trim {named(wed)} at 11")
     assert chat("my appointments").startswith("Your upcoming appointments:")
@@ -1355,7 +1354,7 @@ def test_the_forgotten_question_s_own_choices_still_answer_it(chat, answer):
 
 
 def test_no_cancel_the_haircut_to_a_forgotten_hold_lets_it_go_not_the_booking(open_daily, chat):
-    booked, held = upcoming(2), upcoming(3)
+    booked, held = in_order(2, 3)
     assert chat(f"haircut {named(booked)} at 5pm").startswith("Booked ✅")
     chat(f"haircut {named(held)}")
     assert chat("3") == hold_reply(held, "09:30")

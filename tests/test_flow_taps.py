@@ -12,7 +12,7 @@ from app import flow
 from app.flow import ids
 from app.storage import businesses, db
 from tests import envelopes
-from tests.test_agent_conversations import MADRID, at, upcoming
+from tests.test_agent_conversations import MADRID, at, in_order, upcoming
 from tests.test_flow_conversations import named, when
 
 
@@ -187,7 +187,7 @@ def test_an_appointment_of_someone_else_is_not_found(tap, demo):
 
 
 def test_tap_an_appointment_to_cancel_or_move(tap, demo):
-    day, later = upcoming(2), upcoming(4)
+    day, later = in_order(2, 4)
     haircut = service_id(demo, "Haircut")
     tap(ids.slot(haircut, at(day, "09:00")))
     tap(ids.hold("confirm", 1))
@@ -347,7 +347,7 @@ def test_later_times_of_the_held_time_s_own_list_keep_it(tap, demo):
 
 @pytest.mark.parametrize("since", ["beard trim on {other} before 11", "haircut on {day} before 11"])
 def test_later_times_of_an_older_list_are_that_list_s(tap, demo, since):
-    day, other = upcoming(2), upcoming(3)
+    day, other = in_order(2, 3)
     tap(text=f"haircut on {named(day)}")
     tap(text=since.format(day=named(day), other=named(other)))
     text, names = tap(ids.more(service_id(demo, "Haircut"), day, dtime(11, 30)))
