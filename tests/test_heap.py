@@ -45,14 +45,18 @@ def test_gunicorn_config_freezes_each_worker_after_loading_the_app(unfrozen):
 
 
 def test_the_job_worker_settles_its_heap_with_the_agent_loaded(monkeypatch):
-    from app import commands, jobs
+    from app import commands, cpus, jobs
 
     calls = []
     monkeypatch.setattr(heap, "settle", lambda preload=(): calls.append(preload) or 0)
+    monkeypatch.setattr(cpus, "lower", lambda niceness: calls.append(("nice", niceness)) or 10)
     monkeypatch.setattr(jobs, "run_worker", lambda app: calls.append("run"))
     from flask import Flask
 
-    with Flask(__name__).app_context():
+    flask_app = Flask(__name__)
+    flask_app.config["WORKER_NICE"] = 10
+    with flask_app.app_context():
         commands.worker_command.callback()
-    assert calls == [heap.WORKER_MODULES, "run"]
+    # settled and lowered before it runs (the job slots' threads inherit the niceness)
+    assert calls == [heap.WORKER_MODULES, ("nice", 10), "run"]
     assert "app.agent.loop" in heap.WORKER_MODULES
