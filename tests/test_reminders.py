@@ -265,18 +265,8 @@ def test_a_reminder_whose_job_fails_every_attempt_is_recorded_failed_after_the_l
     from app.jobs.tasks import REMINDER_RETRY
     from app.storage import reminders as reminder_store
 
-    business_id = open_business()
-    db.execute("UPDATE businesses SET reminder_quiet_hours = NULL WHERE id = %s", (business_id,))
-    kim = customer(business_id)
-    real_now = datetime.now(UTC).replace(microsecond=0)
-    appointment_id = _appointment(
-        app,
-        businesses.get_row(business_id),
-        kim["id"],
-        real_now + timedelta(hours=1),
-        real_now - timedelta(hours=3),
-    )
-    assert reminder_rows(appointment_id)[120]["state"] == "pending"  # due an hour ago
+    kim, appointment_id = _reminder_due_an_hour_ago(app)
+    assert reminder_rows(appointment_id)[120]["state"] == "pending"
     db.execute(
         "ALTER TABLE messages ADD CONSTRAINT no_reminders CHECK (purpose <> 'reminder') NOT VALID"
     )
@@ -307,18 +297,7 @@ def test_a_reminder_planned_again_while_its_last_attempt_failed_is_left_to_the_n
     from app import reminders
     from app.jobs import tasks
 
-    business_id = open_business()
-    # Its due time is an hour ago on the real clock: quiet hours would move it at night.
-    db.execute("UPDATE businesses SET reminder_quiet_hours = NULL WHERE id = %s", (business_id,))
-    kim = customer(business_id)
-    now = datetime.now(UTC).replace(microsecond=0)
-    appointment_id = _appointment(
-        app,
-        businesses.get_row(business_id),
-        kim["id"],
-        now + timedelta(hours=1),
-        now - timedelta(hours=3),
-    )
+    _, appointment_id = _reminder_due_an_hour_ago(app)
     due = reminder_rows(appointment_id)[120]["due_at"]
     old = _reminder_job(appointment_id, 120)["id"]
     db.execute("UPDATE procrastinate_jobs SET status = 'doing' WHERE id = %s", (old,))
@@ -337,6 +316,19 @@ def test_a_reminder_planned_again_while_its_last_attempt_failed_is_left_to_the_n
             appointment_id, 120, due, lambda: tasks.reminder_planned_again(appointment_id, 120, old)
         )
         assert reminder_rows(appointment_id)[120]["state"] == "failed"
+
+
+def _reminder_due_an_hour_ago(app) -> tuple[dict, int]:
+    """Kim's appointment an hour from now, booked three hours ago: its 2-hour reminder came due
+    an hour ago on the real clock (quiet hours off, or at night they would move it). Kim, and
+    the appointment's id."""
+    business_id = open_business()
+    db.execute("UPDATE businesses SET reminder_quiet_hours = NULL WHERE id = %s", (business_id,))
+    kim = customer(business_id)
+    now = datetime.now(UTC).replace(microsecond=0)
+    business = businesses.get_row(business_id)
+    start, booked_at = now + timedelta(hours=1), now - timedelta(hours=3)
+    return kim, _appointment(app, business, kim["id"], start, booked_at)
 
 
 def _reminder_job(appointment_id: int, offset: int) -> dict | None:
