@@ -3,6 +3,7 @@
 #   ./scripts/test.sh            all tests (Python suite, lint, admin console build and browser tests)
 #   SKIP_CONSOLE=1 ./scripts/test.sh   only the Python side
 #   ./scripts/test.sh -k booking extra arguments go to pytest
+#   TEST_PROCESSES=1 ./scripts/test.sh  pytest in one process (default: one per core, at most 4)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +19,14 @@ echo "== lint"
 .venv/bin/ruff format --check app tests benchmarks *.py
 
 echo "== python tests"
-.venv/bin/python -m pytest -q "$@"
+# Test processes side by side (pytest-xdist), each on its own databases (tests/conftest.py).
+procs=${TEST_PROCESSES:-$(nproc)}
+[ "$procs" -le 4 ] || procs=4
+if [ "$procs" -gt 1 ]; then
+  .venv/bin/python -m pytest -q -n "$procs" "$@"
+else
+  .venv/bin/python -m pytest -q "$@"
+fi
 
 if [ -d admin-console ] && [ -z "${SKIP_CONSOLE:-}" ]; then
   echo "== admin console"

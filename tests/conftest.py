@@ -20,6 +20,7 @@ SECRET_KEY = "test-secret-key"
 ACCESS_TOKEN = "test-access-token"
 PHONE_NUMBER_ID = "123456123"
 RECYCLER = pytest.StashKey[dbutil.Recycler]()
+WORKER_COUNTS = pytest.StashKey[list]()  # each parallel test process's database counts
 
 
 @pytest.fixture(scope="session")
@@ -53,15 +54,57 @@ def db_url(recycler, request):
     recycler.release(request.node.nodeid)
 
 
-def pytest_terminal_summary(terminalreporter, config):
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Captured output that is not valid UTF-8 (a test that feeds the app a lone surrogate logs
+    it) is escaped, so a report can travel from a parallel test process to the one printing."""
+    report = yield
+    report.sections = [
+        (title, text.encode("utf-8", "backslashreplace").decode("utf-8"))
+        for title, text in report.sections
+    ]
+    return report
+
+
+def _database_counts(config) -> dict | None:
     recycler = config.stash.get(RECYCLER, None)
-    if recycler is None:
+    counts = config.stash.get(WORKER_COUNTS, None)
+    if recycler is None and not counts:
+        return None
+    total = {"resets": 0, "clones": 0, "reclone_every": dbutil.RECLONE_EVERY, "changed": []}
+    for part in ([vars(recycler)] if recycler is not None else []) + (counts or []):
+        total["resets"] += part["resets"]
+        total["clones"] += part["clones"]
+        total["reclone_every"] = part["reclone_every"]
+        total["changed"] += part["changed"]
+    return total
+
+
+def pytest_sessionfinish(session):
+    """A parallel test process hands its database counts to the one printing the summary."""
+    recycler = session.config.stash.get(RECYCLER, None)
+    if recycler is not None and hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["test_databases"] = {
+            key: getattr(recycler, key) for key in ("resets", "clones", "reclone_every", "changed")
+        }
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    counts = getattr(node, "workeroutput", {}).get("test_databases")
+    if counts is not None:
+        node.config.stash.setdefault(WORKER_COUNTS, []).append(counts)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    total = _database_counts(config)
+    if total is None:
         return
     terminalreporter.write_line(
-        f"test databases: {recycler.resets} resets, {recycler.clones} clones"
-        f" (a fresh clone every {recycler.reclone_every} tests and after these):"
+        f"test databases: {total['resets']} resets, {total['clones']} clones"
+        f" (a fresh clone every {total['reclone_every']} tests and after these):"
     )
-    for line in recycler.changed:
+    for line in total["changed"]:
         terminalreporter.write_line(f"  {line}")
 
 
