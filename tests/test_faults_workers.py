@@ -88,7 +88,11 @@ def test_worker_presumed_dead_while_still_running_does_not_reply_twice(
     runs it: the two runs race, and only one of them may store and send a reply."""
     fake_llm.hold.clear()
     post_webhook(envelopes.text("hello", wa_id="34600000201"))
-    zombie = start_worker(app_config, WORKER_HEARTBEAT_INTERVAL=3600, WORKER_STALLED_TIMEOUT=3600)
+    # The zombie's model call outlasts however long the rescuer takes to start and take over:
+    # with the usual 10 s it gave up first on a busy machine, and its own turn ended the job.
+    zombie = start_worker(
+        app_config, WORKER_HEARTBEAT_INTERVAL=3600, WORKER_STALLED_TIMEOUT=3600, LLM_TIMEOUT=300
+    )
     rescuer = None
     try:
         assert fake_llm.wait_for_requests(1, timeout=60), "the first worker never asked the LLM"
