@@ -90,6 +90,9 @@ class Gunicorn:
             "warning",
             "--keep-alive",
             "30",
+            # On SIGTERM a worker still busy after 10 s is killed (gunicorn's default: 30 s)
+            "--graceful-timeout",
+            "10",
             # gunicorn's control socket is at one path per user: one of the benchmark's would
             # take a running gunicorn's
             "--no-control-socket",
@@ -114,7 +117,9 @@ class Gunicorn:
     def __exit__(self, *exc) -> None:
         if self.proc:
             self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(timeout=30)
+            # The graceful timeout, and then some on a busy machine: a worker restarted just
+            # before (tests/test_cpus.py) may still be starting.
+            self.proc.wait(timeout=60)
 
 
 def raw_post(path: str, body: bytes, headers: dict[str, str]) -> bytes:
