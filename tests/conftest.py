@@ -66,27 +66,15 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-def _database_counts(config) -> dict | None:
-    recycler = config.stash.get(RECYCLER, None)
-    counts = config.stash.get(WORKER_COUNTS, None)
-    if recycler is None and not counts:
-        return None
-    total = {"resets": 0, "clones": 0, "reclone_every": dbutil.RECLONE_EVERY, "changed": []}
-    for part in ([vars(recycler)] if recycler is not None else []) + (counts or []):
-        total["resets"] += part["resets"]
-        total["clones"] += part["clones"]
-        total["reclone_every"] = part["reclone_every"]
-        total["changed"] += part["changed"]
-    return total
+def _counts(recycler: dbutil.Recycler) -> dict:
+    return {"resets": recycler.resets, "clones": recycler.clones, "changed": recycler.changed}
 
 
 def pytest_sessionfinish(session):
     """A parallel test process hands its database counts to the one printing the summary."""
     recycler = session.config.stash.get(RECYCLER, None)
     if recycler is not None and hasattr(session.config, "workeroutput"):
-        session.config.workeroutput["test_databases"] = {
-            key: getattr(recycler, key) for key in ("resets", "clones", "reclone_every", "changed")
-        }
+        session.config.workeroutput["test_databases"] = _counts(recycler)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -97,14 +85,16 @@ def pytest_testnodedown(node, error):
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    total = _database_counts(config)
-    if total is None:
+    recycler = config.stash.get(RECYCLER, None)
+    parts = config.stash.get(WORKER_COUNTS, []) + ([_counts(recycler)] if recycler else [])
+    if not parts:
         return
+    resets, clones = (sum(part[key] for part in parts) for key in ("resets", "clones"))
     terminalreporter.write_line(
-        f"test databases: {total['resets']} resets, {total['clones']} clones"
-        f" (a fresh clone every {total['reclone_every']} tests and after these):"
+        f"test databases: {resets} resets, {clones} clones"
+        f" (a fresh clone every {dbutil.RECLONE_EVERY} tests and after these):"
     )
-    for line in total["changed"]:
+    for line in (line for part in parts for line in part["changed"]):
         terminalreporter.write_line(f"  {line}")
 
 
