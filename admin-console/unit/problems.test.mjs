@@ -189,6 +189,7 @@ const API_REASONS = {
   http_error: /^La web respondió con un error en lugar de la página/,
   not_a_page: "Esa dirección no es una página web (p. ej., una imagen o un PDF).",
   page_too_large: "Esa página es demasiado grande para importarla.",
+  page_unreadable: "No se pudo leer esa página: puede que su contenido esté mal formado.",
   site_unreadable: "No se pudo leer ninguna página de la web.",
   idempotency_key_reused: "Esta cita se envió con la clave de otra reserva. Recarga la página y vuelve a reservar.",
 };

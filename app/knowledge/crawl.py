@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 
 from protego import Protego
 
-from app.knowledge import fetch, guard
-from app.knowledge.extract import PageText, page_text
+from app.knowledge import fetch, guard, reader
+from app.knowledge.extract import PageText
 from app.knowledge.fetch import FetchFailed, FetchPolicy, TimeUp, TooLarge
 from app.knowledge.guard import Refused, Target
+from app.knowledge.reader import PageReading, Readers
 
 # The product token robots.txt rules may name to allow or refuse the import.
 ROBOTS_AGENT = "BookingBotImport"
@@ -115,8 +116,16 @@ class CrawlReport:
 class Crawl:
     """One crawl of one site: its queue, its robots.txt rules per origin, its limits."""
 
-    def __init__(self, start_url: str, policy: FetchPolicy, limits: CrawlLimits):
+    def __init__(
+        self,
+        start_url: str,
+        policy: FetchPolicy,
+        limits: CrawlLimits,
+        readers: Readers | None = None,
+    ):
         self.policy, self.limits = policy, limits
+        # Pages are read in a process of their own (by default this process's readers).
+        self.pages = PageReading(readers or reader.READERS)
         self.deadline = time.monotonic() + limits.time_limit
         self.site = guard.parse(start_url)
         self.report = CrawlReport(self.site.url)
@@ -126,6 +135,10 @@ class Crawl:
 
     def run(self) -> CrawlReport:
         """Read the site breadth-first from its start URL until done or a limit is reached."""
+        with self.pages:
+            return self._run()
+
+    def _run(self) -> CrawlReport:
         queue, seen = deque([self.site.url]), {self.site.url}
         page_deadline = min(self.deadline, time.monotonic() + self.policy.page_timeout)
         try:
@@ -197,7 +210,9 @@ class Crawl:
                 self.out_of_bytes = True
             raise
         self.report.bytes_read += len(resp.body)
-        return page_text(resp.url, resp.body, resp.charset, resp.content_type)
+        return self.pages.read(
+            resp.url, resp.body, resp.charset, resp.content_type, deadline=self.deadline
+        )
 
     def _enqueue(self, link: str, queue: deque, seen: set) -> None:
         try:
@@ -277,6 +292,9 @@ def _origin(target: Target) -> str:
     return f"{target.scheme}://{target.host_header}"
 
 
-def crawl(start_url: str, policy: FetchPolicy, limits: CrawlLimits) -> CrawlReport:
-    """Read the site of `start_url`; Refused when the start URL itself may not be fetched."""
-    return Crawl(start_url, policy, limits).run()
+def crawl(
+    start_url: str, policy: FetchPolicy, limits: CrawlLimits, readers: Readers | None = None
+) -> CrawlReport:
+    """Read the site of `start_url`; Refused when the start URL itself may not be fetched.
+    Its pages are read by `readers` (app.knowledge.reader)."""
+    return Crawl(start_url, policy, limits, readers).run()

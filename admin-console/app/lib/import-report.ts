@@ -17,6 +17,7 @@ export const SKIP_CODES = [
   "http_error",
   "not_a_page",
   "page_too_large",
+  "page_unreadable",
   // A redirect to an address the guard refuses.
   "private_address",
   "unknown_host",

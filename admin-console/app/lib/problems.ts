@@ -52,6 +52,7 @@ export const REASONS = [
   "http_error",
   "not_a_page",
   "page_too_large",
+  "page_unreadable",
   "site_unreadable",
   // Adding a member: one already there, or an account whose password someone else set, not yet
   // chosen by its holder.

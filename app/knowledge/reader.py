@@ -1,0 +1,217 @@
+"""Pages are read (parsed, their main text found: `extract.page_text`) in a process of their own.
+
+Reading a large page is seconds of CPU in lxml and trafilatura (3.8 s for a 1.5 MB page on a
+2-core machine), all of it holding the GIL of the process that reads it. In a web process those
+are seconds in which its other threads, the webhook's among them, wait to run. A reader process
+has a GIL of its own: the importing thread only waits on a pipe, and the reader runs at
+niceness `NICENESS`, so on shared cores acknowledgements go first. It is bounded as well: a
+reader still busy when the import's time is up is killed (the page is skipped as too slow), and
+one that dies or fails on a page (a crash, an error of the extractor) leaves that page skipped
+as unreadable, where it used to fail the whole import.
+
+A reader takes about half a second to start (a fresh interpreter importing the extractor), so
+each process keeps the readers it started for `IDLE_SECONDS` after an import, for the next one.
+Plain text needs no reading and never starts one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable
+
+from app.knowledge.extract import PageText, page_text
+from app.knowledge.fetch import FetchFailed, TimeUp
+
+log = logging.getLogger(__name__)
+
+UNREADABLE = "page_unreadable"
+TOO_SLOW = "too slow: the time limit passed before it was read"
+IDLE_SECONDS = 60.0  # a reader unused this long is stopped
+NICENESS = 10  # as job workers by default (WORKER_NICE): below the web processes
+STOP_SECONDS = 5.0  # a reader told to stop gets this long before it is killed
+# What a reader runs on each page: "module:function", imported in the reader's own interpreter
+# (tests name slower or failing ones).
+READ = "app.knowledge.extract:page_text"
+
+
+class Unreadable(FetchFailed):
+    """The reader could not read the page (it failed on it, or died)."""
+
+    def __init__(self, message: str):
+        super().__init__(message, UNREADABLE)
+
+
+def _serve(conn, read: str) -> None:
+    """A reader's life: read each page sent, send back (True, PageText) or (False, error name)."""
+    if hasattr(os, "nice"):
+        try:
+            os.nice(NICENESS)
+        except OSError:
+            pass  # not lowered: still a process of its own
+    module, name = read.split(":")
+    function: Callable[..., PageText] = getattr(importlib.import_module(module), name)
+    while True:
+        try:
+            args = conn.recv()
+        except (EOFError, OSError):
+            return  # the importing process closed its end: stop
+        try:
+            answer = (True, function(*args))
+        except Exception as exc:  # the page's fault or the extractor's: that page is unreadable
+            answer = (False, type(exc).__name__)
+        conn.send(answer)
+
+
+class Reader:
+    """One reader process and the pipe to it."""
+
+    def __init__(self, read: str = READ):
+        self.read_spec = read
+        # spawn: a web process has threads (and a database pool) a fork would copy mid-use
+        ctx = multiprocessing.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(
+            target=_serve, args=(child, read), name="page-reader", daemon=True
+        )
+        self.process.start()
+        child.close()
+        self.idle_since = time.monotonic()
+
+    def read(self, args: tuple, deadline: float) -> PageText:
+        """The page read by this reader; TimeUp (the reader killed) if it is not done by
+        `deadline` (time.monotonic()), Unreadable if it failed on the page or died."""
+        try:
+            self.conn.send(args)
+            done = self.conn.poll(max(0.0, deadline - time.monotonic()))
+            if not done:
+                self.kill()
+                raise TimeUp(TOO_SLOW)
+            ok, value = self.conn.recv()
+        except (EOFError, OSError) as exc:  # it died (or was killed) with the page
+            self.kill()
+            log.warning("page reader died reading a page (%s)", type(exc).__name__)
+            raise Unreadable("could not be read: the reader stopped") from None
+        if not ok:
+            log.warning("page reader failed on a page (%s)", value)
+            raise Unreadable(f"could not be read ({value})")
+        return value
+
+    @property
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def stop(self) -> None:
+        """Tell it to stop (its pipe closed), and kill it if it has not within STOP_SECONDS."""
+        self.conn.close()
+        self.process.join(STOP_SECONDS)
+        if self.process.is_alive():
+            self.kill()
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+
+class Readers:
+    """A process's readers: one lent to each crawl, kept for the next for `idle` seconds."""
+
+    def __init__(self, idle: float = IDLE_SECONDS, read: str = READ):
+        self.idle, self.read_spec = idle, read
+        self._free: list[Reader] = []
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+        self._timer: threading.Timer | None = None
+
+    def borrow(self) -> Reader:
+        """A reader of this process: a free one still alive, or a new one."""
+        self.stop_idle()
+        with self._lock:
+            if self._pid != os.getpid():  # forked since: the readers are the parent's
+                self._free, self._pid = [], os.getpid()
+            while self._free:
+                reader = self._free.pop()
+                if reader.alive:
+                    return reader
+        return Reader(self.read_spec)
+
+    def give_back(self, reader: Reader) -> None:
+        """Keep a reader for the next crawl (a dead one is dropped); it stops if still unused
+        after `idle` seconds."""
+        if not reader.alive:
+            return
+        reader.idle_since = time.monotonic()
+        with self._lock:
+            self._free.append(reader)
+            if self._timer is None:
+                self._timer = threading.Timer(self.idle, self._on_timer)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def stop_idle(self, now: float | None = None) -> int:
+        """Stop the free readers unused for `idle` seconds at `now`; return how many."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            old = [r for r in self._free if now - r.idle_since >= self.idle]
+            self._free = [r for r in self._free if r not in old]
+        for reader in old:
+            reader.stop()
+        return len(old)
+
+    def stop_all(self) -> None:
+        """Stop every free reader (tests, shutdown)."""
+        with self._lock:
+            free, self._free = self._free, []
+        for reader in free:
+            reader.stop()
+
+    @property
+    def free(self) -> int:
+        with self._lock:
+            return len(self._free)
+
+    def _on_timer(self) -> None:
+        with self._lock:
+            self._timer = None
+        self.stop_idle()
+        with self._lock:
+            again = bool(self._free) and self._timer is None
+            if again:  # some were given back since: look again when they may be idle
+                self._timer = threading.Timer(self.idle, self._on_timer)
+                self._timer.daemon = True
+                self._timer.start()
+
+
+READERS = Readers()
+
+
+class PageReading:
+    """The pages of one crawl, read by a reader borrowed on the first page that needs one."""
+
+    def __init__(self, readers: Readers):
+        self.readers = readers
+        self.reader: Reader | None = None
+
+    def __enter__(self) -> PageReading:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.reader is not None:
+            self.readers.give_back(self.reader)
+            self.reader = None
+
+    def read(
+        self, url: str, body: bytes, charset: str | None, content_type: str, deadline: float
+    ) -> PageText:
+        """The page's text, title, footer and links (see `extract.page_text`)."""
+        if content_type == "text/plain":
+            return page_text(url, body, charset, content_type)  # nothing to parse
+        if self.reader is None or not self.reader.alive:
+            self.reader = self.readers.borrow()
+        return self.reader.read((url, body, charset, content_type), deadline)

@@ -1,0 +1,176 @@
+"""A website import reads its pages in a reader process (app.knowledge.reader), not in the
+process that imports: the CPU a page takes is not the web process's GIL; a reader still busy when
+the import's time is up is killed, one that dies or fails on a page leaves that page unreadable."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from app.knowledge import reader
+from app.knowledge.crawl import CrawlLimits, crawl
+from app.knowledge.fetch import FetchPolicy
+from app.knowledge.reader import NICENESS, TOO_SLOW, Readers
+from tests.fake_site import FakeSite, page
+
+LIMITS = CrawlLimits(max_pages=10, max_page_bytes=100_000, time_limit=20.0)
+
+
+def html(text: str, *links: str) -> str:
+    return (
+        f"<main><h1>{text}</h1><p>{text} at the salon.</p>"
+        + "".join(f'<a href="{link}">{link}</a>' for link in links)
+        + "</main>"
+    )
+
+
+@pytest.fixture
+def site():
+    """Home links to /slow, /bad, /broken and /prices (a robots.txt allowing all)."""
+    server = FakeSite(
+        {
+            "/robots.txt": page("User-agent: *\nAllow: /\n", content_type="text/plain"),
+            "/": page(html("Home", "/slow", "/bad", "/broken", "/prices")),
+            "/prices": page(html("Prices")),
+            "/slow": page(html("Slow")),
+            "/bad": page(html("Bad")),
+            "/broken": page(html("Broken")),
+        }
+    )
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def readers(request):
+    """Readers running `tests.page_readers:<the test's parameter>`, all stopped afterwards."""
+    made: list[Readers] = []
+
+    def make(name: str, idle: float = 60.0) -> Readers:
+        made.append(Readers(idle=idle, read=f"tests.page_readers:{name}"))
+        return made[-1]
+
+    yield make
+    for each in made:
+        each.stop_all()
+
+
+def policy(site: FakeSite) -> FetchPolicy:
+    return FetchPolicy(
+        allowed=frozenset({("127.0.0.1", site.port)}), proxies={}, user_agent="t", page_timeout=5
+    )
+
+
+def read(site: FakeSite, readers: Readers, *paths: str, limits: CrawlLimits = LIMITS):
+    """The crawl's report of a site whose home links to `paths` only."""
+    site.routes["/"] = page(html("Home", *paths))
+    return crawl(site.origin + "/", policy(site), limits, readers)
+
+
+def pids(report) -> dict[str, tuple[int, int]]:
+    """Each page read: its path -> (the reader's pid, its niceness), from the title."""
+    found = {}
+    for p in report.pages:
+        pid, nice = p.title.split()
+        found[p.url.rsplit("/", 1)[1] or "/"] = (int(pid), int(nice))
+    return found
+
+
+def gone(pid: int) -> bool:
+    """The process has ended and been reaped (its parent joined it)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_pages_are_read_in_a_lowered_process_of_their_own_kept_for_the_next_import(site, readers):
+    mine = readers("with_pid")
+    first = pids(read(site, mine, "/prices"))
+    assert set(first) == {"/", "prices"}
+    [(pid, nice)] = set(first.values())  # one reader read both pages
+    assert pid != os.getpid() and nice == NICENESS
+    assert mine.free == 1  # kept for the next import
+    again = pids(read(site, mine, "/prices"))
+    assert set(again.values()) == {(pid, nice)}
+
+
+def test_an_idle_reader_is_stopped(site, readers):
+    mine = readers("with_pid", idle=60.0)
+    [(pid, _)] = set(pids(read(site, mine)).values())
+    assert mine.stop_idle(now=time.monotonic() + 30) == 0  # not idle long enough
+    assert mine.stop_idle(now=time.monotonic() + 61) == 1
+    assert mine.free == 0 and gone(pid)
+    # The next import starts another.
+    [(other, _)] = set(pids(read(site, mine)).values())
+    assert other != pid
+
+
+def test_a_page_still_being_read_when_the_time_is_up_is_skipped_and_its_reader_killed(
+    site, readers
+):
+    mine = readers("hangs_on_slow")
+    started = time.monotonic()
+    report = read(site, mine, "/slow", "/prices", limits=CrawlLimits(time_limit=3.0))
+    assert time.monotonic() - started < 60  # not the reader's 600 s
+    assert [p.url for p in report.pages] == [site.origin + "/"]
+    assert report.skipped == [
+        {"url": site.origin + "/slow", "reason": TOO_SLOW, "code": "site_too_slow"}
+    ]
+    assert report.stopped_code == "time_limit"
+    assert mine.free == 0  # the killed reader is not kept
+    assert gone(int(report.pages[0].title.split()[0]))  # it read the home page, then hung
+
+
+def test_a_reader_that_dies_on_a_page_leaves_it_unreadable_and_another_reads_on(site, readers):
+    mine = readers("dies_on_bad")
+    report = read(site, mine, "/bad", "/prices")
+    assert report.skipped == [
+        {
+            "url": site.origin + "/bad",
+            "reason": "could not be read: the reader stopped",
+            "code": "page_unreadable",
+        }
+    ]
+    read_by = pids(report)
+    assert set(read_by) == {"/", "prices"}
+    assert read_by["/"][0] != read_by["prices"][0]  # a new reader after the first died
+    assert gone(read_by["/"][0])
+
+
+def test_an_error_on_a_page_leaves_it_unreadable_and_the_same_reader_reads_on(site, readers):
+    mine = readers("fails_on_broken")
+    report = read(site, mine, "/broken", "/prices")
+    assert report.skipped == [
+        {
+            "url": site.origin + "/broken",
+            "reason": "could not be read (ValueError)",
+            "code": "page_unreadable",
+        }
+    ]
+    read_by = pids(report)
+    assert read_by["/"] == read_by["prices"]
+
+
+def test_plain_text_needs_no_reader(site, readers):
+    mine = readers("dies_on_bad")
+    site.routes["/notes.txt"] = page("Open on Sundays.", content_type="text/plain")
+    report = crawl(site.origin + "/notes.txt", policy(site), LIMITS, mine)
+    assert [p.text for p in report.pages] == ["Open on Sundays."]
+    assert mine.free == 0  # none was started
+
+
+def test_a_start_page_the_reader_cannot_read_is_a_422_page_unreadable(
+    app, api, world, site, readers, monkeypatch
+):
+    monkeypatch.setattr(reader, "READERS", readers("fails_on_broken"))
+    app.config["WEBSITE_IMPORT_ALLOWED_HOSTS"] = frozenset({("127.0.0.1", site.port)})
+    app.config["WEBSITE_IMPORT_PROXIES"] = {}
+    path = f"/businesses/{world.business_id}/reference-document/import"
+    resp = api("POST", path, json={"url": site.origin + "/broken"})
+    assert resp.status_code == 422
+    assert resp.get_json()["reason"] == "page_unreadable"
+    assert resp.get_json()["message"].endswith("could not be read (ValueError)")
