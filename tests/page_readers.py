@@ -35,3 +35,12 @@ def fails_on_broken(url, body, charset, content_type):
     if "broken" in url:
         raise ValueError("no such thing as this page")
     return with_pid(url, body, charset, content_type)
+
+
+def compose_with_pid(name, start_url, pages, now):
+    """An extractive document saying which process wrote it."""
+    return f"written by {os.getpid()} from {len(pages)} pages"
+
+
+def compose_fails(name, start_url, pages, now):
+    raise RuntimeError("cannot write it")

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from app.knowledge import reader
+from app.knowledge import importer, reader
 from app.knowledge.crawl import CrawlLimits, crawl
 from app.knowledge.fetch import FetchPolicy
 from app.knowledge.reader import NICENESS, TOO_SLOW, Readers
@@ -174,3 +174,30 @@ def test_a_start_page_the_reader_cannot_read_is_a_422_page_unreadable(
     assert resp.status_code == 422
     assert resp.get_json()["reason"] == "page_unreadable"
     assert resp.get_json()["message"].endswith("could not be read (ValueError)")
+
+
+def test_the_extractive_document_is_written_by_a_reader(app, api, world, site, monkeypatch):
+    monkeypatch.setattr(importer, "COMPOSE", "tests.page_readers:compose_with_pid")
+    app.config["WEBSITE_IMPORT_ALLOWED_HOSTS"] = frozenset({("127.0.0.1", site.port)})
+    app.config["WEBSITE_IMPORT_PROXIES"] = {}
+    app.config["OPENAI_API_KEY"] = ""  # written extractively
+    path = f"/businesses/{world.business_id}/reference-document/import"
+    resp = api("POST", path, json={"url": site.origin + "/prices"})
+    assert resp.status_code == 201
+    content = resp.get_json()["content"]
+    assert content.startswith("written by ") and content.endswith(" from 1 pages")
+    assert int(content.split()[2]) != os.getpid()
+
+
+def test_a_reader_failing_to_write_the_document_leaves_it_written_here(
+    app, api, world, site, monkeypatch, caplog
+):
+    monkeypatch.setattr(importer, "COMPOSE", "tests.page_readers:compose_fails")
+    app.config["WEBSITE_IMPORT_ALLOWED_HOSTS"] = frozenset({("127.0.0.1", site.port)})
+    app.config["WEBSITE_IMPORT_PROXIES"] = {}
+    app.config["OPENAI_API_KEY"] = ""
+    path = f"/businesses/{world.business_id}/reference-document/import"
+    resp = api("POST", path, json={"url": site.origin + "/prices"})
+    assert resp.status_code == 201
+    assert "Prices at the salon." in resp.get_json()["content"]
+    assert "the reader failed (could not be read (RuntimeError))" in caplog.text

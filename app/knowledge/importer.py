@@ -8,16 +8,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from app import usage
-from app.knowledge import compose
+from app.knowledge import compose, reader
 from app.knowledge.conflicts import find_conflicts
 from app.knowledge.crawl import CrawlLimits, CrawlReport, crawl
-from app.knowledge.fetch import FetchPolicy
+from app.knowledge.fetch import FetchFailed, FetchPolicy
 from app.knowledge.guard import Refused
 from app.storage import knowledge
 from app.storage.db import transaction
 
 log = logging.getLogger(__name__)
 USER_AGENT = "Mozilla/5.0 (compatible; BookingBotImport/1.0; reads a business's own site)"
+# The extractive document is written in a reader process too (seconds of CPU for a large site);
+# here only if the reader fails, or has not written it within COMPOSE_SECONDS.
+COMPOSE = "app.knowledge.compose:extractive"
+COMPOSE_SECONDS = 60.0
 
 
 class ImportFailed(Exception):
@@ -120,7 +124,17 @@ def write_document(config, business: dict, report: CrawlReport, now: datetime):
             text = answer.content if isinstance(answer.content, str) else ""
             if text.strip():
                 return compose.from_model(name, start, pages, now, text), "model"
-    return compose.extractive(name, start, pages, now), "extractive"
+    return _extractive(name, start, pages, now), "extractive"
+
+
+def _extractive(name: str, start_url: str, pages: list, now: datetime) -> str:
+    """`compose.extractive`, run by a reader process (app.knowledge.reader); in this process
+    when the reader fails."""
+    try:
+        return reader.run(COMPOSE, (name, start_url, pages, now), COMPOSE_SECONDS)
+    except FetchFailed as exc:
+        log.warning("reference document: the reader failed (%s); writing it here", exc)
+        return compose.extractive(name, start_url, pages, now)
 
 
 def _why(report: CrawlReport) -> str:

@@ -11,7 +11,8 @@ as unreadable, where it used to fail the whole import.
 
 A reader takes about half a second to start (a fresh interpreter importing the extractor), so
 each process keeps the readers it started for `IDLE_SECONDS` after an import, for the next one.
-Plain text needs no reading and never starts one.
+Plain text needs no reading and never starts one. The import's extractive document (sorting
+the pages' sentences: seconds too, for a large site) is written by a reader as well (`run`).
 """
 
 from __future__ import annotations
@@ -46,22 +47,29 @@ class Unreadable(FetchFailed):
         super().__init__(message, UNREADABLE)
 
 
+def _load(spec: str) -> Callable:
+    module, name = spec.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
 def _serve(conn, read: str) -> None:
-    """A reader's life: read each page sent, send back (True, PageText) or (False, error name)."""
+    """A reader's life: run each (function, arguments) sent, send back (True, its result) or
+    (False, the name of its error). Its page function is imported first, before any page."""
     if hasattr(os, "nice"):
         try:
             os.nice(NICENESS)
         except OSError:
             pass  # not lowered: still a process of its own
-    module, name = read.split(":")
-    function: Callable[..., PageText] = getattr(importlib.import_module(module), name)
+    functions = {read: _load(read)}
     while True:
         try:
-            args = conn.recv()
+            spec, args = conn.recv()
         except (EOFError, OSError):
             return  # the importing process closed its end: stop
         try:
-            answer = (True, function(*args))
+            if spec not in functions:
+                functions[spec] = _load(spec)
+            answer = (True, functions[spec](*args))
         except Exception as exc:  # the page's fault or the extractor's: that page is unreadable
             answer = (False, type(exc).__name__)
         conn.send(answer)
@@ -82,11 +90,12 @@ class Reader:
         child.close()
         self.idle_since = time.monotonic()
 
-    def read(self, args: tuple, deadline: float) -> PageText:
-        """The page read by this reader; TimeUp (the reader killed) if it is not done by
-        `deadline` (time.monotonic()), Unreadable if it failed on the page or died."""
+    def call(self, spec: str, args: tuple, deadline: float):
+        """`spec`'s function ("module:function") run by this reader on `args`; TimeUp (the
+        reader killed) if it is not done by `deadline` (time.monotonic()), Unreadable if it
+        failed or died."""
         try:
-            self.conn.send(args)
+            self.conn.send((spec, args))
             done = self.conn.poll(max(0.0, deadline - time.monotonic()))
             if not done:
                 self.kill()
@@ -212,6 +221,17 @@ class PageReading:
         """The page's text, title, footer and links (see `extract.page_text`)."""
         if content_type == "text/plain":
             return page_text(url, body, charset, content_type)  # nothing to parse
+        return self.call(self.readers.read_spec, (url, body, charset, content_type), deadline)
+
+    def call(self, spec: str, args: tuple, deadline: float):
+        """`spec`'s function run on `args` by this crawl's reader (see `Reader.call`)."""
         if self.reader is None or not self.reader.alive:
             self.reader = self.readers.borrow()
-        return self.reader.read((url, body, charset, content_type), deadline)
+        return self.reader.call(spec, args, deadline)
+
+
+def run(spec: str, args: tuple, timeout: float, readers: Readers | None = None):
+    """`spec`'s function ("module:function") run on `args` by one of this process's readers
+    (`Reader.call`: TimeUp after `timeout` seconds, Unreadable if it failed or died)."""
+    with PageReading(readers or READERS) as reading:
+        return reading.call(spec, args, time.monotonic() + timeout)
