@@ -5,6 +5,7 @@ group commit replaced by a writer that sends each batch through the real stateme
 as psycopg would and answers at once: no database or network time is counted.
 
     python -m benchmarks.webhook_path [--requests 20000] [--repeat 5] [--root OTHER_CHECKOUT]
+                                      [--gap MS]
 
 With --root the app is imported from another checkout (say, a `git worktree` of the commit
 before a change) and measured the same way. Prints the best of --repeat timings, in µs per
@@ -12,6 +13,11 @@ request. Under load a web process pays several times this per delivery (16 threa
 GIL and its caches; docs/PERFORMANCE.md §14), so this shows what a change to the request's own
 code is worth, not the webhook's throughput (`benchmarks.webhook_ack` and `webhook_ab` measure
 that).
+
+With --gap, each request is also timed alone after the thread slept MS milliseconds (as a web
+thread does between deliveries at a steady rate), and the median printed beside the median of
+requests timed back to back: what the same Python costs on a core that idled meanwhile
+(docs/PERFORMANCE.md, section 28).
 """
 
 from __future__ import annotations
@@ -19,7 +25,9 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import statistics
 import sys
+import time
 import timeit
 from pathlib import Path
 
@@ -68,6 +76,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--root", type=Path, help="another checkout to import the app from")
+    parser.add_argument("--gap", type=float, help="also time requests one by one, MS apart")
     args = parser.parse_args()
     if args.root:
         sys.path.insert(0, str(args.root.resolve()))
@@ -102,8 +111,27 @@ def main() -> None:
         best = min(timeit.repeat(post, number=args.requests, repeat=args.repeat))
         where = args.root or "this checkout"
         print(f"{where}: {best / args.requests * 1e6:.1f} µs per request (best of {args.repeat})")
+        if args.gap is not None:
+            one_by_one(post, args.gap / 1000)
     finally:
         drop_database(name)
+
+
+def one_by_one(post, gap: float, count: int = 500) -> None:
+    """Median time of one request: back to back, then each after sleeping `gap` s (in turns)."""
+    timings: dict[float, list[float]] = {0.0: [], gap: []}
+    for i in range(2 * count):
+        pause = gap if i % 2 else 0.0
+        if pause:
+            time.sleep(pause)  # the idle time being measured, not a wait for something
+        started = time.perf_counter()
+        post()
+        timings[pause].append(time.perf_counter() - started)
+    warm, cold = (statistics.median(timings[k]) * 1e6 for k in (0.0, gap))
+    print(
+        f"one request at a time: median {warm:.1f} µs right after another,"
+        f" {cold:.1f} µs after {gap * 1000:g} ms idle ({cold / warm:.1f} ×)"
+    )
 
 
 def _environ(raw: bytes) -> dict:
