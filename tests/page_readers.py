@@ -44,3 +44,7 @@ def compose_with_pid(name, start_url, pages, now):
 
 def compose_fails(name, start_url, pages, now):
     raise RuntimeError("cannot write it")
+
+
+def compose_hangs(name, start_url, pages, now):
+    time.sleep(600)

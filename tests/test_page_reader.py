@@ -5,13 +5,16 @@ the import's time is up is killed, one that dies or fails on a page leaves that 
 from __future__ import annotations
 
 import os
+import threading
 import time
+from datetime import UTC, datetime
 
 import pytest
 
 from app.knowledge import importer, reader
-from app.knowledge.crawl import CrawlLimits, crawl
-from app.knowledge.fetch import FetchPolicy
+from app.knowledge.crawl import CrawlLimits, CrawlReport, crawl
+from app.knowledge.extract import PageText
+from app.knowledge.fetch import FetchPolicy, TimeUp
 from app.knowledge.reader import NICENESS, TOO_SLOW, Readers
 from tests.fake_site import FakeSite, page
 
@@ -113,8 +116,9 @@ def test_a_page_still_being_read_when_the_time_is_up_is_skipped_and_its_reader_k
     site, readers
 ):
     mine = readers("hangs_on_slow")
+    read(site, mine)  # a reader started (and ready) before the import the test times
     started = time.monotonic()
-    report = read(site, mine, "/slow", "/prices", limits=CrawlLimits(time_limit=3.0))
+    report = read(site, mine, "/slow", "/prices", limits=CrawlLimits(time_limit=5.0))
     assert time.monotonic() - started < 60  # not the reader's 600 s
     assert [p.url for p in report.pages] == [site.origin + "/"]
     assert report.skipped == [
@@ -123,6 +127,65 @@ def test_a_page_still_being_read_when_the_time_is_up_is_skipped_and_its_reader_k
     assert report.stopped_code == "time_limit"
     assert mine.free == 0  # the killed reader is not kept
     assert gone(int(report.pages[0].title.split()[0]))  # it read the home page, then hung
+
+
+def test_an_idle_reader_is_stopped_by_the_timer(site, readers):
+    mine = readers("with_pid", idle=1.0)
+    [(pid, _)] = set(pids(read(site, mine)).values())
+    deadline = time.monotonic() + 60
+    while (mine.free or not gone(pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)  # waiting for the timer's thread to take it and stop it
+    assert mine.free == 0 and gone(pid)
+
+
+def test_a_reader_not_ready_by_the_deadline_is_killed_without_the_page_blocking(readers):
+    mine = Readers(read="tests.page_readers_never_ready:read")
+    slow = mine.borrow()
+    body = b"<p>" + b"x" * 2_000_000 + b"</p>"  # more than a pipe holds: a send would block
+    outcome: list = []
+
+    def call() -> None:
+        try:
+            slow.call(mine.read_spec, ("http://x/", body, "utf-8", "text/html"),
+                      time.monotonic() + 1.0)  # fmt: skip
+        except TimeUp as exc:
+            outcome.append(exc)
+
+    caller = threading.Thread(target=call, daemon=True)
+    caller.start()
+    caller.join(60)
+    assert not caller.is_alive(), "the call blocked past its deadline"
+    assert [str(e) for e in outcome] == [TOO_SLOW]
+    assert not slow.alive
+
+
+def test_a_reader_left_between_question_and_answer_is_not_lent_again(site, readers):
+    mine = readers("with_pid")
+    [(pid, _)] = set(pids(read(site, mine)).values())
+    lent = mine.borrow()
+
+    class Interrupted(BaseException):
+        pass
+
+    def interrupted(timeout=None):
+        raise Interrupted
+
+    lent.conn.poll = interrupted  # as an interruption while it reads
+    with pytest.raises(Interrupted):
+        lent.call(mine.read_spec, (site.origin + "/", b"<p>A</p>", "utf-8", "text/html"), 1e9)
+    mine.give_back(lent)
+    assert mine.free == 0 and gone(pid)  # its answer, still coming, goes to nobody
+    assert set(pids(read(site, mine))) == {"/"}  # a new reader reads on
+
+
+def test_a_document_the_reader_has_not_written_in_time_fails_the_import(monkeypatch):
+    monkeypatch.setattr(importer, "COMPOSE", "tests.page_readers:compose_hangs")
+    monkeypatch.setattr(importer, "COMPOSE_SECONDS", 2.0)
+    page = PageText("http://x/", "Home", "Open daily.", "", [])
+    report = CrawlReport("http://x/", pages=[page])
+    business = {"id": 1, "name": "Salon"}
+    with pytest.raises(TimeUp):  # not written again here, as slowly, holding the GIL
+        importer.write_document({}, business, report, datetime.now(UTC))
 
 
 def test_a_reader_that_dies_on_a_page_leaves_it_unreadable_and_another_reads_on(site, readers):

@@ -11,17 +11,18 @@ from app import usage
 from app.knowledge import compose, reader
 from app.knowledge.conflicts import find_conflicts
 from app.knowledge.crawl import CrawlLimits, CrawlReport, crawl
-from app.knowledge.fetch import FetchFailed, FetchPolicy
+from app.knowledge.fetch import FetchPolicy
 from app.knowledge.guard import Refused
 from app.storage import knowledge
 from app.storage.db import transaction
 
 log = logging.getLogger(__name__)
 USER_AGENT = "Mozilla/5.0 (compatible; BookingBotImport/1.0; reads a business's own site)"
-# The extractive document is written in a reader process too (seconds of CPU for a large site);
-# here only if the reader fails, or has not written it within COMPOSE_SECONDS.
+# The extractive document is written in a reader process too (seconds of CPU for a large site,
+# more below busy web processes); here only if the reader fails. Its work is bounded by the
+# crawl's bytes: a reader still writing after COMPOSE_SECONDS is broken, and the import fails.
 COMPOSE = "app.knowledge.compose:extractive"
-COMPOSE_SECONDS = 60.0
+COMPOSE_SECONDS = 600.0
 
 
 class ImportFailed(Exception):
@@ -129,10 +130,10 @@ def write_document(config, business: dict, report: CrawlReport, now: datetime):
 
 def _extractive(name: str, start_url: str, pages: list, now: datetime) -> str:
     """`compose.extractive`, run by a reader process (app.knowledge.reader); in this process
-    when the reader fails."""
+    when the reader fails (not when it is slow: here it would be as slow, holding the GIL)."""
     try:
         return reader.run(COMPOSE, (name, start_url, pages, now), COMPOSE_SECONDS)
-    except FetchFailed as exc:
+    except reader.Unreadable as exc:
         log.warning("reference document: the reader failed (%s); writing it here", exc)
         return compose.extractive(name, start_url, pages, now)
 

@@ -4,10 +4,12 @@ Reading a large page is seconds of CPU in lxml and trafilatura (3.8 s for a 1.5 
 2-core machine), all of it holding the GIL of the process that reads it. In a web process those
 are seconds in which its other threads, the webhook's among them, wait to run. A reader process
 has a GIL of its own: the importing thread only waits on a pipe, and the reader runs at
-niceness `NICENESS`, so on shared cores acknowledgements go first. It is bounded as well: a
-reader still busy when the import's time is up is killed (the page is skipped as too slow), and
-one that dies or fails on a page (a crash, an error of the extractor) leaves that page skipped
-as unreadable, where it used to fail the whole import.
+niceness `NICENESS` on every core, so on shared cores acknowledgements go first. It is bounded as
+well: a reader not done (or not ready) when the import's time is up is killed (the page is skipped
+as too slow), one that dies or fails on a page (a crash, an error of the extractor) leaves that
+page skipped as unreadable, where it used to fail the whole import, and one interrupted between a
+page and its answer is killed rather than lent again with that answer still to come. A reader
+dies with the process that started it (Linux).
 
 A reader takes about half a second to start (a fresh interpreter importing the extractor), so
 each process keeps the readers it started for `IDLE_SECONDS` after an import, for the next one.
@@ -17,10 +19,12 @@ the pages' sentences: seconds too, for a large site) is written by a reader as w
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +38,7 @@ UNREADABLE = "page_unreadable"
 TOO_SLOW = "too slow: the time limit passed before it was read"
 IDLE_SECONDS = 60.0  # a reader unused this long is stopped
 NICENESS = 10  # as job workers by default (WORKER_NICE): below the web processes
+READY = "ready"  # what a reader sends once it can read: its page function imported
 STOP_SECONDS = 5.0  # a reader told to stop gets this long before it is killed
 # What a reader runs on each page: "module:function", imported in the reader's own interpreter
 # (tests name slower or failing ones).
@@ -52,27 +57,44 @@ def _load(spec: str) -> Callable:
     return getattr(importlib.import_module(module), name)
 
 
+def _settle() -> None:
+    """The reader's place: below the web processes (NICENESS, whatever the importing process's
+    own), on every core it may use (not the one a pinned web process is tied to, which it
+    inherits: `WEB_PIN_CPUS`), and ended with the process that started it (Linux)."""
+    try:
+        if os.getpriority(os.PRIO_PROCESS, 0) < NICENESS:
+            os.setpriority(os.PRIO_PROCESS, 0, NICENESS)
+    except (AttributeError, OSError):
+        pass  # not lowered: still a process of its own
+    try:
+        os.sched_setaffinity(0, range(os.cpu_count() or 1))
+    except (AttributeError, OSError):
+        pass  # the platform cannot pin, or the container allows fewer cores: as they are
+    try:
+        # PR_SET_PDEATHSIG: killed when the importing process dies, even mid-page
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+    except (AttributeError, OSError):
+        pass  # not Linux: it ends at the end of its page, when its pipe breaks
+
+
 def _serve(conn, read: str) -> None:
-    """A reader's life: run each (function, arguments) sent, send back (True, its result) or
-    (False, the name of its error). Its page function is imported first, before any page."""
-    if hasattr(os, "nice"):
-        try:
-            os.nice(NICENESS)
-        except OSError:
-            pass  # not lowered: still a process of its own
+    """A reader's life: import its page function and say READY, then run each (function,
+    arguments) sent and send back (True, its result) or (False, the name of its error)."""
+    _settle()
     functions = {read: _load(read)}
-    while True:
-        try:
+    try:
+        conn.send(READY)
+        while True:
             spec, args = conn.recv()
-        except (EOFError, OSError):
-            return  # the importing process closed its end: stop
-        try:
-            if spec not in functions:
-                functions[spec] = _load(spec)
-            answer = (True, functions[spec](*args))
-        except Exception as exc:  # the page's fault or the extractor's: that page is unreadable
-            answer = (False, type(exc).__name__)
-        conn.send(answer)
+            try:
+                if spec not in functions:
+                    functions[spec] = _load(spec)
+                answer = (True, functions[spec](*args))
+            except Exception as exc:  # the page's fault or the extractor's: it is unreadable
+                answer = (False, type(exc).__name__)
+            conn.send(answer)
+    except (EOFError, OSError):
+        return  # the importing process closed its end, or is gone: stop
 
 
 class Reader:
@@ -88,6 +110,7 @@ class Reader:
         )
         self.process.start()
         child.close()
+        self.ready = False  # until it says so: a page sent before would wait in the pipe
         self.idle_since = time.monotonic()
 
     def call(self, spec: str, args: tuple, deadline: float):
@@ -95,20 +118,31 @@ class Reader:
         reader killed) if it is not done by `deadline` (time.monotonic()), Unreadable if it
         failed or died."""
         try:
-            self.conn.send((spec, args))
-            done = self.conn.poll(max(0.0, deadline - time.monotonic()))
-            if not done:
-                self.kill()
-                raise TimeUp(TOO_SLOW)
+            if not self.ready:  # starting: a large page sent now would block until it reads
+                self._wait(deadline)
+                if self.conn.recv() != READY:
+                    raise EOFError("not a reader")
+                self.ready = True
+            self.conn.send((spec, args))  # it waits for this: the send never blocks for long
+            self._wait(deadline)
             ok, value = self.conn.recv()
         except (EOFError, OSError) as exc:  # it died (or was killed) with the page
             self.kill()
             log.warning("page reader died reading a page (%s)", type(exc).__name__)
             raise Unreadable("could not be read: the reader stopped") from None
+        except BaseException:
+            # TimeUp, or anything else between question and answer (an interruption, memory):
+            # an answer may still come, and the next caller must not read it as theirs.
+            self.kill()
+            raise
         if not ok:
             log.warning("page reader failed on a page (%s)", value)
             raise Unreadable(f"could not be read ({value})")
         return value
+
+    def _wait(self, deadline: float) -> None:
+        if not self.conn.poll(max(0.0, deadline - time.monotonic())):
+            raise TimeUp(TOO_SLOW)
 
     @property
     def alive(self) -> bool:
@@ -140,10 +174,9 @@ class Readers:
 
     def borrow(self) -> Reader:
         """A reader of this process: a free one still alive, or a new one."""
-        self.stop_idle()
         with self._lock:
-            if self._pid != os.getpid():  # forked since: the readers are the parent's
-                self._free, self._pid = [], os.getpid()
+            if self._pid != os.getpid():  # forked since: the readers (and timer) are the parent's
+                self._free, self._timer, self._pid = [], None, os.getpid()
             while self._free:
                 reader = self._free.pop()
                 if reader.alive:
@@ -159,9 +192,7 @@ class Readers:
         with self._lock:
             self._free.append(reader)
             if self._timer is None:
-                self._timer = threading.Timer(self.idle, self._on_timer)
-                self._timer.daemon = True
-                self._timer.start()
+                self._arm(self.idle)
 
     def stop_idle(self, now: float | None = None) -> int:
         """Stop the free readers unused for `idle` seconds at `now`; return how many."""
@@ -185,16 +216,20 @@ class Readers:
         with self._lock:
             return len(self._free)
 
+    def _arm(self, seconds: float) -> None:
+        """With `_lock` held: look for idle readers in `seconds`."""
+        self._timer = threading.Timer(seconds, self._on_timer)
+        self._timer.daemon = True
+        self._timer.start()
+
     def _on_timer(self) -> None:
         with self._lock:
             self._timer = None
         self.stop_idle()
         with self._lock:
-            again = bool(self._free) and self._timer is None
-            if again:  # some were given back since: look again when they may be idle
-                self._timer = threading.Timer(self.idle, self._on_timer)
-                self._timer.daemon = True
-                self._timer.start()
+            if self._free and self._timer is None:  # given back since: when the first is idle
+                first = min(r.idle_since for r in self._free)
+                self._arm(max(0.0, first + self.idle - time.monotonic()))
 
 
 READERS = Readers()
