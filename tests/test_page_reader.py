@@ -188,34 +188,26 @@ def test_a_document_the_reader_has_not_written_in_time_fails_the_import(monkeypa
         importer.write_document({}, business, report, datetime.now(UTC))
 
 
-def test_a_reader_that_dies_on_a_page_leaves_it_unreadable_and_another_reads_on(site, readers):
-    mine = readers("dies_on_bad")
-    report = read(site, mine, "/bad", "/prices")
+@pytest.mark.parametrize(
+    "reads, path, reason, same_reader",
+    [
+        # it dies on the page (a crash): a new reader reads on
+        ("dies_on_bad", "/bad", "could not be read: the reader stopped", False),
+        # the extractor fails on it: the same reader reads on
+        ("fails_on_broken", "/broken", "could not be read (ValueError)", True),
+    ],
+)
+def test_a_page_the_reader_dies_or_fails_on_is_unreadable_and_the_next_is_read(
+    site, readers, reads, path, reason, same_reader
+):
+    report = read(site, readers(reads), path, "/prices")
     assert report.skipped == [
-        {
-            "url": site.origin + "/bad",
-            "reason": "could not be read: the reader stopped",
-            "code": "page_unreadable",
-        }
+        {"url": site.origin + path, "reason": reason, "code": "page_unreadable"}
     ]
     read_by = pids(report)
     assert set(read_by) == {"/", "prices"}
-    assert read_by["/"][0] != read_by["prices"][0]  # a new reader after the first died
-    assert gone(read_by["/"][0])
-
-
-def test_an_error_on_a_page_leaves_it_unreadable_and_the_same_reader_reads_on(site, readers):
-    mine = readers("fails_on_broken")
-    report = read(site, mine, "/broken", "/prices")
-    assert report.skipped == [
-        {
-            "url": site.origin + "/broken",
-            "reason": "could not be read (ValueError)",
-            "code": "page_unreadable",
-        }
-    ]
-    read_by = pids(report)
-    assert read_by["/"] == read_by["prices"]
+    assert (read_by["/"] == read_by["prices"]) is same_reader
+    assert gone(read_by["/"][0]) is not same_reader
 
 
 def test_plain_text_needs_no_reader(site, readers):
