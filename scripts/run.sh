@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 trap 'echo; echo "interrupted: the bot was not started" >&2; exit 130' INT
-if [ ! -x .venv/bin/python ]; then
-  "$PYTHON" -m venv .venv
+if ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
+  # None yet, or one a first run left without pip when it was interrupted: made from scratch.
+  "$PYTHON" -m venv --clear .venv
 fi
 status=0
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt \

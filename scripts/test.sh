@@ -8,11 +8,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
-if [ ! -x .venv/bin/python ]; then
-  "$PYTHON" -m venv .venv
+if ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
+  # None yet, or one a first run left without pip when it was interrupted: made from scratch.
+  "$PYTHON" -m venv --clear .venv
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt 2>&1 \
-  | grep -v "is ignored" || true
+status=0
+.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt \
+  >.venv/pip.log 2>&1 || status=$?
+# Notes pip prints on every run that change nothing (see scripts/run.sh).
+grep -v -e "is ignored" -e "does not provide the extra" .venv/pip.log || true
+if [ "$status" -ne 0 ]; then
+  echo "Error: installing requirements-dev.txt failed (above); fix it and run ./scripts/test.sh again" >&2
+  exit "$status"
+fi
 
 echo "== lint"
 .venv/bin/ruff check app tests benchmarks *.py
