@@ -29,6 +29,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from app import cpus
 from app.knowledge.extract import PageText, page_text
 from app.knowledge.fetch import FetchFailed, TimeUp
 
@@ -61,11 +62,7 @@ def _settle() -> None:
     """The reader's place: below the web processes (NICENESS, whatever the importing process's
     own), on every core it may use (not the one a pinned web process is tied to, which it
     inherits: `WEB_PIN_CPUS`), and ended with the process that started it (Linux)."""
-    try:
-        if os.getpriority(os.PRIO_PROCESS, 0) < NICENESS:
-            os.setpriority(os.PRIO_PROCESS, 0, NICENESS)
-    except (AttributeError, OSError):
-        pass  # not lowered: still a process of its own
+    cpus.lower(NICENESS)  # refused (None): still a process of its own
     try:
         os.sched_setaffinity(0, range(os.cpu_count() or 1))
     except (AttributeError, OSError):
@@ -101,7 +98,6 @@ class Reader:
     """One reader process and the pipe to it."""
 
     def __init__(self, read: str = READ):
-        self.read_spec = read
         # spawn: a web process has threads (and a database pool) a fork would copy mid-use
         ctx = multiprocessing.get_context("spawn")
         self.conn, child = ctx.Pipe()
