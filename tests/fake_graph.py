@@ -14,9 +14,11 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fake_http import QuietServer
 
 # Titles and details as Meta words them, so clients see realistic error bodies.
 ERRORS: dict[int, tuple[str, str]] = {
@@ -130,7 +132,7 @@ class FakeGraph:
         self._accepted: dict[str, deque[float]] = {}
         self._arrived = 0  # message sends received, answered or not yet (a delayed one)
         self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: QuietServer | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -142,7 +144,7 @@ class FakeGraph:
 
     def start(self) -> FakeGraph:
         """Start serving on a free local port in a daemon thread."""
-        self._server = _QuietServer(("127.0.0.1", 0), _handler(self))
+        self._server = QuietServer(("127.0.0.1", 0), _handler(self))
         # A short poll interval keeps shutdown() (once per test) from costing half a second.
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
@@ -514,13 +516,6 @@ def _accepted(data: dict, wamid: str) -> dict[str, Any]:
         ],
         "messages": [{"id": wamid}],
     }
-
-
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a client that timed out and hung up is expected, not a failure
 
 
 def _handler(fake: FakeGraph) -> type[BaseHTTPRequestHandler]:

@@ -1,10 +1,31 @@
-"""A recording HTTP server that answers every request with a fixed JSON body."""
+"""The fake services' HTTP server, and a recording one that answers every request with a fixed
+JSON body."""
 
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class QuietServer(ThreadingHTTPServer):
+    """A threaded server for the fake services that stays quiet when a client hangs up.
+
+    Tests time out, cancel and kill clients on purpose; socketserver printed a traceback for each
+    connection such a client reset or abandoned (on stderr, outside any test's captured output).
+    Any other error in a handler is still printed.
+    """
+
+    daemon_threads = True
+    # Room for as many waiting connections as a test's turns call at once (socketserver's
+    # default backlog is 5: more, and a host with many cores saw calls refused).
+    request_queue_size = 128
+
+    def handle_error(self, request, client_address) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
 
 
 class RecordingServer:
@@ -14,8 +35,7 @@ class RecordingServer:
         self.requests: list[tuple[str, str, bytes]] = []
         self.reply = json.dumps(reply or {}).encode()
         self._cond = threading.Condition()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
+        self._server = QuietServer(("127.0.0.1", 0), self._handler())
         threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         ).start()

@@ -6,7 +6,9 @@ import json
 import threading
 import uuid
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.fake_http import QuietServer
 
 
 def text_reply(content: str) -> dict:
@@ -30,12 +32,6 @@ def tool_call(name: str, args: dict | str, call_id: str | None = None) -> dict:
     }
 
 
-class _Server(ThreadingHTTPServer):
-    # Room for as many waiting connections as a test's turns call at once (socketserver's
-    # default backlog is 5: more, and a host with many cores saw calls refused).
-    request_queue_size = 128
-
-
 class FakeLLM:
     """Serves POST /v1/chat/completions from a script; records every request body."""
 
@@ -49,8 +45,7 @@ class FakeLLM:
         self.hold.set()  # cleared by a test to make calls block until it is set again
         self.entered = threading.Event()
         self._cond = threading.Condition()
-        self._server = _Server(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
+        self._server = QuietServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )

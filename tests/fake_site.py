@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.fake_http import QuietServer
 
 Route = Callable[[BaseHTTPRequestHandler], None]
 
@@ -82,8 +84,7 @@ class FakeSite:
         self.routes: dict[str, Route] = dict(routes or {})
         self.requests: list[tuple[str, str]] = []  # (path, Host header)
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
+        self._server = QuietServer(("127.0.0.1", 0), self._handler())
         threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         ).start()
