@@ -3,10 +3,12 @@ structured error code back to the model, and the customer gets the model's expla
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import json
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from app.agent.tools import ToolContext, resolve_start
 from app.storage import db
 from tests import envelopes
 from tests.fake_llm import system_prompt, text_reply, tool_call
@@ -167,3 +169,18 @@ def test_prompt_injection_cannot_touch_another_customers_appointment(
     assert injection not in system_prompt(fake_llm.requests[0])
     assert sent(fake_graph) == ["I can only change your own appointments, and you have none."]
     assert [(r["id"], r["status"]) for r in rows()] == [(others, "booked")]
+
+
+@pytest.mark.parametrize(
+    "day, at, expected",
+    [
+        ("2027-03-28", "02:30", None),  # Madrid goes from 02:00 to 03:00 that night
+        ("2027-03-28", "03:30", datetime(2027, 3, 28, 1, 30, tzinfo=UTC)),
+        ("2027-10-31", "02:30", datetime(2027, 10, 31, 0, 30, tzinfo=UTC)),  # the first 02:30
+    ],
+)
+def test_a_time_the_clocks_skip_is_refused_not_booked_an_hour_later(day, at, expected):
+    ctx = ToolContext({"timezone": "Europe/Madrid"}, {}, None, datetime(2026, 12, 7, tzinfo=UTC))
+    start, err = resolve_start(ctx, day, at)
+    assert start == expected
+    assert (err is not None and json.loads(err)["error"] == "invalid_time") is (expected is None)

@@ -211,6 +211,28 @@ def test_read(text, expected):
 
 
 @pytest.mark.parametrize(
+    ("zone", "text", "expected"),
+    [
+        # The clocks skip 02:00-03:00 that night: no 02:30 to book, the day's times from then.
+        ("Europe/Madrid", "haircut on 2027-03-28 at 2:30am", {"time": None, "after": time(2, 30)}),
+        (
+            "America/New_York",
+            "haircut on 2027-03-14 at 2:15am",
+            {"time": None, "after": time(2, 15)},
+        ),
+        ("Europe/Madrid", "haircut on 2027-03-28 at 3:30am", {"time": time(3, 30), "after": None}),
+        # 02:30 comes twice when they go back: the first, as the listed times read it.
+        ("Europe/Madrid", "haircut on 2027-10-31 at 2:30am", {"time": time(2, 30), "after": None}),
+        ("UTC", "haircut on 2027-03-28 at 2:30am", {"time": time(2, 30), "after": None}),
+    ],
+)
+def test_a_time_the_clocks_skip_that_day_is_not_booked(zone, text, expected):
+    r = read(text, BUSINESS | {"timezone": zone}, TODAY)
+    assert r.day is not None
+    assert {"time": r.time, "after": r.after} == expected
+
+
+@pytest.mark.parametrize(
     ("slip", "word"),
     [
         ("tmorrow", "tomorrow"),

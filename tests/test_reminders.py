@@ -130,6 +130,55 @@ def test_a_reminder_quiet_hours_would_move_into_the_past_goes_when_they_end(
     assert dict(plans.plan(business, starts_at, now)) == expected
 
 
+@pytest.mark.parametrize(
+    "timezone, quiet, start, offset, due",
+    [
+        # Madrid and New York skip 02:00-03:00: quiet hours from 02:30 begin at 03:00.
+        ("Europe/Madrid", ("02:30", "07:00"), "2026-03-29 09:00", 300, "2026-03-29 01:59"),
+        ("America/New_York", ("02:30", "07:00"), "2026-03-08 09:00", 300, "2026-03-08 01:59"),
+        # Santiago skips 00:00-01:00 on 6 September: from 00:30 they begin at 01:00.
+        ("America/Santiago", ("00:30", "08:00"), "2026-09-06 09:00", 240, "2026-09-05 23:59"),
+    ],
+)
+def test_quiet_hours_starting_at_a_time_the_clocks_skip_begin_when_the_clock_passes_it(
+    timezone, quiet, start, offset, due
+):
+    """The reminder goes the minute before the clock reaches their start, not inside them."""
+    business = {
+        "timezone": timezone,
+        "reminder_quiet_hours": dict(zip(("start", "end"), quiet, strict=True)),
+    }
+    moved = plans.due_at(business, local(timezone, start), offset)
+    assert moved == local(timezone, due)
+    assert not plans.in_quiet_hours(business, moved)
+
+
+@pytest.mark.parametrize(
+    "timezone, quiet, moment, ends",
+    [
+        # An end the clocks skip: quiet hours end when the clock jumps past it.
+        ("Europe/Madrid", ("20:00", "02:30"), "2026-03-28 22:00", "2026-03-29 01:00"),
+        ("Europe/London", ("23:30", "01:30"), "2026-03-28 23:45", "2026-03-29 01:00"),
+        # An end in the hour the clocks repeat, from the second time through it (01:00 EST):
+        # at 01:30 EST, not at 01:30 the next night.
+        ("America/New_York", ("23:30", "01:30"), "2026-11-01 06:00", "2026-11-01 06:30"),
+        ("Europe/Madrid", ("22:00", "02:30"), "2026-10-25 01:10", "2026-10-25 01:30"),
+        # The usual night across a change ends at its wall time in the new offset.
+        ("Europe/Madrid", ("21:00", "09:00"), "2026-03-28 23:00", "2026-03-29 07:00"),
+        ("America/New_York", ("21:00", "08:00"), "2026-11-01 05:00", "2026-11-01 13:00"),
+    ],
+)
+def test_quiet_hours_end_the_first_time_the_clock_reaches_their_end(timezone, quiet, moment, ends):
+    """`moment` and `ends` in UTC: a late reminder waits until then, and no longer."""
+    business = {
+        "timezone": timezone,
+        "reminder_quiet_hours": dict(zip(("start", "end"), quiet, strict=True)),
+    }
+    now = datetime.fromisoformat(moment).replace(tzinfo=UTC)
+    assert plans.in_quiet_hours(business, now)
+    assert plans.quiet_ends(business, now) == datetime.fromisoformat(ends).replace(tzinfo=UTC)
+
+
 def test_quiet_hours_can_be_switched_off_and_a_reminder_already_past_is_skipped(app):
     business_id = open_business()
     db.execute("UPDATE businesses SET reminder_quiet_hours = NULL WHERE id = %s", (business_id,))

@@ -2,7 +2,7 @@
 
 DST rule: local wall-clock times are built with zoneinfo and fold=0, then converted to UTC.
 - Spring forward: a slot start whose wall time does not exist (it falls in the gap) is skipped.
-  A period boundary in the gap is the first wall minute after the gap (`_boundary`).
+  A period boundary in the gap is the first wall minute after the gap (`clock_reaches`).
 - Fall back: a repeated wall time means its first occurrence (fold=0). The second pass through
   the repeated hour offers no slot starts of its own, so every offered wall-clock label maps to
   exactly one instant and a customer saying "01:30" is never ambiguous.
@@ -172,9 +172,10 @@ def _steady_origin(tz: ZoneInfo, day: date, periods: tuple[Period, ...]) -> date
     return (midnight - offset).replace(tzinfo=UTC)
 
 
-def _boundary(tz: ZoneInfo, day: date, minute: int) -> datetime:
-    """An opening or closing wall minute as an instant; one skipped by a spring-forward gap is
-    the first wall minute after the gap (fold=0 would read it with the offset from before the
+def clock_reaches(tz: ZoneInfo, day: date, minute: int) -> datetime:
+    """The first instant the clock of `day` reads `minute` or later: a boundary (an opening,
+    a close, the start of quiet hours) as an instant. One skipped by a spring-forward gap is the
+    first wall minute after the gap (fold=0 would read it with the offset from before the
     change, an hour late)."""
     last = minute
     while not wall_exists(tz, day, last) and last < minute + 24 * 60:
@@ -190,7 +191,7 @@ def _day_plan_exact(
     periods = []
     starts = set()
     for opens, closes in day_periods:
-        periods.append((_boundary(tz, day, opens), _boundary(tz, day, closes)))
+        periods.append((clock_reaches(tz, day, opens), clock_reaches(tz, day, closes)))
         # The grid restarts at each period start, so the first slot after a break is its end.
         starts.update(
             wall_to_utc(tz, day, m)

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_app_context
 
 from app.booking import store as booking_store
+from app.booking.hours import clock_reaches
 from app.storage import reminders as store
 
 EXTENSION = "reminder_jobs"
@@ -71,16 +72,22 @@ def in_quiet_hours(business: Mapping[str, Any], moment: datetime) -> bool:
 
 
 def quiet_ends(business: Mapping[str, Any], moment: datetime) -> datetime:
-    """The first instant at or after `moment` outside quiet hours."""
+    """The first instant after `moment` (in quiet hours) at which the clock reaches their end.
+
+    An end the clocks skip is passed when they jump; one in the hour they repeat is reached
+    twice, so from the second time through that hour it is the second time it reads the end.
+    """
     quiet = business.get("reminder_quiet_hours") or DEFAULT_QUIET
     tz = ZoneInfo(business["timezone"])
     end = time.fromisoformat(quiet["end"])
-    local = moment.astimezone(tz)
-    day = local.date()
+    day = moment.astimezone(tz).date()
     for _ in range(3):
-        candidate = datetime.combine(day, end, tzinfo=tz).astimezone(UTC)
-        if candidate > moment:
-            return candidate
+        first = clock_reaches(tz, day, end.hour * 60 + end.minute)
+        # fold=1 is the repeated reading; of a skipped wall time, an instant before `first`.
+        again = datetime.combine(day, end, tzinfo=tz).replace(fold=1).astimezone(UTC)
+        for candidate in (first, again):
+            if candidate > moment:
+                return candidate
         day += timedelta(days=1)
     return moment
 
@@ -99,7 +106,8 @@ def due_at(business: Mapping[str, Any], starts_at: datetime, offset_minutes: int
     start = time.fromisoformat(quiet["start"])
     local = due.astimezone(tz)
     day = local.date() if local.time() >= start else local.date() - timedelta(days=1)
-    return datetime.combine(day, start, tzinfo=tz).astimezone(UTC) - QUIET_MARGIN
+    # A start the clocks skip (02:30 the night they go forward) begins when they jump past it.
+    return clock_reaches(tz, day, start.hour * 60 + start.minute) - QUIET_MARGIN
 
 
 def _after_quiet_hours(

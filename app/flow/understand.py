@@ -14,10 +14,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, time
+from zoneinfo import ZoneInfo
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from app.booking.hours import wall_exists
 from app.flow import dates, lang
 from app.flow.dates import fold
 
@@ -272,6 +274,8 @@ def read(text: str, business: dict, today: date) -> Request:
         intent = "unknown"  # "can my son come instead? he is 12": no time, no move
     if dates.weekday_disagrees(folded, today):
         clock = None  # "Friday 26 December" on a Saturday: list that day's times, book nothing
+    if day is not None and clock is not None and not _exists(business, day, clock):
+        clock = None  # 02:30 the night the clocks go forward: that day's times from then on
     ranged = (
         bool(_RANGE_WORDS.search(folded))
         or (dates.is_span(timed) and not moving)  # "change 10 to 11": from one to the other
@@ -294,6 +298,12 @@ def read(text: str, business: dict, today: date) -> Request:
         question="?" in text or bool(_QUESTION.match(folded)),
         pronoun=bool(_PRONOUN.search(folded)),
     )
+
+
+def _exists(business: dict, day: date, clock: time) -> bool:
+    """Whether the business's clock reads `clock` on `day` (not skipped by a DST change)."""
+    tz = ZoneInfo(business.get("timezone") or "UTC")
+    return wall_exists(tz, day, clock.hour * 60 + clock.minute)
 
 
 def classify(folded: str) -> str:

@@ -15,6 +15,7 @@ from langchain_core.tools import StructuredTool
 from langchain_core.tools.base import create_schema_from_function
 
 from app.agent.tools.grounding import Claim
+from app.booking.hours import wall_exists
 from app.flow import dates
 
 
@@ -140,6 +141,13 @@ def resolve_start(ctx: ToolContext, day: str, at: str) -> tuple[datetime | None,
     if clock is None:
         return None, error(
             "invalid_time", f"I could not understand the time {at!r}; ask for a time like 17:00."
+        )
+    if not wall_exists(ctx.tz, when, clock.hour * 60 + clock.minute):
+        # Read as is, the time would be booked an hour later than the customer said.
+        return None, error(
+            "invalid_time",
+            f"{clock:%H:%M} does not exist on {when.isoformat()} here: the clocks go forward"
+            " then. Ask for another time, or list that day's free times.",
         )
     local = datetime.combine(when, clock, tzinfo=ctx.tz)
     return local.astimezone(ZoneInfo("UTC")), None
