@@ -106,22 +106,25 @@ export function byInstant(a: string, b: string): number {
   return new Date(a).getTime() - new Date(b).getTime();
 }
 
-/** The UTC instant of a wall-clock time on a local date in `timeZone` (ISO, with "Z"). */
+/** The UTC instant of a wall-clock time on a local date in `timeZone` (ISO, with "Z"), read as
+ * the bot reads times: one the clocks repeat (the night they go back) is its first occurrence, and
+ * one they skip (the night they go forward) is the instant they jump past it. `minutes` may be
+ * 1440 (24:00, the next day's midnight). */
 export function wallToUtc(date: string, minutes: number, timeZone: string): string {
-  const guess = Date.UTC(+date.slice(0, 4), +date.slice(5, 7) - 1, +date.slice(8, 10), 0, minutes);
-  // Correct the guess by the zone's offset at it, twice (enough across a DST change).
-  let at = guess;
-  for (let i = 0; i < 2; i++) {
+  const wall = Date.UTC(+date.slice(0, 4), +date.slice(5, 7) - 1, +date.slice(8, 10), 0, minutes);
+  // What the zone's clock reads at an instant, as if that reading were UTC.
+  const reading = (at: number) => {
     const seen = localParts(new Date(at).toISOString(), timeZone);
-    const seenMs = Date.UTC(
-      +seen.date.slice(0, 4),
-      +seen.date.slice(5, 7) - 1,
-      +seen.date.slice(8, 10),
-      0,
-      seen.minutes,
-    );
-    at += guess - seenMs;
-  }
+    return Date.UTC(+seen.date.slice(0, 4), +seen.date.slice(5, 7) - 1, +seen.date.slice(8, 10), 0, seen.minutes);
+  };
+  // The zone's offsets a day and a half before and after: the only ones a change can be between.
+  const day = 36 * 3_600_000;
+  const [one, two] = [wall - day, wall + day].map((at) => wall - (reading(at) - at)) as [number, number];
+  const [first, last] = one <= two ? [one, two] : [two, one];
+  for (const at of [first, last]) if (reading(at) === wall) return new Date(at).toISOString();
+  // Skipped: the first minute from the earlier reading at which the clock reads the time or later.
+  let at = first;
+  while (at < last && reading(at) < wall) at += 60_000;
   return new Date(at).toISOString();
 }
 
