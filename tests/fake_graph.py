@@ -32,10 +32,16 @@ ERRORS: dict[int, tuple[str, str]] = {
         "Message failed to send because more than 24 hours have passed since the customer "
         "last replied to this number.",
     ),
+    131048: (
+        "(#131048) Spam rate limit hit",
+        "Message failed to send because there are restrictions on how many messages can be "
+        "sent from this phone number.",
+    ),
     131056: (
         "(#131056) (Business Account, Consumer Account) pair rate limit hit",
         "Too many messages sent from the sender phone number to the same recipient.",
     ),
+    131057: ("(#131057) Account in maintenance mode", "Business Account is in maintenance mode"),
 }
 _PATH = re.compile(r"^/v\d+\.\d+/([^/]+)/messages$")
 _PROFILE_PATH = re.compile(r"^/v\d+\.\d+/([^/]+)$")

@@ -124,6 +124,18 @@ def test_throughput_errors_pause_the_number_and_fail_nothing(app, drain, fake_gr
     assert (row["status"], row["attempts"]) == ("sent", 0)
 
 
+@pytest.mark.parametrize("code", [131048, 131057], ids=["spam rate limit", "maintenance"])
+def test_a_refusal_meta_lifts_later_is_retried_and_sent_once(app, drain, fake_graph, code):
+    """Meta's spam rate limit and maintenance mode pass: the message waits, then goes."""
+    customer = add_customer(demo_id(), f"3460050001{code % 10}")
+    fake_graph.fail_next(code)
+    queue(app, demo_id(), customer, ["hello"])
+    drain()
+    assert [r.status for r in text_sends(fake_graph)] == [400, 200]
+    [row] = rows(customer["id"])
+    assert (row["status"], row["attempts"], row["send_error"]) == ("sent", 1, None)
+
+
 def test_a_pair_rate_error_waits_for_that_customer_only(app, drain, fake_graph):
     customer = add_customer(demo_id(), "34600500004")
     fake_graph.fail_next(131056)

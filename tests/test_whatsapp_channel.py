@@ -85,6 +85,8 @@ def test_mark_read_alone_shows_no_typing(fake_graph: FakeGraph):
         (130429, 400, SendError.RATE_LIMITED),
         (131056, 400, SendError.PAIR_RATE_LIMITED),
         (131000, 500, SendError.RETRY_LATER),
+        (131048, 400, SendError.RETRY_LATER),  # spam rate limit: a throttle, lifted later
+        (131057, 400, SendError.RETRY_LATER),  # account in maintenance mode
         (131047, 400, SendError.WINDOW_CLOSED),
         (131047, 500, SendError.WINDOW_CLOSED),  # the code wins over the HTTP status
         (131026, 400, SendError.UNREACHABLE),

@@ -11,8 +11,11 @@ RATE_CODES = frozenset({4, 130429, 80007})
 # customer in a short time; other customers are not affected.
 PAIR_RATE_CODES = frozenset({131056})
 # 1 unknown, 2 service temporarily unavailable, 131000 "Something went wrong", 131016 service
-# unavailable: Meta's own trouble.
-TEMPORARY_CODES = frozenset({1, 2, 131000, 131016})
+# unavailable, 131057 "Account in maintenance mode" (e.g. a throughput upgrade): Meta's own
+# trouble. 131048 "Spam rate limit hit" (the number's quality-based limit, one of Meta's
+# throttling errors) lifts in hours, not the seconds an account pause lasts: each message
+# backs off on its own.
+TEMPORARY_CODES = frozenset({1, 2, 131000, 131016, 131048, 131057})
 # 131047 "Re-engagement message": more than 24 hours since the customer last wrote.
 WINDOW_CODES = frozenset({131047})
 # 131026 "Message Undeliverable" (no WhatsApp, old app, not accepted the terms); 131050 the
