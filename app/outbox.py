@@ -23,8 +23,16 @@ from flask import current_app
 
 from app import channels, metrics
 from app.booking import reminders as plans
-from app.channels.base import Capability, Channel, Outbound, SendError, SendResult, Template
-from app.storage import businesses, conversations, pacing
+from app.channels.base import (
+    Capability,
+    Channel,
+    Outbound,
+    SendError,
+    SendResult,
+    StatusUpdate,
+    Template,
+)
+from app.storage import businesses, conversations, db, pacing
 from app.storage import outbox as store
 
 log = logging.getLogger(__name__)
@@ -42,6 +50,8 @@ NEVER_WROTE = "not sent: the customer has never written on this channel"
 # goes even if they began meanwhile, one held up longer into them is not sent.
 QUIET_GRACE = timedelta(minutes=5)
 RECORD_ATTEMPTS = 6  # attempts at recording a send the channel accepted (see _record_sent)
+# Failures worth another attempt when the channel reports them after accepting the send.
+RETRYABLE = frozenset({SendError.RETRY_LATER, SendError.PAIR_RATE_LIMITED, SendError.RATE_LIMITED})
 
 QueueSend = Callable[[int, int, datetime | None], None]
 
@@ -359,6 +369,27 @@ class _Sender:
             return
         store.schedule_retry(message["id"], attempts, at, result.error_code, result.error_title)
         raise SendLater(wait)
+
+
+def send_again(business_id: int, status: StatusUpdate) -> bool:
+    """Queue again a message the channel accepted, then reported failed for a reason sending
+    again can fix (its own trouble, a throttle), after the backoff of a refused send and
+    within the message's useful life; whether it was queued (if not, the failure stands)."""
+    if status.error not in RETRYABLE or not status.external_id:
+        return False
+    now = datetime.now(UTC)
+    with db.transaction() as conn:
+        message = store.sent_to_send_again(conn, business_id, status.channel, status.external_id)
+        if message is None:
+            return False
+        attempts = message["attempts"] + 1
+        at = now + timedelta(seconds=backoff(attempts, current_app.config["OUTBOX_BACKOFF_BASE"]))
+        if message["expires_at"] is not None and at >= message["expires_at"]:
+            return False
+        store.send_again(conn, message["id"], attempts, at, status.error_code, status.error_title)
+        current_app.extensions[EXTENSION](business_id, message["customer_id"], at)
+    metrics.OUTBOX_SENDS.labels(status.channel, status.error.value).inc()
+    return True
 
 
 def backoff(attempts: int, base: float) -> float:

@@ -24,6 +24,7 @@ from werkzeug.exceptions import ClientDisconnected, HTTPException
 from werkzeug.wsgi import get_content_length, get_input_stream
 
 from app import SECURITY_HEADERS, channels, errors, jobs, metrics, privacy
+from app import outbox as sending
 from app.channels import meta
 from app.channels.base import Inbound, InboundKind, StatusUpdate
 from app.errors import error_response
@@ -284,6 +285,8 @@ def _apply_status(app: Flask, status: StatusUpdate) -> None:
         changed = outbox.apply_watermark(
             business_id, status.channel, status.recipient, status.status.value, status.watermark
         )
+    elif sending.send_again(business_id, status):
+        changed = True
     else:
         changed = outbox.apply_status(
             business_id,

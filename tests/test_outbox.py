@@ -136,6 +136,63 @@ def test_a_refusal_meta_lifts_later_is_retried_and_sent_once(app, drain, fake_gr
     assert (row["status"], row["attempts"], row["send_error"]) == ("sent", 1, None)
 
 
+def failed(external_id: str, code: int, recipient: str) -> dict:
+    """WhatsApp's webhook saying a message it accepted failed, with Meta's code."""
+    errors = [{"code": code, "title": f"error {code}", "message": f"error {code}"}]
+    return envelopes.status(external_id, "failed", recipient=recipient, errors=errors)
+
+
+@pytest.mark.parametrize("code", [131000, 131048], ids=["something went wrong", "spam rate"])
+def test_a_failure_meta_reports_after_accepting_is_sent_again_once(
+    app, drain, fake_graph, post_webhook, code
+):
+    """Meta reports some failures only in a status webhook: a retryable one is sent again."""
+    customer = add_customer(demo_id(), "34600500021")
+    queue(app, demo_id(), customer, ["Your booking is confirmed."])
+    drain()
+    [first] = rows(customer["id"])
+    assert post_webhook(failed(first["external_id"], code, "34600500021")).status_code == 200
+    drain()
+    bodies = [m["text"]["body"] for m in fake_graph.messages_sent()]
+    assert bodies == ["Your booking is confirmed."] * 2
+    [row] = rows(customer["id"])
+    assert (row["status"], row["attempts"], row["error_code"]) == ("sent", 1, None)
+    assert row["external_id"] not in (None, first["external_id"])
+    # Meta redelivers the old failure: it changes nothing, and nothing is sent a third time.
+    post_webhook(failed(first["external_id"], code, "34600500021"))
+    drain()
+    assert len(fake_graph.messages_sent()) == 2
+    assert rows(customer["id"])[0]["status"] == "sent"
+
+
+@pytest.mark.parametrize("code", [131026, 131049, 131047])
+def test_a_failure_sending_again_cannot_fix_stands(app, drain, fake_graph, post_webhook, code):
+    customer = add_customer(demo_id(), "34600500022")
+    queue(app, demo_id(), customer, ["hello"])
+    drain()
+    [first] = rows(customer["id"])
+    post_webhook(failed(first["external_id"], code, "34600500022"))
+    drain()
+    assert len(fake_graph.messages_sent()) == 1
+    [row] = rows(customer["id"])
+    assert (row["status"], row["error_code"], row["attempts"]) == ("failed", code, 0)
+
+
+def test_a_failure_reported_too_late_to_send_again_stands(app, drain, fake_graph, post_webhook):
+    customer = add_customer(demo_id(), "34600500023")
+    [message_id] = queue(app, demo_id(), customer, ["hello"])
+    drain()
+    db.execute("UPDATE messages SET expires_at = now() WHERE id = %s", (message_id,))
+    [first] = rows(customer["id"])
+    post_webhook(failed(first["external_id"], 131000, "34600500023"))
+    drain()
+    assert len(fake_graph.messages_sent()) == 1
+    assert (rows(customer["id"])[0]["status"], rows(customer["id"])[0]["error_code"]) == (
+        "failed",
+        131000,
+    )
+
+
 def test_a_pair_rate_error_waits_for_that_customer_only(app, drain, fake_graph):
     customer = add_customer(demo_id(), "34600500004")
     fake_graph.fail_next(131056)

@@ -136,6 +136,9 @@ class StatusUpdate:
     error_code: int | None = None
     error_title: str = ""
     watermark: datetime | None = None
+    # For FAILED: what the failure means in the outbox's terms (a channel that reports failures
+    # after accepting a message may report ones that sending again can fix).
+    error: SendError | None = None
 
 
 @dataclass(frozen=True)

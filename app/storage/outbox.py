@@ -175,6 +175,30 @@ def schedule_retry(
         )
 
 
+def sent_to_send_again(conn, business_id: int, channel: str, external_id: str) -> dict | None:
+    """The business's message the channel accepted as `external_id` and has not reported on
+    since, locked for the caller's transaction (None when there is none)."""
+    return conn.execute(
+        "SELECT id, customer_id, attempts, expires_at FROM messages"
+        " WHERE business_id = %s AND channel = %s AND external_id = %s AND direction = 'out'"
+        " AND status = 'sent' FOR UPDATE",
+        (business_id, channel, external_id),
+    ).fetchone()
+
+
+def send_again(
+    conn, message_id: int, attempts: int, not_before: datetime, code: int | None, title: str
+) -> None:
+    """Queue a message the channel accepted and then failed to deliver for another attempt at
+    `not_before`, noting the error: it gets a new id when it is sent."""
+    conn.execute(
+        "UPDATE messages SET status = 'queued', external_id = NULL, sent_at = NULL,"
+        " sent_as = NULL, attempts = %s, not_before = %s, error_code = %s, error_title = %s,"
+        " updated_at = now() WHERE id = %s",
+        (attempts, not_before, code, (title or "")[:MAX_TITLE], message_id),
+    )
+
+
 def wait_turn(message_id: int, not_before: datetime) -> None:
     """Keep a message queued until its turn to send comes (the account's pace)."""
     with connection() as conn:

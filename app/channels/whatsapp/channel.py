@@ -177,6 +177,9 @@ def status_update(status: WhatsAppStatus) -> StatusUpdate | None:
         at=_time(status.timestamp),
         error_code=first.code if first else None,
         error_title=(first.title or first.message) if first else "",
+        # Meta reports many refusals only here, after accepting the send (its own trouble and
+        # throttles among them): classified as a refused send is.
+        error=errors.classify(0, first.code) if first and kind is DeliveryStatus.FAILED else None,
     )
 
 
