@@ -400,6 +400,24 @@ def test_a_range_of_times_lists_those(chat):
     )
 
 
+@pytest.mark.parametrize(
+    ("asked", "first"),
+    [
+        ("a haircut on {day} before noon", "09:00"),
+        ("a haircut on {day} after midday", "12:00"),
+        ("un corte el {dia} antes del mediodía", "09:00"),
+        ("un corte el {dia} a partir del mediodía", "12:00"),
+    ],
+)
+def test_before_or_after_noon_lists_times_and_books_none(open_daily, chat, asked, first):
+    day = upcoming(2)
+    dia = f"{day.day} de {MONTHS_ES[day.month - 1]}"
+    listed = chat(asked.format(day=named(day), dia=dia))
+    assert listed.startswith(("Free times for *Haircut*", "Horas libres para *Haircut*")), listed
+    assert f"1. {first}\n" in listed
+    assert statuses() == []
+
+
 def test_make_it_another_time_instead_moves_what_was_just_booked_or_held(chat):
     day = upcoming(2)
     chat(f"book a haircut on {named(day)} at 10:00")

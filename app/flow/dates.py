@@ -358,12 +358,12 @@ def time_window(text: str) -> tuple[time | None, time | None]:
     if not found:
         return None, None
     t = found[0][1]
-    if re.search(r"\b(after|from|later than|despues de|desde|a partir de)\b", s):
+    if re.search(r"\b(after|from|later than|despues del?|desde|a partir del?)\b", s):
         # "from 10 to 12", "desde las 10 hasta las 12": the time after "to" or "until" ends it
         # (_TIME already reads "after 5" as 17:00 and "after 7am" as 07:00).
         end = next((e for lead, e, _ in found[1:] if lead in ("to", "until", "hasta")), None)
         return t, end if end is not None and end > t else None
-    if re.search(r"\b(before|until|by|antes de|hasta)\b", s):
+    if re.search(r"\b(before|until|by|antes del?|hasta)\b", s):
         return None, t
     return t, None
 

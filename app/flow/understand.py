@@ -189,7 +189,7 @@ _MINUTES = re.compile(r"\b(\d{1,3})\s*(?:min|mins|minutes?|minutos?)\b")
 _HOURS = re.compile(r"\b(\d{1,2})\s*(?:h|hr|hrs|hours?|horas?)\b")
 _RANGE_WORDS = re.compile(
     r"\b(after|before|from|until|later than|earlier than|despues de|antes de|desde|hasta"
-    r"|a partir de)\s+(?:las?\s+)?\d"
+    r"|a partir de)(?:l|\s+las?)?\s+\d"
 )
 _SAME_DAY = re.compile(r"\b(same day|that day|el mismo dia|ese dia|mismo dia)\b")
 _SAME_TIME = re.compile(r"\b(same time|a la misma hora|misma hora)\b")
@@ -273,7 +273,7 @@ def read(text: str, business: dict, today: date) -> Request:
     if dates.weekday_disagrees(folded, today):
         clock = None  # "Friday 26 December" on a Saturday: list that day's times, book nothing
     ranged = (
-        bool(_RANGE_WORDS.search(folded))
+        bool(_RANGE_WORDS.search(dates.spoken(timed)))  # "before noon": not at noon
         or (dates.is_span(timed) and not moving)  # "change 10 to 11": from one to the other
         or (clock is None and (after or before))
     )
