@@ -183,6 +183,31 @@ def test_spanish_times(text, expected):
     assert parse_time(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("at four", time(16, 0)),
+        ("half past four", time(16, 30)),
+        ("quarter to five", time(16, 45)),
+        ("ten thirty", time(10, 30)),
+        ("at eleven o'clock", time(11, 0)),
+        ("six pm", time(18, 0)),
+        ("a las cinco", time(17, 0)),
+        ("a la una", time(13, 0)),
+        ("a las diez de la mañana", time(10, 0)),
+        ("a las cinco y media", time(17, 30)),
+        ("sobre las doce", time(12, 0)),
+        # A number in words elsewhere is no time ("las dos" is also "both of them").
+        ("cancela las dos", None),
+        ("at one of your salons", None),
+        ("after two weeks", None),
+        ("the second one", None),
+    ],
+)
+def test_hours_in_words(text, expected):
+    assert parse_time(text) == expected
+
+
 @pytest.mark.parametrize(("text", "expected"), DATES)
 def test_parse_date(text, expected):
     assert parse_date(text, TODAY) == expected

@@ -807,6 +807,23 @@ def test_half_past_and_y_media_are_on_the_half_hour(open_daily, chat):
     assert sorted(statuses()) == [("booked", at(day, "17:30")), ("booked", at(day, "18:30"))]
 
 
+@pytest.mark.parametrize(
+    ("asked", "hhmm"),
+    [
+        ("a haircut on {day} at half past four", "16:30"),
+        ("can I get a haircut on {day} at four?", "16:00"),
+        ("un corte el {dia} a las cinco", "17:00"),
+        ("un corte el {dia} a la una", "13:00"),
+    ],
+)
+def test_an_hour_in_words_books_that_hour(open_daily, chat, asked, hhmm):
+    day = upcoming(2)
+    dia = f"{day.day} de {MONTHS_ES[day.month - 1]}"
+    reply = chat(asked.format(day=named(day), dia=dia))
+    assert reply.startswith(("Booked ✅", "Reservado ✅")), reply
+    assert statuses() == [("booked", at(day, hhmm))]
+
+
 def test_five_instead_of_noon_moves_to_five(open_daily, chat):
     day = upcoming(2)
     chat(f"haircut {named(day)} at noon")
@@ -1234,7 +1251,8 @@ def test_a_move_from_one_day_to_another_goes_to_the_new_day(open_daily, chat, te
 
 
 @pytest.mark.parametrize(
-    "text", ["a las 10 no me viene bien", "no, a las 10 no", "las 10 no me va bien"]
+    "text",
+    ["a las 10 no me viene bien", "no, a las 10 no", "las 10 no me va bien", "a las diez no"],
 )
 def test_a_time_turned_down_is_not_booked(open_daily, chat, text):
     day = upcoming(1)

@@ -121,6 +121,33 @@ _SPOKEN = (
     (re.compile(r"\b(?P<h>\d{1,2})\s+y\s+cuarto\b"), 15, 0),
     (re.compile(r"\b(?P<h>\d{1,2})\s+menos\s+cuarto\b"), 45, 1),
 )
+# An hour said in words, where it can only be a time: after a word that makes a number one
+# ("at four", "half past four", "a las cinco", "a la una"), or before one ("four pm", "five
+# thirty"), or as the end of a range begun with a number ("from 2 to four").
+_HOUR_WORDS = {
+    word: hour
+    for names in (
+        "one two three four five six seven eight nine ten eleven twelve",
+        "una dos tres cuatro cinco seis siete ocho nueve diez once doce",
+    )
+    for hour, word in enumerate(names.split(), start=1)
+}
+_HOUR_WORD = "(" + "|".join(_HOUR_WORDS) + ")"
+_WORD_HOURS = (
+    re.compile(
+        r"\b((?:at|around|after|before|from|until|till|half past|(?:a )?quarter (?:past|to)"
+        r"|half|(?:a|sobre|hacia|desde|hasta|antes de|despues de|para) las?)\s+)"
+        + _HOUR_WORD
+        + r"\b(?!\s+(?:weeks?|days?|months?|hours?|minutes?|mins?|people|persons?|of|semanas?"
+        r"|dias?|meses|horas?|minutos?|personas?|de (?!la\b)))"
+    ),
+    re.compile(
+        r"\b" + _HOUR_WORD + r"(?=\s*(?:am|pm|a\.m\.|p\.m\.|o'?clock|thirty|fifteen"
+        r"|forty[- ]five|y media|y cuarto|menos cuarto|de la (?:tarde|noche|manana)|en punto)\b)"
+    ),
+    re.compile(r"(\d\s*(?:am|pm)?\s+(?:to|till|until|hasta las?)\s+)" + _HOUR_WORD + r"\b"),
+)
+_WORD_MINUTES = re.compile(r"\b(\d{1,2})\s+(?:(thirty)|(fifteen)|(forty[- ]five)|o'?clock)\b")
 _NOON = re.compile(r"\b(?:noon|midday|mediodia)\b")
 _SPACED = re.compile(r"\b(at|a\s+las?)\s+([01]?\d|2[0-3])\s+([0-5]\d)\b(?!\s*(?:[/.]\d|\w))")
 # Before a time: it is the one being replaced ("5 instead of noon", "not at 3").
@@ -261,7 +288,13 @@ def parse_time(text: str, moving: bool = False) -> time | None:
 def spoken(s: str) -> str:
     """The folded text with the times said in words written as clock times: "noon" → 12:00,
     "half past 4" and "half 4" → 4:30, "quarter to 5" → 4:45, "5 y media" → 5:30, "6 menos
-    cuarto" → 5:45, "at 4 30" → at 4:30."""
+    cuarto" → 5:45, "at 4 30" → at 4:30, "at four" → at 4, "a la una" → a la 1."""
+    s = _WORD_HOURS[0].sub(lambda m: f"{m[1]}{_HOUR_WORDS[m[2]]}", s)
+    s = _WORD_HOURS[1].sub(lambda m: str(_HOUR_WORDS[m[1]]), s)
+    s = _WORD_HOURS[2].sub(lambda m: f"{m[1]}{_HOUR_WORDS[m[2]]}", s)
+    s = _WORD_MINUTES.sub(
+        lambda m: f"{m[1]}:{30 if m[2] else 15 if m[3] else 45 if m[4] else 0:02d}", s
+    )
     for pattern, minutes, back in _SPOKEN:
         s = pattern.sub(lambda m, mm=minutes, b=back: _hour_minutes(int(m["h"]) - b, mm), s)
     s = _NOON.sub("12:00", s)

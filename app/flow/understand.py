@@ -258,7 +258,8 @@ def read(text: str, business: dict, today: date) -> Request:
     services = business.get("services") or []
     folded = correct(fold(text), vocabulary(services))
     intent = classify(folded)
-    timed = _REFUSED.sub(" ", folded)  # the times said, without one turned down
+    # The times said (in words too: "a las cinco"), without one turned down.
+    timed = _REFUSED.sub(" ", dates.spoken(folded))
     after, before = dates.time_window(timed)
     moving = intent in ("move", "instead")
     clock = dates.parse_time(timed, moving=moving)
@@ -273,7 +274,7 @@ def read(text: str, business: dict, today: date) -> Request:
     if dates.weekday_disagrees(folded, today):
         clock = None  # "Friday 26 December" on a Saturday: list that day's times, book nothing
     ranged = (
-        bool(_RANGE_WORDS.search(dates.spoken(timed)))  # "before noon": not at noon
+        bool(_RANGE_WORDS.search(timed))  # "before noon": not at noon
         or (dates.is_span(timed) and not moving)  # "change 10 to 11": from one to the other
         or (clock is None and (after or before))
     )
