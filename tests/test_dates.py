@@ -208,6 +208,25 @@ def test_hours_in_words(text, expected):
     assert parse_time(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("between 3 and 5", (time(15, 0), time(17, 0))),
+        ("between three and five", (time(15, 0), time(17, 0))),
+        ("between 10am and 12", (time(10, 0), time(12, 0))),
+        ("entre las 4 y las 6", (time(16, 0), time(18, 0))),
+        ("entre las cuatro y las seis", (time(16, 0), time(18, 0))),
+        ("de 10 a 12", (time(10, 0), time(12, 0))),
+        ("de las cuatro a las seis", (time(16, 0), time(18, 0))),
+        ("between 2 and 3 people, at 5", (time(17, 0), None)),
+        ("between 10 and 12 december", (None, None)),  # dates
+        ("de 2 a 3 semanas", (None, None)),
+    ],
+)
+def test_between_two_times_is_a_range(text, expected):
+    assert time_window(text) == expected
+
+
 @pytest.mark.parametrize(("text", "expected"), DATES)
 def test_parse_date(text, expected):
     assert parse_date(text, TODAY) == expected

@@ -401,6 +401,25 @@ def test_a_range_of_times_lists_those(chat):
 
 
 @pytest.mark.parametrize(
+    "asked",
+    [
+        "a haircut on {day} between 3 and 5",
+        "can I get a haircut on {day} between three and five?",
+        "un corte el {dia} entre las 3 y las 5",
+        "un corte el {dia} de 3 a 5",
+    ],
+)
+def test_between_two_times_lists_those(open_daily, chat, asked):
+    day = upcoming(2)
+    dia = f"{day.day} de {MONTHS_ES[day.month - 1]}"
+    listed = chat(asked.format(day=named(day), dia=dia))
+    times = "15:00 15:15 15:30 15:45 16:00 16:15 16:30 16:45 17:00".split()
+    assert "\n".join(f"{n}. {t}" for n, t in enumerate(times, 1)) + "\n" in listed, listed
+    assert "10. " not in listed  # nothing after 17:00
+    assert statuses() == []
+
+
+@pytest.mark.parametrize(
     ("asked", "first"),
     [
         ("a haircut on {day} before noon", "09:00"),

@@ -135,8 +135,8 @@ _HOUR_WORDS = {
 _HOUR_WORD = "(" + "|".join(_HOUR_WORDS) + ")"
 _WORD_HOURS = (
     re.compile(
-        r"\b((?:at|around|after|before|from|until|till|half past|(?:a )?quarter (?:past|to)"
-        r"|half|(?:a|sobre|hacia|desde|hasta|antes de|despues de|para) las?)\s+)"
+        r"\b((?:at|around|after|before|from|until|till|between|half past|(?:a )?quarter (?:past|to)"
+        r"|half|(?:a|sobre|hacia|desde|hasta|antes de|despues de|para|entre|de) las?)\s+)"
         + _HOUR_WORD
         + r"\b(?!\s+(?:weeks?|days?|months?|hours?|minutes?|mins?|people|persons?|of|semanas?"
         r"|dias?|meses|horas?|minutos?|personas?|de (?!la\b)))"
@@ -145,7 +145,16 @@ _WORD_HOURS = (
         r"\b" + _HOUR_WORD + r"(?=\s*(?:am|pm|a\.m\.|p\.m\.|o'?clock|thirty|fifteen"
         r"|forty[- ]five|y media|y cuarto|menos cuarto|de la (?:tarde|noche|manana)|en punto)\b)"
     ),
-    re.compile(r"(\d\s*(?:am|pm)?\s+(?:to|till|until|hasta las?)\s+)" + _HOUR_WORD + r"\b"),
+    re.compile(
+        r"(\d\s*(?:am|pm)?\s+(?:to|till|until|and|hasta las?|y las?|a las?)\s+)"
+        + _HOUR_WORD
+        + r"\b"
+    ),
+)
+# "between 3 and 5", "entre las 4 y las 6", "de 4 a 6": a range, as "3 to 5" is.
+_BETWEEN = re.compile(
+    r"\b(?:(?:between|entre)\s+(?:las?\s+)?(\d{1,2}(?::\d{2})?(?:\s*(?:am|pm))?)\s+(?:and|y)"
+    r"|de\s+(?:las?\s+)?(\d{1,2}(?::\d{2})?)\s+a)\s+(?:las?\s+)?(?=\d)"
 )
 _WORD_MINUTES = re.compile(r"\b(\d{1,2})\s+(?:(thirty)|(fifteen)|(forty[- ]five)|o'?clock)\b")
 _NOON = re.compile(r"\b(?:noon|midday|mediodia)\b")
@@ -288,7 +297,8 @@ def parse_time(text: str, moving: bool = False) -> time | None:
 def spoken(s: str) -> str:
     """The folded text with the times said in words written as clock times: "noon" → 12:00,
     "half past 4" and "half 4" → 4:30, "quarter to 5" → 4:45, "5 y media" → 5:30, "6 menos
-    cuarto" → 5:45, "at 4 30" → at 4:30, "at four" → at 4, "a la una" → a la 1."""
+    cuarto" → 5:45, "at 4 30" → at 4:30, "at four" → at 4, "a la una" → a la 1, "between 3
+    and 5" and "de 3 a 5" → 3 to 5."""
     s = _WORD_HOURS[0].sub(lambda m: f"{m[1]}{_HOUR_WORDS[m[2]]}", s)
     s = _WORD_HOURS[1].sub(lambda m: str(_HOUR_WORDS[m[1]]), s)
     s = _WORD_HOURS[2].sub(lambda m: f"{m[1]}{_HOUR_WORDS[m[2]]}", s)
@@ -298,7 +308,8 @@ def spoken(s: str) -> str:
     for pattern, minutes, back in _SPOKEN:
         s = pattern.sub(lambda m, mm=minutes, b=back: _hour_minutes(int(m["h"]) - b, mm), s)
     s = _NOON.sub("12:00", s)
-    return _SPACED.sub(r"\1 \2:\3", s)
+    s = _SPACED.sub(r"\1 \2:\3", s)
+    return _BETWEEN.sub(lambda m: f"{m[1] or m[2]} to ", s)
 
 
 def _hour_minutes(hour: int, minutes: int) -> str:
