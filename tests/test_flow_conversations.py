@@ -590,6 +590,29 @@ def test_the_day_after_tomorrow_and_in_three_days(open_daily, chat):
 # Past days are refused as past, never moved to next year.
 
 
+@pytest.mark.parametrize(
+    ("text", "lang"), [("a haircut on monday at 10", "en"), ("un corte el lunes a las 10", "es")]
+)
+def test_today_s_weekday_at_a_time_gone_by_books_next_week(app, open_daily, text, lang):
+    from app import flow
+
+    business_id = businesses.business_id_for_account(
+        "whatsapp_number_id", envelopes.PHONE_NUMBER_ID
+    )
+    customer = db.fetch_one(
+        "INSERT INTO customers (business_id, address) VALUES (%s, %s) RETURNING *",
+        (business_id, WA_ID),
+    )
+    monday = upcoming(0)
+    with app.app_context():  # said on a Monday at 11:30, when its 10:00 has gone by
+        business = businesses.get_business(business_id)
+        out = flow.run(business, customer, at(monday, "11:30"), text=text)
+    next_monday = monday + timedelta(days=7)
+    assert out.text.startswith(("Booked ✅", "Reservado ✅")), out.text
+    assert when(next_monday, "10:00", lang) in out.text
+    assert booked() == {1: ("Haircut", at(next_monday, "10:00"))}
+
+
 def test_yesterday_is_refused(chat):
     yesterday = today() - timedelta(days=1)
     assert chat("book a haircut yesterday at 10am") == (

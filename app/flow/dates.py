@@ -213,6 +213,19 @@ def weekday_disagrees(text: str, today: date) -> bool:
     return written.weekday() != _weekday_index(named[2])
 
 
+def weekday_is_today(text: str, today: date) -> bool:
+    """Whether the text names today by its weekday alone ("Monday", "on Monday", "el lunes" on
+    a Monday; not "this Monday", "today" nor a date): with a time of day already gone by, it is
+    next week's that is meant."""
+    s = fold(text.strip())
+    m = _WEEKDAY.search(s)
+    if m is None or m[1] not in (None, "on", "el") or m[3] or _ISO.search(s):
+        return False
+    if _relative_day(s) is not None or _written_date(s, today) is not None:
+        return False
+    return _weekday_index(m[2]) == today.weekday()
+
+
 def _weekday(s: str, today: date) -> date | None:
     """The day a weekday names: this one coming ("friday"), a week on with "next"."""
     m = _WEEKDAY.search(s)

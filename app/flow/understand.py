@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -253,8 +253,9 @@ class Request:
     pronoun: bool = False  # "it", "that": the appointment just talked about
 
 
-def read(text: str, business: dict, today: date) -> Request:
-    """Read a customer's message against the business's services and today's date."""
+def read(text: str, business: dict, today: date, now: time | None = None) -> Request:
+    """Read a customer's message against the business's services, today's date and the time of
+    day (`now`, the business's local time)."""
     services = business.get("services") or []
     folded = correct(fold(text), vocabulary(services))
     intent = classify(folded)
@@ -278,6 +279,9 @@ def read(text: str, business: dict, today: date) -> Request:
         or (dates.is_span(timed) and not moving)  # "change 10 to 11": from one to the other
         or (clock is None and (after or before))
     )
+    gone = clock is not None and now is not None and clock <= now and not (ranged or moving)
+    if day == today and gone and dates.weekday_is_today(folded, today):
+        day += timedelta(days=7)  # "Monday at 10" said on a Monday afternoon: next Monday
     return Request(
         text=folded,
         intent=intent,
