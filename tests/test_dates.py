@@ -227,6 +227,22 @@ def test_between_two_times_is_a_range(text, expected):
     assert time_window(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("in two weeks", date(2026, 6, 24)),
+        ("a haircut in 2 weeks at 10", date(2026, 6, 24)),
+        ("in a week", date(2026, 6, 17)),
+        ("in two days", date(2026, 6, 12)),
+        ("en dos semanas", date(2026, 6, 24)),
+        ("dentro de una semana", date(2026, 6, 17)),
+        ("en tres días", date(2026, 6, 13)),
+    ],
+)
+def test_in_so_many_days_or_weeks(text, expected):
+    assert parse_date(text, TODAY) == expected
+
+
 @pytest.mark.parametrize(("text", "expected"), DATES)
 def test_parse_date(text, expected):
     assert parse_date(text, TODAY) == expected

@@ -587,6 +587,26 @@ def test_the_day_after_tomorrow_and_in_three_days(open_daily, chat):
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("a beard trim in two weeks", 14),
+        ("can I get a beard trim in a week?", 7),
+        ("una barba en dos semanas", 14),
+        ("una barba dentro de 2 semanas", 14),
+    ],
+)
+def test_in_so_many_weeks_lists_that_day(open_daily, chat, text, days):
+    day = today() + timedelta(days=days)
+    listed = chat(text)
+    assert listed.startswith(
+        (
+            f"Free times for *Beard trim* on {long(day)}:",
+            f"Horas libres para *Beard trim* el {long(day, 'es')}:",
+        )
+    ), listed
+
+
 # Past days are refused as past, never moved to next year.
 
 

@@ -52,6 +52,14 @@ _MONTHS = (
 )
 # A day and month this many days back is a past date, not next year's (see the module doc).
 RECENT_DAYS = 92
+# "in 3 days", "in two weeks", "en una semana", "dentro de 2 semanas".
+_COUNTS = {"a": 1, "an": 1, "one": 1, "un": 1, "una": 1, "two": 2, "dos": 2, "three": 3}
+_COUNTS |= {"tres": 3, "four": 4, "cuatro": 4, "five": 5, "cinco": 5, "six": 6, "seis": 6}
+_IN_DAYS = re.compile(
+    r"\b(?:in|en|dentro de)\s+(\d{1,3}|"
+    + "|".join(_COUNTS)
+    + r")\s+(days?|dias?|weeks?|semanas?)\b"
+)
 _ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 _DMY = re.compile(r"\b(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2,4}))?\b")
 _DAY_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?(?:\s+of|\s+de)?\s+([a-z]{3,10})\b")
@@ -197,8 +205,9 @@ def _one_date(s: str, today: date) -> date | None:
     relative = _relative_day(s)
     if relative is not None:
         return today + timedelta(days=relative)
-    if m := re.search(r"\b(?:in|en|dentro de)\s+(\d{1,3})\s+(?:days?|dias?)\b", s):
-        return today + timedelta(days=int(m[1]))
+    if m := _IN_DAYS.search(s):
+        count = _COUNTS.get(m[1]) or int(m[1])
+        return today + timedelta(days=count * (7 if m[2].startswith(("w", "s")) else 1))
     return _written_date(s, today) or _weekday(s, today)
 
 
