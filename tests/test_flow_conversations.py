@@ -610,27 +610,56 @@ def test_in_so_many_weeks_lists_that_day(open_daily, chat, text, days):
 # Past days are refused as past, never moved to next year.
 
 
-@pytest.mark.parametrize(
-    ("text", "lang"), [("a haircut on monday at 10", "en"), ("un corte el lunes a las 10", "es")]
-)
-def test_today_s_weekday_at_a_time_gone_by_books_next_week(app, open_daily, text, lang):
+def said_at(app, moment: datetime, text: str) -> str:
+    """Alex writes `text` at `moment` (not now): the flow's reply."""
     from app import flow
 
     business_id = businesses.business_id_for_account(
         "whatsapp_number_id", envelopes.PHONE_NUMBER_ID
     )
-    customer = db.fetch_one(
-        "INSERT INTO customers (business_id, address) VALUES (%s, %s) RETURNING *",
-        (business_id, WA_ID),
-    )
-    monday = upcoming(0)
-    with app.app_context():  # said on a Monday at 11:30, when its 10:00 has gone by
+    customer = db.fetch_one("SELECT * FROM customers WHERE address = %s", (WA_ID,))
+    if customer is None:
+        customer = db.fetch_one(
+            "INSERT INTO customers (business_id, address) VALUES (%s, %s) RETURNING *",
+            (business_id, WA_ID),
+        )
+    with app.app_context():
         business = businesses.get_business(business_id)
-        out = flow.run(business, customer, at(monday, "11:30"), text=text)
+        out = flow.run(business, customer, moment, text=text)
+        flow.keep(business_id, customer["id"], out.state, moment)
+    return out.text
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"), [("a haircut on monday at 10", "en"), ("un corte el lunes a las 10", "es")]
+)
+def test_today_s_weekday_at_a_time_gone_by_books_next_week(app, open_daily, text, lang):
+    monday = upcoming(0)
+    text = said_at(app, at(monday, "11:30"), text)  # on a Monday, when its 10:00 has gone by
     next_monday = monday + timedelta(days=7)
-    assert out.text.startswith(("Booked ✅", "Reservado ✅")), out.text
-    assert when(next_monday, "10:00", lang) in out.text
+    assert text.startswith(("Booked ✅", "Reservado ✅")), text
+    assert when(next_monday, "10:00", lang) in text
     assert booked() == {1: ("Haircut", at(next_monday, "10:00"))}
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("a haircut today at 10", "That time is in the past.\nFree times for"),
+        ("is 10am today free for a haircut?", "That time is in the past.\nFree times for"),
+        ("un corte hoy a las 10", "Esa hora ya ha pasado.\nHoras libres para"),
+    ],
+)
+def test_a_time_gone_by_today_lists_the_times_still_free(app, open_daily, text, refused):
+    day = upcoming(2)
+    reply = said_at(app, at(day, "11:30"), text)
+    assert reply.startswith(refused), reply
+    assert "\n1. 12:30\n" in reply  # the first still free, after the hour's notice
+    assert "3. 13:00\n" in reply
+    assert statuses() == []
+    held = said_at(app, at(day, "11:31"), "3")  # picks from that list
+    assert held.startswith(("I'm holding **Haircut**", "Te guardo **Haircut**")), held
+    assert statuses() == [("held", at(day, "13:00"))]
 
 
 def test_yesterday_is_refused(chat):
