@@ -1017,6 +1017,11 @@ def test_ok_thanks_or_a_thumbs_up_to_a_held_time_books_it(open_daily, chat, text
     assert statuses() == [("booked", at(tue, "09:30"))]
 
 
+@pytest.mark.parametrize("wave", ["👋", "👋🏽", "🙋‍♀️"])
+def test_a_wave_is_a_greeting(chat, wave):
+    assert chat(wave).startswith("Hi Alex! Welcome to Demo Salon.")
+
+
 def test_emoji_are_never_a_miss_that_hands_off(open_daily, chat):
     chat(f"haircut {named(upcoming(1))} at 10")
     assert chat("👍") == "OK. Anything else I can do for you?"

@@ -118,6 +118,7 @@ INTENTS = (
 )
 _YES_EMOJI = frozenset("\U0001f44d\U0001f44c\u2705\u2611\u2714\U0001f197\U0001f4af\U0001f64f")
 _NO_EMOJI = frozenset("\U0001f44e\u274c\U0001f6ab\u2716")
+_HELLO_EMOJI = frozenset("\U0001f44b\U0001f64b")  # 👋 🙋
 # A cancel that asks about the rules ("can I cancel for free?") is a question, not a request.
 _POLICY_WORDS = re.compile(
     r"\b(free|fee|charge|cost|policy|penalty|how late|gratis|coste|cargo|politica|penalizacion)\b"
@@ -303,12 +304,14 @@ def read(text: str, business: dict, today: date, now: time | None = None) -> Req
 
 def classify(folded: str) -> str:
     """The message's main intent (the first rule that matches), or "unknown". A message of
-    emoji alone says yes (👍, 👌, ✅...), no (👎, ❌) or thanks (any other)."""
+    emoji alone says yes (👍, 👌, ✅...), no (👎, ❌), hello (👋) or thanks (any other)."""
     if folded.strip() and not any(c.isalnum() for c in folded):
         if any(c in _YES_EMOJI for c in folded):
             return "confirm"
         if any(c in _NO_EMOJI for c in folded):
             return "decline"
+        if any(c in _HELLO_EMOJI for c in folded):
+            return "greeting"
         if any(unicodedata.category(c) == "So" for c in folded):
             return "thanks"
     for name, pattern in INTENTS:
