@@ -954,6 +954,19 @@ def test_another_day_instead_moves_what_was_just_booked(open_daily, chat):
     assert statuses() == [("booked", at(instead, "11:00"))]
 
 
+@pytest.mark.parametrize(
+    "asked",
+    ["can we do {day} same time?", "same time on {day} please", "¿el {dia} a la misma hora?"],
+)
+def test_another_day_at_the_same_time_moves_what_was_just_booked(open_daily, chat, asked):
+    booked, other = upcoming(1), upcoming(3)
+    chat(f"haircut {named(booked)} at 10")
+    dia = f"{other.day} de {MONTHS_ES[other.month - 1]}"
+    moved = chat(asked.format(day=named(other), dia=dia))
+    assert moved.startswith(("Moved ✅", "Cambiada ✅")), moved
+    assert statuses() == [("booked", at(other, "10:00"))]
+
+
 def test_i_cant_come_offers_to_move_or_cancel(open_daily, chat):
     tomorrow = today() + timedelta(days=1)
     chat(f"corte el {tomorrow.day} de {MONTHS_ES[tomorrow.month - 1]} a las 17:00")

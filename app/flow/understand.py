@@ -269,8 +269,11 @@ def read(text: str, business: dict, today: date, now: time | None = None) -> Req
     if pick is not None:
         clock = after = before = None  # "la 2" is the second option, not 14:00
     day = dates.parse_date(folded, today, moving=moving or bool(_INSTEAD.search(folded)))
-    if intent in ("unknown", "slots") and day is not None and _INSTEAD.search(folded):
-        intent = "instead"  # "could we do Thursday instead?": the appointment's new day
+    if intent in ("unknown", "slots") and day is not None:
+        if _INSTEAD.search(folded) or _SAME_TIME.search(folded):
+            # "could we do Thursday instead?", "can we do the 21st, same time?": the
+            # appointment's new day
+            intent = "instead"
     if intent == "instead" and clock is None and day is None:
         intent = "unknown"  # "can my son come instead? he is 12": no time, no move
     if dates.weekday_disagrees(folded, today):
