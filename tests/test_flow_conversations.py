@@ -1418,6 +1418,35 @@ def test_a_closed_day_offers_the_nearest_free_times(chat):
     assert statuses() == []
 
 
+@pytest.mark.parametrize(
+    ("asked", "service", "reply"),
+    [
+        ("can I come on {day} at 4?", "beard please", "Booked ✅ *Beard trim* on {day} at 16:00"),
+        ("can I come on {day} at 4?", "a haircut", "Booked ✅ *Haircut* on {day} at 16:00"),
+        (
+            "quiero una cita el {dia} a las cinco",
+            "barba",
+            "Reservado ✅ *Beard trim* el {es} a las 17:00",
+        ),
+        (
+            "anything on {day} after 4?",
+            "beard",
+            "Free times for *Beard trim* on {day}:\n1. 16:00\n",
+        ),
+    ],
+)
+def test_the_service_typed_when_asked_keeps_the_day_and_time(
+    open_daily, chat, asked, service, reply
+):
+    day = upcoming(2)
+    said = {"day": long(day), "es": long(day, "es")}
+    dia = f"{day.day} de {MONTHS_ES[day.month - 1]}"
+    assert chat(asked.format(day=named(day), dia=dia)).startswith(
+        ("Which service", "¿Qué servicio")
+    )
+    assert chat(service).startswith(reply.format(**said))
+
+
 def test_every_service_is_offered_when_the_flow_asks_which(open_daily, chat):
     business = db.fetch_one("SELECT id FROM businesses LIMIT 1")["id"]
     for n in range(4, 13):

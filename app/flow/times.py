@@ -48,6 +48,11 @@ def booking_request(turn: Turn, st: State, req: Request) -> Reply:
         st.after, st.before = hhmm(req.after), hhmm(req.before)
         st.time, st.pending = hhmm(req.time), "book"
         return ask_service(turn, st)
+    said = req.day or req.time or req.after or req.before
+    if req.service and st.pending == "book" and st.asked_service and not several and not said:
+        # "barba", "a haircut please": the answer to "Which service?", whose request said
+        # the day and time ("tomorrow at 5"), as tapping the service is
+        return continue_with(turn, st, svc)
     st.time = st.pending = st.moving = None  # a new booking, not the move asked about before
     if req.time is not None:
         start = start_at(turn, day, req.time)
