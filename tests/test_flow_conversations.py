@@ -967,6 +967,24 @@ def test_another_day_at_the_same_time_moves_what_was_just_booked(open_daily, cha
     assert statuses() == [("booked", at(other, "10:00"))]
 
 
+@pytest.mark.parametrize(
+    "said",
+    [
+        "I can't make it on the {a}, can we do the {b} at 11?",
+        "I can't make it at 10 on the {a}, could we do the {b} at 11 instead?",
+        "el {a} no puedo, ¿el {b} a las 11?",
+    ],
+)
+def test_cant_make_it_with_another_day_moves_there(open_daily, chat, said):
+    old, new = upcoming(1), upcoming(3)
+    chat(f"haircut {named(old)} at 10")
+    english = said.startswith("I")
+    a, b = (f"{d.day}{'th' if english else ''}" for d in (old, new))
+    moved = chat(said.format(a=a, b=b))
+    assert moved.startswith(("Moved ✅", "Cambiada ✅")), moved
+    assert statuses() == [("booked", at(new, "11:00"))]
+
+
 def test_i_cant_come_offers_to_move_or_cancel(open_daily, chat):
     tomorrow = today() + timedelta(days=1)
     chat(f"corte el {tomorrow.day} de {MONTHS_ES[tomorrow.month - 1]} a las 17:00")

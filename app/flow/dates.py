@@ -211,6 +211,17 @@ def _one_date(s: str, today: date) -> date | None:
     return _written_date(s, today) or _weekday(s, today)
 
 
+def last_date(text: str, today: date) -> date | None:
+    """The last date the text names ("I can't make it on the 30th, can we do the 31st?": the
+    31st); None when it names none."""
+    s = fold(text.strip())
+    for word in reversed(list(re.finditer(r"\b\w", s))):
+        day = _one_date(s[word.start() :], today)
+        if day is not None:
+            return day
+    return None
+
+
 def weekday_disagrees(text: str, today: date) -> bool:
     """Whether the text names both a date and a weekday that date is not ("Friday 26
     December" when the 26th is a Saturday): `parse_date` reads the date, and nothing should be

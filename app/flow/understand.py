@@ -63,7 +63,8 @@ INTENTS = (
         r"|couldn[\u2019']?t make it|(?:can[\u2019']?t|cannot|can not|couldn[\u2019']?t"
         r"|won[\u2019']?t be able to) (?:come|make it|be there)"
         r"|no (?:puedo|podre|voy a poder) (?:ir|venir|acudir))\b"
-        r"|\b(?:manana|hoy|pasado manana|el \w+|ese dia)\s+no (?:puedo|podre|voy a poder)\W*$",
+        r"|\b(?:manana|hoy|pasado manana|el \w+|ese dia)\s+no (?:puedo|podre|voy a poder)"
+        r"(?:\W*$|\s*[,;.]|\s+(?:pero|mejor)\b)",
     ),
     (
         "list",
@@ -116,6 +117,7 @@ INTENTS = (
     ("decline", r"^\W*(no|nope|nah)\b|\b(never ?mind|forget it|no importa|olvidalo)\b"),
     ("thanks", r"\b(thanks?|thank you|gracias|cheers)\b"),
 )
+_CANT_MAKE = re.compile(dict(INTENTS)["cant_make"])
 _YES_EMOJI = frozenset("\U0001f44d\U0001f44c\u2705\u2611\u2714\U0001f197\U0001f4af\U0001f64f")
 _NO_EMOJI = frozenset("\U0001f44e\u274c\U0001f6ab\u2716")
 _HELLO_EMOJI = frozenset("\U0001f44b\U0001f64b")  # 👋 🙋
@@ -269,6 +271,12 @@ def read(text: str, business: dict, today: date, now: time | None = None) -> Req
     if pick is not None:
         clock = after = before = None  # "la 2" is the second option, not 14:00
     day = dates.parse_date(folded, today, moving=moving or bool(_INSTEAD.search(folded)))
+    if day is not None and intent in ("cant_make", "instead") and _CANT_MAKE.search(folded):
+        new_day = dates.last_date(folded, today)
+        if new_day is not None and new_day != day:
+            # "I can't make it on the 30th, can we do the 31st at 11?": a move to the 31st
+            intent, day, moving = "move", new_day, True
+            clock = None if pick is not None else dates.parse_time(timed, moving=True)
     if intent in ("unknown", "slots") and day is not None:
         if _INSTEAD.search(folded) or _SAME_TIME.search(folded):
             # "could we do Thursday instead?", "can we do the 21st, same time?": the
