@@ -243,6 +243,23 @@ def test_in_so_many_days_or_weeks(text, expected):
     assert parse_date(text, TODAY) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "today", "expected"),
+    [
+        ("this weekend", TODAY, date(2026, 6, 13)),  # a Wednesday: that Saturday
+        ("any time at the weekend?", TODAY, date(2026, 6, 13)),
+        ("el fin de semana", TODAY, date(2026, 6, 13)),
+        ("el finde", date(2026, 6, 13), date(2026, 6, 13)),  # a Saturday: today
+        ("this weekend", date(2026, 6, 14), date(2026, 6, 14)),  # a Sunday: today
+        ("next weekend", date(2026, 6, 13), date(2026, 6, 20)),
+        ("el fin de semana que viene", date(2026, 6, 14), date(2026, 6, 20)),
+        ("do you work weekends?", TODAY, None),
+    ],
+)
+def test_the_weekend_is_its_saturday(text, today, expected):
+    assert parse_date(text, today) == expected
+
+
 @pytest.mark.parametrize(("text", "expected"), DATES)
 def test_parse_date(text, expected):
     assert parse_date(text, TODAY) == expected

@@ -607,6 +607,15 @@ def test_in_so_many_weeks_lists_that_day(open_daily, chat, text, days):
     ), listed
 
 
+@pytest.mark.parametrize("text", ["a beard trim this weekend", "una barba el fin de semana"])
+def test_this_weekend_lists_its_saturday(open_daily, chat, text):
+    now = today()
+    day = now if now.weekday() >= 5 else now + timedelta(days=5 - now.weekday())
+    listed = chat(text)  # its free times (none left, late on a Saturday: said so, of that day)
+    assert long(day) in listed or long(day, "es") in listed, listed
+    assert statuses() == []
+
+
 # Past days are refused as past, never moved to next year.
 
 

@@ -69,6 +69,7 @@ _WEEKDAY = re.compile(
     + "|".join(sorted(_SHORT_DAYS | _DAYS, key=len, reverse=True))
     + r")\b(\s+que\s+viene)?"
 )
+_WEEKEND = re.compile(r"\b(?:(next|proximo)\s+)?(?:weekend|fin de semana|finde)\b(\s+que\s+viene)?")
 # Words that make a number a time, before it ("at 5", "a las 5", "what about 11?", and for a
 # move "move it to 12") or after it ("5pm").
 _LEAD = (
@@ -208,7 +209,19 @@ def _one_date(s: str, today: date) -> date | None:
     if m := _IN_DAYS.search(s):
         count = _COUNTS.get(m[1]) or int(m[1])
         return today + timedelta(days=count * (7 if m[2].startswith(("w", "s")) else 1))
-    return _written_date(s, today) or _weekday(s, today)
+    return _written_date(s, today) or _weekday(s, today) or _weekend(s, today)
+
+
+def _weekend(s: str, today: date) -> date | None:
+    """The Saturday of "this weekend", "el fin de semana" (today on a Sunday); a week on with
+    "next" only when it is today, as for a weekday."""
+    m = _WEEKEND.search(s)
+    if m is None:
+        return None
+    ahead = 0 if today.weekday() == 6 else 5 - today.weekday()
+    if (m[1] or m[2]) and ahead <= 0:
+        ahead += 7 if today.weekday() == 5 else 6
+    return today + timedelta(days=ahead)
 
 
 def last_date(text: str, today: date) -> date | None:
