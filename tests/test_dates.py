@@ -183,6 +183,83 @@ def test_spanish_times(text, expected):
     assert parse_time(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("at four", time(16, 0)),
+        ("half past four", time(16, 30)),
+        ("quarter to five", time(16, 45)),
+        ("ten thirty", time(10, 30)),
+        ("at eleven o'clock", time(11, 0)),
+        ("six pm", time(18, 0)),
+        ("a las cinco", time(17, 0)),
+        ("a la una", time(13, 0)),
+        ("a las diez de la mañana", time(10, 0)),
+        ("a las cinco y media", time(17, 30)),
+        ("sobre las doce", time(12, 0)),
+        # A number in words elsewhere is no time ("las dos" is also "both of them").
+        ("cancela las dos", None),
+        ("at one of your salons", None),
+        ("after two weeks", None),
+        ("the second one", None),
+    ],
+)
+def test_hours_in_words(text, expected):
+    assert parse_time(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("between 3 and 5", (time(15, 0), time(17, 0))),
+        ("between three and five", (time(15, 0), time(17, 0))),
+        ("between 10am and 12", (time(10, 0), time(12, 0))),
+        ("entre las 4 y las 6", (time(16, 0), time(18, 0))),
+        ("entre las cuatro y las seis", (time(16, 0), time(18, 0))),
+        ("de 10 a 12", (time(10, 0), time(12, 0))),
+        ("de las cuatro a las seis", (time(16, 0), time(18, 0))),
+        ("between 2 and 3 people, at 5", (time(17, 0), None)),
+        ("between 10 and 12 december", (None, None)),  # dates
+        ("de 2 a 3 semanas", (None, None)),
+    ],
+)
+def test_between_two_times_is_a_range(text, expected):
+    assert time_window(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("in two weeks", date(2026, 6, 24)),
+        ("a haircut in 2 weeks at 10", date(2026, 6, 24)),
+        ("in a week", date(2026, 6, 17)),
+        ("in two days", date(2026, 6, 12)),
+        ("en dos semanas", date(2026, 6, 24)),
+        ("dentro de una semana", date(2026, 6, 17)),
+        ("en tres días", date(2026, 6, 13)),
+    ],
+)
+def test_in_so_many_days_or_weeks(text, expected):
+    assert parse_date(text, TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "expected"),
+    [
+        ("this weekend", TODAY, date(2026, 6, 13)),  # a Wednesday: that Saturday
+        ("any time at the weekend?", TODAY, date(2026, 6, 13)),
+        ("el fin de semana", TODAY, date(2026, 6, 13)),
+        ("el finde", date(2026, 6, 13), date(2026, 6, 13)),  # a Saturday: today
+        ("this weekend", date(2026, 6, 14), date(2026, 6, 14)),  # a Sunday: today
+        ("next weekend", date(2026, 6, 13), date(2026, 6, 20)),
+        ("el fin de semana que viene", date(2026, 6, 14), date(2026, 6, 20)),
+        ("do you work weekends?", TODAY, None),
+    ],
+)
+def test_the_weekend_is_its_saturday(text, today, expected):
+    assert parse_date(text, today) == expected
+
+
 @pytest.mark.parametrize(("text", "expected"), DATES)
 def test_parse_date(text, expected):
     assert parse_date(text, TODAY) == expected

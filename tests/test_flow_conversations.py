@@ -400,6 +400,43 @@ def test_a_range_of_times_lists_those(chat):
     )
 
 
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "a haircut on {day} between 3 and 5",
+        "can I get a haircut on {day} between three and five?",
+        "un corte el {dia} entre las 3 y las 5",
+        "un corte el {dia} de 3 a 5",
+    ],
+)
+def test_between_two_times_lists_those(open_daily, chat, asked):
+    day = upcoming(2)
+    dia = f"{day.day} de {MONTHS_ES[day.month - 1]}"
+    listed = chat(asked.format(day=named(day), dia=dia))
+    times = "15:00 15:15 15:30 15:45 16:00 16:15 16:30 16:45 17:00".split()
+    assert "\n".join(f"{n}. {t}" for n, t in enumerate(times, 1)) + "\n" in listed, listed
+    assert "10. " not in listed  # nothing after 17:00
+    assert statuses() == []
+
+
+@pytest.mark.parametrize(
+    ("asked", "first"),
+    [
+        ("a haircut on {day} before noon", "09:00"),
+        ("a haircut on {day} after midday", "12:00"),
+        ("un corte el {dia} antes del mediodía", "09:00"),
+        ("un corte el {dia} a partir del mediodía", "12:00"),
+    ],
+)
+def test_before_or_after_noon_lists_times_and_books_none(open_daily, chat, asked, first):
+    day = upcoming(2)
+    dia = f"{day.day} de {MONTHS_ES[day.month - 1]}"
+    listed = chat(asked.format(day=named(day), dia=dia))
+    assert listed.startswith(("Free times for *Haircut*", "Horas libres para *Haircut*")), listed
+    assert f"1. {first}\n" in listed
+    assert statuses() == []
+
+
 def test_make_it_another_time_instead_moves_what_was_just_booked_or_held(chat):
     day = upcoming(2)
     chat(f"book a haircut on {named(day)} at 10:00")
@@ -550,7 +587,88 @@ def test_the_day_after_tomorrow_and_in_three_days(open_daily, chat):
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("a beard trim in two weeks", 14),
+        ("can I get a beard trim in a week?", 7),
+        ("una barba en dos semanas", 14),
+        ("una barba dentro de 2 semanas", 14),
+    ],
+)
+def test_in_so_many_weeks_lists_that_day(open_daily, chat, text, days):
+    day = today() + timedelta(days=days)
+    listed = chat(text)
+    assert listed.startswith(
+        (
+            f"Free times for *Beard trim* on {long(day)}:",
+            f"Horas libres para *Beard trim* el {long(day, 'es')}:",
+        )
+    ), listed
+
+
+@pytest.mark.parametrize("text", ["a beard trim this weekend", "una barba el fin de semana"])
+def test_this_weekend_lists_its_saturday(open_daily, chat, text):
+    now = today()
+    day = now if now.weekday() >= 5 else now + timedelta(days=5 - now.weekday())
+    listed = chat(text)  # its free times (none left, late on a Saturday: said so, of that day)
+    assert long(day) in listed or long(day, "es") in listed, listed
+    assert statuses() == []
+
+
 # Past days are refused as past, never moved to next year.
+
+
+def said_at(app, moment: datetime, text: str) -> str:
+    """Alex writes `text` at `moment` (not now): the flow's reply."""
+    from app import flow
+
+    business_id = businesses.business_id_for_account(
+        "whatsapp_number_id", envelopes.PHONE_NUMBER_ID
+    )
+    customer = db.fetch_one("SELECT * FROM customers WHERE address = %s", (WA_ID,))
+    if customer is None:
+        customer = db.fetch_one(
+            "INSERT INTO customers (business_id, address) VALUES (%s, %s) RETURNING *",
+            (business_id, WA_ID),
+        )
+    with app.app_context():
+        business = businesses.get_business(business_id)
+        out = flow.run(business, customer, moment, text=text)
+        flow.keep(business_id, customer["id"], out.state, moment)
+    return out.text
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"), [("a haircut on monday at 10", "en"), ("un corte el lunes a las 10", "es")]
+)
+def test_today_s_weekday_at_a_time_gone_by_books_next_week(app, open_daily, text, lang):
+    monday = upcoming(0)
+    text = said_at(app, at(monday, "11:30"), text)  # on a Monday, when its 10:00 has gone by
+    next_monday = monday + timedelta(days=7)
+    assert text.startswith(("Booked ✅", "Reservado ✅")), text
+    assert when(next_monday, "10:00", lang) in text
+    assert booked() == {1: ("Haircut", at(next_monday, "10:00"))}
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("a haircut today at 10", "That time is in the past.\nFree times for"),
+        ("is 10am today free for a haircut?", "That time is in the past.\nFree times for"),
+        ("un corte hoy a las 10", "Esa hora ya ha pasado.\nHoras libres para"),
+    ],
+)
+def test_a_time_gone_by_today_lists_the_times_still_free(app, open_daily, text, refused):
+    day = upcoming(2)
+    reply = said_at(app, at(day, "11:30"), text)
+    assert reply.startswith(refused), reply
+    assert "\n1. 12:30\n" in reply  # the first still free, after the hour's notice
+    assert "3. 13:00\n" in reply
+    assert statuses() == []
+    held = said_at(app, at(day, "11:31"), "3")  # picks from that list
+    assert held.startswith(("I'm holding **Haircut**", "Te guardo **Haircut**")), held
+    assert statuses() == [("held", at(day, "13:00"))]
 
 
 def test_yesterday_is_refused(chat):
@@ -789,6 +907,23 @@ def test_half_past_and_y_media_are_on_the_half_hour(open_daily, chat):
     assert sorted(statuses()) == [("booked", at(day, "17:30")), ("booked", at(day, "18:30"))]
 
 
+@pytest.mark.parametrize(
+    ("asked", "hhmm"),
+    [
+        ("a haircut on {day} at half past four", "16:30"),
+        ("can I get a haircut on {day} at four?", "16:00"),
+        ("un corte el {dia} a las cinco", "17:00"),
+        ("un corte el {dia} a la una", "13:00"),
+    ],
+)
+def test_an_hour_in_words_books_that_hour(open_daily, chat, asked, hhmm):
+    day = upcoming(2)
+    dia = f"{day.day} de {MONTHS_ES[day.month - 1]}"
+    reply = chat(asked.format(day=named(day), dia=dia))
+    assert reply.startswith(("Booked ✅", "Reservado ✅")), reply
+    assert statuses() == [("booked", at(day, hhmm))]
+
+
 def test_five_instead_of_noon_moves_to_five(open_daily, chat):
     day = upcoming(2)
     chat(f"haircut {named(day)} at noon")
@@ -826,6 +961,37 @@ def test_another_day_instead_moves_what_was_just_booked(open_daily, chat):
         f"Moved ✅ Your *Haircut* is now on {when(instead, '11:00')} (booking #1)."
     )
     assert statuses() == [("booked", at(instead, "11:00"))]
+
+
+@pytest.mark.parametrize(
+    "asked",
+    ["can we do {day} same time?", "same time on {day} please", "¿el {dia} a la misma hora?"],
+)
+def test_another_day_at_the_same_time_moves_what_was_just_booked(open_daily, chat, asked):
+    booked, other = upcoming(1), upcoming(3)
+    chat(f"haircut {named(booked)} at 10")
+    dia = f"{other.day} de {MONTHS_ES[other.month - 1]}"
+    moved = chat(asked.format(day=named(other), dia=dia))
+    assert moved.startswith(("Moved ✅", "Cambiada ✅")), moved
+    assert statuses() == [("booked", at(other, "10:00"))]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "I can't make it on the {a}, can we do the {b} at 11?",
+        "I can't make it at 10 on the {a}, could we do the {b} at 11 instead?",
+        "el {a} no puedo, ¿el {b} a las 11?",
+    ],
+)
+def test_cant_make_it_with_another_day_moves_there(open_daily, chat, said):
+    old, new = upcoming(1), upcoming(3)
+    chat(f"haircut {named(old)} at 10")
+    english = said.startswith("I")
+    a, b = (f"{d.day}{'th' if english else ''}" for d in (old, new))
+    moved = chat(said.format(a=a, b=b))
+    assert moved.startswith(("Moved ✅", "Cambiada ✅")), moved
+    assert statuses() == [("booked", at(new, "11:00"))]
 
 
 def test_i_cant_come_offers_to_move_or_cancel(open_daily, chat):
@@ -889,6 +1055,11 @@ def test_ok_thanks_or_a_thumbs_up_to_a_held_time_books_it(open_daily, chat, text
     assert chat("3").startswith("I'm holding *Haircut*")
     assert chat(text).startswith(("Booked ✅", "Reservado ✅"))
     assert statuses() == [("booked", at(tue, "09:30"))]
+
+
+@pytest.mark.parametrize("wave", ["👋", "👋🏽", "🙋‍♀️"])
+def test_a_wave_is_a_greeting(chat, wave):
+    assert chat(wave).startswith("Hi Alex! Welcome to Demo Salon.")
 
 
 def test_emoji_are_never_a_miss_that_hands_off(open_daily, chat):
@@ -1216,7 +1387,8 @@ def test_a_move_from_one_day_to_another_goes_to_the_new_day(open_daily, chat, te
 
 
 @pytest.mark.parametrize(
-    "text", ["a las 10 no me viene bien", "no, a las 10 no", "las 10 no me va bien"]
+    "text",
+    ["a las 10 no me viene bien", "no, a las 10 no", "las 10 no me va bien", "a las diez no"],
 )
 def test_a_time_turned_down_is_not_booked(open_daily, chat, text):
     day = upcoming(1)
@@ -1271,6 +1443,35 @@ def test_a_closed_day_offers_the_nearest_free_times(chat):
     first = words.moment_short(at(monday, "09:00"), MADRID, "en")
     assert closed.startswith(f"The business is closed that day.\nFree times nearby:\n1. {first}")
     assert statuses() == []
+
+
+@pytest.mark.parametrize(
+    ("asked", "service", "reply"),
+    [
+        ("can I come on {day} at 4?", "beard please", "Booked ✅ *Beard trim* on {day} at 16:00"),
+        ("can I come on {day} at 4?", "a haircut", "Booked ✅ *Haircut* on {day} at 16:00"),
+        (
+            "quiero una cita el {dia} a las cinco",
+            "barba",
+            "Reservado ✅ *Beard trim* el {es} a las 17:00",
+        ),
+        (
+            "anything on {day} after 4?",
+            "beard",
+            "Free times for *Beard trim* on {day}:\n1. 16:00\n",
+        ),
+    ],
+)
+def test_the_service_typed_when_asked_keeps_the_day_and_time(
+    open_daily, chat, asked, service, reply
+):
+    day = upcoming(2)
+    said = {"day": long(day), "es": long(day, "es")}
+    dia = f"{day.day} de {MONTHS_ES[day.month - 1]}"
+    assert chat(asked.format(day=named(day), dia=dia)).startswith(
+        ("Which service", "¿Qué servicio")
+    )
+    assert chat(service).startswith(reply.format(**said))
 
 
 def test_every_service_is_offered_when_the_flow_asks_which(open_daily, chat):

@@ -233,6 +233,22 @@ def test_a_time_the_clocks_skip_that_day_is_not_booked(zone, text, expected):
 
 
 @pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("haircut wednesday at 10", date(2026, 12, 9)),  # 10:00 has gone by: next Wednesday
+        ("un corte el miércoles a las 10", date(2026, 12, 9)),
+        ("haircut on wednesday at 5pm", TODAY),  # still to come today
+        ("haircut this wednesday at 10", TODAY),  # today's, said so: refused as past
+        ("haircut today at 10", TODAY),
+        ("haircut 2 december at 10", TODAY),
+        ("haircut wednesday after 10", TODAY),  # a range: today's times after 10 and now
+    ],
+)
+def test_today_s_weekday_with_a_time_gone_by_is_next_week_s(text, day):
+    assert read(text, BUSINESS, TODAY, time(11, 30)).day == day
+
+
+@pytest.mark.parametrize(
     ("slip", "word"),
     [
         ("tmorrow", "tomorrow"),

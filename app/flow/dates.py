@@ -52,6 +52,14 @@ _MONTHS = (
 )
 # A day and month this many days back is a past date, not next year's (see the module doc).
 RECENT_DAYS = 92
+# "in 3 days", "in two weeks", "en una semana", "dentro de 2 semanas".
+_COUNTS = {"a": 1, "an": 1, "one": 1, "un": 1, "una": 1, "two": 2, "dos": 2, "three": 3}
+_COUNTS |= {"tres": 3, "four": 4, "cuatro": 4, "five": 5, "cinco": 5, "six": 6, "seis": 6}
+_IN_DAYS = re.compile(
+    r"\b(?:in|en|dentro de)\s+(\d{1,3}|"
+    + "|".join(_COUNTS)
+    + r")\s+(days?|dias?|weeks?|semanas?)\b"
+)
 _ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 _DMY = re.compile(r"\b(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2,4}))?\b")
 _DAY_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?(?:\s+of|\s+de)?\s+([a-z]{3,10})\b")
@@ -61,6 +69,7 @@ _WEEKDAY = re.compile(
     + "|".join(sorted(_SHORT_DAYS | _DAYS, key=len, reverse=True))
     + r")\b(\s+que\s+viene)?"
 )
+_WEEKEND = re.compile(r"\b(?:(next|proximo)\s+)?(?:weekend|fin de semana|finde)\b(\s+que\s+viene)?")
 # Words that make a number a time, before it ("at 5", "a las 5", "what about 11?", and for a
 # move "move it to 12") or after it ("5pm").
 _LEAD = (
@@ -121,6 +130,42 @@ _SPOKEN = (
     (re.compile(r"\b(?P<h>\d{1,2})\s+y\s+cuarto\b"), 15, 0),
     (re.compile(r"\b(?P<h>\d{1,2})\s+menos\s+cuarto\b"), 45, 1),
 )
+# An hour said in words, where it can only be a time: after a word that makes a number one
+# ("at four", "half past four", "a las cinco", "a la una"), or before one ("four pm", "five
+# thirty"), or as the end of a range begun with a number ("from 2 to four").
+_HOUR_WORDS = {
+    word: hour
+    for names in (
+        "one two three four five six seven eight nine ten eleven twelve",
+        "una dos tres cuatro cinco seis siete ocho nueve diez once doce",
+    )
+    for hour, word in enumerate(names.split(), start=1)
+}
+_HOUR_WORD = "(" + "|".join(_HOUR_WORDS) + ")"
+_WORD_HOURS = (
+    re.compile(
+        r"\b((?:at|around|after|before|from|until|till|between|half past|(?:a )?quarter (?:past|to)"
+        r"|half|(?:a|sobre|hacia|desde|hasta|antes de|despues de|para|entre|de) las?)\s+)"
+        + _HOUR_WORD
+        + r"\b(?!\s+(?:weeks?|days?|months?|hours?|minutes?|mins?|people|persons?|of|semanas?"
+        r"|dias?|meses|horas?|minutos?|personas?|de (?!la\b)))"
+    ),
+    re.compile(
+        r"\b" + _HOUR_WORD + r"(?=\s*(?:am|pm|a\.m\.|p\.m\.|o'?clock|thirty|fifteen"
+        r"|forty[- ]five|y media|y cuarto|menos cuarto|de la (?:tarde|noche|manana)|en punto)\b)"
+    ),
+    re.compile(
+        r"(\d\s*(?:am|pm)?\s+(?:to|till|until|and|hasta las?|y las?|a las?)\s+)"
+        + _HOUR_WORD
+        + r"\b"
+    ),
+)
+# "between 3 and 5", "entre las 4 y las 6", "de 4 a 6": a range, as "3 to 5" is.
+_BETWEEN = re.compile(
+    r"\b(?:(?:between|entre)\s+(?:las?\s+)?(\d{1,2}(?::\d{2})?(?:\s*(?:am|pm))?)\s+(?:and|y)"
+    r"|de\s+(?:las?\s+)?(\d{1,2}(?::\d{2})?)\s+a)\s+(?:las?\s+)?(?=\d)"
+)
+_WORD_MINUTES = re.compile(r"\b(\d{1,2})\s+(?:(thirty)|(fifteen)|(forty[- ]five)|o'?clock)\b")
 _NOON = re.compile(r"\b(?:noon|midday|mediodia)\b")
 _SPACED = re.compile(r"\b(at|a\s+las?)\s+([01]?\d|2[0-3])\s+([0-5]\d)\b(?!\s*(?:[/.]\d|\w))")
 # Before a time: it is the one being replaced ("5 instead of noon", "not at 3").
@@ -161,9 +206,33 @@ def _one_date(s: str, today: date) -> date | None:
     relative = _relative_day(s)
     if relative is not None:
         return today + timedelta(days=relative)
-    if m := re.search(r"\b(?:in|en|dentro de)\s+(\d{1,3})\s+(?:days?|dias?)\b", s):
-        return today + timedelta(days=int(m[1]))
-    return _written_date(s, today) or _weekday(s, today)
+    if m := _IN_DAYS.search(s):
+        count = _COUNTS.get(m[1]) or int(m[1])
+        return today + timedelta(days=count * (7 if m[2].startswith(("w", "s")) else 1))
+    return _written_date(s, today) or _weekday(s, today) or _weekend(s, today)
+
+
+def _weekend(s: str, today: date) -> date | None:
+    """The Saturday of "this weekend", "el fin de semana" (today on a Sunday); a week on with
+    "next" only when it is today, as for a weekday."""
+    m = _WEEKEND.search(s)
+    if m is None:
+        return None
+    ahead = 0 if today.weekday() == 6 else 5 - today.weekday()
+    if (m[1] or m[2]) and ahead <= 0:
+        ahead += 7 if today.weekday() == 5 else 6
+    return today + timedelta(days=ahead)
+
+
+def last_date(text: str, today: date) -> date | None:
+    """The last date the text names ("I can't make it on the 30th, can we do the 31st?": the
+    31st); None when it names none."""
+    s = fold(text.strip())
+    for word in reversed(list(re.finditer(r"\b\w", s))):
+        day = _one_date(s[word.start() :], today)
+        if day is not None:
+            return day
+    return None
 
 
 def weekday_disagrees(text: str, today: date) -> bool:
@@ -175,6 +244,19 @@ def weekday_disagrees(text: str, today: date) -> bool:
     if written is None or named is None or _relative_day(s) is not None or _ISO.search(s):
         return False
     return written.weekday() != _weekday_index(named[2])
+
+
+def weekday_is_today(text: str, today: date) -> bool:
+    """Whether the text names today by its weekday alone ("Monday", "on Monday", "el lunes" on
+    a Monday; not "this Monday", "today" nor a date): with a time of day already gone by, it is
+    next week's that is meant."""
+    s = fold(text.strip())
+    m = _WEEKDAY.search(s)
+    if m is None or m[1] not in (None, "on", "el") or m[3] or _ISO.search(s):
+        return False
+    if _relative_day(s) is not None or _written_date(s, today) is not None:
+        return False
+    return _weekday_index(m[2]) == today.weekday()
 
 
 def _weekday(s: str, today: date) -> date | None:
@@ -261,11 +343,19 @@ def parse_time(text: str, moving: bool = False) -> time | None:
 def spoken(s: str) -> str:
     """The folded text with the times said in words written as clock times: "noon" → 12:00,
     "half past 4" and "half 4" → 4:30, "quarter to 5" → 4:45, "5 y media" → 5:30, "6 menos
-    cuarto" → 5:45, "at 4 30" → at 4:30."""
+    cuarto" → 5:45, "at 4 30" → at 4:30, "at four" → at 4, "a la una" → a la 1, "between 3
+    and 5" and "de 3 a 5" → 3 to 5."""
+    s = _WORD_HOURS[0].sub(lambda m: f"{m[1]}{_HOUR_WORDS[m[2]]}", s)
+    s = _WORD_HOURS[1].sub(lambda m: str(_HOUR_WORDS[m[1]]), s)
+    s = _WORD_HOURS[2].sub(lambda m: f"{m[1]}{_HOUR_WORDS[m[2]]}", s)
+    s = _WORD_MINUTES.sub(
+        lambda m: f"{m[1]}:{30 if m[2] else 15 if m[3] else 45 if m[4] else 0:02d}", s
+    )
     for pattern, minutes, back in _SPOKEN:
         s = pattern.sub(lambda m, mm=minutes, b=back: _hour_minutes(int(m["h"]) - b, mm), s)
     s = _NOON.sub("12:00", s)
-    return _SPACED.sub(r"\1 \2:\3", s)
+    s = _SPACED.sub(r"\1 \2:\3", s)
+    return _BETWEEN.sub(lambda m: f"{m[1] or m[2]} to ", s)
 
 
 def _hour_minutes(hour: int, minutes: int) -> str:
@@ -358,12 +448,12 @@ def time_window(text: str) -> tuple[time | None, time | None]:
     if not found:
         return None, None
     t = found[0][1]
-    if re.search(r"\b(after|from|later than|despues de|desde|a partir de)\b", s):
+    if re.search(r"\b(after|from|later than|despues del?|desde|a partir del?)\b", s):
         # "from 10 to 12", "desde las 10 hasta las 12": the time after "to" or "until" ends it
         # (_TIME already reads "after 5" as 17:00 and "after 7am" as 07:00).
         end = next((e for lead, e, _ in found[1:] if lead in ("to", "until", "hasta")), None)
         return t, end if end is not None and end > t else None
-    if re.search(r"\b(before|until|by|antes de|hasta)\b", s):
+    if re.search(r"\b(before|until|by|antes del?|hasta)\b", s):
         return None, t
     return t, None
 

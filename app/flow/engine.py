@@ -110,7 +110,7 @@ def about_hold(st: State, tap: ids.Tap) -> bool:
 
 def on_text(turn: Turn, st: State, text: str) -> Reply:
     """Answer what the customer wrote."""
-    req = read(text, turn.business, turn.today)
+    req = read(text, turn.business, turn.today, turn.now.astimezone(turn.tz).time())
     st.lang = req.lang or st.lang
     if req.number is not None and req.intent in ("cancel", "move", "cant_make") and not st.offer:
         # "cancel the second one" with no list open: the second of their appointments, in the

@@ -80,6 +80,11 @@ def is_time(option_id: str) -> bool:
     return option_id.startswith(("slot:", "to:"))
 
 
+def is_service(option_id: str) -> bool:
+    """Whether an offered id is a service to choose (the flow asked which)."""
+    return option_id.startswith("svc:")
+
+
 def hold(action: str, appointment_id: int) -> str:
     assert action in HOLD_ACTIONS, action
     return f"hold:{action}:{appointment_id}"

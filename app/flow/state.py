@@ -51,6 +51,11 @@ class State:
         """Whether the last offer listed free times, which a time said picks from."""
         return any(ids.is_time(o.id) for o in self.offer)
 
+    @property
+    def asked_service(self) -> bool:
+        """Whether the last offer asked which service ("Which service would you like?")."""
+        return bool(self.offer) and all(ids.is_service(o.id) for o in self.offer)
+
     def bounds(self) -> tuple[time | None, time | None]:
         return (
             time.fromisoformat(self.after) if self.after else None,

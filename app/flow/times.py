@@ -3,9 +3,11 @@ tapped time and confirming or letting it go."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
-from app.booking.models import EXISTS, NOT_FOUND, RELEASED, Appointment
+from app.booking.availability import PAST
+from app.booking.models import EXISTS, NOT_FOUND, RELEASED, Appointment, BookingResult
 from app.flow import actions, ids, words
 from app.flow.actions import Turn
 from app.flow.offers import (
@@ -46,6 +48,11 @@ def booking_request(turn: Turn, st: State, req: Request) -> Reply:
         st.after, st.before = hhmm(req.after), hhmm(req.before)
         st.time, st.pending = hhmm(req.time), "book"
         return ask_service(turn, st)
+    said = req.day or req.time or req.after or req.before
+    if req.service and st.pending == "book" and st.asked_service and not several and not said:
+        # "barba", "a haircut please": the answer to "Which service?", whose request said
+        # the day and time ("tomorrow at 5"), as tapping the service is
+        return continue_with(turn, st, svc)
     st.time = st.pending = st.moving = None  # a new booking, not the move asked about before
     if req.time is not None:
         start = start_at(turn, day, req.time)
@@ -86,12 +93,24 @@ def continue_with(turn: Turn, st: State, svc: dict) -> Reply:
 def book(turn: Turn, st: State, svc: dict, start: datetime) -> Reply:
     st.service_id, st.day = svc["id"], start.astimezone(turn.tz).date().isoformat()
     result = actions.book(turn, svc, start)
+    if result.code == PAST and start.astimezone(turn.tz).date() == turn.today:
+        return gone_by(turn, st, svc, result)
     return done(turn, st, result, svc)
+
+
+def gone_by(turn: Turn, st: State, svc: dict, result: BookingResult) -> Reply:
+    """ "Today at 11" said at 11:30: refused as past, with the free times still to come (today's,
+    else the next day's), not a dead end."""
+    listed = first_free(turn, st, svc, None, None)
+    said = words.refusal(st.lang, result.code, result.message, svc)
+    return replace(listed, text=f"{said}\n{listed.text}")
 
 
 def hold(turn: Turn, st: State, svc: dict, start: datetime) -> Reply:
     st.service_id, st.day = svc["id"], start.astimezone(turn.tz).date().isoformat()
     result = actions.hold_time(turn, svc, start)
+    if result.code == PAST and start.astimezone(turn.tz).date() == turn.today:
+        return gone_by(turn, st, svc, result)
     if not result.ok or result.code == EXISTS:
         return done(turn, st, result, svc)
     held = result.appointment

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 from rapidfuzz import process
@@ -65,7 +65,8 @@ INTENTS = (
         r"|couldn[\u2019']?t make it|(?:can[\u2019']?t|cannot|can not|couldn[\u2019']?t"
         r"|won[\u2019']?t be able to) (?:come|make it|be there)"
         r"|no (?:puedo|podre|voy a poder) (?:ir|venir|acudir))\b"
-        r"|\b(?:manana|hoy|pasado manana|el \w+|ese dia)\s+no (?:puedo|podre|voy a poder)\W*$",
+        r"|\b(?:manana|hoy|pasado manana|el \w+|ese dia)\s+no (?:puedo|podre|voy a poder)"
+        r"(?:\W*$|\s*[,;.]|\s+(?:pero|mejor)\b)",
     ),
     (
         "list",
@@ -118,8 +119,10 @@ INTENTS = (
     ("decline", r"^\W*(no|nope|nah)\b|\b(never ?mind|forget it|no importa|olvidalo)\b"),
     ("thanks", r"\b(thanks?|thank you|gracias|cheers)\b"),
 )
+_CANT_MAKE = re.compile(dict(INTENTS)["cant_make"])
 _YES_EMOJI = frozenset("\U0001f44d\U0001f44c\u2705\u2611\u2714\U0001f197\U0001f4af\U0001f64f")
 _NO_EMOJI = frozenset("\U0001f44e\u274c\U0001f6ab\u2716")
+_HELLO_EMOJI = frozenset("\U0001f44b\U0001f64b")  # 👋 🙋
 # A cancel that asks about the rules ("can I cancel for free?") is a question, not a request.
 _POLICY_WORDS = re.compile(
     r"\b(free|fee|charge|cost|policy|penalty|how late|gratis|coste|cargo|politica|penalizacion)\b"
@@ -191,7 +194,7 @@ _MINUTES = re.compile(r"\b(\d{1,3})\s*(?:min|mins|minutes?|minutos?)\b")
 _HOURS = re.compile(r"\b(\d{1,2})\s*(?:h|hr|hrs|hours?|horas?)\b")
 _RANGE_WORDS = re.compile(
     r"\b(after|before|from|until|later than|earlier than|despues de|antes de|desde|hasta"
-    r"|a partir de)\s+(?:las?\s+)?\d"
+    r"|a partir de)(?:l|\s+las?)?\s+\d"
 )
 _SAME_DAY = re.compile(r"\b(same day|that day|el mismo dia|ese dia|mismo dia)\b")
 _SAME_TIME = re.compile(r"\b(same time|a la misma hora|misma hora)\b")
@@ -255,12 +258,14 @@ class Request:
     pronoun: bool = False  # "it", "that": the appointment just talked about
 
 
-def read(text: str, business: dict, today: date) -> Request:
-    """Read a customer's message against the business's services and today's date."""
+def read(text: str, business: dict, today: date, now: time | None = None) -> Request:
+    """Read a customer's message against the business's services, today's date and the time of
+    day (`now`, the business's local time)."""
     services = business.get("services") or []
     folded = correct(fold(text), vocabulary(services))
     intent = classify(folded)
-    timed = _REFUSED.sub(" ", folded)  # the times said, without one turned down
+    # The times said (in words too: "a las cinco"), without one turned down.
+    timed = _REFUSED.sub(" ", dates.spoken(folded))
     after, before = dates.time_window(timed)
     moving = intent in ("move", "instead")
     clock = dates.parse_time(timed, moving=moving)
@@ -268,8 +273,17 @@ def read(text: str, business: dict, today: date) -> Request:
     if pick is not None:
         clock = after = before = None  # "la 2" is the second option, not 14:00
     day = dates.parse_date(folded, today, moving=moving or bool(_INSTEAD.search(folded)))
-    if intent in ("unknown", "slots") and day is not None and _INSTEAD.search(folded):
-        intent = "instead"  # "could we do Thursday instead?": the appointment's new day
+    if day is not None and intent in ("cant_make", "instead") and _CANT_MAKE.search(folded):
+        new_day = dates.last_date(folded, today)
+        if new_day is not None and new_day != day:
+            # "I can't make it on the 30th, can we do the 31st at 11?": a move to the 31st
+            intent, day, moving = "move", new_day, True
+            clock = None if pick is not None else dates.parse_time(timed, moving=True)
+    if intent in ("unknown", "slots") and day is not None:
+        if _INSTEAD.search(folded) or _SAME_TIME.search(folded):
+            # "could we do Thursday instead?", "can we do the 21st, same time?": the
+            # appointment's new day
+            intent = "instead"
     if intent == "instead" and clock is None and day is None:
         intent = "unknown"  # "can my son come instead? he is 12": no time, no move
     if dates.weekday_disagrees(folded, today):
@@ -277,10 +291,13 @@ def read(text: str, business: dict, today: date) -> Request:
     if day is not None and clock is not None and not _exists(business, day, clock):
         clock = None  # 02:30 the night the clocks go forward: that day's times from then on
     ranged = (
-        bool(_RANGE_WORDS.search(folded))
+        bool(_RANGE_WORDS.search(timed))  # "before noon": not at noon
         or (dates.is_span(timed) and not moving)  # "change 10 to 11": from one to the other
         or (clock is None and (after or before))
     )
+    gone = clock is not None and now is not None and clock <= now and not (ranged or moving)
+    if day == today and gone and dates.weekday_is_today(folded, today):
+        day += timedelta(days=7)  # "Monday at 10" said on a Monday afternoon: next Monday
     return Request(
         text=folded,
         intent=intent,
@@ -308,12 +325,14 @@ def _exists(business: dict, day: date, clock: time) -> bool:
 
 def classify(folded: str) -> str:
     """The message's main intent (the first rule that matches), or "unknown". A message of
-    emoji alone says yes (👍, 👌, ✅...), no (👎, ❌) or thanks (any other)."""
+    emoji alone says yes (👍, 👌, ✅...), no (👎, ❌), hello (👋) or thanks (any other)."""
     if folded.strip() and not any(c.isalnum() for c in folded):
         if any(c in _YES_EMOJI for c in folded):
             return "confirm"
         if any(c in _NO_EMOJI for c in folded):
             return "decline"
+        if any(c in _HELLO_EMOJI for c in folded):
+            return "greeting"
         if any(unicodedata.category(c) == "So" for c in folded):
             return "thanks"
     for name, pattern in INTENTS:
