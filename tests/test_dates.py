@@ -197,11 +197,27 @@ def test_spanish_times(text, expected):
         ("a las diez de la mañana", time(10, 0)),
         ("a las cinco y media", time(17, 30)),
         ("sobre las doce", time(12, 0)),
+        # Minutes in words: never the hour before them read alone ("at ten" of "at ten past four").
+        ("can I come at ten past four tomorrow", time(16, 10)),
+        ("twenty after 4", time(16, 20)),
+        ("25 minutes past 4", time(16, 25)),
+        ("at five to ten", time(9, 55)),
+        ("at five to 4pm", time(15, 55)),
+        ("at ten to one", time(12, 50)),
+        ("at four twenty", time(16, 20)),
+        ("five twenty pm", time(17, 20)),
+        ("4 forty-five", time(16, 45)),
+        ("a las cuatro y diez", time(16, 10)),
+        ("a la una y veinte", time(13, 20)),
+        ("a las cinco menos diez", time(16, 50)),
+        ("las 4 y 20", time(16, 20)),
         # A number in words elsewhere is no time ("las dos" is also "both of them").
         ("cancela las dos", None),
         ("at one of your salons", None),
         ("after two weeks", None),
         ("the second one", None),
+        ("cancela las dos y diez", None),
+        ("las dos y diez personas", None),
     ],
 )
 def test_hours_in_words(text, expected):

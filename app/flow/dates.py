@@ -151,8 +151,8 @@ _WORD_HOURS = (
         r"|dias?|meses|horas?|minutos?|personas?|de (?!la\b)))"
     ),
     re.compile(
-        r"\b" + _HOUR_WORD + r"(?=\s*(?:am|pm|a\.m\.|p\.m\.|o'?clock|thirty|fifteen"
-        r"|forty[- ]five|y media|y cuarto|menos cuarto|de la (?:tarde|noche|manana)|en punto)\b)"
+        r"\b" + _HOUR_WORD + r"(?=\s*(?:am|pm|a\.m\.|p\.m\.|o'?clock|thirty|fifteen|twenty|forty"
+        r"|fifty|y media|y cuarto|menos cuarto|de la (?:tarde|noche|manana)|en punto)\b)"
     ),
     re.compile(
         r"(\d\s*(?:am|pm)?\s+(?:to|till|until|and|hasta las?|y las?|a las?)\s+)"
@@ -165,7 +165,28 @@ _BETWEEN = re.compile(
     r"\b(?:(?:between|entre)\s+(?:las?\s+)?(\d{1,2}(?::\d{2})?(?:\s*(?:am|pm))?)\s+(?:and|y)"
     r"|de\s+(?:las?\s+)?(\d{1,2}(?::\d{2})?)\s+a)\s+(?:las?\s+)?(?=\d)"
 )
-_WORD_MINUTES = re.compile(r"\b(\d{1,2})\s+(?:(thirty)|(fifteen)|(forty[- ]five)|o'?clock)\b")
+# Minutes in words after an hour ("four twenty", "5 forty-five", "11 o'clock").
+_MINUTE_WORDS = {"o'clock": 0, "oclock": 0, "five": 5, "ten": 10, "fifteen": 15, "twenty": 20}
+_MINUTE_WORDS |= {"twenty five": 25, "twenty-five": 25, "thirty": 30, "thirty five": 35}
+_MINUTE_WORDS |= {"thirty-five": 35, "forty": 40, "forty five": 45, "forty-five": 45}
+_MINUTE_WORDS |= {"fifty": 50, "fifty five": 55, "fifty-five": 55}
+_MINUTE_WORD = "(" + "|".join(sorted(_MINUTE_WORDS, key=len, reverse=True)) + ")"
+_WORD_MINUTES = re.compile(r"\b(\d{1,2})\s+" + _MINUTE_WORD + r"(?![\w'-])")
+# Minutes before or after an hour: "ten past four", "twenty after 4", "25 minutes past 4", "at
+# five to ten" (without "at" or the like, "five to ten" is a range); "las cuatro y diez", "a
+# la una y veinte", "las cinco menos diez", "las 4 y 20".
+_PAST_TO = re.compile(
+    r"\b(?P<lead>(?:at|around|about|by)\s+)?(?:(?P<w>five|ten|twenty(?:[- ]five)?)|(?P<d>\d{1,2})"
+    r"\s+minutes?)\s+(?P<dir>past|after|to)\s+(?P<h>\d{1,2}|" + _HOUR_WORD[1:-1] + r")"
+    r"(?P<ampm>\s*(?:am|pm)\b)?\b(?![:.]\d)"
+)
+_Y_MINUTES = {"cinco": 5, "diez": 10, "veinte": 20, "veinticinco": 25}
+_PAST_TO_ES = re.compile(
+    r"\b(?P<lead>(?P<prep>(?:a|sobre|hacia|desde|hasta|antes de|despues de|para|entre|de)\s+)?"
+    r"las?\s+)(?P<h>\d{1,2}|" + _HOUR_WORD[1:-1] + r")\s+(?:(?P<dir>y|menos)\s+"
+    r"(?P<w>" + "|".join(_Y_MINUTES) + r")|y\s+(?P<d>[1-5]\d))(?:\s+minutos)?\b(?![:.]\d)"
+    r"(?!\s+(?:personas?|semanas?|dias?|meses|horas?))"
+)
 _NOON = re.compile(r"\b(?:noon|midday|mediodia)\b")
 _SPACED = re.compile(r"\b(at|a\s+las?)\s+([01]?\d|2[0-3])\s+([0-5]\d)\b(?!\s*(?:[/.]\d|\w))")
 # Before a time: it is the one being replaced ("5 instead of noon", "not at 3").
@@ -343,19 +364,46 @@ def parse_time(text: str, moving: bool = False) -> time | None:
 def spoken(s: str) -> str:
     """The folded text with the times said in words written as clock times: "noon" → 12:00,
     "half past 4" and "half 4" → 4:30, "quarter to 5" → 4:45, "5 y media" → 5:30, "6 menos
-    cuarto" → 5:45, "at 4 30" → at 4:30, "at four" → at 4, "a la una" → a la 1, "between 3
-    and 5" and "de 3 a 5" → 3 to 5."""
+    cuarto" → 5:45, "at 4 30" → at 4:30, "at four" → at 4, "a la una" → a la 1, "ten past
+    four" → 4:10, "four twenty" → 4:20, "las cuatro y diez" → las 4:10, "between 3 and 5" and
+    "de 3 a 5" → 3 to 5."""
+    s = _PAST_TO.sub(_past_to, s)
+    s = _PAST_TO_ES.sub(_past_to_es, s)
     s = _WORD_HOURS[0].sub(lambda m: f"{m[1]}{_HOUR_WORDS[m[2]]}", s)
     s = _WORD_HOURS[1].sub(lambda m: str(_HOUR_WORDS[m[1]]), s)
     s = _WORD_HOURS[2].sub(lambda m: f"{m[1]}{_HOUR_WORDS[m[2]]}", s)
-    s = _WORD_MINUTES.sub(
-        lambda m: f"{m[1]}:{30 if m[2] else 15 if m[3] else 45 if m[4] else 0:02d}", s
-    )
+    s = _WORD_MINUTES.sub(lambda m: f"{m[1]}:{_MINUTE_WORDS[m[2]]:02d}", s)
     for pattern, minutes, back in _SPOKEN:
         s = pattern.sub(lambda m, mm=minutes, b=back: _hour_minutes(int(m["h"]) - b, mm), s)
     s = _NOON.sub("12:00", s)
     s = _SPACED.sub(r"\1 \2:\3", s)
     return _BETWEEN.sub(lambda m: f"{m[1] or m[2]} to ", s)
+
+
+def _past_to(m: re.Match) -> str:
+    """ "ten past four" → 4:10, "at five to ten" → at 9:55 (see `_PAST_TO`)."""
+    if m["dir"] == "to" and not m["lead"]:
+        return m[0]  # "from five to ten", "2 minutes to 4": not a time said this way
+    minutes = int(m["d"]) if m["d"] else _MINUTE_WORDS[m["w"]]
+    hour = int(m["h"]) if m["h"].isdigit() else _HOUR_WORDS[m["h"]]
+    if not 0 < minutes < 60 or not 0 < hour <= 23:
+        return m[0]
+    if m["dir"] == "to":
+        hour, minutes = hour - 1, 60 - minutes
+    return f"{m['lead'] or ''}{_hour_minutes(hour, minutes)}{m['ampm'] or ''}"
+
+
+def _past_to_es(m: re.Match) -> str:
+    """ "las cuatro y diez" → las 4:10, "las cinco menos diez" → las 4:50 (see `_PAST_TO_ES`)."""
+    if not m["h"].isdigit() and not m["prep"]:
+        return m[0]  # "cancela las dos y ...": "las dos" is also "both of them"
+    hour = int(m["h"]) if m["h"].isdigit() else _HOUR_WORDS[m["h"]]
+    minutes = int(m["d"]) if m["d"] else _Y_MINUTES[m["w"]]
+    if not 0 < hour <= 23:
+        return m[0]
+    if m["dir"] == "menos":
+        hour, minutes = hour - 1, 60 - minutes
+    return f"{m['lead']}{_hour_minutes(hour, minutes)}"
 
 
 def _hour_minutes(hour: int, minutes: int) -> str:
