@@ -201,6 +201,7 @@ def test_spanish_times(text, expected):
         ("can I come at ten past four tomorrow", time(16, 10)),
         ("twenty after 4", time(16, 20)),
         ("25 minutes past 4", time(16, 25)),
+        ("friday 10 past 5", time(17, 10)),
         ("at five to ten", time(9, 55)),
         ("at five to 4pm", time(15, 55)),
         ("at ten to one", time(12, 50)),

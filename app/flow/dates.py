@@ -172,12 +172,12 @@ _MINUTE_WORDS |= {"thirty-five": 35, "forty": 40, "forty five": 45, "forty-five"
 _MINUTE_WORDS |= {"fifty": 50, "fifty five": 55, "fifty-five": 55}
 _MINUTE_WORD = "(" + "|".join(sorted(_MINUTE_WORDS, key=len, reverse=True)) + ")"
 _WORD_MINUTES = re.compile(r"\b(\d{1,2})\s+" + _MINUTE_WORD + r"(?![\w'-])")
-# Minutes before or after an hour: "ten past four", "twenty after 4", "25 minutes past 4", "at
+# Minutes before or after an hour: "ten past four", "twenty after 4", "10 past 5", "at
 # five to ten" (without "at" or the like, "five to ten" is a range); "las cuatro y diez", "a
 # la una y veinte", "las cinco menos diez", "las 4 y 20".
 _PAST_TO = re.compile(
     r"\b(?P<lead>(?:at|around|about|by)\s+)?(?:(?P<w>five|ten|twenty(?:[- ]five)?)|(?P<d>\d{1,2})"
-    r"\s+minutes?)\s+(?P<dir>past|after|to)\s+(?P<h>\d{1,2}|" + _HOUR_WORD[1:-1] + r")"
+    r"(?:\s+minutes?)?)\s+(?P<dir>past|after|to)\s+(?P<h>\d{1,2}|" + _HOUR_WORD[1:-1] + r")"
     r"(?P<ampm>\s*(?:am|pm)\b)?\b(?![:.]\d)"
 )
 _Y_MINUTES = {"cinco": 5, "diez": 10, "veinte": 20, "veinticinco": 25}
