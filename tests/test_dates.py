@@ -235,6 +235,11 @@ def test_hours_in_words(text, expected):
         ("entre las cuatro y las seis", (time(16, 0), time(18, 0))),
         ("de 10 a 12", (time(10, 0), time(12, 0))),
         ("de las cuatro a las seis", (time(16, 0), time(18, 0))),
+        # A range that ends with the part of the day: from 17:00, not 18:00 nor the afternoon.
+        ("de 5 a 6 de la tarde", (time(17, 0), time(18, 0))),
+        ("entre las 5 y las 6 de la tarde", (time(17, 0), time(18, 0))),
+        ("desde las 5 hasta las 6 de la tarde", (time(17, 0), time(18, 0))),
+        ("de 9 a 11 de la mañana", (time(9, 0), time(11, 0))),
         ("between 2 and 3 people, at 5", (time(17, 0), None)),
         ("between 10 and 12 december", (None, None)),  # dates
         ("de 2 a 3 semanas", (None, None)),

@@ -188,6 +188,12 @@ _PAST_TO_ES = re.compile(
     r"(?!\s+(?:personas?|semanas?|dias?|meses|horas?))"
 )
 _NOON = re.compile(r"\b(?:noon|midday|mediodia)\b")
+# "6 de la tarde" → 6pm, "10 de la mañana" → 10am (hours 1 to 11; 12 keeps its words: midnight
+# "de la noche", noon "de la mañana"), so that a range ends or begins with them: "de 5 a 6 de la
+# tarde" is 17:00 to 18:00, not 18:00 nor the whole afternoon.
+_DAY_PART = re.compile(
+    r"\b(0?[1-9]|1[01])((?:[:.][0-5]\d)?)\s+de la (?:(tarde|noche)|manana|madrugada)\b"
+)
 _SPACED = re.compile(r"\b(at|a\s+las?)\s+([01]?\d|2[0-3])\s+([0-5]\d)\b(?!\s*(?:[/.]\d|\w))")
 # Before a time: it is the one being replaced ("5 instead of noon", "not at 3").
 _OLD_TIME = re.compile(
@@ -366,7 +372,7 @@ def spoken(s: str) -> str:
     "half past 4" and "half 4" → 4:30, "quarter to 5" → 4:45, "5 y media" → 5:30, "6 menos
     cuarto" → 5:45, "at 4 30" → at 4:30, "at four" → at 4, "a la una" → a la 1, "ten past
     four" → 4:10, "four twenty" → 4:20, "las cuatro y diez" → las 4:10, "between 3 and 5" and
-    "de 3 a 5" → 3 to 5."""
+    "de 3 a 5" → 3 to 5, "6 de la tarde" → 6pm."""
     s = _PAST_TO.sub(_past_to, s)
     s = _PAST_TO_ES.sub(_past_to_es, s)
     s = _WORD_HOURS[0].sub(lambda m: f"{m[1]}{_HOUR_WORDS[m[2]]}", s)
@@ -377,7 +383,8 @@ def spoken(s: str) -> str:
         s = pattern.sub(lambda m, mm=minutes, b=back: _hour_minutes(int(m["h"]) - b, mm), s)
     s = _NOON.sub("12:00", s)
     s = _SPACED.sub(r"\1 \2:\3", s)
-    return _BETWEEN.sub(lambda m: f"{m[1] or m[2]} to ", s)
+    s = _BETWEEN.sub(lambda m: f"{m[1] or m[2]} to ", s)
+    return _DAY_PART.sub(lambda m: f"{m[1]}{m[2]}{'pm' if m[3] else 'am'}", s)
 
 
 def _past_to(m: re.Match) -> str:
