@@ -195,3 +195,29 @@ def test_a_booking_whose_sync_gave_up_reaches_google_once_the_read_back_gets_thr
     assert salon in calendar_changes.read_all()
     drain()
     assert event_id(made.appointment.id) in gcal.live_events(CAL)
+
+
+def test_an_answer_cut_short_is_retried_like_an_outage(salon, gcal, drain):
+    """A connection dropped halfway through Google's answer (http.client.IncompleteRead) is a
+    network failure: the read is retried, and the booking still sees the staff's event."""
+    gcal.add_event(
+        CAL,
+        summary="Dentist",
+        start={"dateTime": "2026-06-02T10:00:00+02:00"},
+        end={"dateTime": "2026-06-02T11:00:00+02:00"},
+    )
+    gcal.add_event(
+        CAL,
+        summary="Training",
+        start={"dateTime": "2026-06-02T10:00:00+02:00"},
+        end={"dateTime": "2026-06-02T11:00:00+02:00"},
+    )
+    gcal.fail(200, method="GET", path="/events", cut=True)
+    refused = book(salon, make_customer(salon), "Haircut", madrid("2026-06-02 10:00"), now=NOW)
+    assert refused.code == "full"  # both seats taken by staff events, read on the retry
+    assert len(gcal.sleeps) == 1
+    gcal.fail(200, method="POST", path="/events", cut=True)
+    made = book(salon, make_customer(salon), "Haircut", madrid("2026-06-02 12:00"), now=NOW)
+    drain()
+    assert list(gcal.live_events(CAL))[-1] == event_id(made.appointment.id)
+    assert sync_state(made.appointment.id) == "synced"
