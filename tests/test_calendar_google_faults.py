@@ -13,7 +13,7 @@ from app.storage import db
 from app.storage.businesses import business_id_for_account
 from tests import envelopes
 from tests.conftest import PHONE_NUMBER_ID
-from tests.fake_gcal.accounts import CAL, connect_user, google_salon
+from tests.fake_gcal.accounts import CAL, OWNER, connect_user, google_salon
 from tests.fake_llm import text_reply, tool_call
 from tests.fixtures_booking import NOW, madrid, make_customer
 
@@ -221,3 +221,31 @@ def test_an_answer_cut_short_is_retried_like_an_outage(salon, gcal, drain):
     drain()
     assert list(gcal.live_events(CAL))[-1] == event_id(made.appointment.id)
     assert sync_state(made.appointment.id) == "synced"
+
+
+def test_a_cancel_while_the_calendar_is_unshared_is_not_taken_for_an_event_already_gone(
+    salon, gcal, drain
+):
+    """Google answers 404 both for an event that is gone and for a calendar the account can no
+    longer reach: the latter must fail the sync (and tell the admin), not count as deleted."""
+    customer = make_customer(salon)
+    appointment = book(salon, customer, "Haircut", madrid("2026-06-02 10:00"), now=NOW).appointment
+    drain()
+    eid = event_id(appointment.id)
+    role = gcal.calendars[CAL].acl.pop(OWNER)  # the calendar is no longer shared
+    cancel(salon, customer, appointment.id, now=NOW)
+    drain()
+    assert [r.status for r in gcal.calls("DELETE", "/events")] == [404]
+    assert sync_state(appointment.id) == "failed"
+    error = db.fetch_one("SELECT calendar_error FROM businesses WHERE id = %s", (salon,))
+    assert "not shared" in error["calendar_error"]
+    assert eid in gcal.live_events(CAL)  # the staff still see it
+    # Shared again: the backlog deletes it.
+    gcal.share(CAL, OWNER, role)
+    from app.calendars.google_sync import requeue_unsynced
+    from app.jobs import queue_calendar_sync
+
+    assert requeue_unsynced(salon, queue_calendar_sync) == 1
+    drain()
+    assert gcal.live_events(CAL) == {}
+    assert sync_state(appointment.id) == "synced"

@@ -306,16 +306,17 @@ def put_event(client: Client, eid: str, body: dict, patch_first: bool = False) -
 
 
 def remove_event(client: Client, eid: str) -> None:
-    """Delete the event `eid`; one already gone (404, 410) is fine."""
+    """Delete the event `eid`; one already gone (404, 410) is fine, a calendar gone is not."""
+    cal = client.calendar_id
     try:
-        client.call(
-            lambda s: s.events().delete(
-                calendarId=client.calendar_id, eventId=eid, sendUpdates="none"
-            )
-        )
+        client.call(lambda s: s.events().delete(calendarId=cal, eventId=eid, sendUpdates="none"))
     except Rejected as exc:
         if exc.status not in (404, 410):
             raise
+        if exc.status == 404:
+            # Google also answers 404 for a calendar the account can no longer reach (unshared
+            # or deleted): then the event is still there for the staff, and the sync must fail.
+            client.call(lambda s: s.events().list(calendarId=cal, maxResults=1, fields="kind"))
 
 
 _DAY = timedelta(days=1)
