@@ -249,3 +249,35 @@ def test_a_cancel_while_the_calendar_is_unshared_is_not_taken_for_an_event_alrea
     drain()
     assert gcal.live_events(CAL) == {}
     assert sync_state(appointment.id) == "synced"
+
+
+def test_a_calendar_shared_read_only_keeps_its_error_while_bookings_cannot_be_written(
+    salon, gcal, drain
+):
+    """Reads succeed on a calendar shared "See all event details", every write is refused
+    (403): a successful read must not clear the error while bookings wait to be written."""
+    from app import calendar_changes
+
+    gcal.share(CAL, OWNER, "reader")
+    customer = make_customer(salon)
+    made = book(salon, customer, "Haircut", madrid("2026-06-02 10:00"), now=NOW).appointment
+    drain()
+    assert [r.status for r in gcal.calls("POST", "/events")] == [403]
+    assert sync_state(made.id) == "failed"
+
+    def error() -> str | None:
+        row = db.fetch_one("SELECT calendar_error FROM businesses WHERE id = %s", (salon,))
+        return row["calendar_error"]
+
+    assert "refused access" in error()
+    # Another customer's booking reads the calendar fine; the read-back reads it too.
+    assert book(salon, make_customer(salon), "Haircut", madrid("2026-06-02 12:00"), now=NOW).ok
+    assert "refused access" in error()
+    calendar_changes.read_business(salon)
+    assert "refused access" in error()
+    # Shared for writing: the read-back queues the backlog, which is written; the error goes.
+    gcal.share(CAL, OWNER, "owner")
+    calendar_changes.read_business(salon)
+    drain()
+    assert sync_state(made.id) == "synced"
+    assert error() is None

@@ -69,7 +69,7 @@ class GoogleCalendar:
             message = access_message(exc)
             record_error(business["id"], message)
             raise CalendarAccessError(message) from None
-        clear_business_error(business)
+        clear_business_error(business, read_only=True)
         return busy_from(business, events)
 
     def sync(self, appointment: Appointment, action: SyncAction) -> None:
