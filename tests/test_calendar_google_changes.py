@@ -325,3 +325,21 @@ def test_the_read_back_is_a_job_that_queues_its_next_run(app, salon, gcal, booke
         " AND status = 'todo'"
     )
     assert left["n"] == 0
+
+
+def test_an_event_made_all_day_in_google_goes_back_to_its_time(salon, gcal, booked, drain):
+    """Google's patch merges `start`: the `date` of an all-day event stays beside the
+    `dateTime` written back unless the patch clears it, and Google refuses an event with both."""
+    appointment_id, kim = booked
+    gcal.make_all_day(CAL, event_id(appointment_id), str(TODAY + timedelta(days=3)))
+    assert calendar_changes.read_business(salon) == ["restored"]
+    drain()
+    assert [r.status for r in gcal.calls("PATCH", "/events")] == [200]
+    event = gcal.live_events(CAL)[event_id(appointment_id)]
+    assert "date" not in event["start"] and "date" not in event["end"]
+    assert datetime.fromisoformat(event["start"]["dateTime"]) == day(3, "11:00")
+    assert datetime.fromisoformat(event["end"]["dateTime"]) == day(3, "11:30")
+    assert appointment(appointment_id)["status"] == "booked" and notices(kim) == []
+    assert db.fetch_one("SELECT calendar_error FROM businesses WHERE id = %s", (salon,)) == {
+        "calendar_error": None
+    }

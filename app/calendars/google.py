@@ -293,8 +293,14 @@ def put_event(client: Client, eid: str, body: dict, patch_first: bool = False) -
     def insert(s):
         return s.events().insert(calendarId=cal, body={**body, "id": eid}, sendUpdates="none")
 
+    # A patch merges `start` and `end` into the event's: one made all-day in Google would keep
+    # its `date` beside our `dateTime`, which Google refuses, unless the patch clears it.
+    timed = {edge: {**body[edge], "date": None} for edge in ("start", "end") if edge in body}
+
     def patch(s):
-        return s.events().patch(calendarId=cal, eventId=eid, body=body, sendUpdates="none")
+        return s.events().patch(
+            calendarId=cal, eventId=eid, body={**body, **timed}, sendUpdates="none"
+        )
 
     first, second, means_other = (patch, insert, 404) if patch_first else (insert, patch, 409)
     try:

@@ -7,6 +7,7 @@ import itertools
 import json
 import threading
 from dataclasses import dataclass
+from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -99,6 +100,13 @@ class FakeGoogle(CalendarApi, TokenEndpoint):
         """Move an event as a staff member would in Google Calendar (ISO date-times)."""
         event = self.calendars[cal_id].events[event_id]
         times = {"start": {"dateTime": start}, "end": {"dateTime": end}}
+        return self._store(self.calendars[cal_id], {**event, **times})
+
+    def make_all_day(self, cal_id: str, event_id: str, day: str) -> dict:
+        """Turn an event into an all-day one on `day` (ISO date), as the "All day" box does."""
+        event = self.calendars[cal_id].events[event_id]
+        end = (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+        times = {"start": {"date": day}, "end": {"date": end}}
         return self._store(self.calendars[cal_id], {**event, **times})
 
     def delete_event(self, cal_id: str, event_id: str) -> dict:
