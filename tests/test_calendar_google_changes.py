@@ -343,3 +343,24 @@ def test_an_event_made_all_day_in_google_goes_back_to_its_time(salon, gcal, book
     assert db.fetch_one("SELECT calendar_error FROM businesses WHERE id = %s", (salon,)) == {
         "calendar_error": None
     }
+
+
+def test_a_read_over_several_pages_keeps_the_token_of_the_last_one(salon, gcal, booked):
+    """Google sends nextSyncToken only with the last page: every page is read first."""
+    appointment_id, kim = booked
+    start = day(4, "09:00")
+    for n in range(260):  # more than one page of 250
+        at = start + timedelta(minutes=n)
+        gcal.add_event(
+            CAL,
+            summary=f"Staff {n}",
+            start={"dateTime": at.isoformat()},
+            end={"dateTime": (at + timedelta(minutes=1)).isoformat()},
+        )
+    gcal.delete_event(CAL, event_id(appointment_id))
+    gcal.expire_sync_tokens(CAL)  # a full read: the deletion and every staff event, 2 pages
+    assert calendar_changes.read_business(salon) == ["cancelled"]
+    full = list_calls(gcal)[-3:]
+    assert "syncToken" in full[0] and "pageToken" not in full[1] and full[2]["pageToken"]
+    assert calendar_changes.read_business(salon) == []  # from the token of the last page
+    assert list_calls(gcal)[-1]["syncToken"] and len(notices(kim)) == 1
