@@ -90,7 +90,7 @@ def read_business(business_id: int, now: datetime | None = None) -> list[str]:
     # Saved after the changes are applied: a run that stops halfway reads them again next
     # time, and applying one twice does nothing the second time.
     appointments.save_sync_token(business_id, client.calendar_id, following)
-    clear_error(business)
+    clear_error(business, read_only=True)
     # Google answers: bookings whose sync gave up during an outage are written now, even when
     # no other booking of this business is made or moved to queue them.
     from app.calendars import google_sync

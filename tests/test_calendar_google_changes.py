@@ -325,3 +325,42 @@ def test_the_read_back_is_a_job_that_queues_its_next_run(app, salon, gcal, booke
         " AND status = 'todo'"
     )
     assert left["n"] == 0
+
+
+def test_an_event_made_all_day_in_google_goes_back_to_its_time(salon, gcal, booked, drain):
+    """Google's patch merges `start`: the `date` of an all-day event stays beside the
+    `dateTime` written back unless the patch clears it, and Google refuses an event with both."""
+    appointment_id, kim = booked
+    gcal.make_all_day(CAL, event_id(appointment_id), str(TODAY + timedelta(days=3)))
+    assert calendar_changes.read_business(salon) == ["restored"]
+    drain()
+    assert [r.status for r in gcal.calls("PATCH", "/events")] == [200]
+    event = gcal.live_events(CAL)[event_id(appointment_id)]
+    assert "date" not in event["start"] and "date" not in event["end"]
+    assert datetime.fromisoformat(event["start"]["dateTime"]) == day(3, "11:00")
+    assert datetime.fromisoformat(event["end"]["dateTime"]) == day(3, "11:30")
+    assert appointment(appointment_id)["status"] == "booked" and notices(kim) == []
+    assert db.fetch_one("SELECT calendar_error FROM businesses WHERE id = %s", (salon,)) == {
+        "calendar_error": None
+    }
+
+
+def test_a_read_over_several_pages_keeps_the_token_of_the_last_one(salon, gcal, booked):
+    """Google sends nextSyncToken only with the last page: every page is read first."""
+    appointment_id, kim = booked
+    start = day(4, "09:00")
+    for n in range(260):  # more than one page of 250
+        at = start + timedelta(minutes=n)
+        gcal.add_event(
+            CAL,
+            summary=f"Staff {n}",
+            start={"dateTime": at.isoformat()},
+            end={"dateTime": (at + timedelta(minutes=1)).isoformat()},
+        )
+    gcal.delete_event(CAL, event_id(appointment_id))
+    gcal.expire_sync_tokens(CAL)  # a full read: the deletion and every staff event, 2 pages
+    assert calendar_changes.read_business(salon) == ["cancelled"]
+    full = list_calls(gcal)[-3:]
+    assert "syncToken" in full[0] and "pageToken" not in full[1] and full[2]["pageToken"]
+    assert calendar_changes.read_business(salon) == []  # from the token of the last page
+    assert list_calls(gcal)[-1]["syncToken"] and len(notices(kim)) == 1

@@ -13,7 +13,7 @@ from app.storage import db
 from app.storage.businesses import business_id_for_account
 from tests import envelopes
 from tests.conftest import PHONE_NUMBER_ID
-from tests.fake_gcal.accounts import CAL, connect_user, google_salon
+from tests.fake_gcal.accounts import CAL, OWNER, connect_user, google_salon
 from tests.fake_llm import text_reply, tool_call
 from tests.fixtures_booking import NOW, madrid, make_customer
 
@@ -195,3 +195,89 @@ def test_a_booking_whose_sync_gave_up_reaches_google_once_the_read_back_gets_thr
     assert salon in calendar_changes.read_all()
     drain()
     assert event_id(made.appointment.id) in gcal.live_events(CAL)
+
+
+def test_an_answer_cut_short_is_retried_like_an_outage(salon, gcal, drain):
+    """A connection dropped halfway through Google's answer (http.client.IncompleteRead) is a
+    network failure: the read is retried, and the booking still sees the staff's event."""
+    gcal.add_event(
+        CAL,
+        summary="Dentist",
+        start={"dateTime": "2026-06-02T10:00:00+02:00"},
+        end={"dateTime": "2026-06-02T11:00:00+02:00"},
+    )
+    gcal.add_event(
+        CAL,
+        summary="Training",
+        start={"dateTime": "2026-06-02T10:00:00+02:00"},
+        end={"dateTime": "2026-06-02T11:00:00+02:00"},
+    )
+    gcal.fail(200, method="GET", path="/events", cut=True)
+    refused = book(salon, make_customer(salon), "Haircut", madrid("2026-06-02 10:00"), now=NOW)
+    assert refused.code == "full"  # both seats taken by staff events, read on the retry
+    assert len(gcal.sleeps) == 1
+    gcal.fail(200, method="POST", path="/events", cut=True)
+    made = book(salon, make_customer(salon), "Haircut", madrid("2026-06-02 12:00"), now=NOW)
+    drain()
+    assert list(gcal.live_events(CAL))[-1] == event_id(made.appointment.id)
+    assert sync_state(made.appointment.id) == "synced"
+
+
+def test_a_cancel_while_the_calendar_is_unshared_is_not_taken_for_an_event_already_gone(
+    salon, gcal, drain
+):
+    """Google answers 404 both for an event that is gone and for a calendar the account can no
+    longer reach: the latter must fail the sync (and tell the admin), not count as deleted."""
+    customer = make_customer(salon)
+    appointment = book(salon, customer, "Haircut", madrid("2026-06-02 10:00"), now=NOW).appointment
+    drain()
+    eid = event_id(appointment.id)
+    role = gcal.calendars[CAL].acl.pop(OWNER)  # the calendar is no longer shared
+    cancel(salon, customer, appointment.id, now=NOW)
+    drain()
+    assert [r.status for r in gcal.calls("DELETE", "/events")] == [404]
+    assert sync_state(appointment.id) == "failed"
+    error = db.fetch_one("SELECT calendar_error FROM businesses WHERE id = %s", (salon,))
+    assert "not shared" in error["calendar_error"]
+    assert eid in gcal.live_events(CAL)  # the staff still see it
+    # Shared again: the backlog deletes it.
+    gcal.share(CAL, OWNER, role)
+    from app.calendars.google_sync import requeue_unsynced
+    from app.jobs import queue_calendar_sync
+
+    assert requeue_unsynced(salon, queue_calendar_sync) == 1
+    drain()
+    assert gcal.live_events(CAL) == {}
+    assert sync_state(appointment.id) == "synced"
+
+
+def test_a_calendar_shared_read_only_keeps_its_error_while_bookings_cannot_be_written(
+    salon, gcal, drain
+):
+    """Reads succeed on a calendar shared "See all event details", every write is refused
+    (403): a successful read must not clear the error while bookings wait to be written."""
+    from app import calendar_changes
+
+    gcal.share(CAL, OWNER, "reader")
+    customer = make_customer(salon)
+    made = book(salon, customer, "Haircut", madrid("2026-06-02 10:00"), now=NOW).appointment
+    drain()
+    assert [r.status for r in gcal.calls("POST", "/events")] == [403]
+    assert sync_state(made.id) == "failed"
+
+    def error() -> str | None:
+        row = db.fetch_one("SELECT calendar_error FROM businesses WHERE id = %s", (salon,))
+        return row["calendar_error"]
+
+    assert "refused access" in error()
+    # Another customer's booking reads the calendar fine; the read-back reads it too.
+    assert book(salon, make_customer(salon), "Haircut", madrid("2026-06-02 12:00"), now=NOW).ok
+    assert "refused access" in error()
+    calendar_changes.read_business(salon)
+    assert "refused access" in error()
+    # Shared for writing: the read-back queues the backlog, which is written; the error goes.
+    gcal.share(CAL, OWNER, "owner")
+    calendar_changes.read_business(salon)
+    drain()
+    assert sync_state(made.id) == "synced"
+    assert error() is None

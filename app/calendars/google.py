@@ -69,7 +69,7 @@ class GoogleCalendar:
             message = access_message(exc)
             record_error(business["id"], message)
             raise CalendarAccessError(message) from None
-        clear_business_error(business)
+        clear_business_error(business, read_only=True)
         return busy_from(business, events)
 
     def sync(self, appointment: Appointment, action: SyncAction) -> None:
@@ -293,8 +293,14 @@ def put_event(client: Client, eid: str, body: dict, patch_first: bool = False) -
     def insert(s):
         return s.events().insert(calendarId=cal, body={**body, "id": eid}, sendUpdates="none")
 
+    # A patch merges `start` and `end` into the event's: one made all-day in Google would keep
+    # its `date` beside our `dateTime`, which Google refuses, unless the patch clears it.
+    timed = {edge: {**body[edge], "date": None} for edge in ("start", "end") if edge in body}
+
     def patch(s):
-        return s.events().patch(calendarId=cal, eventId=eid, body=body, sendUpdates="none")
+        return s.events().patch(
+            calendarId=cal, eventId=eid, body={**body, **timed}, sendUpdates="none"
+        )
 
     first, second, means_other = (patch, insert, 404) if patch_first else (insert, patch, 409)
     try:
@@ -306,16 +312,17 @@ def put_event(client: Client, eid: str, body: dict, patch_first: bool = False) -
 
 
 def remove_event(client: Client, eid: str) -> None:
-    """Delete the event `eid`; one already gone (404, 410) is fine."""
+    """Delete the event `eid`; one already gone (404, 410) is fine, a calendar gone is not."""
+    cal = client.calendar_id
     try:
-        client.call(
-            lambda s: s.events().delete(
-                calendarId=client.calendar_id, eventId=eid, sendUpdates="none"
-            )
-        )
+        client.call(lambda s: s.events().delete(calendarId=cal, eventId=eid, sendUpdates="none"))
     except Rejected as exc:
         if exc.status not in (404, 410):
             raise
+        if exc.status == 404:
+            # Google also answers 404 for a calendar the account can no longer reach (unshared
+            # or deleted): then the event is still there for the staff, and the sync must fail.
+            client.call(lambda s: s.events().list(calendarId=cal, maxResults=1, fields="kind"))
 
 
 _DAY = timedelta(days=1)

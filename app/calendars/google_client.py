@@ -10,6 +10,7 @@ handled by the caller).
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import logging
 import random
@@ -124,8 +125,16 @@ def classify(exc: BaseException) -> GoogleError | None:
         return Rejected(text, status, reason)
     if isinstance(exc, auth_exceptions.RefreshError):
         return _refresh_error(exc)
-    if isinstance(exc, auth_exceptions.TransportError | httplib2.HttpLib2Error | OSError):
-        # Connection refused/reset, DNS failure and timeouts (socket.timeout is an OSError).
+    if isinstance(
+        exc,
+        auth_exceptions.TransportError
+        | httplib2.HttpLib2Error
+        | OSError
+        | http.client.HTTPException,
+    ):
+        # Connection refused/reset, DNS failure and timeouts (socket.timeout is an OSError);
+        # an answer cut short or garbled on the way (IncompleteRead, BadStatusLine), which
+        # httplib2 and the API client pass on as http.client's own errors.
         return Transient(f"network error: {type(exc).__name__}")
     return None
 

@@ -19,7 +19,7 @@ from app.calendars.base import CalendarUnavailable
 from app.calendars.google_client import SCOPES, Client, fingerprint
 from app.calendars.google_state import GoogleState, state
 from app.secrets import decrypt, encrypt
-from app.storage import businesses
+from app.storage import appointments, businesses
 
 log = logging.getLogger(__name__)
 KINDS = {"service_account": "service_account", "authorized_user": "oauth_user"}
@@ -119,10 +119,18 @@ def record_error(business_id: int, message: str) -> None:
     businesses.record_calendar_error(business_id, message)
 
 
-def clear_error(business: Mapping) -> None:
-    """Forget the recorded problem once Google answers again."""
-    if business.get("calendar_error"):
-        businesses.clear_calendar_error(business["id"])
+def clear_error(business: Mapping, read_only: bool = False) -> None:
+    """Forget the recorded problem once Google answers again.
+
+    `read_only`: Google answered a read. That forgets nothing while bookings whose write failed
+    wait for the next one: a calendar shared without "Make changes to events" reads fine and
+    refuses every write, and its error must stay until a write gets through.
+    """
+    if not business.get("calendar_error"):
+        return
+    if read_only and appointments.has_failed_sync(business["id"]):
+        return
+    businesses.clear_calendar_error(business["id"])
 
 
 def status(business_id: int) -> dict | None:

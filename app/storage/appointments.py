@@ -60,6 +60,16 @@ def unsynced(business_id: int, limit: int) -> list[int]:
     return [r["id"] for r in fetch_all(UNSYNCED_SQL, (business_id, limit))]
 
 
+def has_failed_sync(business_id: int) -> bool:
+    """Whether any of the business's appointments failed to reach its calendar."""
+    row = fetch_one(
+        "SELECT EXISTS (SELECT 1 FROM appointments WHERE business_id = %s"
+        " AND calendar_sync = 'failed') AS failed",
+        (business_id,),
+    )
+    return bool(row and row["failed"])
+
+
 def mark_sync_pending(appointment_id: int) -> None:
     """Set the appointment's calendar sync to pending (in the caller's transaction, if any);
     its `updated_at` tells how long it has been waiting."""

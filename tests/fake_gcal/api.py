@@ -98,6 +98,8 @@ class CalendarApi:
             return 204, None
         if method in ("PATCH", "PUT"):
             merged = _merge(event, body) if method == "PATCH" else {**body, "id": event["id"]}
+            if not _valid_times(merged):
+                return 400, google_error(400, "invalid", "Invalid start time.")
             return 200, self._store(cal, merged)
         return 405, google_error(400)
 
@@ -194,11 +196,23 @@ def _sync_point(token: str) -> tuple[int, int]:
 
 
 def _merge(base: dict, patch: dict) -> dict:
+    """Google's patch: nested objects merge, a null clears the field."""
     out = dict(base)
     for key, value in patch.items():
         both = isinstance(value, dict) and isinstance(out.get(key), dict)
-        out[key] = _merge(out[key], value) if both else value
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = _merge(out[key], value) if both else value
     return out
+
+
+def _valid_times(event: dict) -> bool:
+    """Start and end each hold a date (all-day) or a dateTime, never both."""
+    return all(
+        ("date" in event.get(edge, {})) != ("dateTime" in event.get(edge, {}))
+        for edge in ("start", "end")
+    )
 
 
 def _now() -> str:

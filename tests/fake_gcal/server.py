@@ -7,6 +7,7 @@ import itertools
 import json
 import threading
 from dataclasses import dataclass
+from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -35,6 +36,11 @@ class Fault:
     method: str | None = None
     path: str = ""
     apply: bool = False
+    cut: bool = False  # True: the connection drops halfway through the answer's body
+
+
+# A fault's answer that is cut short (see `Fault.cut`).
+CUT = object()
 
 
 class FakeGoogle(CalendarApi, TokenEndpoint):
@@ -96,6 +102,13 @@ class FakeGoogle(CalendarApi, TokenEndpoint):
         times = {"start": {"dateTime": start}, "end": {"dateTime": end}}
         return self._store(self.calendars[cal_id], {**event, **times})
 
+    def make_all_day(self, cal_id: str, event_id: str, day: str) -> dict:
+        """Turn an event into an all-day one on `day` (ISO date), as the "All day" box does."""
+        event = self.calendars[cal_id].events[event_id]
+        end = (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+        times = {"start": {"date": day}, "end": {"date": end}}
+        return self._store(self.calendars[cal_id], {**event, **times})
+
     def delete_event(self, cal_id: str, event_id: str) -> dict:
         """Delete an event as a staff member would (Google keeps it, status cancelled)."""
         event = self.calendars[cal_id].events[event_id]
@@ -142,6 +155,9 @@ class FakeGoogle(CalendarApi, TokenEndpoint):
         with self._lock:
             self.requests.append(record)
         fault = self._fault(method, split.path)
+        if fault and fault.cut:
+            record.status = fault.status
+            return fault.status, CUT
         if fault and not fault.apply:
             record.status = fault.status
             return fault.status, google_error(fault.status)
@@ -180,12 +196,25 @@ class FakeGoogle(CalendarApi, TokenEndpoint):
                     self.close_connection = True
                     return
                 status, payload = fake._dispatch(self.command, self.path, self.headers, raw)
+                if payload is CUT:
+                    self._cut(status)
+                    return
                 data = b"" if payload is None else json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=UTF-8")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            def _cut(self, status):
+                """Promise a body, send part of it and hang up (a truncated answer)."""
+                self.close_connection = True
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=UTF-8")
+                self.send_header("Content-Length", "1000")
+                self.end_headers()
+                self.wfile.write(b'{"kind": "calendar#')
+                self.wfile.flush()
 
             do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve  # noqa: N815
 
