@@ -123,6 +123,18 @@ def test_an_invented_tool_name_is_no_metric_label(client, post_webhook, drain, f
     assert counted[1] == counted[0] + 1
 
 
+def test_an_invented_tool_name_stays_out_of_traces(post_webhook, drain, fake_llm, capsys):
+    """A tool name the model made up may quote the customer: the trace says "unknown"."""
+    invented = "ann_smith_at_calle_mayor_5"
+    fake_llm.script += [tool_call(invented, {}), text_reply("Sorry.")]
+    post_webhook(envelopes.text("hello", wa_id=CUSTOMER))
+    drain()
+    err = capsys.readouterr().err
+    calls = [e for e in trace_lines(err) if e["trace"] == "llm.call"]
+    assert calls[0]["tool_calls"] == ["unknown"]
+    assert invented not in err
+
+
 def test_message_text_is_traced_only_when_enabled(app, post_webhook, drain, fake_llm, capsys):
     app.config["TRACE_LOG_PII"] = True
     booking_turn(post_webhook, drain, fake_llm)
