@@ -135,6 +135,23 @@ def test_an_invented_tool_name_stays_out_of_traces(post_webhook, drain, fake_llm
     assert invented not in err
 
 
+def test_a_number_the_model_passes_as_a_tool_argument_is_hashed(
+    post_webhook, drain, fake_llm, capsys
+):
+    """The customer's number, given to a tool as a JSON number rather than a string, is hashed
+    in the trace as it is in text."""
+    fake_llm.script += [
+        tool_call("cancel_appointment", {"appointment_id": int(CUSTOMER)}),
+        text_reply("Sorry."),
+    ]
+    post_webhook(envelopes.text("cancel please", wa_id=CUSTOMER))
+    drain()
+    err = capsys.readouterr().err
+    [call] = [e for e in trace_lines(err) if e["trace"] == "tool.call"]
+    assert call["args"]["appointment_id"].startswith("h:")
+    assert CUSTOMER not in err
+
+
 def test_message_text_is_traced_only_when_enabled(app, post_webhook, drain, fake_llm, capsys):
     app.config["TRACE_LOG_PII"] = True
     booking_turn(post_webhook, drain, fake_llm)
