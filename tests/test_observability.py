@@ -370,6 +370,34 @@ def test_every_token_setting_is_redacted_from_logs(app_config, capsys, setting):
         db.close_pool()
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://bot:db-Secret-123 x@127.0.0.1:5432/bookings",
+        "postgresql://bot:db-Secret-123@[::1:5432/bookings",
+    ],
+)
+def test_the_database_password_is_redacted_from_logs(app_config, capsys, url):
+    """A DATABASE_URL that does not parse is quoted, password and all, by the error psycopg's
+    pool logs for each attempt to connect."""
+    import logging
+
+    import psycopg
+
+    from app import logs
+
+    logs.configure({**app_config, "DATABASE_URL": url})
+    try:
+        with pytest.raises(psycopg.Error) as refused:
+            psycopg.connect(url)
+        logging.getLogger("psycopg.pool").warning("error connecting in 'app': %s", refused.value)
+        err = capsys.readouterr().err
+        assert "error connecting in 'app'" in err and "[redacted]" in err
+        assert "db-Secret-123" not in err
+    finally:
+        logs.configure(app_config)
+
+
 def test_a_logged_database_error_keeps_what_failed_but_not_the_rows_values(app_config, capsys):
     """A refused row's detail quotes its values (a customer's number, their words): logged
     with the error, they reached the logs in the clear."""
