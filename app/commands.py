@@ -90,12 +90,23 @@ def create_admin_command(email: str | None) -> None:
 @click.command("psql", context_settings={"ignore_unknown_options": True})
 @click.argument("psql_args", nargs=-1, type=click.UNPROCESSED)
 def psql_command(psql_args: tuple[str, ...]) -> None:
-    """Open psql on the bot's database (the embedded one included); extra arguments go to psql."""
+    """Open psql on the bot's database (the embedded one included); extra arguments go to psql.
+
+    The password goes to psql in its environment (PGPASSWORD), readable by its own user only,
+    never on its command line, which every user of the machine can read (ps, /proc).
+    """
+    import os
     import shutil
     import signal
     import subprocess
 
-    url = current_app.config["DATABASE_URL"]
+    from app.storage.db import client_target
+
+    try:
+        target, password = client_target(current_app.config["DATABASE_URL"])
+    except ValueError:
+        raise click.ClickException("DATABASE_URL is not a valid connection URL") from None
+    env = None if password is None else {**os.environ, "PGPASSWORD": password}
     psql = shutil.which("psql")
     if current_app.config.get("DATABASE_EMBEDDED") or not psql:
         try:
@@ -109,7 +120,7 @@ def psql_command(psql_args: tuple[str, ...]) -> None:
     # A child, not exec: this process then lets go of the embedded server when psql ends.
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C belongs to psql
     try:
-        code = subprocess.call([psql, url, *psql_args])
+        code = subprocess.call([psql, target, *psql_args], env=env)
     finally:
         signal.signal(signal.SIGINT, previous)
     raise SystemExit(code)

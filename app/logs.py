@@ -9,6 +9,7 @@ import os
 import re
 import sys
 import time
+from urllib.parse import unquote
 
 from app.privacy import SecretFilter
 
@@ -27,6 +28,25 @@ SECRET_SETTINGS = (
     "METRICS_TOKEN",
 )
 _HANDLER_NAME = "wa-booking-bot"
+# Where a database URL or connection string holds its password: the URL's user info (up to its
+# last "@"), a `password=` query parameter, or a `password=` keyword.
+_DATABASE_PASSWORDS = (
+    re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^@:/]*:(.*)@"),
+    re.compile(r"[?&]password=([^&#]*)"),
+    re.compile(r"(?:^|\s)password\s*=\s*(?:'((?:[^'\\]|\\.)*)'|(\S+))"),
+)
+
+
+def database_passwords(url: str) -> list[str]:
+    """The password a database URL or connection string holds, as written and decoded. An error
+    about a URL that does not parse quotes it (psycopg's pool logs one for every failed connect:
+    "unexpected spaces found in \"<password>\""), so the logs redact it like a secret setting."""
+    found = []
+    for pattern in _DATABASE_PASSWORDS:
+        for match in pattern.finditer(url or ""):
+            value = next((g for g in match.groups() if g), "")
+            found += [value, unquote(value), re.sub(r"\\(.)", r"\1", value)]
+    return list(dict.fromkeys(value for value in found if value))
 
 
 def valid_request_id(value: str) -> bool:
@@ -99,7 +119,8 @@ def configure(config) -> None:
         )
     handler.filters.clear()
     handler.addFilter(RequestIdFilter())
-    handler.addFilter(SecretFilter([config.get(k) or "" for k in SECRET_SETTINGS]))
+    secrets = [config.get(k) or "" for k in SECRET_SETTINGS]
+    handler.addFilter(SecretFilter(secrets + database_passwords(config.get("DATABASE_URL") or "")))
     root.setLevel(logging.DEBUG if config.get("FLASK_DEBUG") else logging.INFO)
     # procrastinate logs every job at INFO; its warnings are what operators need.
     logging.getLogger("procrastinate").setLevel(config.get("QUEUE_LOG_LEVEL") or "WARNING")

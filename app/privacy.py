@@ -45,7 +45,8 @@ def _keyed(key: str) -> hmac.HMAC:
 
 
 def scrub(value, key: str, depth: int = 0):
-    """A copy of a JSON-like value with phone numbers hashed and secret-named fields removed."""
+    """A copy of a JSON-like value with phone numbers (in text, or as whole numbers) hashed and
+    secret-named fields removed."""
     if depth > 6:
         return "…"
     if isinstance(value, dict):
@@ -57,6 +58,8 @@ def scrub(value, key: str, depth: int = 0):
         return [scrub(v, key, depth + 1) for v in value[:50]]
     if isinstance(value, str):
         return PHONE.sub(lambda m: pseudonym(m[0].lstrip("+"), key), value)[:2000]
+    if isinstance(value, int) and not isinstance(value, bool) and PHONE.fullmatch(str(value)):
+        return pseudonym(str(value), key)  # a number given as a JSON number, hashed as its text
     return value
 
 

@@ -148,6 +148,8 @@ class _Callbacks(BaseCallbackHandler):
         for kind, n in usage.items():
             metrics.LLM_TOKENS.labels(kind).inc(n)
         calls = _tool_call_names(response)
+        if not self.trace.pii:
+            calls = _known_tools(calls)
         self.trace.event(
             "llm.call", latency_ms=round(latency * 1000, 2), tokens=usage, tool_calls=calls
         )
@@ -214,6 +216,14 @@ def _outcome(result) -> object:
     if isinstance(appointment, dict) and "id" in appointment:
         kept["appointment_id"] = appointment["id"]
     return kept
+
+
+def _known_tools(names: list) -> list[str]:
+    """Tool names as traces may show them: a name the model made up (it may quote the
+    customer) becomes "unknown", as in the metrics."""
+    from app.agent.tools import is_ours  # the tools' own declarations
+
+    return [name if is_ours(name) else "unknown" for name in names]
 
 
 def _usage(response) -> dict:

@@ -123,6 +123,35 @@ def test_an_invented_tool_name_is_no_metric_label(client, post_webhook, drain, f
     assert counted[1] == counted[0] + 1
 
 
+def test_an_invented_tool_name_stays_out_of_traces(post_webhook, drain, fake_llm, capsys):
+    """A tool name the model made up may quote the customer: the trace says "unknown"."""
+    invented = "ann_smith_at_calle_mayor_5"
+    fake_llm.script += [tool_call(invented, {}), text_reply("Sorry.")]
+    post_webhook(envelopes.text("hello", wa_id=CUSTOMER))
+    drain()
+    err = capsys.readouterr().err
+    calls = [e for e in trace_lines(err) if e["trace"] == "llm.call"]
+    assert calls[0]["tool_calls"] == ["unknown"]
+    assert invented not in err
+
+
+def test_a_number_the_model_passes_as_a_tool_argument_is_hashed(
+    post_webhook, drain, fake_llm, capsys
+):
+    """The customer's number, given to a tool as a JSON number rather than a string, is hashed
+    in the trace as it is in text."""
+    fake_llm.script += [
+        tool_call("cancel_appointment", {"appointment_id": int(CUSTOMER)}),
+        text_reply("Sorry."),
+    ]
+    post_webhook(envelopes.text("cancel please", wa_id=CUSTOMER))
+    drain()
+    err = capsys.readouterr().err
+    [call] = [e for e in trace_lines(err) if e["trace"] == "tool.call"]
+    assert call["args"]["appointment_id"].startswith("h:")
+    assert CUSTOMER not in err
+
+
 def test_message_text_is_traced_only_when_enabled(app, post_webhook, drain, fake_llm, capsys):
     app.config["TRACE_LOG_PII"] = True
     booking_turn(post_webhook, drain, fake_llm)
@@ -339,6 +368,34 @@ def test_every_token_setting_is_redacted_from_logs(app_config, capsys, setting):
         assert "the call used [redacted]" in err and value not in err
     finally:
         db.close_pool()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://bot:db-Secret-123 x@127.0.0.1:5432/bookings",
+        "postgresql://bot:db-Secret-123@[::1:5432/bookings",
+    ],
+)
+def test_the_database_password_is_redacted_from_logs(app_config, capsys, url):
+    """A DATABASE_URL that does not parse is quoted, password and all, by the error psycopg's
+    pool logs for each attempt to connect."""
+    import logging
+
+    import psycopg
+
+    from app import logs
+
+    logs.configure({**app_config, "DATABASE_URL": url})
+    try:
+        with pytest.raises(psycopg.Error) as refused:
+            psycopg.connect(url)
+        logging.getLogger("psycopg.pool").warning("error connecting in 'app': %s", refused.value)
+        err = capsys.readouterr().err
+        assert "error connecting in 'app'" in err and "[redacted]" in err
+        assert "db-Secret-123" not in err
+    finally:
+        logs.configure(app_config)
 
 
 def test_a_logged_database_error_keeps_what_failed_but_not_the_rows_values(app_config, capsys):

@@ -17,6 +17,21 @@ _pool: ConnectionPool | None = None
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
+def client_target(url: str) -> tuple[str, str | None]:
+    """`url` for a client program such as psql: a connection string without the password, and
+    the password apart (None when there is none), to hand over in its environment rather than on
+    its command line, which every user of the machine can read. ValueError when it does not
+    parse (with no words of its own: psycopg's quote the URL, password and all)."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    try:
+        params = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        raise ValueError("not a valid connection URL") from None
+    password = params.pop("password", None)
+    return make_conninfo(**params), None if password is None else str(password)
+
+
 def storable(value):
     """`value` (strings, lists and dicts of them) with what PostgreSQL cannot store replaced
     by U+FFFD; the same object when there was none."""

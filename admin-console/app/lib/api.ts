@@ -35,6 +35,7 @@ import type {
   Usage,
   User,
 } from "./definitions";
+import { loggedPath } from "./log-path";
 import { expiredLogin, PAGE_HEADER } from "./next-path";
 import { mustChoosePassword, PASSWORD_PAGE, passwordPage } from "./password";
 import { UNREACHABLE } from "./problems";
@@ -84,11 +85,11 @@ async function request<T>(path: string, init: Init = {}): Promise<T> {
     response = await retryClosedOnce(
       method,
       () => fetch(`${baseUrl()}${path}`, { method, headers, body: payload, cache: "no-store", signal }),
-      () => console.warn(`admin API ${method} ${path}: the connection was closed; sending it again`),
+      () => console.warn(`admin API ${method} ${loggedPath(path)}: the connection was closed; sending it again`),
       "Idempotency-Key" in headers,
     );
   } catch (error) {
-    console.error(`admin API ${method} ${path} failed:`, error);
+    console.error(`admin API ${method} ${loggedPath(path)} failed:`, error);
     // Its reason is said in the reader's language (app/lib/problems.ts); the message is for logs.
     throw new ApiError(503, "the admin API cannot be reached", {}, { reason: UNREACHABLE });
   }
