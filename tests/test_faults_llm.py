@@ -330,6 +330,38 @@ def test_invalid_tool_call_is_answered_to_the_model_not_the_customer(
     assert jobs_left() == 0
 
 
+def calls_with_ids(*ids: str | None) -> dict:
+    """One message calling a reading tool once per id (None: the call has no `id` at all)."""
+    names = ["list_services", "list_my_appointments"]
+    calls = [
+        {"type": "function", "function": {"name": names[i % 2], "arguments": "{}"}}
+        | ({} if call_id is None else {"id": call_id})
+        for i, call_id in enumerate(ids)
+    ]
+    return {"role": "assistant", "content": None, "tool_calls": calls}
+
+
+ODD_IDS = {
+    "no ids": calls_with_ids(None, None),
+    "empty ids": calls_with_ids("", ""),
+    "one id for two calls": calls_with_ids("call_1", "call_1"),
+}
+
+
+@pytest.mark.parametrize("message", ODD_IDS.values(), ids=ODD_IDS.keys())
+def test_tool_calls_without_their_own_ids_are_each_answered(
+    message, post_webhook, drain, fake_llm, fake_graph
+):
+    fake_llm.script.append(message)
+    post_webhook(envelopes.text("what do you offer?", wa_id="34600000010"))
+    run_within(drain)
+    assert sent_to(fake_graph, "34600000010") == ["ECHO[what do you offer?]"]
+    answered = [m for m in fake_llm.requests[1]["messages"] if m["role"] == "tool"]
+    assert len({m["tool_call_id"] for m in answered}) == 2
+    turn = db.fetch_one("SELECT status, tool_calls FROM turns")
+    assert turn["status"] == "answered" and len(turn["tool_calls"]) == 2
+
+
 def test_arguments_not_an_object_keep_the_calls_usage(post_webhook, drain, fake_llm, fake_graph):
     fake_llm.script.append(tool_call("book_appointment", "[1, 2]"))
     post_webhook(envelopes.text("book me in", wa_id="34600000004"))

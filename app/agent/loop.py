@@ -6,6 +6,7 @@ import json
 import logging
 import threading
 import time
+import uuid
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -112,6 +113,7 @@ def run_agent(
         if call := usage.from_message(ai, model_name):
             spent.append(call)
         ai, refused = _storable_message(ai)
+        ai = _with_call_ids(ai)
         messages.append(ai)
         calls = list(ai.tool_calls) + [_invalid_call(c) for c in ai.invalid_tool_calls]
         if calls:
@@ -233,6 +235,27 @@ def _storable_message(ai: AIMessage) -> tuple[AIMessage, set[int]]:
         "additional_kwargs": storable(ai.additional_kwargs),
     }
     return ai.model_copy(update=update), refused
+
+
+def _with_call_ids(ai: AIMessage) -> AIMessage:
+    """The model's message with an id of its own on every tool call. Some OpenAI-compatible
+    endpoints send none, or one id for several calls; each tool message must answer its call
+    by id, and the next request, unmatched, would be refused (400)."""
+    seen: set[str] = set()
+
+    def unique(call: dict) -> dict:
+        call_id = call.get("id")
+        if not call_id or call_id in seen:
+            call = {**call, "id": f"call_{uuid.uuid4().hex[:24]}"}
+        seen.add(call["id"])
+        return call
+
+    calls = [unique(c) for c in ai.tool_calls]
+    invalid = [unique(dict(c)) for c in ai.invalid_tool_calls]
+    given = [c.get("id") for c in (*ai.tool_calls, *ai.invalid_tool_calls)]
+    if [c["id"] for c in (*calls, *invalid)] == given:
+        return ai
+    return ai.model_copy(update={"tool_calls": calls, "invalid_tool_calls": invalid})
 
 
 def _execute(call: dict, by_name: dict[str, BaseTool], records: list[dict], config) -> ToolMessage:
