@@ -362,6 +362,20 @@ def test_tool_calls_without_their_own_ids_are_each_answered(
     assert turn["status"] == "answered" and len(turn["tool_calls"]) == 2
 
 
+@pytest.mark.parametrize("finish_reason", ["length", "content_filter"])
+def test_an_answer_cut_off_is_not_sent_as_the_reply(
+    finish_reason, post_webhook, drain, fake_llm, fake_graph
+):
+    body = completion(text_reply("Your haircut is on Tuesday at"))
+    body["choices"][0]["finish_reason"] = finish_reason
+    fake_llm.script.append((200, body))
+    post_webhook(envelopes.text("when is my haircut?", wa_id="34600000011"))
+    run_within(drain)
+    assert sent_to(fake_graph, "34600000011") == [EXHAUSTED]
+    turn = db.fetch_one("SELECT status, error FROM turns")
+    assert (turn["status"], turn["error"]) == ("failed", "incomplete reply")
+
+
 def test_arguments_not_an_object_keep_the_calls_usage(post_webhook, drain, fake_llm, fake_graph):
     fake_llm.script.append(tool_call("book_appointment", "[1, 2]"))
     post_webhook(envelopes.text("book me in", wa_id="34600000004"))

@@ -31,6 +31,9 @@ APOLOGY = flow_words.say("en", "apology")
 EXHAUSTED = flow_words.say("en", "exhausted")
 _specs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # args schema -> OpenAI spec
 _specs_lock = threading.Lock()
+# Why an answer stopped when it is not whole: the token limit, or the provider's content filter.
+CUT_OFF = frozenset({"length", "content_filter"})
+INCOMPLETE = "incomplete reply"
 # (reply, tool records) -> a correction to send back to the model, or None when the reply is fine.
 ReplyCheck = Callable[[str, list[dict]], str | None]
 
@@ -131,6 +134,10 @@ def run_agent(
             messages.pop()
             messages.append(HumanMessage(more))
             continue
+        if ai.response_metadata.get("finish_reason") in CUT_OFF:
+            # Half a sentence ("Your appointment is booked for"), or text a filter removed: not
+            # an answer to send as if it were whole.
+            return _unfinished(records, ctx, fallback, iteration, INCOMPLETE, spent)
         problem = check_reply(reply, records) if check_reply else None
         if problem and not corrected and not last:
             corrected = True
