@@ -115,6 +115,8 @@ def run_agent(
             return _unfinished(records, ctx, apology, iteration, error, spent)
         if call := usage.from_message(ai, model_name):
             spent.append(call)
+        else:
+            spent.append(usage.estimate(ai, model_name, _chars(messages, tools)))
         ai, refused = _storable_message(ai)
         ai = _with_call_ids(ai)
         messages.append(ai)
@@ -310,6 +312,12 @@ def _invalid_call(call: dict) -> dict:
         # LangChain's reason (not JSON), or ours (JSON, but not an object: `chat_openai`).
         "error": call.get("error") or f"The arguments were not valid JSON: {call.get('args')}",
     }
+
+
+def _chars(messages: list[BaseMessage], tools: list[BaseTool]) -> int:
+    """How long a request is, in characters: its messages' text and tool calls, and the tools."""
+    sent = [[str(m.content), getattr(m, "tool_calls", [])] for m in messages]
+    return len(json.dumps([sent, [_tool_spec(t) for t in tools]], default=str))
 
 
 def _text(ai: AIMessage) -> str:
