@@ -411,6 +411,22 @@ def test_rate_limit_then_recovery_within_client_retries(
     assert db.fetch_one("SELECT status FROM turns")["status"] == "answered"
 
 
+@pytest.mark.parametrize("app_config", [{"LLM_MAX_RETRIES": 2}], indirect=True)
+def test_a_retry_after_longer_than_the_timeout_is_not_waited_for(
+    app_config, post_webhook, drain, fake_llm, fake_graph
+):
+    """The client would sleep each Retry-After (up to two minutes) before retrying: the turn
+    would outlast LLM_TIMEOUT by far before the fallback, the breaker or the apology could act."""
+    fake_llm.script.extend([rate_limited((("retry-after", "30"),))] * 3)
+    post_webhook(envelopes.text("hello", wa_id="34600000012"))
+    started = time.monotonic()
+    run_within(drain, seconds=60)
+    assert time.monotonic() - started < 10 * LLM_TIMEOUT
+    assert sent_to(fake_graph, "34600000012") == [APOLOGY]
+    assert len(fake_llm.requests) == 1
+    assert "RateLimitError (HTTP 429)" in db.fetch_one("SELECT error FROM turns")["error"]
+
+
 def mixed_behaviour(release: threading.Event):
     """A model whose failure depends on the customer's message (the message names it)."""
 
