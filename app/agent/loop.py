@@ -92,6 +92,7 @@ def run_agent(
     spent: list[tuple[str, int, int]] = []  # what each model call reported it used
     corrected = False
     config = {"callbacks": callbacks} if callbacks else None
+    said = user_input  # with what the customer added mid-turn: the flow answers all of it
     model_name = str(getattr(model, "model_name", "") or "")
     for iteration in range(1, max_iterations + 1):
         try:
@@ -101,7 +102,7 @@ def run_agent(
                 # Unless the model's tools acted: the flow would read the same words and act
                 # again (book, move or cancel once more); the customer is told what was done.
                 return _unfinished(records, ctx, apology, iteration, "llm: NoModel", spent)
-            result = run_without_model(tools, user_input, exc.note)
+            result = run_without_model(tools, said, exc.note)
             result.tool_calls[:0] = records
             result.usage[:0] = spent
             return result
@@ -135,6 +136,7 @@ def run_agent(
             # The customer wrote again mid-turn: answer everything in one reply.
             messages.pop()
             messages.append(HumanMessage(more))
+            said = f"{said}\n{more}"
             continue
         if ai.response_metadata.get("finish_reason") in CUT_OFF:
             # Half a sentence ("Your appointment is booked for"), or text a filter removed: not
