@@ -34,7 +34,9 @@ MAX_INPUT_CHARS = 4096
 MAX_MID_TURN_MERGES = 5
 BUSINESS_CACHE = "business_configs"
 # Turn errors that mean the bot could not answer (two in a row hand the talk to a person).
-UNANSWERED = frozenset({"max iterations reached", "ungrounded reply", "empty reply"})
+UNANSWERED = frozenset(
+    {"max iterations reached", "ungrounded reply", "empty reply", loop.INCOMPLETE}
+)
 ERASE_AFTER_SEND = "erase_after_send"
 # A turn's error when staff took the conversation while it ran (it stored no reply).
 TAKEN_OVER = "superseded: staff took the conversation over during the turn"

@@ -7,6 +7,7 @@ still finishes on the model and the next one does not.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 
 WARNING_AT = Decimal("0.8")  # the console warns from 80% of the budget
 MILLION = Decimal(1_000_000)
+CHARS_PER_TOKEN = 4  # a rough English average, for answers that report no usage
 Call = tuple[str, int, int]  # (model, prompt tokens, completion tokens)
 
 
@@ -32,6 +34,19 @@ def from_message(message, fallback_model: str) -> Call | None:
         str(model or fallback_model or "unknown")[:200],
         int(meta.get("input_tokens") or 0),
         int(meta.get("output_tokens") or 0),
+    )
+
+
+def estimate(message, fallback_model: str, prompt_chars: int) -> Call:
+    """What an answer that reports no usage (the field is optional; some OpenAI-compatible
+    servers leave it out) is taken to have used: about four characters a token, so a monthly
+    budget still counts its calls."""
+    model = (getattr(message, "response_metadata", None) or {}).get("model_name")
+    answer = len(str(message.content)) + len(json.dumps(message.tool_calls, default=str))
+    return (
+        str(model or fallback_model or "unknown")[:200],
+        -(-prompt_chars // CHARS_PER_TOKEN),
+        -(-answer // CHARS_PER_TOKEN),
     )
 
 

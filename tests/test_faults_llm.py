@@ -330,6 +330,52 @@ def test_invalid_tool_call_is_answered_to_the_model_not_the_customer(
     assert jobs_left() == 0
 
 
+def calls_with_ids(*ids: str | None) -> dict:
+    """One message calling a reading tool once per id (None: the call has no `id` at all)."""
+    names = ["list_services", "list_my_appointments"]
+    calls = [
+        {"type": "function", "function": {"name": names[i % 2], "arguments": "{}"}}
+        | ({} if call_id is None else {"id": call_id})
+        for i, call_id in enumerate(ids)
+    ]
+    return {"role": "assistant", "content": None, "tool_calls": calls}
+
+
+ODD_IDS = {
+    "no ids": calls_with_ids(None, None),
+    "empty ids": calls_with_ids("", ""),
+    "one id for two calls": calls_with_ids("call_1", "call_1"),
+}
+
+
+@pytest.mark.parametrize("message", ODD_IDS.values(), ids=ODD_IDS.keys())
+def test_tool_calls_without_their_own_ids_are_each_answered(
+    message, post_webhook, drain, fake_llm, fake_graph
+):
+    fake_llm.script.append(message)
+    post_webhook(envelopes.text("what do you offer?", wa_id="34600000010"))
+    run_within(drain)
+    assert sent_to(fake_graph, "34600000010") == ["ECHO[what do you offer?]"]
+    answered = [m for m in fake_llm.requests[1]["messages"] if m["role"] == "tool"]
+    assert len({m["tool_call_id"] for m in answered}) == 2
+    turn = db.fetch_one("SELECT status, tool_calls FROM turns")
+    assert turn["status"] == "answered" and len(turn["tool_calls"]) == 2
+
+
+@pytest.mark.parametrize("finish_reason", ["length", "content_filter"])
+def test_an_answer_cut_off_is_not_sent_as_the_reply(
+    finish_reason, post_webhook, drain, fake_llm, fake_graph
+):
+    body = completion(text_reply("Your haircut is on Tuesday at"))
+    body["choices"][0]["finish_reason"] = finish_reason
+    fake_llm.script.append((200, body))
+    post_webhook(envelopes.text("when is my haircut?", wa_id="34600000011"))
+    run_within(drain)
+    assert sent_to(fake_graph, "34600000011") == [EXHAUSTED]
+    turn = db.fetch_one("SELECT status, error FROM turns")
+    assert (turn["status"], turn["error"]) == ("failed", "incomplete reply")
+
+
 def test_arguments_not_an_object_keep_the_calls_usage(post_webhook, drain, fake_llm, fake_graph):
     fake_llm.script.append(tool_call("book_appointment", "[1, 2]"))
     post_webhook(envelopes.text("book me in", wa_id="34600000004"))
@@ -363,6 +409,22 @@ def test_rate_limit_then_recovery_within_client_retries(
     assert sent_to(fake_graph, "34600000006") == ["ECHO[hello]"]
     assert len(fake_llm.requests) == 3
     assert db.fetch_one("SELECT status FROM turns")["status"] == "answered"
+
+
+@pytest.mark.parametrize("app_config", [{"LLM_MAX_RETRIES": 2}], indirect=True)
+def test_a_retry_after_longer_than_the_timeout_is_not_waited_for(
+    app_config, post_webhook, drain, fake_llm, fake_graph
+):
+    """The client would sleep each Retry-After (up to two minutes) before retrying: the turn
+    would outlast LLM_TIMEOUT by far before the fallback, the breaker or the apology could act."""
+    fake_llm.script.extend([rate_limited((("retry-after", "30"),))] * 3)
+    post_webhook(envelopes.text("hello", wa_id="34600000012"))
+    started = time.monotonic()
+    run_within(drain, seconds=60)
+    assert time.monotonic() - started < 10 * LLM_TIMEOUT
+    assert sent_to(fake_graph, "34600000012") == [APOLOGY]
+    assert len(fake_llm.requests) == 1
+    assert "RateLimitError (HTTP 429)" in db.fetch_one("SELECT error FROM turns")["error"]
 
 
 def mixed_behaviour(release: threading.Event):

@@ -135,6 +135,19 @@ def test_the_budget_is_checked_before_each_turn(world, say, fake_llm):
     assert len(fake_llm.requests) == 2
 
 
+def test_an_answer_that_reports_no_usage_still_counts_against_the_budget(world, say, fake_llm):
+    set_budget(world.business_id, 200)
+    status, body = reported(text_reply("Hi there!"), 0, 0)
+    del body["usage"]  # optional in the API: some OpenAI-compatible servers leave it out
+    fake_llm.script.append((status, body))
+    assert say("hello") == "Hi there!"
+    [row] = usage_rows()
+    assert row["prompt_tokens"] > 200  # estimated from the request: its prompt alone is longer
+    assert row["completion_tokens"] > 0
+    assert say("Hello!") == GREETING
+    assert len(fake_llm.requests) == 1
+
+
 def test_one_tenant_over_budget_never_affects_another(world, say, fake_llm):
     set_budget(world.business_id, 10)
     spend(world.business_id, 50)

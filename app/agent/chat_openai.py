@@ -13,21 +13,44 @@ OpenAI package is a slow import).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Self
 
 import openai
 from langchain_core.messages import AIMessage
 from langchain_core.messages.tool import invalid_tool_call
 from langchain_core.outputs import ChatResult
 from langchain_openai import ChatOpenAI
+from pydantic import model_validator
 
 from app.agent.breaker import UnusableAnswer
 
 BULK = ("messages", "tools")
 
 
+class BriefRetries(openai.OpenAI):
+    """The OpenAI client, retrying a failed call only when the server's Retry-After fits in one
+    call's timeout. The client honours a Retry-After of up to two minutes before each retry, so a
+    429 asking for 60 s held a turn for minutes (LLM_MAX_RETRIES of them) before the fallback
+    model, the breaker or the apology could act; now such a call fails at once, as an outage."""
+
+    def _should_retry(self, response) -> bool:
+        wait = self._parse_retry_after_header(response.headers)
+        limit = self.timeout if isinstance(self.timeout, int | float) else None
+        if wait is not None and limit is not None and wait > limit:
+            return False
+        return super()._should_retry(response)
+
+
 class WireChatOpenAI(ChatOpenAI):
-    """ChatOpenAI whose messages and tools skip the client's request transform."""
+    """ChatOpenAI whose messages and tools skip the client's request transform, and whose
+    client waits no longer than a call's timeout for a retry (`BriefRetries`)."""
+
+    @model_validator(mode="after")
+    def _brief_retries(self) -> Self:
+        # LangChain builds the client itself; it gains only the one method above.
+        if type(self.root_client) is openai.OpenAI:
+            self.root_client.__class__ = BriefRetries
+        return self
 
     def _get_request_payload(self, input_: Any, *, stop: list[str] | None = None, **kwargs: Any):
         payload = super()._get_request_payload(input_, stop=stop, **kwargs)

@@ -6,6 +6,7 @@ import json
 import logging
 import threading
 import time
+import uuid
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,9 @@ APOLOGY = flow_words.say("en", "apology")
 EXHAUSTED = flow_words.say("en", "exhausted")
 _specs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # args schema -> OpenAI spec
 _specs_lock = threading.Lock()
+# Why an answer stopped when it is not whole: the token limit, or the provider's content filter.
+CUT_OFF = frozenset({"length", "content_filter"})
+INCOMPLETE = "incomplete reply"
 # (reply, tool records) -> a correction to send back to the model, or None when the reply is fine.
 ReplyCheck = Callable[[str, list[dict]], str | None]
 
@@ -88,6 +92,7 @@ def run_agent(
     spent: list[tuple[str, int, int]] = []  # what each model call reported it used
     corrected = False
     config = {"callbacks": callbacks} if callbacks else None
+    said = user_input  # with what the customer added mid-turn: the flow answers all of it
     model_name = str(getattr(model, "model_name", "") or "")
     for iteration in range(1, max_iterations + 1):
         try:
@@ -97,7 +102,7 @@ def run_agent(
                 # Unless the model's tools acted: the flow would read the same words and act
                 # again (book, move or cancel once more); the customer is told what was done.
                 return _unfinished(records, ctx, apology, iteration, "llm: NoModel", spent)
-            result = run_without_model(tools, user_input, exc.note)
+            result = run_without_model(tools, said, exc.note)
             result.tool_calls[:0] = records
             result.usage[:0] = spent
             return result
@@ -111,7 +116,10 @@ def run_agent(
             return _unfinished(records, ctx, apology, iteration, error, spent)
         if call := usage.from_message(ai, model_name):
             spent.append(call)
+        else:
+            spent.append(usage.estimate(ai, model_name, _chars(messages, tools)))
         ai, refused = _storable_message(ai)
+        ai = _with_call_ids(ai)
         messages.append(ai)
         calls = list(ai.tool_calls) + [_invalid_call(c) for c in ai.invalid_tool_calls]
         if calls:
@@ -128,7 +136,12 @@ def run_agent(
             # The customer wrote again mid-turn: answer everything in one reply.
             messages.pop()
             messages.append(HumanMessage(more))
+            said = f"{said}\n{more}"
             continue
+        if ai.response_metadata.get("finish_reason") in CUT_OFF:
+            # Half a sentence ("Your appointment is booked for"), or text a filter removed: not
+            # an answer to send as if it were whole.
+            return _unfinished(records, ctx, fallback, iteration, INCOMPLETE, spent)
         problem = check_reply(reply, records) if check_reply else None
         if problem and not corrected and not last:
             corrected = True
@@ -235,6 +248,27 @@ def _storable_message(ai: AIMessage) -> tuple[AIMessage, set[int]]:
     return ai.model_copy(update=update), refused
 
 
+def _with_call_ids(ai: AIMessage) -> AIMessage:
+    """The model's message with an id of its own on every tool call. Some OpenAI-compatible
+    endpoints send none, or one id for several calls; each tool message must answer its call
+    by id, and the next request, unmatched, would be refused (400)."""
+    seen: set[str] = set()
+
+    def unique(call: dict) -> dict:
+        call_id = call.get("id")
+        if not call_id or call_id in seen:
+            call = {**call, "id": f"call_{uuid.uuid4().hex[:24]}"}
+        seen.add(call["id"])
+        return call
+
+    calls = [unique(c) for c in ai.tool_calls]
+    invalid = [unique(dict(c)) for c in ai.invalid_tool_calls]
+    given = [c.get("id") for c in (*ai.tool_calls, *ai.invalid_tool_calls)]
+    if [c["id"] for c in (*calls, *invalid)] == given:
+        return ai
+    return ai.model_copy(update={"tool_calls": calls, "invalid_tool_calls": invalid})
+
+
 def _execute(call: dict, by_name: dict[str, BaseTool], records: list[dict], config) -> ToolMessage:
     started = time.perf_counter()
     name, args, call_id = call.get("name") or "", call.get("args"), call.get("id") or "call"
@@ -280,6 +314,12 @@ def _invalid_call(call: dict) -> dict:
         # LangChain's reason (not JSON), or ours (JSON, but not an object: `chat_openai`).
         "error": call.get("error") or f"The arguments were not valid JSON: {call.get('args')}",
     }
+
+
+def _chars(messages: list[BaseMessage], tools: list[BaseTool]) -> int:
+    """How long a request is, in characters: its messages' text and tool calls, and the tools."""
+    sent = [[str(m.content), getattr(m, "tool_calls", [])] for m in messages]
+    return len(json.dumps([sent, [_tool_spec(t) for t in tools]], default=str))
 
 
 def _text(ai: AIMessage) -> str:
