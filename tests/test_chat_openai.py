@@ -6,6 +6,7 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_openai import ChatOpenAI
 
+from app.agent.breaker import UnusableAnswer
 from app.agent.chat_openai import WireChatOpenAI, skip_transform
 from tests.fake_llm import text_reply
 
@@ -73,3 +74,22 @@ def test_skip_transform_moves_only_plain_lists_and_keeps_the_callers_extra_body(
     assert skip_transform(structured) is structured
     responses_api = {"model": "m", "input": "hi"}
     assert skip_transform(responses_api) is responses_api
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"id": "x", "object": "chat.completion", "model": "fake", "choices": []},
+        {"id": "x", "object": "chat.completion", "model": "fake"},
+    ],
+    ids=["empty choices", "no choices"],
+)
+def test_an_answer_without_choices_is_unusable(fake_llm, body):
+    """The provider's breaker counts it as an outage (a bare IndexError it would take for a bug
+    of ours and never hand over to the fallback model)."""
+    fake_llm.script.append((200, body))
+    model = WireChatOpenAI(
+        model="gpt-4o-mini", api_key="k", base_url=fake_llm.base_url, max_retries=0
+    )
+    with pytest.raises(UnusableAnswer):
+        model.invoke(CONVERSATION)

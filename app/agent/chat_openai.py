@@ -69,6 +69,9 @@ class WireChatOpenAI(ChatOpenAI):
             # No `choices`, an `error` in a 200, a page instead of JSON: the provider is broken,
             # which its circuit breaker counts as an outage (a bare TypeError it would not).
             raise UnusableAnswer(f"unusable answer: {exc}") from exc
+        if not result.generations:
+            # `"choices": []` (some compatibility endpoints send it): no answer either.
+            raise UnusableAnswer("unusable answer: no choices")
         for generation, calls in zip(result.generations, invalid, strict=False):
             if calls and isinstance(generation.message, AIMessage):
                 generation.message.invalid_tool_calls.extend(calls)
