@@ -92,6 +92,7 @@ BAD_SERVICES = [
     ([{"name": "A", "duration_minutes": 30, "price": True}], "services.0.price"),
     ([{"name": "A", "duration_minutes": 30, "currency": "EURO"}], "services.0.currency"),
     ([{"name": "A", "duration_minutes": 30, "currency": "€"}], "services.0.currency"),
+    ([{"name": "A", "duration_minutes": 30, "currency": "eur\n"}], "services.0.currency"),
     ([{"name": "A", "duration_minutes": 30, "colour": "red"}], "services.0.colour"),
     (
         [{"name": "Cut", "duration_minutes": 30}, {"name": " cUT ", "duration_minutes": 30}],
