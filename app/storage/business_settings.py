@@ -31,6 +31,11 @@ WRITABLE = (
 )  # fmt: skip
 # Columns naming a business's account on a channel: each unique across businesses.
 ACCOUNT_COLUMNS = frozenset({"whatsapp_number_id", "messenger_page_id"})
+# The unique constraint of each: a write that lost a race for the account fails on it.
+ACCOUNT_CONSTRAINTS = {
+    "businesses_whatsapp_number_id_key": "whatsapp_number_id",
+    "businesses_messenger_page_id_key": "messenger_page_id",
+}
 JSON_COLUMNS = (
     "opening_hours", "reminder_quiet_hours", "reminder_template", "staff_reply_template",
 )  # fmt: skip
