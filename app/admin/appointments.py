@@ -86,8 +86,9 @@ def _cancel_options(body: dict) -> tuple[bool, str | None]:
     if not isinstance(notify, bool):
         errors["notify"] = "must be true or false"
     message = body.get("message")
-    if message is not None and (not isinstance(message, str) or not 1 <= len(message) <= 1000):
-        errors["message"] = "must be 1 to 1000 characters"
+    # An empty or blank message is none of staff's own: the customer gets the usual words.
+    if message is not None and (not isinstance(message, str) or len(message) > 1000):
+        errors["message"] = "must be text of at most 1000 characters"
     if errors:
         raise invalid(errors)
     return notify, message.strip() if message else None
