@@ -193,3 +193,25 @@ def test_writes_and_their_refusals_match_the_document(api, world):
         for problem in problems(method, path, response.status_code, response.get_json(silent=True)):
             found.append(f"{method} {path} as {actor} → {response.status_code}: {problem}")
     assert not found, "\n".join(found)
+
+
+def test_a_body_over_the_limit_is_a_documented_413_on_every_route_that_reads_one(api, world):
+    ids = {
+        "business_id": world.business_id,
+        "customer_id": world.customer_id,
+        "appointment_id": world.appointment_id,
+        "user_id": world.target_user_id,
+    }
+    found = []
+    for path, item in spec()["paths"].items():
+        for method, operation in item.items():
+            if "requestBody" not in operation:
+                continue
+            filled = re.sub(r"\{(\w+)\}", lambda m: str(ids[m[1]]), path).removeprefix(PREFIX)
+            response = api(method.upper(), filled, "superadmin", data=b"x" * (4 * 1024 * 1024))
+            status = response.status_code
+            if status != 413:
+                found.append(f"{method.upper()} {path} → {status}, not 413")
+            for problem in problems(method, filled, status, response.get_json(silent=True)):
+                found.append(f"{method.upper()} {path} → {status}: {problem}")
+    assert not found, "\n".join(found)
