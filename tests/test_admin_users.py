@@ -99,6 +99,23 @@ def test_bad_invites_are_400(api, world, body, field):
     assert db.fetch_one("SELECT count(*) AS n FROM users")["n"] == before
 
 
+# Within the address pattern (64 @ 252 . 63), but longer than a login accepts (320).
+TOO_LONG_TO_SIGN_IN = "a" * 64 + "@" + "b" * 252 + ".com"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", "/users"), ("PATCH", "/users/{user}"), ("POST", "/businesses/{business}/staff")],
+)
+def test_an_email_too_long_to_sign_in_with_is_400(api, world, method, path):
+    """An account is made only with an email its holder can sign in with."""
+    url = path.format(user=world.target_user_id, business=world.business_id)
+    before = db.fetch_all("SELECT id, email FROM users ORDER BY id")
+    resp = api(method, url, "superadmin", json={"email": TOO_LONG_TO_SIGN_IN})
+    assert resp.status_code == 400 and "email" in resp.get_json()["fields"], resp.get_json()
+    assert db.fetch_all("SELECT id, email FROM users ORDER BY id") == before
+
+
 def test_superadmin_manages_users(api, client, world):
     created = api(
         "POST", "/users", "superadmin", json={"email": "ops@example.com", "is_superadmin": True}

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from psycopg import errors as pg_errors
 
 from app.admin import access
-from app.admin.auth import check_password_field, hash_password, random_password
+from app.admin.auth import MAX_EMAIL, check_password_field, hash_password, random_password
 from app.admin.blueprint import bp
 from app.admin.wire import ApiError, check_id, invalid, json_body, no_content, ok
 from app.storage import audit, users
@@ -201,7 +201,7 @@ def _unknown(data: dict, allowed: set[str]) -> dict[str, str]:
 def _identity(data: dict, errors: dict) -> tuple[str | None, str, str | None]:
     """(email, name, password) of a new user; problems go into `errors`."""
     email = data.get("email")
-    if not isinstance(email, str) or not _EMAIL.match(email.strip()):
+    if not _is_email(email):
         errors["email"] = "must be an email address"
         email = None
     name = data.get("name", "")
@@ -215,12 +215,21 @@ def _identity(data: dict, errors: dict) -> tuple[str | None, str, str | None]:
     return email, name.strip(), password
 
 
+def _is_email(value) -> bool:
+    """Whether `value` is an email address a login accepts."""
+    return (
+        isinstance(value, str)
+        and len(value.strip()) <= MAX_EMAIL
+        and bool(_EMAIL.match(value.strip()))
+    )
+
+
 def _user_fields(data: dict, errors: dict, current: dict) -> dict:
     fields = {}
     user_id = current["id"]
     if "email" in data:
         email = data["email"]
-        if not isinstance(email, str) or not _EMAIL.match(email.strip()):
+        if not _is_email(email):
             errors["email"] = "must be an email address"
         else:
             fields["email"] = email.strip().lower()
