@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from app.storage import db
 from tests import envelopes
 from tests.fake_llm import system_prompt
@@ -101,3 +103,15 @@ def test_cancel_without_notice(api, world, drain, fake_graph):
     assert resp.status_code == 200 and resp.get_json()["notified"] is False
     drain()
     assert fake_graph.messages_sent() == []
+
+
+@pytest.mark.parametrize("message", ["", "   "])
+def test_cancel_with_an_empty_message_sends_the_usual_words(api, world, drain, fake_graph, message):
+    """The contract's `message` is any string up to 1000 characters: an empty one (a form's
+    empty box) is no message of staff's own, as a blank one is."""
+    path = f"/businesses/{world.business_id}/appointments/{world.appointment_id}/cancel"
+    resp = api("POST", path, "staff", json={"message": message})
+    assert resp.status_code == 200, resp.get_json()
+    drain()
+    [sent] = fake_graph.messages_sent()
+    assert "cancelled by Demo Salon" in sent["text"]["body"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.secrets import decrypt
-from app.storage import db
+from app.storage import business_settings, db
 from tests.conftest import SECRET_KEY
 
 WEEKDAY = {"open": "09:00", "close": "18:00", "breaks": [["13:00", "14:00"]]}
@@ -75,6 +75,20 @@ BAD_SETTINGS = [
         {"mon": {**WEEKDAY, "breaks": [["12:00", "13:30"], ["13:00", "14:00"]]}},
         "opening_hours.mon.breaks.1",
     ),
+    # A trailing newline or a digit of another script is not part of the documented pattern.
+    ("opening_hours", {"mon": {"open": "09:00\n", "close": "18:00"}}, "opening_hours.mon.open"),
+    ("opening_hours", {"mon": {"open": "0\u0669:00", "close": "18:00"}}, "opening_hours.mon.open"),
+    (
+        "opening_hours",
+        {"mon": {**WEEKDAY, "breaks": [["13:00\n", "14:00"]]}},
+        "opening_hours.mon.breaks.0",
+    ),
+    ("whatsapp_number_id", "5551\n", "whatsapp_number_id"),
+    ("messenger_page_id", "5552\n", "messenger_page_id"),
+    ("reminder_quiet_hours", {"start": "22:00\n", "end": "08:00"}, "reminder_quiet_hours"),
+    ("reminder_quiet_hours", {"start": "22:0\u0660", "end": "08:00"}, "reminder_quiet_hours"),
+    ("reminder_template", {"name": "remind\n", "language": "en"}, "reminder_template"),
+    ("staff_reply_template", {"name": "reply", "language": "en_US\n"}, "staff_reply_template"),
     ("display_phone_number", ["+34"], "display_phone_number"),
     ("id", 5, "id"),
     ("services", [], "services"),
@@ -188,6 +202,43 @@ def test_channel_accounts_are_unique_across_businesses(api, world, field, reason
     # A business writing its own accounts again is no clash.
     again = api("PATCH", f"/businesses/{created.get_json()['id']}", "superadmin", json=other)
     assert again.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("field", "reason"),
+    [("whatsapp_number_id", "number_taken"), ("messenger_page_id", "page_taken")],
+)
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+def test_account_taken_after_the_check_is_409_with_its_reason(
+    api, world, monkeypatch, method, field, reason
+):
+    """Another business commits the account between the check and the write: the unique
+    constraint refuses it, and the answer is the documented 409 with its reason."""
+    checked = business_settings.account_taken
+
+    def taken_meanwhile(column, account_id, except_id=None):
+        found = checked(column, account_id, except_id)
+        if column == field:
+            db.execute(
+                f"UPDATE businesses SET {column} = %s WHERE id = %s",  # noqa: S608 - a fixed name
+                (account_id, world.other_business_id),
+            )
+        return found
+
+    monkeypatch.setattr(business_settings, "account_taken", taken_meanwhile)
+    before = snapshot(world.business_id)
+    if method == "POST":
+        body = {"name": "Racer", "whatsapp_number_id": "555000557", field: "424242"}
+        resp = api("POST", "/businesses", "superadmin", json=body)
+    else:
+        resp = api(
+            "PATCH", f"/businesses/{world.business_id}", "superadmin", json={field: "424242"}
+        )
+    assert resp.status_code == 409, resp.get_json()
+    assert resp.get_json()["reason"] == reason
+    assert field in resp.get_json()["message"]
+    assert snapshot(world.business_id) == before
+    assert db.fetch_one("SELECT count(*) AS n FROM businesses")["n"] == 2
 
 
 @pytest.mark.parametrize(

@@ -177,6 +177,18 @@ def test_appointments_list_and_filters(api, world):
     assert [r["id"] for r in window["appointments"]] == [later]
 
 
+@pytest.mark.parametrize("spelling", ["%Y-%m-%d", "%Y%m%d"])
+def test_an_iso_date_in_either_spelling_is_a_whole_local_day(api, world, spelling):
+    """`to` as a date includes that day, written 2026-03-01 or, ISO 8601's basic form, 20260301
+    (which was read as the instant that day starts, and so left the day out)."""
+    base = f"/businesses/{world.business_id}/appointments"
+    [row] = api("GET", base, "staff").get_json()["appointments"]
+    tz = db.fetch_one("SELECT timezone FROM businesses WHERE id = %s", (world.business_id,))
+    day = datetime.fromisoformat(row["starts_at"]).astimezone(ZoneInfo(tz["timezone"])).date()
+    window = api("GET", f"{base}?from={day:{spelling}}&to={day:{spelling}}", "staff").get_json()
+    assert [r["id"] for r in window["appointments"]] == [world.appointment_id]
+
+
 @pytest.mark.parametrize(
     "query", ["?status=done", "?from=yesterday", "?to=2026-13-01", "?page=0", "?per_page=1000"]
 )

@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 from jsonschema import Draft202012Validator
 
 from app.admin.openapi import spec
-from tests.fixtures_admin import PASSWORD
+from tests.fixtures_admin import PASSWORD, make_appointment, make_block
+from tests.test_admin_permissions import MOVE, STAFF_BOOKING
 
 PREFIX = "/api/admin"
 
@@ -150,3 +151,67 @@ def test_the_check_fails_on_an_undocumented_property(api, world):
     body = {**response.get_json(), "surprise": 1}
     assert any("surprise" in p for p in problems("GET", "/me", 200, body))
     assert problems("GET", "/me", 200, response.get_json()) == []
+
+
+def writes(world) -> list[tuple[str, str, str, dict | None, dict]]:
+    """Writes the tour does not make, with their refusals: (method, path, actor, body, headers)."""
+    b, a = world.business_id, world.appointment_id
+    past = make_appointment(b, world.customer_id, days_ahead=-1)
+    block = make_block(b)
+    key = {"Idempotency-Key": "a-booking"}
+    services = {"services": [{"name": "Haircut", "duration_minutes": 45, "price": "30.00"}]}
+    return [
+        ("POST", "/businesses", "superadmin", {"name": "New", "whatsapp_number_id": "5550"}, {}),
+        ("POST", "/businesses", "superadmin", {"name": "Twin", "whatsapp_number_id": "5550"}, {}),
+        ("POST", "/businesses", "superadmin", {"name": ""}, {}),
+        ("PUT", f"/businesses/{b}/services", "owner", services, {}),
+        ("PUT", f"/businesses/{b}/services", "owner", {"services": "Haircut"}, {}),
+        ("POST", f"/businesses/{b}/appointments", "staff", STAFF_BOOKING, key),
+        ("POST", f"/businesses/{b}/appointments", "staff", STAFF_BOOKING, key),
+        ("POST", f"/businesses/{b}/appointments", "staff", {**STAFF_BOOKING, "service": 2}, key),
+        ("PATCH", f"/businesses/{b}/appointments/{a}", "staff", MOVE, {}),
+        ("POST", f"/businesses/{b}/appointments/{past}/no-show", "staff", None, {}),
+        ("POST", f"/businesses/{b}/appointments/{a}/no-show", "staff", None, {}),
+        ("DELETE", f"/businesses/{b}/blocked-times/{block}", "staff", None, {}),
+        ("DELETE", f"/businesses/{b}/blocked-times/{block}", "staff", None, {}),
+        ("POST", f"/businesses/{b}/staff", "owner", {"email": "new.staff@example.com"}, {}),
+        ("POST", f"/businesses/{b}/staff", "owner", {"email": "new.staff@example.com"}, {}),
+        ("DELETE", f"/businesses/{b}/staff/{world.staff2_id}", "owner", None, {}),
+        ("POST", "/users", "superadmin", {"email": "someone@example.com"}, {}),
+        ("POST", "/users", "superadmin", {"email": "someone@example.com"}, {}),
+        ("DELETE", f"/users/{world.target_user_id}", "superadmin", None, {}),
+        ("DELETE", f"/users/{world.user_ids['superadmin']}", "superadmin", None, {}),
+        ("POST", "/auth/logout", "owner", None, {}),
+    ]
+
+
+def test_writes_and_their_refusals_match_the_document(api, world):
+    found = []
+    for method, path, actor, body, headers in writes(world):
+        sent = {"json": body} if body is not None else {}
+        response = api(method, path, actor, headers=headers, **sent)
+        for problem in problems(method, path, response.status_code, response.get_json(silent=True)):
+            found.append(f"{method} {path} as {actor} → {response.status_code}: {problem}")
+    assert not found, "\n".join(found)
+
+
+def test_a_body_over_the_limit_is_a_documented_413_on_every_route_that_reads_one(api, world):
+    ids = {
+        "business_id": world.business_id,
+        "customer_id": world.customer_id,
+        "appointment_id": world.appointment_id,
+        "user_id": world.target_user_id,
+    }
+    found = []
+    for path, item in spec()["paths"].items():
+        for method, operation in item.items():
+            if "requestBody" not in operation:
+                continue
+            filled = re.sub(r"\{(\w+)\}", lambda m: str(ids[m[1]]), path).removeprefix(PREFIX)
+            response = api(method.upper(), filled, "superadmin", data=b"x" * (4 * 1024 * 1024))
+            status = response.status_code
+            if status != 413:
+                found.append(f"{method.upper()} {path} → {status}, not 413")
+            for problem in problems(method, filled, status, response.get_json(silent=True)):
+                found.append(f"{method.upper()} {path} → {status}: {problem}")
+    assert not found, "\n".join(found)

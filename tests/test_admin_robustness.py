@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 
 from app.storage import db
@@ -118,6 +120,31 @@ def test_body_over_the_size_limit_is_413(api, world):
 )
 def test_impossible_ids_are_404(api, world, method, path):
     assert_error_shape(api(method, path, "superadmin"), 404)
+
+
+def arabic_indic(number: int) -> str:
+    """`number` in Arabic-Indic digits (which Python's int() and \\d accept too)."""
+    return "".join(chr(0x0660 + int(d)) for d in str(number))
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "/businesses/{b}",
+        "/businesses/{b}/appointments/{a}",
+        "/businesses/{b}/conversations/{c}",
+    ],
+)
+def test_ids_in_other_scripts_digits_are_404(api, world, rule):
+    """An id is ASCII digits: another script's digits do not name the same row."""
+    ids = {
+        "b": world.business_id,
+        "a": world.appointment_id,
+        "c": world.customer_id,
+    }
+    assert api("GET", rule.format(**ids), "superadmin").status_code == 200
+    path = rule.format(**{k: quote(arabic_indic(v)) for k, v in ids.items()})
+    assert_error_shape(api("GET", path, "superadmin"), 404)
 
 
 @pytest.mark.parametrize(

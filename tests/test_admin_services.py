@@ -65,6 +65,19 @@ def test_retired_service_is_revived_by_name(api, world):
     assert [r["id"] for r in active] == [retired]
 
 
+@pytest.mark.parametrize("name", ["Κούρεμα ανδρός", "Straße"])
+def test_service_is_kept_by_name_where_lower_and_casefold_differ(api, world, name):
+    """Names are matched as the validation folds them: the same list sent again (or in another
+    case) keeps its rows, also for letters SQL lower() and casefold() fold apart (ς, ß)."""
+    put(api, world, [{"name": name, "duration_minutes": 30}])
+    active = "SELECT id, name FROM services WHERE business_id = %s AND active"
+    [first] = db.fetch_all(active, (world.business_id,))
+    assert put(api, world, [{"name": name, "duration_minutes": 45}]).status_code == 200
+    assert db.fetch_all(active, (world.business_id,)) == [first]
+    assert put(api, world, [{"name": name.upper(), "duration_minutes": 45}]).status_code == 200
+    assert db.fetch_all(active, (world.business_id,)) == [{"id": first["id"], "name": name.upper()}]
+
+
 def test_swapping_names_does_not_collide(api, world):
     current = api("GET", f"/businesses/{world.business_id}").get_json()["services"]
     a, b = current[0], current[1]
@@ -92,6 +105,7 @@ BAD_SERVICES = [
     ([{"name": "A", "duration_minutes": 30, "price": True}], "services.0.price"),
     ([{"name": "A", "duration_minutes": 30, "currency": "EURO"}], "services.0.currency"),
     ([{"name": "A", "duration_minutes": 30, "currency": "€"}], "services.0.currency"),
+    ([{"name": "A", "duration_minutes": 30, "currency": "eur\n"}], "services.0.currency"),
     ([{"name": "A", "duration_minutes": 30, "colour": "red"}], "services.0.colour"),
     (
         [{"name": "Cut", "duration_minutes": 30}, {"name": " cUT ", "duration_minutes": 30}],

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.storage import db
-from tests.fixtures_admin import PASSWORD
+from app.storage import db, users
+from tests.fixtures_admin import PASSWORD, make_user
 
 
 def staff_path(world, user_id: int | None = None) -> str:
@@ -99,6 +99,23 @@ def test_bad_invites_are_400(api, world, body, field):
     assert db.fetch_one("SELECT count(*) AS n FROM users")["n"] == before
 
 
+# Within the address pattern (64 @ 252 . 63), but longer than a login accepts (320).
+TOO_LONG_TO_SIGN_IN = "a" * 64 + "@" + "b" * 252 + ".com"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", "/users"), ("PATCH", "/users/{user}"), ("POST", "/businesses/{business}/staff")],
+)
+def test_an_email_too_long_to_sign_in_with_is_400(api, world, method, path):
+    """An account is made only with an email its holder can sign in with."""
+    url = path.format(user=world.target_user_id, business=world.business_id)
+    before = db.fetch_all("SELECT id, email FROM users ORDER BY id")
+    resp = api(method, url, "superadmin", json={"email": TOO_LONG_TO_SIGN_IN})
+    assert resp.status_code == 400 and "email" in resp.get_json()["fields"], resp.get_json()
+    assert db.fetch_all("SELECT id, email FROM users ORDER BY id") == before
+
+
 def test_superadmin_manages_users(api, client, world):
     created = api(
         "POST", "/users", "superadmin", json={"email": "ops@example.com", "is_superadmin": True}
@@ -115,6 +132,34 @@ def test_superadmin_manages_users(api, client, world):
     assert patched.get_json()["is_superadmin"] is False and patched.get_json()["name"] == "Ops"
     assert api("DELETE", f"/users/{user['id']}", "superadmin").status_code == 204
     assert api("PATCH", f"/users/{user['id']}", "superadmin", json={"name": "x"}).status_code == 404
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+def test_email_taken_after_the_check_is_the_documented_400(api, world, monkeypatch, method):
+    """Another request creates a user with the email between the check and the write: the
+    answer is the 400 naming `email` that the check gives, and nothing changes."""
+    found = users.find_by_email
+
+    def created_meanwhile(email):
+        row = found(email)
+        if row is None:
+            make_user(email)
+        return row
+
+    monkeypatch.setattr(users, "find_by_email", created_meanwhile)
+    before = db.fetch_one("SELECT email FROM users WHERE id = %s", (world.target_user_id,))
+    if method == "POST":
+        resp = api("POST", "/users", "superadmin", json={"email": "twice@example.com"})
+    else:
+        path = f"/users/{world.target_user_id}"
+        resp = api("PATCH", path, "superadmin", json={"email": "twice@example.com"})
+    assert resp.status_code == 400, resp.get_json()
+    assert resp.get_json()["fields"] == {"email": "a user with this email exists already"}
+    assert (
+        db.fetch_one("SELECT count(*) AS n FROM users WHERE email = 'twice@example.com'")["n"] == 1
+    )
+    after = db.fetch_one("SELECT email FROM users WHERE id = %s", (world.target_user_id,))
+    assert after == before
 
 
 def test_new_password_revokes_old_sessions(api, client, world):

@@ -86,26 +86,38 @@ def _cancel_options(body: dict) -> tuple[bool, str | None]:
     if not isinstance(notify, bool):
         errors["notify"] = "must be true or false"
     message = body.get("message")
-    if message is not None and (not isinstance(message, str) or not 1 <= len(message) <= 1000):
-        errors["message"] = "must be 1 to 1000 characters"
+    # An empty or blank message is none of staff's own: the customer gets the usual words.
+    if message is not None and (not isinstance(message, str) or len(message) > 1000):
+        errors["message"] = "must be text of at most 1000 characters"
     if errors:
         raise invalid(errors)
     return notify, message.strip() if message else None
 
 
 def query_instant(name: str, tz: ZoneInfo, end_of_day: bool) -> datetime | None:
-    """A from/to query value: a local date (the day's start, or the next day's for `to`)."""
+    """A from/to query value: a local date (the day's start, or the next day's for `to`), or a
+    date-time (local when it has no offset)."""
     raw = query_text(name, 40)
     if not raw:
         return None
     try:
-        if len(raw) == 10:
-            day = date.fromisoformat(raw) + timedelta(days=1 if end_of_day else 0)
+        # Any spelling of a date is a whole day (20260301 as 2026-03-01), not the instant it
+        # starts: a date-time always has its time.
+        day = _iso_date(raw)
+        if day is not None:
+            day += timedelta(days=1 if end_of_day else 0)
             return datetime.combine(day, time(), tzinfo=tz)
         moment = datetime.fromisoformat(raw)
     except (ValueError, OverflowError):
         raise invalid({name: "must be an ISO date or date-time"}) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+def _iso_date(raw: str) -> date | None:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return None
 
 
 def _summary(appointment) -> dict:

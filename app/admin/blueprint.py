@@ -17,7 +17,11 @@ bp = Blueprint("admin", __name__, url_prefix="/api/admin")
 
 @bp.before_request
 def authenticate():
-    """Refuse unusable query strings, then resolve the bearer token (401 when it fails)."""
+    """Refuse unusable paths and query strings, then resolve the bearer token (401 if it fails)."""
+    # Werkzeug's int converter takes any script's digits ("/businesses/١" is business 1); every
+    # admin path is ASCII, so such a path names no row.
+    if not request.path.isascii():
+        raise ApiError(404, "not found")
     for key, value in request.args.items(multi=True):
         if "\x00" in key or "\x00" in value:
             raise invalid({key.replace("\x00", "") or "query": "must not contain NUL characters"})

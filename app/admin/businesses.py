@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask import current_app
+from psycopg import errors as pg_errors
 
 from app.admin import access, validation
 from app.admin.blueprint import bp
@@ -46,7 +49,7 @@ def create_business():
     fields = validation.business_fields(json_body(), creating=True)
     _check_accounts_free(fields)
     _encrypt_tokens(fields)
-    with transaction() as conn:
+    with _accounts_guarded(), transaction() as conn:
         business_id = businesses.create_business(fields)
         created = business_settings.get(conn, business_id)
         audit.record(
@@ -71,7 +74,7 @@ def update_business(business_id: int):
         raise ApiError(403, f"only a superadmin may change {', '.join(restricted)}")
     _check_accounts_free(fields, business_id)
     _encrypt_tokens(fields)
-    with transaction() as conn:
+    with _accounts_guarded(), transaction() as conn:
         if fields.get("reminders_enabled") is False or fields.get("active") is False:
             # Reminders waiting in the outbox do not go either (`stop_business`: its locks
             # come before the business's row is written); a deactivated business's customers
@@ -134,9 +137,27 @@ def preview_prompt(business_id: int):
 
 def _check_accounts_free(fields: dict, business_id: int | None = None) -> None:
     """409 when another business already has a WhatsApp number or Page being written."""
-    for key, reason in validation.ACCOUNT_FIELDS.items():
+    for key in validation.ACCOUNT_FIELDS:
         if fields.get(key) and business_settings.account_taken(key, fields[key], business_id):
-            raise ApiError(409, f"another business already uses this {key}", reason=reason)
+            raise _account_taken(key)
+
+
+@contextmanager
+def _accounts_guarded() -> Iterator[None]:
+    """The same 409 when another business took the account after the check (its unique
+    constraint refuses the write), instead of one without its reason."""
+    try:
+        yield
+    except pg_errors.UniqueViolation as exc:
+        key = business_settings.ACCOUNT_CONSTRAINTS.get(exc.diag.constraint_name)
+        if key is None:
+            raise
+        raise _account_taken(key) from None
+
+
+def _account_taken(key: str) -> ApiError:
+    reason = validation.ACCOUNT_FIELDS[key]
+    return ApiError(409, f"another business already uses this {key}", reason=reason)
 
 
 def _encrypt_tokens(fields: dict) -> None:

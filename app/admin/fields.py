@@ -7,6 +7,8 @@ from collections.abc import Callable
 from functools import cache
 from zoneinfo import available_timezones
 
+# Patterns are used with fullmatch and re.ASCII, as the contract's (JavaScript) patterns read:
+# `$` alone also matches before a final newline, and `\d` a digit of any script.
 _ACCOUNT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _PHONE = re.compile(r"^[0-9]{6,20}$")
 BAD = object()  # a validator's "rejected" result (None is a valid value for some fields)
@@ -77,13 +79,13 @@ def timezone(value, name, errors):
 
 def account_id(value, name, errors):
     """A business's id on a channel (a WhatsApp number's id): letters, digits, - and _ (1..64)."""
-    if not isinstance(value, str) or not _ACCOUNT_ID.match(value):
+    if not isinstance(value, str) or not _ACCOUNT_ID.fullmatch(value):
         errors[name] = "must be 1 to 64 letters, digits, '-' or '_'"
         return BAD
     return value
 
 
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$", re.ASCII)
 _TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
 _TEMPLATE_LANGUAGE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
 MIN_OFFSET, MAX_OFFSET, MAX_OFFSETS = 15, 10_080, 5
@@ -113,7 +115,7 @@ def quiet_hours(value, name, errors):
     if (
         not isinstance(value, dict)
         or set(value) != {"start", "end"}
-        or not all(isinstance(value[k], str) and _HHMM.match(value[k]) for k in value)
+        or not all(isinstance(value[k], str) and _HHMM.fullmatch(value[k]) for k in value)
         or value["start"] == value["end"]
     ):
         errors[name] = 'must be null or {"start": "HH:MM", "end": "HH:MM"} with start != end'
@@ -129,9 +131,9 @@ def whatsapp_template(value, name, errors):
         isinstance(value, dict)
         and set(value) == {"name", "language"}
         and isinstance(value["name"], str)
-        and _TEMPLATE_NAME.match(value["name"])
+        and _TEMPLATE_NAME.fullmatch(value["name"])
         and isinstance(value["language"], str)
-        and _TEMPLATE_LANGUAGE.match(value["language"])
+        and _TEMPLATE_LANGUAGE.fullmatch(value["language"])
     )
     if not ok:
         errors[name] = (
@@ -145,7 +147,7 @@ def whatsapp_template(value, name, errors):
 def phone_number(value, name, errors):
     """A WhatsApp number in international form, digits only (an optional leading + is dropped)."""
     digits = value.strip().removeprefix("+").replace(" ", "") if isinstance(value, str) else None
-    if digits is None or not _PHONE.match(digits):
+    if digits is None or not _PHONE.fullmatch(digits):
         errors[name] = "must be a phone number with country code, 6 to 20 digits"
         return BAD
     return digits

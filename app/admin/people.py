@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from psycopg import errors as pg_errors
 
 from app.admin import access
-from app.admin.auth import check_password_field, hash_password, random_password
+from app.admin.auth import MAX_EMAIL, check_password_field, hash_password, random_password
 from app.admin.blueprint import bp
 from app.admin.wire import ApiError, check_id, invalid, json_body, no_content, ok
 from app.storage import audit, users
@@ -15,6 +19,7 @@ _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,252}\.[^@\s]{1,63}$")
 ROLES = ("staff", "owner")
 ACCOUNT_NOT_CLAIMED = "account_not_claimed"
 ALREADY_MEMBER = "already_member"
+EMAIL_TAKEN = "a user with this email exists already"
 
 
 @bp.get("/businesses/<int:business_id>/staff")
@@ -105,11 +110,11 @@ def create_user():
     if not isinstance(superadmin, bool):
         errors["is_superadmin"] = "must be true or false"
     if email and users.find_by_email(email):
-        errors["email"] = "a user with this email exists already"
+        errors["email"] = EMAIL_TAKEN
     if errors:
         raise invalid(errors)
     generated = None if password else random_password()
-    with transaction() as conn:
+    with _email_free(), transaction() as conn:
         # The superadmin typed or is shown this password: its holder must choose their own.
         user = users.create_user(
             conn,
@@ -142,7 +147,7 @@ def update_user(user_id: int):
         errors["active" if "active" in data else "is_superadmin"] = "you cannot lock yourself out"
     if errors:
         raise invalid(errors)
-    with transaction() as conn:
+    with _email_free(), transaction() as conn:
         after = users.update_user(conn, user_id, fields)
         if "password_hash" in fields or not after["active"]:
             users.revoke_all(conn, user_id)  # old sessions end with the old password
@@ -162,6 +167,18 @@ def delete_user(user_id: int):
         users.delete_user(conn, user_id)
         _audit(conn, "delete", before, before=before)
     return no_content()
+
+
+@contextmanager
+def _email_free() -> Iterator[None]:
+    """The same 400 as a taken email when another request took it after the check (the unique
+    index refuses the write), instead of an undocumented 409."""
+    try:
+        yield
+    except pg_errors.UniqueViolation as exc:
+        if exc.diag.constraint_name != users.EMAIL_CONSTRAINT:
+            raise
+        raise invalid({"email": EMAIL_TAKEN}) from None
 
 
 def _unclaimed(user_id: int, business_id: int) -> bool:
@@ -184,7 +201,7 @@ def _unknown(data: dict, allowed: set[str]) -> dict[str, str]:
 def _identity(data: dict, errors: dict) -> tuple[str | None, str, str | None]:
     """(email, name, password) of a new user; problems go into `errors`."""
     email = data.get("email")
-    if not isinstance(email, str) or not _EMAIL.match(email.strip()):
+    if not _is_email(email):
         errors["email"] = "must be an email address"
         email = None
     name = data.get("name", "")
@@ -198,18 +215,27 @@ def _identity(data: dict, errors: dict) -> tuple[str | None, str, str | None]:
     return email, name.strip(), password
 
 
+def _is_email(value) -> bool:
+    """Whether `value` is an email address a login accepts."""
+    return (
+        isinstance(value, str)
+        and len(value.strip()) <= MAX_EMAIL
+        and bool(_EMAIL.match(value.strip()))
+    )
+
+
 def _user_fields(data: dict, errors: dict, current: dict) -> dict:
     fields = {}
     user_id = current["id"]
     if "email" in data:
         email = data["email"]
-        if not isinstance(email, str) or not _EMAIL.match(email.strip()):
+        if not _is_email(email):
             errors["email"] = "must be an email address"
         else:
             fields["email"] = email.strip().lower()
             other = users.find_by_email(fields["email"])
             if other and other["id"] != user_id:
-                errors["email"] = "a user with this email exists already"
+                errors["email"] = EMAIL_TAKEN
     if "name" in data:
         if not isinstance(data["name"], str) or len(data["name"].strip()) > 200:
             errors["name"] = "must be a string of at most 200 characters"

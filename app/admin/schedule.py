@@ -8,8 +8,9 @@ from datetime import date
 from app.admin.fields import BAD, Errors
 from app.booking.hours import DAYS
 
-_HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# fullmatch and ASCII digits only (see app.admin.fields).
+_HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$", re.ASCII)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 MAX_CLOSED_DATES = 1000
 
 
@@ -21,7 +22,7 @@ def closed_dates(value, name, errors):
     before, days = len(errors), set()
     for i, item in enumerate(value):
         try:
-            if not isinstance(item, str) or not _ISO_DATE.match(item):
+            if not isinstance(item, str) or not _ISO_DATE.fullmatch(item):
                 raise ValueError
             days.add(date.fromisoformat(item))
         except ValueError:
@@ -30,7 +31,9 @@ def closed_dates(value, name, errors):
 
 
 def _minutes(value, name, errors, allow_midnight_end: bool = False) -> int | None:
-    if isinstance(value, str) and (_HHMM.match(value) or (allow_midnight_end and value == "24:00")):
+    if isinstance(value, str) and (
+        _HHMM.fullmatch(value) or (allow_midnight_end and value == "24:00")
+    ):
         hours, minutes = value.split(":")
         return int(hours) * 60 + int(minutes)
     errors[name] = "must be HH:MM"

@@ -166,7 +166,7 @@ def _price(value, name: str, errors: Errors):
 
 
 def _currency(value, name: str, errors: Errors):
-    if not isinstance(value, str) or not _CURRENCY.match(value):
+    if not isinstance(value, str) or not _CURRENCY.fullmatch(value):
         errors[name] = "must be a 3-letter currency code such as EUR"
         return BAD
     return value.upper()

@@ -31,6 +31,11 @@ WRITABLE = (
 )  # fmt: skip
 # Columns naming a business's account on a channel: each unique across businesses.
 ACCOUNT_COLUMNS = frozenset({"whatsapp_number_id", "messenger_page_id"})
+# The unique constraint of each: a write that lost a race for the account fails on it.
+ACCOUNT_CONSTRAINTS = {
+    "businesses_whatsapp_number_id_key": "whatsapp_number_id",
+    "businesses_messenger_page_id_key": "messenger_page_id",
+}
 JSON_COLUMNS = (
     "opening_hours", "reminder_quiet_hours", "reminder_template", "staff_reply_template",
 )  # fmt: skip
@@ -101,14 +106,16 @@ def replace_services(conn, business_id: int, items: list[dict]) -> dict[str, str
     Returns the fields naming ids of no service of the business; then nothing is changed.
     """
     rows = conn.execute(
-        "SELECT id, lower(name) AS folded, active FROM services WHERE business_id = %s"
+        "SELECT id, name, active FROM services WHERE business_id = %s"
         " ORDER BY active DESC, id DESC FOR UPDATE",
         (business_id,),
     ).fetchall()
     by_id = {r["id"]: r for r in rows}
     by_name: dict[str, int] = {}
+    # Folded as the validation and the booking service fold names: SQL lower() keeps ß and ς,
+    # which casefold() turns into ss and σ, and would miss a row named with them.
     for r in rows:  # active rows first, then the newest retired one of each name
-        by_name.setdefault(r["folded"], r["id"])
+        by_name.setdefault(r["name"].casefold(), r["id"])
     missing = {
         f"services.{i}.id": "no such service"
         for i, item in enumerate(items)

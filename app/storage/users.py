@@ -15,6 +15,8 @@ USER = sql.SQL("u.id, u.email, u.name, u.is_superadmin, u.active, u.created_at")
 # A user as they and superadmins see them: with whether their password is still someone else's.
 LISTED = sql.SQL("{}, NOT u.password_chosen AS password_change_required").format(USER)
 UPDATABLE = ("email", "name", "password_hash", "password_chosen", "is_superadmin", "active")
+# The unique index on lower(email): a write that lost a race for an email fails on it.
+EMAIL_CONSTRAINT = "users_email"
 
 
 def token_hash(token: str) -> str:
