@@ -15,6 +15,13 @@ def test_a_reminders_confirm_names_the_time_it_confirms():
     assert ids.reminder("confirm", 42, START) == "rem:confirm:42:2026-12-08T10:00Z"
 
 
+def test_a_reminders_cancel_names_the_time_it_cancels():
+    tap = ids.parse(ids.reminder("cancel", 42, START))
+    assert (tap.kind, tap.action, tap.appointment_id, tap.start) == ("rem", "cancel", 42, START)
+    assert ids.reminder("cancel", 42, START) == "rem:cancel:42:2026-12-08T10:00Z"
+    assert ids.reminder("change", 42, START) == "rem:change:42"
+
+
 @pytest.mark.parametrize("action", ids.REMINDER_ACTIONS)
 def test_a_reminder_button_without_a_time_reads_as_before(action):
     tap = ids.parse(f"rem:{action}:42")
@@ -24,8 +31,7 @@ def test_a_reminder_button_without_a_time_reads_as_before(action):
 @pytest.mark.parametrize(
     "payload",
     [
-        "rem:cancel:42:2026-12-08T10:00Z",  # only a Confirm names a time
-        "rem:change:42:2026-12-08T10:00Z",
+        "rem:change:42:2026-12-08T10:00Z",  # only a Confirm and a Cancel name a time
         "rem:confirm:42:2026-02-30T10:00Z",  # no such day
         "rem:confirm:42:2026-12-08T10:00",  # not UTC
         "rem:confirm:42:",

@@ -58,7 +58,7 @@ def test_inside_the_window_the_reminder_is_text_with_confirm_change_cancel_butto
     assert [(b["reply"]["id"], b["reply"]["title"]) for b in buttons] == [
         (f"rem:confirm:{appointment_id}:{ids.minute(start)}", "Confirm"),
         (f"rem:change:{appointment_id}", "Change"),
-        (f"rem:cancel:{appointment_id}", "Cancel"),
+        (f"rem:cancel:{appointment_id}:{ids.minute(start)}", "Cancel"),
     ]
 
 
@@ -80,7 +80,7 @@ def test_outside_the_window_whatsapp_sends_the_template_and_its_cancel_button_ca
     assert [(b["sub_type"], b["index"], b["parameters"][0]["payload"]) for b in buttons] == [
         ("quick_reply", "0", f"rem:confirm:{appointment_id}:{ids.minute(start)}"),
         ("quick_reply", "1", f"rem:change:{appointment_id}"),
-        ("quick_reply", "2", f"rem:cancel:{appointment_id}"),
+        ("quick_reply", "2", f"rem:cancel:{appointment_id}:{ids.minute(start)}"),
     ]
     assert reminder_messages(kim["id"])[0]["sent_as"] == f"template:{TEMPLATE['name']}"
 
@@ -168,7 +168,7 @@ def test_messenger_outside_the_window_uses_the_confirmed_event_update_tag(app, d
     assert [q["payload"] for q in sent["message"]["quick_replies"]] == [
         f"rem:confirm:{appointment_id}:{ids.minute(start)}",
         f"rem:change:{appointment_id}",
-        f"rem:cancel:{appointment_id}",
+        f"rem:cancel:{appointment_id}:{ids.minute(start)}",
     ]
 
 
@@ -226,6 +226,42 @@ def test_a_confirm_tapped_after_the_appointment_moved_asks_about_the_new_time(
     reply = tap(buttons[0])
     assert db.fetch_one(confirmed, (appointment_id,))["confirmed_at"] is not None
     assert "confirmed" in reply["text"]["body"] and "15:00" in reply["text"]["body"]
+
+
+def test_a_cancel_tapped_after_the_appointment_moved_asks_about_the_new_time(
+    app, drain, fake_graph, post_webhook
+):
+    """The reminder named 12:00; staff moved the appointment to 15:00 (Kim called them) before
+    Kim tapped the reminder's Cancel. The 15:00 appointment is not cancelled unseen: Kim is told
+    the new time and asked again, and the new question's Cancel cancels it."""
+    business_id, number, kim, appointment_id, start = booked_with_reminder(app, 1)
+    drain()
+    [reminder] = sends_to(fake_graph, kim["address"])
+    old_cancel = reminder["interactive"]["action"]["buttons"][2]["reply"]["id"]
+    later = start + timedelta(hours=3)
+    with app.app_context():
+        moved = booking.reschedule(
+            business_id, kim["id"], appointment_id, later, now=datetime.now(UTC), by_staff=True
+        )
+    assert moved.ok, moved
+
+    def tap(payload: str) -> dict:
+        envelope = envelopes.tap(payload, "Cancel", "button_reply",
+                                 wa_id=kim["address"], phone_number_id=number)  # fmt: skip
+        assert post_webhook(envelope).status_code == 200
+        drain()
+        return sends_to(fake_graph, kim["address"])[-1]
+
+    asked = tap(old_cancel)
+    status = "SELECT status FROM appointments WHERE id = %s"
+    assert db.fetch_one(status, (appointment_id,))["status"] == "booked"
+    assert "15:00" in asked["interactive"]["body"]["text"]
+    buttons = [b["reply"]["id"] for b in asked["interactive"]["action"]["buttons"]]
+    assert buttons[2] == ids.reminder("cancel", appointment_id, later)
+
+    reply = tap(buttons[2])
+    assert db.fetch_one(status, (appointment_id,))["status"] == "cancelled"
+    assert "Cancelled" in reply["text"]["body"] and "15:00" in reply["text"]["body"]
 
 
 def test_the_change_button_asks_for_a_new_time(app, drain, fake_graph, post_webhook):

@@ -8,7 +8,8 @@ A tap comes back with the id we sent (WhatsApp `list_reply.id` / `button_reply.i
     hold:confirm|change|cancel:<id>      the held time: book it, pick another, let it go
     appt:move|cancel:<id>                one of the customer's appointments
     rem:confirm|change|cancel:<id>       a reminder's buttons (and its template's quick replies);
-    rem:confirm:<id>:<start, UTC ISO>      its Confirm names the time it confirms (older ones don't)
+    rem:confirm|cancel:<id>:<start, UTC ISO>  its Confirm and Cancel name the time they are about
+                                           (older ones don't)
     svc:<service id>                     this service (for the request being made)
     more:<service id>:<date>:<HH:MM>     later free times of that day
     more:…:<HH:MM>:<appointment id>      the same, of a move's list (to move that appointment)
@@ -29,6 +30,7 @@ HANDOFF = "handoff:request"
 HOLD_ACTIONS = ("confirm", "change", "cancel")
 APPOINTMENT_ACTIONS = ("move", "cancel")
 REMINDER_ACTIONS = ("confirm", "change", "cancel")
+TIMED_REMINDER_ACTIONS = ("confirm", "cancel")  # those whose id names the time they are about
 MENU = ("book", "mine", "prices", "hours")
 MAX_ID = 200  # under WhatsApp's 256 and Messenger's 1,000
 
@@ -96,11 +98,11 @@ def appointment(action: str, appointment_id: int) -> str:
 
 
 def reminder(action: str, appointment_id: int, start: datetime | None = None) -> str:
-    """A reminder's button; a Confirm given the appointment's start confirms only that time (a
-    tap after the appointment moved is asked about the new one, not counted for it)."""
+    """A reminder's button; a Confirm or Cancel given the appointment's start acts only on that
+    time (a tap after the appointment moved is asked about the new one, not done to it)."""
     assert action in REMINDER_ACTIONS, action
-    if action == "confirm" and start is not None:
-        return f"rem:confirm:{appointment_id}:{minute(start)}"
+    if action in TIMED_REMINDER_ACTIONS and start is not None:
+        return f"rem:{action}:{appointment_id}:{minute(start)}"
     return f"rem:{action}:{appointment_id}"
 
 
@@ -145,8 +147,8 @@ def _tap(kind: str, m: re.Match) -> Tap:
         start = datetime.fromisoformat(m[2]).replace(tzinfo=UTC)
         return Tap(kind, appointment_id=int(m[1]), start=start)
     if kind == "rem" and m[3]:
-        if m[1] != "confirm":
-            raise ValueError("only a reminder's Confirm names a time")
+        if m[1] not in TIMED_REMINDER_ACTIONS:
+            raise ValueError("a reminder's Change names no time")
         start = datetime.fromisoformat(m[3]).replace(tzinfo=UTC)
         return Tap(kind, action=m[1], appointment_id=int(m[2]), start=start)
     if kind in ("hold", "appt", "rem"):

@@ -4,8 +4,9 @@ A reminder names the appointment with its absolute date and time in the business
 in the customer's language, and offers Confirm / Change / Cancel (`ids.reminder`). Outside the
 customer-service window WhatsApp sends the business's approved template instead, with four
 body parameters in this order: customer name, service, date, time (`template_parameters`);
-its quick-reply buttons carry the same three ids. Its Confirm names the appointment's start:
-tapped after the appointment moved, it asks about the new time instead of confirming it.
+its quick-reply buttons carry the same three ids. Its Confirm and Cancel name the appointment's
+start: tapped after the appointment moved, they ask about the new time instead of confirming or
+cancelling it.
 """
 
 from __future__ import annotations
@@ -93,11 +94,11 @@ def message(business: dict, appointment: dict, language: str) -> Reply:
 def options(
     appointment_id: int, language: str, starts_at: datetime | None = None
 ) -> tuple[Option, ...]:
-    """A reminder's three choices: Confirm (of `starts_at` when given), Change, Cancel."""
+    """A reminder's three choices: Confirm and Cancel (of `starts_at` when given), Change."""
     return (
         Option(ids.reminder("confirm", appointment_id, starts_at), words.say(language, "confirm")),
         Option(ids.reminder("change", appointment_id), say(language, "change")),
-        Option(ids.reminder("cancel", appointment_id), words.say(language, "cancel")),
+        Option(ids.reminder("cancel", appointment_id, starts_at), words.say(language, "cancel")),
     )
 
 
@@ -172,12 +173,12 @@ def on_tap(turn: Turn, st: State, tap: ids.Tap) -> Reply:
     found = find(actions.upcoming(turn), tap.appointment_id)
     if found is None:
         return Reply(words.refusal(st.lang, NOT_FOUND, "No such appointment."), lang=st.lang)
-    if tap.action == "cancel":
-        return moves.cancel(turn, st, found)
     if tap.action == "change":
         return moves.ask_new_time(turn, st, found)
     if tap.start is not None and ids.minute(found.starts_at) != ids.minute(tap.start):
-        return moved_since(turn, st, found)  # a Confirm of the time before a move
+        return moved_since(turn, st, found)  # a Confirm or Cancel of the time before a move
+    if tap.action == "cancel":
+        return moves.cancel(turn, st, found)
     result = actions.confirm_attendance(turn, found.id, found.starts_at)
     if result.code == MOVED_SINCE:  # moved while this tap was read
         return moved_since(turn, st, result.appointment)
