@@ -684,3 +684,22 @@ def test_a_handoff_without_a_booking_sends_only_the_notice(say, fake_llm, fake_g
     say("I want to complain about my last cut")
     [notice] = sent_texts(fake_graph)
     assert notice.startswith("Thanks! I've asked the team to answer you here")
+
+
+def test_the_models_handoff_notice_speaks_the_language_the_customer_last_wrote_in(
+    say, fake_llm, fake_graph
+):
+    """Sam wrote in Spanish, then only words that lean to no language ("10:30", "ok",
+    "humano"): the notice is in Spanish, the language kept on Sam, not the business's."""
+    fake_llm.script += [
+        text_reply("¿A qué hora?"),
+        text_reply("¿Te va bien a las 10:30?"),
+        text_reply("Perfecto."),
+        tool_call("handoff_to_human", {"reason": "asked for a person", "summary": "wants one"}),
+        text_reply("(the model's own words, replaced by the notice)"),
+    ]
+    for text in ("Hola, quiero reservar un corte de pelo", "10:30", "ok", "humano"):
+        say(text)
+    assert customer_row()["language"] == "es"
+    assert customer_row()["bot_paused"]
+    assert sent_texts(fake_graph)[-1].startswith("¡Gracias! He pedido al equipo")

@@ -78,8 +78,9 @@ def request(
     summary: str,
     known_lang: str | None = None,
 ) -> dict:
-    """A handoff request as a tool-call result: the reason, the summary and the notice."""
-    code = language(business, customer["id"], known_lang)
+    """A handoff request as a tool-call result: the reason, the summary and the notice, in
+    `known_lang`, else the language the customer last wrote in (kept on them)."""
+    code = language(business, customer["id"], known_lang or customer.get("language"))
     return {
         "ok": True,
         "handed_off": True,
