@@ -192,16 +192,14 @@ def test_the_confirm_button_marks_the_appointment_confirmed(
     assert "confirmed" in reply["text"]["body"]
 
 
-def test_a_confirm_tapped_after_the_appointment_moved_asks_about_the_new_time(
-    app, drain, fake_graph, post_webhook
-):
-    """The reminder named 12:00; staff moved the appointment to 15:00 before Kim tapped its
-    Confirm. Nothing is confirmed: Kim is told the new time and asked again, and the new
-    question's Confirm counts."""
+def _moved_after_its_reminder(app, drain, fake_graph, post_webhook, button: int, title: str):
+    """Kim's appointment at 12:00 with its reminder sent, then moved by staff to 15:00: the id
+    of the reminder's `button`, the appointment, its new start, and a tap of a button titled
+    `title` that returns the bot's answer."""
     business_id, number, kim, appointment_id, start = booked_with_reminder(app, 1)
     drain()
     [reminder] = sends_to(fake_graph, kim["address"])
-    old_confirm = reminder["interactive"]["action"]["buttons"][0]["reply"]["id"]
+    old = reminder["interactive"]["action"]["buttons"][button]["reply"]["id"]
     later = start + timedelta(hours=3)
     with app.app_context():
         moved = booking.reschedule(
@@ -210,12 +208,24 @@ def test_a_confirm_tapped_after_the_appointment_moved_asks_about_the_new_time(
     assert moved.ok, moved
 
     def tap(payload: str) -> dict:
-        envelope = envelopes.tap(payload, "Confirm", "button_reply",
+        envelope = envelopes.tap(payload, title, "button_reply",
                                  wa_id=kim["address"], phone_number_id=number)  # fmt: skip
         assert post_webhook(envelope).status_code == 200
         drain()
         return sends_to(fake_graph, kim["address"])[-1]
 
+    return old, appointment_id, later, tap
+
+
+def test_a_confirm_tapped_after_the_appointment_moved_asks_about_the_new_time(
+    app, drain, fake_graph, post_webhook
+):
+    """The reminder named 12:00; staff moved the appointment to 15:00 before Kim tapped its
+    Confirm. Nothing is confirmed: Kim is told the new time and asked again, and the new
+    question's Confirm counts."""
+    old_confirm, appointment_id, later, tap = _moved_after_its_reminder(
+        app, drain, fake_graph, post_webhook, 0, "Confirm"
+    )
     asked = tap(old_confirm)
     confirmed = "SELECT confirmed_at FROM appointments WHERE id = %s"
     assert db.fetch_one(confirmed, (appointment_id,))["confirmed_at"] is None
@@ -234,24 +244,9 @@ def test_a_cancel_tapped_after_the_appointment_moved_asks_about_the_new_time(
     """The reminder named 12:00; staff moved the appointment to 15:00 (Kim called them) before
     Kim tapped the reminder's Cancel. The 15:00 appointment is not cancelled unseen: Kim is told
     the new time and asked again, and the new question's Cancel cancels it."""
-    business_id, number, kim, appointment_id, start = booked_with_reminder(app, 1)
-    drain()
-    [reminder] = sends_to(fake_graph, kim["address"])
-    old_cancel = reminder["interactive"]["action"]["buttons"][2]["reply"]["id"]
-    later = start + timedelta(hours=3)
-    with app.app_context():
-        moved = booking.reschedule(
-            business_id, kim["id"], appointment_id, later, now=datetime.now(UTC), by_staff=True
-        )
-    assert moved.ok, moved
-
-    def tap(payload: str) -> dict:
-        envelope = envelopes.tap(payload, "Cancel", "button_reply",
-                                 wa_id=kim["address"], phone_number_id=number)  # fmt: skip
-        assert post_webhook(envelope).status_code == 200
-        drain()
-        return sends_to(fake_graph, kim["address"])[-1]
-
+    old_cancel, appointment_id, later, tap = _moved_after_its_reminder(
+        app, drain, fake_graph, post_webhook, 2, "Cancel"
+    )
     asked = tap(old_cancel)
     status = "SELECT status FROM appointments WHERE id = %s"
     assert db.fetch_one(status, (appointment_id,))["status"] == "booked"
