@@ -54,6 +54,8 @@ MESSENGER_ERRORS: dict[tuple[int, int | None], str] = {
     (10, None): "(#10) Requires pages_messaging permission to manage the object",
     (10, 2018108): "(#10) This person isn't receiving messages from you right now.",
     (10, 2018278): "(#10) This message is sent outside of allowed window.",
+    (10, 2018300): "(#10) Message failed to send because another app is controlling this "
+    "thread now.",
     (100, None): "(#100) Invalid parameter",
     (100, 33): "Unsupported get request. Object with ID does not exist, cannot be loaded due "
     "to missing permissions, or does not support this operation.",

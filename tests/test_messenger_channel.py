@@ -653,6 +653,7 @@ def test_lookup_name_failures_give_empty(fake_graph: FakeGraph):
         (551, 1545041, 400, SendError.UNREACHABLE),
         (200, 1545041, 403, SendError.UNREACHABLE),
         (10, 2018108, 400, SendError.UNREACHABLE),
+        (10, 2018300, 400, SendError.UNREACHABLE),  # another app controls the thread
         (100, 2018001, 400, SendError.UNREACHABLE),
         (4, None, 400, SendError.RATE_LIMITED),
         (4, 2018022, 400, SendError.RATE_LIMITED),

@@ -9,9 +9,11 @@ from app.channels.graph import GraphError
 # messages; 2534022 in newer responses).
 WINDOW_SUBCODES = frozenset({2018278, 2018065, 2534022})
 # 551 "This person isn't available right now" (also as 200/1545041); 10/2018108 "This person
-# isn't receiving messages from you right now"; 100/2018001 "No matching user found".
+# isn't receiving messages from you right now"; 100/2018001 "No matching user found";
+# 10/2018300 "Message failed to send because another app is controlling this thread now"
+# (handover: the Page inbox or another app has the conversation; the token is fine).
 UNREACHABLE_CODES = frozenset({551})
-UNREACHABLE_SUBCODES = frozenset({1545041, 2018108, 2018001})
+UNREACHABLE_SUBCODES = frozenset({1545041, 2018108, 2018001, 2018300})
 # 4 application limit (4/2018022: too many sends), 17 user, 32 page, 613 "Calls to this API
 # have exceeded the rate limit", 80006 the Messenger business-use-case limit.
 RATE_CODES = frozenset({4, 17, 32, 613, 80006})
