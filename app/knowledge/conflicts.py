@@ -27,11 +27,14 @@ _HOURS = re.compile(
 _ONE_DAY = re.compile(rf"\b{_DAY}\b", re.I)
 _ONE_RANGE = re.compile(rf"({_TIME})\s*(?:-|–|—|to|until|till)\s*({_TIME})", re.I)
 _CLOCK = re.compile(r"(\d{1,2})(?:[:.h](\d{2}))?\s*(?:([ap])\.?m\.?)?", re.I)
+# An amount with thousands grouped ("1.200", "1,200.50", "1 200,00") or without ("15", "15,5").
+_AMOUNT = r"(?:(?<!\d)\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+(?:[.,]\d{1,2})?(?!\d)|\d+(?:[.,]\d{1,2})?)"
 _PRICE = re.compile(
-    r"(?:(?:€|\$|£|\b(?:eur|usd|gbp)\b)\s*(\d+(?:[.,]\d{1,2})?)"
-    r"|(\d+(?:[.,]\d{1,2})?)\s*(?:€|\$|£|(?:eur|euros?|usd|dollars?|gbp|pounds?)\b))",
+    rf"(?:(?:€|\$|£|\b(?:eur|usd|gbp)\b)\s*({_AMOUNT})"
+    rf"|({_AMOUNT})\s*(?:€|\$|£|(?:eur|euros?|usd|dollars?|gbp|pounds?)\b))",
     re.I,
 )
+_CENTS = re.compile(r"[.,](\d{1,2})$")
 MAX_TEXT = 200
 
 
@@ -82,8 +85,12 @@ def _holds(longer: dict, shorter: dict) -> bool:
 
 
 def _amount(text: str) -> Decimal | None:
+    """15 of "15", 15.5 of "15,5", 1200 of "1.200" and "1,200": after the last separator, one
+    or two digits are cents, three a thousands group."""
+    cents = _CENTS.search(text)
+    whole = re.sub(r"\D", "", text[: cents.start()] if cents else text)
     try:
-        return Decimal(text.replace(",", "."))
+        return Decimal(whole + ("." + cents[1] if cents else ""))
     except InvalidOperation:
         return None
 
