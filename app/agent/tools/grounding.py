@@ -6,12 +6,13 @@ The words are English and Spanish, the languages the bot speaks (`app.flow.lang`
 
 A claim word is not a claim when it is negated ("not booked yet", "no la he cancelado"), states
 a slot's state or a policy ("fully booked", "appointments cancelled less than 24 h before…"),
-is a condition ("if cancelled…") or a question ("Would you like it booked?": the `?` ends the
-clause holding the word, with no comma, dash or emoji between). Once the turn has booked, moved
-or cancelled, "booked" may also describe the appointment or time it was about: "your haircut
-that was booked for Tuesday", "your haircut scheduled for Tuesday is now cancelled". After a
-refused attempt only a taken time may be "already booked" ("16:00 is already booked"), never
-the customer ("you're already booked").
+is a condition ("if cancelled…", "once booked…", "if you want it moved…"), is inside someone's
+quoted words ("you wrote “I already booked it”") or a question ("Would you like it booked?":
+the `?` ends the clause holding the word, with no comma, dash or emoji between). Once the turn
+has booked, moved or cancelled, "booked" may also describe the appointment or time it was
+about: "your haircut that was booked for Tuesday", "your haircut scheduled for Tuesday is now
+cancelled". After a refused attempt only a taken time may be "already booked" ("16:00 is
+already booked"), never the customer ("you're already booked").
 """
 
 from __future__ import annotations
@@ -73,9 +74,12 @@ NOT_A_CLAIM = re.compile(
     rf"(\b(not|never|no|nothing|nunca|nada)|n['’]t)\s+(?!{REASSURING})({_WORD}){{0,2}}$"
     r"|\b(fully|completely|completamente|totalmente)\s+$"  # a slot's state: "fully booked"
     r"|\b(appointments|bookings|reservations|citas|reservas)\s+$"  # a policy
-    rf"|\b(if|unless|when|si|cuando)\s+({_WORD}){{0,2}}$",  # a condition: "if cancelled"
+    # a condition: "if cancelled", "if you want it moved", "once booked", "una vez reservada"
+    rf"|\b(if|unless|when|once|as soon as|si|cuando|una vez|en cuanto)\s+({_WORD}){{0,3}}$",
     re.I,
 )
+# Someone's words quoted ("you wrote “I already booked it”"): several words in double quotes.
+QUOTE = re.compile(r'"[^"\n]*"|“[^”\n]*”|«[^»\n]*»')
 # Words before "booked" that describe a booking or a taken time ("already booked", "was
 # booked for", "ya está reservada"), once the turn has acted on one.
 DESCRIBED = re.compile(
@@ -95,6 +99,8 @@ DONE, TRIED = "done", "tried"
 
 def _claims(claim: Claim, reply: str, m: re.Match, others: list[re.Pattern], acted: str) -> bool:
     """Whether the claim word at `m` claims the action (see the module's rules)."""
+    if any(q.start() < m.start() < q.end() and " " in q[0] for q in QUOTE.finditer(reply)):
+        return False
     sentence = _after_last(SENTENCE_END, reply[: m.start()])
     if NOT_A_CLAIM.search(sentence) or _asks(sentence, reply[m.end() :]):
         return False
