@@ -52,3 +52,50 @@ def test_a_price_written_as_configured_is_no_conflict(line):
 )
 def test_another_price_is_a_conflict(line, stated):
     assert documented(line) == [stated]
+
+
+SALON = {
+    "services": [],
+    "opening_hours": {day: WEEKDAY for day in ("mon", "tue", "wed", "thu", "fri")}
+    | {"sat": {"open": "10:00", "close": "14:00"}},
+}
+
+
+def hours(line: str) -> list[tuple[str, str]]:
+    return [(c["field"], c["document"]) for c in find_conflicts(SALON, line)]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Mon–Fri 9am–6pm",
+        "Monday to Friday, 9:00 - 18:00",
+        "Lunes a viernes: 9:00 a 18:00",
+        "De lunes a viernes, de 9:00 a 18:00 h",
+        "Lunes a viernes: 9:00 a 13:00 y de 15:00 a 18:00",
+        "Sábados de 10:00 a 14:00",
+        "Domingo: cerrado",
+    ],
+)
+def test_hours_written_as_configured_are_no_conflict(line):
+    assert hours(line) == []
+
+
+@pytest.mark.parametrize(
+    "line, stated",
+    [
+        ("Sábado: cerrado", [("opening_hours.sat", "closed")]),
+        ("Domingos de 10:00 a 14:00", [("opening_hours.sun", "10:00–14:00")]),
+        ("Miércoles: 9:00 - 20:00", [("opening_hours.wed", "09:00–20:00")]),
+        (
+            "lunes y martes: 8:00 a 18:00",
+            [("opening_hours.mon", "08:00–18:00"), ("opening_hours.tue", "08:00–18:00")],
+        ),
+        (
+            "De jueves a sábado, de 9:00 a 18:00",
+            [("opening_hours.sat", "09:00–18:00")],
+        ),
+    ],
+)
+def test_other_hours_in_spanish_are_a_conflict(line, stated):
+    assert hours(line) == stated
