@@ -12,6 +12,7 @@ BUSINESS = {
         {"name": "Colour", "price": "1200.00", "currency": "EUR"},
         {"name": "Haircut", "price": "15.50", "currency": "USD"},
         {"name": "Consultation", "price": "0.00", "currency": "EUR"},
+        {"name": "Manicure", "price": "250.00", "currency": "MXN"},
     ],
     "opening_hours": {day: WEEKDAY for day in ("mon", "tue", "wed", "thu", "fri")},
 }
@@ -34,6 +35,8 @@ def documented(line: str) -> list[str]:
         "Haircut: 15,50 USD",
         "Haircut: 15,5 dollars",
         "Consultation: 0 €",
+        "Manicure: MXN 250",
+        "Manicure: 250 pesos",
     ],
 )
 def test_a_price_written_as_configured_is_no_conflict(line):
@@ -48,6 +51,9 @@ def test_a_price_written_as_configured_is_no_conflict(line):
         ("Colour: $1,250.50", "1250.50"),
         ("Haircut $16", "16.00"),
         ("Consultation: 10 €", "10.00"),
+        ("Manicure: 300 pesos", "300.00"),
+        ("Manicure: MXN 1,300.00", "1300.00"),
+        ("Haircut: 20 dólares", "20.00"),
     ],
 )
 def test_another_price_is_a_conflict(line, stated):

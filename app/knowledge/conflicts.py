@@ -37,8 +37,9 @@ _CLOCK = re.compile(r"(\d{1,2})(?:[:.h](\d{2}))?\s*(?:([ap])\.?m\.?)?", re.I)
 # An amount with thousands grouped ("1.200", "1,200.50", "1 200,00") or without ("15", "15,5").
 _AMOUNT = r"(?:(?<!\d)\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+(?:[.,]\d{1,2})?(?!\d)|\d+(?:[.,]\d{1,2})?)"
 _PRICE = re.compile(
-    rf"(?:(?:€|\$|£|\b(?:eur|usd|gbp)\b)\s*({_AMOUNT})"
-    rf"|({_AMOUNT})\s*(?:€|\$|£|(?:eur|euros?|usd|dollars?|gbp|pounds?)\b))",
+    rf"(?:(?:€|\$|£|\b(?:eur|usd|gbp|mxn)\b)\s*({_AMOUNT})"
+    rf"|({_AMOUNT})\s*(?:€|\$|£|(?:eur|euros?|usd|dollars?|d[oó]lares|gbp|pounds?|libras?"
+    r"|mxn|pesos?)\b))",
     re.I,
 )
 _CENTS = re.compile(r"[.,](\d{1,2})$")
