@@ -54,6 +54,7 @@ BOOKED = Claim(
         r"made (your|you an?|the) (booking|reservation|appointment)|pencil+ed you in",
         r"reservad[oa]s?|confirmad[oa]s?|agendad[oa]s?|programad[oa]s?|apuntad[oa]s?",
         r"reservé|confirmé|agendé|apunté|nos vemos el",
+        r"anotad[oa]s?|anoté|he hecho (tu|la|una) (reserva|cita)|te esperamos el",
     ),
 )
 MOVED = Claim(
@@ -64,7 +65,15 @@ MOVED = Claim(
         r"reagendad[oa]s?|reagendé",
     ),
 )
-CANCELLED = Claim("cancelled", _words(r"cancell?ed|cancelad[oa]s?|anulad[oa]s?|cancelé|anulé"))
+CANCELLED = Claim(
+    "cancelled",
+    _words(
+        r"cancell?ed|cancelad[oa]s?|anulad[oa]s?|cancelé|anulé",
+        r"(removed|deleted|called off) (your|the|that) ([\w:]+ ){0,2}"
+        r"(appointment|booking|reservation)",
+        r"eliminé|borré|he (eliminado|borrado)|(ha sido|fue|queda|quedó|está) (eliminada|borrada)",
+    ),
+)
 
 _WORD = r"[\w'’]+\s+"
 # "No worries", "don't worry": a negator that reassures and negates no verb.
