@@ -208,6 +208,8 @@ UNGROUNDED = {
     "es removed": ("He eliminado tu cita del martes.", []),
     "es deleted": ("Tu cita ha sido borrada.", []),
     "a quoted word": ('Your haircut is "booked" for Tuesday.', []),
+    "quoted words, no one quoted": ('Your haircut is "booked for Tuesday at 10:00".', []),
+    "es quoted words, no one quoted": ("Tu cita «queda reservada» para el martes.", []),
     "quoted names": ('Your "Haircut" is booked for "Tuesday 10:00".', []),
     "a condition, then a claim": ("If that is fine, I booked it for Tuesday.", []),
     "once again": ("Once again, your haircut is booked for Tuesday.", []),

@@ -6,8 +6,8 @@ The words are English and Spanish, the languages the bot speaks (`app.flow.lang`
 
 A claim word is not a claim when it is negated ("not booked yet", "no la he cancelado"), states
 a slot's state or a policy ("fully booked", "appointments cancelled less than 24 h before…"),
-is a condition ("if cancelled…", "once booked…", "if you want it moved…"), is inside someone's
-quoted words ("you wrote “I already booked it”") or a question ("Would you like it booked?":
+is a condition ("if cancelled…", "once booked…", "if you want it moved…"), quotes someone
+("you wrote “I already booked it”") or a question ("Would you like it booked?":
 the `?` ends the clause holding the word, with no comma, dash or emoji between). Once the turn
 has booked, moved or cancelled, "booked" may also describe the appointment or time it was
 about: "your haircut that was booked for Tuesday", "your haircut scheduled for Tuesday is now
@@ -87,8 +87,14 @@ NOT_A_CLAIM = re.compile(
     rf"|\b(if|unless|when|once|as soon as|si|cuando|una vez|en cuanto)\s+({_WORD}){{0,3}}$",
     re.I,
 )
-# Someone's words quoted ("you wrote “I already booked it”"): several words in double quotes.
+# Someone's words quoted ("you wrote “I already booked it”"): double quotes after a verb of
+# saying; quotes alone may only stress the reply's own claim ('your haircut is "booked"').
 QUOTE = re.compile(r'"[^"\n]*"|“[^”\n]*”|«[^»\n]*»')
+SAID = re.compile(
+    r"\b(said|say|says|wrote|write|writes|mentioned|asked|told (me|us)|dijiste|dices|escribiste"
+    r"|pusiste|comentaste|mencionaste|preguntaste)\b[^.!?\n\"“«]{0,15}$",
+    re.I,
+)
 # Words before "booked" that describe a booking or a taken time ("already booked", "was
 # booked for", "ya está reservada"), once the turn has acted on one.
 DESCRIBED = re.compile(
@@ -108,7 +114,7 @@ DONE, TRIED = "done", "tried"
 
 def _claims(claim: Claim, reply: str, m: re.Match, others: list[re.Pattern], acted: str) -> bool:
     """Whether the claim word at `m` claims the action (see the module's rules)."""
-    if any(q.start() < m.start() < q.end() and " " in q[0] for q in QUOTE.finditer(reply)):
+    if any(q.start() < m.start() < q.end() and _quotes(reply, q) for q in QUOTE.finditer(reply)):
         return False
     sentence = _after_last(SENTENCE_END, reply[: m.start()])
     if NOT_A_CLAIM.search(sentence) or _asks(sentence, reply[m.end() :]):
@@ -122,6 +128,11 @@ def _claims(claim: Claim, reply: str, m: re.Match, others: list[re.Pattern], act
     rest = rest[: next((e.start() for e in SENTENCE_END.finditer(rest)), len(rest))]
     # "your haircut scheduled for Tuesday is now cancelled": it names what the turn acted on.
     return not (DESCRIBED.search(sentence) or any(p.search(rest) for p in others))
+
+
+def _quotes(reply: str, quote: re.Match) -> bool:
+    """Whether the quoted text is someone's words: a verb of saying shortly before it."""
+    return bool(SAID.search(reply[: quote.start()]))
 
 
 def _after_last(pattern: re.Pattern, text: str) -> str:
