@@ -200,6 +200,19 @@ UNGROUNDED = {
         "You're already booked for Tuesday at 10:00.",
         [FULL_SLOT],
     ),
+    "es made the booking": ("He hecho tu reserva para el martes a las 10:00.", []),
+    "es noted down": ("Te he anotado para el martes a las 10:00.", []),
+    "es we expect you": ("Te esperamos el martes a las 10:00.", []),
+    "removed": ("I have removed your appointment on Tuesday.", []),
+    "called off": ("I've called off your 10:00 appointment.", []),
+    "es removed": ("He eliminado tu cita del martes.", []),
+    "es deleted": ("Tu cita ha sido borrada.", []),
+    "a quoted word": ('Your haircut is "booked" for Tuesday.', []),
+    "quoted words, no one quoted": ('Your haircut is "booked for Tuesday at 10:00".', []),
+    "es quoted words, no one quoted": ("Tu cita «queda reservada» para el martes.", []),
+    "quoted names": ('Your "Haircut" is booked for "Tuesday 10:00".', []),
+    "a condition, then a claim": ("If that is fine, I booked it for Tuesday.", []),
+    "once again": ("Once again, your haircut is booked for Tuesday.", []),
 }
 # Honest replies: negations, questions, a slot's state, a policy, and what the turn's own
 # successful calls permit.
@@ -251,6 +264,22 @@ GROUNDED = {
         [ALREADY_CANCELLED],
     ),
     "move, rebooked": ("Done, I've rebooked you for Friday at 11:00.", [MOVE]),
+    "es not removed": ("Tu cita no ha sido eliminada, sigue en pie.", []),
+    "not removed": ("I haven't removed your appointment.", []),
+    "messages deleted": ("Your messages will be deleted after 30 days.", []),
+    "es messages deleted": ("Tus mensajes serán borrados en 30 días.", []),
+    "once booked": ("Once booked, you will get a reminder the day before.", []),
+    "es once booked": ("Una vez reservada la cita, te enviaremos un recordatorio.", []),
+    "es as soon as": ("En cuanto esté confirmada, te llegará un mensaje.", []),
+    "if you want it moved": ("If you want it moved, just tell me the new day.", []),
+    "the customer's words quoted": (
+        'You said "I already booked for Tuesday", but I can\'t find it. Shall I look again?',
+        [NONE_LISTED],
+    ),
+    "es the customer's words quoted": (
+        "Escribiste «ya la cancelé ayer», pero sigue en pie. ¿Quieres que la cancele?",
+        [LISTED],
+    ),
 }
 
 

@@ -8,30 +8,41 @@ do not parse, is not compared at all, so a conflict shown is one the document re
 from __future__ import annotations
 
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from app.booking.hours import DAYS, clock
 
+# English and Spanish, the languages the bot speaks: "Mon–Fri 9am–6pm", "Saturday: closed",
+# "de lunes a viernes, de 9:00 a 18:00", "sábados: cerrado".
 _DAY = (
     r"(?:mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?"
     r"|sat(?:urday)?|sun(?:day)?)s?"
+    r"|lunes|martes|mi[eé]rcoles|jueves|viernes|s[aá]bados?|domingos?"
 )
-_DAY_SEP = r"\s*(?:-|–|—|to|through|thru|until|,|&|and)\s*"
+_ES_DAYS = {"lun": "mon", "mar": "tue", "mie": "wed", "jue": "thu", "vie": "fri", "sab": "sat"}
+_UNTIL = r"-|–|—|to|through|thru|until|a|al|hasta"
+_DAY_SEP = rf"\s*(?:{_UNTIL}|,|&|and|y)\s*"
 _TIME = r"\d{1,2}(?:[:.h]\d{2})?\s*(?:[ap]\.?m\.?)?"
-_RANGE = rf"{_TIME}\s*(?:-|–|—|to|until|till)\s*{_TIME}"
+_TO = r"-|–|—|to|until|till|a|hasta"
+_RANGE = rf"{_TIME}\s*(?:{_TO})\s*{_TIME}"
 _HOURS = re.compile(
-    rf"\b(?P<days>{_DAY}(?:{_DAY_SEP}{_DAY})*)\b\s*[:=]?\s*(?:from\s+)?"
-    rf"(?P<value>{_RANGE}(?:\s*(?:,|&|and|/)\s*{_RANGE})*|closed)",
+    rf"\b(?P<days>(?:{_DAY})(?:{_DAY_SEP}(?:{_DAY}))*)\b\s*[:=,]?\s*(?:(?:from|de|desde)\s+)?"
+    rf"(?P<value>{_RANGE}(?:\s*(?:,|&|and|/|y)\s*(?:de\s+)?{_RANGE})*|closed|cerrados?)",
     re.I,
 )
-_ONE_DAY = re.compile(rf"\b{_DAY}\b", re.I)
-_ONE_RANGE = re.compile(rf"({_TIME})\s*(?:-|–|—|to|until|till)\s*({_TIME})", re.I)
+_ONE_DAY = re.compile(rf"\b(?:{_DAY})\b", re.I)
+_ONE_RANGE = re.compile(rf"({_TIME})\s*(?:{_TO})\s*({_TIME})", re.I)
 _CLOCK = re.compile(r"(\d{1,2})(?:[:.h](\d{2}))?\s*(?:([ap])\.?m\.?)?", re.I)
+# An amount with thousands grouped ("1.200", "1,200.50", "1 200,00") or without ("15", "15,5").
+_AMOUNT = r"(?:(?<!\d)\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+(?:[.,]\d{1,2})?(?!\d)|\d+(?:[.,]\d{1,2})?)"
 _PRICE = re.compile(
-    r"(?:(?:€|\$|£|\b(?:eur|usd|gbp)\b)\s*(\d+(?:[.,]\d{1,2})?)"
-    r"|(\d+(?:[.,]\d{1,2})?)\s*(?:€|\$|£|(?:eur|euros?|usd|dollars?|gbp|pounds?)\b))",
+    rf"(?:(?:€|\$|£|\b(?:eur|usd|gbp|mxn)\b)\s*({_AMOUNT})"
+    rf"|({_AMOUNT})\s*(?:€|\$|£|(?:eur|euros?|usd|dollars?|d[oó]lares|gbp|pounds?|libras?"
+    r"|mxn|pesos?)\b))",
     re.I,
 )
+_CENTS = re.compile(r"[.,](\d{1,2})$")
 MAX_TEXT = 200
 
 
@@ -82,8 +93,12 @@ def _holds(longer: dict, shorter: dict) -> bool:
 
 
 def _amount(text: str) -> Decimal | None:
+    """15 of "15", 15.5 of "15,5", 1200 of "1.200" and "1,200": after the last separator, one
+    or two digits are cents, three a thousands group."""
+    cents = _CENTS.search(text)
+    whole = re.sub(r"\D", "", text[: cents.start()] if cents else text)
     try:
-        return Decimal(text.replace(",", "."))
+        return Decimal(whole + ("." + cents[1] if cents else ""))
     except InvalidOperation:
         return None
 
@@ -113,13 +128,13 @@ def _hours_conflicts(opening_hours: dict, line: str) -> list[dict]:
 def _days(spec: str) -> list[str]:
     """Day keys of "Monday to Friday", "Sat & Sun", "Mon, Wed, Fri"."""
     tokens = list(_ONE_DAY.finditer(spec))
-    keys = [DAYS.index(t[0].lower()[:3]) for t in tokens]
+    keys = [DAYS.index(_day(t[0])) for t in tokens]
     days: set[int] = set()
     for i, key in enumerate(keys):
         days.add(key)
         if i + 1 < len(keys):
             between = spec[tokens[i].end() : tokens[i + 1].start()].strip().lower()
-            if between in {"-", "–", "—", "to", "through", "thru", "until"}:
+            if re.fullmatch(_UNTIL, between):
                 j = key
                 while j != keys[i + 1]:
                     j = (j + 1) % 7
@@ -127,10 +142,16 @@ def _days(spec: str) -> list[str]:
     return [DAYS[d] for d in sorted(days)]
 
 
+def _day(word: str) -> str:
+    """The day key of "Monday", "tues", "miércoles", "sábados"."""
+    start = unicodedata.normalize("NFKD", word.lower()).encode("ascii", "ignore").decode()[:3]
+    return _ES_DAYS.get(start, "sun" if start == "dom" else start)
+
+
 def _span(value: str) -> tuple[str, str] | None | bool:
     """("09:00", "18:00") from the first opening to the last closing, None for closed, False
     when the times do not read as one day's hours."""
-    if value.strip().lower() == "closed":
+    if value.strip().lower() in {"closed", "cerrado", "cerrados"}:
         return None
     minutes = []
     for start, end in _ONE_RANGE.findall(value):

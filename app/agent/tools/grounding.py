@@ -6,12 +6,13 @@ The words are English and Spanish, the languages the bot speaks (`app.flow.lang`
 
 A claim word is not a claim when it is negated ("not booked yet", "no la he cancelado"), states
 a slot's state or a policy ("fully booked", "appointments cancelled less than 24 h before…"),
-is a condition ("if cancelled…") or a question ("Would you like it booked?": the `?` ends the
-clause holding the word, with no comma, dash or emoji between). Once the turn has booked, moved
-or cancelled, "booked" may also describe the appointment or time it was about: "your haircut
-that was booked for Tuesday", "your haircut scheduled for Tuesday is now cancelled". After a
-refused attempt only a taken time may be "already booked" ("16:00 is already booked"), never
-the customer ("you're already booked").
+is a condition ("if cancelled…", "once booked…", "if you want it moved…"), quotes someone
+("you wrote “I already booked it”") or a question ("Would you like it booked?":
+the `?` ends the clause holding the word, with no comma, dash or emoji between). Once the turn
+has booked, moved or cancelled, "booked" may also describe the appointment or time it was
+about: "your haircut that was booked for Tuesday", "your haircut scheduled for Tuesday is now
+cancelled". After a refused attempt only a taken time may be "already booked" ("16:00 is
+already booked"), never the customer ("you're already booked").
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ BOOKED = Claim(
         r"made (your|you an?|the) (booking|reservation|appointment)|pencil+ed you in",
         r"reservad[oa]s?|confirmad[oa]s?|agendad[oa]s?|programad[oa]s?|apuntad[oa]s?",
         r"reservé|confirmé|agendé|apunté|nos vemos el",
+        r"anotad[oa]s?|anoté|he hecho (tu|la|una) (reserva|cita)|te esperamos el",
     ),
 )
 MOVED = Claim(
@@ -63,7 +65,15 @@ MOVED = Claim(
         r"reagendad[oa]s?|reagendé",
     ),
 )
-CANCELLED = Claim("cancelled", _words(r"cancell?ed|cancelad[oa]s?|anulad[oa]s?|cancelé|anulé"))
+CANCELLED = Claim(
+    "cancelled",
+    _words(
+        r"cancell?ed|cancelad[oa]s?|anulad[oa]s?|cancelé|anulé",
+        r"(removed|deleted|called off) (your|the|that) ([\w:]+ ){0,2}"
+        r"(appointment|booking|reservation)",
+        r"eliminé|borré|he (eliminado|borrado)|(ha sido|fue|queda|quedó|está) (eliminada|borrada)",
+    ),
+)
 
 _WORD = r"[\w'’]+\s+"
 # "No worries", "don't worry": a negator that reassures and negates no verb.
@@ -73,7 +83,16 @@ NOT_A_CLAIM = re.compile(
     rf"(\b(not|never|no|nothing|nunca|nada)|n['’]t)\s+(?!{REASSURING})({_WORD}){{0,2}}$"
     r"|\b(fully|completely|completamente|totalmente)\s+$"  # a slot's state: "fully booked"
     r"|\b(appointments|bookings|reservations|citas|reservas)\s+$"  # a policy
-    rf"|\b(if|unless|when|si|cuando)\s+({_WORD}){{0,2}}$",  # a condition: "if cancelled"
+    # a condition: "if cancelled", "if you want it moved", "once booked", "una vez reservada"
+    rf"|\b(if|unless|when|once|as soon as|si|cuando|una vez|en cuanto)\s+({_WORD}){{0,3}}$",
+    re.I,
+)
+# Someone's words quoted ("you wrote “I already booked it”"): double quotes after a verb of
+# saying; quotes alone may only stress the reply's own claim ('your haircut is "booked"').
+QUOTE = re.compile(r'"[^"\n]*"|“[^”\n]*”|«[^»\n]*»')
+SAID = re.compile(
+    r"\b(said|say|says|wrote|write|writes|mentioned|asked|told (me|us)|dijiste|dices|escribiste"
+    r"|pusiste|comentaste|mencionaste|preguntaste)\b[^.!?\n\"“«]{0,15}$",
     re.I,
 )
 # Words before "booked" that describe a booking or a taken time ("already booked", "was
@@ -95,6 +114,8 @@ DONE, TRIED = "done", "tried"
 
 def _claims(claim: Claim, reply: str, m: re.Match, others: list[re.Pattern], acted: str) -> bool:
     """Whether the claim word at `m` claims the action (see the module's rules)."""
+    if any(q.start() < m.start() < q.end() and _quotes(reply, q) for q in QUOTE.finditer(reply)):
+        return False
     sentence = _after_last(SENTENCE_END, reply[: m.start()])
     if NOT_A_CLAIM.search(sentence) or _asks(sentence, reply[m.end() :]):
         return False
@@ -107,6 +128,11 @@ def _claims(claim: Claim, reply: str, m: re.Match, others: list[re.Pattern], act
     rest = rest[: next((e.start() for e in SENTENCE_END.finditer(rest)), len(rest))]
     # "your haircut scheduled for Tuesday is now cancelled": it names what the turn acted on.
     return not (DESCRIBED.search(sentence) or any(p.search(rest) for p in others))
+
+
+def _quotes(reply: str, quote: re.Match) -> bool:
+    """Whether the quoted text is someone's words: a verb of saying shortly before it."""
+    return bool(SAID.search(reply[: quote.start()]))
 
 
 def _after_last(pattern: re.Pattern, text: str) -> str:
