@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 
 from flask import current_app
-from psycopg import errors as pg_errors
 
 from app.admin import access, validation
 from app.admin.blueprint import bp
-from app.admin.wire import ApiError, invalid, json_body, ok, query_text
+from app.admin.wire import ApiError, invalid, json_body, ok, query_text, taken_after_check
 from app.agent.prompts import build_system_prompt
 from app.booking import reminders as plans
 from app.secrets import encrypt
@@ -49,7 +47,7 @@ def create_business():
     fields = validation.business_fields(json_body(), creating=True)
     _check_accounts_free(fields)
     _encrypt_tokens(fields)
-    with _accounts_guarded(), transaction() as conn:
+    with taken_after_check(_ACCOUNTS_TAKEN), transaction() as conn:
         business_id = businesses.create_business(fields)
         created = business_settings.get(conn, business_id)
         audit.record(
@@ -74,7 +72,7 @@ def update_business(business_id: int):
         raise ApiError(403, f"only a superadmin may change {', '.join(restricted)}")
     _check_accounts_free(fields, business_id)
     _encrypt_tokens(fields)
-    with _accounts_guarded(), transaction() as conn:
+    with taken_after_check(_ACCOUNTS_TAKEN), transaction() as conn:
         if fields.get("reminders_enabled") is False or fields.get("active") is False:
             # Reminders waiting in the outbox do not go either (`stop_business`: its locks
             # come before the business's row is written); a deactivated business's customers
@@ -142,22 +140,16 @@ def _check_accounts_free(fields: dict, business_id: int | None = None) -> None:
             raise _account_taken(key)
 
 
-@contextmanager
-def _accounts_guarded() -> Iterator[None]:
-    """The same 409 when another business took the account after the check (its unique
-    constraint refuses the write), instead of one without its reason."""
-    try:
-        yield
-    except pg_errors.UniqueViolation as exc:
-        key = business_settings.ACCOUNT_CONSTRAINTS.get(exc.diag.constraint_name)
-        if key is None:
-            raise
-        raise _account_taken(key) from None
-
-
 def _account_taken(key: str) -> ApiError:
     reason = validation.ACCOUNT_FIELDS[key]
     return ApiError(409, f"another business already uses this {key}", reason=reason)
+
+
+# Another business took the account after the check: the same 409.
+_ACCOUNTS_TAKEN = {
+    constraint: partial(_account_taken, key)
+    for constraint, key in business_settings.ACCOUNT_CONSTRAINTS.items()
+}
 
 
 def _encrypt_tokens(fields: dict) -> None:

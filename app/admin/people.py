@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from psycopg import errors as pg_errors
 
 from app.admin import access
 from app.admin.auth import MAX_EMAIL, check_password_field, hash_password, random_password
 from app.admin.blueprint import bp
-from app.admin.wire import ApiError, check_id, invalid, json_body, no_content, ok
+from app.admin.wire import ApiError, check_id, invalid, json_body, no_content, ok, taken_after_check
 from app.storage import audit, users
 from app.storage.db import transaction
 
@@ -20,6 +16,8 @@ ROLES = ("staff", "owner")
 ACCOUNT_NOT_CLAIMED = "account_not_claimed"
 ALREADY_MEMBER = "already_member"
 EMAIL_TAKEN = "a user with this email exists already"
+# Another request took the email after the check: the same 400.
+_EMAIL_TAKEN_AFTER = {users.EMAIL_CONSTRAINT: lambda: invalid({"email": EMAIL_TAKEN})}
 
 
 @bp.get("/businesses/<int:business_id>/staff")
@@ -114,7 +112,7 @@ def create_user():
     if errors:
         raise invalid(errors)
     generated = None if password else random_password()
-    with _email_free(), transaction() as conn:
+    with taken_after_check(_EMAIL_TAKEN_AFTER), transaction() as conn:
         # The superadmin typed or is shown this password: its holder must choose their own.
         user = users.create_user(
             conn,
@@ -147,7 +145,7 @@ def update_user(user_id: int):
         errors["active" if "active" in data else "is_superadmin"] = "you cannot lock yourself out"
     if errors:
         raise invalid(errors)
-    with _email_free(), transaction() as conn:
+    with taken_after_check(_EMAIL_TAKEN_AFTER), transaction() as conn:
         after = users.update_user(conn, user_id, fields)
         if "password_hash" in fields or not after["active"]:
             users.revoke_all(conn, user_id)  # old sessions end with the old password
@@ -167,18 +165,6 @@ def delete_user(user_id: int):
         users.delete_user(conn, user_id)
         _audit(conn, "delete", before, before=before)
     return no_content()
-
-
-@contextmanager
-def _email_free() -> Iterator[None]:
-    """The same 400 as a taken email when another request took it after the check (the unique
-    index refuses the write), instead of an undocumented 409."""
-    try:
-        yield
-    except pg_errors.UniqueViolation as exc:
-        if exc.diag.constraint_name != users.EMAIL_CONSTRAINT:
-            raise
-        raise invalid({"email": EMAIL_TAKEN}) from None
 
 
 def _unclaimed(user_id: int, business_id: int) -> bool:

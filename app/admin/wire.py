@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from flask import Response, current_app, jsonify, request
+from psycopg import errors as pg_errors
 
 MAX_ID = 2**63 - 1
 MAX_PER_PAGE = 100
@@ -162,3 +165,17 @@ def like_pattern(text: str) -> str:
     """An ILIKE pattern matching `text` anywhere, with its own wildcards taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+@contextmanager
+def taken_after_check(answers: Mapping[str, Callable[[], Exception]]) -> Iterator[None]:
+    """The answer a check gives when another request took the value after it: the unique
+    constraint (a key of `answers`) that refuses the write is turned into that answer, instead
+    of a generic 409 without its reason."""
+    try:
+        yield
+    except pg_errors.UniqueViolation as exc:
+        answer = answers.get(exc.diag.constraint_name)
+        if answer is None:
+            raise
+        raise answer() from None

@@ -142,10 +142,14 @@ _HOUR_WORDS = {
     for hour, word in enumerate(names.split(), start=1)
 }
 _HOUR_WORD = "(" + "|".join(_HOUR_WORDS) + ")"
+# Spanish words before "las" that make what follows a time ("a las cinco", "desde las 4").
+_ES_LEAD = "a|sobre|hacia|desde|hasta|antes de|despues de|para|entre|de"
 _WORD_HOURS = (
     re.compile(
         r"\b((?:at|around|after|before|from|until|till|between|half past|(?:a )?quarter (?:past|to)"
-        r"|half|(?:a|sobre|hacia|desde|hasta|antes de|despues de|para|entre|de) las?)\s+)"
+        r"|half|(?:"
+        + _ES_LEAD
+        + r") las?)\s+)"
         + _HOUR_WORD
         + r"\b(?!\s+(?:weeks?|days?|months?|hours?|minutes?|mins?|people|persons?|of|semanas?"
         r"|dias?|meses|horas?|minutos?|personas?|de (?!la\b)))"
@@ -182,7 +186,7 @@ _PAST_TO = re.compile(
 )
 _Y_MINUTES = {"cinco": 5, "diez": 10, "veinte": 20, "veinticinco": 25}
 _PAST_TO_ES = re.compile(
-    r"\b(?P<lead>(?P<prep>(?:a|sobre|hacia|desde|hasta|antes de|despues de|para|entre|de)\s+)?"
+    r"\b(?P<lead>(?P<prep>(?:" + _ES_LEAD + r")\s+)?"
     r"las?\s+)(?P<h>\d{1,2}|" + _HOUR_WORD[1:-1] + r")\s+(?:(?P<dir>y|menos)\s+"
     r"(?P<w>" + "|".join(_Y_MINUTES) + r")|y\s+(?P<d>[1-5]\d))(?:\s+minutos)?\b(?![:.]\d)"
     r"(?!\s+(?:personas?|semanas?|dias?|meses|horas?))"

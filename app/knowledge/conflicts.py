@@ -20,7 +20,7 @@ _DAY = (
     r"|sat(?:urday)?|sun(?:day)?)s?"
     r"|lunes|martes|mi[eé]rcoles|jueves|viernes|s[aá]bados?|domingos?"
 )
-_ES_DAYS = {"lun": "mon", "mar": "tue", "mie": "wed", "jue": "thu", "vie": "fri", "sab": "sat"}
+_ES_DAYS = dict(lun="mon", mar="tue", mie="wed", jue="thu", vie="fri", sab="sat", dom="sun")
 _UNTIL = r"-|–|—|to|through|thru|until|a|al|hasta"
 _DAY_SEP = rf"\s*(?:{_UNTIL}|,|&|and|y)\s*"
 _TIME = r"\d{1,2}(?:[:.h]\d{2})?\s*(?:[ap]\.?m\.?)?"
@@ -145,7 +145,7 @@ def _days(spec: str) -> list[str]:
 def _day(word: str) -> str:
     """The day key of "Monday", "tues", "miércoles", "sábados"."""
     start = unicodedata.normalize("NFKD", word.lower()).encode("ascii", "ignore").decode()[:3]
-    return _ES_DAYS.get(start, "sun" if start == "dom" else start)
+    return _ES_DAYS.get(start, start)
 
 
 def _span(value: str) -> tuple[str, str] | None | bool:
