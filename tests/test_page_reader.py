@@ -15,7 +15,7 @@ from app.knowledge import importer, reader
 from app.knowledge.crawl import CrawlLimits, CrawlReport, crawl
 from app.knowledge.extract import PageText
 from app.knowledge.fetch import FetchPolicy, TimeUp
-from app.knowledge.reader import NICENESS, TOO_SLOW, Readers
+from app.knowledge.reader import NICENESS, TOO_SLOW, WAITED, Readers
 from tests.fake_site import FakeSite, page
 
 LIMITS = CrawlLimits(max_pages=10, max_page_bytes=100_000, time_limit=20.0)
@@ -51,8 +51,8 @@ def readers(request):
     """Readers running `tests.page_readers:<the test's parameter>`, all stopped afterwards."""
     made: list[Readers] = []
 
-    def make(name: str, idle: float = 60.0) -> Readers:
-        made.append(Readers(idle=idle, read=f"tests.page_readers:{name}"))
+    def make(name: str, idle: float = 60.0, limit: int = 4) -> Readers:
+        made.append(Readers(idle=idle, read=f"tests.page_readers:{name}", limit=limit))
         return made[-1]
 
     yield make
@@ -125,7 +125,7 @@ def test_a_page_still_being_read_when_the_time_is_up_is_skipped_and_its_reader_k
         {"url": site.origin + "/slow", "reason": TOO_SLOW, "code": "site_too_slow"}
     ]
     assert report.stopped_code == "time_limit"
-    assert mine.free == 0  # the killed reader is not kept
+    assert mine.free == 0 and mine.started == 0  # the killed reader is not kept
     assert gone(int(report.pages[0].title.split()[0]))  # it read the home page, then hung
 
 
@@ -256,3 +256,45 @@ def test_a_reader_failing_to_write_the_document_leaves_it_written_here(
     assert resp.status_code == 201
     assert "Prices at the salon." in resp.get_json()["content"]
     assert "the reader failed (could not be read (RuntimeError))" in caplog.text
+
+
+def until(condition, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "gave up waiting"
+        time.sleep(0.01)
+
+
+def test_imports_at_once_share_the_process_s_readers_page_by_page(site, readers):
+    mine = readers("with_pid", limit=1)
+    [(pid, _)] = set(pids(read(site, mine)).values())
+    lent = mine.borrow()  # another import's page, being read
+    assert mine.started == 1
+    reports: list = []
+    other = threading.Thread(target=lambda: reports.append(read(site, mine, "/prices")))
+    other.start()
+    until(lambda: mine.waiting == 1)  # waits for the one reader rather than starting another
+    assert mine.started == 1
+    mine.give_back(lent)
+    other.join(60)
+    assert not other.is_alive()
+    assert set(pids(reports[0]).values()) == {(pid, NICENESS)}  # both pages, by that reader
+    assert mine.started == 1 and mine.free == 1
+
+
+def test_a_page_still_waiting_for_a_reader_when_the_time_is_up_is_skipped(site, readers):
+    mine = readers("with_pid", limit=1)
+    lent = mine.borrow()
+    report = read(site, mine, limits=CrawlLimits(time_limit=1.0))
+    assert report.pages == []
+    assert report.skipped == [{"url": site.origin + "/", "reason": WAITED, "code": "site_too_slow"}]
+    assert mine.started == 1 and mine.waiting == 0
+    mine.give_back(lent)
+
+
+def test_a_reader_that_dies_makes_room_for_another(site, readers):
+    mine = readers("dies_on_bad", limit=1)
+    report = read(site, mine, "/bad", "/prices")
+    assert [p.url.rsplit("/", 1)[1] for p in report.pages] == ["", "prices"]
+    assert [s["code"] for s in report.skipped] == ["page_unreadable"]
+    assert mine.started == 1 and mine.free == 1  # the one that read /prices after /bad

@@ -135,10 +135,6 @@ class Crawl:
 
     def run(self) -> CrawlReport:
         """Read the site breadth-first from its start URL until done or a limit is reached."""
-        with self.pages:
-            return self._run()
-
-    def _run(self) -> CrawlReport:
         queue, seen = deque([self.site.url]), {self.site.url}
         page_deadline = min(self.deadline, time.monotonic() + self.policy.page_timeout)
         try:

@@ -13,6 +13,9 @@ dies with the process that started it (Linux).
 
 A reader takes about half a second to start (a fresh interpreter importing the extractor), so
 each process keeps the readers it started for `IDLE_SECONDS` after an import, for the next one.
+A reader is lent for one page at a time, and a process runs at most `MAX_READERS` (one a core):
+imports at once share them page by page, a page waiting for a free one (up to its import's time
+limit, then skipped as too slow) rather than each import starting an interpreter of its own.
 Plain text needs no reading and never starts one. The import's extractive document (sorting
 the pages' sentences: seconds too, for a large site) is written by a reader as well (`run`).
 """
@@ -41,6 +44,10 @@ IDLE_SECONDS = 60.0  # a reader unused this long is stopped
 NICENESS = 10  # as job workers by default (WORKER_NICE): below the web processes
 READY = "ready"  # what a reader sends once it can read: its page function imported
 STOP_SECONDS = 5.0  # a reader told to stop gets this long before it is killed
+# Readers one process runs at once: more would only share the cores (a reader is one busy
+# thread), each costing an interpreter's memory.
+MAX_READERS = max(2, os.cpu_count() or 1)
+WAITED = "too slow: the time limit passed while other imports' pages were read"
 # What a reader runs on each page: "module:function", imported in the reader's own interpreter
 # (tests name slower or failing ones).
 READ = "app.knowledge.extract:page_text"
@@ -159,34 +166,60 @@ class Reader:
 
 
 class Readers:
-    """A process's readers: one lent to each crawl, kept for the next for `idle` seconds."""
+    """A process's readers, at most `limit` at once: each lent for a page (or a document), kept
+    for the next for `idle` seconds."""
 
-    def __init__(self, idle: float = IDLE_SECONDS, read: str = READ):
+    def __init__(self, idle: float = IDLE_SECONDS, read: str = READ, limit: int = MAX_READERS):
         self.idle, self.read_spec = idle, read
+        self.limit = max(1, int(limit))
         self._free: list[Reader] = []
-        self._lock = threading.Lock()
+        self._started = 0  # readers started and not yet known to be gone: free or lent
+        self._waiting = 0  # callers waiting for one
+        self._lock = threading.Condition()  # notified when a reader is given back or gone
         self._pid = os.getpid()
         self._timer: threading.Timer | None = None
 
-    def borrow(self) -> Reader:
-        """A reader of this process: a free one still alive, or a new one."""
+    def borrow(self, deadline: float | None = None) -> Reader:
+        """A reader of this process: a free one still alive, or a new one while fewer than
+        `limit` are started; otherwise the first given back. TimeUp if none is free by
+        `deadline` (time.monotonic())."""
         with self._lock:
             if self._pid != os.getpid():  # forked since: the readers (and timer) are the parent's
-                self._free, self._timer, self._pid = [], None, os.getpid()
-            while self._free:
-                reader = self._free.pop()
-                if reader.alive:
-                    return reader
-        return Reader(self.read_spec)
+                self._free, self._timer, self._started = [], None, 0
+                self._pid = os.getpid()
+            while True:
+                while self._free:
+                    reader = self._free.pop()
+                    if reader.alive:
+                        return reader
+                    self._started -= 1
+                if self._started < self.limit:
+                    self._started += 1
+                    break
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    raise TimeUp(WAITED)
+                self._waiting += 1
+                try:
+                    self._lock.wait(left)
+                finally:
+                    self._waiting -= 1
+        try:
+            return Reader(self.read_spec)
+        except BaseException:
+            self._gone(1)
+            raise
 
     def give_back(self, reader: Reader) -> None:
-        """Keep a reader for the next crawl (a dead one is dropped); it stops if still unused
-        after `idle` seconds."""
+        """Keep a reader for the next page (a dead one is dropped); it stops if still unused
+        after `idle` seconds. Each reader borrowed is given back once."""
         if not reader.alive:
+            self._gone(1)
             return
         reader.idle_since = time.monotonic()
         with self._lock:
             self._free.append(reader)
+            self._lock.notify()
             if self._timer is None:
                 self._arm(self.idle)
 
@@ -198,6 +231,7 @@ class Readers:
             self._free = [r for r in self._free if r not in old]
         for reader in old:
             reader.stop()
+        self._gone(len(old))
         return len(old)
 
     def stop_all(self) -> None:
@@ -206,11 +240,40 @@ class Readers:
             free, self._free = self._free, []
         for reader in free:
             reader.stop()
+        self._gone(len(free))
+
+    def call(self, spec: str, args: tuple, deadline: float):
+        """`spec`'s function run on `args` by a reader lent for it (see `Reader.call`), waiting
+        for one up to `deadline` while `limit` are busy."""
+        reader = self.borrow(deadline)
+        try:
+            return reader.call(spec, args, deadline)
+        finally:
+            self.give_back(reader)  # one killed on the way is dropped
 
     @property
     def free(self) -> int:
         with self._lock:
             return len(self._free)
+
+    @property
+    def started(self) -> int:
+        """Readers started and not known to be gone (free or lent)."""
+        with self._lock:
+            return self._started
+
+    @property
+    def waiting(self) -> int:
+        """Callers waiting for a reader (all `limit` busy)."""
+        with self._lock:
+            return self._waiting
+
+    def _gone(self, count: int) -> None:
+        """`count` readers ended (or never started): room for as many new ones."""
+        if count:
+            with self._lock:
+                self._started = max(0, self._started - count)
+                self._lock.notify(count)
 
     def _arm(self, seconds: float) -> None:
         """With `_lock` held: look for idle readers in `seconds`."""
@@ -232,19 +295,10 @@ READERS = Readers()
 
 
 class PageReading:
-    """The pages of one crawl, read by a reader borrowed on the first page that needs one."""
+    """The pages of one crawl, each read by one of `readers` (lent for that page alone)."""
 
     def __init__(self, readers: Readers):
         self.readers = readers
-        self.reader: Reader | None = None
-
-    def __enter__(self) -> PageReading:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.reader is not None:
-            self.readers.give_back(self.reader)
-            self.reader = None
 
     def read(
         self, url: str, body: bytes, charset: str | None, content_type: str, deadline: float
@@ -252,17 +306,11 @@ class PageReading:
         """The page's text, title, footer and links (see `extract.page_text`)."""
         if content_type == "text/plain":
             return page_text(url, body, charset, content_type)  # nothing to parse
-        return self.call(self.readers.read_spec, (url, body, charset, content_type), deadline)
-
-    def call(self, spec: str, args: tuple, deadline: float):
-        """`spec`'s function run on `args` by this crawl's reader (see `Reader.call`)."""
-        if self.reader is None or not self.reader.alive:
-            self.reader = self.readers.borrow()
-        return self.reader.call(spec, args, deadline)
+        args = (url, body, charset, content_type)
+        return self.readers.call(self.readers.read_spec, args, deadline)
 
 
 def run(spec: str, args: tuple, timeout: float, readers: Readers | None = None):
     """`spec`'s function ("module:function") run on `args` by one of this process's readers
     (`Reader.call`: TimeUp after `timeout` seconds, Unreadable if it failed or died)."""
-    with PageReading(readers or READERS) as reading:
-        return reading.call(spec, args, time.monotonic() + timeout)
+    return (readers or READERS).call(spec, args, time.monotonic() + timeout)
