@@ -562,6 +562,62 @@ def test_a_configured_staff_number_is_told_through_the_notice_template(
     assert not staff_number["needs_attention"] and not staff_number["bot_paused"]
 
 
+def test_a_spanish_business_s_staff_number_is_told_in_spanish(offline, say, fake_graph, world):
+    """The team's notice speaks the business's language, its fixed reason and hint too; the
+    customer's words are quoted as written. The reason kept for the console is the bot's own."""
+    db.execute(
+        "UPDATE businesses SET staff_notify_number = '34699000111', language = 'Spanish',"
+        " notice_template = 'team_notice', notice_template_language = 'es' WHERE id = %s",
+        (world.business_id,),
+    )
+    say("quiero hablar con una persona")
+    [told] = [m for m in fake_graph.messages_sent() if m["to"] == "34699000111"]
+    text = told["template"]["components"][0]["parameters"][0]["text"]
+    assert text == (
+        "Demo Salon: Sam necesita que le atienda una persona (El cliente ha pedido hablar con una"
+        ' persona). "quiero hablar con una persona" Responde desde la consola.'
+    )
+    assert customer_row()["handoff_reason"] == "The customer asked for a person"
+
+
+@pytest.mark.parametrize(
+    "reason, said",
+    [
+        (
+            "The bot answered 20 times in 10 minutes (another bot answering?)",
+            "El bot ha respondido 20 veces en 10 minutos (¿responde otro bot?)",
+        ),
+        (
+            "The bot could not answer twice in a row",
+            "El bot no ha podido responder dos veces seguidas",
+        ),
+        (
+            "The bot did not understand the customer twice in a row",
+            "El bot no ha entendido al cliente dos veces seguidas",
+        ),
+        ("quiere una devolución", "quiere una devolución"),  # the model's words, as written
+    ],
+)
+def test_the_staff_notice_says_the_bot_s_reasons_in_the_business_s_language(reason, said):
+    business, customer = {"name": "Peluquería Sol", "language": "Español"}, {}
+    request = {"reason": reason, "summary": ""}
+    text = handoff.staff_notice(business, customer, request, 1024)
+    assert text == (
+        f"Peluquería Sol: Un cliente necesita que le atienda una persona ({said})."
+        " Responde desde la consola."
+    )
+
+
+@pytest.mark.parametrize("language", ["English", "French", "", None])
+def test_the_staff_notice_is_english_for_any_other_language(language):
+    business, customer = {"name": "Salon", "language": language}, {"profile_name": "Kim"}
+    request = {"reason": "The customer asked for a person", "summary": "hi"}
+    text = handoff.staff_notice(business, customer, request, 1024)
+    assert text == (
+        'Salon: Kim needs a person (The customer asked for a person). "hi" Answer in the console.'
+    )
+
+
 def test_a_model_outage_is_not_a_reason_to_hand_off(say, fake_llm, fake_graph):
     """Failures of the model itself are the breaker's and the model-free flow's business."""
     fake_llm.default = lambda body: (500, {"error": {"message": "boom", "type": "server_error"}})

@@ -21,6 +21,23 @@ ASKED = "The customer asked for a person"
 NOT_UNDERSTOOD = "The bot did not understand the customer twice in a row"
 FAILED_TURNS = "The bot could not answer twice in a row"
 TOO_MANY_REPLIES = "The bot answered {replies} times in {minutes} minutes (another bot answering?)"
+# The reasons above as the team's notice says them in the business's language (they are kept,
+# and shown in the console, as written above; a reason the model wrote is said as it wrote it).
+REASONS = {
+    "es": {
+        ASKED: "El cliente ha pedido hablar con una persona",
+        NOT_UNDERSTOOD: "El bot no ha entendido al cliente dos veces seguidas",
+        FAILED_TURNS: "El bot no ha podido responder dos veces seguidas",
+        TOO_MANY_REPLIES: (
+            "El bot ha respondido {replies} veces en {minutes} minutos (¿responde otro bot?)"
+        ),
+    },
+}
+_TOO_MANY = re.compile(
+    re.escape(TOO_MANY_REPLIES)
+    .replace(re.escape("{replies}"), r"(?P<replies>\d+)")
+    .replace(re.escape("{minutes}"), r"(?P<minutes>\d+)")
+)
 # How a staff member's reply appears in the bot's history: "[Staff: Ana] See you at 5!".
 STAFF_MARK = "[Staff"
 MAX_REASON = 300
@@ -56,6 +73,20 @@ def language(business: dict, customer_id: int, known: str | None = None) -> str:
         return known
     found = lang.detect(" ".join(store.recent_inbound(customer_id)))
     return found or lang.of_business(business)
+
+
+def reason_in(reason: str, code: str) -> str:
+    """A handoff's reason in language `code`: one of the bot's own reasons translated (English
+    when there is no table for `code`), any other as written."""
+    table = REASONS.get(code)
+    if table is None:
+        return reason
+    if reason in table:
+        return table[reason]
+    too_many = _TOO_MANY.fullmatch(reason)
+    if too_many:
+        return table[TOO_MANY_REPLIES].format(**too_many.groupdict())
+    return reason
 
 
 def notice(business: dict, now: datetime, language: str) -> str:
