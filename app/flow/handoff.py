@@ -59,6 +59,18 @@ OPENS = {
     "es": "Ahora estamos cerrados; te responderán cuando abramos: {day} a las {at}.",
 }
 SOON = {"en": "They'll answer as soon as they can.", "es": "Te responderán lo antes posible."}
+# What the business's staff notice number is told when it writes to the bot (in the business's
+# language): it is not a customer, and a reply here reaches no customer.
+STAFF_NUMBER = {
+    "en": (
+        "This number gets {business}'s staff notices; the bot does not answer it."
+        " Please answer customers from the console: nothing written here reaches them."
+    ),
+    "es": (
+        "Este número recibe los avisos al equipo de {business}; el bot no le responde."
+        " Responde a los clientes desde la consola: lo que se escribe aquí no les llega."
+    ),
+}
 
 
 def dont_know(lang: str = "en") -> str:
@@ -87,6 +99,12 @@ def reason_in(reason: str, code: str) -> str:
     if too_many:
         return table[TOO_MANY_REPLIES].format(**too_many.groupdict())
     return reason
+
+
+def staff_number_reply(business: dict) -> str:
+    """The fixed answer to the business's staff notice number, in the business's language."""
+    code = lang.of_business(business)
+    return STAFF_NUMBER.get(code, STAFF_NUMBER["en"]).format(business=business["name"])
 
 
 def notice(business: dict, now: datetime, language: str) -> str:
