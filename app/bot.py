@@ -77,6 +77,10 @@ def _answer_next(business_id: int, customer_id: int, request_id: str | None) -> 
     )
     if customer.get("erased_at") is not None:  # erased mid-turn: nothing of theirs to answer
         return 0
+    if _staff_number(business, customer):
+        _answer_staff_number(business, customer, waiting)
+        metrics.TURNS.labels("staff_number").inc()
+        return 0
     if customer["bot_paused"] and customer["paused_until"] is not None:
         # The quiet time after the last staff reply has passed: the bot answers again.
         if handoff.resume_if_due(business_id, customer_id, datetime.now(UTC)):
@@ -140,6 +144,35 @@ def _answer_next(business_id: int, customer_id: int, request_id: str | None) -> 
     with tracing.TurnTrace(current_app.config, request_id, business, customer) as trace:
         _agent_turn(business, customer, pending, request_id, trace)
     return left
+
+
+def _staff_number(business: dict, customer: dict) -> bool:
+    """Whether the messages come from the business's own staff notice number (WhatsApp)."""
+    number = business.get("staff_notify_number")  # the address its notices go to
+    return (
+        bool(number)
+        and not customer["sandbox"]
+        and customer["channel"] == "whatsapp"
+        and customer["address"] == number
+    )
+
+
+def _answer_staff_number(business: dict, customer: dict, waiting: list[dict]) -> None:
+    """The staff notice number wrote: it is the team, not a customer, so nothing it sends is a
+    turn (no booking, no model, no handoff). It is told once, in the business's language, that
+    customers are answered in the console; told already since its last notice, it is not told
+    again (an auto-reply to us would be answered for ever). Its messages are stored, shown in
+    the console and marked processed."""
+    try:
+        with db.transaction() as conn:
+            _claim(conn, waiting, "processed", None)
+            if not customer["opted_out"] and not handoff_store.told_since_notice(
+                conn, customer["id"]
+            ):
+                text = flow_handoff.staff_number_reply(business)
+                outbox.queue(conn, business, customer, [text], "reply", waiting[-1]["id"])
+    except TurnSuperseded:
+        return
 
 
 def _with_name(business: dict, customer: dict, channel: Channel) -> dict:

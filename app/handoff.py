@@ -16,13 +16,23 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app import channels, outbox
+from app.flow import handoff as flow_handoff
+from app.flow import lang
 from app.storage import audit, businesses, conversations
 from app.storage import handoff as store
 from app.storage.db import transaction
 
 log = logging.getLogger(__name__)
 
-STAFF_NOTICE = "{business}: {customer} needs a person ({reason}). {summary} Answer in the console."
+# The team's notice, in the business's language (`lang.of_business`; English for any other).
+STAFF_NOTICE = {
+    "en": "{business}: {customer} needs a person ({reason}). {summary} Answer in the console.",
+    "es": (
+        "{business}: {customer} necesita que le atienda una persona ({reason}). {summary}"
+        " Responde desde la consola."
+    ),
+}
+A_CUSTOMER = {"en": "A customer", "es": "Un cliente"}  # one who gave no profile name
 
 
 class Refused(Exception):
@@ -71,15 +81,19 @@ def take_over(
 def staff_notice(
     business: Mapping[str, Any], customer: Mapping[str, Any], request: Mapping[str, Any], most: int
 ) -> str:
-    """The team's notice of a handoff, one line. With `most` (the size of a template's text on
-    the staff number's channel, as the notice goes outside its window) a long summary is
-    shortened to fit, the rest kept whole: the console has it all."""
+    """The team's notice of a handoff, one line, in the business's language (the bot's own
+    reasons too; the customer's words and a reason the model wrote are quoted as written). With
+    `most` (the size of a template's text on the staff number's channel, as the notice goes
+    outside its window) a long summary is shortened to fit, the rest kept whole: the console
+    has it all."""
+    code = lang.of_business(business)
+    code = code if code in STAFF_NOTICE else "en"
 
     def notice(summary: str) -> str:
-        text = STAFF_NOTICE.format(
+        text = STAFF_NOTICE[code].format(
             business=business["name"],
-            customer=customer.get("profile_name") or "A customer",
-            reason=request["reason"],
+            customer=customer.get("profile_name") or A_CUSTOMER[code],
+            reason=flow_handoff.reason_in(request["reason"], code),
             summary=f'"{summary}"' if summary else "",
         )
         return " ".join(text.split())

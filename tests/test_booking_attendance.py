@@ -1,5 +1,6 @@
 """No-shows and confirmations: under the booking lock, so a move or cancel in progress is waited
-for and the mark goes by what it left; a confirmation counts only for the time it names."""
+for and the mark goes by what it left; a confirmation counts only for the time it names, and so
+does a cancellation that names one (a reminder's Cancel)."""
 
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -10,7 +11,7 @@ import pytest
 
 from app.booking import book, find_slots
 from app.booking.attendance import mark_no_show
-from app.booking.service import confirm_attendance
+from app.booking.service import cancel, confirm_attendance, reschedule
 from app.storage import bookings
 from app.storage.db import fetch_one
 from tests.fixtures_booking import NOW, appointments, madrid, make_business, make_customer
@@ -94,6 +95,44 @@ def test_a_confirmation_of_the_time_the_appointment_has_counts(pool):
     assert (result.ok, result.code) == (True, "confirmed")
     row = fetch_one("SELECT confirmed_at FROM appointments WHERE id = %s", (appointment.id,))
     assert row["confirmed_at"] is not None
+
+
+def test_a_cancellation_made_during_a_move_does_not_cancel_the_new_time(pool, db_url):
+    """The customer taps a reminder's Cancel of 09:00 while staff move the appointment to
+    12:00: the cancellation waits for the move and is refused with the appointment as moved,
+    which stays booked (the customer is asked about 12:00 instead)."""
+    salon = make_business()
+    customer = make_customer(salon)
+    appointment = book(salon, customer, "Haircut", TUE_9, now=NOW).appointment
+    with psycopg.connect(db_url) as other, ThreadPoolExecutor(1) as thread:
+        bookings.lock_business(other, salon, customer)
+        cancelling = thread.submit(cancel, salon, customer, appointment.id, NOW, starts_at=TUE_9)
+        _until_blocked_or_done(cancelling, other)
+        _move(other, appointment)
+        other.commit()
+        result = cancelling.result(DEADLINE)
+    assert (result.ok, result.code) == (False, "moved_since")
+    assert result.appointment.starts_at == TUE_9 + LATER
+    assert [(r["status"], r["starts_at"]) for r in appointments(salon)] == [
+        ("booked", TUE_9 + LATER)
+    ]
+
+
+def test_a_cancellation_of_a_time_the_appointment_left_cancels_nothing(pool):
+    """Moved (committed) before the cancellation of its old time came: refused, kept booked."""
+    salon = make_business()
+    customer = make_customer(salon)
+    appointment = book(salon, customer, "Haircut", TUE_9, now=NOW).appointment
+    moved = reschedule(salon, customer, appointment.id, TUE_9 + LATER, now=NOW, by_staff=True)
+    assert moved.ok, moved
+    result = cancel(salon, customer, appointment.id, NOW, starts_at=TUE_9)
+    assert (result.ok, result.code) == (False, "moved_since")
+    assert result.appointment.starts_at == TUE_9 + LATER
+    assert [r["status"] for r in appointments(salon)] == ["booked"]
+    # The time it has now is cancelled as asked.
+    assert cancel(salon, customer, appointment.id, NOW, starts_at=TUE_9 + LATER).code == (
+        "cancelled"
+    )
 
 
 def _no_show_of_a_coloring(salon: int):

@@ -562,6 +562,138 @@ def test_a_configured_staff_number_is_told_through_the_notice_template(
     assert not staff_number["needs_attention"] and not staff_number["bot_paused"]
 
 
+def test_a_spanish_business_s_staff_number_is_told_in_spanish(offline, say, fake_graph, world):
+    """The team's notice speaks the business's language, its fixed reason and hint too; the
+    customer's words are quoted as written. The reason kept for the console is the bot's own."""
+    db.execute(
+        "UPDATE businesses SET staff_notify_number = '34699000111', language = 'Spanish',"
+        " notice_template = 'team_notice', notice_template_language = 'es' WHERE id = %s",
+        (world.business_id,),
+    )
+    say("quiero hablar con una persona")
+    [told] = [m for m in fake_graph.messages_sent() if m["to"] == "34699000111"]
+    text = told["template"]["components"][0]["parameters"][0]["text"]
+    assert text == (
+        "Demo Salon: Sam necesita que le atienda una persona (El cliente ha pedido hablar con una"
+        ' persona). "quiero hablar con una persona" Responde desde la consola.'
+    )
+    assert customer_row()["handoff_reason"] == "The customer asked for a person"
+
+
+@pytest.mark.parametrize(
+    "reason, said",
+    [
+        (
+            "The bot answered 20 times in 10 minutes (another bot answering?)",
+            "El bot ha respondido 20 veces en 10 minutos (¿responde otro bot?)",
+        ),
+        (
+            "The bot could not answer twice in a row",
+            "El bot no ha podido responder dos veces seguidas",
+        ),
+        (
+            "The bot did not understand the customer twice in a row",
+            "El bot no ha entendido al cliente dos veces seguidas",
+        ),
+        ("quiere una devolución", "quiere una devolución"),  # the model's words, as written
+    ],
+)
+def test_the_staff_notice_says_the_bot_s_reasons_in_the_business_s_language(reason, said):
+    business, customer = {"name": "Peluquería Sol", "language": "Español"}, {}
+    request = {"reason": reason, "summary": ""}
+    text = handoff.staff_notice(business, customer, request, 1024)
+    assert text == (
+        f"Peluquería Sol: Un cliente necesita que le atienda una persona ({said})."
+        " Responde desde la consola."
+    )
+
+
+@pytest.mark.parametrize("language", ["English", "French", "", None])
+def test_the_staff_notice_is_english_for_any_other_language(language):
+    business, customer = {"name": "Salon", "language": language}, {"profile_name": "Kim"}
+    request = {"reason": "The customer asked for a person", "summary": "hi"}
+    text = handoff.staff_notice(business, customer, request, 1024)
+    assert text == (
+        'Salon: Kim needs a person (The customer asked for a person). "hi" Answer in the console.'
+    )
+
+
+STAFF_NUMBER = "34699000111"
+
+
+def _staff_number_writes(world, say, language: str = "English") -> None:
+    db.execute(
+        "UPDATE businesses SET staff_notify_number = %s, language = %s WHERE id = %s",
+        (STAFF_NUMBER, language, world.business_id),
+    )
+    say("book me a haircut tomorrow at 10 please", wa_id=STAFF_NUMBER)
+    say("hello?", wa_id=STAFF_NUMBER)
+
+
+def _to_the_staff_number() -> list[tuple[str, str]]:
+    return [
+        (r["purpose"], r["body"])
+        for r in db.fetch_all(
+            "SELECT m.purpose, m.body FROM messages m JOIN customers c ON c.id = m.customer_id"
+            " WHERE c.address = %s AND m.direction = 'out' ORDER BY m.id",
+            (STAFF_NUMBER,),
+        )
+    ]
+
+
+def test_the_staff_number_writing_in_is_told_to_answer_in_the_console(
+    offline, say, fake_graph, world
+):
+    """The staff notice number is the team, not a customer: what it writes is no request
+    (nothing booked or held, no turn, nobody handed off). It is told once, until its next
+    notice, that customers are answered in the console; its messages are kept, processed."""
+    _staff_number_writes(world, say)
+    told = (
+        "reply",
+        "This number gets Demo Salon's staff notices; the bot does not answer it. Please answer"
+        " customers from the console: nothing written here reaches them.",
+    )
+    assert _to_the_staff_number() == [told]  # once, not for "hello?" too
+    staff = customer_row(STAFF_NUMBER)
+    assert not staff["bot_paused"] and not staff["needs_attention"]
+    assert db.fetch_all("SELECT id FROM appointments WHERE customer_id = %s", (staff["id"],)) == []
+    assert db.fetch_all("SELECT id FROM turns WHERE customer_id = %s", (staff["id"],)) == []
+    inbound = db.fetch_all(
+        "SELECT status FROM messages WHERE customer_id = %s AND direction = 'in'", (staff["id"],)
+    )
+    assert [r["status"] for r in inbound] == ["processed", "processed"]
+
+    say("can I speak to someone please")  # a customer's handoff: the number gets its notice
+    say("on it", wa_id=STAFF_NUMBER)
+    say("thanks", wa_id=STAFF_NUMBER)
+    assert [purpose for purpose, _ in _to_the_staff_number()] == ["reply", "notice", "reply"]
+    assert _to_the_staff_number()[-1] == told
+
+
+def test_a_spanish_business_s_staff_number_is_told_in_spanish_to_answer_in_the_console(
+    offline, say, fake_graph, world
+):
+    _staff_number_writes(world, say, language="Spanish")
+    assert _to_the_staff_number() == [
+        (
+            "reply",
+            "Este número recibe los avisos al equipo de Demo Salon; el bot no le responde."
+            " Responde a los clientes desde la consola: lo que se escribe aquí no les llega.",
+        )
+    ]
+
+
+def test_a_customer_s_number_is_not_taken_for_the_staff_number(offline, say, fake_graph, world):
+    """Only the business's own staff number is: another business's is a customer here."""
+    db.execute(
+        "UPDATE businesses SET staff_notify_number = %s WHERE id <> %s",
+        (STAFF_NUMBER, world.business_id),
+    )
+    say("hello", wa_id=STAFF_NUMBER)
+    [(purpose, body)] = _to_the_staff_number()
+    assert purpose == "reply" and "staff notices" not in body
+
+
 def test_a_model_outage_is_not_a_reason_to_hand_off(say, fake_llm, fake_graph):
     """Failures of the model itself are the breaker's and the model-free flow's business."""
     fake_llm.default = lambda body: (500, {"error": {"message": "boom", "type": "server_error"}})

@@ -10,7 +10,7 @@ import pytest
 
 from app import reminders
 from app.booking import service as booking
-from app.flow import ids
+from app.flow import actions, ids
 from app.flow.reminders import stops_reminders
 from app.storage import db
 from tests import envelopes
@@ -257,6 +257,47 @@ def test_a_cancel_tapped_after_the_appointment_moved_asks_about_the_new_time(
     reply = tap(buttons[2])
     assert db.fetch_one(status, (appointment_id,))["status"] == "cancelled"
     assert "Cancelled" in reply["text"]["body"] and "15:00" in reply["text"]["body"]
+
+
+def test_a_cancel_tapped_while_a_move_commits_asks_about_the_new_time(
+    app, drain, fake_graph, post_webhook, monkeypatch
+):
+    """Kim taps the reminder's Cancel of 12:00 while staff move the appointment to 15:00: the
+    flow read it at 12:00, then the move committed before the cancellation took the booking
+    lock. The 15:00 appointment is not cancelled: Kim is asked about 15:00 instead."""
+    business_id, number, kim, appointment_id, start = booked_with_reminder(app, 1)
+    drain()
+    [reminder] = sends_to(fake_graph, kim["address"])
+    old_cancel = reminder["interactive"]["action"]["buttons"][2]["reply"]["id"]
+    assert old_cancel == ids.reminder("cancel", appointment_id, start)
+    later = start + timedelta(hours=3)
+    read = actions.upcoming
+    moves = []
+
+    def read_then_moved(turn):
+        items = read(turn)  # still at 12:00 here
+        if not moves:  # staff's move commits between the read and the cancellation
+            moves.append(
+                booking.reschedule(
+                    business_id, kim["id"], appointment_id, later,
+                    now=datetime.now(UTC), by_staff=True,
+                )
+            )  # fmt: skip
+        return items
+
+    monkeypatch.setattr(actions, "upcoming", read_then_moved)
+    tap = envelopes.tap(old_cancel, "Cancel", "button_reply",
+                        wa_id=kim["address"], phone_number_id=number)  # fmt: skip
+    assert post_webhook(tap).status_code == 200
+    drain()
+    assert [m.ok for m in moves] == [True]
+    row = db.fetch_one("SELECT status, starts_at FROM appointments WHERE id = %s",
+                       (appointment_id,))  # fmt: skip
+    assert (row["status"], row["starts_at"]) == ("booked", later)
+    asked = sends_to(fake_graph, kim["address"])[-1]
+    assert "15:00" in asked["interactive"]["body"]["text"]
+    buttons = [b["reply"]["id"] for b in asked["interactive"]["action"]["buttons"]]
+    assert buttons[2] == ids.reminder("cancel", appointment_id, later)
 
 
 def test_the_change_button_asks_for_a_new_time(app, drain, fake_graph, post_webhook):

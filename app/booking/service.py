@@ -323,10 +323,17 @@ def cancel(
     appointment_id: int,
     now: datetime | None = None,
     erasing: bool = False,
+    starts_at: datetime | None = None,
 ) -> BookingResult:
     """Cancel one of the customer's own upcoming appointments. `erasing`: for the customer's
     erasure, which cancels them in a deactivated business too (its reminders must not fire
-    for an erased customer should it be active again, nor its calendar keep the time)."""
+    for an erased customer should it be active again, nor its calendar keep the time).
+
+    `starts_at` is the time the customer is cancelling (a reminder's Cancel names it): under
+    the booking lock, as `confirm_attendance` checks it, an appointment moved from it meanwhile
+    is refused (`moved_since`, with the appointment as it is now), so a Cancel tapped while a
+    move commits never cancels the new time the customer did not see.
+    """
     now = validate.utc_now(now)
     bad = validate.bad_ids(business_id, customer_id, appointment_id)
     if bad:
@@ -346,6 +353,8 @@ def cancel(
             return appointment
         if appointment.starts_at < now:
             return refusal(PAST, "That appointment has already started.", appointment)
+        if starts_at is not None and appointment.starts_at != starts_at:
+            return refusal(MOVED_SINCE, appointment=appointment)
         appointment = store.mark_cancelled(conn, appointment.id)
         if calendar is not None:
             calendar.sync(appointment, CANCELLED)

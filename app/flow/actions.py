@@ -143,9 +143,10 @@ def reschedule(turn: Turn, appointment: Appointment, start: datetime) -> Booking
     return result
 
 
-def cancel(turn: Turn, appointment_id: int) -> BookingResult:
+def cancel(turn: Turn, appointment_id: int, starts_at: datetime | None = None) -> BookingResult:
+    """Cancel the appointment; of `starts_at` only, when given (moved since: `moved_since`)."""
     started = clock.perf_counter()
-    result = bookings.cancel(*turn.ids, appointment_id, turn.now)
+    result = bookings.cancel(*turn.ids, appointment_id, turn.now, starts_at=starts_at)
     turn.record(
         "cancel_appointment", {"appointment_id": appointment_id}, _view(result, turn), started
     )

@@ -21,6 +21,23 @@ ASKED = "The customer asked for a person"
 NOT_UNDERSTOOD = "The bot did not understand the customer twice in a row"
 FAILED_TURNS = "The bot could not answer twice in a row"
 TOO_MANY_REPLIES = "The bot answered {replies} times in {minutes} minutes (another bot answering?)"
+# The reasons above as the team's notice says them in the business's language (they are kept,
+# and shown in the console, as written above; a reason the model wrote is said as it wrote it).
+REASONS = {
+    "es": {
+        ASKED: "El cliente ha pedido hablar con una persona",
+        NOT_UNDERSTOOD: "El bot no ha entendido al cliente dos veces seguidas",
+        FAILED_TURNS: "El bot no ha podido responder dos veces seguidas",
+        TOO_MANY_REPLIES: (
+            "El bot ha respondido {replies} veces en {minutes} minutos (¿responde otro bot?)"
+        ),
+    },
+}
+_TOO_MANY = re.compile(
+    re.escape(TOO_MANY_REPLIES)
+    .replace(re.escape("{replies}"), r"(?P<replies>\d+)")
+    .replace(re.escape("{minutes}"), r"(?P<minutes>\d+)")
+)
 # How a staff member's reply appears in the bot's history: "[Staff: Ana] See you at 5!".
 STAFF_MARK = "[Staff"
 MAX_REASON = 300
@@ -42,6 +59,18 @@ OPENS = {
     "es": "Ahora estamos cerrados; te responderán cuando abramos: {day} a las {at}.",
 }
 SOON = {"en": "They'll answer as soon as they can.", "es": "Te responderán lo antes posible."}
+# What the business's staff notice number is told when it writes to the bot (in the business's
+# language): it is not a customer, and a reply here reaches no customer.
+STAFF_NUMBER = {
+    "en": (
+        "This number gets {business}'s staff notices; the bot does not answer it."
+        " Please answer customers from the console: nothing written here reaches them."
+    ),
+    "es": (
+        "Este número recibe los avisos al equipo de {business}; el bot no le responde."
+        " Responde a los clientes desde la consola: lo que se escribe aquí no les llega."
+    ),
+}
 
 
 def dont_know(lang: str = "en") -> str:
@@ -56,6 +85,26 @@ def language(business: dict, customer_id: int, known: str | None = None) -> str:
         return known
     found = lang.detect(" ".join(store.recent_inbound(customer_id)))
     return found or lang.of_business(business)
+
+
+def reason_in(reason: str, code: str) -> str:
+    """A handoff's reason in language `code`: one of the bot's own reasons translated (English
+    when there is no table for `code`), any other as written."""
+    table = REASONS.get(code)
+    if table is None:
+        return reason
+    if reason in table:
+        return table[reason]
+    too_many = _TOO_MANY.fullmatch(reason)
+    if too_many:
+        return table[TOO_MANY_REPLIES].format(**too_many.groupdict())
+    return reason
+
+
+def staff_number_reply(business: dict) -> str:
+    """The fixed answer to the business's staff notice number, in the business's language."""
+    code = lang.of_business(business)
+    return STAFF_NUMBER.get(code, STAFF_NUMBER["en"]).format(business=business["name"])
 
 
 def notice(business: dict, now: datetime, language: str) -> str:

@@ -111,7 +111,11 @@ def meant(
 
 
 def cancel(turn: Turn, st: State, appointment: Appointment) -> Reply:
-    result = actions.cancel(turn, appointment.id)
+    return cancelled(turn, st, actions.cancel(turn, appointment.id))
+
+
+def cancelled(turn: Turn, st: State, result: BookingResult) -> Reply:
+    """What the customer is told of a cancellation's `result`: done, or why not."""
     if result.ok:
         st.appointment_id = st.moving = None
         cancelled = result.appointment

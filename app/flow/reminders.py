@@ -178,7 +178,11 @@ def on_tap(turn: Turn, st: State, tap: ids.Tap) -> Reply:
     if tap.start is not None and ids.minute(found.starts_at) != ids.minute(tap.start):
         return moved_since(turn, st, found)  # a Confirm or Cancel of the time before a move
     if tap.action == "cancel":
-        return moves.cancel(turn, st, found)
+        # Of the time read above, under the booking lock: a move committed since is not undone.
+        result = actions.cancel(turn, found.id, found.starts_at)
+        if result.code == MOVED_SINCE:  # moved while this tap was read
+            return moved_since(turn, st, result.appointment)
+        return moves.cancelled(turn, st, result)
     result = actions.confirm_attendance(turn, found.id, found.starts_at)
     if result.code == MOVED_SINCE:  # moved while this tap was read
         return moved_since(turn, st, result.appointment)
@@ -196,8 +200,8 @@ def on_tap(turn: Turn, st: State, tap: ids.Tap) -> Reply:
 
 
 def moved_since(turn: Turn, st: State, appointment) -> Reply:
-    """The appointment is at another time than the Confirm tapped: say when it is now and ask
-    again, with the reminder's three choices for the new time."""
+    """The appointment is at another time than the Confirm or Cancel tapped: say when it is now
+    and ask again, with the reminder's three choices for the new time."""
     text = say(
         st.lang,
         "moved_since",

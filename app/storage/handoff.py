@@ -118,6 +118,17 @@ def staff_contact(conn, business_id: int, address: str) -> dict:
     ).fetchone()
 
 
+def told_since_notice(conn, customer_id: int) -> bool:
+    """Whether the last message to the staff notice number's row is the bot's answer to it
+    (none of its notices since)."""
+    row = conn.execute(
+        "SELECT purpose FROM messages WHERE customer_id = %s AND direction = 'out'"
+        " ORDER BY id DESC LIMIT 1",
+        (customer_id,),
+    ).fetchone()
+    return row is not None and row["purpose"] == "reply"
+
+
 def author_names(user_ids: list[int]) -> dict[int, str]:
     """Display names (or emails) of staff users by id."""
     rows = fetch_all(
