@@ -14,7 +14,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -50,7 +50,8 @@ NEVER_WROTE = "not sent: the customer has never written on this channel"
 # goes even if they began meanwhile, one held up longer into them is not sent.
 QUIET_GRACE = timedelta(minutes=5)
 RECORD_ATTEMPTS = 6  # attempts at recording a send the channel accepted (see _record_sent)
-# Failures worth another attempt when the channel reports them after accepting the send.
+# Failures sending again can fix (`retry_plan`), refused at once or reported after the channel
+# accepted the send.
 RETRYABLE = frozenset({SendError.RETRY_LATER, SendError.PAIR_RATE_LIMITED, SendError.RATE_LIMITED})
 
 QueueSend = Callable[[int, int, datetime | None], None]
@@ -336,18 +337,8 @@ class _Sender:
         error = result.error or SendError.NEVER_RETRY
         metrics.GRAPH_ERRORS.labels(str(result.error_code or error.value)).inc()
         metrics.OUTBOX_SENDS.labels(self.channel.name, error.value).inc()
-        if error is SendError.RATE_LIMITED:
-            # The account is over its throughput: every sender on it pauses, nothing fails.
-            wait = result.retry_after or self.cfg["OUTBOX_RATE_PAUSE"]
-            pacing.pause(self.channel.name, self.account.account_id, wait)
-            self._later(message, message["attempts"], wait, result, now)
-        elif error in (SendError.RETRY_LATER, SendError.PAIR_RATE_LIMITED):
-            attempts = message["attempts"] + 1
-            wait = backoff(attempts, self.cfg["OUTBOX_BACKOFF_BASE"])
-            if error is SendError.PAIR_RATE_LIMITED:
-                wait = max(wait, result.retry_after or self.cfg["OUTBOX_PAIR_PAUSE"])
-            self._later(message, attempts, wait, result, now)
-        else:
+        retry = retry_plan(error, message["attempts"], result.retry_after)
+        if retry is None:
             log.warning(
                 "%s refused message %s: %s (code %s)",
                 self.channel.name,
@@ -356,6 +347,10 @@ class _Sender:
                 result.error_code,
             )
             store.mark_unsent(message["id"], error.value, result.error_code, result.error_title)
+            return
+        if retry.pause_account:
+            pacing.pause(self.channel.name, self.account.account_id, retry.wait)
+        self._later(message, retry.attempts, retry.wait, result, now)
 
     def _later(
         self, message: dict, attempts: int, wait: float, result: SendResult, now: datetime
@@ -373,8 +368,10 @@ class _Sender:
 
 def send_again(business_id: int, status: StatusUpdate) -> bool:
     """Queue again a message the channel accepted, then reported failed for a reason sending
-    again can fix (its own trouble, a throttle), after the backoff of a refused send and
-    within the message's useful life; whether it was queued (if not, the failure stands)."""
+    again can fix (its own trouble, a throttle), waited out as a refused send's would be
+    (`retry_plan`: a throttled account pauses) and within the message's useful life; whether
+    it was queued (if not, the failure stands). A redelivered old failure finds no message
+    (it has a new id, or none yet) and changes nothing."""
     if status.error not in RETRYABLE or not status.external_id:
         return False
     now = datetime.now(UTC)
@@ -382,14 +379,45 @@ def send_again(business_id: int, status: StatusUpdate) -> bool:
         message = store.sent_to_send_again(conn, business_id, status.channel, status.external_id)
         if message is None:
             return False
-        attempts = message["attempts"] + 1
-        at = now + timedelta(seconds=backoff(attempts, current_app.config["OUTBOX_BACKOFF_BASE"]))
+        retry = retry_plan(status.error, message["attempts"], None)
+        if retry.pause_account:
+            # The status came on the account the business was found by (the webhook's lookup).
+            pacing.pause(status.channel, status.account_id, retry.wait)
+        at = now + timedelta(seconds=retry.wait)
         if message["expires_at"] is not None and at >= message["expires_at"]:
             return False
-        store.send_again(conn, message["id"], attempts, at, status.error_code, status.error_title)
+        store.send_again(
+            conn, message["id"], retry.attempts, at, status.error_code, status.error_title
+        )
         current_app.extensions[EXTENSION](business_id, message["customer_id"], at)
     metrics.OUTBOX_SENDS.labels(status.channel, status.error.value).inc()
     return True
+
+
+@dataclass(frozen=True)
+class Retry:
+    """How a failure sending again can fix is waited out."""
+
+    attempts: int  # the message's failed attempts, this one included when it counts
+    wait: float  # seconds until the message's next attempt
+    pause_account: bool  # the whole account waits as long (the channel said: too fast)
+
+
+def retry_plan(error: SendError, attempts: int, retry_after: float | None) -> Retry | None:
+    """How to wait out a failure of kind `error` after `attempts` failed attempts (None:
+    sending again cannot fix it), whether the channel refused the send or reported the failure
+    later. `retry_after`: the wait the channel asked for, if it did."""
+    if error not in RETRYABLE:
+        return None
+    cfg = current_app.config
+    if error is SendError.RATE_LIMITED:
+        # The account is over its throughput: every sender on it pauses, nothing failed.
+        return Retry(attempts, retry_after or cfg["OUTBOX_RATE_PAUSE"], pause_account=True)
+    wait = backoff(attempts + 1, cfg["OUTBOX_BACKOFF_BASE"])
+    if error is SendError.PAIR_RATE_LIMITED:
+        # Too many to this customer: the next message to them waits at least this long.
+        wait = max(wait, retry_after or cfg["OUTBOX_PAIR_PAUSE"])
+    return Retry(attempts + 1, wait, pause_account=False)
 
 
 def backoff(attempts: int, base: float) -> float:
