@@ -249,9 +249,7 @@ class _Sender:
         if result.error is SendError.WINDOW_CLOSED and outgoing.template is None:
             # Our clock said the window was open; the channel says it closed (at its edge). A
             # message that may go outside it, as its template or with a tag, goes so at once.
-            last = self.customer.get("last_inbound_at")
-            since = max(now - last, self.channel.window) if last else timedelta.max
-            outside = self.channel.outside_window(self._outside(message), since)
+            outside = self._after_window(message, now)
             if outside is not None and outside != outgoing:
                 outgoing = outside
                 started, result = self._attempt(outgoing)
@@ -272,12 +270,15 @@ class _Sender:
 
     def _shape(self, message: dict, now: datetime) -> Outbound | None:
         """The message as it may go now; None (and recorded why) when it may not go at all."""
-        if window_open(self.channel, self.customer, now):
+        # The channel said the window had closed when it failed an earlier attempt (after
+        # accepting it, see send_again): our clock may still see it open.
+        refused = message["send_error"] == SendError.WINDOW_CLOSED.value
+        if not refused and window_open(self.channel, self.customer, now):
             # Inside the window the text goes (a reminder's template is for outside it).
             return replace(Outbound.from_stored(message["body"], message["payload"]), template=None)
         last = self.customer.get("last_inbound_at")
         if last is not None:
-            allowed = self.channel.outside_window(self._outside(message), now - last)
+            allowed = self._after_window(message, now)
             if allowed is not None:
                 return allowed
             title = WINDOW_CLOSED.format(ago=_ago(now - last))
@@ -289,9 +290,18 @@ class _Sender:
                 if allowed is not None:
                     return allowed
             title = NEVER_WROTE
-        store.mark_unsent(message["id"], SendError.WINDOW_CLOSED.value, None, title)
+        code = message["error_code"] if refused else None
+        store.mark_unsent(message["id"], SendError.WINDOW_CLOSED.value, code, title)
         metrics.OUTBOX_SENDS.labels(self.channel.name, SendError.WINDOW_CLOSED.value).inc()
         return None
+
+    def _after_window(self, message: dict, now: datetime) -> Outbound | None:
+        """The message as it may go once the customer's window has closed, by our clock or by
+        the channel's word (whatever our clock says): as its template or with its tag; None
+        when it may not."""
+        last = self.customer.get("last_inbound_at")
+        since = max(now - last, self.channel.window) if last else timedelta.max
+        return self.channel.outside_window(self._outside(message), since)
 
     def _outside(self, message: dict) -> Outbound:
         """What the message could be outside the window: tagged, or the business's template."""
@@ -367,18 +377,25 @@ class _Sender:
 
 
 def send_again(business_id: int, status: StatusUpdate) -> bool:
-    """Queue again a message the channel accepted, then reported failed for a reason sending
-    again can fix (its own trouble, a throttle), waited out as a refused send's would be
-    (`retry_plan`: a throttled account pauses) and within the message's useful life; whether
-    it was queued (if not, the failure stands). A redelivered old failure finds no message
-    (it has a new id, or none yet) and changes nothing."""
-    if status.error not in RETRYABLE or not status.external_id:
+    """Deal with a failure the channel reported after accepting a send as a refused send's
+    would be; whether it did (if not, the failure is recorded as it stands).
+
+    A failure sending again can fix (its own trouble, a throttle) queues the message again,
+    waited out by the same rule (`retry_plan`: a throttled account pauses) and within the
+    message's useful life. The window having closed (our clock saw it open) queues a message
+    that may go outside it (its template, a tag) again at once, to go so; one that may not is
+    recorded `window_closed`. A redelivered old failure finds no message (it has a new id, or
+    none yet) and changes nothing.
+    """
+    if not status.external_id or status.error not in RETRYABLE | {SendError.WINDOW_CLOSED}:
         return False
     now = datetime.now(UTC)
     with db.transaction() as conn:
         message = store.sent_to_send_again(conn, business_id, status.channel, status.external_id)
         if message is None:
             return False
+        if status.error is SendError.WINDOW_CLOSED:
+            return _outside_window_again(conn, business_id, message, status, now)
         retry = retry_plan(status.error, message["attempts"], None)
         if retry.pause_account:
             # The status came on the account the business was found by (the webhook's lookup).
@@ -391,6 +408,40 @@ def send_again(business_id: int, status: StatusUpdate) -> bool:
         )
         current_app.extensions[EXTENSION](business_id, message["customer_id"], at)
     metrics.OUTBOX_SENDS.labels(status.channel, status.error.value).inc()
+    return True
+
+
+def _outside_window_again(
+    conn, business_id: int, message: dict, status: StatusUpdate, now: datetime
+) -> bool:
+    """Queue again, to go at once in the form allowed outside the window, a message the
+    channel failed because the customer's window had closed; else record it `window_closed`,
+    as a refused send's is (`_Sender.send`). No attempt counts: none does for the refused
+    send's second form either."""
+    reason = SendError.WINDOW_CLOSED.value
+    business = businesses.get_row(business_id)
+    customer = conversations.get_customer(message["customer_id"])
+    outside = None
+    if business is not None and customer is not None:
+        outside = _Sender(business, customer)._after_window(message, now)
+    useful = message["expires_at"] is None or now < message["expires_at"]
+    # The same form again (a template, a tag) would fail again.
+    if outside is None or _sent_as(outside) == message["sent_as"] or not useful:
+        store.refused_after_sending(
+            conn, message["id"], reason, status.error_code, status.error_title
+        )
+        metrics.OUTBOX_SENDS.labels(status.channel, reason).inc()
+        return True
+    store.send_again(
+        conn,
+        message["id"],
+        message["attempts"],
+        now,
+        status.error_code,
+        status.error_title,
+        send_error=reason,
+    )
+    current_app.extensions[EXTENSION](business_id, message["customer_id"], None)
     return True
 
 
