@@ -178,11 +178,13 @@ def schedule_retry(
 
 def sent_to_send_again(conn, business_id: int, channel: str, external_id: str) -> dict | None:
     """The business's message the channel accepted as `external_id` and has not reported on
-    since, locked for the caller's transaction (None when there is none)."""
+    since, locked for the caller's transaction (None when there is none). A reminder withdrawn
+    while its send was at the channel (see `mark_sent`) is not one: it was not to go at all."""
     return conn.execute(
         "SELECT id, customer_id, body, payload, purpose, attempts, expires_at, sent_as"
         " FROM messages WHERE business_id = %s AND channel = %s AND external_id = %s"
-        " AND direction = 'out' AND status = 'sent' FOR UPDATE",
+        " AND direction = 'out' AND status = 'sent'"
+        " AND send_error IS DISTINCT FROM 'withdrawn' FOR UPDATE",
         (business_id, channel, external_id),
     ).fetchone()
 
