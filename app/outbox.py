@@ -177,6 +177,24 @@ def can_go_outside_window(
     return channel.outside_window(form, now - last) is not None
 
 
+def after_window(
+    channel: Channel,
+    business: Mapping[str, Any],
+    customer: Mapping[str, Any],
+    message: Mapping[str, Any],
+    now: datetime,
+) -> Outbound | None:
+    """The stored message as it may go once the customer's window has closed, by our clock or
+    by the channel's word (whatever our clock says): as its template or with its tag; None
+    when it may not."""
+    last = customer.get("last_inbound_at")
+    since = max(now - last, channel.window) if last else timedelta.max
+    stored = Outbound.from_stored(message["body"], message["payload"])
+    return channel.outside_window(
+        outside_form(channel, business, message["purpose"], stored), since
+    )
+
+
 def window_open(channel: Channel, customer: Mapping[str, Any], now: datetime) -> bool:
     """Whether free text may reach the customer now (their last message is recent enough)."""
     last = customer.get("last_inbound_at")
@@ -249,7 +267,7 @@ class _Sender:
         if result.error is SendError.WINDOW_CLOSED and outgoing.template is None:
             # Our clock said the window was open; the channel says it closed (at its edge). A
             # message that may go outside it, as its template or with a tag, goes so at once.
-            outside = self._after_window(message, now)
+            outside = after_window(self.channel, self.business, self.customer, message, now)
             if outside is not None and outside != outgoing:
                 outgoing = outside
                 started, result = self._attempt(outgoing)
@@ -278,7 +296,7 @@ class _Sender:
             return replace(Outbound.from_stored(message["body"], message["payload"]), template=None)
         last = self.customer.get("last_inbound_at")
         if last is not None:
-            allowed = self._after_window(message, now)
+            allowed = after_window(self.channel, self.business, self.customer, message, now)
             if allowed is not None:
                 return allowed
             title = WINDOW_CLOSED.format(ago=_ago(now - last))
@@ -294,14 +312,6 @@ class _Sender:
         store.mark_unsent(message["id"], SendError.WINDOW_CLOSED.value, code, title)
         metrics.OUTBOX_SENDS.labels(self.channel.name, SendError.WINDOW_CLOSED.value).inc()
         return None
-
-    def _after_window(self, message: dict, now: datetime) -> Outbound | None:
-        """The message as it may go once the customer's window has closed, by our clock or by
-        the channel's word (whatever our clock says): as its template or with its tag; None
-        when it may not."""
-        last = self.customer.get("last_inbound_at")
-        since = max(now - last, self.channel.window) if last else timedelta.max
-        return self.channel.outside_window(self._outside(message), since)
 
     def _outside(self, message: dict) -> Outbound:
         """What the message could be outside the window: tagged, or the business's template."""
@@ -423,7 +433,8 @@ def _outside_window_again(
     customer = conversations.get_customer(message["customer_id"])
     outside = None
     if business is not None and customer is not None:
-        outside = _Sender(business, customer)._after_window(message, now)
+        channel = channels.get(status.channel)
+        outside = after_window(channel, business, customer, message, now)
     useful = message["expires_at"] is None or now < message["expires_at"]
     # The same form again (a template, a tag) would fail again.
     if outside is None or _sent_as(outside) == message["sent_as"] or not useful:
