@@ -14,7 +14,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -50,7 +50,8 @@ NEVER_WROTE = "not sent: the customer has never written on this channel"
 # goes even if they began meanwhile, one held up longer into them is not sent.
 QUIET_GRACE = timedelta(minutes=5)
 RECORD_ATTEMPTS = 6  # attempts at recording a send the channel accepted (see _record_sent)
-# Failures worth another attempt when the channel reports them after accepting the send.
+# Failures sending again can fix (`retry_plan`), refused at once or reported after the channel
+# accepted the send.
 RETRYABLE = frozenset({SendError.RETRY_LATER, SendError.PAIR_RATE_LIMITED, SendError.RATE_LIMITED})
 
 QueueSend = Callable[[int, int, datetime | None], None]
@@ -176,6 +177,24 @@ def can_go_outside_window(
     return channel.outside_window(form, now - last) is not None
 
 
+def after_window(
+    channel: Channel,
+    business: Mapping[str, Any],
+    customer: Mapping[str, Any],
+    message: Mapping[str, Any],
+    now: datetime,
+) -> Outbound | None:
+    """The stored message as it may go once the customer's window has closed, by our clock or
+    by the channel's word (whatever our clock says): as its template or with its tag; None
+    when it may not."""
+    last = customer.get("last_inbound_at")
+    since = max(now - last, channel.window) if last else timedelta.max
+    stored = Outbound.from_stored(message["body"], message["payload"])
+    return channel.outside_window(
+        outside_form(channel, business, message["purpose"], stored), since
+    )
+
+
 def window_open(channel: Channel, customer: Mapping[str, Any], now: datetime) -> bool:
     """Whether free text may reach the customer now (their last message is recent enough)."""
     last = customer.get("last_inbound_at")
@@ -248,9 +267,7 @@ class _Sender:
         if result.error is SendError.WINDOW_CLOSED and outgoing.template is None:
             # Our clock said the window was open; the channel says it closed (at its edge). A
             # message that may go outside it, as its template or with a tag, goes so at once.
-            last = self.customer.get("last_inbound_at")
-            since = max(now - last, self.channel.window) if last else timedelta.max
-            outside = self.channel.outside_window(self._outside(message), since)
+            outside = after_window(self.channel, self.business, self.customer, message, now)
             if outside is not None and outside != outgoing:
                 outgoing = outside
                 started, result = self._attempt(outgoing)
@@ -271,12 +288,15 @@ class _Sender:
 
     def _shape(self, message: dict, now: datetime) -> Outbound | None:
         """The message as it may go now; None (and recorded why) when it may not go at all."""
-        if window_open(self.channel, self.customer, now):
+        # The channel said the window had closed when it failed an earlier attempt (after
+        # accepting it, see send_again): our clock may still see it open.
+        refused = message["send_error"] == SendError.WINDOW_CLOSED.value
+        if not refused and window_open(self.channel, self.customer, now):
             # Inside the window the text goes (a reminder's template is for outside it).
             return replace(Outbound.from_stored(message["body"], message["payload"]), template=None)
         last = self.customer.get("last_inbound_at")
         if last is not None:
-            allowed = self.channel.outside_window(self._outside(message), now - last)
+            allowed = after_window(self.channel, self.business, self.customer, message, now)
             if allowed is not None:
                 return allowed
             title = WINDOW_CLOSED.format(ago=_ago(now - last))
@@ -288,7 +308,8 @@ class _Sender:
                 if allowed is not None:
                     return allowed
             title = NEVER_WROTE
-        store.mark_unsent(message["id"], SendError.WINDOW_CLOSED.value, None, title)
+        code = message["error_code"] if refused else None
+        store.mark_unsent(message["id"], SendError.WINDOW_CLOSED.value, code, title)
         metrics.OUTBOX_SENDS.labels(self.channel.name, SendError.WINDOW_CLOSED.value).inc()
         return None
 
@@ -336,18 +357,8 @@ class _Sender:
         error = result.error or SendError.NEVER_RETRY
         metrics.GRAPH_ERRORS.labels(str(result.error_code or error.value)).inc()
         metrics.OUTBOX_SENDS.labels(self.channel.name, error.value).inc()
-        if error is SendError.RATE_LIMITED:
-            # The account is over its throughput: every sender on it pauses, nothing fails.
-            wait = result.retry_after or self.cfg["OUTBOX_RATE_PAUSE"]
-            pacing.pause(self.channel.name, self.account.account_id, wait)
-            self._later(message, message["attempts"], wait, result, now)
-        elif error in (SendError.RETRY_LATER, SendError.PAIR_RATE_LIMITED):
-            attempts = message["attempts"] + 1
-            wait = backoff(attempts, self.cfg["OUTBOX_BACKOFF_BASE"])
-            if error is SendError.PAIR_RATE_LIMITED:
-                wait = max(wait, result.retry_after or self.cfg["OUTBOX_PAIR_PAUSE"])
-            self._later(message, attempts, wait, result, now)
-        else:
+        retry = retry_plan(error, message["attempts"], result.retry_after)
+        if retry is None:
             log.warning(
                 "%s refused message %s: %s (code %s)",
                 self.channel.name,
@@ -356,6 +367,10 @@ class _Sender:
                 result.error_code,
             )
             store.mark_unsent(message["id"], error.value, result.error_code, result.error_title)
+            return
+        if retry.pause_account:
+            pacing.pause(self.channel.name, self.account.account_id, retry.wait)
+        self._later(message, retry.attempts, retry.wait, result, now)
 
     def _later(
         self, message: dict, attempts: int, wait: float, result: SendResult, now: datetime
@@ -372,24 +387,99 @@ class _Sender:
 
 
 def send_again(business_id: int, status: StatusUpdate) -> bool:
-    """Queue again a message the channel accepted, then reported failed for a reason sending
-    again can fix (its own trouble, a throttle), after the backoff of a refused send and
-    within the message's useful life; whether it was queued (if not, the failure stands)."""
-    if status.error not in RETRYABLE or not status.external_id:
+    """Deal with a failure the channel reported after accepting a send as a refused send's
+    would be; whether it did (if not, the failure is recorded as it stands).
+
+    A failure sending again can fix (its own trouble, a throttle) queues the message again,
+    waited out by the same rule (`retry_plan`: a throttled account pauses) and within the
+    message's useful life. The window having closed (our clock saw it open) queues a message
+    that may go outside it (its template, a tag) again at once, to go so; one that may not is
+    recorded `window_closed`. A redelivered old failure finds no message (it has a new id, or
+    none yet) and changes nothing.
+    """
+    if not status.external_id or status.error not in RETRYABLE | {SendError.WINDOW_CLOSED}:
         return False
     now = datetime.now(UTC)
     with db.transaction() as conn:
         message = store.sent_to_send_again(conn, business_id, status.channel, status.external_id)
         if message is None:
             return False
-        attempts = message["attempts"] + 1
-        at = now + timedelta(seconds=backoff(attempts, current_app.config["OUTBOX_BACKOFF_BASE"]))
+        if status.error is SendError.WINDOW_CLOSED:
+            return _outside_window_again(conn, business_id, message, status, now)
+        retry = retry_plan(status.error, message["attempts"], None)
+        if retry.pause_account:
+            # The status came on the account the business was found by (the webhook's lookup).
+            pacing.pause(status.channel, status.account_id, retry.wait)
+        at = now + timedelta(seconds=retry.wait)
         if message["expires_at"] is not None and at >= message["expires_at"]:
             return False
-        store.send_again(conn, message["id"], attempts, at, status.error_code, status.error_title)
+        store.send_again(
+            conn, message["id"], retry.attempts, at, status.error_code, status.error_title
+        )
         current_app.extensions[EXTENSION](business_id, message["customer_id"], at)
     metrics.OUTBOX_SENDS.labels(status.channel, status.error.value).inc()
     return True
+
+
+def _outside_window_again(
+    conn, business_id: int, message: dict, status: StatusUpdate, now: datetime
+) -> bool:
+    """Queue again, to go at once in the form allowed outside the window, a message the
+    channel failed because the customer's window had closed; else record it `window_closed`,
+    as a refused send's is (`_Sender.send`). No attempt counts: none does for the refused
+    send's second form either."""
+    reason = SendError.WINDOW_CLOSED.value
+    business = businesses.get_row(business_id)
+    customer = conversations.get_customer(message["customer_id"])
+    outside = None
+    if business is not None and customer is not None:
+        channel = channels.get(status.channel)
+        outside = after_window(channel, business, customer, message, now)
+    useful = message["expires_at"] is None or now < message["expires_at"]
+    # The same form again (a template, a tag) would fail again.
+    if outside is None or _sent_as(outside) == message["sent_as"] or not useful:
+        store.refused_after_sending(
+            conn, message["id"], reason, status.error_code, status.error_title
+        )
+        metrics.OUTBOX_SENDS.labels(status.channel, reason).inc()
+        return True
+    store.send_again(
+        conn,
+        message["id"],
+        message["attempts"],
+        now,
+        status.error_code,
+        status.error_title,
+        send_error=reason,
+    )
+    current_app.extensions[EXTENSION](business_id, message["customer_id"], None)
+    return True
+
+
+@dataclass(frozen=True)
+class Retry:
+    """How a failure sending again can fix is waited out."""
+
+    attempts: int  # the message's failed attempts, this one included when it counts
+    wait: float  # seconds until the message's next attempt
+    pause_account: bool  # the whole account waits as long (the channel said: too fast)
+
+
+def retry_plan(error: SendError, attempts: int, retry_after: float | None) -> Retry | None:
+    """How to wait out a failure of kind `error` after `attempts` failed attempts (None:
+    sending again cannot fix it), whether the channel refused the send or reported the failure
+    later. `retry_after`: the wait the channel asked for, if it did."""
+    if error not in RETRYABLE:
+        return None
+    cfg = current_app.config
+    if error is SendError.RATE_LIMITED:
+        # The account is over its throughput: every sender on it pauses, nothing failed.
+        return Retry(attempts, retry_after or cfg["OUTBOX_RATE_PAUSE"], pause_account=True)
+    wait = backoff(attempts + 1, cfg["OUTBOX_BACKOFF_BASE"])
+    if error is SendError.PAIR_RATE_LIMITED:
+        # Too many to this customer: the next message to them waits at least this long.
+        wait = max(wait, retry_after or cfg["OUTBOX_PAIR_PAUSE"])
+    return Retry(attempts + 1, wait, pause_account=False)
 
 
 def backoff(attempts: int, base: float) -> float:

@@ -142,11 +142,25 @@ def failed(external_id: str, code: int, recipient: str) -> dict:
     return envelopes.status(external_id, "failed", recipient=recipient, errors=errors)
 
 
-@pytest.mark.parametrize("code", [131000, 131048], ids=["something went wrong", "spam rate"])
+def account_pace() -> dict:
+    """The demo number's pacing row: when its next send may start, how far its line reaches."""
+    return db.fetch_one(
+        "SELECT next_at, queued_until FROM send_pacing WHERE channel = 'whatsapp'"
+        " AND account_id = %s",
+        (PHONE_NUMBER_ID,),
+    )
+
+
+@pytest.mark.parametrize(
+    "code, attempts",
+    [(131000, 1), (131048, 1), (131056, 1), (130429, 0)],
+    ids=["something went wrong", "spam rate", "pair rate", "throughput"],
+)
 def test_a_failure_meta_reports_after_accepting_is_sent_again_once(
-    app, drain, fake_graph, post_webhook, code
+    app, drain, fake_graph, post_webhook, code, attempts
 ):
-    """Meta reports some failures only in a status webhook: a retryable one is sent again."""
+    """Meta reports some failures only in a status webhook: a retryable one is sent again
+    (a throughput error counts no attempt, as when the send itself is refused)."""
     customer = add_customer(demo_id(), "34600500021")
     queue(app, demo_id(), customer, ["Your booking is confirmed."])
     drain()
@@ -156,13 +170,71 @@ def test_a_failure_meta_reports_after_accepting_is_sent_again_once(
     bodies = [m["text"]["body"] for m in fake_graph.messages_sent()]
     assert bodies == ["Your booking is confirmed."] * 2
     [row] = rows(customer["id"])
-    assert (row["status"], row["attempts"], row["error_code"]) == ("sent", 1, None)
+    assert (row["status"], row["attempts"], row["error_code"]) == ("sent", attempts, None)
     assert row["external_id"] not in (None, first["external_id"])
-    # Meta redelivers the old failure: it changes nothing, and nothing is sent a third time.
+    # Meta redelivers the old failure: it changes nothing (no pause either), and nothing is
+    # sent a third time.
+    pace = account_pace()
     post_webhook(failed(first["external_id"], code, "34600500021"))
     drain()
     assert len(fake_graph.messages_sent()) == 2
     assert rows(customer["id"])[0]["status"] == "sent"
+    assert account_pace() == pace
+
+
+def queued_again() -> dict:
+    """The message a failure queued again: its attempts, and how long until its next one."""
+    return db.fetch_one(
+        "SELECT status, attempts, extract(epoch FROM not_before - now())::float8 AS wait"
+        " FROM messages WHERE direction = 'out' AND status = 'queued'"
+    )
+
+
+@pytest.mark.parametrize(
+    "app_config",
+    [{"OUTBOX_BACKOFF_BASE": 0.01, "OUTBOX_RATE_PAUSE": 600.0, "OUTBOX_PAIR_PAUSE": 0.01}],
+    indirect=True,
+)
+def test_a_throughput_error_meta_reports_later_pauses_the_number_and_counts_no_attempt(
+    app, drain, fake_graph, post_webhook
+):
+    """As when the send itself is refused with 130429: the whole number pauses, for
+    OUTBOX_RATE_PAUSE (not the backoff of a failed attempt), and no attempt is counted."""
+    customer = add_customer(demo_id(), "34600500024")
+    queue(app, demo_id(), customer, ["hello"])
+    drain()
+    [first] = rows(customer["id"])
+    assert account_pace()["next_at"] < db.fetch_one("SELECT now() + interval '1 min' AS t")["t"]
+    post_webhook(failed(first["external_id"], 130429, "34600500024"))
+    again = queued_again()
+    assert (again["attempts"], again["wait"] > 590) == (0, True)
+    paused = db.fetch_one(
+        "SELECT next_at - now() > interval '590 s' AS next, queued_until - now()"
+        " > interval '590 s' AS line FROM send_pacing WHERE account_id = %s",
+        (PHONE_NUMBER_ID,),
+    )
+    assert paused == {"next": True, "line": True}
+
+
+@pytest.mark.parametrize(
+    "app_config",
+    [{"OUTBOX_BACKOFF_BASE": 0.01, "OUTBOX_RATE_PAUSE": 0.01, "OUTBOX_PAIR_PAUSE": 600.0}],
+    indirect=True,
+)
+def test_a_pair_rate_error_meta_reports_later_waits_the_pair_pause(
+    app, drain, fake_graph, post_webhook
+):
+    """As when the send itself is refused with 131056: the customer's next attempt waits at
+    least OUTBOX_PAIR_PAUSE, and the attempt counts; the number is not paused."""
+    customer = add_customer(demo_id(), "34600500025")
+    queue(app, demo_id(), customer, ["hello"])
+    drain()
+    [first] = rows(customer["id"])
+    pace = account_pace()
+    post_webhook(failed(first["external_id"], 131056, "34600500025"))
+    again = queued_again()
+    assert (again["attempts"], again["wait"] > 590) == (1, True)
+    assert account_pace() == pace
 
 
 @pytest.mark.parametrize("code", [131026, 131049, 131047])

@@ -444,6 +444,49 @@ def test_a_reminder_withdrawn_while_its_send_is_at_meta_is_recorded_sent(app, fa
     assert row["send_error"] == "withdrawn"
 
 
+def reminder_row(customer_id: int) -> dict:
+    """The customer's one reminder message: its status, reason, code and Meta's id."""
+    return db.fetch_one(
+        "SELECT status, send_error, error_code, external_id FROM messages"
+        " WHERE customer_id = %s AND purpose = 'reminder'",
+        (customer_id,),
+    )
+
+
+@pytest.mark.parametrize("code", [131000, 131047])
+def test_a_reminder_withdrawn_while_at_meta_that_then_fails_is_not_sent_again(
+    app, drain, fake_graph, release, post_webhook, code
+):
+    """Sent though withdrawn (above), then reported failed for a reason sending again could fix
+    (or its template could): its appointment changed, so it does not go again."""
+    from app import outbox
+
+    business_id, number, kim, appointment_id, _ = booked_with_reminder(
+        app, 1, reminder_template={"name": "appointment_reminder", "language": "en_US"}
+    )
+    fake_graph.hold_next(release)
+    sender = Run(app, lambda: outbox.send_pending(business_id, kim["id"]))
+    fake_graph.wait_for_arrivals(1, timeout=30)
+    with app.app_context():
+        assert booking.cancel(business_id, kim["id"], appointment_id, datetime.now(UTC)).ok
+    release.set()
+    sender.outcome()
+    message = reminder_row(kim["id"])
+    errors = [{"code": code, "title": f"error {code}", "message": f"error {code}"}]
+    failed = envelopes.status(
+        message["external_id"], "failed", kim["address"], errors, phone_number_id=number
+    )
+    assert post_webhook(failed).status_code == 200
+    drain()
+    assert len(sends_to(fake_graph, kim["address"])) == 1
+    message = reminder_row(kim["id"])
+    assert (message["status"], message["send_error"], message["error_code"]) == (
+        "failed",
+        "withdrawn",
+        code,
+    )
+
+
 def test_a_deactivated_business_sends_no_reminders(app, drain, fake_graph):
     """Nothing its customers tap would be read: the webhook ignores a deactivated business."""
     business_id = open_business(reminder_template=None)

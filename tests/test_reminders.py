@@ -6,8 +6,10 @@ from __future__ import annotations
 import random
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from psycopg.types.json import Jsonb
 
 from app import reminders
 from app.booking import reminders as plans
@@ -337,6 +339,51 @@ def test_a_reminder_whose_job_fails_every_attempt_is_recorded_failed_after_the_l
     assert reminder_messages(kim["id"]) == []
     [shown] = [r for r in reminder_store.statuses(appointment_id) if r["offset_minutes"] == 120]
     assert (shown["status"], shown["error_code"], shown["send_error"]) == ("failed", None, None)
+
+
+def test_a_reminder_put_off_by_quiet_hours_again_and_again_keeps_its_retries_for_a_failure(
+    app, drain
+):
+    """A late reminder's job lands in quiet hours each time it runs (here: quiet hours around
+    the real clock's now, ending before the appointment), more times than a failing job is
+    retried. Being put off is not failing: nothing is given up, and once quiet hours are
+    over a failure (the database refusing the message) is retried as a first one, not
+    recorded `failed`; the reminder goes once the failure passes."""
+    from app.jobs.tasks import REMINDER_RETRY
+
+    kim, appointment_id = _reminder_due_an_hour_ago(app)
+    business_id = kim["business_id"]
+    wall = datetime.now(ZoneInfo("Europe/Madrid"))
+    quiet = {
+        "start": (wall - timedelta(hours=1)).strftime("%H:%M"),
+        "end": (wall + timedelta(minutes=30)).strftime("%H:%M"),  # before the 1-hour start
+    }
+    db.execute(
+        "UPDATE businesses SET reminder_quiet_hours = %s WHERE id = %s",
+        (Jsonb(quiet), business_id),
+    )
+
+    def run_now() -> None:
+        job = _reminder_job(appointment_id, 120)
+        db.execute("UPDATE procrastinate_jobs SET scheduled_at = now() WHERE id = %s", (job["id"],))
+        drain()
+
+    for _ in range(REMINDER_RETRY.max_attempts + 1):
+        run_now()  # put off until quiet hours end
+        assert _reminder_job(appointment_id, 120)["status"] == "todo"
+        assert reminder_rows(appointment_id)[120]["state"] == "pending"
+    db.execute("UPDATE businesses SET reminder_quiet_hours = NULL WHERE id = %s", (business_id,))
+    db.execute(
+        "ALTER TABLE messages ADD CONSTRAINT no_reminders CHECK (purpose <> 'reminder') NOT VALID"
+    )
+    run_now()  # fails: retried later, not given up
+    assert reminder_rows(appointment_id)[120]["state"] == "pending"
+    job = _reminder_job(appointment_id, 120)
+    assert (job["status"], job["attempts"]) == ("todo", 1)
+    db.execute("ALTER TABLE messages DROP CONSTRAINT no_reminders")
+    run_now()
+    assert reminder_rows(appointment_id)[120]["state"] == "queued"
+    assert len(reminder_messages(kim["id"])) == 1
 
 
 def test_a_reminder_planned_again_while_its_last_attempt_failed_is_left_to_the_new_plan(app):

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from app.channels.base import Outbound, Template
 from app.flow.words import say
 from app.storage import db
 from tests import envelopes
@@ -247,3 +248,93 @@ def test_a_messenger_notice_refused_at_the_window_s_edge_goes_with_its_tag(
         ("MESSAGE_TAG", "CONFIRMED_EVENT_UPDATE"),
     ]
     assert [r["status"] for r in rows(customer["id"])] == ["sent"]
+
+
+def window_failed(external_id: str, recipient: str) -> dict:
+    """WhatsApp's webhook saying a message it accepted failed: the window had closed."""
+    errors = [
+        {"code": 131047, "title": "Re-engagement message", "message": "Re-engagement message"}
+    ]
+    return envelopes.status(external_id, "failed", recipient=recipient, errors=errors)
+
+
+def test_a_notice_meta_reports_outside_the_window_goes_as_its_template_once(
+    app, drain, fake_graph, post_webhook
+):
+    """Meta accepts the free text where our clock still saw the window open, then reports
+    131047 in a status webhook: the notice goes as the business's template, as when the send
+    itself is refused; a redelivered failure changes nothing, and the template's own failure
+    (the same form again would fail again) is recorded."""
+    db.execute(
+        "UPDATE businesses SET notice_template = 'appointment_update',"
+        " notice_template_language = 'en_US' WHERE id = %s",
+        (demo_id(),),
+    )
+    customer = add_customer(demo_id(), "34600600098", hours_since_last_message=23.99)
+    queue(app, demo_id(), customer, ["Your Haircut on Monday at 10:00 was cancelled."], "notice")
+    drain()
+    [first] = rows(customer["id"])
+    assert first["sent_as"] == "text"
+    assert post_webhook(window_failed(first["external_id"], "34600600098")).status_code == 200
+    drain()
+    sent = [m for m in fake_graph.messages_sent() if m.get("to") == "34600600098"]
+    assert [m["type"] for m in sent] == ["text", "template"]
+    assert sent[1]["template"]["name"] == "appointment_update"
+    [row] = rows(customer["id"])
+    assert (row["status"], row["sent_as"], row["send_error"], row["error_code"]) == (
+        "sent",
+        "template:appointment_update",
+        None,
+        None,
+    )
+    assert row["external_id"] not in (None, first["external_id"])
+    post_webhook(window_failed(first["external_id"], "34600600098"))  # Meta redelivers it
+    drain()
+    assert len(fake_graph.messages_sent()) == 2
+    assert rows(customer["id"])[0]["status"] == "sent"
+    post_webhook(window_failed(row["external_id"], "34600600098"))  # the template failed too
+    drain()
+    assert len(fake_graph.messages_sent()) == 2
+    [row] = rows(customer["id"])
+    assert (row["status"], row["send_error"], row["error_code"]) == (
+        "failed",
+        "window_closed",
+        131047,
+    )
+
+
+def test_a_reply_meta_reports_outside_the_window_is_recorded_as_a_refused_one_is(
+    app, drain, fake_graph, post_webhook
+):
+    """A reply has no form allowed outside the window: Meta's later 131047 is recorded as its
+    refusal of the send would be (`window_closed`, with its code), and nothing is sent again."""
+    customer = add_customer(demo_id(), "34600600097", hours_since_last_message=23.99)
+    queue(app, demo_id(), customer, ["Just in time?"])
+    drain()
+    [first] = rows(customer["id"])
+    post_webhook(window_failed(first["external_id"], "34600600097"))
+    drain()
+    assert len(text_sends(fake_graph)) == 1
+    assert [(r["status"], r["send_error"], r["error_code"]) for r in rows(customer["id"])] == [
+        ("failed", "window_closed", 131047)
+    ]
+
+
+def test_a_reminder_meta_reports_outside_the_window_goes_as_its_own_template(
+    app, drain, fake_graph, post_webhook
+):
+    reminder = Outbound(
+        text="See you tomorrow at 10:00?",
+        template=Template("appointment_reminder", "en_US", ("Kim", "tomorrow at 10:00")),
+    )
+    customer = add_customer(demo_id(), "34600600096", hours_since_last_message=23.99)
+    queue(app, demo_id(), customer, [reminder], "reminder")
+    drain()
+    [first] = rows(customer["id"])
+    post_webhook(window_failed(first["external_id"], "34600600096"))
+    drain()
+    sent = [m for m in fake_graph.messages_sent() if m.get("to") == "34600600096"]
+    assert [m["type"] for m in sent] == ["text", "template"]
+    assert [(r["status"], r["sent_as"]) for r in rows(customer["id"])] == [
+        ("sent", "template:appointment_reminder")
+    ]

@@ -156,23 +156,9 @@ def queue_calendar_sync(business_id: int, appointment_id: int) -> bool:
     return _defer_once(job, business_id=business_id, appointment_id=appointment_id)
 
 
-class ReminderRetry(TurnRetry):
-    """Run a reminder again when it says (FireLater: not yet, or quiet hours); anything else
-    (the database away) like a turn, for up to about an hour, after which the reminder is
-    recorded `failed` (`send_reminder`)."""
-
-    def __init__(self, max_attempts: int = 16, max_wait: int = 300):
-        super().__init__(max_attempts, max_wait)
-
-    def get_retry_decision(
-        self, *, exception: BaseException, job
-    ) -> procrastinate.RetryDecision | None:
-        if isinstance(exception, reminders.FireLater):
-            return procrastinate.RetryDecision(retry_in={"seconds": exception.wait})
-        return super().get_retry_decision(exception=exception, job=job)
-
-
-REMINDER_RETRY = ReminderRetry()
+# A reminder's job that fails (the database away) is retried like a turn, for up to about an
+# hour, after which the reminder is recorded `failed` (`send_reminder`).
+REMINDER_RETRY = TurnRetry(max_attempts=16)
 
 
 @queue.task(name=REMINDER_TASK, pass_context=True, retry=REMINDER_RETRY)
@@ -181,15 +167,21 @@ def send_reminder(
 ) -> None:
     """Send an appointment's reminder if it is still due (see `app.reminders`).
 
+    A reminder that may not go yet (FireLater: too early, or quiet hours) is run again then by
+    a new job, and this one ends: being put off is not failing, and a retry of this job would
+    count it among the attempts a failure has (procrastinate's `job.attempts` counts every run
+    before this one), so a reminder put off often would have been given up after one failure.
     A failure its retry policy will not retry (the last attempt) records the reminder `failed`:
     nothing runs it again, and left `pending` it would show as still to be sent. The policy
-    itself says which attempt is the last (procrastinate's `job.attempts` counts the runs
-    before this one, FireLater's included), so the two cannot disagree.
+    itself says which attempt is the last, so the two cannot disagree.
     """
     due = datetime.fromisoformat(due_at)
     with flask_app(context).app_context():
         try:
-            reminders.fire(appointment_id, offset_minutes, due)
+            try:
+                reminders.fire(appointment_id, offset_minutes, due)
+            except reminders.FireLater as later:
+                _fire_later(appointment_id, offset_minutes, due_at, later.wait)
         except Exception as exc:
             if REMINDER_RETRY.get_retry_decision(exception=exc, job=context.job) is None:
                 reminders.give_up(
@@ -199,6 +191,18 @@ def send_reminder(
                     lambda: reminder_planned_again(appointment_id, offset_minutes, context.job.id),
                 )
             raise
+
+
+def _fire_later(appointment_id: int, offset_minutes: int, due_at: str, wait: float) -> None:
+    """Queue a new job of the reminder (its attempts start again) to run `wait` s from now,
+    unless a move planned it again meanwhile: that plan's job, waiting under the same
+    queueing lock, does the work."""
+    job = send_reminder.configure(
+        queueing_lock=reminder_lock(appointment_id, offset_minutes),
+        schedule_at=datetime.now(UTC) + timedelta(seconds=wait),
+        priority=REMINDER_PRIORITY,
+    )
+    _defer_once(job, appointment_id=appointment_id, offset_minutes=offset_minutes, due_at=due_at)
 
 
 def reminder_planned_again(appointment_id: int, offset_minutes: int, own_job_id: int) -> bool:

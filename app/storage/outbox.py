@@ -92,7 +92,7 @@ def next_queued(customer_id: int, after: int = 0) -> dict | None:
     the one before it was sending is not sent."""
     return fetch_one(
         "SELECT id, body, payload, purpose, attempts, not_before, expires_at, error_code,"
-        " error_title, created_at"
+        " error_title, send_error, created_at"
         " FROM messages WHERE customer_id = %s AND direction = 'out' AND status = 'queued'"
         " AND external_id IS NULL AND id > %s ORDER BY id LIMIT 1",
         (customer_id, after),
@@ -126,7 +126,8 @@ def mark_sent(
             " status = COALESCE((SELECT CASE WHEN c.read_until >= s.at THEN 'read'"
             " WHEN c.delivered_until >= s.at THEN 'delivered' END FROM customers c"
             " WHERE c.id = m.customer_id FOR SHARE), 'sent'),"
-            " error_code = NULL, error_title = NULL, not_before = NULL, updated_at = now()"
+            " error_code = NULL, error_title = NULL, not_before = NULL, updated_at = now(),"
+            " send_error = CASE WHEN m.status = 'queued' THEN NULL ELSE m.send_error END"
             " FROM (SELECT COALESCE(%(at)s::timestamptz, now()) AS at) s"
             " WHERE m.id = %(message)s AND (m.status = 'queued' OR (m.status = 'failed'"
             " AND m.send_error = 'withdrawn' AND m.external_id IS NULL))",
@@ -177,25 +178,45 @@ def schedule_retry(
 
 def sent_to_send_again(conn, business_id: int, channel: str, external_id: str) -> dict | None:
     """The business's message the channel accepted as `external_id` and has not reported on
-    since, locked for the caller's transaction (None when there is none)."""
+    since, locked for the caller's transaction (None when there is none). A reminder withdrawn
+    while its send was at the channel (see `mark_sent`) is not one: it was not to go at all."""
     return conn.execute(
-        "SELECT id, customer_id, attempts, expires_at FROM messages"
-        " WHERE business_id = %s AND channel = %s AND external_id = %s AND direction = 'out'"
-        " AND status = 'sent' FOR UPDATE",
+        "SELECT id, customer_id, body, payload, purpose, attempts, expires_at, sent_as"
+        " FROM messages WHERE business_id = %s AND channel = %s AND external_id = %s"
+        " AND direction = 'out' AND status = 'sent'"
+        " AND send_error IS DISTINCT FROM 'withdrawn' FOR UPDATE",
         (business_id, channel, external_id),
     ).fetchone()
 
 
 def send_again(
-    conn, message_id: int, attempts: int, not_before: datetime, code: int | None, title: str
+    conn,
+    message_id: int,
+    attempts: int,
+    not_before: datetime,
+    code: int | None,
+    title: str,
+    send_error: str | None = None,
 ) -> None:
     """Queue a message the channel accepted and then failed to deliver for another attempt at
-    `not_before`, noting the error: it gets a new id when it is sent."""
+    `not_before`, noting the error (`send_error`: what the failure says of the next attempt,
+    e.g. that the window has closed): it gets a new id when it is sent."""
     conn.execute(
         "UPDATE messages SET status = 'queued', external_id = NULL, sent_at = NULL,"
         " sent_as = NULL, attempts = %s, not_before = %s, error_code = %s, error_title = %s,"
-        " updated_at = now() WHERE id = %s",
-        (attempts, not_before, code, (title or "")[:MAX_TITLE], message_id),
+        " send_error = %s, updated_at = now() WHERE id = %s",
+        (attempts, not_before, code, (title or "")[:MAX_TITLE], send_error, message_id),
+    )
+
+
+def refused_after_sending(conn, message_id: int, reason: str, code: int | None, title: str) -> None:
+    """Record that a message the channel accepted then failed will not be sent, and why, as
+    `mark_unsent` records a refused one."""
+    conn.execute(
+        "UPDATE messages SET status = 'failed', send_error = %s, error_code = %s,"
+        " error_title = %s, not_before = NULL, updated_at = now()"
+        " WHERE id = %s AND status = 'sent'",
+        (reason, code, (title or "")[:MAX_TITLE], message_id),
     )
 
 
