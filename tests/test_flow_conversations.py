@@ -616,6 +616,70 @@ def test_this_weekend_lists_its_saturday(open_daily, chat, text):
     assert statuses() == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a beard trim next week",
+        "can I get a beard trim sometime next week?",
+        "beard trim next week, any day",
+        "una barba la semana que viene",
+        "una barba la próxima semana",
+    ],
+)
+def test_next_week_lists_the_first_free_day_of_next_week(app, open_daily, text):
+    wednesday = upcoming(2)
+    listed = said_at(app, at(wednesday, "11:30"), text)
+    monday = wednesday + timedelta(days=5)
+    assert listed.startswith(
+        (
+            f"Free times for **Beard trim** on {long(monday)}:\n1. 09:00\n",
+            f"Horas libres para **Beard trim** el {long(monday, 'es')}:\n1. 09:00\n",
+        )
+    ), listed
+    assert statuses() == []
+
+
+def test_next_week_skips_its_closed_days(app):
+    wednesday = upcoming(2)
+    db.execute(  # next Monday closed: the week's first free day is its Tuesday
+        "UPDATE businesses SET closed_dates = %s::date[]",
+        ([wednesday + timedelta(days=5)],),
+    )
+    listed = said_at(app, at(wednesday, "11:30"), "a haircut next week")
+    tuesday = wednesday + timedelta(days=6)
+    assert listed.startswith(f"Free times for **Haircut** on {long(tuesday)}:\n1. 09:00\n"), listed
+
+
+def test_next_week_at_a_time_lists_that_week_s_times_from_then(app, open_daily):
+    wednesday = upcoming(2)
+    listed = said_at(app, at(wednesday, "11:30"), "a haircut next week at 10")
+    monday = wednesday + timedelta(days=5)
+    assert listed.startswith(f"Free times for **Haircut** on {long(monday)}:\n1. 10:00\n"), listed
+    assert statuses() == []  # no day said: nothing booked by guess
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a haircut next week on tuesday at 10", "un corte el martes de la semana que viene a las 10"],
+)
+def test_a_weekday_of_next_week_books_that_day(app, open_daily, text):
+    monday = upcoming(0)  # said on a Monday: not tomorrow, the Tuesday of next week
+    reply = said_at(app, at(monday, "09:00"), text)
+    tuesday = monday + timedelta(days=8)
+    assert reply.startswith(("Booked ✅", "Reservado ✅")), reply
+    assert booked() == {1: ("Haircut", at(tuesday, "10:00"))}
+
+
+def test_move_to_next_week_lists_its_first_free_day(app, open_daily):
+    wednesday = upcoming(2)
+    said_at(app, at(wednesday, "11:30"), "a haircut on friday at 10")
+    listed = said_at(app, at(wednesday, "11:31"), "can you move it to next week?")
+    monday = wednesday + timedelta(days=5)
+    assert listed.startswith(f"Free times for **Haircut** on {long(monday)}:\n1. 09:00\n"), listed
+    assert said_at(app, at(wednesday, "11:32"), "2").startswith("Moved ✅"), listed
+    assert booked() == {1: ("Haircut", at(monday, "09:15"))}
+
+
 # Past days are refused as past, never moved to next year.
 
 

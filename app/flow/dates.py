@@ -70,6 +70,10 @@ _WEEKDAY = re.compile(
     + r")\b(\s+que\s+viene)?"
 )
 _WEEKEND = re.compile(r"\b(?:(next|proximo)\s+)?(?:weekend|fin de semana|finde)\b(\s+que\s+viene)?")
+# "next week", "la semana que viene", "la próxima semana" (not "el fin de semana que viene").
+_NEXT_WEEK = re.compile(
+    r"\bnext\s+week\b|(?<!\bfin de )\bsemana\s+(?:que\s+viene|proxima)\b|\bproxima\s+semana\b"
+)
 # Words that make a number a time, before it ("at 5", "a las 5", "what about 11?", and for a
 # move "move it to 12") or after it ("5pm").
 _LEAD = (
@@ -102,8 +106,9 @@ _ORDINAL_DAY = re.compile(
     r"\b(?:(on)\s+)?(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:one|of)\b)"
     r"|\b(?:el\s+)?dia\s+(\d{1,2})\b(?!\s*(?:de\b|[:.h]\d))"
 )
-# Before a new day: "to Thursday", "al jueves", "para el 12", "mejor el jueves".
-_NEW_DAY = re.compile(r"\b(?:to|al|para(?: el)?|mejor(?: el)?)\s+")
+# Before a new day: "to Thursday", "al jueves", "para el 12", "mejor el jueves", "a la semana
+# que viene".
+_NEW_DAY = re.compile(r"\b(?:to|al|a la(?= semana)|para(?: el)?|mejor(?: el)?)\s+")
 # "el 8", "del 8", "para el 8": a day of the month in Spanish, unless a time's words follow
 # ("el 8 y media" is not one; "a las 8" never is).
 _EL_DAY = re.compile(
@@ -240,7 +245,38 @@ def _one_date(s: str, today: date) -> date | None:
     if m := _IN_DAYS.search(s):
         count = _COUNTS.get(m[1]) or int(m[1])
         return today + timedelta(days=count * (7 if m[2].startswith(("w", "s")) else 1))
-    return _written_date(s, today) or _weekday(s, today) or _weekend(s, today)
+    return (
+        _written_date(s, today) or _next_week(s, today) or _weekday(s, today) or _weekend(s, today)
+    )
+
+
+def _next_week(s: str, today: date) -> date | None:
+    """The day "next week" names: its Monday (weeks start on Monday), or its weekday named with
+    it ("next week on Tuesday", "el martes de la semana que viene"); None without "next week"."""
+    if not _NEXT_WEEK.search(s):
+        return None
+    monday = today + timedelta(days=7 - today.weekday())
+    named = _WEEKDAY.search(s)
+    return monday + timedelta(days=_weekday_index(named[2])) if named else monday
+
+
+def is_week(text: str, today: date, moving: bool = False) -> bool:
+    """Whether the day `parse_date` reads is "next week" alone, with no weekday or date: its
+    Monday stands for the whole week, whose first free day is the one to offer."""
+    s = _day_words(fold(text.strip()), today, moving)
+    if _NEXT_WEEK.search(s) is None or _WEEKDAY.search(s) or _ISO.search(s):
+        return False
+    return _relative_day(s) is None and not _IN_DAYS.search(s) and not _written_date(s, today)
+
+
+def _day_words(s: str, today: date, moving: bool) -> str:
+    """The part of the folded text `parse_date` reads the day from: for a move, from the last
+    "to", "al", "para" or "mejor" a day follows; else all of it."""
+    if moving:
+        for lead in reversed(list(_NEW_DAY.finditer(s))):
+            if parse_date(s[lead.end() :], today) is not None:
+                return s[lead.end() :]
+    return s
 
 
 def _weekend(s: str, today: date) -> date | None:

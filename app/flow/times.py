@@ -61,6 +61,14 @@ def booking_request(turn: Turn, st: State, req: Request) -> Reply:
         return book(turn, st, svc, start)
     if day is None:
         return first_free(turn, st, svc, req.after, req.before)
+    return asked_times(turn, st, svc, day, req)
+
+
+def asked_times(turn: Turn, st: State, svc: dict, day: date, req: Request) -> Reply:
+    """The free times the request asks for on `day`; for "next week" (`day` its Monday), those
+    of the week's first day that has some."""
+    if req.week and day == req.day:
+        return first_free(turn, st, svc, req.after, req.before, start=day)
     return slots(turn, st, svc, day, req.after, req.before)
 
 
@@ -233,10 +241,19 @@ def slots(
     return offer(st, Reply(text, options, prompt, st.lang, list_button=times_label(st)))
 
 
-def first_free(turn: Turn, st: State, svc: dict, after: time | None, before: time | None) -> Reply:
-    """The free times of the first day that has some, within the next SEARCH_DAYS."""
-    last = turn.today + timedelta(days=SEARCH_DAYS - 1)
-    result = actions.find_slots(turn, svc, turn.today, last, after, before)
+def first_free(
+    turn: Turn,
+    st: State,
+    svc: dict,
+    after: time | None,
+    before: time | None,
+    start: date | None = None,
+) -> Reply:
+    """The free times of the first day that has some, within SEARCH_DAYS from `start` (today
+    when not given); for a move under way, those its appointment could move to."""
+    first = start or turn.today
+    last = first + timedelta(days=SEARCH_DAYS - 1)
+    result = actions.find_slots(turn, svc, first, last, after, before, moving_for(turn, st, svc))
     if not result.ok:
         return refused(turn, st, result, svc)
     if not result.slots:
