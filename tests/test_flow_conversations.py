@@ -716,6 +716,24 @@ def test_today_s_weekday_at_a_time_gone_by_books_next_week(app, open_daily, text
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "move it to monday at 10",
+        "can we do monday at 10 instead?",
+        "muévela al lunes a las 10",
+        "cámbiala para el lunes a las 10",
+    ],
+)
+def test_a_move_to_today_s_weekday_at_a_time_gone_by_goes_to_next_week(app, open_daily, text):
+    monday = upcoming(0)
+    said_at(app, at(monday - timedelta(days=3), "11:00"), "a haircut on wednesday at 12")
+    moved = said_at(app, at(monday, "11:30"), text)  # on the Monday, when its 10:00 has gone by
+    next_monday = monday + timedelta(days=7)
+    assert moved.startswith(("Moved ✅", "Cambiada ✅")), moved
+    assert booked() == {1: ("Haircut", at(next_monday, "10:00"))}
+
+
+@pytest.mark.parametrize(
     ("text", "refused"),
     [
         ("a haircut today at 10", "That time is in the past.\nFree times for"),

@@ -242,6 +242,12 @@ def test_a_time_the_clocks_skip_that_day_is_not_booked(zone, text, expected):
         ("haircut today at 10", TODAY),
         ("haircut 2 december at 10", TODAY),
         ("haircut wednesday after 10", TODAY),  # a range: today's times after 10 and now
+        ("move it to wednesday at 10", date(2026, 12, 9)),  # a move's new day, as a booking's
+        ("muévela al miércoles a las 10", date(2026, 12, 9)),
+        ("move my friday one to wednesday at 10", date(2026, 12, 9)),
+        ("could we do wednesday at 10 instead?", date(2026, 12, 9)),
+        ("move it to this wednesday at 10", TODAY),  # today's, said so: refused as past
+        ("move it to today at 10", TODAY),
     ],
 )
 def test_today_s_weekday_with_a_time_gone_by_is_next_week_s(text, day):

@@ -313,11 +313,12 @@ def weekday_disagrees(text: str, today: date) -> bool:
     return written.weekday() != _weekday_index(named[2])
 
 
-def weekday_is_today(text: str, today: date) -> bool:
+def weekday_is_today(text: str, today: date, moving: bool = False) -> bool:
     """Whether the text names today by its weekday alone ("Monday", "on Monday", "el lunes" on
     a Monday; not "this Monday", "today" nor a date): with a time of day already gone by, it is
-    next week's that is meant."""
-    s = fold(text.strip())
+    next week's that is meant. `moving`: as for `parse_date`, the day after "to", "al"... is
+    the one that counts ("move my Friday one to Monday at 10")."""
+    s = _day_words(fold(text.strip()), today, moving)
     m = _WEEKDAY.search(s)
     if m is None or m[1] not in (None, "on", "el") or m[3] or _ISO.search(s):
         return False

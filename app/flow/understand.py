@@ -300,9 +300,10 @@ def read(text: str, business: dict, today: date, now: time | None = None) -> Req
         or (dates.is_span(timed) and not moving)  # "change 10 to 11": from one to the other
         or (clock is None and (after or before))
     )
-    gone = clock is not None and now is not None and clock <= now and not (ranged or moving)
-    if day == today and gone and dates.weekday_is_today(folded, today):
-        day += timedelta(days=7)  # "Monday at 10" said on a Monday afternoon: next Monday
+    gone = clock is not None and now is not None and clock <= now and not ranged
+    if day == today and gone and dates.weekday_is_today(folded, today, moving=to_day):
+        # "Monday at 10" said on a Monday afternoon, to book or to move to: next Monday
+        day += timedelta(days=7)
     return Request(
         text=folded,
         intent=intent,
