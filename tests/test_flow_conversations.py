@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from app.flow import ids, words
+from app.flow import dates, ids, words
 from app.flow.dates import MONTHS_ES
 from app.storage import businesses, db
 from tests import envelopes
@@ -713,6 +713,30 @@ def test_today_s_weekday_at_a_time_gone_by_books_next_week(app, open_daily, text
     assert text.startswith(("Booked ✅", "Reservado ✅")), text
     assert when(next_monday, "10:00", lang) in text
     assert booked() == {1: ("Haircut", at(next_monday, "10:00"))}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"), [("a haircut on the {}th at 10", "en"), ("un corte el día {} a las 10", "es")]
+)
+def test_today_s_day_of_the_month_at_a_time_gone_by_books_next_month(app, open_daily, text, lang):
+    day = upcoming(3)
+    reply = said_at(app, at(day, "11:30"), text.format(day.day))  # when its 10:00 has gone by
+    again = dates.next_month_s(day)
+    assert reply.startswith(("Booked ✅", "Reservado ✅")), reply
+    assert when(again, "10:00", lang) in reply
+    assert booked() == {1: ("Haircut", at(again, "10:00"))}
+
+
+@pytest.mark.parametrize("text", ["can I come on the {}th for a haircut?", "haircut {weekday}"])
+def test_today_named_with_no_time_left_says_it_is_full_and_offers_the_next(app, text):
+    day = upcoming(3)  # a Thursday, open until 18:00: nothing left at 17:50
+    asked = text.format(day.day, weekday=f"{day:%A}")
+    reply = said_at(app, at(day, "17:50"), asked)
+    assert reply.startswith(
+        f"Sorry, there are no free times for Haircut on {long(day)}.\nThe next free times are:\n"
+        f"1. {words.moment_short(at(day + timedelta(days=1), '09:00'), MADRID, 'en')}\n"
+    ), reply
+    assert statuses() == []
 
 
 @pytest.mark.parametrize(

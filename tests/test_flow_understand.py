@@ -255,6 +255,23 @@ def test_today_s_weekday_with_a_time_gone_by_is_next_week_s(text, day):
 
 
 @pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("haircut on the 2nd at 10", date(2027, 1, 2)),  # 10:00 has gone by: next month's
+        ("un corte el día 2 a las 10", date(2027, 1, 2)),
+        ("un corte el 2 a las 10", date(2027, 1, 2)),
+        ("muévela al día 2 a las 10", date(2027, 1, 2)),
+        ("haircut on the 2nd at 5pm", TODAY),  # still to come today
+        ("haircut 2 december at 10", TODAY),  # the month said: refused as past
+        ("haircut 2/12 at 10", TODAY),
+        ("haircut on the 2nd after 10", TODAY),  # a range: today's times after 10 and now
+    ],
+)
+def test_today_s_day_of_the_month_with_a_time_gone_by_is_next_month_s(text, day):
+    assert read(text, BUSINESS, TODAY, time(11, 30)).day == day
+
+
+@pytest.mark.parametrize(
     ("slip", "word"),
     [
         ("tmorrow", "tomorrow"),

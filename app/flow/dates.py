@@ -359,6 +359,11 @@ def _written_date(s: str, today: date) -> date | None:
             year = int(m[3]) + (2000 if len(m[3]) == 2 else 0)
             return _safe_date(year, month, day)
         return _nearest(today, month, day)
+    return _day_of_month(s, today)
+
+
+def _day_of_month(s: str, today: date) -> date | None:
+    """The date a day of the month alone names: "the 26th", "el día 26", "el 26"."""
     for m in _ORDINAL_DAY.finditer(s):
         number = int(m[2] or m[3])
         if m[3] or m[1] or number > 5:
@@ -367,6 +372,21 @@ def _written_date(s: str, today: date) -> date | None:
         # "el 2 por favor" picks the second option; "corte el 8 a las 10" is the 8th.
         return _next_day_of_month(today, int(m[1]))
     return None
+
+
+def day_of_month_is_today(text: str, today: date, moving: bool = False) -> bool:
+    """Whether the text names today by its day of the month alone ("the 7th", "el día 7", "el
+    7" on the 7th; not "7 December" nor "today"): with a time of day already gone by, it is
+    next month's that is meant, as a weekday alone is next week's (`weekday_is_today`)."""
+    s = _day_words(fold(text.strip()), today, moving)
+    if _ISO.search(s) or _relative_day(s) is not None or _written_date(s, today) != today:
+        return False
+    return _day_of_month(s, today) == today
+
+
+def next_month_s(day: date) -> date | None:
+    """The next date after `day` with its day of the month (the 31st skips short months)."""
+    return _next_day_of_month(day + timedelta(days=1), day.day)
 
 
 def picked(s: str) -> int | None:

@@ -304,6 +304,8 @@ def read(text: str, business: dict, today: date, now: time | None = None) -> Req
     if day == today and gone and dates.weekday_is_today(folded, today, moving=to_day):
         # "Monday at 10" said on a Monday afternoon, to book or to move to: next Monday
         day += timedelta(days=7)
+    elif day == today and gone and dates.day_of_month_is_today(folded, today, moving=to_day):
+        day = dates.next_month_s(today) or day  # "the 7th at 10" on the 7th at 11:30
     return Request(
         text=folded,
         intent=intent,
