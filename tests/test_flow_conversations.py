@@ -375,6 +375,29 @@ def test_two_services_in_one_request_ask_which_first(chat):
     assert chat("1") == (f"Booked ✅ *Haircut* on {when(day, '10:00')} (booking #1). See you then!")
 
 
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_two_bookings_in_one_message_book_the_first_and_give_the_other_back(chat, lang):
+    first, second = upcoming(1), upcoming(3)
+    if lang == "en":
+        rest = f"a beard trim on {named(second)} at 11"
+        asked = f"haircut on {named(first)} at 10 and {rest}"
+        note = "One request per message, please: I have answered only the first. Please send "
+        note += f'this part again in a new message: "{rest}".'
+        done = f"Booked ✅ *Haircut* on {when(first, '10:00')} (booking #1). See you then!"
+    else:
+        rest = f"una barba el {second.day} de {MONTHS_ES[second.month - 1]} a las 11"
+        asked = f"un corte el {first.day} de {MONTHS_ES[first.month - 1]} a las 10 y {rest}"
+        note = "Una petición por mensaje, por favor: solo he atendido la primera. Envíame esta "
+        note += f'parte en otro mensaje: "{rest}".'
+        done = (
+            f"Reservado ✅ *Haircut* el {when(first, '10:00', 'es')} (reserva #1). ¡Hasta pronto!"
+        )
+    assert chat(asked) == f"{note}\n\n{done}"
+    assert booked() == {1: ("Haircut", at(first, "10:00"))}  # the beard trim is not on its day
+    assert chat(rest).startswith(("Booked ✅ *Beard trim*", "Reservado ✅ *Beard trim*"))
+    assert booked() == {1: ("Haircut", at(first, "10:00")), 2: ("Beard trim", at(second, "11:00"))}
+
+
 def test_cant_make_it_offers_to_move_or_cancel_and_changes_nothing_yet(chat):
     day = upcoming(2)
     chat(f"book a haircut on {named(day)} at 10:00")

@@ -7,7 +7,7 @@ from datetime import date, time
 
 import pytest
 
-from app.flow import lang
+from app.flow import lang, several
 from app.flow.understand import mentioned, read
 
 BUSINESS = {
@@ -356,3 +356,54 @@ def test_a_service_whose_name_holds_another_s_is_named_once():
     assert [s["name"] for s in mentioned(services, run_together)] == ["Kids haircut"]
     both = read("a haircut and a beard trim", BUSINESS, TODAY).text
     assert [s["name"] for s in mentioned(BUSINESS["services"], both)] == ["Haircut", "Beard trim"]
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "rest"),
+    [
+        (
+            "haircut friday at 10 and a beard trim saturday at 11",
+            "haircut friday at 10",
+            "a beard trim saturday at 11",
+        ),
+        (
+            "un corte el viernes a las 10 y una barba el sábado a las 11",
+            "un corte el viernes a las 10",
+            "una barba el sábado a las 11",
+        ),
+        ("haircut friday at 10, beard trim at 11", "haircut friday at 10", "beard trim at 11"),
+        (
+            "a haircut friday at 10 and another one monday at 9",
+            "a haircut friday at 10",
+            "another one monday at 9",
+        ),
+        (
+            "hi, haircut friday at 10 and saturday at 11",
+            "hi, haircut friday at 10",
+            "saturday at 11",
+        ),
+        # One request: the parts do not each ask for a time on their own.
+        (
+            "a haircut and a beard trim on friday at 10",
+            "a haircut and a beard trim on friday at 10",
+            "",
+        ),
+        ("haircut tomorrow between 3 and 5", "haircut tomorrow between 3 and 5", ""),
+        ("un corte mañana a las 5 y media", "un corte mañana a las 5 y media", ""),
+        ("entre las 4 y las 6 un corte mañana", "entre las 4 y las 6 un corte mañana", ""),
+        ("haircut friday and saturday", "haircut friday and saturday", ""),
+        ("not friday, saturday at 11", "not friday, saturday at 11", ""),
+        (
+            "I can't make it on the 30th, can we do the 31st at 11?",
+            "I can't make it on the 30th, can we do the 31st at 11?",
+            "",
+        ),
+        (
+            "haircut tomorrow at 5 and how much is it?",
+            "haircut tomorrow at 5 and how much is it?",
+            "",
+        ),
+    ],
+)
+def test_a_second_request_in_one_message_is_told_apart(text, first, rest):
+    assert several.split(text, BUSINESS, TODAY) == (first, rest)
