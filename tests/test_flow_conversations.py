@@ -673,6 +673,20 @@ def test_next_week_skips_its_closed_days(app):
     assert listed.startswith(f"Free times for **Haircut** on {long(tuesday)}:\n1. 09:00\n"), listed
 
 
+@pytest.mark.parametrize("service", ["1", "haircut"])
+def test_next_week_without_a_service_lists_its_first_free_day_once_chosen(app, service):
+    wednesday = upcoming(2)
+    db.execute(  # next Monday closed: the week's first free day is its Tuesday
+        "UPDATE businesses SET closed_dates = %s::date[]",
+        ([wednesday + timedelta(days=5)],),
+    )
+    asked = said_at(app, at(wednesday, "11:30"), "can I come next week?")
+    assert asked.startswith("Which service would you like?\n1. Haircut"), asked
+    listed = said_at(app, at(wednesday, "11:31"), service)
+    tuesday = wednesday + timedelta(days=6)
+    assert listed.startswith(f"Free times for **Haircut** on {long(tuesday)}:\n1. 09:00\n"), listed
+
+
 def test_next_week_at_a_time_lists_that_week_s_times_from_then(app, open_daily):
     wednesday = upcoming(2)
     listed = said_at(app, at(wednesday, "11:30"), "a haircut next week at 10")

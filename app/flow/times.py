@@ -45,6 +45,7 @@ def booking_request(turn: Turn, st: State, req: Request) -> Reply:
         return past(st, day)
     if svc is None:
         st.day = day.isoformat() if day else None
+        st.week = st.day if req.week and day == req.day else None  # its week, once asked which
         st.after, st.before = hhmm(req.after), hhmm(req.before)
         st.time, st.pending = hhmm(req.time), "book"
         return ask_service(turn, st)
@@ -86,15 +87,15 @@ def continue_with(turn: Turn, st: State, svc: dict) -> Reply:
     """The request waiting for its service, now that the customer chose it (a tap, which let a
     held time go: `engine.on_tap`): a booking (only a booking asks for a service), so a move
     asked about before ends here."""
-    day, wanted = st.day_date, st.time
+    day, wanted, week = st.day_date, st.time, st.week is not None and st.week == st.day
     after, before = st.bounds()
-    st.time = st.pending = st.moving = None
+    st.time = st.pending = st.moving = st.week = None
     if day is not None and day < turn.today:
         day = None
     if wanted:
         return book(turn, st, svc, start_at(turn, day, time.fromisoformat(wanted)))
-    if day is None:
-        return first_free(turn, st, svc, after, before)
+    if day is None or week:  # "next week": its first day with free times
+        return first_free(turn, st, svc, after, before, start=day)
     return slots(turn, st, svc, day, after, before)
 
 
