@@ -371,6 +371,9 @@ def test_two_services_in_one_request_ask_which_first(chat):
     day = upcoming(3)
     asked = chat(f"I need a haircut and a beard trim on {named(day)} at 10")
     assert asked.startswith("Which service would you like?\n1. Haircut")
+    assert asked.endswith(  # the other is not forgotten in silence
+        "\nOne service per message: choose the first, then send me the other one. Reply with 1–3."
+    )
     assert statuses() == []
     assert chat("1") == (f"Booked ✅ *Haircut* on {when(day, '10:00')} (booking #1). See you then!")
 

@@ -48,7 +48,10 @@ def booking_request(turn: Turn, st: State, req: Request) -> Reply:
         st.week = st.day if req.week and day == req.day else None  # its week, once asked which
         st.after, st.before = hhmm(req.after), hhmm(req.before)
         st.time, st.pending = hhmm(req.time), "book"
-        return ask_service(turn, st)
+        asked = ask_service(turn, st)
+        # "a haircut and a beard trim on Friday at 10": the one not chosen is not forgotten
+        # in silence.
+        return replace(asked, prompt=words.say(st.lang, "one_booking")) if several else asked
     said = req.day or req.time or req.after or req.before
     if req.service and st.pending == "book" and st.asked_service and not several and not said:
         # "barba", "a haircut please": the answer to "Which service?", whose request said
