@@ -6,7 +6,14 @@ from datetime import date, time
 
 import pytest
 
-from app.flow.dates import day_words, parse_date, parse_time, time_window, weekday_disagrees
+from app.flow.dates import (
+    day_words,
+    is_week,
+    parse_date,
+    parse_time,
+    time_window,
+    weekday_disagrees,
+)
 
 # A Wednesday; every relative date below counts from it.
 TODAY = date(2026, 6, 10)
@@ -280,6 +287,48 @@ def test_in_so_many_days_or_weeks(text, expected):
 )
 def test_the_weekend_is_its_saturday(text, today, expected):
     assert parse_date(text, today) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "expected"),
+    [
+        ("next week", TODAY, date(2026, 6, 15)),  # a Wednesday: the Monday after it
+        ("sometime next week?", TODAY, date(2026, 6, 15)),
+        ("next week on any day", TODAY, date(2026, 6, 15)),
+        ("la semana que viene", TODAY, date(2026, 6, 15)),
+        ("la próxima semana", TODAY, date(2026, 6, 15)),
+        ("la semana próxima", TODAY, date(2026, 6, 15)),
+        ("next week", date(2026, 6, 14), date(2026, 6, 15)),  # a Sunday: tomorrow's week
+        ("next week", date(2026, 6, 15), date(2026, 6, 22)),  # a Monday: a week on
+        ("next week tuesday", TODAY, date(2026, 6, 16)),  # its Tuesday
+        ("tuesday next week", date(2026, 6, 15), date(2026, 6, 23)),  # not tomorrow
+        ("el martes de la semana que viene", date(2026, 6, 15), date(2026, 6, 23)),
+        ("next week on the 20th", TODAY, date(2026, 6, 20)),  # a date says which day
+        ("next weekend", date(2026, 6, 13), date(2026, 6, 20)),  # the weekend, as before
+        ("el fin de semana que viene", TODAY, date(2026, 6, 13)),
+        ("el próximo fin de semana", TODAY, date(2026, 6, 13)),
+    ],
+)
+def test_next_week_is_the_week_after_this_one(text, today, expected):
+    assert parse_date(text, today) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "moving", "expected"),
+    [
+        ("next week", False, True),
+        ("una barba la semana que viene a las 10", False, True),
+        ("next week tuesday", False, False),  # a day of it
+        ("tuesday next week", False, False),
+        ("next week on the 20th", False, False),
+        ("next weekend", False, False),
+        ("move it from tuesday to next week", True, True),
+        ("muévela del martes a la semana que viene", True, True),
+        ("move my next week one to tuesday", True, False),
+    ],
+)
+def test_next_week_alone_is_a_week(text, moving, expected):
+    assert is_week(text, TODAY, moving) is expected
 
 
 @pytest.mark.parametrize(("text", "expected"), DATES)

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from app.flow import ids, words
+from app.flow import dates, ids, words
 from app.flow.dates import MONTHS_ES
 from app.storage import businesses, db
 from tests import envelopes
@@ -371,8 +371,34 @@ def test_two_services_in_one_request_ask_which_first(chat):
     day = upcoming(3)
     asked = chat(f"I need a haircut and a beard trim on {named(day)} at 10")
     assert asked.startswith("Which service would you like?\n1. Haircut")
+    assert asked.endswith(  # the other is not forgotten in silence
+        "\nOne service per message: choose the first, then send me the other one. Reply with 1–3."
+    )
     assert statuses() == []
     assert chat("1") == (f"Booked ✅ *Haircut* on {when(day, '10:00')} (booking #1). See you then!")
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_two_bookings_in_one_message_book_the_first_and_give_the_other_back(chat, lang):
+    first, second = upcoming(1), upcoming(3)
+    if lang == "en":
+        rest = f"a beard trim on {named(second)} at 11"
+        asked = f"haircut on {named(first)} at 10 and {rest}"
+        note = "One request per message, please: I have answered only the first. Please send "
+        note += f'this part again in a new message: "{rest}".'
+        done = f"Booked ✅ *Haircut* on {when(first, '10:00')} (booking #1). See you then!"
+    else:
+        rest = f"una barba el {second.day} de {MONTHS_ES[second.month - 1]} a las 11"
+        asked = f"un corte el {first.day} de {MONTHS_ES[first.month - 1]} a las 10 y {rest}"
+        note = "Una petición por mensaje, por favor: solo he atendido la primera. Envíame esta "
+        note += f'parte en otro mensaje: "{rest}".'
+        done = (
+            f"Reservado ✅ *Haircut* el {when(first, '10:00', 'es')} (reserva #1). ¡Hasta pronto!"
+        )
+    assert chat(asked) == f"{note}\n\n{done}"
+    assert booked() == {1: ("Haircut", at(first, "10:00"))}  # the beard trim is not on its day
+    assert chat(rest).startswith(("Booked ✅ *Beard trim*", "Reservado ✅ *Beard trim*"))
+    assert booked() == {1: ("Haircut", at(first, "10:00")), 2: ("Beard trim", at(second, "11:00"))}
 
 
 def test_cant_make_it_offers_to_move_or_cancel_and_changes_nothing_yet(chat):
@@ -616,6 +642,84 @@ def test_this_weekend_lists_its_saturday(open_daily, chat, text):
     assert statuses() == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a beard trim next week",
+        "can I get a beard trim sometime next week?",
+        "beard trim next week, any day",
+        "una barba la semana que viene",
+        "una barba la próxima semana",
+    ],
+)
+def test_next_week_lists_the_first_free_day_of_next_week(app, open_daily, text):
+    wednesday = upcoming(2)
+    listed = said_at(app, at(wednesday, "11:30"), text)
+    monday = wednesday + timedelta(days=5)
+    assert listed.startswith(
+        (
+            f"Free times for **Beard trim** on {long(monday)}:\n1. 09:00\n",
+            f"Horas libres para **Beard trim** el {long(monday, 'es')}:\n1. 09:00\n",
+        )
+    ), listed
+    assert statuses() == []
+
+
+def test_next_week_skips_its_closed_days(app):
+    wednesday = upcoming(2)
+    db.execute(  # next Monday closed: the week's first free day is its Tuesday
+        "UPDATE businesses SET closed_dates = %s::date[]",
+        ([wednesday + timedelta(days=5)],),
+    )
+    listed = said_at(app, at(wednesday, "11:30"), "a haircut next week")
+    tuesday = wednesday + timedelta(days=6)
+    assert listed.startswith(f"Free times for **Haircut** on {long(tuesday)}:\n1. 09:00\n"), listed
+
+
+@pytest.mark.parametrize("service", ["1", "haircut"])
+def test_next_week_without_a_service_lists_its_first_free_day_once_chosen(app, service):
+    wednesday = upcoming(2)
+    db.execute(  # next Monday closed: the week's first free day is its Tuesday
+        "UPDATE businesses SET closed_dates = %s::date[]",
+        ([wednesday + timedelta(days=5)],),
+    )
+    asked = said_at(app, at(wednesday, "11:30"), "can I come next week?")
+    assert asked.startswith("Which service would you like?\n1. Haircut"), asked
+    listed = said_at(app, at(wednesday, "11:31"), service)
+    tuesday = wednesday + timedelta(days=6)
+    assert listed.startswith(f"Free times for **Haircut** on {long(tuesday)}:\n1. 09:00\n"), listed
+
+
+def test_next_week_at_a_time_lists_that_week_s_times_from_then(app, open_daily):
+    wednesday = upcoming(2)
+    listed = said_at(app, at(wednesday, "11:30"), "a haircut next week at 10")
+    monday = wednesday + timedelta(days=5)
+    assert listed.startswith(f"Free times for **Haircut** on {long(monday)}:\n1. 10:00\n"), listed
+    assert statuses() == []  # no day said: nothing booked by guess
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a haircut next week on tuesday at 10", "un corte el martes de la semana que viene a las 10"],
+)
+def test_a_weekday_of_next_week_books_that_day(app, open_daily, text):
+    monday = upcoming(0)  # said on a Monday: not tomorrow, the Tuesday of next week
+    reply = said_at(app, at(monday, "09:00"), text)
+    tuesday = monday + timedelta(days=8)
+    assert reply.startswith(("Booked ✅", "Reservado ✅")), reply
+    assert booked() == {1: ("Haircut", at(tuesday, "10:00"))}
+
+
+def test_move_to_next_week_lists_its_first_free_day(app, open_daily):
+    wednesday = upcoming(2)
+    said_at(app, at(wednesday, "11:30"), "a haircut on friday at 10")
+    listed = said_at(app, at(wednesday, "11:31"), "can you move it to next week?")
+    monday = wednesday + timedelta(days=5)
+    assert listed.startswith(f"Free times for **Haircut** on {long(monday)}:\n1. 09:00\n"), listed
+    assert said_at(app, at(wednesday, "11:32"), "2").startswith("Moved ✅"), listed
+    assert booked() == {1: ("Haircut", at(monday, "09:15"))}
+
+
 # Past days are refused as past, never moved to next year.
 
 
@@ -648,6 +752,48 @@ def test_today_s_weekday_at_a_time_gone_by_books_next_week(app, open_daily, text
     next_monday = monday + timedelta(days=7)
     assert text.startswith(("Booked ✅", "Reservado ✅")), text
     assert when(next_monday, "10:00", lang) in text
+    assert booked() == {1: ("Haircut", at(next_monday, "10:00"))}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"), [("a haircut on the {}th at 10", "en"), ("un corte el día {} a las 10", "es")]
+)
+def test_today_s_day_of_the_month_at_a_time_gone_by_books_next_month(app, open_daily, text, lang):
+    day = upcoming(3)
+    reply = said_at(app, at(day, "11:30"), text.format(day.day))  # when its 10:00 has gone by
+    again = dates.next_month_s(day)
+    assert reply.startswith(("Booked ✅", "Reservado ✅")), reply
+    assert when(again, "10:00", lang) in reply
+    assert booked() == {1: ("Haircut", at(again, "10:00"))}
+
+
+@pytest.mark.parametrize("text", ["can I come on the {}th for a haircut?", "haircut {weekday}"])
+def test_today_named_with_no_time_left_says_it_is_full_and_offers_the_next(app, text):
+    day = upcoming(3)  # a Thursday, open until 18:00: nothing left at 17:50
+    asked = text.format(day.day, weekday=f"{day:%A}")
+    reply = said_at(app, at(day, "17:50"), asked)
+    assert reply.startswith(
+        f"Sorry, there are no free times for Haircut on {long(day)}.\nThe next free times are:\n"
+        f"1. {words.moment_short(at(day + timedelta(days=1), '09:00'), MADRID, 'en')}\n"
+    ), reply
+    assert statuses() == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "move it to monday at 10",
+        "can we do monday at 10 instead?",
+        "muévela al lunes a las 10",
+        "cámbiala para el lunes a las 10",
+    ],
+)
+def test_a_move_to_today_s_weekday_at_a_time_gone_by_goes_to_next_week(app, open_daily, text):
+    monday = upcoming(0)
+    said_at(app, at(monday - timedelta(days=3), "11:00"), "a haircut on wednesday at 12")
+    moved = said_at(app, at(monday, "11:30"), text)  # on the Monday, when its 10:00 has gone by
+    next_monday = monday + timedelta(days=7)
+    assert moved.startswith(("Moved ✅", "Cambiada ✅")), moved
     assert booked() == {1: ("Haircut", at(next_monday, "10:00"))}
 
 

@@ -7,7 +7,7 @@ from datetime import date, time
 
 import pytest
 
-from app.flow import lang
+from app.flow import lang, several
 from app.flow.understand import mentioned, read
 
 BUSINESS = {
@@ -242,9 +242,32 @@ def test_a_time_the_clocks_skip_that_day_is_not_booked(zone, text, expected):
         ("haircut today at 10", TODAY),
         ("haircut 2 december at 10", TODAY),
         ("haircut wednesday after 10", TODAY),  # a range: today's times after 10 and now
+        ("move it to wednesday at 10", date(2026, 12, 9)),  # a move's new day, as a booking's
+        ("muévela al miércoles a las 10", date(2026, 12, 9)),
+        ("move my friday one to wednesday at 10", date(2026, 12, 9)),
+        ("could we do wednesday at 10 instead?", date(2026, 12, 9)),
+        ("move it to this wednesday at 10", TODAY),  # today's, said so: refused as past
+        ("move it to today at 10", TODAY),
     ],
 )
 def test_today_s_weekday_with_a_time_gone_by_is_next_week_s(text, day):
+    assert read(text, BUSINESS, TODAY, time(11, 30)).day == day
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("haircut on the 2nd at 10", date(2027, 1, 2)),  # 10:00 has gone by: next month's
+        ("un corte el día 2 a las 10", date(2027, 1, 2)),
+        ("un corte el 2 a las 10", date(2027, 1, 2)),
+        ("muévela al día 2 a las 10", date(2027, 1, 2)),
+        ("haircut on the 2nd at 5pm", TODAY),  # still to come today
+        ("haircut 2 december at 10", TODAY),  # the month said: refused as past
+        ("haircut 2/12 at 10", TODAY),
+        ("haircut on the 2nd after 10", TODAY),  # a range: today's times after 10 and now
+    ],
+)
+def test_today_s_day_of_the_month_with_a_time_gone_by_is_next_month_s(text, day):
     assert read(text, BUSINESS, TODAY, time(11, 30)).day == day
 
 
@@ -333,3 +356,54 @@ def test_a_service_whose_name_holds_another_s_is_named_once():
     assert [s["name"] for s in mentioned(services, run_together)] == ["Kids haircut"]
     both = read("a haircut and a beard trim", BUSINESS, TODAY).text
     assert [s["name"] for s in mentioned(BUSINESS["services"], both)] == ["Haircut", "Beard trim"]
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "rest"),
+    [
+        (
+            "haircut friday at 10 and a beard trim saturday at 11",
+            "haircut friday at 10",
+            "a beard trim saturday at 11",
+        ),
+        (
+            "un corte el viernes a las 10 y una barba el sábado a las 11",
+            "un corte el viernes a las 10",
+            "una barba el sábado a las 11",
+        ),
+        ("haircut friday at 10, beard trim at 11", "haircut friday at 10", "beard trim at 11"),
+        (
+            "a haircut friday at 10 and another one monday at 9",
+            "a haircut friday at 10",
+            "another one monday at 9",
+        ),
+        (
+            "hi, haircut friday at 10 and saturday at 11",
+            "hi, haircut friday at 10",
+            "saturday at 11",
+        ),
+        # One request: the parts do not each ask for a time on their own.
+        (
+            "a haircut and a beard trim on friday at 10",
+            "a haircut and a beard trim on friday at 10",
+            "",
+        ),
+        ("haircut tomorrow between 3 and 5", "haircut tomorrow between 3 and 5", ""),
+        ("un corte mañana a las 5 y media", "un corte mañana a las 5 y media", ""),
+        ("entre las 4 y las 6 un corte mañana", "entre las 4 y las 6 un corte mañana", ""),
+        ("haircut friday and saturday", "haircut friday and saturday", ""),
+        ("not friday, saturday at 11", "not friday, saturday at 11", ""),
+        (
+            "I can't make it on the 30th, can we do the 31st at 11?",
+            "I can't make it on the 30th, can we do the 31st at 11?",
+            "",
+        ),
+        (
+            "haircut tomorrow at 5 and how much is it?",
+            "haircut tomorrow at 5 and how much is it?",
+            "",
+        ),
+    ],
+)
+def test_a_second_request_in_one_message_is_told_apart(text, first, rest):
+    assert several.split(text, BUSINESS, TODAY) == (first, rest)

@@ -70,6 +70,10 @@ _WEEKDAY = re.compile(
     + r")\b(\s+que\s+viene)?"
 )
 _WEEKEND = re.compile(r"\b(?:(next|proximo)\s+)?(?:weekend|fin de semana|finde)\b(\s+que\s+viene)?")
+# "next week", "la semana que viene", "la próxima semana" (not "el fin de semana que viene").
+_NEXT_WEEK = re.compile(
+    r"\bnext\s+week\b|(?<!\bfin de )\bsemana\s+(?:que\s+viene|proxima)\b|\bproxima\s+semana\b"
+)
 # Words that make a number a time, before it ("at 5", "a las 5", "what about 11?", and for a
 # move "move it to 12") or after it ("5pm").
 _LEAD = (
@@ -102,8 +106,9 @@ _ORDINAL_DAY = re.compile(
     r"\b(?:(on)\s+)?(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:one|of)\b)"
     r"|\b(?:el\s+)?dia\s+(\d{1,2})\b(?!\s*(?:de\b|[:.h]\d))"
 )
-# Before a new day: "to Thursday", "al jueves", "para el 12", "mejor el jueves".
-_NEW_DAY = re.compile(r"\b(?:to|al|para(?: el)?|mejor(?: el)?)\s+")
+# Before a new day: "to Thursday", "al jueves", "para el 12", "mejor el jueves", "a la semana
+# que viene".
+_NEW_DAY = re.compile(r"\b(?:to|al|a la(?= semana)|para(?: el)?|mejor(?: el)?)\s+")
 # "el 8", "del 8", "para el 8": a day of the month in Spanish, unless a time's words follow
 # ("el 8 y media" is not one; "a las 8" never is).
 _EL_DAY = re.compile(
@@ -240,7 +245,38 @@ def _one_date(s: str, today: date) -> date | None:
     if m := _IN_DAYS.search(s):
         count = _COUNTS.get(m[1]) or int(m[1])
         return today + timedelta(days=count * (7 if m[2].startswith(("w", "s")) else 1))
-    return _written_date(s, today) or _weekday(s, today) or _weekend(s, today)
+    return (
+        _written_date(s, today) or _next_week(s, today) or _weekday(s, today) or _weekend(s, today)
+    )
+
+
+def _next_week(s: str, today: date) -> date | None:
+    """The day "next week" names: its Monday (weeks start on Monday), or its weekday named with
+    it ("next week on Tuesday", "el martes de la semana que viene"); None without "next week"."""
+    if not _NEXT_WEEK.search(s):
+        return None
+    monday = today + timedelta(days=7 - today.weekday())
+    named = _WEEKDAY.search(s)
+    return monday + timedelta(days=_weekday_index(named[2])) if named else monday
+
+
+def is_week(text: str, today: date, moving: bool = False) -> bool:
+    """Whether the day `parse_date` reads is "next week" alone, with no weekday or date: its
+    Monday stands for the whole week, whose first free day is the one to offer."""
+    s = _day_words(fold(text.strip()), today, moving)
+    if _NEXT_WEEK.search(s) is None or _WEEKDAY.search(s) or _ISO.search(s):
+        return False
+    return _relative_day(s) is None and not _IN_DAYS.search(s) and not _written_date(s, today)
+
+
+def _day_words(s: str, today: date, moving: bool) -> str:
+    """The part of the folded text `parse_date` reads the day from: for a move, from the last
+    "to", "al", "para" or "mejor" a day follows; else all of it."""
+    if moving:
+        for lead in reversed(list(_NEW_DAY.finditer(s))):
+            if parse_date(s[lead.end() :], today) is not None:
+                return s[lead.end() :]
+    return s
 
 
 def _weekend(s: str, today: date) -> date | None:
@@ -277,11 +313,12 @@ def weekday_disagrees(text: str, today: date) -> bool:
     return written.weekday() != _weekday_index(named[2])
 
 
-def weekday_is_today(text: str, today: date) -> bool:
+def weekday_is_today(text: str, today: date, moving: bool = False) -> bool:
     """Whether the text names today by its weekday alone ("Monday", "on Monday", "el lunes" on
     a Monday; not "this Monday", "today" nor a date): with a time of day already gone by, it is
-    next week's that is meant."""
-    s = fold(text.strip())
+    next week's that is meant. `moving`: as for `parse_date`, the day after "to", "al"... is
+    the one that counts ("move my Friday one to Monday at 10")."""
+    s = _day_words(fold(text.strip()), today, moving)
     m = _WEEKDAY.search(s)
     if m is None or m[1] not in (None, "on", "el") or m[3] or _ISO.search(s):
         return False
@@ -322,6 +359,11 @@ def _written_date(s: str, today: date) -> date | None:
             year = int(m[3]) + (2000 if len(m[3]) == 2 else 0)
             return _safe_date(year, month, day)
         return _nearest(today, month, day)
+    return _day_of_month(s, today)
+
+
+def _day_of_month(s: str, today: date) -> date | None:
+    """The date a day of the month alone names: "the 26th", "el día 26", "el 26"."""
     for m in _ORDINAL_DAY.finditer(s):
         number = int(m[2] or m[3])
         if m[3] or m[1] or number > 5:
@@ -330,6 +372,21 @@ def _written_date(s: str, today: date) -> date | None:
         # "el 2 por favor" picks the second option; "corte el 8 a las 10" is the 8th.
         return _next_day_of_month(today, int(m[1]))
     return None
+
+
+def day_of_month_is_today(text: str, today: date, moving: bool = False) -> bool:
+    """Whether the text names today by its day of the month alone ("the 7th", "el día 7", "el
+    7" on the 7th; not "7 December" nor "today"): with a time of day already gone by, it is
+    next month's that is meant, as a weekday alone is next week's (`weekday_is_today`)."""
+    s = _day_words(fold(text.strip()), today, moving)
+    if _ISO.search(s) or _relative_day(s) is not None or _written_date(s, today) != today:
+        return False
+    return _day_of_month(s, today) == today
+
+
+def next_month_s(day: date) -> date | None:
+    """The next date after `day` with its day of the month (the 31st skips short months)."""
+    return _next_day_of_month(day + timedelta(days=1), day.day)
 
 
 def picked(s: str) -> int | None:

@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import date
 
 from app.booking.models import NOT_FOUND
-from app.flow import actions, handoff, ids, lookup, moves, reminders, times, words
+from app.flow import actions, handoff, ids, lookup, moves, reminders, several, times, words
 from app.flow.actions import Turn
 from app.flow.offers import ask_service, find, offer, own_appointment
 from app.flow.opening import day_hours, week_hours
@@ -109,7 +109,17 @@ def about_hold(st: State, tap: ids.Tap) -> bool:
 
 
 def on_text(turn: Turn, st: State, text: str) -> Reply:
-    """Answer what the customer wrote."""
+    """Answer what the customer wrote: its first request, when it holds several ("a haircut
+    Tuesday at 10 and a beard trim Thursday at 11"), saying which part is not done yet."""
+    first, rest = several.split(text, turn.business, turn.today)
+    reply = answer(turn, st, first)
+    if not rest:
+        return reply
+    return replace(reply, notes=(*reply.notes, words.say(st.lang, "one_request", rest=rest)))
+
+
+def answer(turn: Turn, st: State, text: str) -> Reply:
+    """Answer one request the customer wrote."""
     req = read(text, turn.business, turn.today, turn.now.astimezone(turn.tz).time())
     st.lang = req.lang or st.lang
     if req.number is not None and req.intent in ("cancel", "move", "cant_make") and not st.offer:

@@ -12,7 +12,7 @@ from app.flow.actions import Turn
 from app.flow.offers import SLOTS_SHOWN, done, find, hhmm, offer, past, refused, start_at
 from app.flow.render import Reply
 from app.flow.state import Option, State
-from app.flow.times import booking_request, let_hold_go, rehold, release, slots
+from app.flow.times import asked_times, booking_request, let_hold_go, rehold, release
 from app.flow.understand import Request, mentioned
 
 
@@ -160,7 +160,7 @@ def move_request(turn: Turn, st: State, req: Request) -> Reply:
     if day is not None and svc is not None:
         if day < turn.today:
             return past(st, day)
-        return slots(turn, st, svc, day, req.after, req.before)
+        return asked_times(turn, st, svc, day, req)
     return ask_new_time(turn, st, found)
 
 
@@ -234,7 +234,7 @@ def _move_just(turn: Turn, st: State, req: Request, just: Appointment) -> Reply:
         if req.day < turn.today:
             return past(st, req.day)
         if svc is not None:
-            return slots(turn, st, svc, req.day, req.after, req.before)
+            return asked_times(turn, st, svc, req.day, req)
     if start is None:
         return ask_new_time(turn, st, just)
     if start.astimezone(turn.tz).date() < turn.today:

@@ -45,9 +45,13 @@ def booking_request(turn: Turn, st: State, req: Request) -> Reply:
         return past(st, day)
     if svc is None:
         st.day = day.isoformat() if day else None
+        st.week = st.day if req.week and day == req.day else None  # its week, once asked which
         st.after, st.before = hhmm(req.after), hhmm(req.before)
         st.time, st.pending = hhmm(req.time), "book"
-        return ask_service(turn, st)
+        asked = ask_service(turn, st)
+        # "a haircut and a beard trim on Friday at 10": the one not chosen is not forgotten
+        # in silence.
+        return replace(asked, prompt=words.say(st.lang, "one_booking")) if several else asked
     said = req.day or req.time or req.after or req.before
     if req.service and st.pending == "book" and st.asked_service and not several and not said:
         # "barba", "a haircut please": the answer to "Which service?", whose request said
@@ -61,6 +65,14 @@ def booking_request(turn: Turn, st: State, req: Request) -> Reply:
         return book(turn, st, svc, start)
     if day is None:
         return first_free(turn, st, svc, req.after, req.before)
+    return asked_times(turn, st, svc, day, req)
+
+
+def asked_times(turn: Turn, st: State, svc: dict, day: date, req: Request) -> Reply:
+    """The free times the request asks for on `day`; for "next week" (`day` its Monday), those
+    of the week's first day that has some."""
+    if req.week and day == req.day:
+        return first_free(turn, st, svc, req.after, req.before, start=day)
     return slots(turn, st, svc, day, req.after, req.before)
 
 
@@ -78,15 +90,15 @@ def continue_with(turn: Turn, st: State, svc: dict) -> Reply:
     """The request waiting for its service, now that the customer chose it (a tap, which let a
     held time go: `engine.on_tap`): a booking (only a booking asks for a service), so a move
     asked about before ends here."""
-    day, wanted = st.day_date, st.time
+    day, wanted, week = st.day_date, st.time, st.week is not None and st.week == st.day
     after, before = st.bounds()
-    st.time = st.pending = st.moving = None
+    st.time = st.pending = st.moving = st.week = None
     if day is not None and day < turn.today:
         day = None
     if wanted:
         return book(turn, st, svc, start_at(turn, day, time.fromisoformat(wanted)))
-    if day is None:
-        return first_free(turn, st, svc, after, before)
+    if day is None or week:  # "next week": its first day with free times
+        return first_free(turn, st, svc, after, before, start=day)
     return slots(turn, st, svc, day, after, before)
 
 
@@ -233,10 +245,19 @@ def slots(
     return offer(st, Reply(text, options, prompt, st.lang, list_button=times_label(st)))
 
 
-def first_free(turn: Turn, st: State, svc: dict, after: time | None, before: time | None) -> Reply:
-    """The free times of the first day that has some, within the next SEARCH_DAYS."""
-    last = turn.today + timedelta(days=SEARCH_DAYS - 1)
-    result = actions.find_slots(turn, svc, turn.today, last, after, before)
+def first_free(
+    turn: Turn,
+    st: State,
+    svc: dict,
+    after: time | None,
+    before: time | None,
+    start: date | None = None,
+) -> Reply:
+    """The free times of the first day that has some, within SEARCH_DAYS from `start` (today
+    when not given); for a move under way, those its appointment could move to."""
+    first = start or turn.today
+    last = first + timedelta(days=SEARCH_DAYS - 1)
+    result = actions.find_slots(turn, svc, first, last, after, before, moving_for(turn, st, svc))
     if not result.ok:
         return refused(turn, st, result, svc)
     if not result.slots:

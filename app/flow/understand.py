@@ -246,6 +246,7 @@ class Request:
     lang: str | None
     service: dict | None = None
     day: date | None = None
+    week: bool = False  # `day` is the Monday of "next week": the first free day from it
     time: time | None = None  # one time to book or move to ("at 14:00", "2pm")
     after: time | None = None  # a range of times ("after 5", "in the morning")
     before: time | None = None
@@ -272,7 +273,8 @@ def read(text: str, business: dict, today: date, now: time | None = None) -> Req
     pick = dates.picked(folded)
     if pick is not None:
         clock = after = before = None  # "la 2" is the second option, not 14:00
-    day = dates.parse_date(folded, today, moving=moving or bool(_INSTEAD.search(folded)))
+    to_day = moving or bool(_INSTEAD.search(folded))  # the day after "to" is the one meant
+    day = dates.parse_date(folded, today, moving=to_day)
     if day is not None and intent in ("cant_make", "instead") and _CANT_MAKE.search(folded):
         new_day = dates.last_date(folded, today)
         if new_day is not None and new_day != day:
@@ -288,6 +290,9 @@ def read(text: str, business: dict, today: date, now: time | None = None) -> Req
         intent = "unknown"  # "can my son come instead? he is 12": no time, no move
     if dates.weekday_disagrees(folded, today):
         clock = None  # "Friday 26 December" on a Saturday: list that day's times, book nothing
+    week = day is not None and dates.is_week(folded, today, moving=to_day)
+    if week:
+        clock = None  # "next week at 10": no day to book it on; the week's times from 10
     if day is not None and clock is not None and not _exists(business, day, clock):
         clock = None  # 02:30 the night the clocks go forward: that day's times from then on
     ranged = (
@@ -295,15 +300,19 @@ def read(text: str, business: dict, today: date, now: time | None = None) -> Req
         or (dates.is_span(timed) and not moving)  # "change 10 to 11": from one to the other
         or (clock is None and (after or before))
     )
-    gone = clock is not None and now is not None and clock <= now and not (ranged or moving)
-    if day == today and gone and dates.weekday_is_today(folded, today):
-        day += timedelta(days=7)  # "Monday at 10" said on a Monday afternoon: next Monday
+    gone = clock is not None and now is not None and clock <= now and not ranged
+    if day == today and gone and dates.weekday_is_today(folded, today, moving=to_day):
+        # "Monday at 10" said on a Monday afternoon, to book or to move to: next Monday
+        day += timedelta(days=7)
+    elif day == today and gone and dates.day_of_month_is_today(folded, today, moving=to_day):
+        day = dates.next_month_s(today) or day  # "the 7th at 10" on the 7th at 11:30
     return Request(
         text=folded,
         intent=intent,
         lang=lang.detect(text),
         service=match_service(services, folded),
         day=day,
+        week=week,
         time=None if ranged else clock,
         after=after if ranged else None,
         before=before if ranged else None,

@@ -101,6 +101,11 @@ TEXTS = {
         "reply_with": "Reply with 1–{count}.",
         "reply_with_one": "Reply with 1.",
         "ok": "OK. Anything else I can do for you?",
+        "one_booking": "One service per message: choose the first, then send me the other one.",
+        "one_request": (
+            "One request per message, please: I have answered only the first. Please send "
+            'this part again in a new message: "{rest}".'
+        ),
         "book_a_time": "Book a time",
         "choose": "Choose",
         "my_appointments": "My appointments",
@@ -192,6 +197,11 @@ TEXTS = {
         "reply_with": "Responde con un número del 1 al {count}.",
         "reply_with_one": "Responde con 1.",
         "ok": "Vale. ¿Puedo ayudarte en algo más?",
+        "one_booking": "Un servicio por mensaje: elige el primero y luego envíame el otro.",
+        "one_request": (
+            "Una petición por mensaje, por favor: solo he atendido la primera. Envíame esta "
+            'parte en otro mensaje: "{rest}".'
+        ),
         "book_a_time": "Reservar",
         "choose": "Elegir",
         "my_appointments": "Mis citas",
