@@ -401,6 +401,23 @@ def test_two_bookings_in_one_message_book_the_first_and_give_the_other_back(chat
     assert booked() == {1: ("Haircut", at(first, "10:00")), 2: ("Beard trim", at(second, "11:00"))}
 
 
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_a_booking_for_several_people_books_one_and_says_so(chat, lang):
+    day = upcoming(2)
+    if lang == "en":
+        asked = f"can I book a haircut for me and my son on {named(day)} at 10?"
+        note = "Each appointment is for one person: to book for anyone else too, send me their"
+        note += " service and time in a new message."
+        done = f"Booked ✅ *Haircut* on {when(day, '10:00')} (booking #1). See you then!"
+    else:
+        asked = f"un corte para mí y mi hija el {day.day} de {MONTHS_ES[day.month - 1]} a las 10"
+        note = "Cada cita es para una persona: para reservar también para alguien más, envíame"
+        note += " su servicio y hora en otro mensaje."
+        done = f"Reservado ✅ *Haircut* el {when(day, '10:00', 'es')} (reserva #1). ¡Hasta pronto!"
+    assert chat(asked) == f"{note}\n\n{done}"
+    assert booked() == {1: ("Haircut", at(day, "10:00"))}
+
+
 def test_cant_make_it_offers_to_move_or_cancel_and_changes_nothing_yet(chat):
     day = upcoming(2)
     chat(f"book a haircut on {named(day)} at 10:00")
@@ -934,7 +951,7 @@ def test_spanish_booking_with_a_slip_and_a_spanish_date(chat):
 
 
 def test_the_language_follows_the_customer(chat):
-    assert chat("hola").startswith("¡Hola Alex! Bienvenido a Demo Salon.")
+    assert chat("hola").startswith("¡Hola Alex! Te damos la bienvenida a Demo Salon.")
     assert chat("2") == "No tengo ninguna lista abierta para ese número. ¿Qué te gustaría?"
     assert chat("hello").startswith("Hi Alex! Welcome to Demo Salon.")
 

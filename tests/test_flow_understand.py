@@ -407,3 +407,31 @@ def test_a_service_whose_name_holds_another_s_is_named_once():
 )
 def test_a_second_request_in_one_message_is_told_apart(text, first, rest):
     assert several.split(text, BUSINESS, TODAY) == (first, rest)
+
+
+@pytest.mark.parametrize(
+    "text, several_people",
+    [
+        ("a haircut for me and my son on saturday at 10", True),
+        ("my wife and I would like haircuts tomorrow", True),
+        ("me and my daughter need a haircut friday", True),
+        ("haircut for both of us at 5", True),
+        ("can you fit us both? haircuts for two", True),
+        ("beard trims for 2 people tomorrow at 10", True),
+        ("haircuts for the kids on monday", True),
+        ("un corte para mí y mi hija el viernes", True),
+        ("mi hijo y yo queremos un corte mañana", True),
+        ("cortes para los dos el sábado", True),
+        ("para 3 personas el lunes", True),
+        ("una cita para mis hijos", True),
+        ("a haircut for my son on saturday at 10", False),
+        ("haircut for me tomorrow", False),
+        ("haircut at 2 for 30 minutes", False),
+        ("haircut tomorrow between 2 and 3", False),
+        ("book me for 2 pm", False),
+        ("un corte para mi hijo el viernes", False),
+        ("un corte para mí el lunes a las 10", False),
+    ],
+)
+def test_a_request_for_several_people_is_told_apart(text, several_people):
+    assert several.for_several(text) is several_people

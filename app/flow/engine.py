@@ -110,12 +110,16 @@ def about_hold(st: State, tap: ids.Tap) -> bool:
 
 def on_text(turn: Turn, st: State, text: str) -> Reply:
     """Answer what the customer wrote: its first request, when it holds several ("a haircut
-    Tuesday at 10 and a beard trim Thursday at 11"), saying which part is not done yet."""
+    Tuesday at 10 and a beard trim Thursday at 11"), saying which part is not done yet; and
+    that an appointment is one person's when the request is for several."""
     first, rest = several.split(text, turn.business, turn.today)
     reply = answer(turn, st, first)
-    if not rest:
-        return reply
-    return replace(reply, notes=(*reply.notes, words.say(st.lang, "one_request", rest=rest)))
+    notes = ()
+    if several.for_several(first):  # "for me and my son": an appointment is one person's
+        notes += (words.say(st.lang, "one_person"),)
+    if rest:
+        notes += (words.say(st.lang, "one_request", rest=rest),)
+    return replace(reply, notes=(*reply.notes, *notes)) if notes else reply
 
 
 def answer(turn: Turn, st: State, text: str) -> Reply:

@@ -1,6 +1,8 @@
 """Several requests in one message ("a haircut Tuesday at 10 and a beard trim Thursday at 11"):
 the flow answers one request a turn, so the first is answered and the rest named back to the
-customer to send again, never dropped in silence nor booked on the first one's day."""
+customer to send again, never dropped in silence nor booked on the first one's day. Likewise a
+request for several people ("for me and my son"): an appointment is one person's, so the
+customer is told to book the others one by one (`for_several`)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,29 @@ from app.flow.understand import Request, read
 _JOIN = re.compile(
     r"\s*,?\s*\b(?:and|y|plus|also|as well as|tambien|también)\b\s*|\s*&\s*|\s*,\s*", re.IGNORECASE
 )
+
+
+# A request for more than one person: "for me and my son", "my wife and I", "for both of us",
+# "for two people", "for the kids"; "para mí y mi hija", "mi hijo y yo", "para los dos",
+# "para nosotras", "para 3 personas", "para mis hijos". One other person ("for my son") is one
+# appointment, and so is "for 2 pm".
+_SEVERAL = re.compile(
+    r"\b(?:for|with)\s+(?:me\s+and\b|both\b|us\b|the\s+(?:two|three|four)\s+of\s+us\b"
+    r"|(?:two|three|four|five|[2-9])\s+(?:people|persons|of\s+us|adults|kids|children)\b"
+    r"|(?:two|three|four|five|[2-9])\s*(?:[?.!,]|$)"
+    r"|(?:my|the)\s+(?:kids|children|boys|girls|family|sons|daughters|friends)\b)"
+    r"|\bme\s+and\s+my\s+\w+|\bmy\s+\w+\s+and\s+(?:i|me|myself)\b|\bboth\s+of\s+us\b"
+    r"|\bpara\s+(?:m[ií]\s+y\b|los\s+dos\b|las\s+dos\b|l[oa]s\s+tres\b|nosotr[oa]s\b"
+    r"|(?:dos|tres|cuatro|cinco|[2-9])\s+personas\b"
+    r"|mis\s+(?:hij[oa]s|niñ[oa]s|amig[oa]s)\b)"
+    r"|\b(?:yo|m[ií])\s+y\s+mi\s+\w+|\bmi\s+\w+\s+y\s+yo\b",
+    re.IGNORECASE,
+)
+
+
+def for_several(text: str) -> bool:
+    """Whether the request is for more than one person (see `_SEVERAL`)."""
+    return _SEVERAL.search(text) is not None
 
 
 def split(text: str, business: dict, today: date) -> tuple[str, str]:

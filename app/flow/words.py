@@ -102,6 +102,10 @@ TEXTS = {
         "reply_with_one": "Reply with 1.",
         "ok": "OK. Anything else I can do for you?",
         "one_booking": "One service per message: choose the first, then send me the other one.",
+        "one_person": (
+            "Each appointment is for one person: to book for anyone else too, send me their"
+            " service and time in a new message."
+        ),
         "one_request": (
             "One request per message, please: I have answered only the first. Please send "
             'this part again in a new message: "{rest}".'
@@ -116,8 +120,9 @@ TEXTS = {
     },
     "es": {
         "greeting": (
-            "¡Hola{name}! Bienvenido a {business}. Puedo informarte de nuestros servicios, "
-            "precios y horario, mostrarte horas libres y reservar, cambiar o cancelar citas."
+            "¡Hola{name}! Te damos la bienvenida a {business}. Puedo informarte de nuestros "
+            "servicios, precios y horario, mostrarte horas libres y reservar, cambiar o cancelar "
+            "citas."
         ),
         "thanks": "¡De nada{name}! ¿Puedo ayudarte en algo más?",
         "fallback": (
@@ -198,6 +203,10 @@ TEXTS = {
         "reply_with_one": "Responde con 1.",
         "ok": "Vale. ¿Puedo ayudarte en algo más?",
         "one_booking": "Un servicio por mensaje: elige el primero y luego envíame el otro.",
+        "one_person": (
+            "Cada cita es para una persona: para reservar también para alguien más, envíame su"
+            " servicio y hora en otro mensaje."
+        ),
         "one_request": (
             "Una petición por mensaje, por favor: solo he atendido la primera. Envíame esta "
             'parte en otro mensaje: "{rest}".'
