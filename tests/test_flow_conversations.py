@@ -495,6 +495,33 @@ def test_make_it_another_time_instead_moves_what_was_just_booked_or_held(chat):
     assert sorted(statuses()) == [("booked", at(day, "11:00")), ("held", at(day, "12:00"))]
 
 
+def test_my_appointments_while_a_time_is_held_asks_about_it_again(chat):
+    day, other = in_order(2, 4)
+    assert chat("my appointments") == "You have no upcoming appointments."
+    chat(f"any free time for a haircut on {named(day)}?")
+    assert chat("1") == hold_reply(day, "09:00")
+    assert chat("my appointments") == (
+        "You have no upcoming appointments.\n"
+        f"Not booked yet: *Haircut* on {when(day, '09:00')}, held for you. Shall I book it?\n"
+        "1. Confirm\n2. Change time\n3. Cancel\nReply with 1–3."
+    )
+    assert chat("1") == f"Booked ✅ *Haircut* on {when(day, '09:00')} (booking #1). See you then!"
+    chat(f"any free time for a beard trim on {named(other)}?")
+    assert chat("2").startswith("I'm holding *Beard trim*")
+    assert chat("my appointments") == (
+        "Your upcoming appointments:\n"
+        f"• #1 Haircut on {when(day, '09:00')}\n"
+        f"Not booked yet: *Beard trim* on {when(other, '09:15')}, held for you. Shall I book"
+        " it?\n1. Confirm\n2. Change time\n3. Cancel\nReply with 1–3."
+    )
+    assert chat("3") == "OK, I've let that time go. Anything else?"
+    assert statuses() == [("booked", at(day, "09:00"))]
+    assert (
+        chat("my appointments")
+        == f"Your upcoming appointments:\n• #1 Haircut on {when(day, '09:00')}"
+    )
+
+
 def test_what_instead_and_to_do_not_take_from_what_they_should_not(chat):
     day, other = in_order(2, 4)
     listed = chat(f"haircut {named(day)} 10 to 11")  # a range, not 11:00

@@ -164,6 +164,16 @@ def release_hold(business_id: int, customer_id: int, hold_id: int | None = None)
     return BookingResult(True, RELEASED, MESSAGES[RELEASED], current)
 
 
+def held(business_id: int, customer_id: int, hold_id: int) -> Appointment | None:
+    """The customer's hold `hold_id` while it is one (expired or not: confirming checks the
+    seat again), else None (booked, let go or replaced since)."""
+    if validate.bad_ids(business_id, customer_id, hold_id):
+        return None
+    with connection() as conn:
+        current = store.hold_of(conn, business_id, customer_id)
+    return current if current is not None and current.id == hold_id else None
+
+
 def hold_seconds(seconds: int | None = None) -> int:
     """How long a hold lasts: `seconds`, else SLOT_HOLD_SECONDS, else 300."""
     if seconds is None and has_app_context():

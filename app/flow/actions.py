@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from app.booking import service as bookings
-from app.booking.holds import confirm_hold, hold, hold_seconds, release_hold
+from app.booking.holds import confirm_hold, held, hold, hold_seconds, release_hold
 from app.booking.models import Appointment, BookingResult
 from app.flow import words
 
@@ -168,6 +168,11 @@ def upcoming(turn: Turn) -> list[Appointment]:
     result = {"ok": True, "appointments": [_appointment(a, turn) for a in items]}
     turn.record("list_my_appointments", {}, result, started)
     return items
+
+
+def held_time(turn: Turn, hold_id: int) -> Appointment | None:
+    """The customer's held time `hold_id`, while it is still a hold."""
+    return held(*turn.ids, hold_id)
 
 
 def minutes_held() -> int:

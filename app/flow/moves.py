@@ -12,17 +12,31 @@ from app.flow.actions import Turn
 from app.flow.offers import SLOTS_SHOWN, done, find, hhmm, offer, past, refused, start_at
 from app.flow.render import Reply
 from app.flow.state import Option, State
-from app.flow.times import asked_times, booking_request, let_hold_go, rehold, release
+from app.flow.times import (
+    asked_times,
+    booking_request,
+    hold_options,
+    let_hold_go,
+    rehold,
+    release,
+)
 from app.flow.understand import Request, mentioned
 
 
 def appointments(turn: Turn, st: State) -> Reply:
+    """The customer's upcoming appointments; and a time they hold, not booked yet, asked about
+    again (its Confirm, Change time and Cancel), so that it is not taken for booked, nor
+    forgotten because the list does not show it."""
     items = actions.upcoming(turn)
-    if not items:
-        return offer(st, Reply(words.say(st.lang, "none_booked"), lang=st.lang))
     if len(items) == 1:
         st.appointment_id = items[0].id
-    return offer(st, Reply("\n".join(listing(turn, st, items)), lang=st.lang))
+    lines = listing(turn, st, items) if items else [words.say(st.lang, "none_booked")]
+    held = actions.held_time(turn, st.hold_id) if st.hold_id else None
+    if held is None:
+        return offer(st, Reply("\n".join(lines), lang=st.lang))
+    when = words.when(held.starts_at, turn.tz, st.lang)
+    lines.append(words.say(st.lang, "still_held", service=held.service_name, when=when))
+    return offer(st, Reply("\n".join(lines), hold_options(held.id, st.lang), lang=st.lang))
 
 
 def listing(turn: Turn, st: State, items: list[Appointment]) -> list[str]:

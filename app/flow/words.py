@@ -43,6 +43,7 @@ TEXTS = {
         "held": (
             "I'm holding **{service}** on {when} for you for {minutes} minutes. Shall I book it?"
         ),
+        "still_held": "Not booked yet: **{service}** on {when}, held for you. Shall I book it?",
         "confirm": "Confirm",
         "change": "Change time",
         "cancel": "Cancel",
@@ -146,6 +147,7 @@ TEXTS = {
         "next_free": "Las próximas horas libres son:",
         "nothing_soon": "Lo siento, no hay horas libres para {service} en los próximos días.",
         "held": ("Te guardo **{service}** el {when} durante {minutes} minutos. ¿Lo reservo?"),
+        "still_held": "Aún sin reservar: te guardo **{service}** el {when}. ¿Lo reservo?",
         "confirm": "Confirmar",
         "change": "Cambiar hora",
         "cancel": "Cancelar",
