@@ -1255,7 +1255,7 @@ def test_a_wave_is_a_greeting(chat, wave):
 def test_emoji_are_never_a_miss_that_hands_off(open_daily, chat):
     chat(f"haircut {named(upcoming(1))} at 10")
     assert chat("👍") == "OK. Anything else I can do for you?"
-    assert chat("❤️").startswith("You're welcome Alex!")
+    assert chat("❤️").startswith("You're welcome, Alex!")
     assert chat("👍") == "OK. Anything else I can do for you?"
     assert db.fetch_one("SELECT bot_paused FROM customers")["bot_paused"] is False
 

@@ -183,7 +183,7 @@ def answer(turn: Turn, st: State, text: str) -> Reply:
         text = words.say(st.lang, "greeting", name=f" {name}" if name else "", business=business)
         return Reply(text, lang=st.lang)
     if intent == "thanks":
-        return Reply(words.say(st.lang, "thanks", name=f" {name}" if name else ""), lang=st.lang)
+        return Reply(words.say(st.lang, "thanks", name=f", {name}" if name else ""), lang=st.lang)
     if req.question:
         return info(turn, st, text)
     return fallback(st)
