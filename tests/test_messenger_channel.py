@@ -200,10 +200,54 @@ def test_attachments(channel, attachment: dict, kind: InboundKind, raw_type: str
     assert message.expects_reply and not message.is_text
 
 
-def test_thumbs_up_sticker(channel: MessengerChannel):
-    msg = {"mid": "m_6", "sticker_id": 369239263222822, "attachments": [{"type": "image"}]}
-    (message,) = channel.parse(body(event(message=msg))).messages
-    assert (message.kind, message.raw_type) == (InboundKind.MEDIA, "sticker")
+LIKE_URL = "https://scontent.xx.fbcdn.net/v/t39.1997-6/851557_369239266556155_759568595_n.png"
+
+
+@pytest.mark.parametrize(
+    "msg",
+    [
+        # As Messenger sends it: the sticker id on the message and on the image's payload.
+        {
+            "sticker_id": 369239263222822,
+            "attachments": [
+                {"type": "image", "payload": {"url": LIKE_URL, "sticker_id": 369239263222822}}
+            ],
+        },
+        {"sticker_id": 369239263222822, "attachments": [{"type": "image"}]},
+        {"attachments": [{"type": "image", "payload": {"sticker_id": 369239263222822}}]},
+        {"attachments": [{"type": "image", "payload": {"sticker_id": "369239263222822"}}]},
+        # Held longer, the like is bigger and has another id.
+        {"sticker_id": 369239343222814, "attachments": [{"type": "image"}]},
+        {"sticker_id": 369239383222810, "attachments": [{"type": "image"}]},
+    ],
+)
+def test_the_thumbs_up_like_is_silent_like_a_reaction(channel: MessengerChannel, msg: dict):
+    (message,) = channel.parse(body(event(message={"mid": "m_6", **msg}))).messages
+    assert (message.kind, message.raw_type, message.text) == (InboundKind.REACTION, "like", "👍")
+    assert not message.expects_reply and not message.is_text
+
+
+@pytest.mark.parametrize(
+    ("msg", "raw_type"),
+    [
+        ({"sticker_id": 1, "attachments": [{"type": "image"}]}, "sticker"),
+        ({"attachments": [{"type": "image", "payload": {"sticker_id": 1}}]}, "image"),
+        # A like beside a photo is not a like alone: the photo is answered as always.
+        (
+            {
+                "attachments": [
+                    {"type": "image", "payload": {"sticker_id": 369239263222822}},
+                    {"type": "image", "payload": {"url": "https://x/y.png"}},
+                ]
+            },
+            "image",
+        ),
+    ],
+)
+def test_other_stickers_still_get_the_polite_reply(channel, msg: dict, raw_type: str):
+    (message,) = channel.parse(body(event(message={"mid": "m_6", **msg}))).messages
+    assert (message.kind, message.raw_type) == (InboundKind.MEDIA, raw_type)
+    assert message.expects_reply
 
 
 @pytest.mark.parametrize(

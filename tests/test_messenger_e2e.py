@@ -175,6 +175,51 @@ def test_a_failed_name_lookup_leaves_the_turn_to_go_on(page, write, fake_llm, fa
     assert "Customer's name: unknown." in system_prompt(fake_llm.requests[-1])
 
 
+def sent_message(message: dict, psid: str = PSID) -> dict:
+    """A Messenger body whose one event is the customer's `message` (a mid is added)."""
+    data = envelopes.messenger(psid, PAGE_ID, text="x")
+    event = data["entry"][0]["messaging"][0]
+    event["message"] = {"mid": event["message"]["mid"], **message}
+    return data
+
+
+LIKE_ID = 369239263222822
+LIKE_URL = "https://scontent.xx.fbcdn.net/v/t39.1997-6/851557_369239266556155_759568595_n.png"
+
+
+@pytest.mark.parametrize(
+    ("message", "answer"),
+    [
+        (
+            {
+                "sticker_id": LIKE_ID,
+                "attachments": [
+                    {"type": "image", "payload": {"url": LIKE_URL, "sticker_id": LIKE_ID}}
+                ],
+            },
+            [],
+        ),
+        (
+            {"attachments": [{"type": "image", "payload": {"url": LIKE_URL, "sticker_id": 7}}]},
+            [NON_TEXT_REPLY],
+        ),
+    ],
+    ids=["like", "other sticker"],
+)
+def test_the_thumbs_up_like_gets_silence_and_other_stickers_the_polite_reply(
+    page, post_webhook, drain, fake_graph, message, answer
+):
+    assert post_webhook(sent_message(message)).status_code == 200
+    drain()
+    assert texts(fake_graph) == answer
+    [stored] = db.fetch_all("SELECT kind, status FROM messages WHERE direction = 'in'")
+    if answer:
+        assert (stored["kind"], stored["status"]) == ("media", "processed")
+    else:  # kept for the record, as a reaction is, and never answered: no typing either
+        assert (stored["kind"], stored["status"]) == ("reaction", "ignored")
+        assert fake_graph.sender_actions() == []
+
+
 def test_twenty_concurrent_redeliveries_of_one_mid_give_one_reply(
     page, post_concurrently, drain, fake_graph
 ):

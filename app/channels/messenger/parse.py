@@ -23,6 +23,11 @@ _MEDIA = frozenset(
     | {"reel", "ig_reel", "post", "ig_post", "share"}
 )
 _ENVELOPE_KEYS = frozenset({"sender", "recipient", "timestamp"})
+# Messenger's thumbs-up button sends a "like": a sticker (small, medium or large, by how long
+# it is held), an image attachment whose payload names it, usually with `message.sticker_id`.
+# It acknowledges, like a reaction, and gets the same silence.
+LIKE_STICKERS = frozenset({369239263222822, 369239343222814, 369239383222810})
+LIKE = "\N{THUMBS UP SIGN}"
 
 
 def accepts(data: object) -> bool:
@@ -217,10 +222,12 @@ def _content(msg: Mapping) -> tuple[InboundKind, str, str, str]:
         return InboundKind.CHOICE, "quick_reply", text, payload
     if text:
         return InboundKind.TEXT, "text", text, ""
-    if msg.get("sticker_id") is not None:
-        return InboundKind.MEDIA, "sticker", "", ""
     attachments = msg.get("attachments")
     attachments = attachments[:MAX_ATTACHMENTS] if isinstance(attachments, list) else []
+    if _is_like(msg, attachments):
+        return InboundKind.REACTION, "like", LIKE, ""
+    if msg.get("sticker_id") is not None:
+        return InboundKind.MEDIA, "sticker", "", ""
     for attachment in attachments:
         raw_type = as_str(as_dict(attachment).get("type"))[:40]
         if raw_type == "location":
@@ -230,6 +237,17 @@ def _content(msg: Mapping) -> tuple[InboundKind, str, str, str]:
         if raw_type:
             return InboundKind.OTHER, raw_type, "", ""
     return InboundKind.OTHER, "unknown", "", ""
+
+
+def _is_like(msg: Mapping, attachments: list) -> bool:
+    """Whether a message is the thumbs-up "like" (by its sticker id, on the message or on its
+    only attachment's payload)."""
+    if as_int(msg.get("sticker_id")) in LIKE_STICKERS:
+        return True
+    if len(attachments) != 1:
+        return False
+    payload = as_dict(as_dict(attachments[0]).get("payload"))
+    return as_int(payload.get("sticker_id")) in LIKE_STICKERS
 
 
 def _stamp(value: object) -> int | None:
