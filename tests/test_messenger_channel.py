@@ -27,7 +27,7 @@ from app.channels.base import (
     Template,
 )
 from app.channels.messenger import MessengerChannel
-from app.channels.messenger.formatting import request_body, to_plain
+from app.channels.messenger.formatting import METADATA, request_body, to_plain
 from app.channels.messenger.parse import MAX_UPDATES
 from app.channels.text import split_message
 from tests.fake_graph import FakeGraph
@@ -250,10 +250,47 @@ def test_other_stickers_still_get_the_polite_reply(channel, msg: dict, raw_type:
     assert message.expects_reply
 
 
+def echo(message: dict, page: str = PAGE) -> dict:
+    """An echo: a message the page sent to the customer."""
+    sender, recipient = {"id": page}, {"id": PSID}
+    return {"sender": sender, "recipient": recipient, "timestamp": TS, "message": message}
+
+
+# A person's answer from the Page inbox (Meta's example, app_id the inbox's or absent).
+INBOX_APP = 263902037430900
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"mid": "m_8", "text": "We'll call you", "app_id": INBOX_APP},
+        {"mid": "m_8", "text": "We'll call you"},
+        {"mid": "m_8", "text": "We'll call you", "app_id": 1, "metadata": "another app's"},
+    ],
+)
+def test_a_persons_echo_is_the_business_answering(channel: MessengerChannel, message: dict):
+    parsed = channel.parse(body(echo({"is_echo": True, **message})))
+    assert parsed.ignored == ()
+    assert parsed.messages == (
+        inbound("m_8", InboundKind.TEXT, "text", "We'll call you", from_business=True),
+    )
+    assert not parsed.messages[0].expects_reply
+
+
+def test_a_persons_echo_without_an_entry_id_finds_the_page_as_its_sender(channel):
+    message = {"mid": "m_9", "is_echo": True, "attachments": [{"type": "image"}]}
+    (reply,) = channel.parse(body(echo(message), page="")).messages
+    assert (reply.account_id, reply.sender, reply.kind) == (PAGE, PSID, InboundKind.MEDIA)
+    assert reply.from_business
+
+
 @pytest.mark.parametrize(
     ("events", "reason"),
     [
-        ([event(message={"mid": "m_7", "text": "hi", "is_echo": True, "app_id": 1})], "echo"),
+        (
+            [echo({"mid": "m_7", "text": "hi", "is_echo": True, "metadata": METADATA})],
+            "own echo",
+        ),
         (
             [
                 {
@@ -274,7 +311,10 @@ def test_other_stickers_still_get_the_polite_reply(channel, msg: dict, raw_type:
 )
 def test_ignored_events(channel: MessengerChannel, events: list, reason: str):
     parsed = channel.parse(body(*events))
-    expected = "echo of a page message" if reason == "echo" else reason
+    expected = {
+        "echo": "echo of a page message",
+        "own echo": "echo of the bot's own message",
+    }.get(reason, reason)
     assert (parsed.messages, parsed.statuses, parsed.ignored) == ((), (), (expected,))
 
 
@@ -528,6 +568,7 @@ def test_short_list_becomes_quick_replies(channel: MessengerChannel):
             {"content_type": "text", "title": "Row 1", "payload": "r1"},
             {"content_type": "text", "title": "Row 2", "payload": "r2"},
         ],
+        "metadata": METADATA,
     }
 
 
@@ -550,7 +591,10 @@ def test_short_list_becomes_quick_replies(channel: MessengerChannel):
 def test_long_list_becomes_numbered_text(channel, sections: tuple, numbered: str):
     message = Outbound(text="Pick a time:", list_button="Times", sections=sections)
     assert channel.validate(message) == []
-    assert messenger_body(message)["message"] == {"text": f"Pick a time:\n\n{numbered}"}
+    assert messenger_body(message)["message"] == {
+        "text": f"Pick a time:\n\n{numbered}",
+        "metadata": METADATA,
+    }
 
 
 def messenger_body(message: Outbound) -> dict:
@@ -585,7 +629,7 @@ def test_send_text(fake_graph: FakeGraph):
     assert req.json == {
         "recipient": {"id": PSID},
         "messaging_type": "RESPONSE",
-        "message": {"text": "Hi there"},
+        "message": {"text": "Hi there", "metadata": METADATA},
     }
     assert fake_graph.messenger_sent() == [req.json]
     assert fake_graph.messages_sent() == []  # WhatsApp's list stays WhatsApp's
@@ -600,7 +644,7 @@ def test_send_tagged(fake_graph: FakeGraph, tag: str):
             "recipient": {"id": PSID},
             "messaging_type": "MESSAGE_TAG",
             "tag": tag,
-            "message": {"text": "Reminder"},
+            "message": {"text": "Reminder", "metadata": METADATA},
         }
     ]
 
@@ -623,6 +667,7 @@ def test_send_quick_replies(fake_graph: FakeGraph):
                     {"content_type": "text", "title": "Wednesday", "payload": "day:wed"},
                     {"content_type": "text", "title": "Talk to a person", "payload": "human"},
                 ],
+                "metadata": METADATA,
             },
         }
     ]

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from app import handoff
 from app.bot import NON_TEXT_REPLY
+from app.channels.messenger.formatting import METADATA
 from app.secrets import encrypt
-from app.storage import businesses, db
+from app.storage import businesses, conversations, db
 from tests import envelopes
 from tests.conftest import PHONE_NUMBER_ID, SECRET_KEY
 from tests.fake_llm import system_prompt, text_reply, tool_call
@@ -67,7 +69,7 @@ def assert_sent_as_messenger_responses(fake_graph, psid: str = PSID) -> None:
         assert request.json == {
             "recipient": {"id": psid},
             "messaging_type": "RESPONSE",
-            "message": {"text": request.json["message"]["text"]},
+            "message": {"text": request.json["message"]["text"], "metadata": METADATA},
         }
         text = request.json["message"]["text"]
         assert 0 < len(text) <= MAX_TEXT
@@ -218,6 +220,114 @@ def test_the_thumbs_up_like_gets_silence_and_other_stickers_the_polite_reply(
     else:  # kept for the record, as a reaction is, and never answered: no typing either
         assert (stored["kind"], stored["status"]) == ("reaction", "ignored")
         assert fake_graph.sender_actions() == []
+
+
+# The Page inbox's app (a person at the business) and ours, as echoes name them.
+INBOX_APP, OUR_APP = 263902037430900, 1517776481860111
+
+
+def echo(message: dict, psid: str = PSID) -> dict:
+    """The echo of a message the Page sent the customer (Meta's `message_echoes`)."""
+    now = int(time.time() * 1000)
+    event = {
+        "sender": {"id": PAGE_ID},
+        "recipient": {"id": psid},
+        "timestamp": now,
+        "message": {"is_echo": True, **message},
+    }
+    return {"object": "page", "entry": [{"id": PAGE_ID, "time": now, "messaging": [event]}]}
+
+
+def inbox_answer(text: str, mid: str) -> dict:
+    """A person's answer from the Page inbox: echoed with the inbox's app id, none of our
+    metadata."""
+    return echo({"app_id": INBOX_APP, "mid": mid, "text": text})
+
+
+def customer_state() -> dict:
+    return db.fetch_one(
+        "SELECT id, bot_paused, needs_attention, paused_until FROM customers"
+        " WHERE channel = 'messenger' AND address = %s",
+        (PSID,),
+    )
+
+
+def test_a_persons_answer_from_the_page_inbox_pauses_the_bot_for_the_quiet_time(
+    app, page, write, post_webhook, drain, fake_graph
+):
+    db.execute("UPDATE businesses SET handoff_quiet_minutes = 30 WHERE id = %s", (page,))
+    write("hello")
+    before = datetime.now(UTC)
+    for _ in range(2):  # Meta delivers it again: stored once
+        assert post_webhook(inbox_answer("Ana here, I'll call you", "m_inbox.1")).status_code == 200
+        drain()
+    customer = customer_state()
+    assert (customer["bot_paused"], customer["needs_attention"]) == (True, False)
+    assert before + timedelta(minutes=30) <= customer["paused_until"]
+    assert customer["paused_until"] <= datetime.now(UTC) + timedelta(minutes=30)
+    # Kept as the team's reply, already sent, as the console's conversation shows it.
+    [answer] = db.fetch_all(
+        "SELECT body, purpose, status, sent_by, sent_at FROM messages"
+        " WHERE direction = 'out' AND external_id = 'm_inbox.1'"
+    )
+    assert (answer["body"], answer["purpose"], answer["status"], answer["sent_by"]) == (
+        "Ana here, I'll call you",
+        "staff",
+        "sent",
+        None,
+    )
+    shown = conversations.history(customer["id"], 10)
+    assert [(m["direction"], m["body"], m["staff"]) for m in shown][-1] == (
+        "out",
+        "Ana here, I'll call you",
+        "",
+    )
+    entry = db.fetch_one("SELECT action, user_id, after FROM audit_log ORDER BY id DESC LIMIT 1")
+    assert (entry["action"], entry["user_id"], entry["after"]["on"]) == (
+        "staff_reply",
+        None,
+        "channel",
+    )
+
+    write("thanks, waiting")  # theirs to answer now: stored, not answered
+    assert texts(fake_graph) == ["You said: hello"]
+    with app.app_context():
+        assert handoff.resume_due(datetime.now(UTC) + timedelta(minutes=31)) == 1
+    write("hello again")
+    assert texts(fake_graph) == ["You said: hello", "You said: hello again"]
+
+
+def test_a_persons_answer_before_the_bots_turn_runs_stops_that_turn(
+    page, post_webhook, drain, fake_graph
+):
+    """The customer wrote and, before the bot's turn ran, a person answered in the inbox: the
+    pause goes first, and the turn stores no reply."""
+    assert post_webhook(envelopes.messenger(PSID, PAGE_ID, text="hi")).status_code == 200
+    assert post_webhook(inbox_answer("Hi! Ana here", "m_inbox.2")).status_code == 200
+    drain()
+    assert texts(fake_graph) == []
+    assert customer_state()["bot_paused"]
+    [message] = db.fetch_all("SELECT status FROM messages WHERE direction = 'in'")
+    assert message["status"] == "processed"
+
+
+@pytest.mark.parametrize("recorded", [True, False], ids=["recorded", "before it is recorded"])
+def test_the_echo_of_the_bots_own_reply_changes_nothing(
+    page, write, post_webhook, drain, fake_graph, recorded
+):
+    """What the bot sends carries our metadata, and Meta echoes it back: its own reply, even
+    one whose echo beats the record of its send, never pauses it."""
+    write("hello")
+    [sent] = send_requests(fake_graph)
+    [reply] = db.fetch_all("SELECT external_id FROM messages WHERE direction = 'out'")
+    mid = reply["external_id"] if recorded else "m_echo.before.record"
+    own = echo({"app_id": OUR_APP, "mid": mid, **sent.json["message"]})
+    assert post_webhook(own).status_code == 200
+    drain()
+    assert not customer_state()["bot_paused"]
+    assert db.fetch_one("SELECT count(*) AS n FROM messages")["n"] == 2
+    write("and another thing")
+    assert texts(fake_graph) == ["You said: hello", "You said: and another thing"]
 
 
 def test_twenty_concurrent_redeliveries_of_one_mid_give_one_reply(
