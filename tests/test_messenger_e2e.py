@@ -330,6 +330,27 @@ def test_the_echo_of_the_bots_own_reply_changes_nothing(
     assert texts(fake_graph) == ["You said: hello", "You said: and another thing"]
 
 
+def test_an_echo_without_our_metadata_that_beats_the_record_of_its_send_is_the_send(
+    page, write, post_webhook
+):
+    """Should an echo of the bot's own send come without our metadata (one sent before sends
+    carried it) and before the send is recorded, it is stored as a person's answer; recording
+    the send then finds its id taken, and the echo is known for the send it is: recorded once,
+    not sent again."""
+    from app.storage import outbox
+
+    write("hello")
+    [reply] = db.fetch_all("SELECT id FROM messages WHERE direction = 'out'")
+    db.execute(
+        "UPDATE messages SET status = 'queued', external_id = NULL, sent_at = NULL WHERE id = %s",
+        (reply["id"],),
+    )
+    assert post_webhook(echo({"app_id": OUR_APP, "mid": "m_race", "text": "x"})).status_code == 200
+    outbox.mark_sent(reply["id"], "messenger", "m_race", "text")
+    rows = db.fetch_all("SELECT id, status, purpose FROM messages WHERE direction = 'out'")
+    assert rows == [{"id": reply["id"], "status": "sent", "purpose": "reply"}]
+
+
 def test_twenty_concurrent_redeliveries_of_one_mid_give_one_reply(
     page, post_concurrently, drain, fake_graph
 ):
