@@ -188,6 +188,33 @@ def staff_reply(business_id: int, customer_id: int, user_id: int, text: str, now
     return {"message_id": message_id, "paused_until": until}
 
 
+def answered_elsewhere(business_id: int, customer_id: int, now: datetime) -> bool:
+    """A person at the business answered the customer on the channel itself (Messenger's Page
+    inbox; the webhook stored the answer as their staff reply): keep the bot paused for the
+    business's quiet time, as a reply from the console does. False when there was no one to
+    pause (the customer erased meanwhile)."""
+    business = businesses.get_row(business_id)
+    quiet = business.get("handoff_quiet_minutes") if business else None
+    until = now + timedelta(minutes=quiet) if quiet else None
+    with transaction() as conn:
+        before = store.state(conn, business_id, customer_id)
+        if before is None or before["erased_at"] is not None:
+            return False
+        store.answered(conn, business_id, customer_id, [], None, until)
+        audit.record(
+            conn,
+            user_id=None,
+            business_id=business_id,
+            action="staff_reply",
+            entity="customer",
+            entity_id=customer_id,
+            before=_flags(before),
+            after={"bot_paused": True, "paused_until": until, "on": "channel"},
+        )
+    log.info("bot paused for customer %s: a person answered on the channel", customer_id)
+    return True
+
+
 def resume(conn, business_id: int, customer_id: int, user_id: int | None, why: str) -> None:
     """Let the bot answer again (in the caller's transaction); `why`: "staff" or "quiet time"."""
     before = store.state(conn, business_id, customer_id)

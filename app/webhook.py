@@ -210,8 +210,11 @@ def _store_messages(app: Flask, channel: str, messages, request_id: str, size: i
                 # would make a customer of the ids it names, or give one an id they left.
                 _MESSAGES["identity_change_unmatched"].inc()
                 continue
-        # Its NOTIFY would make each delivery's commit wait for the one before it.
-        job = jobs.turn_job(business_id, request_id, notify=False)
+        # Its NOTIFY would make each delivery's commit wait for the one before it. A person's
+        # answer on the channel (the Page inbox) queues the bot's pause, not a turn.
+        job = (jobs.pause_job if msg.from_business else jobs.turn_job)(
+            business_id, request_id, notify=False
+        )
         delivery = _delivery(msg, key)
         writes.append(conversations.Inbound(business_id, delivery, request_id, job, size))
     _store_writes(app, writes)
@@ -264,11 +267,13 @@ def _delivery(msg: Inbound, key: str) -> conversations.Delivery:
         payload=dict(msg.raw),
         sent_at=msg.sent_at,
         needs_turn=msg.expects_reply,
-        opens_window=msg.kind is not InboundKind.SYSTEM,
+        # The customer writing opens the window; a notice, or the business writing, does not.
+        opens_window=msg.kind is not InboundKind.SYSTEM and not msg.from_business,
         choice=msg.payload if msg.kind is InboundKind.CHOICE else "",
         address_hash=privacy.address_hash(key, msg.channel, address),
         user_id=user_id,
         user_hash=user_id and privacy.address_hash(key, msg.channel, user_id),
+        from_business=msg.from_business,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.channels.messenger.formatting import METADATA
 from app.storage import db
 from tests import envelopes
 from tests.fake_llm import text_reply
@@ -142,7 +143,8 @@ def test_messenger_quick_replies_then_booked(page, send):
         envelopes.messenger(PSID, PAGE_ID, text="Confirm", postback=buttons[0]["payload"])
     )
     assert booked["message"] == {
-        "text": f"Booked ✅ Beard trim on {when(day, '09:30')} (booking #1). See you then!"
+        "text": f"Booked ✅ Beard trim on {when(day, '09:30')} (booking #1). See you then!",
+        "metadata": METADATA,
     }
     assert rows() == [("booked", at(day, "09:30"))]
 

@@ -835,3 +835,26 @@ def test_the_models_handoff_notice_speaks_the_language_the_customer_last_wrote_i
     assert customer_row()["language"] == "es"
     assert customer_row()["bot_paused"]
     assert sent_texts(fake_graph)[-1].startswith("¡Gracias! He pedido al equipo")
+
+
+@pytest.mark.parametrize(("quiet", "erased"), [(30, False), (None, False), (30, True)])
+def test_a_person_answering_on_the_channel_pauses_the_bot_as_a_staff_reply_does(
+    app, world, quiet, erased
+):
+    """Messenger's Page inbox: the webhook stored the answer, this pauses the bot (the quiet
+    time as after a console reply; without one, until someone resumes it)."""
+    db.execute(
+        "UPDATE businesses SET handoff_quiet_minutes = %s WHERE id = %s",
+        (quiet, world.business_id),
+    )
+    if erased:
+        db.execute("UPDATE customers SET erased_at = now() WHERE id = %s", (world.customer_id,))
+    now = datetime.now(UTC)
+    with app.app_context():
+        paused = handoff.answered_elsewhere(world.business_id, world.customer_id, now)
+    customer = db.fetch_one("SELECT * FROM customers WHERE id = %s", (world.customer_id,))
+    assert paused == (not erased) == customer["bot_paused"]
+    if not erased:
+        until = now + timedelta(minutes=quiet) if quiet else None
+        assert (customer["paused_until"], customer["needs_attention"]) == (until, False)
+        assert audit_actions(world.customer_id)[-1] == ("staff_reply", None)

@@ -27,7 +27,7 @@ from app.channels.base import (
     Template,
 )
 from app.channels.messenger import MessengerChannel
-from app.channels.messenger.formatting import request_body, to_plain
+from app.channels.messenger.formatting import METADATA, request_body, to_plain
 from app.channels.messenger.parse import MAX_UPDATES
 from app.channels.text import split_message
 from tests.fake_graph import FakeGraph
@@ -200,16 +200,97 @@ def test_attachments(channel, attachment: dict, kind: InboundKind, raw_type: str
     assert message.expects_reply and not message.is_text
 
 
-def test_thumbs_up_sticker(channel: MessengerChannel):
-    msg = {"mid": "m_6", "sticker_id": 369239263222822, "attachments": [{"type": "image"}]}
-    (message,) = channel.parse(body(event(message=msg))).messages
-    assert (message.kind, message.raw_type) == (InboundKind.MEDIA, "sticker")
+LIKE_URL = "https://scontent.xx.fbcdn.net/v/t39.1997-6/851557_369239266556155_759568595_n.png"
+
+
+@pytest.mark.parametrize(
+    "msg",
+    [
+        # As Messenger sends it: the sticker id on the message and on the image's payload.
+        {
+            "sticker_id": 369239263222822,
+            "attachments": [
+                {"type": "image", "payload": {"url": LIKE_URL, "sticker_id": 369239263222822}}
+            ],
+        },
+        {"sticker_id": 369239263222822, "attachments": [{"type": "image"}]},
+        {"attachments": [{"type": "image", "payload": {"sticker_id": 369239263222822}}]},
+        {"attachments": [{"type": "image", "payload": {"sticker_id": "369239263222822"}}]},
+        # Held longer, the like is bigger and has another id.
+        {"sticker_id": 369239343222814, "attachments": [{"type": "image"}]},
+        {"sticker_id": 369239383222810, "attachments": [{"type": "image"}]},
+    ],
+)
+def test_the_thumbs_up_like_is_silent_like_a_reaction(channel: MessengerChannel, msg: dict):
+    (message,) = channel.parse(body(event(message={"mid": "m_6", **msg}))).messages
+    assert (message.kind, message.raw_type, message.text) == (InboundKind.REACTION, "like", "👍")
+    assert not message.expects_reply and not message.is_text
+
+
+@pytest.mark.parametrize(
+    ("msg", "raw_type"),
+    [
+        ({"sticker_id": 1, "attachments": [{"type": "image"}]}, "sticker"),
+        ({"attachments": [{"type": "image", "payload": {"sticker_id": 1}}]}, "image"),
+        # A like beside a photo is not a like alone: the photo is answered as always.
+        (
+            {
+                "attachments": [
+                    {"type": "image", "payload": {"sticker_id": 369239263222822}},
+                    {"type": "image", "payload": {"url": "https://x/y.png"}},
+                ]
+            },
+            "image",
+        ),
+    ],
+)
+def test_other_stickers_still_get_the_polite_reply(channel, msg: dict, raw_type: str):
+    (message,) = channel.parse(body(event(message={"mid": "m_6", **msg}))).messages
+    assert (message.kind, message.raw_type) == (InboundKind.MEDIA, raw_type)
+    assert message.expects_reply
+
+
+def echo(message: dict, page: str = PAGE) -> dict:
+    """An echo: a message the page sent to the customer."""
+    sender, recipient = {"id": page}, {"id": PSID}
+    return {"sender": sender, "recipient": recipient, "timestamp": TS, "message": message}
+
+
+# A person's answer from the Page inbox (Meta's example, app_id the inbox's or absent).
+INBOX_APP = 263902037430900
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"mid": "m_8", "text": "We'll call you", "app_id": INBOX_APP},
+        {"mid": "m_8", "text": "We'll call you"},
+        {"mid": "m_8", "text": "We'll call you", "app_id": 1, "metadata": "another app's"},
+    ],
+)
+def test_a_persons_echo_is_the_business_answering(channel: MessengerChannel, message: dict):
+    parsed = channel.parse(body(echo({"is_echo": True, **message})))
+    assert parsed.ignored == ()
+    assert parsed.messages == (
+        inbound("m_8", InboundKind.TEXT, "text", "We'll call you", from_business=True),
+    )
+    assert not parsed.messages[0].expects_reply
+
+
+def test_a_persons_echo_without_an_entry_id_finds_the_page_as_its_sender(channel):
+    message = {"mid": "m_9", "is_echo": True, "attachments": [{"type": "image"}]}
+    (reply,) = channel.parse(body(echo(message), page="")).messages
+    assert (reply.account_id, reply.sender, reply.kind) == (PAGE, PSID, InboundKind.MEDIA)
+    assert reply.from_business
 
 
 @pytest.mark.parametrize(
     ("events", "reason"),
     [
-        ([event(message={"mid": "m_7", "text": "hi", "is_echo": True, "app_id": 1})], "echo"),
+        (
+            [echo({"mid": "m_7", "text": "hi", "is_echo": True, "metadata": METADATA})],
+            "own echo",
+        ),
         (
             [
                 {
@@ -230,7 +311,10 @@ def test_thumbs_up_sticker(channel: MessengerChannel):
 )
 def test_ignored_events(channel: MessengerChannel, events: list, reason: str):
     parsed = channel.parse(body(*events))
-    expected = "echo of a page message" if reason == "echo" else reason
+    expected = {
+        "echo": "echo of a page message",
+        "own echo": "echo of the bot's own message",
+    }.get(reason, reason)
     assert (parsed.messages, parsed.statuses, parsed.ignored) == ((), (), (expected,))
 
 
@@ -484,6 +568,7 @@ def test_short_list_becomes_quick_replies(channel: MessengerChannel):
             {"content_type": "text", "title": "Row 1", "payload": "r1"},
             {"content_type": "text", "title": "Row 2", "payload": "r2"},
         ],
+        "metadata": METADATA,
     }
 
 
@@ -506,7 +591,10 @@ def test_short_list_becomes_quick_replies(channel: MessengerChannel):
 def test_long_list_becomes_numbered_text(channel, sections: tuple, numbered: str):
     message = Outbound(text="Pick a time:", list_button="Times", sections=sections)
     assert channel.validate(message) == []
-    assert messenger_body(message)["message"] == {"text": f"Pick a time:\n\n{numbered}"}
+    assert messenger_body(message)["message"] == {
+        "text": f"Pick a time:\n\n{numbered}",
+        "metadata": METADATA,
+    }
 
 
 def messenger_body(message: Outbound) -> dict:
@@ -541,7 +629,7 @@ def test_send_text(fake_graph: FakeGraph):
     assert req.json == {
         "recipient": {"id": PSID},
         "messaging_type": "RESPONSE",
-        "message": {"text": "Hi there"},
+        "message": {"text": "Hi there", "metadata": METADATA},
     }
     assert fake_graph.messenger_sent() == [req.json]
     assert fake_graph.messages_sent() == []  # WhatsApp's list stays WhatsApp's
@@ -556,7 +644,7 @@ def test_send_tagged(fake_graph: FakeGraph, tag: str):
             "recipient": {"id": PSID},
             "messaging_type": "MESSAGE_TAG",
             "tag": tag,
-            "message": {"text": "Reminder"},
+            "message": {"text": "Reminder", "metadata": METADATA},
         }
     ]
 
@@ -579,6 +667,7 @@ def test_send_quick_replies(fake_graph: FakeGraph):
                     {"content_type": "text", "title": "Wednesday", "payload": "day:wed"},
                     {"content_type": "text", "title": "Talk to a person", "payload": "human"},
                 ],
+                "metadata": METADATA,
             },
         }
     ]

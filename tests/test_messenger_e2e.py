@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from app import handoff
 from app.bot import NON_TEXT_REPLY
+from app.channels.messenger.formatting import METADATA
 from app.secrets import encrypt
-from app.storage import businesses, db
+from app.storage import businesses, conversations, db
 from tests import envelopes
 from tests.conftest import PHONE_NUMBER_ID, SECRET_KEY
 from tests.fake_llm import system_prompt, text_reply, tool_call
@@ -67,7 +69,7 @@ def assert_sent_as_messenger_responses(fake_graph, psid: str = PSID) -> None:
         assert request.json == {
             "recipient": {"id": psid},
             "messaging_type": "RESPONSE",
-            "message": {"text": request.json["message"]["text"]},
+            "message": {"text": request.json["message"]["text"], "metadata": METADATA},
         }
         text = request.json["message"]["text"]
         assert 0 < len(text) <= MAX_TEXT
@@ -173,6 +175,180 @@ def test_a_failed_name_lookup_leaves_the_turn_to_go_on(page, write, fake_llm, fa
     # Asked once: the next turns do not wait for a lookup that just failed.
     assert len([r for r in fake_graph.requests if r.method == "GET"]) == 1
     assert "Customer's name: unknown." in system_prompt(fake_llm.requests[-1])
+
+
+def sent_message(message: dict, psid: str = PSID) -> dict:
+    """A Messenger body whose one event is the customer's `message` (a mid is added)."""
+    data = envelopes.messenger(psid, PAGE_ID, text="x")
+    event = data["entry"][0]["messaging"][0]
+    event["message"] = {"mid": event["message"]["mid"], **message}
+    return data
+
+
+LIKE_ID = 369239263222822
+LIKE_URL = "https://scontent.xx.fbcdn.net/v/t39.1997-6/851557_369239266556155_759568595_n.png"
+
+
+@pytest.mark.parametrize(
+    ("message", "answer"),
+    [
+        (
+            {
+                "sticker_id": LIKE_ID,
+                "attachments": [
+                    {"type": "image", "payload": {"url": LIKE_URL, "sticker_id": LIKE_ID}}
+                ],
+            },
+            [],
+        ),
+        (
+            {"attachments": [{"type": "image", "payload": {"url": LIKE_URL, "sticker_id": 7}}]},
+            [NON_TEXT_REPLY],
+        ),
+    ],
+    ids=["like", "other sticker"],
+)
+def test_the_thumbs_up_like_gets_silence_and_other_stickers_the_polite_reply(
+    page, post_webhook, drain, fake_graph, message, answer
+):
+    assert post_webhook(sent_message(message)).status_code == 200
+    drain()
+    assert texts(fake_graph) == answer
+    [stored] = db.fetch_all("SELECT kind, status FROM messages WHERE direction = 'in'")
+    if answer:
+        assert (stored["kind"], stored["status"]) == ("media", "processed")
+    else:  # kept for the record, as a reaction is, and never answered: no typing either
+        assert (stored["kind"], stored["status"]) == ("reaction", "ignored")
+        assert fake_graph.sender_actions() == []
+
+
+# The Page inbox's app (a person at the business) and ours, as echoes name them.
+INBOX_APP, OUR_APP = 263902037430900, 1517776481860111
+
+
+def echo(message: dict, psid: str = PSID) -> dict:
+    """The echo of a message the Page sent the customer (Meta's `message_echoes`)."""
+    now = int(time.time() * 1000)
+    event = {
+        "sender": {"id": PAGE_ID},
+        "recipient": {"id": psid},
+        "timestamp": now,
+        "message": {"is_echo": True, **message},
+    }
+    return {"object": "page", "entry": [{"id": PAGE_ID, "time": now, "messaging": [event]}]}
+
+
+def inbox_answer(text: str, mid: str) -> dict:
+    """A person's answer from the Page inbox: echoed with the inbox's app id, none of our
+    metadata."""
+    return echo({"app_id": INBOX_APP, "mid": mid, "text": text})
+
+
+def customer_state() -> dict:
+    return db.fetch_one(
+        "SELECT id, bot_paused, needs_attention, paused_until FROM customers"
+        " WHERE channel = 'messenger' AND address = %s",
+        (PSID,),
+    )
+
+
+def test_a_persons_answer_from_the_page_inbox_pauses_the_bot_for_the_quiet_time(
+    app, page, write, post_webhook, drain, fake_graph
+):
+    db.execute("UPDATE businesses SET handoff_quiet_minutes = 30 WHERE id = %s", (page,))
+    write("hello")
+    before = datetime.now(UTC)
+    for _ in range(2):  # Meta delivers it again: stored once
+        assert post_webhook(inbox_answer("Ana here, I'll call you", "m_inbox.1")).status_code == 200
+        drain()
+    customer = customer_state()
+    assert (customer["bot_paused"], customer["needs_attention"]) == (True, False)
+    assert before + timedelta(minutes=30) <= customer["paused_until"]
+    assert customer["paused_until"] <= datetime.now(UTC) + timedelta(minutes=30)
+    # Kept as the team's reply, already sent, as the console's conversation shows it.
+    [answer] = db.fetch_all(
+        "SELECT body, purpose, status, sent_by, sent_at FROM messages"
+        " WHERE direction = 'out' AND external_id = 'm_inbox.1'"
+    )
+    assert (answer["body"], answer["purpose"], answer["status"], answer["sent_by"]) == (
+        "Ana here, I'll call you",
+        "staff",
+        "sent",
+        None,
+    )
+    shown = conversations.history(customer["id"], 10)
+    assert [(m["direction"], m["body"], m["staff"]) for m in shown][-1] == (
+        "out",
+        "Ana here, I'll call you",
+        "",
+    )
+    entry = db.fetch_one("SELECT action, user_id, after FROM audit_log ORDER BY id DESC LIMIT 1")
+    assert (entry["action"], entry["user_id"], entry["after"]["on"]) == (
+        "staff_reply",
+        None,
+        "channel",
+    )
+
+    write("thanks, waiting")  # theirs to answer now: stored, not answered
+    assert texts(fake_graph) == ["You said: hello"]
+    with app.app_context():
+        assert handoff.resume_due(datetime.now(UTC) + timedelta(minutes=31)) == 1
+    write("hello again")
+    assert texts(fake_graph) == ["You said: hello", "You said: hello again"]
+
+
+def test_a_persons_answer_before_the_bots_turn_runs_stops_that_turn(
+    page, post_webhook, drain, fake_graph
+):
+    """The customer wrote and, before the bot's turn ran, a person answered in the inbox: the
+    pause goes first, and the turn stores no reply."""
+    assert post_webhook(envelopes.messenger(PSID, PAGE_ID, text="hi")).status_code == 200
+    assert post_webhook(inbox_answer("Hi! Ana here", "m_inbox.2")).status_code == 200
+    drain()
+    assert texts(fake_graph) == []
+    assert customer_state()["bot_paused"]
+    [message] = db.fetch_all("SELECT status FROM messages WHERE direction = 'in'")
+    assert message["status"] == "processed"
+
+
+@pytest.mark.parametrize("recorded", [True, False], ids=["recorded", "before it is recorded"])
+def test_the_echo_of_the_bots_own_reply_changes_nothing(
+    page, write, post_webhook, drain, fake_graph, recorded
+):
+    """What the bot sends carries our metadata, and Meta echoes it back: its own reply, even
+    one whose echo beats the record of its send, never pauses it."""
+    write("hello")
+    [sent] = send_requests(fake_graph)
+    [reply] = db.fetch_all("SELECT external_id FROM messages WHERE direction = 'out'")
+    mid = reply["external_id"] if recorded else "m_echo.before.record"
+    own = echo({"app_id": OUR_APP, "mid": mid, **sent.json["message"]})
+    assert post_webhook(own).status_code == 200
+    drain()
+    assert not customer_state()["bot_paused"]
+    assert db.fetch_one("SELECT count(*) AS n FROM messages")["n"] == 2
+    write("and another thing")
+    assert texts(fake_graph) == ["You said: hello", "You said: and another thing"]
+
+
+def test_an_echo_without_our_metadata_that_beats_the_record_of_its_send_is_the_send(
+    page, write, post_webhook
+):
+    """Should an echo of the bot's own send come without our metadata (one sent before sends
+    carried it) and before the send is recorded, it is stored as a person's answer; recording
+    the send then finds its id taken, and the echo is known for the send it is: recorded once,
+    not sent again."""
+    from app.storage import outbox
+
+    write("hello")
+    [reply] = db.fetch_all("SELECT id FROM messages WHERE direction = 'out'")
+    db.execute(
+        "UPDATE messages SET status = 'queued', external_id = NULL, sent_at = NULL WHERE id = %s",
+        (reply["id"],),
+    )
+    assert post_webhook(echo({"app_id": OUR_APP, "mid": "m_race", "text": "x"})).status_code == 200
+    outbox.mark_sent(reply["id"], "messenger", "m_race", "text")
+    rows = db.fetch_all("SELECT id, status, purpose FROM messages WHERE direction = 'out'")
+    assert rows == [{"id": reply["id"], "status": "sent", "purpose": "reply"}]
 
 
 def test_twenty_concurrent_redeliveries_of_one_mid_give_one_reply(

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from app import outbox
+from app.channels.messenger.formatting import METADATA
 from app.storage import businesses, db, pacing
 from tests import envelopes
 from tests.conftest import PHONE_NUMBER_ID
@@ -520,6 +521,7 @@ def test_buttons_are_stored_with_the_message_and_sent_as_the_channel_shows_them(
             {"content_type": "text", "title": "Yes", "payload": "yes"},
             {"content_type": "text", "title": "No", "payload": "no"},
         ],
+        "metadata": METADATA,
     }
     assert [r["status"] for r in rows(wa["id"]) + rows(fb["id"])] == ["sent", "sent"]
 

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from app.channels.base import Outbound, Template
+from app.channels.messenger.formatting import METADATA
 from app.flow.words import say
 from app.storage import db
 from tests import envelopes
@@ -167,7 +168,7 @@ def test_a_messenger_message_outside_the_window_goes_with_its_tag(
             "recipient": {"id": PSID},
             "messaging_type": "MESSAGE_TAG",
             "tag": tag,
-            "message": {"text": "Your appointment moved to 11:00."},
+            "message": {"text": "Your appointment moved to 11:00.", "metadata": METADATA},
         }
     ]
     assert fake_graph.requests[0].path == f"/v21.0/{PAGE_ID}/messages"
@@ -198,7 +199,7 @@ def test_inside_the_window_messenger_gets_a_plain_response(app, page, drain, fak
         {
             "recipient": {"id": PSID},
             "messaging_type": "RESPONSE",
-            "message": {"text": "See you tomorrow!"},
+            "message": {"text": "See you tomorrow!", "metadata": METADATA},
         }
     ]
 

@@ -83,7 +83,8 @@ class SendError(StrEnum):
 
 @dataclass(frozen=True)
 class Inbound:
-    """One message a customer sent to a business's channel account."""
+    """One message a customer sent to a business's channel account (or, `from_business`, one
+    a person at the business sent the customer there)."""
 
     channel: str  # "whatsapp", "messenger"
     account_id: str  # the business's id on the channel: its WhatsApp number's id, its Page id
@@ -107,11 +108,20 @@ class Inbound:
     # A SYSTEM notice that the sender's second id changed (a new WhatsApp BSUID): the new one
     # (never `user_id` itself), kept with the customer in place of `user_id`; "" otherwise.
     new_user_id: str = ""
+    # Written by a person at the business on the channel itself (Messenger's Page inbox), not
+    # by the bot nor from the console: `sender` is then the customer it went to. The bot steps
+    # aside for them as for a staff reply from the console.
+    from_business: bool = False
 
     @property
     def expects_reply(self) -> bool:
-        """Whether the bot should answer (reactions and system notices get silence)."""
-        return bool(self.sender) and self.kind not in (InboundKind.REACTION, InboundKind.SYSTEM)
+        """Whether the bot should answer (reactions, system notices and the business's own
+        messages get silence)."""
+        return (
+            bool(self.sender)
+            and not self.from_business
+            and self.kind not in (InboundKind.REACTION, InboundKind.SYSTEM)
+        )
 
     @property
     def is_text(self) -> bool:

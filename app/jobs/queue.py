@@ -15,6 +15,7 @@ REMINDER_TASK = "send_reminder"
 ERASE_TASK = "erase_customer"
 PURGE_TASK = "purge_old_messages"
 GOOGLE_READ_TASK = "read_google_changes"
+PAUSE_TASK = "pause_for_staff"
 # Every hour at :17, each business's messages older than its retention are purged.
 PURGE_MINUTE = 17
 DEFAULT_QUEUE = "default"
@@ -36,6 +37,9 @@ DEFAULT_PRIORITY = 0  # turns and every other job
 # reminder gets the other jobs' priority back (`promote_due_reminders`, run by each worker
 # every few seconds): it goes in the queue's order, before the turns queued after it.
 REMINDER_PRIORITY = -1
+# A person at the business answered on the channel itself: the bot's pause goes before the
+# turns queued before it, so that it is seen by one answering the customer meanwhile.
+PAUSE_PRIORITY = SEND_PRIORITY
 
 
 class TransactionalConnector(SyncPsycopgConnector):
@@ -94,6 +98,21 @@ def turn_job(business_id: int, request_id: str | None, notify: bool = True) -> C
         queue=DEFAULT_QUEUE,
         lock_prefix=_customer_lock_prefix(business_id),
         args={"business_id": business_id, "request_id": request_id},
+        notify=notify,
+    )
+
+
+def pause_job(business_id: int, request_id: str | None, notify: bool = True) -> CustomerJob:
+    """The job the webhook's one statement queues with a person's answer on the channel (the
+    Page inbox): it pauses the bot for the customer. A lock of its own, apart from the turns',
+    so that it never waits for a turn to finish (the turn sees the pause, see `bot`); answers
+    stored while it waits join it, as messages join a queued turn."""
+    return CustomerJob(
+        task_name=PAUSE_TASK,
+        queue=DEFAULT_QUEUE,
+        lock_prefix=f"pause:{business_id}:",
+        args={"business_id": business_id, "request_id": request_id},
+        priority=PAUSE_PRIORITY,
         notify=notify,
     )
 

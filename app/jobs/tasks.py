@@ -10,13 +10,14 @@ import psycopg
 from flask import Flask
 from procrastinate.exceptions import AlreadyEnqueued
 
-from app import bot, calendar_changes, erasure, outbox, reminders, retention, tracing
+from app import bot, calendar_changes, erasure, handoff, outbox, reminders, retention, tracing
 from app.calendars import google_sync
 from app.jobs.queue import (
     CALENDAR_SYNC_TASK,
     DEFAULT_PRIORITY,
     ERASE_TASK,
     GOOGLE_READ_TASK,
+    PAUSE_TASK,
     PURGE_MINUTE,
     PURGE_TASK,
     REMINDER_PRIORITY,
@@ -91,6 +92,22 @@ def defer_turn(business_id: int, customer_id: int, request_id: str | None = None
     handle_turn.configure(lock=customer_lock(business_id, customer_id)).defer(
         business_id=business_id, customer_id=customer_id, request_id=request_id
     )
+
+
+@queue.task(name=PAUSE_TASK, pass_context=True, retry=TurnRetry())
+def pause_for_staff(
+    context: procrastinate.JobContext,
+    business_id: int,
+    customer_id: int,
+    request_id: str | None = None,
+) -> None:
+    """Pause the bot for a customer a person at the business answered on the channel itself."""
+    token = request_id_var.set(request_id or "-")
+    try:
+        with flask_app(context).app_context():
+            handoff.answered_elsewhere(business_id, customer_id, datetime.now(UTC))
+    finally:
+        request_id_var.reset(token)
 
 
 @queue.task(name=SEND_TASK, pass_context=True, retry=SEND_RETRY)

@@ -64,7 +64,7 @@ WITH g AS (
         business_id bigint, channel text, given text, profile_name text, external_id text,
         kind text, type text, body text, payload jsonb, choice text, sent_at timestamptz,
         address_hash text, opens_window boolean, status text, request_id text, job jsonb,
-        user_id text, user_hash text, ord int)
+        user_id text, user_hash text, dir text, purpose text, ord int)
      -- A batch's lock timeout, for the statement alone (it is its own transaction).
      WHERE (SELECT %(lock_timeout)s::text IS NULL
                    OR set_config('lock_timeout', %(lock_timeout)s, true) IS NOT NULL)
@@ -114,10 +114,12 @@ WITH g AS (
     -- `added`: inserted, not found (an updated row's xmax is the updating transaction).
     RETURNING id, business_id, channel, address, xmax = 0 AS added
 ), msg AS (
+    -- `dir`: the direction, 'out' for a person's answer on the channel itself (a staff reply,
+    -- already sent, see `Delivery.from_business`).
     INSERT INTO messages (business_id, customer_id, channel, direction, kind, type, body,
-                          payload, choice, external_id, status, request_id)
-    SELECT f.business_id, cust.id, f.channel, 'in', f.kind, f.type, f.body, f.payload,
-           f.choice, f.external_id, f.status, f.request_id
+                          payload, choice, external_id, status, request_id, purpose)
+    SELECT f.business_id, cust.id, f.channel, f.dir, f.kind, f.type, f.body, f.payload,
+           f.choice, f.external_id, f.status, f.request_id, f.purpose
       FROM fresh f JOIN cust USING (business_id, channel, address)
      -- A new customer's sender may have been erased after this statement's snapshot, while
      -- it waited for their row (migrations/0039): read the tombstones again.
@@ -159,7 +161,8 @@ WITH g AS (
       FROM new n, (SELECT set_config('app.defer_quietly', %(quiet)s, true)) AS quiet
     HAVING count(*) > 0
 )
-SELECT msg.id, msg.customer_id, msg.channel, msg.external_id,
+-- msg.*: id, customer_id, channel, external_id (the statement must stay under 4 KB).
+SELECT msg.*,
        COALESCE(job.ids[array_position(job.locks, q.lock)],
                 (SELECT min(w.id) FROM waiting w WHERE w.lock = q.lock)) AS job_id,
        job.ids[array_position(job.locks, q.lock)] IS NOT NULL AS new_job
@@ -191,6 +194,10 @@ class Delivery:
     # its privacy.address_hash: an erased sender known by it is recognised by it.
     user_id: str = ""
     user_hash: str = ""
+    # Written by a person at the business on the channel itself (see channels.base.Inbound):
+    # stored as their outbound staff reply, already sent, and its job (`Inbound.turn_job`)
+    # is the one that pauses the bot.
+    from_business: bool = False
 
 
 @dataclass(frozen=True)
@@ -200,13 +207,15 @@ class Inbound:
     business_id: int
     delivery: Delivery
     request_id: str | None = None
-    turn_job: CustomerJob | None = None
+    turn_job: CustomerJob | None = None  # the job to queue with it (a turn, or a pause)
     request_size: int = 0  # bytes of the request that carried it: sizes its JSON (`_dumps`)
 
     @property
     def job(self) -> CustomerJob | None:
-        """The job to queue with it: its turn job, if it needs an answer."""
-        return self.turn_job if self.delivery.needs_turn else None
+        """The job to queue with it: its turn job, if it needs an answer; the pause of a
+        person's answer on the channel."""
+        needs_job = self.delivery.needs_turn or self.delivery.from_business
+        return self.turn_job if needs_job else None
 
     def row(self, ord: int = 0) -> dict:
         """The delivery as one element of STORE_INBOUND's `rows`, `ord`th in its batch."""
@@ -228,7 +237,9 @@ class Inbound:
             "user_id": d.user_id or None,
             "user_hash": d.user_hash or None,
             "opens_window": d.opens_window,
-            "status": "received" if d.needs_turn else "ignored",
+            "status": "sent" if d.from_business else "received" if d.needs_turn else "ignored",
+            "dir": "out" if d.from_business else "in",
+            "purpose": "staff" if d.from_business else "reply",
             "request_id": self.request_id,
             "job": job
             and {

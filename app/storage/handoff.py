@@ -9,10 +9,11 @@ from app.storage.db import fetch_all, fetch_one
 
 
 def state(conn, business_id: int, customer_id: int) -> dict | None:
-    """The handoff columns of a customer of the business, locked for the caller's transaction."""
+    """The handoff columns of a customer of the business (and when their data was erased, if
+    it was), locked for the caller's transaction."""
     return conn.execute(
         "SELECT bot_paused, needs_attention, handoff_reason, handoff_summary, handoff_at,"
-        " paused_until FROM customers WHERE id = %s AND business_id = %s FOR UPDATE",
+        " paused_until, erased_at FROM customers WHERE id = %s AND business_id = %s FOR UPDATE",
         (customer_id, business_id),
     ).fetchone()
 
@@ -35,11 +36,12 @@ def answered(
     business_id: int,
     customer_id: int,
     message_ids: list[int],
-    user_id: int,
+    user_id: int | None,
     paused_until: datetime | None,
 ) -> None:
-    """Record a staff reply: its author, and the bot paused until `paused_until` (None: until
-    someone resumes it). The conversation no longer waits for a first answer."""
+    """Record a staff reply: its author (None: written outside the console), and the bot paused
+    until `paused_until` (None: until someone resumes it). The conversation no longer waits for
+    a first answer."""
     conn.execute(
         "UPDATE messages SET sent_by = %s WHERE id = ANY(%s) AND customer_id = %s",
         (user_id, message_ids, customer_id),

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
+from psycopg.errors import UniqueViolation
 from psycopg.types.json import Jsonb
 
 from app.storage.db import connection, execute, fetch_one
+
+log = logging.getLogger(__name__)
 
 # Delivery statuses only move forward; `failed` may replace queued/sent but nothing replaces it.
 STATUS_RANK = {"queued": 0, "sent": 1, "delivered": 2, "read": 3, "played": 4}
@@ -99,6 +103,25 @@ def next_queued(customer_id: int, after: int = 0) -> dict | None:
     )
 
 
+RECORD_SENT = (
+    "UPDATE messages m SET external_id = %(id)s, sent_at = s.at, sent_as = %(as)s,"
+    " status = COALESCE((SELECT CASE WHEN c.read_until >= s.at THEN 'read'"
+    " WHEN c.delivered_until >= s.at THEN 'delivered' END FROM customers c"
+    " WHERE c.id = m.customer_id FOR SHARE), 'sent'),"
+    " error_code = NULL, error_title = NULL, not_before = NULL, updated_at = now(),"
+    " send_error = CASE WHEN m.status = 'queued' THEN NULL ELSE m.send_error END"
+    " FROM (SELECT COALESCE(%(at)s::timestamptz, now()) AS at) s"
+    " WHERE m.id = %(message)s AND (m.status = 'queued' OR (m.status = 'failed'"
+    " AND m.send_error = 'withdrawn' AND m.external_id IS NULL))"
+)
+# A person's answer the webhook stored from an echo (conversations.Delivery.from_business):
+# outbound, staff, never handed to the channel by us, nobody of the console its author.
+FORGET_ECHO = (
+    "DELETE FROM messages WHERE channel = %(channel)s AND external_id = %(id)s"
+    " AND direction = 'out' AND purpose = 'staff' AND sent_as IS NULL AND sent_by IS NULL"
+)
+
+
 def mark_sent(
     message_id: int,
     channel: str,
@@ -121,18 +144,17 @@ def mark_sent(
         # customer by apply_watermark) covers it now. The customer's row is read locked, so a
         # watermark being kept meanwhile is read once committed, and one kept after waits for
         # this record before it looks for the messages it covers.
-        conn.execute(
-            "UPDATE messages m SET external_id = %(id)s, sent_at = s.at, sent_as = %(as)s,"
-            " status = COALESCE((SELECT CASE WHEN c.read_until >= s.at THEN 'read'"
-            " WHEN c.delivered_until >= s.at THEN 'delivered' END FROM customers c"
-            " WHERE c.id = m.customer_id FOR SHARE), 'sent'),"
-            " error_code = NULL, error_title = NULL, not_before = NULL, updated_at = now(),"
-            " send_error = CASE WHEN m.status = 'queued' THEN NULL ELSE m.send_error END"
-            " FROM (SELECT COALESCE(%(at)s::timestamptz, now()) AS at) s"
-            " WHERE m.id = %(message)s AND (m.status = 'queued' OR (m.status = 'failed'"
-            " AND m.send_error = 'withdrawn' AND m.external_id IS NULL))",
-            {"id": external_id, "at": sent_at, "as": sent_as, "message": message_id},
-        )
+        record = {"id": external_id, "at": sent_at, "as": sent_as, "message": message_id}
+        try:
+            conn.execute(RECORD_SENT, record)
+        except UniqueViolation:
+            # Its echo came first and, without the metadata that marks the bot's sends, was
+            # stored as a person's answer on the channel (docs/HANDOFF.md): it is this message.
+            # (Sent autocommitted: the failed statement left no transaction to roll back.)
+            if not conn.execute(FORGET_ECHO, {"channel": channel, "id": external_id}).rowcount:
+                raise
+            log.warning("message %s: its echo was stored as a person's answer", message_id)
+            conn.execute(RECORD_SENT, record)
         early = []
         if external_id:
             early = conn.execute(

@@ -21,6 +21,12 @@ TAGS = frozenset(
     {"CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE", "HUMAN_AGENT"}
 )
 
+# Every message we send carries it (`message.metadata`), and Meta echoes it back with the
+# message (`message_echoes`): an echo that has it is the bot's own send, one without it a
+# person's answer from the Page inbox (or another app). The Meta app's id, which echoes carry
+# too, is not known here.
+METADATA = "booking-bot"
+
 _FENCE = re.compile(r"^[ \t]*```[^\n`]*\n(.*?)(?:^[ \t]*```[ \t]*$|\Z)", re.M | re.S)
 _INLINE_CODE = re.compile(r"(`+)(?=[^`\n])(.+?)(?<=[^`\n])\1(?!`)")
 _IMAGE_OR_LINK = re.compile(r"!?\[([^\]\n]*)\]\((\S+?)(?:\s+\"[^\"\n]*\")?\)")
@@ -149,6 +155,7 @@ def request_body(recipient: str, message: Outbound) -> dict[str, Any]:
         content["quick_replies"] = [
             {"content_type": "text", "title": b.title, "payload": b.id} for b in replies
         ]
+    content["metadata"] = METADATA
     body: dict[str, Any] = {"recipient": {"id": recipient}}
     if message.tag:
         body.update(messaging_type="MESSAGE_TAG", tag=message.tag)

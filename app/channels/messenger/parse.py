@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from app.channels.base import DeliveryStatus, Inbound, InboundKind, Parsed, StatusUpdate
+from app.channels.messenger.formatting import METADATA
 from app.channels.meta import ParseNotes, as_dict, as_int, as_str, is_object
 
 CHANNEL = "messenger"
@@ -23,6 +24,11 @@ _MEDIA = frozenset(
     | {"reel", "ig_reel", "post", "ig_post", "share"}
 )
 _ENVELOPE_KEYS = frozenset({"sender", "recipient", "timestamp"})
+# Messenger's thumbs-up button sends a "like": a sticker (small, medium or large, by how long
+# it is held), an image attachment whose payload names it, usually with `message.sticker_id`.
+# It acknowledges, like a reaction, and gets the same silence.
+LIKE_STICKERS = frozenset({369239263222822, 369239343222814, 369239383222810})
+LIKE = "\N{THUMBS UP SIGN}"
 
 
 def accepts(data: object) -> bool:
@@ -70,9 +76,11 @@ class _Parser(ParseNotes):
             self.event(event, page_id)
 
     def event(self, event: Mapping, entry_id: str) -> None:
-        # The customer is the sender and the page the recipient, in messages and receipts alike.
+        # The customer is the sender and the page the recipient, in messages and receipts alike;
+        # an echo (a message the page sent) goes the other way.
         sender = as_str(as_dict(event.get("sender")).get("id"))
-        page_id = entry_id or as_str(as_dict(event.get("recipient")).get("id"))
+        page = "sender" if as_dict(event.get("message")).get("is_echo") else "recipient"
+        page_id = entry_id or as_str(as_dict(event.get(page)).get("id"))
         at = _time(event.get("timestamp"))
         if "message" in event:
             self.message(as_dict(event.get("message")), event, page_id, sender, at)
@@ -96,8 +104,10 @@ class _Parser(ParseNotes):
         if not msg:
             self.ignore("message not an object")
             return
-        # Echoes are the page's own sends: answering one would make the bot talk to itself.
-        if msg.get("is_echo") or (sender and sender == page_id):
+        if msg.get("is_echo"):
+            self.echo(msg, event, page_id, at)
+            return
+        if sender and sender == page_id:  # the page's own send without the echo flag
             self.ignore("echo of a page message")
             return
         mid = as_str(msg.get("mid"))
@@ -121,6 +131,33 @@ class _Parser(ParseNotes):
                 payload=payload,
                 reply_to=reply_to if 0 < len(reply_to) <= MAX_ID_LENGTH else None,
                 raw=event,
+            )
+        )
+
+    def echo(self, msg: Mapping, event: Mapping, page_id: str, at: datetime | None) -> None:
+        """A message the page sent (sender the page, recipient the customer): the bot's own,
+        never answered, or a person's from the Page inbox, for whom the bot steps aside."""
+        if as_str(msg.get("metadata")) == METADATA:
+            self.ignore("echo of the bot's own message")
+            return
+        customer = as_str(as_dict(event.get("recipient")).get("id"))
+        mid = as_str(msg.get("mid"))
+        if not self.addressable(mid, customer, page_id, "echo") or not self.room():
+            return
+        kind, raw_type, text, _ = _content(msg)
+        self.messages.append(
+            Inbound(
+                channel=CHANNEL,
+                account_id=page_id,
+                external_id=mid,
+                sender=customer,
+                profile_name="",
+                sent_at=at,
+                kind=kind,
+                raw_type=raw_type,
+                text=text,
+                raw=event,
+                from_business=True,
             )
         )
 
@@ -217,10 +254,12 @@ def _content(msg: Mapping) -> tuple[InboundKind, str, str, str]:
         return InboundKind.CHOICE, "quick_reply", text, payload
     if text:
         return InboundKind.TEXT, "text", text, ""
-    if msg.get("sticker_id") is not None:
-        return InboundKind.MEDIA, "sticker", "", ""
     attachments = msg.get("attachments")
     attachments = attachments[:MAX_ATTACHMENTS] if isinstance(attachments, list) else []
+    if _is_like(msg, attachments):
+        return InboundKind.REACTION, "like", LIKE, ""
+    if msg.get("sticker_id") is not None:
+        return InboundKind.MEDIA, "sticker", "", ""
     for attachment in attachments:
         raw_type = as_str(as_dict(attachment).get("type"))[:40]
         if raw_type == "location":
@@ -230,6 +269,17 @@ def _content(msg: Mapping) -> tuple[InboundKind, str, str, str]:
         if raw_type:
             return InboundKind.OTHER, raw_type, "", ""
     return InboundKind.OTHER, "unknown", "", ""
+
+
+def _is_like(msg: Mapping, attachments: list) -> bool:
+    """Whether a message is the thumbs-up "like" (by its sticker id, on the message or on its
+    only attachment's payload)."""
+    if as_int(msg.get("sticker_id")) in LIKE_STICKERS:
+        return True
+    if len(attachments) != 1:
+        return False
+    payload = as_dict(as_dict(attachments[0]).get("payload"))
+    return as_int(payload.get("sticker_id")) in LIKE_STICKERS
 
 
 def _stamp(value: object) -> int | None:
