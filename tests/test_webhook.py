@@ -76,7 +76,7 @@ def test_every_real_payload_is_accepted_and_handled(path, app, post_webhook, dra
 
 
 @pytest.mark.parametrize(
-    ("language", "words"), [("English", "Welcome to Demo Salon"), ("es", "Bienvenid")]
+    ("language", "words"), [("English", "Welcome to Demo Salon"), ("es", "Te damos la bienvenida")]
 )
 def test_a_chat_opened_for_the_first_time_is_welcomed(
     post_webhook, drain, fake_graph, language, words
