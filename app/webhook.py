@@ -211,7 +211,8 @@ def _store_messages(app: Flask, channel: str, messages, request_id: str, size: i
                 _MESSAGES["identity_change_unmatched"].inc()
                 continue
         # Its NOTIFY would make each delivery's commit wait for the one before it. A person's
-        # answer on the channel (the Page inbox) queues the bot's pause, not a turn.
+        # answer on the channel (the Page inbox, the WhatsApp Business app) queues the bot's
+        # pause, not a turn.
         job = (jobs.pause_job if msg.from_business else jobs.turn_job)(
             business_id, request_id, notify=False
         )

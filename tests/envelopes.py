@@ -59,6 +59,28 @@ def status(
     return wrap({"statuses": [st]}, phone_number_id)
 
 
+def business_app_echo(
+    body: str,
+    to: str = "34600111222",
+    wamid: str | None = None,
+    phone_number_id: str = PHONE_NUMBER_ID,
+    kind: str = "text",
+) -> dict:
+    """A message a person sent from the WhatsApp Business app on the same number (coexistence:
+    the `smb_message_echoes` field)."""
+    echo = {
+        "from": "34600000000",
+        "to": to,
+        "id": wamid or f"wamid.ECHO{next(_ids)}.{time.time_ns()}",
+        "timestamp": str(int(time.time())),
+        "type": kind,
+    }
+    echo[kind] = {"body": body} if kind == "text" else {"original_message_id": "wamid.X"}
+    envelope = wrap({"message_echoes": [echo]}, phone_number_id)
+    envelope["entry"][0]["changes"][0]["field"] = "smb_message_echoes"
+    return envelope
+
+
 def wrap(value: dict, phone_number_id: str = PHONE_NUMBER_ID) -> dict:
     """The outer WhatsApp Business Account envelope around one change value."""
     return {

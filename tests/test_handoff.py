@@ -858,3 +858,43 @@ def test_a_person_answering_on_the_channel_pauses_the_bot_as_a_staff_reply_does(
         until = now + timedelta(minutes=quiet) if quiet else None
         assert (customer["paused_until"], customer["needs_attention"]) == (until, False)
         assert audit_actions(world.customer_id)[-1] == ("staff_reply", None)
+
+
+def test_a_person_answering_from_the_whatsapp_business_app_pauses_the_bot(
+    app, say, post_webhook, drain, fake_graph
+):
+    """Coexistence: the number is also in the WhatsApp Business app, and a person answers the
+    customer there. Meta sends it as an `smb_message_echoes` change: stored once as the team's
+    reply, already sent, and the bot steps aside for the quiet time, as after a console reply."""
+    db.execute("UPDATE businesses SET handoff_quiet_minutes = 30")
+    say("hello")
+    assert len(sent_texts(fake_graph)) == 1
+    echo = envelopes.business_app_echo("Hi Sam, Ana here", to=WA_ID, wamid="wamid.APP1")
+    for _ in range(2):  # delivered again: stored once
+        assert post_webhook(echo).status_code == 200
+        drain()
+    customer = customer_row()
+    assert (customer["bot_paused"], customer["needs_attention"]) == (True, False)
+    assert customer["paused_until"] <= datetime.now(UTC) + timedelta(minutes=30)
+    [answer] = db.fetch_all(
+        "SELECT direction, body, purpose, status, sent_by FROM messages"
+        " WHERE external_id = 'wamid.APP1'"
+    )
+    assert dict(answer) == {
+        "direction": "out",
+        "body": "Hi Sam, Ana here",
+        "purpose": "staff",
+        "status": "sent",
+        "sent_by": None,
+    }
+    assert audit_actions(customer["id"])[-1] == ("staff_reply", None)
+    # A message taken back in the app is no new answer: nothing stored for it.
+    revoked = envelopes.business_app_echo("", to=WA_ID, wamid="wamid.APP2", kind="revoke")
+    assert post_webhook(revoked).status_code == 200
+    assert db.fetch_one("SELECT 1 AS x FROM messages WHERE external_id = 'wamid.APP2'") is None
+    say("thanks, talk soon")  # the person's to answer now: the bot says nothing
+    assert len(sent_texts(fake_graph)) == 1
+    with app.app_context():
+        assert handoff.resume_due(datetime.now(UTC) + timedelta(minutes=31)) == 1
+    say("hello again")
+    assert len(sent_texts(fake_graph)) == 2

@@ -218,6 +218,45 @@ def test_a_changed_bsuid_speaks_of_the_sender_as_they_were():
     assert (inbound.new_sender, inbound.new_user_id) == ("972912345678", "US.NEW")
 
 
+def test_business_app_echoes_are_the_business_answering_its_customers():
+    """Coexistence (`smb_message_echoes`): what a person sent from the WhatsApp Business app,
+    to a number or to a customer known by their BSUID alone; taken back or edited says nothing."""
+    echoes = [
+        {"from": "15550783881", "to": "16505551234", "id": "wamid.E1", "timestamp": "1759600100",
+         "type": "text", "text": {"body": "We can do Thursday"}},
+        {"from": "15550783881", "to_user_id": "US.13491208655302741918", "id": "wamid.E2",
+         "timestamp": "1759600150", "type": "image", "image": {"caption": "our prices"}},
+        {"from": "15550783881", "to": "16505551234", "id": "wamid.E3", "type": "revoke",
+         "revoke": {"original_message_id": "wamid.E1"}},
+        {"from": "15550783881", "type": "text", "text": {"body": "nobody"}, "id": "wamid.E4"},
+    ]  # fmt: skip
+    body = {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "WABA", "changes": [{"field": "smb_message_echoes", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550783881", "phone_number_id": "1065"},
+            "message_echoes": echoes}}]}],
+    }  # fmt: skip
+    parsed = parse_envelope(body)
+    assert [(m.wamid, m.sender, m.user_id, m.type, m.text) for m in parsed.messages] == [
+        ("wamid.E1", "16505551234", "", T.TEXT, "We can do Thursday"),
+        ("wamid.E2", "US.13491208655302741918", "US.13491208655302741918", T.IMAGE, "our prices"),
+    ]
+    assert all(m.from_business and not m.expects_reply for m in parsed.messages)
+    assert (
+        parsed.messages[0].timestamp == 1759600100 and parsed.messages[0].phone_number_id == "1065"
+    )
+    assert list(parsed.ignored) == [
+        "message echo type=revoke",
+        "message echo without id or recipient",
+    ]
+    channel = WhatsAppChannel("http://x", "v21.0")
+    assert [channel_inbound.from_business for channel_inbound in channel.parse(body).messages] == [
+        True,
+        True,
+    ]
+
+
 def test_an_overlong_bsuid_is_not_a_key():
     """A BSUID is a unique key: one of kilobytes could not be indexed (the store would fail
     and Meta redeliver for days), so the message is skipped, as an overlong sender is."""

@@ -108,8 +108,9 @@ class Inbound:
     # A SYSTEM notice that the sender's second id changed (a new WhatsApp BSUID): the new one
     # (never `user_id` itself), kept with the customer in place of `user_id`; "" otherwise.
     new_user_id: str = ""
-    # Written by a person at the business on the channel itself (Messenger's Page inbox), not
-    # by the bot nor from the console: `sender` is then the customer it went to. The bot steps
+    # Written by a person at the business on the channel itself (Messenger's Page inbox, the
+    # WhatsApp Business app on a number shared with the Cloud API), not by the bot nor from the
+    # console: `sender` is then the customer it went to. The bot steps
     # aside for them as for a staff reply from the console.
     from_business: bool = False
 

@@ -159,6 +159,7 @@ def inbound(message: InboundMessage) -> Inbound:
         new_sender=message.new_number
         or (message.new_user_id if message.user_id and message.sender == message.user_id else ""),
         new_user_id=message.new_user_id,
+        from_business=message.from_business,
     )
 
 

@@ -34,6 +34,12 @@ MAX_CONTACTS = 100
 # a key of several kilobytes (the insert fails, and Meta would redeliver it for days).
 MAX_ID_LENGTH = 256
 OBJECT = "whatsapp_business_account"
+# The change field of messages a person sent from the WhatsApp Business app on a number the
+# Cloud API shares with it (coexistence).
+ECHOES = "smb_message_echoes"
+# Echoes that say nothing to the customer: a message taken back or edited (its first sending
+# was an echo of its own).
+_NOT_SAID = frozenset({"revoke", "edit"})
 
 
 def parse_envelope(data: object) -> Envelope:
@@ -72,7 +78,7 @@ class _Parser(ParseNotes):
 
     def change(self, change: dict) -> None:
         name = change.get("field")
-        if name is not None and name != "messages":
+        if name is not None and name not in ("messages", ECHOES):
             self.ignore(f"change field={as_str(name)[:40]}")
             return
         value = change.get("value")
@@ -84,6 +90,9 @@ class _Parser(ParseNotes):
             as_str(meta.get("phone_number_id")),
             as_str(meta.get("display_phone_number")),
         )
+        if name == ECHOES:
+            self.echoes(value, phone_id, display)
+            return
         contacts = self.items(value.get("contacts"), "contact", MAX_CONTACTS)
         for msg in self.items(self.budget(value.get("messages")), "message", MAX_UPDATES):
             if not as_str(msg.get("id")):
@@ -111,6 +120,45 @@ class _Parser(ParseNotes):
             errors = self.error_infos(value.get("errors"))
             if errors:
                 self.errors.append(ChangeError(phone_number_id=phone_id, errors=errors))
+
+    def echoes(self, value: dict, phone_id: str, display: str) -> None:
+        """Messages a person at the business sent from the WhatsApp Business app on the same
+        number (coexistence: `smb_message_echoes`, never the bot's own sends, which go through
+        the Cloud API): each is the business answering its customer, `to` them."""
+        echoes = self.budget(value.get("message_echoes"))
+        for echo in self.items(echoes, "message echo", MAX_UPDATES):
+            raw_type = as_str(echo.get("type"))
+            if raw_type in _NOT_SAID:
+                self.ignore(f"message echo type={raw_type}")
+                continue
+            wamid, user_id = as_str(echo.get("id")), as_str(echo.get("to_user_id"))
+            customer = as_str(echo.get("to")) or user_id
+            if not wamid or not customer:
+                self.ignore("message echo without id or recipient")
+                continue
+            if max(len(wamid), len(customer), len(user_id)) > MAX_ID_LENGTH:
+                self.ignore("message id or sender too long")
+                continue
+            kind = MessageType(raw_type)
+            self.messages.append(
+                InboundMessage(
+                    phone_number_id=phone_id,
+                    display_phone_number=display,
+                    wamid=wamid,
+                    sender=customer,
+                    profile_name="",
+                    timestamp=as_int(echo.get("timestamp")),
+                    type=kind,
+                    raw_type=raw_type,
+                    text=_text(kind, echo),
+                    context_wamid=as_str(as_dict(echo.get("context")).get("id")) or None,
+                    errors=(),
+                    payload="",
+                    raw=echo,
+                    user_id=user_id,
+                    from_business=True,
+                )
+            )
 
     def error_infos(self, value: object) -> tuple[ErrorInfo, ...]:
         return tuple(_error(e) for e in self.items(value, "error", MAX_ERRORS))

@@ -67,7 +67,8 @@ class ErrorInfo:
 
 @dataclass(frozen=True)
 class InboundMessage:
-    """A message a customer sent to one of our business numbers."""
+    """A message a customer sent to one of our business numbers (or, `from_business`, one a
+    person at the business sent a customer from the WhatsApp Business app)."""
 
     phone_number_id: str
     display_phone_number: str
@@ -94,11 +95,19 @@ class InboundMessage:
     # change, which makes a new one): the new BSUID ("" for any other message; `user_id` is
     # then the previous one).
     new_user_id: str = ""
+    # Sent by a person at the business from the WhatsApp Business app (coexistence): `sender`
+    # is then the customer it went to.
+    from_business: bool = False
 
     @property
     def expects_reply(self) -> bool:
-        """Return whether the bot should answer (reactions and system notices get silence)."""
-        return bool(self.sender) and self.type not in (MessageType.REACTION, MessageType.SYSTEM)
+        """Return whether the bot should answer (reactions, system notices and the business's
+        own messages get silence)."""
+        return (
+            bool(self.sender)
+            and not self.from_business
+            and self.type not in (MessageType.REACTION, MessageType.SYSTEM)
+        )
 
     @property
     def is_text(self) -> bool:
