@@ -169,8 +169,7 @@ def staff_reply(business_id: int, customer_id: int, user_id: int, text: str, now
     refused = refusal(business, customer, now, text)
     if refused:
         raise refused
-    quiet = business.get("handoff_quiet_minutes")
-    until = now + timedelta(minutes=quiet) if quiet else None
+    until = _quiet_until(business, now)
     with transaction() as conn:
         before = store.state(conn, business_id, customer_id)
         [message_id] = outbox.queue(conn, business, customer, [text], "staff")
@@ -188,14 +187,19 @@ def staff_reply(business_id: int, customer_id: int, user_id: int, text: str, now
     return {"message_id": message_id, "paused_until": until}
 
 
+def _quiet_until(business: Mapping[str, Any], now: datetime) -> datetime | None:
+    """When the bot answers again after a staff reply at `now`: after the business's quiet
+    time, or None (when someone resumes it) without one."""
+    quiet = business.get("handoff_quiet_minutes")
+    return now + timedelta(minutes=quiet) if quiet else None
+
+
 def answered_elsewhere(business_id: int, customer_id: int, now: datetime) -> bool:
     """A person at the business answered the customer on the channel itself (Messenger's Page
-    inbox; the webhook stored the answer as their staff reply): keep the bot paused for the
-    business's quiet time, as a reply from the console does. False when there was no one to
-    pause (the customer erased meanwhile)."""
-    business = businesses.get_row(business_id)
-    quiet = business.get("handoff_quiet_minutes") if business else None
-    until = now + timedelta(minutes=quiet) if quiet else None
+    inbox, the WhatsApp Business app; the webhook stored the answer as their staff reply): keep
+    the bot paused for the business's quiet time, as a reply from the console does. False when
+    there was no one to pause (the customer erased meanwhile)."""
+    until = _quiet_until(businesses.get_row(business_id) or {}, now)
     with transaction() as conn:
         before = store.state(conn, business_id, customer_id)
         if before is None or before["erased_at"] is not None:

@@ -3,6 +3,8 @@ reminders, with their retry policies."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import procrastinate
@@ -70,6 +72,17 @@ def flask_app(context: procrastinate.JobContext) -> Flask:
     return context.additional_context["flask_app"]
 
 
+@contextmanager
+def _for_request(context: procrastinate.JobContext, request_id: str | None) -> Iterator[None]:
+    """The app's context, with the id of the request the job came from in its logs."""
+    token = request_id_var.set(request_id or "-")
+    try:
+        with flask_app(context).app_context():
+            yield
+    finally:
+        request_id_var.reset(token)
+
+
 @queue.task(name=TURN_TASK, pass_context=True, retry=TurnRetry())
 def handle_turn(
     context: procrastinate.JobContext,
@@ -78,12 +91,10 @@ def handle_turn(
     request_id: str | None = None,
 ) -> None:
     """Answer every pending message of one customer."""
-    token = request_id_var.set(request_id or "-")
     try:
-        with flask_app(context).app_context():
+        with _for_request(context, request_id):
             bot.run_turn(business_id, customer_id, request_id=request_id)
     finally:
-        request_id_var.reset(token)
         tracing.flush(flask_app(context))
 
 
@@ -102,12 +113,8 @@ def pause_for_staff(
     request_id: str | None = None,
 ) -> None:
     """Pause the bot for a customer a person at the business answered on the channel itself."""
-    token = request_id_var.set(request_id or "-")
-    try:
-        with flask_app(context).app_context():
-            handoff.answered_elsewhere(business_id, customer_id, datetime.now(UTC))
-    finally:
-        request_id_var.reset(token)
+    with _for_request(context, request_id):
+        handoff.answered_elsewhere(business_id, customer_id, datetime.now(UTC))
 
 
 @queue.task(name=SEND_TASK, pass_context=True, retry=SEND_RETRY)
