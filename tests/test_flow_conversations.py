@@ -418,6 +418,14 @@ def test_a_booking_for_several_people_books_one_and_says_so(chat, lang):
     assert booked() == {1: ("Haircut", at(day, "10:00"))}
 
 
+def test_a_time_said_as_para_las_dos_is_not_a_booking_for_two(open_daily, chat):
+    day = upcoming(2)
+    reply = chat(f"un corte el {day.day} de {MONTHS_ES[day.month - 1]} para las dos")
+    assert reply == (
+        f"Reservado ✅ *Haircut* el {when(day, '14:00', 'es')} (reserva #1). ¡Hasta pronto!"
+    )
+
+
 def test_cant_make_it_offers_to_move_or_cancel_and_changes_nothing_yet(chat):
     day = upcoming(2)
     chat(f"book a haircut on {named(day)} at 10:00")

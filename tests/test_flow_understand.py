@@ -431,6 +431,17 @@ def test_a_second_request_in_one_message_is_told_apart(text, first, rest):
         ("book me for 2 pm", False),
         ("un corte para mi hijo el viernes", False),
         ("un corte para mí el lunes a las 10", False),
+        # Times, services and things are not people.
+        ("un corte el viernes para las dos", False),
+        ("¿tienes hueco mañana para las tres?", False),
+        ("una cita para los dos servicios", False),
+        ("a haircut and a beard trim, how much for both?", False),
+        ("I'd like to move my haircut and I can come friday at 10", False),
+        ("I need to cancel my booking and I will book again later", False),
+        ("quiero cambiar mi cita y yo no puedo el viernes", False),
+        ("cortes para los tres el sábado", True),
+        ("can you fit us both in on friday?", True),
+        ("my husband and I want haircuts", True),
     ],
 )
 def test_a_request_for_several_people_is_told_apart(text, several_people):

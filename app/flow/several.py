@@ -21,17 +21,32 @@ _JOIN = re.compile(
 # A request for more than one person: "for me and my son", "my wife and I", "for both of us",
 # "for two people", "for the kids"; "para mí y mi hija", "mi hijo y yo", "para los dos",
 # "para nosotras", "para 3 personas", "para mis hijos". One other person ("for my son") is one
-# appointment, and so is "for 2 pm".
+# appointment, and so is "for 2 pm"; "para las dos" and "para las tres" are times (14:00,
+# 15:00), "how much for both?" asks about two services, and "my booking and I..." or "mi cita
+# y yo..." name no one: only a person beside "me" or "I" makes several.
+_PERSON = (
+    r"(?:wife|husband|partner|son|daughter|kids?|child|children|boy|girl|boyfriend|girlfriend"
+    r"|fianc[eé]e?|friend|mum|mom|mother|dad|father|brother|sister|baby|grandson"
+    r"|granddaughter|grandma|grandmother|grandpa|grandfather|niece|nephew|colleague|mate"
+    r"|flatmate|roommate|twin)s?"
+)
+_PERSONA = (
+    r"(?:hij[oa]|niñ[oa]|marido|mujer|espos[oa]|pareja|novi[oa]|prometid[oa]|amig[oa]"
+    r"|madre|padre|mam[aá]|pap[aá]|herman[oa]|abuel[oa]|niet[oa]|sobrin[oa]|compañer[oa]"
+    r"|prim[oa]|bebé|bebe|chic[oa]|peque|gemel[oa])s?"
+)
 _SEVERAL = re.compile(
-    r"\b(?:for|with)\s+(?:me\s+and\b|both\b|us\b|the\s+(?:two|three|four)\s+of\s+us\b"
+    r"\b(?:for|with)\s+(?:me\s+and\b|us\b|the\s+(?:two|three|four)\s+of\s+us\b"
     r"|(?:two|three|four|five|[2-9])\s+(?:people|persons|of\s+us|adults|kids|children)\b"
     r"|(?:two|three|four|five|[2-9])\s*(?:[?.!,]|$)"
     r"|(?:my|the)\s+(?:kids|children|boys|girls|family|sons|daughters|friends)\b)"
-    r"|\bme\s+and\s+my\s+\w+|\bmy\s+\w+\s+and\s+(?:i|me|myself)\b|\bboth\s+of\s+us\b"
-    r"|\bpara\s+(?:m[ií]\s+y\b|los\s+dos\b|las\s+dos\b|l[oa]s\s+tres\b|nosotr[oa]s\b"
+    rf"|\bme\s+and\s+my\s+{_PERSON}\b|\bmy\s+{_PERSON}\s+and\s+(?:i|me|myself)\b"
+    r"|\bboth\s+of\s+us\b|\bus\s+both\b"
+    r"|\bpara\s+(?:m[ií]\s+y\b|los\s+(?:dos|tres)\b(?!\s+(?:servicios|tratamientos|citas))"
+    r"|nosotr[oa]s\b"
     r"|(?:dos|tres|cuatro|cinco|[2-9])\s+personas\b"
     r"|mis\s+(?:hij[oa]s|niñ[oa]s|amig[oa]s)\b)"
-    r"|\b(?:yo|m[ií])\s+y\s+mi\s+\w+|\bmi\s+\w+\s+y\s+yo\b",
+    rf"|\b(?:yo|m[ií])\s+y\s+mi\s+{_PERSONA}(?!\w)|\bmi\s+{_PERSONA}\s+y\s+yo\b",
     re.IGNORECASE,
 )
 
