@@ -418,6 +418,22 @@ def test_a_booking_for_several_people_books_one_and_says_so(chat, lang):
     assert booked() == {1: ("Haircut", at(day, "10:00"))}
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have a haircut on {first} at 10 and I'd like to move it to {second} at 11",
+        "tengo cita el {first} a las 10 y quiero cambiarla al {second} a las 11",
+    ],
+)
+def test_a_booking_named_then_moved_in_one_message_is_moved(open_daily, chat, text):
+    first, second = upcoming(1), upcoming(3)
+    chat(f"a haircut on {named(first)} at 10")
+    moved = chat(text.format(first=named(first), second=named(second)))
+    assert moved.startswith(("Moved ✅", "Cambiada ✅")), moved
+    assert "\n\n" not in moved  # nothing given back to send again
+    assert booked() == {1: ("Haircut", at(second, "11:00"))}
+
+
 def test_a_time_said_as_para_las_dos_is_not_a_booking_for_two(open_daily, chat):
     day = upcoming(2)
     reply = chat(f"un corte el {day.day} de {MONTHS_ES[day.month - 1]} para las dos")

@@ -403,6 +403,32 @@ def test_a_service_whose_name_holds_another_s_is_named_once():
             "haircut tomorrow at 5 and how much is it?",
             "",
         ),
+        # A move of the one before, or a second choice for it: one request.
+        (
+            "I have a haircut on friday at 10 and I'd like to move it to saturday at 11",
+            "I have a haircut on friday at 10 and I'd like to move it to saturday at 11",
+            "",
+        ),
+        (
+            "tengo cita el viernes a las 10 y quiero cambiarla al sábado a las 11",
+            "tengo cita el viernes a las 10 y quiero cambiarla al sábado a las 11",
+            "",
+        ),
+        (
+            "haircut friday at 10 and if that's taken saturday at 11",
+            "haircut friday at 10 and if that's taken saturday at 11",
+            "",
+        ),
+        (
+            "un corte el viernes a las 10 y si no puede ser el sábado a las 11",
+            "un corte el viernes a las 10 y si no puede ser el sábado a las 11",
+            "",
+        ),
+        (
+            "haircut friday at 10 and move my beard trim to saturday at 11",
+            "haircut friday at 10",
+            "move my beard trim to saturday at 11",
+        ),
     ],
 )
 def test_a_second_request_in_one_message_is_told_apart(text, first, rest):

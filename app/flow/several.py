@@ -17,6 +17,12 @@ _JOIN = re.compile(
     r"\s*,?\s*\b(?:and|y|plus|also|as well as|tambien|también)\b\s*|\s*&\s*|\s*,\s*", re.IGNORECASE
 )
 
+# A second choice for the request before it, not a request of its own ("and if that's taken
+# Saturday at 11", "or Saturday", "y si no el sábado"); the text is folded (`Request.text`).
+_ALTERNATIVE = re.compile(
+    r"\W*(?:if\b|or\b|otherwise\b|else\b|failing that\b|si\b|o\b|sino\b|u\b"
+    r"|de lo contrario\b|en su defecto\b)"
+)
 
 # A request for more than one person: "for me and my son", "my wife and I", "for both of us",
 # "for two people", "for the kids"; "para mí y mi hija", "mi hijo y yo", "para los dos",
@@ -61,12 +67,17 @@ def split(text: str, business: dict, today: date) -> tuple[str, str]:
     A part begins a new request only when it and the text before it each ask for a time on
     their own: a day and a time, or either with a service ("haircut at 10", "Thursday at 11");
     so "between 3 and 5", "a las 5 y media", "a haircut and a beard trim on Friday at 10" and
-    "not Tuesday, Thursday at 11" stay one request."""
+    "not Tuesday, Thursday at 11" stay one request. Nor is a part that speaks of the one before
+    it a new request: a move of it ("I have a haircut Friday at 10 and I'd like to move it to
+    Saturday at 11", "... y quiero cambiarla al sábado a las 11") or a second choice ("... and
+    if that's taken Saturday at 11", "... y si no el sábado a las 11")."""
     for join in _JOIN.finditer(text):
         before, after = text[: join.start()], _next_part(text, join.end())
         if not before.strip() or not _asks(read(before, business, today)):
             continue
         rest = read(after, business, today)
+        if _of_the_one_before(rest):
+            continue
         if _asks(rest) and (rest.service is not None or join[0].strip() != ","):
             return before, text[join.end() :].strip()
     return text, ""
@@ -76,6 +87,13 @@ def _next_part(text: str, begin: int) -> str:
     """The text from `begin` to the next place a request may begin (or the end)."""
     nxt = _JOIN.search(text, begin)
     return text[begin : nxt.start() if nxt else len(text)]
+
+
+def _of_the_one_before(req: Request) -> bool:
+    """Whether the part speaks of the request before it: moves it (naming no service of its
+    own) or offers a second choice for it (see `split`)."""
+    moves_it = req.intent in ("move", "instead", "cant_make") and req.service is None
+    return moves_it or _ALTERNATIVE.match(req.text) is not None
 
 
 def _asks(req: Request) -> bool:
