@@ -761,6 +761,35 @@ def test_move_to_next_week_lists_its_first_free_day(app, open_daily):
     assert booked() == {1: ("Haircut", at(monday, "09:15"))}
 
 
+@pytest.mark.parametrize(
+    ("text", "done"),
+    [
+        ("cancel my appointment next week", "Cancelled: **Haircut** on {when}"),
+        ("cancela mi cita de la semana que viene", "Cancelada: **Haircut** el {when_es}"),
+        ("I can't make it next week", "No problem. Shall I move your **Haircut** on {when}"),
+    ],
+)
+def test_an_appointment_named_by_next_week_is_the_one_in_that_week(app, open_daily, text, done):
+    monday = upcoming(0)
+    wednesday, next_wednesday = monday + timedelta(days=2), monday + timedelta(days=9)
+    said_at(app, at(monday, "09:00"), f"a beard trim on {named(wednesday)} at 10")
+    said_at(app, at(monday, "09:01"), f"a haircut on {named(next_wednesday)} at 10")
+    reply = said_at(app, at(monday, "09:05"), text)
+    expected = done.format(
+        when=when(next_wednesday, "10:00"), when_es=when(next_wednesday, "10:00", "es")
+    )
+    assert reply.startswith(expected), reply
+
+
+def test_nothing_booked_next_week_is_said_of_the_week(app, open_daily):
+    monday = upcoming(0)
+    said_at(app, at(monday, "09:00"), f"a haircut on {named(monday + timedelta(days=2))} at 10")
+    reply = said_at(app, at(monday, "09:05"), "cancel my appointment next week")
+    week = long(monday + timedelta(days=7))
+    assert reply.startswith(f"You have nothing booked in the week of {week}.\n"), reply
+    assert len(booked()) == 1
+
+
 # Past days are refused as past, never moved to next year.
 
 
