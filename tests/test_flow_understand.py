@@ -425,6 +425,16 @@ def test_a_service_whose_name_holds_another_s_is_named_once():
             "",
         ),
         (
+            "haircut friday at 10 and saturday at 11 would also work",
+            "haircut friday at 10 and saturday at 11 would also work",
+            "",
+        ),
+        (
+            "un corte el viernes a las 10 y el sábado a las 11 también me va bien",
+            "un corte el viernes a las 10 y el sábado a las 11 también me va bien",
+            "",
+        ),
+        (
             "haircut friday at 10 and move my beard trim to saturday at 11",
             "haircut friday at 10",
             "move my beard trim to saturday at 11",

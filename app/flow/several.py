@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from app.flow.dates import fold
 from app.flow.understand import Request, read
 
 # Where a second request may begin: "and", "y", "&", "plus", "also", "también" (after a comma
@@ -22,6 +23,12 @@ _JOIN = re.compile(
 _ALTERNATIVE = re.compile(
     r"\W*(?:if\b|or\b|otherwise\b|else\b|failing that\b|si\b|o\b|sino\b|u\b"
     r"|de lo contrario\b|en su defecto\b)"
+)
+# The part after it offered as another choice ("and Saturday at 11 would also work", "y el
+# sábado a las 11 también me va bien"), not asked for too; folded text.
+_OTHER_CHOICE = re.compile(
+    r"\b(?:works?|would work|would do|(?:is|are|be) (?:fine|ok|okay|good)|fine too|ok too"
+    r"|me (?:va|viene) bien|me vale|me sirve|tambien vale|tambien sirve)\b"
 )
 
 # A request for more than one person: "for me and my son", "my wife and I", "for both of us",
@@ -70,13 +77,14 @@ def split(text: str, business: dict, today: date) -> tuple[str, str]:
     "not Tuesday, Thursday at 11" stay one request. Nor is a part that speaks of the one before
     it a new request: a move of it ("I have a haircut Friday at 10 and I'd like to move it to
     Saturday at 11", "... y quiero cambiarla al sábado a las 11") or a second choice ("... and
-    if that's taken Saturday at 11", "... y si no el sábado a las 11")."""
+    if that's taken Saturday at 11", "... y si no el sábado a las 11", "... and Saturday at 11
+    would also work", "... y el sábado a las 11 también me va bien")."""
     for join in _JOIN.finditer(text):
         before, after = text[: join.start()], _next_part(text, join.end())
         if not before.strip() or not _asks(read(before, business, today)):
             continue
         rest = read(after, business, today)
-        if _of_the_one_before(rest):
+        if _of_the_one_before(rest) or _OTHER_CHOICE.search(fold(text[join.end() :])):
             continue
         if _asks(rest) and (rest.service is not None or join[0].strip() != ","):
             return before, text[join.end() :].strip()
