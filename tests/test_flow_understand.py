@@ -482,3 +482,19 @@ def test_a_second_request_in_one_message_is_told_apart(text, first, rest):
 )
 def test_a_request_for_several_people_is_told_apart(text, several_people):
     assert several.for_several(text) is several_people
+
+
+def test_a_long_message_of_commas_is_read_a_bounded_number_of_times(monkeypatch):
+    """Each place a second request may begin reads the text before it: a message of 4,000
+    characters of "a," read at every comma took half a minute of a worker's time."""
+    calls = []
+
+    def counted(text, *args, **kwargs):
+        calls.append(len(text))
+        return read(text, *args, **kwargs)
+
+    monkeypatch.setattr(several, "read", counted)
+    text = "haircut friday at 10 and " * 160
+    assert several.split("a," * 2000, BUSINESS, TODAY) == ("a," * 2000, "")
+    several.split(text, BUSINESS, TODAY)
+    assert len(calls) <= 4 * several.MAX_PLACES

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from itertools import islice
 
 from app.flow.dates import fold
 from app.flow.understand import Request, read
@@ -17,6 +18,10 @@ from app.flow.understand import Request, read
 _JOIN = re.compile(
     r"\s*,?\s*\b(?:and|y|plus|also|as well as|tambien|también)\b\s*|\s*&\s*|\s*,\s*", re.IGNORECASE
 )
+# The places a second request is looked for: the first few "and"s and commas. Each reads the
+# whole text before it, so a long message of commas ("a,a,a,...", 4,000 characters) read at
+# every one cost half a minute of a worker's time; a real second request comes early.
+MAX_PLACES = 10
 
 # A second choice for the request before it, not a request of its own ("and if that's taken
 # Saturday at 11", "or Saturday", "y si no el sábado"); the text is folded (`Request.text`).
@@ -79,14 +84,16 @@ def split(text: str, business: dict, today: date) -> tuple[str, str]:
     Saturday at 11", "... y quiero cambiarla al sábado a las 11") or a second choice ("... and
     if that's taken Saturday at 11", "... y si no el sábado a las 11", "... and Saturday at 11
     would also work", "... y el sábado a las 11 también me va bien")."""
-    for join in _JOIN.finditer(text):
+    for join in islice(_JOIN.finditer(text), MAX_PLACES):
         before, after = text[: join.start()], _next_part(text, join.end())
-        if not before.strip() or not _asks(read(before, business, today)):
+        if not before.strip():
             continue
-        rest = read(after, business, today)
+        rest = read(after, business, today)  # the short part first: the text before is long
+        if not _asks(rest) or (rest.service is None and join[0].strip() == ","):
+            continue
         if _of_the_one_before(rest) or _OTHER_CHOICE.search(fold(text[join.end() :])):
             continue
-        if _asks(rest) and (rest.service is not None or join[0].strip() != ","):
+        if _asks(read(before, business, today)):
             return before, text[join.end() :].strip()
     return text, ""
 
