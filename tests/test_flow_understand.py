@@ -435,6 +435,11 @@ def test_a_service_whose_name_holds_another_s_is_named_once():
             "",
         ),
         (
+            "haircut friday at 10 and a beard trim saturday at 11, if that works",
+            "haircut friday at 10",
+            "a beard trim saturday at 11, if that works",
+        ),
+        (
             "haircut friday at 10 and move my beard trim to saturday at 11",
             "haircut friday at 10",
             "move my beard trim to saturday at 11",

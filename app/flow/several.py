@@ -32,7 +32,8 @@ _ALTERNATIVE = re.compile(
 # The part after it offered as another choice ("and Saturday at 11 would also work", "y el
 # sábado a las 11 también me va bien"), not asked for too; folded text.
 _OTHER_CHOICE = re.compile(
-    r"\b(?:works?|would work|would do|(?:is|are|be) (?:fine|ok|okay|good)|fine too|ok too"
+    r"\b(?:works|would (?:also )?work|would (?:also )?do|(?:is|are|be) (?:fine|ok|okay|good)"
+    r"|fine too|ok too"
     r"|me (?:va|viene) bien|me vale|me sirve|tambien vale|tambien sirve)\b"
 )
 
@@ -91,7 +92,7 @@ def split(text: str, business: dict, today: date) -> tuple[str, str]:
         rest = read(after, business, today)  # the short part first: the text before is long
         if not _asks(rest) or (rest.service is None and join[0].strip() == ","):
             continue
-        if _of_the_one_before(rest) or _OTHER_CHOICE.search(fold(text[join.end() :])):
+        if _of_the_one_before(rest) or _other_choice(rest, text[join.end() :]):
             continue
         if _asks(read(before, business, today)):
             return before, text[join.end() :].strip()
@@ -109,6 +110,13 @@ def _of_the_one_before(req: Request) -> bool:
     own) or offers a second choice for it (see `split`)."""
     moves_it = req.intent in ("move", "instead", "cant_make") and req.service is None
     return moves_it or _ALTERNATIVE.match(req.text) is not None
+
+
+def _other_choice(req: Request, rest: str) -> bool:
+    """Whether the part, naming no service of its own, is offered as another time for the one
+    before it ("and Saturday at 11 would also work"); "and a beard trim Saturday at 11, if that
+    works" is a second request."""
+    return req.service is None and _OTHER_CHOICE.search(fold(rest)) is not None
 
 
 def _asks(req: Request) -> bool:
