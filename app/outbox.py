@@ -289,12 +289,15 @@ class _Sender:
     def _shape(self, message: dict, now: datetime) -> Outbound | None:
         """The message as it may go now; None (and recorded why) when it may not go at all."""
         # The channel said the window had closed when it failed an earlier attempt (after
-        # accepting it, see send_again): our clock may still see it open.
-        refused = message["send_error"] == SendError.WINDOW_CLOSED.value
+        # accepting it, see send_again): our clock may still see it open. Unless the customer
+        # has written since, which opened it again: then the text goes, as to any customer.
+        last = self.customer.get("last_inbound_at")
+        refused = message["send_error"] == SendError.WINDOW_CLOSED.value and (
+            last is None or last <= message["updated_at"]
+        )
         if not refused and window_open(self.channel, self.customer, now):
             # Inside the window the text goes (a reminder's template is for outside it).
             return replace(Outbound.from_stored(message["body"], message["payload"]), template=None)
-        last = self.customer.get("last_inbound_at")
         if last is not None:
             allowed = after_window(self.channel, self.business, self.customer, message, now)
             if allowed is not None:

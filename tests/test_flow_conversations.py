@@ -418,6 +418,30 @@ def test_a_booking_for_several_people_books_one_and_says_so(chat, lang):
     assert booked() == {1: ("Haircut", at(day, "10:00"))}
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have a haircut on {first} at 10 and I'd like to move it to {second} at 11",
+        "tengo cita el {first} a las 10 y quiero cambiarla al {second} a las 11",
+    ],
+)
+def test_a_booking_named_then_moved_in_one_message_is_moved(open_daily, chat, text):
+    first, second = upcoming(1), upcoming(3)
+    chat(f"a haircut on {named(first)} at 10")
+    moved = chat(text.format(first=named(first), second=named(second)))
+    assert moved.startswith(("Moved ✅", "Cambiada ✅")), moved
+    assert "\n\n" not in moved  # nothing given back to send again
+    assert booked() == {1: ("Haircut", at(second, "11:00"))}
+
+
+def test_a_time_said_as_para_las_dos_is_not_a_booking_for_two(open_daily, chat):
+    day = upcoming(2)
+    reply = chat(f"un corte el {day.day} de {MONTHS_ES[day.month - 1]} para las dos")
+    assert reply == (
+        f"Reservado ✅ *Haircut* el {when(day, '14:00', 'es')} (reserva #1). ¡Hasta pronto!"
+    )
+
+
 def test_cant_make_it_offers_to_move_or_cancel_and_changes_nothing_yet(chat):
     day = upcoming(2)
     chat(f"book a haircut on {named(day)} at 10:00")
@@ -762,6 +786,35 @@ def test_move_to_next_week_lists_its_first_free_day(app, open_daily):
     assert listed.startswith(f"Free times for **Haircut** on {long(monday)}:\n1. 09:00\n"), listed
     assert said_at(app, at(wednesday, "11:32"), "2").startswith("Moved ✅"), listed
     assert booked() == {1: ("Haircut", at(monday, "09:15"))}
+
+
+@pytest.mark.parametrize(
+    ("text", "done"),
+    [
+        ("cancel my appointment next week", "Cancelled: **Haircut** on {when}"),
+        ("cancela mi cita de la semana que viene", "Cancelada: **Haircut** el {when_es}"),
+        ("I can't make it next week", "No problem. Shall I move your **Haircut** on {when}"),
+    ],
+)
+def test_an_appointment_named_by_next_week_is_the_one_in_that_week(app, open_daily, text, done):
+    monday = upcoming(0)
+    wednesday, next_wednesday = monday + timedelta(days=2), monday + timedelta(days=9)
+    said_at(app, at(monday, "09:00"), f"a beard trim on {named(wednesday)} at 10")
+    said_at(app, at(monday, "09:01"), f"a haircut on {named(next_wednesday)} at 10")
+    reply = said_at(app, at(monday, "09:05"), text)
+    expected = done.format(
+        when=when(next_wednesday, "10:00"), when_es=when(next_wednesday, "10:00", "es")
+    )
+    assert reply.startswith(expected), reply
+
+
+def test_nothing_booked_next_week_is_said_of_the_week(app, open_daily):
+    monday = upcoming(0)
+    said_at(app, at(monday, "09:00"), f"a haircut on {named(monday + timedelta(days=2))} at 10")
+    reply = said_at(app, at(monday, "09:05"), "cancel my appointment next week")
+    week = long(monday + timedelta(days=7))
+    assert reply.startswith(f"You have nothing booked in the week of {week}.\n"), reply
+    assert len(booked()) == 1
 
 
 # Past days are refused as past, never moved to next year.

@@ -403,6 +403,47 @@ def test_a_service_whose_name_holds_another_s_is_named_once():
             "haircut tomorrow at 5 and how much is it?",
             "",
         ),
+        # A move of the one before, or a second choice for it: one request.
+        (
+            "I have a haircut on friday at 10 and I'd like to move it to saturday at 11",
+            "I have a haircut on friday at 10 and I'd like to move it to saturday at 11",
+            "",
+        ),
+        (
+            "tengo cita el viernes a las 10 y quiero cambiarla al sábado a las 11",
+            "tengo cita el viernes a las 10 y quiero cambiarla al sábado a las 11",
+            "",
+        ),
+        (
+            "haircut friday at 10 and if that's taken saturday at 11",
+            "haircut friday at 10 and if that's taken saturday at 11",
+            "",
+        ),
+        (
+            "un corte el viernes a las 10 y si no puede ser el sábado a las 11",
+            "un corte el viernes a las 10 y si no puede ser el sábado a las 11",
+            "",
+        ),
+        (
+            "haircut friday at 10 and saturday at 11 would also work",
+            "haircut friday at 10 and saturday at 11 would also work",
+            "",
+        ),
+        (
+            "un corte el viernes a las 10 y el sábado a las 11 también me va bien",
+            "un corte el viernes a las 10 y el sábado a las 11 también me va bien",
+            "",
+        ),
+        (
+            "haircut friday at 10 and a beard trim saturday at 11, if that works",
+            "haircut friday at 10",
+            "a beard trim saturday at 11, if that works",
+        ),
+        (
+            "haircut friday at 10 and move my beard trim to saturday at 11",
+            "haircut friday at 10",
+            "move my beard trim to saturday at 11",
+        ),
     ],
 )
 def test_a_second_request_in_one_message_is_told_apart(text, first, rest):
@@ -431,7 +472,34 @@ def test_a_second_request_in_one_message_is_told_apart(text, first, rest):
         ("book me for 2 pm", False),
         ("un corte para mi hijo el viernes", False),
         ("un corte para mí el lunes a las 10", False),
+        # Times, services and things are not people.
+        ("un corte el viernes para las dos", False),
+        ("¿tienes hueco mañana para las tres?", False),
+        ("una cita para los dos servicios", False),
+        ("a haircut and a beard trim, how much for both?", False),
+        ("I'd like to move my haircut and I can come friday at 10", False),
+        ("I need to cancel my booking and I will book again later", False),
+        ("quiero cambiar mi cita y yo no puedo el viernes", False),
+        ("cortes para los tres el sábado", True),
+        ("can you fit us both in on friday?", True),
+        ("my husband and I want haircuts", True),
     ],
 )
 def test_a_request_for_several_people_is_told_apart(text, several_people):
     assert several.for_several(text) is several_people
+
+
+def test_a_long_message_of_commas_is_read_a_bounded_number_of_times(monkeypatch):
+    """Each place a second request may begin reads the text before it: a message of 4,000
+    characters of "a," read at every comma took half a minute of a worker's time."""
+    calls = []
+
+    def counted(text, *args, **kwargs):
+        calls.append(len(text))
+        return read(text, *args, **kwargs)
+
+    monkeypatch.setattr(several, "read", counted)
+    text = "haircut friday at 10 and " * 160
+    assert several.split("a," * 2000, BUSINESS, TODAY) == ("a," * 2000, "")
+    several.split(text, BUSINESS, TODAY)
+    assert len(calls) <= 4 * several.MAX_PLACES

@@ -339,3 +339,31 @@ def test_a_reminder_meta_reports_outside_the_window_goes_as_its_own_template(
     assert [(r["status"], r["sent_as"]) for r in rows(customer["id"])] == [
         ("sent", "template:appointment_reminder")
     ]
+
+
+def test_a_reminder_meta_failed_outside_the_window_goes_as_text_once_the_customer_wrote(
+    app, drain, fake_graph, post_webhook
+):
+    """Meta's later 131047 notes the message `window_closed`, so it goes in the form allowed
+    outside the window whatever our clock says; but the customer writing before it goes opens
+    the window again, and it goes as its text, not as the template."""
+    reminder = Outbound(
+        text="See you tomorrow at 10:00?",
+        template=Template("appointment_reminder", "en_US", ("Kim", "tomorrow at 10:00")),
+    )
+    customer = add_customer(demo_id(), "34600600095", hours_since_last_message=23.99)
+    queue(app, demo_id(), customer, [reminder], "reminder")
+    drain()
+    [first] = rows(customer["id"])
+    assert post_webhook(window_failed(first["external_id"], "34600600095")).status_code == 200
+    # The customer writes before the send goes: the window is open again.
+    db.execute(
+        "UPDATE customers SET last_inbound_at = clock_timestamp() WHERE id = %s",
+        (customer["id"],),
+    )
+    drain()
+    sent = [m for m in fake_graph.messages_sent() if m.get("to") == "34600600095"]
+    assert [m["type"] for m in sent] == ["text", "text"]
+    assert [(r["status"], r["sent_as"], r["send_error"]) for r in rows(customer["id"])] == [
+        ("sent", "text", None)
+    ]

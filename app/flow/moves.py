@@ -69,7 +69,10 @@ def none_named(
     if day and at:
         day, at = words.say(st.lang, "day_at", day=day, time=at), None
     service = (service or req.service or {}).get("name")
-    if service and day:
+    if day and req.week:  # "cancel my appointment next week": none in that week
+        key = "none_of_service_in_week" if service else "none_in_week"
+        text = words.say(st.lang, key, service=service, day=day)
+    elif service and day:
         text = words.say(st.lang, "none_of_service_on_day", service=service, day=day)
     elif service and at:
         text = words.say(st.lang, "none_of_service_at", service=service, time=at)
@@ -328,9 +331,17 @@ def named(
         a
         for a in items
         if (not services or a.service_id in services)
-        and (not by_day or req.day is None or a.starts_at.astimezone(turn.tz).date() == req.day)
+        and (not by_day or req.day is None or _on_day(a.starts_at.astimezone(turn.tz), req))
         and (not by_day or req.time is None or a.starts_at.astimezone(turn.tz).time() == req.time)
     ]
+
+
+def _on_day(local: datetime, req: Request) -> bool:
+    """Whether a local start is on the request's day; for "next week" (`req.day` its Monday),
+    on any day of that week."""
+    if req.week:
+        return req.day <= local.date() < req.day + timedelta(days=7)
+    return local.date() == req.day
 
 
 def target(items: list[Appointment], req: Request, st: State) -> Appointment | Reply | None:

@@ -96,7 +96,7 @@ def next_queued(customer_id: int, after: int = 0) -> dict | None:
     the one before it was sending is not sent."""
     return fetch_one(
         "SELECT id, body, payload, purpose, attempts, not_before, expires_at, error_code,"
-        " error_title, send_error, created_at"
+        " error_title, send_error, created_at, updated_at"
         " FROM messages WHERE customer_id = %s AND direction = 'out' AND status = 'queued'"
         " AND external_id IS NULL AND id > %s ORDER BY id LIMIT 1",
         (customer_id, after),
