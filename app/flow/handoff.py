@@ -67,7 +67,7 @@ STAFF_NUMBER = {
         " Please answer customers from the console: nothing written here reaches them."
     ),
     "es": (
-        "Este número recibe los avisos al equipo de {business}; el bot no le responde."
+        "Este número recibe los avisos para el equipo de {business}; el bot no le responde."
         " Responde a los clientes desde la consola: lo que se escribe aquí no les llega."
     ),
 }
