@@ -677,7 +677,7 @@ def test_a_spanish_business_s_staff_number_is_told_in_spanish_to_answer_in_the_c
     assert _to_the_staff_number() == [
         (
             "reply",
-            "Este número recibe los avisos al equipo de Demo Salon; el bot no le responde."
+            "Este número recibe los avisos para el equipo de Demo Salon; el bot no le responde."
             " Responde a los clientes desde la consola: lo que se escribe aquí no les llega.",
         )
     ]
