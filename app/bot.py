@@ -153,7 +153,7 @@ def _staff_number(business: dict, customer: dict) -> bool:
         bool(number)
         and not customer["sandbox"]
         and customer["channel"] == "whatsapp"
-        and customer["address"] == number
+        and channels.get("whatsapp").same_address(number, customer["address"])
     )
 
 

@@ -670,6 +670,47 @@ def test_the_staff_number_writing_in_is_told_to_answer_in_the_console(
     assert _to_the_staff_number()[-1] == told
 
 
+@pytest.mark.parametrize(
+    ("entered", "writes_as"),
+    [("525512345678", "5215512345678"), ("5511987654321", "551187654321")],
+)
+def test_the_staff_number_is_known_by_its_whatsapp_id_where_the_two_differ(
+    offline, say, fake_graph, world, entered, writes_as
+):
+    """Mexico's and Brazil's WhatsApp ids of older accounts are written differently from the
+    number dialled: the staff phone writing in is still the staff number."""
+    db.execute(
+        "UPDATE businesses SET staff_notify_number = %s WHERE id = %s",
+        (entered, world.business_id),
+    )
+    say("book me a haircut tomorrow at 10 please", wa_id=writes_as)
+    staff = customer_row(writes_as)
+    assert db.fetch_all("SELECT id FROM appointments WHERE customer_id = %s", (staff["id"],)) == []
+    [sent] = sent_texts(fake_graph)
+    assert sent.startswith("This number gets Demo Salon's staff notices")
+
+
+@pytest.mark.parametrize(
+    ("given", "seen", "same"),
+    [
+        ("34699000111", "34699000111", True),
+        ("525512345678", "5215512345678", True),
+        ("5215512345678", "525512345678", True),
+        ("5511987654321", "551187654321", True),
+        ("551187654321", "5511987654321", True),
+        ("34699000111", "34699000112", False),
+        ("525512345678", "5225512345678", False),
+        ("551123456789", "5511923456789", False),  # a landline (2...) never gained the 9
+        ("", "", False),
+    ],
+)
+def test_whatsapp_knows_a_number_by_both_ways_its_id_is_written(app, given, seen, same):
+    from app import channels
+
+    with app.app_context():
+        assert channels.get("whatsapp").same_address(given, seen) is same
+
+
 def test_a_spanish_business_s_staff_number_is_told_in_spanish_to_answer_in_the_console(
     offline, say, fake_graph, world
 ):

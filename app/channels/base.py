@@ -332,6 +332,11 @@ class Channel(ABC):
         """The customer's name when the webhook carries none ("" when unknown or on failure)."""
         return ""
 
+    def same_address(self, given: str, seen: str) -> bool:
+        """Whether an address someone entered (`given`) is the one the channel's webhooks name
+        (`seen`): the same one, written the same way, by default."""
+        return given == seen
+
     def outside_window(self, message: Outbound, since_last_inbound: timedelta) -> Outbound | None:
         """The message as it may go outside the window, or None when it cannot go at all.
 

@@ -65,6 +65,14 @@ class WhatsAppChannel(GraphChannel):
     name = CHANNEL
     title = "WhatsApp"
     limits = formatting.LIMITS
+
+    def same_address(self, given: str, seen: str) -> bool:
+        """A number entered as dialled is the WhatsApp id webhooks carry, also where the two are
+        written differently: Mexico's ids of older accounts keep the mobile "1" after 52
+        (521 55 1234 5678 for 52 55 1234 5678), and Brazil's leave out the mobile "9" after
+        the area code (55 11 8765 4321 for 55 11 98765 4321)."""
+        return bool(given) and bool(_number_forms(given) & _number_forms(seen))
+
     capabilities = frozenset(
         {
             Capability.REPLY_BUTTONS,
@@ -137,6 +145,20 @@ class WhatsAppChannel(GraphChannel):
         result = self.graph.post(account, payload, timeout=COURTESY_TIMEOUT)
         if not result.ok:
             log.info("whatsapp read receipt failed: code=%s", result.error_code)
+
+
+def _number_forms(number: str) -> set[str]:
+    """A WhatsApp number (digits, country code first) and the other way its id may be written."""
+    forms = {number}
+    if number.startswith("521") and len(number) == 13:
+        forms.add("52" + number[3:])
+    elif number.startswith("52") and len(number) == 12:
+        forms.add("521" + number[2:])
+    elif number.startswith("55") and len(number) == 13 and number[4] == "9" and number[5] in "6789":
+        forms.add(number[:4] + number[5:])
+    elif number.startswith("55") and len(number) == 12 and number[4] in "6789":
+        forms.add(number[:4] + "9" + number[4:])
+    return forms
 
 
 def inbound(message: InboundMessage) -> Inbound:
