@@ -232,7 +232,8 @@ test("read a WhatsApp conversation: ticks, a failed reply, tool calls; pause and
   await expect(tools.getByTestId("tool-call").first()).toContainText(date);
   const failedBubble = thread.getByTestId("bubble-out").last();
   await expect(failedBubble.getByRole("img", { name: "Failed" })).toBeVisible();
-  await expect(failedBubble).toContainText("Not delivered: Re-engagement message (code 131047)");
+  // Meta took the reply, then failed it for the closed window: recorded as the window's refusal.
+  await expect(failedBubble).toContainText("Not sent: outside the 24-hour customer-service window (code 131047)");
 
   await page.getByRole("button", { name: "Pause the bot" }).click();
   await expect(page.getByText("The bot is paused for this customer")).toBeVisible();

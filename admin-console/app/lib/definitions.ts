@@ -271,7 +271,7 @@ export type Message = {
   options: OfferedOption[];
   /** The label of the button that opened a list (null for buttons and quick replies). */
   list_button: string | null;
-  /** The staff member who wrote it (purpose "staff"; null for an answer written in Messenger's Page inbox). */
+  /** The staff member who wrote it (purpose "staff"; null for an answer written in Messenger's Page inbox or the WhatsApp Business app). */
   sent_by: number | null;
   sent_by_name: string | null;
 };
