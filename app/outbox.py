@@ -393,7 +393,9 @@ class _Sender:
 def apply_failure(business_id: int, status: StatusUpdate) -> bool:
     """Apply a `failed` status the channel reported for a send it had accepted (the webhook's,
     or one parked until the send was recorded: `_take_parked_failure`); whether it changed
-    anything. Sent again when it may be (`send_again`), else recorded as it stands."""
+    anything. Sent again when it may be (`send_again`), else recorded as it stands; counted in
+    `graph_errors_total` once, when it changes the message (a redelivery finds nothing to
+    change, and one that only parks it is counted when it is applied)."""
     changed = send_again(business_id, status) or store.apply_status(
         business_id,
         status.channel,
@@ -402,6 +404,9 @@ def apply_failure(business_id: int, status: StatusUpdate) -> bool:
         status.error_code,
         status.error_title,
     )
+    if changed:
+        error = status.error or SendError.NEVER_RETRY
+        metrics.GRAPH_ERRORS.labels(str(status.error_code or error.value)).inc()
     return changed
 
 
