@@ -47,6 +47,7 @@ LLM_SECONDS = Histogram("llm_call_seconds", "Duration of one model call", bucket
 LLM_TOKENS = Counter("llm_tokens_total", "Model tokens", ["kind"])
 TOOL_SECONDS = Histogram("tool_call_seconds", "Duration of one tool call", ["tool"], buckets=FAST)
 TOOL_CALLS = Counter("tool_calls_total", "Tool calls", ["tool", "ok"])
+# Refused sends, and failures the channel reports later in a status (each once).
 GRAPH_ERRORS = Counter("graph_errors_total", "Graph API send errors by code", ["code"])
 OUTBOX_SENDS = Counter(
     "outbox_sends_total", "Outbound message attempts by channel and outcome", ["channel", "outcome"]

@@ -26,6 +26,7 @@ from app.booking import reminders as plans
 from app.channels.base import (
     Capability,
     Channel,
+    DeliveryStatus,
     Outbound,
     SendError,
     SendResult,
@@ -389,6 +390,26 @@ class _Sender:
         raise SendLater(wait)
 
 
+def apply_failure(business_id: int, status: StatusUpdate) -> bool:
+    """Apply a `failed` status the channel reported for a send it had accepted (the webhook's,
+    or one parked until the send was recorded: `_take_parked_failure`); whether it changed
+    anything. Sent again when it may be (`send_again`), else recorded as it stands; counted in
+    `graph_errors_total` once, when it changes the message (a redelivery finds nothing to
+    change, and one that only parks it is counted when it is applied)."""
+    changed = send_again(business_id, status) or store.apply_status(
+        business_id,
+        status.channel,
+        status.external_id,
+        status.status.value,
+        status.error_code,
+        status.error_title,
+    )
+    if changed:
+        error = status.error or SendError.NEVER_RETRY
+        metrics.GRAPH_ERRORS.labels(str(status.error_code or error.value)).inc()
+    return changed
+
+
 def send_again(business_id: int, status: StatusUpdate) -> bool:
     """Deal with a failure the channel reported after accepting a send as a refused send's
     would be; whether it did (if not, the failure is recorded as it stands).
@@ -398,7 +419,8 @@ def send_again(business_id: int, status: StatusUpdate) -> bool:
     message's useful life. The window having closed (our clock saw it open) queues a message
     that may go outside it (its template, a tag) again at once, to go so; one that may not is
     recorded `window_closed`. A redelivered old failure finds no message (it has a new id, or
-    none yet) and changes nothing.
+    none yet) and changes nothing. One that came before the send was recorded is decided here
+    too, when the record takes it from where it was parked (`_take_parked_failure`).
     """
     if not status.external_id or status.error not in RETRYABLE | {SendError.WINDOW_CLOSED}:
         return False
@@ -513,16 +535,56 @@ def _record_sent(
     retry. One broken pooled connection (e.g. after a database restart) fails one attempt and
     is discarded, so the next attempt normally succeeds.
     """
+    parked = None
     for attempt in range(1, RECORD_ATTEMPTS + 1):
         try:
-            store.mark_sent(message_id, channel, external_id, sent_as, sent_at)
+            parked = store.mark_sent(message_id, channel, external_id, sent_as, sent_at)
             metrics.OUTBOX_SENDS.labels(channel, "sent").inc()
-            return
+            break
         except psycopg.OperationalError as exc:
             if attempt == RECORD_ATTEMPTS:
                 raise
             log.warning("recording sent message %s failed (%s); retrying", message_id, exc)
             time.sleep(min(0.1 * 2**attempt, 2.0))
+    if parked is None or not external_id:
+        return
+    # A failure the channel reported before we recorded the send (its status overtook the
+    # send's answer). Not in the loop above: once it queued the message again, recording the
+    # send once more would record the old id over the queued message.
+    for attempt in range(1, RECORD_ATTEMPTS + 1):
+        try:
+            _take_parked_failure(parked, channel, external_id)
+            return
+        except psycopg.OperationalError as exc:
+            if attempt == RECORD_ATTEMPTS:
+                raise
+            log.warning("applying message %s's failure failed (%s); retrying", message_id, exc)
+            time.sleep(min(0.1 * 2**attempt, 2.0))
+
+
+def _take_parked_failure(business_id: int, channel: str, external_id: str) -> None:
+    """Apply the `failed` status parked for a send just recorded as one arriving now would be
+    (`apply_failure`), and forget it in the same transaction: a retry after a lost connection
+    finds it again, or finds it taken and does nothing."""
+    with db.transaction() as conn:
+        parked = store.take_parked_failure(conn, business_id, channel, external_id)
+        if parked is None:
+            return
+        business = businesses.get_row(business_id)
+        # The account the status came on is the business's (the webhook found it by it).
+        account_id = channels.account_id(business, channel) if business else ""
+        status = StatusUpdate(
+            channel=channel,
+            account_id=account_id,
+            external_id=external_id,
+            recipient="",
+            status=DeliveryStatus.FAILED,
+            at=None,
+            error_code=parked["error_code"],
+            error_title=parked["error_title"] or "",
+            error=channels.get(channel).reported_failure(parked["error_code"]),
+        )
+        apply_failure(business_id, status)
 
 
 def _sent_as(message: Outbound) -> str:

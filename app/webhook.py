@@ -26,7 +26,7 @@ from werkzeug.wsgi import get_content_length, get_input_stream
 from app import SECURITY_HEADERS, channels, errors, jobs, metrics, privacy
 from app import outbox as sending
 from app.channels import meta
-from app.channels.base import Inbound, InboundKind, StatusUpdate
+from app.channels.base import DeliveryStatus, Inbound, InboundKind, StatusUpdate
 from app.errors import error_response
 from app.logs import new_request_id, request_id_var, valid_request_id
 from app.storage import businesses, conversations, outbox
@@ -291,8 +291,8 @@ def _apply_status(app: Flask, status: StatusUpdate) -> None:
         changed = outbox.apply_watermark(
             business_id, status.channel, status.recipient, status.status.value, status.watermark
         )
-    elif sending.send_again(business_id, status):
-        changed = True
+    elif status.status is DeliveryStatus.FAILED:
+        changed = sending.apply_failure(business_id, status)
     else:
         changed = outbox.apply_status(
             business_id,

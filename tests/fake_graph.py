@@ -227,11 +227,13 @@ class FakeGraph:
         with self._cond:
             self._script.extend(_Canned(200, None, seconds) for _ in range(times))
 
-    def hold_next(self, release: threading.Event) -> None:
+    def hold_next(self, release: threading.Event, wamid: str | None = None) -> None:
         """Answer the next message send successfully, but only once `release` is set: the
-        send is at Meta (`wait_for_arrivals`) for as long as the test needs."""
+        send is at Meta (`wait_for_arrivals`) for as long as the test needs. `wamid`: the id
+        the answer gives the WhatsApp message (known to the test before the answer comes)."""
+        body = {"messaging_product": "whatsapp", "messages": [{"id": wamid}]} if wamid else None
         with self._cond:
-            self._script.append(_Canned(200, None, release=release))
+            self._script.append(_Canned(200, body, release=release))
 
     def reset(self) -> None:
         """Forget recorded requests and any scripted responses."""

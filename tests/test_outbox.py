@@ -266,6 +266,59 @@ def test_a_failure_reported_too_late_to_send_again_stands(app, drain, fake_graph
     )
 
 
+def graph_errors(code: int) -> float:
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value("graph_errors_total", {"code": str(code)}) or 0.0
+
+
+def test_a_failure_meta_reports_before_the_send_is_recorded_is_sent_again_once(
+    app, drain, fake_graph, post_webhook, release
+):
+    """Meta's failed status (131000, its own trouble) overtakes its answer to the send: kept
+    until the send is recorded, it is then dealt with as one that came after (the message goes
+    once more) and counted once; its redelivery changes nothing."""
+    from tests.test_reminder_races import Run
+
+    business_id, customer = demo_id(), add_customer(demo_id(), "34600500025")
+    queue(app, business_id, customer, ["Your booking is confirmed."])
+    counted = graph_errors(131000)
+    fake_graph.hold_next(release, wamid="wamid.OVERTAKEN")
+    sender = Run(app, lambda: outbox.send_pending(business_id, customer["id"]))
+    fake_graph.wait_for_arrivals(1, timeout=30)  # at Meta, its answer not given yet
+    assert post_webhook(failed("wamid.OVERTAKEN", 131000, "34600500025")).status_code == 200
+    assert rows(customer["id"])[0]["external_id"] is None  # the status waits for the record
+    release.set()
+    sender.outcome()
+    drain()
+    bodies = [m["text"]["body"] for m in fake_graph.messages_sent()]
+    assert bodies == ["Your booking is confirmed."] * 2
+    [row] = rows(customer["id"])
+    assert (row["status"], row["attempts"], row["error_code"]) == ("sent", 1, None)
+    assert row["external_id"] not in (None, "wamid.OVERTAKEN")
+    assert graph_errors(131000) == counted + 1
+    post_webhook(failed("wamid.OVERTAKEN", 131000, "34600500025"))  # Meta redelivers it
+    drain()
+    assert len(fake_graph.messages_sent()) == 2
+    assert rows(customer["id"])[0]["status"] == "sent"
+    assert graph_errors(131000) == counted + 1
+
+
+def test_a_failure_meta_reports_later_is_counted_once_by_its_code(
+    app, drain, fake_graph, post_webhook
+):
+    """graph_errors_total counts the failures Meta reports in a status as it counts refused
+    sends, once per failure: its redeliveries are not counted again."""
+    customer = add_customer(demo_id(), "34600500026")
+    queue(app, demo_id(), customer, ["hello"])
+    drain()
+    [first] = rows(customer["id"])
+    counted = graph_errors(131026)
+    for _ in range(2):  # Meta delivers it again
+        post_webhook(failed(first["external_id"], 131026, "34600500026"))
+    assert graph_errors(131026) == counted + 1
+
+
 def test_a_pair_rate_error_waits_for_that_customer_only(app, drain, fake_graph):
     customer = add_customer(demo_id(), "34600500004")
     fake_graph.fail_next(131056)

@@ -304,6 +304,46 @@ def test_a_notice_meta_reports_outside_the_window_goes_as_its_template_once(
     )
 
 
+def test_a_window_failure_meta_reports_before_the_send_is_recorded_sends_the_template_once(
+    app, drain, fake_graph, post_webhook, release
+):
+    """131047 in a status that overtakes Meta's answer to the send: kept until the send is
+    recorded, then dealt with as one that came after: the notice goes as its template, once."""
+    from app import outbox
+    from tests.test_reminder_races import Run
+
+    db.execute(
+        "UPDATE businesses SET notice_template = 'appointment_update',"
+        " notice_template_language = 'en_US' WHERE id = %s",
+        (demo_id(),),
+    )
+    business_id = demo_id()
+    customer = add_customer(business_id, "34600600097", hours_since_last_message=23.99)
+    queue(app, business_id, customer, ["Your Haircut on Monday at 10:00 was cancelled."], "notice")
+    fake_graph.hold_next(release, wamid="wamid.OVERTAKEN.WINDOW")
+    sender = Run(app, lambda: outbox.send_pending(business_id, customer["id"]))
+    fake_graph.wait_for_arrivals(1, timeout=30)  # at Meta, its answer not given yet
+    envelope = window_failed("wamid.OVERTAKEN.WINDOW", "34600600097")
+    assert post_webhook(envelope).status_code == 200
+    release.set()
+    sender.outcome()
+    drain()
+    sent = [m for m in fake_graph.messages_sent() if m.get("to") == "34600600097"]
+    assert [m["type"] for m in sent] == ["text", "template"]
+    assert sent[1]["template"]["name"] == "appointment_update"
+    [row] = rows(customer["id"])
+    assert (row["status"], row["sent_as"], row["send_error"], row["error_code"]) == (
+        "sent",
+        "template:appointment_update",
+        None,
+        None,
+    )
+    post_webhook(envelope)  # Meta redelivers it
+    drain()
+    assert len(fake_graph.messages_sent()) == 2
+    assert rows(customer["id"])[0]["status"] == "sent"
+
+
 def test_a_reply_meta_reports_outside_the_window_is_recorded_as_a_refused_one_is(
     app, drain, fake_graph, post_webhook
 ):

@@ -337,6 +337,13 @@ class Channel(ABC):
         (`seen`): the same one, written the same way, by default."""
         return given == seen
 
+    def reported_failure(self, code: int | None) -> SendError | None:
+        """What a failure the channel reported after accepting a send (a `failed` status with
+        `code`) means in the outbox's terms, as `StatusUpdate.error` says it (for a status
+        kept until its send was recorded, which keeps the code alone). Default: nothing, for
+        a channel whose statuses report no failures."""
+        return None
+
     def outside_window(self, message: Outbound, since_last_inbound: timedelta) -> Outbound | None:
         """The message as it may go outside the window, or None when it cannot go at all.
 

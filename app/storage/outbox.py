@@ -128,12 +128,17 @@ def mark_sent(
     external_id: str | None,
     sent_as: str,
     sent_at: datetime | None = None,
-) -> None:
+) -> int | None:
     """Record that the channel accepted a message, sent at `sent_at` (when the send started,
     before the channel stamped it: a Messenger read receipt's watermark is that stamp; now when
     not given), then apply the statuses that beat us here, those that came for the message's
     own business. Each parked status is forgotten only once applied, so a failure on the way
     leaves the rest for the next try.
+
+    A parked `failed` status is not applied here: what it means for the message (sent again,
+    as its template, or failed as it stands) is the outbox's to decide, as for one that comes
+    after the record. It stays parked; the id of its business is returned (None when there is
+    none), for the caller to take it (`take_parked_failure`).
 
     A reminder withdrawn while its send was at the channel (`_WITHDRAW` in storage.reminders takes
     only queued messages, and a send claims nothing) went all the same: it is recorded sent, with
@@ -163,8 +168,12 @@ def mark_sent(
                 " WHERE m.id = %s AND b.channel = %s AND b.external_id = %s",
                 (message_id, channel, external_id),
             ).fetchall()
+    failed = None
     for row in sorted(early, key=lambda r: STATUS_RANK.get(r["status"], 9)):
         business_id = row["business_id"]
+        if row["status"] == "failed":
+            failed = business_id
+            continue
         apply_status(
             business_id, channel, external_id, row["status"], row["error_code"], row["error_title"]
         )
@@ -173,6 +182,18 @@ def mark_sent(
             " AND external_id = %s AND status = %s",
             (business_id, channel, external_id, row["status"]),
         )
+    return failed
+
+
+def take_parked_failure(conn, business_id: int, channel: str, external_id: str) -> dict | None:
+    """Forget, in the caller's transaction, the `failed` status parked for the business's
+    message `external_id`, and return its error code and title (None when none is parked, or
+    another caller took it)."""
+    return conn.execute(
+        "DELETE FROM status_backlog WHERE business_id = %s AND channel = %s"
+        " AND external_id = %s AND status = 'failed' RETURNING error_code, error_title",
+        (business_id, channel, external_id),
+    ).fetchone()
 
 
 def mark_unsent(message_id: int, reason: str, code: int | None, title: str) -> None:

@@ -16,6 +16,7 @@ from app.channels.base import (
     InboundKind,
     Outbound,
     Parsed,
+    SendError,
     StatusUpdate,
 )
 from app.channels.graph import GraphChannel, GraphClient, GraphError
@@ -122,6 +123,9 @@ class WhatsAppChannel(GraphChannel):
         parameters = tuple(_parameter(p) for p in message.template.parameters)
         return Outbound(template=replace(message.template, parameters=parameters))
 
+    def reported_failure(self, code: int | None) -> SendError | None:
+        return reported_failure(code)
+
     def mark_read(self, account: Account, recipient: str, external_id: str) -> None:
         self._receipt(account, external_id, typing=False)
 
@@ -200,10 +204,14 @@ def status_update(status: WhatsAppStatus) -> StatusUpdate | None:
         at=_time(status.timestamp),
         error_code=first.code if first else None,
         error_title=(first.title or first.message) if first else "",
-        # Meta reports many refusals only here, after accepting the send (its own trouble and
-        # throttles among them): classified as a refused send is.
-        error=errors.classify(0, first.code) if first and kind is DeliveryStatus.FAILED else None,
+        error=reported_failure(first.code) if first and kind is DeliveryStatus.FAILED else None,
     )
+
+
+def reported_failure(code: int | None) -> SendError:
+    """Meta reports many refusals only in a `failed` status, after accepting the send (its own
+    trouble and throttles among them): classified as a refused send is."""
+    return errors.classify(0, code)
 
 
 def _classify(http_status: int, error: GraphError):
