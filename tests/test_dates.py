@@ -314,6 +314,23 @@ def test_next_week_is_the_week_after_this_one(text, today, expected):
 
 
 @pytest.mark.parametrize(
+    ("text", "today", "expected"),
+    [
+        ("this week", TODAY, TODAY),  # a Wednesday: the rest of its week, from today
+        ("anything this week?", TODAY, TODAY),
+        ("esta semana", TODAY, TODAY),
+        ("this week", date(2026, 6, 14), date(2026, 6, 14)),  # a Sunday: today alone
+        ("tuesday this week", TODAY, date(2026, 6, 9)),  # its Tuesday, gone by: refused as past
+        ("el viernes de esta semana", TODAY, date(2026, 6, 12)),
+        ("this weekend", TODAY, date(2026, 6, 13)),  # the weekend, as before
+        ("este fin de semana", TODAY, date(2026, 6, 13)),
+    ],
+)
+def test_this_week_is_the_rest_of_this_week(text, today, expected):
+    assert parse_date(text, today) == expected
+
+
+@pytest.mark.parametrize(
     ("text", "moving", "expected"),
     [
         ("next week", False, True),
@@ -328,6 +345,18 @@ def test_next_week_is_the_week_after_this_one(text, today, expected):
     ],
 )
 def test_next_week_alone_is_a_week(text, moving, expected):
+    assert is_week(text, TODAY, moving) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "moving", "expected"),
+    [
+        ("this week", False, True),
+        ("esta semana", False, True),
+        ("tuesday this week", False, False),
+    ],
+)
+def test_this_week_alone_is_a_week(text, moving, expected):
     assert is_week(text, TODAY, moving) is expected
 
 

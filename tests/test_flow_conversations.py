@@ -817,6 +817,59 @@ def test_nothing_booked_next_week_is_said_of_the_week(app, open_daily):
     assert len(booked()) == 1
 
 
+@pytest.mark.parametrize("service", ["1", "haircut"])
+def test_this_week_without_a_service_lists_its_first_free_day_left(app, open_daily, service):
+    wednesday = upcoming(2)
+    asked = said_at(app, at(wednesday, "19:50"), "anything this week?")  # today's times gone
+    assert asked.startswith("Which service would you like?\n1. Haircut"), asked
+    listed = said_at(app, at(wednesday, "19:51"), service)
+    thursday = wednesday + timedelta(days=1)
+    assert listed.startswith(f"Free times for **Haircut** on {long(thursday)}:\n1. 09:00\n"), listed
+    assert statuses() == []
+
+
+@pytest.mark.parametrize(
+    ("text", "full"),
+    [
+        ("a haircut this week", "Sorry, there are no free times for Haircut this week."),
+        ("un corte esta semana", "Lo siento, no hay horas libres para Haircut esta semana."),
+    ],
+)
+def test_this_week_with_no_free_time_left_says_so_and_offers_the_next(app, open_daily, text, full):
+    wednesday = upcoming(2)
+    db.execute(  # Thursday to Sunday closed, and today's times gone by
+        "UPDATE businesses SET closed_dates = %s::date[]",
+        ([wednesday + timedelta(days=d) for d in range(1, 5)],),
+    )
+    listed = said_at(app, at(wednesday, "19:50"), text)
+    monday = wednesday + timedelta(days=5)
+    assert listed.startswith(
+        (
+            f"{full}\nFree times for **Haircut** on {long(monday)}:\n1. 09:00\n",
+            f"{full}\nHoras libres para **Haircut** el {long(monday, 'es')}:\n1. 09:00\n",
+        )
+    ), listed
+    assert statuses() == []
+
+
+@pytest.mark.parametrize(
+    "text", ["cancel my appointment this week", "cancela mi cita de esta semana"]
+)
+def test_an_appointment_named_by_this_week_is_the_one_in_it(app, open_daily, text):
+    monday = upcoming(0)
+    friday, next_tuesday = monday + timedelta(days=4), monday + timedelta(days=8)
+    said_at(app, at(monday, "09:00"), f"a haircut on {named(friday)} at 10")
+    said_at(app, at(monday, "09:01"), f"a beard trim on {named(next_tuesday)} at 10")
+    reply = said_at(app, at(monday, "09:05"), text)
+    assert reply.startswith(
+        (f"Cancelled: **Haircut** on {when(friday, '10:00')}", "Cancelada: **Haircut**")
+    ), reply
+    assert booked() == {2: ("Beard trim", at(next_tuesday, "10:00"))}
+    reply = said_at(app, at(monday, "09:06"), "cancel my appointment this week")
+    assert reply.startswith("You have nothing booked this week.\n"), reply
+    assert len(booked()) == 1
+
+
 # Past days are refused as past, never moved to next year.
 
 
