@@ -870,6 +870,41 @@ def test_an_appointment_named_by_this_week_is_the_one_in_it(app, open_daily, tex
     assert len(booked()) == 1
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a beard trim the week after next",
+        "una barba la semana siguiente a la próxima",
+        "una barba la semana después de la que viene",
+    ],
+)
+def test_the_week_after_next_lists_its_first_free_day(app, open_daily, text):
+    wednesday = upcoming(2)
+    db.execute(  # its Monday closed: the week's first free day is its Tuesday
+        "UPDATE businesses SET closed_dates = %s::date[]",
+        ([wednesday + timedelta(days=12)],),
+    )
+    listed = said_at(app, at(wednesday, "11:30"), text)
+    tuesday = wednesday + timedelta(days=13)
+    assert listed.startswith(
+        (
+            f"Free times for **Beard trim** on {long(tuesday)}:\n1. 09:00\n",
+            f"Horas libres para **Beard trim** el {long(tuesday, 'es')}:\n1. 09:00\n",
+        )
+    ), listed
+    assert statuses() == []
+
+
+def test_an_appointment_named_by_the_week_after_next_is_the_one_in_it(app, open_daily):
+    monday = upcoming(0)
+    next_friday, friday_after = monday + timedelta(days=11), monday + timedelta(days=18)
+    said_at(app, at(monday, "09:00"), f"a haircut on {named(next_friday)} at 10")
+    said_at(app, at(monday, "09:01"), f"a beard trim on {named(friday_after)} at 10")
+    reply = said_at(app, at(monday, "09:05"), "cancel my appointment the week after next")
+    assert reply.startswith(f"Cancelled: **Beard trim** on {when(friday_after, '10:00')}"), reply
+    assert booked() == {1: ("Haircut", at(next_friday, "10:00"))}
+
+
 # Past days are refused as past, never moved to next year.
 
 

@@ -76,6 +76,12 @@ _NEXT_WEEK = re.compile(
 )
 # "this week", "esta semana": the rest of it, from today.
 _THIS_WEEK = re.compile(r"\bthis\s+week\b|\besta\s+semana\b")
+# "the week after next", "la semana siguiente a la próxima", "la semana después de la que
+# viene" (checked before "next week", which some of them hold).
+_WEEK_AFTER_NEXT = re.compile(
+    r"\bweek\s+after\s+next\b|\bsemana\s+(?:siguiente|despues)\s+(?:a|de)\s+la\s+"
+    r"(?:proxima|semana\s+proxima|proxima\s+semana|que\s+viene|semana\s+que\s+viene)\b"
+)
 # Words that make a number a time, before it ("at 5", "a las 5", "what about 11?", and for a
 # move "move it to 12") or after it ("5pm").
 _LEAD = (
@@ -252,10 +258,12 @@ def _one_date(s: str, today: date) -> date | None:
 
 def _week(s: str, today: date) -> date | None:
     """The first day of the week the text names (weeks start on Monday): today for "this week",
-    the Monday of "next week"; or the weekday named with it ("next
+    the Monday of "next week" or of "the week after next"; or the weekday named with it ("next
     week on Tuesday", "el martes de la semana que viene"). None when it names no week."""
     monday = today - timedelta(days=today.weekday())
-    if _NEXT_WEEK.search(s):
+    if _WEEK_AFTER_NEXT.search(s):
+        monday += timedelta(days=14)
+    elif _NEXT_WEEK.search(s):
         monday += timedelta(days=7)
     elif not _THIS_WEEK.search(s):
         return None
@@ -272,11 +280,11 @@ def week_end(day: date) -> date:
 
 
 def is_week(text: str, today: date, moving: bool = False) -> bool:
-    """Whether the day `parse_date` reads is a week alone ("this week", "next week"), with no
-    weekday or date: that day (today, or the week's Monday) stands for the
+    """Whether the day `parse_date` reads is a week alone ("this week", "next week", "the week
+    after next"), with no weekday or date: that day (today, or the week's Monday) stands for the
     rest of its week, whose first free day is the one to offer."""
     s = _day_words(fold(text.strip()), today, moving)
-    named = _NEXT_WEEK.search(s) or _THIS_WEEK.search(s)
+    named = _NEXT_WEEK.search(s) or _THIS_WEEK.search(s) or _WEEK_AFTER_NEXT.search(s)
     if named is None or _WEEKDAY.search(s) or _ISO.search(s):
         return False
     return _relative_day(s) is None and not _IN_DAYS.search(s) and not _written_date(s, today)
