@@ -852,6 +852,22 @@ def test_this_week_with_no_free_time_left_says_so_and_offers_the_next(app, open_
     assert statuses() == []
 
 
+def test_next_week_with_no_free_time_says_so_of_the_week_and_offers_the_next(app, open_daily):
+    wednesday = upcoming(2)
+    monday = wednesday + timedelta(days=5)
+    db.execute(  # all of next week closed
+        "UPDATE businesses SET closed_dates = %s::date[]",
+        ([monday + timedelta(days=d) for d in range(7)],),
+    )
+    listed = said_at(app, at(wednesday, "11:30"), "a haircut next week")
+    after = monday + timedelta(days=7)
+    assert listed.startswith(
+        f"Sorry, there are no free times for Haircut in the week of {long(monday)}.\n"
+        f"Free times for **Haircut** on {long(after)}:\n1. 09:00\n"
+    ), listed
+    assert statuses() == []
+
+
 @pytest.mark.parametrize(
     "text", ["cancel my appointment this week", "cancela mi cita de esta semana"]
 )
