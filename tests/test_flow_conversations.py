@@ -401,6 +401,68 @@ def test_two_bookings_in_one_message_book_the_first_and_give_the_other_back(chat
     assert booked() == {1: ("Haircut", at(first, "10:00")), 2: ("Beard trim", at(second, "11:00"))}
 
 
+@pytest.mark.parametrize(
+    ("text", "again", "note", "done"),
+    [
+        (
+            "cancel Friday at 10 and Saturday at 11",
+            "cancel Saturday at 11",
+            "One request per message, please: I have answered only the first. Please send this"
+            ' part again in a new message: "{again}".',
+            "Cancelled: **{service}** on {when}",
+        ),
+        (
+            "cancela el viernes a las 10 y el sábado a las 11",
+            "cancela el sábado a las 11",
+            "Una petición por mensaje, por favor: solo he atendido la primera. Envíame esta"
+            ' parte en otro mensaje: "{again}".',
+            "Cancelada: **{service}** el {when_es}",
+        ),
+    ],
+)
+def test_a_second_cancel_without_its_verb_is_given_back_with_it(
+    app, open_daily, text, again, note, done
+):
+    wednesday = upcoming(2)
+    friday, saturday = wednesday + timedelta(days=2), wednesday + timedelta(days=3)
+    said_at(app, at(wednesday, "09:00"), f"a haircut on {named(friday)} at 10")
+    said_at(app, at(wednesday, "09:01"), f"a beard trim on {named(saturday)} at 11")
+    reply = said_at(app, at(wednesday, "09:05"), text)
+    first = done.format(
+        service="Haircut", when=when(friday, "10:00"), when_es=when(friday, "10:00", "es")
+    )
+    assert reply.startswith(f"{note.format(again=again)}\n\n{first}"), reply
+    assert booked() == {2: ("Beard trim", at(saturday, "11:00"))}
+    reply = said_at(app, at(wednesday, "09:06"), again)  # sent again as asked: a cancel too
+    second = done.format(
+        service="Beard trim", when=when(saturday, "11:00"), when_es=when(saturday, "11:00", "es")
+    )
+    assert reply.startswith(second), reply
+    assert booked() == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "again"),
+    [
+        ("move Friday's to 12 and Saturday's to 12", "move Saturday's to 12"),
+        ("I can't make it Friday at 10 and Saturday at 11", "I can't make it Saturday at 11"),
+        (
+            "cancel Friday at 10 and book a beard trim Sunday at 11",
+            "book a beard trim Sunday at 11",
+        ),
+    ],
+)
+def test_a_part_after_a_move_or_cancel_is_given_back_with_the_verb_it_shares(
+    app, open_daily, text, again
+):
+    wednesday = upcoming(2)
+    friday, saturday = wednesday + timedelta(days=2), wednesday + timedelta(days=3)
+    said_at(app, at(wednesday, "09:00"), f"a haircut on {named(friday)} at 10")
+    said_at(app, at(wednesday, "09:01"), f"a beard trim on {named(saturday)} at 11")
+    reply = said_at(app, at(wednesday, "09:05"), text)
+    assert f'Please send this part again in a new message: "{again}".\n\n' in reply, reply
+
+
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_a_booking_for_several_people_books_one_and_says_so(chat, lang):
     day = upcoming(2)

@@ -444,6 +444,33 @@ def test_a_service_whose_name_holds_another_s_is_named_once():
             "haircut friday at 10",
             "move my beard trim to saturday at 11",
         ),
+        # A part with no verb of its own after a cancel or a move shares it: given back with it.
+        ("cancel friday at 10 and saturday at 11", "cancel friday at 10", "cancel saturday at 11"),
+        (
+            "cancel my haircut friday at 10 and the beard trim saturday at 11",
+            "cancel my haircut friday at 10",
+            "cancel the beard trim saturday at 11",
+        ),
+        (
+            "cancela el viernes a las 10 y el sábado a las 11",
+            "cancela el viernes a las 10",
+            "cancela el sábado a las 11",
+        ),
+        (
+            "move friday's to 10 and saturday's to 11",
+            "move friday's to 10",
+            "move saturday's to 11",
+        ),
+        (
+            "I can't make it friday at 10 and saturday at 11",
+            "I can't make it friday at 10",
+            "I can't make it saturday at 11",
+        ),
+        (
+            "cancel friday at 10 and book a haircut saturday at 11",
+            "cancel friday at 10",
+            "book a haircut saturday at 11",
+        ),
     ],
 )
 def test_a_second_request_in_one_message_is_told_apart(text, first, rest):

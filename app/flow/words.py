@@ -117,6 +117,9 @@ TEXTS = {
             "One request per message, please: I have answered only the first. Please send "
             'this part again in a new message: "{rest}".'
         ),
+        "again_cancel": "cancel {rest}",
+        "again_move": "move {rest}",
+        "again_cant_make": "I can't make it {rest}",
         "book_a_time": "Book a time",
         "choose": "Choose",
         "my_appointments": "My appointments",
@@ -225,6 +228,9 @@ TEXTS = {
             "Una petición por mensaje, por favor: solo he atendido la primera. Envíame esta "
             'parte en otro mensaje: "{rest}".'
         ),
+        "again_cancel": "cancela {rest}",
+        "again_move": "cambia {rest}",
+        "again_cant_make": "no puedo ir {rest}",
         "book_a_time": "Reservar",
         "choose": "Elegir",
         "my_appointments": "Mis citas",
