@@ -248,6 +248,8 @@ def test_a_time_the_clocks_skip_that_day_is_not_booked(zone, text, expected):
         ("could we do wednesday at 10 instead?", date(2026, 12, 9)),
         ("move it to this wednesday at 10", TODAY),  # today's, said so: refused as past
         ("move it to today at 10", TODAY),
+        ("haircut wednesday this week at 10", TODAY),  # this week's, said so: refused as past
+        ("un corte el miércoles de esta semana a las 10", TODAY),
     ],
 )
 def test_today_s_weekday_with_a_time_gone_by_is_next_week_s(text, day):

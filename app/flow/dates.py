@@ -336,14 +336,16 @@ def weekday_disagrees(text: str, today: date) -> bool:
 
 def weekday_is_today(text: str, today: date, moving: bool = False) -> bool:
     """Whether the text names today by its weekday alone ("Monday", "on Monday", "el lunes" on
-    a Monday; not "this Monday", "today" nor a date): with a time of day already gone by, it is
-    next week's that is meant. `moving`: as for `parse_date`, the day after "to", "al"... is
-    the one that counts ("move my Friday one to Monday at 10")."""
+    a Monday; not "this Monday", "Monday this week", "today" nor a date): with a time of day
+    already gone by, it is next week's that is meant. `moving`: as for `parse_date`, the day
+    after "to", "al"... is the one that counts ("move my Friday one to Monday at 10")."""
     s = _day_words(fold(text.strip()), today, moving)
     m = _WEEKDAY.search(s)
     if m is None or m[1] not in (None, "on", "el") or m[3] or _ISO.search(s):
         return False
     if _relative_day(s) is not None or _written_date(s, today) is not None:
+        return False
+    if _THIS_WEEK.search(s):  # "Wednesday this week": today's, said so
         return False
     return _weekday_index(m[2]) == today.weekday()
 
