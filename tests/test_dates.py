@@ -314,6 +314,41 @@ def test_next_week_is_the_week_after_this_one(text, today, expected):
 
 
 @pytest.mark.parametrize(
+    ("text", "today", "expected"),
+    [
+        ("this week", TODAY, TODAY),  # a Wednesday: the rest of its week, from today
+        ("anything this week?", TODAY, TODAY),
+        ("esta semana", TODAY, TODAY),
+        ("this week", date(2026, 6, 14), date(2026, 6, 14)),  # a Sunday: today alone
+        ("tuesday this week", TODAY, date(2026, 6, 9)),  # its Tuesday, gone by: refused as past
+        ("el viernes de esta semana", TODAY, date(2026, 6, 12)),
+        ("this weekend", TODAY, date(2026, 6, 13)),  # the weekend, as before
+        ("este fin de semana", TODAY, date(2026, 6, 13)),
+    ],
+)
+def test_this_week_is_the_rest_of_this_week(text, today, expected):
+    assert parse_date(text, today) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "expected"),
+    [
+        ("the week after next", TODAY, date(2026, 6, 22)),  # a Wednesday: two Mondays on
+        ("week after next week", TODAY, date(2026, 6, 22)),
+        ("the week after next", date(2026, 6, 15), date(2026, 6, 29)),  # a Monday
+        ("la semana siguiente a la próxima", TODAY, date(2026, 6, 22)),
+        ("la semana después de la que viene", TODAY, date(2026, 6, 22)),
+        ("la semana después de la semana que viene", TODAY, date(2026, 6, 22)),
+        ("tuesday the week after next", TODAY, date(2026, 6, 23)),
+        ("in two weeks", TODAY, date(2026, 6, 24)),  # a day, as before
+        ("dentro de dos semanas", TODAY, date(2026, 6, 24)),
+    ],
+)
+def test_the_week_after_next_is_the_week_after_next_week(text, today, expected):
+    assert parse_date(text, today) == expected
+
+
+@pytest.mark.parametrize(
     ("text", "moving", "expected"),
     [
         ("next week", False, True),
@@ -328,6 +363,22 @@ def test_next_week_is_the_week_after_this_one(text, today, expected):
     ],
 )
 def test_next_week_alone_is_a_week(text, moving, expected):
+    assert is_week(text, TODAY, moving) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "moving", "expected"),
+    [
+        ("this week", False, True),
+        ("esta semana", False, True),
+        ("the week after next", False, True),
+        ("la semana siguiente a la próxima", False, True),
+        ("move it to the week after next", True, True),
+        ("tuesday this week", False, False),
+        ("in two weeks", False, False),  # a day
+    ],
+)
+def test_this_week_or_the_week_after_next_alone_is_a_week(text, moving, expected):
     assert is_week(text, TODAY, moving) is expected
 
 

@@ -401,6 +401,68 @@ def test_two_bookings_in_one_message_book_the_first_and_give_the_other_back(chat
     assert booked() == {1: ("Haircut", at(first, "10:00")), 2: ("Beard trim", at(second, "11:00"))}
 
 
+@pytest.mark.parametrize(
+    ("text", "again", "note", "done"),
+    [
+        (
+            "cancel Friday at 10 and Saturday at 11",
+            "cancel Saturday at 11",
+            "One request per message, please: I have answered only the first. Please send this"
+            ' part again in a new message: "{again}".',
+            "Cancelled: **{service}** on {when}",
+        ),
+        (
+            "cancela el viernes a las 10 y el sábado a las 11",
+            "cancela el sábado a las 11",
+            "Una petición por mensaje, por favor: solo he atendido la primera. Envíame esta"
+            ' parte en otro mensaje: "{again}".',
+            "Cancelada: **{service}** el {when_es}",
+        ),
+    ],
+)
+def test_a_second_cancel_without_its_verb_is_given_back_with_it(
+    app, open_daily, text, again, note, done
+):
+    wednesday = upcoming(2)
+    friday, saturday = wednesday + timedelta(days=2), wednesday + timedelta(days=3)
+    said_at(app, at(wednesday, "09:00"), f"a haircut on {named(friday)} at 10")
+    said_at(app, at(wednesday, "09:01"), f"a beard trim on {named(saturday)} at 11")
+    reply = said_at(app, at(wednesday, "09:05"), text)
+    first = done.format(
+        service="Haircut", when=when(friday, "10:00"), when_es=when(friday, "10:00", "es")
+    )
+    assert reply.startswith(f"{note.format(again=again)}\n\n{first}"), reply
+    assert booked() == {2: ("Beard trim", at(saturday, "11:00"))}
+    reply = said_at(app, at(wednesday, "09:06"), again)  # sent again as asked: a cancel too
+    second = done.format(
+        service="Beard trim", when=when(saturday, "11:00"), when_es=when(saturday, "11:00", "es")
+    )
+    assert reply.startswith(second), reply
+    assert booked() == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "again"),
+    [
+        ("move Friday's to 12 and Saturday's to 12", "move Saturday's to 12"),
+        ("I can't make it Friday at 10 and Saturday at 11", "I can't make it Saturday at 11"),
+        (
+            "cancel Friday at 10 and book a beard trim Sunday at 11",
+            "book a beard trim Sunday at 11",
+        ),
+    ],
+)
+def test_a_part_after_a_move_or_cancel_is_given_back_with_the_verb_it_shares(
+    app, open_daily, text, again
+):
+    wednesday = upcoming(2)
+    friday, saturday = wednesday + timedelta(days=2), wednesday + timedelta(days=3)
+    said_at(app, at(wednesday, "09:00"), f"a haircut on {named(friday)} at 10")
+    said_at(app, at(wednesday, "09:01"), f"a beard trim on {named(saturday)} at 11")
+    reply = said_at(app, at(wednesday, "09:05"), text)
+    assert f'Please send this part again in a new message: "{again}".\n\n' in reply, reply
+
+
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_a_booking_for_several_people_books_one_and_says_so(chat, lang):
     day = upcoming(2)
@@ -815,6 +877,110 @@ def test_nothing_booked_next_week_is_said_of_the_week(app, open_daily):
     week = long(monday + timedelta(days=7))
     assert reply.startswith(f"You have nothing booked in the week of {week}.\n"), reply
     assert len(booked()) == 1
+
+
+@pytest.mark.parametrize("service", ["1", "haircut"])
+def test_this_week_without_a_service_lists_its_first_free_day_left(app, open_daily, service):
+    wednesday = upcoming(2)
+    asked = said_at(app, at(wednesday, "19:50"), "anything this week?")  # today's times gone
+    assert asked.startswith("Which service would you like?\n1. Haircut"), asked
+    listed = said_at(app, at(wednesday, "19:51"), service)
+    thursday = wednesday + timedelta(days=1)
+    assert listed.startswith(f"Free times for **Haircut** on {long(thursday)}:\n1. 09:00\n"), listed
+    assert statuses() == []
+
+
+@pytest.mark.parametrize(
+    ("text", "full"),
+    [
+        ("a haircut this week", "Sorry, there are no free times for Haircut this week."),
+        ("un corte esta semana", "Lo siento, no hay horas libres para Haircut esta semana."),
+    ],
+)
+def test_this_week_with_no_free_time_left_says_so_and_offers_the_next(app, open_daily, text, full):
+    wednesday = upcoming(2)
+    db.execute(  # Thursday to Sunday closed, and today's times gone by
+        "UPDATE businesses SET closed_dates = %s::date[]",
+        ([wednesday + timedelta(days=d) for d in range(1, 5)],),
+    )
+    listed = said_at(app, at(wednesday, "19:50"), text)
+    monday = wednesday + timedelta(days=5)
+    assert listed.startswith(
+        (
+            f"{full}\nFree times for **Haircut** on {long(monday)}:\n1. 09:00\n",
+            f"{full}\nHoras libres para **Haircut** el {long(monday, 'es')}:\n1. 09:00\n",
+        )
+    ), listed
+    assert statuses() == []
+
+
+def test_next_week_with_no_free_time_says_so_of_the_week_and_offers_the_next(app, open_daily):
+    wednesday = upcoming(2)
+    monday = wednesday + timedelta(days=5)
+    db.execute(  # all of next week closed
+        "UPDATE businesses SET closed_dates = %s::date[]",
+        ([monday + timedelta(days=d) for d in range(7)],),
+    )
+    listed = said_at(app, at(wednesday, "11:30"), "a haircut next week")
+    after = monday + timedelta(days=7)
+    assert listed.startswith(
+        f"Sorry, there are no free times for Haircut in the week of {long(monday)}.\n"
+        f"Free times for **Haircut** on {long(after)}:\n1. 09:00\n"
+    ), listed
+    assert statuses() == []
+
+
+@pytest.mark.parametrize(
+    "text", ["cancel my appointment this week", "cancela mi cita de esta semana"]
+)
+def test_an_appointment_named_by_this_week_is_the_one_in_it(app, open_daily, text):
+    monday = upcoming(0)
+    friday, next_tuesday = monday + timedelta(days=4), monday + timedelta(days=8)
+    said_at(app, at(monday, "09:00"), f"a haircut on {named(friday)} at 10")
+    said_at(app, at(monday, "09:01"), f"a beard trim on {named(next_tuesday)} at 10")
+    reply = said_at(app, at(monday, "09:05"), text)
+    assert reply.startswith(
+        (f"Cancelled: **Haircut** on {when(friday, '10:00')}", "Cancelada: **Haircut**")
+    ), reply
+    assert booked() == {2: ("Beard trim", at(next_tuesday, "10:00"))}
+    reply = said_at(app, at(monday, "09:06"), "cancel my appointment this week")
+    assert reply.startswith("You have nothing booked this week.\n"), reply
+    assert len(booked()) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a beard trim the week after next",
+        "una barba la semana siguiente a la próxima",
+        "una barba la semana después de la que viene",
+    ],
+)
+def test_the_week_after_next_lists_its_first_free_day(app, open_daily, text):
+    wednesday = upcoming(2)
+    db.execute(  # its Monday closed: the week's first free day is its Tuesday
+        "UPDATE businesses SET closed_dates = %s::date[]",
+        ([wednesday + timedelta(days=12)],),
+    )
+    listed = said_at(app, at(wednesday, "11:30"), text)
+    tuesday = wednesday + timedelta(days=13)
+    assert listed.startswith(
+        (
+            f"Free times for **Beard trim** on {long(tuesday)}:\n1. 09:00\n",
+            f"Horas libres para **Beard trim** el {long(tuesday, 'es')}:\n1. 09:00\n",
+        )
+    ), listed
+    assert statuses() == []
+
+
+def test_an_appointment_named_by_the_week_after_next_is_the_one_in_it(app, open_daily):
+    monday = upcoming(0)
+    next_friday, friday_after = monday + timedelta(days=11), monday + timedelta(days=18)
+    said_at(app, at(monday, "09:00"), f"a haircut on {named(next_friday)} at 10")
+    said_at(app, at(monday, "09:01"), f"a beard trim on {named(friday_after)} at 10")
+    reply = said_at(app, at(monday, "09:05"), "cancel my appointment the week after next")
+    assert reply.startswith(f"Cancelled: **Beard trim** on {when(friday_after, '10:00')}"), reply
+    assert booked() == {1: ("Haircut", at(next_friday, "10:00"))}
 
 
 # Past days are refused as past, never moved to next year.

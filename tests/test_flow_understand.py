@@ -248,6 +248,8 @@ def test_a_time_the_clocks_skip_that_day_is_not_booked(zone, text, expected):
         ("could we do wednesday at 10 instead?", date(2026, 12, 9)),
         ("move it to this wednesday at 10", TODAY),  # today's, said so: refused as past
         ("move it to today at 10", TODAY),
+        ("haircut wednesday this week at 10", TODAY),  # this week's, said so: refused as past
+        ("un corte el miércoles de esta semana a las 10", TODAY),
     ],
 )
 def test_today_s_weekday_with_a_time_gone_by_is_next_week_s(text, day):
@@ -443,6 +445,33 @@ def test_a_service_whose_name_holds_another_s_is_named_once():
             "haircut friday at 10 and move my beard trim to saturday at 11",
             "haircut friday at 10",
             "move my beard trim to saturday at 11",
+        ),
+        # A part with no verb of its own after a cancel or a move shares it: given back with it.
+        ("cancel friday at 10 and saturday at 11", "cancel friday at 10", "cancel saturday at 11"),
+        (
+            "cancel my haircut friday at 10 and the beard trim saturday at 11",
+            "cancel my haircut friday at 10",
+            "cancel the beard trim saturday at 11",
+        ),
+        (
+            "cancela el viernes a las 10 y el sábado a las 11",
+            "cancela el viernes a las 10",
+            "cancela el sábado a las 11",
+        ),
+        (
+            "move friday's to 10 and saturday's to 11",
+            "move friday's to 10",
+            "move saturday's to 11",
+        ),
+        (
+            "I can't make it friday at 10 and saturday at 11",
+            "I can't make it friday at 10",
+            "I can't make it saturday at 11",
+        ),
+        (
+            "cancel friday at 10 and book a haircut saturday at 11",
+            "cancel friday at 10",
+            "book a haircut saturday at 11",
         ),
     ],
 )

@@ -74,6 +74,14 @@ _WEEKEND = re.compile(r"\b(?:(next|proximo)\s+)?(?:weekend|fin de semana|finde)\
 _NEXT_WEEK = re.compile(
     r"\bnext\s+week\b|(?<!\bfin de )\bsemana\s+(?:que\s+viene|proxima)\b|\bproxima\s+semana\b"
 )
+# "this week", "esta semana": the rest of it, from today.
+_THIS_WEEK = re.compile(r"\bthis\s+week\b|\besta\s+semana\b")
+# "the week after next", "la semana siguiente a la próxima", "la semana después de la que
+# viene" (checked before "next week", which some of them hold).
+_WEEK_AFTER_NEXT = re.compile(
+    r"\bweek\s+after\s+next\b|\bsemana\s+(?:siguiente|despues)\s+(?:a|de)\s+la\s+"
+    r"(?:proxima|semana\s+proxima|proxima\s+semana|que\s+viene|semana\s+que\s+viene)\b"
+)
 # Words that make a number a time, before it ("at 5", "a las 5", "what about 11?", and for a
 # move "move it to 12") or after it ("5pm").
 _LEAD = (
@@ -245,26 +253,39 @@ def _one_date(s: str, today: date) -> date | None:
     if m := _IN_DAYS.search(s):
         count = _COUNTS.get(m[1]) or int(m[1])
         return today + timedelta(days=count * (7 if m[2].startswith(("w", "s")) else 1))
-    return (
-        _written_date(s, today) or _next_week(s, today) or _weekday(s, today) or _weekend(s, today)
-    )
+    return _written_date(s, today) or _week(s, today) or _weekday(s, today) or _weekend(s, today)
 
 
-def _next_week(s: str, today: date) -> date | None:
-    """The day "next week" names: its Monday (weeks start on Monday), or its weekday named with
-    it ("next week on Tuesday", "el martes de la semana que viene"); None without "next week"."""
-    if not _NEXT_WEEK.search(s):
+def _week(s: str, today: date) -> date | None:
+    """The first day of the week the text names (weeks start on Monday): today for "this week",
+    the Monday of "next week" or of "the week after next"; or the weekday named with it ("next
+    week on Tuesday", "el martes de la semana que viene"). None when it names no week."""
+    monday = today - timedelta(days=today.weekday())
+    if _WEEK_AFTER_NEXT.search(s):
+        monday += timedelta(days=14)
+    elif _NEXT_WEEK.search(s):
+        monday += timedelta(days=7)
+    elif not _THIS_WEEK.search(s):
         return None
-    monday = today + timedelta(days=7 - today.weekday())
     named = _WEEKDAY.search(s)
-    return monday + timedelta(days=_weekday_index(named[2])) if named else monday
+    if named:
+        return monday + timedelta(days=_weekday_index(named[2]))
+    return max(monday, today)
+
+
+def week_end(day: date) -> date:
+    """The Sunday of the week `day` is in: the last day a week named ("this week", "next
+    week") stands for."""
+    return day + timedelta(days=6 - day.weekday())
 
 
 def is_week(text: str, today: date, moving: bool = False) -> bool:
-    """Whether the day `parse_date` reads is "next week" alone, with no weekday or date: its
-    Monday stands for the whole week, whose first free day is the one to offer."""
+    """Whether the day `parse_date` reads is a week alone ("this week", "next week", "the week
+    after next"), with no weekday or date: that day (today, or the week's Monday) stands for the
+    rest of its week, whose first free day is the one to offer."""
     s = _day_words(fold(text.strip()), today, moving)
-    if _NEXT_WEEK.search(s) is None or _WEEKDAY.search(s) or _ISO.search(s):
+    named = _NEXT_WEEK.search(s) or _THIS_WEEK.search(s) or _WEEK_AFTER_NEXT.search(s)
+    if named is None or _WEEKDAY.search(s) or _ISO.search(s):
         return False
     return _relative_day(s) is None and not _IN_DAYS.search(s) and not _written_date(s, today)
 
@@ -315,14 +336,16 @@ def weekday_disagrees(text: str, today: date) -> bool:
 
 def weekday_is_today(text: str, today: date, moving: bool = False) -> bool:
     """Whether the text names today by its weekday alone ("Monday", "on Monday", "el lunes" on
-    a Monday; not "this Monday", "today" nor a date): with a time of day already gone by, it is
-    next week's that is meant. `moving`: as for `parse_date`, the day after "to", "al"... is
-    the one that counts ("move my Friday one to Monday at 10")."""
+    a Monday; not "this Monday", "Monday this week", "today" nor a date): with a time of day
+    already gone by, it is next week's that is meant. `moving`: as for `parse_date`, the day
+    after "to", "al"... is the one that counts ("move my Friday one to Monday at 10")."""
     s = _day_words(fold(text.strip()), today, moving)
     m = _WEEKDAY.search(s)
     if m is None or m[1] not in (None, "on", "el") or m[3] or _ISO.search(s):
         return False
     if _relative_day(s) is not None or _written_date(s, today) is not None:
+        return False
+    if _THIS_WEEK.search(s):  # "Wednesday this week": today's, said so
         return False
     return _weekday_index(m[2]) == today.weekday()
 

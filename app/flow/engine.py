@@ -112,7 +112,7 @@ def on_text(turn: Turn, st: State, text: str) -> Reply:
     """Answer what the customer wrote: its first request, when it holds several ("a haircut
     Tuesday at 10 and a beard trim Thursday at 11"), saying which part is not done yet; and
     that an appointment is one person's when the request is for several."""
-    first, rest = several.split(text, turn.business, turn.today)
+    first, rest = several.split(text, turn.business, turn.today, st.lang)
     reply = answer(turn, st, first)
     notes = ()
     if several.for_several(first):  # "for me and my son": an appointment is one person's

@@ -7,7 +7,7 @@ import re
 from datetime import datetime, time, timedelta
 
 from app.booking.models import ALREADY_THERE, EXISTS, NOT_FOUND, Appointment, BookingResult
-from app.flow import actions, ids, words
+from app.flow import actions, dates, ids, words
 from app.flow.actions import Turn
 from app.flow.offers import SLOTS_SHOWN, done, find, hhmm, offer, past, refused, start_at
 from app.flow.render import Reply
@@ -69,7 +69,10 @@ def none_named(
     if day and at:
         day, at = words.say(st.lang, "day_at", day=day, time=at), None
     service = (service or req.service or {}).get("name")
-    if day and req.week:  # "cancel my appointment next week": none in that week
+    if day and req.week and req.day == turn.today:  # "cancel my appointment this week"
+        key = "none_of_service_this_week" if service else "none_this_week_booked"
+        text = words.say(st.lang, key, service=service)
+    elif day and req.week:  # "cancel my appointment next week": none in that week
         key = "none_of_service_in_week" if service else "none_in_week"
         text = words.say(st.lang, key, service=service, day=day)
     elif service and day:
@@ -337,10 +340,10 @@ def named(
 
 
 def _on_day(local: datetime, req: Request) -> bool:
-    """Whether a local start is on the request's day; for "next week" (`req.day` its Monday),
-    on any day of that week."""
+    """Whether a local start is on the request's day; for a week ("this week", "next week":
+    `req.day` today or its Monday), on any day from it to that week's Sunday."""
     if req.week:
-        return req.day <= local.date() < req.day + timedelta(days=7)
+        return req.day <= local.date() <= dates.week_end(req.day)
     return local.date() == req.day
 
 

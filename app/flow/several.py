@@ -10,6 +10,7 @@ import re
 from datetime import date
 from itertools import islice
 
+from app.flow import words
 from app.flow.dates import fold
 from app.flow.understand import Request, read
 
@@ -22,6 +23,11 @@ _JOIN = re.compile(
 # whole text before it, so a long message of commas ("a,a,a,...", 4,000 characters) read at
 # every one cost half a minute of a worker's time; a real second request comes early.
 MAX_PLACES = 10
+
+# Requests whose verb a part after them shares when it has none of its own ("cancel Friday at
+# 10 and Saturday at 11"): that part is given back with the verb (`words` "again_<intent>"),
+# since "Saturday at 11" sent again alone asks to book it.
+SHARED_VERBS = ("cancel", "move", "cant_make")
 
 # A second choice for the request before it, not a request of its own ("and if that's taken
 # Saturday at 11", "or Saturday", "y si no el sábado"); the text is folded (`Request.text`).
@@ -75,27 +81,39 @@ def for_several(text: str) -> bool:
     return _SEVERAL.search(text) is not None
 
 
-def split(text: str, business: dict, today: date) -> tuple[str, str]:
-    """The message's first request and the text of the ones after it ("" when it holds one).
-    A part begins a new request only when it and the text before it each ask for a time on
-    their own: a day and a time, or either with a service ("haircut at 10", "Thursday at 11");
-    so "between 3 and 5", "a las 5 y media", "a haircut and a beard trim on Friday at 10" and
-    "not Tuesday, Thursday at 11" stay one request. Nor is a part that speaks of the one before
-    it a new request: a move of it ("I have a haircut Friday at 10 and I'd like to move it to
-    Saturday at 11", "... y quiero cambiarla al sábado a las 11") or a second choice ("... and
-    if that's taken Saturday at 11", "... y si no el sábado a las 11", "... and Saturday at 11
-    would also work", "... y el sábado a las 11 también me va bien")."""
+def split(text: str, business: dict, today: date, lang: str | None = None) -> tuple[str, str]:
+    """The message's first request and the text of the ones after it, to send again ("" when
+    it holds one). A part begins a new request only when it and the text before it each ask
+    for a time on their own: a day and a time, or either with a service ("haircut at 10",
+    "Thursday at 11"); so "between 3 and 5", "a las 5 y media", "a haircut and a beard trim on
+    Friday at 10" and "not Tuesday, Thursday at 11" stay one request. Nor is a part that speaks
+    of the one before it a new request: a move of it ("I have a haircut Friday at 10 and I'd
+    like to move it to Saturday at 11", "... y quiero cambiarla al sábado a las 11") or a
+    second choice ("... and if that's taken Saturday at 11", "... y si no el sábado a las 11",
+    "... and Saturday at 11 would also work", "... y el sábado a las 11 también me va bien").
+    A part with no verb of its own after a cancel, a move or "I can't make it" shares it, and
+    is given back with it: "cancel Friday at 10 and Saturday at 11" gives back "cancel Saturday
+    at 11" (`lang`: the conversation's, when the text before it shows none)."""
     for join in islice(_JOIN.finditer(text), MAX_PLACES):
         before, after = text[: join.start()], _next_part(text, join.end())
         if not before.strip():
             continue
         rest = read(after, business, today)  # the short part first: the text before is long
-        if not _asks(rest) or (rest.service is None and join[0].strip() == ","):
+        if rest.service is None and join[0].strip() == ",":
             continue
         if _of_the_one_before(rest) or _other_choice(rest, text[join.end() :]):
             continue
-        if _asks(read(before, business, today)):
-            return before, text[join.end() :].strip()
+        first, again = None, text[join.end() :].strip()
+        if rest.intent == "unknown" and (rest.day or rest.time):  # "... and Saturday at 11"
+            first = read(before, business, today)
+            if first.intent in SHARED_VERBS:
+                say = first.lang or lang
+                again = words.say(say, f"again_{first.intent}", rest=again)
+                rest = read(words.say(say, f"again_{first.intent}", rest=after), business, today)
+        if not _asks(rest):
+            continue
+        if _asks(first or read(before, business, today)):
+            return before, again
     return text, ""
 
 

@@ -32,7 +32,7 @@ class State:
     lang: str | None = None
     service_id: int | None = None  # the service being chosen or talked about
     day: str | None = None  # ISO date being talked about
-    week: str | None = None  # `day` when it stands for its week ("next week"): ISO date
+    week: str | None = None  # `day` when it stands for its week ("this/next week"): ISO
     after: str | None = None  # "HH:MM" bounds asked for with it
     before: str | None = None
     time: str | None = None  # a time asked for before the service was known

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 from app.booking.availability import PAST
 from app.booking.models import EXISTS, NOT_FOUND, RELEASED, Appointment, BookingResult
-from app.flow import actions, ids, words
+from app.flow import actions, dates, ids, words
 from app.flow.actions import Turn
 from app.flow.offers import (
     SLOTS_SHOWN,
@@ -69,10 +69,10 @@ def booking_request(turn: Turn, st: State, req: Request) -> Reply:
 
 
 def asked_times(turn: Turn, st: State, svc: dict, day: date, req: Request) -> Reply:
-    """The free times the request asks for on `day`; for "next week" (`day` its Monday), those
-    of the week's first day that has some."""
+    """The free times the request asks for on `day`; for a week ("this week", "next week": `day`
+    today or its Monday), those of the week's first day that has some."""
     if req.week and day == req.day:
-        return first_free(turn, st, svc, req.after, req.before, start=day)
+        return first_free(turn, st, svc, req.after, req.before, start=day, week=True)
     return slots(turn, st, svc, day, req.after, req.before)
 
 
@@ -98,7 +98,7 @@ def continue_with(turn: Turn, st: State, svc: dict) -> Reply:
     if wanted:
         return book(turn, st, svc, start_at(turn, day, time.fromisoformat(wanted)))
     if day is None or week:  # "next week": its first day with free times
-        return first_free(turn, st, svc, after, before, start=day)
+        return first_free(turn, st, svc, after, before, start=day, week=week)
     return slots(turn, st, svc, day, after, before)
 
 
@@ -252,14 +252,19 @@ def first_free(
     after: time | None,
     before: time | None,
     start: date | None = None,
+    week: bool = False,
 ) -> Reply:
     """The free times of the first day that has some, within SEARCH_DAYS from `start` (today
-    when not given); for a move under way, those its appointment could move to."""
+    when not given), or, for a `week`, from `start` to that week's Sunday; for a move under
+    way, those its appointment could move to."""
     first = start or turn.today
-    last = first + timedelta(days=SEARCH_DAYS - 1)
+    last = dates.week_end(first) if week else first + timedelta(days=SEARCH_DAYS - 1)
     result = actions.find_slots(turn, svc, first, last, after, before, moving_for(turn, st, svc))
     if not result.ok:
         return refused(turn, st, result, svc)
+    if not result.slots and week:  # a week full (or closed): said so, with the next free times
+        listed = first_free(turn, st, svc, after, before, start=last + timedelta(days=1))
+        return replace(listed, text=f"{week_full(turn, st, svc, first)}\n{listed.text}")
     if not result.slots:
         st.service_id = svc["id"]
         text = words.say(st.lang, "nothing_soon", service=svc["name"])
@@ -273,6 +278,15 @@ def first_free(
     )
     same_day = [s for s in result.slots if s.astimezone(turn.tz).date() == day]
     return slot_list(turn, st, svc, day, same_day)
+
+
+def week_full(turn: Turn, st: State, svc: dict, first: date) -> str:
+    """That a week asked for has no free times: "this week" (from today), else "the week of"
+    its Monday."""
+    if first == turn.today:
+        return words.say(st.lang, "none_this_week", service=svc["name"])
+    day = words.day_long(first, st.lang)
+    return words.say(st.lang, "none_free_in_week", service=svc["name"], day=day)
 
 
 def more(turn: Turn, st: State) -> Reply:

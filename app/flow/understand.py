@@ -246,7 +246,8 @@ class Request:
     lang: str | None
     service: dict | None = None
     day: date | None = None
-    week: bool = False  # `day` is the Monday of "next week": the first free day from it
+    week: bool = False  # `day` stands for its week to Sunday ("this week": today; "next week":
+    # its Monday): the first free day from it
     time: time | None = None  # one time to book or move to ("at 14:00", "2pm")
     after: time | None = None  # a range of times ("after 5", "in the morning")
     before: time | None = None

@@ -40,6 +40,8 @@ TEXTS = {
         "none_free": "Sorry, there are no free times for {service} on {day}.",
         "next_free": "The next free times are:",
         "nothing_soon": "Sorry, there are no free times for {service} in the next days.",
+        "none_this_week": "Sorry, there are no free times for {service} this week.",
+        "none_free_in_week": "Sorry, there are no free times for {service} in the week of {day}.",
         "held": (
             "I'm holding **{service}** on {when} for you for {minutes} minutes. Shall I book it?"
         ),
@@ -84,6 +86,8 @@ TEXTS = {
         "none_of_service_on_day": "You have no **{service}** booked on {day}.",
         "none_in_week": "You have nothing booked in the week of {day}.",
         "none_of_service_in_week": "You have no **{service}** booked in the week of {day}.",
+        "none_this_week_booked": "You have nothing booked this week.",
+        "none_of_service_this_week": "You have no **{service}** booked this week.",
         "none_at": "You have nothing booked at {time}.",
         "none_of_service_at": "You have no **{service}** booked at {time}.",
         "day_at": "{day} at {time}",
@@ -113,6 +117,9 @@ TEXTS = {
             "One request per message, please: I have answered only the first. Please send "
             'this part again in a new message: "{rest}".'
         ),
+        "again_cancel": "cancel {rest}",
+        "again_move": "move {rest}",
+        "again_cant_make": "I can't make it {rest}",
         "book_a_time": "Book a time",
         "choose": "Choose",
         "my_appointments": "My appointments",
@@ -148,6 +155,8 @@ TEXTS = {
         "none_free": "Lo siento, no hay horas libres para {service} el {day}.",
         "next_free": "Las próximas horas libres son:",
         "nothing_soon": "Lo siento, no hay horas libres para {service} en los próximos días.",
+        "none_this_week": "Lo siento, no hay horas libres para {service} esta semana.",
+        "none_free_in_week": "Lo siento, no hay horas libres para {service} la semana del {day}.",
         "held": ("Te guardo **{service}** el {when} durante {minutes} minutos. ¿Lo reservo?"),
         "still_held": "Aún sin reservar: te guardo **{service}** el {when}. ¿Lo reservo?",
         "confirm": "Confirmar",
@@ -190,6 +199,8 @@ TEXTS = {
         "none_of_service_on_day": "No tienes ninguna cita de **{service}** el {day}.",
         "none_in_week": "No tienes nada reservado la semana del {day}.",
         "none_of_service_in_week": "No tienes ninguna cita de **{service}** la semana del {day}.",
+        "none_this_week_booked": "No tienes nada reservado esta semana.",
+        "none_of_service_this_week": "No tienes ninguna cita de **{service}** esta semana.",
         "none_at": "No tienes nada reservado a las {time}.",
         "none_of_service_at": "No tienes ninguna cita de **{service}** a las {time}.",
         "day_at": "{day} a las {time}",
@@ -217,6 +228,9 @@ TEXTS = {
             "Una petición por mensaje, por favor: solo he atendido la primera. Envíame esta "
             'parte en otro mensaje: "{rest}".'
         ),
+        "again_cancel": "cancela {rest}",
+        "again_move": "cambia {rest}",
+        "again_cant_make": "no puedo ir {rest}",
         "book_a_time": "Reservar",
         "choose": "Elegir",
         "my_appointments": "Mis citas",
