@@ -2036,3 +2036,101 @@ def test_yes_to_a_renewed_forgotten_hold_books_it(chat, post_webhook, drain):
     assert chat("yes") == (
         f"Booked ✅ *Haircut* on {when(day, '09:30')} (booking #1). See you then!"
     )
+
+
+# A day said as which appointment ("Friday's", "la del viernes"), not where it goes.
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("move Friday's to 12", "en"),
+        ("move my Friday appointment to 12", "en"),
+        ("can you move the Friday one to 12?", "en"),
+        ("mueve la del viernes a las 12", "es"),
+        ("cambia la cita del viernes a las 12", "es"),
+        ("cambia mi cita del viernes a las 12", "es"),
+    ],
+)
+def test_a_move_of_a_day_with_nothing_booked_on_it_moves_nothing(app, open_daily, text, lang):
+    wednesday = upcoming(2)
+    friday, saturday = wednesday + timedelta(days=2), wednesday + timedelta(days=3)
+    said_at(app, at(wednesday, "09:00"), f"a haircut on {named(saturday)} at 10")
+    reply = said_at(app, at(wednesday, "09:05"), text)
+    if lang == "en":
+        assert reply == (
+            f"You have nothing booked on {long(friday)}.\nYour upcoming appointments:\n"
+            f"• #1 Haircut on {when(saturday, '10:00')}"
+        )
+    else:
+        assert reply == (
+            f"No tienes nada reservado el {long(friday, 'es')}.\nTus próximas citas:\n"
+            f"• #1 Haircut el {when(saturday, '10:00', 'es')}"
+        )
+    assert booked() == {1: ("Haircut", at(saturday, "10:00"))}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "move Friday's to 12",
+        "move my Friday appointment to 12",
+        "move the Friday one to 12",
+        "mueve la del viernes a las 12",
+        "cambia la cita del viernes a las 12",
+    ],
+)
+def test_a_move_of_the_appointment_on_a_day_keeps_its_day(app, open_daily, text):
+    wednesday = upcoming(2)
+    friday, saturday = wednesday + timedelta(days=2), wednesday + timedelta(days=3)
+    said_at(app, at(wednesday, "09:00"), f"a haircut on {named(friday)} at 10")
+    said_at(app, at(wednesday, "09:01"), f"a beard trim on {named(saturday)} at 11")
+    reply = said_at(app, at(wednesday, "09:05"), text)
+    assert reply.startswith(("Moved ✅", "Cambiada ✅")), reply
+    assert booked() == {
+        1: ("Haircut", at(friday, "12:00")),
+        2: ("Beard trim", at(saturday, "11:00")),
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["move Friday's to Sunday at 12", "cambia la del viernes al domingo a las 12"],
+)
+def test_a_move_of_the_appointment_on_a_day_to_another_day_goes_there(app, open_daily, text):
+    wednesday = upcoming(2)
+    friday, saturday = wednesday + timedelta(days=2), wednesday + timedelta(days=3)
+    sunday = wednesday + timedelta(days=4)
+    said_at(app, at(wednesday, "09:00"), f"a haircut on {named(friday)} at 10")
+    said_at(app, at(wednesday, "09:01"), f"a beard trim on {named(saturday)} at 11")
+    reply = said_at(app, at(wednesday, "09:05"), text)
+    assert reply.startswith(("Moved ✅", "Cambiada ✅")), reply
+    assert booked() == {
+        1: ("Haircut", at(sunday, "12:00")),
+        2: ("Beard trim", at(saturday, "11:00")),
+    }
+
+
+def test_a_cancel_of_a_day_with_nothing_booked_on_it_still_cancels_nothing(app, open_daily):
+    wednesday = upcoming(2)
+    friday, saturday = wednesday + timedelta(days=2), wednesday + timedelta(days=3)
+    said_at(app, at(wednesday, "09:00"), f"a haircut on {named(saturday)} at 10")
+    for text in ("cancel Friday's", "cancela la del viernes", "I can't make it Friday"):
+        reply = said_at(app, at(wednesday, "09:05"), text)
+        assert reply.startswith(f"You have nothing booked on {long(friday)}") or reply.startswith(
+            f"No tienes nada reservado el {long(friday, 'es')}"
+        ), reply
+    assert booked() == {1: ("Haircut", at(saturday, "10:00"))}
+
+
+def test_a_move_of_a_weekday_s_appointment_with_two_on_that_weekday_asks_which(app, open_daily):
+    wednesday = upcoming(2)
+    friday, next_friday = wednesday + timedelta(days=2), wednesday + timedelta(days=9)
+    said_at(app, at(wednesday, "09:00"), f"a haircut on {named(friday)} at 10")
+    said_at(app, at(wednesday, "09:01"), f"a beard trim on {named(next_friday)} at 11")
+    reply = said_at(app, at(wednesday, "09:05"), "move my Friday appointment to 12")
+    assert reply.startswith("Which one should I move?\n1. "), reply
+    assert booked() == {
+        1: ("Haircut", at(friday, "10:00")),
+        2: ("Beard trim", at(next_friday, "11:00")),
+    }

@@ -532,3 +532,40 @@ def test_a_long_message_of_commas_is_read_a_bounded_number_of_times(monkeypatch)
     assert several.split("a," * 2000, BUSINESS, TODAY) == ("a," * 2000, "")
     several.split(text, BUSINESS, TODAY)
     assert len(calls) <= 4 * several.MAX_PLACES
+
+
+FRIDAY, SUNDAY, TUESDAY = date(2026, 12, 4), date(2026, 12, 6), date(2026, 12, 8)
+
+
+@pytest.mark.parametrize(
+    ("text", "of_day", "weekday", "day", "clock"),
+    [
+        ("move Friday's to 12", FRIDAY, True, None, time(12)),
+        ("move my Friday appointment to 12", FRIDAY, True, None, time(12)),
+        ("can you move the Friday one to 12?", FRIDAY, True, None, time(12)),
+        ("move my appointment on Friday to Sunday at 12", FRIDAY, True, SUNDAY, time(12)),
+        ("move next Friday's to 12", FRIDAY, False, None, time(12)),
+        ("move tomorrow's to Sunday at 12", date(2026, 12, 3), False, SUNDAY, time(12)),
+        ("mueve la del viernes a las 12", FRIDAY, True, None, time(12)),
+        ("cambia la cita del viernes a las 12", FRIDAY, True, None, time(12)),
+        ("cambia mi cita del martes al domingo a las 12", TUESDAY, True, SUNDAY, time(12)),
+        ("cambia la de mañana al domingo", date(2026, 12, 3), False, SUNDAY, None),
+        # Where it goes, not which one: no day named as which.
+        ("move it to Friday at 12", None, False, FRIDAY, time(12)),
+        ("can we do Friday at 12 instead?", None, False, FRIDAY, time(12)),
+        ("move my haircut to the Friday one at 12", None, False, FRIDAY, time(12)),
+        ("move it to Friday's slot at 12", None, False, FRIDAY, time(12)),
+        ("cámbiala al viernes a las 12", None, False, FRIDAY, time(12)),
+    ],
+)
+def test_a_move_s_day_said_as_which_appointment_is_not_its_new_day(
+    text, of_day, weekday, day, clock
+):
+    r = read(text, BUSINESS, TODAY)
+    assert (r.of_day, r.of_weekday, r.day, r.time) == (of_day, weekday, day, clock)
+
+
+@pytest.mark.parametrize("text", ["cancel Friday's", "cancela la del viernes", "book Friday's"])
+def test_a_day_said_as_which_appointment_outside_a_move_is_the_day(text):
+    r = read(text, BUSINESS, TODAY)
+    assert (r.of_day, r.day) == (None, FRIDAY)

@@ -64,15 +64,16 @@ def none_named(
     """None of the customer's appointments is the one named ("cancel my haircut" with only a
     beard trim booked, "cancel my 3pm" with one at 10:00): say so, and list what they have.
     Nothing changes."""
-    day = words.day_long(req.day, st.lang) if by_day and req.day else None
+    shown = req.day if by_day else req.of_day  # "move Friday's to 12": Friday, not 12
+    day = words.day_long(shown, st.lang) if shown else None
     at = hhmm(req.time) if by_day else None
     if day and at:
         day, at = words.say(st.lang, "day_at", day=day, time=at), None
     service = (service or req.service or {}).get("name")
-    if day and req.week and req.day == turn.today:  # "cancel my appointment this week"
+    if day and by_day and req.week and req.day == turn.today:  # "cancel my appointment this week"
         key = "none_of_service_this_week" if service else "none_this_week_booked"
         text = words.say(st.lang, key, service=service)
-    elif day and req.week:  # "cancel my appointment next week": none in that week
+    elif day and by_day and req.week:  # "cancel my appointment next week": none in that week
         key = "none_of_service_in_week" if service else "none_in_week"
         text = words.say(st.lang, key, service=service, day=day)
     elif service and day:
@@ -166,7 +167,11 @@ def move_request(turn: Turn, st: State, req: Request) -> Reply:
     # held: moved on from it. The ones to ask among are booked, never the held time.
     let_hold_go(turn, st)
     if isinstance(found, list):
-        st.day, st.time = (req.day.isoformat() if req.day else None), hhmm(req.time)
+        day = req.day
+        if day is None and req.of_day is not None:  # "move Friday's to 12", two on Friday:
+            days = {a.starts_at.astimezone(turn.tz).date() for a in found}  # 12 on that day
+            day = days.pop() if len(days) == 1 else None
+        st.day, st.time = (day.isoformat() if day else None), hhmm(req.time)
         st.pending = "move"
         return which(turn, st, found, "move")
     st.moving = st.appointment_id = found.id
@@ -175,7 +180,9 @@ def move_request(turn: Turn, st: State, req: Request) -> Reply:
         if start.astimezone(turn.tz).date() < turn.today:
             return past(st, start.astimezone(turn.tz).date())
         return move_to(turn, st, found, start)
-    day = req.day or (found.starts_at.astimezone(turn.tz).date() if req.same_day else None)
+    # "same day", or "move Friday's to the afternoon": the times of its own day
+    own = req.same_day or (req.of_day is not None and (req.after or req.before))
+    day = req.day or (found.starts_at.astimezone(turn.tz).date() if own else None)
     svc = turn.service(found.service_id)
     if day is not None and svc is not None:
         if day < turn.today:
@@ -209,8 +216,8 @@ def cant_make(turn: Turn, st: State, req: Request) -> Reply:
 def instead(turn: Turn, st: State, req: Request) -> Reply:
     """ "Make it 15:00", "14:30 instead": the time held, else the list just offered, else the
     appointment just booked or moved, takes the time asked for; else it is a booking request."""
-    if st.moving is not None:  # a move under way: its new time
-        return move_request(turn, st, req)
+    if st.moving is not None or req.of_day is not None:  # a move under way, or of a day's
+        return move_request(turn, st, req)  # appointment ("Friday's at 12 instead"): its time
     if len(mentioned(turn.business["services"], req.text)) > 1:  # "a haircut instead of ..."
         return booking_request(turn, st, req)
     if _holding(st, req):
@@ -280,6 +287,7 @@ def about_hold(turn: Turn, st: State, req: Request) -> bool:
         and not _MY_BOOKING.search(req.text)
         and req.reference is None
         and req.day is None
+        and req.of_day is None
         and req.time is None
         and (req.service is None or req.service["id"] == st.service_id)
         and all(s["id"] == st.service_id for s in mentioned(services, req.text))
@@ -289,7 +297,8 @@ def about_hold(turn: Turn, st: State, req: Request) -> bool:
 def _holding(st: State, req: Request) -> bool:
     """Whether the request gives the time held (of its service) a new time."""
     same = req.service is None or req.service["id"] == st.service_id
-    return bool(st.hold_id) and req.time is not None and same and st.moving is None
+    booked = req.of_day is not None  # "move Friday's to 12": a booked one, by its day
+    return bool(st.hold_id) and req.time is not None and same and st.moving is None and not booked
 
 
 def move_to(turn: Turn, st: State, appointment: Appointment, start: datetime) -> Reply:
@@ -323,8 +332,9 @@ def named(
 ) -> list[Appointment]:
     """The appointments of `items` the request names: of the services `said` ("cancel the beard
     trim") and, `by_day`, on its day and at its time ("cancel my appointment on Tuesday", "the
-    5pm one"; a move's day and time are where it goes, not which one). All of them when it
-    names none of these, or a number ("#12")."""
+    5pm one"; a move's day and time are where it goes, not which one); of a move, on the day
+    it names as which ("move Friday's to 12", "la del viernes": `Request.of_day`). All of them
+    when it names none of these, or a number ("#12")."""
     if req.reference is not None:
         return items
     services = {s["id"] for s in said}
@@ -336,7 +346,17 @@ def named(
         if (not services or a.service_id in services)
         and (not by_day or req.day is None or _on_day(a.starts_at.astimezone(turn.tz), req))
         and (not by_day or req.time is None or a.starts_at.astimezone(turn.tz).time() == req.time)
+        and (by_day or req.of_day is None or _of_day(a.starts_at.astimezone(turn.tz), req))
     ]
+
+
+def _of_day(local: datetime, req: Request) -> bool:
+    """Whether a local start is on the day a move names as which appointment: on that weekday
+    for a weekday alone ("my Tuesday appointment": the one on a Tuesday, this week's or a later
+    one), else on that date ("tomorrow's", "next Friday's")."""
+    if req.of_weekday:
+        return local.weekday() == req.of_day.weekday()
+    return local.date() == req.of_day
 
 
 def _on_day(local: datetime, req: Request) -> bool:

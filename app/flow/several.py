@@ -139,5 +139,5 @@ def _other_choice(req: Request, rest: str) -> bool:
 
 def _asks(req: Request) -> bool:
     """Whether the request asks for a time on its own (see `split`)."""
-    day, clock = req.day is not None, req.time is not None
+    day, clock = (req.day or req.of_day) is not None, req.time is not None
     return (day and clock) or ((day or clock) and req.service is not None)

@@ -180,6 +180,22 @@ _REFUSED = re.compile(
     r"|(?:is\s+)?not\s+good(?:\s+for\s+me)?)"
 )
 _INSTEAD = re.compile(r"\b(instead|rather|en vez|en lugar|mejor)\b")
+# A day said as which appointment a move means, not where it goes: "Friday's", "the Friday
+# one", "my Friday appointment", "my appointment on Friday", "la del viernes", "la cita del
+# viernes", "la de mañana" ("to the Friday one" is where it goes).
+_EN_DAY = r"(?:(?:next|this)\s+)?(?:" + "|".join(dates.WEEKDAYS) + r"|today|tomorrow)"
+_ES_DAY = r"(?:(?:proximo|este)\s+)?(?:" + "|".join(dates.WEEKDAYS_ES) + r")(?:\s+que\s+viene)?"
+_BOOKING_WORD = (
+    r"(?:ones?|appointments?|bookings?|reservations?|slot|session|visit|haircut|cut|trim"
+    r"|beard trim|colou?ring|colou?r)"
+)
+_OF_DAY = re.compile(
+    rf"(?<!\bto )(?<!\bto the )\b(?P<en>{_EN_DAY})['\u2019]s\b"
+    rf"|(?<!\bto )\b(?:my|the)\s+(?P<en2>{_EN_DAY})\s+{_BOOKING_WORD}\b"
+    rf"|\b{_BOOKING_WORD}\s+on\s+(?P<en3>{_EN_DAY})\b"
+    rf"|\b(?:la|el|las|los|cita|citas|reserva|turno|corte|barba)\s+"
+    rf"(?:del\s+(?P<es>{_ES_DAY})\b|de\s+(?P<es2>hoy|manana)\b)"
+)
 # "I'll arrive 15 minutes early/before": not a move.
 _ARRIVING = re.compile(r"\b(arriv\w*|get there|be there|llegar\w*|llego|llegue|estare alli)\b")
 _LATER = re.compile(r"\b(later|push\w*\b.{0,25}\bback|back|delay|mas tarde|despues|retras\w*)\b")
@@ -258,6 +274,10 @@ class Request:
     same_time: bool = False
     question: bool = False
     pronoun: bool = False  # "it", "that": the appointment just talked about
+    of_day: date | None = None  # a move's day that says which appointment ("Friday's", "la
+    # del viernes"), not where it goes (`day`)
+    of_weekday: bool = False  # `of_day` was a weekday alone ("my Tuesday appointment"): an
+    # appointment on any Tuesday to come
 
 
 def read(text: str, business: dict, today: date, now: time | None = None) -> Request:
@@ -275,7 +295,9 @@ def read(text: str, business: dict, today: date, now: time | None = None) -> Req
     if pick is not None:
         clock = after = before = None  # "la 2" is the second option, not 14:00
     to_day = moving or bool(_INSTEAD.search(folded))  # the day after "to" is the one meant
-    day = dates.parse_date(folded, today, moving=to_day)
+    # "move Friday's to 12": Friday says which appointment; the new day is read without it.
+    of_day, of_weekday, dayless = _of_day(folded, today) if to_day else (None, False, folded)
+    day = dates.parse_date(dayless, today, moving=to_day)
     if day is not None and intent in ("cant_make", "instead") and _CANT_MAKE.search(folded):
         new_day = dates.last_date(folded, today)
         if new_day is not None and new_day != day:
@@ -291,7 +313,7 @@ def read(text: str, business: dict, today: date, now: time | None = None) -> Req
         intent = "unknown"  # "can my son come instead? he is 12": no time, no move
     if dates.weekday_disagrees(folded, today):
         clock = None  # "Friday 26 December" on a Saturday: list that day's times, book nothing
-    week = day is not None and dates.is_week(folded, today, moving=to_day)
+    week = day is not None and dates.is_week(dayless, today, moving=to_day)
     if week:
         clock = None  # "next week at 10": no day to book it on; the week's times from 10
     if day is not None and clock is not None and not _exists(business, day, clock):
@@ -302,10 +324,10 @@ def read(text: str, business: dict, today: date, now: time | None = None) -> Req
         or (clock is None and (after or before))
     )
     gone = clock is not None and now is not None and clock <= now and not ranged
-    if day == today and gone and dates.weekday_is_today(folded, today, moving=to_day):
+    if day == today and gone and dates.weekday_is_today(dayless, today, moving=to_day):
         # "Monday at 10" said on a Monday afternoon, to book or to move to: next Monday
         day += timedelta(days=7)
-    elif day == today and gone and dates.day_of_month_is_today(folded, today, moving=to_day):
+    elif day == today and gone and dates.day_of_month_is_today(dayless, today, moving=to_day):
         day = dates.next_month_s(today) or day  # "the 7th at 10" on the 7th at 11:30
     return Request(
         text=folded,
@@ -324,7 +346,24 @@ def read(text: str, business: dict, today: date, now: time | None = None) -> Req
         same_time=bool(_SAME_TIME.search(folded)),
         question="?" in text or bool(_QUESTION.match(folded)),
         pronoun=bool(_PRONOUN.search(folded)),
+        of_day=of_day,
+        of_weekday=of_weekday,
     )
+
+
+def _of_day(folded: str, today: date) -> tuple[date | None, bool, str]:
+    """The day a move names as which appointment ("move Friday's to 12", "cambia la del viernes
+    a las 12"), whether it is a weekday alone ("my Tuesday appointment", not "next Tuesday's"),
+    and the text without it, for the new day; else None, False and the text."""
+    m = _OF_DAY.search(folded)
+    if m is None:
+        return None, False, folded
+    said = next(g for g in m.groupdict().values() if g)
+    day = dates.parse_date(said, today)
+    if day is None:
+        return None, False, folded
+    weekday = said in dates.WEEKDAYS or said in dates.WEEKDAYS_ES
+    return day, weekday, folded[: m.start()] + " " + folded[m.end() :]
 
 
 def _exists(business: dict, day: date, clock: time) -> bool:
