@@ -2134,3 +2134,23 @@ def test_a_move_of_a_weekday_s_appointment_with_two_on_that_weekday_asks_which(a
         1: ("Haircut", at(friday, "10:00")),
         2: ("Beard trim", at(next_friday, "11:00")),
     }
+
+
+def test_a_move_of_a_day_s_appointment_with_two_that_day_asks_which_then_keeps_its_day(
+    app, open_daily
+):
+    wednesday = upcoming(2)
+    friday, saturday = wednesday + timedelta(days=2), wednesday + timedelta(days=3)
+    said_at(app, at(wednesday, "09:00"), f"a haircut on {named(friday)} at 10")
+    said_at(app, at(wednesday, "09:01"), f"a beard trim on {named(friday)} at 11")
+    said_at(app, at(wednesday, "09:02"), f"a haircut on {named(saturday)} at 11")
+    asked = said_at(app, at(wednesday, "09:05"), "move Friday's to 12")
+    assert asked.startswith("Which one should I move?\n1. "), asked
+    assert asked.endswith("\nReply with 1–2."), asked
+    moved = said_at(app, at(wednesday, "09:06"), option(asked, "#2 Beard trim"))
+    assert moved.startswith("Moved ✅"), moved
+    assert booked() == {
+        1: ("Haircut", at(friday, "10:00")),
+        2: ("Beard trim", at(friday, "12:00")),
+        3: ("Haircut", at(saturday, "11:00")),
+    }
