@@ -251,6 +251,21 @@ def test_a_messenger_notice_refused_at_the_window_s_edge_goes_with_its_tag(
     assert [r["status"] for r in rows(customer["id"])] == ["sent"]
 
 
+def sent_as_text_then_template(fake_graph, customer: dict, to: str) -> dict:
+    """The notice went as text, then once as its template, and is recorded sent so: its row."""
+    sent = [m for m in fake_graph.messages_sent() if m.get("to") == to]
+    assert [m["type"] for m in sent] == ["text", "template"]
+    assert sent[1]["template"]["name"] == "appointment_update"
+    [row] = rows(customer["id"])
+    assert (row["status"], row["sent_as"], row["send_error"], row["error_code"]) == (
+        "sent",
+        "template:appointment_update",
+        None,
+        None,
+    )
+    return row
+
+
 def window_failed(external_id: str, recipient: str) -> dict:
     """WhatsApp's webhook saying a message it accepted failed: the window had closed."""
     errors = [
@@ -278,16 +293,7 @@ def test_a_notice_meta_reports_outside_the_window_goes_as_its_template_once(
     assert first["sent_as"] == "text"
     assert post_webhook(window_failed(first["external_id"], "34600600098")).status_code == 200
     drain()
-    sent = [m for m in fake_graph.messages_sent() if m.get("to") == "34600600098"]
-    assert [m["type"] for m in sent] == ["text", "template"]
-    assert sent[1]["template"]["name"] == "appointment_update"
-    [row] = rows(customer["id"])
-    assert (row["status"], row["sent_as"], row["send_error"], row["error_code"]) == (
-        "sent",
-        "template:appointment_update",
-        None,
-        None,
-    )
+    row = sent_as_text_then_template(fake_graph, customer, "34600600098")
     assert row["external_id"] not in (None, first["external_id"])
     post_webhook(window_failed(first["external_id"], "34600600098"))  # Meta redelivers it
     drain()
@@ -328,16 +334,7 @@ def test_a_window_failure_meta_reports_before_the_send_is_recorded_sends_the_tem
     release.set()
     sender.outcome()
     drain()
-    sent = [m for m in fake_graph.messages_sent() if m.get("to") == "34600600097"]
-    assert [m["type"] for m in sent] == ["text", "template"]
-    assert sent[1]["template"]["name"] == "appointment_update"
-    [row] = rows(customer["id"])
-    assert (row["status"], row["sent_as"], row["send_error"], row["error_code"]) == (
-        "sent",
-        "template:appointment_update",
-        None,
-        None,
-    )
+    sent_as_text_then_template(fake_graph, customer, "34600600097")
     post_webhook(envelope)  # Meta redelivers it
     drain()
     assert len(fake_graph.messages_sent()) == 2
