@@ -504,6 +504,28 @@ def test_a_time_said_as_para_las_dos_is_not_a_booking_for_two(open_daily, chat):
     )
 
 
+def test_a_move_to_a_time_alone_keeps_its_day_beside_a_list_of_another_day(chat):
+    """Times listed for another booking (another day) are not where a move to a time alone
+    goes: the appointment keeps its day, at that time. (A day listed for the move itself is,
+    "move my haircut to Friday", then "make it 11:00".)"""
+    day, other = in_order(2, 4)
+    chat(f"book a haircut on {named(day)} at 10:00")
+    listed = chat(f"haircut for me and my son on {named(other)}")
+    assert f"Free times for *Haircut* on {long(other)}:" in listed
+    assert chat(f"move {day:%A}'s to 11") == (
+        f"Moved ✅ Your *Haircut* is now on {when(day, '11:00')} (booking #1)."
+    )
+    chat(f"any free time for a haircut on {named(other)}?")
+    assert chat("move my haircut to 12:00") == (
+        f"Moved ✅ Your *Haircut* is now on {when(day, '12:00')} (booking #1)."
+    )
+    assert statuses() == [("booked", at(day, "12:00"))]
+    chat(f"move my haircut to {named(other)}")
+    assert chat("make it 11:00") == (
+        f"Moved ✅ Your *Haircut* is now on {when(other, '11:00')} (booking #1)."
+    )
+
+
 def test_cant_make_it_offers_to_move_or_cancel_and_changes_nothing_yet(chat):
     day = upcoming(2)
     chat(f"book a haircut on {named(day)} at 10:00")

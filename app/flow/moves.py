@@ -174,8 +174,10 @@ def move_request(turn: Turn, st: State, req: Request) -> Reply:
         st.day, st.time = (day.isoformat() if day else None), hhmm(req.time)
         st.pending = "move"
         return which(turn, st, found, "move")
-    st.moving = st.appointment_id = found.id
+    # Read before this becomes the move under way: a day listed for anything else (times to
+    # book) is not where a time alone puts it.
     start = new_start(turn, st, req, found)
+    st.moving = st.appointment_id = found.id
     if start is not None:
         if start.astimezone(turn.tz).date() < turn.today:
             return past(st, start.astimezone(turn.tz).date())
