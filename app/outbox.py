@@ -535,31 +535,33 @@ def _record_sent(
     retry. One broken pooled connection (e.g. after a database restart) fails one attempt and
     is discarded, so the next attempt normally succeeds.
     """
-    parked = None
-    for attempt in range(1, RECORD_ATTEMPTS + 1):
-        try:
-            parked = store.mark_sent(message_id, channel, external_id, sent_as, sent_at)
-            metrics.OUTBOX_SENDS.labels(channel, "sent").inc()
-            break
-        except psycopg.OperationalError as exc:
-            if attempt == RECORD_ATTEMPTS:
-                raise
-            log.warning("recording sent message %s failed (%s); retrying", message_id, exc)
-            time.sleep(min(0.1 * 2**attempt, 2.0))
+    parked = _retrying(
+        lambda: store.mark_sent(message_id, channel, external_id, sent_as, sent_at),
+        f"recording sent message {message_id}",
+    )
+    metrics.OUTBOX_SENDS.labels(channel, "sent").inc()
     if parked is None or not external_id:
         return
     # A failure the channel reported before we recorded the send (its status overtook the
-    # send's answer). Not in the loop above: once it queued the message again, recording the
-    # send once more would record the old id over the queued message.
+    # send's answer). Retried apart: once it queued the message again, recording the send
+    # once more would record the old id over the queued message.
+    _retrying(
+        lambda: _take_parked_failure(parked, channel, external_id),
+        f"applying message {message_id}'s failure",
+    )
+
+
+def _retrying(write: Callable[[], Any], what: str) -> Any:
+    """`write()`, tried RECORD_ATTEMPTS times when the database connection fails."""
     for attempt in range(1, RECORD_ATTEMPTS + 1):
         try:
-            _take_parked_failure(parked, channel, external_id)
-            return
+            return write()
         except psycopg.OperationalError as exc:
             if attempt == RECORD_ATTEMPTS:
                 raise
-            log.warning("applying message %s's failure failed (%s); retrying", message_id, exc)
+            log.warning("%s failed (%s); retrying", what, exc)
             time.sleep(min(0.1 * 2**attempt, 2.0))
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def _take_parked_failure(business_id: int, channel: str, external_id: str) -> None:
